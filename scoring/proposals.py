@@ -1,0 +1,164 @@
+"""Find proposal files, load them, validate them, and turn the valid ones into Proposals."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .problems import Problem
+from .rubric import Rubric
+from .schema import proposal_schema
+from .validation import checker_for
+from .yamlsource import load_file
+
+ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MAX_ID_LENGTH = 64
+SUFFIXES = (".yaml", ".yml")
+STAGES = ("idea", "proposed", "approved", "incubating", "pilot", "production", "retired",
+          "rejected")
+INACTIVE_STAGES = ("retired", "rejected")
+
+
+@dataclass(frozen=True)
+class Link:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A valid proposal. ``fields`` keeps the whole validated mapping for rule lookups."""
+
+    id: str
+    file: str
+    title: str
+    summary: str
+    team: str
+    stage: str
+    owner: str | None
+    sponsor: str | None
+    tags: tuple[str, ...]
+    links: tuple[Link, ...]
+    fields: Mapping[str, Any] = field(repr=False)
+    line_of: Mapping[str, int] = field(repr=False, default_factory=dict)
+
+    def get(self, dotted: str) -> Any:
+        """The value at a dotted path such as ``data.split_plan``, or None when unanswered."""
+        value: Any = self.fields
+        for part in dotted.split("."):
+            if not isinstance(value, Mapping) or part not in value:
+                return None
+            value = value[part]
+        return value
+
+
+@dataclass(frozen=True)
+class InvalidFile:
+    file: str
+    id: str
+    problems: tuple[Problem, ...]
+
+
+@dataclass
+class Intake:
+    """Everything found: valid proposals and every invalid file with its problems."""
+
+    proposals: list[Proposal] = field(default_factory=list)
+    invalid: list[InvalidFile] = field(default_factory=list)
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [p for bad in self.invalid for p in bad.problems]
+
+
+def display_path(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def discover(paths: Iterable[Path]) -> list[Path]:
+    """The YAML files named, or inside the folders named, sorted for stable output."""
+    found: set[Path] = set()
+    for path in paths:
+        if path.is_dir():
+            found.update(p for p in path.rglob("*") if p.suffix in SUFFIXES and p.is_file())
+        else:
+            found.add(path)
+    return sorted(found)
+
+
+def _dotted_lines(values: Mapping[tuple[str | int, ...], Any]) -> dict[str, int]:
+    return {".".join(str(p) for p in path): pos.line for path, pos in values.items()}
+
+
+def load_one(path: Path, rubric: Rubric, display: str | None = None) -> Proposal | InvalidFile:
+    file = display or display_path(path)
+    proposal_id = path.stem
+    problems: list[Problem] = []
+    if path.suffix not in SUFFIXES:
+        problems.append(Problem(file, 0, 0, "", "proposal files must end in .yaml or .yml",
+                                "suffix"))
+    if not ID_PATTERN.match(proposal_id) or len(proposal_id) > MAX_ID_LENGTH:
+        suggestion = re.sub(r"[^a-z0-9]+", "-", proposal_id.lower()).strip("-") or "my-proposal"
+        problems.append(Problem(
+            file, 0, 0, "",
+            f"the file name '{proposal_id}' is not a valid proposal id: use lowercase letters, "
+            f"digits and single hyphens, at most {MAX_ID_LENGTH} characters "
+            f"(for example '{suggestion[:MAX_ID_LENGTH]}')", "bad-id"))
+    result = load_file(path, file)
+    problems.extend(result.problems)
+    document = result.document
+    if document is not None:
+        problems.extend(checker_for(proposal_schema(rubric)).problems(document, file,
+                                                                      result.problems))
+    if problems or document is None:
+        return InvalidFile(file, proposal_id, tuple(sorted(problems, key=_problem_order)))
+    data = document.data
+    return Proposal(
+        id=proposal_id,
+        file=file,
+        title=data["title"],
+        summary=data["summary"],
+        team=data["team"],
+        stage=data["stage"],
+        owner=data.get("owner"),
+        sponsor=data.get("sponsor"),
+        tags=tuple(data.get("tags", ())),
+        links=tuple(Link(**link) for link in data.get("links", ())),
+        fields=data,
+        line_of=_dotted_lines(document.values),
+    )
+
+
+def _problem_order(problem: Problem) -> tuple[int, int, str]:
+    return (problem.line, problem.column, problem.message)
+
+
+def load_proposals(paths: Iterable[Path], rubric: Rubric) -> Intake:
+    """Load every file; a bad file is reported, never dropped, and never stops the rest."""
+    intake = Intake()
+    files = discover(paths)
+    by_id: dict[str, list[Path]] = {}
+    for path in files:
+        by_id.setdefault(path.stem, []).append(path)
+    for path in files:
+        loaded = load_one(path, rubric)
+        clashes = [other for other in by_id[path.stem] if other != path]
+        if clashes:
+            others = ", ".join(display_path(o) for o in clashes)
+            clash = Problem(display_path(path), 0, 0, "",
+                            f"the id '{path.stem}' is also used by {others}; ids must be unique",
+                            "duplicate-id")
+            problems = loaded.problems if isinstance(loaded, InvalidFile) else ()
+            loaded = InvalidFile(display_path(path), path.stem, (clash, *problems))
+        if isinstance(loaded, Proposal):
+            intake.proposals.append(loaded)
+        else:
+            intake.invalid.append(loaded)
+    return intake

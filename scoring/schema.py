@@ -1,0 +1,86 @@
+"""The proposal JSON Schema: the hand-written base plus the ids the rubric defines."""
+
+from __future__ import annotations
+
+import copy
+import json
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from .rubric import Rubric
+
+SCHEMA_FILE_NAME = "proposal.schema.json"
+
+
+@lru_cache(maxsize=1)
+def _base_schema() -> dict[str, Any]:
+    text = (resources.files("scoring") / "data" / "proposal.schema.yaml").read_text("utf-8")
+    schema: dict[str, Any] = yaml.safe_load(text)
+    return schema
+
+
+def proposal_schema(rubric: Rubric) -> dict[str, Any]:
+    """The full schema, so unknown criterion or checklist ids get did-you-mean errors too."""
+    schema = copy.deepcopy(_base_schema())
+    props = schema["properties"]
+    level = {"type": "integer", "minimum": 0, "maximum": 4}
+    evidence_ids = [c.id for c in rubric.criteria if c.kind == "evidence"]
+    props["evidence"]["additionalProperties"] = False
+    props["evidence"]["properties"] = {
+        cid: {
+            "description": rubric.criterion(cid).question,  # type: ignore[union-attr]
+            "examples": [2],
+            "oneOf": [
+                level,
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["level"],
+                    "properties": {"level": level, "note": {"type": "string", "maxLength": 1000}},
+                },
+            ],
+        }
+        for cid in evidence_ids
+    }
+    answer = {"type": "string", "enum": ["yes", "partial", "no", "unknown", "n/a"]}
+    props["checklists"]["additionalProperties"] = False
+    props["checklists"]["properties"] = {
+        checklist.id: {
+            "type": "object",
+            "description": checklist.title,
+            "additionalProperties": False,
+            "examples": [{checklist.items[0].id: "partial"}],
+            "properties": {
+                item.id: {**answer, "description": item.text, "examples": ["yes"]}
+                for item in checklist.items
+            },
+        }
+        for checklist in rubric.checklists
+    }
+    factors = props["risks"]["properties"]["factors"]
+    factors["additionalProperties"] = False
+    rating = {"type": "integer", "minimum": 0, "maximum": 4}
+    factors["properties"] = {
+        factor.id: {
+            "type": "object",
+            "description": factor.question,
+            "additionalProperties": False,
+            "required": ["severity", "likelihood"],
+            "examples": [{"severity": 2, "likelihood": 1}],
+            "properties": {
+                "severity": {**rating, "description": "0 negligible to 4 severe"},
+                "likelihood": {**rating, "description": "0 practically never to 4 almost certain"},
+                "note": {"type": "string", "maxLength": 1000},
+            },
+        }
+        for factor in rubric.risk_factors
+        if factor.kind == "rated"
+    }
+    return schema
+
+
+def schema_json(rubric: Rubric) -> str:
+    return json.dumps(proposal_schema(rubric), indent=2, ensure_ascii=False) + "\n"

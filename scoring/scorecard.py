@@ -1,0 +1,256 @@
+"""Assemble the full, explained result for every proposal: the engine's public entry point."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from .engine import MAX_LEVEL, MAX_RISK, SCORE_COLUMNS, criterion_levels, risk_values, rounded, score
+from .features import Features, evidence_level, extract, is_answered, money_figures
+from .findings import Flag, Suggestion, flags_for, suggestions_for
+from .proposals import Intake, Proposal
+from .rubric import Cap, Rubric
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    criterion_id: str
+    dimension: str
+    question: str
+    answer: str | None
+    level: float | None
+    level_label: str
+    basis: str  # "evidence", "asserted", "computed" or "unanswered"
+    note: str | None
+    weight: float
+    contribution: float
+    playbook: str
+
+
+@dataclass(frozen=True)
+class RiskRow:
+    factor_id: str
+    question: str
+    severity: int | None
+    likelihood: int | None
+    value: float
+    assumed: bool
+    note: str | None
+    weight: float
+    contribution: float
+    playbook: str
+
+
+@dataclass(frozen=True)
+class ChecklistItemStatus:
+    id: str
+    text: str
+    answer: str
+    playbook: str
+
+
+@dataclass(frozen=True)
+class ChecklistStatus:
+    id: str
+    title: str
+    items: tuple[ChecklistItemStatus, ...]
+    done: float
+    applicable: int
+
+    @property
+    def completion(self) -> float | None:
+        return None if self.applicable == 0 else round(self.done / self.applicable, 2)
+
+
+@dataclass(frozen=True)
+class ScoreCard:
+    proposal: Proposal
+    scores: dict[str, float]
+    confidence: dict[str, float]
+    priority: float
+    impact: float
+    delivery_risk: float
+    quadrant: str
+    weakest: str
+    caps: tuple[Cap, ...]
+    flags: tuple[Flag, ...]
+    suggestions: tuple[Suggestion, ...]
+    breakdown: tuple[BreakdownRow, ...]
+    risks: tuple[RiskRow, ...]
+    checklists: tuple[ChecklistStatus, ...]
+    roi: float | None
+    payback_months: float | None
+
+
+@dataclass
+class ScoredPortfolio:
+    rubric: Rubric
+    intake: Intake
+    cards: list[ScoreCard]
+    frame: pd.DataFrame  # one row per valid proposal: metadata, money and scores
+
+    def card(self, proposal_id: str) -> ScoreCard | None:
+        return next((c for c in self.cards if c.proposal.id == proposal_id), None)
+
+
+def describe(value: Any) -> str | None:
+    """A short, readable rendering of a proposal answer for the breakdown table."""
+    if not is_answered(value):
+        return None
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict):
+        return "; ".join(f"{k.replace('_', ' ')}: {describe(v)}" for k, v in value.items()
+                         if is_answered(v))
+    if isinstance(value, list):
+        return ", ".join(describe(v) or "" for v in value)
+    return str(value)
+
+
+def _breakdown(proposal: Proposal, rubric: Rubric, levels: pd.Series,
+               checklist_levels: dict[str, float]) -> tuple[BreakdownRow, ...]:
+    rows = []
+    labels = {lv.level: lv.label for lv in rubric.levels}
+    for dimension in ("desirability", "profitability", "feasibility"):
+        criteria = rubric.criteria_for(dimension)
+        total = sum(c.weight for c in criteria) or 1.0
+        for criterion in criteria:
+            level = checklist_levels.get(criterion.id, levels.get(criterion.id, math.nan))
+            note = None
+            if criterion.kind == "evidence":
+                stated, note = evidence_level(proposal, criterion.id)
+                basis = "evidence" if stated is not None else "asserted"
+            else:
+                basis = "computed"
+            if level is None or math.isnan(level):
+                level_value = None
+                basis = "unanswered"
+                label = "Unanswered"
+            else:
+                level_value = round(float(level), 1)
+                label = criterion.scale[min(4, int(level))] if criterion.kind != "evidence" \
+                    else labels.get(int(level), "")
+            contribution = 0.0 if level_value is None else (
+                criterion.weight * level_value / (MAX_LEVEL * total) * 100)
+            answer = "see checklists" if criterion.kind == "checklist" else describe(
+                proposal.get(criterion.answer))
+            rows.append(BreakdownRow(criterion.id, dimension, criterion.question, answer,
+                                     level_value, label, basis, note, criterion.weight,
+                                     round(contribution, 1), criterion.playbook))
+    return tuple(rows)
+
+
+def _risks(proposal: Proposal, rubric: Rubric, values: pd.Series) -> tuple[RiskRow, ...]:
+    factors = proposal.get("risks.factors") or {}
+    total = sum(f.weight for f in rubric.risk_factors) or 1.0
+    rows = []
+    for factor in rubric.risk_factors:
+        rated = factors.get(factor.id)
+        value = float(values[factor.id])
+        rows.append(RiskRow(
+            factor.id, factor.question,
+            rated["severity"] if rated else None,
+            rated["likelihood"] if rated else None,
+            round(value, 1),
+            assumed=factor.kind == "rated" and rated is None,
+            note=rated.get("note") if rated else None,
+            weight=factor.weight,
+            contribution=round(factor.weight * value / (MAX_RISK * total) * 100, 1),
+            playbook=factor.playbook,
+        ))
+    return tuple(rows)
+
+
+def _checklists(proposal: Proposal, rubric: Rubric) -> tuple[ChecklistStatus, ...]:
+    answers = proposal.get("checklists") or {}
+    result = []
+    weights = {"yes": 1.0, "partial": 0.5}
+    for checklist in rubric.checklists:
+        given = answers.get(checklist.id) or {}
+        items = tuple(ChecklistItemStatus(item.id, item.text, given.get(item.id, "unknown"),
+                                          item.playbook) for item in checklist.items)
+        applicable = [i for i in items if i.answer != "n/a"]
+        done = sum(weights.get(i.answer, 0.0) for i in applicable)
+        result.append(ChecklistStatus(checklist.id, checklist.title, items, done,
+                                      len(applicable)))
+    return tuple(result)
+
+
+def _frame(proposals: Sequence[Proposal], scores: pd.DataFrame,
+           money: dict[str, dict[str, float | None]]) -> pd.DataFrame:
+    meta = pd.DataFrame(
+        [{
+            "id": p.id,
+            "title": p.title,
+            "team": p.team,
+            "stage": p.stage,
+            "owner": p.owner or "",
+            "sponsor": p.sponsor or "",
+            "tags": " ".join(p.tags),
+            "currency": (p.get("value.currency") or ""),
+            "annual_value": p.get("value.annual_value"),
+            "one_off_cost": p.get("value.one_off_cost"),
+            "annual_running_cost": p.get("value.annual_running_cost"),
+            "roi": _finite(money[p.id]["roi"]),
+            "payback_months": _finite(money[p.id]["payback_months"]),
+            "file": p.file,
+        } for p in proposals],
+        columns=["id", "title", "team", "stage", "owner", "sponsor", "tags", "currency",
+                 "annual_value", "one_off_cost", "annual_running_cost", "roi",
+                 "payback_months", "file"],
+    ).set_index("id")
+    for column in ("annual_value", "one_off_cost", "annual_running_cost", "roi",
+                   "payback_months"):
+        meta[column] = pd.to_numeric(meta[column], errors="coerce").astype("float64")
+    meta["roi"] = meta["roi"].round(2)
+    meta["payback_months"] = meta["payback_months"].round(1)
+    return meta.join(scores)
+
+
+def _finite(value: float | None) -> float | None:
+    return None if value is None or math.isinf(value) else value
+
+
+def score_intake(intake: Intake, rubric: Rubric) -> ScoredPortfolio:
+    """Score every valid proposal in an intake and explain each number."""
+    proposals = sorted(intake.proposals, key=lambda p: p.id)
+    features: Features = extract(proposals, rubric)
+    raw = score(features, rubric)
+    scores = rounded(raw)
+    flags = flags_for(features, scores, rubric)
+    suggestions = suggestions_for(features, raw, rubric)
+
+    levels, _ = criterion_levels(features, rubric)
+    risks, _ = risk_values(features, rubric)
+    money = {p.id: money_figures(p, rubric) for p in proposals}
+    cards = []
+    for proposal in proposals:
+        row = scores.loc[proposal.id]
+        level_row = levels.loc[proposal.id]
+        checklist_levels = {c.id: float(level_row[c.id]) for c in rubric.criteria
+                            if c.kind == "checklist"}
+        cards.append(ScoreCard(
+            proposal=proposal,
+            scores={d: float(row[d]) for d in SCORE_COLUMNS},
+            confidence={d: float(row[f"{d}_confidence"]) for d in SCORE_COLUMNS},
+            priority=float(row["priority"]),
+            impact=float(row["impact"]),
+            delivery_risk=float(row["delivery_risk"]),
+            quadrant=str(row["quadrant"]),
+            weakest=str(row["weakest"]),
+            caps=tuple(c for c in rubric.caps if c.id in str(row["caps"]).split()),
+            flags=tuple(flags[proposal.id]),
+            suggestions=tuple(suggestions[proposal.id]),
+            breakdown=_breakdown(proposal, rubric, level_row, checklist_levels),
+            risks=_risks(proposal, rubric, risks.loc[proposal.id]),
+            checklists=_checklists(proposal, rubric),
+            roi=money[proposal.id]["roi"],
+            payback_months=money[proposal.id]["payback_months"],
+        ))
+    frame = _frame(proposals, scores, money)
+    frame["flags"] = [" ".join(f.id for f in flags[p.id]) for p in proposals]
+    return ScoredPortfolio(rubric, intake, cards, frame)

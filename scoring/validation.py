@@ -1,0 +1,148 @@
+"""Check a loaded YAML document against a JSON Schema and turn every error into a Problem.
+
+jsonschema does the checking; this module only rewrites its messages so they point at the
+right line and suggest what was probably meant.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+
+from .problems import Problem, format_field
+from .yamlsource import JsonPath, YamlDocument
+
+_TYPE_NAMES = {
+    "string": "text",
+    "number": "a number",
+    "integer": "a whole number",
+    "boolean": "true or false",
+    "object": "a mapping of fields",
+    "array": "a list",
+}
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    matches = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean '{matches[0]}'?" if matches else ""
+
+
+def _show(value: Any) -> str:
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _allowed_keys(schema: Mapping[str, Any]) -> list[str]:
+    return sorted(schema.get("properties", {}))
+
+
+class SchemaChecker:
+    """A compiled schema that reports problems for one document at a time."""
+
+    def __init__(self, schema: Mapping[str, Any]) -> None:
+        Draft202012Validator.check_schema(schema)
+        self.validator = Draft202012Validator(schema)
+
+    def problems(self, document: YamlDocument, file: str,
+                 already: Iterable[Problem] = ()) -> list[Problem]:
+        # Fields that already have a YAML-level problem (e.g. `no` read as false) would only
+        # repeat it in schema terms, so they are skipped here.
+        flagged = {p.field for p in already if p.field}
+        found: list[Problem] = []
+        for error in sorted(self.validator.iter_errors(document.data), key=_error_order):
+            for problem in self._explain(error, document, file):
+                if problem.field not in flagged:
+                    found.append(problem)
+        return found
+
+    def _explain(self, error: ValidationError, document: YamlDocument,
+                 file: str) -> list[Problem]:
+        path: JsonPath = tuple(error.absolute_path)
+
+        def at(where: JsonPath, message: str, code: str, key: bool = False) -> Problem:
+            pos = document.position(where, key=key)
+            return Problem(file, pos.line, pos.column, format_field(where), message, code)
+
+        if error.validator == "additionalProperties":
+            allowed = _allowed_keys(error.schema)
+            instance = error.instance if isinstance(error.instance, dict) else {}
+            extras = [k for k in instance if k not in allowed]
+            where = format_field(path) or "the top level"
+            return [
+                at((*path, key), f"unknown field '{key}' in {where}{did_you_mean(key, allowed)}"
+                   + ("" if did_you_mean(key, allowed) else
+                      f"; allowed fields: {', '.join(allowed)}"), "unknown-key", key=True)
+                for key in extras
+            ]
+        if error.validator == "required":
+            missing = error.message.split("'")[1] if "'" in error.message else error.message
+            parent = format_field(path) or "the proposal"
+            return [at(path, f"missing required field '{missing}' in {parent}", "required")]
+        if error.validator in ("enum", "const"):
+            options = error.validator_value if error.validator == "enum" else [error.validator_value]
+            listed = ", ".join(_show(o) for o in options)
+            hint = did_you_mean(str(error.instance), [str(o) for o in options])
+            return [at(path, f"{_show(error.instance)} is not one of {listed}{hint}", "enum")]
+        if error.validator == "type":
+            expected = error.validator_value
+            expected_list = expected if isinstance(expected, list) else [expected]
+            wanted = " or ".join(_TYPE_NAMES.get(t, t) for t in expected_list)
+            raw = document.plain_text.get(path)
+            if raw is not None and "string" in expected_list:
+                return [at(path, f"{raw} is read as {_show(error.instance)} ({type(error.instance).__name__}), "
+                        f"but text is expected; quote it: '{raw}'", "yaml-type")]
+            return [at(path, f"{_show(error.instance)} should be {wanted}", "type")]
+        if error.validator in ("oneOf", "anyOf") and error.context:
+            # Prefer the branch whose type matched: its error says what is really wrong.
+            candidates = [e for e in error.context if e.validator != "type"] or error.context
+            return self._explain(best_match(candidates), document, file)
+        if error.validator == "pattern":
+            hint = error.schema.get("x-hint", f"the expected form is {error.validator_value}")
+            return [at(path, f"{_show(error.instance)} is not valid: {hint}", "pattern")]
+        if error.validator in ("minLength", "maxLength", "minimum", "maximum", "maxItems",
+                               "minItems", "exclusiveMinimum", "uniqueItems"):
+            return [at(path, _limit_message(error), error.validator)]
+        return [at(path, error.message, str(error.validator))]
+
+
+def _limit_message(error: ValidationError) -> str:
+    limit = error.validator_value
+    value = error.instance
+    match error.validator:
+        case "minLength":
+            return f"is too short ({len(value)} characters; at least {limit})"
+        case "maxLength":
+            return f"is too long ({len(value)} characters; at most {limit})"
+        case "minimum":
+            return f"{_show(value)} is below the minimum of {limit}"
+        case "maximum":
+            return f"{_show(value)} is above the maximum of {limit}"
+        case "exclusiveMinimum":
+            return f"{_show(value)} must be greater than {limit}"
+        case "maxItems":
+            return f"has {len(value)} items; at most {limit}"
+        case "minItems":
+            return f"has {len(value)} items; at least {limit}"
+        case "uniqueItems":
+            return "lists the same item twice"
+    return error.message
+
+
+def _error_order(error: ValidationError) -> tuple[str, str]:
+    return (format_field(tuple(error.absolute_path)), str(error.validator))
+
+
+@lru_cache(maxsize=8)
+def _compiled(schema_json: str) -> SchemaChecker:
+    return SchemaChecker(json.loads(schema_json))
+
+
+def checker_for(schema: Mapping[str, Any]) -> SchemaChecker:
+    """Compile each distinct schema once; validators are reused across files."""
+    return _compiled(json.dumps(schema, sort_keys=True))

@@ -1,0 +1,302 @@
+"""Load a YAML file into plain Python data while keeping where every value came from.
+
+PyYAML's own loaders forget line numbers, silently keep the last of two duplicate keys,
+expand aliases (an alias bomb can exhaust memory) and read ``no`` as ``False``. This
+module builds the data from the parser's event stream instead, so it can refuse or name
+each of those traps with a message that says what to write instead.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .problems import Problem, format_field
+
+MAX_BYTES = 256 * 1024
+MAX_DEPTH = 40
+
+JsonPath = tuple[str | int, ...]
+
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_RESOLVER = yaml.resolver.Resolver()
+_YAML11_ONLY_BOOL = re.compile(r"^(y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$")
+_PLAIN_DECIMAL = re.compile(r"^[-+]?(0|[1-9][0-9]*)$")
+_SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?$")
+_LEADING_ZERO = re.compile(r"^[-+]?0[0-9_]+$")
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+
+
+@dataclass(frozen=True)
+class Position:
+    line: int
+    column: int
+
+
+@dataclass
+class YamlDocument:
+    """Parsed data plus, for every JSON path, where its value and key start."""
+
+    data: Any
+    values: dict[JsonPath, Position] = field(default_factory=dict)
+    keys: dict[JsonPath, Position] = field(default_factory=dict)
+    # The source text of plain (unquoted) scalars that YAML turned into non-strings.
+    plain_text: dict[JsonPath, str] = field(default_factory=dict)
+
+    def position(self, path: JsonPath, *, key: bool = False) -> Position:
+        """The closest known position for ``path``, walking up to its parents."""
+        table = self.keys if key else self.values
+        probe = path
+        while probe:
+            if probe in table:
+                return table[probe]
+            if probe in self.values:
+                return self.values[probe]
+            probe = probe[:-1]
+        return self.values.get((), Position(1, 1))
+
+
+@dataclass
+class LoadResult:
+    document: YamlDocument | None
+    problems: list[Problem]
+
+
+class _Refused(Exception):
+    """Stops building when the input cannot be read any further."""
+
+
+class _Builder:
+    """Turns parser events into data, recording positions and trap problems."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.problems: list[Problem] = []
+        self.doc = YamlDocument(data=None)
+
+    def problem(self, mark: Any, path: JsonPath, message: str, code: str) -> None:
+        self.problems.append(
+            Problem(self.file, mark.line + 1, mark.column + 1, format_field(path), message, code)
+        )
+
+    def build(self, events: Iterator[Any]) -> YamlDocument | None:
+        documents = 0
+        root: Any = None
+        for event in events:
+            if isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents == 2:
+                    self.problem(
+                        event.start_mark,
+                        (),
+                        "this file holds several YAML documents (a second '---'); "
+                        "keep one proposal per file",
+                        "multiple-documents",
+                    )
+                    raise _Refused
+            elif isinstance(event, (yaml.ScalarEvent, yaml.MappingStartEvent,
+                                    yaml.SequenceStartEvent, yaml.AliasEvent)):
+                root = self.node(event, events, (), 0)
+        self.doc.data = root
+        return self.doc
+
+    def node(self, event: Any, events: Iterator[Any], path: JsonPath, depth: int) -> Any:
+        mark = event.start_mark
+        if depth > MAX_DEPTH:
+            self.problem(mark, path, f"nesting is deeper than {MAX_DEPTH} levels", "too-deep")
+            raise _Refused
+        if isinstance(event, yaml.AliasEvent):
+            self.problem(
+                mark,
+                path,
+                f"aliases (*{event.anchor}) are not allowed; write the value out in full",
+                "alias",
+            )
+            return None
+        if getattr(event, "anchor", None):
+            self.problem(
+                mark,
+                path,
+                f"anchors (&{event.anchor}) are not allowed; write each value out in full",
+                "anchor",
+            )
+        tag = getattr(event, "tag", None)
+        if tag and tag not in ("!", "tag:yaml.org,2002:str", "tag:yaml.org,2002:map",
+                               "tag:yaml.org,2002:seq"):
+            self.problem(mark, path, f"explicit YAML tags ({tag}) are not allowed", "tag")
+        self.doc.values[path] = Position(mark.line + 1, mark.column + 1)
+        if isinstance(event, yaml.ScalarEvent):
+            return self.scalar(event, path)
+        if isinstance(event, yaml.SequenceStartEvent):
+            items: list[Any] = []
+            for child in events:
+                if isinstance(child, yaml.SequenceEndEvent):
+                    return items
+                items.append(self.node(child, events, (*path, len(items)), depth + 1))
+            raise _Refused
+        return self.mapping(events, path, depth)
+
+    def mapping(self, events: Iterator[Any], path: JsonPath, depth: int) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key_event in events:
+            if isinstance(key_event, yaml.MappingEndEvent):
+                return result
+            if not isinstance(key_event, yaml.ScalarEvent):
+                self.problem(key_event.start_mark, path,
+                             "keys must be plain words, not lists or mappings", "complex-key")
+                raise _Refused
+            # Keys are names: keep their text as written, so `no:` stays the key "no".
+            key = key_event.value
+            key_mark = key_event.start_mark
+            child_path = (*path, key)
+            if key in result:
+                first = self.doc.keys[child_path]
+                self.problem(
+                    key_mark,
+                    child_path,
+                    f"duplicate key '{key}' (first set on line {first.line}); YAML would "
+                    "silently keep only the last one, so merge them into one entry",
+                    "duplicate-key",
+                )
+                value_event = next(events)
+                self.node(value_event, events, ("<duplicate>", *child_path), depth + 1)
+                continue
+            self.doc.keys[child_path] = Position(key_mark.line + 1, key_mark.column + 1)
+            result[key] = self.node(next(events), events, child_path, depth + 1)
+        raise _Refused
+
+    def scalar(self, event: Any, path: JsonPath) -> Any:
+        text: str = event.value
+        plain = event.style in (None, "") and event.implicit[0]
+        if not plain:
+            return text
+        tag = _RESOLVER.resolve(yaml.ScalarNode, text, (True, False))
+        kind = tag.rsplit(":", 1)[-1]
+        if kind == "str" or kind == "timestamp":
+            return text
+        if kind == "null":
+            return None
+        self.doc.plain_text[path] = text
+        if kind == "bool":
+            if _YAML11_ONLY_BOOL.match(text):
+                self.problem(
+                    event.start_mark,
+                    path,
+                    f"'{text}' is a YAML 1.1 boolean, read as {text.lower() in ('y', 'yes', 'on')} "
+                    f"by some tools and as text by others; write true or false for a yes/no "
+                    f"field, or quote it ('{text}') for text",
+                    "yaml11-boolean",
+                )
+            return text.lower() in ("true", "y", "yes", "on")
+        if kind == "int":
+            if _PLAIN_DECIMAL.match(text):
+                return int(text)
+            if _SEXAGESIMAL.match(text):
+                self.problem(event.start_mark, path,
+                             f"'{text}' is read by YAML 1.1 as a base-60 number; quote it "
+                             f"('{text}') if you mean text", "yaml11-number")
+            elif _LEADING_ZERO.match(text):
+                self.problem(event.start_mark, path,
+                             f"'{text}' is read by YAML 1.1 as an octal number; quote it "
+                             f"('{text}') or drop the leading zero", "yaml11-number")
+            try:
+                return yaml.load(text, Loader=_Loader)
+            except yaml.YAMLError:
+                return text
+        if kind == "float":
+            value = yaml.load(text, Loader=_Loader)
+            if value != value or value in (float("inf"), float("-inf")):
+                self.problem(event.start_mark, path,
+                             f"'{text}' is not a finite number", "not-finite")
+                return text
+            return value
+        return text
+
+
+def _decode(raw: bytes, file: str, problems: list[Problem]) -> str | None:
+    for bom in _BOMS:
+        if raw.startswith(bom):
+            problems.append(Problem(file, 1, 1, "", "the file starts with a byte-order mark; "
+                                    "save it as UTF-8 without BOM", "bom"))
+            if bom != _BOMS[0]:
+                return None
+            raw = raw[len(bom):]
+            break
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+        problems.append(Problem(file, line, column, "",
+                                f"byte 0x{raw[error.start]:02x} is not valid UTF-8; save the file "
+                                "as UTF-8", "encoding"))
+        return None
+
+
+def _tab_problems(text: str, file: str) -> list[Problem]:
+    found = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        indent = line[: len(line) - len(line.lstrip(" \t"))]
+        if "\t" in indent:
+            found.append(Problem(file, number, indent.index("\t") + 1, "",
+                                 "a tab is used for indentation; YAML allows only spaces",
+                                 "tab"))
+    return found
+
+
+def load_text(text: str, file: str) -> LoadResult:
+    """Parse YAML text; ``file`` names it in problems."""
+    problems = _tab_problems(text, file)
+    if problems:
+        return LoadResult(None, problems)
+    if not any(line.strip() and not line.lstrip().startswith("#") for line in text.splitlines()):
+        return LoadResult(None, [Problem(file, 0, 0, "", "the file is empty", "empty")])
+    builder = _Builder(file)
+    try:
+        document = builder.build(yaml.parse(text, Loader=_Loader))
+    except _Refused:
+        return LoadResult(None, builder.problems)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        reason = error.problem or error.context or "unreadable YAML"
+        return LoadResult(None, [*builder.problems,
+                                 Problem(file, line, column, "", f"YAML syntax error: {reason}",
+                                         "syntax")])
+    except (yaml.YAMLError, RecursionError, ValueError) as error:
+        return LoadResult(None, [*builder.problems,
+                                 Problem(file, 0, 0, "", f"unreadable YAML: {error}", "syntax")])
+    if document is None or document.data is None:
+        return LoadResult(None, [Problem(file, 0, 0, "", "the file is empty", "empty")])
+    if not isinstance(document.data, dict):
+        kind = "a list" if isinstance(document.data, list) else "a single value"
+        return LoadResult(None, [*builder.problems,
+                                 Problem(file, 1, 1, "", f"the top level is {kind}; it must be a "
+                                         "mapping of fields such as 'title: ...'", "not-mapping")])
+    return LoadResult(document, builder.problems)
+
+
+def load_file(path: Path, display: str | None = None) -> LoadResult:
+    """Read and parse one YAML file, never raising for bad content."""
+    file = display or str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            return LoadResult(None, [Problem(file, 0, 0, "",
+                                             f"the file is {size // 1024} KiB; the limit is "
+                                             f"{MAX_BYTES // 1024} KiB", "too-large")])
+        raw = path.read_bytes()
+    except OSError as error:
+        return LoadResult(None, [Problem(file, 0, 0, "", f"cannot read the file: "
+                                         f"{error.strerror or error}", "unreadable")])
+    problems: list[Problem] = []
+    text = _decode(raw, file, problems)
+    if text is None:
+        return LoadResult(None, problems)
+    result = load_text(text, file)
+    return LoadResult(result.document, problems + result.problems)
