@@ -86,10 +86,7 @@ def money_figures(proposal: Proposal, rubric: Rubric) -> dict[str, float | None]
     cost = one_off + years * running
     roi = math.inf if cost == 0 else (years * annual - cost) / cost
     monthly_net = (annual - running) / 12
-    if monthly_net <= 0:
-        payback = math.inf
-    else:
-        payback = one_off / monthly_net
+    payback = math.inf if monthly_net <= 0 else one_off / monthly_net
     return {"roi": roi, "payback_months": payback}
 
 

@@ -140,15 +140,36 @@ def _problem_order(problem: Problem) -> tuple[int, int, str]:
     return (problem.line, problem.column, problem.message)
 
 
-def load_proposals(paths: Iterable[Path], rubric: Rubric) -> Intake:
-    """Load every file; a bad file is reported, never dropped, and never stops the rest."""
+LoadCache = dict[tuple[str, int, int, int], "Proposal | InvalidFile"]
+
+
+def _load_cached(path: Path, rubric: Rubric, cache: LoadCache | None) -> Proposal | InvalidFile:
+    if cache is None:
+        return load_one(path, rubric)
+    try:
+        stat = path.stat()
+    except OSError:
+        return load_one(path, rubric)
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, id(rubric))
+    if key not in cache:
+        cache[key] = load_one(path, rubric)
+    return cache[key]
+
+
+def load_proposals(paths: Iterable[Path], rubric: Rubric,
+                   cache: LoadCache | None = None) -> Intake:
+    """Load every file; a bad file is reported, never dropped, and never stops the rest.
+
+    ``cache`` (keyed by path, modification time, size and rubric) lets `mkdocs serve`
+    re-read only the files that changed.
+    """
     intake = Intake()
     files = discover(paths)
     by_id: dict[str, list[Path]] = {}
     for path in files:
         by_id.setdefault(path.stem, []).append(path)
     for path in files:
-        loaded = load_one(path, rubric)
+        loaded = _load_cached(path, rubric, cache)
         clashes = [other for other in by_id[path.stem] if other != path]
         if clashes:
             others = ", ".join(display_path(o) for o in clashes)

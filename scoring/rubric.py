@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from dataclasses import dataclass
 from functools import lru_cache
@@ -300,10 +301,8 @@ def _mtime(path: Path) -> float:
 @lru_cache(maxsize=8)
 def _load_cached(source: str, _mtime: float) -> Rubric:
     display = source
-    try:
+    with contextlib.suppress(ValueError):
         display = str(Path(source).relative_to(Path.cwd()))
-    except ValueError:
-        pass
     result = load_file(Path(source), display)
     if result.document is None or result.problems:
         raise RubricError(result.problems)

@@ -9,7 +9,15 @@ from typing import Any
 
 import pandas as pd
 
-from .engine import MAX_LEVEL, MAX_RISK, SCORE_COLUMNS, criterion_levels, risk_values, rounded, score
+from .engine import (
+    MAX_LEVEL,
+    MAX_RISK,
+    SCORE_COLUMNS,
+    criterion_levels,
+    risk_values,
+    rounded,
+    score,
+)
 from .features import Features, evidence_level, extract, is_answered, money_figures
 from .findings import Flag, Suggestion, flags_for, suggestions_for
 from .proposals import Intake, Proposal

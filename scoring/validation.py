@@ -85,7 +85,8 @@ class SchemaChecker:
             parent = format_field(path) or "the proposal"
             return [at(path, f"missing required field '{missing}' in {parent}", "required")]
         if error.validator in ("enum", "const"):
-            options = error.validator_value if error.validator == "enum" else [error.validator_value]
+            value = error.validator_value
+            options = value if error.validator == "enum" else [value]
             listed = ", ".join(_show(o) for o in options)
             hint = did_you_mean(str(error.instance), [str(o) for o in options])
             return [at(path, f"{_show(error.instance)} is not one of {listed}{hint}", "enum")]
@@ -95,8 +96,9 @@ class SchemaChecker:
             wanted = " or ".join(_TYPE_NAMES.get(t, t) for t in expected_list)
             raw = document.plain_text.get(path)
             if raw is not None and "string" in expected_list:
-                return [at(path, f"{raw} is read as {_show(error.instance)} ({type(error.instance).__name__}), "
-                        f"but text is expected; quote it: '{raw}'", "yaml-type")]
+                kind = type(error.instance).__name__
+                return [at(path, f"{raw} is read as {_show(error.instance)} ({kind}), but text "
+                        f"is expected; quote it: '{raw}'", "yaml-type")]
             return [at(path, f"{_show(error.instance)} should be {wanted}", "type")]
         if error.validator in ("oneOf", "anyOf") and error.context:
             # Prefer the branch whose type matched: its error says what is really wrong.

@@ -1,0 +1,41 @@
+"""Configuration of the `sweetspot` MkDocs plugin: every option has a default."""
+
+from __future__ import annotations
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+
+
+class SweetspotConfig(base.Config):
+    enabled = c.Type(bool, default=True)
+    """Turn the plugin off without removing it from mkdocs.yml."""
+
+    proposals_dir = c.Type(str, default="content/proposals")
+    """Folder of proposal YAML files, relative to mkdocs.yml."""
+
+    rubric = c.Optional(c.Type(str))
+    """A rubric YAML file (relative to mkdocs.yml); the built-in rubric when unset."""
+
+    output_dir = c.Type(str, default="")
+    """Folder inside the site where generated pages go ("" for the site root)."""
+
+    custom_templates = c.Optional(c.Type(str))
+    """A folder of templates searched before the built-in site_templates/."""
+
+    impact_threshold = c.Optional(c.Type((int, float)))
+    """Impact at or above which a proposal counts as high impact (rubric default: 50)."""
+
+    risk_threshold = c.Optional(c.Type((int, float)))
+    """Delivery risk at or above which a proposal counts as high risk (rubric default: 50)."""
+
+    target_mix = c.Optional(c.Type(dict))
+    """Target share of active proposals per quadrant, e.g. {quick_win: 0.4, ...}."""
+
+    balance_tolerance = c.Optional(c.Type((int, float)))
+    """How far a quadrant's share may stray from its target (rubric default: 0.15)."""
+
+    strict = c.Type(bool, default=False)
+    """Abort the build when any proposal is invalid, even without `mkdocs build --strict`."""
+
+    home_page = c.Type(str, default="index.md")
+    """The page whose `<!-- sweetspot:summary -->` marker gets the portfolio summary."""

@@ -1,0 +1,157 @@
+"""The `sweetspot` MkDocs plugin: a thin layer that hands proposals to the engine and adds the
+pages it renders. All loading, scoring and rendering lives in `scoring`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.pages import Page
+
+from scoring.proposals import LoadCache, load_proposals
+from scoring.rubric import Rubric, RubricError, load_rubric
+from scoring.scorecard import score_intake
+from scoring.site.pages import SiteBuilder, SiteOptions, asset_files, build_site
+
+from .config import SweetspotConfig
+
+log = get_plugin_logger("sweetspot")
+SUMMARY_MARKER = "<!-- sweetspot:summary -->"
+ASSET_DIR = "assets/sweetspot"
+
+
+class SweetspotPlugin(BasePlugin[SweetspotConfig]):
+    def __init__(self) -> None:
+        self.is_serve = False
+        self.cache: LoadCache = {}  # survives `mkdocs serve` rebuilds (see on_startup)
+        self.builder: SiteBuilder | None = None
+        self.rubric: Rubric | None = None
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        # Defining on_startup makes MkDocs keep this instance across serve rebuilds.
+        self.is_serve = command == "serve"
+
+    def _resolve(self, config: MkDocsConfig, value: str) -> Path:
+        base = Path(config.config_file_path or ".").resolve().parent
+        return (base / value).resolve()
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
+        if not self.config.enabled:
+            return config
+        self.proposals_dir = self._resolve(config, self.config.proposals_dir)
+        if not self.proposals_dir.is_dir():
+            raise PluginError(f"sweetspot: proposals_dir '{self.config.proposals_dir}' "
+                              f"is not a folder ({self.proposals_dir})")
+        rubric_path = self._resolve(config, self.config.rubric) if self.config.rubric else None
+        if rubric_path is not None and not rubric_path.is_file():
+            raise PluginError(f"sweetspot: rubric file '{self.config.rubric}' not found")
+        try:
+            rubric = load_rubric(rubric_path)
+        except RubricError as error:
+            raise PluginError("sweetspot: the rubric is invalid:\n" + str(error)) from None
+        self.rubric = rubric.with_quadrants(
+            impact_threshold=self.config.impact_threshold,
+            risk_threshold=self.config.risk_threshold,
+            target_mix=self.config.target_mix,
+            tolerance=self.config.balance_tolerance,
+        )
+        self.rubric_path = rubric_path
+        self.templates = (self._resolve(config, self.config.custom_templates),) \
+            if self.config.custom_templates else ()
+        for css in (f"{ASSET_DIR}/sweetspot.css",):
+            if css not in config.extra_css:
+                config.extra_css.append(css)
+        scripts = [str(s) for s in config.extra_javascript]
+        for js in (f"{ASSET_DIR}/vendor/tablesort/tablesort.min.js",
+                   f"{ASSET_DIR}/vendor/tablesort/tablesort.number.min.js",
+                   f"{ASSET_DIR}/sweetspot.js"):
+            if js not in scripts:
+                config.extra_javascript.append(js)
+        return config
+
+    def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files | None:
+        if not self.config.enabled or self.rubric is None:
+            return files
+        intake = load_proposals([self.proposals_dir], self.rubric, self.cache)
+        # Keep the cache to the files that still exist, so deleted proposals drop out.
+        live = {str(p.resolve()) for p in self.proposals_dir.rglob("*")}
+        self.cache = {k: v for k, v in self.cache.items() if k[0] in live}
+        for bad in intake.invalid:
+            for problem in bad.problems:
+                log.warning("Invalid proposal: %s", problem.as_text())
+        if intake.invalid and self.config.strict:
+            raise PluginError(f"sweetspot: {len(intake.invalid)} invalid proposal file(s); "
+                              "see the warnings above")
+        self._check_tags(intake, config)
+        docs_dir = Path(config.docs_dir).resolve()
+        source_links, edit_paths = {}, {}
+        for proposal in intake.proposals:
+            source = Path(proposal.file).resolve()
+            edit_paths[proposal.id] = os.path.relpath(source, docs_dir).replace(os.sep, "/")
+            if source.is_relative_to(docs_dir):
+                source_links[proposal.id] = edit_paths[proposal.id]
+        portfolio = score_intake(intake, self.rubric)
+        self.builder = build_site(portfolio, SiteOptions(
+            output_dir=self.config.output_dir,
+            use_directory_urls=config.use_directory_urls,
+            template_dirs=self.templates,
+            source_links=source_links,
+            edit_paths=edit_paths,
+        ))
+        for page in self.builder.all_pages():
+            if files.get_file_from_path(page.path) is not None:
+                raise PluginError(f"sweetspot: '{page.path}' exists in docs_dir and would be "
+                                  "overwritten by a generated page; move it or set output_dir")
+            inclusion = InclusionLevel.NOT_IN_NAV if not page.in_nav else \
+                InclusionLevel.UNDEFINED
+            generated = File.generated(config, page.path, content=page.content,
+                                       inclusion=inclusion)
+            if page.proposal_id is not None:
+                generated.edit_uri = edit_paths.get(page.proposal_id)
+            files.append(generated)
+        for relative, path in asset_files():
+            target = f"assets/{relative}"
+            if files.get_file_from_path(target) is None:
+                files.append(File.generated(config, target, abs_src_path=str(path)))
+        return files
+
+    def _check_tags(self, intake: Any, config: MkDocsConfig) -> None:
+        """Check tags against Material's allow-list first: its own error path crashes on
+        generated pages, and ours names the proposal file."""
+        tags_plugin = config.plugins.get("material/tags") or config.plugins.get("tags")
+        allowed = getattr(getattr(tags_plugin, "config", None), "tags_allowed", None)
+        if not allowed:
+            return
+        for proposal in intake.proposals:
+            unknown = [t for t in proposal.tags if t not in allowed]
+            if unknown:
+                line = proposal.line_of.get("tags", 0)
+                raise PluginError(f"{proposal.file}:{line}: tags: {', '.join(unknown)} not in "
+                                  f"the tags plugin's tags_allowed list")
+
+    def on_page_markdown(self, markdown: str, /, *, page: Page, config: MkDocsConfig,
+                         files: Files) -> str | None:
+        if self.builder is None:
+            return markdown
+        src = page.file.src_uri
+        if src == self.config.home_page:
+            if SUMMARY_MARKER in markdown:
+                return markdown.replace(SUMMARY_MARKER, self.builder.home_summary(src))
+            banner = self.builder.banner(src)
+            return banner + "\n" + markdown if banner else markdown
+        return markdown
+
+    def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:
+        if not self.config.enabled:
+            return server
+        server.watch(str(self.proposals_dir))
+        if self.rubric_path is not None:
+            server.watch(str(self.rubric_path))
+        for folder in self.templates:
+            server.watch(str(folder))
+        return server

@@ -1,0 +1,155 @@
+"""Portfolio analytics with pandas: totals by group, balance against the target mix, heatmap."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .proposals import INACTIVE_STAGES, STAGES
+from .rubric import QUADRANTS, Rubric
+from .scorecard import ScoredPortfolio
+
+
+@dataclass(frozen=True)
+class GroupTotal:
+    key: str
+    count: int
+    annual_value: float
+    one_off_cost: float
+    annual_running_cost: float
+    mean_priority: float
+
+
+@dataclass(frozen=True)
+class BalanceRow:
+    quadrant: str
+    count: int
+    share: float
+    target: float
+    gap: float
+    status: str  # "ok", "over" or "under"
+
+
+@dataclass(frozen=True)
+class HeatmapRow:
+    checklist_id: str
+    item_id: str
+    text: str
+    playbook: str
+    open_count: int
+    applicable: int
+    open_ids: tuple[str, ...]
+
+    @property
+    def open_share(self) -> float:
+        return 0.0 if self.applicable == 0 else self.open_count / self.applicable
+
+
+@dataclass(frozen=True)
+class PortfolioSummary:
+    total: int
+    active: int
+    currency: str
+    other_currencies: tuple[str, ...]
+    annual_value: float
+    one_off_cost: float
+    annual_running_cost: float
+    by_stage: tuple[GroupTotal, ...]
+    by_team: tuple[GroupTotal, ...]
+    by_quadrant: tuple[GroupTotal, ...]
+    balance: tuple[BalanceRow, ...]
+    in_balance: bool
+    heatmap: tuple[HeatmapRow, ...]
+
+
+def _main_currency(frame: pd.DataFrame) -> str:
+    counts = frame.loc[frame["currency"] != "", "currency"].value_counts()
+    if counts.empty:
+        return ""
+    # Most common first; ties broken alphabetically so the result is stable.
+    best = counts.max()
+    return str(sorted(counts[counts == best].index)[0])
+
+
+def _totals(frame: pd.DataFrame, by: str, order: list[str]) -> tuple[GroupTotal, ...]:
+    if frame.empty:
+        return ()
+    grouped = frame.groupby(by, sort=False).agg(
+        count=("title", "size"),
+        annual_value=("annual_value_main", "sum"),
+        one_off_cost=("one_off_cost_main", "sum"),
+        annual_running_cost=("annual_running_cost_main", "sum"),
+        mean_priority=("priority", "mean"),
+    )
+    keys = [k for k in order if k in grouped.index] + sorted(
+        k for k in grouped.index if k not in order)
+    return tuple(
+        GroupTotal(str(k), int(grouped.at[k, "count"]), float(grouped.at[k, "annual_value"]),
+                   float(grouped.at[k, "one_off_cost"]),
+                   float(grouped.at[k, "annual_running_cost"]),
+                   round(float(grouped.at[k, "mean_priority"]), 1))
+        for k in keys
+    )
+
+
+def balance(frame: pd.DataFrame, rubric: Rubric) -> tuple[tuple[BalanceRow, ...], bool]:
+    active = frame[~frame["stage"].isin(INACTIVE_STAGES)]
+    counts = active["quadrant"].value_counts()
+    total = len(active)
+    rows = []
+    for quadrant in QUADRANTS:
+        count = int(counts.get(quadrant, 0))
+        share = count / total if total else 0.0
+        target = rubric.target_mix.get(quadrant, 0.0)
+        gap = share - target
+        status = "ok" if abs(gap) <= rubric.tolerance else ("over" if gap > 0 else "under")
+        rows.append(BalanceRow(quadrant, count, round(share, 3), target, round(gap, 3), status))
+    return tuple(rows), total == 0 or all(r.status == "ok" for r in rows)
+
+
+def heatmap(portfolio: ScoredPortfolio) -> tuple[HeatmapRow, ...]:
+    """Which checklist items are open (no, partial or unknown) across active proposals."""
+    cards = [c for c in portfolio.cards if c.proposal.stage not in INACTIVE_STAGES]
+    rows = []
+    for checklist in portfolio.rubric.checklists:
+        for item in checklist.items:
+            open_ids = []
+            applicable = 0
+            for card in cards:
+                status = next(s for s in card.checklists if s.id == checklist.id)
+                answer = next(i.answer for i in status.items if i.id == item.id)
+                if answer == "n/a":
+                    continue
+                applicable += 1
+                if answer != "yes":
+                    open_ids.append(card.proposal.id)
+            rows.append(HeatmapRow(checklist.id, item.id, item.text, item.playbook,
+                                   len(open_ids), applicable, tuple(open_ids)))
+    return tuple(rows)
+
+
+def summarise(portfolio: ScoredPortfolio) -> PortfolioSummary:
+    frame = portfolio.frame.copy()
+    currency = _main_currency(frame)
+    in_main = frame["currency"] == currency
+    for column in ("annual_value", "one_off_cost", "annual_running_cost"):
+        frame[f"{column}_main"] = frame[column].where(in_main, 0.0).fillna(0.0)
+    others = tuple(sorted(set(frame["currency"]) - {currency, ""}))
+    active = frame[~frame["stage"].isin(INACTIVE_STAGES)]
+    rows, in_balance = balance(frame, portfolio.rubric)
+    return PortfolioSummary(
+        total=len(frame),
+        active=len(active),
+        currency=currency,
+        other_currencies=others,
+        annual_value=float(active["annual_value_main"].sum()),
+        one_off_cost=float(active["one_off_cost_main"].sum()),
+        annual_running_cost=float(active["annual_running_cost_main"].sum()),
+        by_stage=_totals(frame, "stage", list(STAGES)),
+        by_team=_totals(frame, "team", []),
+        by_quadrant=_totals(frame, "quadrant", list(QUADRANTS)),
+        balance=rows,
+        in_balance=in_balance,
+        heatmap=heatmap(portfolio),
+    )

@@ -1,0 +1,61 @@
+"""Make untrusted proposal text safe for Markdown pages.
+
+Plain fields are escaped for both HTML and Markdown, so a title can never become a link,
+an image or a script. Fields that allow Markdown are rendered, then cleaned by nh3 (a
+well-kept HTML sanitiser) against a short allow-list: no raw HTML, scripts, event
+handlers or javascript: links survive.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+from urllib.parse import quote
+
+import markdown
+import nh3
+from markupsafe import Markup
+
+# The characters Python-Markdown (with the tables extension) lets a backslash escape.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")
+_ALLOWED_TAGS = {"p", "em", "strong", "code", "ul", "ol", "li", "a", "br", "blockquote", "pre"}
+_ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
+_URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def md_text(value: Any) -> Markup:
+    """Escape any value for use inline in a Markdown page (headings, tables, lists)."""
+    if isinstance(value, Markup):
+        return value
+    text = " ".join(str(value).split())  # one line: no accidental blocks or table breaks
+    text = html.escape(text, quote=True)
+    return Markup(_MD_SPECIAL.sub(r"\\\1", text))
+
+
+def rich_text(value: str) -> Markup:
+    """Render a Markdown field to sanitised HTML."""
+    # Raw HTML in the source is escaped before rendering, and nh3 cleans the result too.
+    rendered = markdown.markdown(html.escape(value, quote=False), extensions=["sane_lists"])
+    cleaned = nh3.clean(rendered, tags=_ALLOWED_TAGS, attributes=_ALLOWED_ATTRIBUTES,
+                        url_schemes=_URL_SCHEMES, link_rel="noopener nofollow")
+    return Markup(cleaned)
+
+
+def safe_url(url: str) -> Markup | None:
+    """Only http(s) links leave a proposal, percent-encoded so no character can end the
+    Markdown link early (a ')' or ']' in a URL could otherwise start a second link)."""
+    if not re.match(r"^https?://[^\s]+$", url):
+        return None
+    return Markup(quote(url, safe=":/?#&=%+~,;@!$*-._"))
+
+
+def finalize(value: Any) -> Any:
+    """Jinja finalize hook: every {{ }} in a Markdown template is escaped unless Markup."""
+    if value is None:
+        return ""
+    if isinstance(value, Markup):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    return md_text(value)

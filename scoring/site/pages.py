@@ -1,0 +1,397 @@
+"""Render every generated page from a scored portfolio, using overridable Jinja templates.
+
+Data flows one way: ScoredPortfolio → view data here → templates → page text. The MkDocs
+plugin and `sweetspot render` both call ``build_site`` and only differ in what they do
+with the pages.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from ..portfolio import PortfolioSummary, summarise
+from ..proposals import INACTIVE_STAGES, STAGES
+from ..rubric import DIMENSIONS, Rubric
+from ..schema import SCHEMA_FILE_NAME, proposal_schema
+from ..scorecard import ScoreCard, ScoredPortfolio
+from ..scoretable import card_json
+from .chart import build_chart
+from .markup import finalize, md_text, rich_text, safe_url
+from .urls import html_link, md_link
+
+SEVERITY_ADMONITION = {"red": "danger", "high": "warning", "medium": "note", "low": "info"}
+SEVERITY_LABEL = {"red": "Red flag", "high": "High", "medium": "Medium", "low": "Low"}
+ANSWER_MARK = {"yes": "x", "partial": " ", "no": " ", "unknown": " ", "n/a": "x"}
+
+
+@dataclass(frozen=True)
+class SiteOptions:
+    """Where pages go and how links are written."""
+
+    output_dir: str = ""
+    use_directory_urls: bool = True
+    template_dirs: tuple[Path, ...] = ()
+    source_links: dict[str, str] = field(default_factory=dict)  # proposal id → YAML link
+    edit_paths: dict[str, str] = field(default_factory=dict)  # proposal id → edit path
+
+
+@dataclass(frozen=True)
+class GeneratedPage:
+    path: str
+    content: str | bytes
+    proposal_id: str | None = None
+    in_nav: bool = True
+
+
+def builtin_templates() -> Path:
+    return Path(str(resources.files("site_templates")))
+
+
+def make_environment(template_dirs: Sequence[Path]) -> tuple[Environment, Environment]:
+    """Two environments over the same search path: Markdown pages and HTML/SVG fragments.
+
+    User template folders come first, so a site can override any template by file name.
+    """
+    loader = ChoiceLoader([FileSystemLoader([str(d) for d in (*template_dirs,
+                                                                builtin_templates())])])
+    # Markdown headings use {#anchor} (attr_list), so Jinja comments become {## ... ##}.
+    md_env = Environment(loader=loader, autoescape=False, finalize=finalize,
+                         comment_start_string="{##", comment_end_string="##}",
+                         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                         keep_trailing_newline=True, auto_reload=False)
+    html_env = Environment(loader=loader, autoescape=True, undefined=StrictUndefined,
+                           trim_blocks=True, lstrip_blocks=True, auto_reload=False)
+    for env in (md_env, html_env):
+        env.filters["md"] = md_text
+        env.filters["h"] = lambda v: Markup(html.escape("" if v is None else str(v)))
+        env.filters["money"] = money
+        env.filters["pct"] = lambda v: "–" if v is None else f"{float(v):.0%}"
+        env.filters["num"] = lambda v, d=0: "–" if v is None or (
+            isinstance(v, float) and math.isnan(v)) else f"{float(v):,.{d}f}"
+        env.filters["attr"] = lambda v: Markup(html.escape(str(v), quote=True))
+        env.filters["id"] = html_id
+        # Inline code that stays safe in tables: escaped text inside <code>.
+        env.filters["code"] = lambda v: Markup(f"<code>{md_text(v)}</code>")
+    return md_env, html_env
+
+
+def html_id(value: Any) -> Markup:
+    """An anchor id for `{#id}` headings: slug characters only, never escaped."""
+    text = re.sub(r"[^a-z0-9_-]+", "-", str(value).lower()).strip("-")
+    return Markup(text or "section")
+
+
+def money(value: float | None, currency: str = "") -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    prefix = f"{currency} " if currency else ""
+    if abs(value) >= 1_000_000:
+        return f"{prefix}{value / 1_000_000:,.2f} M"
+    return f"{prefix}{value:,.0f}"
+
+
+def front_matter(meta: dict[str, Any]) -> str:
+    """YAML front matter written by a YAML dumper, so no proposal text can break out of it."""
+    return "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---\n\n"
+
+
+class SiteBuilder:
+    def __init__(self, portfolio: ScoredPortfolio, options: SiteOptions) -> None:
+        self.portfolio = portfolio
+        self.rubric: Rubric = portfolio.rubric
+        self.options = options
+        self.md_env, self.html_env = make_environment(options.template_dirs)
+        self.summary: PortfolioSummary = summarise(portfolio)
+        prefix = options.output_dir.strip("/")
+        self.prefix = f"{prefix}/" if prefix else ""
+
+    # -- paths -----------------------------------------------------------------------
+    def path(self, relative: str) -> str:
+        return self.prefix + relative
+
+    def proposal_path(self, proposal_id: str) -> str:
+        return self.path(f"proposals/{proposal_id}.md")
+
+    def link(self, from_page: str, target: str) -> Markup:
+        # Targets are built from slugs and rubric paths, never from free proposal text.
+        return Markup(md_link(from_page, target))
+
+    def url(self, from_page: str, target: str) -> Markup:
+        return Markup(html_link(from_page, target, self.options.use_directory_urls))
+
+    # -- shared view data ----------------------------------------------------------------
+    def quadrant_name(self, quadrant: str) -> str:
+        return self.rubric.quadrants.names.get(quadrant, quadrant)
+
+    def common(self, page: str) -> dict[str, Any]:
+        return {
+            "page": page,
+            "rubric": self.rubric,
+            "summary": self.summary,
+            "link": lambda target: self.link(page, target),
+            "url": lambda target: self.url(page, target),
+            "p": self.path,
+            "quadrant_name": self.quadrant_name,
+            "dimensions": DIMENSIONS,
+            "invalid": self.portfolio.intake.invalid,
+            "stages": STAGES,
+            "inf": math.inf,
+        }
+
+    def render(self, template: str, page: str, **context: Any) -> str:
+        return self.md_env.get_template(template).render(**self.common(page), **context)
+
+    def render_html(self, template: str, page: str, **context: Any) -> Markup:
+        return Markup(self.html_env.get_template(template).render(**self.common(page),
+                                                                  **context))
+
+    def rows(self, page: str, cards: Sequence[ScoreCard]) -> list[dict[str, Any]]:
+        return [{
+            "card": card,
+            "link": self.link(page, self.proposal_path(card.proposal.id)),
+            "quadrant_name": self.quadrant_name(card.quadrant),
+        } for card in sorted(cards, key=lambda c: (-c.priority, c.proposal.id))]
+
+    def chart(self, page: str) -> Markup:
+        cards = sorted(self.portfolio.cards, key=lambda c: (-c.priority, c.proposal.id))
+        rows = [{
+            "id": c.proposal.id, "title": c.proposal.title, "stage": c.proposal.stage,
+            "quadrant": c.quadrant, "quadrant_name": self.quadrant_name(c.quadrant),
+            "impact": c.impact, "risk": c.delivery_risk,
+            "href": self.url(page, self.proposal_path(c.proposal.id)),
+            "tooltip": (f"{c.proposal.title} ({c.proposal.stage}): impact {c.impact:.0f}, "
+                        f"delivery risk {c.delivery_risk:.0f}, priority {c.priority:.0f}; "
+                        f"D {c.scores['desirability']:.0f} P {c.scores['profitability']:.0f} "
+                        f"F {c.scores['feasibility']:.0f} R {c.scores['risk']:.0f}"),
+        } for c in cards]
+        chart = build_chart(rows, self.rubric.quadrants.impact_threshold,
+                            self.rubric.quadrants.risk_threshold)
+        return self.render_html("quadrant_chart.svg.j2", page, chart=chart)
+
+    def banner(self, page: str) -> str:
+        if not self.portfolio.intake.invalid:
+            return ""
+        return self.render("banner.md.j2", page,
+                           problems_link=self.link(page, self.path("intake-problems.md")))
+
+    # -- pages -------------------------------------------------------------------------
+    def proposal_page(self, card: ScoreCard) -> GeneratedPage:
+        proposal = card.proposal
+        page = self.proposal_path(proposal.id)
+        meta: dict[str, Any] = {
+            "title": proposal.title,
+            "description": " ".join(proposal.summary.split())[:200],
+        }
+        if proposal.tags:
+            meta["tags"] = list(proposal.tags)
+        links = [(link.title, safe_url(link.url)) for link in proposal.links]
+        source = self.options.source_links.get(proposal.id)
+        body = self.render(
+            "proposal.md.j2", page, card=card, proposal=proposal,
+            summary_html=rich_text(proposal.summary),
+            quadrant_label=self.quadrant_name(card.quadrant),
+            scores_html=self.render_html("score_bars.html.j2", page, card=card),
+            links=[(t, u) for t, u in links if u],
+            source_link=Markup(md_link(page, source)) if source else None,
+            severity_admonition=SEVERITY_ADMONITION, severity_label=SEVERITY_LABEL,
+            answer_mark=ANSWER_MARK,
+            currency=proposal.get("value.currency") or "",
+        )
+        return GeneratedPage(page, front_matter(meta) + body, proposal.id, in_nav=False)
+
+    def portfolio_page(self) -> GeneratedPage:
+        page = self.path("portfolio/index.md")
+        cards = self.portfolio.cards
+        body = self.render(
+            "portfolio.md.j2", page, rows=self.rows(page, cards), chart=self.chart(page),
+            banner=self.banner(page), heat=self.heat_rows(page),
+            csv_link=self.link(page, self.path("portfolio/portfolio.csv")),
+            json_link=self.link(page, self.path("portfolio/portfolio.json")),
+            schema_link=self.link(page, self.path(f"schema/{SCHEMA_FILE_NAME}")),
+        )
+        meta = {"title": "Portfolio", "search": {"boost": 2}}
+        return GeneratedPage(page, front_matter(meta) + body)
+
+    def heat_rows(self, page: str) -> list[dict[str, Any]]:
+        titles = {c.id: c.title for c in self.rubric.checklists}
+        slugs = {c.id: c.slug for c in self.rubric.checklists}
+        return [{
+            "row": row,
+            "checklist_title": titles[row.checklist_id],
+            "checklist_link": self.link(page, self.path(f"pitfalls/{slugs[row.checklist_id]}.md")),
+            "heat": round(row.open_share, 2),
+        } for row in self.summary.heatmap]
+
+    def group_page(self, by: str) -> GeneratedPage:
+        page = self.path(f"portfolio/by-{by}.md")
+        key = (lambda c: c.proposal.team) if by == "team" else (lambda c: c.proposal.stage)
+        order = list(STAGES) if by == "stage" else sorted({key(c) for c in self.portfolio.cards})
+        groups = [(name, self.rows(page, [c for c in self.portfolio.cards if key(c) == name]))
+                  for name in order]
+        totals = self.summary.by_team if by == "team" else self.summary.by_stage
+        body = self.render("group.md.j2", page, by=by, groups=groups,
+                           totals={t.key: t for t in totals})
+        return GeneratedPage(page, front_matter({"title": f"Proposals by {by}"}) + body)
+
+    def pitfall_pages(self) -> list[GeneratedPage]:
+        pages = []
+        index = self.path("pitfalls/index.md")
+        heat = {(r.checklist_id, r.item_id): r for r in self.summary.heatmap}
+        for checklist in self.rubric.checklists:
+            page = self.path(f"pitfalls/{checklist.slug}.md")
+            items = [{
+                "item": item,
+                "heat": heat[(checklist.id, item.id)],
+                "open": [(self.portfolio.card(pid), self.link(page, self.proposal_path(pid)))
+                         for pid in heat[(checklist.id, item.id)].open_ids],
+            } for item in checklist.items]
+            body = self.render("pitfall.md.j2", page, checklist=checklist, items=items)
+            pages.append(GeneratedPage(page, front_matter({"title": checklist.title}) + body))
+        body = self.render("pitfalls_index.md.j2", index,
+                           checklists=[(c, self.link(index, self.path(f"pitfalls/{c.slug}.md")))
+                                       for c in self.rubric.checklists])
+        pages.insert(0, GeneratedPage(index, front_matter({"title": "Pitfall checklists"})
+                                      + body))
+        return pages
+
+    def reference_pages(self) -> list[GeneratedPage]:
+        format_page = self.path("reference/proposal-format.md")
+        method_page = self.path("reference/scoring-method.md")
+        schema = proposal_schema(self.rubric)
+        fields = list(schema_fields(schema))
+        fmt = self.render("proposal_format.md.j2", format_page, schema=schema, fields=fields,
+                          schema_link=self.link(format_page,
+                                                self.path(f"schema/{SCHEMA_FILE_NAME}")))
+        method = self.render("scoring_method.md.j2", method_page)
+        return [
+            GeneratedPage(format_page, front_matter({"title": "Proposal format"}) + fmt),
+            GeneratedPage(method_page, front_matter({"title": "Scoring method"}) + method),
+        ]
+
+    def intake_page(self) -> GeneratedPage:
+        page = self.path("intake-problems.md")
+        body = self.render("intake_problems.md.j2", page,
+                           valid_count=len(self.portfolio.intake.proposals))
+        return GeneratedPage(page, front_matter({"title": "Intake problems"}) + body)
+
+    def home_summary(self, page: str) -> str:
+        return self.render("home_summary.md.j2", page,
+                           rows=self.rows(page, self.portfolio.cards)[:5],
+                           portfolio_link=self.link(page, self.path("portfolio/index.md")),
+                           banner=self.banner(page))
+
+    def exports(self) -> list[GeneratedPage]:
+        frame = self.portfolio.frame.reset_index()
+        buffer = io.StringIO()
+        frame.to_csv(buffer, index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+        payload = {
+            "rubric": self.rubric.name,
+            "proposals": [card_json(card) for card in self.portfolio.cards],
+            "invalid": [{"file": bad.file,
+                         "problems": [p.as_dict() for p in bad.problems]}
+                        for bad in self.portfolio.intake.invalid],
+        }
+        return [
+            GeneratedPage(self.path("portfolio/portfolio.csv"), _csv_safe(buffer.getvalue())),
+            GeneratedPage(self.path("portfolio/portfolio.json"),
+                          json.dumps(payload, indent=2, ensure_ascii=False) + "\n"),
+            GeneratedPage(self.path(f"schema/{SCHEMA_FILE_NAME}"),
+                          json.dumps(proposal_schema(self.rubric), indent=2,
+                                     ensure_ascii=False) + "\n"),
+        ]
+
+    def all_pages(self) -> list[GeneratedPage]:
+        pages = [self.proposal_page(card) for card in self.portfolio.cards]
+        pages += [self.portfolio_page(), self.group_page("team"), self.group_page("stage")]
+        pages += self.pitfall_pages()
+        pages += self.reference_pages()
+        pages.append(self.intake_page())
+        pages += self.exports()
+        return pages
+
+
+def _csv_safe(text: str) -> str:
+    """Spreadsheets run cells starting with = + - @ as formulas; prefix them with a quote."""
+    out = io.StringIO()
+    reader = csv.reader(io.StringIO(text))
+    writer = csv.writer(out, lineterminator="\n")
+    for row in reader:
+        writer.writerow(["'" + cell if cell[:1] in ("=", "+", "@") or (
+            cell[:1] == "-" and not _is_number(cell)) else cell for cell in row])
+    return out.getvalue()
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class SchemaField:
+    path: str
+    depth: int
+    type: str
+    required: bool
+    description: str
+    example: str
+    allowed: str
+
+
+def schema_fields(schema: dict[str, Any], prefix: str = "", depth: int = 0):  # type: ignore[no-untyped-def]
+    """Walk the schema's properties in order, for the reference page."""
+    required = set(schema.get("required", []))
+    for name, spec in schema.get("properties", {}).items():
+        path = f"{prefix}.{name}" if prefix else name
+        kind = spec.get("type", "")
+        if not kind and "oneOf" in spec:
+            kind = " or ".join(str(option.get("type", "")) for option in spec["oneOf"])
+        if kind == "array" and isinstance(spec.get("items"), dict):
+            kind = f"list of {spec['items'].get('type', 'item')}"
+        allowed = ""
+        enum = spec.get("enum") or spec.get("items", {}).get("enum") if isinstance(
+            spec.get("items", {}), dict) else spec.get("enum")
+        if enum:
+            allowed = ", ".join(str(v) for v in enum)
+        elif "minimum" in spec or "maximum" in spec:
+            allowed = f"{spec.get('minimum', '')}–{spec.get('maximum', '')}"
+        examples = spec.get("examples") or []
+        example = json.dumps(examples[0], ensure_ascii=False) if examples else ""
+        yield SchemaField(path, depth, str(kind), name in required,
+                          spec.get("description", ""), example, allowed)
+        if spec.get("type") == "object" and "properties" in spec:
+            yield from schema_fields(spec, path, depth + 1)
+        items = spec.get("items")
+        if isinstance(items, dict) and items.get("type") == "object":
+            yield from schema_fields(items, f"{path}[]", depth + 1)
+
+
+def build_site(portfolio: ScoredPortfolio, options: SiteOptions) -> SiteBuilder:
+    return SiteBuilder(portfolio, options)
+
+
+def asset_files() -> list[tuple[str, Path]]:
+    """Static files every site needs (CSS, JS and vendored libraries with their licences)."""
+    root = builtin_templates() / "assets"
+    return sorted((str(p.relative_to(root)).replace("\\", "/"), p)
+                  for p in root.rglob("*") if p.is_file())
+
+
+__all__ = ["INACTIVE_STAGES", "GeneratedPage", "SiteBuilder", "SiteOptions", "asset_files",
+           "build_site"]
