@@ -290,7 +290,8 @@ class SiteBuilder:
 
     def home_summary(self, page: str) -> str:
         return self.render("home_summary.md.j2", page,
-                           rows=self.rows(page, self.portfolio.cards)[:5],
+                           rows=self.rows(page, [c for c in self.portfolio.cards
+                                                 if c.proposal.stage not in INACTIVE_STAGES])[:5],
                            portfolio_link=self.link(page, self.path("portfolio/index.md")),
                            banner=self.banner(page))
 
