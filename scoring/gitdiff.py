@@ -1,0 +1,650 @@
+"""`sweetspot diff`: what a change to the proposals folder does to the portfolio.
+
+Both sides are read from git (or the working tree), written to a temporary folder and
+loaded with the same `load_proposals` and `score_intake` the site uses, so problems and
+scores in the report are exactly the ones `sweetspot validate` and `sweetspot score` give.
+Both sides are scored with the same rubric, so the report shows what the proposal edits
+changed, not what a rubric edit changed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from .engine import SCORE_COLUMNS
+from .problems import Problem
+from .proposals import (
+    SUFFIXES,
+    Intake,
+    InvalidFile,
+    Proposal,
+    display_path,
+    load_proposals,
+)
+from .rubric import Rubric
+from .scorecard import ScoreCard, score_intake
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+MARKER = "<!-- sweetspot-diff -->"
+METRICS = ("priority", *SCORE_COLUMNS)
+WORKING_TREE = "working tree"
+MAX_SUMMARY_LINES = 25
+RENAME_SIMILARITY = 90  # git similarity needed to pair files that do not load
+MAX_MARKDOWN = 60_000  # GitHub refuses comments over 65,536 characters
+
+
+class DiffError(Exception):
+    """A usage problem (no repository, unknown ref): printed, exit status 2."""
+
+
+# ---- git --------------------------------------------------------------------------------
+
+
+def _git(args: list[str], cwd: Path | str, stdin: bytes | None = None) -> bytes:
+    try:
+        done = subprocess.run(["git", "--literal-pathspecs", *args], cwd=cwd, input=stdin,
+                              capture_output=True, check=False)
+    except FileNotFoundError as error:
+        raise DiffError("git is not installed or not on PATH") from error
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip()
+        raise DiffError(f"git {args[0]} failed: {message}")
+    return done.stdout
+
+
+def repo_root(cwd: Path | str | None = None) -> Path:
+    try:
+        out = _git(["rev-parse", "--show-toplevel"], cwd or os.getcwd())
+    except DiffError as error:
+        raise DiffError("not inside a git repository; run sweetspot diff from a clone of "
+                        "the proposals repository") from error
+    return Path(out.decode("utf-8").strip())
+
+
+def fetch_hint(ref: str) -> str:
+    """The command that makes ``ref`` available in a shallow or partial clone."""
+    if re.fullmatch(r"[0-9a-fA-F]{7,40}", ref):
+        return f"git fetch --depth=1 origin {ref}"
+    if re.search(r"[~^@{]", ref):  # relative to another commit: the history is needed
+        return "git fetch --unshallow"
+    for prefix in ("refs/remotes/origin/", "origin/"):
+        if ref.startswith(prefix):
+            return f"git fetch origin {ref[len(prefix):]} --depth=1"
+    return f"git fetch origin {ref} --depth=1"
+
+
+def resolve(ref: str, root: Path) -> str:
+    """The commit id ``ref`` names, or a DiffError that says how to fetch it."""
+    if not ref or ref.startswith("-"):
+        raise DiffError(f"'{ref}' is not a git ref")
+    done = subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
+                          cwd=root, capture_output=True, check=False)
+    if done.returncode != 0:
+        raise DiffError(
+            f"the git ref '{ref}' does not exist in this clone. A shallow clone (such as a CI "
+            f"checkout) may not have it yet; fetch it with\n  {fetch_hint(ref)}\n"
+            "and run sweetspot diff again (in GitHub Actions, actions/checkout with "
+            "fetch-depth: 0 fetches every branch).")
+    return done.stdout.decode("utf-8").strip()
+
+
+def normalise_folder(path: str, root: Path) -> str:
+    """``path`` as a POSIX path relative to the repository root ("" for the root itself)."""
+    candidate = Path(path)
+    if candidate.is_absolute():
+        try:
+            candidate = candidate.resolve().relative_to(root.resolve())
+        except ValueError as error:
+            raise DiffError(f"--path {path} is outside the repository {root}") from error
+    text = os.path.normpath(candidate.as_posix()).replace(os.sep, "/")
+    if text == ".":
+        return ""
+    if text.startswith("../") or text == "..":
+        raise DiffError(f"--path {path} is outside the repository")
+    return text
+
+
+def _is_proposal_file(path: str) -> bool:
+    return PurePosixPath(path).suffix in SUFFIXES
+
+
+def files_at_ref(commit: str, folder: str, root: Path) -> dict[str, bytes]:
+    """Every proposal file under ``folder`` at ``commit``: repository path -> content."""
+    listing = _git(["ls-tree", "-r", "-z", "--full-tree", commit, "--", folder or "."], root)
+    blobs: list[tuple[str, str]] = []
+    for entry in listing.split(b"\0"):
+        if not entry:
+            continue
+        meta, _, raw_path = entry.partition(b"\t")
+        mode, kind, sha = meta.decode().split()
+        path = raw_path.decode("utf-8", "surrogateescape")
+        if kind == "blob" and mode != "120000" and _is_proposal_file(path):
+            blobs.append((path, sha))
+    if not blobs:
+        return {}
+    out = _git(["cat-file", "--batch"], root,
+               stdin="".join(f"{sha}\n" for _, sha in blobs).encode())
+    files: dict[str, bytes] = {}
+    position = 0
+    for path, _ in blobs:
+        header_end = out.index(b"\n", position)
+        size = int(out[position:header_end].split()[2])
+        start = header_end + 1
+        files[path] = out[start:start + size]
+        position = start + size + 1
+    return files
+
+
+def files_in_tree(folder: str, root: Path) -> dict[str, bytes]:
+    """Every proposal file under ``folder`` in the working tree."""
+    base = root / folder if folder else root
+    if not base.is_dir():
+        return {}
+    files: dict[str, bytes] = {}
+    for path in sorted(base.rglob("*")):
+        if path.suffix in SUFFIXES and path.is_file() and ".git" not in path.parts:
+            files[path.relative_to(root).as_posix()] = path.read_bytes()
+    return files
+
+
+def git_renames(base: str, head: str | None, folder: str, root: Path) -> dict[str, tuple[str, int]]:
+    """Renames git detects between the two sides: old path -> (new path, similarity %)."""
+    args = ["diff", "--no-ext-diff", "--name-status", "-z", "-M", base]
+    if head:
+        args.append(head)
+    out = _git([*args, "--", folder or "."], root)
+    fields = out.split(b"\0")
+    renames: dict[str, tuple[str, int]] = {}
+    index = 0
+    while index < len(fields) and fields[index]:
+        status = fields[index].decode()
+        if status[:1] in ("R", "C"):
+            old = fields[index + 1].decode("utf-8", "surrogateescape")
+            new = fields[index + 2].decode("utf-8", "surrogateescape")
+            if status[0] == "R":
+                renames[old] = (new, int(status[1:] or 0))
+            index += 3
+        else:
+            index += 2
+    return renames
+
+
+# ---- loading one side -------------------------------------------------------------------
+
+
+@dataclass
+class Side:
+    label: str  # the ref as given, or "working tree"
+    commit: str | None
+    files: dict[str, bytes]
+    intake: Intake
+    proposals: dict[str, Proposal]  # valid proposals by repository path
+    invalid: dict[str, InvalidFile]  # by repository path
+    cards: dict[str, ScoreCard] = field(default_factory=dict)  # the scored ones, by path
+
+    def score(self, paths: Iterable[str], rubric: Rubric) -> None:
+        """Score the proposals at ``paths``. Scores depend on nothing but the proposal and
+        the rubric, so files identical on both sides need no scoring."""
+        wanted = [self.proposals[p] for p in sorted(set(paths)) if p in self.proposals]
+        portfolio = score_intake(Intake(proposals=wanted), rubric)
+        self.cards.update({card.proposal.file: card for card in portfolio.cards})
+
+
+def _rename_file(problem: Problem, names: dict[str, str]) -> Problem:
+    message = problem.message
+    if problem.code == "duplicate-id":
+        for shown, real in names.items():
+            message = message.replace(shown, real)
+    return dataclasses.replace(problem, file=names.get(problem.file, problem.file),
+                               message=message)
+
+
+def load_side(label: str, commit: str | None, files: dict[str, bytes], folder: str,
+              rubric: Rubric) -> Side:
+    """Load ``files`` exactly as `sweetspot validate` would (scoring comes later)."""
+    with tempfile.TemporaryDirectory(prefix="sweetspot-diff-") as tmp:
+        top = Path(tmp)
+        base = top / folder if folder else top
+        base.mkdir(parents=True, exist_ok=True)
+        names: dict[str, str] = {}
+        for path, content in files.items():
+            target = top / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+            names[display_path(target)] = path
+        raw = load_proposals([base], rubric)
+    intake = Intake(
+        proposals=[dataclasses.replace(p, file=names.get(p.file, p.file))
+                   for p in raw.proposals],
+        invalid=[InvalidFile(names.get(bad.file, bad.file), bad.id,
+                             tuple(_rename_file(p, names) for p in bad.problems))
+                 for bad in raw.invalid],
+    )
+    return Side(label, commit, files, intake, {p.file: p for p in intake.proposals},
+                {bad.file: bad for bad in intake.invalid})
+
+
+# ---- comparing --------------------------------------------------------------------------
+
+
+def _title_of(side: Side, path: str) -> str | None:
+    proposal = side.proposals.get(path)
+    return proposal.title if proposal else None
+
+
+def _same_proposal(base: Side, old: str, head: Side, new: str, similarity: int) -> bool:
+    """Whether a file that disappeared and one that appeared are the same proposal.
+
+    Proposals drafted from the same template look alike to git, so its rename detection
+    alone would pair a removed proposal with an unrelated new one. A rename must keep the
+    content or the title; for files that do not load, git's similarity must be high.
+    """
+    if base.files[old] == head.files[new]:
+        return True
+    old_title, new_title = _title_of(base, old), _title_of(head, new)
+    if old_title is not None and new_title is not None:
+        return old_title == new_title
+    return similarity >= RENAME_SIMILARITY
+
+
+def pair_files(base: Side, head: Side, renames: dict[str, tuple[str, int]]) -> tuple[
+        list[tuple[str, str]], list[str], list[str], dict[str, str]]:
+    """(kept or renamed pairs, added paths, removed paths, how each rename was found)."""
+    removed = sorted(set(base.files) - set(head.files))
+    added = sorted(set(head.files) - set(base.files))
+    found: dict[str, str] = {}
+    pairs: list[tuple[str, str]] = [(p, p) for p in sorted(set(base.files) & set(head.files))]
+    for old, (new, similarity) in renames.items():
+        if old in removed and new in added and _same_proposal(base, old, head, new,
+                                                              similarity):
+            pairs.append((old, new))
+            found[new] = "git"
+            removed.remove(old)
+            added.remove(new)
+    # Renames git could not see, such as untracked files: same content, then same title.
+    for old in list(removed):
+        match = next((new for new in added if head.files[new] == base.files[old]), None)
+        if match is None:
+            title = _title_of(base, old)
+            same = [new for new in added if title and _title_of(head, new) == title]
+            match = same[0] if len(same) == 1 else None
+        if match is not None:
+            pairs.append((old, match))
+            found[match] = "content" if head.files[match] == base.files[old] else "title"
+            removed.remove(old)
+            added.remove(match)
+    return sorted(pairs, key=lambda pair: pair[1]), added, removed, found
+
+
+def _stem(path: str) -> str:
+    return PurePosixPath(path).stem
+
+
+def _card_summary(card: ScoreCard | None, bad: InvalidFile | None, path: str) -> dict[str, Any]:
+    if card is None:
+        return {"id": bad.id if bad else _stem(path), "file": path, "valid": False,
+                "title": None, "team": None, "stage": None, "quadrant": None,
+                "priority": None, "scores": None, "flags": [],
+                "problems": len(bad.problems) if bad else 0}
+    p = card.proposal
+    return {"id": p.id, "file": path, "valid": True, "title": p.title, "team": p.team,
+            "stage": p.stage, "quadrant": card.quadrant, "priority": card.priority,
+            "scores": dict(card.scores), "flags": [f.id for f in card.flags], "problems": 0}
+
+
+def _flag_json(flag: Any) -> dict[str, str]:
+    return {"id": flag.id, "severity": flag.severity, "title": flag.title}
+
+
+def compare_pair(old: str, new: str, base: Side, head: Side) -> dict[str, Any] | None:
+    """What changed for one proposal kept (or renamed) on both sides; None when nothing."""
+    was, now = base.proposals.get(old), head.proposals.get(new)
+    before, after = base.cards.get(old), head.cards.get(new)  # scored only when it differs
+    content_changed = base.files[old] != head.files[new]
+    status = "renamed" if old != new else ("modified" if content_changed else "unchanged")
+    entry: dict[str, Any] = {
+        "id": now.id if now else _stem(new),
+        "old_id": was.id if was else _stem(old),
+        "file": new,
+        "old_file": old,
+        "status": status,
+        "content_changed": content_changed,
+        "title": now.title if now else (was.title if was else None),
+        "valid_before": was is not None,
+        "valid_after": now is not None,
+        "scores": {},
+        "quadrant": None,
+        "stage": None,
+        "flags_added": [],
+        "flags_cleared": [],
+    }
+    if before and after:
+        for metric in METRICS:
+            old_value = before.priority if metric == "priority" else before.scores[metric]
+            new_value = after.priority if metric == "priority" else after.scores[metric]
+            if old_value != new_value:
+                entry["scores"][metric] = {"old": old_value, "new": new_value,
+                                           "delta": round(new_value - old_value, 1)}
+        if before.quadrant != after.quadrant:
+            entry["quadrant"] = {"old": before.quadrant, "new": after.quadrant}
+        if before.proposal.stage != after.proposal.stage:
+            entry["stage"] = {"old": before.proposal.stage, "new": after.proposal.stage}
+        old_flags = {f.id: f for f in before.flags}
+        new_flags = {f.id: f for f in after.flags}
+        entry["flags_added"] = [_flag_json(f) for i, f in new_flags.items() if i not in old_flags]
+        entry["flags_cleared"] = [_flag_json(f) for i, f in old_flags.items()
+                                  if i not in new_flags]
+    interesting = (status != "unchanged" or entry["valid_before"] != entry["valid_after"]
+                   or entry["scores"] or entry["quadrant"] or entry["stage"]
+                   or entry["flags_added"] or entry["flags_cleared"])
+    return entry if interesting else None
+
+
+@dataclass
+class DiffReport:
+    base: Side
+    head: Side
+    folder: str
+    rubric: Rubric
+    added: list[dict[str, Any]] = field(default_factory=list)
+    removed: list[dict[str, Any]] = field(default_factory=list)
+    changed: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    invalid_files: list[str] = field(default_factory=list)
+
+    @property
+    def renamed(self) -> list[dict[str, Any]]:
+        return [c for c in self.changed if c["status"] == "renamed"]
+
+    def summary(self) -> dict[str, int]:
+        return {
+            "added": len(self.added),
+            "removed": len(self.removed),
+            "renamed": len(self.renamed),
+            "modified": sum(1 for c in self.changed if c["status"] == "modified"),
+            "score_changes": sum(1 for c in self.changed if c["scores"]),
+            "quadrant_moves": sum(1 for c in self.changed if c["quadrant"]),
+            "stage_changes": sum(1 for c in self.changed if c["stage"]),
+            "flags_added": sum(len(c["flags_added"]) for c in self.changed),
+            "flags_cleared": sum(len(c["flags_cleared"]) for c in self.changed),
+            "invalid_files": len(self.invalid_files),
+            "problems": len(self.problems),
+        }
+
+
+def build_report(base: Side, head: Side, renames: dict[str, tuple[str, int]], folder: str,
+                 rubric: Rubric) -> DiffReport:
+    pairs, added, removed, how = pair_files(base, head, renames)
+    differ = [(old, new) for old, new in pairs
+              if old != new or base.files[old] != head.files[new]]
+    base.score([*removed, *(old for old, _ in differ)], rubric)
+    head.score([*added, *(new for _, new in differ)], rubric)
+    report = DiffReport(base, head, folder, rubric)
+    report.added = [_card_summary(head.cards.get(p), head.invalid.get(p), p) for p in added]
+    report.removed = [_card_summary(base.cards.get(p), base.invalid.get(p), p)
+                      for p in removed]
+    for old, new in pairs:
+        entry = compare_pair(old, new, base, head)
+        if entry is not None:
+            if entry["status"] == "renamed":
+                entry["rename_detected_by"] = how.get(new, "git")
+            report.changed.append(entry)
+    # Problems count for files this change touched, and for files it made invalid (for
+    # example a new file that reuses an existing id).
+    touched = set(added) | {new for old, new in pairs if base.files[old] != head.files[new]
+                            or old != new}
+    touched |= {new for old, new in pairs if old in base.proposals
+                and new not in head.proposals}
+    for path in sorted(touched):
+        bad = head.invalid.get(path)
+        if bad is not None:
+            report.invalid_files.append(path)
+            report.problems.extend(bad.problems)
+    return report
+
+
+# ---- output -----------------------------------------------------------------------------
+
+
+def md_text(value: Any) -> str:
+    """Proposal text made safe for a Markdown table cell or line: no HTML, no pipes."""
+    text = " ".join(str(value).split())
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = re.sub(r"([\\`*_\[\]{}#+!|~])", r"\\\1", text)
+    return text.replace("@", "&#64;")
+
+
+def md_code(value: Any) -> str:
+    """An inline code span for ids and paths, or escaped text if that is not safe."""
+    text = " ".join(str(value).split())
+    if "`" in text or not text:
+        return md_text(text)
+    return "`" + text.replace("|", "\\|") + "`"
+
+
+def _fence(lines: Iterable[str]) -> list[str]:
+    body = list(lines)
+    longest = max((len(run) for line in body for run in re.findall(r"`+", line)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [f"{fence}text", *body, fence]
+
+
+def _num(value: float | None) -> str:
+    if value is None:
+        return "–"
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _delta(change: dict[str, Any]) -> str:
+    sign = "+" if change["delta"] > 0 else ""
+    return f"{_num(change['old'])} → {_num(change['new'])} ({sign}{_num(change['delta'])})"
+
+
+def _side_label(side: Side) -> str:
+    if side.commit is None:
+        return "the working tree"
+    return f"{md_code(side.label)} ({md_code(side.commit[:10])})"
+
+
+def _quadrant(report: DiffReport, key: str | None) -> str:
+    return "–" if key is None else report.rubric.quadrants.names.get(key, key)
+
+
+def render_markdown(report: DiffReport) -> str:
+    s = report.summary()
+    out: list[str] = [MARKER, "### Sweetspot: proposal changes", ""]
+    folder = md_code(report.folder or ".")
+    out.append(f"Compared {_side_label(report.base)} with {_side_label(report.head)} "
+               f"in {folder}.")
+    out.append("")
+    counts = [f"{s['added']} added", f"{s['removed']} removed", f"{s['renamed']} renamed",
+              f"{s['modified']} edited"]
+    status = (f"**{s['problems']} validation problem(s) in {s['invalid_files']} file(s)**"
+              if s["problems"] else "all changed files are valid")
+    out.append(f"**{' · '.join(counts)}** · {status}")
+    out.append("")
+    nothing = not (report.added or report.removed or report.changed or report.problems)
+    if nothing:
+        out.append("No proposal changes.")
+        return "\n".join(out) + "\n"
+
+    lines: list[str] = []
+    for a in report.added:
+        if a["valid"]:
+            lines.append(f"- Added {md_code(a['id'])}: {md_text(a['title'])} "
+                         f"({_quadrant(report, a['quadrant'])}, priority "
+                         f"{_num(a['priority'])})")
+        else:
+            lines.append(f"- Added {md_code(a['file'])}, which is not valid yet")
+    for r in report.removed:
+        title = f": {md_text(r['title'])}" if r["title"] else ""
+        lines.append(f"- Removed {md_code(r['id'])}{title}")
+    for c in report.changed:
+        name = md_code(c["id"])
+        if c["status"] == "renamed":
+            lines.append(f"- Renamed {md_code(c['old_file'])} → {md_code(c['file'])}")
+        if c["valid_before"] and not c["valid_after"]:
+            lines.append(f"- {name} is no longer valid")
+        elif c["valid_after"] and not c["valid_before"]:
+            lines.append(f"- {name} is valid again")
+        notes = []
+        if "priority" in c["scores"]:
+            notes.append(f"priority {_delta(c['scores']['priority'])}")
+        if c["quadrant"]:
+            notes.append(f"moves {_quadrant(report, c['quadrant']['old'])} → "
+                         f"{_quadrant(report, c['quadrant']['new'])}")
+        if c["stage"]:
+            notes.append(f"stage {c['stage']['old']} → {c['stage']['new']}")
+        if c["flags_added"]:
+            notes.append("new flag(s): " + ", ".join(md_text(f["title"])
+                                                     for f in c["flags_added"]))
+        if c["flags_cleared"]:
+            notes.append("cleared: " + ", ".join(md_text(f["title"])
+                                                 for f in c["flags_cleared"]))
+        if notes:
+            lines.append(f"- {name}: " + "; ".join(notes))
+        elif c["scores"]:
+            lines.append(f"- {name}: scores changed, priority unchanged")
+        elif c["status"] == "modified" and not c["valid_before"] and not c["valid_after"]:
+            lines.append(f"- {name}: edited, still not valid")
+        elif c["status"] == "modified" and c["valid_before"] and c["valid_after"]:
+            lines.append(f"- {name}: edited, scores unchanged")
+    if len(lines) > MAX_SUMMARY_LINES:
+        extra = len(lines) - MAX_SUMMARY_LINES
+        lines = [*lines[:MAX_SUMMARY_LINES], f"- … and {extra} more (see the details below)"]
+    out += lines
+    out.append("")
+    sections: list[list[str]] = []
+
+    scored = [c for c in report.changed if c["scores"] or c["quadrant"] or c["stage"]]
+    if scored:
+        section = [f"<details><summary>Score changes ({len(scored)})</summary>", "",
+                   "| Proposal | Priority | Desirability | Profitability | Feasibility | "
+                   "Risk | Quadrant | Stage |",
+                   "|---|---|---|---|---|---|---|---|"]
+        for c in scored:
+            cells = [f"{md_code(c['id'])} {md_text(c['title'] or '')}"]
+            for metric in METRICS:
+                change = c["scores"].get(metric)
+                cells.append(_delta(change) if change else "no change")
+            cells.append(f"{_quadrant(report, c['quadrant']['old'])} → "
+                         f"{_quadrant(report, c['quadrant']['new'])}"
+                         if c["quadrant"] else "no change")
+            cells.append(f"{c['stage']['old']} → {c['stage']['new']}" if c["stage"]
+                         else "no change")
+            section.append("| " + " | ".join(cells) + " |")
+        section += ["", "Risk runs the other way (higher is riskier); priority already "
+                    "discounts it.", "", "</details>", ""]
+        sections.append(section)
+
+    if report.added or report.removed:
+        section = [f"<details><summary>Added and removed proposals "
+                   f"({len(report.added) + len(report.removed)})</summary>", "",
+                   "| Change | Proposal | Team | Stage | Quadrant | Priority | D | P | F | R "
+                   "| Flags |",
+                   "|---|---|---|---|---|---|---|---|---|---|---|"]
+        for change, rows in (("added", report.added), ("removed", report.removed)):
+            for row in rows:
+                scores = row["scores"] or {}
+                cells = [change, f"{md_code(row['id'])} {md_text(row['title'] or '')}".strip(),
+                         md_text(row["team"] or "–"), md_text(row["stage"] or "–"),
+                         _quadrant(report, row["quadrant"]) if row["valid"] else "invalid",
+                         _num(row["priority"]),
+                         *(_num(scores.get(d)) for d in SCORE_COLUMNS),
+                         str(len(row["flags"]))]
+                section.append("| " + " | ".join(cells) + " |")
+        section += ["", "</details>", ""]
+        sections.append(section)
+
+    flagged = [(c, f, "raised") for c in report.changed for f in c["flags_added"]]
+    flagged += [(c, f, "cleared") for c in report.changed for f in c["flags_cleared"]]
+    if flagged:
+        section = [f"<details><summary>Flags raised and cleared ({len(flagged)})</summary>",
+                   "", "| Proposal | Flag | Severity | Change |", "|---|---|---|---|"]
+        for c, f, how in flagged:
+            section.append(f"| {md_code(c['id'])} | {md_text(f['title'])} | "
+                           f"{md_text(f['severity'])} | {how} |")
+        section += ["", "</details>", ""]
+        sections.append(section)
+
+    if report.problems:
+        section = [f"<details open><summary>Validation problems ({len(report.problems)} in "
+                   f"{len(report.invalid_files)} file(s))</summary>", ""]
+        section += _fence(p.as_text() for p in report.problems)
+        section += ["", "Run `sweetspot validate` locally to see the same list.", "",
+                    "</details>", ""]
+        sections.insert(0, section)  # problems first: they block the merge
+    text = "\n".join(out)
+    for section in sections:
+        chunk = "\n".join(section)
+        if len(text) + len(chunk) > MAX_MARKDOWN:
+            text += ("\n_Some details were left out to keep this comment short; run "
+                     "`sweetspot diff` locally for the full report._\n")
+            break
+        text += "\n" + chunk
+    return text.rstrip("\n") + "\n"
+
+
+def render_json(report: DiffReport) -> str:
+    def side(s: Side) -> dict[str, Any]:
+        return {"ref": None if s.commit is None else s.label, "commit": s.commit,
+                "files": len(s.files), "valid": len(s.intake.proposals),
+                "invalid": len(s.intake.invalid)}
+
+    payload = {
+        "base": side(report.base),
+        "head": side(report.head),
+        "path": report.folder,
+        "rubric": report.rubric.name,
+        "summary": report.summary(),
+        "added": report.added,
+        "removed": report.removed,
+        "renamed": [{"from": c["old_file"], "to": c["file"], "from_id": c["old_id"],
+                     "to_id": c["id"], "detected_by": c.get("rename_detected_by", "git")}
+                    for c in report.renamed],
+        "changed": report.changed,
+        "invalid_files": report.invalid_files,
+        "problems": [p.as_dict() for p in report.problems],
+    }
+    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+
+
+# ---- the command ------------------------------------------------------------------------
+
+
+def diff(base_ref: str, head_ref: str | None, folder_arg: str, rubric: Rubric,
+         cwd: Path | str | None = None) -> DiffReport:
+    root = repo_root(cwd)
+    folder = normalise_folder(folder_arg, root)
+    base_commit = resolve(base_ref, root)
+    head_commit = resolve(head_ref, root) if head_ref else None
+    base = load_side(base_ref, base_commit, files_at_ref(base_commit, folder, root), folder,
+                     rubric)
+    head_files = files_at_ref(head_commit, folder, root) if head_commit \
+        else files_in_tree(folder, root)
+    head = load_side(head_ref or WORKING_TREE, head_commit, head_files, folder, rubric)
+    renames = git_renames(base_commit, head_commit, folder, root)
+    return build_report(base, head, renames, folder, rubric)
+
+
+def run_diff(args: argparse.Namespace, rubric: Rubric) -> int:
+    try:
+        report = diff(args.base, args.head, args.path, rubric)
+    except DiffError as error:
+        print(f"sweetspot: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    text = render_json(report) if args.format == "json" else render_markdown(report)
+    sys.stdout.write(text)
+    return EXIT_INVALID if report.problems else EXIT_OK
