@@ -6,6 +6,8 @@ another's score. All arithmetic is vectorised over the rows.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -111,44 +113,93 @@ def cap_conditions(features: Features, levels: pd.DataFrame,
     }
 
 
-def score(features: Features, rubric: Rubric) -> pd.DataFrame:
-    """One row of scores per proposal, unrounded (see ``rounded``)."""
+@dataclass
+class RawScores:
+    """Uncapped dimension scores and cap conditions as arrays, before priority is derived."""
+
+    levels: pd.DataFrame
+    answered: pd.DataFrame
+    risk_values: pd.DataFrame
+    risk_answered: pd.DataFrame
+    dims: dict[str, np.ndarray]
+    risk: np.ndarray
+    conditions: dict[str, np.ndarray]
+
+
+def dimension_factor(rubric: Rubric, criterion_id: str) -> float:
+    """Points one level of a criterion adds to its dimension: w / (4 x sum of weights) x 100."""
+    criterion = rubric.criterion(criterion_id)
+    assert criterion is not None
+    total = sum(c.weight for c in rubric.criteria_for(criterion.dimension))
+    return 0.0 if total == 0 else criterion.weight / (MAX_LEVEL * total) * 100.0
+
+
+def risk_factor_weight(rubric: Rubric, factor_id: str) -> float:
+    """Risk points per unit of severity x likelihood: w / (16 x sum of weights) x 100."""
+    total = sum(f.weight for f in rubric.risk_factors)
+    weight = next(f.weight for f in rubric.risk_factors if f.id == factor_id)
+    return 0.0 if total == 0 else weight / (MAX_RISK * total) * 100.0
+
+
+def raw_scores(features: Features, rubric: Rubric) -> RawScores:
     levels, answered = criterion_levels(features, rubric)
     risk, risk_answered = risk_values(features, rubric)
+    dims = {}
+    for dimension in ("desirability", "profitability", "feasibility"):
+        weights = {c.id: c.weight for c in rubric.criteria_for(dimension)}
+        dims[dimension] = _weighted(levels, weights, MAX_LEVEL).to_numpy(dtype="float64")
+    risk_weights = {f.id: f.weight for f in rubric.risk_factors}
+    risk_score = _weighted(risk, risk_weights, MAX_RISK).to_numpy(dtype="float64")
+    conditions = {k: v.to_numpy(dtype=bool)
+                  for k, v in cap_conditions(features, levels, features.risk).items()}
+    return RawScores(levels, answered, risk, risk_answered, dims, risk_score, conditions)
+
+
+def finish(dims: dict[str, np.ndarray], risk: np.ndarray, conditions: dict[str, np.ndarray],
+           rubric: Rubric) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Apply caps and derive priority. Shared by scoring and 'what would raise' so the two
+    can never disagree."""
+    capped = dict(dims)
+    for cap in rubric.caps:
+        if cap.applies_to != "priority":
+            capped[cap.applies_to] = np.where(conditions[cap.id],
+                                              np.minimum(capped[cap.applies_to], cap.max),
+                                              capped[cap.applies_to])
+    pw = rubric.priority_weights
+    base = sum(capped[d] * w for d, w in pw.items()) / sum(pw.values())
+    priority = base * (1.0 - rubric.risk_discount * risk / 100.0)
+    for cap in rubric.caps:
+        if cap.applies_to == "priority":
+            priority = np.where(conditions[cap.id], np.minimum(priority, cap.max), priority)
+    return capped, priority
+
+
+def score(features: Features, rubric: Rubric) -> pd.DataFrame:
+    """One row of scores per proposal, unrounded (see ``rounded``)."""
+    raw = raw_scores(features, rubric)
+    capped, priority = finish(raw.dims, raw.risk, raw.conditions, rubric)
     result = pd.DataFrame(index=features.levels.index)
     for dimension in ("desirability", "profitability", "feasibility"):
         weights = {c.id: c.weight for c in rubric.criteria_for(dimension)}
-        result[dimension] = _weighted(levels, weights, MAX_LEVEL)
-        result[f"{dimension}_confidence"] = _confidence(answered, weights)
+        result[dimension] = capped[dimension]
+        result[f"{dimension}_confidence"] = _confidence(raw.answered, weights)
     risk_weights = {f.id: f.weight for f in rubric.risk_factors}
-    result["risk"] = _weighted(risk, risk_weights, MAX_RISK)
-    result["risk_confidence"] = _confidence(risk_answered, risk_weights)
-
-    conditions = cap_conditions(features, levels, features.risk)
-    applied = pd.Series("", index=result.index)
-    for cap in rubric.caps:
-        hit = conditions[cap.id]
-        if cap.applies_to != "priority":
-            result[cap.applies_to] = result[cap.applies_to].where(
-                ~hit, np.minimum(result[cap.applies_to], cap.max))
-        applied = applied.where(~hit, applied + cap.id + " ")
-
+    result["risk"] = raw.risk
+    result["risk_confidence"] = _confidence(raw.risk_answered, risk_weights)
+    result["priority"] = priority
+    names = np.array([" ".join(cap.id for cap in rubric.caps if raw.conditions[cap.id][i])
+                      for i in range(len(result))], dtype=object)
+    result["caps"] = names if len(result) else pd.Series(dtype=object)
     pw = rubric.priority_weights
-    base = sum(result[d] * w for d, w in pw.items()) / sum(pw.values())
-    result["priority"] = base * (1.0 - rubric.risk_discount * result["risk"] / 100.0)
-    for cap in rubric.caps:
-        if cap.applies_to == "priority":
-            hit = conditions[cap.id]
-            result["priority"] = result["priority"].where(
-                ~hit, np.minimum(result["priority"], cap.max))
-    result["caps"] = applied.str.strip()
 
     impact_weight = pw["desirability"] + pw["profitability"]
     result["impact"] = (result["desirability"] * pw["desirability"]
                         + result["profitability"] * pw["profitability"]) / (impact_weight or 1.0)
     result["delivery_risk"] = (result["risk"] + (100.0 - result["feasibility"])) / 2.0
-    high_impact = result["impact"] >= rubric.quadrants.impact_threshold
-    high_risk = result["delivery_risk"] >= rubric.quadrants.risk_threshold
+    # Classify on the published (rounded) figures, so a card showing impact 50.0 is never
+    # placed below a threshold of 50.
+    high_impact = result["impact"].round(1) >= rubric.quadrants.impact_threshold
+    high_risk = result["delivery_risk"].round(1) >= rubric.quadrants.risk_threshold
     result["quadrant"] = np.select(
         [high_impact & ~high_risk, high_impact & high_risk, ~high_impact & ~high_risk],
         list(QUADRANTS[:3]), default=QUADRANTS[3])

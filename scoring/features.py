@@ -78,12 +78,15 @@ def money_figures(proposal: Proposal, rubric: Rubric) -> dict[str, float | None]
     annual = value.get("annual_value")
     one_off = value.get("one_off_cost")
     running = value.get("annual_running_cost")
-    if annual is None or (one_off is None and running is None):
+    # A missing amount is unknown, not zero: reading it as 0 would flatter the return.
+    if annual is None or one_off is None or running is None:
         return {"roi": None, "payback_months": None}
-    one_off = float(one_off or 0)
-    running = float(running or 0)
+    one_off = float(one_off)
+    running = float(running)
     years = rubric.roi_horizon_years
     cost = one_off + years * running
+    if annual <= 0:  # no value claimed: no return, whatever the cost
+        return {"roi": -1.0, "payback_months": math.inf}
     roi = math.inf if cost == 0 else (years * annual - cost) / cost
     monthly_net = (annual - running) / 12
     payback = math.inf if monthly_net <= 0 else one_off / monthly_net

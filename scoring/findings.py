@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from .engine import score
+from .engine import (
+    MAX_LEVEL,
+    MAX_RISK,
+    RawScores,
+    dimension_factor,
+    finish,
+    raw_scores,
+    risk_factor_weight,
+)
 from .features import Features
 from .rubric import Rubric
 
@@ -43,7 +50,7 @@ def flag_conditions(features: Features, scores: pd.DataFrame) -> dict[str, pd.Se
     beats = levels["beats_baseline"] if "beats_baseline" in levels else pd.Series(
         np.nan, index=levels.index)
     return {
-        "one_person_team": facts["roles_given"].astype(bool) & (facts["distinct_people"] <= 1),
+        "one_person_team": facts["roles_given"].astype(bool) & (facts["distinct_people"] == 1),
         "no_baseline": beats.fillna(0.0) <= 0,
         "no_online_plan": ~facts["has_online_plan"].astype(bool),
         "personal_data_without_review": facts["personal_data"].astype(bool)
@@ -84,50 +91,130 @@ def _level_text(level: float) -> str:
     return "unanswered" if math.isnan(level) else f"level {level:g}"
 
 
+_ITEM_TEXT = {0.0: "no", 0.5: "partial", 1.0: "yes"}
+
+
+@dataclass
+class _Candidate:
+    kind: str
+    id: str
+    text: str
+    playbook: str
+    gain: np.ndarray
+    mask: np.ndarray
+    current: list[str]
+    target: list[str]
+
+
+def _criterion_candidates(features: Features, raw: RawScores, base: np.ndarray,
+                          rubric: Rubric) -> list[_Candidate]:
+    found = []
+    for criterion in rubric.criteria:
+        if criterion.kind != "evidence":
+            continue
+        column = features.levels[criterion.id].to_numpy(dtype="float64")
+        unanswered = np.isnan(column)
+        raised = np.where(unanswered, 1.0, np.minimum(np.floor(np.nan_to_num(column)) + 1, 4.0))
+        dims = dict(raw.dims)
+        dims[criterion.dimension] = dims[criterion.dimension] + dimension_factor(
+            rubric, criterion.id) * (raised - np.nan_to_num(column))
+        conditions = raw.conditions
+        if criterion.id in ("decision_named", "business_metric"):
+            other = "business_metric" if criterion.id == "decision_named" else "decision_named"
+            other_level = (features.levels[other].to_numpy(dtype="float64")
+                           if other in features.levels else np.zeros(len(column)))
+            conditions = {**conditions, "no_decision_or_metric":
+                          (raised <= 0) | (np.nan_to_num(other_level) <= 0)}
+        _, priority = finish(dims, raw.risk, conditions, rubric)
+        found.append(_Candidate(
+            "criterion", criterion.id, criterion.question, criterion.playbook,
+            np.round(priority - base, 1), unanswered | (column < 4),
+            [_level_text(v) for v in column], [_level_text(v) for v in raised]))
+    return found
+
+
+def _item_candidates(features: Features, raw: RawScores, base: np.ndarray,
+                     rubric: Rubric) -> list[_Candidate]:
+    """Answering one item 'yes' moves the checklist criteria and open-pitfall factors that
+    count its checklist; each is recomputed from its done share."""
+    items = features.items
+    applicable = features.applicable
+    groups = [(c.id, c.checklists, "criterion", c) for c in rubric.criteria
+              if c.kind == "checklist"]
+    groups += [(f.id, f.checklists, "factor", f) for f in rubric.risk_factors
+               if f.kind == "open_pitfalls"]
+    sums = {}
+    for key, checklists, _, _ in groups:
+        columns = [c for c in items.columns if c.split(".", 1)[0] in checklists]
+        mask = applicable[columns].to_numpy(dtype=bool)
+        values = np.nan_to_num(items[columns].to_numpy(dtype="float64"))
+        sums[key] = ((values * mask).sum(axis=1), mask.sum(axis=1).astype("float64"))
+    found = []
+    for checklist in rubric.checklists:
+        for item in checklist.items:
+            key = f"{checklist.id}.{item.id}"
+            value = items[key].to_numpy(dtype="float64")
+            is_applicable = applicable[key].to_numpy(dtype=bool)
+            open_mask = is_applicable & (np.isnan(value) | (value < 1))
+            if not open_mask.any():
+                continue
+            step = np.where(open_mask, 1.0 - np.nan_to_num(value), 0.0)
+            dims = dict(raw.dims)
+            risk = raw.risk
+            for group_key, checklists, kind, entry in groups:
+                if checklist.id not in checklists:
+                    continue
+                done, n_applicable = sums[group_key]
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    new_share = np.where(n_applicable > 0, (done + step) / n_applicable, 0.0)
+                if kind == "criterion":
+                    old_level = np.nan_to_num(raw.levels[group_key].to_numpy(dtype="float64"))
+                    dims[entry.dimension] = dims[entry.dimension] + dimension_factor(
+                        rubric, group_key) * (new_share * MAX_LEVEL - old_level)
+                else:
+                    old_value = raw.risk_values[group_key].to_numpy(dtype="float64")
+                    new_value = np.where(n_applicable > 0, (1.0 - new_share) * MAX_RISK,
+                                         old_value)
+                    risk = risk + risk_factor_weight(rubric, group_key) * (new_value - old_value)
+            _, priority = finish(dims, risk, raw.conditions, rubric)
+            found.append(_Candidate(
+                "checklist", key, item.text, item.playbook, np.round(priority - base, 1),
+                open_mask,
+                ["unknown" if math.isnan(v) else _ITEM_TEXT.get(v, "yes") for v in value],
+                ["yes"] * len(value)))
+    return found
+
+
 def suggestions_for(features: Features, scores: pd.DataFrame,
                     rubric: Rubric) -> dict[str, list[Suggestion]]:
     """For each proposal, the open items whose improvement would raise priority most.
 
-    Each candidate is re-scored for every proposal at once: raise one criterion by one
-    level, or answer one checklist item 'yes', and measure the change in priority.
+    Each candidate (raise one criterion by one level, or answer one checklist item 'yes')
+    changes one weighted term, so its effect is computed for every proposal at once with
+    the same cap and priority rules as scoring (``engine.finish``).
     """
-    base = scores["priority"]
-    candidates: dict[str, list[Suggestion]] = {pid: [] for pid in scores.index}
-
-    def collect(kind: str, key: str, text: str, playbook: str, changed: Features,
-                current: pd.Series, target: pd.Series, mask: pd.Series) -> None:
-        gain = (score(changed, rubric)["priority"] - base).round(1)
-        useful = mask & (gain > 0)
-        for pid in gain.index[useful.to_numpy(dtype=bool)]:
-            candidates[str(pid)].append(Suggestion(kind, key, text, current[pid], target[pid],
-                                                   float(gain[pid]), playbook))
-
-    for criterion in rubric.criteria:
-        if criterion.kind != "evidence":
-            continue
-        column = features.levels[criterion.id]
-        raised = np.where(column.isna(), 1.0, np.minimum(np.floor(column) + 1, 4.0))
-        levels = features.levels.copy()
-        levels[criterion.id] = raised
-        changed = dataclasses.replace(features, levels=levels)
-        collect("criterion", criterion.id, criterion.question, criterion.playbook, changed,
-                column.map(_level_text), pd.Series(raised, index=column.index).map(_level_text),
-                column.isna() | (column < 4))
-    for checklist in rubric.checklists:
-        for item in checklist.items:
-            key = f"{checklist.id}.{item.id}"
-            column = features.items[key]
-            open_mask = features.applicable[key] & (column.isna() | (column < 1))
-            if not open_mask.any():
-                continue
-            items = features.items.copy()
-            items[key] = 1.0
-            changed = dataclasses.replace(features, items=items)
-            current = column.map(lambda v: "unknown" if math.isnan(v)
-                                 else {0.0: "no", 0.5: "partial"}.get(v, "yes"))
-            collect("checklist", key, item.text, item.playbook, changed, current,
-                    pd.Series("yes", index=column.index), open_mask)
-    return {
-        pid: sorted(found, key=lambda s: (-s.gain, s.id))[:TOP_SUGGESTIONS]
-        for pid, found in candidates.items()
-    }
+    ids = [str(pid) for pid in scores.index]
+    if not ids:
+        return {}
+    raw = raw_scores(features, rubric)
+    _, base = finish(raw.dims, raw.risk, raw.conditions, rubric)
+    candidates = sorted(_criterion_candidates(features, raw, base, rubric)
+                        + _item_candidates(features, raw, base, rubric), key=lambda c: c.id)
+    if not candidates:
+        return {pid: [] for pid in ids}
+    gains = np.column_stack([np.where(c.mask & (c.gain > 0), c.gain, -np.inf)
+                             for c in candidates])
+    # Stable sort on descending gain keeps ties in id order.
+    order = np.argsort(-gains, axis=1, kind="stable")[:, :TOP_SUGGESTIONS]
+    result: dict[str, list[Suggestion]] = {}
+    for row, pid in enumerate(ids):
+        picked = []
+        for column in order[row]:
+            gain = gains[row, column]
+            if not np.isfinite(gain):
+                break
+            c = candidates[column]
+            picked.append(Suggestion(c.kind, c.id, c.text, c.current[row], c.target[row],
+                                     float(gain), c.playbook))
+        result[pid] = picked
+    return result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -84,13 +85,15 @@ def display_path(path: Path) -> str:
 
 def discover(paths: Iterable[Path]) -> list[Path]:
     """The YAML files named, or inside the folders named, sorted for stable output."""
-    found: set[Path] = set()
+    found: dict[Path, Path] = {}
     for path in paths:
-        if path.is_dir():
-            found.update(p for p in path.rglob("*") if p.suffix in SUFFIXES and p.is_file())
-        else:
-            found.add(path)
-    return sorted(found)
+        # Any case of .yaml/.yml is picked up, so 'Churn.YAML' is reported rather than skipped.
+        candidates = ([p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file()]
+                      if path.is_dir() else [path])
+        for candidate in candidates:
+            # The same file named twice (relative and absolute) is checked once.
+            found.setdefault(candidate.resolve(), candidate)
+    return sorted(found.values())
 
 
 def _dotted_lines(values: Mapping[tuple[str | int, ...], Any]) -> dict[str, int]:
@@ -103,8 +106,8 @@ def load_one(path: Path, rubric: Rubric, display: str | None = None,
     proposal_id = path.stem
     problems: list[Problem] = []
     if path.suffix not in SUFFIXES:
-        problems.append(Problem(file, 0, 0, "", "proposal files must end in .yaml or .yml",
-                                "suffix"))
+        problems.append(Problem(file, 0, 0, "", "proposal files must end in .yaml or .yml "
+                                "(lowercase)", "suffix"))
     if not ID_PATTERN.match(proposal_id) or len(proposal_id) > MAX_ID_LENGTH:
         suggestion = re.sub(r"[^a-z0-9]+", "-", proposal_id.lower()).strip("-") or "my-proposal"
         problems.append(Problem(
@@ -113,7 +116,7 @@ def load_one(path: Path, rubric: Rubric, display: str | None = None,
             f"digits and single hyphens, at most {MAX_ID_LENGTH} characters "
             f"(for example '{suggestion[:MAX_ID_LENGTH]}')", "bad-id"))
     result = load_file(path, file)
-    problems.extend(result.problems)
+    problems.extend(_in_proposal_terms(p) for p in result.problems)
     document = result.document
     if document is not None:
         checker = checker or checker_for(proposal_schema(rubric))
@@ -135,6 +138,16 @@ def load_one(path: Path, rubric: Rubric, display: str | None = None,
         fields=data,
         line_of=_dotted_lines(document.values),
     )
+
+
+def _in_proposal_terms(problem: Problem) -> Problem:
+    """Checklist answers are words, so an unquoted yes/no there needs quoting, not true/false."""
+    if problem.code == "yaml11-boolean" and problem.field.startswith("checklists."):
+        word = problem.message.split("'")[1]
+        return dataclasses.replace(problem, message=(
+            f"'{word}' unquoted is read as a boolean by YAML 1.1 tools; checklist answers are "
+            f"words, so write it in quotes: '{word.lower()}'"))
+    return problem
 
 
 def _problem_order(problem: Problem) -> tuple[int, int, str]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -74,8 +75,11 @@ class ChecklistStatus:
         return None if self.applicable == 0 else round(self.done / self.applicable, 2)
 
 
-@dataclass(frozen=True)
+@dataclass
 class ScoreCard:
+    """One proposal's result. The explanation tables are built on first use: a site needs
+    them for every page, but scoring a large portfolio for a summary does not."""
+
     proposal: Proposal
     scores: dict[str, float]
     confidence: dict[str, float]
@@ -87,11 +91,25 @@ class ScoreCard:
     caps: tuple[Cap, ...]
     flags: tuple[Flag, ...]
     suggestions: tuple[Suggestion, ...]
-    breakdown: tuple[BreakdownRow, ...]
-    risks: tuple[RiskRow, ...]
-    checklists: tuple[ChecklistStatus, ...]
     roi: float | None
     payback_months: float | None
+    rubric: Rubric = field(repr=False, compare=False)
+    levels: dict[str, float] = field(repr=False, compare=False)
+    risk_values: dict[str, float] = field(repr=False, compare=False)
+
+    @cached_property
+    def breakdown(self) -> tuple[BreakdownRow, ...]:
+        checklist_levels = {c.id: self.levels[c.id] for c in self.rubric.criteria
+                            if c.kind == "checklist"}
+        return _breakdown(self.proposal, self.rubric, self.levels, checklist_levels)
+
+    @cached_property
+    def risks(self) -> tuple[RiskRow, ...]:
+        return _risks(self.proposal, self.rubric, self.risk_values)
+
+    @cached_property
+    def checklists(self) -> tuple[ChecklistStatus, ...]:
+        return _checklists(self.proposal, self.rubric)
 
 
 @dataclass
@@ -119,7 +137,7 @@ def describe(value: Any) -> str | None:
     return str(value)
 
 
-def _breakdown(proposal: Proposal, rubric: Rubric, levels: pd.Series,
+def _breakdown(proposal: Proposal, rubric: Rubric, levels: dict[str, float],
                checklist_levels: dict[str, float]) -> tuple[BreakdownRow, ...]:
     rows = []
     labels = {lv.level: lv.label for lv in rubric.levels}
@@ -140,8 +158,9 @@ def _breakdown(proposal: Proposal, rubric: Rubric, levels: pd.Series,
                 label = "Unanswered"
             else:
                 level_value = round(float(level), 1)
-                label = criterion.scale[min(4, int(level))] if criterion.kind != "evidence" \
-                    else labels.get(int(level), "")
+                # Computed levels can be fractional: describe them by the nearest anchor.
+                label = criterion.scale[min(4, round(level))] if criterion.kind != "evidence" \
+                    else labels.get(round(level), "")
             contribution = 0.0 if level_value is None else (
                 criterion.weight * level_value / (MAX_LEVEL * total) * 100)
             answer = "see checklists" if criterion.kind == "checklist" else describe(
@@ -152,7 +171,7 @@ def _breakdown(proposal: Proposal, rubric: Rubric, levels: pd.Series,
     return tuple(rows)
 
 
-def _risks(proposal: Proposal, rubric: Rubric, values: pd.Series) -> tuple[RiskRow, ...]:
+def _risks(proposal: Proposal, rubric: Rubric, values: dict[str, float]) -> tuple[RiskRow, ...]:
     factors = proposal.get("risks.factors") or {}
     total = sum(f.weight for f in rubric.risk_factors) or 1.0
     rows = []
@@ -231,16 +250,17 @@ def score_intake(intake: Intake, rubric: Rubric) -> ScoredPortfolio:
     scores = rounded(raw)
     flags = flags_for(features, scores, rubric)
     suggestions = suggestions_for(features, raw, rubric)
-
     levels, _ = criterion_levels(features, rubric)
     risks, _ = risk_values(features, rubric)
     money = {p.id: money_figures(p, rubric) for p in proposals}
+    caps_by_id = {c.id: c for c in rubric.caps}
+    # Whole-frame conversions once; per-row .loc lookups cost more than the scoring itself.
+    rows = scores.to_dict("index")
+    level_rows = levels.to_dict("index")
+    risk_rows = risks.to_dict("index")
     cards = []
     for proposal in proposals:
-        row = scores.loc[proposal.id]
-        level_row = levels.loc[proposal.id]
-        checklist_levels = {c.id: float(level_row[c.id]) for c in rubric.criteria
-                            if c.kind == "checklist"}
+        row = rows[proposal.id]
         cards.append(ScoreCard(
             proposal=proposal,
             scores={d: float(row[d]) for d in SCORE_COLUMNS},
@@ -250,14 +270,14 @@ def score_intake(intake: Intake, rubric: Rubric) -> ScoredPortfolio:
             delivery_risk=float(row["delivery_risk"]),
             quadrant=str(row["quadrant"]),
             weakest=str(row["weakest"]),
-            caps=tuple(c for c in rubric.caps if c.id in str(row["caps"]).split()),
+            caps=tuple(caps_by_id[c] for c in str(row["caps"]).split()),
             flags=tuple(flags[proposal.id]),
             suggestions=tuple(suggestions[proposal.id]),
-            breakdown=_breakdown(proposal, rubric, level_row, checklist_levels),
-            risks=_risks(proposal, rubric, risks.loc[proposal.id]),
-            checklists=_checklists(proposal, rubric),
             roi=money[proposal.id]["roi"],
             payback_months=money[proposal.id]["payback_months"],
+            rubric=rubric,
+            levels={k: float(v) for k, v in level_rows[proposal.id].items()},
+            risk_values={k: float(v) for k, v in risk_rows[proposal.id].items()},
         ))
     frame = _frame(proposals, scores, money)
     frame["flags"] = [" ".join(f.id for f in flags[p.id]) for p in proposals]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -42,15 +42,42 @@ def _allowed_keys(schema: Mapping[str, Any]) -> list[str]:
     return sorted(schema.get("properties", {}))
 
 
+def _fast_validator(schema: Mapping[str, Any]) -> Callable[[Any], Any] | None:
+    """fastjsonschema compiles the schema to Python and checks a valid file about 50 times
+    faster than jsonschema. It only answers yes or no; jsonschema still writes the messages.
+    Our schemas use nothing beyond draft-07, which fastjsonschema supports."""
+    try:
+        import fastjsonschema
+    except ImportError:  # pragma: no cover - it is a declared dependency
+        return None
+    draft7 = {**schema, "$schema": "http://json-schema.org/draft-07/schema#"}
+    try:
+        return fastjsonschema.compile(draft7)  # type: ignore[no-any-return]
+    except fastjsonschema.JsonSchemaDefinitionException:
+        return None
+
+
 class SchemaChecker:
     """A compiled schema that reports problems for one document at a time."""
 
     def __init__(self, schema: Mapping[str, Any]) -> None:
         Draft202012Validator.check_schema(schema)
         self.validator = Draft202012Validator(schema)
+        self.fast = _fast_validator(schema)
+
+    def is_valid(self, data: Any) -> bool:
+        if self.fast is None:
+            return bool(self.validator.is_valid(data))
+        try:
+            self.fast(data)
+        except Exception:  # fastjsonschema's JsonSchemaValueException, or anything odd
+            return False
+        return True
 
     def problems(self, document: YamlDocument, file: str,
                  already: Iterable[Problem] = ()) -> list[Problem]:
+        if self.is_valid(document.data):
+            return []
         # Fields that already have a YAML-level problem (e.g. `no` read as false) would only
         # repeat it in schema terms, so they are skipped here.
         flagged = {p.field for p in already if p.field}
@@ -99,6 +126,8 @@ class SchemaChecker:
                 kind = type(error.instance).__name__
                 return [at(path, f"{raw} is read as {_show(error.instance)} ({kind}), but text "
                         f"is expected; quote it: '{raw}'", "yaml-type")]
+            if error.instance is None:
+                return [at(path, f"is empty; give {wanted} or remove the line", "empty-value")]
             return [at(path, f"{_show(error.instance)} should be {wanted}", "type")]
         if error.validator in ("oneOf", "anyOf") and error.context:
             # Prefer the branch whose type matched: its error says what is really wrong.

@@ -194,7 +194,7 @@ class _Builder:
                 )
             return text.lower() in ("true", "y", "yes", "on")
         if kind == "int":
-            if _PLAIN_DECIMAL.match(text):
+            if _PLAIN_DECIMAL.match(text) and len(text) <= 300:
                 return int(text)
             if _SEXAGESIMAL.match(text):
                 self.problem(event.start_mark, path,
@@ -206,10 +206,18 @@ class _Builder:
                              f"('{text}') or drop the leading zero", "yaml11-number")
             try:
                 return yaml.load(text, Loader=_Loader)
-            except yaml.YAMLError:
+            except (yaml.YAMLError, ValueError):
+                self.problem(event.start_mark, path,
+                             f"'{text[:40]}' looks like a number but cannot be read as one; "
+                             "quote it if you mean text", "bad-number")
                 return text
         if kind == "float":
-            value = yaml.load(text, Loader=_Loader)
+            try:
+                value = yaml.load(text, Loader=_Loader)
+            except (yaml.YAMLError, ValueError):
+                self.problem(event.start_mark, path, f"'{text[:40]}' cannot be read as a "
+                             "number; quote it if you mean text", "bad-number")
+                return text
             if value != value or value in (float("inf"), float("-inf")):
                 self.problem(event.start_mark, path,
                              f"'{text}' is not a finite number", "not-finite")
@@ -231,7 +239,9 @@ def _decode(raw: bytes, file: str, problems: list[Problem]) -> str | None:
         return raw.decode("utf-8")
     except UnicodeDecodeError as error:
         line = raw.count(b"\n", 0, error.start) + 1
-        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+        line_start = raw.rfind(b"\n", 0, error.start) + 1
+        # Count characters, not bytes, so earlier accented letters do not shift the column.
+        column = len(raw[line_start:error.start].decode("utf-8", errors="replace")) + 1
         problems.append(Problem(file, line, column, "",
                                 f"byte 0x{raw[error.start]:02x} is not valid UTF-8; save the file "
                                 "as UTF-8", "encoding"))
@@ -251,9 +261,6 @@ def _tab_problems(text: str, file: str) -> list[Problem]:
 
 def load_text(text: str, file: str) -> LoadResult:
     """Parse YAML text; ``file`` names it in problems."""
-    problems = _tab_problems(text, file)
-    if problems:
-        return LoadResult(None, problems)
     if not any(line.strip() and not line.lstrip().startswith("#") for line in text.splitlines()):
         return LoadResult(None, [Problem(file, 0, 0, "", "the file is empty", "empty")])
     builder = _Builder(file)
@@ -262,9 +269,19 @@ def load_text(text: str, file: str) -> LoadResult:
     except _Refused:
         return LoadResult(None, builder.problems)
     except yaml.MarkedYAMLError as error:
+        # Tabs used for indentation are the commonest cause: name them instead. Tabs inside
+        # block scalars are valid text, so they are only blamed once parsing has failed.
+        tabs = _tab_problems(text, file)
+        if tabs:
+            return LoadResult(None, tabs)
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         reason = error.problem or error.context or "unreadable YAML"
+        if error.context and error.context_mark and error.context_mark is not mark:
+            # e.g. an unclosed quote: say where the quoted text started.
+            reason += (f" ({error.context} at line {error.context_mark.line + 1}, "
+                       f"column {error.context_mark.column + 1})")
+            line, column = error.context_mark.line + 1, error.context_mark.column + 1
         return LoadResult(None, [*builder.problems,
                                  Problem(file, line, column, "", f"YAML syntax error: {reason}",
                                          "syntax")])
@@ -288,7 +305,7 @@ def load_file(path: Path, display: str | None = None) -> LoadResult:
         size = path.stat().st_size
         if size > MAX_BYTES:
             return LoadResult(None, [Problem(file, 0, 0, "",
-                                             f"the file is {size // 1024} KiB; the limit is "
+                                             f"the file is {size / 1024:.1f} KiB; the limit is "
                                              f"{MAX_BYTES // 1024} KiB", "too-large")])
         raw = path.read_bytes()
     except OSError as error:

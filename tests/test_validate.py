@@ -64,7 +64,7 @@ EXPECTED: dict[str, list[Expected]] = {
     "yaml11-no.yaml": [(5, 8, "owner", f"'no' {YAML11}", "yaml11-boolean")],
     "yaml11-on.yaml": [(5, 10, "sponsor", f"'on' {YAML11}", "yaml11-boolean")],
     "yaml11-yes-checklist.yaml": [
-        (7, 17, "checklists.data.golden_set", "quote it ('yes')", "yaml11-boolean"),
+        (7, 17, "checklists.data.golden_set", "write it in quotes: 'yes'", "yaml11-boolean"),
     ],
     "version-number.yaml": [
         (8, 14, "data.sources[0].notes", "1.10 is read as 1.1 (float)", "yaml-type"),
@@ -99,7 +99,8 @@ EXPECTED: dict[str, list[Expected]] = {
         (7, 17, "value.annual_value", "'lots' should be a number", "type"),
         (9, 13, "delivery.uses_llm", "'maybe' should be true or false", "type"),
     ],
-    "empty-value.yaml": [(5, 7, "owner", "should be text", "type")],
+    "empty-value.yaml": [(5, 7, "owner", "is empty; give text or remove the line",
+                          "empty-value")],
     "bad-url.yaml": [
         (7, 10, "links[0].url", "give a full http:// or https:// address", "pattern"),
     ],
@@ -550,9 +551,6 @@ def test_same_file_named_twice_the_same_way_is_checked_once(
     assert "1 proposal file(s) checked: 1 valid" in out
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: discover() dedupes Path objects without resolving them, so the same file given as a "
-    "relative and an absolute path is loaded twice and reported as an id clash with itself"))
 def test_same_file_named_by_relative_and_absolute_path_is_not_a_clash(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -634,10 +632,6 @@ def test_hand_written_schema_describes_every_property() -> None:
     assert list(property_gaps(source)) == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: scoring/schema.py generates properties without description/examples: "
-    "evidence.<criterion>.oneOf[1].properties.level and .note, and "
-    "risks.factors.<factor>.properties.severity/likelihood (no examples) and .note (neither)"))
 def test_printed_schema_describes_every_property(printed_schema: dict[str, Any]) -> None:
     assert list(property_gaps(printed_schema)) == []
 
@@ -724,9 +718,6 @@ def test_custom_rubric_changes_the_known_ids(tmp_path: Path, monkeypatch: pytest
 # --- engine bugs found while writing these tests (strict xfail: they pass once fixed) ----------
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: load_file reports size // 1024, so a file just over the limit says "
-    "'the file is 256 KiB; the limit is 256 KiB'"))
 def test_oversized_message_states_a_size_above_the_limit(tmp_path: Path) -> None:
     path = tmp_path / "big.yaml"
     path.write_bytes(HEAD.encode() + b"#" * (MAX_BYTES - len(HEAD)) + b"\n")
@@ -735,11 +726,6 @@ def test_oversized_message_states_a_size_above_the_limit(tmp_path: Path) -> None
     assert "is 256 KiB; the limit is 256 KiB" not in problem.message
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: _Builder.scalar lets ValueError from yaml.load escape for plain scalars that the "
-    "YAML 1.1 resolver calls ints but int() rejects ('0x_', or more than 4300 digits); "
-    "load_text then refuses the whole file at line 0 with a raw Python message instead of "
-    "locating the value"))
 @pytest.mark.parametrize("value", ["0x_", "9" * 5000], ids=["hex-underscore", "5000-digits"])
 def test_unconvertible_number_is_located(value: str) -> None:
     result = load_text(HEAD + f"delivery:\n  integration: {value}\n", "x.yaml")
@@ -747,9 +733,6 @@ def test_unconvertible_number_is_located(value: str) -> None:
     assert all(p.line == 6 for p in result.problems), result.problems
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: _decode counts the column of an invalid byte in bytes, not characters, so every "
-    "multi-byte character earlier on the line shifts it right"))
 def test_invalid_utf8_column_counts_characters(tmp_path: Path) -> None:
     path = tmp_path / "x.yaml"
     path.write_bytes("owner: Siobhán ".encode() + b"\xff\n")
@@ -757,9 +740,6 @@ def test_invalid_utf8_column_counts_characters(tmp_path: Path) -> None:
     assert (problem.line, problem.column) == (1, len("owner: Siobhán ") + 1)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: _tab_problems treats a tab after the block indentation inside a literal block "
-    "scalar as indentation, refusing valid YAML (e.g. a pasted TSV or Makefile snippet)"))
 def test_tab_inside_block_scalar_content_is_text() -> None:
     text = HEAD.replace("summary: Planners", "problem:\n  decision: |\n    col1\tcol2\n"
                         "    \tindented with a tab after the spaces\nsummary: Planners")
@@ -768,18 +748,12 @@ def test_tab_inside_block_scalar_content_is_text() -> None:
     assert result.problems == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: an unclosed quote is reported at the end of the file ('found unexpected end of "
-    "stream') and the parser's context mark, which says where the quote opened, is dropped"))
 def test_unclosed_quote_points_at_the_opening_quote() -> None:
     result = load_text('title: "unclosed\nteam: Logistics\nstage: idea\n', "x.yaml")
     [problem] = result.problems
     assert problem.line == 1 or "line 1" in problem.message, problem
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: discover() matches suffixes case-sensitively, so 'Churn.YAML' in a proposals folder "
-    "is silently skipped instead of being reported (bad id, wrong suffix case)"))
 def test_uppercase_suffix_in_a_folder_is_not_silently_dropped(tmp_path: Path,
                                                               rubric: Rubric) -> None:
     (tmp_path / "Churn.YAML").write_text(HEAD, encoding="utf-8")

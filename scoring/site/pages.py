@@ -19,6 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import yaml
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
@@ -192,9 +193,11 @@ class SiteBuilder:
     def proposal_page(self, card: ScoreCard) -> GeneratedPage:
         proposal = card.proposal
         page = self.proposal_path(proposal.id)
+        # MkDocs and Material print page titles and descriptions into <title>, the header
+        # and <meta> without escaping, so proposal text is HTML-escaped here.
         meta: dict[str, Any] = {
-            "title": proposal.title,
-            "description": " ".join(proposal.summary.split())[:200],
+            "title": html.escape(" ".join(proposal.title.split())),
+            "description": html.escape(" ".join(proposal.summary.split())[:200]),
         }
         if proposal.tags:
             meta["tags"] = list(proposal.tags)
@@ -296,7 +299,7 @@ class SiteBuilder:
                            banner=self.banner(page))
 
     def exports(self) -> list[GeneratedPage]:
-        frame = self.portfolio.frame.reset_index()
+        frame = spreadsheet_safe(self.portfolio.frame.reset_index())
         buffer = io.StringIO()
         frame.to_csv(buffer, index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
         payload = {
@@ -307,7 +310,7 @@ class SiteBuilder:
                         for bad in self.portfolio.intake.invalid],
         }
         return [
-            GeneratedPage(self.path("portfolio/portfolio.csv"), _csv_safe(buffer.getvalue())),
+            GeneratedPage(self.path("portfolio/portfolio.csv"), buffer.getvalue()),
             GeneratedPage(self.path("portfolio/portfolio.json"),
                           json.dumps(payload, indent=2, ensure_ascii=False) + "\n"),
             GeneratedPage(self.path(f"schema/{SCHEMA_FILE_NAME}"),
@@ -325,15 +328,32 @@ class SiteBuilder:
         return pages
 
 
-def _csv_safe(text: str) -> str:
-    """Spreadsheets run cells starting with = + - @ as formulas; prefix them with a quote."""
-    out = io.StringIO()
-    reader = csv.reader(io.StringIO(text))
-    writer = csv.writer(out, lineterminator="\n")
-    for row in reader:
-        writer.writerow(["'" + cell if cell[:1] in ("=", "+", "@") or (
-            cell[:1] == "-" and not _is_number(cell)) else cell for cell in row])
-    return out.getvalue()
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells as a spreadsheet can open them safely.
+
+    Cells starting with = + - @ (or a tab or carriage return, which some spreadsheets skip)
+    would run as formulas, so they get a leading quote; line breaks inside a cell become
+    spaces so every proposal stays one row.
+    """
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype.kind not in ("O", "T", "U") and str(out[column].dtype) != "str":
+            continue
+
+        def clean(value: Any) -> Any:
+            if not isinstance(value, str):
+                return value
+            text = " ".join(value.replace("\r", " ").split("\n")) if (
+                "\n" in value or "\r" in value) else value
+            if value.startswith(_FORMULA_START) and not _is_number(value):
+                return "'" + text
+            return text
+
+        out[column] = out[column].map(clean)
+    return out
 
 
 def _is_number(text: str) -> bool:
