@@ -9,6 +9,8 @@ marks, invalid UTF-8, an oversized file) are written at test time by ``GENERATED
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 import re
 import shutil
@@ -18,11 +20,15 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from scoring.cli import main
 from scoring.proposals import InvalidFile, Proposal, load_one, load_proposals
 from scoring.rubric import Rubric, default_rubric_path, load_rubric
+from scoring.schema import proposal_schema
+from scoring.validation import checker_for
 from scoring.yamlsource import MAX_BYTES, load_file, load_text
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -779,3 +785,48 @@ def test_schema_is_built_once_per_load_not_once_per_file(
     intake = load_proposals([tmp_path], rubric)
     assert len(intake.proposals) == 20
     assert len(calls) <= 1
+
+
+# --- the fast validator must agree with jsonschema --------------------------------------------
+
+@functools.lru_cache(maxsize=1)
+def _corpus_documents() -> list[Any]:
+    docs = []
+    for path in sorted(CORPUS.rglob("*.yaml")) + sorted(
+            (Path(__file__).parent.parent / "content" / "proposals").glob("*.yaml")):
+        document = load_file(path).document
+        if document is not None:
+            docs.append(document.data)
+    return docs
+
+
+def test_fast_validator_agrees_with_jsonschema_on_the_corpus(rubric: Rubric) -> None:
+    checker = checker_for(proposal_schema(rubric))
+    assert checker.fast is not None
+    docs = _corpus_documents()
+    assert len(docs) > 30
+    for data in docs:
+        assert checker.is_valid(data) == checker.validator.is_valid(data), data
+
+
+_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-10, 10), st.floats(-5, 5),
+                     st.text(max_size=8), st.sampled_from(["yes", "no", "n/a", "pilot", "EUR"]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_fast_validator_agrees_with_jsonschema_on_mutations(rubric: Rubric, data: Any) -> None:
+    """Replace one value anywhere in a real proposal with a random one: both validators must
+    reach the same verdict, or the fast path could hide an error."""
+    checker = checker_for(proposal_schema(rubric))
+    docs = _corpus_documents()
+    doc = copy.deepcopy(data.draw(st.sampled_from(docs)))
+    node = doc
+    while isinstance(node, (dict, list)) and node:
+        keys = list(node.keys()) if isinstance(node, dict) else list(range(len(node)))
+        key = data.draw(st.sampled_from(keys))
+        if data.draw(st.booleans()) or not isinstance(node[key], (dict, list)):
+            node[key] = data.draw(_SCALARS)
+            break
+        node = node[key]
+    assert checker.is_valid(doc) == checker.validator.is_valid(doc)
