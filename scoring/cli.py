@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TextIO
 
 from .problems import Problem
 from .proposals import Intake, load_proposals
@@ -53,7 +54,7 @@ def github_annotation(problem: Problem) -> str:
     return f"::{level} {','.join(parts)}::{escape(message)}"
 
 
-def report_problems(intake: Intake, fmt: str, out: object = None) -> None:
+def report_problems(intake: Intake, fmt: str, out: TextIO | None = None) -> None:
     stream = out or sys.stdout
     problems = intake.problems
     checked = len(intake.proposals) + len(intake.invalid)
@@ -64,14 +65,14 @@ def report_problems(intake: Intake, fmt: str, out: object = None) -> None:
             "invalid": sorted(bad.file for bad in intake.invalid),
             "problems": [p.as_dict() for p in problems],
         }
-        print(json.dumps(payload, indent=2), file=stream)  # type: ignore[call-overload]
+        print(json.dumps(payload, indent=2), file=stream)
         return
     for problem in problems:
         line = github_annotation(problem) if fmt == "github" else problem.as_text()
-        print(line, file=stream)  # type: ignore[call-overload]
+        print(line, file=stream)
     summary = (f"{checked} proposal file(s) checked: {len(intake.proposals)} valid, "
                f"{len(intake.invalid)} invalid, {len(problems)} problem(s)")
-    print(summary, file=sys.stderr if fmt == "github" else stream)  # type: ignore[call-overload]
+    print(summary, file=sys.stderr if fmt == "github" else stream)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

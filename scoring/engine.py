@@ -80,7 +80,9 @@ def _weighted(frame: pd.DataFrame, weights: dict[str, float], scale: float) -> p
     total = sum(weights.values())
     if total == 0:
         return pd.Series(0.0, index=frame.index)
-    summed = sum(frame[c].fillna(0.0) * w for c, w in weights.items())
+    summed = pd.Series(0.0, index=frame.index)
+    for column, weight in weights.items():
+        summed = summed + frame[column].fillna(0.0) * weight
     return summed / (total * scale) * 100.0
 
 
@@ -88,7 +90,10 @@ def _confidence(answered: pd.DataFrame, weights: dict[str, float]) -> pd.Series:
     total = sum(weights.values())
     if total == 0:
         return pd.Series(1.0, index=answered.index)
-    return sum(answered[c] * w for c, w in weights.items()) / total
+    summed = pd.Series(0.0, index=answered.index)
+    for column, weight in weights.items():
+        summed = summed + answered[column] * weight
+    return summed / total
 
 
 def cap_conditions(features: Features, levels: pd.DataFrame,

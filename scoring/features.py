@@ -99,7 +99,7 @@ def computed_level(proposal: Proposal, criterion: Criterion, rubric: Rubric) -> 
         figure = figures["roi" if criterion.kind == "roi" else "payback_months"]
         if figure is None:
             return None
-        level = _banded(figure, criterion.bands, ascending=criterion.kind == "roi")
+        level: float = _banded(figure, criterion.bands, ascending=criterion.kind == "roi")
         if (proposal.get("value") or {}).get("confidence") == "low":
             level = max(0, level - rubric.low_confidence_penalty)
         return float(level)
@@ -107,7 +107,7 @@ def computed_level(proposal: Proposal, criterion: Criterion, rubric: Rubric) -> 
         if not is_answered(proposal.get("roles")):
             return None
         filled = filled_roles(proposal)
-        level = 4 * len(filled) / len(ROLES)
+        level = 4.0 * len(filled) / len(ROLES)
         people = {name.lower() for name in filled.values()}
         if len(people) <= 1:
             level = min(level, 1.0)

@@ -139,9 +139,10 @@ def _item_candidates(features: Features, raw: RawScores, base: np.ndarray,
     count its checklist; each is recomputed from its done share."""
     items = features.items
     applicable = features.applicable
-    groups = [(c.id, c.checklists, "criterion", c) for c in rubric.criteria
-              if c.kind == "checklist"]
-    groups += [(f.id, f.checklists, "factor", f) for f in rubric.risk_factors
+    groups: list[tuple[str, tuple[str, ...], str, str]] = [
+        (c.id, c.checklists, "criterion", c.dimension) for c in rubric.criteria
+        if c.kind == "checklist"]
+    groups += [(f.id, f.checklists, "factor", "risk") for f in rubric.risk_factors
                if f.kind == "open_pitfalls"]
     sums = {}
     for key, checklists, _, _ in groups:
@@ -161,7 +162,7 @@ def _item_candidates(features: Features, raw: RawScores, base: np.ndarray,
             step = np.where(open_mask, 1.0 - np.nan_to_num(value), 0.0)
             dims = dict(raw.dims)
             risk = raw.risk
-            for group_key, checklists, kind, entry in groups:
+            for group_key, checklists, kind, dimension in groups:
                 if checklist.id not in checklists:
                     continue
                 done, n_applicable = sums[group_key]
@@ -169,7 +170,7 @@ def _item_candidates(features: Features, raw: RawScores, base: np.ndarray,
                     new_share = np.where(n_applicable > 0, (done + step) / n_applicable, 0.0)
                 if kind == "criterion":
                     old_level = np.nan_to_num(raw.levels[group_key].to_numpy(dtype="float64"))
-                    dims[entry.dimension] = dims[entry.dimension] + dimension_factor(
+                    dims[dimension] = dims[dimension] + dimension_factor(
                         rubric, group_key) * (new_share * MAX_LEVEL - old_level)
                 else:
                     old_value = raw.risk_values[group_key].to_numpy(dtype="float64")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -84,11 +85,12 @@ def _totals(frame: pd.DataFrame, by: str, order: list[str]) -> tuple[GroupTotal,
     )
     keys = [k for k in order if k in grouped.index] + sorted(
         k for k in grouped.index if k not in order)
+    records: dict[Any, dict[Any, Any]] = grouped.to_dict("index")
     return tuple(
-        GroupTotal(str(k), int(grouped.at[k, "count"]), float(grouped.at[k, "annual_value"]),
-                   float(grouped.at[k, "one_off_cost"]),
-                   float(grouped.at[k, "annual_running_cost"]),
-                   round(float(grouped.at[k, "mean_priority"]), 1))
+        GroupTotal(str(k), int(records[k]["count"]), float(records[k]["annual_value"]),
+                   float(records[k]["one_off_cost"]),
+                   float(records[k]["annual_running_cost"]),
+                   round(float(records[k]["mean_priority"]), 1))
         for k in keys
     )
 

@@ -276,8 +276,8 @@ def score_intake(intake: Intake, rubric: Rubric) -> ScoredPortfolio:
             roi=money[proposal.id]["roi"],
             payback_months=money[proposal.id]["payback_months"],
             rubric=rubric,
-            levels={k: float(v) for k, v in level_rows[proposal.id].items()},
-            risk_values={k: float(v) for k, v in risk_rows[proposal.id].items()},
+            levels={str(k): float(v) for k, v in level_rows[proposal.id].items()},
+            risk_values={str(k): float(v) for k, v in risk_rows[proposal.id].items()},
         ))
     frame = _frame(proposals, scores, money)
     frame["flags"] = [" ".join(f.id for f in flags[p.id]) for p in proposals]

@@ -52,7 +52,8 @@ def _fast_validator(schema: Mapping[str, Any]) -> Callable[[Any], Any] | None:
         return None
     draft7 = {**schema, "$schema": "http://json-schema.org/draft-07/schema#"}
     try:
-        return fastjsonschema.compile(draft7)  # type: ignore[no-any-return]
+        compiled: Callable[[Any], Any] = fastjsonschema.compile(draft7)
+        return compiled
     except fastjsonschema.JsonSchemaDefinitionException:
         return None
 
@@ -120,7 +121,7 @@ class SchemaChecker:
         if error.validator == "type":
             expected = error.validator_value
             expected_list = expected if isinstance(expected, list) else [expected]
-            wanted = " or ".join(_TYPE_NAMES.get(t, t) for t in expected_list)
+            wanted = " or ".join(_TYPE_NAMES.get(str(t), str(t)) for t in expected_list)
             raw = document.plain_text.get(path)
             if raw is not None and "string" in expected_list:
                 kind = type(error.instance).__name__

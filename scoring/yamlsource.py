@@ -152,7 +152,7 @@ class _Builder:
                 raise _Refused
             # Keys are names: keep their text as written, so `no:` stays the key "no".
             key = key_event.value
-            key_mark = key_event.start_mark
+            key_mark: Any = key_event.start_mark
             child_path = (*path, key)
             if key in result:
                 first = self.doc.keys[child_path]

@@ -64,7 +64,7 @@ class Chart:
     points: tuple[ChartPoint, ...]
     ticks_x: tuple[ChartAxis, ...]
     ticks_y: tuple[ChartAxis, ...]
-    quadrant_labels: dict[str, tuple[float, float]]
+    quadrant_labels: dict[str, tuple[int, int]]
     stages: tuple[tuple[str, str, bool], ...]
 
 

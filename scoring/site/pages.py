@@ -13,7 +13,7 @@ import io
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -375,7 +375,8 @@ class SchemaField:
     allowed: str
 
 
-def schema_fields(schema: dict[str, Any], prefix: str = "", depth: int = 0):  # type: ignore[no-untyped-def]
+def schema_fields(schema: dict[str, Any], prefix: str = "",
+                  depth: int = 0) -> Iterator[SchemaField]:
     """Walk the schema's properties in order, for the reference page."""
     required = set(schema.get("required", []))
     for name, spec in schema.get("properties", {}).items():
