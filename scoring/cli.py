@@ -175,6 +175,9 @@ def build_parser() -> argparse.ArgumentParser:
     render = add("render", "Write every generated page as plain Markdown, with its assets.")
     render.add_argument("--out", required=True, metavar="DIR")
     render.add_argument("--proposals", default=str(DEFAULT_PROPOSALS), metavar="DIR")
+    render.add_argument("--content", metavar="DIR",
+                        help="also copy this folder's hand-written pages (home, playbooks), "
+                        "filling the home page's summary marker, so the output is a whole site")
     render.set_defaults(func=cmd_render)
     return parser
 

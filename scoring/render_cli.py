@@ -13,6 +13,8 @@ from .rubric import Rubric
 from .scorecard import score_intake
 from .site.pages import SiteOptions, asset_files, build_site
 
+SUMMARY_MARKER = "<!-- sweetspot:summary -->"
+
 
 def run_render(args: argparse.Namespace, rubric: Rubric) -> int:
     proposals_dir = Path(args.proposals)
@@ -20,10 +22,21 @@ def run_render(args: argparse.Namespace, rubric: Rubric) -> int:
         print(f"sweetspot: error: no such folder: {proposals_dir}", file=sys.stderr)
         return 2
     out = Path(args.out)
+    content = Path(args.content) if args.content else None
+    if content is not None and not content.is_dir():
+        print(f"sweetspot: error: no such folder: {content}", file=sys.stderr)
+        return 2
     intake = load_proposals([proposals_dir], rubric)
     for problem in intake.problems:
         print(problem.as_text(), file=sys.stderr)
-    builder = build_site(score_intake(intake, rubric), SiteOptions())
+    source_links = {}
+    if content is not None:
+        shutil.copytree(content, out, dirs_exist_ok=True)
+        for proposal in intake.proposals:
+            source = Path(proposal.file).resolve()
+            if source.is_relative_to(content.resolve()):
+                source_links[proposal.id] = source.relative_to(content.resolve()).as_posix()
+    builder = build_site(score_intake(intake, rubric), SiteOptions(source_links=source_links))
     written = 0
     for page in builder.all_pages():
         target = out / page.path
@@ -33,9 +46,14 @@ def run_render(args: argparse.Namespace, rubric: Rubric) -> int:
         else:
             target.write_text(page.content, encoding="utf-8")
         written += 1
-    (out / "index.md").write_text(
-        "---\ntitle: Portfolio summary\n---\n\n# Portfolio summary\n\n"
-        + builder.home_summary("index.md"), encoding="utf-8")
+    home = out / "index.md"
+    if home.is_file() and SUMMARY_MARKER in home.read_text(encoding="utf-8"):
+        text = home.read_text(encoding="utf-8")
+        home.write_text(text.replace(SUMMARY_MARKER, builder.home_summary("index.md")),
+                        encoding="utf-8")
+    elif not home.is_file():
+        home.write_text("---\ntitle: Portfolio summary\n---\n\n# Portfolio summary\n\n"
+                        + builder.home_summary("index.md"), encoding="utf-8")
     for relative, path in asset_files():
         target = out / "assets" / relative
         target.parent.mkdir(parents=True, exist_ok=True)
