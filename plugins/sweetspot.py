@@ -14,7 +14,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
 from scoring.proposals import LoadCache, load_proposals
-from scoring.rubric import Rubric, RubricError, load_rubric
+from scoring.rubric import QUADRANTS, Rubric, RubricError, load_rubric
 from scoring.scorecard import score_intake
 from scoring.site.pages import SiteBuilder, SiteOptions, asset_files, build_site
 
@@ -54,10 +54,15 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
             rubric = load_rubric(rubric_path)
         except RubricError as error:
             raise PluginError("sweetspot: the rubric is invalid:\n" + str(error)) from None
+        for name, top in (("impact_threshold", 100), ("risk_threshold", 100),
+                          ("balance_tolerance", 1)):
+            value = self.config[name]
+            if value is not None and not 0 <= value <= top:
+                raise PluginError(f"sweetspot: {name} must be between 0 and {top}, not {value}")
         self.rubric = rubric.with_quadrants(
             impact_threshold=self.config.impact_threshold,
             risk_threshold=self.config.risk_threshold,
-            target_mix=self.config.target_mix,
+            target_mix=self._target_mix(rubric),
             tolerance=self.config.balance_tolerance,
         )
         self.rubric_path = rubric_path
@@ -74,13 +79,34 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
                 config.extra_javascript.append(js)
         return config
 
+    def _target_mix(self, rubric: Rubric) -> dict[str, float] | None:
+        """A partial mix overrides only the quadrants it names; unknown names are errors."""
+        given = self.config.target_mix
+        if given is None:
+            return None
+        unknown = sorted(set(given) - set(QUADRANTS))
+        if unknown:
+            raise PluginError(f"sweetspot: target_mix: unknown quadrant(s) {', '.join(unknown)}; "
+                              f"use {', '.join(QUADRANTS)}")
+        for name, share in given.items():
+            if isinstance(share, bool) or not isinstance(share, (int, float)) \
+                    or not 0 <= share <= 1:
+                raise PluginError(f"sweetspot: target_mix: {name} must be a share between 0 "
+                                  f"and 1, not {share!r}")
+        return {**rubric.target_mix, **{k: float(v) for k, v in given.items()}}
+
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files | None:
         if not self.config.enabled or self.rubric is None:
             return files
-        intake = load_proposals([self.proposals_dir], self.rubric, self.cache)
-        # Keep the cache to the files that still exist, so deleted proposals drop out.
+        site_root = Path(config.config_file_path or ".").resolve().parent
+        intake = load_proposals([self.proposals_dir], self.rubric, self.cache, root=site_root)
+        # Keep only the newest entry per file, so the cache does not grow with each edit.
+        newest = {}
+        for key in self.cache:
+            newest[key[0]] = key
         live = {str(p.resolve()) for p in self.proposals_dir.rglob("*")}
-        self.cache = {k: v for k, v in self.cache.items() if k[0] in live}
+        self.cache = {k: v for k, v in self.cache.items()
+                      if k[0] in live and newest[k[0]] == k}
         for bad in intake.invalid:
             for problem in bad.problems:
                 log.warning("Invalid proposal: %s", problem.as_text())
@@ -91,7 +117,7 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
         docs_dir = Path(config.docs_dir).resolve()
         source_links, edit_paths = {}, {}
         for proposal in intake.proposals:
-            source = Path(proposal.file).resolve()
+            source = (site_root / proposal.file).resolve()
             edit_paths[proposal.id] = os.path.relpath(source, docs_dir).replace(os.sep, "/")
             if source.is_relative_to(docs_dir):
                 source_links[proposal.id] = edit_paths[proposal.id]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -154,29 +156,32 @@ def _problem_order(problem: Problem) -> tuple[int, int, str]:
     return (problem.line, problem.column, problem.message)
 
 
-LoadCache = dict[tuple[str, int, int, int], "Proposal | InvalidFile"]
+LoadCache = dict[tuple[str, int, int, str, str], "Proposal | InvalidFile"]
 
 
 def _load_cached(path: Path, rubric: Rubric, cache: LoadCache | None,
-                 checker: SchemaChecker) -> Proposal | InvalidFile:
+                 checker: SchemaChecker, display: str, schema_key: str) -> Proposal | InvalidFile:
     if cache is None:
-        return load_one(path, rubric, checker=checker)
+        return load_one(path, rubric, display, checker)
     try:
         stat = path.stat()
     except OSError:
-        return load_one(path, rubric, checker=checker)
-    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, id(rubric))
+        return load_one(path, rubric, display, checker)
+    # Keyed by the schema's content, not the rubric object: `mkdocs serve` builds a new
+    # rubric object on every rebuild, and unchanged files must still come from the cache.
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, display, schema_key)
     if key not in cache:
-        cache[key] = load_one(path, rubric, checker=checker)
+        cache[key] = load_one(path, rubric, display, checker)
     return cache[key]
 
 
 def load_proposals(paths: Iterable[Path], rubric: Rubric,
-                   cache: LoadCache | None = None) -> Intake:
+                   cache: LoadCache | None = None, root: Path | None = None) -> Intake:
     """Load every file; a bad file is reported, never dropped, and never stops the rest.
 
     ``cache`` (keyed by path, modification time, size and rubric) lets `mkdocs serve`
-    re-read only the files that changed.
+    re-read only the files that changed. File names in problems are relative to ``root``
+    (the site's folder, for the plugin) or else to the working directory.
     """
     intake = Intake()
     files = discover(paths)
@@ -184,17 +189,23 @@ def load_proposals(paths: Iterable[Path], rubric: Rubric,
     for path in files:
         by_id.setdefault(path.stem, []).append(path)
     # One compiled schema for the whole run: building it per file was a third of the time.
-    checker = checker_for(proposal_schema(rubric))
+    schema = proposal_schema(rubric)
+    checker = checker_for(schema)
+    schema_key = hashlib.sha256(json.dumps(schema, sort_keys=True).encode()).hexdigest()
+
+    def shown(path: Path) -> str:
+        return display_path(path) if root is None else os.path.relpath(path, root)
+
     for path in files:
-        loaded = _load_cached(path, rubric, cache, checker)
+        loaded = _load_cached(path, rubric, cache, checker, shown(path), schema_key)
         clashes = [other for other in by_id[path.stem] if other != path]
         if clashes:
-            others = ", ".join(display_path(o) for o in clashes)
-            clash = Problem(display_path(path), 0, 0, "",
+            others = ", ".join(shown(o) for o in clashes)
+            clash = Problem(shown(path), 0, 0, "",
                             f"the id '{path.stem}' is also used by {others}; ids must be unique",
                             "duplicate-id")
             problems = loaded.problems if isinstance(loaded, InvalidFile) else ()
-            loaded = InvalidFile(display_path(path), path.stem, (clash, *problems))
+            loaded = InvalidFile(shown(path), path.stem, (clash, *problems))
         if isinstance(loaded, Proposal):
             intake.proposals.append(loaded)
         else:

@@ -120,7 +120,11 @@ class ScoredPortfolio:
     frame: pd.DataFrame  # one row per valid proposal: metadata, money and scores
 
     def card(self, proposal_id: str) -> ScoreCard | None:
-        return next((c for c in self.cards if c.proposal.id == proposal_id), None)
+        return self._by_id.get(proposal_id)
+
+    @cached_property
+    def _by_id(self) -> dict[str, ScoreCard]:
+        return {card.proposal.id: card for card in self.cards}
 
 
 def describe(value: Any) -> str | None:

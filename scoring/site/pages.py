@@ -183,11 +183,13 @@ class SiteBuilder:
                             self.rubric.quadrants.risk_threshold)
         return self.render_html("quadrant_chart.svg.j2", page, chart=chart)
 
-    def banner(self, page: str) -> str:
+    def banner(self, page: str) -> Markup:
         if not self.portfolio.intake.invalid:
-            return ""
-        return self.render("banner.md.j2", page,
-                           problems_link=self.link(page, self.path("intake-problems.md")))
+            return Markup("")
+        # Rendered (and escaped) by our own template, so it is embedded as is.
+        return Markup(self.render("banner.md.j2", page,
+                                  problems_link=self.link(page,
+                                                          self.path("intake-problems.md"))))
 
     # -- pages -------------------------------------------------------------------------
     def proposal_page(self, card: ScoreCard) -> GeneratedPage:

@@ -1,0 +1,331 @@
+"""Benchmark: full MkDocs builds of synthetic sites, with and without the sweetspot plugin.
+
+    python benchmarks/bench_build.py [--sizes 100 1000 2000] [--seed 0] [--keep DIR]
+
+For each size N the script builds, each in a fresh Python process (so peak memory is the
+build's own):
+
+* **plugin**: a Material site whose proposals folder holds N synthetic proposals
+  (``benchmarks/synthetic.py``), the repository's playbooks and a home page with the summary
+  marker. The plugin's own work is timed from inside: loading and validating
+  (``load_proposals``), scoring (``score_intake``), rendering the generated pages
+  (``SiteBuilder``) and the plugin's events as a whole.
+* **baseline**: the very same generated pages written out as plain Markdown (and CSV/JSON)
+  files, built without the plugin. The difference to the plugin build is the price of
+  generating pages on the fly.
+
+Printed per build: wall-clock seconds of ``mkdocs.commands.build.build``, peak resident
+memory (``resource.getrusage``), site size and file count; then the 2,000/1,000 time ratio
+(target at most 2.2, i.e. close to linear) and the plugin's share of the build (target
+under 10%). Use ``--tracemalloc`` to also report the peak of Python allocations (slower).
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import os
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+
+RATIO_TARGET = 2.2
+OVERHEAD_TARGET = 0.10
+SUMMARY_MARKER = "<!-- sweetspot:summary -->"
+HOME = f"# Synthetic portfolio\n\nA generated site for benchmarks.\n\n{SUMMARY_MARKER}\n"
+
+
+# --------------------------------------------------------------------------------------------
+# Synthetic proposals
+# --------------------------------------------------------------------------------------------
+
+def _fallback_write_proposals(folder: Path, n: int, seed: int = 0) -> list[Path]:
+    """A minimal generator, used only when benchmarks/synthetic.py is missing."""
+    rng = random.Random(seed)
+    stages = ("idea", "proposed", "approved", "incubating", "pilot", "production", "retired")
+    teams = ("Risk", "Logistics", "Marketing", "Finance", "Support")
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(n):
+        path = folder / f"synthetic-{i:05d}.yaml"
+        path.write_text(
+            f"title: Synthetic proposal number {i}\n"
+            f"summary: A generated proposal for timing builds, variant {rng.randint(1, 99)}.\n"
+            f"team: {rng.choice(teams)}\n"
+            f"stage: {rng.choice(stages)}\n"
+            f"value:\n  currency: EUR\n  annual_value: {rng.randint(1, 900) * 1000}\n"
+            f"  one_off_cost: {rng.randint(1, 400) * 1000}\n"
+            f"evidence:\n  decision_named: {rng.randint(0, 4)}\n  user_need: {rng.randint(0, 4)}\n"
+            f"checklists:\n  data:\n    golden_set: '{rng.choice(['yes', 'no', 'partial'])}'\n",
+            encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def write_proposals(folder: Path, n: int, seed: int) -> list[Path]:
+    try:
+        from benchmarks.synthetic import write_proposals as synthetic
+    except ImportError:
+        return _fallback_write_proposals(folder, n, seed)
+    return synthetic(folder, n, seed)
+
+
+# --------------------------------------------------------------------------------------------
+# Site projects
+# --------------------------------------------------------------------------------------------
+
+def base_config(*, plugin: bool) -> dict[str, Any]:
+    plugins: list[Any] = ["search", "tags"]
+    if plugin:
+        plugins.append({"sweetspot": {"proposals_dir": "content/proposals"}})
+    return {
+        "site_name": "Sweetspot benchmark",
+        "site_url": "https://bench.example.test/",
+        "docs_dir": "content",
+        "edit_uri": "https://git.example.test/org/repo/edit/main/content/",
+        "theme": {"name": "material", "font": False,
+                  "features": ["navigation.sections", "navigation.indexes",
+                               "content.action.edit", "search.highlight"]},
+        "plugins": plugins,
+        "markdown_extensions": [
+            "admonition", "attr_list", "md_in_html", "tables", {"toc": {"permalink": True}},
+            "pymdownx.details", "pymdownx.superfences",
+            {"pymdownx.tasklist": {"custom_checkbox": True}},
+        ],
+        "validation": {"anchors": "warn", "unrecognized_links": "warn"},
+    }
+
+
+def write_plugin_project(project: Path, n: int, seed: int) -> None:
+    import yaml
+
+    content = project / "content"
+    write_proposals(content / "proposals", n, seed)
+    shutil.copytree(ROOT / "content" / "playbooks", content / "playbooks")
+    (content / "index.md").write_text(HOME, encoding="utf-8")
+    (project / "mkdocs.yml").write_text(yaml.safe_dump(base_config(plugin=True),
+                                                       sort_keys=False), encoding="utf-8")
+
+
+def dump_generated(project: Path, builder: Any, target: Path) -> None:
+    """Write the plugin's pages as plain files: the baseline project for the same size."""
+    import yaml
+
+    from scoring.site.pages import asset_files
+
+    content = target / "content"
+    shutil.copytree(project / "content", content)  # playbooks, proposals (.yaml) and home
+    home = content / "index.md"
+    home.write_text(home.read_text("utf-8").replace(SUMMARY_MARKER,
+                                                    builder.home_summary("index.md")),
+                    encoding="utf-8")
+    hidden = []
+    for page in builder.all_pages():
+        path = content / page.path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(page.content, bytes):
+            path.write_bytes(page.content)
+        else:
+            path.write_text(page.content, encoding="utf-8")
+        if not page.in_nav:
+            hidden.append("/" + page.path)
+    for relative, source in asset_files():
+        path = content / "assets" / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, path)
+    config = base_config(plugin=False)
+    config["not_in_nav"] = "/proposals/*.md\n"
+    config["extra_css"] = ["assets/sweetspot/sweetspot.css"]
+    config["extra_javascript"] = ["assets/sweetspot/vendor/tablesort/tablesort.min.js",
+                                  "assets/sweetspot/vendor/tablesort/tablesort.number.min.js",
+                                  "assets/sweetspot/sweetspot.js"]
+    assert all(h.startswith("/proposals/") for h in hidden), hidden[:3]
+    (target / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False),
+                                       encoding="utf-8")
+
+
+# --------------------------------------------------------------------------------------------
+# One build, in a worker process
+# --------------------------------------------------------------------------------------------
+
+class Stopwatch:
+    """Accumulates time spent in wrapped functions (outermost calls only)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = defaultdict(float)
+        self.calls: dict[str, int] = defaultdict(int)
+        self._depth: dict[str, int] = defaultdict(int)
+
+    def wrap(self, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            self._depth[name] += 1
+            start = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self._depth[name] -= 1
+                if self._depth[name] == 0:
+                    self.seconds[name] += time.perf_counter() - start
+                    self.calls[name] += 1
+        return wrapper
+
+
+def instrument() -> Stopwatch:
+    import plugins.sweetspot as plugin_module
+    from scoring.site.pages import SiteBuilder
+
+    watch = Stopwatch()
+    plugin_module.load_proposals = watch.wrap("load + validate", plugin_module.load_proposals)
+    plugin_module.score_intake = watch.wrap("score", plugin_module.score_intake)
+    plugin_module.build_site = watch.wrap("builder setup", plugin_module.build_site)
+    SiteBuilder.all_pages = watch.wrap("render pages", SiteBuilder.all_pages)
+    SiteBuilder.home_summary = watch.wrap("render home summary", SiteBuilder.home_summary)
+    cls = plugin_module.SweetspotPlugin
+    for event in ("on_config", "on_files", "on_page_markdown"):
+        setattr(cls, event, watch.wrap("plugin events (total)", getattr(cls, event)))
+    return watch
+
+
+def site_size(folder: Path) -> tuple[int, int]:
+    files = [p for p in folder.rglob("*") if p.is_file()]
+    return len(files), sum(p.stat().st_size for p in files)
+
+
+def run_worker(mode: str, project: Path, dump_to: Path | None, use_tracemalloc: bool) -> dict:
+    import logging
+
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    logging.getLogger("mkdocs").setLevel(logging.ERROR)
+    watch = instrument() if mode == "plugin" else None
+    os.chdir(project)
+    config = load_config(config_file=str(project / "mkdocs.yml"),
+                         site_dir=str(project / "site"))
+    config.plugins.on_startup(command="build", dirty=False)
+    if use_tracemalloc:
+        tracemalloc.start()
+    start = time.perf_counter()
+    build(config)
+    seconds = time.perf_counter() - start
+    traced = tracemalloc.get_traced_memory()[1] / 2**20 if use_tracemalloc else None
+    if use_tracemalloc:
+        tracemalloc.stop()
+    config.plugins.on_shutdown()
+    files, size = site_size(project / "site")
+    result: dict[str, Any] = {
+        "mode": mode, "seconds": seconds, "files": files, "bytes": size,
+        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "traced_peak_mib": traced,
+        "pages": len(list((project / "site").rglob("*.html"))),
+    }
+    if watch is not None:
+        result["plugin"] = dict(watch.seconds)
+        if dump_to is not None:
+            dump_generated(project, config.plugins["sweetspot"].builder, dump_to)
+    return result
+
+
+# --------------------------------------------------------------------------------------------
+# Driver
+# --------------------------------------------------------------------------------------------
+
+def spawn(mode: str, project: Path, dump_to: Path | None, use_tracemalloc: bool) -> dict:
+    command = [sys.executable, __file__, "--worker", mode, "--project", str(project)]
+    if dump_to is not None:
+        command += ["--dump-to", str(dump_to)]
+    if use_tracemalloc:
+        command.append("--tracemalloc")
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"{mode} build of {project} failed:\n{done.stdout}\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def human_bytes(count: int) -> str:
+    return f"{count / 2**20:,.1f} MiB"
+
+
+def bench(sizes: list[int], seed: int, workdir: Path, use_tracemalloc: bool) -> int:
+    results: dict[int, dict[str, dict]] = {}
+    for n in sizes:
+        plugin_project = workdir / f"plugin-{n}"
+        baseline_project = workdir / f"baseline-{n}"
+        start = time.perf_counter()
+        write_plugin_project(plugin_project, n, seed)
+        print(f"\n== {n:,} proposals (generated in {time.perf_counter() - start:.1f} s)",
+              flush=True)
+        plugin = spawn("plugin", plugin_project, baseline_project, use_tracemalloc)
+        baseline = spawn("baseline", baseline_project, None, use_tracemalloc)
+        results[n] = {"plugin": plugin, "baseline": baseline}
+        for row in (plugin, baseline):
+            traced = "" if row["traced_peak_mib"] is None else \
+                f", traced peak {row['traced_peak_mib']:,.0f} MiB"
+            print(f"  {row['mode']:<9} build {row['seconds']:7.2f} s   peak RSS "
+                  f"{row['peak_rss_mib']:7,.0f} MiB{traced}   site {human_bytes(row['bytes'])} "
+                  f"in {row['files']:,} files ({row['pages']:,} HTML pages)", flush=True)
+        parts = plugin["plugin"]
+        total = parts.get("plugin events (total)", 0.0)
+        share = total / plugin["seconds"]
+        print(f"  plugin time {total:6.2f} s = {share:5.1%} of the build "
+              f"({'meets' if share < OVERHEAD_TARGET else 'MISSES'} the "
+              f"{OVERHEAD_TARGET:.0%} target)")
+        for name in ("load + validate", "score", "builder setup", "render pages",
+                     "render home summary"):
+            if name in parts:
+                print(f"    {name:<22} {parts[name]:7.2f} s  "
+                      f"({parts[name] / plugin['seconds']:5.1%})")
+        extra = plugin["seconds"] - baseline["seconds"]
+        print(f"  plugin build minus baseline build: {extra:+.2f} s "
+              f"({extra / plugin['seconds']:+.1%} of the plugin build)")
+    if 1000 in results and 2000 in results:
+        ratio = results[2000]["plugin"]["seconds"] / results[1000]["plugin"]["seconds"]
+        base_ratio = results[2000]["baseline"]["seconds"] / results[1000]["baseline"]["seconds"]
+        verdict = "meets" if ratio <= RATIO_TARGET else "MISSES"
+        print(f"\n2,000 / 1,000 build time: {ratio:.2f} with the plugin ({verdict} the "
+              f"{RATIO_TARGET} target), {base_ratio:.2f} for the plain baseline")
+    print("\nJSON:", json.dumps({str(k): v for k, v in results.items()}))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 2000])
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--keep", type=Path, help="build in this folder and keep the sites")
+    parser.add_argument("--tracemalloc", action="store_true",
+                        help="also trace Python allocations (slows builds down)")
+    parser.add_argument("--worker", choices=["plugin", "baseline"], help=argparse.SUPPRESS)
+    parser.add_argument("--project", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--dump-to", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.worker:
+        print(json.dumps(run_worker(args.worker, args.project, args.dump_to,
+                                    args.tracemalloc)))
+        return 0
+    print(f"python {sys.version.split()[0]}, sizes {args.sizes}, seed {args.seed}")
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        return bench(args.sizes, args.seed, args.keep, args.tracemalloc)
+    with tempfile.TemporaryDirectory(prefix="sweetspot-build-bench-") as tmp:
+        return bench(args.sizes, args.seed, Path(tmp), args.tracemalloc)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
