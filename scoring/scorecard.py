@@ -19,7 +19,14 @@ from .engine import (
     rounded,
     score,
 )
-from .features import Features, evidence_level, extract, is_answered, money_figures
+from .features import (
+    Features,
+    evidence_level,
+    extract,
+    filled_roles,
+    is_answered,
+    money_figures,
+)
 from .findings import Flag, Suggestion, flags_for, suggestions_for
 from .proposals import Intake, Proposal
 from .rubric import Cap, Rubric
@@ -167,12 +174,36 @@ def _breakdown(proposal: Proposal, rubric: Rubric, levels: dict[str, float],
                     else labels.get(round(level), "")
             contribution = 0.0 if level_value is None else (
                 criterion.weight * level_value / (MAX_LEVEL * total) * 100)
-            answer = "see checklists" if criterion.kind == "checklist" else describe(
+            answer = _computed_answer(proposal, rubric, criterion.kind) or describe(
                 proposal.get(criterion.answer))
             rows.append(BreakdownRow(criterion.id, dimension, criterion.question, answer,
                                      level_value, label, basis, note, criterion.weight,
                                      round(contribution, 1), criterion.playbook))
     return tuple(rows)
+
+
+def _computed_answer(proposal: Proposal, rubric: Rubric, kind: str) -> str | None:
+    """What a computed criterion was computed from, in words a reader can check."""
+    if kind == "checklist":
+        return "from the checklists below"
+    if kind == "team_coverage":
+        roles = filled_roles(proposal)
+        people = {name.lower() for name in roles.values()}
+        return f"{len(roles)} of 7 roles filled by {len(people)} people" if roles else None
+    if kind in ("roi", "payback"):
+        figures = money_figures(proposal, rubric)
+        if figures["roi"] is None:
+            return None
+        confidence = (proposal.get("value") or {}).get("confidence")
+        note = " (low-confidence estimate)" if confidence == "low" else ""
+        if kind == "roi":
+            roi = figures["roi"]
+            text = "no cost given" if roi == float("inf") else f"{roi:.2f}"
+            return f"return over {rubric.roi_horizon_years:g} years: {text}{note}"
+        months = figures["payback_months"]
+        text = "never" if months is None or months == float("inf") else f"{months:.1f} months"
+        return f"payback: {text}{note}"
+    return None
 
 
 def _risks(proposal: Proposal, rubric: Rubric, values: dict[str, float]) -> tuple[RiskRow, ...]:

@@ -261,7 +261,8 @@ class SiteBuilder:
             items = [{
                 "item": item,
                 "heat": heat[(checklist.id, item.id)],
-                "open": [(self.portfolio.card(pid), self.link(page, self.proposal_path(pid)))
+                "open": [(self.portfolio.card(pid), self.link(page, self.proposal_path(pid)),
+                          self.answer(pid, checklist.id, item.id))
                          for pid in heat[(checklist.id, item.id)].open_ids],
             } for item in checklist.items]
             body = self.render("pitfall.md.j2", page, checklist=checklist, items=items)
@@ -272,6 +273,11 @@ class SiteBuilder:
         pages.insert(0, GeneratedPage(index, front_matter({"title": "Pitfall checklists"})
                                       + body))
         return pages
+
+    def answer(self, proposal_id: str, checklist_id: str, item_id: str) -> str:
+        card = self.portfolio.card(proposal_id)
+        given = (card.proposal.get("checklists") or {}).get(checklist_id) or {} if card else {}
+        return str(given.get(item_id, "unknown"))
 
     def reference_pages(self) -> list[GeneratedPage]:
         format_page = self.path("reference/proposal-format.md")
@@ -313,8 +319,10 @@ class SiteBuilder:
         }
         return [
             GeneratedPage(self.path("portfolio/portfolio.csv"), buffer.getvalue()),
+            # Compact JSON: the C encoder is only used without indent, and this file holds
+            # every breakdown of every proposal.
             GeneratedPage(self.path("portfolio/portfolio.json"),
-                          json.dumps(payload, indent=2, ensure_ascii=False) + "\n"),
+                          json.dumps(payload, ensure_ascii=False, separators=(",", ":")) + "\n"),
             GeneratedPage(self.path(f"schema/{SCHEMA_FILE_NAME}"),
                           json.dumps(proposal_schema(self.rubric), indent=2,
                                      ensure_ascii=False) + "\n"),

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import posixpath
+from functools import lru_cache
 
 
 def md_link(from_page: str, target: str) -> str:
     """A relative .md link (MkDocs rewrites and checks it), anchors kept."""
+    return _md_link_from(posixpath.dirname(from_page) or ".", target)
+
+
+@lru_cache(maxsize=65536)
+def _md_link_from(directory: str, target: str) -> str:
     path, _, anchor = target.partition("#")
-    rel = posixpath.relpath(path, posixpath.dirname(from_page) or ".")
+    rel = posixpath.relpath(path, directory)
     return f"{rel}#{anchor}" if anchor else rel
 
 
@@ -22,6 +28,7 @@ def page_url(src_path: str, use_directory_urls: bool) -> str:
     return stem + "/"
 
 
+@lru_cache(maxsize=65536)
 def html_link(from_page: str, target: str, use_directory_urls: bool) -> str:
     """A final relative URL for links inside raw HTML or SVG, which MkDocs does not rewrite."""
     path, _, anchor = target.partition("#")
