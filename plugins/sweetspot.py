@@ -175,7 +175,9 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
     def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:
         if not self.config.enabled:
             return server
-        server.watch(str(self.proposals_dir))
+        # Files inside docs_dir are watched by MkDocs already.
+        if not self.proposals_dir.is_relative_to(Path(config.docs_dir).resolve()):
+            server.watch(str(self.proposals_dir))
         if self.rubric_path is not None:
             server.watch(str(self.rubric_path))
         for folder in self.templates:

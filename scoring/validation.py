@@ -143,14 +143,18 @@ class SchemaChecker:
         return [at(path, error.message, str(error.validator))]
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 def _limit_message(error: ValidationError) -> str:
     limit = error.validator_value
     value = error.instance
     match error.validator:
         case "minLength":
-            return f"is too short ({len(value)} characters; at least {limit})"
+            return f"is too short ({_count(len(value), 'character')}; at least {limit})"
         case "maxLength":
-            return f"is too long ({len(value)} characters; at most {limit})"
+            return f"is too long ({_count(len(value), 'character')}; at most {limit})"
         case "minimum":
             return f"{_show(value)} is below the minimum of {limit}"
         case "maximum":
@@ -158,9 +162,9 @@ def _limit_message(error: ValidationError) -> str:
         case "exclusiveMinimum":
             return f"{_show(value)} must be greater than {limit}"
         case "maxItems":
-            return f"has {len(value)} items; at most {limit}"
+            return f"has {_count(len(value), 'item')}; at most {limit}"
         case "minItems":
-            return f"has {len(value)} items; at least {limit}"
+            return f"has {_count(len(value), 'item')}; at least {limit}"
         case "uniqueItems":
             return "lists the same item twice"
     return error.message
