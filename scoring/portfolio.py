@@ -155,3 +155,29 @@ def summarise(portfolio: ScoredPortfolio) -> PortfolioSummary:
         in_balance=in_balance,
         heatmap=heatmap(portfolio),
     )
+
+
+def summary_json(summary: PortfolioSummary) -> dict[str, object]:
+    """The portfolio analytics as plain data, for `sweetspot score --format json` and the
+    site's portfolio.json."""
+
+    def totals(rows: tuple[GroupTotal, ...]) -> list[dict[str, object]]:
+        return [dict(vars(row)) for row in rows]
+
+    return {
+        "proposals": summary.total,
+        "active": summary.active,
+        "currency": summary.currency,
+        "other_currencies": list(summary.other_currencies),
+        "active_totals": {"annual_value": summary.annual_value,
+                          "one_off_cost": summary.one_off_cost,
+                          "annual_running_cost": summary.annual_running_cost},
+        "by_stage": totals(summary.by_stage),
+        "by_team": totals(summary.by_team),
+        "by_quadrant": totals(summary.by_quadrant),
+        "balance": {"in_balance": summary.in_balance,
+                    "quadrants": [dict(vars(row)) for row in summary.balance]},
+        "open_pitfalls": [{"checklist": row.checklist_id, "item": row.item_id,
+                           "open": row.open_count, "applicable": row.applicable,
+                           "proposals": list(row.open_ids)} for row in summary.heatmap],
+    }

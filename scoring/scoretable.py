@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import IO, Any
 
+from .portfolio import summarise, summary_json
 from .proposals import Intake
 from .rubric import Rubric
 from .scorecard import ScoreCard, score_intake
@@ -48,9 +49,11 @@ def card_json(card: ScoreCard) -> dict[str, Any]:
 
 def write_scores(intake: Intake, rubric: Rubric, fmt: str, out: IO[str]) -> None:
     portfolio = score_intake(intake, rubric)
+    summary = summarise(portfolio)
     if fmt == "json":
         payload = {
             "rubric": rubric.name,
+            "portfolio": summary_json(summary),
             "proposals": [card_json(card) for card in portfolio.cards],
             "invalid": [{"file": bad.file, "problems": [p.as_dict() for p in bad.problems]}
                         for bad in intake.invalid],
@@ -84,3 +87,7 @@ def write_scores(intake: Intake, rubric: Rubric, fmt: str, out: IO[str]) -> None
         out.write(line(row) + "\n")
     out.write(f"\n{len(rows)} proposal(s). D desirability, P profitability, F feasibility, "
               "R risk (higher is riskier), all 0-100.\n")
+    mix = ", ".join(f"{names[b.quadrant]} {b.share:.0%} (target {b.target:.0%})"
+                    for b in summary.balance)
+    verdict = "in balance" if summary.in_balance else "OUT OF BALANCE"
+    out.write(f"Active proposals: {summary.active}; portfolio {verdict}: {mix}.\n")

@@ -24,7 +24,7 @@ import yaml
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from ..portfolio import PortfolioSummary, summarise
+from ..portfolio import PortfolioSummary, summarise, summary_json
 from ..proposals import INACTIVE_STAGES, STAGES
 from ..rubric import DIMENSIONS, Rubric
 from ..schema import SCHEMA_FILE_NAME, proposal_schema
@@ -312,6 +312,7 @@ class SiteBuilder:
         frame.to_csv(buffer, index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
         payload = {
             "rubric": self.rubric.name,
+            "portfolio": summary_json(self.summary),
             "proposals": [card_json(card) for card in self.portfolio.cards],
             "invalid": [{"file": bad.file,
                          "problems": [p.as_dict() for p in bad.problems]}
