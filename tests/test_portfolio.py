@@ -9,14 +9,13 @@ from pathlib import Path
 import pytest
 import yaml
 from bs4 import BeautifulSoup
+from conftest import make_site, page_of
 
 from scoring.cli import main
 from scoring.portfolio import summarise, summary_json
 from scoring.proposals import load_proposals
 from scoring.rubric import load_rubric
 from scoring.scorecard import score_intake
-
-from conftest import make_site, page_of
 
 RUBRIC = load_rubric()
 
