@@ -830,3 +830,17 @@ def test_fast_validator_agrees_with_jsonschema_on_mutations(rubric: Rubric, data
             break
         node = node[key]
     assert checker.is_valid(doc) == checker.validator.is_valid(doc)
+
+
+def test_editor_schema_copy_is_up_to_date(printed_schema: dict[str, Any]) -> None:
+    """Sample proposals point editors at content/proposals/proposal.schema.json; it must be
+    what `sweetspot schema` prints (regenerate with `sweetspot schema --out ...`)."""
+    copy_path = Path(__file__).parent.parent / "content" / "proposals" / "proposal.schema.json"
+    assert json.loads(copy_path.read_text(encoding="utf-8")) == printed_schema
+
+
+def test_every_sample_proposal_declares_the_schema_for_editors() -> None:
+    folder = Path(__file__).parent.parent / "content" / "proposals"
+    for path in sorted(folder.glob("*.yaml")):
+        first = path.read_text(encoding="utf-8").splitlines()[0]
+        assert first == "# yaml-language-server: $schema=proposal.schema.json", path.name
