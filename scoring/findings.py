@@ -186,6 +186,23 @@ def _item_candidates(features: Features, raw: RawScores, base: np.ndarray,
     return found
 
 
+def _cap_candidates(raw: RawScores, base: np.ndarray, rubric: Rubric) -> list[_Candidate]:
+    """A red flag caps a score whatever else improves, so fixing it is often the step worth
+    most: its gain is the priority without that cap."""
+    found = []
+    for cap in rubric.caps:
+        hit = raw.conditions[cap.id]
+        if not hit.any():
+            continue
+        lifted = {**raw.conditions, cap.id: np.zeros_like(hit)}
+        _, priority = finish(raw.dims, raw.risk, lifted, rubric)
+        count = len(hit)
+        found.append(_Candidate("cap", cap.id, f"Resolve the red flag: {cap.title.lower()}",
+                                cap.playbook, np.round(priority - base, 1), hit,
+                                ["red flag"] * count, ["resolved"] * count))
+    return found
+
+
 def suggestions_for(features: Features, scores: pd.DataFrame,
                     rubric: Rubric) -> dict[str, list[Suggestion]]:
     """For each proposal, the open items whose improvement would raise priority most.
@@ -200,7 +217,8 @@ def suggestions_for(features: Features, scores: pd.DataFrame,
     raw = raw_scores(features, rubric)
     _, base = finish(raw.dims, raw.risk, raw.conditions, rubric)
     candidates = sorted(_criterion_candidates(features, raw, base, rubric)
-                        + _item_candidates(features, raw, base, rubric), key=lambda c: c.id)
+                        + _item_candidates(features, raw, base, rubric)
+                        + _cap_candidates(raw, base, rubric), key=lambda c: c.id)
     if not candidates:
         return {pid: [] for pid in ids}
     gains = np.column_stack([np.where(c.mask & (c.gain > 0), c.gain, -np.inf)

@@ -172,6 +172,10 @@ def _breakdown(proposal: Proposal, rubric: Rubric, levels: dict[str, float],
                 # Computed levels can be fractional: describe them by the nearest anchor.
                 label = criterion.scale[min(4, round(level))] if criterion.kind != "evidence" \
                     else labels.get(round(level), "")
+                if criterion.kind in ("roi", "payback") and rubric.low_confidence_penalty and (
+                        (proposal.get("value") or {}).get("confidence") == "low"):
+                    label += f" (lowered {rubric.low_confidence_penalty} level for a " \
+                             "low-confidence estimate)"
             contribution = 0.0 if level_value is None else (
                 criterion.weight * level_value / (MAX_LEVEL * total) * 100)
             answer = _computed_answer(proposal, rubric, criterion.kind) or describe(

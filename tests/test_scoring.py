@@ -656,6 +656,20 @@ def test_cap_harm_without_oversight(cards: dict[str, ScoreCard]) -> None:
     assert below.priority == r1(100 * (1 - 0.5 * (38 / 256)))
 
 
+def test_a_capped_proposal_is_told_to_resolve_the_red_flag_first(
+        cards: dict[str, ScoreCard]) -> None:
+    """Under a priority cap no answer moves the number, so the top suggestion is the cap:
+    its gain is the uncapped priority (90.82, as above) minus the cap of 10."""
+    card = cards[CAP_HARM]
+    top = card.suggestions[0]
+    assert (top.kind, top.id, top.current, top.target) == (
+        "cap", "harm_without_oversight", "red flag", "resolved")
+    risk = (14 - 3 + 3 * 12) / 256 * 100
+    assert top.gain == r1(100 * (1 - 0.5 * risk / 100) - 10)
+    assert cards[NOCAP_HARM_REVIEWED].suggestions == () or all(
+        s.kind != "cap" for s in cards[NOCAP_HARM_REVIEWED].suggestions)
+
+
 def test_cap_leakage_without_split(cards: dict[str, ScoreCard]) -> None:
     card = cards[CAP_LEAKAGE]
     # leak_free_split evidence stays 4, so uncapped F = 100; capped at 40.
@@ -888,6 +902,7 @@ def test_applying_top_suggestion_raises_priority_by_its_gain(tmp_path: Path,
     before = cards[EXAMPLE]
     top = before.suggestions[0]
     proposal = yaml.safe_load(EXAMPLE_YAML)
+    assert top.kind != "cap"  # the example has no red flag
     if top.kind == "criterion":
         proposal.setdefault("evidence", {})[top.id] = int(top.target.split()[-1])
     else:
