@@ -228,7 +228,8 @@ class SiteBuilder:
             json_link=self.link(page, self.path("portfolio/portfolio.json")),
             schema_link=self.link(page, self.path(f"schema/{SCHEMA_FILE_NAME}")),
         )
-        meta = {"title": "Portfolio", "search": {"boost": 2}}
+        # The proposals table is wide: give it the table-of-contents column too.
+        meta = {"title": "Portfolio", "search": {"boost": 2}, "hide": ["toc"]}
         return GeneratedPage(page, front_matter(meta) + body)
 
     def heat_rows(self, page: str) -> list[dict[str, Any]]:
