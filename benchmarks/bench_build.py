@@ -125,7 +125,7 @@ def dump_generated(project: Path, builder: Any, target: Path) -> None:
     """Write the plugin's pages as plain files: the baseline project for the same size."""
     import yaml
 
-    from scoring.site.pages import asset_files
+    from scoring.site.pages import write_pages
 
     content = target / "content"
     shutil.copytree(project / "content", content)  # playbooks, proposals (.yaml) and home
@@ -133,20 +133,7 @@ def dump_generated(project: Path, builder: Any, target: Path) -> None:
     home.write_text(home.read_text("utf-8").replace(SUMMARY_MARKER,
                                                     builder.home_summary("index.md")),
                     encoding="utf-8")
-    hidden = []
-    for page in builder.all_pages():
-        path = content / page.path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(page.content, bytes):
-            path.write_bytes(page.content)
-        else:
-            path.write_text(page.content, encoding="utf-8")
-        if not page.in_nav:
-            hidden.append("/" + page.path)
-    for relative, source in asset_files():
-        path = content / "assets" / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(source, path)
+    hidden = ["/" + page.path for page in write_pages(builder, content) if not page.in_nav]
     config = base_config(plugin=False)
     config["not_in_nav"] = "/proposals/*.md\n"
     config["extra_css"] = ["assets/sweetspot/sweetspot.css"]

@@ -11,7 +11,7 @@ from pathlib import Path
 from .proposals import load_proposals
 from .rubric import Rubric
 from .scorecard import score_intake
-from .site.pages import SiteOptions, asset_files, build_site
+from .site.pages import SiteOptions, asset_files, build_site, write_pages
 
 SUMMARY_MARKER = "<!-- sweetspot:summary -->"
 
@@ -37,15 +37,7 @@ def run_render(args: argparse.Namespace, rubric: Rubric) -> int:
             if source.is_relative_to(content.resolve()):
                 source_links[proposal.id] = source.relative_to(content.resolve()).as_posix()
     builder = build_site(score_intake(intake, rubric), SiteOptions(source_links=source_links))
-    written = 0
-    for page in builder.all_pages():
-        target = out / page.path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(page.content, bytes):
-            target.write_bytes(page.content)
-        else:
-            target.write_text(page.content, encoding="utf-8")
-        written += 1
+    written = len(write_pages(builder, out))
     home = out / "index.md"
     if home.is_file() and SUMMARY_MARKER in home.read_text(encoding="utf-8"):
         text = home.read_text(encoding="utf-8")
@@ -54,11 +46,7 @@ def run_render(args: argparse.Namespace, rubric: Rubric) -> int:
     elif not home.is_file():
         home.write_text("---\ntitle: Portfolio summary\n---\n\n# Portfolio summary\n\n"
                         + builder.home_summary("index.md"), encoding="utf-8")
-    for relative, path in asset_files():
-        target = out / "assets" / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, target)
-    print(f"wrote {written + 1} pages and {len(asset_files())} asset files to {out}")
+    print(f"wrote {written} generated files and {len(asset_files())} asset files to {out}")
     print("Add assets/sweetspot/sweetspot.css to extra_css and the three scripts under "
           "assets/sweetspot/ to extra_javascript to get the styles and sortable tables.")
     return 1 if intake.invalid else 0

@@ -13,6 +13,7 @@ import io
 import json
 import math
 import re
+import shutil
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -420,6 +421,23 @@ def build_site(portfolio: ScoredPortfolio, options: SiteOptions) -> SiteBuilder:
     return SiteBuilder(portfolio, options)
 
 
+def write_pages(builder: SiteBuilder, out: Path) -> list[GeneratedPage]:
+    """Write every generated page and the static assets under ``out`` as plain files."""
+    pages = builder.all_pages()
+    for page in pages:
+        target = out / page.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(page.content, bytes):
+            target.write_bytes(page.content)
+        else:
+            target.write_text(page.content, encoding="utf-8")
+    for relative, path in asset_files():
+        target = out / "assets" / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+    return pages
+
+
 def asset_files() -> list[tuple[str, Path]]:
     """Static files every site needs (CSS, JS and vendored libraries with their licences)."""
     root = builtin_templates() / "assets"
@@ -428,4 +446,4 @@ def asset_files() -> list[tuple[str, Path]]:
 
 
 __all__ = ["INACTIVE_STAGES", "GeneratedPage", "SiteBuilder", "SiteOptions", "asset_files",
-           "build_site"]
+           "build_site", "write_pages"]
