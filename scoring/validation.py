@@ -61,13 +61,25 @@ def _fast_validator(schema: Mapping[str, Any]) -> Callable[[Any], Any] | None:
 class SchemaChecker:
     """A compiled schema that reports problems for one document at a time."""
 
+    # Compiling the fast validator costs about 0.1 s: only worth it for many files.
+    FAST_AFTER = 50
+
     def __init__(self, schema: Mapping[str, Any]) -> None:
-        Draft202012Validator.check_schema(schema)
+        # The schemas are ours and tested with check_schema; checking again costs start-up.
+        self.schema = schema
         self.validator = Draft202012Validator(schema)
-        self.fast = _fast_validator(schema)
+        self.checked = 0
+        self._fast: Callable[[Any], Any] | None = None
+
+    @property
+    def fast(self) -> Callable[[Any], Any] | None:
+        if self._fast is None:
+            self._fast = _fast_validator(self.schema)
+        return self._fast
 
     def is_valid(self, data: Any) -> bool:
-        if self.fast is None:
+        self.checked += 1
+        if self.checked <= self.FAST_AFTER or self.fast is None:
             return bool(self.validator.is_valid(data))
         try:
             self.fast(data)
