@@ -127,7 +127,6 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
             use_directory_urls=config.use_directory_urls,
             template_dirs=self.templates,
             source_links=source_links,
-            edit_paths=edit_paths,
         ))
         for page in self.builder.all_pages():
             if files.get_file_from_path(page.path) is not None:

@@ -48,7 +48,6 @@ class SiteOptions:
     use_directory_urls: bool = True
     template_dirs: tuple[Path, ...] = ()
     source_links: dict[str, str] = field(default_factory=dict)  # proposal id → YAML link
-    edit_paths: dict[str, str] = field(default_factory=dict)  # proposal id → edit path
 
 
 @dataclass(frozen=True)
@@ -445,5 +444,5 @@ def asset_files() -> list[tuple[str, Path]]:
                   for p in root.rglob("*") if p.is_file())
 
 
-__all__ = ["INACTIVE_STAGES", "GeneratedPage", "SiteBuilder", "SiteOptions", "asset_files",
+__all__ = ["GeneratedPage", "SiteBuilder", "SiteOptions", "asset_files",
            "build_site", "write_pages"]
