@@ -62,7 +62,7 @@ class SchemaChecker:
     """A compiled schema that reports problems for one document at a time."""
 
     # Compiling the fast validator costs about 0.1 s: only worth it for many files.
-    FAST_AFTER = 50
+    FAST_AFTER = 10
 
     def __init__(self, schema: Mapping[str, Any]) -> None:
         # The schemas are ours and tested with check_schema; checking again costs start-up.

@@ -16,6 +16,7 @@ import re
 import shutil
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -66,16 +67,23 @@ def make_environment(template_dirs: Sequence[Path]) -> tuple[Environment, Enviro
     """Two environments over the same search path: Markdown pages and HTML/SVG fragments.
 
     User template folders come first, so a site can override any template by file name.
+    The pair is reused across `mkdocs serve` rebuilds so templates compile once; Jinja's
+    auto_reload still picks up an edited override.
     """
+    return _environments(tuple(Path(d).resolve() for d in template_dirs))
+
+
+@lru_cache(maxsize=8)
+def _environments(template_dirs: tuple[Path, ...]) -> tuple[Environment, Environment]:
     loader = ChoiceLoader([FileSystemLoader([str(d) for d in (*template_dirs,
                                                                 builtin_templates())])])
     # Markdown headings use {#anchor} (attr_list), so Jinja comments become {## ... ##}.
     md_env = Environment(loader=loader, autoescape=False, finalize=finalize,
                          comment_start_string="{##", comment_end_string="##}",
                          undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                         keep_trailing_newline=True, auto_reload=False)
+                         keep_trailing_newline=True, auto_reload=True)
     html_env = Environment(loader=loader, autoescape=True, undefined=StrictUndefined,
-                           trim_blocks=True, lstrip_blocks=True, auto_reload=False)
+                           trim_blocks=True, lstrip_blocks=True, auto_reload=True)
     for env in (md_env, html_env):
         env.filters["md"] = md_text
         env.filters["h"] = lambda v: Markup(html.escape("" if v is None else str(v)))
