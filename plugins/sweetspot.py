@@ -27,14 +27,14 @@ ASSET_DIR = "assets/sweetspot"
 
 class SweetspotPlugin(BasePlugin[SweetspotConfig]):
     def __init__(self) -> None:
-        self.is_serve = False
         self.cache: LoadCache = {}  # survives `mkdocs serve` rebuilds (see on_startup)
         self.builder: SiteBuilder | None = None
         self.rubric: Rubric | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
-        # Defining on_startup makes MkDocs keep this instance across serve rebuilds.
-        self.is_serve = command == "serve"
+        # Nothing to do: defining on_startup is what makes MkDocs keep this instance (and
+        # its cache) across `mkdocs serve` rebuilds.
+        return None
 
     def _resolve(self, config: MkDocsConfig, value: str) -> Path:
         base = Path(config.config_file_path or ".").resolve().parent
@@ -100,13 +100,6 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
             return files
         site_root = Path(config.config_file_path or ".").resolve().parent
         intake = load_proposals([self.proposals_dir], self.rubric, self.cache, root=site_root)
-        # Keep only the newest entry per file, so the cache does not grow with each edit.
-        newest = {}
-        for key in self.cache:
-            newest[key[0]] = key
-        live = {str(p.resolve()) for p in self.proposals_dir.rglob("*")}
-        self.cache = {k: v for k, v in self.cache.items()
-                      if k[0] in live and newest[k[0]] == k}
         for bad in intake.invalid:
             for problem in bad.problems:
                 log.warning("Invalid proposal: %s", problem.as_text())

@@ -181,7 +181,12 @@ def finish(dims: dict[str, np.ndarray], risk: np.ndarray, conditions: dict[str, 
 
 def score(features: Features, rubric: Rubric) -> pd.DataFrame:
     """One row of scores per proposal, unrounded (see ``rounded``)."""
-    raw = raw_scores(features, rubric)
+    return score_from(raw_scores(features, rubric), features, rubric)
+
+
+def score_from(raw: RawScores, features: Features, rubric: Rubric) -> pd.DataFrame:
+    """Scores from already computed raw scores, so callers that also need the levels or
+    the suggestions compute them only once."""
     capped, priority = finish(raw.dims, raw.risk, raw.conditions, rubric)
     result = pd.DataFrame(index=features.levels.index)
     for dimension in ("desirability", "profitability", "feasibility"):

@@ -56,6 +56,11 @@ def filled_roles(proposal: Proposal) -> dict[str, str]:
             if str(name).strip().lower() not in VACANT}
 
 
+def distinct_people(roles: dict[str, str]) -> int:
+    """How many different people hold the filled roles (names compared case-blind)."""
+    return len({name.lower() for name in roles.values()})
+
+
 def evidence_level(proposal: Proposal, criterion_id: str) -> tuple[float | None, str | None]:
     entry = (proposal.get("evidence") or {}).get(criterion_id)
     if entry is None:
@@ -108,8 +113,7 @@ def computed_level(proposal: Proposal, criterion: Criterion, rubric: Rubric) -> 
             return None
         filled = filled_roles(proposal)
         level = 4.0 * len(filled) / len(ROLES)
-        people = {name.lower() for name in filled.values()}
-        if len(people) <= 1:
+        if distinct_people(filled) <= 1:
             level = min(level, 1.0)
         return round(level, 4)
     raise ValueError(f"unknown computed criterion kind {criterion.kind!r}")
@@ -140,7 +144,7 @@ def _facts(proposal: Proposal) -> dict[str, Any]:
         "has_split_plan": is_answered(proposal.get("data.split_plan")),
         "oversight": proposal.get("risks.human_oversight") or "unknown",
         "roles_given": is_answered(proposal.get("roles")),
-        "distinct_people": len({name.lower() for name in roles.values()}),
+        "distinct_people": distinct_people(roles),
         "has_sme": "subject_matter_expert" in roles,
         "has_online_plan": is_answered(proposal.get("delivery.online_metrics"))
         or is_answered(proposal.get("delivery.ab_plan")),

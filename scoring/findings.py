@@ -14,7 +14,6 @@ from .engine import (
     RawScores,
     dimension_factor,
     finish,
-    raw_scores,
     risk_factor_weight,
 )
 from .features import Features
@@ -203,7 +202,7 @@ def _cap_candidates(raw: RawScores, base: np.ndarray, rubric: Rubric) -> list[_C
     return found
 
 
-def suggestions_for(features: Features, scores: pd.DataFrame,
+def suggestions_for(features: Features, raw: RawScores,
                     rubric: Rubric) -> dict[str, list[Suggestion]]:
     """For each proposal, the open items whose improvement would raise priority most.
 
@@ -211,10 +210,9 @@ def suggestions_for(features: Features, scores: pd.DataFrame,
     changes one weighted term, so its effect is computed for every proposal at once with
     the same cap and priority rules as scoring (``engine.finish``).
     """
-    ids = [str(pid) for pid in scores.index]
+    ids = [str(pid) for pid in features.levels.index]
     if not ids:
         return {}
-    raw = raw_scores(features, rubric)
     _, base = finish(raw.dims, raw.risk, raw.conditions, rubric)
     candidates = sorted(_criterion_candidates(features, raw, base, rubric)
                         + _item_candidates(features, raw, base, rubric)

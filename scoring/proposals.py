@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -159,8 +157,8 @@ def _problem_order(problem: Problem) -> tuple[int, int, str]:
 LoadCache = dict[tuple[str, int, int, str, str], "Proposal | InvalidFile"]
 
 
-def _load_cached(path: Path, rubric: Rubric, cache: LoadCache | None,
-                 checker: SchemaChecker, display: str, schema_key: str) -> Proposal | InvalidFile:
+def _load_cached(path: Path, rubric: Rubric, cache: LoadCache | None, used: LoadCache,
+                 checker: SchemaChecker, display: str) -> Proposal | InvalidFile:
     if cache is None:
         return load_one(path, rubric, display, checker)
     try:
@@ -169,18 +167,19 @@ def _load_cached(path: Path, rubric: Rubric, cache: LoadCache | None,
         return load_one(path, rubric, display, checker)
     # Keyed by the schema's content, not the rubric object: `mkdocs serve` builds a new
     # rubric object on every rebuild, and unchanged files must still come from the cache.
-    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, display, schema_key)
-    if key not in cache:
-        cache[key] = load_one(path, rubric, display, checker)
-    return cache[key]
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, display, checker.key)
+    loaded = cache[key] if key in cache else load_one(path, rubric, display, checker)
+    used[key] = loaded
+    return loaded
 
 
 def load_proposals(paths: Iterable[Path], rubric: Rubric,
                    cache: LoadCache | None = None, root: Path | None = None) -> Intake:
     """Load every file; a bad file is reported, never dropped, and never stops the rest.
 
-    ``cache`` (keyed by path, modification time, size and rubric) lets `mkdocs serve`
-    re-read only the files that changed. File names in problems are relative to ``root``
+    ``cache`` (keyed by path, modification time, size and schema) lets `mkdocs serve`
+    re-read only the files that changed; afterwards it holds just this run's files, so
+    edited and deleted files drop out. File names in problems are relative to ``root``
     (the site's folder, for the plugin) or else to the working directory.
     """
     intake = Intake()
@@ -189,15 +188,14 @@ def load_proposals(paths: Iterable[Path], rubric: Rubric,
     for path in files:
         by_id.setdefault(path.stem, []).append(path)
     # One compiled schema for the whole run: building it per file was a third of the time.
-    schema = proposal_schema(rubric)
-    checker = checker_for(schema)
-    schema_key = hashlib.sha256(json.dumps(schema, sort_keys=True).encode()).hexdigest()
+    checker = checker_for(proposal_schema(rubric))
+    used: LoadCache = {}
 
     def shown(path: Path) -> str:
         return display_path(path) if root is None else os.path.relpath(path, root)
 
     for path in files:
-        loaded = _load_cached(path, rubric, cache, checker, shown(path), schema_key)
+        loaded = _load_cached(path, rubric, cache, used, checker, shown(path))
         clashes = [other for other in by_id[path.stem] if other != path]
         if clashes:
             others = ", ".join(shown(o) for o in clashes)
@@ -210,4 +208,7 @@ def load_proposals(paths: Iterable[Path], rubric: Rubric,
             intake.proposals.append(loaded)
         else:
             intake.invalid.append(loaded)
+    if cache is not None:
+        cache.clear()
+        cache.update(used)
     return intake

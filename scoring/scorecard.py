@@ -14,13 +14,14 @@ from .engine import (
     MAX_LEVEL,
     MAX_RISK,
     SCORE_COLUMNS,
-    criterion_levels,
-    risk_values,
+    raw_scores,
     rounded,
-    score,
+    score_from,
 )
 from .features import (
+    ANSWER_VALUE,
     Features,
+    distinct_people,
     evidence_level,
     extract,
     filled_roles,
@@ -192,8 +193,8 @@ def _computed_answer(proposal: Proposal, rubric: Rubric, kind: str) -> str | Non
         return "from the checklists below"
     if kind == "team_coverage":
         roles = filled_roles(proposal)
-        people = {name.lower() for name in roles.values()}
-        return f"{len(roles)} of 7 roles filled by {len(people)} people" if roles else None
+        people = distinct_people(roles)
+        return f"{len(roles)} of 7 roles filled by {people} people" if roles else None
     if kind in ("roi", "payback"):
         figures = money_figures(proposal, rubric)
         if figures["roi"] is None:
@@ -234,13 +235,12 @@ def _risks(proposal: Proposal, rubric: Rubric, values: dict[str, float]) -> tupl
 def _checklists(proposal: Proposal, rubric: Rubric) -> tuple[ChecklistStatus, ...]:
     answers = proposal.get("checklists") or {}
     result = []
-    weights = {"yes": 1.0, "partial": 0.5}
     for checklist in rubric.checklists:
         given = answers.get(checklist.id) or {}
         items = tuple(ChecklistItemStatus(item.id, item.text, given.get(item.id, "unknown"),
                                           item.playbook) for item in checklist.items)
         applicable = [i for i in items if i.answer != "n/a"]
-        done = sum(weights.get(i.answer, 0.0) for i in applicable)
+        done = sum(ANSWER_VALUE.get(i.answer, 0.0) for i in applicable)
         result.append(ChecklistStatus(checklist.id, checklist.title, items, done,
                                       len(applicable)))
     return tuple(result)
@@ -285,12 +285,11 @@ def score_intake(intake: Intake, rubric: Rubric) -> ScoredPortfolio:
     """Score every valid proposal in an intake and explain each number."""
     proposals = sorted(intake.proposals, key=lambda p: p.id)
     features: Features = extract(proposals, rubric)
-    raw = score(features, rubric)
-    scores = rounded(raw)
+    raw = raw_scores(features, rubric)
+    scores = rounded(score_from(raw, features, rubric))
     flags = flags_for(features, scores, rubric)
     suggestions = suggestions_for(features, raw, rubric)
-    levels, _ = criterion_levels(features, rubric)
-    risks, _ = risk_values(features, rubric)
+    levels, risks = raw.levels, raw.risk_values
     money = {p.id: money_figures(p, rubric) for p in proposals}
     caps_by_id = {c.id: c for c in rubric.caps}
     # Whole-frame conversions once; per-row .loc lookups cost more than the scoring itself.

@@ -10,9 +10,6 @@ from .proposals import Intake
 from .rubric import Rubric
 from .scorecard import ScoreCard, score_intake
 
-TABLE_COLUMNS = ("id", "quadrant", "priority", "desirability", "profitability", "feasibility",
-                 "risk", "confidence", "flags")
-
 
 def card_json(card: ScoreCard) -> dict[str, Any]:
     """Everything a tool needs about one scored proposal, JSON-ready."""

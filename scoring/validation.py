@@ -7,6 +7,7 @@ right line and suggest what was probably meant.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
@@ -64,9 +65,10 @@ class SchemaChecker:
     # Compiling the fast validator costs about 0.1 s: only worth it for many files.
     FAST_AFTER = 10
 
-    def __init__(self, schema: Mapping[str, Any]) -> None:
+    def __init__(self, schema: Mapping[str, Any], key: str = "") -> None:
         # The schemas are ours and tested with check_schema; checking again costs start-up.
         self.schema = schema
+        self.key = key  # identifies the schema's content, e.g. for caches of checked files
         self.validator = Draft202012Validator(schema)
         self.checked = 0
         self._fast: Callable[[Any], Any] | None = None
@@ -188,7 +190,8 @@ def _error_order(error: ValidationError) -> tuple[str, str]:
 
 @lru_cache(maxsize=8)
 def _compiled(schema_json: str) -> SchemaChecker:
-    return SchemaChecker(json.loads(schema_json))
+    key = hashlib.sha256(schema_json.encode()).hexdigest()
+    return SchemaChecker(json.loads(schema_json), key)
 
 
 def checker_for(schema: Mapping[str, Any]) -> SchemaChecker:
