@@ -10,11 +10,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .problems import Problem, format_field
 from .validation import checker_for
-from .yamlsource import load_file
+from .yamlsource import load_file, load_trusted
 
 DIMENSIONS = ("desirability", "profitability", "feasibility", "risk")
 QUADRANTS = ("quick_win", "strategic_bet", "incremental", "reconsider")
@@ -188,7 +186,7 @@ def default_rubric_path() -> Path:
 @lru_cache(maxsize=1)
 def rubric_schema() -> dict[str, Any]:
     text = (resources.files("scoring") / "data" / "rubric.schema.yaml").read_text("utf-8")
-    schema: dict[str, Any] = yaml.safe_load(text)
+    schema: dict[str, Any] = load_trusted(text)
     return schema
 
 

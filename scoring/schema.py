@@ -8,9 +8,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from .rubric import Rubric
+from .yamlsource import load_trusted
 
 SCHEMA_FILE_NAME = "proposal.schema.json"
 
@@ -18,7 +17,7 @@ SCHEMA_FILE_NAME = "proposal.schema.json"
 @lru_cache(maxsize=1)
 def _base_schema() -> dict[str, Any]:
     text = (resources.files("scoring") / "data" / "proposal.schema.yaml").read_text("utf-8")
-    schema: dict[str, Any] = yaml.safe_load(text)
+    schema: dict[str, Any] = load_trusted(text)
     return schema
 
 

@@ -43,6 +43,18 @@ def _allowed_keys(schema: Mapping[str, Any]) -> list[str]:
     return sorted(schema.get("properties", {}))
 
 
+def _const_as_enum(node: Any) -> Any:
+    """`const: x` rewritten as the equivalent `enum: [x]`: fastjsonschema 2.x cannot
+    generate `const` checks without detailed exceptions."""
+    if isinstance(node, Mapping):
+        return {("enum" if key == "const" else key):
+                ([_const_as_enum(value)] if key == "const" else _const_as_enum(value))
+                for key, value in node.items()}
+    if isinstance(node, list):
+        return [_const_as_enum(value) for value in node]
+    return node
+
+
 def _fast_validator(schema: Mapping[str, Any]) -> Callable[[Any], Any] | None:
     """fastjsonschema compiles the schema to Python and checks a valid file about 50 times
     faster than jsonschema. It only answers yes or no; jsonschema still writes the messages.
@@ -51,9 +63,13 @@ def _fast_validator(schema: Mapping[str, Any]) -> Callable[[Any], Any] | None:
         import fastjsonschema
     except ImportError:  # pragma: no cover - it is a declared dependency
         return None
-    draft7 = {**schema, "$schema": "http://json-schema.org/draft-07/schema#"}
+    draft7 = _const_as_enum({**schema, "$schema": "http://json-schema.org/draft-07/schema#"})
     try:
-        compiled: Callable[[Any], Any] = fastjsonschema.compile(draft7)
+        # Without detailed exceptions the generated code is a third of the size and
+        # compiles four times faster (0.03 s instead of 0.13 s for the proposal schema);
+        # the details are never shown, since jsonschema explains every failure.
+        compiled: Callable[[Any], Any] = fastjsonschema.compile(draft7,
+                                                                detailed_exceptions=False)
         return compiled
     except fastjsonschema.JsonSchemaDefinitionException:
         return None
@@ -62,7 +78,7 @@ def _fast_validator(schema: Mapping[str, Any]) -> Callable[[Any], Any] | None:
 class SchemaChecker:
     """A compiled schema that reports problems for one document at a time."""
 
-    # Compiling the fast validator costs about 0.1 s: only worth it for many files.
+    # Compiling the fast validator costs about 0.03 s: only worth it for many files.
     FAST_AFTER = 10
 
     def __init__(self, schema: Mapping[str, Any], key: str = "") -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
@@ -34,8 +35,19 @@ def md_text(value: Any) -> Markup:
     """Escape any value for use inline in a Markdown page (headings, tables, lists)."""
     if isinstance(value, Markup):
         return value
-    text = " ".join(str(value).split())  # one line: no accidental blocks or table breaks
-    return Markup(text.translate(_ESCAPES))
+    if type(value) is str:
+        return _escaped(value)
+    return _escape(str(value))
+
+
+def _escape(text: str) -> Markup:
+    one_line = " ".join(text.split())  # one line: no accidental blocks or table breaks
+    return Markup(one_line.translate(_ESCAPES))
+
+
+# Most text on generated pages repeats (rubric questions, checklist items, answers), and
+# escaping was a third of the rendering time; a bounded memo makes repeats nearly free.
+_escaped = lru_cache(maxsize=16384)(_escape)
 
 
 _MARKDOWN = markdown.Markdown(extensions=["sane_lists"])  # reused: building one is costly
