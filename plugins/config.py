@@ -34,6 +34,13 @@ class SweetspotConfig(base.Config):
     balance_tolerance = c.Optional(c.Type((int, float)))
     """How far a quadrant's share may stray from its target (rubric default: 0.15)."""
 
+    cache = c.Type(bool, default=True)
+    """Keep compiled templates on disk so later builds skip compiling them."""
+
+    cache_dir = c.Type(str, default=".cache/plugin/sweetspot")
+    """Where that cache lives, relative to mkdocs.yml (Material's plugins use .cache/plugin/
+    too). Safe to delete at any time; never commit it."""
+
     strict = c.Type(bool, default=False)
     """Abort the build when any proposal is invalid, even without `mkdocs build --strict`."""
 

@@ -68,6 +68,14 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
         self.rubric_path = rubric_path
         self.templates = (self._resolve(config, self.config.custom_templates),) \
             if self.config.custom_templates else ()
+        self.cache_dir = self._resolve(config, self.config.cache_dir) \
+            if self.config.cache else None
+        if self.cache_dir is not None and \
+                self.cache_dir.is_relative_to(Path(config.docs_dir).resolve()):
+            # MkDocs would publish the cache as site files, and serve would rebuild forever.
+            raise PluginError(f"sweetspot: cache_dir '{self.config.cache_dir}' is inside "
+                              "docs_dir; put it beside mkdocs.yml (the default is "
+                              ".cache/plugin/sweetspot)")
         for css in (f"{ASSET_DIR}/sweetspot.css",):
             if css not in config.extra_css:
                 config.extra_css.append(css)
@@ -99,7 +107,8 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
         if not self.config.enabled or self.rubric is None:
             return files
         site_root = Path(config.config_file_path or ".").resolve().parent
-        intake = load_proposals([self.proposals_dir], self.rubric, self.cache, root=site_root)
+        intake = load_proposals([self.proposals_dir], self.rubric, self.cache, root=site_root,
+                                store_dir=self.cache_dir)
         for bad in intake.invalid:
             for problem in bad.problems:
                 log.warning("Invalid proposal: %s", problem.as_text())
@@ -120,6 +129,7 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
             use_directory_urls=config.use_directory_urls,
             template_dirs=self.templates,
             source_links=source_links,
+            cache_dir=self.cache_dir,
         ))
         for page in self.builder.all_pages():
             if files.get_file_from_path(page.path) is not None:

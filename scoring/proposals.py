@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .filestore import FileStore, Record, content_key
 from .problems import Problem
 from .rubric import Rubric
 from .schema import proposal_schema
 from .validation import SchemaChecker, checker_for
-from .yamlsource import load_file
+from .yamlsource import LoadResult, load_bytes, load_file, read_source
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_ID_LENGTH = 64
@@ -101,7 +102,9 @@ def _dotted_lines(values: Mapping[tuple[str | int, ...], Any]) -> dict[str, int]
 
 
 def load_one(path: Path, rubric: Rubric, display: str | None = None,
-             checker: SchemaChecker | None = None) -> Proposal | InvalidFile:
+             checker: SchemaChecker | None = None,
+             raw: bytes | None = None) -> Proposal | InvalidFile:
+    """Load and validate one file (from ``raw`` when its bytes were read already)."""
     file = display or display_path(path)
     proposal_id = path.stem
     problems: list[Problem] = []
@@ -115,7 +118,7 @@ def load_one(path: Path, rubric: Rubric, display: str | None = None,
             f"the file name '{proposal_id}' is not a valid proposal id: use lowercase letters, "
             f"digits and single hyphens, at most {MAX_ID_LENGTH} characters "
             f"(for example '{suggestion[:MAX_ID_LENGTH]}')", "bad-id"))
-    result = load_file(path, file)
+    result = load_file(path, file) if raw is None else load_bytes(raw, file)
     problems.extend(_in_proposal_terms(p) for p in result.problems)
     document = result.document
     if document is not None:
@@ -123,7 +126,11 @@ def load_one(path: Path, rubric: Rubric, display: str | None = None,
         problems.extend(checker.problems(document, file, result.problems))
     if problems or document is None:
         return InvalidFile(file, proposal_id, tuple(sorted(problems, key=_problem_order)))
-    data = document.data
+    return _proposal(proposal_id, file, document.data, _dotted_lines(document.values))
+
+
+def _proposal(proposal_id: str, file: str, data: dict[str, Any],
+              line_of: dict[str, int]) -> Proposal:
     return Proposal(
         id=proposal_id,
         file=file,
@@ -136,8 +143,42 @@ def load_one(path: Path, rubric: Rubric, display: str | None = None,
         tags=tuple(data.get("tags", ())),
         links=tuple(Link(**link) for link in data.get("links", ())),
         fields=data,
-        line_of=_dotted_lines(document.values),
+        line_of=line_of,
     )
+
+
+def _to_record(loaded: Proposal | InvalidFile) -> Record:
+    if isinstance(loaded, Proposal):
+        return {"kind": "proposal", "fields": loaded.fields, "line_of": dict(loaded.line_of)}
+    return {"kind": "invalid", "problems": [p.as_dict() for p in loaded.problems]}
+
+
+def _from_record(record: Record, path: Path, file: str) -> Proposal | InvalidFile | None:
+    """The stored result again, or None when the record does not have the expected shape."""
+    try:
+        if record["kind"] == "proposal":
+            return _proposal(path.stem, file, record["fields"], record["line_of"])
+        if record["kind"] == "invalid":
+            return InvalidFile(file, path.stem, tuple(Problem(**p) for p in record["problems"]))
+    except (KeyError, TypeError, ValueError):
+        pass
+    return None
+
+
+def _load_stored(path: Path, rubric: Rubric, display: str, checker: SchemaChecker,
+                 store: FileStore | None) -> Proposal | InvalidFile:
+    if store is None:
+        return load_one(path, rubric, display, checker)
+    raw = read_source(path, display)
+    if isinstance(raw, LoadResult):  # unreadable or too large: nothing worth caching
+        return load_one(path, rubric, display, checker)
+    digest = content_key(raw)
+    record = store.get(display, digest)
+    loaded = _from_record(record, path, display) if record is not None else None
+    if loaded is None:
+        loaded = load_one(path, rubric, display, checker, raw=raw)
+        store.put(display, digest, _to_record(loaded))
+    return loaded
 
 
 def _in_proposal_terms(problem: Problem) -> Problem:
@@ -158,9 +199,10 @@ LoadCache = dict[tuple[str, int, int, str, str], "Proposal | InvalidFile"]
 
 
 def _load_cached(path: Path, rubric: Rubric, cache: LoadCache | None, used: LoadCache,
-                 checker: SchemaChecker, display: str) -> Proposal | InvalidFile:
+                 checker: SchemaChecker, display: str,
+                 store: FileStore | None) -> Proposal | InvalidFile:
     if cache is None:
-        return load_one(path, rubric, display, checker)
+        return _load_stored(path, rubric, display, checker, store)
     try:
         stat = path.stat()
     except OSError:
@@ -168,19 +210,26 @@ def _load_cached(path: Path, rubric: Rubric, cache: LoadCache | None, used: Load
     # Keyed by the schema's content, not the rubric object: `mkdocs serve` builds a new
     # rubric object on every rebuild, and unchanged files must still come from the cache.
     key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, display, checker.key)
-    loaded = cache[key] if key in cache else load_one(path, rubric, display, checker)
+    if key in cache:
+        loaded = cache[key]
+        if store is not None:
+            store.keep(display)
+    else:
+        loaded = _load_stored(path, rubric, display, checker, store)
     used[key] = loaded
     return loaded
 
 
 def load_proposals(paths: Iterable[Path], rubric: Rubric,
-                   cache: LoadCache | None = None, root: Path | None = None) -> Intake:
+                   cache: LoadCache | None = None, root: Path | None = None,
+                   store_dir: Path | None = None) -> Intake:
     """Load every file; a bad file is reported, never dropped, and never stops the rest.
 
     ``cache`` (keyed by path, modification time, size and schema) lets `mkdocs serve`
     re-read only the files that changed; afterwards it holds just this run's files, so
-    edited and deleted files drop out. File names in problems are relative to ``root``
-    (the site's folder, for the plugin) or else to the working directory.
+    edited and deleted files drop out. ``store_dir`` keeps results on disk between runs,
+    keyed by each file's content (see filestore.py). File names in problems are relative
+    to ``root`` (the site's folder, for the plugin) or else to the working directory.
     """
     intake = Intake()
     files = discover(paths)
@@ -189,13 +238,14 @@ def load_proposals(paths: Iterable[Path], rubric: Rubric,
         by_id.setdefault(path.stem, []).append(path)
     # One compiled schema for the whole run: building it per file was a third of the time.
     checker = checker_for(proposal_schema(rubric))
+    store = FileStore(store_dir, checker.key) if store_dir is not None else None
     used: LoadCache = {}
 
     def shown(path: Path) -> str:
         return display_path(path) if root is None else os.path.relpath(path, root)
 
     for path in files:
-        loaded = _load_cached(path, rubric, cache, used, checker, shown(path))
+        loaded = _load_cached(path, rubric, cache, used, checker, shown(path), store)
         clashes = [other for other in by_id[path.stem] if other != path]
         if clashes:
             others = ", ".join(shown(o) for o in clashes)
@@ -211,4 +261,6 @@ def load_proposals(paths: Iterable[Path], rubric: Rubric,
     if cache is not None:
         cache.clear()
         cache.update(used)
+    if store is not None:
+        store.save()
     return intake

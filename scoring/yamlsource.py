@@ -32,6 +32,12 @@ _LEADING_ZERO = re.compile(r"^[-+]?0[0-9_]+$")
 _BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 
 
+def load_trusted(text: str) -> Any:
+    """Parse one of our own packaged YAML files (schemas), which need no positions or trap
+    checks. libyaml's C loader reads them about ten times faster than the pure-Python one."""
+    return yaml.load(text, Loader=_Loader)  # a safe loader: C or pure-Python SafeLoader
+
+
 @dataclass(frozen=True)
 class Position:
     line: int
@@ -298,22 +304,37 @@ def load_text(text: str, file: str) -> LoadResult:
     return LoadResult(document, builder.problems)
 
 
-def load_file(path: Path, display: str | None = None) -> LoadResult:
-    """Read and parse one YAML file, never raising for bad content."""
-    file = display or str(path)
+def _too_large(size: int, file: str) -> LoadResult:
+    return LoadResult(None, [Problem(file, 0, 0, "", f"the file is {size / 1024:.1f} KiB; the "
+                                     f"limit is {MAX_BYTES // 1024} KiB", "too-large")])
+
+
+def read_source(path: Path, file: str) -> bytes | LoadResult:
+    """The file's bytes, or a LoadResult naming why they cannot be read."""
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
-            return LoadResult(None, [Problem(file, 0, 0, "",
-                                             f"the file is {size / 1024:.1f} KiB; the limit is "
-                                             f"{MAX_BYTES // 1024} KiB", "too-large")])
-        raw = path.read_bytes()
+            return _too_large(size, file)
+        return path.read_bytes()
     except OSError as error:
         return LoadResult(None, [Problem(file, 0, 0, "", f"cannot read the file: "
                                          f"{error.strerror or error}", "unreadable")])
+
+
+def load_bytes(raw: bytes, file: str) -> LoadResult:
+    """Decode and parse a file's bytes; ``file`` names it in problems."""
+    if len(raw) > MAX_BYTES:
+        return _too_large(len(raw), file)
     problems: list[Problem] = []
     text = _decode(raw, file, problems)
     if text is None:
         return LoadResult(None, problems)
     result = load_text(text, file)
     return LoadResult(result.document, problems + result.problems)
+
+
+def load_file(path: Path, display: str | None = None) -> LoadResult:
+    """Read and parse one YAML file, never raising for bad content."""
+    file = display or str(path)
+    raw = read_source(path, file)
+    return raw if isinstance(raw, LoadResult) else load_bytes(raw, file)

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
+from plugins.config import SweetspotConfig
 from scoring.cli import build_parser
 from scoring.gitdiff import MARKER
 
@@ -113,6 +114,19 @@ def test_proposals_workflow() -> None:
     assert MARKER in comment["with"]["script"]
 
 
+@pytest.mark.parametrize("name", ["proposals.yml", "publish.yml"])
+def test_builds_reuse_the_plugin_cache(name: str) -> None:
+    """The strict build restores .cache (the plugin's default cache_dir lives there) first."""
+    all_steps = steps(load(ROOT / ".github" / "workflows" / name))
+    cache = next(i for i, s in enumerate(all_steps) if s.get("uses", "").startswith(
+        "actions/cache"))
+    build = next(i for i, s in enumerate(all_steps) if "mkdocs build" in s.get("run", ""))
+    assert cache < build
+    assert all_steps[cache]["with"]["path"] == ".cache"
+    assert all_steps[cache]["with"]["restore-keys"]  # a cache from any earlier run is used
+    assert dict(SweetspotConfig._schema)["cache_dir"].default.startswith(".cache/")
+
+
 def test_publish_workflow() -> None:
     workflow = load(ROOT / ".github" / "workflows" / "publish.yml")
     push = triggers(workflow)["push"]
@@ -155,3 +169,13 @@ def test_templates_exist() -> None:
     assert "- [ ]" in template and "sweetspot validate" in template
     owners = (ROOT / ".github" / "CODEOWNERS.example").read_text(encoding="utf-8")
     assert "/content/proposals/" in owners and "/scoring/data/rubric.yaml" in owners
+
+
+def test_readme_documents_every_plugin_option() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## The MkDocs plugin", 1)[1].split("```yaml", 1)[1].split("```", 1)[0]
+    documented = yaml.safe_load(block)["plugins"][-1]["sweetspot"]
+    options = dict(SweetspotConfig._schema)
+    assert set(documented) == set(options)
+    for name, value in documented.items():
+        assert value == options[name].default, name

@@ -12,18 +12,14 @@ import html
 import io
 import json
 import math
-import re
 import shutil
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import yaml
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from ..portfolio import PortfolioSummary, summarise, summary_json
@@ -33,7 +29,8 @@ from ..schema import SCHEMA_FILE_NAME, proposal_schema
 from ..scorecard import ScoreCard, ScoredPortfolio
 from ..scoretable import card_json
 from .chart import build_chart
-from .markup import finalize, md_text, rich_text, safe_url
+from .environment import builtin_templates, make_environment
+from .markup import rich_text, safe_url
 from .urls import html_link, md_link
 
 SEVERITY_ADMONITION = {"red": "danger", "high": "warning", "medium": "note", "low": "info"}
@@ -49,6 +46,7 @@ class SiteOptions:
     use_directory_urls: bool = True
     template_dirs: tuple[Path, ...] = ()
     source_links: dict[str, str] = field(default_factory=dict)  # proposal id → YAML link
+    cache_dir: Path | None = None  # compiled templates are kept here between builds
 
 
 @dataclass(frozen=True)
@@ -59,63 +57,13 @@ class GeneratedPage:
     in_nav: bool = True
 
 
-def builtin_templates() -> Path:
-    return Path(str(resources.files("site_templates")))
-
-
-def make_environment(template_dirs: Sequence[Path]) -> tuple[Environment, Environment]:
-    """Two environments over the same search path: Markdown pages and HTML/SVG fragments.
-
-    User template folders come first, so a site can override any template by file name.
-    The pair is reused across `mkdocs serve` rebuilds so templates compile once; Jinja's
-    auto_reload still picks up an edited override.
-    """
-    return _environments(tuple(Path(d).resolve() for d in template_dirs))
-
-
-@lru_cache(maxsize=8)
-def _environments(template_dirs: tuple[Path, ...]) -> tuple[Environment, Environment]:
-    loader = ChoiceLoader([FileSystemLoader([str(d) for d in (*template_dirs,
-                                                                builtin_templates())])])
-    # Markdown headings use {#anchor} (attr_list), so Jinja comments become {## ... ##}.
-    md_env = Environment(loader=loader, autoescape=False, finalize=finalize,
-                         comment_start_string="{##", comment_end_string="##}",
-                         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                         keep_trailing_newline=True, auto_reload=True)
-    html_env = Environment(loader=loader, autoescape=True, undefined=StrictUndefined,
-                           trim_blocks=True, lstrip_blocks=True, auto_reload=True)
-    for env in (md_env, html_env):
-        env.filters["md"] = md_text
-        env.filters["h"] = lambda v: Markup(html.escape("" if v is None else str(v)))
-        env.filters["money"] = money
-        env.filters["pct"] = lambda v: "–" if v is None else f"{float(v):.0%}"
-        env.filters["num"] = lambda v, d=0: "–" if v is None or (
-            isinstance(v, float) and math.isnan(v)) else f"{float(v):,.{d}f}"
-        env.filters["attr"] = lambda v: Markup(html.escape(str(v), quote=True))
-        env.filters["id"] = html_id
-        # Inline code that stays safe in tables: escaped text inside <code>.
-        env.filters["code"] = lambda v: Markup(f"<code>{md_text(v)}</code>")
-    return md_env, html_env
-
-
-def html_id(value: Any) -> Markup:
-    """An anchor id for `{#id}` headings: slug characters only, never escaped."""
-    text = re.sub(r"[^a-z0-9_-]+", "-", str(value).lower()).strip("-")
-    return Markup(text or "section")
-
-
-def money(value: float | None, currency: str = "") -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    prefix = f"{currency} " if currency else ""
-    if abs(value) >= 1_000_000:
-        return f"{prefix}{value / 1_000_000:,.2f} M"
-    return f"{prefix}{value:,.0f}"
+_Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's, when present
 
 
 def front_matter(meta: dict[str, Any]) -> str:
     """YAML front matter written by a YAML dumper, so no proposal text can break out of it."""
-    return "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---\n\n"
+    text = yaml.dump(meta, Dumper=_Dumper, allow_unicode=True, sort_keys=False)
+    return "---\n" + text + "---\n\n"
 
 
 class SiteBuilder:
@@ -123,7 +71,7 @@ class SiteBuilder:
         self.portfolio = portfolio
         self.rubric: Rubric = portfolio.rubric
         self.options = options
-        self.md_env, self.html_env = make_environment(options.template_dirs)
+        self.md_env, self.html_env = make_environment(options.template_dirs, options.cache_dir)
         self.summary: PortfolioSummary = summarise(portfolio)
         prefix = options.output_dir.strip("/")
         self.prefix = f"{prefix}/" if prefix else ""

@@ -1,0 +1,118 @@
+"""The Jinja environments that render generated pages, with user-overridable templates.
+
+Like mkdocstrings, the engine keeps its own environments instead of borrowing the theme's:
+a site's template folders are searched first, then the built-in ``site_templates/``.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import math
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from jinja2 import (
+    BytecodeCache,
+    ChoiceLoader,
+    Environment,
+    FileSystemBytecodeCache,
+    FileSystemLoader,
+    StrictUndefined,
+)
+from jinja2.bccache import Bucket
+from markupsafe import Markup
+
+from .markup import finalize, md_text
+
+log = logging.getLogger(__name__)
+
+
+def builtin_templates() -> Path:
+    return Path(str(resources.files("site_templates")))
+
+
+class QuietBytecodeCache(FileSystemBytecodeCache):
+    """Jinja's own on-disk cache of compiled templates, keyed by each template's source.
+
+    Compiling the templates is a fixed cost of about 0.1 s per build; with this cache only
+    the first build on a machine pays it. A cache that cannot be written (read-only
+    checkout, full disk) is skipped with a debug message, never a failed build.
+    """
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError as error:
+            log.debug("sweetspot: template cache not written: %s", error)
+
+
+def bytecode_cache(folder: Path | None) -> BytecodeCache | None:
+    if folder is None:
+        return None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        log.debug("sweetspot: template cache disabled: %s", error)
+        return None
+    return QuietBytecodeCache(str(folder))
+
+
+def make_environment(template_dirs: Sequence[Path],
+                     cache_dir: Path | None = None) -> tuple[Environment, Environment]:
+    """Two environments over the same search path: Markdown pages and HTML/SVG fragments.
+
+    User template folders come first, so a site can override any template by file name.
+    The pair is reused across `mkdocs serve` rebuilds so templates compile once; Jinja's
+    auto_reload still picks up an edited override. ``cache_dir`` keeps compiled templates
+    on disk between builds.
+    """
+    folders = tuple(Path(d).resolve() for d in template_dirs)
+    return _environments(folders, cache_dir.resolve() if cache_dir else None)
+
+
+@lru_cache(maxsize=8)
+def _environments(template_dirs: tuple[Path, ...],
+                  cache_dir: Path | None) -> tuple[Environment, Environment]:
+    loader = ChoiceLoader([FileSystemLoader([str(d) for d in (*template_dirs,
+                                                                builtin_templates())])])
+    cache = bytecode_cache(cache_dir / "templates" if cache_dir else None)
+    # Markdown headings use {#anchor} (attr_list), so Jinja comments become {## ... ##}.
+    md_env = Environment(loader=loader, autoescape=False, finalize=finalize,
+                         comment_start_string="{##", comment_end_string="##}",
+                         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                         keep_trailing_newline=True, auto_reload=True, bytecode_cache=cache)
+    html_env = Environment(loader=loader, autoescape=True, undefined=StrictUndefined,
+                           trim_blocks=True, lstrip_blocks=True, auto_reload=True,
+                           bytecode_cache=cache)
+    for env in (md_env, html_env):
+        env.filters["md"] = md_text
+        env.filters["h"] = lambda v: Markup(html.escape("" if v is None else str(v)))
+        env.filters["money"] = money
+        env.filters["pct"] = lambda v: "–" if v is None else f"{float(v):.0%}"
+        env.filters["num"] = lambda v, d=0: "–" if v is None or (
+            isinstance(v, float) and math.isnan(v)) else f"{float(v):,.{d}f}"
+        env.filters["attr"] = lambda v: Markup(html.escape(str(v), quote=True))
+        env.filters["id"] = html_id
+        # Inline code that stays safe in tables: escaped text inside <code>.
+        env.filters["code"] = lambda v: Markup(f"<code>{md_text(v)}</code>")
+    return md_env, html_env
+
+
+def html_id(value: Any) -> Markup:
+    """An anchor id for `{#id}` headings: slug characters only, never escaped."""
+    text = re.sub(r"[^a-z0-9_-]+", "-", str(value).lower()).strip("-")
+    return Markup(text or "section")
+
+
+def money(value: float | None, currency: str = "") -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    prefix = f"{currency} " if currency else ""
+    if abs(value) >= 1_000_000:
+        return f"{prefix}{value / 1_000_000:,.2f} M"
+    return f"{prefix}{value:,.0f}"

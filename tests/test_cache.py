@@ -1,0 +1,261 @@
+"""The cache a build keeps beside mkdocs.yml: loaded proposals and compiled templates.
+
+A build with a warm cache must give exactly what a build without it gives; a changed file,
+a broken cache or an unwritable cache folder must never give stale or missing results.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import (
+    CORPUS,
+    FULL_ID,
+    FULL_YAML,
+    INVALID_ID,
+    INVALID_YAML,
+    MINIMAL_ID,
+    MINIMAL_YAML,
+    build_project,
+    logged_build,
+    page_of,
+    write_site,
+)
+from jinja2 import Environment
+
+import scoring.proposals as proposals_module
+from scoring.filestore import STORE_FILE, FileStore
+from scoring.proposals import Intake, load_proposals
+from scoring.rubric import Rubric, load_rubric
+from scoring.site import environment as environment_module
+from scoring.site.environment import make_environment
+
+RUBRIC: Rubric = load_rubric(None)
+CACHE = Path(".cache/plugin/sweetspot")
+
+
+def counting_loads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record every file that is really parsed and validated (not taken from a cache)."""
+    loads: list[str] = []
+    real: Callable[..., Any] = proposals_module.load_one
+    monkeypatch.setattr(proposals_module, "load_one",
+                        lambda path, *a, **k: loads.append(path.name) or real(path, *a, **k))
+    return loads
+
+
+def corpus_copy(tmp_path: Path) -> Path:
+    """Valid and invalid files together, so both kinds of result go through the cache."""
+    folder = tmp_path / "proposals"
+    shutil.copytree(CORPUS, folder)
+    return folder
+
+
+def load(folder: Path, store: Path) -> Intake:
+    return load_proposals([folder], RUBRIC, root=folder.parent, store_dir=store)
+
+
+# --------------------------------------------------------------------------------------------
+# Loaded proposals (engine)
+# --------------------------------------------------------------------------------------------
+
+def test_warm_load_gives_the_same_intake_without_parsing(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    folder, store = corpus_copy(tmp_path), tmp_path / "cache"
+    fresh = load_proposals([folder], RUBRIC, root=tmp_path)
+    cold = load(folder, store)
+    assert (store / STORE_FILE).is_file()
+    loads = counting_loads(monkeypatch)
+    warm = load(folder, store)
+    assert loads == [], f"files were parsed again: {loads}"
+    assert fresh.proposals and fresh.invalid  # the corpus holds both kinds
+    for intake in (cold, warm):
+        assert intake.proposals == fresh.proposals
+        assert intake.invalid == fresh.invalid
+
+
+def test_an_edited_file_is_loaded_afresh(tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    folder, store = tmp_path / "proposals", tmp_path / "cache"
+    folder.mkdir()
+    (folder / f"{FULL_ID}.yaml").write_text(FULL_YAML, encoding="utf-8")
+    (folder / f"{MINIMAL_ID}.yaml").write_text(MINIMAL_YAML, encoding="utf-8")
+    load(folder, store)
+    edited = FULL_YAML.replace("team: Credit Risk", "team: Collections")
+    assert edited != FULL_YAML
+    (folder / f"{FULL_ID}.yaml").write_text(edited, encoding="utf-8")
+    loads = counting_loads(monkeypatch)
+    warm = load(folder, store)
+    assert loads == [f"{FULL_ID}.yaml"]
+    assert {p.id: p.team for p in warm.proposals}[FULL_ID] == "Collections"
+
+    # Breaking the file is noticed too, with the same problems a fresh load reports.
+    (folder / f"{FULL_ID}.yaml").write_text(INVALID_YAML, encoding="utf-8")
+    broken = load(folder, store)
+    fresh = load_proposals([folder], RUBRIC, root=tmp_path)
+    assert [bad.problems for bad in broken.invalid] == [bad.problems for bad in fresh.invalid]
+    assert [bad.id for bad in broken.invalid] == [FULL_ID]
+
+
+def test_deleted_and_renamed_files_leave_the_cache(tmp_path: Path) -> None:
+    folder, store = tmp_path / "proposals", tmp_path / "cache"
+    folder.mkdir()
+    (folder / f"{FULL_ID}.yaml").write_text(FULL_YAML, encoding="utf-8")
+    (folder / f"{MINIMAL_ID}.yaml").write_text(MINIMAL_YAML, encoding="utf-8")
+    load(folder, store)
+    (folder / f"{MINIMAL_ID}.yaml").unlink()
+    (folder / f"{FULL_ID}.yaml").rename(folder / "renamed-proposal.yaml")
+    intake = load(folder, store)
+    assert [p.id for p in intake.proposals] == ["renamed-proposal"]
+    stored = json.loads((store / STORE_FILE).read_text(encoding="utf-8"))
+    assert sorted(stored["files"]) == ["proposals/renamed-proposal.yaml"]
+
+
+@pytest.mark.parametrize("damage", [
+    lambda text: "{ not json",
+    lambda text: "[]",
+    lambda text: text.replace('"kind":"proposal"', '"kind":"surprise"'),
+    lambda text: text.replace('"fields":', '"no_fields":'),
+], ids=["not-json", "wrong-shape", "unknown-kind", "missing-fields"])
+def test_a_damaged_cache_is_ignored(tmp_path: Path, damage: Callable[[str], str]) -> None:
+    folder, store = corpus_copy(tmp_path), tmp_path / "cache"
+    fresh = load(folder, store)
+    path = store / STORE_FILE
+    path.write_text(damage(path.read_text(encoding="utf-8")), encoding="utf-8")
+    again = load(folder, store)
+    assert again.proposals == fresh.proposals
+    assert again.invalid == fresh.invalid
+
+
+def test_the_cache_belongs_to_one_schema(tmp_path: Path) -> None:
+    store = FileStore(tmp_path, "schema-a")
+    store.put("a.yaml", "digest", {"kind": "invalid", "problems": []})
+    store.save()
+    assert FileStore(tmp_path, "schema-a").get("a.yaml", "digest") is not None
+    assert FileStore(tmp_path, "schema-a").get("a.yaml", "other-digest") is None
+    assert FileStore(tmp_path, "schema-b").get("a.yaml", "digest") is None
+
+
+def test_an_unwritable_cache_folder_only_costs_speed(tmp_path: Path) -> None:
+    folder = corpus_copy(tmp_path)
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file where the cache folder should be", encoding="utf-8")
+    intake = load(folder, blocker / "cache")
+    fresh = load_proposals([folder], RUBRIC, root=tmp_path)
+    assert intake.proposals == fresh.proposals and intake.invalid == fresh.invalid
+
+
+# --------------------------------------------------------------------------------------------
+# Compiled templates (engine)
+# --------------------------------------------------------------------------------------------
+
+def counting_compiles(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
+    compiled: list[str | None] = []
+    real = Environment.compile
+
+    def compile_and_count(self: Environment, source: Any, name: str | None = None,
+                          *args: Any, **kwargs: Any) -> Any:
+        compiled.append(name)
+        return real(self, source, name, *args, **kwargs)
+
+    monkeypatch.setattr(Environment, "compile", compile_and_count)
+    return compiled
+
+
+def test_compiled_templates_are_reused_from_disk(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = tmp_path / "cache"
+    environment_module._environments.cache_clear()
+    md_env, _ = make_environment((), cache)
+    md_env.get_template("proposal.md.j2")
+    assert list((cache / "templates").iterdir()), "nothing was cached"
+    environment_module._environments.cache_clear()  # as a new process would start
+    compiled = counting_compiles(monkeypatch)
+    md_env, _ = make_environment((), cache)
+    md_env.get_template("proposal.md.j2")
+    assert compiled == []
+
+
+def test_an_edited_override_is_compiled_again(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    cache, overrides = tmp_path / "cache", tmp_path / "overrides"
+    overrides.mkdir()
+    template = overrides / "banner.md.j2"
+    template.write_text("first version {{ 1 + 1 }}\n", encoding="utf-8")
+    environment_module._environments.cache_clear()
+    md_env, _ = make_environment((overrides,), cache)
+    assert md_env.get_template("banner.md.j2").render() == "first version 2\n"
+    template.write_text("second version {{ 2 + 2 }}\n", encoding="utf-8")
+    environment_module._environments.cache_clear()
+    compiled = counting_compiles(monkeypatch)
+    md_env, _ = make_environment((overrides,), cache)
+    assert md_env.get_template("banner.md.j2").render() == "second version 4\n"
+    assert compiled == ["banner.md.j2"]
+
+
+def test_templates_render_without_a_writable_cache(tmp_path: Path) -> None:
+    blocker = tmp_path / "blocker"
+    blocker.write_text("not a folder", encoding="utf-8")
+    environment_module._environments.cache_clear()
+    md_env, _ = make_environment((), blocker / "cache")
+    assert md_env.get_template("banner.md.j2") is not None
+
+
+# --------------------------------------------------------------------------------------------
+# The plugin's cache option
+# --------------------------------------------------------------------------------------------
+
+def test_a_build_keeps_its_cache_beside_mkdocs_yml(tmp_path: Path) -> None:
+    root = write_site(tmp_path, {FULL_ID: FULL_YAML, MINIMAL_ID: MINIMAL_YAML})
+    before = sorted(p.relative_to(root / "content") for p in (root / "content").rglob("*"))
+    build_project(root)
+    assert (root / CACHE / STORE_FILE).is_file()
+    assert any((root / CACHE / "templates").iterdir())
+    after = sorted(p.relative_to(root / "content") for p in (root / "content").rglob("*"))
+    assert after == before, "the cache must never land in docs_dir"
+
+
+def test_a_warm_build_gives_the_same_pages(tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from mkdocs.config import load_config
+
+    root = write_site(tmp_path, {FULL_ID: FULL_YAML, MINIMAL_ID: MINIMAL_YAML,
+                                 INVALID_ID: INVALID_YAML})
+    site = build_project(root)
+    first = {path: page_of(site, path).read_bytes() for path in (
+        f"proposals/{FULL_ID}.md", f"proposals/{MINIMAL_ID}.md", "portfolio/index.md",
+        "intake-problems.md")}
+    # Forget what the shared plugin instance remembers, as a new `mkdocs build` would.
+    load_config(config_file=str(root / "mkdocs.yml")).plugins["sweetspot"].cache.clear()
+    loads = counting_loads(monkeypatch)
+    site = build_project(root)
+    assert loads == [], f"a warm build parsed files again: {loads}"
+    for path, html in first.items():
+        assert page_of(site, path).read_bytes() == html, path
+
+
+def test_the_cache_can_be_turned_off(tmp_path: Path) -> None:
+    root = write_site(tmp_path, {MINIMAL_ID: MINIMAL_YAML}, plugin_options={"cache": False})
+    site = build_project(root)
+    assert page_of(site, f"proposals/{MINIMAL_ID}.md").is_file()
+    assert not (root / ".cache").exists()
+
+
+def test_a_cache_inside_docs_dir_is_refused(tmp_path: Path, build_failure) -> None:
+    write_site(tmp_path, {MINIMAL_ID: MINIMAL_YAML},
+               plugin_options={"cache_dir": "content/.cache"})
+    outcome = build_failure(tmp_path, strict=False)
+    assert "cache_dir 'content/.cache' is inside docs_dir" in str(outcome.error) + outcome.text
+
+
+def test_an_unwritable_cache_does_not_fail_the_build(tmp_path: Path) -> None:
+    root = write_site(tmp_path, {MINIMAL_ID: MINIMAL_YAML},
+                      plugin_options={"cache_dir": "blocker/cache"},
+                      extra_files={"blocker": "a file, not a folder"})
+    outcome = logged_build(root, strict=True)
+    assert outcome.error is None, outcome.text
+    assert page_of(outcome.site_dir, f"proposals/{MINIMAL_ID}.md").is_file()
