@@ -156,7 +156,8 @@ def _to_record(loaded: Proposal | InvalidFile) -> Record:
 def _from_record(record: Record, path: Path, file: str) -> Proposal | InvalidFile | None:
     """The stored result again, or None when the record does not have the expected shape."""
     try:
-        if record["kind"] == "proposal":
+        if record["kind"] == "proposal" and isinstance(record["fields"], dict) \
+                and isinstance(record["line_of"], dict):
             return _proposal(path.stem, file, record["fields"], record["line_of"])
         if record["kind"] == "invalid":
             return InvalidFile(file, path.stem, tuple(Problem(**p) for p in record["problems"]))

@@ -120,7 +120,8 @@ def test_deleted_and_renamed_files_leave_the_cache(tmp_path: Path) -> None:
     lambda text: "[]",
     lambda text: text.replace('"kind":"proposal"', '"kind":"surprise"'),
     lambda text: text.replace('"fields":', '"no_fields":'),
-], ids=["not-json", "wrong-shape", "unknown-kind", "missing-fields"])
+    lambda text: text.replace('"line_of":{', '"line_of":"x","ignored":{'),
+], ids=["not-json", "wrong-shape", "unknown-kind", "missing-fields", "line-map-not-a-mapping"])
 def test_a_damaged_cache_is_ignored(tmp_path: Path, damage: Callable[[str], str]) -> None:
     folder, store = corpus_copy(tmp_path), tmp_path / "cache"
     fresh = load(folder, store)

@@ -122,6 +122,7 @@ def test_builds_reuse_the_plugin_cache(name: str) -> None:
         "actions/cache"))
     build = next(i for i, s in enumerate(all_steps) if "mkdocs build" in s.get("run", ""))
     assert cache < build
+    assert any(s.get("run", "").strip() == "rm -rf .cache" for s in all_steps[:cache])
     assert all_steps[cache]["with"]["path"] == ".cache"
     assert all_steps[cache]["with"]["restore-keys"]  # a cache from any earlier run is used
     assert dict(SweetspotConfig._schema)["cache_dir"].default.startswith(".cache/")
