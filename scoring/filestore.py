@@ -21,23 +21,29 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 log = logging.getLogger(__name__)
 
 STORE_FILE = "proposals.json"
 # The modules whose code decides what loading a file yields; editing one empties the cache.
 _LOADING_MODULES = ("yamlsource.py", "problems.py", "validation.py", "schema.py",
                     "proposals.py", "filestore.py")
-_LIBRARIES = ("PyYAML", "jsonschema", "fastjsonschema")
+_LIBRARIES = ("sweetspot-kb", "PyYAML", "jsonschema", "fastjsonschema")
 
 Record = dict[str, Any]
 
 
 @lru_cache(maxsize=1)
 def code_key() -> str:
-    digest = hashlib.sha256(platform.python_version().encode())
+    # libyaml and the pure-Python parser word some syntax errors differently.
+    digest = hashlib.sha256(f"{platform.python_version()}:{yaml.__with_libyaml__}".encode())
     here = Path(__file__).parent
     for name in _LOADING_MODULES:
-        digest.update((here / name).read_bytes())
+        try:
+            digest.update((here / name).read_bytes())
+        except OSError:  # installed without sources: the package version below still counts
+            digest.update(f"{name}=?".encode())
     for library in _LIBRARIES:
         try:
             digest.update(f"{library}={version(library)}".encode())
@@ -111,7 +117,7 @@ class FileStore:
             with os.fdopen(handle, "w", encoding="utf-8") as out:
                 out.write(text)
             os.replace(temporary, self.path)  # readers never see a half-written file
-        except OSError as error:
+        except (OSError, ValueError) as error:  # ValueError: text UTF-8 cannot encode
             log.debug("sweetspot: proposal cache not written: %s", error)
             if temporary is not None:
                 with contextlib.suppress(OSError):

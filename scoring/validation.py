@@ -43,16 +43,29 @@ def _allowed_keys(schema: Mapping[str, Any]) -> list[str]:
     return sorted(schema.get("properties", {}))
 
 
-def _const_as_enum(node: Any) -> Any:
+_LITERAL_KEYWORDS = ("enum", "examples", "default")  # their values are data, not schemas
+_NAME_MAPS = ("properties", "patternProperties", "$defs", "definitions")  # keys are names
+
+
+def _const_as_enum(schema: Any) -> Any:
     """`const: x` rewritten as the equivalent `enum: [x]`: fastjsonschema 2.x cannot
-    generate `const` checks without detailed exceptions."""
-    if isinstance(node, Mapping):
-        return {("enum" if key == "const" else key):
-                ([_const_as_enum(value)] if key == "const" else _const_as_enum(value))
-                for key, value in node.items()}
-    if isinstance(node, list):
-        return [_const_as_enum(value) for value in node]
-    return node
+    generate `const` checks without detailed exceptions. Property names and literal values
+    that happen to be "const" are left alone."""
+    if isinstance(schema, list):
+        return [_const_as_enum(item) for item in schema]
+    if not isinstance(schema, Mapping):
+        return schema
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key == "const":
+            out["enum"] = [value]
+        elif key in _LITERAL_KEYWORDS:
+            out[key] = value
+        elif key in _NAME_MAPS and isinstance(value, Mapping):
+            out[key] = {name: _const_as_enum(sub) for name, sub in value.items()}
+        else:
+            out[key] = _const_as_enum(value)
+    return out
 
 
 def _fast_validator(schema: Mapping[str, Any]) -> Callable[[Any], Any] | None:

@@ -27,6 +27,7 @@ from conftest import (
     write_site,
 )
 from jinja2 import Environment
+from jinja2.bccache import bc_magic
 
 import scoring.proposals as proposals_module
 from scoring.filestore import STORE_FILE, FileStore
@@ -141,6 +142,14 @@ def test_the_cache_belongs_to_one_schema(tmp_path: Path) -> None:
     assert FileStore(tmp_path, "schema-b").get("a.yaml", "digest") is None
 
 
+def test_text_that_cannot_be_saved_only_skips_the_cache(tmp_path: Path) -> None:
+    store = FileStore(tmp_path, "schema")
+    store.put("a.yaml", "digest", {"kind": "proposal", "fields": {"title": "\ud800"},
+                                   "line_of": {}})
+    store.save()  # a lone surrogate cannot be written as UTF-8
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
 def test_an_unwritable_cache_folder_only_costs_speed(tmp_path: Path) -> None:
     folder = corpus_copy(tmp_path)
     blocker = tmp_path / "blocker"
@@ -196,6 +205,44 @@ def test_an_edited_override_is_compiled_again(tmp_path: Path,
     md_env, _ = make_environment((overrides,), cache)
     assert md_env.get_template("banner.md.j2").render() == "second version 4\n"
     assert compiled == ["banner.md.j2"]
+
+
+def test_the_two_environments_never_share_compiled_code(tmp_path: Path) -> None:
+    """The Markdown environment escapes for Markdown, the HTML one for HTML: code compiled by
+    one must never be reused by the other, whichever renders a template first."""
+    cache, overrides = tmp_path / "cache", tmp_path / "overrides"
+    overrides.mkdir()
+    (overrides / "shared.j2").write_text("<b>{{ v }}</b>\n", encoding="utf-8")
+    hostile = "| [x](javascript:alert(1)) *y*"
+
+    def render_both() -> tuple[str, str]:
+        environment_module._environments.cache_clear()
+        md_env, html_env = make_environment((overrides,), cache)
+        return (md_env.get_template("shared.j2").render(v=hostile),
+                html_env.get_template("shared.j2").render(v=hostile))
+
+    environment_module._environments.cache_clear()
+    md_env, html_env = make_environment((overrides,), None)  # no cache: the reference
+    expected = (md_env.get_template("shared.j2").render(v=hostile),
+                html_env.get_template("shared.j2").render(v=hostile))
+    assert "\\[x\\]" in expected[0] and "&lt;" not in expected[0]
+    assert render_both() == expected  # compiles both into the cache
+    assert render_both() == expected  # both from the cache
+
+
+def test_a_damaged_template_cache_entry_is_compiled_again(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    environment_module._environments.cache_clear()
+    md_env, _ = make_environment((), cache)
+    expected = md_env.get_template("banner.md.j2").render(problems_link="x", invalid=[1])
+    entries = list((cache / "templates").rglob("__jinja2_*.cache"))
+    assert entries
+    for entry in entries:  # a valid header, then a truncated body
+        entry.write_bytes(entry.read_bytes()[:len(bc_magic)] + b"\x80")
+    environment_module._environments.cache_clear()
+    md_env, _ = make_environment((), cache)
+    assert md_env.get_template("banner.md.j2").render(problems_link="x", invalid=[1]) == \
+        expected
 
 
 def test_templates_render_without_a_writable_cache(tmp_path: Path) -> None:

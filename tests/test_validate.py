@@ -832,6 +832,34 @@ def test_fast_validator_agrees_with_jsonschema_on_mutations(rubric: Rubric, data
     assert checker.is_valid(doc) == checker.validator.is_valid(doc)
 
 
+def test_fast_validator_handles_const_and_fields_named_const() -> None:
+    """fastjsonschema gets `const` as a one-item enum; a field that is merely *named* const
+    (a rubric may define one) keeps its name."""
+    schema = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "schema_version": {"const": 1},
+            "const": {"type": "string", "enum": ["yes", "no"], "examples": [{"const": 1}]},
+        },
+    }
+    checker = checker_for(schema)
+    fast = checker.fast
+    assert fast is not None, "the schema did not compile for the fast validator"
+
+    def fast_verdict(data: Any) -> bool:
+        try:
+            fast(data)
+        except Exception:
+            return False
+        return True
+
+    cases = [{"schema_version": 1, "const": "yes"}, {"schema_version": 2},
+             {"const": "maybe"}, {"enum": "yes"}, {}]
+    for case in cases:
+        assert fast_verdict(case) == checker.validator.is_valid(case), case
+
+
 def test_editor_schema_copy_is_up_to_date(printed_schema: dict[str, Any]) -> None:
     """Sample proposals point editors at content/proposals/proposal.schema.json; it must be
     what `sweetspot schema` prints (regenerate with `sweetspot schema --out ...`)."""

@@ -6,6 +6,7 @@ a site's template folders are searched first, then the built-in ``site_templates
 
 from __future__ import annotations
 
+import hashlib
 import html
 import logging
 import math
@@ -16,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import jinja2
 from jinja2 import (
     BytecodeCache,
     ChoiceLoader,
@@ -44,6 +46,13 @@ class QuietBytecodeCache(FileSystemBytecodeCache):
     checkout, full disk) is skipped with a debug message, never a failed build.
     """
 
+    def load_bytecode(self, bucket: Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except Exception as error:  # a damaged file (e.g. truncated) is a miss, not a crash
+            log.debug("sweetspot: template cache entry ignored: %s", error)
+            bucket.reset()
+
     def dump_bytecode(self, bucket: Bucket) -> None:
         try:
             super().dump_bytecode(bucket)
@@ -51,8 +60,21 @@ class QuietBytecodeCache(FileSystemBytecodeCache):
             log.debug("sweetspot: template cache not written: %s", error)
 
 
-def bytecode_cache(folder: Path | None) -> BytecodeCache | None:
+def _settings_key(flavour: str) -> str:
+    """Jinja keys compiled code by template name and source only, yet the code also depends
+    on the environment's settings (escaping, finalize, delimiters), which live in this
+    module. Each environment therefore gets its own folder, named after those settings."""
+    digest = hashlib.sha256(f"{flavour}:{jinja2.__version__}:".encode())
+    digest.update(Path(__file__).read_bytes())
+    return f"{flavour}-{digest.hexdigest()[:16]}"
+
+
+def bytecode_cache(folder: Path | None, flavour: str) -> BytecodeCache | None:
     if folder is None:
+        return None
+    try:
+        folder = folder / _settings_key(flavour)
+    except OSError:  # no source to fingerprint (a bytecode-only install): no cache
         return None
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -80,15 +102,16 @@ def _environments(template_dirs: tuple[Path, ...],
                   cache_dir: Path | None) -> tuple[Environment, Environment]:
     loader = ChoiceLoader([FileSystemLoader([str(d) for d in (*template_dirs,
                                                                 builtin_templates())])])
-    cache = bytecode_cache(cache_dir / "templates" if cache_dir else None)
+    templates = cache_dir / "templates" if cache_dir else None
     # Markdown headings use {#anchor} (attr_list), so Jinja comments become {## ... ##}.
     md_env = Environment(loader=loader, autoescape=False, finalize=finalize,
                          comment_start_string="{##", comment_end_string="##}",
                          undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                         keep_trailing_newline=True, auto_reload=True, bytecode_cache=cache)
+                         keep_trailing_newline=True, auto_reload=True,
+                         bytecode_cache=bytecode_cache(templates, "markdown"))
     html_env = Environment(loader=loader, autoescape=True, undefined=StrictUndefined,
                            trim_blocks=True, lstrip_blocks=True, auto_reload=True,
-                           bytecode_cache=cache)
+                           bytecode_cache=bytecode_cache(templates, "html"))
     for env in (md_env, html_env):
         env.filters["md"] = md_text
         env.filters["h"] = lambda v: Markup(html.escape("" if v is None else str(v)))
