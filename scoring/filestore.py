@@ -65,7 +65,6 @@ class FileStore:
         self.key = f"{code_key()}:{schema_key}"
         self._old: dict[str, Record] = self._read()
         self._new: dict[str, Record] = {}
-        self.hits = 0
 
     def _read(self) -> dict[str, Record]:
         try:
@@ -86,7 +85,6 @@ class FileStore:
                 or not isinstance(entry.get("result"), dict):
             return None
         self._new[file] = entry
-        self.hits += 1
         return entry["result"]
 
     def keep(self, file: str) -> None:

@@ -42,8 +42,8 @@ class QuietBytecodeCache(FileSystemBytecodeCache):
     """Jinja's own on-disk cache of compiled templates, keyed by each template's source.
 
     Compiling the templates is a fixed cost of about 0.1 s per build; with this cache only
-    the first build on a machine pays it. A cache that cannot be written (read-only
-    checkout, full disk) is skipped with a debug message, never a failed build.
+    a build that starts with an empty cache folder pays it. A cache that cannot be written
+    (read-only checkout, full disk) is skipped with a debug message, never a failed build.
     """
 
     def load_bytecode(self, bucket: Bucket) -> None:
