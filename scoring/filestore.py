@@ -27,8 +27,8 @@ log = logging.getLogger(__name__)
 
 STORE_FILE = "proposals.json"
 # The modules whose code decides what loading a file yields; editing one empties the cache.
-_LOADING_MODULES = ("yamlsource.py", "problems.py", "validation.py", "schema.py",
-                    "proposals.py", "filestore.py")
+_LOADING_MODULES = ("yamlsource.py", "problems.py", "validation.py", "fastcheck.py",
+                    "schema.py", "proposals.py", "filestore.py")
 _LIBRARIES = ("sweetspot-kb", "PyYAML", "jsonschema", "fastjsonschema")
 
 Record = dict[str, Any]
