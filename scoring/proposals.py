@@ -239,6 +239,7 @@ def load_proposals(paths: Iterable[Path], rubric: Rubric,
         by_id.setdefault(path.stem, []).append(path)
     # One compiled schema for the whole run: building it per file was a third of the time.
     checker = checker_for(proposal_schema(rubric))
+    checker.expect(len(files))
     store = FileStore(store_dir, checker.key) if store_dir is not None else None
     used: LoadCache = {}
 

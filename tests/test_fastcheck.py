@@ -174,3 +174,25 @@ def test_fast_and_full_validators_agree_when_fields_are_added_or_changed(
     else:
         node[data.draw(st.sampled_from(sorted(node)))] = data.draw(_VALUES)
     assert fast(doc) == slow(doc), doc
+
+
+def test_a_large_batch_takes_the_fast_path_from_its_first_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loading a folder announces its size, so valid files never wait for jsonschema."""
+    from scoring import validation
+    from scoring.proposals import load_proposals
+
+    sample = sorted((ROOT / "content" / "proposals").glob("*.yaml"))[0].read_text("utf-8")
+    for number in range(validation.SchemaChecker.FAST_AFTER + 5):
+        (tmp_path / f"proposal-{number:02d}.yaml").write_text(sample, encoding="utf-8")
+    slow_checks: list[Any] = []
+
+    def counting(self: Draft202012Validator, instance: Any) -> bool:
+        slow_checks.append(instance)
+        return True
+    validation._compiled.cache_clear()  # a fresh checker, with nothing announced yet
+    monkeypatch.setattr(Draft202012Validator, "is_valid", counting)
+    intake = load_proposals([tmp_path], load_rubric(None))
+    validation._compiled.cache_clear()
+    assert len(intake.proposals) == validation.SchemaChecker.FAST_AFTER + 5
+    assert slow_checks == []

@@ -121,6 +121,7 @@ def _environments(template_dirs: tuple[Path, ...],
             isinstance(v, float) and math.isnan(v)) else f"{float(v):,.{d}f}"
         env.filters["attr"] = lambda v: Markup(html.escape(str(v), quote=True))
         env.filters["id"] = html_id
+        env.filters["anchor"] = anchor
         # Inline code that stays safe in tables: escaped text inside <code>.
         env.filters["code"] = lambda v: Markup(f"<code>{md_text(v)}</code>")
     return md_env, html_env
@@ -128,8 +129,21 @@ def _environments(template_dirs: tuple[Path, ...],
 
 def html_id(value: Any) -> Markup:
     """An anchor id for `{#id}` headings: slug characters only, never escaped."""
-    text = re.sub(r"[^a-z0-9_-]+", "-", str(value).lower()).strip("-")
-    return Markup(text or "section")
+    return _html_id(str(value))
+
+
+@lru_cache(maxsize=4096)  # ids repeat on every page (criteria, factors, checklists)
+def _html_id(text: str) -> Markup:
+    slug = _NOT_IN_ID.sub("-", text.lower()).strip("-")
+    return Markup(slug or "section")
+
+
+_NOT_IN_ID = re.compile(r"[^a-z0-9_-]+")
+
+
+def anchor(value: Any) -> Markup:
+    """The anchor of a rubric id (`golden_set` → `golden-set`), as headings spell it."""
+    return _html_id(str(value).replace("_", "-"))
 
 
 def money(value: float | None, currency: str = "") -> str:

@@ -72,6 +72,12 @@ def safe_url(url: str) -> Markup | None:
 
 def finalize(value: Any) -> Any:
     """Jinja finalize hook: every {{ }} in a Markdown template is escaped unless Markup."""
+    # Called for every expression on every page: exact types first, the common ones cheaply.
+    kind = type(value)
+    if kind is str:
+        return _escaped(value)
+    if kind is Markup or kind is int or kind is float:
+        return value
     if value is None:
         return ""
     if isinstance(value, Markup):
