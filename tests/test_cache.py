@@ -34,6 +34,7 @@ from scoring.filestore import STORE_FILE, FileStore
 from scoring.proposals import Intake, load_proposals
 from scoring.rubric import Rubric, load_rubric
 from scoring.site import environment as environment_module
+from scoring.site import precompiled
 from scoring.site.environment import make_environment
 
 RUBRIC: Rubric = load_rubric(None)
@@ -176,8 +177,14 @@ def counting_compiles(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
     return compiled
 
 
+def without_shipped_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the cache folder can then spare Jinja a compile (see test_precompiled.py)."""
+    monkeypatch.setattr(precompiled, "shipped_entries", lambda: {})
+
+
 def test_compiled_templates_are_reused_from_disk(tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    without_shipped_code(monkeypatch)
     cache = tmp_path / "cache"
     environment_module._environments.cache_clear()
     md_env, _ = make_environment((), cache)
@@ -230,7 +237,9 @@ def test_the_two_environments_never_share_compiled_code(tmp_path: Path) -> None:
     assert render_both() == expected  # both from the cache
 
 
-def test_a_damaged_template_cache_entry_is_compiled_again(tmp_path: Path) -> None:
+def test_a_damaged_template_cache_entry_is_compiled_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    without_shipped_code(monkeypatch)
     cache = tmp_path / "cache"
     environment_module._environments.cache_clear()
     md_env, _ = make_environment((), cache)
@@ -240,9 +249,11 @@ def test_a_damaged_template_cache_entry_is_compiled_again(tmp_path: Path) -> Non
     for entry in entries:  # a valid header, then a truncated body
         entry.write_bytes(entry.read_bytes()[:len(bc_magic)] + b"\x80")
     environment_module._environments.cache_clear()
+    compiled = counting_compiles(monkeypatch)
     md_env, _ = make_environment((), cache)
     assert md_env.get_template("banner.md.j2").render(problems_link="x", invalid=[1]) == \
         expected
+    assert compiled == ["banner.md.j2"]
 
 
 def test_templates_render_without_a_writable_cache(tmp_path: Path) -> None:

@@ -30,6 +30,7 @@ from jinja2.bccache import Bucket
 from markupsafe import Markup
 
 from .markup import finalize, md_text
+from .precompiled import shipped_code
 
 log = logging.getLogger(__name__)
 
@@ -60,20 +61,57 @@ class QuietBytecodeCache(FileSystemBytecodeCache):
             log.debug("sweetspot: template cache not written: %s", error)
 
 
-def _settings_key(flavour: str) -> str:
+@lru_cache(maxsize=4)
+def settings_key(flavour: str) -> str:
     """Jinja keys compiled code by template name and source only, yet the code also depends
     on the environment's settings (escaping, finalize, delimiters), which live in this
-    module. Each environment therefore gets its own folder, named after those settings."""
+    module. Each environment therefore gets its own key, from those settings and the Jinja
+    version, which names its cache folder and its shipped code (precompiled.py)."""
     digest = hashlib.sha256(f"{flavour}:{jinja2.__version__}:".encode())
     digest.update(Path(__file__).read_bytes())
     return f"{flavour}-{digest.hexdigest()[:16]}"
 
 
-def bytecode_cache(folder: Path | None, flavour: str) -> BytecodeCache | None:
+class TemplateCodeCache(BytecodeCache):
+    """Where compiled templates come from before Jinja compiles one itself: the cache
+    folder (when caching is on), then the code shipped for the built-in templates."""
+
+    def __init__(self, flavour: str, disk: QuietBytecodeCache | None) -> None:
+        self.flavour = flavour
+        self.disk = disk
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if self.disk is not None:
+            self.disk.load_bytecode(bucket)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        if self.disk is not None:
+            self.disk.dump_bytecode(bucket)
+
+    def get_bucket(self, environment: Environment, name: str, filename: str | None,
+                   source: str) -> Bucket:
+        bucket = super().get_bucket(environment, name, filename, source)
+        if bucket.code is None:
+            try:
+                key = settings_key(self.flavour)
+            except OSError:  # no source to fingerprint (a bytecode-only install)
+                return bucket
+            code = shipped_code(key, name, source, filename)
+            if code is not None:
+                bucket.code = code
+                self.set_bucket(bucket)  # the cache folder keeps it as bytecode
+        return bucket
+
+
+def bytecode_cache(folder: Path | None, flavour: str) -> TemplateCodeCache:
+    return TemplateCodeCache(flavour, _disk_cache(folder, flavour))
+
+
+def _disk_cache(folder: Path | None, flavour: str) -> QuietBytecodeCache | None:
     if folder is None:
         return None
     try:
-        folder = folder / _settings_key(flavour)
+        folder = folder / settings_key(flavour)
     except OSError:  # no source to fingerprint (a bytecode-only install): no cache
         return None
     try:
