@@ -1,6 +1,7 @@
 """Benchmark: full MkDocs builds of synthetic sites, with and without the sweetspot plugin.
 
     python benchmarks/bench_build.py [--sizes 100 1000 2000] [--repeat 3] [--seed 0] [--keep DIR]
+    python benchmarks/bench_build.py --sizes 100 --repeat 0 --instructions   # needs valgrind
 
 For each size N the script builds, each in a fresh Python process (so peak memory is the
 build's own):
@@ -25,6 +26,13 @@ events, which load and validate the proposals (``load_proposals``), score them
 plugin build is checked against the 10% target; the plugin build's CPU time minus the
 baseline's is printed as a cross-check.
 
+CPU time still varies by several percent between identical builds, which blurs a
+difference of a few percent between two builds. ``--instructions`` therefore also runs the
+three builds under valgrind's cachegrind and counts the instructions each executes (minus
+those of its start-up, measured by a run that stops before the build). Counts are the same
+on every run, so the plugin build's excess over the plain-Markdown build, the overhead as
+the target defines it, is exact. It is about 25 times slower: use it with ``--sizes 100``.
+
 Printed per build: CPU and wall seconds of ``mkdocs.commands.build.build``, start-up seconds
 (imports and ``load_config``, outside the build), peak resident memory
 (``resource.getrusage``), site size and file count; then the 2,000/1,000 time ratio (target
@@ -48,6 +56,7 @@ import time
 import tracemalloc
 from collections import defaultdict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -205,7 +214,8 @@ def site_size(folder: Path) -> tuple[int, int]:
     return len(files), sum(p.stat().st_size for p in files)
 
 
-def run_worker(mode: str, project: Path, dump_to: Path | None, use_tracemalloc: bool) -> dict:
+def run_worker(mode: str, project: Path, dump_to: Path | None, use_tracemalloc: bool,
+               startup_only: bool = False) -> dict:
     import logging
 
     started = time.perf_counter()
@@ -219,6 +229,8 @@ def run_worker(mode: str, project: Path, dump_to: Path | None, use_tracemalloc: 
                          site_dir=str(project / "site"))  # imports the plugin, and pandas
     config.plugins.on_startup(command="build", dirty=False)
     startup = time.perf_counter() - started
+    if startup_only:  # what a build pays before it starts, to subtract from a full run
+        return {"mode": mode, "startup": startup}
     if use_tracemalloc:
         tracemalloc.start()
     start, cpu_start = time.perf_counter(), time.process_time()
@@ -285,8 +297,41 @@ def fastest(rounds: list[dict[str, dict]], mode: str) -> dict:
     return min((r[mode] for r in rounds), key=lambda row: row["cpu"])
 
 
+def report_cpu(rounds: list[dict[str, dict]]) -> dict[str, dict]:
+    best = {mode: fastest(rounds, mode) for mode in MODES}
+    for mode in MODES:
+        row = best[mode]
+        spread = ", ".join(f"{r[mode]['cpu']:.2f}" for r in rounds)
+        traced = "" if row["traced_peak_mib"] is None else \
+            f", traced peak {row['traced_peak_mib']:,.0f} MiB"
+        print(f"  {mode:<13} build {row['cpu']:6.2f} s CPU, {row['seconds']:6.2f} s wall "
+              f"(CPU of each round: {spread})  start-up {row['startup']:4.2f} s  "
+              f"peak RSS {row['peak_rss_mib']:4,.0f} MiB{traced}  site "
+              f"{human_bytes(row['bytes'])} in {row['files']:,} files "
+              f"({row['pages']:,} HTML pages)", flush=True)
+    baseline = best["baseline"]["cpu"]
+    for mode in ("plugin, cold", "plugin, warm"):
+        row = best[mode]
+        parts = row["plugin"]
+        own = parts.get("plugin events (total)", 0.0)
+        share = own / row["cpu"]
+        verdict = "meets" if share < OVERHEAD_TARGET else "MISSES"
+        inside = ", ".join(f"{name} {parts[name]:.2f}" for name in (
+            "load + validate", "score", "builder setup", "render pages",
+            "render home summary") if name in parts)
+        extra = row["cpu"] - baseline
+        print(f"  {mode}: the plugin's own work {own:.2f} s = {share:.1%} of the build "
+              f"({verdict} the {OVERHEAD_TARGET:.0%} target; {inside})")
+        print(f"    cross-check: build minus baseline build {extra:+.2f} s CPU = "
+              f"{extra / row['cpu']:+.1%}")
+    startup = best["plugin, cold"]["startup"] - best["baseline"]["startup"]
+    print(f"  start-up outside the build (importing pandas and the engine): "
+          f"{startup:+.2f} s more than the baseline")
+    return best
+
+
 def bench(sizes: list[int], seed: int, repeat: int, workdir: Path,
-          use_tracemalloc: bool) -> int:
+          use_tracemalloc: bool, instructions: bool = False) -> int:
     results: dict[int, dict[str, dict]] = {}
     for n in sizes:
         plugin_project = workdir / f"plugin-{n}"
@@ -299,37 +344,10 @@ def bench(sizes: list[int], seed: int, repeat: int, workdir: Path,
               f"fastest of {repeat} round(s))", flush=True)
         rounds = [run_round(plugin_project, baseline_project, use_tracemalloc)
                   for _ in range(repeat)]
-        best = {mode: fastest(rounds, mode) for mode in MODES}
-        results[n] = best
-        for mode in MODES:
-            row = best[mode]
-            spread = ", ".join(f"{r[mode]['cpu']:.2f}" for r in rounds)
-            traced = "" if row["traced_peak_mib"] is None else \
-                f", traced peak {row['traced_peak_mib']:,.0f} MiB"
-            print(f"  {mode:<13} build {row['cpu']:6.2f} s CPU, {row['seconds']:6.2f} s wall "
-                  f"(CPU of each round: {spread})  start-up {row['startup']:4.2f} s  "
-                  f"peak RSS {row['peak_rss_mib']:4,.0f} MiB{traced}  site "
-                  f"{human_bytes(row['bytes'])} in {row['files']:,} files "
-                  f"({row['pages']:,} HTML pages)", flush=True)
-        baseline = best["baseline"]["cpu"]
-        for mode in ("plugin, cold", "plugin, warm"):
-            row = best[mode]
-            parts = row["plugin"]
-            own = parts.get("plugin events (total)", 0.0)
-            share = own / row["cpu"]
-            verdict = "meets" if share < OVERHEAD_TARGET else "MISSES"
-            inside = ", ".join(f"{name} {parts[name]:.2f}" for name in (
-                "load + validate", "score", "builder setup", "render pages",
-                "render home summary") if name in parts)
-            extra = row["cpu"] - baseline
-            print(f"  {mode}: the plugin's own work {own:.2f} s = {share:.1%} of the build "
-                  f"({verdict} the {OVERHEAD_TARGET:.0%} target; {inside})")
-            print(f"    cross-check: build minus baseline build {extra:+.2f} s CPU = "
-                  f"{extra / row['cpu']:+.1%}")
-        startup = best["plugin, cold"]["startup"] - best["baseline"]["startup"]
-        print(f"  start-up outside the build (importing pandas and the engine): "
-              f"{startup:+.2f} s more than the baseline")
-    if 1000 in results and 2000 in results:
+        results[n] = report_cpu(rounds) if rounds else {}
+        if instructions:
+            results[n]["instructions"] = bench_instructions(plugin_project, baseline_project)
+    if all(n in results and "baseline" in results[n] for n in (1000, 2000)):
         print()
         for mode in MODES:
             ratio = results[2000][mode]["cpu"] / results[1000][mode]["cpu"]
@@ -338,6 +356,72 @@ def bench(sizes: list[int], seed: int, repeat: int, workdir: Path,
             print(f"2,000 / 1,000 build CPU time, {mode}: {ratio:.2f}{verdict}")
     print("\nJSON:", json.dumps({str(k): v for k, v in results.items()}))
     return 0
+
+
+# --------------------------------------------------------------------------------------------
+# Instruction counts: the same comparison, free of machine noise
+# --------------------------------------------------------------------------------------------
+
+def count_instructions(mode: str, project: Path, *, startup_only: bool = False) -> tuple[int, dict]:
+    """Run one worker under valgrind's cachegrind and return the instructions it executed.
+
+    Instruction counts do not depend on what else the machine is doing, so two builds can
+    be compared to a fraction of a percent; a hash seed is fixed so both runs iterate sets
+    and dicts in the same order."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        raise SystemExit("--instructions needs valgrind (Debian: apt install valgrind)")
+    with tempfile.TemporaryDirectory(prefix="sweetspot-cachegrind-") as tmp:
+        out = Path(tmp) / "cachegrind.out"
+        command = [valgrind, "--tool=cachegrind", "--cache-sim=no",
+                   f"--cachegrind-out-file={out}", sys.executable, __file__,
+                   "--worker", mode, "--project", str(project)]
+        if startup_only:
+            command.append("--startup-only")
+        done = subprocess.run(command, capture_output=True, text=True, check=False,
+                              env={**os.environ, "PYTHONHASHSEED": "0"})
+        if done.returncode != 0 or not out.exists():
+            raise SystemExit(f"{mode} under valgrind failed:\n{done.stdout}\n{done.stderr}")
+        summary = [line for line in out.read_text().splitlines() if line.startswith("summary:")]
+    return int(summary[0].split()[1]), json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def bench_instructions(plugin_project: Path, baseline_project: Path) -> dict[str, Any]:
+    """Instructions of each build minus those of its start-up (imports, configuration):
+    the plugin builds' difference to the plain-Markdown build is the plugin's overhead."""
+    if not baseline_project.exists():  # written by a native build, outside any count
+        shutil.rmtree(plugin_project / CACHE_DIR, ignore_errors=True)
+        spawn("plugin, cold", plugin_project, baseline_project, False)
+    shutil.rmtree(plugin_project / CACHE_DIR, ignore_errors=True)
+    # Counts do not change when runs share the machine, so they run side by side; only the
+    # warm build must wait for the cache the cold one leaves.
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        cold = pool.submit(count_instructions, "plugin, cold", plugin_project)
+        plain = pool.submit(count_instructions, "baseline", baseline_project)
+        starts = {mode: pool.submit(count_instructions, mode, project, startup_only=True)
+                  for mode, project in (("plugin, cold", plugin_project),
+                                        ("baseline", baseline_project))}
+        full = {"plugin, cold": cold.result()}
+        full["plugin, warm"] = count_instructions("plugin, warm", plugin_project)
+        full["baseline"] = plain.result()
+        startup = {mode: future.result()[0] for mode, future in starts.items()}
+    startup["plugin, warm"] = startup["plugin, cold"]
+    result: dict[str, Any] = {}
+    baseline = full["baseline"][0] - startup["baseline"]
+    print(f"  instructions (valgrind; the same on any machine): baseline build "
+          f"{baseline / 1e9:.2f} G", flush=True)
+    for mode in ("plugin, cold", "plugin, warm"):
+        count, row = full[mode]
+        build = count - startup[mode]
+        extra = (build - baseline) / build
+        own = row["plugin"]["plugin events (total)"] / row["cpu"]  # CPU under valgrind
+        verdict = "meets" if extra < OVERHEAD_TARGET else "MISSES"
+        print(f"  {mode}: build {build / 1e9:.2f} G instructions, {extra:+.1%} over the "
+              f"plain-Markdown build ({verdict} the {OVERHEAD_TARGET:.0%} target); the "
+              f"plugin's own events {own:.1%} of it", flush=True)
+        result[mode] = {"instructions": build, "overhead": extra, "own_share": own}
+    result["baseline"] = {"instructions": baseline}
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -349,22 +433,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, help="build in this folder and keep the sites")
     parser.add_argument("--tracemalloc", action="store_true",
                         help="also trace Python allocations (slows builds down)")
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count instructions under valgrind (about 25 times slower; "
+                             "use with --sizes 100)")
     parser.add_argument("--worker", choices=MODES, help=argparse.SUPPRESS)
     parser.add_argument("--project", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--dump-to", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--startup-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.worker:
         print(json.dumps(run_worker(args.worker, args.project, args.dump_to,
-                                    args.tracemalloc)))
+                                    args.tracemalloc, args.startup_only)))
         return 0
     print(f"python {sys.version.split()[0]}, sizes {args.sizes}, seed {args.seed}, "
           f"{args.repeat} round(s)")
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
-        return bench(args.sizes, args.seed, args.repeat, args.keep, args.tracemalloc)
+        return bench(args.sizes, args.seed, args.repeat, args.keep, args.tracemalloc,
+                     args.instructions)
     with tempfile.TemporaryDirectory(prefix="sweetspot-build-bench-") as tmp:
-        return bench(args.sizes, args.seed, args.repeat, Path(tmp), args.tracemalloc)
+        return bench(args.sizes, args.seed, args.repeat, Path(tmp), args.tracemalloc,
+                     args.instructions)
 
 
 if __name__ == "__main__":
