@@ -327,6 +327,8 @@ def report_cpu(rounds: list[dict[str, dict]]) -> dict[str, dict]:
     startup = best["plugin, cold"]["startup"] - best["baseline"]["startup"]
     print(f"  start-up outside the build (importing pandas and the engine): "
           f"{startup:+.2f} s more than the baseline")
+    print("  (CPU times of identical builds differ by several percent on a shared machine; "
+          "--instructions compares instruction counts, which do not)")
     return best
 
 

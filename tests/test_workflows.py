@@ -180,3 +180,18 @@ def test_readme_documents_every_plugin_option() -> None:
     assert set(documented) == set(options)
     for name, value in documented.items():
         assert value == options[name].default, name
+
+
+def test_readme_documents_every_template_filter() -> None:
+    """Authors of template overrides can only use the filters they know about."""
+    from jinja2 import Environment
+
+    from scoring.site.environment import make_environment
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    markdown_env, html_env = make_environment((), None)
+    ours = (set(markdown_env.filters) | set(html_env.filters)) - set(Environment().filters)
+    ours |= {"attr"}  # ours replaces Jinja's attr filter
+    assert ours
+    missing = sorted(name for name in ours if f"`{name}`" not in readme)
+    assert not missing, f"README does not mention the filters {missing}"
