@@ -420,7 +420,7 @@ def bench_instructions(plugin_project: Path, baseline_project: Path) -> dict[str
         verdict = "meets" if extra < OVERHEAD_TARGET else "MISSES"
         print(f"  {mode}: build {build / 1e9:.2f} G instructions, {extra:+.1%} over the "
               f"plain-Markdown build ({verdict} the {OVERHEAD_TARGET:.0%} target); the "
-              f"plugin's own events {own:.1%} of it", flush=True)
+              f"plugin's own events took about {own:.1%} of its CPU time", flush=True)
         result[mode] = {"instructions": build, "overhead": extra, "own_share": own}
     result["baseline"] = {"instructions": baseline}
     return result
