@@ -54,10 +54,13 @@ def fast_validator(schema: Mapping[str, Any]) -> Callable[[Any], Any] | None:
 
 def slim_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
     """An equivalent schema that compiles to less code (see the module docstring)."""
-    slim = _fold_uniform_properties(_strip(schema))
-    if _nested_ids(slim) or _SHARED in slim:
-        return slim  # a nested $id changes what references mean: leave sharing out
-    return _share_repeats(slim)
+    stripped = _strip(schema)
+    if _count_keyword(stripped, "$ref") or _SHARED in stripped or \
+            _count_keyword(stripped, "$id") > ("$id" in stripped):
+        # Folding and moving subschemas could break a reference that points into them,
+        # and a nested $id changes what references mean: only strip such schemas.
+        return stripped
+    return _share_repeats(_fold_uniform_properties(stripped))
 
 
 def _walk_schema(schema: Any, visit: Callable[[dict[str, Any], Mapping[str, Any]],
@@ -144,13 +147,13 @@ def _canonical(schema: Mapping[str, Any]) -> str:
     return json.dumps(schema, sort_keys=True)
 
 
-def _nested_ids(schema: Mapping[str, Any]) -> bool:
-    """Whether any subschema below the root declares its own $id."""
+def _count_keyword(schema: Mapping[str, Any], keyword: str) -> int:
+    """How many subschemas (the root included) use ``keyword``."""
     seen = 0
 
     def visit(node: dict[str, Any], _: Mapping[str, Any]) -> dict[str, Any]:
         nonlocal seen
-        seen += "$id" in node
+        seen += keyword in node
         return node
     _walk_schema(schema, visit)
-    return seen > ("$id" in schema)
+    return seen

@@ -196,3 +196,20 @@ def test_a_large_batch_takes_the_fast_path_from_its_first_file(
     validation._compiled.cache_clear()
     assert len(intake.proposals) == validation.SchemaChecker.FAST_AFTER + 5
     assert slow_checks == []
+
+
+def test_a_schema_with_references_is_only_stripped() -> None:
+    """A $ref may point into properties that folding would remove."""
+    level = {"type": "integer", "minimum": 0, "maximum": 4}
+    schema = {
+        "type": "object",
+        "properties": {
+            "group": {"type": "object", "additionalProperties": False,
+                      "properties": {"x": dict(level), "y": dict(level)}},
+            "z": {"$ref": "#/properties/group/properties/x"},
+        },
+    }
+    slim = slim_schema(schema)
+    assert slim["properties"]["group"]["properties"] == {"x": level, "y": level}
+    assert_agree(schema, [{"group": {"x": 1}, "z": 4}, {"z": 5}, {"z": "x"},
+                          {"group": {"w": 1}}, {}])
