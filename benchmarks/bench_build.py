@@ -29,9 +29,10 @@ baseline's is printed as a cross-check.
 CPU time still varies by several percent between identical builds, which blurs a
 difference of a few percent between two builds. ``--instructions`` therefore also runs the
 three builds under valgrind's cachegrind and counts the instructions each executes (minus
-those of its start-up, measured by a run that stops before the build). Counts are the same
-on every run, so the plugin build's excess over the plain-Markdown build, the overhead as
-the target defines it, is exact. It is about 25 times slower: use it with ``--sizes 100``.
+those of its start-up, measured by a run that stops before the build). Counts repeat to
+about 0.5% whatever else the machine is doing, so the plugin build's excess over the
+plain-Markdown build, the overhead as the target defines it, can be read to a fraction of
+a percent. It is about 25 times slower: use it with ``--sizes 100`` (1,000 takes 40 min).
 
 Printed per build: CPU and wall seconds of ``mkdocs.commands.build.build``, start-up seconds
 (imports and ``load_config``, outside the build), peak resident memory
@@ -367,8 +368,8 @@ def bench(sizes: list[int], seed: int, repeat: int, workdir: Path,
 def count_instructions(mode: str, project: Path, *, startup_only: bool = False) -> tuple[int, dict]:
     """Run one worker under valgrind's cachegrind and return the instructions it executed.
 
-    Instruction counts do not depend on what else the machine is doing, so two builds can
-    be compared to a fraction of a percent; a hash seed is fixed so both runs iterate sets
+    Instruction counts hardly depend on what else the machine is doing, so two builds can
+    be compared to a fraction of a percent; a hash seed is fixed so that runs iterate sets
     and dicts in the same order."""
     valgrind = shutil.which("valgrind")
     if valgrind is None:
@@ -410,7 +411,7 @@ def bench_instructions(plugin_project: Path, baseline_project: Path) -> dict[str
     startup["plugin, warm"] = startup["plugin, cold"]
     result: dict[str, Any] = {}
     baseline = full["baseline"][0] - startup["baseline"]
-    print(f"  instructions (valgrind; the same on any machine): baseline build "
+    print(f"  instructions (valgrind; repeatable to about 0.5%): baseline build "
           f"{baseline / 1e9:.2f} G", flush=True)
     for mode in ("plugin, cold", "plugin, warm"):
         count, row = full[mode]
