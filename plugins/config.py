@@ -35,7 +35,8 @@ class SweetspotConfig(base.Config):
     """How far a quadrant's share may stray from its target (rubric default: 0.15)."""
 
     cache = c.Type(bool, default=True)
-    """Keep compiled templates on disk so later builds skip compiling them."""
+    """Keep loaded proposals and compiled templates on disk, so later builds only re-read
+    the files that changed."""
 
     cache_dir = c.Type(str, default=".cache/plugin/sweetspot")
     """Where that cache lives, relative to mkdocs.yml (Material's plugins use .cache/plugin/

@@ -570,3 +570,19 @@ def page_of(site_dir: Path, src: str) -> Path:
     if stem == "index" or stem.endswith("/index"):
         return site_dir / stem[: -len("index")] / "index.html"
     return site_dir / stem / "index.html"
+
+
+def counting_compiles(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
+    """Record the name of every template Jinja really compiles (not taken from a cache)."""
+    from jinja2 import Environment
+
+    compiled: list[str | None] = []
+    real = Environment.compile
+
+    def compile_and_count(self: Environment, source: Any, name: str | None = None,
+                          *args: Any, **kwargs: Any) -> Any:
+        compiled.append(name)
+        return real(self, source, name, *args, **kwargs)
+
+    monkeypatch.setattr(Environment, "compile", compile_and_count)
+    return compiled

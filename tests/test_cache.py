@@ -22,11 +22,11 @@ from conftest import (
     MINIMAL_ID,
     MINIMAL_YAML,
     build_project,
+    counting_compiles,
     logged_build,
     page_of,
     write_site,
 )
-from jinja2 import Environment
 from jinja2.bccache import bc_magic
 
 import scoring.proposals as proposals_module
@@ -163,19 +163,6 @@ def test_an_unwritable_cache_folder_only_costs_speed(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------------------------
 # Compiled templates (engine)
 # --------------------------------------------------------------------------------------------
-
-def counting_compiles(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
-    compiled: list[str | None] = []
-    real = Environment.compile
-
-    def compile_and_count(self: Environment, source: Any, name: str | None = None,
-                          *args: Any, **kwargs: Any) -> Any:
-        compiled.append(name)
-        return real(self, source, name, *args, **kwargs)
-
-    monkeypatch.setattr(Environment, "compile", compile_and_count)
-    return compiled
-
 
 def without_shipped_code(monkeypatch: pytest.MonkeyPatch) -> None:
     """Only the cache folder can then spare Jinja a compile (see test_precompiled.py)."""

@@ -8,7 +8,7 @@ from typing import Any
 
 import jinja2
 import pytest
-from conftest import FULL_YAML, build_project, write_site
+from conftest import FULL_YAML, build_project, counting_compiles, write_site
 from jinja2 import Environment
 
 from scoring.site import environment as environment_module
@@ -26,19 +26,6 @@ def fresh_environments() -> Any:
     yield
     environment_module._environments.cache_clear()
     precompiled.shipped_entries.cache_clear()
-
-
-def counting_compiles(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
-    compiled: list[str | None] = []
-    real = Environment.compile
-
-    def compile_and_count(self: Environment, source: Any, name: str | None = None,
-                          *args: Any, **kwargs: Any) -> Any:
-        compiled.append(name)
-        return real(self, source, name, *args, **kwargs)
-
-    monkeypatch.setattr(Environment, "compile", compile_and_count)
-    return compiled
 
 
 def load_all(env_pair: tuple[Environment, Environment]) -> None:

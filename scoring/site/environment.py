@@ -42,9 +42,9 @@ def builtin_templates() -> Path:
 class QuietBytecodeCache(FileSystemBytecodeCache):
     """Jinja's own on-disk cache of compiled templates, keyed by each template's source.
 
-    Compiling the templates is a fixed cost of about 0.1 s per build; with this cache only
-    a build that starts with an empty cache folder pays it. A cache that cannot be written
-    (read-only checkout, full disk) is skipped with a debug message, never a failed build.
+    Later builds load compiled code from it instead of compiling overrides or turning the
+    shipped source into bytecode again. A cache that cannot be written (read-only checkout,
+    full disk) is skipped with a debug message, never a failed build.
     """
 
     def load_bytecode(self, bucket: Bucket) -> None:
@@ -76,8 +76,8 @@ class TemplateCodeCache(BytecodeCache):
     """Where compiled templates come from before Jinja compiles one itself: the cache
     folder (when caching is on), then the code shipped for the built-in templates."""
 
-    def __init__(self, flavour: str, disk: QuietBytecodeCache | None) -> None:
-        self.flavour = flavour
+    def __init__(self, key: str, disk: QuietBytecodeCache | None) -> None:
+        self.key = key  # the environment's settings key
         self.disk = disk
 
     def load_bytecode(self, bucket: Bucket) -> None:
@@ -92,27 +92,23 @@ class TemplateCodeCache(BytecodeCache):
                    source: str) -> Bucket:
         bucket = super().get_bucket(environment, name, filename, source)
         if bucket.code is None:
-            try:
-                key = settings_key(self.flavour)
-            except OSError:  # no source to fingerprint (a bytecode-only install)
-                return bucket
-            code = shipped_code(key, name, source, filename)
+            code = shipped_code(self.key, name, source, filename)
             if code is not None:
                 bucket.code = code
                 self.set_bucket(bucket)  # the cache folder keeps it as bytecode
         return bucket
 
 
-def bytecode_cache(folder: Path | None, flavour: str) -> TemplateCodeCache:
-    return TemplateCodeCache(flavour, _disk_cache(folder, flavour))
-
-
-def _disk_cache(folder: Path | None, flavour: str) -> QuietBytecodeCache | None:
-    if folder is None:
-        return None
+def bytecode_cache(folder: Path | None, flavour: str) -> TemplateCodeCache | None:
     try:
-        folder = folder / settings_key(flavour)
-    except OSError:  # no source to fingerprint (a bytecode-only install): no cache
+        key = settings_key(flavour)
+    except OSError:  # no source to fingerprint (a bytecode-only install): Jinja compiles
+        return None
+    return TemplateCodeCache(key, _disk_cache(folder / key if folder else None))
+
+
+def _disk_cache(folder: Path | None) -> QuietBytecodeCache | None:
+    if folder is None:
         return None
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -165,6 +161,9 @@ def _environments(template_dirs: tuple[Path, ...],
     return md_env, html_env
 
 
+_NOT_IN_ID = re.compile(r"[^a-z0-9_-]+")
+
+
 def html_id(value: Any) -> Markup:
     """An anchor id for `{#id}` headings: slug characters only, never escaped."""
     return _html_id(str(value))
@@ -174,9 +173,6 @@ def html_id(value: Any) -> Markup:
 def _html_id(text: str) -> Markup:
     slug = _NOT_IN_ID.sub("-", text.lower()).strip("-")
     return Markup(slug or "section")
-
-
-_NOT_IN_ID = re.compile(r"[^a-z0-9_-]+")
 
 
 def anchor(value: Any) -> Markup:
