@@ -23,9 +23,10 @@ from typing import TypeVar
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.synthetic import write_proposals
-from scoring.proposals import Intake, load_proposals
+from scoring.model.scorecard import ScoredPortfolio, score_intake
+from scoring.proposals.loading import load_proposals
+from scoring.proposals.proposal import Intake
 from scoring.rubric import load_rubric
-from scoring.scorecard import ScoredPortfolio, score_intake
 
 TARGET_SECONDS = 2.0
 T = TypeVar("T")

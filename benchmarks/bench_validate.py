@@ -27,11 +27,11 @@ from pathlib import Path
 
 import yaml
 
-from scoring import yamlsource
-from scoring.proposals import load_proposals
+from scoring.proposals.loading import load_proposals
+from scoring.proposals.schema import proposal_schema
 from scoring.rubric import load_rubric
-from scoring.schema import proposal_schema
-from scoring.validation import checker_for
+from scoring.sources import yamlsource
+from scoring.sources.validation import checker_for
 
 TEMPLATE = """\
 # yaml-language-server: $schema=proposal.schema.json

@@ -13,9 +13,9 @@ from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
-from scoring.proposals import LoadCache, load_proposals
+from scoring.model.scorecard import score_intake
+from scoring.proposals.loading import LoadCache, load_proposals
 from scoring.rubric import QUADRANTS, Rubric, RubricError, load_rubric
-from scoring.scorecard import score_intake
 from scoring.site.pages import SiteBuilder, SiteOptions, asset_files, build_site
 
 from .config import SweetspotConfig

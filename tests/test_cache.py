@@ -29,13 +29,14 @@ from conftest import (
 )
 from jinja2.bccache import bc_magic
 
-import scoring.proposals as proposals_module
-from scoring.filestore import STORE_FILE, FileStore
-from scoring.proposals import Intake, load_proposals
+import scoring.proposals.loading as proposals_module
+from scoring.proposals.loading import load_proposals
+from scoring.proposals.proposal import Intake
 from scoring.rubric import Rubric, load_rubric
 from scoring.site import environment as environment_module
 from scoring.site import precompiled
 from scoring.site.environment import make_environment
+from scoring.sources.filestore import STORE_FILE, FileStore
 
 RUBRIC: Rubric = load_rubric(None)
 CACHE = Path(".cache/plugin/sweetspot")

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
-from scoring.cli import main
-from scoring.gitdiff import MARKER, fetch_hint, md_text
+from scoring.cli.diff import MARKER, fetch_hint, md_text
+from scoring.cli.main import main
 from scoring.rubric import load_rubric
 
 RUBRIC = load_rubric()

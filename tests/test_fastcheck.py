@@ -15,10 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from scoring.fastcheck import fast_validator, slim_schema
+from scoring.proposals.schema import proposal_schema
 from scoring.rubric import load_rubric
-from scoring.schema import proposal_schema
-from scoring.yamlsource import load_file
+from scoring.sources.fastcheck import fast_validator, slim_schema
+from scoring.sources.yamlsource import load_file
 
 ROOT = Path(__file__).parent.parent
 SHARED = "x-sweetspot-shared"
@@ -179,8 +179,8 @@ def test_fast_and_full_validators_agree_when_fields_are_added_or_changed(
 def test_a_large_batch_takes_the_fast_path_from_its_first_file(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Loading a folder announces its size, so valid files never wait for jsonschema."""
-    from scoring import validation
-    from scoring.proposals import load_proposals
+    from scoring.proposals.loading import load_proposals
+    from scoring.sources import validation
 
     sample = sorted((ROOT / "content" / "proposals").glob("*.yaml"))[0].read_text("utf-8")
     for number in range(validation.SchemaChecker.FAST_AFTER + 5):

@@ -19,10 +19,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scoring.cli import main
-from scoring.proposals import InvalidFile, Proposal, load_one
+from scoring.cli.main import main
+from scoring.proposals.loading import load_one
+from scoring.proposals.proposal import InvalidFile, Proposal
 from scoring.rubric import Rubric, load_rubric
-from scoring.yamlsource import LoadResult, load_file, load_text
+from scoring.sources.yamlsource import LoadResult, load_file, load_text
 
 # The line breaks PyYAML counts (YAML 1.1 also breaks lines at NEL, LS and PS).
 YAML_LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")

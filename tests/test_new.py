@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from scoring.cli import main
-from scoring.proposals import Proposal, load_one
+from scoring.cli.main import main
+from scoring.cli.new import yaml_scalar
+from scoring.proposals.loading import load_one
+from scoring.proposals.proposal import Proposal
 from scoring.rubric import load_rubric
-from scoring.scaffold import yaml_scalar
-from scoring.yamlsource import load_text
+from scoring.sources.yamlsource import load_text
 
 RUBRIC = load_rubric()
 
@@ -244,7 +245,7 @@ def test_missing_folder_is_a_usage_error(tmp_path: Path, no_tty: None,
 
 
 def test_draft_is_valid_for_every_stage(folder: Path, no_tty: None) -> None:
-    from scoring.proposals import STAGES
+    from scoring.proposals.proposal import STAGES
 
     for stage in STAGES:
         assert new(folder, f"stage-{stage}", "--title", "Valid title", "--summary",

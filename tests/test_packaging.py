@@ -57,6 +57,6 @@ def test_the_wheel_registers_the_plugin_and_the_command(wheel: zipfile.ZipFile) 
             current = line.strip("[]")
         elif line:
             sections.setdefault(current, set()).add(line.replace(" ", ""))
-    assert "sweetspot=scoring.cli:main" in sections["console_scripts"]
+    assert "sweetspot=scoring.cli.main:main" in sections["console_scripts"]
     for group in ("mkdocs.plugins", "properdocs.plugins"):
         assert "sweetspot=plugins.sweetspot:SweetspotPlugin" in sections[group]

@@ -11,11 +11,11 @@ import yaml
 from bs4 import BeautifulSoup
 from conftest import make_site, page_of
 
-from scoring.cli import main
-from scoring.portfolio import summarise, summary_json
-from scoring.proposals import load_proposals
+from scoring.cli.main import main
+from scoring.model.scorecard import score_intake
+from scoring.portfolio.summary import summarise, summary_json
+from scoring.proposals.loading import load_proposals
 from scoring.rubric import load_rubric
-from scoring.scorecard import score_intake
 
 RUBRIC = load_rubric()
 

@@ -12,7 +12,7 @@ from conftest import FULL_YAML, build_project, counting_compiles, write_site
 from jinja2 import Environment
 
 from scoring.site import environment as environment_module
-from scoring.site import precompiled
+from scoring.site import precompile, precompiled
 from scoring.site.environment import builtin_templates, make_environment
 
 TEMPLATES = sorted(path.name for path in builtin_templates().glob("*.j2"))
@@ -35,14 +35,14 @@ def load_all(env_pair: tuple[Environment, Environment]) -> None:
 
 
 def test_the_shipped_code_is_what_this_jinja_compiles() -> None:
-    """Regenerate with `python -m scoring.site.precompiled` after editing a template or
+    """Regenerate with `python -m scoring.site.precompile` after editing a template or
     environment.py. Under another Jinja release the file must be ignored instead."""
     shipped = json.loads(precompiled.DATA_FILE.read_text("utf-8"))
     if shipped["jinja"] != jinja2.__version__:
         assert precompiled.shipped_entries() == {}
         return
-    assert shipped == precompiled.generate(), \
-        "stale: run python -m scoring.site.precompiled"
+    assert shipped == precompile.generate(), \
+        "stale: run python -m scoring.site.precompile"
     assert len(shipped["templates"]) == len(TEMPLATES)
 
 

@@ -10,7 +10,7 @@ from bs4 import BeautifulSoup
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 
-from scoring.cli import main
+from scoring.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 

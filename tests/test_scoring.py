@@ -35,11 +35,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from scoring.cli import main as cli_main
-from scoring.proposals import load_proposals
+from scoring.cli.main import main as cli_main
+from scoring.model.cardjson import card_json
+from scoring.model.scorecard import ScoreCard, score_intake
+from scoring.proposals.loading import load_proposals
 from scoring.rubric import default_rubric_path, load_rubric
-from scoring.scorecard import ScoreCard, score_intake
-from scoring.scoretable import card_json
 
 RUBRIC = load_rubric()
 EVIDENCE_IDS = [c.id for c in RUBRIC.criteria if c.kind == "evidence"]
@@ -952,7 +952,7 @@ def cli_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _sweetspot(*args: str, seed: str = "0") -> subprocess.CompletedProcess[bytes]:
     env = {**os.environ, "PYTHONHASHSEED": seed}
     exe = shutil.which("sweetspot")
-    command = [exe] if exe else [sys.executable, "-m", "scoring.cli"]
+    command = [exe] if exe else [sys.executable, "-m", "scoring.cli.main"]
     return subprocess.run([*command, *args], capture_output=True, env=env, check=False)
 
 

@@ -24,11 +24,12 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scoring.engine import score
-from scoring.features import extract
-from scoring.proposals import Intake, Proposal, load_proposals
+from scoring.model.engine import score
+from scoring.model.features import extract
+from scoring.model.scorecard import score_intake
+from scoring.proposals.loading import load_proposals
+from scoring.proposals.proposal import Intake, Proposal
 from scoring.rubric import load_rubric
-from scoring.scorecard import score_intake
 
 RUBRIC = load_rubric()
 EVIDENCE_IDS = [c.id for c in RUBRIC.criteria if c.kind == "evidence"]

@@ -881,7 +881,7 @@ def test_serve_rebuilds_reuse_the_load_cache(tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     from mkdocs.config import load_config
 
-    import scoring.proposals as proposals_module
+    import scoring.proposals.loading as proposals_module
 
     root = write_site(tmp_path, {MINIMAL_ID: MINIMAL_YAML, RETIRED_ID: SAMPLE_PROPOSALS[
         RETIRED_ID]})

@@ -24,12 +24,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from scoring.cli import main
-from scoring.proposals import InvalidFile, Proposal, load_one, load_proposals
+from scoring.cli.main import main
+from scoring.proposals.loading import load_one, load_proposals
+from scoring.proposals.proposal import InvalidFile, Proposal
+from scoring.proposals.schema import proposal_schema
 from scoring.rubric import Rubric, default_rubric_path, load_rubric
-from scoring.schema import proposal_schema
-from scoring.validation import checker_for
-from scoring.yamlsource import MAX_BYTES, load_file, load_text
+from scoring.sources.validation import checker_for
+from scoring.sources.yamlsource import MAX_BYTES, load_file, load_text
 
 CORPUS = Path(__file__).parent / "corpus"
 BAD = CORPUS / "bad"
@@ -770,7 +771,7 @@ def test_uppercase_suffix_in_a_folder_is_not_silently_dropped(tmp_path: Path,
 def test_schema_is_built_once_per_load_not_once_per_file(
     tmp_path: Path, rubric: Rubric, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import scoring.proposals as proposals_module
+    import scoring.proposals.loading as proposals_module
 
     for index in range(20):
         (tmp_path / f"p-{index}.yaml").write_text(HEAD, encoding="utf-8")

@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from plugins.config import SweetspotConfig
-from scoring.cli import build_parser
-from scoring.gitdiff import MARKER
+from scoring.cli.diff import MARKER
+from scoring.cli.main import build_parser
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.y*ml"))

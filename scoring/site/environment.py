@@ -29,8 +29,8 @@ from jinja2 import (
 from jinja2.bccache import Bucket
 from markupsafe import Markup
 
-from .markup import finalize, md_text
-from .precompiled import shipped_code
+from scoring.site.markup import finalize, md_text
+from scoring.site.precompiled import shipped_code
 
 log = logging.getLogger(__name__)
 

@@ -22,16 +22,16 @@ import pandas as pd
 import yaml
 from markupsafe import Markup
 
-from ..portfolio import PortfolioSummary, summarise, summary_json
-from ..proposals import INACTIVE_STAGES, STAGES
-from ..rubric import DIMENSIONS, Rubric
-from ..schema import SCHEMA_FILE_NAME, proposal_schema
-from ..scorecard import ScoreCard, ScoredPortfolio
-from ..scoretable import card_json
-from .chart import build_chart
-from .environment import builtin_templates, make_environment
-from .markup import rich_text, safe_url
-from .urls import html_link, md_link
+from scoring.model.cardjson import card_json
+from scoring.model.scorecard import ScoreCard, ScoredPortfolio
+from scoring.portfolio.summary import PortfolioSummary, summarise, summary_json
+from scoring.proposals.proposal import INACTIVE_STAGES, STAGES
+from scoring.proposals.schema import SCHEMA_FILE_NAME, proposal_schema
+from scoring.rubric import DIMENSIONS, Rubric
+from scoring.site.chart import build_chart
+from scoring.site.environment import builtin_templates, make_environment
+from scoring.site.markup import rich_text, safe_url
+from scoring.site.urls import html_link, md_link
 
 SEVERITY_ADMONITION = {"red": "danger", "high": "warning", "medium": "note", "low": "info"}
 SEVERITY_LABEL = {"red": "Red flag", "high": "High", "medium": "Medium", "low": "Low"}

@@ -5,7 +5,7 @@ that translation takes about 0.1 s, the largest fixed cost of a site's first bui
 builds load compiled code from the cache folder). So the package ships the translated
 source of every built-in template in ``scoring/data/compiled_templates.json``, written by
 
-    python -m scoring.site.precompiled
+    python -m scoring.site.precompile
 
 An entry is used only when it provably matches what Jinja would produce here: the same
 Jinja release, the same environment settings (the key environment.py gives each
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
 from functools import lru_cache
 from pathlib import Path
 from types import CodeType
@@ -56,31 +55,3 @@ def shipped_code(settings_key: str, name: str, source: str,
         return compile(entry["code"], filename or name, "exec")
     except (KeyError, TypeError, ValueError, SyntaxError):
         return None
-
-
-def generate() -> dict[str, Any]:
-    """Translate every built-in template with the environment that renders it."""
-    from .environment import builtin_templates, make_environment, settings_key
-
-    markdown_env, html_env = make_environment((), None)
-    templates: dict[str, Any] = {}
-    for path in sorted(builtin_templates().glob("*.j2")):
-        # Page templates (*.md.j2) render Markdown; fragments (HTML, SVG) render markup.
-        flavour, env = ("markdown", markdown_env) if path.name.endswith(".md.j2") \
-            else ("html", html_env)
-        source = path.read_text("utf-8")
-        code = env.compile(source, path.name, raw=True)
-        templates[f"{settings_key(flavour)}/{path.name}"] = {
-            "sha256": source_digest(source), "code": code}
-    return {"jinja": jinja2.__version__, "templates": templates}
-
-
-def write(target: Path = DATA_FILE) -> Path:
-    text = json.dumps(generate(), indent=1, sort_keys=True, ensure_ascii=False) + "\n"
-    target.write_text(text, encoding="utf-8")
-    shipped_entries.cache_clear()
-    return target
-
-
-if __name__ == "__main__":
-    print(f"wrote {write()} for Jinja {jinja2.__version__}", file=sys.stderr)

@@ -6,75 +6,20 @@ import dataclasses
 import os
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .filestore import FileStore, Record, content_key
-from .problems import Problem
-from .rubric import Rubric
-from .schema import proposal_schema
-from .validation import SchemaChecker, checker_for
-from .yamlsource import LoadResult, load_bytes, load_file, read_source
+from scoring.proposals.proposal import Intake, InvalidFile, Link, Proposal
+from scoring.proposals.schema import proposal_schema
+from scoring.rubric import Rubric
+from scoring.sources.filestore import FileStore, Record, content_key
+from scoring.sources.problems import Problem
+from scoring.sources.validation import SchemaChecker, checker_for
+from scoring.sources.yamlsource import LoadResult, load_bytes, load_file, read_source
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_ID_LENGTH = 64
 SUFFIXES = (".yaml", ".yml")
-STAGES = ("idea", "proposed", "approved", "incubating", "pilot", "production", "retired",
-          "rejected")
-INACTIVE_STAGES = ("retired", "rejected")
-
-
-@dataclass(frozen=True)
-class Link:
-    title: str
-    url: str
-
-
-@dataclass(frozen=True)
-class Proposal:
-    """A valid proposal. ``fields`` keeps the whole validated mapping for rule lookups."""
-
-    id: str
-    file: str
-    title: str
-    summary: str
-    team: str
-    stage: str
-    owner: str | None
-    sponsor: str | None
-    tags: tuple[str, ...]
-    links: tuple[Link, ...]
-    fields: Mapping[str, Any] = field(repr=False)
-    line_of: Mapping[str, int] = field(repr=False, default_factory=dict)
-
-    def get(self, dotted: str) -> Any:
-        """The value at a dotted path such as ``data.split_plan``, or None when unanswered."""
-        value: Any = self.fields
-        for part in dotted.split("."):
-            if not isinstance(value, Mapping) or part not in value:
-                return None
-            value = value[part]
-        return value
-
-
-@dataclass(frozen=True)
-class InvalidFile:
-    file: str
-    id: str
-    problems: tuple[Problem, ...]
-
-
-@dataclass
-class Intake:
-    """Everything found: valid proposals and every invalid file with its problems."""
-
-    proposals: list[Proposal] = field(default_factory=list)
-    invalid: list[InvalidFile] = field(default_factory=list)
-
-    @property
-    def problems(self) -> list[Problem]:
-        return [p for bad in self.invalid for p in bad.problems]
 
 
 def display_path(path: Path) -> str:

@@ -19,13 +19,14 @@ from typing import Any
 
 import yaml
 
-from .problems import Problem
-from .proposals import ID_PATTERN, MAX_ID_LENGTH, STAGES, SUFFIXES, InvalidFile, load_one
-from .rubric import Rubric
-from .schema import SCHEMA_FILE_NAME, proposal_schema
-from .yamlsource import load_text
+from scoring.cli.common import DEFAULT_PROPOSALS, EXIT_OK, EXIT_USAGE, add_command, rubric_from
+from scoring.proposals.loading import ID_PATTERN, MAX_ID_LENGTH, SUFFIXES, load_one
+from scoring.proposals.proposal import STAGES, InvalidFile
+from scoring.proposals.schema import SCHEMA_FILE_NAME, proposal_schema
+from scoring.rubric import Rubric
+from scoring.sources.problems import Problem
+from scoring.sources.yamlsource import load_text
 
-EXIT_OK, EXIT_USAGE = 0, 2
 REQUIRED = ("title", "summary", "team")
 DEFAULT_STAGE = "idea"
 COMMENT_COLUMN = 26  # trailing explanations start after this column in nested blocks
@@ -388,3 +389,23 @@ def run_new(args: argparse.Namespace, rubric: Rubric) -> int:
     print("  5. Commit it on a branch and open a pull request; the checks validate it and")
     print("     comment with the score changes.")
     return EXIT_OK
+
+
+def run(args: argparse.Namespace) -> int:
+    return run_new(args, rubric_from(args))
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    new = add_command(sub, "new", "Write a new proposal from the commented template.")
+    new.add_argument("id", metavar="ID", help="the proposal id, a lowercase slug such as "
+                     "'churn-forecast'")
+    new.add_argument("--dir", default=str(DEFAULT_PROPOSALS), help="where to write it")
+    new.add_argument("--title")
+    new.add_argument("--summary")
+    new.add_argument("--team")
+    new.add_argument("--stage", default=None)
+    new.add_argument("--owner")
+    new.add_argument("--sponsor")
+    new.add_argument("--no-input", action="store_true",
+                     help="never prompt; leave unanswered fields for later")
+    new.set_defaults(func=run)

@@ -8,10 +8,11 @@ import shutil
 import sys
 from pathlib import Path
 
-from .proposals import load_proposals
-from .rubric import Rubric
-from .scorecard import score_intake
-from .site.pages import SiteOptions, asset_files, build_site, write_pages
+from scoring.cli.common import DEFAULT_PROPOSALS, add_command, rubric_from
+from scoring.model.scorecard import score_intake
+from scoring.proposals.loading import load_proposals
+from scoring.rubric import Rubric
+from scoring.site.pages import SiteOptions, asset_files, build_site, write_pages
 
 SUMMARY_MARKER = "<!-- sweetspot:summary -->"
 
@@ -50,3 +51,18 @@ def run_render(args: argparse.Namespace, rubric: Rubric) -> int:
     print("Add assets/sweetspot/sweetspot.css to extra_css and the three scripts under "
           "assets/sweetspot/ to extra_javascript to get the styles and sortable tables.")
     return 1 if intake.invalid else 0
+
+
+def run(args: argparse.Namespace) -> int:
+    return run_render(args, rubric_from(args))
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    render = add_command(
+        sub, "render", "Write every generated page as plain Markdown, with its assets.")
+    render.add_argument("--out", required=True, metavar="DIR")
+    render.add_argument("--proposals", default=str(DEFAULT_PROPOSALS), metavar="DIR")
+    render.add_argument("--content", metavar="DIR",
+                        help="also copy this folder's hand-written pages (home, playbooks), "
+                        "filling the home page's summary marker, so the output is a whole site")
+    render.set_defaults(func=run)

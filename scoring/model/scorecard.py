@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from .engine import (
+from scoring.model.engine import (
     MAX_LEVEL,
     MAX_RISK,
     SCORE_COLUMNS,
@@ -18,7 +18,7 @@ from .engine import (
     rounded,
     score_from,
 )
-from .features import (
+from scoring.model.features import (
     ANSWER_VALUE,
     Features,
     distinct_people,
@@ -28,9 +28,9 @@ from .features import (
     is_answered,
     money_figures,
 )
-from .findings import Flag, Suggestion, flags_for, suggestions_for
-from .proposals import Intake, Proposal
-from .rubric import Cap, Rubric
+from scoring.model.findings import Flag, Suggestion, flags_for, suggestions_for
+from scoring.proposals.proposal import Intake, Proposal
+from scoring.rubric import Cap, Rubric
 
 
 @dataclass(frozen=True)

@@ -2,46 +2,26 @@
 
 from __future__ import annotations
 
+import argparse
 import json
-from typing import IO, Any
+import sys
+from typing import IO
 
-from .portfolio import summarise, summary_json
-from .proposals import Intake
-from .rubric import Rubric
-from .scorecard import ScoreCard, score_intake
-
-
-def card_json(card: ScoreCard) -> dict[str, Any]:
-    """Everything a tool needs about one scored proposal, JSON-ready."""
-    p = card.proposal
-    return {
-        "id": p.id,
-        "file": p.file,
-        "title": p.title,
-        "team": p.team,
-        "stage": p.stage,
-        "owner": p.owner,
-        "sponsor": p.sponsor,
-        "tags": list(p.tags),
-        "scores": card.scores,
-        "confidence": card.confidence,
-        "priority": card.priority,
-        "impact": card.impact,
-        "delivery_risk": card.delivery_risk,
-        "quadrant": card.quadrant,
-        "weakest": card.weakest,
-        "roi": None if card.roi is None or card.roi == float("inf") else round(card.roi, 2),
-        "payback_months": None if card.payback_months is None
-        or card.payback_months == float("inf") else round(card.payback_months, 1),
-        "caps": [c.id for c in card.caps],
-        # Flat dataclasses of plain values: a shallow copy of their fields is enough, and
-        # much cheaper than dataclasses.asdict's deep copy on large portfolios.
-        "flags": [dict(vars(f)) for f in card.flags],
-        "suggestions": [dict(vars(s)) for s in card.suggestions],
-        "breakdown": [dict(vars(b)) for b in card.breakdown],
-        "risks": [dict(vars(r)) for r in card.risks],
-        "checklists": {c.id: {i.id: i.answer for i in c.items} for c in card.checklists},
-    }
+from scoring.cli.common import (
+    DEFAULT_PROPOSALS,
+    EXIT_INVALID,
+    EXIT_OK,
+    add_command,
+    proposal_paths,
+    rubric_from,
+)
+from scoring.cli.validate import report_problems
+from scoring.model.cardjson import card_json
+from scoring.model.scorecard import score_intake
+from scoring.portfolio.summary import summarise, summary_json
+from scoring.proposals.loading import load_proposals
+from scoring.proposals.proposal import Intake
+from scoring.rubric import Rubric
 
 
 def write_scores(intake: Intake, rubric: Rubric, fmt: str, out: IO[str]) -> None:
@@ -88,3 +68,21 @@ def write_scores(intake: Intake, rubric: Rubric, fmt: str, out: IO[str]) -> None
                     for b in summary.balance)
     verdict = "in balance" if summary.in_balance else "OUT OF BALANCE"
     out.write(f"Active proposals: {summary.active}; portfolio {verdict}: {mix}.\n")
+
+
+def run(args: argparse.Namespace) -> int:
+    rubric = rubric_from(args)
+    intake = load_proposals(proposal_paths(args), rubric)
+    if intake.invalid:
+        report_problems(intake, "text", sys.stderr)
+    write_scores(intake, rubric, args.format, sys.stdout)
+    return EXIT_INVALID if intake.invalid else EXIT_OK
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    scores = add_command(sub, "score",
+                         "Score proposals on desirability, profitability, feasibility and risk.")
+    scores.add_argument("paths", nargs="*", metavar="PATH",
+                        help=f"files or folders (default: {DEFAULT_PROPOSALS})")
+    scores.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    scores.set_defaults(func=run)

@@ -8,8 +8,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from .rubric import Rubric
-from .yamlsource import load_trusted
+from scoring.rubric import Rubric
+from scoring.sources.yamlsource import load_trusted
 
 SCHEMA_FILE_NAME = "proposal.schema.json"
 

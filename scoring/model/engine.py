@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .features import Features
-from .rubric import QUADRANTS, Rubric
+from scoring.model.features import Features
+from scoring.rubric import QUADRANTS, Rubric
 
 MAX_LEVEL = 4.0
 MAX_RISK = 16.0

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 import yaml
 
-from .problems import Problem, format_field
+from scoring.sources.problems import Problem, format_field
 
 MAX_BYTES = 256 * 1024
 MAX_DEPTH = 40

@@ -13,8 +13,8 @@ from typing import Any
 
 import pandas as pd
 
-from .proposals import Proposal
-from .rubric import Criterion, Rubric
+from scoring.proposals.proposal import Proposal
+from scoring.rubric import Criterion, Rubric
 
 ROLES = ("product_owner", "data_scientist", "data_engineer", "backend_engineer", "qa_engineer",
          "research_engineer", "subject_matter_expert")

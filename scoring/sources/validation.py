@@ -16,9 +16,9 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
-from .fastcheck import fast_validator
-from .problems import Problem, format_field
-from .yamlsource import JsonPath, YamlDocument
+from scoring.sources.fastcheck import fast_validator
+from scoring.sources.problems import Problem, format_field
+from scoring.sources.yamlsource import JsonPath, YamlDocument
 
 _TYPE_NAMES = {
     "string": "text",

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .engine import (
+from scoring.model.engine import (
     MAX_LEVEL,
     MAX_RISK,
     RawScores,
@@ -16,8 +16,8 @@ from .engine import (
     finish,
     risk_factor_weight,
 )
-from .features import Features
-from .rubric import Rubric
+from scoring.model.features import Features
+from scoring.rubric import Rubric
 
 SEVERITY_ORDER = {"red": 0, "high": 1, "medium": 2, "low": 3}
 TOP_SUGGESTIONS = 5

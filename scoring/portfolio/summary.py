@@ -7,9 +7,9 @@ from typing import Any
 
 import pandas as pd
 
-from .proposals import INACTIVE_STAGES, STAGES
-from .rubric import QUADRANTS, Rubric
-from .scorecard import ScoredPortfolio
+from scoring.model.scorecard import ScoredPortfolio
+from scoring.proposals.proposal import INACTIVE_STAGES, STAGES
+from scoring.rubric import QUADRANTS, Rubric
 
 
 @dataclass(frozen=True)

@@ -27,8 +27,9 @@ log = logging.getLogger(__name__)
 
 STORE_FILE = "proposals.json"
 # The modules whose code decides what loading a file yields; editing one empties the cache.
-_LOADING_MODULES = ("yamlsource.py", "problems.py", "validation.py", "fastcheck.py",
-                    "schema.py", "proposals.py", "filestore.py")
+_LOADING_MODULES = ("sources/yamlsource.py", "sources/problems.py", "sources/validation.py",
+                    "sources/fastcheck.py", "sources/filestore.py", "proposals/schema.py",
+                    "proposals/loading.py", "proposals/proposal.py")
 _LIBRARIES = ("sweetspot-kb", "PyYAML", "jsonschema", "fastjsonschema")
 
 Record = dict[str, Any]
@@ -38,7 +39,7 @@ Record = dict[str, Any]
 def code_key() -> str:
     # libyaml and the pure-Python parser word some syntax errors differently.
     digest = hashlib.sha256(f"{platform.python_version()}:{yaml.__with_libyaml__}".encode())
-    here = Path(__file__).parent
+    here = Path(__file__).parent.parent  # the scoring package
     for name in _LOADING_MODULES:
         try:
             digest.update((here / name).read_bytes())

@@ -22,20 +22,21 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .engine import SCORE_COLUMNS
-from .problems import Problem
-from .proposals import (
-    SUFFIXES,
-    Intake,
-    InvalidFile,
-    Proposal,
-    display_path,
-    load_proposals,
+from scoring.cli.common import (
+    DEFAULT_PROPOSALS,
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_USAGE,
+    add_command,
+    rubric_from,
 )
-from .rubric import Rubric
-from .scorecard import ScoreCard, score_intake
+from scoring.model.engine import SCORE_COLUMNS
+from scoring.model.scorecard import ScoreCard, score_intake
+from scoring.proposals.loading import SUFFIXES, display_path, load_proposals
+from scoring.proposals.proposal import Intake, InvalidFile, Proposal
+from scoring.rubric import Rubric
+from scoring.sources.problems import Problem
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 MARKER = "<!-- sweetspot-diff -->"
 METRICS = ("priority", *SCORE_COLUMNS)
 WORKING_TREE = "working tree"
@@ -648,3 +649,19 @@ def run_diff(args: argparse.Namespace, rubric: Rubric) -> int:
     text = render_json(report) if args.format == "json" else render_markdown(report)
     sys.stdout.write(text)
     return EXIT_INVALID if report.problems else EXIT_OK
+
+
+def run(args: argparse.Namespace) -> int:
+    return run_diff(args, rubric_from(args))
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    diff = add_command(
+        sub, "diff", "Compare the proposals at a git ref with the working tree or another ref.")
+    diff.add_argument("base", metavar="BASE", help="the git ref to compare from, e.g. origin/main")
+    diff.add_argument("head", metavar="HEAD", nargs="?", default=None,
+                      help="the git ref to compare to (default: the working tree)")
+    diff.add_argument("--path", default=str(DEFAULT_PROPOSALS),
+                      help="the proposals folder inside the repository")
+    diff.add_argument("--format", choices=["markdown", "json"], default="markdown")
+    diff.set_defaults(func=run)

@@ -10,9 +10,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .problems import Problem, format_field
-from .validation import checker_for
-from .yamlsource import load_file, load_trusted
+from scoring.sources.problems import Problem, format_field
+from scoring.sources.validation import checker_for
+from scoring.sources.yamlsource import load_file, load_trusted
 
 DIMENSIONS = ("desirability", "profitability", "feasibility", "risk")
 QUADRANTS = ("quick_win", "strategic_bet", "incremental", "reconsider")

@@ -1,0 +1,1 @@
+"""The `sweetspot` command line, one module per command."""

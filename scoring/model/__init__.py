@@ -1,0 +1,1 @@
+"""Stage 4, the scoring model: features, scores, flags and explained score cards."""

@@ -1,0 +1,1 @@
+"""Stage 5, the portfolio: analytics over all scored proposals."""

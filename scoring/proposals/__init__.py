@@ -1,0 +1,1 @@
+"""Stage 3, proposals: the proposal schema, finding and loading proposal files."""

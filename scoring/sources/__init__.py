@@ -1,0 +1,1 @@
+"""Stage 1, reading sources: YAML with positions, schema validation and the file cache."""
