@@ -23,7 +23,7 @@ CASES_DIR = CALIBRATION / "cases"
 EXPECTED_FILE = CALIBRATION / "expected.yaml"
 
 STATES = {"quick_win", "strategic_bet", "incremental", "reconsider", "needs_information"}
-RISK_CLASSES = {"minimal", "limited", "high"}
+RISK_CLASSES = {"minimal", "limited", "high", "unassessed"}
 MISSING = "<not computed>"
 
 

@@ -8,7 +8,7 @@ of the inputs where one answer changes, computed for every proposal at once.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -85,7 +85,7 @@ def questions_for(inputs: Inputs, base: Estimates, rubric: Rubric,
     unknown_value = weights(rubric).unknown_risk
     for column, factor in enumerate(rubric.risk_factors):
         unknown = np.isnan(inputs.risk[:, column])
-        if not unknown.any():
+        if not unknown.any() or factor.kind in ("open_pitfalls", "findings"):
             continue
         settled = evaluate(with_risk(inputs, column, unknown_value), rubric)
         # For risk the bottom of the scale is the good answer: "low" is low risk.
@@ -155,7 +155,7 @@ def _risk_candidates(inputs: Inputs, base: np.ndarray, rubric: Rubric) -> list[_
     value = weights(rubric).unknown_risk
     for column, factor in enumerate(rubric.risk_factors):
         unknown = np.isnan(inputs.risk[:, column])
-        if not unknown.any() or factor.kind == "open_pitfalls":
+        if not unknown.any() or factor.kind in ("open_pitfalls", "findings"):
             continue
         priority = evaluate(with_risk(inputs, column, value), rubric).priority
         count = len(unknown)
@@ -181,9 +181,7 @@ def _item_candidates(features: Features, inputs: Inputs, base: np.ndarray,
             open_mask = applicable & (np.isnan(value) | (value < 1))
             if not open_mask.any():
                 continue
-            changed = Features(features.levels, features.level_sd, items.copy(),
-                               features.applicable, features.risk, features.stakes,
-                               features.facts)
+            changed = replace(features, items=items.copy())
             changed.items[key] = np.where(applicable, 1.0, value)
             mean, sd, known = criterion_inputs(changed, rubric)
             risk, risk_low = risk_inputs(changed, rubric)

@@ -85,6 +85,8 @@ def criterion_inputs(features: Features,
     prior = rubric.uncertainty.prior
     n = len(features.levels.index)
     means, sds, known = [], [], []
+    scale_ids = [c.id for c in rubric.criteria if c.kind == "value_scale"]
+    scale = features.levels[scale_ids[0]].to_numpy(dtype="float64") if scale_ids else None
     for criterion in rubric.criteria:
         if criterion.kind == "checklist":
             done, unknown, total = checklist_shares(features.items, features.applicable,
@@ -99,7 +101,12 @@ def criterion_inputs(features: Features,
             continue
         level = features.levels[criterion.id].to_numpy(dtype="float64")
         answered = ~np.isnan(level)
-        means.append(np.where(answered, level, prior.mean))
+        centre = np.full(n, prior.mean)
+        if criterion.kind in ("roi", "payback") and scale is not None:
+            # Without money figures, the stated order of magnitude of the value centres the
+            # guess at return and payback; their spread stays that of an unknown.
+            centre = np.where(np.isnan(scale), prior.mean, scale)
+        means.append(np.where(answered, level, centre))
         sds.append(np.where(answered,
                             features.level_sd[criterion.id].to_numpy(dtype="float64"),
                             prior.sd))
@@ -123,6 +130,10 @@ def risk_inputs(features: Features, rubric: Rubric) -> tuple[np.ndarray, np.ndar
                 value = np.where(answered > 0, 100.0 * (1.0 - done / answered), np.nan)
             values.append(value)
             lows.append(value)
+        elif factor.kind == "findings":
+            column = features.findings.to_numpy(dtype="float64")
+            values.append(column)
+            lows.append(column)
         elif factor.kind == "stakes":
             values.append(np.array([np.nan if s.residual is None else s.residual
                                     for s in features.stakes], dtype="float64"))
@@ -140,17 +151,15 @@ def risk_inputs(features: Features, rubric: Rubric) -> tuple[np.ndarray, np.ndar
 def cap_conditions(features: Features, rubric: Rubric, mean: np.ndarray,
                    known: np.ndarray) -> dict[str, np.ndarray]:
     """For each cap id, which proposals trigger it. Caps fire on what a proposal says,
-    never on what it leaves out, except where its stage means it should have said it."""
+    never on what it leaves out: an unanswered question is a question, not a red flag."""
     facts = features.facts
     ids = [c.id for c in rubric.criteria]
-    committed = facts["stage"].isin(["approved", "incubating", "pilot", "production"]) \
-        .to_numpy(dtype=bool)
 
     def answered_zero(criterion_id: str) -> np.ndarray:
         if criterion_id not in ids:
             return np.zeros(len(facts), dtype=bool)
         column = ids.index(criterion_id)
-        return (known[:, column] & (mean[:, column] <= 0)) | (~known[:, column] & committed)
+        return known[:, column] & (mean[:, column] <= 0)
 
     harm = (features.risk["harm_if_wrong"].to_numpy(dtype="float64")
             if "harm_if_wrong" in features.risk else np.full(len(facts), np.nan))
@@ -184,6 +193,7 @@ def build_inputs(features: Features, rubric: Rubric) -> Inputs:
 class Weights:
     by_dimension: dict[str, np.ndarray]  # criterion weights, zero outside the dimension
     risk: np.ndarray
+    uncertain: np.ndarray  # factors whose unknown value is a guess (not the findings one)
     unknown_risk: float  # the "as if answered" value of an unrated factor
 
 
@@ -205,7 +215,8 @@ def _weights(rubric: Rubric) -> Weights:
                                  for c in rubric.criteria], dtype="float64")
                     for d in PLAIN_DIMENSIONS}
     risk = np.array([f.weight for f in rubric.risk_factors], dtype="float64")
-    return Weights(by_dimension, risk, neutral_risk_value(rubric, risk))
+    uncertain = np.array([f.kind != "findings" for f in rubric.risk_factors], dtype=bool)
+    return Weights(by_dimension, risk, uncertain, neutral_risk_value(rubric, risk))
 
 
 def worst_led(values: np.ndarray, weight: np.ndarray, others_share: float) -> np.ndarray:
@@ -267,7 +278,7 @@ def evaluate(inputs: Inputs, rubric: Rubric) -> Estimates:
     filled = np.where(unrated, w.unknown_risk, inputs.risk)
     mean["risk"] = worst_led(filled, w.risk, rubric.risk_model.others_share)
     total_risk = w.risk.sum() or 1.0
-    prior_sd = np.where(unrated, rubric.uncertainty.risk_prior_sd, 0.0)
+    prior_sd = np.where(unrated & w.uncertain, rubric.uncertainty.risk_prior_sd, 0.0)
     # Safeguards not yet answered could lower the stakes factor down to its low value.
     open_range = np.nan_to_num(inputs.risk - inputs.risk_low) / (2 * z(90))
     sd["risk"] = np.sqrt(_spread(prior_sd, w.risk, correlation) ** 2

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from scoring.model.money import money_estimate
+from scoring.model.rules import SEVERITY_POINTS, RuleContext, is_answered, severity_of, uses_scores
 from scoring.model.stakes import StakesAssessment, assess_stakes
 from scoring.proposals.proposal import Proposal
 from scoring.rubric import Criterion, Rubric
@@ -26,6 +27,9 @@ ANSWER_VALUE = {"yes": 1.0, "partial": 0.5, "no": 0.0}
 VALUE_SCALE = {"negligible": 0.0, "minor": 1.0, "moderate": 2.0, "major": 3.0,
                "exceptional": 4.0}
 ONLINE_SERVING = ("online", "streaming", "embedded")
+# A new system around the model is most of the work (and the failure points) of shipping it;
+# a swap into a system already in production is the least. Monitoring adds one level.
+DELIVERY_PATH = {"new_system": 1, "existing_pipeline": 2, "model_swap": 3}
 
 
 @dataclass
@@ -39,6 +43,7 @@ class Features:
     risk:         severity x likelihood as risk points 0–100 for rated factors (NaN = unrated)
     stakes:       one assessment per proposal: class, inherent and residual risk
     facts:        values the caps and flag rules need
+    findings:     risk points of the worst flag its answers raise (NaN when none fires)
     """
 
     levels: pd.DataFrame
@@ -48,16 +53,7 @@ class Features:
     risk: pd.DataFrame
     stakes: list[StakesAssessment]
     facts: pd.DataFrame
-
-
-def is_answered(value: Any) -> bool:
-    if value is None:
-        return False
-    if isinstance(value, str):
-        return bool(value.strip())
-    if isinstance(value, (list, dict, tuple)):
-        return len(value) > 0
-    return True
+    findings: pd.Series
 
 
 def filled_roles(proposal: Proposal) -> dict[str, str]:
@@ -128,9 +124,9 @@ def computed_level(proposal: Proposal, criterion: Criterion,
         builds_on = proposal.get("delivery.builds_on")
         if builds_on is None:
             return None, 0.0
-        if builds_on == "model_swap" and proposal.get("delivery.existing_system_monitored"):
-            return 4.0, 0.0
-        return (2.0 if builds_on == "new_system" else 3.0), 0.0
+        monitored = bool(proposal.get("delivery.existing_system_monitored"))
+        return float(DELIVERY_PATH[builds_on] + (1 if monitored and builds_on != "new_system"
+                                                 else 0)), 0.0
     raise ValueError(f"unknown computed criterion kind {criterion.kind!r}")
 
 
@@ -141,12 +137,18 @@ def criterion_level(proposal: Proposal, criterion: Criterion,
     level, _ = evidence_level(proposal, criterion.id)
     if level is not None:
         return level, 0.0
-    # Written down without a stated evidence level counts as "asserted".
-    return (1.0 if is_answered(proposal.get(criterion.answer)) else None), 0.0
+    answer = proposal.get(criterion.answer)
+    if isinstance(answer, str) and answer in criterion.answer_levels:
+        return float(criterion.answer_levels[answer]), 0.0
+    if not is_answered(answer):
+        return None, 0.0
+    # Written down without a stated evidence level: at least asserted, the rest unknown.
+    asserted = rubric.uncertainty.asserted
+    return asserted.mean, asserted.sd
 
 
 FACT_COLUMNS = ["roles_given", "distinct_people", "has_sme", "online_launch", "automated",
-                "high_stakes_area", "has_granted_source", "all_access_refused",
+                "high_stakes_area", "risk_class", "has_granted_source", "all_access_refused",
                 "has_sources", "leakage_exposed", "has_split_plan", "oversight", "automation",
                 "stage"]
 
@@ -164,6 +166,7 @@ def _facts(proposal: Proposal, stakes: StakesAssessment) -> dict[str, Any]:
         or is_answered(proposal.get("delivery.ab_plan")),
         "automated": automation == "automate" or oversight == "none",
         "high_stakes_area": stakes.high_stakes_area,
+        "risk_class": stakes.risk_class,
         "has_granted_source": any(s.get("access") == "granted" for s in sources),
         "all_access_refused": bool(sources) and all(s.get("access") == "refused"
                                                     for s in sources),
@@ -181,8 +184,8 @@ def extract(proposals: Sequence[Proposal], rubric: Rubric) -> Features:
     direct = [c for c in rubric.criteria if c.kind != "checklist"]
     item_columns = [f"{cl.id}.{item.id}" for cl in rubric.checklists for item in cl.items]
     rated = [f for f in rubric.risk_factors if f.kind == "rated"]
-    level_rows, sd_rows, item_rows, applicable_rows, risk_rows, fact_rows = \
-        [], [], [], [], [], []
+    level_rows, sd_rows, item_rows, applicable_rows, risk_rows, fact_rows, finding_rows = \
+        [], [], [], [], [], [], []
     stakes_list = []
     for proposal in proposals:
         computed = [criterion_level(proposal, c, rubric) for c in direct]
@@ -206,7 +209,10 @@ def extract(proposals: Sequence[Proposal], rubric: Rubric) -> Features:
         ])
         stakes = assess_stakes(proposal, rubric)
         stakes_list.append(stakes)
-        fact_rows.append(_facts(proposal, stakes))
+        facts = _facts(proposal, stakes)
+        fact_rows.append(facts)
+        levels = {c.id: level for c, (level, _) in zip(direct, computed, strict=True)}
+        finding_rows.append(_worst_finding(proposal, facts, levels, rubric))
     index = pd.Index(ids, name="id")
     return Features(
         levels=pd.DataFrame(level_rows, index=index, columns=[c.id for c in direct],
@@ -219,4 +225,24 @@ def extract(proposals: Sequence[Proposal], rubric: Rubric) -> Features:
                           dtype="float64"),
         stakes=stakes_list,
         facts=pd.DataFrame(fact_rows, index=index, columns=FACT_COLUMNS),
+        findings=pd.Series(finding_rows, index=index, dtype="float64"),
     )
+
+
+def _worst_finding(proposal: Proposal, facts: dict[str, Any],
+                   levels: dict[str, float | None], rubric: Rubric) -> float:
+    """Known pitfalls raise risk. Each flag the answers raise is read as an independent
+    chance of failure (its severity's points out of 100), combined as a noisy-OR: two medium
+    pitfalls are worse than one. None raised is not evidence of safety, so it leaves the
+    factor unknown (neutral)."""
+    context = RuleContext(proposal, facts, levels, {})
+    survive = 1.0
+    raised = False
+    for rule in rubric.flags:
+        if not rule.when or uses_scores(rule.when):
+            continue
+        severity = severity_of(rule, context)
+        if severity is not None:
+            raised = True
+            survive *= 1.0 - SEVERITY_POINTS[severity] / 100.0
+    return 100.0 * (1.0 - survive) if raised else float("nan")

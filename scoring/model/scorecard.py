@@ -190,6 +190,13 @@ def _breakdown(proposal: Proposal, rubric: Rubric,
                 basis = "unanswered"
                 label = f"Unanswered: counts as {prior.mean:g} ± {prior.sd:g}"
                 counted = prior.mean
+            elif basis == "asserted" and criterion.kind == "evidence" \
+                    and level == rubric.uncertainty.asserted.mean:
+                asserted = rubric.uncertainty.asserted
+                level_value = round(float(level), 1)
+                counted = level_value
+                label = (f"Asserted without a stated evidence level: counts as "
+                         f"{asserted.mean:g} ± {asserted.sd:g}")
             else:
                 level_value = round(float(level), 1)
                 counted = level_value
@@ -322,6 +329,10 @@ def score_intake(intake: Intake, rubric: Rubric) -> ScoredPortfolio:
     estimates = evaluate(inputs, rubric)
     scores = rounded(score_frame(estimates, inputs, features, rubric))
     flags = flags_for(proposals, features, scores, rubric)
+    # A red flag is a reason to stop as proposed: Reconsider until it is resolved.
+    red = [any(f.severity == "red" for f in flags[p.id]) for p in proposals]
+    scores["placed_by_scores"] = scores["state"]
+    scores.loc[red, "state"] = "reconsider"
     suggestions = suggestions_for(features, inputs, estimates, rubric)
     questions = questions_for(inputs, estimates, rubric, ids)
     money = {p.id: money_figures(p, rubric) for p in proposals}
@@ -382,6 +393,10 @@ def placement_sentence(card: ScoreCard) -> str:
                f"threshold of {impact_t:g}, and delivery risk {card.delivery_risk:.0f} "
                f"(likely {r_low:.0f}–{r_high:.0f}) against {risk_t:g}")
     name = rubric.state_name(card.state)
+    red = [f.title for f in card.flags if f.severity == "red"]
+    if red:
+        return (f"{name}: a red flag stops it as proposed ({'; '.join(red)}), whatever the "
+                f"scores; {figures}.")
     if card.placed:
         return f"{name}: {figures}; both ranges lie on one side of their thresholds."
     straddle = [axis for axis, (low, high), threshold in (

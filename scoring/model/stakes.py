@@ -51,19 +51,16 @@ def _class(proposal: Proposal, rubric: Rubric) -> tuple[str, list[str], bool]:
     # says the output does not decide about people.
     if high_area and decides is not False:
         reasons.append(f"decides about people in a high-stakes area: {areas[str(area)]}")
-    if stakes.get("publishes_personal_data") and stakes.get("people_affected") in MANY_PEOPLE:
-        reasons.append("releases data derived from many people")
+    if stakes.get("publishes_personal_data") and stakes.get("people_affected") in MANY_PEOPLE \
+            and stakes.get("reversibility") != "easy":
+        reasons.append("releases data derived from many people, which cannot be taken back")
     if reasons:
         return "high", reasons, high_area
     limited = []
     if decides:
         limited.append("decides about people")
-    if proposal.get("risks.personal_data") is True:
-        limited.append("uses personal data")
     if stakes.get("publishes_personal_data"):
         limited.append("releases data derived from people")
-    if stakes.get("people_affected") in MANY_PEOPLE:
-        limited.append(f"affects {stakes['people_affected']} of people")
     if proposal.get("delivery.uses_llm") is True and decides is not False:
         limited.append("relies on a language model that people deal with")
     declared = stakes.get("declared_class")
@@ -72,8 +69,8 @@ def _class(proposal: Proposal, rubric: Rubric) -> tuple[str, list[str], bool]:
     answered = any(stakes.get(k) is not None for k in
                    ("area", "decides_about_people", "people_affected", "declared_class"))
     if answered:
-        return "minimal", ["no decisions about people, personal data or high-stakes area"], \
-            high_area
+        return "minimal", ["no decisions about people, no release of their data and no "
+                           "high-stakes area"], high_area
     return "unassessed", ["the stakes section is not answered"], high_area
 
 

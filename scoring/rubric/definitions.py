@@ -36,6 +36,7 @@ class Criterion:
     scale: tuple[str, ...]
     bands: tuple[float, ...] = ()
     checklists: tuple[str, ...] = ()
+    answer_levels: dict[str, int] = dataclasses.field(default_factory=dict)
 
     @property
     def slug(self) -> str:
@@ -122,6 +123,7 @@ class Prior:
 @dataclass(frozen=True)
 class Uncertainty:
     prior: Prior
+    asserted: Prior  # an answer without a stated evidence level
     correlation: float
     placement_percentiles: tuple[float, float]
     range_percentiles: tuple[float, float]

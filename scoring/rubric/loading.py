@@ -127,6 +127,7 @@ def _build(data: dict[str, Any], source: str) -> Rubric:
                 playbook=c["playbook"], scale=tuple(c["scale"]),
                 bands=tuple(float(b) for b in c.get("bands", ())),
                 checklists=tuple(c.get("checklists", ())),
+                answer_levels=dict(c.get("answer_levels", {})),
             )
             for c in data["criteria"]
         ),
@@ -162,6 +163,7 @@ def _uncertainty(data: dict[str, Any]) -> Uncertainty:
     range_low, range_high = data["range_percentiles"]
     return Uncertainty(
         prior=Prior(float(prior["mean"]), float(prior["sd"]), prior.get("basis", "")),
+        asserted=Prior(float(data["asserted"]["mean"]), float(data["asserted"]["sd"]), ""),
         correlation=float(data["correlation"]),
         placement_percentiles=(float(low), float(high)),
         range_percentiles=(float(range_low), float(range_high)),
