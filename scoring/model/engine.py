@@ -219,16 +219,22 @@ def _weights(rubric: Rubric) -> Weights:
     return Weights(by_dimension, risk, uncertain, neutral_risk_value(rubric, risk))
 
 
-def worst_led(values: np.ndarray, weight: np.ndarray, others_share: float) -> np.ndarray:
+def worst_led(values: np.ndarray, weight: np.ndarray, others_share: float,
+              present: np.ndarray | None = None) -> np.ndarray:
     """Risk led by the worst factor: the others add a share of their weighted mean to the
-    headroom above it, so they add to the worst one and never dilute it."""
+    headroom above it, so they add to the worst one and never dilute it. Factors outside
+    ``present`` (a proposal that raises no flag has no findings factor) are left out."""
     if values.shape[1] == 0:
         return np.zeros(values.shape[0])
-    worst_at = np.argmax(values, axis=1)
-    worst = values[np.arange(values.shape[0]), worst_at]
-    total = weight.sum()
-    worst_weight = weight[worst_at]
-    rest = (values * weight).sum(axis=1) - worst * worst_weight
+    mask = np.ones(values.shape, dtype=bool) if present is None else present
+    weights_here = np.where(mask, weight, 0.0)
+    masked = np.where(mask, values, -np.inf)
+    worst_at = np.argmax(masked, axis=1)
+    rows = np.arange(values.shape[0])
+    worst = np.where(mask.any(axis=1), values[rows, worst_at], 0.0)
+    total = weights_here.sum(axis=1)
+    worst_weight = weights_here[rows, worst_at]
+    rest = (np.where(mask, values, 0.0) * weights_here).sum(axis=1) - worst * worst_weight
     with np.errstate(divide="ignore", invalid="ignore"):
         others = np.where(total - worst_weight > 0, rest / (total - worst_weight), 0.0)
     return worst + (100.0 - worst) * others_share * others / 100.0
@@ -276,11 +282,15 @@ def evaluate(inputs: Inputs, rubric: Rubric) -> Estimates:
                                           sd[cap.applies_to])
     unrated = np.isnan(inputs.risk)
     filled = np.where(unrated, w.unknown_risk, inputs.risk)
-    mean["risk"] = worst_led(filled, w.risk, rubric.risk_model.others_share)
-    total_risk = w.risk.sum() or 1.0
+    # A proposal that raises no flag has no findings factor: absence of flags is neither
+    # a finding nor an unknown, so it neither adds risk nor widens the range.
+    present = ~(unrated & ~w.uncertain)
+    mean["risk"] = worst_led(filled, w.risk, rubric.risk_model.others_share, present)
     prior_sd = np.where(unrated & w.uncertain, rubric.uncertainty.risk_prior_sd, 0.0)
     # Safeguards not yet answered could lower the stakes factor down to its low value.
     open_range = np.nan_to_num(inputs.risk - inputs.risk_low) / (2 * z(90))
+    total_risk = np.where(present, w.risk, 0.0).sum(axis=1)
+    total_risk = np.where(total_risk > 0, total_risk, 1.0)
     sd["risk"] = np.sqrt(_spread(prior_sd, w.risk, correlation) ** 2
                          + ((open_range * w.risk) ** 2).sum(axis=1)) / total_risk
     known_values = np.where(unrated, 0.0, np.fmin(inputs.risk, inputs.risk_low))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -363,7 +363,9 @@ def score_intake(intake: Intake, rubric: Rubric) -> ScoredPortfolio:
             caps=tuple(caps_by_id[c] for c in str(row["caps"]).split()),
             flags=tuple(flags[proposal.id]),
             suggestions=tuple(suggestions[proposal.id]),
-            questions=tuple(questions[proposal.id]),
+            questions=tuple(questions[proposal.id]) if not red[index] else tuple(
+                replace(q, if_low="reconsider", if_high="reconsider")
+                for q in questions[proposal.id]),
             stakes=features.stakes[index],
             answered_share=float(row["answered_share"]),
             money=money_estimate(proposal, rubric),
