@@ -125,9 +125,7 @@ class SiteBuilder:
         } for card in sorted(cards, key=lambda c: (-c.priority, c.proposal.id))]
 
     def chart(self, page: str) -> Markup:
-        # Proposals that need information have no place yet: they are listed apart.
-        cards = sorted((c for c in self.portfolio.cards if c.placed),
-                       key=lambda c: (-c.priority, c.proposal.id))
+        cards = sorted(self.portfolio.cards, key=lambda c: (-c.priority, c.proposal.id))
         rows = [{
             "id": c.proposal.id, "title": c.proposal.title, "stage": c.proposal.stage,
             "quadrant": c.state, "quadrant_name": self.quadrant_name(c.state),
