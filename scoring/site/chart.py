@@ -91,7 +91,7 @@ def build_chart(rows: list[dict[str, object]], impact_threshold: float,
         x = to_x(float(row["risk"]))  # type: ignore[arg-type]
         y = to_y(float(row["impact"]))  # type: ignore[arg-type]
         if row["quadrant"] == NEEDS_INFORMATION:
-            y = TOP + PLOT_H + STRIP_GAP + STRIP_H / 2
+            y = TOP + PLOT_H + STRIP_GAP + STRIP_H * 0.7
         # Proposals with identical scores would hide each other: fan them out a little.
         cell = (round(x / 6), round(y / 6))
         clash = taken.get(cell, 0)
