@@ -69,8 +69,24 @@ def _sigma(low: float, high: float) -> float:
     return math.log(high / low) / (2 * Z90)
 
 
+_LAST: dict[int, tuple[Proposal, Rubric, MoneyEstimate | None]] = {}
+
+
 def money_estimate(proposal: Proposal, rubric: Rubric) -> MoneyEstimate | None:
-    """The money figures, or None when value or either cost is unknown."""
+    """The money figures, or None when value or either cost is unknown. Several criteria
+    and the score card ask for the same proposal's figures in a row, so the latest answer
+    per proposal is kept (the memo holds the objects, so an id is never reused)."""
+    cached = _LAST.get(id(proposal))
+    if cached is not None and cached[0] is proposal and cached[1] is rubric:
+        return cached[2]
+    if len(_LAST) > 4096:
+        _LAST.clear()
+    estimate = _estimate(proposal, rubric)
+    _LAST[id(proposal)] = (proposal, rubric, estimate)
+    return estimate
+
+
+def _estimate(proposal: Proposal, rubric: Rubric) -> MoneyEstimate | None:
     value = proposal.get("value") or {}
     confidence = value.get("confidence") or "medium"
     spread = rubric.uncertainty.money_spread.get(confidence, 2.5)

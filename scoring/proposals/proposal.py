@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from scoring.sources.problems import Problem
@@ -11,6 +12,11 @@ from scoring.sources.problems import Problem
 STAGES = ("idea", "proposed", "approved", "incubating", "pilot", "production", "retired",
           "rejected")
 INACTIVE_STAGES = ("retired", "rejected")
+
+
+@lru_cache(maxsize=1024)
+def _parts(dotted: str) -> tuple[str, ...]:
+    return tuple(dotted.split("."))
 
 
 @dataclass(frozen=True)
@@ -39,10 +45,15 @@ class Proposal:
     def get(self, dotted: str) -> Any:
         """The value at a dotted path such as ``data.split_plan``, or None when unanswered."""
         value: Any = self.fields
-        for part in dotted.split("."):
-            if not isinstance(value, Mapping) or part not in value:
+        # Called for every rule and criterion of every proposal: plain dicts (what the
+        # loader builds) take the fast path.
+        for part in _parts(dotted):
+            if type(value) is dict or isinstance(value, Mapping):
+                value = value.get(part)
+            else:
                 return None
-            value = value[part]
+            if value is None:
+                return None
         return value
 
 
