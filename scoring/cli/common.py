@@ -7,7 +7,7 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sized
 from pathlib import Path
 from typing import TextIO, TypeVar
 
@@ -123,7 +123,7 @@ def progress(items: Iterable[T], label: str, total: int | None = None,
     mixes into output a tool reads. The line is cleared when the work ends.
     """
     out = stream or sys.stderr
-    count = total if total is not None else (len(items) if hasattr(items, "__len__") else None)
+    count = total if total is not None else (len(items) if isinstance(items, Sized) else None)
     if not _is_tty(out) or (count is not None and count < min_items):
         yield from items
         return
