@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from scoring.cli.common import (
@@ -12,6 +13,7 @@ from scoring.cli.common import (
     EXIT_INVALID,
     EXIT_OK,
     add_command,
+    one_line,
     paint,
     plural,
     progress,
@@ -22,6 +24,7 @@ from scoring.cli.common import (
 from scoring.proposals.loading import load_proposals
 from scoring.proposals.proposal import Intake
 from scoring.sources.problems import Problem
+from scoring.sources.yamlsource import SYNTAX_CODES, excerpt
 
 
 def github_annotation(problem: Problem) -> str:
@@ -39,6 +42,20 @@ def github_annotation(problem: Problem) -> str:
     parts.append(f"title={escape(title, prop=True)}")
     message = f"{problem.field}: {problem.message}" if problem.field else problem.message
     return f"::{level} {','.join(parts)}::{escape(message)}"
+
+
+def source_excerpt(problem: Problem) -> list[str]:
+    """For a YAML syntax error: the offending line of the file and a caret under the column
+    (empty when the file cannot be read again, or the line is not there any more)."""
+    if problem.code not in SYNTAX_CODES or problem.line <= 0:
+        return []
+    try:
+        lines = Path(problem.file).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError, ValueError):
+        return []
+    if problem.line > len(lines):
+        return []
+    return [one_line(text) for text in excerpt(lines[problem.line - 1][:300], problem.column)]
 
 
 def report_problems(intake: Intake, fmt: str, out: TextIO | None = None,
@@ -64,6 +81,8 @@ def report_problems(intake: Intake, fmt: str, out: TextIO | None = None,
         else:
             style = "cyan" if problem.severity == "info" else "red"
             print(paint(problem.as_text(), style, colour), file=stream)
+            for shown in source_excerpt(problem):
+                print(f"    | {shown}", file=stream)
     summary = (f"{plural(checked, 'proposal file')} checked: {len(intake.proposals)} valid, "
                f"{len(intake.invalid)} invalid, {plural(len(errors), 'problem')}")
     if hints:
