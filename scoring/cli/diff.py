@@ -663,5 +663,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                       help="the git ref to compare to (default: the working tree)")
     diff.add_argument("--path", default=str(DEFAULT_PROPOSALS),
                       help="the proposals folder inside the repository")
-    diff.add_argument("--format", choices=["markdown", "json"], default="markdown")
+    diff.add_argument("--format", choices=["markdown", "json"], default="markdown",
+                      help="markdown for a pull-request comment, json for tools")
     diff.set_defaults(func=run)
