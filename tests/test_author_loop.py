@@ -291,8 +291,9 @@ def test_every_option_has_help_and_exit_codes_are_documented(
     assert not undocumented
     code, out, _ = run(capsys, name, "--help")
     assert code == 0
-    assert "exit status: 0" in out and "1 some proposal files are invalid" in out \
-        and "2 usage error" in out
+    assert "exit status:\n  0    success" in out
+    assert "\n  1    some proposal files are invalid\n" in out
+    assert "\n  2    usage error" in out and "\n  141  the output pipe was closed" in out
     assert "--color {auto,always,never}" in out
 
 

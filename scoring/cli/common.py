@@ -15,8 +15,11 @@ from scoring.rubric import Rubric, load_rubric
 
 DEFAULT_PROPOSALS = Path("content/proposals")
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
-EXIT_CODES = ("exit status: 0 success (every file valid), 1 some proposal files are invalid, "
-              "2 usage error (bad option, missing file or folder, unknown git ref)")
+EXIT_CODES = """exit status:
+  0    success (every file valid)
+  1    some proposal files are invalid
+  2    usage error (bad option, missing file or folder, unknown git ref)
+  141  the output pipe was closed early (as by `| head`)"""
 
 T = TypeVar("T")
 
