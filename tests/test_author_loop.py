@@ -422,4 +422,5 @@ def test_new_in_a_script_without_a_summary_writes_a_placeholder(
     # Title and team are still required without a terminal.
     code, _, err = run(capsys, "new", "other-idea", "--dir", str(tmp_path), "--title",
                        "Another idea here")
-    assert code == 2 and "--team" in err
+    assert code == 2 and "missing --team:" in err and "--summary" not in err
+    assert not (tmp_path / "other-idea.yaml").exists()

@@ -307,6 +307,7 @@ def collect_values(args: argparse.Namespace, rubric: Rubric,
               "replace it with two or three sentences on the problem and the idea before "
               "opening a pull request", file=sys.stderr)
     if missing:
+        missing = [name for name in missing if name != "summary"]  # may be a placeholder
         flags = " ".join(f'--{name} "..."' for name in missing)
         reason = "--no-input was given" if getattr(args, "no_input", False) \
             else "standard input is not a terminal"
