@@ -686,7 +686,8 @@ def test_invalid_proposal_does_not_stop_a_normal_build(
     site = root / "site"
     for proposal_id in SAMPLE_PROPOSALS:
         assert page_of(site, f"proposals/{proposal_id}.md").is_file()
-    assert not page_of(site, f"proposals/{INVALID_ID}.md").exists()
+    # The invalid proposal keeps its URL, with its problems instead of scores.
+    assert "is not published yet" in text_of(article(site, f"proposals/{INVALID_ID}.md"))
     assert sorted(cards_by_id(site)) == sorted(SAMPLE_PROPOSALS)
     warned = [w for w in outcome.warnings if f"{INVALID_ID}.yaml:{INVALID_LINE}:" in w]
     assert warned and "stage" in warned[0]

@@ -41,6 +41,8 @@ class Proposal:
     links: tuple[Link, ...]
     fields: Mapping[str, Any] = field(repr=False)
     line_of: Mapping[str, int] = field(repr=False, default_factory=dict)
+    # Style hints ("info" problems) that do not make the file invalid, for `validate`.
+    hints: tuple[Problem, ...] = field(repr=False, default=(), compare=False)
 
     def get(self, dotted: str) -> Any:
         """The value at a dotted path such as ``data.split_plan``, or None when unanswered."""
@@ -74,3 +76,8 @@ class Intake:
     @property
     def problems(self) -> list[Problem]:
         return [p for bad in self.invalid for p in bad.problems]
+
+    @property
+    def hints(self) -> list[Problem]:
+        """Style hints on valid proposals (invalid files list theirs among their problems)."""
+        return [h for proposal in self.proposals for h in proposal.hints]
