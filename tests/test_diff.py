@@ -169,7 +169,8 @@ def make_changes(root: Path) -> None:
     write(root, "alpha.yaml", rich("Alpha idea"))
     # beta: now uses an LLM and has no golden set, which raises a flag.
     write(root, "beta.yaml", rich("Beta forecast", delivery__uses_llm=True,
-                                  data__golden_set=None))
+                                  data__golden_set=None,
+                                  checklists__data__golden_set="no"))
     git(root, "rm", "-q", f"{FOLDER}/gamma.yaml")
     git(root, "mv", f"{FOLDER}/delta.yaml", f"{FOLDER}/delta-renamed.yaml")
     write(root, "epsilon.yaml", rich("Epsilon | <script>alert(1)</script> @here",
@@ -209,24 +210,26 @@ def test_working_tree_against_ref_json(repo: tuple[Path, str], monkeypatch: pyte
     changed = by_id(report["changed"])
     alpha = changed["alpha"]
     assert alpha["status"] == "modified"
-    assert alpha["scores"]["priority"]["old"] == 0
+    # A sparse idea is uncertain, not bad: some priority, and needs information.
+    assert 0 < alpha["scores"]["priority"]["old"] < alpha["scores"]["priority"]["new"]
     assert alpha["scores"]["priority"]["new"] > 50
     assert alpha["scores"]["priority"]["delta"] == pytest.approx(
         alpha["scores"]["priority"]["new"] - alpha["scores"]["priority"]["old"], abs=0.05)
     assert set(alpha["scores"]) >= {"priority", "desirability", "profitability", "feasibility"}
-    assert alpha["quadrant"] == {"old": "reconsider", "new": "quick_win"}
+    assert alpha["quadrant"] == {"old": "needs_information", "new": "quick_win"}
     assert alpha["stage"] == {"old": "idea", "new": "proposed"}
-    assert "no_sponsor" in {f["id"] for f in alpha["flags_cleared"]}
+    assert "thin_evidence" in {f["id"] for f in alpha["flags_cleared"]}
     assert alpha["flags_added"] == []
 
     beta = changed["beta"]
     assert [f["id"] for f in beta["flags_added"]] == ["llm_without_evaluation_set"]
-    assert beta["quadrant"] is None and beta["stage"] is None
+    # A raised high-severity flag adds known risk, so beta may move state; its stage does not.
+    assert beta["stage"] is None
     assert changed["delta-renamed"]["status"] == "renamed"
 
     summary = report["summary"]
     assert (summary["added"], summary["removed"], summary["renamed"]) == (2, 1, 1)
-    assert summary["quadrant_moves"] == 1 and summary["stage_changes"] == 1
+    assert summary["quadrant_moves"] >= 1 and summary["stage_changes"] == 1
     assert summary["flags_added"] == 1 and summary["flags_cleared"] >= 1
 
     assert report["invalid_files"] == [f"{FOLDER}/broken.yaml"]
@@ -249,13 +252,13 @@ def test_markdown_report(repo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
     summary = out.split("<details")[0]
     assert "Removed `gamma`" in summary
     assert f"Renamed `{FOLDER}/delta.yaml` → `{FOLDER}/delta-renamed.yaml`" in summary
-    assert "`alpha`: priority 0.0 →" in summary
-    assert "moves Reconsider → Quick win" in summary
+    assert re.search(r"`alpha`: priority \d+\.\d →", summary)
+    assert "moves Needs information → Quick win" in summary
     assert "stage idea → proposed" in summary
     assert "new flag: LLM feature without an evaluation set (high)" in summary
     assert "cleared: " in summary
     # Details are folded, with tables.
-    assert "<details><summary>Score changes (1)</summary>" in out
+    assert "<details><summary>Score changes (2)</summary>" in out
     assert "| Proposal | Priority | Desirability |" in out
     assert "<summary>Added and removed proposals (3)</summary>" in out
     assert "<summary>Flags raised and cleared" in out
@@ -337,7 +340,8 @@ def test_rename_with_edits_keeps_the_history(repo: tuple[Path, str],
     root, _ = repo
     git(root, "mv", f"{FOLDER}/beta.yaml", f"{FOLDER}/beta-v2.yaml")
     write(root, "beta-v2.yaml", rich("Beta forecast", delivery__uses_llm=True,
-                                     data__golden_set=None))
+                                     data__golden_set=None,
+                                  checklists__data__golden_set="no"))
     code, out, _ = run(root, monkeypatch, capsys, "main", "--format", "json")
     assert code == 0
     report = json.loads(out)
@@ -443,7 +447,7 @@ def test_shallow_clone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     report = json.loads(out)
     assert report["base"]["commit"] == base
     alpha = by_id(report["changed"])["alpha"]
-    assert alpha["quadrant"] == {"old": "reconsider", "new": "quick_win"}
+    assert alpha["quadrant"] == {"old": "needs_information", "new": "quick_win"}
     assert "beta" not in by_id(report["changed"])
 
 
@@ -477,7 +481,8 @@ def test_serious_flags_and_risky_stage_moves_come_first(
     write(root, "beta.yaml", rich("Beta forecast", stage="approved", data__sources=NO_ACCESS))
     # gamma raises a high-severity flag and stays where it is.
     write(root, "gamma.yaml", rich("Gamma to be removed", team="Operations",
-                                   delivery__uses_llm=True, data__golden_set=None))
+                                   delivery__uses_llm=True, data__golden_set=None,
+                                  checklists__data__golden_set="no"))
     code, out, _ = run(root, monkeypatch, capsys, "main")
     assert code == 0
     head, rest = out.split("**Needs attention**", 1)
@@ -531,7 +536,8 @@ def test_numbers_are_rounded_as_on_the_site(
     alpha = json.loads(out)["changed"][0]
     _, out, _ = run(root, monkeypatch, capsys, "main")
     priority = alpha["scores"]["priority"]
-    assert f"priority 0.0 → {priority['new']:.1f} (+{priority['delta']:.1f})" in out
+    assert (f"priority {priority['old']:.1f} → {priority['new']:.1f} "
+            f"(+{priority['delta']:.1f})") in out
     row = next(line for line in out.splitlines() if line.startswith("| `alpha`"))
     desirability = alpha["scores"]["desirability"]
     assert (f"| {desirability['old']:.0f} → {desirability['new']:.0f} "
