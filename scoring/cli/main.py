@@ -6,11 +6,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from scoring.cli import diff, new, render, schema, score, validate
+from scoring.cli import build_docs, diff, new, render, schema, score, validate
 from scoring.cli.common import EXIT_USAGE, UsageError
 from scoring.rubric import RubricError
 
-COMMANDS = (validate, schema, score, new, diff, render)
+COMMANDS = (validate, schema, score, new, diff, render, build_docs)
 
 
 def build_parser() -> argparse.ArgumentParser:
