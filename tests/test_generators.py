@@ -196,6 +196,20 @@ def test_every_build_has_the_same_pages(build: str, plugin_mkdocs: Path,
                              f"extra {sorted(got - expected)[:10]}")
 
 
+def nav_links(site: Path) -> list[str]:
+    page = soup(site, "portfolio")
+    return [a["href"] for a in page.select("nav.md-nav--primary a.md-nav__link[href]")]
+
+
+@pytest.mark.parametrize("build", ["generated_mkdocs", "generated_properdocs"])
+def test_generated_site_has_the_plugins_navigation(build: str, plugin_mkdocs: Path,
+                                                   request: pytest.FixtureRequest) -> None:
+    """Proposal pages stay out of the navigation, as the plugin keeps them."""
+    links = nav_links(request.getfixturevalue(build))
+    assert len(links) > 20 and links == nav_links(plugin_mkdocs)
+    assert not [link for link in links if "proposals/" in link]
+
+
 # -- Zensical meeting the plugin in mkdocs.yml -------------------------------------------------
 
 @pytest.fixture(scope="module")

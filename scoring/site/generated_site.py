@@ -113,9 +113,16 @@ def _represent_tagged(dumper: yaml.SafeDumper, data: Tagged) -> yaml.Node:
     return dumper.represent_scalar(data.tag, str(data.value))
 
 
+def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
+    # Multi-line settings (not_in_nav, exclude_docs) read best as literal blocks.
+    style = "|" if "\n" in data else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
 _Loader.add_multi_constructor("!", _construct_tagged)
 _Loader.add_multi_constructor("tag:yaml.org,2002:python/", _construct_tagged)
 _Dumper.add_representer(Tagged, _represent_tagged)
+_Dumper.add_representer(str, _represent_str)
 
 
 def read_config(path: Path) -> dict[str, Any]:
@@ -273,7 +280,8 @@ def resolve_source(config_file: Path | None, *, proposals: Path | None = None,
 # -- the generated config -----------------------------------------------------------------------
 
 def generated_config(source: SiteSource, out: Path, *, docs_dir: str = "docs",
-                     techdocs: bool = False) -> dict[str, Any]:
+                     techdocs: bool = False, not_in_nav: list[str] | None = None
+                     ) -> dict[str, Any]:
     """The site's own config for a plugin-free build in ``out``: the same theme, navigation
     and extensions, docs_dir pointing at the generated pages, the sweetspot plugin removed
     and its CSS and scripts listed instead."""
@@ -295,6 +303,10 @@ def generated_config(source: SiteSource, out: Path, *, docs_dir: str = "docs",
     for key in ("hooks", "watch"):
         if isinstance(config.get(key), list):
             config[key] = [relative(p) for p in config[key]]
+    if not_in_nav:
+        # Proposal pages stay out of the navigation, as the plugin keeps them.
+        given = str(config.get("not_in_nav") or "").splitlines()
+        config["not_in_nav"] = "\n".join(given + [p for p in not_in_nav if p not in given]) + "\n"
     css = [str(c) for c in config.get("extra_css") or []]
     config["extra_css"] = css + [c for c in EXTRA_CSS if c not in css]
     scripts = list(config.get("extra_javascript") or [])
@@ -321,6 +333,7 @@ class GeneratedSite:
     intake: Intake
     portfolio: ScoredPortfolio
     generated: list[str]    # the generated pages and downloads (not copies, not assets)
+    not_in_nav: list[str] = field(default_factory=list)  # pages the plugin keeps out of nav
 
 
 def generate(source: SiteSource) -> GeneratedSite:
@@ -342,8 +355,10 @@ def generate(source: SiteSource) -> GeneratedSite:
     builder = build_site(portfolio, SiteOptions(output_dir=source.output_dir,
                                                 template_dirs=source.template_dirs,
                                                 source_links=source_links))
-    generated = []
+    generated, hidden = [], []
     for page in builder.all_pages():
+        if not page.in_nav:
+            hidden.append(page.path)
         if page.path in files:
             raise SiteSourceError(f"'{page.path}' exists in {content} and would be overwritten "
                                   "by a generated page; move it or set output_dir")
@@ -360,7 +375,11 @@ def generate(source: SiteSource) -> GeneratedSite:
     else:
         files[home] = ("---\ntitle: Portfolio summary\n---\n\n# Portfolio summary\n\n"
                        + builder.home_summary(home)).encode("utf-8")
-    return GeneratedSite(files, intake, portfolio, generated)
+    # One pattern per folder rather than a line per proposal: the config stays the same when
+    # proposals come and go, so a serving generator does not restart for it.
+    patterns = sorted({f"/{path.rsplit('/', 1)[0]}/*.md" if "/" in path else f"/{path}"
+                       for path in hidden})
+    return GeneratedSite(files, intake, portfolio, generated, patterns)
 
 
 def sync_tree(folder: Path, files: Mapping[str, bytes], *, delete: bool = True) -> list[str]:
@@ -418,7 +437,8 @@ def write_project(source: SiteSource, out: Path, *, techdocs: bool = False
     (out / OWNER_FILE).write_text("Written by `sweetspot build-docs`; rewritten on every run.\n",
                                   encoding="utf-8")
     changed = sync_tree(out / "docs", site.files)
-    config = dump_config(generated_config(source, out, techdocs=techdocs))
+    config = dump_config(generated_config(source, out, techdocs=techdocs,
+                                          not_in_nav=site.not_in_nav))
     changed += sync_tree(out, {"mkdocs.yml": config.encode("utf-8")}, delete=False)
     return site, changed
 
