@@ -303,6 +303,14 @@ def test_zensical_serve_reloads_an_edited_proposal(tmp_path: Path) -> None:
             shutil.copy(proposal, proposal.with_name("zebra-copy.yaml"))
             assert wait_for(lambda: "Zebra-striped" in fetch(f"{base}/proposals/zebra-copy/"),
                             60), "a new proposal never got its page"
+        # A broken file is reported, not fatal; a config edit reaches the written config.
+        (tmp_path / "content/proposals/broken.yaml").write_text("title: [\n",
+                                                                 encoding="utf-8")
+        config = tmp_path / "mkdocs.yml"
+        config.write_text(config.read_text(encoding="utf-8").replace(
+            "site_name: Sweetspot", "site_name: Sweetspot renamed"), encoding="utf-8")
+        assert wait_for(lambda: "Sweetspot renamed" in (out / "mkdocs.yml").read_text(
+            encoding="utf-8"), 30), "a config edit never reached the written config"
         assert watcher.poll() is None, "build-docs --watch stopped"
 
 

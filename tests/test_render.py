@@ -246,3 +246,19 @@ def test_build_docs_techdocs_config(tmp_path: Path) -> None:
     written = yaml.safe_load((out / "mkdocs.yml").read_text(encoding="utf-8"))
     assert written["plugins"] == ["techdocs-core", "tags"]
     assert written["docs_dir"] == "docs"
+
+
+def test_build_docs_never_copies_what_a_link_points_to_outside(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not for publishing", encoding="utf-8")
+    (tmp_path / "secrets").mkdir()
+    root = write_site(tmp_path / "site", SAMPLE_PROPOSALS)
+    (root / "content/leak.md").symlink_to(secret)
+    (root / "content/leaks").symlink_to(tmp_path / "secrets", target_is_directory=True)
+    (tmp_path / "secrets/inner.md").write_text("not for publishing", encoding="utf-8")
+    out = tmp_path / "out"
+    assert build_docs(root, "--out", str(out)) == 0
+    assert (out / "docs/index.md").is_file()
+    written = [p.read_text(encoding="utf-8", errors="replace")
+               for p in out.rglob("*") if p.is_file()]
+    assert not any("not for publishing" in text for text in written)

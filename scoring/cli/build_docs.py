@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from scoring.cli.common import EXIT_INVALID, EXIT_OK, EXIT_USAGE, add_command
+from scoring.rubric import RubricError
 from scoring.site.generated_site import (
     SiteSource,
     SiteSourceError,
@@ -56,24 +57,31 @@ def build_once(source: SiteSource, out: Path, techdocs: bool, *, quiet: bool = F
     return EXIT_INVALID if site.intake.invalid else EXIT_OK
 
 
-def watch(source: SiteSource, out: Path, techdocs: bool, interval: float) -> int:
+def watch(args: argparse.Namespace, source: SiteSource, out: Path) -> int:
     """Rebuild whenever a proposal, page, template, the rubric or the config changes. Only
     files whose content changed are rewritten, so `zensical serve` or `mkdocs serve` on the
-    output reloads once per real edit."""
+    output reloads once per real edit. A broken config or rubric is reported and the last
+    good output stays until it is fixed."""
     print(f"watching {', '.join(str(p) for p in source.watched)} (Ctrl-C stops)", flush=True)
     seen = snapshot(source.watched)
     try:
         while True:
-            time.sleep(interval)
+            time.sleep(args.interval)
             now = snapshot(source.watched)
             if now == seen:
                 continue
             seen = now
             try:
-                build_once(source, out, techdocs, quiet=True)
+                source = source_from(args)  # the config or the rubric may have changed
+                build_once(source, out, args.techdocs, quiet=True)
             except SiteSourceError as error:
                 print(f"sweetspot: error: {error}", file=sys.stderr)
+            except RubricError as error:
+                print("sweetspot: the rubric is invalid:", file=sys.stderr)
+                for problem in error.problems:
+                    print(problem.as_text(), file=sys.stderr)
             sys.stdout.flush()
+            sys.stderr.flush()
     except KeyboardInterrupt:
         return EXIT_OK
 
@@ -88,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     if args.watch:
         sys.stdout.flush()
-        return watch(source, out, args.techdocs, args.interval)
+        return watch(args, source, out)
     return code
 
 

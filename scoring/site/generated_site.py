@@ -343,8 +343,11 @@ def generate(source: SiteSource) -> GeneratedSite:
     source_links: dict[str, str] = {}
     content = source.content_dir
     if content is not None:
+        inside = content.resolve()
         for path in sorted(content.rglob("*")):
-            if path.is_file() and not path.is_symlink():
+            # Never publish what a link points to outside the content folder.
+            if path.is_file() and not path.is_symlink() \
+                    and path.resolve().is_relative_to(inside):
                 files[path.relative_to(content).as_posix()] = path.read_bytes()
         for proposal in intake.proposals:
             file = Path(proposal.file)
