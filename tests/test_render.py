@@ -262,3 +262,14 @@ def test_build_docs_never_copies_what_a_link_points_to_outside(tmp_path: Path) -
     written = [p.read_text(encoding="utf-8", errors="replace")
                for p in out.rglob("*") if p.is_file()]
     assert not any("not for publishing" in text for text in written)
+
+
+@pytest.mark.parametrize("options", [{"output_dir": "../outside"}, {"home_page": "/etc/x.md"},
+                                     {"impact_threshold": 120}, {"colour": "red"}])
+def test_build_docs_refuses_bad_plugin_options(tmp_path: Path, options: dict[str, object],
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    root = write_site(tmp_path / "site", SAMPLE_PROPOSALS, plugin_options=options)
+    assert build_docs(root, "--out", str(tmp_path / "out")) == 2
+    err = capsys.readouterr().err
+    assert "mkdocs.yml: " in err and next(iter(options)) in err
+    assert not (tmp_path / "outside").exists() and not (tmp_path / "out").exists()

@@ -240,11 +240,11 @@ def resolve_source(config_file: Path | None, *, proposals: Path | None = None,
         options = sweetspot_options(config, where) or {}
         if options.get("enabled") is False:
             raise SiteSourceError(f"{where}: the sweetspot plugin is disabled (enabled: false)")
-        docs_dir = base / str(config.get("docs_dir", "docs"))
+        docs_dir = (base / str(config.get("docs_dir", "docs"))).resolve()
     else:
         config, base, where, options, docs_dir = dict(DEFAULT_CONFIG), Path.cwd(), "", {}, None
     proposals_dir = proposals.resolve() if proposals is not None else \
-        base / str(options.get("proposals_dir", "content/proposals"))
+        (base / str(options.get("proposals_dir", "content/proposals"))).resolve()
     content_dir = content.resolve() if content is not None else docs_dir
     for label, folder in (("proposals", proposals_dir), ("content", content_dir)):
         if folder is not None and not folder.is_dir():
@@ -260,8 +260,14 @@ def resolve_source(config_file: Path | None, *, proposals: Path | None = None,
         target_mix=_target_mix(options, rubric, where),
         tolerance=_number(options, "balance_tolerance", 1, where),
     )
-    templates = (base / str(options["custom_templates"]),) \
+    templates = ((base / str(options["custom_templates"])).resolve(),) \
         if options.get("custom_templates") else ()
+    output_dir = str(options.get("output_dir", "")).strip("/")
+    home_page = str(options.get("home_page", "index.md"))
+    for name, value in (("output_dir", output_dir), ("home_page", home_page)):
+        if value and (os.path.isabs(value) or ".." in Path(value).parts):
+            raise SiteSourceError(f"{where}: sweetspot: {name} must be a path inside the "
+                                  f"site, not {value!r}")
     watched = [proposals_dir, *templates]
     if content_dir is not None:
         watched.append(content_dir)
@@ -271,9 +277,7 @@ def resolve_source(config_file: Path | None, *, proposals: Path | None = None,
         watched.append(config_file.resolve())
     return SiteSource(config=config, config_dir=base, proposals_dir=proposals_dir,
                       content_dir=content_dir, rubric=rubric, rubric_path=rubric_path,
-                      output_dir=str(options.get("output_dir", "")),
-                      template_dirs=templates, home_page=str(options.get("home_page",
-                                                                         "index.md")),
+                      output_dir=output_dir, template_dirs=templates, home_page=home_page,
                       watched=tuple(watched))
 
 
