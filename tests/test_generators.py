@@ -12,6 +12,7 @@ not installed skips its tests on a developer's machine and fails them in CI (``C
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import importlib.util
 import os
 import shutil
@@ -20,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 import urllib.request
 import venv
 from collections.abc import Iterator
@@ -316,13 +318,23 @@ def test_zensical_serve_reloads_an_edited_proposal(tmp_path: Path) -> None:
 
 # -- Backstage TechDocs --------------------------------------------------------------------------
 
+def techdocs_requirements() -> list[str]:
+    """techdocs-core, plus Sweetspot's own dependencies for the plugin build (Sweetspot itself
+    comes from this checkout, see plugin_path); pip resolves them together against its pins."""
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    return [TECHDOCS_REQUIREMENT, *project["dependencies"]]
+
+
 def techdocs_python() -> Path:
-    """A virtual environment with mkdocs-techdocs-core (and nothing of Sweetspot), made once
-    per machine under the temp folder; the pins it brings cannot live beside ours."""
+    """A virtual environment for TechDocs, made once per machine under the temp folder (the
+    pins techdocs-core brings cannot live beside ours) and remade when its requirements
+    change. It never holds Sweetspot itself, so a cached one cannot run stale code."""
+    requirements = techdocs_requirements()
+    key = hashlib.sha256("\n".join(requirements).encode()).hexdigest()[:12]
     slug = TECHDOCS_REQUIREMENT.replace("==", "-")
     home = Path(os.environ.get("SWEETSPOT_VENV_CACHE")
                 or Path(tempfile.gettempdir()) / "sweetspot-venvs")
-    target = home / f"{slug}-py{sys.version_info.major}{sys.version_info.minor}"
+    target = home / f"{slug}-py{sys.version_info.major}{sys.version_info.minor}-{key}"
     python = target / "bin" / "python"
     if (target / "ready").is_file():
         return python
@@ -331,23 +343,41 @@ def techdocs_python() -> Path:
     try:
         venv.create(staging, with_pip=True)
         result = subprocess.run([str(staging / "bin/python"), "-m", "pip", "install", "-q",
-                                 "--disable-pip-version-check", TECHDOCS_REQUIREMENT],
-                                capture_output=True, text=True, timeout=900, check=False)
+                                 "--disable-pip-version-check", *requirements],
+                                capture_output=True, text=True, timeout=1200, check=False)
     except (OSError, subprocess.SubprocessError) as error:
         result = subprocess.CompletedProcess([], 1, "", str(error))
     if result.returncode != 0:
         shutil.rmtree(staging, ignore_errors=True)
-        message = f"could not install {TECHDOCS_REQUIREMENT}:\n{result.stderr[-2000:]}"
+        message = f"could not install {' '.join(requirements)}:\n{result.stderr[-2000:]}"
         if REQUIRED:
             pytest.fail(message)
         pytest.skip(message)
-    (staging / "ready").write_text(TECHDOCS_REQUIREMENT + "\n", encoding="utf-8")
+    (staging / "ready").write_text("\n".join(requirements) + "\n", encoding="utf-8")
     try:
         # Moving is safe: its python finds its packages from pyvenv.cfg beside it.
         staging.rename(target)
     except OSError:  # another run made it first
         shutil.rmtree(staging, ignore_errors=True)
     return python
+
+
+def plugin_path(folder: Path) -> str:
+    """A PYTHONPATH that makes this checkout's plugin loadable by name: MkDocs finds plugins
+    through entry points, so a minimal distribution record declares ours."""
+    record = folder / "sweetspot_kb-0.0.0.dist-info"
+    record.mkdir(parents=True)
+    (record / "METADATA").write_text("Metadata-Version: 2.1\nName: sweetspot-kb\n"
+                                     "Version: 0.0.0\n", encoding="utf-8")
+    (record / "entry_points.txt").write_text(
+        "[mkdocs.plugins]\nsweetspot = plugins.sweetspot:SweetspotPlugin\n", encoding="utf-8")
+    return os.pathsep.join([str(folder), str(REPO)])
+
+
+def techdocs_versions(python: Path) -> list[str]:
+    return subprocess.run([str(python), "-c", "import importlib.metadata as m; print("
+                           "m.version('mkdocs-material'), m.version('mkdocs-techdocs-core'))"],
+                          capture_output=True, text=True, check=True).stdout.split()
 
 
 @pytest.fixture(scope="module")
@@ -367,17 +397,33 @@ def techdocs_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = subprocess.run([str(python), "-m", "mkdocs", "build", "--strict"], cwd=out,
                             env=env, capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
-    versions = subprocess.run([str(python), "-c", "import importlib.metadata as m; print("
-                               "m.version('mkdocs-material'), m.version('mkdocs-techdocs-core'))"],
-                              capture_output=True, text=True, check=True).stdout.split()
-    assert versions == ["9.7.7", "1.7.1"]
+    assert techdocs_versions(python) == ["9.7.7", "1.7.1"]
     return out / "site"
 
 
-def test_techdocs_builds_the_generated_site(techdocs_site: Path,
-                                            plugin_mkdocs: Path) -> None:
-    check_sentinels(techdocs_site)
-    check_assets_wired(techdocs_site)
+@pytest.fixture(scope="module")
+def techdocs_plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The plugin itself under techdocs-core, as `techdocs-cli generate --no-docker` runs it
+    where Sweetspot is installed."""
+    python = techdocs_python()
+    root = tmp_path_factory.mktemp("techdocs-plugin")
+    shutil.copytree(REPO / "content", root / "content")
+    config = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))
+    config["plugins"] = ["techdocs-core", *[p for p in config["plugins"] if p != "search"]]
+    (root / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    env = {**ENV, "PYTHONPATH": plugin_path(root / "entry-points")}
+    result = subprocess.run([str(python), "-m", "mkdocs", "build", "--strict"], cwd=root,
+                            env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return root / "site"
+
+
+@pytest.mark.parametrize("build", ["techdocs_site", "techdocs_plugin_site"])
+def test_techdocs_builds_the_demo_site(build: str, plugin_mkdocs: Path,
+                                       request: pytest.FixtureRequest) -> None:
+    site = request.getfixturevalue(build)
+    check_sentinels(site)
+    check_assets_wired(site)
     # techdocs-core's own output, which Backstage reads.
-    assert (techdocs_site / "techdocs_metadata.json").is_file()
-    assert page_set(techdocs_site) == page_set(plugin_mkdocs)
+    assert (site / "techdocs_metadata.json").is_file()
+    assert page_set(site) == page_set(plugin_mkdocs)
