@@ -16,6 +16,7 @@ from mkdocs.structure.pages import Page
 from scoring.model.scorecard import score_intake
 from scoring.proposals.loading import LoadCache, load_proposals
 from scoring.rubric import QUADRANTS, Rubric, RubricError, load_rubric
+from scoring.site.generated_site import fill_home
 from scoring.site.pages import SiteBuilder, SiteOptions, asset_files, build_site
 
 from .config import SweetspotConfig
@@ -193,10 +194,9 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
             return markdown
         src = page.file.src_uri
         if src == self.config.home_page:
-            if SUMMARY_MARKER in markdown:
-                return markdown.replace(SUMMARY_MARKER, self.builder.home_summary(src))
-            banner = self.builder.banner(src)
-            return banner + "\n" + markdown if banner else markdown
+            # The same filling as `sweetspot build-docs`: the 'pages are missing' notice
+            # goes, the summary replaces its marker.
+            return fill_home(markdown, self.builder, src)
         return markdown
 
     def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:
