@@ -310,8 +310,10 @@ class SiteBuilder:
 
     def home_summary(self, page: str) -> str:
         return self.render("home_summary.md.j2", page,
+                           # What to fund or start next: nothing already in production.
                            rows=self.rows(page, [c for c in self.portfolio.cards
-                                                 if c.proposal.stage not in INACTIVE_STAGES])[:5],
+                                                 if c.proposal.stage not in INACTIVE_STAGES
+                                                 and c.proposal.stage != "production"])[:5],
                            portfolio_link=self.link(page, self.path("portfolio/index.md")),
                            banner=self.banner(page))
 
