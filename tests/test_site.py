@@ -603,6 +603,9 @@ def test_home_summary_replaces_the_marker(sample_site: Path) -> None:
     values = dict(zip(headers, rows_of(table)[0], strict=True))
     assert values["Proposals"] == "4"
     assert values["Active"] == "3"
+    waiting = [c for c in cards_by_id(sample_site).values()
+               if c["stage"] != "retired" and c["state"] == "needs_information"]
+    assert values["Needs information"] == str(len(waiting))
     page = page_of(sample_site, "index.md")
     hrefs = [a["href"] for a in node.find_all("a", href=True)]
     assert any(assert_resolves(sample_site, page, h) == page_of(sample_site,
