@@ -103,11 +103,14 @@ def _estimate(proposal: Proposal, rubric: Rubric) -> MoneyEstimate | None:
         return MoneyEstimate(-1.0, -1.0, -1.0, math.inf, math.inf, math.inf, 1.0, from_ranges)
     if cost <= 0:
         return MoneyEstimate(math.inf, math.inf, math.inf, 0.0, 0.0, 0.0, 0.0, from_ranges)
-    roi = (years * annual[0] - cost) / cost
+    try:
+        roi = (years * annual[0] - cost) / cost
+    except OverflowError:
+        roi = math.inf
     mu = math.log(years * annual[0]) - math.log(cost)
     sigma = math.hypot(_sigma(annual[1], annual[2]), _sigma(cost_low, cost_high))
-    roi_low = math.exp(mu - Z90 * sigma) - 1
-    roi_high = math.exp(mu + Z90 * sigma) - 1
+    roi_low = _exp(mu - Z90 * sigma) - 1
+    roi_high = _exp(mu + Z90 * sigma) - 1
     shortfall = normal_cdf(-mu / sigma) if sigma > 0 else (1.0 if mu < 0 else 0.0)
     return MoneyEstimate(
         roi=roi, roi_low=roi_low, roi_high=roi_high,
@@ -116,6 +119,14 @@ def _estimate(proposal: Proposal, rubric: Rubric) -> MoneyEstimate | None:
         payback_high=_payback(one_off[2], annual[1], running[2]),
         shortfall=shortfall, from_ranges=from_ranges,
     )
+
+
+def _exp(x: float) -> float:
+    """exp that saturates: a cost of a fraction of a cent must not overflow the return."""
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
 
 
 def _payback(one_off: float, annual: float, running: float) -> float:
