@@ -283,7 +283,8 @@ def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentP
     return dict(action.choices)
 
 
-@pytest.mark.parametrize("name", ["validate", "schema", "score", "new", "diff"])
+@pytest.mark.parametrize("name", ["validate", "schema", "score", "new", "diff", "compare",
+                                  "build-docs", "render"])
 def test_every_option_has_help_and_exit_codes_are_documented(
         name: str, capsys: pytest.CaptureFixture[str]) -> None:
     command = _subparsers(build_parser())[name]

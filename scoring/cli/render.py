@@ -48,8 +48,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     render = add_command(
         sub, "render", "Write every generated page as plain Markdown, with its assets, into "
         "a docs folder (build-docs also writes the config).")
-    render.add_argument("--out", required=True, metavar="DIR")
-    render.add_argument("--proposals", default=str(DEFAULT_PROPOSALS), metavar="DIR")
+    render.add_argument("--out", required=True, metavar="DIR",
+                        help="the docs folder to write the generated pages and assets into")
+    render.add_argument("--proposals", default=str(DEFAULT_PROPOSALS), metavar="DIR",
+                        help="the folder of proposal YAML files")
     render.add_argument("--content", metavar="DIR",
                         help="also copy this folder's hand-written pages (home, playbooks), "
                         "filling the home page's summary marker, so the output is a whole site")
