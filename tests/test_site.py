@@ -925,3 +925,21 @@ def test_plugin_works_with_the_plain_mkdocs_theme(tmp_path: Path) -> None:
     for proposal_id in SAMPLE_PROPOSALS:
         soup = soup_of(page_of(site, f"proposals/{proposal_id}.md"))
         assert len(soup.select(".ss-scores .ss-score")) == 4
+
+
+def test_search_indexes_what_readers_look_for_not_the_breakdown(demo_site: Path) -> None:
+    """Issue 14: the search index holds a proposal's title, summary, team, risk class and
+    flags; its scores, breakdown and checklists stay on the page but out of the index."""
+    index = json.loads((demo_site / "search" / "search_index.json").read_text("utf-8"))
+    ids = [p.stem for p in (REPO / "content" / "proposals").glob("*.yaml")]
+    sizes = []
+    for proposal_id in ids:
+        entries = [d for d in index["docs"]
+                   if d["location"].split("#")[0] == f"proposals/{proposal_id}/"]
+        anchors = {d["location"].partition("#")[2] for d in entries}
+        assert anchors == {"", "risk-class", "summary", "flags"}, (proposal_id, anchors)
+        sizes.append(sum(len(json.dumps(d, ensure_ascii=False)) for d in entries))
+    assert sum(sizes) / len(sizes) <= 3 * 1024, sizes  # the budget, per proposal
+    assert max(sizes) <= 4 * 1024, sizes  # a proposal with many flags indexes them all
+    titles = " ".join(d["title"] for d in index["docs"])
+    assert "Score breakdown" not in titles and "Pitfall checklists" not in titles
