@@ -941,5 +941,5 @@ def test_search_indexes_what_readers_look_for_not_the_breakdown(demo_site: Path)
         sizes.append(sum(len(json.dumps(d, ensure_ascii=False)) for d in entries))
     assert sum(sizes) / len(sizes) <= 3 * 1024, sizes  # the budget, per proposal
     assert max(sizes) <= 4 * 1024, sizes  # a proposal with many flags indexes them all
-    titles = " ".join(d["title"] for d in index["docs"])
-    assert "Score breakdown" not in titles and "Pitfall checklists" not in titles
+    titles = {d["title"] for d in index["docs"] if d["location"].startswith("proposals/")}
+    assert not titles & {"Score breakdown", "Pitfall checklists", "Risks", "Scores"}
