@@ -35,6 +35,7 @@ class Proposal:
     links: tuple[Link, ...]
     fields: Mapping[str, Any] = field(repr=False)
     line_of: Mapping[str, int] = field(repr=False, default_factory=dict)
+    warnings: tuple[Problem, ...] = field(repr=False, default=())  # e.g. hidden characters
 
     def get(self, dotted: str) -> Any:
         """The value at a dotted path such as ``data.split_plan``, or None when unanswered."""
@@ -62,4 +63,6 @@ class Intake:
 
     @property
     def problems(self) -> list[Problem]:
-        return [p for bad in self.invalid for p in bad.problems]
+        """Every problem: those of invalid files, then the warnings about valid ones."""
+        return [*(p for bad in self.invalid for p in bad.problems),
+                *(w for proposal in self.proposals for w in proposal.warnings)]
