@@ -224,6 +224,14 @@ def _name_paths(data: dict[str, Any]) -> list[JsonPath]:
     return paths
 
 
+def _child(value: Any, part: str | int) -> Any:
+    if isinstance(value, dict):
+        return value.get(part)
+    if isinstance(value, list) and isinstance(part, int) and part < len(value):
+        return value[part]
+    return None
+
+
 def _spoofing(document: YamlDocument, file: str) -> list[Problem]:
     """A warning for each name holding bidi overrides, zero-width or control characters,
     which are then stripped, so pages, CSV and JSON never show them."""
@@ -232,7 +240,7 @@ def _spoofing(document: YamlDocument, file: str) -> list[Problem]:
     for path in _name_paths(data):
         parent: Any = data
         for part in path[:-1]:
-            parent = parent[part] if isinstance(parent, (dict, list)) else None
+            parent = _child(parent, part)
         last = path[-1]
         holder_ok = (isinstance(parent, dict) and last in parent) or (
             isinstance(parent, list) and isinstance(last, int) and last < len(parent))
