@@ -181,55 +181,44 @@ def _numbers(document: YamlDocument, file: str) -> list[Problem]:
     expects ints: an integral float becomes the int it stands for (4.0 is 4, -0.0 is 0),
     so every file the schema accepts can be scored."""
     found: list[Problem] = []
-
-    def visit(value: Any, path: JsonPath) -> Any:
+    # Numbers only come from plain scalars, which the loader lists with their source text.
+    for path in document.plain_text:
+        parent: Any = document.data
+        try:
+            for part in path[:-1]:
+                parent = parent[part]
+            value = parent[path[-1]]
+        except (IndexError, KeyError, TypeError):  # the root, or a duplicate key's value
+            continue
         if isinstance(value, bool):
-            return value
+            continue
         if isinstance(value, float):
-            return int(value) if value.is_integer() and abs(value) < _EXACT else value
-        if isinstance(value, int):
-            if abs(value) > _LARGEST:
-                digits = len(str(abs(value)))
-                pos = document.position(path)
-                found.append(Problem(file, pos.line, pos.column, format_field(path),
-                                     f"a number with {digits} digits is too large to compute "
-                                     f"with; the largest usable number is about 1.8e308",
-                                     "number-too-large"))
-            return value
-        if isinstance(value, dict):
-            for key in value:
-                value[key] = visit(value[key], (*path, key))
-        elif isinstance(value, list):
-            for index, item in enumerate(value):
-                value[index] = visit(item, (*path, index))
-        return value
-
-    visit(document.data, ())
+            if value.is_integer() and abs(value) < _EXACT:
+                parent[path[-1]] = int(value)
+        elif isinstance(value, int) and abs(value) > _LARGEST:
+            pos = document.position(path)
+            found.append(Problem(file, pos.line, pos.column, format_field(path),
+                                 f"a number with {len(str(abs(value)))} digits is too large "
+                                 "to compute with; the largest usable number is about 1.8e308",
+                                 "number-too-large"))
     return found
 
 
 # Fields shown as names and headings: hidden or direction-changing characters there can make
 # one proposal, team or link pass for another.
-_NAME_FIELDS: tuple[JsonPath, ...] = (("title",), ("team",), ("owner",), ("sponsor",))
+_NAME_FIELDS = ("title", "team", "owner", "sponsor")
 
 
 def _name_paths(data: dict[str, Any]) -> list[JsonPath]:
-    paths: list[JsonPath] = list(_NAME_FIELDS)
+    paths: list[JsonPath] = [(n,) for n in _NAME_FIELDS if isinstance(data.get(n), str)]
     tags = data.get("tags")
     if isinstance(tags, list):
-        paths += [("tags", i) for i in range(len(tags))]
+        paths += [("tags", i) for i, tag in enumerate(tags) if isinstance(tag, str)]
     links = data.get("links")
     if isinstance(links, list):
-        paths += [("links", i, "title") for i in range(len(links))]
+        paths += [("links", i, "title") for i, link in enumerate(links)
+                  if isinstance(link, dict) and isinstance(link.get("title"), str)]
     return paths
-
-
-def _child(value: Any, part: str | int) -> Any:
-    if isinstance(value, dict):
-        return value.get(part)
-    if isinstance(value, list) and isinstance(part, int) and part < len(value):
-        return value[part]
-    return None
 
 
 def _spoofing(document: YamlDocument, file: str) -> list[Problem]:
@@ -237,18 +226,11 @@ def _spoofing(document: YamlDocument, file: str) -> list[Problem]:
     which are then stripped, so pages, CSV and JSON never show them."""
     found: list[Problem] = []
     data = document.data
-    for path in _name_paths(data):
+    for path in _name_paths(data):  # every path leads to a string
         parent: Any = data
         for part in path[:-1]:
-            parent = _child(parent, part)
-        last = path[-1]
-        holder_ok = (isinstance(parent, dict) and last in parent) or (
-            isinstance(parent, list) and isinstance(last, int) and last < len(parent))
-        if not holder_ok:
-            continue
-        value = parent[last]
-        if not isinstance(value, str):
-            continue
+            parent = parent[part]
+        value = parent[path[-1]]
         codes = suspicious(value)
         if not codes:
             continue
@@ -258,7 +240,7 @@ def _spoofing(document: YamlDocument, file: str) -> list[Problem]:
             f"holds invisible or direction-changing characters ({', '.join(codes)}), which "
             "can make text read differently from what it is; they are removed from the "
             "site", "hidden-characters", "warning"))
-        parent[last] = strip_suspicious(value)
+        parent[path[-1]] = strip_suspicious(value)
     return found
 
 
