@@ -18,6 +18,7 @@ from scoring.cli.common import (
 from scoring.cli.validate import report_problems
 from scoring.model.cardjson import card_json
 from scoring.model.scorecard import score_intake
+from scoring.portfolio.csvfile import write_csv
 from scoring.portfolio.summary import summarise, summary_json
 from scoring.proposals.loading import load_proposals
 from scoring.proposals.proposal import Intake
@@ -39,7 +40,7 @@ def write_scores(intake: Intake, rubric: Rubric, fmt: str, out: IO[str]) -> None
         return
     frame = portfolio.frame.reset_index()
     if fmt == "csv":
-        frame.to_csv(out, index=False, lineterminator="\n")
+        write_csv(frame, out)  # formulas and line breaks neutralised
         return
     names = rubric.quadrants.names
     rows = [[str(row["id"]), names.get(row["quadrant"], row["quadrant"]),
