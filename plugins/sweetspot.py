@@ -202,6 +202,7 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
         the build machine) and, in the proposals folder, everything but valid proposals and
         the editor schema: invalid files, pages, HTML, images, unreadable or odd entries."""
         docs_dir = os.path.abspath(config.docs_dir)
+        docs_real = Path(docs_dir).resolve()
         proposals = self.proposals_dir
         linked: dict[str, bool] = {}
 
@@ -223,7 +224,8 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
                             terminal_safe(file.src_uri))
                 files.remove(file)
                 continue
-            real = Path(os.path.dirname(os.path.realpath(path))) / os.path.basename(path)
+            # No symlink below docs_dir (checked above): the real path is found by joining.
+            real = docs_real / os.path.relpath(path, docs_dir)
             if real.is_relative_to(proposals) and not is_published_source(real, valid):
                 log.info("sweetspot: not published from the proposals folder: '%s' (only "
                          "valid proposals and the editor schema are)",
