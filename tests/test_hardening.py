@@ -173,8 +173,12 @@ def test_only_valid_proposals_and_the_editor_schema_are_copied(site: Path) -> No
     copied = sorted(p.name for p in (site / "proposals").iterdir() if p.is_file())
     assert copied == sorted([f"{FULL_ID}.yaml", f"{MINIMAL_ID}.yaml", f"{FLOAT_ID}.yaml",
                              f"{BIDI_ID}.yaml", "proposal.schema.json"])
-    for name in ("evil-page", "outside-folder"):
-        assert not (site / "proposals" / name).exists(), name
+    assert not (site / "proposals" / "evil-page").exists()
+    # A refused entry with a proposal's name keeps its URL, as every invalid proposal does
+    # (issue 15), but the page only lists the problem: nothing of the outside folder.
+    folder = site / "proposals" / "outside-folder"
+    assert sorted(p.name for p in folder.iterdir()) == ["index.html"]
+    assert "symlinks are not accepted" in folder.joinpath("index.html").read_text("utf-8")
     # The generated page wins over the stray .md with the same id.
     page = (site / "proposals" / MINIMAL_ID / "index.html").read_text("utf-8")
     assert "A page where a generated one goes" not in page
@@ -285,7 +289,9 @@ def test_a_page_that_raises_becomes_an_intake_problem(tmp_path: Path,
     assert outcome.error is None, outcome.text
     site = root / "site"
     assert (site / "proposals" / FULL_ID / "index.html").exists()
-    assert not (site / "proposals" / MINIMAL_ID / "index.html").exists()
+    # Its URL shows the problem instead of the scores (the invalid-proposal page).
+    page = (site / "proposals" / MINIMAL_ID / "index.html").read_text("utf-8")
+    assert "could not be built" in page and "ss-scores" not in page
     text = intake_text(site)
     assert f"content/proposals/{MINIMAL_ID}.yaml" in text
     assert "could not be built" in text and "a case nobody foresaw" in text
