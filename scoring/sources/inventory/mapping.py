@@ -282,10 +282,16 @@ def bind(mapping: InventoryMapping, table: Table,
     return Binding(mapping, table, index, tuple(unused))
 
 
+def column_label(mapping: InventoryMapping, name: str) -> str:
+    """A column as a person finds it in the file: its header, and which one if repeated."""
+    header, occurrence = mapping.column_names.get(name, (name, 1))
+    repeated = occurrence > 1 or any(h == header and o > 1
+                                     for h, o in mapping.column_names.values())
+    return f"{header} (#{occurrence})" if repeated else header
+
+
 def header_label(binding: Binding, name: str) -> str:
-    """A column as a person finds it in the file: its header (and occurrence if repeated)."""
-    header, occurrence = binding.mapping.column_names.get(name, (name, 1))
-    return header if occurrence == 1 else f"{header} (#{occurrence})"
+    return column_label(binding.mapping, name)
 
 
 def slugify(text: str) -> str:
@@ -294,5 +300,5 @@ def slugify(text: str) -> str:
 
 
 __all__ = ["SHIPPED", "Binding", "InputError", "InventoryMapping", "MappingError", "Rule",
-           "bind", "field_schema", "header_label", "is_empty", "load_mapping", "normalise",
-           "shipped_path", "slugify"]
+           "bind", "column_label", "field_schema", "header_label", "is_empty", "load_mapping",
+           "normalise", "shipped_path", "slugify"]

@@ -1,0 +1,100 @@
+"""Proposals back out as an inventory: the inverse of a mapping.
+
+Each column is filled by the first rule that names it (rules marked ``export: false`` are
+skipped); a translated field is written as the first source text its mapping gives for
+that value, and a value the mapping could not translate on import (kept under
+``source.unmapped``) is written back exactly. So importing an export gives the same fields.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from scoring.sources.inventory.convert import get_path
+from scoring.sources.inventory.mapping import InventoryMapping, Rule, column_label
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def export_columns(mapping: InventoryMapping) -> list[str]:
+    """The columns an export writes: the mapping's ``columns`` in order, or else every
+    column its rules name."""
+    return list(mapping.column_names) or mapping.referenced()
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _back(rule: Rule, value: Any) -> str | None:
+    if rule.values is None and not rule.prefixes:
+        return _text(value)
+    text = rule.reverse.get(repr(value))
+    if text is not None:
+        return text
+    return "" if value == rule.default else _text(value)
+
+
+def export_record(mapping: InventoryMapping, record: Mapping[str, Any]) -> dict[str, str]:
+    cells: dict[str, str] = {}
+    labels = {column_label(mapping, name): name for name in export_columns(mapping)}
+    for label, raw in (get_path(record, "source.unmapped") or {}).items():
+        if label in labels:
+            cells[labels[label]] = str(raw)
+    if mapping.external_id and record.get("external_id") is not None:
+        cells.setdefault(mapping.external_id, str(record["external_id"]))
+    for rule in mapping.rules:
+        if not rule.export:
+            continue
+        value = get_path(record, rule.target)
+        if value is None:
+            continue
+        if len(rule.columns) > 1:
+            items = [(_back(rule, v) or "") for v in (value if isinstance(value, list)
+                                                       else [value])]
+            for i, column in enumerate(rule.columns):
+                if i < len(items) and column not in cells:
+                    last = i == len(rule.columns) - 1
+                    cells[column] = " / ".join(items[i:]) if last else items[i]
+            continue
+        column = rule.columns[0]
+        if column in cells:
+            continue
+        if isinstance(value, list):
+            cells[column] = (rule.split or "; ").join((_back(rule, v) or "") for v in value)
+        else:
+            text = _back(rule, value)
+            if text is not None:
+                cells[column] = text
+    return cells
+
+
+def protect(text: str) -> str:
+    """A cell a spreadsheet opens as text: a leading quote before = + - @ (or a tab or
+    carriage return) so it never runs as a formula. Line breaks are kept: the inventory
+    holds multi-line answers, and CSV quoting carries them."""
+    if text.startswith(_FORMULA_START):
+        try:
+            float(text)
+        except ValueError:
+            return "'" + text
+    return text
+
+
+def export_csv(mapping: InventoryMapping, records: Iterable[Mapping[str, Any]]) -> str:
+    columns = export_columns(mapping)
+    headers = [mapping.column_names.get(c, (c, 1))[0] for c in columns]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(headers)
+    for record in records:
+        cells = export_record(mapping, record)
+        writer.writerow([protect(cells.get(c, "")) for c in columns])
+    return out.getvalue()
