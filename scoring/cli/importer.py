@@ -22,7 +22,7 @@ from scoring.cli.common import (
     add_command,
     rubric_from,
 )
-from scoring.proposals.loading import MAX_ID_LENGTH, load_one
+from scoring.proposals.loading import ID_PATTERN, MAX_ID_LENGTH, load_one
 from scoring.proposals.proposal import InvalidFile
 from scoring.proposals.schema import proposal_schema
 from scoring.rubric import Rubric
@@ -37,6 +37,7 @@ from scoring.sources.inventory.mapping import (
 from scoring.sources.inventory.reader import InputError, Table, read_table
 from scoring.sources.inventory.sync import ImportPlan, apply_plan, plan_import
 from scoring.sources.validation import checker_for
+from scoring.sources.yamlsource import load_bytes
 
 
 def mapping_from(name: str, rubric: Rubric) -> InventoryMapping:
@@ -64,12 +65,19 @@ def run_import(args: argparse.Namespace, rubric: Rubric) -> tuple[ImportPlan, Ta
     checker.expect(len(table.rows))
     out = Path(args.out)
 
-    def check(path: Path, raw: bytes) -> list[str]:
+    def check(path: Path, raw: bytes) -> tuple[Any, list[str]]:
+        # The fast path parses and checks once; only a file with a problem goes through
+        # load_one, for its located messages.
+        result = load_bytes(raw, str(path))
+        data = result.document.data if result.document is not None else None
+        stem_ok = ID_PATTERN.match(path.stem) and len(path.stem) <= MAX_ID_LENGTH
+        if data is not None and not result.problems and stem_ok and checker.is_valid(data):
+            return data, []
         loaded = load_one(path, rubric, str(path), checker, raw=raw)
         if not isinstance(loaded, InvalidFile):
-            return []
-        return [(f"{p.field}: " if p.field else "") + p.message
-                + (f" (line {p.line})" if p.line else "") for p in loaded.problems]
+            return data, []
+        return data, [(f"{p.field}: " if p.field else "") + p.message
+                      + (f" (line {p.line})" if p.line else "") for p in loaded.problems]
 
     plan = plan_import(binding, out, schema, MAX_ID_LENGTH, check)
     if not args.dry_run:

@@ -94,7 +94,9 @@ class UnitNode:
 
 def slugify(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60].strip("-") or "unit"
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60].strip("-") or "unit"
+    # A unit named 'Index' would take the place of its parent's page.
+    return f"{slug}-unit" if slug == "index" else slug
 
 
 def stats_for(cards: Sequence[ScoreCard], currency: str) -> UnitStats:

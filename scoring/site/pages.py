@@ -24,6 +24,7 @@ from markupsafe import Markup
 
 from scoring.model.cardjson import card_json
 from scoring.model.scorecard import ScoreCard, ScoredPortfolio
+from scoring.portfolio.orgunits import UnitNode, unit_tree
 from scoring.portfolio.summary import PortfolioSummary, summarise, summary_json
 from scoring.proposals.proposal import INACTIVE_STAGES, STAGES
 from scoring.proposals.schema import SCHEMA_FILE_NAME, proposal_schema
@@ -209,6 +210,46 @@ class SiteBuilder:
                            totals={t.key: t for t in totals})
         return GeneratedPage(page, front_matter({"title": f"Proposals by {by}"}) + body)
 
+    def unit_pages(self) -> list[GeneratedPage]:
+        """A page per organisation unit, with its roll-up and its sub-units', and an index
+        of the hierarchy; none when no proposal names a unit (``org``)."""
+        roots = unit_tree(self.portfolio, self.summary.currency)
+        if not roots:
+            return []
+        index = self.path("portfolio/units/index.md")
+
+        def unit_page(node: UnitNode) -> str:
+            return self.path(f"portfolio/units/{node.slug}.md")
+
+        def entries(page: str, nodes: list[UnitNode], depth: int = 0,
+                    recurse: bool = True) -> list[dict[str, Any]]:
+            found = []
+            for node in nodes:
+                found.append({"node": node, "depth": depth, "stats": node.stats,
+                              "link": self.link(page, unit_page(node))})
+                if recurse:
+                    found += entries(page, node.children, depth + 1)
+            return found
+
+        body = self.render("org.md.j2", index, unit=None, units=entries(index, roots),
+                           trail=[], rows=[])
+        pages = [GeneratedPage(index, front_matter({"title": "Organisation units"}) + body)]
+        for root in roots:
+            for node in root.walk():
+                page = unit_page(node)
+                ancestors = [n for n in root.walk() if n.path == node.path[:len(n.path)]
+                             and n is not node]
+                trail = [(n.name, self.link(page, unit_page(n))) for n in ancestors]
+                body = self.render(
+                    "org.md.j2", page, unit=node, stats=node.stats,
+                    units=entries(page, node.children, recurse=False),
+                    trail=[("Organisation units", self.link(page, index)), *trail],
+                    rows=self.rows(page, node.direct), all_count=len(node.cards))
+                title = html.escape(" ".join(node.name.split()))
+                pages.append(GeneratedPage(page, front_matter({"title": title}) + body,
+                                           in_nav=False))
+        return pages
+
     def pitfall_pages(self) -> list[GeneratedPage]:
         pages = []
         index = self.path("pitfalls/index.md")
@@ -289,6 +330,7 @@ class SiteBuilder:
     def all_pages(self) -> list[GeneratedPage]:
         pages = [self.proposal_page(card) for card in self.portfolio.cards]
         pages += [self.portfolio_page(), self.group_page("team"), self.group_page("stage")]
+        pages += self.unit_pages()
         pages += self.pitfall_pages()
         pages += self.reference_pages()
         pages.append(self.intake_page())

@@ -56,12 +56,14 @@ def detect_encoding(raw: bytes, file: str) -> tuple[str, str]:
         pass
     from charset_normalizer import from_bytes
 
-    results = list(from_bytes(raw))
-    if not results:
+    results = from_bytes(raw)
+    best = results.best()
+    if best is None:
         raise InputError(file, "cannot tell which text encoding this file uses (it may not "
                          "be a text file); give it with --encoding, e.g. --encoding cp1252")
-    best = results[0]
-    tied = [r for r in results if r.chaos == best.chaos and r.coherence >= best.coherence]
+    # Candidates with as little "chaos" (unlikely characters) as the best are equally
+    # plausible decodings; their coherence (language fit) is noise on short files.
+    tied = [r for r in results if r.chaos <= best.chaos]
     if best.encoding != "cp1252" and any("cp1252" in r.could_be_from_charset for r in tied):
         others = ", ".join(sorted({r.encoding for r in tied} - {"cp1252"}))
         return "cp1252", (f"detected by charset-normalizer; {others} equally likely, "

@@ -27,10 +27,12 @@ from scoring.sources.inventory.convert import (
     get_path,
     ordered,
 )
-from scoring.sources.inventory.mapping import Binding, InventoryMapping
-from scoring.sources.inventory.writer import new_file_text, read_plain, rewrite
+from scoring.sources.inventory.mapping import Binding, InventoryMapping, normalise
+from scoring.sources.inventory.writer import new_file_text, rewrite
 
-Checker = Callable[[Path, bytes], list[str]]  # problems of a file's text, as messages
+# Parses a file's text once: its data (None when it is not YAML) and its problems as a
+# proposal, as messages. Existing files are read through it, so each is parsed only once.
+Checker = Callable[[Path, bytes], tuple[Any, list[str]]]
 
 
 @dataclass
@@ -94,20 +96,23 @@ def _owned_paths(mapping: InventoryMapping) -> list[str]:
     return paths
 
 
-def _index_existing(folder: Path, mapping: InventoryMapping) -> tuple[
-        dict[str, tuple[Path, dict[str, Any]]], set[str], list[Path]]:
-    """Files this inventory wrote before (by match key), every id taken, unreadable files."""
-    from scoring.sources.inventory.mapping import normalise
-
+def _index_existing(folder: Path, mapping: InventoryMapping, check: Checker) -> tuple[
+        dict[str, tuple[Path, dict[str, Any]]], set[str], list[Path], dict[Path, list[str]]]:
+    """Files this inventory wrote before (by match key), every id taken, unreadable files,
+    and the problems of each file as it is now."""
     by_match: dict[str, tuple[Path, dict[str, Any]]] = {}
     taken: set[str] = set()
     unreadable: list[Path] = []
+    problems: dict[Path, list[str]] = {}
     if not folder.is_dir():
-        return by_match, taken, unreadable
+        return by_match, taken, unreadable, problems
     for path in sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml")):
         taken.add(path.stem)
-        data = read_plain(path)
-        if data is None:
+        try:
+            data, problems[path] = check(path, path.read_bytes())
+        except OSError:
+            data = None
+        if not isinstance(data, dict):
             unreadable.append(path)
             continue
         source = data.get("source") if isinstance(data, dict) else None
@@ -119,7 +124,7 @@ def _index_existing(folder: Path, mapping: InventoryMapping) -> tuple[
             match = normalise(str(source.get("key", "")))
         if match:
             by_match.setdefault(match, (path, data))
-    return by_match, taken, unreadable
+    return by_match, taken, unreadable, problems
 
 
 def _with_occurrence(rows: list[RowResult]) -> None:
@@ -129,8 +134,9 @@ def _with_occurrence(rows: list[RowResult]) -> None:
         count = seen.get(row.match, 0) + 1
         seen[row.match] = count
         if count > 1:
-            row.match = f"{row.match} #{count}"
             row.key_text = f"{row.key_text} #{count}"
+            # Matched the way _index_existing reads it back from the file.
+            row.match = row.key_text if row.data.get("external_id") else normalise(row.key_text)
             row.data["source"]["key"] = row.key_text
 
 
@@ -237,7 +243,7 @@ def plan_import(binding: Binding, folder: Path, schema: Mapping[str, Any], max_l
             occurrence[row.number] = counts[row.match]
     _with_occurrence(rows)
 
-    by_match, taken, unreadable = _index_existing(folder, mapping)
+    by_match, taken, unreadable, known = _index_existing(folder, mapping, check)
     owned = _owned_paths(mapping)
     matched: dict[int, tuple[Path, dict[str, Any]]] = {}
     for row in rows:
@@ -259,8 +265,10 @@ def plan_import(binding: Binding, folder: Path, schema: Mapping[str, Any], max_l
         else:
             path = folder / f"{ids[row.number]}.yaml"
             item = Item(row, ids[row.number], path, "new", new_file_text(fresh, mapping.name))
-        raw = item.text.encode("utf-8") if item.text is not None else path.read_bytes()
-        item.problems = check(path, raw)
+        if item.text is None:
+            item.problems = known.get(path, [])
+        else:
+            item.problems = check(path, item.text.encode("utf-8"))[1]
         items.append(item)
 
     groups: dict[str, list[Item]] = {}
