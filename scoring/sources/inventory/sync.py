@@ -12,7 +12,6 @@ further ``-2``, ``-3`` ... in source order. The report lists every such group.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Mapping
@@ -172,45 +171,22 @@ def _assign_ids(new_rows: list[RowResult], taken: set[str], max_len: int,
     return ids, collisions
 
 
-def _desired(existing: Mapping[str, Any], fresh: Mapping[str, Any],
-             owned: list[str]) -> tuple[dict[str, Any], list[tuple[tuple[str, ...], Any]],
-                                        list[tuple[str, ...]]]:
-    """The existing data with the source's fields replaced, and the edits that make it."""
-    desired = copy.deepcopy(dict(existing))
+def _edits(existing: Mapping[str, Any], fresh: Mapping[str, Any],
+           owned: list[str]) -> tuple[list[tuple[tuple[str, ...], Any]], list[tuple[str, ...]]]:
+    """What turns the existing file's data into the source's: the fields to set and the
+    fields to delete, among those the source owns. None of either: the file is current."""
     sets: list[tuple[tuple[str, ...], Any]] = []
     deletes: list[tuple[str, ...]] = []
     missing = object()
     for dotted in owned:
-        parts = tuple(dotted.split("."))
         new = get_path(fresh, dotted, missing)
         old = get_path(existing, dotted, missing)
         if new is missing:
             if old is not missing:
-                deletes.append(parts)
-                _drop(desired, parts)
+                deletes.append(tuple(dotted.split(".")))
         elif new != old:
-            sets.append((parts, new))
-            _put(desired, parts, new)
-    return desired, sets, deletes
-
-
-def _put(data: dict[str, Any], parts: tuple[str, ...], value: Any) -> None:
-    node = data
-    for part in parts[:-1]:
-        if not isinstance(node.get(part), dict):
-            node[part] = {}
-        node = node[part]
-    node[parts[-1]] = value
-
-
-def _drop(data: dict[str, Any], parts: tuple[str, ...]) -> None:
-    node = data.get(parts[0])
-    if len(parts) == 1:
-        data.pop(parts[0], None)
-    elif isinstance(node, dict):
-        _drop(node, parts[1:])
-        if not node:
-            data.pop(parts[0])
+            sets.append((tuple(dotted.split(".")), new))
+    return sets, deletes
 
 
 def plan_import(binding: Binding, folder: Path, schema: Mapping[str, Any], max_len: int,
@@ -257,8 +233,8 @@ def plan_import(binding: Binding, folder: Path, schema: Mapping[str, Any], max_l
         fresh = ordered(row.data, schema, last=("custom", "source"))
         if row.number in matched:
             path, existing = matched[row.number]
-            desired, sets, deletes = _desired(existing, fresh, owned)
-            if desired == existing:
+            sets, deletes = _edits(existing, fresh, owned)
+            if not sets and not deletes:
                 item = Item(row, path.stem, path, "unchanged")
             else:
                 item = Item(row, path.stem, path, "updated", rewrite(path, sets, deletes))
