@@ -130,6 +130,7 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
             template_dirs=self.templates,
             source_links=source_links,
             cache_dir=self.cache_dir,
+            source_root=site_root,
         ))
         for page in self.builder.all_pages():
             if files.get_file_from_path(page.path) is not None:

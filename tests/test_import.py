@@ -251,6 +251,14 @@ def test_site_builds_from_a_sample_with_warnings_only_for_invalid_rows(
     warned = [w for w in outcome.warnings if "proposals/" in w]
     assert warned and all(any(name in w for name in invalid[:2]) for w in warned)
     assert len([w for w in outcome.warnings if w not in warned]) == 0, outcome.warnings
+    # Built without --strict, the intake page names the inventory row of each invalid file.
+    outcome = logged_build(root)
+    assert outcome.site_dir is not None
+    intake = BeautifulSoup(page_of(outcome.site_dir, "intake-problems.md").read_text(),
+                           "html.parser").get_text(" ", strip=True)
+    for name in invalid[:2]:
+        row = plain(root / "content" / "proposals" / name)["source"]["row"]
+        assert f"Imported from row {row} of 2024_consolidated_ai_inventory_raw_v2.csv" in intake
     # Without the invalid rows the strict build passes, and the units have pages.
     for name in invalid[:2]:
         (root / "content" / "proposals" / name).unlink()
@@ -485,3 +493,117 @@ def test_score_filters_by_unit_and_carries_the_path(tmp_path: Path) -> None:
     assert [p["org"] for p in payload["proposals"]] == [["Ops", "Planning"]]
     code, stdout, _ = run_cli("export", str(out), "--format", "csv")
     assert code == 0 and "org" in next(csv.reader(io.StringIO(stdout)))
+
+
+# ------------------------------------------------------------------------------------------
+# Organisation units and declared custom fields
+# ------------------------------------------------------------------------------------------
+
+def unit_proposal(title: str, org: list[str], stage: str = "proposed",
+                  value: int | None = None, declared: str | None = None) -> str:
+    text = (f"title: {title}\nsummary: A use case used to test the unit roll-ups.\n"
+            f"team: {org[-1]}\nstage: {stage}\norg: {json.dumps(org)}\n")
+    if value is not None:
+        text += f"value: {{currency: USD, annual_value: {value}}}\n"
+    if declared:
+        text += f"stakes: {{declared_class: {declared}}}\n"
+    return text
+
+
+UNIT_PROPOSALS = {
+    "energy-grid": unit_proposal("Grid load forecast", ["Energy", "Grid Office"], value=100),
+    "energy-grid-2": unit_proposal("Outage triage", ["Energy", "Grid Office"], value=50,
+                                   declared="high"),
+    "energy-lab": unit_proposal("Beam tuning", ["Energy", "Lab", "Beam Group"],
+                                stage="retired", value=70),
+    "energy-hq": unit_proposal("Mail sorting", ["Energy"], value=10),
+    "health-claims": unit_proposal("Claim review", ["Health", "Claims"], value=5),
+}
+
+
+def test_unit_roll_up_counts_every_level(tmp_path: Path) -> None:
+    from scoring.model.scorecard import score_intake
+    from scoring.portfolio.orgunits import unit_tree
+
+    folder = tmp_path / "proposals"
+    folder.mkdir()
+    for name, text in UNIT_PROPOSALS.items():
+        (folder / f"{name}.yaml").write_text(text, encoding="utf-8")
+    intake = load_proposals([folder], load_rubric(None))
+    assert not intake.invalid, intake.problems
+    roots = unit_tree(score_intake(intake, load_rubric(None)), "USD")
+    nodes = {node.path: node for root in roots for node in root.walk()}
+    energy = nodes[("Energy",)]
+    assert energy.stats is not None
+    assert (energy.stats.count, energy.stats.active, energy.stats.declared_high) == (4, 3, 1)
+    assert energy.stats.annual_value == 160  # the retired use case's value is not counted
+    assert dict(energy.stats.by_stage) == {"proposed": 3, "retired": 1}
+    assert [c.proposal.id for c in energy.direct] == ["energy-hq"]
+    grid = nodes[("Energy", "Grid Office")]
+    assert grid.stats is not None and grid.stats.count == 2 and grid.slug == "energy/grid-office"
+    assert nodes[("Energy", "Lab", "Beam Group")].stats.count == 1  # type: ignore[union-attr]
+    assert [r.name for r in roots] == ["Energy", "Health"]
+
+
+def test_unit_pages_show_roll_ups_and_link_down(tmp_path: Path) -> None:
+    root = write_site(tmp_path / "site", UNIT_PROPOSALS)
+    outcome = logged_build(root, strict=True)
+    assert outcome.error is None, outcome.warnings
+    site = outcome.site_dir
+    assert site is not None
+    energy = BeautifulSoup(page_of(site, "portfolio/units/energy.md").read_text(),
+                           "html.parser")
+    first_table = energy.select("table")[0]
+    cells = [td.get_text(strip=True) for td in first_table.select("tbody td")]
+    assert cells[:3] == ["4", "3", "1"]
+    sub_units = {a.get_text(strip=True) for a in energy.select("#sub-units ~ div table a, "
+                                                                "table a")}
+    assert {"Grid Office", "Lab"} <= sub_units
+    assert "Mail sorting" in energy.get_text()
+    beam = page_of(site, "portfolio/units/energy/lab/beam-group.md").read_text()
+    assert "Beam tuning" in beam and "Organisation units" in beam
+    index = BeautifulSoup(page_of(site, "portfolio/units/index.md").read_text(), "html.parser")
+    assert {"Energy", "Grid Office", "Lab", "Beam Group", "Health", "Claims"} <= {
+        a.get_text(strip=True) for a in index.select("table a")}
+
+
+CUSTOM_RUBRIC_TAIL = """
+custom_fields:
+  risk_tier:
+    label: Internal risk tier
+    type: text
+    values: [tier-1, tier-2]
+  budget_code:
+    label: Budget code
+    type: integer
+"""
+
+
+def test_declared_custom_fields_are_checked_shown_and_exported(tmp_path: Path) -> None:
+    rubric_file = tmp_path / "rubric.yaml"
+    rubric_file.write_text((REPO / "scoring" / "data" / "rubric.yaml").read_text("utf-8")
+                           + CUSTOM_RUBRIC_TAIL, encoding="utf-8")
+    folder = tmp_path / "proposals"
+    folder.mkdir()
+    base = "title: Claim review\nsummary: A use case with custom fields.\nteam: Claims\n" \
+           "stage: proposed\n"
+    (folder / "good.yaml").write_text(base + "custom:\n  risk_tier: tier-2\n  budget_code: 17"
+                                      "\n  free_note: anything\n", encoding="utf-8")
+    (folder / "bad.yaml").write_text(base + "custom:\n  risk_tier: tier-9\n", encoding="utf-8")
+    code, stdout, _ = run_cli("validate", str(folder), "--rubric", str(rubric_file))
+    assert code == 1
+    assert re.search(r"bad\.yaml:6:\d+: custom\.risk_tier: .*tier-9", stdout), stdout
+    assert "good.yaml" not in stdout
+    (folder / "bad.yaml").unlink()
+    code, stdout, _ = run_cli("export", str(folder), "--format", "csv", "--rubric",
+                              str(rubric_file))
+    assert code == 0
+    [row] = list(csv.DictReader(io.StringIO(stdout)))
+    assert row["custom.risk_tier"] == "tier-2" and row["custom.budget_code"] == "17"
+    out = tmp_path / "rendered"
+    code, _, err = run_cli("render", "--out", str(out), "--proposals", str(folder),
+                           "--rubric", str(rubric_file))
+    assert code == 0, err
+    page = (out / "proposals" / "good.md").read_text(encoding="utf-8")
+    assert "Internal risk tier: tier\\-2" in page and "Budget code: 17" in page
+    assert "Free note: anything" in page

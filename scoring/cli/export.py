@@ -50,12 +50,24 @@ def _records(paths: list[Path]) -> tuple[list[dict[str, Any]], list[str]]:
     return [data for _, data in records], unreadable
 
 
+def _cell(value: Any) -> Any:
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    return "" if value is None else value
+
+
 def run(args: argparse.Namespace) -> int:
     rubric = rubric_from(args)
     paths = proposal_paths(args)
     if args.format == "csv" and not args.mapping:
         intake = load_proposals(paths, rubric)
-        frame = spreadsheet_safe(with_org(score_intake(intake, rubric)).reset_index())
+        frame = with_org(score_intake(intake, rubric))
+        # Declared custom fields (the rubric's custom_fields) are exported as columns.
+        custom = {p.id: p.get("custom") or {} for p in intake.proposals}
+        for declared in rubric.custom_fields:
+            frame[f"custom.{declared.id}"] = [
+                _cell(custom.get(str(i), {}).get(declared.id)) for i in frame.index]
+        frame = spreadsheet_safe(frame.reset_index())
         buffer = io.StringIO()
         frame.to_csv(buffer, index=False, lineterminator="\n")
         text, skipped = buffer.getvalue(), [bad.file for bad in intake.invalid]

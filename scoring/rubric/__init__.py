@@ -114,6 +114,17 @@ class Quadrants:
 
 
 @dataclass(frozen=True)
+class CustomField:
+    """A declared ``custom.<id>`` proposal field: checked, labelled on pages, exported."""
+
+    id: str
+    label: str
+    type: str  # text, number, integer, boolean or list
+    description: str = ""
+    values: tuple[str, ...] = ()  # the allowed texts, when the field is a choice
+
+
+@dataclass(frozen=True)
 class Rubric:
     name: str
     source: str
@@ -135,6 +146,7 @@ class Rubric:
     checklists: tuple[Checklist, ...]
     severity_scale: tuple[str, ...]
     likelihood_scale: tuple[str, ...]
+    custom_fields: tuple[CustomField, ...] = ()  # an organisation's own fields, declared
 
     def criterion(self, criterion_id: str) -> Criterion | None:
         return next((c for c in self.criteria if c.id == criterion_id), None)
@@ -280,6 +292,11 @@ def _build(data: dict[str, Any], source: str) -> Rubric:
         ),
         severity_scale=tuple(data["severity_scale"]),
         likelihood_scale=tuple(data["likelihood_scale"]),
+        custom_fields=tuple(
+            CustomField(id=k, label=v["label"], type=v["type"],
+                        description=v.get("description", ""), values=tuple(v.get("values", ())))
+            for k, v in (data.get("custom_fields") or {}).items()
+        ),
     )
 
 

@@ -48,6 +48,7 @@ class SiteOptions:
     template_dirs: tuple[Path, ...] = ()
     source_links: dict[str, str] = field(default_factory=dict)  # proposal id → YAML link
     cache_dir: Path | None = None  # compiled templates are kept here between builds
+    source_root: Path | None = None  # what problem file names are relative to (the cwd)
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class GeneratedPage:
 
 
 _Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's, when present
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def front_matter(meta: dict[str, Any]) -> str:
@@ -294,8 +296,27 @@ class SiteBuilder:
     def intake_page(self) -> GeneratedPage:
         page = self.path("intake-problems.md")
         body = self.render("intake_problems.md.j2", page,
-                           valid_count=len(self.portfolio.intake.proposals))
+                           valid_count=len(self.portfolio.intake.proposals),
+                           imported_from=self.imported_rows())
         return GeneratedPage(page, front_matter({"title": "Intake problems"}) + body)
+
+    def imported_rows(self) -> dict[str, str]:
+        """For invalid files written by `sweetspot import`: the inventory row they came from,
+        so the intake page can say which row to fix at the source."""
+        root = (self.options.source_root or Path.cwd()).resolve()
+        found: dict[str, str] = {}
+        for bad in self.portfolio.intake.invalid:
+            path = (root / bad.file).resolve()
+            if not path.is_relative_to(root) or not path.is_file():
+                continue  # never read outside the site's folder
+            try:
+                data = yaml.load(path.read_bytes()[:1_000_000], Loader=_Loader)
+            except (OSError, yaml.YAMLError):
+                continue
+            source = data.get("source") if isinstance(data, dict) else None
+            if isinstance(source, dict) and isinstance(source.get("row"), int):
+                found[bad.file] = f"row {source['row']} of {source.get('file') or 'the inventory'}"
+        return found
 
     def home_summary(self, page: str) -> str:
         return self.render("home_summary.md.j2", page,

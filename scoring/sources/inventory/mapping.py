@@ -174,8 +174,8 @@ def _build(document: YamlDocument, file: str,
                     "is not a proposal field"
                 at(where, f"'{name}' {what}{did_you_mean(name, choices)}", "unknown-field")
                 continue
-        else:
-            schema_spec = {"type": "string"}
+        else:  # declared by the rubric (custom_fields): its type; otherwise text
+            schema_spec = field_schema(proposal_schema, target) or {"type": "string"}
         fields.add(target)
         columns = tuple(spec.get("columns") or ([spec["column"]] if "column" in spec else []))
         if not columns:
