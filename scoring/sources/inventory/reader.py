@@ -106,7 +106,6 @@ def read_csv(path: Path, display: str, encoding: str | None = None) -> Table:
     text = _decode(raw, used, display)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     rows: list[list[str]] = []
-    starts: list[int] = []
     headers: list[str] | None = None
     while True:
         start = reader.line_num + 1
@@ -131,7 +130,6 @@ def read_csv(path: Path, display: str, encoding: str | None = None) -> Table:
                              "missing or extra separator or quote", row=len(rows) + 2,
                              column=column)
         rows.append(cells)
-        starts.append(start)
     if headers is None:
         raise InputError(display, "the file is empty: no header row")
     return Table(display, headers, rows, list(range(2, len(rows) + 2)), used, note)
