@@ -105,7 +105,9 @@ def _index_existing(folder: Path, mapping: InventoryMapping, check: Checker) -> 
     problems: dict[Path, list[str]] = {}
     if not folder.is_dir():
         return by_match, taken, unreadable, problems
-    for path in sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml")):
+    # Sub-folders too, as the loader reads them: an id taken there is taken everywhere.
+    for path in sorted(p for p in folder.rglob("*") if p.suffix in (".yaml", ".yml")
+                       and p.is_file()):
         taken.add(path.stem)
         try:
             data, problems[path] = check(path, path.read_bytes())
