@@ -209,6 +209,8 @@ def test_reimport_keeps_hand_edits_and_marks_rows_gone(tmp_path: Path) -> None:
     text = target.read_text(encoding="utf-8")
     text = text.replace("title:", "# Reviewed by the AI board in May.\ntitle:", 1)
     text += "owner: Dana Okafor  # added by hand\nstakes:\n  area: health\n"
+    assert "\nlinks:" not in text
+    text += "links:\n  - title: Impact assessment\n    url: https://example.org/ia\n"
     target.write_text(text, encoding="utf-8")
     # The source changes this row's stage and drops the last row.
     changed = [list(r) for r in rows[:40]]
@@ -221,6 +223,7 @@ def test_reimport_keeps_hand_edits_and_marks_rows_gone(tmp_path: Path) -> None:
     data = plain(target)
     assert data["stage"] == "retired"
     assert data["owner"] == "Dana Okafor" and data["stakes"]["area"] == "health"
+    assert data["links"] == [{"title": "Impact assessment", "url": "https://example.org/ia"}]
     kept = target.read_text(encoding="utf-8")
     assert "# Reviewed by the AI board in May." in kept and "# added by hand" in kept
     [gone] = report["no_longer_in_source"]
@@ -607,3 +610,39 @@ def test_declared_custom_fields_are_checked_shown_and_exported(tmp_path: Path) -
     page = (out / "proposals" / "good.md").read_text(encoding="utf-8")
     assert "Internal risk tier: tier\\-2" in page and "Budget code: 17" in page
     assert "Free note: anything" in page
+
+
+def test_links_from_the_source_and_by_hand_live_side_by_side(tmp_path: Path) -> None:
+    mapping = MAPPING.replace("custom:\n", "  links: {column: Vendor, link_title: Docs, "
+                              "values: {none: null}}\ncustom:\n")
+    text = HEADER + "A-1,Route tickets,Send each ticket to the right queue.,Ops,Support,Live," \
+                    "see https://docs.example.org/a1.\nA-2,Forecast demand,Weekly demand " \
+                    "per depot for planners.,Ops,Planning,Live,none\n"
+    source, mapping_file = write_inputs(tmp_path, text, mapping)
+    out = tmp_path / "proposals"
+    do_import(source, out, mapping=str(mapping_file))
+    [path] = [p for p in out.glob("*.yaml") if plain(p)["external_id"] == "A-1"]
+    assert plain(path)["links"] == [{"title": "Docs", "url": "https://docs.example.org/a1"}]
+    edited = path.read_text(encoding="utf-8").replace(
+        "links:\n", "links:\n- title: Review\n  url: https://review.example.org/1\n", 1)
+    path.write_text(edited, encoding="utf-8")
+    source.write_text(text.replace("/a1.", "/a1-v2."), encoding="utf-8")
+    _, report = do_import(source, out, mapping=str(mapping_file))
+    assert report["updated"] == 1 and report["unmapped"] == []
+    assert plain(path)["links"] == [
+        {"title": "Docs", "url": "https://docs.example.org/a1-v2"},
+        {"title": "Review", "url": "https://review.example.org/1"}]
+    _, report = do_import(source, out, mapping=str(mapping_file))
+    assert report["updated"] == 0
+
+
+def test_shipped_mapping_is_valid_and_names_every_federal_column() -> None:
+    from scoring.proposals.schema import proposal_schema
+    from scoring.sources.inventory.mapping import load_mapping, shipped_path
+
+    mapping = load_mapping(shipped_path("us-federal-2024"), proposal_schema(load_rubric(None)))
+    assert len(mapping.column_names) == 62
+    assert set(mapping.referenced()) <= set(mapping.column_names)
+    targets = set(mapping.targets())
+    assert {"title", "summary", "team", "stage", "org", "stakes.declared_class",
+            "governance.impact_assessment", "governance.appeal"} <= targets

@@ -6,6 +6,7 @@ value, field) and kept verbatim under ``source.unmapped``, so nothing is lost.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -101,9 +102,40 @@ def _read(kind: str, text: str) -> tuple[bool, Any]:
     return True, text
 
 
+_URL = re.compile(r"https?://[^\s,;]+")
+
+
+def _links(rule: Rule, cells: list[str], binding: Binding, number: int,
+           data: dict[str, Any], unmapped: list[Unmapped], raw_unmapped: dict[str, str]) -> None:
+    """Every http(s) address in the rule's cells, as links titled ``rule.link_title``."""
+    found: list[dict[str, str]] = list(data.get("links", []))
+    for name in rule.columns:
+        text = cell_text(cells[binding.index[name]])
+        if is_empty(text):
+            continue
+        if rule.values is not None:
+            known, _ = _translate(rule, text)
+            if known:
+                continue  # listed in the values table: understood, not a link
+        urls = [u.rstrip(".)") for u in _URL.findall(text)]
+        if not urls:
+            label = header_label(binding, name)
+            unmapped.append(Unmapped(number, label, text, rule.target))
+            raw_unmapped.setdefault(label, cells[binding.index[name]].strip())
+        for url in urls:
+            link = {"title": rule.link_title or "Link", "url": url}
+            if link not in found:
+                found.append(link)
+    if found:
+        data["links"] = found
+
+
 def apply_rule(rule: Rule, cells: list[str], binding: Binding, number: int,
                data: dict[str, Any], unmapped: list[Unmapped],
                raw_unmapped: dict[str, str]) -> None:
+    if rule.link_title is not None:
+        _links(rule, cells, binding, number, data, unmapped, raw_unmapped)
+        return
     index = binding.index
     column = rule.columns[0]
     if len(rule.columns) > 1 or rule.kind in ("list", "tag"):

@@ -56,6 +56,12 @@ def export_record(mapping: InventoryMapping, record: Mapping[str, Any]) -> dict[
         value = get_path(record, rule.target)
         if value is None:
             continue
+        if rule.link_title is not None:
+            urls = [str(link.get("url")) for link in value if isinstance(link, dict)
+                    and link.get("title") == rule.link_title] if isinstance(value, list) else []
+            if urls and rule.columns[0] not in cells:
+                cells[rule.columns[0]] = " ".join(urls)
+            continue
         if len(rule.columns) > 1:
             items = [(_back(rule, v) or "") for v in (value if isinstance(value, list)
                                                        else [value])]

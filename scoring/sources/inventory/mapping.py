@@ -59,6 +59,7 @@ class Rule:
     kind: str  # text, integer, number, boolean, list, tag
     export: bool
     line: int
+    link_title: str | None = None  # for `links`: each URL in the cell, under this title
 
 
 @dataclass
@@ -208,10 +209,15 @@ def _build(document: YamlDocument, file: str,
                 and default not in allowed:
             at((*where, "default"), f"{default!r} is not a value {name} allows: "
                f"{', '.join(map(str, allowed))}", "bad-value", key=False)
+        link_title = spec.get("link_title")
+        if (target == "links") != (link_title is not None):
+            at(where, "a rule for 'links' needs link_title (the title its URLs are listed "
+               "under), and only such a rule takes one")
+            continue
         rules.append(Rule(target, columns, spec.get("fallback"), values, tuple(prefixes),
                           reverse, None if default is _MISSING else default,
                           spec.get("split"), kind, bool(spec.get("export", True)),
-                          document.position(where, key=True).line))
+                          document.position(where, key=True).line, link_title))
 
     ident = data["id"]
     external = ident.get("external_id")

@@ -191,6 +191,19 @@ def _edits(existing: Mapping[str, Any], fresh: Mapping[str, Any],
     return sets, deletes
 
 
+def _keep_hand_links(existing: Mapping[str, Any], fresh: dict[str, Any],
+                     mapping: InventoryMapping) -> dict[str, Any]:
+    """The source owns only the links under its rules' titles; links added by hand stay."""
+    titles = {rule.link_title for rule in mapping.rules if rule.link_title is not None}
+    old = existing.get("links")
+    if not titles or not isinstance(old, list):
+        return fresh
+    hand = [link for link in old if not (isinstance(link, dict) and link.get("title") in titles)]
+    if not hand:
+        return fresh
+    return {**fresh, "links": [*fresh.get("links", []), *hand]}
+
+
 def plan_import(binding: Binding, folder: Path, schema: Mapping[str, Any], max_len: int,
                 check: Checker, today: dt.date | None = None) -> ImportPlan:
     mapping = binding.mapping
@@ -235,6 +248,7 @@ def plan_import(binding: Binding, folder: Path, schema: Mapping[str, Any], max_l
         fresh = ordered(row.data, schema, last=("custom", "source"))
         if row.number in matched:
             path, existing = matched[row.number]
+            fresh = _keep_hand_links(existing, fresh, mapping)
             sets, deletes = _edits(existing, fresh, owned)
             if not sets and not deletes:
                 item = Item(row, path.stem, path, "unchanged")
