@@ -27,6 +27,7 @@ from bs4 import BeautifulSoup
 from scoring.cli.main import main
 from scoring.proposals.loading import MAX_ID_LENGTH, load_proposals
 from scoring.rubric import load_rubric
+from scoring.sources.inventory.convert import read_date
 from tests.conftest import REPO, logged_build, page_of, write_site
 
 FEDERAL_DIR = REPO.parent / "shared" / "data" / "us-federal-ai-inventory-2024"
@@ -187,8 +188,15 @@ def test_round_trip_keeps_every_mapped_value(federal: tuple[Path, dict[str, Any]
     original = pd.read_csv(federal_csv(), encoding="cp1252", dtype=str, keep_default_na=False)
     back = pd.read_csv(exported, dtype=str, keep_default_na=False)
     for column in ("Use Case Name", "Agency", "What is the intended purpose and expected "
-                   "benefits of the AI?", "Date Initiated"):
+                   "benefits of the AI?", "Is the AI use case rights-impacting, "
+                   "safety-impacting, both, or neither?"):
         assert list(original[column].str.strip()) == list(back[column].str.lstrip("'")), column
+    # Dates come back as the source wrote them (10/1/2023, or words), except the
+    # bare placeholders the mapping reads as "no date".
+    for column in ("Date Initiated", "Date Implemented", "Date Retired"):
+        for before, after in zip(original[column].str.strip(), back[column], strict=True):
+            assert after == before or (after == "" and before.upper() in (
+                "N/A", "NA", "TBD", "UNKNOWN")), (column, before, after)
 
 
 def test_reimport_keeps_hand_edits_and_marks_rows_gone(tmp_path: Path) -> None:
@@ -233,7 +241,8 @@ def test_reimport_keeps_hand_edits_and_marks_rows_gone(tmp_path: Path) -> None:
     # The date it left the source: the inventory's own retirement date if it gave one, or
     # the day of the import.
     given = rows[40][rows[0].index("Date Retired")].strip()
-    assert str(marked["dates"]["retired"]) == (given or dt.date.today().isoformat())
+    expected = read_date(given, ("%m/%d/%Y", "%Y-%m-%d")) if given else dt.date.today().isoformat()
+    assert str(marked["dates"]["retired"]) == expected
     # A third run changes nothing.
     before = snapshot(out)
     _, report = do_import(subset, out)

@@ -6,6 +6,7 @@ value, field) and kept verbatim under ``source.unmapped``, so nothing is lost.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -72,14 +73,29 @@ def get_path(data: Mapping[str, Any], dotted: str, default: Any = None) -> Any:
 def _translate(rule: Rule, text: str) -> tuple[bool, Any]:
     """(found, value) for one non-empty source text."""
     if rule.values is None:
-        return _read(rule.kind, text)
+        return (True, read_date(text, rule.formats)) if rule.kind == "date" else _read(
+            rule.kind, text)
     key = normalise(text)
     if key in rule.values:
         return True, rule.values[key]
     for prefix, value in rule.prefixes:
         if key.startswith(prefix):
             return True, value
+    if rule.kind == "date":  # the table only names special words such as N/A
+        return True, read_date(text, rule.formats)
     return False, None
+
+
+def read_date(text: str, formats: tuple[str, ...]) -> str:
+    """An ISO date (or year-month, when the format has no day) if ``text`` is in one of
+    the formats; otherwise the text as it is, since a date field also takes words."""
+    for fmt in formats:
+        try:
+            parsed = dt.datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+        return parsed.date().isoformat() if "%d" in fmt else parsed.strftime("%Y-%m")
+    return text
 
 
 def _read(kind: str, text: str) -> tuple[bool, Any]:

@@ -9,8 +9,11 @@ that value, and a value the mapping could not translate on import (kept under
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import re
 from collections.abc import Iterable, Mapping
+from functools import partial
 from typing import Any
 
 from scoring.sources.inventory.convert import get_path
@@ -33,7 +36,30 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def _part(parts: dict[str, str], match: re.Match[str]) -> str:
+    return parts[match.group(0)]
+
+
+def write_date(value: str, formats: tuple[str, ...]) -> str:
+    """An ISO date written back in the source's first format of the same precision, with
+    unpadded day and month numbers as spreadsheets write them (10/1/2023); text that is not
+    an ISO date is written as it is."""
+    for pattern, has_day in ((r"^\d{4}-\d{2}-\d{2}$", True), (r"^\d{4}-\d{2}$", False)):
+        if not re.match(pattern, value):
+            continue
+        fmt = next((f for f in formats if ("%d" in f) == has_day), None)
+        if fmt is None:
+            return value
+        when = dt.date.fromisoformat(value if has_day else value + "-01")
+        parts = {"%Y": f"{when.year}", "%y": f"{when.year % 100:02d}", "%m": f"{when.month}",
+                 "%d": f"{when.day}", "%b": when.strftime("%b"), "%B": when.strftime("%B")}
+        return re.sub(r"%[YymdbB]", partial(_part, parts), fmt)
+    return value
+
+
 def _back(rule: Rule, value: Any) -> str | None:
+    if rule.kind == "date" and isinstance(value, str):
+        return write_date(value, rule.formats)
     if rule.values is None and not rule.prefixes:
         return _text(value)
     text = rule.reverse.get(repr(value))

@@ -60,6 +60,7 @@ class Rule:
     export: bool
     line: int
     link_title: str | None = None  # for `links`: each URL in the cell, under this title
+    formats: tuple[str, ...] = ()  # for dates: the source's strptime formats
 
 
 @dataclass
@@ -209,6 +210,9 @@ def _build(document: YamlDocument, file: str,
                 and default not in allowed:
             at((*where, "default"), f"{default!r} is not a value {name} allows: "
                f"{', '.join(map(str, allowed))}", "bad-value", key=False)
+        if kind == "date" and not spec.get("formats"):
+            at(where, "a date rule needs formats, e.g. formats: ['%m/%d/%Y']")
+            continue
         link_title = spec.get("link_title")
         if (target == "links") != (link_title is not None):
             at(where, "a rule for 'links' needs link_title (the title its URLs are listed "
@@ -217,7 +221,8 @@ def _build(document: YamlDocument, file: str,
         rules.append(Rule(target, columns, spec.get("fallback"), values, tuple(prefixes),
                           reverse, None if default is _MISSING else default,
                           spec.get("split"), kind, bool(spec.get("export", True)),
-                          document.position(where, key=True).line, link_title))
+                          document.position(where, key=True).line, link_title,
+                          tuple(spec.get("formats") or ())))
 
     ident = data["id"]
     external = ident.get("external_id")
