@@ -46,11 +46,11 @@ from conftest import (
     write_site,
 )
 
-from scoring.rubric import load_rubric
+from scoring.rubric import STATES, load_rubric
 
 RUBRIC = load_rubric(None)
 DIMENSION_LABELS = ("Desirability", "Profitability", "Feasibility", "Risk")
-QUADRANT_NAMES = dict(RUBRIC.quadrants.names)
+QUADRANT_NAMES = {state: RUBRIC.state_name(state) for state in STATES}
 EDIT_URI = "https://git.example.test/org/repo/edit/main/content/"
 
 
@@ -251,7 +251,7 @@ def test_proposal_header_shows_summary_and_people(sample_site: Path) -> None:
     assert summary is not None
     assert "Collections calls every overdue account" in text_of(summary)
     assert summary.find("em") is not None and text_of(summary.find("em")) == "ranked list"
-    table = node.find("table")
+    table = table_after(node, "summary")
     headers = [text_of(th) for th in table.find_all("th")]
     values = dict(zip(headers, rows_of(table)[0], strict=True))
     assert values["Team"] == "Credit Risk"
@@ -259,15 +259,15 @@ def test_proposal_header_shows_summary_and_people(sample_site: Path) -> None:
     assert values["Sponsor"] == "Head of Credit Risk"
     assert values["Stage"] == "proposed"
     card = cards_by_id(sample_site)[FULL_ID]
-    assert values["Quadrant"] == QUADRANT_NAMES[card["quadrant"]]
+    assert values["State"] == QUADRANT_NAMES[card["state"]]
     badges = [text_of(b) for b in node.select(".ss-badge")]
-    assert QUADRANT_NAMES[card["quadrant"]] in badges
+    assert QUADRANT_NAMES[card["state"]] in badges
     assert "Stage: proposed" in badges
 
 
 def test_missing_owner_and_sponsor_are_named_as_such(sample_site: Path) -> None:
     node = article(sample_site, f"proposals/{MINIMAL_ID}.md")
-    table = node.find("table")
+    table = table_after(node, "summary")
     headers = [text_of(th) for th in table.find_all("th")]
     values = dict(zip(headers, rows_of(table)[0], strict=True))
     assert values["Owner"] == values["Sponsor"] == "not named"
@@ -279,7 +279,7 @@ def test_quadrant_badge_matches_portfolio_for_every_proposal(sample_site: Path) 
         node = article(sample_site, f"proposals/{proposal_id}.md")
         badge = node.select_one(".ss-badge[class*='ss-q-']")
         assert badge is not None
-        assert text_of(badge) == QUADRANT_NAMES[card["quadrant"]]
+        assert text_of(badge) == QUADRANT_NAMES[card["state"]]
 
 
 def test_quadrant_badge_class_is_styled(sample_site: Path) -> None:
@@ -290,8 +290,8 @@ def test_quadrant_badge_class_is_styled(sample_site: Path) -> None:
     for proposal_id, card in cards_by_id(sample_site).items():
         node = article(sample_site, f"proposals/{proposal_id}.md")
         badge = node.select_one(".ss-badge[class*='ss-q-']")
-        assert f"ss-q-{card['quadrant']}" in badge["class"], badge["class"]
-        seen.add(card["quadrant"])
+        assert f"ss-q-{card['state']}" in badge["class"], badge["class"]
+        seen.add(card["state"])
     for quadrant in seen:
         assert f".ss-q-{quadrant}" in css
     assert {"quick_win"} & seen or {"strategic_bet"} & seen
@@ -310,9 +310,12 @@ def test_four_score_bars_with_confidence(sample_site: Path) -> None:
             assert label.startswith(dimension.capitalize())
             value = float(text_of(bar.select_one(".ss-score-value")))
             assert value == pytest.approx(card["scores"][dimension], abs=0.51)
-            conf = re.fullmatch(r"confidence (\d+)%", text_of(bar.select_one(".ss-conf")))
+            conf = re.fullmatch(r"(\d+)–(\d+) · confidence (\d+)%",
+                                text_of(bar.select_one(".ss-conf")))
             assert conf, text_of(bar)
-            assert int(conf[1]) == pytest.approx(card["confidence"][dimension] * 100, abs=1)
+            low, high = card["ranges"][dimension]
+            assert (int(conf[1]), int(conf[2])) == (round(low), round(high))
+            assert int(conf[3]) == pytest.approx(card["confidence"][dimension] * 100, abs=1)
             fill = bar.select_one(".ss-bar-fill")
             width = re.search(r"width:\s*([\d.]+)%", fill["style"])
             assert width and float(width[1]) == pytest.approx(card["scores"][dimension],
@@ -478,14 +481,20 @@ def test_portfolio_chart(sample_site: Path) -> None:
     page = page_of(sample_site, "portfolio/index.md")
     svg = soup_of(page).select_one("article svg.ss-quadrant-chart")
     assert svg is not None
+    cards = cards_by_id(sample_site)
     assert svg.find("title") is not None and "4 proposals" in text_of(svg.find("title"))
     desc = svg.find("desc")
     assert desc is not None
-    cards = cards_by_id(sample_site)
     for card in cards.values():
         assert card["title"] in text_of(desc)
     points = svg.select("a.ss-point")
     assert sorted(p["data-proposal"] for p in points) == sorted(cards)
+    # Proposals that need information are drawn apart, in the strip below the plot.
+    strip = svg.select_one("rect.ss-strip")
+    assert strip is not None
+    for point in points:
+        unplaced = cards[point["data-proposal"]]["state"] == "needs_information"
+        assert ("ss-unplaced" in point["class"]) == unplaced
     markers: dict[str, set[str]] = {}
     for point in points:
         target = assert_resolves(sample_site, page, point["href"])
@@ -509,7 +518,10 @@ def test_portfolio_balance_section(sample_site: Path) -> None:
     rows = rows_of(table_after(node, "balance"))
     assert [r[0] for r in rows] == [QUADRANT_NAMES[q] for q in
                                     ("quick_win", "strategic_bet", "incremental", "reconsider")]
-    assert sum(int(r[1]) for r in rows) == 3
+    active = [c for c in cards_by_id(sample_site).values() if c["stage"] != "retired"]
+    placed = [c for c in active if c["state"] != "needs_information"]
+    # Only placed active proposals count in the shares; the others are reported apart.
+    assert sum(int(r[1]) for r in rows) == len(placed)
     text = section_text(node, "balance")
     assert "out of balance" in text or "in balance" in text
 

@@ -6,11 +6,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from scoring.cli import diff, export, importer, new, render, schema, score, validate
+from scoring.cli import compare, diff, export, importer, new, render, schema, score, validate
 from scoring.cli.common import EXIT_USAGE, UsageError
 from scoring.rubric import RubricError
 
-COMMANDS = (validate, schema, score, new, diff, render, importer, export)
+COMMANDS = (validate, schema, score, new, diff, compare, render, importer, export)
 
 
 def build_parser() -> argparse.ArgumentParser:

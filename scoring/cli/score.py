@@ -44,14 +44,14 @@ def write_scores(intake: Intake, rubric: Rubric, fmt: str, out: IO[str]) -> None
         frame.to_csv(out, index=False, lineterminator="\n")
         return
     names = rubric.quadrants.names
-    rows = [[str(row["id"]), names.get(row["quadrant"], row["quadrant"]),
+    rows = [[str(row["id"]), rubric.state_name(str(row["state"])),
              f"{row['priority']:.1f}", f"{row['desirability']:.0f}",
              f"{row['profitability']:.0f}", f"{row['feasibility']:.0f}",
              f"{row['risk']:.0f}", f"{row['confidence']:.0%}",
              str(len(str(row["flags"]).split()))]
             for _, row in frame.sort_values(["priority", "id"],
                                             ascending=[False, True]).iterrows()]
-    headers = ["id", "quadrant", "priority", "D", "P", "F", "R", "conf", "flags"]
+    headers = ["id", "state", "priority", "D", "P", "F", "R", "conf", "flags"]
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
               for i, h in enumerate(headers)]
     numeric = set(range(2, len(headers)))

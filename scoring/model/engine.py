@@ -1,234 +1,434 @@
-"""Score features with the rubric: dimension scores, confidence, caps, priority and quadrant.
+"""Estimates with ranges: dimension scores, risk, impact, delivery risk, state and priority.
+
+Every criterion is a level from 0 to 4 with a spread: an answer is exact (spread 0, or the
+range of a money estimate); an unanswered one takes the rubric's prior, a neutral level at
+the thresholds with a wide spread. A dimension is the weighted mean of its criteria, so its
+estimate moves with the answers and its range with what is still unknown (unknowns are
+assumed to move together to the degree the rubric sets). Ranges are normal approximations,
+clipped to 0–100.
 
 Every proposal is scored on its own row, so adding or removing a proposal never changes
-another's score. All arithmetic is vectorised over the rows.
+another's score. All arithmetic is vectorised over the rows, and ``evaluate`` is a pure
+function of arrays, so "what if this were answered" is the same code on a changed copy.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
 
 from scoring.model.features import Features
-from scoring.rubric import QUADRANTS, Rubric
+from scoring.rubric import NEEDS_INFORMATION, QUADRANTS, Rubric
 
 MAX_LEVEL = 4.0
-MAX_RISK = 16.0
 SCORE_COLUMNS = ("desirability", "profitability", "feasibility", "risk")
+PLAIN_DIMENSIONS = ("desirability", "profitability", "feasibility")
 
 
-def checklist_shares(items: pd.DataFrame, applicable: pd.DataFrame,
-                     checklist_ids: tuple[str, ...]) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """Done share, answered share and applicable count over the named checklists.
-
-    yes counts 1, partial 0.5, no and unknown 0; n/a items drop out. With nothing applicable
-    the done share is NaN: marking everything n/a must not look like a finished checklist.
-    """
-    columns = [c for c in items.columns if c.split(".", 1)[0] in checklist_ids]
-    answers = items[columns]
-    mask = applicable[columns]
-    n_applicable = mask.sum(axis=1).astype("float64")
-    done = answers.fillna(0.0).where(mask, 0.0).sum(axis=1)
-    answered = (answers.notna() & mask).sum(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        done_share = (done / n_applicable).where(n_applicable > 0)
-        answered_share = (answered / n_applicable).where(n_applicable > 0, 0.0)
-    return done_share, answered_share, n_applicable
-
-
-def criterion_levels(features: Features, rubric: Rubric) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Levels (NaN = unanswered) and answered shares for every criterion."""
-    items = features.items
-    levels = {}
-    answered = {}
-    for criterion in rubric.criteria:
-        if criterion.kind == "checklist":
-            done, share, _ = checklist_shares(items, features.applicable, criterion.checklists)
-            levels[criterion.id] = (done * MAX_LEVEL).where(share > 0)
-            answered[criterion.id] = share
-        else:
-            column = features.levels[criterion.id]
-            levels[criterion.id] = column
-            answered[criterion.id] = column.notna().astype("float64")
-    return pd.DataFrame(levels), pd.DataFrame(answered)
-
-
-def risk_values(features: Features, rubric: Rubric) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Severity x likelihood per factor, unknowns replaced by the rubric's assumption."""
-    items = features.items
-    risk = features.risk
-    assumed = float(rubric.unknown_severity * rubric.unknown_likelihood)
-    values = {}
-    answered = {}
-    for factor in rubric.risk_factors:
-        if factor.kind == "open_pitfalls":
-            done, share, n_applicable = checklist_shares(items, features.applicable,
-                                                         factor.checklists)
-            open_share = 1.0 - done
-            values[factor.id] = (open_share * MAX_RISK).where(n_applicable > 0, assumed)
-            answered[factor.id] = share
-        else:
-            column = risk[factor.id]
-            values[factor.id] = column.fillna(assumed)
-            answered[factor.id] = column.notna().astype("float64")
-    return pd.DataFrame(values), pd.DataFrame(answered)
-
-
-def _weighted(frame: pd.DataFrame, weights: dict[str, float], scale: float) -> pd.Series:
-    total = sum(weights.values())
-    if total == 0:
-        return pd.Series(0.0, index=frame.index)
-    summed = pd.Series(0.0, index=frame.index)
-    for column, weight in weights.items():
-        summed = summed + frame[column].fillna(0.0) * weight
-    return summed / (total * scale) * 100.0
-
-
-def _confidence(answered: pd.DataFrame, weights: dict[str, float]) -> pd.Series:
-    total = sum(weights.values())
-    if total == 0:
-        return pd.Series(1.0, index=answered.index)
-    summed = pd.Series(0.0, index=answered.index)
-    for column, weight in weights.items():
-        summed = summed + answered[column] * weight
-    return summed / total
-
-
-def cap_conditions(features: Features, levels: pd.DataFrame,
-                   risk: pd.DataFrame) -> dict[str, pd.Series]:
-    """For each cap id, which proposals trigger it."""
-    facts = features.facts
-
-    def missing(criterion_id: str) -> pd.Series:
-        if criterion_id not in levels:
-            return pd.Series(False, index=levels.index)
-        return levels[criterion_id].fillna(0.0) <= 0
-
-    harm = risk["harm_if_wrong"] if "harm_if_wrong" in risk else pd.Series(
-        np.nan, index=levels.index)
-    return {
-        "no_decision_or_metric": missing("decision_named") | missing("business_metric"),
-        "no_data_access": ~facts["has_granted_source"].astype(bool),
-        "harm_without_oversight": (harm.fillna(0.0) >= 12)
-        & facts["oversight"].isin(["none", "unknown"]),
-        "leakage_without_split": facts["leakage_exposed"].astype(bool)
-        & ~facts["has_split_plan"].astype(bool),
-    }
+def z(percentile: float) -> float:
+    return NormalDist().inv_cdf(percentile / 100.0)
 
 
 @dataclass
-class RawScores:
-    """Uncapped dimension scores and cap conditions as arrays, before priority is derived."""
+class Inputs:
+    """The arrays ``evaluate`` works on; one row per proposal."""
 
-    levels: pd.DataFrame
-    answered: pd.DataFrame
-    risk_values: pd.DataFrame
-    risk_answered: pd.DataFrame
-    dims: dict[str, np.ndarray]
+    mean: np.ndarray  # criterion levels (prior mean where unanswered), N x criteria
+    sd: np.ndarray  # their spread
+    known: np.ndarray  # answered, N x criteria
+    risk: np.ndarray  # risk factor points 0–100, NaN where unrated, N x factors
+    risk_low: np.ndarray  # the lowest each could turn out (stakes with unknown safeguards)
+    conditions: dict[str, np.ndarray]  # cap id → which proposals trigger it
+
+    def copy(self) -> Inputs:
+        return Inputs(self.mean.copy(), self.sd.copy(), self.known.copy(), self.risk.copy(),
+                      self.risk_low.copy(), dict(self.conditions))
+
+
+@dataclass
+class Estimates:
+    """What ``evaluate`` returns, as arrays over proposals."""
+
+    mean: dict[str, np.ndarray]  # the four dimensions, impact and delivery_risk
+    sd: dict[str, np.ndarray]
+    floor: np.ndarray  # risk can never be below its worst known factor
+    priority: np.ndarray
+    state: np.ndarray
+    lean: np.ndarray  # the quadrant of the estimates themselves
+
+    def percentile(self, name: str, p: float) -> np.ndarray:
+        value = self.mean[name] + z(p) * self.sd[name]
+        if name == "risk":
+            value = np.maximum(value, self.floor)
+        return np.clip(value, 0.0, 100.0)
+
+
+# ---- the inputs -------------------------------------------------------------------------
+
+def checklist_shares(items: pd.DataFrame, applicable: pd.DataFrame,
+                     checklist_ids: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray,
+                                                              np.ndarray]:
+    """Done (yes 1, partial 0.5, no 0), unknown and applicable counts over the checklists."""
+    columns = [c for c in items.columns if c.split(".", 1)[0] in checklist_ids]
+    answers = items[columns].to_numpy(dtype="float64")
+    mask = applicable[columns].to_numpy(dtype=bool)
+    done = np.where(mask, np.nan_to_num(answers), 0.0).sum(axis=1)
+    unknown = (np.isnan(answers) & mask).sum(axis=1).astype("float64")
+    return done, unknown, mask.sum(axis=1).astype("float64")
+
+
+def criterion_inputs(features: Features,
+                     rubric: Rubric) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    prior = rubric.uncertainty.prior
+    n = len(features.levels.index)
+    means, sds, known = [], [], []
+    scale_ids = [c.id for c in rubric.criteria if c.kind == "value_scale"]
+    scale = features.levels[scale_ids[0]].to_numpy(dtype="float64") if scale_ids else None
+    for criterion in rubric.criteria:
+        if criterion.kind == "checklist":
+            done, unknown, total = checklist_shares(features.items, features.applicable,
+                                                    criterion.checklists)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                share_unknown = np.where(total > 0, unknown / total, 1.0)
+                level = np.where(total > 0, MAX_LEVEL * done / total, 0.0)
+            # Unknown items count at the prior; with nothing applicable it is all prior.
+            means.append(level + share_unknown * prior.mean)
+            sds.append(share_unknown * prior.sd)
+            known.append(share_unknown < 1.0)
+            continue
+        level = features.levels[criterion.id].to_numpy(dtype="float64")
+        answered = ~np.isnan(level)
+        centre = np.full(n, prior.mean)
+        if criterion.kind in ("roi", "payback") and scale is not None:
+            # Without money figures, the stated order of magnitude of the value centres the
+            # guess at return and payback; their spread stays that of an unknown.
+            centre = np.where(np.isnan(scale), prior.mean, scale)
+        means.append(np.where(answered, level, centre))
+        sds.append(np.where(answered,
+                            features.level_sd[criterion.id].to_numpy(dtype="float64"),
+                            prior.sd))
+        known.append(answered)
+    if not means:
+        empty = np.zeros((n, 0))
+        return empty, empty, empty.astype(bool)
+    return np.column_stack(means), np.column_stack(sds), np.column_stack(known)
+
+
+def risk_inputs(features: Features, rubric: Rubric) -> tuple[np.ndarray, np.ndarray]:
+    n = len(features.levels.index)
+    values, lows = [], []
+    for factor in rubric.risk_factors:
+        if factor.kind == "open_pitfalls":
+            done, unknown, total = checklist_shares(features.items, features.applicable,
+                                                    factor.checklists)
+            answered = total - unknown
+            with np.errstate(divide="ignore", invalid="ignore"):
+                # Open share of the answered items; unknown items are not counted as open.
+                value = np.where(answered > 0, 100.0 * (1.0 - done / answered), np.nan)
+            values.append(value)
+            lows.append(value)
+        elif factor.kind == "findings":
+            column = features.findings.to_numpy(dtype="float64")
+            values.append(column)
+            lows.append(column)
+        elif factor.kind == "stakes":
+            values.append(np.array([np.nan if s.residual is None else s.residual
+                                    for s in features.stakes], dtype="float64"))
+            lows.append(np.array([np.nan if s.residual_low is None else s.residual_low
+                                  for s in features.stakes], dtype="float64"))
+        else:
+            column = features.risk[factor.id].to_numpy(dtype="float64")
+            values.append(column)
+            lows.append(column)
+    if not values:
+        return np.zeros((n, 0)), np.zeros((n, 0))
+    return np.column_stack(values), np.column_stack(lows)
+
+
+def cap_conditions(features: Features, rubric: Rubric, mean: np.ndarray,
+                   known: np.ndarray) -> dict[str, np.ndarray]:
+    """For each cap id, which proposals trigger it. Caps fire on what a proposal says,
+    never on what it leaves out: an unanswered question is a question, not a red flag."""
+    facts = features.facts
+    ids = [c.id for c in rubric.criteria]
+
+    def answered_zero(criterion_id: str) -> np.ndarray:
+        if criterion_id not in ids:
+            return np.zeros(len(facts), dtype=bool)
+        column = ids.index(criterion_id)
+        return known[:, column] & (mean[:, column] <= 0)
+
+    harm = (features.risk["harm_if_wrong"].to_numpy(dtype="float64")
+            if "harm_if_wrong" in features.risk else np.full(len(facts), np.nan))
+    oversight = facts["oversight"].to_numpy(dtype=object)
+    automated = facts["automation"].to_numpy(dtype=object) == "automate"
+    pilot_on = facts["stage"].isin(["pilot", "production"]).to_numpy(dtype=bool)
+    return {
+        "no_decision_or_metric": answered_zero("decision_named")
+        | answered_zero("business_metric"),
+        "no_data_access": facts["all_access_refused"].to_numpy(dtype=bool)
+        | (facts["has_sources"].to_numpy(dtype=bool)
+           & ~facts["has_granted_source"].to_numpy(dtype=bool) & pilot_on),
+        # Severity x likelihood of 12 or more out of 16 is 75 risk points.
+        "harm_without_oversight": (np.nan_to_num(harm) >= 75.0)
+        & ((oversight == "none") | ((oversight == "unknown") & automated)),
+        "leakage_without_split": facts["leakage_exposed"].to_numpy(dtype=bool)
+        & ~facts["has_split_plan"].to_numpy(dtype=bool),
+    }
+
+
+def build_inputs(features: Features, rubric: Rubric) -> Inputs:
+    mean, sd, known = criterion_inputs(features, rubric)
+    risk, risk_low = risk_inputs(features, rubric)
+    return Inputs(mean, sd, known, risk, risk_low,
+                  cap_conditions(features, rubric, mean, known))
+
+
+# ---- the rubric's constants -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Weights:
+    by_dimension: dict[str, np.ndarray]  # criterion weights, zero outside the dimension
     risk: np.ndarray
-    conditions: dict[str, np.ndarray]
+    uncertain: np.ndarray  # factors whose unknown value is a guess (not the findings one)
+    unknown_risk: float  # the "as if answered" value of an unrated factor
 
 
-def dimension_factor(rubric: Rubric, criterion_id: str) -> float:
-    """Points one level of a criterion adds to its dimension: w / (4 x sum of weights) x 100."""
-    criterion = rubric.criterion(criterion_id)
-    assert criterion is not None
-    total = sum(c.weight for c in rubric.criteria_for(criterion.dimension))
-    return 0.0 if total == 0 else criterion.weight / (MAX_LEVEL * total) * 100.0
+_WEIGHTS: dict[int, tuple[Rubric, Weights]] = {}
 
 
-def risk_factor_weight(rubric: Rubric, factor_id: str) -> float:
-    """Risk points per unit of severity x likelihood: w / (16 x sum of weights) x 100."""
-    total = sum(f.weight for f in rubric.risk_factors)
-    weight = next(f.weight for f in rubric.risk_factors if f.id == factor_id)
-    return 0.0 if total == 0 else weight / (MAX_RISK * total) * 100.0
+def weights(rubric: Rubric) -> Weights:
+    """The rubric's weight arrays, computed once per rubric object (rubrics hold dicts, so
+    they cannot key an lru_cache)."""
+    cached = _WEIGHTS.get(id(rubric))
+    if cached is None or cached[0] is not rubric:
+        cached = (rubric, _weights(rubric))
+        _WEIGHTS[id(rubric)] = cached
+    return cached[1]
 
 
-def raw_scores(features: Features, rubric: Rubric) -> RawScores:
-    levels, answered = criterion_levels(features, rubric)
-    risk, risk_answered = risk_values(features, rubric)
-    dims = {}
-    for dimension in ("desirability", "profitability", "feasibility"):
-        weights = {c.id: c.weight for c in rubric.criteria_for(dimension)}
-        dims[dimension] = _weighted(levels, weights, MAX_LEVEL).to_numpy(dtype="float64")
-    risk_weights = {f.id: f.weight for f in rubric.risk_factors}
-    risk_score = _weighted(risk, risk_weights, MAX_RISK).to_numpy(dtype="float64")
-    conditions = {k: v.to_numpy(dtype=bool)
-                  for k, v in cap_conditions(features, levels, features.risk).items()}
-    return RawScores(levels, answered, risk, risk_answered, dims, risk_score, conditions)
+def _weights(rubric: Rubric) -> Weights:
+    by_dimension = {d: np.array([c.weight if c.dimension == d else 0.0
+                                 for c in rubric.criteria], dtype="float64")
+                    for d in PLAIN_DIMENSIONS}
+    risk = np.array([f.weight for f in rubric.risk_factors], dtype="float64")
+    uncertain = np.array([f.kind != "findings" for f in rubric.risk_factors], dtype=bool)
+    return Weights(by_dimension, risk, uncertain, neutral_risk_value(rubric, risk))
 
 
-def finish(dims: dict[str, np.ndarray], risk: np.ndarray, conditions: dict[str, np.ndarray],
-           rubric: Rubric) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Apply caps and derive priority. Shared by scoring and 'what would raise' so the two
-    can never disagree."""
-    capped = dict(dims)
+def worst_led(values: np.ndarray, weight: np.ndarray, others_share: float,
+              present: np.ndarray | None = None) -> np.ndarray:
+    """Risk led by the worst factor: the others add a share of their weighted mean to the
+    headroom above it, so they add to the worst one and never dilute it. Factors outside
+    ``present`` (a proposal that raises no flag has no findings factor) are left out."""
+    if values.shape[1] == 0:
+        return np.zeros(values.shape[0])
+    mask = np.ones(values.shape, dtype=bool) if present is None else present
+    weights_here = np.where(mask, weight, 0.0)
+    masked = np.where(mask, values, -np.inf)
+    worst_at = np.argmax(masked, axis=1)
+    rows = np.arange(values.shape[0])
+    worst = np.where(mask.any(axis=1), values[rows, worst_at], 0.0)
+    total = weights_here.sum(axis=1)
+    worst_weight = weights_here[rows, worst_at]
+    rest = (np.where(mask, values, 0.0) * weights_here).sum(axis=1) - worst * worst_weight
+    with np.errstate(divide="ignore", invalid="ignore"):
+        others = np.where(total - worst_weight > 0, rest / (total - worst_weight), 0.0)
+    return worst + (100.0 - worst) * others_share * others / 100.0
+
+
+def neutral_risk_value(rubric: Rubric, weight: np.ndarray) -> float:
+    """The value an unrated factor counts as, chosen so that a proposal with no factor
+    rated has exactly the rubric's neutral risk: unknown never leans either way."""
+    target = rubric.uncertainty.risk_prior_mean
+    low, high = 0.0, 100.0
+    for _ in range(60):
+        middle = (low + high) / 2
+        value = worst_led(np.full((1, len(weight)), middle), weight,
+                          rubric.risk_model.others_share)[0]
+        low, high = (middle, high) if value < target else (low, middle)
+    return (low + high) / 2
+
+
+# ---- evaluation -------------------------------------------------------------------------
+
+def _spread(sd: np.ndarray, weight: np.ndarray, correlation: float) -> np.ndarray:
+    """Standard deviation of a weighted sum whose terms share the given correlation."""
+    weighted = sd * weight
+    independent = (weighted ** 2).sum(axis=1)
+    together = weighted.sum(axis=1) ** 2
+    return np.sqrt((1.0 - correlation) * independent + correlation * together)
+
+
+def evaluate(inputs: Inputs, rubric: Rubric) -> Estimates:
+    w = weights(rubric)
+    correlation = rubric.uncertainty.correlation
+    mean: dict[str, np.ndarray] = {}
+    sd: dict[str, np.ndarray] = {}
+    for dimension, weight in w.by_dimension.items():
+        total = weight.sum() or 1.0
+        scale = 100.0 / (MAX_LEVEL * total)
+        mean[dimension] = (inputs.mean * weight).sum(axis=1) * scale
+        sd[dimension] = _spread(inputs.sd, weight, correlation) * scale
     for cap in rubric.caps:
-        if cap.applies_to != "priority":
-            capped[cap.applies_to] = np.where(conditions[cap.id],
-                                              np.minimum(capped[cap.applies_to], cap.max),
-                                              capped[cap.applies_to])
+        if cap.applies_to in PLAIN_DIMENSIONS:
+            hit = inputs.conditions[cap.id]
+            mean[cap.applies_to] = np.where(hit, np.minimum(mean[cap.applies_to], cap.max),
+                                            mean[cap.applies_to])
+            sd[cap.applies_to] = np.where(hit & (mean[cap.applies_to] >= cap.max), 0.0,
+                                          sd[cap.applies_to])
+    unrated = np.isnan(inputs.risk)
+    filled = np.where(unrated, w.unknown_risk, inputs.risk)
+    # A proposal that raises no flag has no findings factor: absence of flags is neither
+    # a finding nor an unknown, so it neither adds risk nor widens the range.
+    present = ~(unrated & ~w.uncertain)
+    mean["risk"] = worst_led(filled, w.risk, rubric.risk_model.others_share, present)
+    prior_sd = np.where(unrated & w.uncertain, rubric.uncertainty.risk_prior_sd, 0.0)
+    # Safeguards not yet answered could lower the stakes factor down to its low value.
+    open_range = np.nan_to_num(inputs.risk - inputs.risk_low) / (2 * z(90))
+    total_risk = np.where(present, w.risk, 0.0).sum(axis=1)
+    total_risk = np.where(total_risk > 0, total_risk, 1.0)
+    sd["risk"] = np.sqrt(_spread(prior_sd, w.risk, correlation) ** 2
+                         + ((open_range * w.risk) ** 2).sum(axis=1)) / total_risk
+    known_values = np.where(unrated, 0.0, np.fmin(inputs.risk, inputs.risk_low))
+    floor = known_values.max(axis=1) if known_values.shape[1] else np.zeros(len(filled))
+
     pw = rubric.priority_weights
-    base = sum(capped[d] * w for d, w in pw.items()) / sum(pw.values())
-    priority = base * (1.0 - rubric.risk_discount * risk / 100.0)
+    impact_total = (pw["desirability"] + pw["profitability"]) or 1.0
+    a, b = pw["desirability"] / impact_total, pw["profitability"] / impact_total
+    mean["impact"] = a * mean["desirability"] + b * mean["profitability"]
+    sd["impact"] = np.sqrt((a * sd["desirability"]) ** 2 + (b * sd["profitability"]) ** 2)
+    mean["delivery_risk"] = (mean["risk"] + 100.0 - mean["feasibility"]) / 2.0
+    sd["delivery_risk"] = np.sqrt(sd["risk"] ** 2 + sd["feasibility"] ** 2) / 2.0
+    estimates = Estimates(mean, sd, floor, np.zeros(len(floor)), np.zeros(len(floor)),
+                          np.zeros(len(floor)))
+    estimates.priority = _priority(estimates, inputs, rubric)
+    estimates.state, estimates.lean = _placement(estimates, rubric)
+    return estimates
+
+
+def _priority(estimates: Estimates, inputs: Inputs, rubric: Rubric) -> np.ndarray:
+    """A conservative point of the ranges: each score at the rubric's low percentile and
+    risk at the matching high one, so missing information lowers priority moderately."""
+    q = rubric.uncertainty.priority_percentile
+    pw = rubric.priority_weights
+    base = sum(estimates.percentile(d, q) * pw[d] for d in PLAIN_DIMENSIONS) \
+        / (sum(pw.values()) or 1.0)
+    priority = base * (1.0 - rubric.risk_discount * estimates.percentile("risk", 100 - q)
+                       / 100.0)
     for cap in rubric.caps:
         if cap.applies_to == "priority":
-            priority = np.where(conditions[cap.id], np.minimum(priority, cap.max), priority)
-    return capped, priority
+            priority = np.where(inputs.conditions[cap.id], np.minimum(priority, cap.max),
+                                priority)
+    return priority
 
 
-def score(features: Features, rubric: Rubric) -> pd.DataFrame:
+def _placement(estimates: Estimates, rubric: Rubric) -> tuple[np.ndarray, np.ndarray]:
+    """A quadrant only when the central range of both axes lies on one side of each
+    threshold; otherwise "needs information". Decided on the published (rounded) figures."""
+    low_p, high_p = rubric.uncertainty.placement_percentiles
+    impact_t = rubric.quadrants.impact_threshold
+    risk_t = rubric.quadrants.risk_threshold
+    impact_low = estimates.percentile("impact", low_p).round(1)
+    impact_high = estimates.percentile("impact", high_p).round(1)
+    risk_low = estimates.percentile("delivery_risk", low_p).round(1)
+    risk_high = estimates.percentile("delivery_risk", high_p).round(1)
+    high_impact, low_impact = impact_low >= impact_t, impact_high < impact_t
+    high_risk, low_risk = risk_low >= risk_t, risk_high < risk_t
+    state = np.select(
+        [high_impact & low_risk, high_impact & high_risk, low_impact & low_risk,
+         low_impact & high_risk],
+        list(QUADRANTS), default=NEEDS_INFORMATION)
+    lean_impact = estimates.mean["impact"].round(1) >= impact_t
+    lean_risk = estimates.mean["delivery_risk"].round(1) >= risk_t
+    lean = np.select([lean_impact & ~lean_risk, lean_impact & lean_risk,
+                      ~lean_impact & ~lean_risk], list(QUADRANTS[:3]), default=QUADRANTS[3])
+    return state.astype(object), lean.astype(object)
+
+
+def unknown_widths(rubric: Rubric) -> dict[str, float]:
+    """The P10–P90 width of each score when nothing is answered: confidence is measured
+    against it."""
+    w = weights(rubric)
+    prior = rubric.uncertainty
+    widths = {}
+    for dimension, weight in w.by_dimension.items():
+        total = weight.sum() or 1.0
+        sd = _spread(np.full((1, len(weight)), prior.prior.sd), weight, prior.correlation)[0]
+        widths[dimension] = 2 * z(90) * sd * 100.0 / (MAX_LEVEL * total)
+    sd_risk = _spread(np.full((1, len(w.risk)), prior.risk_prior_sd), w.risk,
+                      prior.correlation)[0] / (w.risk.sum() or 1.0)
+    widths["risk"] = 2 * z(90) * sd_risk
+    return widths
+
+
+def score_frame(estimates: Estimates, inputs: Inputs, features: Features,
+                rubric: Rubric) -> pd.DataFrame:
     """One row of scores per proposal, unrounded (see ``rounded``)."""
-    return score_from(raw_scores(features, rubric), features, rubric)
-
-
-def score_from(raw: RawScores, features: Features, rubric: Rubric) -> pd.DataFrame:
-    """Scores from already computed raw scores, so callers that also need the levels or
-    the suggestions compute them only once."""
-    capped, priority = finish(raw.dims, raw.risk, raw.conditions, rubric)
-    result = pd.DataFrame(index=features.levels.index)
-    for dimension in ("desirability", "profitability", "feasibility"):
-        weights = {c.id: c.weight for c in rubric.criteria_for(dimension)}
-        result[dimension] = capped[dimension]
-        result[f"{dimension}_confidence"] = _confidence(raw.answered, weights)
-    risk_weights = {f.id: f.weight for f in rubric.risk_factors}
-    result["risk"] = raw.risk
-    result["risk_confidence"] = _confidence(raw.risk_answered, risk_weights)
-    result["priority"] = priority
-    names = np.array([" ".join(cap.id for cap in rubric.caps if raw.conditions[cap.id][i])
-                      for i in range(len(result))], dtype=object)
-    result["caps"] = names if len(result) else pd.Series(dtype=object)
-    pw = rubric.priority_weights
-
-    impact_weight = pw["desirability"] + pw["profitability"]
-    result["impact"] = (result["desirability"] * pw["desirability"]
-                        + result["profitability"] * pw["profitability"]) / (impact_weight or 1.0)
-    result["delivery_risk"] = (result["risk"] + (100.0 - result["feasibility"])) / 2.0
-    # Classify on the published (rounded) figures, so a card showing impact 50.0 is never
-    # placed below a threshold of 50.
-    high_impact = result["impact"].round(1) >= rubric.quadrants.impact_threshold
-    high_risk = result["delivery_risk"].round(1) >= rubric.quadrants.risk_threshold
-    result["quadrant"] = np.select(
-        [high_impact & ~high_risk, high_impact & high_risk, ~high_impact & ~high_risk],
-        list(QUADRANTS[:3]), default=QUADRANTS[3])
+    index = features.levels.index
+    result = pd.DataFrame(index=index)
+    low_p, high_p = rubric.uncertainty.range_percentiles
+    place_low, place_high = rubric.uncertainty.placement_percentiles
+    widths = unknown_widths(rubric)
+    for name in (*SCORE_COLUMNS, "impact", "delivery_risk"):
+        result[name] = np.clip(estimates.mean[name], 0.0, 100.0)
+        result[f"{name}_low"] = estimates.percentile(name, low_p)
+        result[f"{name}_high"] = estimates.percentile(name, high_p)
+    for name in ("impact", "delivery_risk"):
+        result[f"{name}_p{place_low:g}"] = estimates.percentile(name, place_low)
+        result[f"{name}_p{place_high:g}"] = estimates.percentile(name, place_high)
+    for name in SCORE_COLUMNS:
+        width = (result[f"{name}_high"] - result[f"{name}_low"]).to_numpy()
+        result[f"{name}_confidence"] = np.clip(1.0 - width / (widths[name] or 1.0), 0.0, 1.0)
+    result["confidence"] = result[[f"{d}_confidence" for d in SCORE_COLUMNS]].mean(axis=1)
+    result["priority"] = estimates.priority
+    result["state"] = estimates.state
+    result["quadrant"] = estimates.lean
+    names = [" ".join(cap.id for cap in rubric.caps if inputs.conditions[cap.id][i])
+             for i in range(len(index))]
+    result["caps"] = pd.Series(names, index=index, dtype=object)
     strengths = pd.DataFrame({
         "desirability": result["desirability"],
         "profitability": result["profitability"],
         "feasibility": result["feasibility"],
         "risk": 100.0 - result["risk"],
     })
-    result["weakest"] = strengths.idxmin(axis=1)
-    result["confidence"] = result[[f"{d}_confidence" for d in SCORE_COLUMNS]].mean(axis=1)
+    result["weakest"] = strengths.idxmin(axis=1) if len(index) else pd.Series(dtype=object)
+    w = weights(rubric)
+    answered = (inputs.known * sum(w.by_dimension.values())).sum(axis=1) \
+        + (~np.isnan(inputs.risk) * w.risk).sum(axis=1)
+    possible = sum(v.sum() for v in w.by_dimension.values()) + w.risk.sum()
+    result["answered_share"] = answered / (possible or 1.0)
     return result
 
 
 def rounded(scores: pd.DataFrame) -> pd.DataFrame:
-    """Scores as published: one decimal, confidences two. Rounding last keeps it stable."""
+    """Scores as published: one decimal, confidences and shares two."""
     out = scores.copy()
     for column in out.columns:
         if out[column].dtype.kind != "f":
             continue
-        out[column] = out[column].round(2 if column.endswith("confidence") else 1)
+        out[column] = out[column].round(2 if column.endswith(("confidence", "share")) else 1)
     return out
+
+
+def with_column(inputs: Inputs, column: int, mean: np.ndarray | float,
+                sd: np.ndarray | float = 0.0) -> Inputs:
+    """A copy where one criterion is answered at ``mean`` (for what-if questions)."""
+    changed = inputs.copy()
+    changed.mean[:, column] = mean
+    changed.sd[:, column] = sd
+    changed.known[:, column] = True
+    return changed
+
+
+def with_risk(inputs: Inputs, column: int, value: np.ndarray | float) -> Inputs:
+    changed = inputs.copy()
+    changed.risk[:, column] = value
+    changed.risk_low[:, column] = value
+    return changed
+
+

@@ -1,7 +1,8 @@
 """Turn proposals into the numeric inputs of scoring: one row per proposal.
 
 This is the only place that reads proposal fields for scoring. Everything after it works on
-DataFrames, so scoring 10,000 proposals is a handful of vectorised operations.
+arrays, so scoring 10,000 proposals is a handful of vectorised operations. An unanswered
+question stays NaN here; the estimates stage gives it the rubric's prior.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from typing import Any
 
 import pandas as pd
 
+from scoring.model.money import money_estimate
+from scoring.model.rules import SEVERITY_POINTS, RuleContext, is_answered, severity_of, uses_scores
+from scoring.model.stakes import StakesAssessment, assess_stakes
 from scoring.proposals.proposal import Proposal
 from scoring.rubric import Criterion, Rubric
 
@@ -20,6 +24,12 @@ ROLES = ("product_owner", "data_scientist", "data_engineer", "backend_engineer",
          "research_engineer", "subject_matter_expert")
 VACANT = {"", "vacant", "tbd", "none", "unknown", "?"}
 ANSWER_VALUE = {"yes": 1.0, "partial": 0.5, "no": 0.0}
+VALUE_SCALE = {"negligible": 0.0, "minor": 1.0, "moderate": 2.0, "major": 3.0,
+               "exceptional": 4.0}
+ONLINE_SERVING = ("online", "streaming", "embedded")
+# A new system around the model is most of the work (and the failure points) of shipping it;
+# a swap into a system already in production is the least. Monitoring adds one level.
+DELIVERY_PATH = {"new_system": 1, "existing_pipeline": 2, "model_swap": 3}
 
 
 @dataclass
@@ -27,27 +37,23 @@ class Features:
     """Everything scoring needs, indexed by proposal id.
 
     levels:       criterion levels 0–4 for non-checklist criteria (NaN = unanswered)
+    level_sd:     spread of a computed level (money ranges); 0 for stated answers
     items:        checklist answers as 1 / 0.5 / 0 (NaN = unknown), columns "checklist.item"
     applicable:   False where an item is answered n/a
-    risk:         severity x likelihood 0–16 for rated risk factors (NaN = unrated)
-    facts:        booleans and values the caps and flags need
+    risk:         severity x likelihood as risk points 0–100 for rated factors (NaN = unrated)
+    stakes:       one assessment per proposal: class, inherent and residual risk
+    facts:        values the caps and flag rules need
+    findings:     risk points of the worst flag its answers raise (NaN when none fires)
     """
 
     levels: pd.DataFrame
+    level_sd: pd.DataFrame
     items: pd.DataFrame
     applicable: pd.DataFrame
     risk: pd.DataFrame
+    stakes: list[StakesAssessment]
     facts: pd.DataFrame
-
-
-def is_answered(value: Any) -> bool:
-    if value is None:
-        return False
-    if isinstance(value, str):
-        return bool(value.strip())
-    if isinstance(value, (list, dict, tuple)):
-        return len(value) > 0
-    return True
+    findings: pd.Series
 
 
 def filled_roles(proposal: Proposal) -> dict[str, str]:
@@ -79,85 +85,97 @@ def _banded(value: float, bands: Sequence[float], *, ascending: bool) -> int:
 
 def money_figures(proposal: Proposal, rubric: Rubric) -> dict[str, float | None]:
     """Return on investment over the horizon and payback months, when the numbers allow."""
-    value = proposal.get("value") or {}
-    annual = value.get("annual_value")
-    one_off = value.get("one_off_cost")
-    running = value.get("annual_running_cost")
-    # A missing amount is unknown, not zero: reading it as 0 would flatter the return.
-    if annual is None or one_off is None or running is None:
+    estimate = money_estimate(proposal, rubric)
+    if estimate is None:
         return {"roi": None, "payback_months": None}
-    one_off = float(one_off)
-    running = float(running)
-    years = rubric.roi_horizon_years
-    cost = one_off + years * running
-    if annual <= 0:  # no value claimed: no return, whatever the cost
-        return {"roi": -1.0, "payback_months": math.inf}
-    roi = math.inf if cost == 0 else (years * annual - cost) / cost
-    monthly_net = (annual - running) / 12
-    payback = math.inf if monthly_net <= 0 else one_off / monthly_net
-    return {"roi": roi, "payback_months": payback}
+    return {"roi": estimate.roi, "payback_months": estimate.payback_months}
 
 
-def computed_level(proposal: Proposal, criterion: Criterion, rubric: Rubric) -> float | None:
+def computed_level(proposal: Proposal, criterion: Criterion,
+                   rubric: Rubric) -> tuple[float | None, float]:
+    """A computed criterion's level and the spread of that level (0 when exact)."""
     if criterion.kind in ("roi", "payback"):
-        figures = money_figures(proposal, rubric)
-        figure = figures["roi" if criterion.kind == "roi" else "payback_months"]
-        if figure is None:
-            return None
-        level: float = _banded(figure, criterion.bands, ascending=criterion.kind == "roi")
+        estimate = money_estimate(proposal, rubric)
+        if estimate is None:
+            return None, 0.0
+        ascending = criterion.kind == "roi"
+        point, low, high = ((estimate.roi, estimate.roi_low, estimate.roi_high) if ascending
+                            else (estimate.payback_months, estimate.payback_high,
+                                  estimate.payback_low))
+        level = float(_banded(point, criterion.bands, ascending=ascending))
+        spread = _banded(high, criterion.bands, ascending=ascending) - _banded(
+            low, criterion.bands, ascending=ascending)
         if (proposal.get("value") or {}).get("confidence") == "low":
-            level = max(0, level - rubric.low_confidence_penalty)
-        return float(level)
+            level = max(0.0, level - rubric.low_confidence_penalty)
+        # The P10–P90 range of levels spans about 2.56 standard deviations.
+        return level, abs(spread) / 2.56
     if criterion.kind == "team_coverage":
         if not is_answered(proposal.get("roles")):
-            return None
+            return None, 0.0
         filled = filled_roles(proposal)
         level = 4.0 * len(filled) / len(ROLES)
         if distinct_people(filled) <= 1:
             level = min(level, 1.0)
-        return round(level, 4)
+        return round(level, 4), 0.0
+    if criterion.kind == "value_scale":
+        scale = proposal.get("value.scale")
+        return (VALUE_SCALE[scale], 0.0) if scale in VALUE_SCALE else (None, 0.0)
+    if criterion.kind == "delivery_path":
+        builds_on = proposal.get("delivery.builds_on")
+        if builds_on is None:
+            return None, 0.0
+        monitored = bool(proposal.get("delivery.existing_system_monitored"))
+        return float(DELIVERY_PATH[builds_on] + (1 if monitored and builds_on != "new_system"
+                                                 else 0)), 0.0
     raise ValueError(f"unknown computed criterion kind {criterion.kind!r}")
 
 
-def criterion_level(proposal: Proposal, criterion: Criterion, rubric: Rubric) -> float | None:
+def criterion_level(proposal: Proposal, criterion: Criterion,
+                    rubric: Rubric) -> tuple[float | None, float]:
     if criterion.kind != "evidence":
         return computed_level(proposal, criterion, rubric)
     level, _ = evidence_level(proposal, criterion.id)
     if level is not None:
-        return level
-    # Written down without a stated evidence level counts as "asserted".
-    return 1.0 if is_answered(proposal.get(criterion.answer)) else None
+        return level, 0.0
+    answer = proposal.get(criterion.answer)
+    if isinstance(answer, str) and answer in criterion.answer_levels:
+        return float(criterion.answer_levels[answer]), 0.0
+    if not is_answered(answer):
+        return None, 0.0
+    # Written down without a stated evidence level: at least asserted, the rest unknown.
+    asserted = rubric.uncertainty.asserted
+    return asserted.mean, asserted.sd
 
 
-FACT_COLUMNS = ["has_granted_source", "leakage_exposed", "has_split_plan", "oversight",
-                "roles_given", "distinct_people", "has_sme", "has_online_plan", "personal_data",
-                "privacy_review", "labels", "has_labelling_plan", "uses_llm", "has_golden_set",
-                "has_sponsor", "affected_groups", "results_by_group"]
+FACT_COLUMNS = ["roles_given", "distinct_people", "has_sme", "online_launch", "automated",
+                "high_stakes_area", "risk_class", "has_granted_source", "all_access_refused",
+                "has_sources", "leakage_exposed", "has_split_plan", "oversight", "automation",
+                "stage"]
 
 
-def _facts(proposal: Proposal) -> dict[str, Any]:
+def _facts(proposal: Proposal, stakes: StakesAssessment) -> dict[str, Any]:
     sources = proposal.get("data.sources") or []
     roles = filled_roles(proposal)
+    oversight = proposal.get("risks.human_oversight") or "unknown"
+    automation = proposal.get("problem.automation") or "unknown"
     return {
-        "has_granted_source": any(s.get("access") == "granted" for s in sources),
-        "leakage_exposed": bool(proposal.get("data.leakage_exposure")),
-        "has_split_plan": is_answered(proposal.get("data.split_plan")),
-        "oversight": proposal.get("risks.human_oversight") or "unknown",
         "roles_given": is_answered(proposal.get("roles")),
         "distinct_people": distinct_people(roles),
         "has_sme": "subject_matter_expert" in roles,
-        "has_online_plan": is_answered(proposal.get("delivery.online_metrics"))
+        "online_launch": proposal.get("delivery.serving") in ONLINE_SERVING
         or is_answered(proposal.get("delivery.ab_plan")),
-        "personal_data": proposal.get("risks.personal_data") is True,
-        "privacy_review": proposal.get("risks.privacy_review") or "unknown",
-        "labels": proposal.get("data.labels") or "unknown",
-        "has_labelling_plan": is_answered(proposal.get("data.labelling_plan")),
-        "uses_llm": proposal.get("delivery.uses_llm") is True,
-        "has_golden_set": is_answered(proposal.get("data.golden_set")),
-        "has_sponsor": is_answered(proposal.sponsor),
-        "affected_groups": len(proposal.get("risks.affected_groups") or []),
-        "results_by_group": (proposal.get("checklists.responsible_ai") or {}).get(
-            "results_by_group", "unknown"),
+        "automated": automation == "automate" or oversight == "none",
+        "high_stakes_area": stakes.high_stakes_area,
+        "risk_class": stakes.risk_class,
+        "has_granted_source": any(s.get("access") == "granted" for s in sources),
+        "all_access_refused": bool(sources) and all(s.get("access") == "refused"
+                                                    for s in sources),
+        "has_sources": bool(sources),
+        "leakage_exposed": bool(proposal.get("data.leakage_exposure")),
+        "has_split_plan": is_answered(proposal.get("data.split_plan")),
+        "oversight": oversight,
+        "automation": automation,
+        "stage": proposal.stage,
     }
 
 
@@ -166,9 +184,13 @@ def extract(proposals: Sequence[Proposal], rubric: Rubric) -> Features:
     direct = [c for c in rubric.criteria if c.kind != "checklist"]
     item_columns = [f"{cl.id}.{item.id}" for cl in rubric.checklists for item in cl.items]
     rated = [f for f in rubric.risk_factors if f.kind == "rated"]
-    level_rows, item_rows, applicable_rows, risk_rows, fact_rows = [], [], [], [], []
+    level_rows, sd_rows, item_rows, applicable_rows, risk_rows, fact_rows, finding_rows = \
+        [], [], [], [], [], [], []
+    stakes_list = []
     for proposal in proposals:
-        level_rows.append([criterion_level(proposal, c, rubric) for c in direct])
+        computed = [criterion_level(proposal, c, rubric) for c in direct]
+        level_rows.append([level for level, _ in computed])
+        sd_rows.append([spread for _, spread in computed])
         answers = proposal.get("checklists") or {}
         item_row, applicable_row = [], []
         for checklist in rubric.checklists:
@@ -181,18 +203,46 @@ def extract(proposals: Sequence[Proposal], rubric: Rubric) -> Features:
         applicable_rows.append(applicable_row)
         factors = proposal.get("risks.factors") or {}
         risk_rows.append([
-            float(factors[f.id]["severity"] * factors[f.id]["likelihood"]) if f.id in factors
-            else None
+            float(factors[f.id]["severity"] * factors[f.id]["likelihood"]) * 100.0 / 16.0
+            if f.id in factors else None
             for f in rated
         ])
-        fact_rows.append(_facts(proposal))
+        stakes = assess_stakes(proposal, rubric)
+        stakes_list.append(stakes)
+        facts = _facts(proposal, stakes)
+        fact_rows.append(facts)
+        levels = {c.id: level for c, (level, _) in zip(direct, computed, strict=True)}
+        finding_rows.append(_worst_finding(proposal, facts, levels, rubric))
     index = pd.Index(ids, name="id")
     return Features(
         levels=pd.DataFrame(level_rows, index=index, columns=[c.id for c in direct],
                             dtype="float64"),
+        level_sd=pd.DataFrame(sd_rows, index=index, columns=[c.id for c in direct],
+                              dtype="float64"),
         items=pd.DataFrame(item_rows, index=index, columns=item_columns, dtype="float64"),
         applicable=pd.DataFrame(applicable_rows, index=index, columns=item_columns, dtype=bool),
         risk=pd.DataFrame(risk_rows, index=index, columns=[f.id for f in rated],
                           dtype="float64"),
+        stakes=stakes_list,
         facts=pd.DataFrame(fact_rows, index=index, columns=FACT_COLUMNS),
+        findings=pd.Series(finding_rows, index=index, dtype="float64"),
     )
+
+
+def _worst_finding(proposal: Proposal, facts: dict[str, Any],
+                   levels: dict[str, float | None], rubric: Rubric) -> float:
+    """Known pitfalls raise risk. Each flag the answers raise is read as an independent
+    chance of failure (its severity's points out of 100), combined as a noisy-OR: two medium
+    pitfalls are worse than one. None raised is not evidence of safety, so it leaves the
+    factor unknown (neutral)."""
+    context = RuleContext(proposal, facts, levels, {})
+    survive = 1.0
+    raised = False
+    for rule in rubric.flags:
+        if not rule.when or uses_scores(rule.when):
+            continue
+        severity = severity_of(rule, context)
+        if severity is not None:
+            raised = True
+            survive *= 1.0 - SEVERITY_POINTS[severity] / 100.0
+    return 100.0 * (1.0 - survive) if raised else float("nan")

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
 import pandas as pd
 
+from scoring.model.actions import Question, Suggestion, questions_for, suggestions_for
 from scoring.model.engine import (
     MAX_LEVEL,
-    MAX_RISK,
     SCORE_COLUMNS,
-    raw_scores,
+    build_inputs,
+    evaluate,
     rounded,
-    score_from,
+    score_frame,
+    weights,
 )
 from scoring.model.features import (
     ANSWER_VALUE,
@@ -28,9 +30,11 @@ from scoring.model.features import (
     is_answered,
     money_figures,
 )
-from scoring.model.findings import Flag, Suggestion, flags_for, suggestions_for
+from scoring.model.findings import Flag, flags_for
+from scoring.model.money import MoneyEstimate, money_estimate
+from scoring.model.stakes import StakesAssessment
 from scoring.proposals.proposal import Intake, Proposal
-from scoring.rubric import Cap, Rubric
+from scoring.rubric import NEEDS_INFORMATION, Cap, Rubric
 
 
 @dataclass(frozen=True)
@@ -44,7 +48,7 @@ class BreakdownRow:
     basis: str  # "evidence", "asserted", "computed" or "unanswered"
     note: str | None
     weight: float
-    contribution: float
+    contribution: float  # points of the dimension; for an unanswered one, at the prior
     playbook: str
 
 
@@ -54,11 +58,10 @@ class RiskRow:
     question: str
     severity: int | None
     likelihood: int | None
-    value: float
-    assumed: bool
+    value: float  # risk points 0–100 (severity x likelihood / 16 x 100)
+    assumed: bool  # unrated: counted at the rubric's neutral value
     note: str | None
     weight: float
-    contribution: float
     playbook: str
 
 
@@ -94,22 +97,39 @@ class ScoreCard:
     priority: float
     impact: float
     delivery_risk: float
-    quadrant: str
+    state: str  # a quadrant, or "needs_information" when the ranges straddle a threshold
+    quadrant: str  # the quadrant of the estimates themselves, whatever their ranges
+    ranges: dict[str, tuple[float, float]]  # P10–P90 of scores, impact, delivery risk
+    placement: dict[str, tuple[float, float]]  # P25–P75 of impact and delivery risk
     weakest: str
     caps: tuple[Cap, ...]
     flags: tuple[Flag, ...]
     suggestions: tuple[Suggestion, ...]
+    questions: tuple[Question, ...]
+    stakes: StakesAssessment
+    answered_share: float
+    money: MoneyEstimate | None
     roi: float | None
     payback_months: float | None
     rubric: Rubric = field(repr=False, compare=False)
-    levels: dict[str, float] = field(repr=False, compare=False)
+    levels: dict[str, tuple[float, bool]] = field(repr=False, compare=False)
     risk_values: dict[str, float] = field(repr=False, compare=False)
+
+    @property
+    def risk_class(self) -> str:
+        return self.stakes.risk_class
+
+    @property
+    def placed(self) -> bool:
+        return self.state != NEEDS_INFORMATION
+
+    @cached_property
+    def placement_sentence(self) -> str:
+        return placement_sentence(self)
 
     @cached_property
     def breakdown(self) -> tuple[BreakdownRow, ...]:
-        checklist_levels = {c.id: self.levels[c.id] for c in self.rubric.criteria
-                            if c.kind == "checklist"}
-        return _breakdown(self.proposal, self.rubric, self.levels, checklist_levels)
+        return _breakdown(self.proposal, self.rubric, self.levels)
 
     @cached_property
     def risks(self) -> tuple[RiskRow, ...]:
@@ -149,27 +169,37 @@ def describe(value: Any) -> str | None:
     return str(value)
 
 
-def _breakdown(proposal: Proposal, rubric: Rubric, levels: dict[str, float],
-               checklist_levels: dict[str, float]) -> tuple[BreakdownRow, ...]:
+def _breakdown(proposal: Proposal, rubric: Rubric,
+               levels: dict[str, tuple[float, bool]]) -> tuple[BreakdownRow, ...]:
     rows = []
     labels = {lv.level: lv.label for lv in rubric.levels}
+    prior = rubric.uncertainty.prior
     for dimension in ("desirability", "profitability", "feasibility"):
         criteria = rubric.criteria_for(dimension)
         total = sum(c.weight for c in criteria) or 1.0
         for criterion in criteria:
-            level = checklist_levels.get(criterion.id, levels.get(criterion.id, math.nan))
+            level, known = levels[criterion.id]
             note = None
             if criterion.kind == "evidence":
                 stated, note = evidence_level(proposal, criterion.id)
                 basis = "evidence" if stated is not None else "asserted"
             else:
                 basis = "computed"
-            if level is None or math.isnan(level):
+            if not known:
                 level_value = None
                 basis = "unanswered"
-                label = "Unanswered"
+                label = f"Unanswered: counts as {prior.mean:g} ± {prior.sd:g}"
+                counted = prior.mean
+            elif basis == "asserted" and criterion.kind == "evidence" \
+                    and level == rubric.uncertainty.asserted.mean:
+                asserted = rubric.uncertainty.asserted
+                level_value = round(float(level), 1)
+                counted = level_value
+                label = (f"Asserted without a stated evidence level: counts as "
+                         f"{asserted.mean:g} ± {asserted.sd:g}")
             else:
                 level_value = round(float(level), 1)
+                counted = level_value
                 # Computed levels can be fractional: describe them by the nearest anchor.
                 label = criterion.scale[min(4, round(level))] if criterion.kind != "evidence" \
                     else labels.get(round(level), "")
@@ -177,8 +207,7 @@ def _breakdown(proposal: Proposal, rubric: Rubric, levels: dict[str, float],
                         (proposal.get("value") or {}).get("confidence") == "low"):
                     label += f" (lowered {rubric.low_confidence_penalty} level for a " \
                              "low-confidence estimate)"
-            contribution = 0.0 if level_value is None else (
-                criterion.weight * level_value / (MAX_LEVEL * total) * 100)
+            contribution = criterion.weight * counted / (MAX_LEVEL * total) * 100
             answer = _computed_answer(proposal, rubric, criterion.kind) or describe(
                 proposal.get(criterion.answer))
             rows.append(BreakdownRow(criterion.id, dimension, criterion.question, answer,
@@ -191,6 +220,17 @@ def _computed_answer(proposal: Proposal, rubric: Rubric, kind: str) -> str | Non
     """What a computed criterion was computed from, in words a reader can check."""
     if kind == "checklist":
         return "from the checklists below"
+    if kind == "value_scale":
+        scale = proposal.get("value.scale")
+        basis = proposal.get("value.scale_basis")
+        return f"{scale}: {basis}" if scale and basis else scale
+    if kind == "delivery_path":
+        builds_on = proposal.get("delivery.builds_on")
+        if builds_on is None:
+            return None
+        monitored = proposal.get("delivery.existing_system_monitored")
+        return builds_on.replace("_", " ") + (
+            ", into a monitored system" if monitored else "")
     if kind == "team_coverage":
         roles = filled_roles(proposal)
         people = distinct_people(roles)
@@ -213,20 +253,19 @@ def _computed_answer(proposal: Proposal, rubric: Rubric, kind: str) -> str | Non
 
 def _risks(proposal: Proposal, rubric: Rubric, values: dict[str, float]) -> tuple[RiskRow, ...]:
     factors = proposal.get("risks.factors") or {}
-    total = sum(f.weight for f in rubric.risk_factors) or 1.0
     rows = []
     for factor in rubric.risk_factors:
         rated = factors.get(factor.id)
-        value = float(values[factor.id])
+        value = values[factor.id]
+        assumed = value != value  # NaN: unrated
         rows.append(RiskRow(
             factor.id, factor.question,
             rated["severity"] if rated else None,
             rated["likelihood"] if rated else None,
-            round(value, 1),
-            assumed=factor.kind == "rated" and rated is None,
+            round(weights(rubric).unknown_risk if assumed else value, 1),
+            assumed=assumed,
             note=rated.get("note") if rated else None,
             weight=factor.weight,
-            contribution=round(factor.weight * value / (MAX_RISK * total) * 100, 1),
             playbook=factor.playbook,
         ))
     return tuple(rows)
@@ -284,20 +323,27 @@ def _finite(value: float | None) -> float | None:
 def score_intake(intake: Intake, rubric: Rubric) -> ScoredPortfolio:
     """Score every valid proposal in an intake and explain each number."""
     proposals = sorted(intake.proposals, key=lambda p: p.id)
+    ids = [p.id for p in proposals]
     features: Features = extract(proposals, rubric)
-    raw = raw_scores(features, rubric)
-    scores = rounded(score_from(raw, features, rubric))
-    flags = flags_for(features, scores, rubric)
-    suggestions = suggestions_for(features, raw, rubric)
-    levels, risks = raw.levels, raw.risk_values
+    inputs = build_inputs(features, rubric)
+    estimates = evaluate(inputs, rubric)
+    scores = rounded(score_frame(estimates, inputs, features, rubric))
+    flags = flags_for(proposals, features, scores, rubric)
+    # A red flag is a reason to stop as proposed: Reconsider until it is resolved.
+    red = [any(f.severity == "red" for f in flags[p.id]) for p in proposals]
+    scores["placed_by_scores"] = scores["state"]
+    scores.loc[red, "state"] = "reconsider"
+    suggestions = suggestions_for(features, inputs, estimates, rubric)
+    questions = questions_for(inputs, estimates, rubric, ids)
     money = {p.id: money_figures(p, rubric) for p in proposals}
     caps_by_id = {c.id: c for c in rubric.caps}
+    criterion_ids = [c.id for c in rubric.criteria]
+    factor_ids = [f.id for f in rubric.risk_factors]
+    place_low, place_high = rubric.uncertainty.placement_percentiles
     # Whole-frame conversions once; per-row .loc lookups cost more than the scoring itself.
     rows = scores.to_dict("index")
-    level_rows = levels.to_dict("index")
-    risk_rows = risks.to_dict("index")
     cards = []
-    for proposal in proposals:
+    for index, proposal in enumerate(proposals):
         row = rows[proposal.id]
         cards.append(ScoreCard(
             proposal=proposal,
@@ -306,17 +352,59 @@ def score_intake(intake: Intake, rubric: Rubric) -> ScoredPortfolio:
             priority=float(row["priority"]),
             impact=float(row["impact"]),
             delivery_risk=float(row["delivery_risk"]),
+            state=str(row["state"]),
             quadrant=str(row["quadrant"]),
+            ranges={name: (float(row[f"{name}_low"]), float(row[f"{name}_high"]))
+                    for name in (*SCORE_COLUMNS, "impact", "delivery_risk")},
+            placement={name: (float(row[f"{name}_p{place_low:g}"]),
+                              float(row[f"{name}_p{place_high:g}"]))
+                       for name in ("impact", "delivery_risk")},
             weakest=str(row["weakest"]),
             caps=tuple(caps_by_id[c] for c in str(row["caps"]).split()),
             flags=tuple(flags[proposal.id]),
             suggestions=tuple(suggestions[proposal.id]),
+            questions=tuple(questions[proposal.id]) if not red[index] else tuple(
+                replace(q, if_low="reconsider", if_high="reconsider")
+                for q in questions[proposal.id]),
+            stakes=features.stakes[index],
+            answered_share=float(row["answered_share"]),
+            money=money_estimate(proposal, rubric),
             roi=money[proposal.id]["roi"],
             payback_months=money[proposal.id]["payback_months"],
             rubric=rubric,
-            levels={str(k): float(v) for k, v in level_rows[proposal.id].items()},
-            risk_values={str(k): float(v) for k, v in risk_rows[proposal.id].items()},
+            levels={cid: (float(inputs.mean[index, column]), bool(inputs.known[index, column]))
+                    for column, cid in enumerate(criterion_ids)},
+            risk_values={fid: float(inputs.risk[index, column])
+                         for column, fid in enumerate(factor_ids)},
         ))
     frame = _frame(proposals, scores, money)
     frame["flags"] = [" ".join(f.id for f in flags[p.id]) for p in proposals]
+    frame["risk_class"] = [s.risk_class for s in features.stakes]
     return ScoredPortfolio(rubric, intake, cards, frame)
+
+
+def placement_sentence(card: ScoreCard) -> str:
+    """Why the proposal is where it is, in one sentence with the numbers."""
+    rubric = card.rubric
+    impact_t = rubric.quadrants.impact_threshold
+    risk_t = rubric.quadrants.risk_threshold
+    low_p, high_p = rubric.uncertainty.placement_percentiles
+    i_low, i_high = card.placement["impact"]
+    r_low, r_high = card.placement["delivery_risk"]
+    figures = (f"impact {card.impact:.0f} (likely {i_low:.0f}–{i_high:.0f}) against the "
+               f"threshold of {impact_t:g}, and delivery risk {card.delivery_risk:.0f} "
+               f"(likely {r_low:.0f}–{r_high:.0f}) against {risk_t:g}")
+    name = rubric.state_name(card.state)
+    red = [f.title for f in card.flags if f.severity == "red"]
+    if red:
+        return (f"{name}: a red flag stops it as proposed ({'; '.join(red)}), whatever the "
+                f"scores; {figures}.")
+    if card.placed:
+        return f"{name}: {figures}; both ranges lie on one side of their thresholds."
+    straddle = [axis for axis, (low, high), threshold in (
+        ("impact", (i_low, i_high), impact_t), ("delivery risk", (r_low, r_high), risk_t))
+        if low < threshold <= high]
+    which = " and ".join(straddle) or "the placement"
+    return (f"{name}: {figures}. The likely range of {which} "
+            f"(P{low_p:g}–P{high_p:g}) spans the threshold, so the answers so far cannot "
+            "place it yet.")

@@ -15,7 +15,7 @@ import pandas as pd
 
 from scoring.model.scorecard import ScoreCard, ScoredPortfolio
 from scoring.proposals.proposal import INACTIVE_STAGES, STAGES, Intake, Proposal
-from scoring.rubric import QUADRANTS
+from scoring.rubric import RISK_CLASSES, STATES
 
 SEPARATOR = " / "
 
@@ -67,11 +67,12 @@ class UnitStats:
     count: int
     active: int
     by_stage: tuple[tuple[str, int], ...]
-    by_quadrant: tuple[tuple[str, int], ...]
+    by_state: tuple[tuple[str, int], ...]  # quadrants, and needs_information
+    by_risk_class: tuple[tuple[str, int], ...]
     flags: int
     red_flags: int
     with_red_flags: int
-    declared_high: int
+    declared_high: int  # declared high-risk by the inventory (stakes.declared_class)
     annual_value: float  # active proposals, in the portfolio's main currency
     mean_priority: float
 
@@ -101,14 +102,16 @@ def slugify(text: str) -> str:
 
 def stats_for(cards: Sequence[ScoreCard], currency: str) -> UnitStats:
     stages = {s: 0 for s in STAGES}
-    quadrants = {q: 0 for q in QUADRANTS}
+    states = {q: 0 for q in STATES}
+    classes = {c: 0 for c in RISK_CLASSES}
     flags = red = with_red = high = 0
     value = 0.0
     active = 0
     for card in cards:
         p = card.proposal
         stages[p.stage] = stages.get(p.stage, 0) + 1
-        quadrants[card.quadrant] = quadrants.get(card.quadrant, 0) + 1
+        states[card.state] = states.get(card.state, 0) + 1
+        classes[card.risk_class] = classes.get(card.risk_class, 0) + 1
         flags += len(card.flags)
         reds = sum(1 for f in card.flags if f.severity == "red")
         red += reds
@@ -121,7 +124,8 @@ def stats_for(cards: Sequence[ScoreCard], currency: str) -> UnitStats:
                 value += float(amount)
     mean = sum(c.priority for c in cards) / len(cards) if cards else 0.0
     return UnitStats(len(cards), active, tuple((s, n) for s, n in stages.items() if n),
-                     tuple((q, n) for q, n in quadrants.items() if n), flags, red, with_red,
+                     tuple((q, n) for q, n in states.items() if n),
+                     tuple((c, n) for c, n in classes.items() if n), flags, red, with_red,
                      high, value, round(mean, 1))
 
 

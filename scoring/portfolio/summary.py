@@ -9,7 +9,7 @@ import pandas as pd
 
 from scoring.model.scorecard import ScoredPortfolio
 from scoring.proposals.proposal import INACTIVE_STAGES, STAGES
-from scoring.rubric import QUADRANTS, Rubric
+from scoring.rubric import NEEDS_INFORMATION, QUADRANTS, STATES, Rubric
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,9 @@ class PortfolioSummary:
     annual_running_cost: float
     by_stage: tuple[GroupTotal, ...]
     by_team: tuple[GroupTotal, ...]
-    by_quadrant: tuple[GroupTotal, ...]
+    by_quadrant: tuple[GroupTotal, ...]  # by state: the four quadrants and needs information
+    placed: int  # active proposals placed in a quadrant
+    needs_information: int  # active proposals the answers cannot place yet
     balance: tuple[BalanceRow, ...]
     in_balance: bool
     heatmap: tuple[HeatmapRow, ...]
@@ -96,9 +98,12 @@ def _totals(frame: pd.DataFrame, by: str, order: list[str]) -> tuple[GroupTotal,
 
 
 def balance(frame: pd.DataFrame, rubric: Rubric) -> tuple[tuple[BalanceRow, ...], bool]:
+    """Shares of active, placed proposals per quadrant against the target mix. A proposal
+    that needs information is not counted: it is not yet a quick win or a bet."""
     active = frame[~frame["stage"].isin(INACTIVE_STAGES)]
-    counts = active["quadrant"].value_counts()
-    total = len(active)
+    placed = active[active["state"] != NEEDS_INFORMATION]
+    counts = placed["state"].value_counts()
+    total = len(placed)
     rows = []
     for quadrant in QUADRANTS:
         count = int(counts.get(quadrant, 0))
@@ -150,7 +155,9 @@ def summarise(portfolio: ScoredPortfolio) -> PortfolioSummary:
         annual_running_cost=float(active["annual_running_cost_main"].sum()),
         by_stage=_totals(frame, "stage", list(STAGES)),
         by_team=_totals(frame, "team", []),
-        by_quadrant=_totals(frame, "quadrant", list(QUADRANTS)),
+        by_quadrant=_totals(frame, "state", list(STATES)),
+        placed=int((active["state"] != NEEDS_INFORMATION).sum()),
+        needs_information=int((active["state"] == NEEDS_INFORMATION).sum()),
         balance=rows,
         in_balance=in_balance,
         heatmap=heatmap(portfolio),
@@ -174,7 +181,9 @@ def summary_json(summary: PortfolioSummary) -> dict[str, object]:
                           "annual_running_cost": summary.annual_running_cost},
         "by_stage": totals(summary.by_stage),
         "by_team": totals(summary.by_team),
-        "by_quadrant": totals(summary.by_quadrant),
+        "by_state": totals(summary.by_quadrant),
+        "placed": summary.placed,
+        "needs_information": summary.needs_information,
         "balance": {"in_balance": summary.in_balance,
                     "quadrants": [dict(vars(row)) for row in summary.balance]},
         "open_pitfalls": [{"checklist": row.checklist_id, "item": row.item_id,

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-WIDTH, HEIGHT = 720, 520
-LEFT, RIGHT, TOP, BOTTOM = 64, 24, 24, 56
+WIDTH, HEIGHT = 720, 590
+LEFT, RIGHT, TOP, BOTTOM = 64, 24, 24, 126
+# Proposals that need information sit in a strip of their own below the plot, at their
+# delivery-risk estimate: shown as a state, not placed in a quadrant.
+STRIP_GAP, STRIP_H = 44, 40
+NEEDS_INFORMATION = "needs_information"
 PLOT_W = WIDTH - LEFT - RIGHT
 PLOT_H = HEIGHT - TOP - BOTTOM
 
@@ -66,6 +70,8 @@ class Chart:
     ticks_y: tuple[ChartAxis, ...]
     quadrant_labels: dict[str, tuple[int, int]]
     stages: tuple[tuple[str, str, bool], ...]
+    strip_y: float  # top of the needs-information strip
+    strip_h: float
 
 
 def to_x(risk: float) -> float:
@@ -84,6 +90,8 @@ def build_chart(rows: list[dict[str, object]], impact_threshold: float,
     for number, row in enumerate(rows, start=1):
         x = to_x(float(row["risk"]))  # type: ignore[arg-type]
         y = to_y(float(row["impact"]))  # type: ignore[arg-type]
+        if row["quadrant"] == NEEDS_INFORMATION:
+            y = TOP + PLOT_H + STRIP_GAP + STRIP_H * 0.7
         # Proposals with identical scores would hide each other: fan them out a little.
         cell = (round(x / 6), round(y / 6))
         clash = taken.get(cell, 0)
@@ -115,4 +123,4 @@ def build_chart(rows: list[dict[str, object]], impact_threshold: float,
     }
     stages = tuple((stage, path, stage in FILLED_STAGES) for stage, path in STAGE_MARKERS.items())
     return Chart(WIDTH, HEIGHT, LEFT, TOP, PLOT_W, PLOT_H, tx, ty, tuple(points), ticks,
-                 ticks_y, labels, stages)
+                 ticks_y, labels, stages, TOP + PLOT_H + STRIP_GAP, STRIP_H)

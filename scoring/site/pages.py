@@ -94,8 +94,9 @@ class SiteBuilder:
         return Markup(html_link(from_page, target, self.options.use_directory_urls))
 
     # -- shared view data ----------------------------------------------------------------
-    def quadrant_name(self, quadrant: str) -> str:
-        return self.rubric.quadrants.names.get(quadrant, quadrant)
+    def quadrant_name(self, state: str) -> str:
+        """The display name of a state: a quadrant or "needs information"."""
+        return self.rubric.state_name(state)
 
     def common(self, page: str) -> dict[str, Any]:
         return {
@@ -123,14 +124,14 @@ class SiteBuilder:
         return [{
             "card": card,
             "link": self.link(page, self.proposal_path(card.proposal.id)),
-            "quadrant_name": self.quadrant_name(card.quadrant),
+            "quadrant_name": self.quadrant_name(card.state),
         } for card in sorted(cards, key=lambda c: (-c.priority, c.proposal.id))]
 
     def chart(self, page: str) -> Markup:
         cards = sorted(self.portfolio.cards, key=lambda c: (-c.priority, c.proposal.id))
         rows = [{
             "id": c.proposal.id, "title": c.proposal.title, "stage": c.proposal.stage,
-            "quadrant": c.quadrant, "quadrant_name": self.quadrant_name(c.quadrant),
+            "quadrant": c.state, "quadrant_name": self.quadrant_name(c.state),
             "impact": c.impact, "risk": c.delivery_risk,
             "href": self.url(page, self.proposal_path(c.proposal.id)),
             "tooltip": (f"{c.proposal.title} ({c.proposal.stage}): impact {c.impact:.0f}, "
@@ -167,7 +168,8 @@ class SiteBuilder:
         body = self.render(
             "proposal.md.j2", page, card=card, proposal=proposal,
             summary_html=rich_text(proposal.summary),
-            quadrant_label=self.quadrant_name(card.quadrant),
+            quadrant_label=self.quadrant_name(card.state),
+            risk_class=self.rubric.risk_model.classes[card.risk_class],
             scores_html=self.render_html("score_bars.html.j2", page, card=card),
             links=[(t, u) for t, u in links if u],
             source_link=Markup(md_link(page, source)) if source else None,
@@ -182,6 +184,8 @@ class SiteBuilder:
         cards = self.portfolio.cards
         body = self.render(
             "portfolio.md.j2", page, rows=self.rows(page, cards), chart=self.chart(page),
+            needs=self.rows(page, [c for c in cards if not c.placed
+                                   and c.proposal.stage not in INACTIVE_STAGES]),
             banner=self.banner(page), heat=self.heat_rows(page),
             csv_link=self.link(page, self.path("portfolio/portfolio.csv")),
             json_link=self.link(page, self.path("portfolio/portfolio.json")),

@@ -1,0 +1,137 @@
+"""Inherent and residual risk from what a system does and to whom.
+
+The class comes from the stakes: deciding about people in a high-stakes area (the EU AI
+Act's Annex III list), a regulator's own determination, or a release of data derived from
+many people makes a use high-risk. The class sets a band of risk points; where the
+proposal sits inside the band follows from how many people it reaches, whether a wrong
+output can be undone and how much a person stays in the loop. Safeguards lower the
+residual risk inside the band, never below its bottom, so a high-risk use never looks
+safer than a harmless one (after the Canadian Algorithmic Impact Assessment, where
+mitigation lowers the raw score only within limits).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scoring.proposals.proposal import Proposal
+from scoring.rubric import Rubric
+
+MANY_PEOPLE = ("thousands", "millions")
+PEOPLE_MEASURES = ("impact_assessment", "testing_by_group", "real_world_testing",
+                   "independent_review", "monitoring", "notice", "explanation", "appeal")
+RELEASE_MEASURES = ("reidentification_review",)
+UNKNOWN_POSITION = 0.5
+
+
+@dataclass(frozen=True)
+class StakesAssessment:
+    risk_class: str  # high, limited, minimal or unassessed
+    reasons: tuple[str, ...]  # why the class, in words
+    high_stakes_area: bool
+    inherent: float | None  # risk points 0–100 before safeguards; None when unassessed
+    residual: float | None  # after the safeguards that are in place
+    residual_low: float | None  # if every unanswered safeguard turned out to be in place
+    safeguards_done: tuple[str, ...]
+    safeguards_missing: tuple[str, ...]  # applicable, and answered none, planned or waived
+    safeguards_unknown: tuple[str, ...]  # applicable, not answered
+
+
+def _class(proposal: Proposal, rubric: Rubric) -> tuple[str, list[str], bool]:
+    stakes = proposal.get("stakes") or {}
+    area = stakes.get("area")
+    decides = stakes.get("decides_about_people")
+    areas = rubric.risk_model.high_stakes_areas
+    high_area = area in areas
+    reasons: list[str] = []
+    if stakes.get("declared_class") == "high":
+        basis = stakes.get("declared_basis")
+        reasons.append(f"declared high-risk ({basis})" if basis else "declared high-risk")
+    # Annex III areas, like M-24-10's presumed uses, count as high-risk unless the proposal
+    # says the output does not decide about people.
+    if high_area and decides is not False:
+        reasons.append(f"decides about people in a high-stakes area: {areas[str(area)]}")
+    if stakes.get("publishes_personal_data") and stakes.get("people_affected") in MANY_PEOPLE \
+            and stakes.get("reversibility") != "easy":
+        reasons.append("releases data derived from many people, which cannot be taken back")
+    if reasons:
+        return "high", reasons, high_area
+    limited = []
+    if decides:
+        limited.append("decides about people")
+    if stakes.get("publishes_personal_data"):
+        limited.append("releases data derived from people")
+    if proposal.get("delivery.uses_llm") is True and decides is not False:
+        limited.append("relies on a language model that people deal with")
+    declared = stakes.get("declared_class")
+    if limited or declared == "limited":
+        return "limited", limited or ["declared limited-risk"], high_area
+    answered = any(stakes.get(k) is not None for k in
+                   ("area", "decides_about_people", "people_affected", "declared_class"))
+    if answered:
+        return "minimal", ["no decisions about people, no release of their data and no "
+                           "high-stakes area"], high_area
+    return "unassessed", ["the stakes section is not answered"], high_area
+
+
+def _position(proposal: Proposal, rubric: Rubric) -> float:
+    """Where inside its band the use sits, 0 (bottom) to 1 (top)."""
+    stakes = proposal.get("stakes") or {}
+    table = rubric.risk_model.position
+    oversight = proposal.get("risks.human_oversight")
+    if oversight is None and proposal.get("problem.automation") == "automate":
+        oversight = "none"
+    answers = (
+        table["people_affected"].get(stakes.get("people_affected") or "", UNKNOWN_POSITION),
+        table["reversibility"].get(stakes.get("reversibility") or "", UNKNOWN_POSITION),
+        table["autonomy"].get(oversight or "", UNKNOWN_POSITION),
+    )
+    return sum(answers) / len(answers)
+
+
+def assess_stakes(proposal: Proposal, rubric: Rubric) -> StakesAssessment:
+    risk_class, reasons, high_area = _class(proposal, rubric)
+    model = rubric.risk_model
+    if risk_class == "unassessed":
+        return StakesAssessment(risk_class, tuple(reasons), high_area, None, None, None,
+                                (), (), ())
+    low, high = model.classes[risk_class].band
+    inherent = low + _position(proposal, rubric) * (high - low)
+    stakes = proposal.get("stakes") or {}
+    applicable: list[str] = []
+    if risk_class in ("high", "limited") and (stakes.get("decides_about_people")
+                                              or risk_class == "high"):
+        applicable += PEOPLE_MEASURES
+    if stakes.get("publishes_personal_data"):
+        applicable += RELEASE_MEASURES
+    governance = proposal.get("governance") or {}
+    credit = model.governance_credit
+    done, missing, unknown = [], [], []
+    earned = possible = 0.0
+    for measure in applicable:
+        status = governance.get(measure)
+        if status == "not_applicable":
+            continue
+        possible += 1
+        if status is None:
+            unknown.append(measure)
+        elif status == "done":
+            done.append(measure)
+        else:
+            missing.append(measure)
+        earned += credit.get(status or "", 0.0)
+    if stakes.get("publishes_personal_data") and governance.get("consent") in ("opt_out", "none"):
+        missing.append("consent")
+    share = earned / possible if possible else 0.0
+    best = (earned + len(unknown)) / possible if possible else 0.0
+    room = inherent - low
+
+    def after(fraction: float) -> float:
+        return inherent - room * model.max_reduction * fraction
+
+    return StakesAssessment(
+        risk_class=risk_class, reasons=tuple(reasons), high_stakes_area=high_area,
+        inherent=round(inherent, 1), residual=round(after(share), 1),
+        residual_low=round(after(best), 1), safeguards_done=tuple(done),
+        safeguards_missing=tuple(missing), safeguards_unknown=tuple(unknown),
+    )

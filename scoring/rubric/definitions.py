@@ -1,0 +1,239 @@
+"""The rubric as typed data: criteria, risk factors, caps, flags, checklists, priors, classes."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+DIMENSIONS = ("desirability", "profitability", "feasibility", "risk")
+QUADRANTS = ("quick_win", "strategic_bet", "incremental", "reconsider")
+NEEDS_INFORMATION = "needs_information"
+STATES = (*QUADRANTS, NEEDS_INFORMATION)
+RISK_CLASSES = ("high", "limited", "minimal", "unassessed")
+
+
+def slugify(identifier: str) -> str:
+    return identifier.replace("_", "-")
+
+
+@dataclass(frozen=True)
+class Level:
+    level: int
+    label: str
+    meaning: str
+
+
+@dataclass(frozen=True)
+class Criterion:
+    id: str
+    dimension: str
+    kind: str
+    weight: float
+    question: str
+    answer: str
+    playbook: str
+    scale: tuple[str, ...]
+    bands: tuple[float, ...] = ()
+    checklists: tuple[str, ...] = ()
+    answer_levels: dict[str, int] = dataclasses.field(default_factory=dict)
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.id)
+
+
+@dataclass(frozen=True)
+class RiskFactor:
+    id: str
+    kind: str
+    weight: float
+    question: str
+    answer: str
+    playbook: str
+    checklists: tuple[str, ...] = ()
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.id)
+
+
+@dataclass(frozen=True)
+class Cap:
+    id: str
+    applies_to: str
+    max: float
+    title: str
+    message: str
+    playbook: str
+
+
+@dataclass(frozen=True)
+class FlagRule:
+    id: str
+    severity: str
+    title: str
+    message: str
+    playbook: str
+    when: dict[str, Any] = dataclasses.field(default_factory=dict)
+    escalate: dict[str, Any] | None = None
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.id)
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    id: str
+    text: str
+    playbook: str
+
+
+@dataclass(frozen=True)
+class Checklist:
+    id: str
+    title: str
+    summary: str
+    playbook: str
+    items: tuple[ChecklistItem, ...]
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.id)
+
+
+@dataclass(frozen=True)
+class Quadrants:
+    impact_threshold: float
+    risk_threshold: float
+    names: dict[str, str]
+    descriptions: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Prior:
+    """What an unanswered criterion counts as: a level with a mean and a spread."""
+
+    mean: float
+    sd: float
+    basis: str
+
+
+@dataclass(frozen=True)
+class Uncertainty:
+    prior: Prior
+    asserted: Prior  # an answer without a stated evidence level
+    correlation: float
+    placement_percentiles: tuple[float, float]
+    range_percentiles: tuple[float, float]
+    priority_percentile: float
+    risk_prior_mean: float
+    risk_prior_sd: float
+    money_spread: dict[str, float]
+
+
+@dataclass(frozen=True)
+class RiskClass:
+    id: str
+    label: str
+    band: tuple[float, float]
+    description: str
+    obligations: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RiskModel:
+    others_share: float
+    classes: dict[str, RiskClass]
+    high_stakes_areas: dict[str, str]
+    position: dict[str, dict[str, float]]
+    governance_credit: dict[str, float]
+    max_reduction: float
+    measures: dict[str, str]
+
+
+@dataclass(frozen=True)
+class CustomField:
+    """A declared ``custom.<id>`` proposal field: checked, labelled on pages, exported."""
+
+    id: str
+    label: str
+    type: str  # text, number, integer, boolean or list
+    description: str = ""
+    values: tuple[str, ...] = ()  # the allowed texts, when the field is a choice
+
+
+@dataclass(frozen=True)
+class Rubric:
+    name: str
+    source: str
+    levels: tuple[Level, ...]
+    dimensions: dict[str, dict[str, str]]
+    priority_weights: dict[str, float]
+    risk_discount: float
+    unknown_severity: int
+    unknown_likelihood: int
+    roi_horizon_years: float
+    low_confidence_penalty: int
+    quadrants: Quadrants
+    target_mix: dict[str, float]
+    tolerance: float
+    criteria: tuple[Criterion, ...]
+    risk_factors: tuple[RiskFactor, ...]
+    caps: tuple[Cap, ...]
+    flags: tuple[FlagRule, ...]
+    checklists: tuple[Checklist, ...]
+    severity_scale: tuple[str, ...]
+    likelihood_scale: tuple[str, ...]
+    uncertainty: Uncertainty
+    risk_model: RiskModel
+    needs_information_name: str
+    needs_information_description: str
+    custom_fields: tuple[CustomField, ...] = ()  # an organisation's own fields, declared
+
+    def state_name(self, state: str) -> str:
+        if state == NEEDS_INFORMATION:
+            return self.needs_information_name
+        return self.quadrants.names.get(state, state)
+
+    def state_description(self, state: str) -> str:
+        if state == NEEDS_INFORMATION:
+            return self.needs_information_description
+        return self.quadrants.descriptions.get(state, "")
+
+    def criterion(self, criterion_id: str) -> Criterion | None:
+        return next((c for c in self.criteria if c.id == criterion_id), None)
+
+    def checklist(self, checklist_id: str) -> Checklist | None:
+        return next((c for c in self.checklists if c.id == checklist_id), None)
+
+    def flag(self, flag_id: str) -> FlagRule | None:
+        return next((f for f in self.flags if f.id == flag_id), None)
+
+    def cap(self, cap_id: str) -> Cap | None:
+        return next((c for c in self.caps if c.id == cap_id), None)
+
+    def criteria_for(self, dimension: str) -> tuple[Criterion, ...]:
+        return tuple(c for c in self.criteria if c.dimension == dimension)
+
+    def with_quadrants(self, impact_threshold: float | None = None,
+                       risk_threshold: float | None = None,
+                       target_mix: dict[str, float] | None = None,
+                       tolerance: float | None = None) -> Rubric:
+        """A copy with site-level overrides (from the plugin config) applied."""
+        quadrants = dataclasses.replace(
+            self.quadrants,
+            impact_threshold=self.quadrants.impact_threshold if impact_threshold is None
+            else impact_threshold,
+            risk_threshold=self.quadrants.risk_threshold if risk_threshold is None
+            else risk_threshold,
+        )
+        return dataclasses.replace(
+            self,
+            quadrants=quadrants,
+            target_mix=self.target_mix if target_mix is None else dict(target_mix),
+            tolerance=self.tolerance if tolerance is None else tolerance,
+        )
+
+

@@ -1,0 +1,256 @@
+"""Load a rubric file: validate it against its schema, cross-check ids, build typed data.
+
+Sections added after the first release (uncertainty, states, risk_model, flag rules) are
+optional in a custom rubric: anything left out is taken from the built-in rubric, so a
+rubric copied from an older default keeps working.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from scoring.rubric.definitions import (
+    Cap,
+    Checklist,
+    ChecklistItem,
+    Criterion,
+    CustomField,
+    FlagRule,
+    Level,
+    Prior,
+    Quadrants,
+    RiskClass,
+    RiskFactor,
+    RiskModel,
+    Rubric,
+    Uncertainty,
+)
+from scoring.sources.problems import Problem, format_field
+from scoring.sources.validation import checker_for
+from scoring.sources.yamlsource import load_file, load_trusted
+
+
+class RubricError(Exception):
+    """A rubric file that cannot be used; ``problems`` says exactly why."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(p.as_text() for p in problems))
+
+
+def default_rubric_path() -> Path:
+    return Path(str(resources.files("scoring") / "data" / "rubric.yaml"))
+
+
+@lru_cache(maxsize=1)
+def rubric_schema() -> dict[str, Any]:
+    text = (resources.files("scoring") / "data" / "rubric.schema.yaml").read_text("utf-8")
+    schema: dict[str, Any] = load_trusted(text)
+    return schema
+
+
+def _cross_check(data: dict[str, Any], file: str, position: Any) -> list[Problem]:
+    """Rules a JSON Schema cannot express: unique ids and references between sections."""
+    problems: list[Problem] = []
+
+    def problem(path: tuple[str | int, ...], message: str) -> None:
+        pos = position(path)
+        problems.append(Problem(file, pos.line, pos.column, format_field(path), message,
+                                "rubric"))
+
+    checklist_ids = [c["id"] for c in data["checklists"]]
+    for section in ("criteria", "risk_factors", "checklists", "caps", "flags"):
+        seen: set[str] = set()
+        for index, entry in enumerate(data[section]):
+            if entry["id"] in seen:
+                problem((section, index, "id"), f"id '{entry['id']}' is used twice in {section}")
+            seen.add(entry["id"])
+    for index, checklist in enumerate(data["checklists"]):
+        seen_items: set[str] = set()
+        for item_index, item in enumerate(checklist["items"]):
+            if item["id"] in seen_items:
+                problem(("checklists", index, "items", item_index, "id"),
+                        f"item id '{item['id']}' is used twice in checklist '{checklist['id']}'")
+            seen_items.add(item["id"])
+    for section in ("criteria", "risk_factors"):
+        for index, entry in enumerate(data[section]):
+            kind = entry.get("kind", "evidence" if section == "criteria" else "rated")
+            for ref_index, ref in enumerate(entry.get("checklists", [])):
+                if ref not in checklist_ids:
+                    problem((section, index, "checklists", ref_index),
+                            f"checklist '{ref}' does not exist")
+            if kind in ("checklist", "open_pitfalls") and not entry.get("checklists"):
+                problem((section, index), f"a '{kind}' entry needs a 'checklists' list")
+            if kind in ("roi", "payback") and "bands" not in entry:
+                problem((section, index), f"a '{kind}' criterion needs 'bands'")
+    known_rules = {"one_person_team", "no_baseline", "no_online_plan",
+                   "personal_data_without_review", "no_labels_no_plan",
+                   "llm_without_evaluation_set", "no_sponsor", "no_domain_expert",
+                   "affected_groups_not_evaluated", "weakest_link", "thin_evidence"}
+    for index, flag in enumerate(data["flags"]):
+        if "when" not in flag and flag["id"] not in known_rules:
+            problem(("flags", index), f"flag '{flag['id']}' needs a 'when' rule")
+    if sum(data["aggregation"]["priority_weights"].values()) <= 0:
+        problem(("aggregation", "priority_weights"), "the priority weights must not all be 0")
+    return problems
+
+
+def _build(data: dict[str, Any], source: str) -> Rubric:
+    aggregation = data["aggregation"]
+    quadrants = data["quadrants"]
+    return Rubric(
+        name=data["name"],
+        source=source,
+        levels=tuple(Level(**entry) for entry in data["levels"]),
+        dimensions=data["dimensions"],
+        priority_weights={k: float(v) for k, v in aggregation["priority_weights"].items()},
+        risk_discount=float(aggregation["risk_discount"]),
+        unknown_severity=aggregation["unknown_risk"]["severity"],
+        unknown_likelihood=aggregation["unknown_risk"]["likelihood"],
+        roi_horizon_years=float(aggregation["roi_horizon_years"]),
+        low_confidence_penalty=aggregation["low_confidence_penalty"],
+        quadrants=Quadrants(
+            impact_threshold=float(quadrants["impact_threshold"]),
+            risk_threshold=float(quadrants["risk_threshold"]),
+            names=dict(quadrants["names"]),
+            descriptions=dict(quadrants["descriptions"]),
+        ),
+        target_mix={k: float(v) for k, v in data["portfolio"]["target_mix"].items()},
+        tolerance=float(data["portfolio"]["tolerance"]),
+        criteria=tuple(
+            Criterion(
+                id=c["id"], dimension=c["dimension"], kind=c.get("kind", "evidence"),
+                weight=float(c["weight"]), question=c["question"], answer=c["answer"],
+                playbook=c["playbook"], scale=tuple(c["scale"]),
+                bands=tuple(float(b) for b in c.get("bands", ())),
+                checklists=tuple(c.get("checklists", ())),
+                answer_levels=dict(c.get("answer_levels", {})),
+            )
+            for c in data["criteria"]
+        ),
+        risk_factors=tuple(
+            RiskFactor(
+                id=r["id"], kind=r.get("kind", "rated"), weight=float(r["weight"]),
+                question=r["question"], answer=r["answer"], playbook=r["playbook"],
+                checklists=tuple(r.get("checklists", ())),
+            )
+            for r in data["risk_factors"]
+        ),
+        caps=tuple(Cap(**{**c, "max": float(c["max"])}) for c in data["caps"]),
+        flags=tuple(FlagRule(**f) for f in data["flags"]),
+        uncertainty=_uncertainty(data["uncertainty"]),
+        risk_model=_risk_model(data["risk_model"]),
+        needs_information_name=data["states"]["needs_information"]["name"],
+        needs_information_description=data["states"]["needs_information"]["description"],
+        checklists=tuple(
+            Checklist(
+                id=c["id"], title=c["title"], summary=c["summary"], playbook=c["playbook"],
+                items=tuple(ChecklistItem(**item) for item in c["items"]),
+            )
+            for c in data["checklists"]
+        ),
+        severity_scale=tuple(data["severity_scale"]),
+        likelihood_scale=tuple(data["likelihood_scale"]),
+        custom_fields=tuple(
+            CustomField(id=k, label=v["label"], type=v["type"],
+                        description=v.get("description", ""), values=tuple(v.get("values", ())))
+            for k, v in (data.get("custom_fields") or {}).items()
+        ),
+    )
+
+
+def _uncertainty(data: dict[str, Any]) -> Uncertainty:
+    prior = data["prior"]
+    low, high = data["placement_percentiles"]
+    range_low, range_high = data["range_percentiles"]
+    return Uncertainty(
+        prior=Prior(float(prior["mean"]), float(prior["sd"]), prior.get("basis", "")),
+        asserted=Prior(float(data["asserted"]["mean"]), float(data["asserted"]["sd"]), ""),
+        correlation=float(data["correlation"]),
+        placement_percentiles=(float(low), float(high)),
+        range_percentiles=(float(range_low), float(range_high)),
+        priority_percentile=float(data["priority_percentile"]),
+        risk_prior_mean=float(data["risk_prior"]["mean"]),
+        risk_prior_sd=float(data["risk_prior"]["sd"]),
+        money_spread={k: float(v) for k, v in data["money_spread"].items()},
+    )
+
+
+def _risk_model(data: dict[str, Any]) -> RiskModel:
+    governance = data["governance"]
+    return RiskModel(
+        others_share=float(data["others_share"]),
+        classes={key: RiskClass(key, c["label"], (float(c["band"][0]), float(c["band"][1])),
+                                c["description"], tuple(c["obligations"]))
+                 for key, c in data["classes"].items()},
+        high_stakes_areas=dict(data["high_stakes_areas"]),
+        position={k: {a: float(b) for a, b in v.items()} for k, v in data["position"].items()},
+        governance_credit={k: float(v) for k, v in governance["credit"].items()},
+        max_reduction=float(governance["max_reduction"]),
+        measures=dict(governance["measures"]),
+    )
+
+
+_OPTIONAL_SECTIONS = ("uncertainty", "states", "risk_model")
+
+
+def _with_defaults(data: dict[str, Any], builtin: dict[str, Any] | None) -> dict[str, Any]:
+    """Fill what an older custom rubric leaves out from the built-in one."""
+    if builtin is None:
+        return data
+    merged = dict(data)
+    for section in _OPTIONAL_SECTIONS:
+        given = merged.get(section)
+        merged[section] = {**builtin[section], **given} if isinstance(given, dict) \
+            else builtin[section]
+    rules = {f["id"]: f for f in builtin["flags"]}
+    merged["flags"] = [
+        {**flag, "when": rules[flag["id"]]["when"],
+         **({"escalate": rules[flag["id"]]["escalate"]} if "escalate" in rules[flag["id"]]
+            and "escalate" not in flag else {})}
+        if "when" not in flag and flag["id"] in rules else flag
+        for flag in merged["flags"]
+    ]
+    return merged
+
+
+def load_rubric(path: Path | None = None) -> Rubric:
+    """Load and validate a rubric; raise RubricError naming file, line and field."""
+    source = path or default_rubric_path()
+    return _load_cached(str(Path(source).resolve()), _mtime(source))
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+@lru_cache(maxsize=8)
+def _load_cached(source: str, _mtime: float) -> Rubric:
+    display = source
+    with contextlib.suppress(ValueError):
+        display = str(Path(source).relative_to(Path.cwd()))
+    result = load_file(Path(source), display)
+    if result.document is None or result.problems:
+        raise RubricError(result.problems)
+    document = result.document
+    problems = checker_for(rubric_schema()).problems(document, display)
+    if problems:
+        raise RubricError(problems)
+    problems = _cross_check(document.data, display, document.position)
+    if problems:
+        raise RubricError(problems)
+    builtin = None if Path(source) == default_rubric_path().resolve() else _builtin_data()
+    return _build(_with_defaults(document.data, builtin), display)
+
+
+@lru_cache(maxsize=1)
+def _builtin_data() -> dict[str, Any]:
+    data: dict[str, Any] = load_trusted(default_rubric_path().read_text("utf-8"))
+    return data
