@@ -16,6 +16,7 @@ from mkdocs.structure.pages import Page
 from scoring.model.scorecard import score_intake
 from scoring.proposals.loading import LoadCache, load_proposals
 from scoring.rubric import QUADRANTS, Rubric, RubricError, load_rubric
+from scoring.site.generated_site import fill_home
 from scoring.site.pages import SiteBuilder, SiteOptions, asset_files, build_site
 
 from .config import SweetspotConfig
@@ -32,9 +33,10 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
         self.rubric: Rubric | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
-        # Nothing to do: defining on_startup is what makes MkDocs keep this instance (and
-        # its cache) across `mkdocs serve` rebuilds.
-        return None
+        # Defining on_startup is what makes MkDocs keep this instance (and its cache) across
+        # `mkdocs serve` rebuilds. The command decides whether invalid proposals' pages may
+        # quote their source lines (only under serve, never in a published build).
+        self.command = command
 
     def _resolve(self, config: MkDocsConfig, value: str) -> Path:
         base = Path(config.config_file_path or ".").resolve().parent
@@ -111,7 +113,10 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
                                 store_dir=self.cache_dir)
         for bad in intake.invalid:
             for problem in bad.problems:
-                log.warning("Invalid proposal: %s", problem.as_text())
+                if problem.severity == "info":  # a style hint never fails --strict
+                    log.info("Proposal style hint: %s", problem.as_text())
+                else:
+                    log.warning("Invalid proposal: %s", problem.as_text())
         if intake.invalid and self.config.strict:
             raise PluginError(f"sweetspot: {len(intake.invalid)} invalid proposal file(s); "
                               "see the warnings above")
@@ -143,11 +148,32 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
             if page.proposal_id is not None:
                 generated.edit_uri = edit_paths.get(page.proposal_id)
             files.append(generated)
+        # An invalid proposal keeps its URL: a page listing its problems (see pages.py).
+        serving = getattr(self, "command", None) == "serve"
+        for page in self.builder.invalid_pages(self._source_line(site_root) if serving
+                                               else None):
+            if files.get_file_from_path(page.path) is None:
+                files.append(File.generated(config, page.path, content=page.content,
+                                            inclusion=InclusionLevel.NOT_IN_NAV))
         for relative, path in asset_files():
             target = f"assets/{relative}"
             if files.get_file_from_path(target) is None:
                 files.append(File.generated(config, target, abs_src_path=str(path)))
         return files
+
+    def _source_line(self, site_root: Path) -> Any:
+        """Read one line of a proposal file (names are relative to the site root); only
+        files inside the proposals folder, and nothing that cannot be read as text."""
+        def read(file: str, line: int) -> str | None:
+            path = (site_root / file).resolve()
+            if not path.is_relative_to(self.proposals_dir) or not path.is_file():
+                return None
+            try:
+                lines = path.read_text(encoding="utf-8").splitlines()
+            except (OSError, UnicodeDecodeError):
+                return None
+            return lines[line - 1] if 0 < line <= len(lines) else None
+        return read
 
     def _check_tags(self, intake: Any, config: MkDocsConfig) -> None:
         """Check tags against Material's allow-list first: its own error path crashes on
@@ -169,10 +195,9 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
             return markdown
         src = page.file.src_uri
         if src == self.config.home_page:
-            if SUMMARY_MARKER in markdown:
-                return markdown.replace(SUMMARY_MARKER, self.builder.home_summary(src))
-            banner = self.builder.banner(src)
-            return banner + "\n" + markdown if banner else markdown
+            # The same filling as `sweetspot build-docs`: the 'pages are missing' notice
+            # goes, the summary replaces its marker.
+            return fill_home(markdown, self.builder, src)
         return markdown
 
     def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:

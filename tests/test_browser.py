@@ -393,3 +393,35 @@ def test_hostile_proposals_run_no_script(watched: Watched, hostile_url: str) -> 
     page.wait_for_timeout(300)
     assert watched.dialogs == [], watched.dialogs
     assert watched.page_errors == []
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+def test_proposal_pages_show_the_placement_sentence_and_ranges(
+        browser: Browser, base_url: str, demo_site: Path, width: int) -> None:
+    """Every number explains itself where it appears: the state and the sentence that says
+    why, with the thresholds, lead the page, and each score bar shows its range."""
+    cards = demo_cards(demo_site)
+    chosen = {next(pid for pid, c in cards.items() if c["state"] == state)
+              for state in ("needs_information", "quick_win")}
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    try:
+        page = context.new_page()
+        for pid in sorted(chosen):
+            card = cards[pid]
+            page.goto(f"{base_url}proposals/{pid}/")
+            sentence = page.locator("article p strong").first
+            assert sentence.is_visible()
+            text = sentence.inner_text()
+            assert text == card["placement_sentence"]
+            assert "against the threshold of 50" in text
+            for bar in page.locator(".ss-scores .ss-score").all():
+                assert bar.locator(".ss-bar").bounding_box()["width"] > 120  # readable
+                assert re.search(r"\d+–\d+ · confidence \d+%", bar.locator(".ss-conf")
+                                 .inner_text())
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            if card["state"] == "needs_information":
+                assert page.locator("#questions").is_visible()
+                assert "Questions that would settle" in page.locator("#questions").inner_text()
+        save_screenshot(page, f"proposal-placement-{width}")
+    finally:
+        context.close()

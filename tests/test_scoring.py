@@ -976,7 +976,7 @@ def test_cli_formats_contain_every_proposal(cli_folder: Path,
     lines = table.splitlines()
     listed = [line.split()[0] for line in lines[2:2 + len(ids)]]
     assert sorted(listed) == ids
-    assert f"{len(ids)} proposal(s)" in table
+    assert f"{len(ids)} proposals." in table
 
     csv = _cli(capsys, "score", str(cli_folder), "--format", "csv")
     frame = pd.read_csv(io.StringIO(csv))

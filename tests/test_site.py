@@ -603,6 +603,9 @@ def test_home_summary_replaces_the_marker(sample_site: Path) -> None:
     values = dict(zip(headers, rows_of(table)[0], strict=True))
     assert values["Proposals"] == "4"
     assert values["Active"] == "3"
+    waiting = [c for c in cards_by_id(sample_site).values()
+               if c["stage"] != "retired" and c["state"] == "needs_information"]
+    assert values["Needs information"] == str(len(waiting))
     page = page_of(sample_site, "index.md")
     hrefs = [a["href"] for a in node.find_all("a", href=True)]
     assert any(assert_resolves(sample_site, page, h) == page_of(sample_site,
@@ -686,7 +689,8 @@ def test_invalid_proposal_does_not_stop_a_normal_build(
     site = root / "site"
     for proposal_id in SAMPLE_PROPOSALS:
         assert page_of(site, f"proposals/{proposal_id}.md").is_file()
-    assert not page_of(site, f"proposals/{INVALID_ID}.md").exists()
+    # The invalid proposal keeps its URL, with its problems instead of scores.
+    assert "is not published yet" in text_of(article(site, f"proposals/{INVALID_ID}.md"))
     assert sorted(cards_by_id(site)) == sorted(SAMPLE_PROPOSALS)
     warned = [w for w in outcome.warnings if f"{INVALID_ID}.yaml:{INVALID_LINE}:" in w]
     assert warned and "stage" in warned[0]
@@ -921,3 +925,21 @@ def test_plugin_works_with_the_plain_mkdocs_theme(tmp_path: Path) -> None:
     for proposal_id in SAMPLE_PROPOSALS:
         soup = soup_of(page_of(site, f"proposals/{proposal_id}.md"))
         assert len(soup.select(".ss-scores .ss-score")) == 4
+
+
+def test_search_indexes_what_readers_look_for_not_the_breakdown(demo_site: Path) -> None:
+    """Issue 14: the search index holds a proposal's title, summary, team, risk class and
+    flags; its scores, breakdown and checklists stay on the page but out of the index."""
+    index = json.loads((demo_site / "search" / "search_index.json").read_text("utf-8"))
+    ids = [p.stem for p in (REPO / "content" / "proposals").glob("*.yaml")]
+    sizes = []
+    for proposal_id in ids:
+        entries = [d for d in index["docs"]
+                   if d["location"].split("#")[0] == f"proposals/{proposal_id}/"]
+        anchors = {d["location"].partition("#")[2] for d in entries}
+        assert anchors == {"", "risk-class", "summary", "flags"}, (proposal_id, anchors)
+        sizes.append(sum(len(json.dumps(d, ensure_ascii=False)) for d in entries))
+    assert sum(sizes) / len(sizes) <= 3 * 1024, sizes  # the budget, per proposal
+    assert max(sizes) <= 4 * 1024, sizes  # a proposal with many flags indexes them all
+    titles = {d["title"] for d in index["docs"] if d["location"].startswith("proposals/")}
+    assert not titles & {"Score breakdown", "Pitfall checklists", "Risks", "Scores"}

@@ -28,6 +28,8 @@ from scoring.cli.common import (
     EXIT_OK,
     EXIT_USAGE,
     add_command,
+    one_line,
+    plural,
     rubric_from,
 )
 from scoring.model.engine import SCORE_COLUMNS
@@ -39,6 +41,10 @@ from scoring.sources.problems import Problem
 
 MARKER = "<!-- sweetspot-diff -->"
 METRICS = ("priority", *SCORE_COLUMNS)
+# Decimals as the site shows them: priority with one (the portfolio table), scores with none.
+DECIMALS = {"priority": 1, **{metric: 0 for metric in SCORE_COLUMNS}}
+ATTENTION = ("red", "high")  # flag severities that head the report
+RISKY_STAGES = ("approved", "production")  # moving here with such flags open is called out
 WORKING_TREE = "working tree"
 MAX_SUMMARY_LINES = 25
 RENAME_SIMILARITY = 90  # git similarity needed to pair files that do not load
@@ -85,35 +91,83 @@ def fetch_hint(ref: str) -> str:
     return f"git fetch origin {ref} --depth=1"
 
 
-def resolve(ref: str, root: Path) -> str:
-    """The commit id ``ref`` names, or a DiffError that says how to fetch it."""
-    if not ref or ref.startswith("-"):
-        raise DiffError(f"'{ref}' is not a git ref")
-    done = subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
+def _rev_parse(ref: str, root: Path) -> str | None:
+    done = subprocess.run(["git", "rev-parse", "--verify", "--quiet", "--end-of-options", ref],
                           cwd=root, capture_output=True, check=False)
-    if done.returncode != 0:
-        raise DiffError(
-            f"the git ref '{ref}' does not exist in this clone. A shallow clone (such as a CI "
-            f"checkout) may not have it yet; fetch it with\n  {fetch_hint(ref)}\n"
-            "and run sweetspot diff again (in GitHub Actions, actions/checkout with "
-            "fetch-depth: 0 fetches every branch).")
-    return done.stdout.decode("utf-8").strip()
+    return done.stdout.decode("utf-8", "replace").strip() if done.returncode == 0 else None
+
+
+def _object_type(ref: str, root: Path) -> str | None:
+    # rev-parse --verify accepts any 40-digit id; cat-file says whether the object is here.
+    sha = _rev_parse(ref, root)
+    if sha is None:
+        return None
+    done = subprocess.run(["git", "cat-file", "-t", sha], cwd=root, capture_output=True,
+                          check=False)
+    return done.stdout.decode().strip() if done.returncode == 0 else None
+
+
+def resolve(ref: str, root: Path) -> str:
+    """The commit id ``ref`` names, or a one-line DiffError that says what to do."""
+    shown = one_line(ref)
+    if not ref or ref.startswith("-"):
+        raise DiffError(f"'{shown}' is not a git ref")
+    commit = _rev_parse(f"{ref}^{{commit}}", root)
+    if commit:
+        return commit
+    if _rev_parse("HEAD", root) is None and not _git(["rev-list", "-n", "1", "--all"], root):
+        raise DiffError("the repository has no commits yet; commit the proposals first, "
+                        "then compare with a branch, tag or commit")
+    if _object_type(ref, root) in ("tree", "blob"):  # such as HEAD:content
+        raise DiffError(f"'{shown}' names a tree or a file, not a commit; give a branch, tag "
+                        "or commit")
+    raise DiffError(
+        f"the git ref '{shown}' does not exist in this clone; a shallow clone (such as a CI "
+        f"checkout) may not have it yet: run `{fetch_hint(ref)}` and try again (in GitHub "
+        "Actions, actions/checkout with fetch-depth: 0 fetches every branch)")
 
 
 def normalise_folder(path: str, root: Path) -> str:
     """``path`` as a POSIX path relative to the repository root ("" for the root itself)."""
+    shown = one_line(path)
     candidate = Path(path)
     if candidate.is_absolute():
         try:
             candidate = candidate.resolve().relative_to(root.resolve())
         except ValueError as error:
-            raise DiffError(f"--path {path} is outside the repository {root}") from error
+            raise DiffError(f"--path {shown} is outside the repository "
+                            f"{one_line(str(root))}") from error
     text = os.path.normpath(candidate.as_posix()).replace(os.sep, "/")
     if text == ".":
         return ""
     if text.startswith("../") or text == "..":
-        raise DiffError(f"--path {path} is outside the repository")
+        raise DiffError(f"--path {shown} is outside the repository")
     return text
+
+
+def _kind_at(commit: str, folder: str, root: Path) -> str | None:
+    """'tree', 'blob' (or another object type) for ``folder`` at ``commit``; None if absent."""
+    if not folder:
+        return "tree"
+    done = subprocess.run(["git", "cat-file", "-t", f"{commit}:{folder}"], cwd=root,
+                          capture_output=True, check=False)
+    return done.stdout.decode().strip() if done.returncode == 0 else None
+
+
+def check_folder(folder: str, root: Path, commits: list[str], working_tree: bool) -> None:
+    """The proposals folder must be a folder on at least one side; a file, or a folder that
+    is on neither side (a typo), is a usage error rather than "no changes"."""
+    label = one_line(folder or ".")
+    kinds = [_kind_at(commit, folder, root) for commit in commits]
+    if working_tree:
+        place = root / folder if folder else root
+        if place.is_symlink():
+            raise DiffError(f"--path {label} is a symbolic link; give the real folder")
+        kinds.append("tree" if place.is_dir() else "blob" if place.exists() else None)
+    if any(kind not in (None, "tree") for kind in kinds):
+        raise DiffError(f"--path {label} is a file, not a folder of proposals")
+    if all(kind is None for kind in kinds):
+        raise DiffError(f"--path {label} does not exist on either side of the comparison")
 
 
 def _is_proposal_file(path: str) -> bool:
@@ -148,15 +202,29 @@ def files_at_ref(commit: str, folder: str, root: Path) -> dict[str, bytes]:
 
 
 def files_in_tree(folder: str, root: Path) -> dict[str, bytes]:
-    """Every proposal file under ``folder`` in the working tree."""
+    """Every proposal file under ``folder`` in the working tree.
+
+    Symbolic links are skipped, files and folders alike, exactly as `files_at_ref` skips
+    them in a commit (git stores a link, not what it points to), so a commit compared with
+    its own checkout shows no change.
+    """
     base = root / folder if folder else root
-    if not base.is_dir():
+    if not base.is_dir() or base.is_symlink():
         return {}
     files: dict[str, bytes] = {}
-    for path in sorted(base.rglob("*")):
-        if path.suffix in SUFFIXES and path.is_file() and ".git" not in path.parts:
-            files[path.relative_to(root).as_posix()] = path.read_bytes()
-    return files
+    for current, dirs, names in os.walk(base, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if d != ".git")
+        for name in sorted(names):
+            path = Path(current) / name
+            if path.suffix not in SUFFIXES or path.is_symlink() or not path.is_file():
+                continue
+            key = path.relative_to(root).as_posix()
+            try:
+                files[key] = path.read_bytes()
+            except OSError as error:
+                raise DiffError(f"cannot read {one_line(_printable(key))}: "
+                                f"{error.strerror or error}") from None
+    return dict(sorted(files.items()))
 
 
 def git_renames(base: str, head: str | None, folder: str, root: Path) -> dict[str, tuple[str, int]]:
@@ -300,7 +368,7 @@ def _card_summary(card: ScoreCard | None, bad: InvalidFile | None, path: str) ->
                 "problems": len(bad.problems) if bad else 0}
     p = card.proposal
     return {"id": p.id, "file": path, "valid": True, "title": p.title, "team": p.team,
-            "stage": p.stage, "quadrant": card.quadrant, "priority": card.priority,
+            "stage": p.stage, "quadrant": card.state, "priority": card.priority,
             "scores": dict(card.scores), "flags": [f.id for f in card.flags], "problems": 0}
 
 
@@ -334,11 +402,15 @@ def compare_pair(old: str, new: str, base: Side, head: Side) -> dict[str, Any] |
         for metric in METRICS:
             old_value = before.priority if metric == "priority" else before.scores[metric]
             new_value = after.priority if metric == "priority" else after.scores[metric]
-            if old_value != new_value:
-                entry["scores"][metric] = {"old": old_value, "new": new_value,
-                                           "delta": round(new_value - old_value, 1)}
-        if before.quadrant != after.quadrant:
-            entry["quadrant"] = {"old": before.quadrant, "new": after.quadrant}
+            places = DECIMALS[metric]
+            if round(old_value, places) != round(new_value, places):  # visible on the site
+                entry["scores"][metric] = {
+                    "old": old_value, "new": new_value,
+                    "delta": round(round(new_value, places) - round(old_value, places),
+                                   places)}
+        # "quadrant" carries the state: a quadrant, or needs information.
+        if before.state != after.state:
+            entry["quadrant"] = {"old": before.state, "new": after.state}
         if before.proposal.stage != after.proposal.stage:
             entry["stage"] = {"old": before.proposal.stage, "new": after.proposal.stage}
         old_flags = {f.id: f for f in before.flags}
@@ -363,6 +435,8 @@ class DiffReport:
     changed: list[dict[str, Any]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     invalid_files: list[str] = field(default_factory=list)
+    # Serious flags raised, and moves to approved or production with such flags open.
+    attention: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def renamed(self) -> list[dict[str, Any]]:
@@ -381,6 +455,7 @@ class DiffReport:
             "flags_cleared": sum(len(c["flags_cleared"]) for c in self.changed),
             "invalid_files": len(self.invalid_files),
             "problems": len(self.problems),
+            "attention": len(self.attention),
         }
 
 
@@ -401,6 +476,7 @@ def build_report(base: Side, head: Side, renames: dict[str, tuple[str, int]], fo
             if entry["status"] == "renamed":
                 entry["rename_detected_by"] = how.get(new, "git")
             report.changed.append(entry)
+    report.attention = attention(report, added)
     # Problems count for files this change touched, and for files it made invalid (for
     # example a new file that reuses an existing id).
     touched = set(added) | {new for old, new in pairs if base.files[old] != head.files[new]
@@ -415,7 +491,58 @@ def build_report(base: Side, head: Side, renames: dict[str, tuple[str, int]], fo
     return report
 
 
+def attention(report: DiffReport, added: list[str]) -> list[dict[str, Any]]:
+    """What a reviewer must not miss, most serious first: a proposal that moves to approved
+    or production (or arrives there) with red or high-severity flags open, then each red or
+    high-severity flag the change raised."""
+    head = report.head
+    moves: list[dict[str, Any]] = []
+    raised: list[dict[str, Any]] = []
+    for c in report.changed:
+        card = head.cards.get(c["file"])
+        if c["stage"] and c["stage"]["new"] in RISKY_STAGES and card is not None:
+            open_flags = [_flag_json(f) for f in card.flags if f.severity in ATTENTION]
+            if open_flags:
+                moves.append({"kind": "stage_with_flags", "id": c["id"], "file": c["file"],
+                              "stage": c["stage"], "flags": open_flags})
+        raised += [{"kind": "flag_raised", "id": c["id"], "file": c["file"], "flag": f}
+                   for f in c["flags_added"] if f["severity"] in ATTENTION]
+    for path in added:
+        card = head.cards.get(path)
+        if card is None:
+            continue
+        serious = [_flag_json(f) for f in card.flags if f.severity in ATTENTION]
+        if serious and card.proposal.stage in RISKY_STAGES:
+            moves.append({"kind": "stage_with_flags", "id": card.proposal.id, "file": path,
+                          "stage": {"old": None, "new": card.proposal.stage},
+                          "flags": serious})
+        raised += [{"kind": "flag_raised", "id": card.proposal.id, "file": path, "flag": f}
+                   for f in serious]
+    rank = {severity: index for index, severity in enumerate(ATTENTION)}
+    raised.sort(key=lambda a: (rank[a["flag"]["severity"]], a["id"], a["flag"]["id"]))
+    return moves + raised
+
+
+def page_url(proposal_id: str) -> str:
+    """Where the site publishes a proposal (with MkDocs' default directory URLs)."""
+    return f"proposals/{proposal_id}/"
+
+
+def redirect_for(change: dict[str, Any]) -> dict[str, str] | None:
+    """The redirect a rename needs, as mkdocs-redirects' redirect_maps spells it; None
+    when the id (and so the URL) stays the same."""
+    if change["old_id"] == change["id"]:
+        return None
+    return {"from": f"proposals/{change['old_id']}.md", "to": f"proposals/{change['id']}.md"}
+
+
 # ---- output -----------------------------------------------------------------------------
+
+
+def _printable(text: str) -> str:
+    """File names that are not UTF-8 arrive as lone surrogates; print U+FFFD instead, so
+    the report is always valid UTF-8 and printing it never fails."""
+    return "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
 
 
 def md_text(value: Any) -> str:
@@ -441,16 +568,19 @@ def _fence(lines: Iterable[str]) -> list[str]:
     return [f"{fence}text", *body, fence]
 
 
-def _num(value: float | None) -> str:
+def _num(value: float | None, places: int = 0) -> str:
+    """A number as the site shows it (see DECIMALS); "–" when there is none."""
     if value is None:
         return "–"
-    text = f"{value:.1f}"
-    return text[:-2] if text.endswith(".0") else text
+    text = f"{value:,.{places}f}"
+    return text.lstrip("-") if text.strip("-0.,") == "" else text  # "0.0", never "-0.0"
 
 
-def _delta(change: dict[str, Any]) -> str:
+def _delta(change: dict[str, Any], metric: str = "priority") -> str:
+    places = DECIMALS[metric]
     sign = "+" if change["delta"] > 0 else ""
-    return f"{_num(change['old'])} → {_num(change['new'])} ({sign}{_num(change['delta'])})"
+    return (f"{_num(change['old'], places)} → {_num(change['new'], places)} "
+            f"({sign}{_num(change['delta'], places)})")
 
 
 def _side_label(side: Side) -> str:
@@ -460,7 +590,7 @@ def _side_label(side: Side) -> str:
 
 
 def _quadrant(report: DiffReport, key: str | None) -> str:
-    return "–" if key is None else report.rubric.quadrants.names.get(key, key)
+    return "–" if key is None else report.rubric.state_name(key)
 
 
 def render_markdown(report: DiffReport) -> str:
@@ -472,10 +602,13 @@ def render_markdown(report: DiffReport) -> str:
     out.append("")
     counts = [f"{s['added']} added", f"{s['removed']} removed", f"{s['renamed']} renamed",
               f"{s['modified']} edited"]
-    status = (f"**{s['problems']} validation problem(s) in {s['invalid_files']} file(s)**"
+    status = (f"**{plural(s['problems'], 'validation problem')} in "
+              f"{plural(s['invalid_files'], 'file')}**"
               if s["problems"] else "all changed files are valid")
     out.append(f"**{' · '.join(counts)}** · {status}")
     out.append("")
+    if report.attention:
+        out += ["**Needs attention**", "", *attention_lines(report), ""]
     nothing = not (report.added or report.removed or report.changed or report.problems)
     if nothing:
         out.append("No proposal changes.")
@@ -486,7 +619,7 @@ def render_markdown(report: DiffReport) -> str:
         if a["valid"]:
             lines.append(f"- Added {md_code(a['id'])}: {md_text(a['title'])} "
                          f"({_quadrant(report, a['quadrant'])}, priority "
-                         f"{_num(a['priority'])})")
+                         f"{_num(a['priority'], 1)})")
         else:
             lines.append(f"- Added {md_code(a['file'])}, which is not valid yet")
     for r in report.removed:
@@ -495,7 +628,13 @@ def render_markdown(report: DiffReport) -> str:
     for c in report.changed:
         name = md_code(c["id"])
         if c["status"] == "renamed":
-            lines.append(f"- Renamed {md_code(c['old_file'])} → {md_code(c['file'])}")
+            redirect = redirect_for(c)
+            moved = (f": its page moves from {md_code(page_url(c['old_id']))} to "
+                     f"{md_code(page_url(c['id']))}; add a redirect so old links keep working "
+                     f"(mkdocs-redirects: {md_code(repr(redirect['from']))}: "
+                     f"{md_code(repr(redirect['to']))} under `redirect_maps`)"
+                     if redirect else " (same id, so the page keeps its URL)")
+            lines.append(f"- Renamed {md_code(c['old_file'])} → {md_code(c['file'])}{moved}")
         if c["valid_before"] and not c["valid_after"]:
             lines.append(f"- {name} is no longer valid")
         elif c["valid_after"] and not c["valid_before"]:
@@ -509,8 +648,9 @@ def render_markdown(report: DiffReport) -> str:
         if c["stage"]:
             notes.append(f"stage {c['stage']['old']} → {c['stage']['new']}")
         if c["flags_added"]:
-            notes.append("new flag(s): " + ", ".join(md_text(f["title"])
-                                                     for f in c["flags_added"]))
+            notes.append(("new flag: " if len(c["flags_added"]) == 1 else "new flags: ")
+                         + ", ".join(f"{md_text(f['title'])} ({md_text(f['severity'])})"
+                                     for f in c["flags_added"]))
         if c["flags_cleared"]:
             notes.append("cleared: " + ", ".join(md_text(f["title"])
                                                  for f in c["flags_cleared"]))
@@ -539,7 +679,7 @@ def render_markdown(report: DiffReport) -> str:
             cells = [f"{md_code(c['id'])} {md_text(c['title'] or '')}"]
             for metric in METRICS:
                 change = c["scores"].get(metric)
-                cells.append(_delta(change) if change else "no change")
+                cells.append(_delta(change, metric) if change else "no change")
             cells.append(f"{_quadrant(report, c['quadrant']['old'])} → "
                          f"{_quadrant(report, c['quadrant']['new'])}"
                          if c["quadrant"] else "no change")
@@ -562,9 +702,9 @@ def render_markdown(report: DiffReport) -> str:
                 cells = [change, f"{md_code(row['id'])} {md_text(row['title'] or '')}".strip(),
                          md_text(row["team"] or "–"), md_text(row["stage"] or "–"),
                          _quadrant(report, row["quadrant"]) if row["valid"] else "invalid",
-                         _num(row["priority"]),
+                         _num(row["priority"], 1),
                          *(_num(scores.get(d)) for d in SCORE_COLUMNS),
-                         str(len(row["flags"]))]
+                         md_text(", ".join(row["flags"])) or "–"]
                 section.append("| " + " | ".join(cells) + " |")
         section += ["", "</details>", ""]
         sections.append(section)
@@ -582,7 +722,7 @@ def render_markdown(report: DiffReport) -> str:
 
     if report.problems:
         section = [f"<details open><summary>Validation problems ({len(report.problems)} in "
-                   f"{len(report.invalid_files)} file(s))</summary>", ""]
+                   f"{plural(len(report.invalid_files), 'file')})</summary>", ""]
         section += _fence(p.as_text() for p in report.problems)
         section += ["", "Run `sweetspot validate` locally to see the same list.", "",
                     "</details>", ""]
@@ -596,6 +736,26 @@ def render_markdown(report: DiffReport) -> str:
             break
         text += "\n" + chunk
     return text.rstrip("\n") + "\n"
+
+
+def attention_lines(report: DiffReport) -> list[str]:
+    def flag_text(flag: dict[str, Any]) -> str:
+        return f"{md_text(flag['title'])} ({md_text(flag['severity'])})"
+
+    lines = []
+    for item in report.attention:
+        name = md_code(item["id"])
+        if item["kind"] == "stage_with_flags":
+            verb = "moves to" if item["stage"]["old"] else "is added at stage"
+            flags = item["flags"]
+            lines.append(f"- {name} {verb} **{md_text(item['stage']['new'])}** with "
+                         f"{plural(len(flags), 'serious flag')} open: "
+                         + ", ".join(flag_text(f) for f in flags))
+        else:
+            label = "Red flag" if item["flag"]["severity"] == "red" else \
+                "High-severity flag"
+            lines.append(f"- **{label} raised** on {name}: {flag_text(item['flag'])}")
+    return lines
 
 
 def render_json(report: DiffReport) -> str:
@@ -613,8 +773,11 @@ def render_json(report: DiffReport) -> str:
         "added": report.added,
         "removed": report.removed,
         "renamed": [{"from": c["old_file"], "to": c["file"], "from_id": c["old_id"],
-                     "to_id": c["id"], "detected_by": c.get("rename_detected_by", "git")}
+                     "to_id": c["id"], "detected_by": c.get("rename_detected_by", "git"),
+                     "old_url": page_url(c["old_id"]), "new_url": page_url(c["id"]),
+                     "redirect": redirect_for(c)}
                     for c in report.renamed],
+        "attention": report.attention,
         "changed": report.changed,
         "invalid_files": report.invalid_files,
         "problems": [p.as_dict() for p in report.problems],
@@ -631,6 +794,8 @@ def diff(base_ref: str, head_ref: str | None, folder_arg: str, rubric: Rubric,
     folder = normalise_folder(folder_arg, root)
     base_commit = resolve(base_ref, root)
     head_commit = resolve(head_ref, root) if head_ref else None
+    check_folder(folder, root, [base_commit, *([head_commit] if head_commit else [])],
+                 working_tree=head_commit is None)
     base = load_side(base_ref, base_commit, files_at_ref(base_commit, folder, root), folder,
                      rubric)
     head_files = files_at_ref(head_commit, folder, root) if head_commit \
@@ -644,10 +809,10 @@ def run_diff(args: argparse.Namespace, rubric: Rubric) -> int:
     try:
         report = diff(args.base, args.head, args.path, rubric)
     except DiffError as error:
-        print(f"sweetspot: error: {error}", file=sys.stderr)
+        print(f"sweetspot: error: {one_line(_printable(str(error)))}", file=sys.stderr)
         return EXIT_USAGE
     text = render_json(report) if args.format == "json" else render_markdown(report)
-    sys.stdout.write(text)
+    sys.stdout.write(_printable(text))
     return EXIT_INVALID if report.problems else EXIT_OK
 
 
@@ -663,5 +828,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                       help="the git ref to compare to (default: the working tree)")
     diff.add_argument("--path", default=str(DEFAULT_PROPOSALS),
                       help="the proposals folder inside the repository")
-    diff.add_argument("--format", choices=["markdown", "json"], default="markdown")
+    diff.add_argument("--format", choices=["markdown", "json"], default="markdown",
+                      help="markdown for a pull-request comment, json for tools")
     diff.set_defaults(func=run)

@@ -3,25 +3,60 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 
-from scoring.cli import compare, diff, export, importer, new, render, schema, score, validate
-from scoring.cli.common import EXIT_USAGE, UsageError
+from scoring.cli import (
+    build_docs,
+    compare,
+    diff,
+    export,
+    importer,
+    new,
+    render,
+    schema,
+    score,
+    validate,
+)
+from scoring.cli.common import EXIT_CODES, EXIT_USAGE, UsageError, one_line
 from scoring.rubric import RubricError
 
-COMMANDS = (validate, schema, score, new, diff, compare, render, importer, export)
+COMMANDS = (validate, schema, score, new, diff, compare, build_docs, render, importer,
+            export)
+EXIT_PIPE = 141  # what a shell reports for a program ended by SIGPIPE (128 + 13)
+
+
+def version() -> str:
+    try:
+        return metadata.version("sweetspot-kb")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sweetspot",
         description="Validate, score and publish ML project proposals.",
+        epilog="Run 'sweetspot COMMAND --help' for a command's options.\n\n" + EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument("--version", action="version", version=f"sweetspot {version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for command in COMMANDS:
         command.register(sub)
     return parser
+
+
+def _quiet_stdout() -> None:
+    """After the reader of a pipe went away (`sweetspot ... | head`), point stdout at
+    /dev/null so Python's final flush does not print a second BrokenPipeError."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -30,10 +65,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exit_:
         return int(exit_.code or 0)
+    if args.command is None:  # bare `sweetspot`: show what there is to run
+        parser.print_help()
+        return 0
     try:
-        return int(args.func(args))
+        code = int(args.func(args))
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        _quiet_stdout()
+        return EXIT_PIPE
     except UsageError as error:
-        print(f"sweetspot: error: {error}", file=sys.stderr)
+        print(f"sweetspot: error: {one_line(str(error))}", file=sys.stderr)
         return EXIT_USAGE
     except RubricError as error:
         print("sweetspot: the rubric is invalid:", file=sys.stderr)

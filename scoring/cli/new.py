@@ -19,7 +19,14 @@ from typing import Any
 
 import yaml
 
-from scoring.cli.common import DEFAULT_PROPOSALS, EXIT_OK, EXIT_USAGE, add_command, rubric_from
+from scoring.cli.common import (
+    DEFAULT_PROPOSALS,
+    EXIT_OK,
+    EXIT_USAGE,
+    add_command,
+    one_line,
+    rubric_from,
+)
 from scoring.proposals.loading import ID_PATTERN, MAX_ID_LENGTH, SUFFIXES, load_one
 from scoring.proposals.proposal import STAGES, InvalidFile
 from scoring.proposals.schema import SCHEMA_FILE_NAME, proposal_schema
@@ -29,6 +36,8 @@ from scoring.sources.yamlsource import load_text
 
 REQUIRED = ("title", "summary", "team")
 DEFAULT_STAGE = "idea"
+PLACEHOLDER_SUMMARY = ("To be written: two or three sentences on the problem and the idea "
+                       "(drafted by sweetspot new without a summary).")
 COMMENT_COLUMN = 26  # trailing explanations start after this column in nested blocks
 LINE_LIMIT = 98  # nested lines are commented out with "# ", which makes 100
 WRAP = 92
@@ -191,7 +200,8 @@ def render_template(proposal_id: str, values: dict[str, str], rubric: Rubric,
 
     checklists = props["checklists"]
     out += ["# ---- checklists " + "-" * (WRAP - 18), *top("checklists"),
-            "# Write 'yes' and 'no' in quotes: unquoted, YAML reads them as true and false.",
+            "# Answer each item with yes, partial, no, unknown or n/a. Quotes are optional:",
+            "# an unquoted yes or no is accepted (sweetspot validate shows a style hint).",
             "checklists:"]
     for checklist in rubric.checklists:
         item_schemas = checklists["properties"][checklist.id]["properties"]
@@ -288,7 +298,16 @@ def collect_values(args: argparse.Namespace, rubric: Rubric,
         except KeyboardInterrupt as error:
             raise NewError("cancelled; nothing was written") from error
         missing = []
+    if missing == ["summary"]:
+        # Title and team given in a script: the summary is the one thing that needs
+        # thought, so the draft gets a placeholder the author replaces (and is told so).
+        values["summary"] = PLACEHOLDER_SUMMARY
+        missing = []
+        print(f"sweetspot: note: no --summary given, so {args.id} gets a placeholder summary; "
+              "replace it with two or three sentences on the problem and the idea before "
+              "opening a pull request", file=sys.stderr)
     if missing:
+        missing = [name for name in missing if name != "summary"]  # may be a placeholder
         flags = " ".join(f'--{name} "..."' for name in missing)
         reason = "--no-input was given" if getattr(args, "no_input", False) \
             else "standard input is not a terminal"
@@ -316,8 +335,8 @@ def _check_id(proposal_id: str) -> None:
     suggestion = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")[:MAX_ID_LENGTH].strip("-")
     hint = f" (for example '{suggestion}')" if suggestion else ""
     raise NewError(
-        f"'{proposal_id}' is not a valid proposal id: use lowercase letters, digits and single "
-        f"hyphens, at most {MAX_ID_LENGTH} characters, without the .yaml suffix{hint}")
+        f"'{one_line(proposal_id)}' is not a valid proposal id: use lowercase letters, digits "
+        f"and single hyphens, at most {MAX_ID_LENGTH} characters, without the .yaml suffix{hint}")
 
 
 def _existing(folder: Path, proposal_id: str) -> list[Path]:
@@ -396,16 +415,23 @@ def run(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    new = add_command(sub, "new", "Write a new proposal from the commented template.")
+    new = add_command(sub, "new", "Write a new proposal from the commented template.",
+                      epilog="On a terminal, missing values are asked for. In a script (or "
+                      "with --no-input) give --title and --team; --summary may follow later.")
     new.add_argument("id", metavar="ID", help="the proposal id, a lowercase slug such as "
                      "'churn-forecast'")
-    new.add_argument("--dir", default=str(DEFAULT_PROPOSALS), help="where to write it")
-    new.add_argument("--title")
-    new.add_argument("--summary")
-    new.add_argument("--team")
-    new.add_argument("--stage", default=None)
-    new.add_argument("--owner")
-    new.add_argument("--sponsor")
+    new.add_argument("--dir", default=str(DEFAULT_PROPOSALS), metavar="DIR",
+                     help="the proposals folder to write the file into")
+    new.add_argument("--title", metavar="TEXT", help="a short name for the project")
+    new.add_argument("--summary", metavar="TEXT",
+                     help="two or three sentences on the problem and the idea; without it a "
+                     "script gets a placeholder to replace")
+    new.add_argument("--team", metavar="TEXT", help="the team that proposes and would run it")
+    new.add_argument("--stage", default=None, choices=STAGES,
+                     help=f"where the project is now (default: {DEFAULT_STAGE})")
+    new.add_argument("--owner", metavar="NAME", help="the person accountable (optional)")
+    new.add_argument("--sponsor", metavar="NAME", help="the executive sponsor (optional)")
     new.add_argument("--no-input", action="store_true",
-                     help="never prompt; leave unanswered fields for later")
+                     help="never prompt: --title and --team are then required, and a missing "
+                     "--summary gets a placeholder")
     new.set_defaults(func=run)

@@ -1,67 +1,57 @@
-"""`sweetspot render --out DIR`: every generated page as plain Markdown, with assets, so any
-static-site generator (or plain MkDocs without the plugin) can publish the portfolio."""
+"""`sweetspot render --out DIR`: every generated page as plain Markdown, with its assets, written
+straight into DIR (a docs folder of your own). It is the pages-only form of `build-docs`, which
+also writes a ready mkdocs.yml; both run the same code."""
 
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 from pathlib import Path
 
-from scoring.cli.common import DEFAULT_PROPOSALS, add_command, rubric_from
-from scoring.model.scorecard import score_intake
-from scoring.proposals.loading import load_proposals
-from scoring.rubric import Rubric
-from scoring.site.pages import SiteOptions, asset_files, build_site, write_pages
-
-SUMMARY_MARKER = "<!-- sweetspot:summary -->"
-
-
-def run_render(args: argparse.Namespace, rubric: Rubric) -> int:
-    proposals_dir = Path(args.proposals)
-    if not proposals_dir.is_dir():
-        print(f"sweetspot: error: no such folder: {proposals_dir}", file=sys.stderr)
-        return 2
-    out = Path(args.out)
-    content = Path(args.content) if args.content else None
-    if content is not None and not content.is_dir():
-        print(f"sweetspot: error: no such folder: {content}", file=sys.stderr)
-        return 2
-    intake = load_proposals([proposals_dir], rubric)
-    for problem in intake.problems:
-        print(problem.as_text(), file=sys.stderr)
-    source_links = {}
-    if content is not None:
-        shutil.copytree(content, out, dirs_exist_ok=True)
-        for proposal in intake.proposals:
-            source = Path(proposal.file).resolve()
-            if source.is_relative_to(content.resolve()):
-                source_links[proposal.id] = source.relative_to(content.resolve()).as_posix()
-    builder = build_site(score_intake(intake, rubric), SiteOptions(source_links=source_links))
-    written = len(write_pages(builder, out))
-    home = out / "index.md"
-    if home.is_file() and SUMMARY_MARKER in home.read_text(encoding="utf-8"):
-        text = home.read_text(encoding="utf-8")
-        home.write_text(text.replace(SUMMARY_MARKER, builder.home_summary("index.md")),
-                        encoding="utf-8")
-    elif not home.is_file():
-        home.write_text("---\ntitle: Portfolio summary\n---\n\n# Portfolio summary\n\n"
-                        + builder.home_summary("index.md"), encoding="utf-8")
-    print(f"wrote {written} generated files and {len(asset_files())} asset files to {out}")
-    print("Add assets/sweetspot/sweetspot.css to extra_css and the three scripts under "
-          "assets/sweetspot/ to extra_javascript to get the styles and sortable tables.")
-    return 1 if intake.invalid else 0
+from scoring.cli.common import DEFAULT_PROPOSALS, EXIT_INVALID, EXIT_OK, EXIT_USAGE, add_command
+from scoring.site.generated_site import (
+    EXTRA_CSS,
+    EXTRA_JAVASCRIPT,
+    SiteSourceError,
+    generate,
+    resolve_source,
+    sync_tree,
+)
 
 
 def run(args: argparse.Namespace) -> int:
-    return run_render(args, rubric_from(args))
+    out = Path(args.out)
+    try:
+        source = resolve_source(
+            None, proposals=Path(args.proposals),
+            content=Path(args.content) if args.content else None,
+            rubric_file=Path(args.rubric) if args.rubric else None)
+        if source.content_dir is not None and out.resolve().is_relative_to(source.content_dir):
+            raise SiteSourceError(f"--out {out} is inside the content folder")
+        site = generate(source)
+    except SiteSourceError as error:
+        print(f"sweetspot: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    for problem in site.intake.problems:
+        print(problem.as_text(), file=sys.stderr)
+    sync_tree(out, site.files, delete=False)
+    print(f"wrote {len(site.generated)} generated files and {len(site.files)} files in all "
+          f"to {out}")
+    print("Your mkdocs.yml needs these lines for the styles and sortable tables "
+          "(`sweetspot build-docs` writes a complete config instead):\n"
+          "extra_css:\n" + "".join(f"  - {c}\n" for c in EXTRA_CSS)
+          + "extra_javascript:\n" + "".join(f"  - {j}\n" for j in EXTRA_JAVASCRIPT), end="")
+    return EXIT_INVALID if site.intake.invalid else EXIT_OK
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     render = add_command(
-        sub, "render", "Write every generated page as plain Markdown, with its assets.")
-    render.add_argument("--out", required=True, metavar="DIR")
-    render.add_argument("--proposals", default=str(DEFAULT_PROPOSALS), metavar="DIR")
+        sub, "render", "Write every generated page as plain Markdown, with its assets, into "
+        "a docs folder (build-docs also writes the config).")
+    render.add_argument("--out", required=True, metavar="DIR",
+                        help="the docs folder to write the generated pages and assets into")
+    render.add_argument("--proposals", default=str(DEFAULT_PROPOSALS), metavar="DIR",
+                        help="the folder of proposal YAML files")
     render.add_argument("--content", metavar="DIR",
                         help="also copy this folder's hand-written pages (home, playbooks), "
                         "filling the home page's summary marker, so the output is a whole site")

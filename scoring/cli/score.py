@@ -12,20 +12,26 @@ from scoring.cli.common import (
     EXIT_INVALID,
     EXIT_OK,
     add_command,
+    one_line,
+    paint,
+    plural,
+    progress,
     proposal_paths,
     rubric_from,
+    use_colour,
 )
 from scoring.cli.validate import report_problems
 from scoring.model.cardjson import card_json
-from scoring.model.scorecard import score_intake
+from scoring.model.scorecard import ScoredPortfolio, score_intake
 from scoring.portfolio.orgunits import SEPARATOR, filter_intake, parse_unit, unit_path, with_org
-from scoring.portfolio.summary import summarise, summary_json
+from scoring.portfolio.summary import PortfolioSummary, summarise, summary_json
 from scoring.proposals.loading import load_proposals
 from scoring.proposals.proposal import Intake
 from scoring.rubric import Rubric
 
 
-def write_scores(intake: Intake, rubric: Rubric, fmt: str, out: IO[str]) -> None:
+def write_scores(intake: Intake, rubric: Rubric, fmt: str, out: IO[str],
+                 colour: bool = False) -> None:
     portfolio = score_intake(intake, rubric)
     summary = summarise(portfolio)
     if fmt == "json":
@@ -43,45 +49,62 @@ def write_scores(intake: Intake, rubric: Rubric, fmt: str, out: IO[str]) -> None
     if fmt == "csv":
         frame.to_csv(out, index=False, lineterminator="\n")
         return
+    write_table(portfolio, summary, rubric, out, colour)
+
+
+SUMMARY_MIN_ACTIVE = 2  # a balance of fewer active proposals says nothing
+
+
+def write_table(portfolio: ScoredPortfolio, summary: PortfolioSummary, rubric: Rubric,
+                out: IO[str], colour: bool = False) -> None:
     names = rubric.quadrants.names
-    rows = [[str(row["id"]), rubric.state_name(str(row["state"])),
-             f"{row['priority']:.1f}", f"{row['desirability']:.0f}",
-             f"{row['profitability']:.0f}", f"{row['feasibility']:.0f}",
-             f"{row['risk']:.0f}", f"{row['confidence']:.0%}",
-             str(len(str(row["flags"]).split()))]
-            for _, row in frame.sort_values(["priority", "id"],
-                                            ascending=[False, True]).iterrows()]
+    cards = sorted(portfolio.cards, key=lambda c: (-c.priority, c.proposal.id))
+    confidence = portfolio.frame["confidence"].to_dict()
+    flag_cells = [", ".join(f.id for f in card.flags) or "–" for card in cards]
+    rows = [[one_line(card.proposal.id), rubric.state_name(card.state),
+             f"{card.priority:.1f}", f"{card.scores['desirability']:.0f}",
+             f"{card.scores['profitability']:.0f}", f"{card.scores['feasibility']:.0f}",
+             f"{card.scores['risk']:.0f}", f"{confidence[card.proposal.id]:.0%}", flags]
+            for card, flags in zip(cards, flag_cells, strict=True)]
     headers = ["id", "state", "priority", "D", "P", "F", "R", "conf", "flags"]
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
               for i, h in enumerate(headers)]
-    numeric = set(range(2, len(headers)))
+    widths[-1] = 0  # the last column is not padded
+    numeric = set(range(2, len(headers) - 1))
 
     def line(cells: list[str]) -> str:
         return "  ".join(c.rjust(w) if i in numeric else c.ljust(w)
                          for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
 
-    out.write(line(headers) + "\n")
-    out.write(line(["-" * w for w in widths]) + "\n")
-    for row in rows:
-        out.write(line(row) + "\n")
-    out.write(f"\n{len(rows)} proposal(s). D desirability, P profitability, F feasibility, "
-              "R risk (higher is riskier), all 0-100.\n")
+    out.write(paint(line(headers), "bold", colour) + "\n")
+    out.write(line(["-" * max(w, len(h)) for w, h in zip(widths, headers, strict=True)]) + "\n")
+    for card, row in zip(cards, rows, strict=True):
+        text = line(row)
+        if colour and any(f.severity == "red" for f in card.flags):
+            text = text[: len(text) - len(row[-1])] + paint(row[-1], "red", True)
+        out.write(text + "\n")
+    out.write(f"\n{plural(len(rows), 'proposal')}. D desirability, P profitability, "
+              "F feasibility, R risk (higher is riskier), all 0-100. Flags are the red flags "
+              "and warnings each proposal raised (see its page for what they mean).\n")
+    if summary.active < SUMMARY_MIN_ACTIVE:
+        return
     mix = ", ".join(f"{names[b.quadrant]} {b.share:.0%} (target {b.target:.0%})"
                     for b in summary.balance)
-    verdict = "in balance" if summary.in_balance else "OUT OF BALANCE"
-    out.write(f"Active proposals: {summary.active}; portfolio {verdict}: {mix}.\n")
+    verdict = "in balance" if summary.in_balance else paint("OUT OF BALANCE", "yellow", colour)
+    out.write(f"{plural(summary.active, 'active proposal')}; portfolio {verdict}: {mix}.\n")
 
 
 def run(args: argparse.Namespace) -> int:
     rubric = rubric_from(args)
-    intake = load_proposals(proposal_paths(args), rubric)
+    intake = load_proposals(proposal_paths(args), rubric,
+                            progress=lambda files: progress(files, "Scoring"))
     if args.org:
         intake = filter_intake(intake, parse_unit(args.org), _invalid_units(intake))
         if not intake.proposals and not intake.invalid:
             print(f"sweetspot: no proposal is in the unit '{args.org}'", file=sys.stderr)
     if intake.invalid:
-        report_problems(intake, "text", sys.stderr)
-    write_scores(intake, rubric, args.format, sys.stdout)
+        report_problems(intake, "text", sys.stderr, use_colour(sys.stderr, args.color))
+    write_scores(intake, rubric, args.format, sys.stdout, use_colour(sys.stdout, args.color))
     return EXIT_INVALID if intake.invalid else EXIT_OK
 
 
@@ -107,7 +130,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                          "Score proposals on desirability, profitability, feasibility and risk.")
     scores.add_argument("paths", nargs="*", metavar="PATH",
                         help=f"files or folders (default: {DEFAULT_PROPOSALS})")
-    scores.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    scores.add_argument("--format", choices=["table", "csv", "json"], default="table",
+                        help="table for the terminal, csv for spreadsheets, json with every "
+                        "breakdown, flag and suggestion")
     scores.add_argument("--org", metavar="UNIT",
                         help=f"only this organisation unit and those below it: a path from "
                         f"the top ('Department of Energy{SEPARATOR}Office of Science') or one "

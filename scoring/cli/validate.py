@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from scoring.cli.common import (
@@ -12,12 +13,18 @@ from scoring.cli.common import (
     EXIT_INVALID,
     EXIT_OK,
     add_command,
+    one_line,
+    paint,
+    plural,
+    progress,
     proposal_paths,
     rubric_from,
+    use_colour,
 )
 from scoring.proposals.loading import load_proposals
 from scoring.proposals.proposal import Intake
 from scoring.sources.problems import Problem
+from scoring.sources.yamlsource import SYNTAX_CODES, excerpt
 
 
 def github_annotation(problem: Problem) -> str:
@@ -27,7 +34,7 @@ def github_annotation(problem: Problem) -> str:
         text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
         return text.replace(":", "%3A").replace(",", "%2C") if prop else text
 
-    level = "error" if problem.severity == "error" else "warning"
+    level = {"error": "error", "info": "notice"}.get(problem.severity, "warning")
     parts = [f"file={escape(problem.file, prop=True)}"]
     if problem.line:
         parts += [f"line={problem.line}", f"col={problem.column}"]
@@ -37,9 +44,26 @@ def github_annotation(problem: Problem) -> str:
     return f"::{level} {','.join(parts)}::{escape(message)}"
 
 
-def report_problems(intake: Intake, fmt: str, out: TextIO | None = None) -> None:
+def source_excerpt(problem: Problem) -> list[str]:
+    """For a YAML syntax error: the offending line of the file and a caret under the column
+    (empty when the file cannot be read again, or the line is not there any more)."""
+    if problem.code not in SYNTAX_CODES or problem.line <= 0:
+        return []
+    try:
+        lines = Path(problem.file).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError, ValueError):
+        return []
+    if problem.line > len(lines):
+        return []
+    return [one_line(text) for text in excerpt(lines[problem.line - 1][:300], problem.column)]
+
+
+def report_problems(intake: Intake, fmt: str, out: TextIO | None = None,
+                    colour: bool = False) -> None:
     stream = out or sys.stdout
     problems = intake.problems
+    errors = [p for p in problems if p.severity != "info"]
+    hints = [p for p in problems if p.severity == "info"] + intake.hints
     checked = len(intake.proposals) + len(intake.invalid)
     if fmt == "json":
         payload = {
@@ -47,21 +71,33 @@ def report_problems(intake: Intake, fmt: str, out: TextIO | None = None) -> None
             "valid": sorted(p.file for p in intake.proposals),
             "invalid": sorted(bad.file for bad in intake.invalid),
             "problems": [p.as_dict() for p in problems],
+            "hints": [p.as_dict() for p in intake.hints],
         }
         print(json.dumps(payload, indent=2), file=stream)
         return
-    for problem in problems:
-        line = github_annotation(problem) if fmt == "github" else problem.as_text()
-        print(line, file=stream)
-    summary = (f"{checked} proposal file(s) checked: {len(intake.proposals)} valid, "
-               f"{len(intake.invalid)} invalid, {len(problems)} problem(s)")
-    print(summary, file=sys.stderr if fmt == "github" else stream)
+    for problem in [*problems, *intake.hints]:
+        if fmt == "github":
+            print(github_annotation(problem), file=stream)
+        else:
+            style = "cyan" if problem.severity == "info" else "red"
+            print(paint(problem.as_text(), style, colour), file=stream)
+            for shown in source_excerpt(problem):
+                print(f"    | {shown}", file=stream)
+    summary = (f"{plural(checked, 'proposal file')} checked: {len(intake.proposals)} valid, "
+               f"{len(intake.invalid)} invalid, {plural(len(errors), 'problem')}")
+    if hints:
+        summary += f", {plural(len(hints), 'style hint')}"
+    if fmt == "github":
+        print(summary, file=sys.stderr)
+    else:
+        print(paint(summary, "red" if intake.invalid else "green", colour), file=stream)
 
 
 def run(args: argparse.Namespace) -> int:
     rubric = rubric_from(args)
-    intake = load_proposals(proposal_paths(args), rubric)
-    report_problems(intake, args.format)
+    intake = load_proposals(proposal_paths(args), rubric,
+                            progress=lambda files: progress(files, "Validating"))
+    report_problems(intake, args.format, colour=use_colour(sys.stdout, args.color))
     return EXIT_INVALID if intake.invalid else EXIT_OK
 
 
@@ -70,5 +106,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                            "Check proposal files and report every problem with its line.")
     validate.add_argument("paths", nargs="*", metavar="PATH",
                           help=f"files or folders (default: {DEFAULT_PROPOSALS})")
-    validate.add_argument("--format", choices=["text", "github", "json"], default="text")
+    validate.add_argument("--format", choices=["text", "github", "json"], default="text",
+                          help="text for people (file:line:col: field: message), github for "
+                          "workflow annotations on the pull request, json for tools")
     validate.set_defaults(func=run)

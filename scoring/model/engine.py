@@ -221,23 +221,21 @@ def _weights(rubric: Rubric) -> Weights:
 
 def worst_led(values: np.ndarray, weight: np.ndarray, others_share: float,
               present: np.ndarray | None = None) -> np.ndarray:
-    """Risk led by the worst factor: the others add a share of their weighted mean to the
-    headroom above it, so they add to the worst one and never dilute it. Factors outside
-    ``present`` (a proposal that raises no flag has no findings factor) are left out."""
+    """Risk led by the worst factor: the weighted mean of all factors adds a share of the
+    headroom above the worst one, so the rest add to it and never dilute it, and raising
+    any rating never lowers the result. Factors outside ``present`` (a proposal that
+    raises no flag has no findings factor) are left out."""
     if values.shape[1] == 0:
         return np.zeros(values.shape[0])
     mask = np.ones(values.shape, dtype=bool) if present is None else present
     weights_here = np.where(mask, weight, 0.0)
-    masked = np.where(mask, values, -np.inf)
-    worst_at = np.argmax(masked, axis=1)
-    rows = np.arange(values.shape[0])
-    worst = np.where(mask.any(axis=1), values[rows, worst_at], 0.0)
+    worst = np.where(mask, values, -np.inf).max(axis=1)
+    worst = np.where(np.isfinite(worst), worst, 0.0)
     total = weights_here.sum(axis=1)
-    worst_weight = weights_here[rows, worst_at]
-    rest = (np.where(mask, values, 0.0) * weights_here).sum(axis=1) - worst * worst_weight
     with np.errstate(divide="ignore", invalid="ignore"):
-        others = np.where(total - worst_weight > 0, rest / (total - worst_weight), 0.0)
-    return worst + (100.0 - worst) * others_share * others / 100.0
+        mean = np.where(total > 0, (np.where(mask, values, 0.0) * weights_here).sum(axis=1)
+                        / total, 0.0)
+    return worst + (100.0 - worst) * others_share * mean / 100.0
 
 
 def neutral_risk_value(rubric: Rubric, weight: np.ndarray) -> float:

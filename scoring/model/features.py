@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from scoring.model.money import money_estimate
-from scoring.model.rules import SEVERITY_POINTS, RuleContext, is_answered, severity_of, uses_scores
+from scoring.model.rules import SEVERITY_POINTS, RuleTable, is_answered, severities, uses_scores
 from scoring.model.stakes import StakesAssessment, assess_stakes
 from scoring.proposals.proposal import Proposal
 from scoring.rubric import Criterion, Rubric
@@ -43,7 +43,8 @@ class Features:
     risk:         severity x likelihood as risk points 0–100 for rated factors (NaN = unrated)
     stakes:       one assessment per proposal: class, inherent and residual risk
     facts:        values the caps and flag rules need
-    findings:     risk points of the worst flag its answers raise (NaN when none fires)
+    findings:     risk points of the flags its answers raise (NaN when none fires)
+    raised:       each answer-based rule's severity per proposal (None where it does not fire)
     """
 
     levels: pd.DataFrame
@@ -54,6 +55,7 @@ class Features:
     stakes: list[StakesAssessment]
     facts: pd.DataFrame
     findings: pd.Series
+    raised: dict[str, list[str | None]]
 
 
 def filled_roles(proposal: Proposal) -> dict[str, str]:
@@ -184,8 +186,8 @@ def extract(proposals: Sequence[Proposal], rubric: Rubric) -> Features:
     direct = [c for c in rubric.criteria if c.kind != "checklist"]
     item_columns = [f"{cl.id}.{item.id}" for cl in rubric.checklists for item in cl.items]
     rated = [f for f in rubric.risk_factors if f.kind == "rated"]
-    level_rows, sd_rows, item_rows, applicable_rows, risk_rows, fact_rows, finding_rows = \
-        [], [], [], [], [], [], []
+    level_rows, sd_rows, item_rows, applicable_rows, risk_rows, fact_rows = \
+        [], [], [], [], [], []
     stakes_list = []
     for proposal in proposals:
         computed = [criterion_level(proposal, c, rubric) for c in direct]
@@ -209,14 +211,17 @@ def extract(proposals: Sequence[Proposal], rubric: Rubric) -> Features:
         ])
         stakes = assess_stakes(proposal, rubric)
         stakes_list.append(stakes)
-        facts = _facts(proposal, stakes)
-        fact_rows.append(facts)
-        levels = {c.id: level for c, (level, _) in zip(direct, computed, strict=True)}
-        finding_rows.append(_worst_finding(proposal, facts, levels, rubric))
+        fact_rows.append(_facts(proposal, stakes))
     index = pd.Index(ids, name="id")
+    facts = pd.DataFrame(fact_rows, index=index, columns=FACT_COLUMNS)
+    levels = pd.DataFrame(level_rows, index=index, columns=[c.id for c in direct],
+                          dtype="float64")
+    table = RuleTable(proposals, {c: facts[c].tolist() for c in FACT_COLUMNS},
+                      {c: levels[c].tolist() for c in levels.columns})
+    raised = {rule.id: severities(rule, table) for rule in rubric.flags
+              if rule.when and not uses_scores(rule.when)}
     return Features(
-        levels=pd.DataFrame(level_rows, index=index, columns=[c.id for c in direct],
-                            dtype="float64"),
+        levels=levels,
         level_sd=pd.DataFrame(sd_rows, index=index, columns=[c.id for c in direct],
                               dtype="float64"),
         items=pd.DataFrame(item_rows, index=index, columns=item_columns, dtype="float64"),
@@ -224,25 +229,23 @@ def extract(proposals: Sequence[Proposal], rubric: Rubric) -> Features:
         risk=pd.DataFrame(risk_rows, index=index, columns=[f.id for f in rated],
                           dtype="float64"),
         stakes=stakes_list,
-        facts=pd.DataFrame(fact_rows, index=index, columns=FACT_COLUMNS),
-        findings=pd.Series(finding_rows, index=index, dtype="float64"),
+        facts=facts,
+        findings=pd.Series(_findings(raised, len(ids)), index=index, dtype="float64"),
+        raised=raised,
     )
 
 
-def _worst_finding(proposal: Proposal, facts: dict[str, Any],
-                   levels: dict[str, float | None], rubric: Rubric) -> float:
+def _findings(raised: dict[str, list[str | None]], n: int) -> list[float]:
     """Known pitfalls raise risk. Each flag the answers raise is read as an independent
     chance of failure (its severity's points out of 100), combined as a noisy-OR: two medium
-    pitfalls are worse than one. None raised is not evidence of safety, so it leaves the
-    factor unknown (neutral)."""
-    context = RuleContext(proposal, facts, levels, {})
-    survive = 1.0
-    raised = False
-    for rule in rubric.flags:
-        if not rule.when or uses_scores(rule.when):
-            continue
-        severity = severity_of(rule, context)
-        if severity is not None:
-            raised = True
-            survive *= 1.0 - SEVERITY_POINTS[severity] / 100.0
-    return 100.0 * (1.0 - survive) if raised else float("nan")
+    pitfalls are worse than one. None raised is not evidence of safety, so the factor is
+    then left out."""
+    survive = [1.0] * n
+    any_raised = [False] * n
+    for column in raised.values():
+        for i, severity in enumerate(column):
+            if severity is not None:
+                any_raised[i] = True
+                survive[i] *= 1.0 - SEVERITY_POINTS[severity] / 100.0
+    return [100.0 * (1.0 - s) if hit else float("nan")
+            for s, hit in zip(survive, any_raised, strict=True)]

@@ -9,12 +9,11 @@ scores. A field that is not answered satisfies no comparison except `answered: f
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import pandas as pd
 
 from scoring.model.features import Features
-from scoring.model.rules import RuleContext, severity_of
+from scoring.model.rules import RuleTable, severities
 from scoring.proposals.proposal import Proposal
 from scoring.rubric import Rubric
 
@@ -32,29 +31,28 @@ class Flag:
 
 def flags_for(proposals: list[Proposal], features: Features, scores: pd.DataFrame,
               rubric: Rubric) -> dict[str, list[Flag]]:
-    """Red flags (caps that fired) first, then rule flags by severity."""
-    result: dict[str, list[Flag]] = {p.id: [] for p in proposals}
-    facts: dict[Any, dict[str, Any]] = features.facts.to_dict("index")  # type: ignore[assignment]
-    levels: dict[Any, dict[str, Any]] = features.levels.to_dict("index")  # type: ignore[assignment]
-    rows = scores.to_dict("index")
-    for proposal in proposals:
-        flags = result[proposal.id]
-        row = rows[proposal.id]
-        for cap_id in str(row["caps"]).split():
-            cap = rubric.cap(cap_id)
-            if cap:
-                flags.append(Flag(cap.id, "red", cap.title, cap.message, cap.playbook))
-        context = RuleContext(
-            proposal, facts[proposal.id],
-            {k: (None if v != v else v) for k, v in levels[proposal.id].items()},
-            {"weakest_dimension": min(row["desirability"], row["profitability"],
-                                      row["feasibility"]),
-             "answered_share": row["answered_share"]},
-        )
+    """Red flags (caps that fired) first, then rule flags by severity. Rules on answers were
+    evaluated with the features; only the rules on scores run here."""
+    table = RuleTable(proposals, {}, {}, {
+        "weakest_dimension": scores[["desirability", "profitability", "feasibility"]]
+        .min(axis=1).tolist(),
+        "answered_share": scores["answered_share"].tolist(),
+    })
+    raised = dict(features.raised)
+    for rule in rubric.flags:
+        if rule.id not in raised:
+            raised[rule.id] = severities(rule, table)
+    caps_column = scores["caps"].tolist()
+    result: dict[str, list[Flag]] = {}
+    for index, proposal in enumerate(proposals):
+        flags = [Flag(cap.id, "red", cap.title, cap.message, cap.playbook)
+                 for cap_id in str(caps_column[index]).split()
+                 if (cap := rubric.cap(cap_id)) is not None]
         for rule in rubric.flags:
-            severity = severity_of(rule, context)
+            severity = raised[rule.id][index]
             if severity is not None:
                 flags.append(Flag(rule.id, severity, rule.title, rule.message,
                                   rule.playbook))
         flags.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.id))
+        result[proposal.id] = flags
     return result

@@ -69,8 +69,24 @@ def _sigma(low: float, high: float) -> float:
     return math.log(high / low) / (2 * Z90)
 
 
+_LAST: dict[int, tuple[Proposal, Rubric, MoneyEstimate | None]] = {}
+
+
 def money_estimate(proposal: Proposal, rubric: Rubric) -> MoneyEstimate | None:
-    """The money figures, or None when value or either cost is unknown."""
+    """The money figures, or None when value or either cost is unknown. Several criteria
+    and the score card ask for the same proposal's figures in a row, so the latest answer
+    per proposal is kept (the memo holds the objects, so an id is never reused)."""
+    cached = _LAST.get(id(proposal))
+    if cached is not None and cached[0] is proposal and cached[1] is rubric:
+        return cached[2]
+    if len(_LAST) > 4096:
+        _LAST.clear()
+    estimate = _estimate(proposal, rubric)
+    _LAST[id(proposal)] = (proposal, rubric, estimate)
+    return estimate
+
+
+def _estimate(proposal: Proposal, rubric: Rubric) -> MoneyEstimate | None:
     value = proposal.get("value") or {}
     confidence = value.get("confidence") or "medium"
     spread = rubric.uncertainty.money_spread.get(confidence, 2.5)
@@ -87,11 +103,14 @@ def money_estimate(proposal: Proposal, rubric: Rubric) -> MoneyEstimate | None:
         return MoneyEstimate(-1.0, -1.0, -1.0, math.inf, math.inf, math.inf, 1.0, from_ranges)
     if cost <= 0:
         return MoneyEstimate(math.inf, math.inf, math.inf, 0.0, 0.0, 0.0, 0.0, from_ranges)
-    roi = (years * annual[0] - cost) / cost
+    try:
+        roi = (years * annual[0] - cost) / cost
+    except OverflowError:
+        roi = math.inf
     mu = math.log(years * annual[0]) - math.log(cost)
     sigma = math.hypot(_sigma(annual[1], annual[2]), _sigma(cost_low, cost_high))
-    roi_low = math.exp(mu - Z90 * sigma) - 1
-    roi_high = math.exp(mu + Z90 * sigma) - 1
+    roi_low = _exp(mu - Z90 * sigma) - 1
+    roi_high = _exp(mu + Z90 * sigma) - 1
     shortfall = normal_cdf(-mu / sigma) if sigma > 0 else (1.0 if mu < 0 else 0.0)
     return MoneyEstimate(
         roi=roi, roi_low=roi_low, roi_high=roi_high,
@@ -100,6 +119,14 @@ def money_estimate(proposal: Proposal, rubric: Rubric) -> MoneyEstimate | None:
         payback_high=_payback(one_off[2], annual[1], running[2]),
         shortfall=shortfall, from_ranges=from_ranges,
     )
+
+
+def _exp(x: float) -> float:
+    """exp that saturates: a cost of a fraction of a cent must not overflow the return."""
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
 
 
 def _payback(one_off: float, annual: float, running: float) -> float:

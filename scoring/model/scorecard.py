@@ -14,6 +14,8 @@ from scoring.model.actions import Question, Suggestion, questions_for, suggestio
 from scoring.model.engine import (
     MAX_LEVEL,
     SCORE_COLUMNS,
+    Estimates,
+    Inputs,
     build_inputs,
     evaluate,
     rounded,
@@ -104,16 +106,37 @@ class ScoreCard:
     weakest: str
     caps: tuple[Cap, ...]
     flags: tuple[Flag, ...]
-    suggestions: tuple[Suggestion, ...]
-    questions: tuple[Question, ...]
+    actions: Actions = field(repr=False, compare=False)
     stakes: StakesAssessment
     answered_share: float
     money: MoneyEstimate | None
     roi: float | None
     payback_months: float | None
     rubric: Rubric = field(repr=False, compare=False)
-    levels: dict[str, tuple[float, bool]] = field(repr=False, compare=False)
-    risk_values: dict[str, float] = field(repr=False, compare=False)
+    row: int = field(repr=False, compare=False, default=0)  # this proposal's row in inputs
+
+    @cached_property
+    def levels(self) -> dict[str, tuple[float, bool]]:
+        """Each criterion's level as counted (the prior where unanswered) and whether it
+        was answered."""
+        inputs = self.actions.inputs
+        return {c.id: (float(inputs.mean[self.row, column]),
+                       bool(inputs.known[self.row, column]))
+                for column, c in enumerate(self.rubric.criteria)}
+
+    @cached_property
+    def risk_values(self) -> dict[str, float]:
+        inputs = self.actions.inputs
+        return {f.id: float(inputs.risk[self.row, column])
+                for column, f in enumerate(self.rubric.risk_factors)}
+
+    @property
+    def suggestions(self) -> tuple[Suggestion, ...]:
+        return self.actions.suggestions(self.proposal.id)
+
+    @property
+    def questions(self) -> tuple[Question, ...]:
+        return self.actions.questions(self.proposal.id)
 
     @property
     def risk_class(self) -> str:
@@ -138,6 +161,36 @@ class ScoreCard:
     @cached_property
     def checklists(self) -> tuple[ChecklistStatus, ...]:
         return _checklists(self.proposal, self.rubric)
+
+
+class Actions:
+    """The what-if questions and suggestions of a whole portfolio, computed together on
+    first use: a site needs them for every page, a summary or a table for none."""
+
+    def __init__(self, features: Features, inputs: Inputs, estimates: Estimates,
+                 rubric: Rubric, ids: list[str], stopped: set[str]) -> None:
+        self._args = (features, inputs, estimates, rubric, ids)
+        self.inputs = inputs
+        self._stopped = stopped  # red-flagged: Reconsider whatever an answer changes
+        self._suggestions: dict[str, tuple[Suggestion, ...]] | None = None
+        self._questions: dict[str, tuple[Question, ...]] | None = None
+
+    def suggestions(self, proposal_id: str) -> tuple[Suggestion, ...]:
+        if self._suggestions is None:
+            features, inputs, estimates, rubric, _ = self._args
+            found = suggestions_for(features, inputs, estimates, rubric)
+            self._suggestions = {pid: tuple(s) for pid, s in found.items()}
+        return self._suggestions.get(proposal_id, ())
+
+    def questions(self, proposal_id: str) -> tuple[Question, ...]:
+        if self._questions is None:
+            _, inputs, estimates, rubric, ids = self._args
+            found = questions_for(inputs, estimates, rubric, ids)
+            self._questions = {
+                pid: tuple(replace(q, if_low="reconsider", if_high="reconsider") for q in qs)
+                if pid in self._stopped else tuple(qs)
+                for pid, qs in found.items()}
+        return self._questions.get(proposal_id, ())
 
 
 @dataclass
@@ -333,12 +386,10 @@ def score_intake(intake: Intake, rubric: Rubric) -> ScoredPortfolio:
     red = [any(f.severity == "red" for f in flags[p.id]) for p in proposals]
     scores["placed_by_scores"] = scores["state"]
     scores.loc[red, "state"] = "reconsider"
-    suggestions = suggestions_for(features, inputs, estimates, rubric)
-    questions = questions_for(inputs, estimates, rubric, ids)
+    actions = Actions(features, inputs, estimates, rubric, ids,
+                      {p.id for p, stop in zip(proposals, red, strict=True) if stop})
     money = {p.id: money_figures(p, rubric) for p in proposals}
     caps_by_id = {c.id: c for c in rubric.caps}
-    criterion_ids = [c.id for c in rubric.criteria]
-    factor_ids = [f.id for f in rubric.risk_factors]
     place_low, place_high = rubric.uncertainty.placement_percentiles
     # Whole-frame conversions once; per-row .loc lookups cost more than the scoring itself.
     rows = scores.to_dict("index")
@@ -362,20 +413,14 @@ def score_intake(intake: Intake, rubric: Rubric) -> ScoredPortfolio:
             weakest=str(row["weakest"]),
             caps=tuple(caps_by_id[c] for c in str(row["caps"]).split()),
             flags=tuple(flags[proposal.id]),
-            suggestions=tuple(suggestions[proposal.id]),
-            questions=tuple(questions[proposal.id]) if not red[index] else tuple(
-                replace(q, if_low="reconsider", if_high="reconsider")
-                for q in questions[proposal.id]),
+            actions=actions,
             stakes=features.stakes[index],
             answered_share=float(row["answered_share"]),
             money=money_estimate(proposal, rubric),
             roi=money[proposal.id]["roi"],
             payback_months=money[proposal.id]["payback_months"],
             rubric=rubric,
-            levels={cid: (float(inputs.mean[index, column]), bool(inputs.known[index, column]))
-                    for column, cid in enumerate(criterion_ids)},
-            risk_values={fid: float(inputs.risk[index, column])
-                         for column, fid in enumerate(factor_ids)},
+            row=index,
         ))
     frame = _frame(proposals, scores, money)
     frame["flags"] = [" ".join(f.id for f in flags[p.id]) for p in proposals]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +13,15 @@ from scoring.proposals.proposal import Intake, InvalidFile, Link, Proposal
 from scoring.proposals.schema import proposal_schema
 from scoring.rubric import Rubric
 from scoring.sources.filestore import FileStore, Record, content_key
-from scoring.sources.problems import Problem
+from scoring.sources.problems import Problem, format_field
 from scoring.sources.validation import SchemaChecker, checker_for
-from scoring.sources.yamlsource import LoadResult, load_bytes, load_file, read_source
+from scoring.sources.yamlsource import (
+    LoadResult,
+    YamlDocument,
+    load_bytes,
+    load_file,
+    read_source,
+)
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_ID_LENGTH = 64
@@ -67,15 +73,17 @@ def load_one(path: Path, rubric: Rubric, display: str | None = None,
     problems.extend(_in_proposal_terms(p) for p in result.problems)
     document = result.document
     if document is not None:
+        problems.extend(_checklist_words(document, file, problems))
         checker = checker or checker_for(proposal_schema(rubric))
         problems.extend(checker.problems(document, file, result.problems))
-    if problems or document is None:
+    if any(p.severity != "info" for p in problems) or document is None:
         return InvalidFile(file, proposal_id, tuple(sorted(problems, key=_problem_order)))
-    return _proposal(proposal_id, file, document.data, _dotted_lines(document.values))
+    return _proposal(proposal_id, file, document.data, _dotted_lines(document.values),
+                     tuple(sorted(problems, key=_problem_order)))
 
 
 def _proposal(proposal_id: str, file: str, data: dict[str, Any],
-              line_of: dict[str, int]) -> Proposal:
+              line_of: dict[str, int], hints: tuple[Problem, ...] = ()) -> Proposal:
     return Proposal(
         id=proposal_id,
         file=file,
@@ -89,12 +97,14 @@ def _proposal(proposal_id: str, file: str, data: dict[str, Any],
         links=tuple(Link(**link) for link in data.get("links", ())),
         fields=data,
         line_of=line_of,
+        hints=hints,
     )
 
 
 def _to_record(loaded: Proposal | InvalidFile) -> Record:
     if isinstance(loaded, Proposal):
-        return {"kind": "proposal", "fields": loaded.fields, "line_of": dict(loaded.line_of)}
+        return {"kind": "proposal", "fields": loaded.fields, "line_of": dict(loaded.line_of),
+                "hints": [p.as_dict() for p in loaded.hints]}
     return {"kind": "invalid", "problems": [p.as_dict() for p in loaded.problems]}
 
 
@@ -103,7 +113,8 @@ def _from_record(record: Record, path: Path, file: str) -> Proposal | InvalidFil
     try:
         if record["kind"] == "proposal" and isinstance(record["fields"], dict) \
                 and isinstance(record["line_of"], dict):
-            return _proposal(path.stem, file, record["fields"], record["line_of"])
+            return _proposal(path.stem, file, record["fields"], record["line_of"],
+                             tuple(Problem(**p) for p in record.get("hints", ())))
         if record["kind"] == "invalid":
             return InvalidFile(file, path.stem, tuple(Problem(**p) for p in record["problems"]))
     except (KeyError, TypeError, ValueError):
@@ -127,14 +138,57 @@ def _load_stored(path: Path, rubric: Rubric, display: str, checker: SchemaChecke
     return loaded
 
 
+CHECKLIST_HINT = "checklist-boolean"
+
+
+def _is_checklist_answer(field_name: str) -> bool:
+    return field_name.startswith("checklists.") and field_name.count(".") == 2 \
+        and "[" not in field_name
+
+
 def _in_proposal_terms(problem: Problem) -> Problem:
-    """Checklist answers are words, so an unquoted yes/no there needs quoting, not true/false."""
-    if problem.code == "yaml11-boolean" and problem.field.startswith("checklists."):
+    """A checklist answer is one of yes / partial / no / unknown / n/a, so an unquoted
+    yes or no there can only mean the word: accepted, with a style hint (severity info)."""
+    if problem.code == "yaml11-boolean" and _is_checklist_answer(problem.field):
         word = problem.message.split("'")[1]
-        return dataclasses.replace(problem, message=(
-            f"'{word}' unquoted is read as a boolean by YAML 1.1 tools; checklist answers are "
-            f"words, so write it in quotes: '{word.lower()}'"))
+        return dataclasses.replace(problem, code=CHECKLIST_HINT, severity="info", message=(
+            f"style hint: unquoted {word} is accepted as '{_answer_word(word)}'; quoting it "
+            f"('{_answer_word(word)}') keeps other YAML tools from reading it as "
+            f"{str(_answer_word(word) == 'yes').lower()}"))
     return problem
+
+
+def _answer_word(text: str) -> str:
+    return "yes" if text.lower() in ("true", "y", "yes", "on") else "no"
+
+
+def _checklist_words(document: YamlDocument, file: str,
+                     found: Iterable[Problem]) -> list[Problem]:
+    """Turn booleans in checklist answers into 'yes' / 'no' in the data, with a style hint
+    for each one that `_in_proposal_terms` has not already given."""
+    checklists = document.data.get("checklists")
+    if not isinstance(checklists, dict):
+        return []
+    hinted = {p.field for p in found if p.code == CHECKLIST_HINT}
+    hints: list[Problem] = []
+    for checklist_id, answers in checklists.items():
+        if not isinstance(answers, dict):
+            continue
+        for item_id, answer in answers.items():
+            if not isinstance(answer, bool):
+                continue
+            path = ("checklists", checklist_id, item_id)
+            written = document.plain_text.get(path, str(answer).lower())
+            answers[item_id] = _answer_word(written)
+            name = format_field(path)
+            if name not in hinted:
+                where = document.position(path)
+                hints.append(Problem(
+                    file, where.line, where.column, name,
+                    f"style hint: {written} is accepted as '{answers[item_id]}'; checklist "
+                    f"answers are words, so writing '{answers[item_id]}' says it plainly",
+                    CHECKLIST_HINT, "info"))
+    return hints
 
 
 def _problem_order(problem: Problem) -> tuple[int, int, str]:
@@ -168,7 +222,8 @@ def _load_cached(path: Path, rubric: Rubric, cache: LoadCache | None, used: Load
 
 def load_proposals(paths: Iterable[Path], rubric: Rubric,
                    cache: LoadCache | None = None, root: Path | None = None,
-                   store_dir: Path | None = None) -> Intake:
+                   store_dir: Path | None = None,
+                   progress: Callable[[list[Path]], Iterable[Path]] | None = None) -> Intake:
     """Load every file; a bad file is reported, never dropped, and never stops the rest.
 
     ``cache`` (keyed by path, modification time, size and schema) lets `mkdocs serve`
@@ -191,7 +246,7 @@ def load_proposals(paths: Iterable[Path], rubric: Rubric,
     def shown(path: Path) -> str:
         return display_path(path) if root is None else os.path.relpath(path, root)
 
-    for path in files:
+    for path in progress(files) if progress else files:  # the CLI's progress line
         loaded = _load_cached(path, rubric, cache, used, checker, shown(path), store)
         clashes = [other for other in by_id[path.stem] if other != path]
         if clashes:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from scoring.sources.problems import Problem
@@ -11,6 +12,11 @@ from scoring.sources.problems import Problem
 STAGES = ("idea", "proposed", "approved", "incubating", "pilot", "production", "retired",
           "rejected", "not_reported")
 INACTIVE_STAGES = ("retired", "rejected")
+
+
+@lru_cache(maxsize=1024)
+def _parts(dotted: str) -> tuple[str, ...]:
+    return tuple(dotted.split("."))
 
 
 @dataclass(frozen=True)
@@ -35,14 +41,21 @@ class Proposal:
     links: tuple[Link, ...]
     fields: Mapping[str, Any] = field(repr=False)
     line_of: Mapping[str, int] = field(repr=False, default_factory=dict)
+    # Style hints ("info" problems) that do not make the file invalid, for `validate`.
+    hints: tuple[Problem, ...] = field(repr=False, default=(), compare=False)
 
     def get(self, dotted: str) -> Any:
         """The value at a dotted path such as ``data.split_plan``, or None when unanswered."""
         value: Any = self.fields
-        for part in dotted.split("."):
-            if not isinstance(value, Mapping) or part not in value:
+        # Called for every rule and criterion of every proposal: plain dicts (what the
+        # loader builds) take the fast path.
+        for part in _parts(dotted):
+            if type(value) is dict or isinstance(value, Mapping):
+                value = value.get(part)
+            else:
                 return None
-            value = value[part]
+            if value is None:
+                return None
         return value
 
 
@@ -63,3 +76,8 @@ class Intake:
     @property
     def problems(self) -> list[Problem]:
         return [p for bad in self.invalid for p in bad.problems]
+
+    @property
+    def hints(self) -> list[Problem]:
+        """Style hints on valid proposals (invalid files list theirs among their problems)."""
+        return [h for proposal in self.proposals for h in proposal.hints]

@@ -13,7 +13,7 @@ import io
 import json
 import math
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,13 +26,16 @@ from scoring.model.cardjson import card_json
 from scoring.model.scorecard import ScoreCard, ScoredPortfolio
 from scoring.portfolio.orgunits import UnitNode, unit_tree
 from scoring.portfolio.summary import PortfolioSummary, summarise, summary_json
-from scoring.proposals.proposal import INACTIVE_STAGES, STAGES
+from scoring.proposals.loading import ID_PATTERN, MAX_ID_LENGTH
+from scoring.proposals.proposal import INACTIVE_STAGES, STAGES, InvalidFile
 from scoring.proposals.schema import SCHEMA_FILE_NAME, proposal_schema
 from scoring.rubric import DIMENSIONS, Rubric
 from scoring.site.chart import build_chart
 from scoring.site.environment import builtin_templates, make_environment
 from scoring.site.markup import rich_text, safe_url
 from scoring.site.urls import html_link, md_link
+from scoring.sources.problems import Problem
+from scoring.sources.yamlsource import excerpt
 
 SEVERITY_ADMONITION = {"red": "danger", "high": "warning", "medium": "note", "low": "info"}
 SEVERITY_LABEL = {"red": "Red flag", "high": "High", "medium": "Medium", "low": "Low"}
@@ -322,10 +325,57 @@ class SiteBuilder:
                 found[bad.file] = f"row {source['row']} of {source.get('file') or 'the inventory'}"
         return found
 
+    def invalid_pages(self, source_line: Callable[[str, int], str | None] | None = None
+                      ) -> list[GeneratedPage]:
+        """A page at each invalid proposal's own URL that lists its problems, so the page an
+        author watches under `mkdocs serve` never turns into a bare 404. ``source_line``
+        (given only under serve) reads a file's line to show it with a caret."""
+        invalid = self.portfolio.intake.invalid
+        valid_ids = {card.proposal.id for card in self.portfolio.cards}
+        by_id: dict[str, list[tuple[int, InvalidFile]]] = {}
+        for index, bad in enumerate(invalid, start=1):
+            if ID_PATTERN.match(bad.id) and len(bad.id) <= MAX_ID_LENGTH \
+                    and bad.id not in valid_ids:
+                by_id.setdefault(bad.id, []).append((index, bad))
+        pages = []
+        for proposal_id, found in sorted(by_id.items()):
+            page = self.proposal_path(proposal_id)
+            intake = self.path("intake-problems.md")
+            files = [{
+                "file": bad.file,
+                "index": index,
+                "intake_link": Markup(f"{self.link(page, intake)}#file-{index}"),
+                "problems": [{
+                    "problem": problem,
+                    "fix": FIX_HINTS.get(problem.code, FIX_HINTS["invalid"]),
+                    "source": self._source(source_line, bad.file, problem),
+                } for problem in bad.problems],
+            } for index, bad in found]
+            body = self.render(
+                "invalid_proposal.md.j2", page, proposal_id=proposal_id, files=files,
+                problem_count=sum(len(bad.problems) for _, bad in found),
+                banner=self.banner(page), intake_link=self.link(page, intake),
+                format_link=self.link(page, self.path("reference/proposal-format.md")),
+                show_source=source_line is not None)
+            meta = {"title": f"{proposal_id} (not published yet)", "search": {"exclude": True}}
+            pages.append(GeneratedPage(page, front_matter(meta) + body, proposal_id,
+                                       in_nav=False))
+        return pages
+
+    @staticmethod
+    def _source(source_line: Callable[[str, int], str | None] | None, file: str,
+                problem: Problem) -> list[str] | None:
+        if source_line is None or problem.line <= 0:
+            return None
+        text = source_line(file, problem.line)
+        return None if text is None else excerpt(text[:300], problem.column)
+
     def home_summary(self, page: str) -> str:
         return self.render("home_summary.md.j2", page,
+                           # What to fund or start next: nothing already in production.
                            rows=self.rows(page, [c for c in self.portfolio.cards
-                                                 if c.proposal.stage not in INACTIVE_STAGES])[:5],
+                                                 if c.proposal.stage not in INACTIVE_STAGES
+                                                 and c.proposal.stage != "production"])[:5],
                            portfolio_link=self.link(page, self.path("portfolio/index.md")),
                            banner=self.banner(page))
 
@@ -362,6 +412,27 @@ class SiteBuilder:
         pages += self.exports()
         return pages
 
+
+# What to do about each kind of problem, shown on an invalid proposal's page.
+FIX_HINTS = {
+    "syntax": "Correct the YAML at this line; the message names the usual cause.",
+    "tab": "Replace the tab with spaces (two per level).",
+    "required": "Add the missing field; title, summary, team and stage are required.",
+    "enum": "Use one of the values the message lists.",
+    "unknown-key": "Check the spelling against the suggestion, or remove the field.",
+    "type": "Write the kind of value the message asks for.",
+    "yaml-type": "Put the value in quotes so YAML keeps it as text.",
+    "yaml11-boolean": "Write true or false for a yes/no field, or quote the word for text.",
+    "yaml11-number": "Put the value in quotes so every YAML tool reads it the same way.",
+    "empty-value": "Give the field a value, or delete the line.",
+    "pattern": "Write the value in the form the message describes.",
+    "duplicate-key": "Keep one entry for this key and merge the other into it.",
+    "duplicate-id": "Rename one of the files: every proposal id must be unique.",
+    "bad-id": "Rename the file to a lowercase slug such as churn-forecast.yaml.",
+    "encoding": "Save the file as UTF-8.",
+    "bom": "Save the file as UTF-8 without a byte-order mark.",
+    "invalid": "Change the value as the message says, then save; the page updates.",
+}
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

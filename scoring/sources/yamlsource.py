@@ -266,6 +266,100 @@ def _tab_problems(text: str, file: str) -> list[Problem]:
     return found
 
 
+_KEY_VALUE = re.compile(r"^(?P<lead>\s*(?:-\s+)?)(?P<key>[^\s:#'\"][^:#]*?):(?:\s+(?P<value>.*))?$")
+_GLUED_KEY = re.compile(r"^(?P<lead>\s*(?:-\s+)?)(?P<key>[A-Za-z_][\w-]*):(?P<value>\S.*)$")
+SYNTAX_CODES = ("syntax", "tab")  # problems whose line `sweetspot validate` shows with a caret
+
+
+def _indent(text: str) -> int:
+    return len(text) - len(text.lstrip(" "))
+
+
+def _previous(lines: list[str], index: int) -> str | None:
+    """The nearest line above ``index`` (0-based) that holds more than a comment."""
+    for back in range(index - 1, -1, -1):
+        if lines[back].strip() and not lines[back].lstrip().startswith("#"):
+            return lines[back]
+    return None
+
+
+def syntax_hint(lines: list[str], error: yaml.MarkedYAMLError) -> tuple[int, int, str] | None:
+    """(line, column, advice) naming the usual cause of a YAML syntax error, when it is one
+    of the common mistakes: a colon in an unquoted value, no space after a colon, a quote
+    that is not closed or closes early, or a line indented wrongly under a list."""
+    problem, context = error.problem or "", error.context or ""
+    at, ctx = error.problem_mark, error.context_mark
+
+    def text(mark: Any) -> str:
+        return lines[mark.line] if mark is not None and mark.line < len(lines) else ""
+
+    if "mapping values are not allowed" in problem and at is not None:
+        here = text(at)
+        match = _KEY_VALUE.match(here)
+        if match and match.group("value") and at.column > match.end("key"):
+            key, value = match.group("key"), match.group("value").split(" #")[0].rstrip()
+            quoted = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+            return (at.line + 1, at.column + 1,
+                    f"the value of '{key.strip()}' contains ': ', which YAML reads as a new "
+                    f"key; put the whole value in quotes: {key.strip()}: {quoted}")
+        above = _previous(lines, at.line)
+        if above is not None and _indent(here) > _indent(above):
+            first = _indent(here) + 1
+            inside = _KEY_VALUE.match(above)
+            if inside and inside.group("lead").strip() == "-":
+                item_column = len(inside.group("lead")) + 1
+                return (at.line + 1, first,
+                        f"this key is indented more than the list item above; line the keys "
+                        f"of one item up under its first key (column {item_column})")
+            return (at.line + 1, first,
+                    "this line is indented more than the line above, which already has a "
+                    "value; line it up with the key above, or give that key no value and "
+                    "indent the lines under it")
+    if "could not find expected ':'" in problem and ctx is not None:
+        glued = _GLUED_KEY.match(text(ctx))
+        if glued:
+            colon = glued.end("key")
+            return (ctx.line + 1, colon + 2,
+                    f"put a space after the colon: "
+                    f"{glued.group('key')}: {glued.group('value')}")
+        return (ctx.line + 1, ctx.column + 1,
+                "this line has no 'key: value' pair; write 'key: value', or indent it under "
+                "the key it belongs to")
+    if "quoted scalar" in context and ctx is not None:
+        quote = text(ctx)[ctx.column:ctx.column + 1] or '"'
+        return (ctx.line + 1, ctx.column + 1,
+                f"the quote {quote} that starts here is never closed; end the value with a "
+                f"matching {quote} on the same line")
+    if "did not find expected key" in problem and at is not None:
+        here = text(at)
+        match = _KEY_VALUE.match(here)
+        value = (match.group("value") or "") if match else ""
+        if value[:1] in ("'", '"'):
+            quote = value[0]
+            other = '"' if quote == "'" else "'"
+            advice = (f"the value's quotes close before its end, so text follows the closing "
+                      f"{quote}; ")
+            advice += ("inside single quotes write an apostrophe twice (Don''t), or quote "
+                       "the value with \" instead" if quote == "'" else
+                       f"quote the whole value once, or use {other} around text that "
+                       f"contains {quote}")
+            return at.line + 1, at.column + 1, advice
+    if "expected '-' indicator" in problem and at is not None and ctx is not None:
+        here = text(at)
+        item = _KEY_VALUE.match(text(ctx))
+        column = len(item.group("lead")) + 1 if item else ctx.column + 3
+        return (at.line + 1, _indent(here) + 1,
+                f"in a list, every key of one item lines up under the first key after '- ' "
+                f"(column {column}); this line starts at column {_indent(here) + 1}")
+    return None
+
+
+def excerpt(line_text: str, column: int) -> list[str]:
+    """The offending line and a caret under ``column`` (1-based), tabs shown as spaces."""
+    shown = line_text.replace("\t", "→")
+    return [shown, " " * max(column - 1, 0) + "^"]
+
+
 def load_text(text: str, file: str) -> LoadResult:
     """Parse YAML text; ``file`` names it in problems."""
     if not any(line.strip() and not line.lstrip().startswith("#") for line in text.splitlines()):
@@ -284,7 +378,11 @@ def load_text(text: str, file: str) -> LoadResult:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         reason = error.problem or error.context or "unreadable YAML"
-        if error.context and error.context_mark and error.context_mark is not mark:
+        hint = syntax_hint(text.splitlines(), error)
+        if hint is not None:  # name the usual cause, and point at where to fix it
+            line, column, advice = hint
+            reason += f"; {advice}"
+        elif error.context and error.context_mark and error.context_mark is not mark:
             # e.g. an unclosed quote: say where the quoted text started.
             reason += (f" ({error.context} at line {error.context_mark.line + 1}, "
                        f"column {error.context_mark.column + 1})")

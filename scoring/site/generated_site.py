@@ -1,0 +1,472 @@
+"""The generated site as a first-class output: a folder that MkDocs, ProperDocs, Zensical and
+Backstage TechDocs all build as it is, without the sweetspot plugin.
+
+The plugin and `sweetspot build-docs` share ``build_site`` and ``fill_home``; this module adds
+what only a plugin-free build needs: a config derived from the site's own mkdocs.yml (the
+sweetspot plugin removed, the CSS and scripts wired in) and a writer that touches only the
+files whose content changed, so a generator's live reload sees real edits only.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from scoring.model.scorecard import ScoredPortfolio, score_intake
+from scoring.proposals.loading import Intake, load_proposals
+from scoring.rubric import QUADRANTS, Rubric, load_rubric
+from scoring.site.pages import SiteBuilder, SiteOptions, asset_files, build_site
+
+SUMMARY_MARKER = "<!-- sweetspot:summary -->"
+# A home page may hold a notice between these markers for builds that skipped the plugin
+# (Zensical and MkDocs 2 drop unknown plugins without a word); every Sweetspot build strips it.
+FALLBACK_START = "<!-- sweetspot:fallback -->"
+FALLBACK_END = "<!-- /sweetspot:fallback -->"
+_FALLBACK = re.compile(re.escape(FALLBACK_START) + r".*?" + re.escape(FALLBACK_END) + r"\n?",
+                       re.DOTALL)
+
+ASSET_DIR = "assets/sweetspot"
+EXTRA_CSS = (f"{ASSET_DIR}/sweetspot.css",)
+EXTRA_JAVASCRIPT = (f"{ASSET_DIR}/vendor/tablesort/tablesort.min.js",
+                    f"{ASSET_DIR}/vendor/tablesort/tablesort.number.min.js",
+                    f"{ASSET_DIR}/sweetspot.js")
+
+# Left in every folder build-docs writes: it only ever replaces or deletes inside such a folder.
+OWNER_FILE = ".sweetspot-build-docs"
+PLUGIN_NAMES = ("sweetspot",)
+PLUGIN_OPTIONS = {"enabled", "proposals_dir", "rubric", "output_dir", "custom_templates",
+                  "impact_threshold", "risk_threshold", "target_mix", "balance_tolerance",
+                  "cache", "cache_dir", "strict", "home_page"}
+
+# What a site needs when it has no mkdocs.yml of its own: Material, no fonts fetched, and the
+# Markdown extensions the generated pages use.
+DEFAULT_CONFIG: dict[str, Any] = {
+    "site_name": "Sweetspot portfolio",
+    "theme": {"name": "material", "font": False,
+              "features": ["navigation.indexes", "navigation.sections"]},
+    "plugins": ["search"],
+    "markdown_extensions": [
+        "admonition", "attr_list", "md_in_html", "tables", {"toc": {"permalink": True}},
+        "pymdownx.details", "pymdownx.superfences",
+        {"pymdownx.tasklist": {"custom_checkbox": True}},
+    ],
+}
+
+
+class SiteSourceError(Exception):
+    """A config or folder build-docs cannot use; the message says which and why."""
+
+
+def strip_fallback(markdown: str) -> str:
+    """The page without its 'proposal pages are missing' notice."""
+    return _FALLBACK.sub("", markdown) if FALLBACK_START in markdown else markdown
+
+
+def fill_home(markdown: str, builder: SiteBuilder, page: str) -> str:
+    """The home page as every Sweetspot build shows it: fallback notice gone, the summary in
+    place of its marker (or, without a marker, the intake-problems banner on top)."""
+    markdown = strip_fallback(markdown)
+    if SUMMARY_MARKER in markdown:
+        return markdown.replace(SUMMARY_MARKER, builder.home_summary(page))
+    banner = builder.banner(page)
+    return banner + "\n" + markdown if banner else markdown
+
+
+# -- reading a site's mkdocs.yml without MkDocs ------------------------------------------------
+
+@dataclass(frozen=True)
+class Tagged:
+    """A YAML value with a tag we do not interpret (!ENV, !!python/name:...): kept as is."""
+
+    tag: str
+    value: Any
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _construct_tagged(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Tagged:
+    tag = node.tag
+    if isinstance(node, yaml.ScalarNode):
+        return Tagged(tag, loader.construct_scalar(node))
+    if isinstance(node, yaml.SequenceNode):
+        return Tagged(tag, loader.construct_sequence(node, deep=True))
+    return Tagged(tag, loader.construct_mapping(node, deep=True))  # type: ignore[arg-type]
+
+
+def _represent_tagged(dumper: yaml.SafeDumper, data: Tagged) -> yaml.Node:
+    if isinstance(data.value, list):
+        return dumper.represent_sequence(data.tag, data.value)
+    if isinstance(data.value, dict):
+        return dumper.represent_mapping(data.tag, data.value)
+    return dumper.represent_scalar(data.tag, str(data.value))
+
+
+def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
+    # Multi-line settings (not_in_nav, exclude_docs) read best as literal blocks.
+    style = "|" if "\n" in data else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_Loader.add_multi_constructor("!", _construct_tagged)
+_Loader.add_multi_constructor("tag:yaml.org,2002:python/", _construct_tagged)
+_Dumper.add_representer(Tagged, _represent_tagged)
+_Dumper.add_representer(str, _represent_str)
+
+
+def read_config(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # a SafeLoader
+    except OSError as error:
+        raise SiteSourceError(f"{path}: cannot read: {error.strerror}") from None
+    except yaml.YAMLError as error:
+        raise SiteSourceError(f"{path}: not valid YAML: {error}") from None
+    if not isinstance(data, dict):
+        raise SiteSourceError(f"{path}: expected a mapping of settings")
+    if "INHERIT" in data:
+        raise SiteSourceError(f"{path}: INHERIT is not supported here; merge the parent "
+                              "config in or pass --config the combined file")
+    return data
+
+
+def dump_config(config: Mapping[str, Any]) -> str:
+    return yaml.dump(dict(config), Dumper=_Dumper, sort_keys=False, allow_unicode=True)
+
+
+def _plugin_entries(plugins: Any) -> Iterator[tuple[str, Any]]:
+    if isinstance(plugins, dict):
+        yield from plugins.items()
+    elif isinstance(plugins, list):
+        for item in plugins:
+            if isinstance(item, str):
+                yield item, None
+            elif isinstance(item, dict) and len(item) == 1:
+                yield next(iter(item.items()))
+
+
+def sweetspot_options(config: Mapping[str, Any], where: str) -> dict[str, Any] | None:
+    """The sweetspot plugin's options in a config, or None when it has no such plugin."""
+    for name, options in _plugin_entries(config.get("plugins")):
+        if name in PLUGIN_NAMES:
+            options = options or {}
+            if not isinstance(options, dict):
+                raise SiteSourceError(f"{where}: plugins: sweetspot: expected a mapping")
+            unknown = sorted(set(options) - PLUGIN_OPTIONS)
+            if unknown:
+                raise SiteSourceError(f"{where}: plugins: sweetspot: unknown option(s) "
+                                      f"{', '.join(unknown)}")
+            return dict(options)
+    return None
+
+
+def _without_sweetspot(plugins: Any) -> Any:
+    if isinstance(plugins, dict):
+        return {k: v for k, v in plugins.items() if k not in PLUGIN_NAMES}
+    if isinstance(plugins, list):
+        return [item for item in plugins
+                if not (item in PLUGIN_NAMES
+                        or (isinstance(item, dict) and next(iter(item), None) in PLUGIN_NAMES))]
+    return plugins
+
+
+def _plugin_names(plugins: Any) -> list[str]:
+    return [name for name, _ in _plugin_entries(plugins)]
+
+
+# -- the settings of one build ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SiteSource:
+    """Everything one generated-site build reads, resolved to absolute paths."""
+
+    config: dict[str, Any]           # the site's mkdocs.yml (or the default), as read
+    config_dir: Path                 # paths in the config are relative to this folder
+    proposals_dir: Path
+    content_dir: Path | None         # hand-written pages copied as they are
+    rubric: Rubric
+    rubric_path: Path | None = None
+    output_dir: str = ""
+    template_dirs: tuple[Path, ...] = ()
+    home_page: str = "index.md"
+    watched: tuple[Path, ...] = field(default=())  # what a watching build polls
+
+
+def _number(options: Mapping[str, Any], name: str, top: float, where: str) -> float | None:
+    value = options.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= top:
+        raise SiteSourceError(f"{where}: sweetspot: {name} must be between 0 and {top}, "
+                              f"not {value!r}")
+    return float(value)
+
+
+def _target_mix(options: Mapping[str, Any], rubric: Rubric, where: str) -> dict[str, float] | None:
+    given = options.get("target_mix")
+    if given is None:
+        return None
+    if not isinstance(given, dict):
+        raise SiteSourceError(f"{where}: sweetspot: target_mix must be a mapping")
+    unknown = sorted(set(given) - set(QUADRANTS))
+    if unknown:
+        raise SiteSourceError(f"{where}: sweetspot: target_mix: unknown quadrant(s) "
+                              f"{', '.join(unknown)}; use {', '.join(QUADRANTS)}")
+    for name, share in given.items():
+        if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
+            raise SiteSourceError(f"{where}: sweetspot: target_mix: {name} must be a share "
+                                  f"between 0 and 1, not {share!r}")
+    return {**rubric.target_mix, **{k: float(v) for k, v in given.items()}}
+
+
+def resolve_source(config_file: Path | None, *, proposals: Path | None = None,
+                   content: Path | None = None, rubric_file: Path | None = None) -> SiteSource:
+    """Read a site's mkdocs.yml (or none) and the sweetspot plugin's options in it, as the
+    plugin would; command-line folders override the config's."""
+    if config_file is not None:
+        config = read_config(config_file)
+        base = config_file.resolve().parent
+        where = str(config_file)
+        options = sweetspot_options(config, where) or {}
+        if options.get("enabled") is False:
+            raise SiteSourceError(f"{where}: the sweetspot plugin is disabled (enabled: false)")
+        docs_dir = (base / str(config.get("docs_dir", "docs"))).resolve()
+    else:
+        config, base, where, options, docs_dir = dict(DEFAULT_CONFIG), Path.cwd(), "", {}, None
+    proposals_dir = proposals.resolve() if proposals is not None else \
+        (base / str(options.get("proposals_dir", "content/proposals"))).resolve()
+    content_dir = content.resolve() if content is not None else docs_dir
+    for label, folder in (("proposals", proposals_dir), ("content", content_dir)):
+        if folder is not None and not folder.is_dir():
+            raise SiteSourceError(f"no such folder: {folder} ({label})")
+    rubric_path = rubric_file.resolve() if rubric_file is not None else \
+        (base / str(options["rubric"]) if options.get("rubric") else None)
+    if rubric_path is not None and not rubric_path.is_file():
+        raise SiteSourceError(f"rubric file not found: {rubric_path}")
+    rubric = load_rubric(rubric_path)
+    rubric = rubric.with_quadrants(
+        impact_threshold=_number(options, "impact_threshold", 100, where),
+        risk_threshold=_number(options, "risk_threshold", 100, where),
+        target_mix=_target_mix(options, rubric, where),
+        tolerance=_number(options, "balance_tolerance", 1, where),
+    )
+    templates = ((base / str(options["custom_templates"])).resolve(),) \
+        if options.get("custom_templates") else ()
+    output_dir = str(options.get("output_dir", "")).strip("/")
+    home_page = str(options.get("home_page", "index.md"))
+    for name, value in (("output_dir", output_dir), ("home_page", home_page)):
+        if value and (os.path.isabs(value) or ".." in Path(value).parts):
+            raise SiteSourceError(f"{where}: sweetspot: {name} must be a path inside the "
+                                  f"site, not {value!r}")
+    watched = [proposals_dir, *templates]
+    if content_dir is not None:
+        watched.append(content_dir)
+    if rubric_path is not None:
+        watched.append(rubric_path)
+    if config_file is not None:
+        watched.append(config_file.resolve())
+    return SiteSource(config=config, config_dir=base, proposals_dir=proposals_dir,
+                      content_dir=content_dir, rubric=rubric, rubric_path=rubric_path,
+                      output_dir=output_dir, template_dirs=templates, home_page=home_page,
+                      watched=tuple(watched))
+
+
+# -- the generated config -----------------------------------------------------------------------
+
+def generated_config(source: SiteSource, out: Path, *, docs_dir: str = "docs",
+                     techdocs: bool = False, not_in_nav: list[str] | None = None
+                     ) -> dict[str, Any]:
+    """The site's own config for a plugin-free build in ``out``: the same theme, navigation
+    and extensions, docs_dir pointing at the generated pages, the sweetspot plugin removed
+    and its CSS and scripts listed instead."""
+    config = dict(source.config)
+    config["docs_dir"] = docs_dir
+    config.pop("site_dir", None)  # builds go to <out>/site
+    plugins = _without_sweetspot(config.get("plugins", ["search"]))
+    if techdocs:
+        # techdocs-core brings its own search and sets the theme (Material) itself.
+        names = [n for n in _plugin_names(plugins) if n not in ("search", "techdocs-core")]
+        plugins = ["techdocs-core", *[item for item in plugins
+                                      if (item if isinstance(item, str) else next(iter(item)))
+                                      in names]]
+    config["plugins"] = plugins
+    relative = _relocate(source.config_dir, out)
+    theme = config.get("theme")
+    if isinstance(theme, dict) and theme.get("custom_dir"):
+        config["theme"] = {**theme, "custom_dir": relative(theme["custom_dir"])}
+    for key in ("hooks", "watch"):
+        if isinstance(config.get(key), list):
+            config[key] = [relative(p) for p in config[key]]
+    if not_in_nav:
+        # Proposal pages stay out of the navigation, as the plugin keeps them.
+        given = str(config.get("not_in_nav") or "").splitlines()
+        config["not_in_nav"] = "\n".join(given + [p for p in not_in_nav if p not in given]) + "\n"
+    css = [str(c) for c in config.get("extra_css") or []]
+    config["extra_css"] = css + [c for c in EXTRA_CSS if c not in css]
+    scripts = list(config.get("extra_javascript") or [])
+    script_paths = {s if isinstance(s, str) else str(s.get("path")) for s in scripts}
+    config["extra_javascript"] = scripts + [j for j in EXTRA_JAVASCRIPT if j not in script_paths]
+    return config
+
+
+def _relocate(config_dir: Path, out: Path) -> Any:
+    def relative(path: Any) -> Any:
+        if not isinstance(path, str) or os.path.isabs(path):
+            return path
+        return Path(os.path.relpath(config_dir / path, out.resolve())).as_posix()
+    return relative
+
+
+# -- building the pages --------------------------------------------------------------------------
+
+@dataclass
+class GeneratedSite:
+    """Every file of the site's docs folder, by path relative to it."""
+
+    files: dict[str, bytes]
+    intake: Intake
+    portfolio: ScoredPortfolio
+    generated: list[str]    # the generated pages and downloads (not copies, not assets)
+    not_in_nav: list[str] = field(default_factory=list)  # pages the plugin keeps out of nav
+
+
+def generate(source: SiteSource) -> GeneratedSite:
+    """Load, score and render; collect the docs folder's files in memory."""
+    intake = load_proposals([source.proposals_dir], source.rubric, root=Path.cwd())
+    files: dict[str, bytes] = {}
+    source_links: dict[str, str] = {}
+    content = source.content_dir
+    if content is not None:
+        inside = content.resolve()
+        for path in sorted(content.rglob("*")):
+            # Never publish what a link points to outside the content folder.
+            if path.is_file() and not path.is_symlink() \
+                    and path.resolve().is_relative_to(inside):
+                files[path.relative_to(content).as_posix()] = path.read_bytes()
+        for proposal in intake.proposals:
+            file = Path(proposal.file)
+            file = (file if file.is_absolute() else Path.cwd() / file).resolve()
+            if file.is_relative_to(content.resolve()):
+                source_links[proposal.id] = file.relative_to(content.resolve()).as_posix()
+    portfolio = score_intake(intake, source.rubric)
+    builder = build_site(portfolio, SiteOptions(output_dir=source.output_dir,
+                                                template_dirs=source.template_dirs,
+                                                source_links=source_links))
+    generated, hidden = [], []
+    for page in builder.all_pages():
+        if not page.in_nav:
+            hidden.append(page.path)
+        if page.path in files:
+            raise SiteSourceError(f"'{page.path}' exists in {content} and would be overwritten "
+                                  "by a generated page; move it or set output_dir")
+        content_bytes = page.content if isinstance(page.content, bytes) else \
+            page.content.encode("utf-8")
+        files[page.path] = content_bytes
+        generated.append(page.path)
+    for relative, path in asset_files():
+        files.setdefault(f"assets/{relative}", path.read_bytes())
+    home = source.home_page
+    if home in files:
+        text = files[home].decode("utf-8")
+        files[home] = fill_home(text, builder, home).encode("utf-8")
+    else:
+        files[home] = ("---\ntitle: Portfolio summary\n---\n\n# Portfolio summary\n\n"
+                       + builder.home_summary(home)).encode("utf-8")
+    # One pattern per folder rather than a line per proposal: the config stays the same when
+    # proposals come and go, so a serving generator does not restart for it.
+    patterns = sorted({f"/{path.rsplit('/', 1)[0]}/*.md" if "/" in path else f"/{path}"
+                       for path in hidden})
+    return GeneratedSite(files, intake, portfolio, generated, patterns)
+
+
+def sync_tree(folder: Path, files: Mapping[str, bytes], *, delete: bool = True) -> list[str]:
+    """Make ``folder`` hold exactly ``files``, writing only those whose bytes changed (so a
+    generator's live reload rebuilds only for real edits). Returns what changed."""
+    changed = []
+    for relative, data in sorted(files.items()):
+        target = folder / relative
+        try:
+            if target.read_bytes() == data:
+                continue
+        except OSError:
+            pass
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".{target.name}.sweetspot-tmp")
+        temporary.write_bytes(data)
+        os.replace(temporary, target)  # a watcher never sees half a file
+        changed.append(relative)
+    if delete and folder.is_dir():
+        wanted = set(files)
+        for path in sorted(folder.rglob("*"), reverse=True):
+            relative = path.relative_to(folder).as_posix()
+            if path.is_file() and relative not in wanted:
+                path.unlink()
+                changed.append(relative)
+            elif path.is_dir() and not any(path.iterdir()):
+                path.rmdir()
+    return changed
+
+
+def check_output_folder(out: Path, source: SiteSource) -> None:
+    """Refuse a folder build-docs would damage: one that holds the sources, or one with files
+    it did not write."""
+    target = out.resolve()
+    for label, folder in (("proposals", source.proposals_dir),
+                          ("content", source.content_dir),
+                          ("config", source.config_dir)):
+        if folder is not None and (folder == target or folder.is_relative_to(target)):
+            raise SiteSourceError(f"--out {out} holds the {label} folder; choose an empty "
+                                  "folder of its own, such as build/site-src")
+        if folder is not None and label != "config" and target.is_relative_to(folder):
+            raise SiteSourceError(f"--out {out} is inside the {label} folder {folder}; "
+                                  "choose a folder outside it, such as build/site-src")
+    if target.is_dir() and any(target.iterdir()) and not (target / OWNER_FILE).is_file():
+        raise SiteSourceError(f"--out {out} is not empty and was not written by "
+                              "`sweetspot build-docs`; choose a new folder")
+
+
+def write_project(source: SiteSource, out: Path, *, techdocs: bool = False
+                  ) -> tuple[GeneratedSite, list[str]]:
+    """Write ``out/docs`` and ``out/mkdocs.yml``; return the site and what changed."""
+    check_output_folder(out, source)
+    site = generate(source)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / OWNER_FILE).write_text("Written by `sweetspot build-docs`; rewritten on every run.\n",
+                                  encoding="utf-8")
+    changed = sync_tree(out / "docs", site.files)
+    config = dump_config(generated_config(source, out, techdocs=techdocs,
+                                          not_in_nav=site.not_in_nav))
+    changed += sync_tree(out, {"mkdocs.yml": config.encode("utf-8")}, delete=False)
+    return site, changed
+
+
+def snapshot(paths: tuple[Path, ...]) -> dict[str, tuple[int, int]]:
+    """Modification time and size of every file under ``paths``: what a watch compares."""
+    seen: dict[str, tuple[int, int]] = {}
+    for root in paths:
+        candidates = [root] if root.is_file() else (sorted(root.rglob("*"))
+                                                    if root.is_dir() else [])
+        for path in candidates:
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            if path.is_file():
+                seen[str(path)] = (stat.st_mtime_ns, stat.st_size)
+    return seen
+
+
+__all__ = ["EXTRA_CSS", "EXTRA_JAVASCRIPT", "FALLBACK_END", "FALLBACK_START", "SUMMARY_MARKER",
+           "GeneratedSite", "SiteSource", "SiteSourceError", "fill_home", "generate",
+           "generated_config", "resolve_source", "snapshot", "strip_fallback", "sync_tree",
+           "write_project"]
