@@ -14,10 +14,12 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
 from scoring.model.scorecard import score_intake
-from scoring.proposals.loading import LoadCache, load_proposals
+from scoring.proposals.loading import LoadCache, is_published_source, load_proposals
+from scoring.proposals.proposal import Intake, InvalidFile, Proposal
 from scoring.rubric import QUADRANTS, Rubric, RubricError, load_rubric
 from scoring.site.generated_site import fill_home
-from scoring.site.pages import SiteBuilder, SiteOptions, asset_files, build_site
+from scoring.site.pages import GeneratedPage, SiteBuilder, SiteOptions, asset_files, build_site
+from scoring.sources.problems import Problem, terminal_safe
 
 from .config import SweetspotConfig
 
@@ -46,6 +48,12 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
         if not self.config.enabled:
             return config
         self.proposals_dir = self._resolve(config, self.config.proposals_dir)
+        base = Path(config.config_file_path or ".").resolve().parent
+        if self.proposals_dir != Path(os.path.normpath(base / self.config.proposals_dir)):
+            # A pull request could replace the folder with a link to any folder on the
+            # build machine; see SECURITY.md.
+            raise PluginError(f"sweetspot: proposals_dir '{self.config.proposals_dir}' is or "
+                              "passes through a symlink; symlinks are not accepted")
         if not self.proposals_dir.is_dir():
             raise PluginError(f"sweetspot: proposals_dir '{self.config.proposals_dir}' "
                               f"is not a folder ({self.proposals_dir})")
@@ -111,13 +119,9 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
         site_root = Path(config.config_file_path or ".").resolve().parent
         intake = load_proposals([self.proposals_dir], self.rubric, self.cache, root=site_root,
                                 store_dir=self.cache_dir)
-        for bad in intake.invalid:
-            for problem in bad.problems:
-                if problem.severity == "info":  # a style hint never fails --strict
-                    log.info("Proposal style hint: %s", problem.as_text())
-                else:
-                    log.warning("Invalid proposal: %s", problem.as_text())
         if intake.invalid and self.config.strict:
+            for problem in intake.problems:
+                log.warning("Invalid proposal: %s", problem.as_text())
             raise PluginError(f"sweetspot: {len(intake.invalid)} invalid proposal file(s); "
                               "see the warnings above")
         self._check_tags(intake, config)
@@ -128,19 +132,30 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
             edit_paths[proposal.id] = os.path.relpath(source, docs_dir).replace(os.sep, "/")
             if source.is_relative_to(docs_dir):
                 source_links[proposal.id] = edit_paths[proposal.id]
-        portfolio = score_intake(intake, self.rubric)
-        self.builder = build_site(portfolio, SiteOptions(
+        options = SiteOptions(
             output_dir=self.config.output_dir,
             use_directory_urls=config.use_directory_urls,
             template_dirs=self.templates,
             source_links=source_links,
             cache_dir=self.cache_dir,
             source_root=site_root,
-        ))
-        for page in self.builder.all_pages():
+        )
+        self.builder, pages = self._render(intake, options)
+        for problem in intake.problems:  # after rendering, which may add problems
+            if problem.severity == "info":  # a style hint never fails --strict
+                log.info("Proposal style hint: %s", problem.as_text())
+                continue
+            label = "Invalid proposal" if problem.severity == "error" else "Proposal"
+            log.warning("%s: %s", label, problem.as_text())
+        for hint in intake.hints:
+            log.info("Proposal style hint: %s", hint.as_text())
+        self._unpublish(files, config, {(site_root / p.file).resolve()
+                                        for p in intake.proposals})
+        for page in pages:
             if files.get_file_from_path(page.path) is not None:
-                raise PluginError(f"sweetspot: '{page.path}' exists in docs_dir and would be "
-                                  "overwritten by a generated page; move it or set output_dir")
+                raise PluginError(f"sweetspot: '{terminal_safe(page.path)}' exists in docs_dir "
+                                  "and would be overwritten by a generated page; move it or "
+                                  "set output_dir")
             inclusion = InclusionLevel.NOT_IN_NAV if not page.in_nav else \
                 InclusionLevel.UNDEFINED
             generated = File.generated(config, page.path, content=page.content,
@@ -174,6 +189,77 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
                 return None
             return lines[line - 1] if 0 < line <= len(lines) else None
         return read
+
+    def _render(self, intake: Intake,
+                options: SiteOptions) -> tuple[SiteBuilder, list[GeneratedPage]]:
+        """Score and render every page. A proposal whose page raises (a case the schema
+        lets through and the code does not expect) becomes an intake problem naming its
+        file, and the rest are rendered again: no traceback, no stale `mkdocs serve`."""
+        assert self.rubric is not None
+        while True:
+            try:
+                builder = build_site(score_intake(intake, self.rubric), options)
+                return builder, builder.all_pages()
+            except Exception as error:
+                broken = self._broken(intake, options)
+                if not broken:
+                    raise PluginError(f"sweetspot: the site could not be built "
+                                      f"({type(error).__name__}: "
+                                      f"{terminal_safe(str(error))[:300]})") from None
+            for proposal, failure in broken:
+                intake.proposals.remove(proposal)
+                intake.invalid.append(InvalidFile(proposal.file, proposal.id, (Problem(
+                    proposal.file, 0, 0, "", f"its page could not be built "
+                    f"({type(failure).__name__}: {str(failure)[:200]}); it is left out of the "
+                    "site. Please report this with the file", "build-error"),)))
+
+    def _broken(self, intake: Intake,
+                options: SiteOptions) -> list[tuple[Proposal, Exception]]:
+        """The proposals whose own scoring or page fails, each tried alone."""
+        assert self.rubric is not None
+        broken = []
+        for proposal in intake.proposals:
+            try:
+                alone = score_intake(Intake(proposals=[proposal]), self.rubric)
+                build_site(alone, options).proposal_page(alone.cards[0])
+            except Exception as error:
+                broken.append((proposal, error))
+        return broken
+
+    def _unpublish(self, files: Files, config: MkDocsConfig, valid: set[Path]) -> None:
+        """Keep out of the site anything reached through a symlink (it could be any file on
+        the build machine) and, in the proposals folder, everything but valid proposals and
+        the editor schema: invalid files, pages, HTML, images, unreadable or odd entries."""
+        docs_dir = os.path.abspath(config.docs_dir)
+        docs_real = Path(docs_dir).resolve()
+        proposals = self.proposals_dir
+        linked: dict[str, bool] = {}
+
+        def through_link(folder: str) -> bool:
+            if folder == docs_dir or not folder.startswith(docs_dir + os.sep):
+                return False
+            if folder not in linked:
+                linked[folder] = os.path.islink(folder) or \
+                    through_link(os.path.dirname(folder))
+            return linked[folder]
+
+        for file in list(files):
+            if file.abs_src_path is None:
+                continue
+            path = os.path.abspath(file.abs_src_path)
+            if os.path.islink(path) or through_link(os.path.dirname(path)):
+                log.warning("sweetspot: not published: '%s' is a symlink or inside a "
+                            "symlinked folder; commit the file itself",
+                            terminal_safe(file.src_uri))
+                files.remove(file)
+                continue
+            # No symlink below docs_dir (checked above): the real path is found by joining.
+            real = docs_real / os.path.relpath(path, docs_dir)
+            if real.is_relative_to(proposals) and not is_published_source(real, valid):
+                log.info("sweetspot: not published from the proposals folder: '%s' (only "
+                         "valid proposals and the editor schema are)",
+                         terminal_safe(file.src_uri))
+                files.remove(file)
 
     def _check_tags(self, intake: Any, config: MkDocsConfig) -> None:
         """Check tags against Material's allow-list first: its own error path crashes on

@@ -121,15 +121,18 @@ def test_deleted_and_renamed_files_leave_the_cache(tmp_path: Path) -> None:
 @pytest.mark.parametrize("damage", [
     lambda text: "{ not json",
     lambda text: "[]",
-    lambda text: text.replace('"kind":"proposal"', '"kind":"surprise"'),
-    lambda text: text.replace('"fields":', '"no_fields":'),
-    lambda text: text.replace('"line_of":{', '"line_of":"x","ignored":{'),
+    # Records are stored as JSON text inside the cache file, hence the escaped quotes.
+    lambda text: text.replace('\\"kind\\":\\"proposal\\"', '\\"kind\\":\\"surprise\\"'),
+    lambda text: text.replace('\\"fields\\":', '\\"no_fields\\":'),
+    lambda text: text.replace('\\"line_of\\":{', '\\"line_of\\":\\"x\\",\\"ignored\\":{'),
 ], ids=["not-json", "wrong-shape", "unknown-kind", "missing-fields", "line-map-not-a-mapping"])
 def test_a_damaged_cache_is_ignored(tmp_path: Path, damage: Callable[[str], str]) -> None:
     folder, store = corpus_copy(tmp_path), tmp_path / "cache"
     fresh = load(folder, store)
     path = store / STORE_FILE
-    path.write_text(damage(path.read_text(encoding="utf-8")), encoding="utf-8")
+    text = path.read_text(encoding="utf-8")
+    assert damage(text) != text, "the damage must change the file"
+    path.write_text(damage(text), encoding="utf-8")
     again = load(folder, store)
     assert again.proposals == fresh.proposals
     assert again.invalid == fresh.invalid

@@ -34,7 +34,7 @@ from scoring.cli.common import (
 )
 from scoring.model.engine import SCORE_COLUMNS
 from scoring.model.scorecard import ScoreCard, score_intake
-from scoring.proposals.loading import SUFFIXES, display_path, load_proposals
+from scoring.proposals.loading import SUFFIXES, display_path, load_proposals, printable_name
 from scoring.proposals.proposal import Intake, InvalidFile, Proposal
 from scoring.rubric import Rubric
 from scoring.sources.problems import Problem
@@ -291,7 +291,8 @@ def load_side(label: str, commit: str | None, files: dict[str, bytes], folder: s
             target = top / path
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(content)
-            names[display_path(target)] = path
+            # The loader shows a name that is not UTF-8 with \xNN escapes.
+            names[printable_name(display_path(target))] = path
         raw = load_proposals([base], rubric)
     intake = Intake(
         proposals=[dataclasses.replace(p, file=names.get(p.file, p.file))

@@ -24,9 +24,9 @@ from scoring.cli.common import (
 )
 from scoring.cli.importer import mapping_from
 from scoring.model.scorecard import score_intake
+from scoring.portfolio.csvfile import write_csv
 from scoring.portfolio.orgunits import with_org
 from scoring.proposals.loading import discover, display_path, load_proposals
-from scoring.site.pages import spreadsheet_safe
 from scoring.sources.inventory.export import export_csv
 from scoring.sources.inventory.mapping import SHIPPED, MappingError
 from scoring.sources.inventory.writer import read_plain
@@ -67,9 +67,8 @@ def run(args: argparse.Namespace) -> int:
         for declared in rubric.custom_fields:
             frame[f"custom.{declared.id}"] = [
                 _cell(custom.get(str(i), {}).get(declared.id)) for i in frame.index]
-        frame = spreadsheet_safe(frame.reset_index())
         buffer = io.StringIO()
-        frame.to_csv(buffer, index=False, lineterminator="\n")
+        write_csv(frame.reset_index(), buffer)  # the shared writer, as the site's download
         text, skipped = buffer.getvalue(), [bad.file for bad in intake.invalid]
         note = "invalid proposal(s) left out of the scored table"
     else:

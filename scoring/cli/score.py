@@ -23,6 +23,7 @@ from scoring.cli.common import (
 from scoring.cli.validate import report_problems
 from scoring.model.cardjson import card_json
 from scoring.model.scorecard import ScoredPortfolio, score_intake
+from scoring.portfolio.csvfile import write_csv
 from scoring.portfolio.orgunits import SEPARATOR, filter_intake, parse_unit, unit_path, with_org
 from scoring.portfolio.summary import PortfolioSummary, summarise, summary_json
 from scoring.proposals.loading import load_proposals
@@ -47,7 +48,7 @@ def write_scores(intake: Intake, rubric: Rubric, fmt: str, out: IO[str],
         return
     frame = with_org(portfolio).reset_index()
     if fmt == "csv":
-        frame.to_csv(out, index=False, lineterminator="\n")
+        write_csv(frame, out)  # formulas and line breaks neutralised
         return
     write_table(portfolio, summary, rubric, out, colour)
 

@@ -126,8 +126,10 @@ def risk_inputs(features: Features, rubric: Rubric) -> tuple[np.ndarray, np.ndar
                                                     factor.checklists)
             answered = total - unknown
             with np.errstate(divide="ignore", invalid="ignore"):
-                # Open share of the answered items; unknown items are not counted as open.
-                value = np.where(answered > 0, 100.0 * (1.0 - done / answered), np.nan)
+                # Open share of the applicable items, an unknown one counting half open
+                # (the prior); with nothing answered the factor is unknown.
+                value = np.where(answered > 0,
+                                 100.0 * (total - done - 0.5 * unknown) / total, np.nan)
             values.append(value)
             lows.append(value)
         elif factor.kind == "findings":

@@ -5,17 +5,21 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import stat
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from scoring.proposals.proposal import Intake, InvalidFile, Link, Proposal
-from scoring.proposals.schema import proposal_schema
+from scoring.proposals.schema import SCHEMA_FILE_NAME, proposal_schema
 from scoring.rubric import Rubric
+from scoring.sources.characters import strip_suspicious, suspicious
 from scoring.sources.filestore import FileStore, Record, content_key
 from scoring.sources.problems import Problem, format_field
 from scoring.sources.validation import SchemaChecker, checker_for
 from scoring.sources.yamlsource import (
+    JsonPath,
     LoadResult,
     YamlDocument,
     load_bytes,
@@ -35,17 +39,98 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
+def printable_name(name: str) -> str:
+    """A file name as text that can always be printed and written as UTF-8: bytes that are
+    not UTF-8 (kept by Python as lone surrogates) are shown as \\xNN."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def looks_like_proposal(name: str) -> bool:
+    """Any case of .yaml/.yml counts, and stray spaces too, so 'Churn.YAML ' or a file
+    called just '.yaml' is reported rather than skipped."""
+    return name.strip().lower().endswith(SUFFIXES)
+
+
 def discover(paths: Iterable[Path]) -> list[Path]:
-    """The YAML files named, or inside the folders named, sorted for stable output."""
-    found: dict[Path, Path] = {}
+    """Every entry to load or refuse, in the files or folders named, sorted for stable output.
+
+    Folders are walked without following symlinks. Besides YAML files, every symlink and
+    every entry that is neither a file nor a folder is listed, whatever its name, so that
+    `refusal` reports it (none of them is ever read). Other files are not proposals: they
+    are left out here, and the plugin never publishes them.
+    """
+    found: dict[str, Path] = {}
     for path in paths:
-        # Any case of .yaml/.yml is picked up, so 'Churn.YAML' is reported rather than skipped.
-        candidates = ([p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file()]
-                      if path.is_dir() else [path])
+        candidates = _walk(path) if path.is_dir() and not path.is_symlink() else [path]
         for candidate in candidates:
             # The same file named twice (relative and absolute) is checked once.
-            found.setdefault(candidate.resolve(), candidate)
+            found.setdefault(os.path.abspath(candidate), candidate)
     return sorted(found.values())
+
+
+def _walk(folder: Path) -> list[Path]:
+    out: list[Path] = []
+    pending = [folder]
+    while pending:
+        current = pending.pop()
+        try:
+            entries = list(os.scandir(current))
+        except OSError:  # an unreadable subfolder: say so instead of skipping it
+            if current != folder:
+                out.append(current)
+            continue
+        for entry in entries:
+            path = current / entry.name
+            try:
+                if entry.is_symlink():
+                    out.append(path)
+                elif entry.is_dir(follow_symlinks=False):
+                    pending.append(path)
+                elif not entry.is_file(follow_symlinks=False) or looks_like_proposal(entry.name):
+                    out.append(path)
+            except OSError:
+                out.append(path)
+    return out
+
+
+def refusal(path: Path, file: str) -> Problem | None:
+    """Why an entry is refused before anything reads it, or None for a regular file.
+
+    A symlink could point anywhere on the machine that builds the site, for example at a
+    file of secrets, and git carries symlinks in pull requests: so symlinks are refused,
+    never followed. So are entries that are not files (a FIFO would block a read) and
+    names that are not UTF-8 (nothing could print or publish them)."""
+    if path.name != printable_name(path.name):
+        return Problem(file, 0, 0, "", "the file name is not valid UTF-8; rename the file "
+                       "using lowercase letters, digits and hyphens", "bad-file-name")
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return None  # reading it reports "cannot read the file"
+    except OSError as error:
+        return Problem(file, 0, 0, "", f"cannot read the file: {error.strerror or error}",
+                       "unreadable")
+    if stat.S_ISLNK(mode):
+        return Problem(file, 0, 0, "", "symlinks are not accepted in the proposals folder "
+                       "(one could publish a file from outside the repository); commit the "
+                       "file itself", "symlink")
+    if stat.S_ISDIR(mode):
+        return Problem(file, 0, 0, "", "cannot read the folder; check its permissions",
+                       "unreadable")
+    if not stat.S_ISREG(mode):
+        return Problem(file, 0, 0, "", "not a regular file (a pipe, socket or device); only "
+                       "proposal files belong in the proposals folder", "not-a-file")
+    return None
+
+
+def is_published_source(path: Path, valid_files: set[Path]) -> bool:
+    """Whether a file in the proposals folder may be copied into the site: a valid
+    proposal, or the editor schema its first line points to, and never a symlink."""
+    if path.is_symlink():
+        return False
+    if path.name == SCHEMA_FILE_NAME:
+        return path.is_file()
+    return path in valid_files
 
 
 def _dotted_lines(values: Mapping[tuple[str | int, ...], Any]) -> dict[str, int]:
@@ -74,16 +159,97 @@ def load_one(path: Path, rubric: Rubric, display: str | None = None,
     document = result.document
     if document is not None:
         problems.extend(_checklist_words(document, file, problems))
+        problems.extend(_numbers(document, file))
+        problems.extend(_spoofing(document, file))
         checker = checker or checker_for(proposal_schema(rubric))
         problems.extend(checker.problems(document, file, result.problems))
-    if any(p.severity != "info" for p in problems) or document is None:
+    errors = [p for p in problems if p.severity == "error"]
+    if errors or document is None:
         return InvalidFile(file, proposal_id, tuple(sorted(problems, key=_problem_order)))
+    ordered = sorted(problems, key=_problem_order)
     return _proposal(proposal_id, file, document.data, _dotted_lines(document.values),
-                     tuple(sorted(problems, key=_problem_order)))
+                     hints=tuple(p for p in ordered if p.severity == "info"),
+                     warnings=tuple(p for p in ordered if p.severity == "warning"))
+
+
+# Integers beyond this cannot become floats, which scoring computes with.
+_LARGEST = sys.float_info.max
+_EXACT = 2 ** 53  # integral floats up to here are exactly the int they stand for
+
+
+def _numbers(document: YamlDocument, file: str) -> list[Problem]:
+    """Normalise numbers in place and report those too large to compute with.
+
+    The schema's 'integer' accepts 4.0 and -0.0, as JSON Schema says, and the scoring code
+    expects ints: an integral float becomes the int it stands for (4.0 is 4, -0.0 is 0),
+    so every file the schema accepts can be scored."""
+    found: list[Problem] = []
+    # Numbers only come from plain scalars, which the loader lists with their source text.
+    for path in document.plain_text:
+        parent: Any = document.data
+        try:
+            for part in path[:-1]:
+                parent = parent[part]
+            value = parent[path[-1]]
+        except (IndexError, KeyError, TypeError):  # the root, or a duplicate key's value
+            continue
+        if isinstance(value, bool):
+            continue
+        if isinstance(value, float):
+            if value.is_integer() and abs(value) < _EXACT:
+                parent[path[-1]] = int(value)
+        elif isinstance(value, int) and abs(value) > _LARGEST:
+            pos = document.position(path)
+            found.append(Problem(file, pos.line, pos.column, format_field(path),
+                                 f"a number with {len(str(abs(value)))} digits is too large "
+                                 "to compute with; the largest usable number is about 1.8e308",
+                                 "number-too-large"))
+    return found
+
+
+# Fields shown as names and headings: hidden or direction-changing characters there can make
+# one proposal, team or link pass for another.
+_NAME_FIELDS = ("title", "team", "owner", "sponsor")
+
+
+def _name_paths(data: dict[str, Any]) -> list[JsonPath]:
+    paths: list[JsonPath] = [(n,) for n in _NAME_FIELDS if isinstance(data.get(n), str)]
+    tags = data.get("tags")
+    if isinstance(tags, list):
+        paths += [("tags", i) for i, tag in enumerate(tags) if isinstance(tag, str)]
+    links = data.get("links")
+    if isinstance(links, list):
+        paths += [("links", i, "title") for i, link in enumerate(links)
+                  if isinstance(link, dict) and isinstance(link.get("title"), str)]
+    return paths
+
+
+def _spoofing(document: YamlDocument, file: str) -> list[Problem]:
+    """A warning for each name holding bidi overrides, zero-width or control characters,
+    which are then stripped, so pages, CSV and JSON never show them."""
+    found: list[Problem] = []
+    data = document.data
+    for path in _name_paths(data):  # every path leads to a string
+        parent: Any = data
+        for part in path[:-1]:
+            parent = parent[part]
+        value = parent[path[-1]]
+        codes = suspicious(value)
+        if not codes:
+            continue
+        pos = document.position(path)
+        found.append(Problem(
+            file, pos.line, pos.column, format_field(path),
+            f"holds invisible or direction-changing characters ({', '.join(codes)}), which "
+            "can make text read differently from what it is; they are removed from the "
+            "site", "hidden-characters", "warning"))
+        parent[path[-1]] = strip_suspicious(value)
+    return found
 
 
 def _proposal(proposal_id: str, file: str, data: dict[str, Any],
-              line_of: dict[str, int], hints: tuple[Problem, ...] = ()) -> Proposal:
+              line_of: dict[str, int], hints: tuple[Problem, ...] = (),
+              warnings: tuple[Problem, ...] = ()) -> Proposal:
     return Proposal(
         id=proposal_id,
         file=file,
@@ -98,13 +264,15 @@ def _proposal(proposal_id: str, file: str, data: dict[str, Any],
         fields=data,
         line_of=line_of,
         hints=hints,
+        warnings=warnings,
     )
 
 
 def _to_record(loaded: Proposal | InvalidFile) -> Record:
     if isinstance(loaded, Proposal):
         return {"kind": "proposal", "fields": loaded.fields, "line_of": dict(loaded.line_of),
-                "hints": [p.as_dict() for p in loaded.hints]}
+                "hints": [p.as_dict() for p in loaded.hints],
+                "warnings": [p.as_dict() for p in loaded.warnings]}
     return {"kind": "invalid", "problems": [p.as_dict() for p in loaded.problems]}
 
 
@@ -114,28 +282,13 @@ def _from_record(record: Record, path: Path, file: str) -> Proposal | InvalidFil
         if record["kind"] == "proposal" and isinstance(record["fields"], dict) \
                 and isinstance(record["line_of"], dict):
             return _proposal(path.stem, file, record["fields"], record["line_of"],
-                             tuple(Problem(**p) for p in record.get("hints", ())))
+                             tuple(Problem(**p) for p in record.get("hints", ())),
+                             tuple(Problem(**p) for p in record.get("warnings", ())))
         if record["kind"] == "invalid":
             return InvalidFile(file, path.stem, tuple(Problem(**p) for p in record["problems"]))
     except (KeyError, TypeError, ValueError):
         pass
     return None
-
-
-def _load_stored(path: Path, rubric: Rubric, display: str, checker: SchemaChecker,
-                 store: FileStore | None) -> Proposal | InvalidFile:
-    if store is None:
-        return load_one(path, rubric, display, checker)
-    raw = read_source(path, display)
-    if isinstance(raw, LoadResult):  # unreadable or too large: nothing worth caching
-        return load_one(path, rubric, display, checker)
-    digest = content_key(raw)
-    record = store.get(display, digest)
-    loaded = _from_record(record, path, display) if record is not None else None
-    if loaded is None:
-        loaded = load_one(path, rubric, display, checker, raw=raw)
-        store.put(display, digest, _to_record(loaded))
-    return loaded
 
 
 CHECKLIST_HINT = "checklist-boolean"
@@ -195,29 +348,51 @@ def _problem_order(problem: Problem) -> tuple[int, int, str]:
     return (problem.line, problem.column, problem.message)
 
 
-LoadCache = dict[tuple[str, int, int, str, str], "Proposal | InvalidFile"]
+# Keyed by file name, the file's SHA-256 and the schema's content: never by modification
+# time and size, which a same-size edit that keeps the time would leave unchanged.
+LoadCache = dict[tuple[str, str, str, str], "Proposal | InvalidFile"]
 
 
 def _load_cached(path: Path, rubric: Rubric, cache: LoadCache | None, used: LoadCache,
                  checker: SchemaChecker, display: str,
                  store: FileStore | None) -> Proposal | InvalidFile:
-    if cache is None:
-        return _load_stored(path, rubric, display, checker, store)
-    try:
-        stat = path.stat()
-    except OSError:
+    refused = refusal(path, display)
+    if refused is not None:
+        return InvalidFile(display, path.stem, (refused,))
+    raw = read_source(path, display)
+    if isinstance(raw, LoadResult):  # unreadable or too large: nothing worth caching
         return load_one(path, rubric, display, checker)
+    digest = content_key(raw)
     # Keyed by the schema's content, not the rubric object: `mkdocs serve` builds a new
     # rubric object on every rebuild, and unchanged files must still come from the cache.
-    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, display, checker.key)
-    if key in cache:
+    key = (os.path.abspath(path), display, digest, checker.key)
+    loaded: Proposal | InvalidFile | None = None
+    if cache is not None and key in cache:
         loaded = cache[key]
+        if store is not None and not store.keep(display, digest):
+            store.put(display, digest, _to_record(loaded))
+    elif store is not None:
+        record = store.get(display, digest)
+        loaded = _from_record(record, path, display) if record is not None else None
+    if loaded is None:
+        loaded = load_one(path, rubric, display, checker, raw=raw)
         if store is not None:
-            store.keep(display)
-    else:
-        loaded = _load_stored(path, rubric, display, checker, store)
-    used[key] = loaded
+            store.put(display, digest, _to_record(loaded))
+    if cache is not None:
+        used[key] = loaded
     return loaded
+
+
+def _load_safely(path: Path, rubric: Rubric, cache: LoadCache | None, used: LoadCache,
+                 checker: SchemaChecker, display: str,
+                 store: FileStore | None) -> Proposal | InvalidFile:
+    """Whatever goes wrong with one file is a problem named after it, not a traceback."""
+    try:
+        return _load_cached(path, rubric, cache, used, checker, display, store)
+    except Exception as error:  # a bug or an input nobody foresaw; RecursionError included
+        return InvalidFile(display, path.stem, (Problem(
+            display, 0, 0, "", f"the file could not be loaded ({type(error).__name__}: "
+            f"{str(error)[:200]}); please report this with the file", "internal-error"),))
 
 
 def load_proposals(paths: Iterable[Path], rubric: Rubric,
@@ -226,8 +401,8 @@ def load_proposals(paths: Iterable[Path], rubric: Rubric,
                    progress: Callable[[list[Path]], Iterable[Path]] | None = None) -> Intake:
     """Load every file; a bad file is reported, never dropped, and never stops the rest.
 
-    ``cache`` (keyed by path, modification time, size and schema) lets `mkdocs serve`
-    re-read only the files that changed; afterwards it holds just this run's files, so
+    ``cache`` (keyed by file name, content hash and schema) lets `mkdocs serve` parse
+    only the files that changed; afterwards it holds just this run's files, so
     edited and deleted files drop out. ``store_dir`` keeps results on disk between runs,
     keyed by each file's content (see filestore.py). File names in problems are relative
     to ``root`` (the site's folder, for the plugin) or else to the working directory.
@@ -244,10 +419,11 @@ def load_proposals(paths: Iterable[Path], rubric: Rubric,
     used: LoadCache = {}
 
     def shown(path: Path) -> str:
-        return display_path(path) if root is None else os.path.relpath(path, root)
+        name = display_path(path) if root is None else os.path.relpath(path, root)
+        return printable_name(name)
 
     for path in progress(files) if progress else files:  # the CLI's progress line
-        loaded = _load_cached(path, rubric, cache, used, checker, shown(path), store)
+        loaded = _load_safely(path, rubric, cache, used, checker, shown(path), store)
         clashes = [other for other in by_id[path.stem] if other != path]
         if clashes:
             others = ", ".join(shown(o) for o in clashes)

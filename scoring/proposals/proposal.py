@@ -43,6 +43,7 @@ class Proposal:
     line_of: Mapping[str, int] = field(repr=False, default_factory=dict)
     # Style hints ("info" problems) that do not make the file invalid, for `validate`.
     hints: tuple[Problem, ...] = field(repr=False, default=(), compare=False)
+    warnings: tuple[Problem, ...] = field(repr=False, default=())  # e.g. hidden characters
 
     def get(self, dotted: str) -> Any:
         """The value at a dotted path such as ``data.split_plan``, or None when unanswered."""
@@ -75,7 +76,9 @@ class Intake:
 
     @property
     def problems(self) -> list[Problem]:
-        return [p for bad in self.invalid for p in bad.problems]
+        """Every problem: those of invalid files, then the warnings about valid ones."""
+        return [*(p for bad in self.invalid for p in bad.problems),
+                *(w for proposal in self.proposals for w in proposal.warnings)]
 
     @property
     def hints(self) -> list[Problem]:

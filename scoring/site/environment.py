@@ -6,11 +6,15 @@ a site's template folders are searched first, then the built-in ``site_templates
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html
+import io
 import logging
 import math
+import os
 import re
+import tempfile
 from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
@@ -43,22 +47,49 @@ class QuietBytecodeCache(FileSystemBytecodeCache):
     """Jinja's own on-disk cache of compiled templates, keyed by each template's source.
 
     Later builds load compiled code from it instead of compiling overrides or turning the
-    shipped source into bytecode again. A cache that cannot be written (read-only checkout,
-    full disk) is skipped with a debug message, never a failed build.
+    shipped source into bytecode again. Each entry starts with a SHA-256 of the rest,
+    written with it and checked before anything in it is unpickled or unmarshalled: a
+    damaged entry (a flipped bit could crash the interpreter or change a page) is compiled
+    afresh, and bytecode is never loaded unverified. A cache that cannot be written
+    (read-only checkout, full disk) is skipped with a debug message, never a failed build.
     """
+
+    MAGIC = b"sweetspot-bytecode-sha256\n"
 
     def load_bytecode(self, bucket: Bucket) -> None:
         try:
-            super().load_bytecode(bucket)
-        except Exception as error:  # a damaged file (e.g. truncated) is a miss, not a crash
+            with open(self._get_cache_filename(bucket), "rb") as entry:
+                data = entry.read()
+        except OSError:  # missing or unreadable: a miss
+            return
+        head = len(self.MAGIC)
+        payload = data[head + 32:]
+        if data[:head] != self.MAGIC or data[head:head + 32] != hashlib.sha256(payload).digest():
+            log.debug("sweetspot: template cache entry for %s failed its checksum", bucket.key)
+            return
+        try:
+            bucket.load_bytecode(io.BytesIO(payload))
+        except Exception as error:  # verified, yet written by another Jinja: a miss
             log.debug("sweetspot: template cache entry ignored: %s", error)
             bucket.reset()
 
     def dump_bytecode(self, bucket: Bucket) -> None:
+        buffer = io.BytesIO()
+        bucket.write_bytecode(buffer)
+        payload = buffer.getvalue()
+        name = self._get_cache_filename(bucket)
+        temporary: str | None = None
         try:
-            super().dump_bytecode(bucket)
+            handle, temporary = tempfile.mkstemp(dir=os.path.dirname(name),
+                                                 prefix=os.path.basename(name), suffix=".tmp")
+            with os.fdopen(handle, "wb") as out:
+                out.write(self.MAGIC + hashlib.sha256(payload).digest() + payload)
+            os.replace(temporary, name)  # readers never see a half-written entry
         except OSError as error:
             log.debug("sweetspot: template cache not written: %s", error)
+            if temporary is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(temporary)
 
 
 @lru_cache(maxsize=4)

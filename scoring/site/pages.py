@@ -7,7 +7,6 @@ with the pages.
 
 from __future__ import annotations
 
-import csv
 import html
 import io
 import json
@@ -18,12 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import yaml
 from markupsafe import Markup
 
 from scoring.model.cardjson import card_json
 from scoring.model.scorecard import ScoreCard, ScoredPortfolio
+from scoring.portfolio.csvfile import write_csv
 from scoring.portfolio.orgunits import UnitNode, unit_tree
 from scoring.portfolio.summary import PortfolioSummary, summarise, summary_json
 from scoring.proposals.loading import ID_PATTERN, MAX_ID_LENGTH
@@ -380,9 +379,8 @@ class SiteBuilder:
                            banner=self.banner(page))
 
     def exports(self) -> list[GeneratedPage]:
-        frame = spreadsheet_safe(self.portfolio.frame.reset_index())
         buffer = io.StringIO()
-        frame.to_csv(buffer, index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+        write_csv(self.portfolio.frame.reset_index(), buffer)
         payload = {
             "rubric": self.rubric.name,
             "portfolio": summary_json(self.summary),
@@ -433,41 +431,6 @@ FIX_HINTS = {
     "bom": "Save the file as UTF-8 without a byte-order mark.",
     "invalid": "Change the value as the message says, then save; the page updates.",
 }
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text cells as a spreadsheet can open them safely.
-
-    Cells starting with = + - @ (or a tab or carriage return, which some spreadsheets skip)
-    would run as formulas, so they get a leading quote; line breaks inside a cell become
-    spaces so every proposal stays one row.
-    """
-    out = frame.copy()
-    for column in out.columns:
-        if out[column].dtype.kind not in ("O", "T", "U") and str(out[column].dtype) != "str":
-            continue
-
-        def clean(value: Any) -> Any:
-            if not isinstance(value, str):
-                return value
-            text = " ".join(value.replace("\r", " ").split("\n")) if (
-                "\n" in value or "\r" in value) else value
-            if value.startswith(_FORMULA_START) and not _is_number(value):
-                return "'" + text
-            return text
-
-        out[column] = out[column].map(clean)
-    return out
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import itertools
 import json
 from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
@@ -15,6 +16,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
+from jsonschema.validators import extend
 
 from scoring.sources.fastcheck import fast_validator
 from scoring.sources.problems import Problem, format_field
@@ -28,6 +30,41 @@ _TYPE_NAMES = {
     "object": "a mapping of fields",
     "array": "a list",
 }
+
+
+def _unique_key(value: Any) -> Any:
+    """A hashable stand-in for a JSON value, equal exactly when JSON Schema calls two values
+    equal: 1 equals 1.0, true never equals 1, and key order does not matter."""
+    if isinstance(value, bool):
+        return (bool, value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return (dict, frozenset((k, _unique_key(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return (list, tuple(_unique_key(v) for v in value))
+    return value
+
+
+def _unique_items(validator: Any, unique: Any, instance: Any,
+                  schema: Mapping[str, Any]) -> Iterable[ValidationError]:
+    """jsonschema's uniqueItems compares lists of mappings pair by pair, which made one
+    256 KiB file of 24,000 small mappings take minutes; hashing each item is linear."""
+    if unique and validator.is_type(instance, "array") \
+            and len({_unique_key(item) for item in instance}) < len(instance):
+        yield ValidationError(f"{_show(instance)} has non-unique elements")
+
+
+_Validator = extend(Draft202012Validator, {"uniqueItems": _unique_items})
+
+
+def _cut_lists(value: Any, limit: int) -> Any:
+    """A copy of ``value`` with every list cut to its first ``limit`` items."""
+    if isinstance(value, dict):
+        return {k: _cut_lists(v, limit) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_cut_lists(v, limit) for v in value[:limit]]
+    return value
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
@@ -50,12 +87,15 @@ class SchemaChecker:
     # Compiling the fast validator costs about 0.02 s, what jsonschema needs for some 20
     # valid files: below that, compiling it would not pay off.
     FAST_AFTER = 20
+    MAX_ERRORS = 100
+    LARGE_DOCUMENT = 2000  # values; a full proposal has about 200
+    LONG_LIST = 100
 
     def __init__(self, schema: Mapping[str, Any], key: str = "") -> None:
         # The schemas are ours and tested with check_schema; checking again costs start-up.
         self.schema = schema
         self.key = key  # identifies the schema's content, e.g. for caches of checked files
-        self.validator = Draft202012Validator(schema)
+        self.validator = _Validator(schema)
         self.checked = 0
         self.expected = 0  # files announced by expect()
         self._fast: Callable[[Any], Any] | None = None
@@ -71,9 +111,10 @@ class SchemaChecker:
             self._fast = fast_validator(self.schema)
         return self._fast
 
-    def is_valid(self, data: Any) -> bool:
+    def is_valid(self, data: Any, large: bool = False) -> bool:
         self.checked += 1
-        slow = self.checked <= self.FAST_AFTER and self.expected <= self.FAST_AFTER
+        slow = self.checked <= self.FAST_AFTER and self.expected <= self.FAST_AFTER \
+            and not large
         if slow or self.fast is None:
             return bool(self.validator.is_valid(data))
         try:
@@ -84,17 +125,34 @@ class SchemaChecker:
 
     def problems(self, document: YamlDocument, file: str,
                  already: Iterable[Problem] = ()) -> list[Problem]:
-        if self.is_valid(document.data):
+        # jsonschema takes about 0.1 ms per value; a file at the size cap can hold 40,000.
+        # Such a file is checked by the compiled validator, and explained from a copy with
+        # its long lists cut short (every list the schema bounds has maxItems far below
+        # LONG_LIST, so the copy still breaks each rule the file breaks there).
+        large = len(document.values) > self.LARGE_DOCUMENT
+        if self.is_valid(document.data, large):
             return []
+        errors = self._errors(_cut_lists(document.data, self.LONG_LIST)) if large else []
+        if not errors:
+            errors = self._errors(document.data)
         # Fields that already have a YAML-level problem (e.g. `no` read as false) would only
         # repeat it in schema terms, so they are skipped here.
         flagged = {p.field for p in already if p.field}
         found: list[Problem] = []
-        for error in sorted(self.validator.iter_errors(document.data), key=_error_order):
+        for error in sorted(errors[:self.MAX_ERRORS], key=_error_order):
             for problem in self._explain(error, document, file):
                 if problem.field not in flagged:
                     found.append(problem)
+        if len(errors) > self.MAX_ERRORS:
+            found.append(Problem(file, 0, 0, "", f"more than {self.MAX_ERRORS} problems; "
+                                 "the rest are not listed: fix these and check again",
+                                 "too-many-problems"))
         return found
+
+    def _errors(self, data: Any) -> list[ValidationError]:
+        # A file can hold tens of thousands of wrong items: explaining each would take
+        # seconds and bury the first ones, so the report stops after MAX_ERRORS.
+        return list(itertools.islice(self.validator.iter_errors(data), self.MAX_ERRORS + 1))
 
     def _explain(self, error: ValidationError, document: YamlDocument,
                  file: str) -> list[Problem]:

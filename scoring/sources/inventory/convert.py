@@ -21,7 +21,6 @@ from scoring.sources.inventory.mapping import (
     slugify,
 )
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _TRUE = {"yes", "y", "true", "1"}
 _FALSE = {"no", "n", "false", "0"}
 
@@ -48,7 +47,8 @@ def cell_text(raw: str) -> str:
     """A cell's text without surrounding spaces, and without the quote that a formula-safe
     export puts before a cell starting with = + - or @."""
     text = raw.strip()
-    if text.startswith("'") and text[1:2] in ("=", "+", "-", "@"):
+    if text.startswith("'") and text[1:].lstrip(" ")[:1] in ("=", "+", "-", "@", "\uff1d",
+                                                             "\uff0b", "\uff0d", "\uff20"):
         text = text[1:]
     return text
 

@@ -19,7 +19,9 @@ from typing import Any
 from scoring.sources.inventory.convert import get_path
 from scoring.sources.inventory.mapping import InventoryMapping, Rule, column_label
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# As scoring/portfolio/csvfile.py, full-width forms included. Its writer also turns line
+# breaks into spaces, which an inventory export cannot do without changing the answers.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
 def export_columns(mapping: InventoryMapping) -> list[str]:
@@ -112,7 +114,7 @@ def protect(text: str) -> str:
     """A cell a spreadsheet opens as text: a leading quote before = + - @ (or a tab or
     carriage return) so it never runs as a formula. Line breaks are kept: the inventory
     holds multi-line answers, and CSV quoting carries them."""
-    if text.startswith(_FORMULA_START):
+    if text.lstrip(" ").startswith(_FORMULA_START):
         try:
             float(text)
         except ValueError:
