@@ -312,12 +312,17 @@ class SiteBuilder:
         root = (self.options.source_root or Path.cwd()).resolve()
         found: dict[str, str] = {}
         for bad in self.portfolio.intake.invalid:
-            path = (root / bad.file).resolve()
-            if not path.is_relative_to(root) or not path.is_file():
-                continue  # never read outside the site's folder
             try:
-                data = yaml.load(path.read_bytes()[:1_000_000], Loader=_Loader)
-            except (OSError, yaml.YAMLError):
+                candidate = root / bad.file
+                if candidate.is_symlink():
+                    continue  # a link may loop or lead out of the site; imports write files
+                path = candidate.resolve()
+                if not path.is_relative_to(root) or not path.is_file():
+                    continue  # never read outside the site's folder
+                if path.stat().st_size > 1_000_000:
+                    continue
+                data = yaml.load(path.read_bytes(), Loader=_Loader)
+            except (OSError, RuntimeError, ValueError, yaml.YAMLError):
                 continue
             source = data.get("source") if isinstance(data, dict) else None
             if isinstance(source, dict) and isinstance(source.get("row"), int):
