@@ -138,6 +138,7 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
             template_dirs=self.templates,
             source_links=source_links,
             cache_dir=self.cache_dir,
+            source_root=site_root,
         )
         self.builder, pages = self._render(intake, options)
         for problem in intake.problems:  # after rendering, which may add problems

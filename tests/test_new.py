@@ -248,7 +248,8 @@ def test_missing_folder_is_a_usage_error(tmp_path: Path, no_tty: None,
 def test_draft_is_valid_for_every_stage(folder: Path, no_tty: None) -> None:
     from scoring.proposals.proposal import STAGES
 
-    for stage in STAGES:
-        assert new(folder, f"stage-{stage}", "--title", "Valid title", "--summary",
+    for stage in (s for s in STAGES if s != "not_reported"):  # only imports leave it out
+        slug = f"stage-{stage}"
+        assert new(folder, slug, "--title", "Valid title", "--summary",
                    "A valid summary text.", "--team", "Risk", "--stage", stage) == 0
-        assert load(folder / f"stage-{stage}.yaml").stage == stage
+        assert load(folder / f"{slug}.yaml").stage == stage

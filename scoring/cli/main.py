@@ -8,11 +8,23 @@ import sys
 from collections.abc import Sequence
 from importlib import metadata
 
-from scoring.cli import build_docs, compare, diff, new, render, schema, score, validate
+from scoring.cli import (
+    build_docs,
+    compare,
+    diff,
+    export,
+    importer,
+    new,
+    render,
+    schema,
+    score,
+    validate,
+)
 from scoring.cli.common import EXIT_CODES, EXIT_USAGE, UsageError, one_line
 from scoring.rubric import RubricError
 
-COMMANDS = (validate, schema, score, new, diff, compare, build_docs, render)
+COMMANDS = (validate, schema, score, new, diff, compare, build_docs, render, importer,
+            export)
 EXIT_PIPE = 141  # what a shell reports for a program ended by SIGPIPE (128 + 13)
 
 

@@ -28,7 +28,8 @@ from scoring.cli.common import (
     rubric_from,
 )
 from scoring.proposals.loading import ID_PATTERN, MAX_ID_LENGTH, SUFFIXES, load_one
-from scoring.proposals.proposal import STAGES, InvalidFile
+from scoring.proposals.proposal import STAGES as ALL_STAGES
+from scoring.proposals.proposal import InvalidFile
 from scoring.proposals.schema import SCHEMA_FILE_NAME, proposal_schema
 from scoring.rubric import Rubric
 from scoring.sources.problems import Problem
@@ -41,6 +42,9 @@ PLACEHOLDER_SUMMARY = ("To be written: two or three sentences on the problem and
 COMMENT_COLUMN = 26  # trailing explanations start after this column in nested blocks
 LINE_LIMIT = 98  # nested lines are commented out with "# ", which makes 100
 WRAP = 92
+
+# A new proposal always knows its stage; not_reported is for imported inventories.
+STAGES = tuple(stage for stage in ALL_STAGES if stage != "not_reported")
 
 
 class NewError(Exception):

@@ -24,6 +24,7 @@ from scoring.cli.validate import report_problems
 from scoring.model.cardjson import card_json
 from scoring.model.scorecard import ScoredPortfolio, score_intake
 from scoring.portfolio.csvfile import write_csv
+from scoring.portfolio.orgunits import SEPARATOR, filter_intake, parse_unit, unit_path, with_org
 from scoring.portfolio.summary import PortfolioSummary, summarise, summary_json
 from scoring.proposals.loading import load_proposals
 from scoring.proposals.proposal import Intake
@@ -38,13 +39,14 @@ def write_scores(intake: Intake, rubric: Rubric, fmt: str, out: IO[str],
         payload = {
             "rubric": rubric.name,
             "portfolio": summary_json(summary),
-            "proposals": [card_json(card) for card in portfolio.cards],
+            "proposals": [{**card_json(card), "org": list(unit_path(card.proposal))}
+                          for card in portfolio.cards],
             "invalid": [{"file": bad.file, "problems": [p.as_dict() for p in bad.problems]}
                         for bad in intake.invalid],
         }
         out.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
         return
-    frame = portfolio.frame.reset_index()
+    frame = with_org(portfolio).reset_index()
     if fmt == "csv":
         write_csv(frame, out)  # formulas and line breaks neutralised
         return
@@ -97,10 +99,31 @@ def run(args: argparse.Namespace) -> int:
     rubric = rubric_from(args)
     intake = load_proposals(proposal_paths(args), rubric,
                             progress=lambda files: progress(files, "Scoring"))
+    if args.org:
+        intake = filter_intake(intake, parse_unit(args.org), _invalid_units(intake))
+        if not intake.proposals and not intake.invalid:
+            print(f"sweetspot: no proposal is in the unit '{args.org}'", file=sys.stderr)
     if intake.invalid:
         report_problems(intake, "text", sys.stderr, use_colour(sys.stderr, args.color))
     write_scores(intake, rubric, args.format, sys.stdout, use_colour(sys.stdout, args.color))
     return EXIT_INVALID if intake.invalid else EXIT_OK
+
+
+def _invalid_units(intake: Intake) -> dict[str, tuple[str, ...]]:
+    """The ``org`` of each invalid file, read leniently, so --org keeps its problems."""
+    import yaml
+
+    units: dict[str, tuple[str, ...]] = {}
+    for bad in intake.invalid:
+        try:
+            with open(bad.file, encoding="utf-8") as handle:
+                data = yaml.safe_load(handle)
+        except (OSError, ValueError, yaml.YAMLError):
+            continue
+        org = data.get("org") if isinstance(data, dict) else None
+        if isinstance(org, list):
+            units[bad.file] = tuple(str(part) for part in org)
+    return units
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -111,4 +134,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     scores.add_argument("--format", choices=["table", "csv", "json"], default="table",
                         help="table for the terminal, csv for spreadsheets, json with every "
                         "breakdown, flag and suggestion")
+    scores.add_argument("--org", metavar="UNIT",
+                        help=f"only this organisation unit and those below it: a path from "
+                        f"the top ('Department of Energy{SEPARATOR}Office of Science') or one "
+                        "unit's name")
     scores.set_defaults(func=run)

@@ -10,7 +10,7 @@ from typing import Any
 from scoring.sources.problems import Problem
 
 STAGES = ("idea", "proposed", "approved", "incubating", "pilot", "production", "retired",
-          "rejected")
+          "rejected", "not_reported")
 INACTIVE_STAGES = ("retired", "rejected")
 
 

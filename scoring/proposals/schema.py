@@ -86,7 +86,35 @@ def proposal_schema(rubric: Rubric) -> dict[str, Any]:
         for factor in rubric.risk_factors
         if factor.kind == "rated"
     }
+    _declare_custom(props["custom"], rubric)
     return schema
+
+
+_CUSTOM_TYPES: dict[str, dict[str, Any]] = {
+    "text": {"type": "string", "maxLength": 10000},
+    "number": {"type": "number"},
+    "integer": {"type": "integer"},
+    "boolean": {"type": "boolean"},
+    "list": {"type": "array", "maxItems": 100, "items": {"type": "string", "maxLength": 1000}},
+}
+
+
+def _declare_custom(custom: dict[str, Any], rubric: Rubric) -> None:
+    """The rubric's declared custom fields get their own checks; others stay free."""
+    if not rubric.custom_fields:
+        return
+    custom["properties"] = {}
+    for declared in rubric.custom_fields:
+        spec: dict[str, Any] = {**_CUSTOM_TYPES[declared.type],
+                                "description": declared.description or declared.label,
+                                "examples": [list(declared.values[:1]) if declared.type == "list"
+                                             else declared.values[0]] if declared.values else []}
+        if declared.values:
+            target = spec["items"] if declared.type == "list" else spec
+            target["enum"] = list(declared.values)
+        if not spec["examples"]:
+            del spec["examples"]
+        custom["properties"][declared.id] = spec
 
 
 def schema_json(rubric: Rubric) -> str:

@@ -10,6 +10,7 @@ from scoring.rubric.definitions import (
     Checklist,
     ChecklistItem,
     Criterion,
+    CustomField,
     FlagRule,
     Level,
     Prior,
@@ -25,7 +26,8 @@ from scoring.rubric.loading import RubricError, default_rubric_path, load_rubric
 
 __all__ = [
     "DIMENSIONS", "NEEDS_INFORMATION", "QUADRANTS", "RISK_CLASSES", "STATES", "Cap",
-    "Checklist", "ChecklistItem", "Criterion", "FlagRule", "Level", "Prior", "Quadrants",
+    "Checklist", "ChecklistItem", "Criterion", "CustomField", "FlagRule", "Level", "Prior",
+    "Quadrants",
     "RiskClass", "RiskFactor", "RiskModel", "Rubric", "RubricError", "Uncertainty",
     "default_rubric_path", "load_rubric", "rubric_schema", "slugify",
 ]

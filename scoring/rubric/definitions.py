@@ -154,6 +154,17 @@ class RiskModel:
 
 
 @dataclass(frozen=True)
+class CustomField:
+    """A declared ``custom.<id>`` proposal field: checked, labelled on pages, exported."""
+
+    id: str
+    label: str
+    type: str  # text, number, integer, boolean or list
+    description: str = ""
+    values: tuple[str, ...] = ()  # the allowed texts, when the field is a choice
+
+
+@dataclass(frozen=True)
 class Rubric:
     name: str
     source: str
@@ -179,6 +190,7 @@ class Rubric:
     risk_model: RiskModel
     needs_information_name: str
     needs_information_description: str
+    custom_fields: tuple[CustomField, ...] = ()  # an organisation's own fields, declared
 
     def state_name(self, state: str) -> str:
         if state == NEEDS_INFORMATION:

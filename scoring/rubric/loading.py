@@ -18,6 +18,7 @@ from scoring.rubric.definitions import (
     Checklist,
     ChecklistItem,
     Criterion,
+    CustomField,
     FlagRule,
     Level,
     Prior,
@@ -154,6 +155,11 @@ def _build(data: dict[str, Any], source: str) -> Rubric:
         ),
         severity_scale=tuple(data["severity_scale"]),
         likelihood_scale=tuple(data["likelihood_scale"]),
+        custom_fields=tuple(
+            CustomField(id=k, label=v["label"], type=v["type"],
+                        description=v.get("description", ""), values=tuple(v.get("values", ())))
+            for k, v in (data.get("custom_fields") or {}).items()
+        ),
     )
 
 

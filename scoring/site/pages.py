@@ -23,6 +23,7 @@ from markupsafe import Markup
 from scoring.model.cardjson import card_json
 from scoring.model.scorecard import ScoreCard, ScoredPortfolio
 from scoring.portfolio.csvfile import write_csv
+from scoring.portfolio.orgunits import UnitNode, unit_tree
 from scoring.portfolio.summary import PortfolioSummary, summarise, summary_json
 from scoring.proposals.loading import ID_PATTERN, MAX_ID_LENGTH
 from scoring.proposals.proposal import INACTIVE_STAGES, STAGES, InvalidFile
@@ -49,6 +50,7 @@ class SiteOptions:
     template_dirs: tuple[Path, ...] = ()
     source_links: dict[str, str] = field(default_factory=dict)  # proposal id → YAML link
     cache_dir: Path | None = None  # compiled templates are kept here between builds
+    source_root: Path | None = None  # what problem file names are relative to (the cwd)
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class GeneratedPage:
 
 
 _Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's, when present
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def front_matter(meta: dict[str, Any]) -> str:
@@ -215,6 +218,46 @@ class SiteBuilder:
                            totals={t.key: t for t in totals})
         return GeneratedPage(page, front_matter({"title": f"Proposals by {by}"}) + body)
 
+    def unit_pages(self) -> list[GeneratedPage]:
+        """A page per organisation unit, with its roll-up and its sub-units', and an index
+        of the hierarchy; none when no proposal names a unit (``org``)."""
+        roots = unit_tree(self.portfolio, self.summary.currency)
+        if not roots:
+            return []
+        index = self.path("portfolio/units/index.md")
+
+        def unit_page(node: UnitNode) -> str:
+            return self.path(f"portfolio/units/{node.slug}.md")
+
+        def entries(page: str, nodes: list[UnitNode], depth: int = 0,
+                    recurse: bool = True) -> list[dict[str, Any]]:
+            found = []
+            for node in nodes:
+                found.append({"node": node, "depth": depth, "stats": node.stats,
+                              "link": self.link(page, unit_page(node))})
+                if recurse:
+                    found += entries(page, node.children, depth + 1)
+            return found
+
+        body = self.render("org.md.j2", index, unit=None, units=entries(index, roots),
+                           trail=[], rows=[])
+        pages = [GeneratedPage(index, front_matter({"title": "Organisation units"}) + body)]
+        for root in roots:
+            for node in root.walk():
+                page = unit_page(node)
+                ancestors = [n for n in root.walk() if n.path == node.path[:len(n.path)]
+                             and n is not node]
+                trail = [(n.name, self.link(page, unit_page(n))) for n in ancestors]
+                body = self.render(
+                    "org.md.j2", page, unit=node, stats=node.stats,
+                    units=entries(page, node.children, recurse=False),
+                    trail=[("Organisation units", self.link(page, index)), *trail],
+                    rows=self.rows(page, node.direct), all_count=len(node.cards))
+                title = html.escape(" ".join(node.name.split()))
+                pages.append(GeneratedPage(page, front_matter({"title": title}) + body,
+                                           in_nav=False))
+        return pages
+
     def pitfall_pages(self) -> list[GeneratedPage]:
         pages = []
         index = self.path("pitfalls/index.md")
@@ -259,8 +302,32 @@ class SiteBuilder:
     def intake_page(self) -> GeneratedPage:
         page = self.path("intake-problems.md")
         body = self.render("intake_problems.md.j2", page,
-                           valid_count=len(self.portfolio.intake.proposals))
+                           valid_count=len(self.portfolio.intake.proposals),
+                           imported_from=self.imported_rows())
         return GeneratedPage(page, front_matter({"title": "Intake problems"}) + body)
+
+    def imported_rows(self) -> dict[str, str]:
+        """For invalid files written by `sweetspot import`: the inventory row they came from,
+        so the intake page can say which row to fix at the source."""
+        root = (self.options.source_root or Path.cwd()).resolve()
+        found: dict[str, str] = {}
+        for bad in self.portfolio.intake.invalid:
+            try:
+                candidate = root / bad.file
+                if candidate.is_symlink():
+                    continue  # a link may loop or lead out of the site; imports write files
+                path = candidate.resolve()
+                if not path.is_relative_to(root) or not path.is_file():
+                    continue  # never read outside the site's folder
+                if path.stat().st_size > 1_000_000:
+                    continue
+                data = yaml.load(path.read_bytes(), Loader=_Loader)
+            except (OSError, RuntimeError, ValueError, yaml.YAMLError):
+                continue
+            source = data.get("source") if isinstance(data, dict) else None
+            if isinstance(source, dict) and isinstance(source.get("row"), int):
+                found[bad.file] = f"row {source['row']} of {source.get('file') or 'the inventory'}"
+        return found
 
     def invalid_pages(self, source_line: Callable[[str, int], str | None] | None = None
                       ) -> list[GeneratedPage]:
@@ -341,6 +408,7 @@ class SiteBuilder:
     def all_pages(self) -> list[GeneratedPage]:
         pages = [self.proposal_page(card) for card in self.portfolio.cards]
         pages += [self.portfolio_page(), self.group_page("team"), self.group_page("stage")]
+        pages += self.unit_pages()
         pages += self.pitfall_pages()
         pages += self.reference_pages()
         pages.append(self.intake_page())

@@ -1,0 +1,188 @@
+"""Organisation units: filter by unit, and roll the portfolio up each level of the hierarchy.
+
+A proposal's unit is its ``org`` path, e.g. [Department of Energy, Office of Science]. A
+unit's roll-up counts every proposal at it or below it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from scoring.model.scorecard import ScoreCard, ScoredPortfolio
+from scoring.proposals.proposal import INACTIVE_STAGES, STAGES, Intake, Proposal
+from scoring.rubric import RISK_CLASSES, STATES
+
+SEPARATOR = " / "
+
+
+def unit_path(proposal: Proposal) -> tuple[str, ...]:
+    org = proposal.get("org")
+    return tuple(str(part) for part in org) if isinstance(org, list) else ()
+
+
+def parse_unit(text: str) -> tuple[str, ...]:
+    """'Department of Energy / Office of Science' (or with '/' alone) as a path."""
+    return tuple(part.strip() for part in text.split("/") if part.strip())
+
+
+def in_unit(path: Sequence[str], unit: Sequence[str]) -> bool:
+    """Whether a proposal's path lies in ``unit``: the unit is a prefix of the path, or a
+    single name equal to any level of it (so 'Office of Science' finds it wherever it is)."""
+    folded = [p.casefold() for p in path]
+    wanted = [u.casefold() for u in unit]
+    if not wanted:
+        return True
+    if folded[:len(wanted)] == wanted:
+        return True
+    return len(wanted) == 1 and wanted[0] in folded
+
+
+def filter_intake(intake: Intake, unit: Sequence[str],
+                  invalid_paths: dict[str, tuple[str, ...]] | None = None) -> Intake:
+    """The proposals of one unit. Invalid files are kept when their ``org`` (read by the
+    caller into ``invalid_paths``) lies in the unit, so their problems are still shown."""
+    kept = Intake()
+    kept.proposals = [p for p in intake.proposals if in_unit(unit_path(p), unit)]
+    paths = invalid_paths or {}
+    kept.invalid = [bad for bad in intake.invalid if in_unit(paths.get(bad.file, ()), unit)]
+    return kept
+
+
+def with_org(portfolio: ScoredPortfolio) -> pd.DataFrame:
+    """The portfolio table with an ``org`` column (the unit path) after ``team``."""
+    frame = portfolio.frame.copy()
+    paths = {c.proposal.id: SEPARATOR.join(unit_path(c.proposal)) for c in portfolio.cards}
+    frame.insert(list(frame.columns).index("team") + 1, "org",
+                 [paths.get(str(i), "") for i in frame.index])
+    return frame
+
+
+@dataclass(frozen=True)
+class UnitStats:
+    count: int
+    active: int
+    by_stage: tuple[tuple[str, int], ...]
+    by_state: tuple[tuple[str, int], ...]  # quadrants, and needs_information
+    by_risk_class: tuple[tuple[str, int], ...]
+    flags: int
+    red_flags: int
+    with_red_flags: int
+    declared_high: int  # declared high-risk by the inventory (stakes.declared_class)
+    annual_value: float  # active proposals, in the portfolio's main currency
+    mean_priority: float
+
+
+@dataclass
+class UnitNode:
+    name: str
+    path: tuple[str, ...]
+    slug: str  # the page path below units/, e.g. department-of-energy/office-of-science
+    children: list[UnitNode] = field(default_factory=list)
+    direct: list[ScoreCard] = field(default_factory=list)
+    cards: list[ScoreCard] = field(default_factory=list)
+    stats: UnitStats | None = None
+
+    def walk(self) -> Iterable[UnitNode]:
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+def slugify(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60].strip("-") or "unit"
+    # A unit named 'Index' would take the place of its parent's page.
+    return f"{slug}-unit" if slug == "index" else slug
+
+
+def stats_for(cards: Sequence[ScoreCard], currency: str) -> UnitStats:
+    stages = {s: 0 for s in STAGES}
+    states = {q: 0 for q in STATES}
+    classes = {c: 0 for c in RISK_CLASSES}
+    flags = red = with_red = high = 0
+    value = 0.0
+    active = 0
+    for card in cards:
+        p = card.proposal
+        stages[p.stage] = stages.get(p.stage, 0) + 1
+        states[card.state] = states.get(card.state, 0) + 1
+        classes[card.risk_class] = classes.get(card.risk_class, 0) + 1
+        flags += len(card.flags)
+        reds = sum(1 for f in card.flags if f.severity == "red")
+        red += reds
+        with_red += bool(reds)
+        high += p.get("stakes.declared_class") == "high"
+        if p.stage not in INACTIVE_STAGES:
+            active += 1
+            amount = p.get("value.annual_value")
+            if isinstance(amount, int | float) and (p.get("value.currency") or "") == currency:
+                value += float(amount)
+    mean = sum(c.priority for c in cards) / len(cards) if cards else 0.0
+    return UnitStats(len(cards), active, tuple((s, n) for s, n in stages.items() if n),
+                     tuple((q, n) for q, n in states.items() if n),
+                     tuple((c, n) for c, n in classes.items() if n), flags, red, with_red,
+                     high, value, round(mean, 1))
+
+
+def unit_tree(portfolio: ScoredPortfolio, currency: str) -> list[UnitNode]:
+    """The top-level units, each with its sub-units and roll-up; empty when no proposal
+    names a unit."""
+    roots: dict[str, UnitNode] = {}
+    for card in sorted(portfolio.cards, key=lambda c: c.proposal.id):
+        path = unit_path(card.proposal)
+        if not path:
+            continue
+        level = roots
+        node: UnitNode | None = None
+        for depth, name in enumerate(path):
+            if name not in level:
+                parent_slug = node.slug + "/" if node else ""
+                level[name] = UnitNode(name, path[:depth + 1], "")
+                level[name].slug = parent_slug + slugify(name)
+                if node is not None:
+                    node.children.append(level[name])
+            node = level[name]
+            node.cards.append(card)
+            level = {child.name: child for child in node.children}
+        if node is not None:
+            node.direct.append(card)
+    ordered = sorted(roots.values(), key=lambda n: n.name.casefold())
+    for root in ordered:
+        _dedupe_slugs(root)
+        for node in root.walk():
+            node.children.sort(key=lambda n: n.name.casefold())
+            node.stats = stats_for(node.cards, currency)
+    _dedupe_top(ordered)
+    return ordered
+
+
+def _dedupe_top(nodes: list[UnitNode]) -> None:
+    seen: dict[str, int] = {}
+    for node in nodes:
+        base = node.slug
+        seen[base] = seen.get(base, 0) + 1
+        if seen[base] > 1:
+            _reslug(node, f"{base}-{seen[base]}")
+
+
+def _dedupe_slugs(node: UnitNode) -> None:
+    """Two sibling names with the same slug ('R&D', 'R D') get -2, -3 ... in name order."""
+    seen: dict[str, int] = {}
+    for child in sorted(node.children, key=lambda n: n.name):
+        base = child.slug
+        seen[base] = seen.get(base, 0) + 1
+        if seen[base] > 1:
+            _reslug(child, f"{base}-{seen[base]}")
+    for child in node.children:
+        _dedupe_slugs(child)
+
+
+def _reslug(node: UnitNode, slug: str) -> None:
+    old = node.slug
+    for descendant in node.walk():
+        descendant.slug = slug + descendant.slug[len(old):]

@@ -1,0 +1,315 @@
+"""An inventory mapping file: which column fills which proposal field, and how values translate.
+
+The file is YAML, checked against ``scoring/data/mapping.schema.yaml`` and then against the
+proposal schema (every field it names must exist, every translated value must be allowed),
+with each problem located at its line like a proposal's. ``bind`` then checks it against a
+table's header, so a column the file lacks is named before anything is written.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping as TypingMapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from scoring.sources.inventory.reader import InputError, Table
+from scoring.sources.problems import Problem
+from scoring.sources.validation import checker_for, did_you_mean
+from scoring.sources.yamlsource import YamlDocument, load_file, load_trusted
+
+SHIPPED = ("us-federal-2024",)
+_SPACES = re.compile(r"\s+")
+_DASHES = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2019": "'", "\u2018": "'"})
+_MISSING = object()
+
+
+class MappingError(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(p.as_text() for p in problems))
+
+
+def normalise(text: str) -> str:
+    """How source values are compared: case, dash and quote styles, runs of spaces and a
+    final full stop do not matter."""
+    return _SPACES.sub(" ", text.translate(_DASHES)).strip().rstrip(".").rstrip().casefold()
+
+
+def is_empty(text: str) -> bool:
+    return not text.strip()  # str.strip() also removes no-break spaces
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How one field is filled from the row."""
+
+    target: str  # dotted field path, e.g. stakes.declared_class or custom.topic_area
+    columns: tuple[str, ...]
+    fallback: str | None
+    values: dict[str, Any] | None  # normalised source text → value
+    prefixes: tuple[tuple[str, Any], ...]
+    reverse: dict[str, str]  # json-dumped value → source text, for exports
+    default: Any
+    split: str | None
+    kind: str  # text, integer, number, boolean, list, tag
+    export: bool
+    line: int
+    link_title: str | None = None  # for `links`: each URL in the cell, under this title
+    formats: tuple[str, ...] = ()  # for dates: the source's strptime formats
+
+
+@dataclass
+class InventoryMapping:
+    name: str
+    title: str
+    file: str
+    encoding: str | None
+    column_names: dict[str, tuple[str, int]]  # short name → (header, occurrence)
+    external_id: str | None
+    key: tuple[str, ...]
+    slug: tuple[str, ...]
+    rules: list[Rule]
+    ignore: tuple[str, ...]
+    lines: dict[str, int] = field(default_factory=dict)  # column name → line in the file
+
+    def targets(self) -> list[str]:
+        return [rule.target for rule in self.rules]
+
+    def referenced(self) -> list[str]:
+        named = [c for rule in self.rules for c in (*rule.columns, *(
+            [rule.fallback] if rule.fallback else []))]
+        named += list(self.key) + list(self.slug) + list(self.ignore)
+        if self.external_id:
+            named.append(self.external_id)
+        return list(dict.fromkeys(named))
+
+
+@lru_cache(maxsize=1)
+def _mapping_schema() -> dict[str, Any]:
+    text = (resources.files("scoring") / "data" / "mapping.schema.yaml").read_text("utf-8")
+    schema: dict[str, Any] = load_trusted(text)
+    return schema
+
+
+def shipped_path(name: str) -> Path:
+    return Path(str(resources.files("scoring") / "data" / "mappings" / f"{name}.yaml"))
+
+
+def field_schema(schema: TypingMapping[str, Any], dotted: str) -> dict[str, Any] | None:
+    """The proposal schema's entry for a dotted path, or None when no such field exists."""
+    spec: Any = schema
+    for part in dotted.split("."):
+        props = spec.get("properties", {}) if isinstance(spec, dict) else {}
+        if part not in props:
+            return None
+        spec = props[part]
+    return spec if isinstance(spec, dict) else None
+
+
+def _kind_for(spec: TypingMapping[str, Any]) -> str:
+    kind = spec.get("type")
+    if kind == "array":
+        return "list"
+    if kind in ("integer", "number", "boolean"):
+        return str(kind)
+    return "text"
+
+
+def load_mapping(path: Path, proposal_schema: TypingMapping[str, Any],
+                 display: str | None = None) -> InventoryMapping:
+    """Load and check a mapping file; every problem is raised at once, located."""
+    file = display or str(path)
+    result = load_file(path, file)
+    problems = list(result.problems)
+    document = result.document
+    if document is None:
+        raise MappingError(problems or [Problem(file, 0, 0, "", "the mapping file is empty")])
+    problems += checker_for(_mapping_schema()).problems(document, file, problems)
+    if problems:
+        raise MappingError(problems)
+    return _build(document, file, proposal_schema)
+
+
+def _build(document: YamlDocument, file: str,
+           proposal_schema: TypingMapping[str, Any]) -> InventoryMapping:
+    data = document.data
+    problems: list[Problem] = []
+
+    def at(path: tuple[str | int, ...], message: str, code: str = "mapping",
+           key: bool = True) -> None:
+        pos = document.position(path, key=key)
+        dotted = ".".join(str(p) for p in path)
+        problems.append(Problem(file, pos.line, pos.column, dotted, message, code))
+
+    names: dict[str, tuple[str, int]] = {}
+    lines: dict[str, int] = {}
+    for short, spec in (data.get("columns") or {}).items():
+        header, occurrence = (spec, 1) if isinstance(spec, str) else (
+            spec["header"], spec.get("occurrence", 1))
+        names[short] = (header, occurrence)
+        lines[short] = document.position(("columns", short), key=True).line
+
+    rules: list[Rule] = []
+    sections = [("fields", name, spec) for name, spec in data["fields"].items()]
+    sections += [("custom", name, spec) for name, spec in (data.get("custom") or {}).items()]
+    fields = set()
+    for section, name, spec in sections:
+        target = name if section == "fields" else f"custom.{name}"
+        where: tuple[str | int, ...] = (section, name)
+        if section == "fields":
+            if name.startswith("custom.") or name in ("custom", "source", "external_id"):
+                at(where, f"'{name}' is filled by the importer itself; put your own fields "
+                   "under custom:")
+                continue
+            schema_spec = field_schema(proposal_schema, name)
+            if schema_spec is None or (schema_spec.get("type") == "object"):
+                parent = name.rsplit(".", 1)[0] if "." in name else ""
+                choices = [f"{parent}.{c}" if parent else c for c in (
+                    (field_schema(proposal_schema, parent) or {}) if parent else
+                    proposal_schema).get("properties", {})]
+                what = "is a group of fields; name one of its fields" if schema_spec else \
+                    "is not a proposal field"
+                at(where, f"'{name}' {what}{did_you_mean(name, choices)}", "unknown-field")
+                continue
+        else:  # declared by the rubric (custom_fields): its type; otherwise text
+            schema_spec = field_schema(proposal_schema, target) or {"type": "string"}
+        fields.add(target)
+        columns = tuple(spec.get("columns") or ([spec["column"]] if "column" in spec else []))
+        if not columns:
+            at(where, "give the column (or columns) this field comes from")
+            continue
+        kind = spec.get("type") or _kind_for(schema_spec)
+        values: dict[str, Any] | None = None
+        prefixes: list[tuple[str, Any]] = []
+        reverse: dict[str, str] = {}
+        allowed = schema_spec.get("enum")
+        if schema_spec.get("type") == "array":
+            allowed = (schema_spec.get("items") or {}).get("enum")
+        if "values" in spec:
+            values = {}
+            for source, value in spec["values"].items():
+                text = str(source)
+                if value is not None and allowed is not None and value not in allowed:
+                    at((*where, "values", source),
+                       f"{value!r} is not a value {name} allows: {', '.join(map(str, allowed))}"
+                       f"{did_you_mean(str(value), [str(a) for a in allowed])}", "bad-value",
+                       key=False)
+                if text.endswith("*"):
+                    prefixes.append((normalise(text[:-1]), value))
+                else:
+                    values[normalise(text)] = value
+                if value is not None:
+                    reverse.setdefault(_value_key(value), text.rstrip("*").rstrip())
+        default = spec.get("default", _MISSING)
+        if default is not _MISSING and default is not None and allowed is not None \
+                and default not in allowed:
+            at((*where, "default"), f"{default!r} is not a value {name} allows: "
+               f"{', '.join(map(str, allowed))}", "bad-value", key=False)
+        if kind == "date" and not spec.get("formats"):
+            at(where, "a date rule needs formats, e.g. formats: ['%m/%d/%Y']")
+            continue
+        link_title = spec.get("link_title")
+        if (target == "links") != (link_title is not None):
+            at(where, "a rule for 'links' needs link_title (the title its URLs are listed "
+               "under), and only such a rule takes one")
+            continue
+        rules.append(Rule(target, columns, spec.get("fallback"), values, tuple(prefixes),
+                          reverse, None if default is _MISSING else default,
+                          spec.get("split"), kind, bool(spec.get("export", True)),
+                          document.position(where, key=True).line, link_title,
+                          tuple(spec.get("formats") or ())))
+
+    ident = data["id"]
+    external = ident.get("external_id")
+    key = tuple(ident.get("key") or ())
+    if not external and not key:
+        at(("id",), "give either external_id (the column holding the source's own id) or "
+           "key (the columns a stable id is derived from)")
+    for required in ("title", "summary", "team", "stage"):
+        if required not in fields:
+            at(("fields",), f"no rule fills '{required}', which every proposal needs; map a "
+               "column to it (with a default if the source may leave it empty)", "missing-field")
+    if problems:
+        raise MappingError(problems)
+    return InventoryMapping(
+        name=data["name"], title=data.get("title") or data["name"], file=file,
+        encoding=data.get("encoding") if data.get("encoding") not in (None, "auto") else None,
+        column_names=names, external_id=external, key=key,
+        slug=tuple(ident.get("slug") or key or ([external] if external else [])),
+        rules=rules, ignore=tuple(data.get("ignore") or ()), lines=lines)
+
+
+def _value_key(value: Any) -> str:
+    return repr(value)
+
+
+@dataclass(frozen=True)
+class Binding:
+    """A mapping checked against a table: each column name → its index."""
+
+    mapping: InventoryMapping
+    table: Table
+    index: dict[str, int]
+    unused: tuple[str, ...]
+
+
+def bind(mapping: InventoryMapping, table: Table,
+         rule_lines: dict[str, int] | None = None) -> Binding:
+    """Resolve every column the mapping names in the table's header, or fail naming them."""
+    positions: dict[tuple[str, int], int] = {}
+    seen: dict[str, int] = {}
+    for i, header in enumerate(table.headers):
+        seen[header] = seen.get(header, 0) + 1
+        positions[(header, seen[header])] = i
+    index: dict[str, int] = {}
+    problems: list[Problem] = []
+    for name in mapping.referenced():
+        header, occurrence = mapping.column_names.get(name, (name, 1))
+        if (header, occurrence) in positions:
+            index[name] = positions[(header, occurrence)]
+            continue
+        line = mapping.lines.get(name) or next(
+            (r.line for r in mapping.rules if name in r.columns or name == r.fallback), 0)
+        which = f" (occurrence {occurrence})" if occurrence > 1 else ""
+        problems.append(Problem(
+            mapping.file, line, 1 if line else 0, name,
+            f"the column '{header}'{which} is not in {table.file}"
+            f"{did_you_mean(header, table.headers)}", "missing-column"))
+    if problems:
+        raise MappingError(problems)
+    used = set(index.values())
+    total = {h: table.headers.count(h) for h in table.headers}
+    counts: dict[str, int] = {}
+    unused = []
+    for i, header in enumerate(table.headers):
+        counts[header] = counts.get(header, 0) + 1
+        if i not in used:
+            unused.append(header if total[header] == 1 else f"{header} (#{counts[header]})")
+    return Binding(mapping, table, index, tuple(unused))
+
+
+def column_label(mapping: InventoryMapping, name: str) -> str:
+    """A column as a person finds it in the file: its header, and which one if repeated."""
+    header, occurrence = mapping.column_names.get(name, (name, 1))
+    repeated = occurrence > 1 or any(h == header and o > 1
+                                     for h, o in mapping.column_names.values())
+    return f"{header} (#{occurrence})" if repeated else header
+
+
+def header_label(binding: Binding, name: str) -> str:
+    return column_label(binding.mapping, name)
+
+
+def slugify(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+__all__ = ["SHIPPED", "Binding", "InputError", "InventoryMapping", "MappingError", "Rule",
+           "bind", "column_label", "field_schema", "header_label", "is_empty", "load_mapping",
+           "normalise", "shipped_path", "slugify"]
