@@ -236,8 +236,24 @@ def test_fresh_draft_needs_information(draft_card: ScoreCard) -> None:
     assert card.quadrant == STRATEGIC_BET
     h = hand({}, {})
     assert_matches(card, h)
-    assert card.priority > 0 and h.priority > 0
-    assert card.priority == r1(h.priority)
+    # Priority by hand: each dimension at its P25 (mean - 0.6745 sd), risk at its P75. With
+    # every level unknown (sd 1.4, correlation 0.5) a dimension's sd is
+    # 100 / (4 sum w) x 1.4 x sqrt(0.5 sum w^2 + 0.5 (sum w)^2):
+    #   desirability w 3,2,2,2,1:         sum 10, sum w^2 22
+    #   profitability w 3,3,2,2,2,2:      sum 14, sum w^2 34
+    #   feasibility w 3,2,2,2,2,2,2,2,2,3: sum 22, sum w^2 50
+    # and risk's is 29 x sqrt(0.5 x 41 + 0.5 x 19^2) / 19 (weights 3,3,2,2,2,1,1,1,2,2).
+    z75 = 0.6744897501960817
+
+    def sd(total: int, squares: int) -> float:
+        return 100 / (4 * total) * 1.4 * math.sqrt(0.5 * squares + 0.5 * total ** 2)
+
+    sd_r = 29 * math.sqrt(0.5 * 41 + 0.5 * 19 ** 2) / 19
+    priority = (0.30 * (50 - z75 * sd(10, 22)) + 0.35 * (50 - z75 * sd(14, 34))
+                + 0.35 * (50 - z75 * sd(22, 50))) * (1 - 0.5 * (50 + z75 * sd_r) / 100)
+    assert h.priority == pytest.approx(priority)
+    assert card.priority == r1(priority)
+    assert card.priority > 0
     # Nothing is known: every range is as wide as it gets, so confidence is 0.
     assert set(card.confidence.values()) == {0.0}
     assert card.caps == ()
@@ -840,6 +856,7 @@ def test_well_governed_credit_model_swap_is_a_quick_win(cards: dict[str, ScoreCa
 HIRING = scenario("hiring-screener-untested", edit(STRONG, {
     "problem.automation": "automate",
     "risks.human_oversight": "none",
+    "risks.factors.harm_if_wrong": {"severity": 3, "likelihood": 3},  # below the harm cap
     "stakes": {"area": "employment", "decides_about_people": True,
                "people_affected": "thousands", "reversibility": "costly"},
     "governance": {"testing_by_group": "none"},
