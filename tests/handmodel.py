@@ -8,17 +8,25 @@ rubric changes under it.
 
 The method, default rubric:
     level        answered: its level (exact, or with a spread for a money range);
-                 unanswered: the prior, mean 2, standard deviation 1.4 levels
+                 written without a stated evidence level: "asserted", mean 2.5, sd 1.1
+                 (labels "none" and "planned" map to the exact levels 0 and 1);
+                 unanswered: the prior, mean 2, standard deviation 1.4 levels; an
+                 unanswered roi or payback is centred on the value_scale level when that
+                 is given (its spread stays the prior's)
     dimension    mean = sum(w * level) / (4 * sum(w)) * 100
                  sd   = sqrt((1 - rho) * sum((w * sd)^2) + rho * (sum(w * sd))^2)
                         * 100 / (4 * sum(w)),  rho = 0.5 (unknowns move together)
     percentile   mean + z(p) * sd (normal approximation), clipped to 0-100
-    risk         worst + (100 - worst) * 0.5 * (weighted mean of the other factors) / 100;
+    risk         worst + (100 - worst) * 0.5 * (weighted mean of ALL present factors) / 100;
                  an unrated factor counts U, chosen so that nothing rated gives exactly 50:
                  U + (100 - U) * 0.5 * U / 100 = 50  <=>  U^2 - 300 U + 10000 = 0
                  <=>  U = 150 - 50 * sqrt(5) = 38.197;
+                 the findings factor (noisy-OR of the severities of the flags raised: red
+                 100, high 75, medium 50, low 25) is absent when no flag fires: left out of
+                 the worst, the mean and the weights, and never unknown;
                  its spread: the same correlated sum over the unrated factors with sd 29,
-                 divided by the total risk weight; never below the worst known factor
+                 divided by the total weight of the present factors; never below the worst
+                 known factor
     impact       (0.30 D + 0.35 P) / 0.65, sd from D and P independently
     delivery     (risk + 100 - F) / 2, sd = sqrt(sd_R^2 + sd_F^2) / 2
     priority     (0.30 D_P25 + 0.35 P_P25 + 0.35 F_P25) * (1 - 0.5 * R_P75 / 100), then caps
@@ -43,16 +51,17 @@ P_W: dict[str, float] = {
     "online_measurement": 2}
 F_W: dict[str, float] = {
     "data_access": 3, "labels": 2, "representative_data": 2, "leak_free_split": 2,
-    "technical_evidence": 2, "team_coverage": 2, "serving_path": 2, "delivery_path": 2,
+    "technical_evidence": 2, "team_coverage": 2, "serving_path": 2, "delivery_path": 3,
     "delivery_plan": 2, "checklist_completion": 3}
 R_W: dict[str, float] = {
-    "stakes": 3, "harm_if_wrong": 3, "affected_groups": 2, "personal_data": 2,
+    "stakes": 3, "findings": 2, "harm_if_wrong": 3, "affected_groups": 2, "personal_data": 2,
     "leakage_exposure": 2, "security_surface": 1, "regulation": 1, "online_testability": 1,
     "organisational": 2, "open_pitfalls": 2}
 DIMENSION_WEIGHTS = {"desirability": D_W, "profitability": P_W, "feasibility": F_W}
 PRIORITY_WEIGHTS = {"desirability": 0.30, "profitability": 0.35, "feasibility": 0.35}
 RISK_DISCOUNT = 0.5
 PRIOR_MEAN, PRIOR_SD = 2.0, 1.4
+ASSERTED = (2.5, 1.1)  # (level, sd) of an answer without a stated evidence level
 RHO = 0.5
 RISK_PRIOR_SD = 29.0
 OTHERS_SHARE = 0.5
@@ -63,12 +72,15 @@ HORIZON = 3
 ROI_BANDS = (0, 0.5, 1, 2)
 PAYBACK_BANDS = (36, 24, 12, 6)
 # Risk classes: band of risk points, and where in the band each answer puts a proposal.
-BANDS = {"high": (55.0, 90.0), "limited": (25.0, 55.0), "minimal": (5.0, 25.0)}
+BANDS = {"high": (40.0, 85.0), "limited": (20.0, 60.0), "minimal": (5.0, 30.0)}
 PEOPLE = {"none": 0, "dozens": 0.1, "hundreds": 0.3, "thousands": 0.6, "millions": 1}
 REVERSIBILITY = {"easy": 0, "costly": 0.5, "irreversible": 1}
 AUTONOMY = {"human-decides": 0, "review-before-action": 0.25, "spot-checks": 0.6, "none": 1}
 CREDIT = {"done": 1, "in_progress": 0.5, "planned": 0.2, "none": 0, "waived": 0}
-MAX_REDUCTION = 0.6
+MAX_REDUCTION = 0.7
+SEVERITY_POINTS = {"red": 100.0, "high": 75.0, "medium": 50.0, "low": 25.0}
+# delivery_path: the level of each route; +1 when the existing system is monitored.
+DELIVERY_PATH = {"new_system": 1, "existing_pipeline": 2, "model_swap": 3}
 
 
 def z(percentile: float) -> float:
@@ -151,6 +163,24 @@ def money_levels(m: Money, *, low_confidence: bool = False) -> dict[str, tuple[f
             "payback": (max(0, payback_level(m.payback) - penalty), payback_spread / 2.56)}
 
 
+def findings(*severities: str) -> float:
+    """The findings factor: each flag raised is an independent chance of failure (its
+    severity's points out of 100), combined as a noisy-OR."""
+    survive = 1.0
+    for severity in severities:
+        survive *= 1 - SEVERITY_POINTS[severity] / 100
+    return 100 * (1 - survive)
+
+
+def open_pitfalls(applicable: int, done: int, unknown: int) -> float:
+    """Open share of the applicable checklist items, an unknown one counting half open."""
+    return 100 * (applicable - done - 0.5 * unknown) / applicable
+
+
+def delivery_path(builds_on: str, monitored: bool = False) -> int:
+    return DELIVERY_PATH[builds_on] + (1 if monitored and builds_on != "new_system" else 0)
+
+
 # ---- stakes: inherent and residual risk within the class band ------------------------------
 
 @dataclass(frozen=True)
@@ -229,7 +259,11 @@ def hand(levels: dict[str, Level], risks: dict[str, float] | None = None, *,
         values, terms = 0.0, []
         for cid, weight in w.items():
             given = levels.get(cid)
-            if given is None:
+            scale = levels.get("value_scale")
+            if given is None and cid in ("roi", "payback") and scale is not None:
+                level = float(scale[0] if isinstance(scale, tuple) else scale)
+                spread = PRIOR_SD
+            elif given is None:
                 level, spread = PRIOR_MEAN, PRIOR_SD
             elif isinstance(given, tuple):
                 level, spread = given
@@ -242,17 +276,19 @@ def hand(levels: dict[str, Level], risks: dict[str, float] | None = None, *,
         cap = (dim_caps or {}).get(dim)
         if cap is not None and mean[dim] >= cap:
             mean[dim], sd[dim] = cap, 0.0
-    filled = {f: risks.get(f, U) for f in R_W}
-    worst_id = max(R_W, key=lambda f: filled[f])  # the first of equals, in rubric order
-    worst = filled[worst_id]
-    rest_weight = sum(R_W.values()) - R_W[worst_id]
-    others = (sum(R_W[f] * filled[f] for f in R_W) - R_W[worst_id] * worst) / rest_weight
-    mean["risk"] = worst + (100 - worst) * OTHERS_SHARE * others / 100
-    prior_part = correlated_sd([RISK_PRIOR_SD * R_W[f] for f in R_W if f not in risks])
+    # findings is present only when a flag fired (then it is a rated value); every other
+    # factor is present, at U when unrated.
+    present = [f for f in R_W if f != "findings" or f in risks]
+    filled = {f: risks.get(f, U) for f in present}
+    worst = max(filled.values())
+    present_weight = sum(R_W[f] for f in present)
+    everything = sum(R_W[f] * filled[f] for f in present) / present_weight
+    mean["risk"] = worst + (100 - worst) * OTHERS_SHARE * everything / 100
+    prior_part = correlated_sd([RISK_PRIOR_SD * R_W[f] for f in present if f not in risks])
     open_part = 0.0
     if stakes_low is not None and "stakes" in risks:
         open_part = (risks["stakes"] - stakes_low) / (2 * z(90)) * R_W["stakes"]
-    sd["risk"] = math.hypot(prior_part, open_part) / sum(R_W.values())
+    sd["risk"] = math.hypot(prior_part, open_part) / present_weight
     known = [min(v, stakes_low) if f == "stakes" and stakes_low is not None else v
              for f, v in risks.items()]
     result = Hand(mean, sd, max(known, default=0.0))
