@@ -139,8 +139,9 @@ def near(published: float, expected: float) -> bool:
     return abs(published - expected) <= 0.05 + 1e-6
 
 
-def assert_matches(card: ScoreCard, h: Hand) -> None:
-    """Every published number of a card against the hand computation."""
+def assert_matches(card: ScoreCard, h: Hand, *, stopped: bool = False) -> None:
+    """Every published number of a card against the hand computation. ``stopped``: the
+    proposal raises a red flag, which puts it in Reconsider whatever its scores."""
     for name in ("desirability", "profitability", "feasibility", "risk"):
         assert near(card.scores[name], h.mean[name]), (name, card.scores[name], h.mean[name])
         low, high = h.range(name)
@@ -155,7 +156,7 @@ def assert_matches(card: ScoreCard, h: Hand) -> None:
         for got, want in zip(card.placement[name], h.placement(name), strict=True):
             assert near(got, want), (name, card.placement[name], h.placement(name))
     assert near(card.priority, h.priority), (card.priority, h.priority)
-    assert card.state == h.state
+    assert card.state == ("reconsider" if stopped else h.state)
     assert card.quadrant == h.lean
 
 
@@ -373,7 +374,7 @@ def test_strong_proposal(cards: dict[str, ScoreCard]) -> None:
 @pytest.mark.xfail(strict=True, reason=(
     "model quirk: answered_share counts the findings factor, which is absent (not unknown) "
     "when no flag fires, as an unanswered item, so a fully answered proposal with no flag "
-    "shows 97% answered (32 of 33)"))
+    "shows 97% answered (66 of 68 weights)"))
 def test_fully_answered_proposal_is_fully_answered(cards: dict[str, ScoreCard]) -> None:
     assert cards[STRONG_ID].answered_share == 1.0
 
@@ -856,10 +857,20 @@ for _pid, (_set, _, _) in CLASS_CASES.items():
     scenario(_pid, edit(STRONG, _set))  # replaces the whole stakes section
 
 
+# Red flags of the class cases: a high-risk decision about people with testing by group and
+# notice answered "none" is obligations_unmet; a release of people-derived data from a
+# high-risk use without a done re-identification review is personal_data_release, red in
+# the high class. Each counts 100 points in the findings factor and stops the proposal.
+CLASS_FLAGS = {"class-credit-no-safeguards": {"obligations_unmet": "red"},
+               "class-release": {"personal_data_release": "red"}}
+
+
 @pytest.mark.parametrize("pid", sorted(CLASS_CASES))
 def test_risk_class_inherent_and_residual(cards: dict[str, ScoreCard], pid: str) -> None:
     _, risk_class, expected = CLASS_CASES[pid]
     card = cards[pid]
+    raised = CLASS_FLAGS.get(pid, {})
+    assert {f.id: f.severity for f in card.flags} == raised
     assert card.stakes.risk_class == risk_class
     assert card.risk_class == risk_class
     assert card.stakes.inherent == expected.inherent
@@ -868,8 +879,11 @@ def test_risk_class_inherent_and_residual(cards: dict[str, ScoreCard], pid: str)
     assert low <= expected.residual <= expected.inherent <= high
     assert card.stakes.residual is not None
     assert card.stakes.residual >= low  # safeguards never push below the class band
-    assert_matches(card, strong_hand(risks={"stakes": expected.residual},
-                                     stakes_low=expected.residual_low))
+    risks: dict[str, float] = {"stakes": expected.residual}
+    if raised:
+        risks["findings"] = findings(*raised.values())
+    assert_matches(card, strong_hand(risks=risks, stakes_low=expected.residual_low),
+                   stopped="red" in raised.values())
 
 
 def test_safeguards_lower_residual_but_not_inherent(cards: dict[str, ScoreCard]) -> None:
@@ -925,25 +939,30 @@ def test_hiring_screener_is_high_risk_and_flagged(cards: dict[str, ScoreCard]) -
             "affected_groups_not_evaluated"} <= flag_ids(card)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "model bug: delivery risk = (risk + 100 - feasibility) / 2 is below 50 whenever "
-    "feasibility is high, even with the stakes factor at the top of the high band, so an "
-    "automated hiring screener with no testing by group and strong delivery answers is "
-    "placed as a quick win; issue 11 says it cannot be"))
 def test_automated_hiring_screener_without_group_testing_is_not_a_quick_win(
         cards: dict[str, ScoreCard]) -> None:
-    assert cards[HIRING].state != QUICK_WIN
+    card = cards[HIRING]
+    # High class, decides about people, testing by group "none" and no person in the loop:
+    # obligations_unmet is raised, red, and a red flag stops the proposal whatever the
+    # scores, so it is in Reconsider and no answer to its open questions changes that.
+    severities = {f.id: f.severity for f in card.flags}
+    assert severities["obligations_unmet"] == "red"
+    assert card.state == RECONSIDER != QUICK_WIN
+    assert all(q.if_low == q.if_high == RECONSIDER for q in card.questions)
+    assert "red flag stops it" in card.placement_sentence
 
 
 # ---- model swap ----------------------------------------------------------------------------
 
 SWAP_CASES: dict[str, tuple[dict[str, Any], int]] = {
-    # builds_on -> delivery_path level: new system 2, existing pipeline or an unmonitored
-    # swap 3, a swap into a running, monitored system 4.
-    "swap-new-system": ({"delivery.builds_on": "new_system"}, 2),
-    "swap-existing-pipeline": ({"delivery.builds_on": "existing_pipeline"}, 3),
+    # builds_on -> delivery_path level: new system 1, existing pipeline 2, model swap 3,
+    # plus one when the existing system is monitored (never for a new system).
+    "swap-new-system": ({"delivery.builds_on": "new_system"}, delivery_path("new_system")),
+    "swap-existing-pipeline": ({"delivery.builds_on": "existing_pipeline"},
+                               delivery_path("existing_pipeline")),
     "swap-unmonitored": ({"delivery.builds_on": "model_swap",
-                          "delivery.existing_system_monitored": False}, 3),
+                          "delivery.existing_system_monitored": False},
+                         delivery_path("model_swap")),
     "swap-monitored": ({"delivery.builds_on": "model_swap",
                         "delivery.existing_system_monitored": True}, 4),
 }
@@ -962,11 +981,12 @@ def test_delivery_path_levels(cards: dict[str, ScoreCard], pid: str) -> None:
 def test_model_swap_into_monitored_system_lowers_delivery_risk(
         cards: dict[str, ScoreCard]) -> None:
     swap, new = cards["swap-monitored"], cards["swap-new-system"]
-    # Level 4 against 2 on a weight of 2 in 22: feasibility + 2 x 2 / 88 x 100 = 4.55, so
+    # Level 4 against 1 on a weight of 3 in 23: feasibility + 3 x 3 / 92 x 100 = 9.78, so
     # delivery risk falls by half of that.
-    assert swap.scores["feasibility"] == pytest.approx(new.scores["feasibility"] + 400 / 88,
+    assert (delivery_path("model_swap", True), delivery_path("new_system", True)) == (4, 1)
+    assert swap.scores["feasibility"] == pytest.approx(new.scores["feasibility"] + 900 / 92,
                                                        abs=0.1)
-    assert swap.delivery_risk == pytest.approx(new.delivery_risk - 200 / 88, abs=0.1)
+    assert swap.delivery_risk == pytest.approx(new.delivery_risk - 450 / 92, abs=0.1)
     assert swap.delivery_risk < new.delivery_risk
 
 
@@ -992,6 +1012,10 @@ for _criterion in RUBRIC.criteria:
         scenario(f"zero-{_criterion.slug}", edit(MID, {f"evidence.{_criterion.id}": 0})))
 
 
+ZERO_FLAGS = {"beats_baseline": {"no_baseline": "medium"},
+              "online_measurement": {"no_online_plan": "medium"}}
+
+
 @pytest.mark.parametrize("criterion_id", sorted(MISSING_OR_ZERO))
 def test_missing_answer_costs_less_priority_than_a_bad_one(cards: dict[str, ScoreCard],
                                                            criterion_id: str) -> None:
@@ -1001,10 +1025,16 @@ def test_missing_answer_costs_less_priority_than_a_bad_one(cards: dict[str, Scor
     assert missing.priority > zero.priority
     base = {**STRONG_LEVELS, **dict.fromkeys(EVIDENCE_IDS, 3)}
     unanswered = {k: v for k, v in base.items() if k != criterion_id}
+    assert missing.flags == ()  # leaving an answer out raises nothing
     assert near(missing.priority, hand(unanswered, STRONG_RISKS).priority)
-    # A stated level 0 of the decision or the metric is a red flag (priority cap 25).
+    # A stated level 0 of the decision or the metric is a red flag (priority cap 25). A
+    # level 0 on the baseline or on online measurement is itself a flag rule's condition
+    # (no_baseline, no_online_plan: medium, 50 points in the findings factor).
     cap = 25.0 if criterion_id in ("decision_named", "business_metric") else None
-    assert near(zero.priority, hand({**base, criterion_id: 0}, STRONG_RISKS,
+    raised = ZERO_FLAGS.get(criterion_id, {})
+    assert {f.id: f.severity for f in zero.flags if f.severity != "red"} == raised
+    risks = {**STRONG_RISKS, **({"findings": findings(*raised.values())} if raised else {})}
+    assert near(zero.priority, hand({**base, criterion_id: 0}, risks,
                                     priority_cap=cap).priority)
 
 
@@ -1088,7 +1118,9 @@ def test_fully_answered_proposals_are_placed_by_their_estimates(
         cards: dict[str, ScoreCard]) -> None:
     for card in cards.values():
         if all(low == high for low, high in card.placement.values()):
-            assert card.state == card.quadrant, card.proposal.id
+            # A red flag (a cap or a red rule) stops a proposal whatever its estimates.
+            stopped = any(f.severity == "red" for f in card.flags)
+            assert card.state == (RECONSIDER if stopped else card.quadrant), card.proposal.id
 
 
 # ---- questions that would settle a placement -------------------------------------------------
@@ -1114,13 +1146,18 @@ def test_questions_are_unanswered_and_can_change_the_state(cards: dict[str, Scor
                        for q in card.questions), card.proposal.id
 
 
+CAPPED_AT_ZERO = ("decision_named", "business_metric")  # a stated level 0 is a red flag
+
+
 def test_a_question_answered_gives_the_state_it_promised(tmp_path: Path,
                                                          cards: dict[str, ScoreCard]) -> None:
-    """Answer the lean proposal's first criterion question at the bottom and at the top of
-    its scale, and score again: the states are the ones the question announced."""
+    """Answer the lean proposal's first evidence question whose bottom answer trips no cap
+    at the bottom and at the top of its scale, and score again: the states are the ones
+    the question announced."""
     card = cards[LEAN_QW]
     question = next(q for q in card.questions if q.kind == "criterion"
-                    and RUBRIC.criterion(q.id).kind == "evidence")  # type: ignore[union-attr]
+                    and RUBRIC.criterion(q.id).kind == "evidence"  # type: ignore[union-attr]
+                    and q.id not in CAPPED_AT_ZERO)
     assert question.if_low != question.if_high
     proposal = yaml.safe_load(SCENARIOS[LEAN_QW])
     texts = {f"answer-{level}": dump(edit(proposal, {f"evidence.{question.id}": level}))
@@ -1128,6 +1165,20 @@ def test_a_question_answered_gives_the_state_it_promised(tmp_path: Path,
     rescored = score_texts(tmp_path, texts)
     assert rescored["answer-0"].state == question.if_low
     assert rescored["answer-4"].state == question.if_high
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "model bug: a question's if_low is computed from the scores alone, but answering the "
+    "business metric at level 0 also trips the no_decision_or_metric cap (a red flag), so the "
+    "lean proposal lands in Reconsider, not the Needs information its question announced"))
+def test_a_question_whose_bottom_answer_is_capped_announces_reconsider(
+        tmp_path: Path, cards: dict[str, ScoreCard]) -> None:
+    card = cards[LEAN_QW]
+    question = next(q for q in card.questions if q.id == "business_metric")
+    proposal = yaml.safe_load(SCENARIOS[LEAN_QW])
+    rescored = score_texts(tmp_path, {"answer-0": dump(edit(
+        proposal, {"evidence.business_metric": 0}))})
+    assert rescored["answer-0"].state == question.if_low
 
 
 # ---- caps -------------------------------------------------------------------------------------
@@ -1176,16 +1227,15 @@ def assert_capped(card: ScoreCard, cap_id: str) -> None:
 
 
 def test_cap_no_decision_or_metric(cards: dict[str, ScoreCard]) -> None:
-    # Past approval (pilot) a missing metric is a failing, not an unknown: capped at 25.
-    card = cards[CAP_NO_METRIC]
+    # Caps fire only on stated facts: a missing metric is an unknown at every stage, past
+    # approval (pilot) as before it, so neither is capped.
     uncapped = strong_hand({"business_metric": None}).priority
     assert uncapped > 25
-    assert card.priority == 25.0
-    assert_capped(card, "no_decision_or_metric")
-    # The same proposal before approval: the metric is unknown, so no cap.
-    early = cards[NOCAP_NO_METRIC_EARLY]
-    assert early.caps == ()
-    assert near(early.priority, uncapped)
+    for pid in (CAP_NO_METRIC, NOCAP_NO_METRIC_EARLY):
+        card = cards[pid]
+        assert card.caps == (), pid
+        assert near(card.priority, uncapped), pid
+        assert card.state != RECONSIDER, pid
     # A stated level 0 counts at any stage.
     zero = cards[CAP_DECISION_ZERO]
     assert zero.priority == 25.0
@@ -1197,7 +1247,7 @@ def test_cap_no_data_access(cards: dict[str, ScoreCard]) -> None:
         card = cards[pid]
         assert card.scores["feasibility"] == 25.0  # 100 capped at 25, no spread left
         assert card.ranges["feasibility"] == (25.0, 25.0)
-        assert_matches(card, strong_hand(dim_caps={"feasibility": 25}))
+        assert_matches(card, strong_hand(dim_caps={"feasibility": 25}), stopped=True)
         assert_capped(card, "no_data_access")
     for pid in (NOCAP_REQUESTED_EARLY, NOCAP_ONE_GRANTED, NOCAP_NO_SOURCES):
         assert cards[pid].caps == (), pid
@@ -1214,7 +1264,7 @@ def test_cap_harm_without_oversight(cards: dict[str, ScoreCard]) -> None:
         # No oversight puts the stakes at the top of their position scale.
         residual = stakes("minimal", "none", "easy", oversight if oversight else "none").residual
         assert_matches(card, strong_hand(risks={"harm_if_wrong": 75.0, "stakes": residual},
-                                         priority_cap=10))
+                                         priority_cap=10), stopped=True)
     reviewed = cards[NOCAP_HARM_REVIEWED]
     assert reviewed.caps == ()
     residual = stakes("minimal", "none", "easy", "spot-checks").residual
@@ -1240,7 +1290,7 @@ def test_cap_leakage_without_split(cards: dict[str, ScoreCard]) -> None:
     card = cards[CAP_LEAKAGE]
     # leak_free_split evidence stays 4, so uncapped F = 100; capped at 40.
     assert card.scores["feasibility"] == 40.0
-    assert_matches(card, strong_hand(dim_caps={"feasibility": 40}))
+    assert_matches(card, strong_hand(dim_caps={"feasibility": 40}), stopped=True)
     assert_capped(card, "leakage_without_split")
     # An empty list means "checked, none found"; an unanswered one is unknown: no cap.
     for pid in (NOCAP_NO_LEAKAGE, NOCAP_LEAKAGE_UNKNOWN):
@@ -1301,7 +1351,10 @@ flag_case("correlational_signal",
            "flag-signal-unknown": edit(STRONG, {"problem.signal_basis": "unknown"})})
 flag_case("replaces_measurement",
           {"flag-replaces": edit(STRONG, {"problem.replaces_measurement": True})},
-          {"flag-checked-against": edit(STRONG, {"problem.replaces_measurement": False})})
+          {"flag-checked-against": edit(STRONG, {"problem.replaces_measurement": False})},
+          # in a high-stakes area (health) it is red
+          {"flag-replaces-health": edit(STRONG, {"problem.replaces_measurement": True,
+                                                 **HEALTH})})
 flag_case("no_online_plan",
           {"flag-online-level-0": edit(STRONG, {"evidence.online_measurement": 0}),
            "flag-ab-checklist-no": edit(STRONG, {
@@ -1325,7 +1378,11 @@ flag_case("interacting_models",
                "checklists.offline_online.interacting_models": "no"})})
 flag_case("unrepresentative_data",
           {"flag-unrepresentative": edit(STRONG, {"data.representative": "no"}),
-           "flag-sample-999": edit(STRONG, {"data.sample_size": 999})},
+           "flag-sample-999": edit(STRONG, {"data.sample_size": 999}),
+           # a high-stakes area, but not deciding about people: not escalated
+           "flag-unrepresentative-health-no-people": edit(STRONG, {
+               "data.representative": "no",
+               "stakes": {**HEALTH["stakes"], "decides_about_people": False}})},
           {"flag-gaps-known": edit(STRONG, {"data.representative": "gaps_known"}),
            "flag-sample-1000": edit(STRONG, {"data.sample_size": 1000})},
           {"flag-unrepresentative-health": edit(STRONG, {"data.representative": "no",
@@ -1352,7 +1409,11 @@ flag_case("personal_data_release",
           {"flag-release-reviewed": edit(STRONG, {
               "stakes.publishes_personal_data": True,
               "governance": {"reidentification_review": "done", "consent": "opt_in"}}),
-           "flag-no-release": edit(STRONG, {"stakes.publishes_personal_data": False})})
+           "flag-no-release": edit(STRONG, {"stakes.publishes_personal_data": False})},
+          # data from millions of people, irreversibly released: the high class, so red
+          {"flag-release-high-class": edit(STRONG, {"stakes": {
+              "area": "none", "decides_about_people": False, "people_affected": "millions",
+              "reversibility": "irreversible", "publishes_personal_data": True}})})
 flag_case("automated_decision_without_recourse",
           {"flag-automated-no-recourse": edit(STRONG, {"problem.automation": "automate",
                                                        "stakes.decides_about_people": True}),
@@ -1365,7 +1426,30 @@ flag_case("automated_decision_without_recourse",
               "governance": {"notice": "done", "explanation": "in_progress",
                              "appeal": "done"}}),
            "flag-assisted-no-recourse": edit(STRONG, {"stakes.decides_about_people": True}),
-           "flag-automated-not-about-people": edit(STRONG, {"problem.automation": "automate"})})
+           "flag-automated-not-about-people": edit(STRONG, {"problem.automation": "automate"})},
+          # deciding about people in health is the high class: red
+          {"flag-automated-no-recourse-health": edit(STRONG, {"problem.automation": "automate",
+                                                              **HEALTH})})
+# obligations_unmet (red): the high class, deciding about people, testing by group "none" or
+# "waived", and either automated or without notice or explanation.
+flag_case("obligations_unmet",
+          {"flag-obligations-automated": edit(STRONG, {
+              "problem.automation": "automate", **HEALTH,
+              "governance": {"testing_by_group": "none"}}),
+           "flag-obligations-no-notice": edit(STRONG, {
+               **HEALTH, "governance": {"testing_by_group": "waived", "notice": "none"}})},
+          {"flag-obligations-tested": edit(STRONG, {
+              "problem.automation": "automate", **HEALTH,
+              "governance": {"testing_by_group": "done"}}),
+           "flag-obligations-testing-unanswered": edit(STRONG, {
+               "problem.automation": "automate", **HEALTH}),
+           "flag-obligations-with-notice": edit(STRONG, {
+               **HEALTH, "governance": {"testing_by_group": "none", "notice": "done",
+                                        "explanation": "done"}}),
+           # outside the high-stakes areas: the limited class
+           "flag-obligations-limited": edit(STRONG, {
+               "problem.automation": "automate", "stakes.decides_about_people": True,
+               "governance": {"testing_by_group": "none"}})})
 flag_case("no_labels_no_plan",
           {"flag-no-labels": edit(STRONG, {"data.labels": "none"}, drop=("data.labelling_plan",))},
           {"flag-no-labels-with-plan": edit(STRONG, {"data.labels": "none"}),
@@ -1413,10 +1497,11 @@ flag_case("weakest_link",
                                                           "decision_named": 3}})},
           {"flag-weak-d-25": edit(STRONG, {"evidence": {**STRONG["evidence"], **_LOW_D,
                                                         "decision_named": 2, "user_need": 2}})})
-# thin_evidence: the answered share of all weights (criteria 10 + 14 + 22, risk factors 19:
-# 65). All of desirability (10) and profitability (14: money gives roi and payback, plus the
-# value scale), data access (3) and labels (2), and harm rated (3): 32 of 65 = 0.49, thin.
-# With personal data rated too (2): 34 of 65 = 0.52, not thin.
+# thin_evidence: the answered share of all weights (criteria 10 + 14 + 23, risk factors 21,
+# the findings factor included: 68). All of desirability (10) and profitability (14: money
+# gives roi and payback, plus the value scale), data access (3) and labels (2), and harm
+# rated (3): 32 of 68 = 0.47, thin. With personal data rated too (2): 34 of 68 = 0.50, not
+# thin.
 _HALF = {
     "title": "Half-answered proposal",
     "summary": "Only the business side of this proposal is filled in so far.",
@@ -1459,8 +1544,8 @@ def test_every_flag_is_tested() -> None:
 def test_flag_scenarios_by_hand(cards: dict[str, ScoreCard]) -> None:
     assert cards["flag-weak-d-22-5"].scores["desirability"] == 22.5
     assert cards["flag-weak-d-25"].scores["desirability"] == 25.0
-    assert cards["flag-thin"].answered_share == round(32 / 65, 2)
-    assert cards["flag-half"].answered_share == round(34 / 65, 2)
+    assert cards["flag-thin"].answered_share == round(32 / 68, 2)
+    assert cards["flag-half"].answered_share == round(34 / 68, 2)
 
 
 def test_flags_sorted_red_then_severity(cards: dict[str, ScoreCard]) -> None:
@@ -1576,7 +1661,7 @@ def test_cli_formats_contain_every_proposal(cli_folder: Path, cards: dict[str, S
     lines = table.splitlines()
     listed = {line.split()[0]: line for line in lines[2:2 + len(ids)]}
     assert sorted(listed) == ids
-    assert f"{len(ids)} proposal(s)" in table
+    assert f"{len(ids)} proposals." in table
     assert "Needs information" in listed[LEAN_QW]
     assert "Quick win" in listed[STRONG_ID]
 
@@ -1589,7 +1674,7 @@ def test_cli_formats_contain_every_proposal(cli_folder: Path, cards: dict[str, S
         assert column in frame.columns, column
     example: dict[Any, Any] = frame.set_index("id").loc[EXAMPLE].to_dict()
     assert near(example["priority"], EX_HAND.priority)
-    assert example["desirability"] == 62.5
+    assert example["desirability"] == 70.0
     assert example["state"] == EX_HAND.state
 
     payload = json.loads(_cli(capsys, "score", str(cli_folder), "--format", "json"))
@@ -1626,13 +1711,13 @@ def test_custom_rubric_weight_changes_scores_as_predicted(tmp_path: Path,
     payload = json.loads(_cli(capsys, "score", str(cli_folder), "--format", "json",
                               "--rubric", str(custom)))
     card = next(p for p in payload["proposals"] if p["id"] == EXAMPLE)
-    # decision_named 4 now weighs 5 (sum 12): (5x4 + 2x2 + 2x1 + 2x2 + 1x3) / 48 = 68.75,
-    # and the one unknown's spread is 2 x 1.4 / 48 x 100.
+    # decision_named 4 now weighs 5 (sum 12): (5x4 + 2x2 + 2x2.5 + 2x2 + 1x3) / 48 = 75,
+    # and the spread is that of the asserted answer and the unknown over 48.
     custom_weights: dict[str, dict[str, float]] = {**DIMENSION_WEIGHTS, "desirability": {
         **DIMENSION_WEIGHTS["desirability"], "decision_named": 5}}
     h = hand(EX_LEVELS, EX_RISKS, weights=custom_weights)
-    assert h.mean["desirability"] == pytest.approx(68.75)
-    assert near(card["scores"]["desirability"], 68.75)
+    assert h.mean["desirability"] == pytest.approx(75.0)
+    assert near(card["scores"]["desirability"], 75.0)
     for name in ("profitability", "feasibility", "risk"):
         assert near(card["scores"][name], EX_HAND.mean[name]), name
     assert near(card["ranges"]["desirability"][0], h.range("desirability")[0])
@@ -1650,11 +1735,6 @@ assert sum(F_W.values()) == 23
 
 # ---- robustness ------------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, raises=OverflowError, reason=(
-    "model bug: money.money_estimate computes exp(mu + 1.28 sigma) with math.exp, which "
-    "raises OverflowError when value over cost exceeds about e^709; a valid proposal with a "
-    "cost of 1e-300 (the schema only asks for >= 0) crashes scoring with a traceback instead "
-    "of a return of infinity"))
 def test_a_tiny_cost_does_not_crash_scoring(tmp_path: Path) -> None:
     proposal = edit(STRONG, {"value": {"annual_value": 1e9, "one_off_cost": 0,
                                        "annual_running_cost": 1e-300}})
