@@ -644,9 +644,13 @@ def test_value_scale_counts_without_money(cards: dict[str, ScoreCard]) -> None:
     card = cards[MONEY_SCALE_ONLY]
     assert card.money is None
     assert row(card, "value_scale").level == 3.0  # major
-    # roi and payback unanswered (prior), the value scale 3, the rest at 4.
+    # roi and payback unanswered: centred on the value scale's level 3 instead of the
+    # prior's 2, with the prior's spread 1.4; the rest at 4.
     h = strong_hand({"roi": None, "payback": None, "value_scale": 3})
+    assert h.mean["profitability"] == pytest.approx((3 * 4 + 3 * 3 + 2 * 3 + 2 * 3 + 2 * 4
+                                                     + 2 * 4) / 56 * 100)
     assert_matches(card, h)
+    assert card.scores["profitability"] == r1(49 / 56 * 100)
     assert card.state == QUICK_WIN  # nothing holds it below a threshold without money
 
 
@@ -804,6 +808,30 @@ def test_low_factors_never_dilute_the_worst(cards: dict[str, ScoreCard]) -> None
         "harm_if_wrong": 75.0, "open_pitfalls": 0.0, "stakes": STRONG_STAKES.residual}))
 
 
+# ---- the findings factor: the flags a proposal's answers raise --------------------------------
+
+TWO_MEDIUM = scenario("findings-two-medium", edit(STRONG, {
+    "data.representative": "no", "problem.target_is_proxy": True}))
+
+
+def test_findings_combine_as_a_noisy_or(cards: dict[str, ScoreCard]) -> None:
+    card = cards[TWO_MEDIUM]
+    # unrepresentative_data and proxy_target, both medium (50 points): two independent
+    # chances of failure, 1 - 0.5 x 0.5 = 75 points, worse than either alone.
+    assert {f.id: f.severity for f in card.flags} == {"unrepresentative_data": "medium",
+                                                      "proxy_target": "medium"}
+    assert findings("medium", "medium") == pytest.approx(75.0)
+    # The findings factor (75, weight 2) now leads; the mean of all 21 present weights is
+    # (3 x 7.1 + 2 x 75 + 14 x 6.25 + 2 x 0) / 21.
+    risk = 75 + 25 * 0.5 * ((3 * 7.1 + 2 * 75 + 14 * 6.25) / 21) / 100
+    assert card.scores["risk"] == r1(risk)
+    assert_matches(card, strong_hand(risks={"findings": 75.0}))
+    # No flag: the factor is left out, neither counted nor widening the range.
+    strong = cards[STRONG_ID]
+    assert math.isnan(strong.risk_values["findings"])
+    assert strong.ranges["risk"][0] == strong.ranges["risk"][1]
+
+
 # ---- risk classes: inherent and residual risk ------------------------------------------------
 
 GOVERNANCE_DONE = dict.fromkeys(PEOPLE_MEASURES, "done")
@@ -853,6 +881,20 @@ CLASS_CASES: dict[str, tuple[dict[str, Any], str, Any]] = {
                       stakes("high", "millions", "irreversible", "review-before-action",
                              {**dict.fromkeys(PEOPLE_MEASURES), "reidentification_review": None})),
 }
+# Personal data used, or many people affected, no longer makes a use limited on its own:
+# no decision about people and no release leaves it minimal (millions 1 + easy 0 + review
+# 0.25, over 3).
+CLASS_CASES["class-personal-data-millions"] = (
+    {"stakes": {"area": "none", "decides_about_people": False, "people_affected": "millions",
+                "reversibility": "easy"}, "risks.personal_data": True},
+    "minimal", stakes("minimal", "millions", "easy", "review-before-action"))
+# A release of data derived from millions of people that is easily undone is not the high
+# class: it is limited, and only the re-identification review applies.
+CLASS_CASES["class-release-reversible"] = (
+    {"stakes": {"area": "none", "decides_about_people": False, "people_affected": "millions",
+                "reversibility": "easy", "publishes_personal_data": True}},
+    "limited", stakes("limited", "millions", "easy", "review-before-action",
+                      {"reidentification_review": None}))
 for _pid, (_set, _, _) in CLASS_CASES.items():
     scenario(_pid, edit(STRONG, _set))  # replaces the whole stakes section
 
@@ -862,7 +904,9 @@ for _pid, (_set, _, _) in CLASS_CASES.items():
 # high-risk use without a done re-identification review is personal_data_release, red in
 # the high class. Each counts 100 points in the findings factor and stops the proposal.
 CLASS_FLAGS = {"class-credit-no-safeguards": {"obligations_unmet": "red"},
-               "class-release": {"personal_data_release": "red"}}
+               "class-release": {"personal_data_release": "red"},
+               # the same unreviewed release outside the high class: high, not red
+               "class-release-reversible": {"personal_data_release": "high"}}
 
 
 @pytest.mark.parametrize("pid", sorted(CLASS_CASES))
