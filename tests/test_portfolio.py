@@ -29,8 +29,10 @@ def proposal(title: str, stage: str, team: str, value: int | None = None,
              one_off: int = 0, running: int = 0, *, kind: str,
              data_answer: str = "no") -> str:
     """``kind``: "strong" lands in quick win (everything answered at the top, low risk),
-    "weak" in reconsider (everything answered at the bottom, risks rated 3 x 3), "bare" in
-    needs information (almost nothing answered). Checked in the fixture below."""
+    "weak" in reconsider (everything answered at the bottom, risks rated 3 x 3: its ranges
+    place it there, and its stated decision level 0 is also a red flag, which would put it
+    there on its own), "bare" in needs information (almost nothing answered). Checked in the
+    fixture below."""
     body: dict[str, Any] = {
         "title": title, "summary": "A proposal written for the portfolio tests.",
         "team": team, "stage": stage,
@@ -106,6 +108,10 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def summary(folder: Path) -> PortfolioSummary:
     portfolio = scored(folder)
     assert {c.proposal.id: c.state for c in portfolio.cards} == STATES
+    weak = next(c for c in portfolio.cards if c.proposal.id == "e-weak")
+    # Reconsider by its scores, not only by the red flag that stops it.
+    assert weak.placed and weak.quadrant == "reconsider"
+    assert "no_decision_or_metric" in {f.id for f in weak.flags if f.severity == "red"}
     return summarise(portfolio)
 
 
