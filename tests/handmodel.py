@@ -172,7 +172,7 @@ def findings(*severities: str) -> float:
     return 100 * (1 - survive)
 
 
-def open_pitfalls(applicable: int, done: int, unknown: int) -> float:
+def open_pitfalls(applicable: float, done: float, unknown: float) -> float:
     """Open share of the applicable checklist items, an unknown one counting half open."""
     return 100 * (applicable - done - 0.5 * unknown) / applicable
 
