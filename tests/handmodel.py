@@ -34,6 +34,8 @@ The method, default rubric:
                  decimal) each lie on one side of 50 (50 counts as high); else
                  needs_information.  lean: the quadrant of the two point estimates.
     confidence   1 - (P90 - P10) / (the P90 - P10 width when nothing is answered)
+    red flags    a cap or a red flag rule puts the proposal in Reconsider whatever its
+                 estimates (the tests' ``assert_matches(..., stopped=True)``)
 """
 
 from __future__ import annotations

@@ -1585,6 +1585,27 @@ def test_every_flag_is_tested() -> None:
     assert tested == escalating
 
 
+LABEL_CASES = {answer: scenario(f"labels-{answer}", edit(STRONG, {"data.labels": answer},
+                                                          drop=("evidence.labels",)))
+               for answer in ("none", "planned", "available")}
+
+
+def test_label_answers_map_to_exact_levels(cards: dict[str, ScoreCard]) -> None:
+    # The labels answer says what the level is: "none" is 0 and "planned" is 1, exactly (no
+    # "asserted" spread); "available" without a stated level is asserted, 2.5 +- 1.1.
+    for answer, level in (("none", 0), ("planned", 1)):
+        card = cards[LABEL_CASES[answer]]
+        assert row(card, "labels").level == level, answer
+        assert card.levels["labels"] == (level, True), answer
+        assert card.ranges["feasibility"][0] == card.ranges["feasibility"][1], answer
+        assert near(card.scores["feasibility"], strong_hand({"labels": level}).mean[
+            "feasibility"]), answer
+    available = cards[LABEL_CASES["available"]]
+    assert row(available, "labels").level == 2.5
+    assert near(available.scores["feasibility"],
+                strong_hand({"labels": ASSERTED}).mean["feasibility"])
+
+
 def test_flag_scenarios_by_hand(cards: dict[str, ScoreCard]) -> None:
     assert cards["flag-weak-d-22-5"].scores["desirability"] == 22.5
     assert cards["flag-weak-d-25"].scores["desirability"] == 25.0
