@@ -30,6 +30,8 @@ TOP_SUGGESTIONS = 5
 TOP_QUESTIONS = 3
 # Extremes used to say what an answer would change: the bottom and top of each scale.
 RISK_EXTREMES = (0.0, 100.0)
+# Criteria whose stated level 0 trips a cap (engine.cap_conditions: no_decision_or_metric).
+ZERO_LEVEL_CAPS = ("decision_named", "business_metric")
 
 
 @dataclass(frozen=True)
@@ -78,10 +80,14 @@ def questions_for(inputs: Inputs, base: Estimates, rubric: Rubric,
         settled = evaluate(with_column(inputs, column, prior.mean), rubric)
         low = evaluate(with_column(inputs, column, 0.0), rubric)
         high = evaluate(with_column(inputs, column, MAX_LEVEL), rubric)
+        low_state = low.state
+        if criterion.id in ZERO_LEVEL_CAPS:
+            # Answering it at level 0 raises a red flag, which means Reconsider.
+            low_state = np.full(len(low_state), "reconsider", dtype=object)
         found.append((Question("criterion", criterion.id, criterion.question,
                                criterion.playbook, 0.0, "", "", criterion.scale[0],
                                criterion.scale[-1]),
-                      unknown, width - _width(settled, rubric), low.state, high.state))
+                      unknown, width - _width(settled, rubric), low_state, high.state))
     unknown_value = weights(rubric).unknown_risk
     for column, factor in enumerate(rubric.risk_factors):
         unknown = np.isnan(inputs.risk[:, column])

@@ -398,9 +398,11 @@ def score_frame(estimates: Estimates, inputs: Inputs, features: Features,
     })
     result["weakest"] = strengths.idxmin(axis=1) if len(index) else pd.Series(dtype=object)
     w = weights(rubric)
+    # The findings factor is not a question anyone answers: it is left out of the share.
+    asked = np.where(w.uncertain, w.risk, 0.0)
     answered = (inputs.known * sum(w.by_dimension.values())).sum(axis=1) \
-        + (~np.isnan(inputs.risk) * w.risk).sum(axis=1)
-    possible = sum(v.sum() for v in w.by_dimension.values()) + w.risk.sum()
+        + (~np.isnan(inputs.risk) * asked).sum(axis=1)
+    possible = sum(v.sum() for v in w.by_dimension.values()) + asked.sum()
     result["answered_share"] = answered / (possible or 1.0)
     return result
 
