@@ -28,7 +28,7 @@ from scoring.portfolio.csvfile import write_csv
 from scoring.portfolio.orgunits import with_org
 from scoring.proposals.loading import discover, display_path, load_proposals
 from scoring.sources.inventory.export import export_csv
-from scoring.sources.inventory.mapping import SHIPPED, MappingError
+from scoring.sources.inventory.mapping import SHIPPED
 from scoring.sources.inventory.writer import read_plain
 
 
@@ -72,13 +72,7 @@ def run(args: argparse.Namespace) -> int:
         text, skipped = buffer.getvalue(), [bad.file for bad in intake.invalid]
         note = "invalid proposal(s) left out of the scored table"
     else:
-        try:
-            mapping = mapping_from(args.mapping or args.format, rubric)
-        except MappingError as error:
-            print("sweetspot: the mapping is invalid:", file=sys.stderr)
-            for problem in error.problems:
-                print(problem.as_text(), file=sys.stderr)
-            return 2
+        mapping = mapping_from(args.mapping or args.format, rubric)  # errors: see main
         records, skipped = _records(paths)
         text = export_csv(mapping, records)
         note = "file(s) could not be read as YAML and were left out"

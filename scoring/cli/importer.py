@@ -17,7 +17,6 @@ from scoring.cli.common import (
     DEFAULT_PROPOSALS,
     EXIT_INVALID,
     EXIT_OK,
-    EXIT_USAGE,
     UsageError,
     add_command,
     rubric_from,
@@ -29,12 +28,11 @@ from scoring.rubric import Rubric
 from scoring.sources.inventory.mapping import (
     SHIPPED,
     InventoryMapping,
-    MappingError,
     bind,
     load_mapping,
     shipped_path,
 )
-from scoring.sources.inventory.reader import InputError, Table, read_table
+from scoring.sources.inventory.reader import Table, read_table
 from scoring.sources.inventory.sync import ImportPlan, apply_plan, plan_import
 from scoring.sources.validation import checker_for
 from scoring.sources.yamlsource import load_bytes
@@ -167,16 +165,7 @@ def report(plan: ImportPlan, table: Table, args: argparse.Namespace, seconds: fl
 def run(args: argparse.Namespace) -> int:
     rubric = rubric_from(args)
     started = time.perf_counter()
-    try:
-        plan, table = run_import(args, rubric)
-    except InputError as error:
-        print(f"sweetspot: error: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except MappingError as error:
-        print("sweetspot: the mapping is invalid:", file=sys.stderr)
-        for problem in error.problems:
-            print(problem.as_text(), file=sys.stderr)
-        return EXIT_USAGE
+    plan, table = run_import(args, rubric)  # bad input or mapping: main says why, exit 2
     report(plan, table, args, time.perf_counter() - started, sys.stdout)
     return EXIT_INVALID if any(i.problems for i in plan.items) else EXIT_OK
 

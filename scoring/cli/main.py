@@ -22,6 +22,8 @@ from scoring.cli import (
 )
 from scoring.cli.common import EXIT_CODES, EXIT_USAGE, UsageError, one_line
 from scoring.rubric import RubricError
+from scoring.sources.inventory.mapping import MappingError
+from scoring.sources.inventory.reader import InputError
 
 COMMANDS = (validate, schema, score, new, diff, compare, build_docs, render, importer,
             export)
@@ -78,8 +80,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as error:
         print(f"sweetspot: error: {one_line(str(error))}", file=sys.stderr)
         return EXIT_USAGE
-    except RubricError as error:
-        print("sweetspot: the rubric is invalid:", file=sys.stderr)
+    except InputError as error:  # an inventory that cannot be read
+        print(f"sweetspot: error: {one_line(str(error))}", file=sys.stderr)
+        return EXIT_USAGE
+    except (RubricError, MappingError) as error:  # a rubric or mapping, every problem located
+        what = "rubric" if isinstance(error, RubricError) else "mapping"
+        print(f"sweetspot: the {what} is invalid:", file=sys.stderr)
         for problem in error.problems:
             print(problem.as_text(), file=sys.stderr)
         return EXIT_USAGE
