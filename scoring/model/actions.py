@@ -24,7 +24,7 @@ from scoring.model.engine import (
     with_risk,
 )
 from scoring.model.features import Features
-from scoring.rubric import NEEDS_INFORMATION, Rubric
+from scoring.rubric import Rubric
 
 TOP_SUGGESTIONS = 5
 TOP_QUESTIONS = 3
@@ -253,7 +253,3 @@ def suggestions_for(features: Features, inputs: Inputs, base: Estimates,
                                      float(gain), c.playbook))
         result[pid] = picked
     return result
-
-
-def is_placed(state: str) -> bool:
-    return state != NEEDS_INFORMATION
