@@ -311,7 +311,9 @@ def answer_at_prior(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
     choices = [c for c in EVIDENCE_IDS if unanswered(proposal, c)]
     if "scale" not in (proposal.get("value") or {}):
         choices.append("value_scale")
-    if "builds_on" not in (proposal.get("delivery") or {}):
+    delivery = proposal.get("delivery") or {}
+    # With monitoring already stated, an existing pipeline is level 3: no answer is level 2.
+    if "builds_on" not in delivery and not delivery.get("existing_system_monitored"):
         choices.append("delivery_path")
     assume(choices)  # everything already answered: nothing to answer
     criterion = draw(st.sampled_from(sorted(choices)))
