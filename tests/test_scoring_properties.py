@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import collections
 import copy
+import os
 import math
 import random
 import tempfile
@@ -64,7 +65,11 @@ CONFIDENCES = ("desirability_confidence", "profitability_confidence",
 HIGH_RISK = {"strategic_bet", "reconsider"}
 LOW_IMPACT = {"incremental", "reconsider"}
 
-PROPERTY_SETTINGS = settings(max_examples=25, deadline=None,
+# CI runs a fixed set of examples, so a run is repeatable; SWEETSPOT_EXAMPLES=400 searches
+# afresh with that many random examples (a wider hunt before changing the model).
+SEARCH = os.environ.get("SWEETSPOT_EXAMPLES")
+PROPERTY_SETTINGS = settings(max_examples=int(SEARCH or 40), deadline=None,
+                             derandomize=not SEARCH,
                              suppress_health_check=[HealthCheck.too_slow])
 
 # ---- strategies -----------------------------------------------------------------------------
