@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import collections
 import copy
-import os
 import math
+import os
 import random
 import tempfile
 from pathlib import Path
