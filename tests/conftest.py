@@ -23,6 +23,9 @@ import yaml
 
 os.environ["NO_MKDOCS_2_WARNING"] = "1"
 
+# Browser fixtures (`browser`, `watched`) for every test module; see browser_support.py.
+pytest_plugins = ["browser_support"]
+
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = Path(__file__).parent / "corpus"
 SUMMARY_MARKER = "<!-- sweetspot:summary -->"

@@ -1,99 +1,23 @@
 """The demo site in a real browser: Playwright driving Debian's Chromium.
 
 The repository's own site is built once per session (``demo_site`` in conftest.py) and served
-by ``python -m http.server`` on 127.0.0.1. Without Chromium (or Playwright) the module is
-skipped, unless SWEETSPOT_REQUIRE_BROWSER=1 asks for it to fail instead.
+by ``python -m http.server`` on 127.0.0.1. Fixtures and the skip rule are in
+browser_support.py.
 """
 
 from __future__ import annotations
 
 import collections
-import contextlib
 import json
-import os
 import re
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from browser_support import LOCAL_HOSTS, Browser, Page, Watched, pw_expect, save_screenshot, serve
 
 pytestmark = pytest.mark.browser
-
-REQUIRED = os.environ.get("SWEETSPOT_REQUIRE_BROWSER") == "1"
-ARTIFACTS = Path(__file__).parent / ".artifacts"
-SHOTS = Path("/tmp/shots")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-LOCAL_HOSTS = {"127.0.0.1", "localhost", ""}
-
-
-def _unavailable(reason: str) -> None:
-    if REQUIRED:
-        pytest.fail(f"SWEETSPOT_REQUIRE_BROWSER=1 but {reason}", pytrace=False)
-    pytest.skip(reason, allow_module_level=True)
-
-
-def _chromium() -> str | None:
-    found = shutil.which("chromium")
-    if found:
-        return found
-    return "/usr/bin/chromium" if Path("/usr/bin/chromium").is_file() else None
-
-
-CHROMIUM = _chromium()
-if CHROMIUM is None:
-    _unavailable("Chromium is not installed (looked for `chromium` and /usr/bin/chromium)")
-try:
-    from playwright.sync_api import Browser, Page, sync_playwright
-    from playwright.sync_api import expect as pw_expect
-except ImportError:  # pragma: no cover - depends on the environment
-    _unavailable("the playwright package is not installed")
-
-
-# --------------------------------------------------------------------------------------------
-# Fixtures: a local HTTP server over the built demo site, and one browser per module
-# --------------------------------------------------------------------------------------------
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextlib.contextmanager
-def serve(directory: Path) -> Iterator[str]:
-    """Serve ``directory`` with ``python -m http.server`` on 127.0.0.1 and a free port."""
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
-         "--directory", str(directory)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with urllib.request.urlopen(url, timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    pytest.fail("the local HTTP server did not start")
-                time.sleep(0.1)
-        yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
 
 
 @pytest.fixture(scope="module")
@@ -127,70 +51,9 @@ def hostile_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        try:
-            instance = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                                  args=CHROMIUM_ARGS)
-        except Exception as error:  # the binary exists but cannot start
-            _unavailable(f"Chromium did not start: {error}")
-        try:
-            yield instance
-        finally:
-            instance.close()
-
-
-class Watched:
-    """A page with its console errors, page errors and network traffic recorded."""
-
-    def __init__(self, page: Page) -> None:
-        self.page = page
-        self.console_errors: list[str] = []
-        self.page_errors: list[str] = []
-        self.requests: list[str] = []
-        self.failed: list[str] = []
-        self.dialogs: list[str] = []
-        page.on("console", lambda m: self.console_errors.append(m.text)
-                if m.type == "error" else None)
-        page.on("pageerror", lambda e: self.page_errors.append(str(e)))
-        page.on("request", lambda r: self.requests.append(r.url))
-        page.on("requestfailed", lambda r: self.failed.append(f"{r.url} {r.failure}"))
-
-        def on_dialog(dialog) -> None:  # an alert() would mean injected script ran
-            self.dialogs.append(dialog.message)
-            dialog.dismiss()
-
-        page.on("dialog", on_dialog)
-
-
-@pytest.fixture
-def watched(browser: Browser) -> Iterator[Watched]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    try:
-        yield Watched(page)
-    finally:
-        context.close()
-
-
 def demo_cards(demo_site: Path) -> dict[str, dict]:
     payload = json.loads((demo_site / "portfolio" / "portfolio.json").read_text("utf-8"))
     return {c["id"]: c for c in payload["proposals"]}
-
-
-def save_screenshot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    ignore = ARTIFACTS / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("# Screenshots from tests/test_browser.py; never committed.\n*\n",
-                          encoding="utf-8")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for target, full in ((ARTIFACTS / f"{name}.png", False),
-                         (ARTIFACTS / f"{name}-full.png", True)):
-        page.screenshot(path=str(target), full_page=full)
-        shutil.copy2(target, SHOTS / target.name)
 
 
 def table_column(page: Page, header: str) -> list[str]:
