@@ -18,7 +18,14 @@ from scoring.proposals.loading import LoadCache, is_published_source, load_propo
 from scoring.proposals.proposal import Intake, InvalidFile, Proposal
 from scoring.rubric import QUADRANTS, Rubric, RubricError, load_rubric
 from scoring.site.generated_site import fill_home
-from scoring.site.pages import GeneratedPage, SiteBuilder, SiteOptions, asset_files, build_site
+from scoring.site.pages import (
+    GeneratedPage,
+    SiteBuilder,
+    SiteOptions,
+    asset_files,
+    build_site,
+    fill_html_blocks,
+)
 from scoring.sources.problems import Problem, terminal_safe
 
 from .config import SweetspotConfig
@@ -33,6 +40,7 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
         self.cache: LoadCache = {}  # survives `mkdocs serve` rebuilds (see on_startup)
         self.builder: SiteBuilder | None = None
         self.rubric: Rubric | None = None
+        self.html_blocks: dict[str, tuple[str, ...]] = {}  # page path → deferred HTML
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # Defining on_startup is what makes MkDocs keep this instance (and its cache) across
@@ -151,6 +159,7 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
             log.info("Proposal style hint: %s", hint.as_text())
         self._unpublish(files, config, {(site_root / p.file).resolve()
                                         for p in intake.proposals})
+        self.html_blocks = {page.path: page.html_blocks for page in pages if page.html_blocks}
         for page in pages:
             if files.get_file_from_path(page.path) is not None:
                 raise PluginError(f"sweetspot: '{terminal_safe(page.path)}' exists in docs_dir "
@@ -285,6 +294,12 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
             # goes, the summary replaces its marker.
             return fill_home(markdown, self.builder, src)
         return markdown
+
+    def on_page_content(self, html: str, /, *, page: Page, config: MkDocsConfig,
+                        files: Files) -> str | None:
+        # Generated pages' large HTML skipped Markdown; it goes back in here (pages.py).
+        blocks = self.html_blocks.pop(page.file.src_uri, None)
+        return fill_html_blocks(html, blocks) if blocks else html
 
     def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:
         if not self.config.enabled:

@@ -369,8 +369,8 @@ def generate(source: SiteSource) -> GeneratedSite:
         if page.path in files:
             raise SiteSourceError(f"'{page.path}' exists in {content} and would be overwritten "
                                   "by a generated page; move it or set output_dir")
-        content_bytes = page.content if isinstance(page.content, bytes) else \
-            page.content.encode("utf-8")
+        inlined = page.inlined()
+        content_bytes = inlined if isinstance(inlined, bytes) else inlined.encode("utf-8")
         files[page.path] = content_bytes
         generated.append(page.path)
     for relative, path in asset_files():

@@ -11,6 +11,7 @@ import html
 import io
 import json
 import math
+import re
 import shutil
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -53,12 +54,38 @@ class SiteOptions:
     source_root: Path | None = None  # what problem file names are relative to (the cwd)
 
 
+# Large HTML (tables, score bars) skips Markdown: the page's Markdown holds a marker where
+# each block goes, and the block is put back after Markdown has run (the plugin's
+# on_page_content), or inlined as a raw HTML block for other generators. Python-Markdown
+# parses raw HTML slowly, and these blocks are most of a proposal page. Proposal text can
+# never form a marker: every value is escaped and sanitised HTML drops comments.
+HTML_BLOCK_MARKER = "<!--sweetspot-html:{}-->"
+_HTML_BLOCK = re.compile(r"<!--sweetspot-html:(\d+)-->")
+
+
+def fill_html_blocks(text: str, blocks: Sequence[str]) -> str:
+    """Put each block back in place of its marker (an unknown index becomes nothing)."""
+    if not blocks:
+        return text
+    return _HTML_BLOCK.sub(lambda m: blocks[int(m[1])] if int(m[1]) < len(blocks) else "",
+                           text)
+
+
 @dataclass(frozen=True)
 class GeneratedPage:
     path: str
-    content: str | bytes
+    content: str | bytes  # Markdown with block markers, or a download's text or bytes
     proposal_id: str | None = None
     in_nav: bool = True
+    html_blocks: tuple[str, ...] = ()  # the HTML each marker in `content` stands for
+
+    def inlined(self) -> str | bytes:
+        """The page as one Markdown file, the blocks as raw HTML: for generators that read
+        files (build-docs, render), where no plugin puts them back."""
+        if not self.html_blocks or isinstance(self.content, bytes):
+            return self.content
+        return fill_html_blocks(self.content, [f"\n\n{block}\n\n"
+                                               for block in self.html_blocks])
 
 
 _Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's, when present
@@ -80,6 +107,7 @@ class SiteBuilder:
         self.summary: PortfolioSummary = summarise(portfolio)
         prefix = options.output_dir.strip("/")
         self.prefix = f"{prefix}/" if prefix else ""
+        self._blocks: list[str] = []  # deferred HTML of the page rendered last
 
     # -- paths -----------------------------------------------------------------------
     def path(self, relative: str) -> str:
@@ -116,7 +144,25 @@ class SiteBuilder:
         }
 
     def render(self, template: str, page: str, **context: Any) -> str:
-        return self.md_env.get_template(template).render(**self.common(page), **context)
+        """Render a Markdown page. Its `html_block(markup)` calls defer HTML past Markdown;
+        ``take_blocks()`` hands them over for the page's GeneratedPage."""
+        self._blocks = blocks = []
+
+        def html_block(markup: Markup) -> Markup:
+            blocks.append(str(markup))
+            return Markup("\n\n" + HTML_BLOCK_MARKER.format(len(blocks) - 1) + "\n\n")
+
+        def html_part(name: str, **extra: Any) -> Markup:
+            """Render an HTML template (escaped for HTML) as a deferred block."""
+            return html_block(self.render_html(name, page, **{**context, **extra}))
+
+        return self.md_env.get_template(template).render(
+            **self.common(page), html_block=html_block, html_part=html_part, **context)
+
+    def take_blocks(self) -> tuple[str, ...]:
+        """The HTML blocks deferred by the last ``render`` call."""
+        blocks, self._blocks = tuple(self._blocks), []
+        return blocks
 
     def render_html(self, template: str, page: str, **context: Any) -> Markup:
         return Markup(self.html_env.get_template(template).render(**self.common(page),
@@ -179,7 +225,8 @@ class SiteBuilder:
             answer_mark=ANSWER_MARK,
             currency=proposal.get("value.currency") or "",
         )
-        return GeneratedPage(page, front_matter(meta) + body, proposal.id, in_nav=False)
+        return GeneratedPage(page, front_matter(meta) + body, proposal.id, in_nav=False,
+                             html_blocks=self.take_blocks())
 
     def portfolio_page(self) -> GeneratedPage:
         page = self.path("portfolio/index.md")
@@ -488,10 +535,11 @@ def write_pages(builder: SiteBuilder, out: Path) -> list[GeneratedPage]:
     for page in pages:
         target = out / page.path
         target.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(page.content, bytes):
-            target.write_bytes(page.content)
+        content = page.inlined()
+        if isinstance(content, bytes):
+            target.write_bytes(content)
         else:
-            target.write_text(page.content, encoding="utf-8")
+            target.write_text(content, encoding="utf-8")
     for relative, path in asset_files():
         target = out / "assets" / relative
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -507,4 +555,4 @@ def asset_files() -> list[tuple[str, Path]]:
 
 
 __all__ = ["GeneratedPage", "SiteBuilder", "SiteOptions", "asset_files",
-           "build_site", "write_pages"]
+           "build_site", "fill_html_blocks", "write_pages"]

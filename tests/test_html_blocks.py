@@ -1,0 +1,60 @@
+"""Large HTML on generated pages skips Markdown: the page's Markdown holds a marker, and the
+block goes back after Markdown has run (plugin) or is inlined as raw HTML (render,
+build-docs). Either way a reader sees the same page, and no marker is left over."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from bs4 import BeautifulSoup
+from conftest import FULL_ID, FULL_YAML, MINIMAL_ID, MINIMAL_YAML, make_site
+
+from scoring.cli.main import main
+from scoring.site.pages import HTML_BLOCK_MARKER, GeneratedPage, fill_html_blocks
+
+FORGED = HTML_BLOCK_MARKER.format(0)
+
+
+def score_bars(html: str) -> list[str]:
+    soup = BeautifulSoup(html, "html.parser")
+    return [" ".join(b.get_text(" ").split()) for b in soup.select("article .ss-scores")]
+
+
+def test_the_plugin_puts_deferred_html_back_after_markdown(tmp_path: Path) -> None:
+    site = make_site(tmp_path, {FULL_ID: FULL_YAML, MINIMAL_ID: MINIMAL_YAML})
+    for proposal_id in (FULL_ID, MINIMAL_ID):
+        html = (site / "proposals" / proposal_id / "index.html").read_text("utf-8")
+        bars = score_bars(html)
+        assert len(bars) == 1 and "Desirability" in bars[0] and "confidence" in bars[0]
+        assert "sweetspot-html" not in html
+
+
+def test_a_marker_written_in_a_proposal_is_only_text(tmp_path: Path) -> None:
+    data = yaml.safe_load(FULL_YAML)
+    data.update(title=f"Forged {FORGED} marker", summary=f"Text {FORGED} here", team=FORGED)
+    site = make_site(tmp_path, {FULL_ID: yaml.safe_dump(data, sort_keys=False)})
+    html = (site / "proposals" / FULL_ID / "index.html").read_text("utf-8")
+    soup = BeautifulSoup(html, "html.parser")
+    assert len(soup.select("article .ss-scores")) == 1  # not copied where the forgery was
+    assert "Forged" in soup.select_one("article h1").get_text()
+
+
+def test_inlined_pages_carry_the_blocks_as_raw_html() -> None:
+    page = GeneratedPage("p.md", f"# T\n\n{FORGED}\n\nafter\n", html_blocks=("<div>b</div>",))
+    assert page.inlined() == "# T\n\n\n\n<div>b</div>\n\n\n\nafter\n"
+    assert fill_html_blocks(f"a{HTML_BLOCK_MARKER.format(7)}b", ["x"]) == "ab"
+    assert GeneratedPage("d.csv", b"1,2").inlined() == b"1,2"
+
+
+def test_render_writes_the_blocks_into_the_markdown(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parent.parent
+    out = tmp_path / "docs"
+    assert main(["render", "--out", str(out), "--proposals",
+                 str(root / "content/proposals")]) == 0
+    pages = list((out / "proposals").glob("*.md"))
+    assert pages
+    for page in pages:
+        text = page.read_text("utf-8")
+        assert "sweetspot-html" not in text
+        assert 'class="ss-scores"' in text
