@@ -330,8 +330,8 @@ FOCUSED_JS = """() => {
           header: th ? (th.dataset.ssFocusKey || null) : null};
 }"""
 
-# Marks the filter bar's controls and the sortable headers so focus can be matched to them.
-MARK_TARGETS_JS = """(bars) => {
+# Marks the filter bar's keyboard-usable controls so focus can be matched to them.
+MARK_CONTROLS_JS = """(bars) => {
   const controls = [];
   bars.forEach((bar) => {
     bar.querySelectorAll('input, select, button, textarea, [tabindex], a[href], summary')
@@ -339,16 +339,24 @@ MARK_TARGETS_JS = """(bars) => {
         const style = getComputedStyle(el);
         const usable = !el.disabled && el.tabIndex >= 0 && el.type !== 'hidden'
           && style.visibility !== 'hidden' && el.getClientRects().length > 0;
-        if (usable) { el.dataset.ssFocusKey = 'control-' + controls.length; controls.push(
-          el.getAttribute('aria-label') || el.name || el.id || el.tagName.toLowerCase()); }
+        if (usable) {
+          el.dataset.ssFocusKey = 'control-' + controls.length;
+          controls.push(el.getAttribute('aria-label') || el.name || el.id
+                        || el.tagName.toLowerCase());
+        }
       });
   });
+  return controls;
+}"""
+
+# Marks the table headers that offer sorting (aria-sort, a button inside, or focusable).
+MARK_HEADERS_JS = """() => {
   const headers = [];
   document.querySelectorAll('article th[aria-sort], article [role=columnheader][aria-sort], '
                             + 'article th:has(button), article th[tabindex]')
     .forEach((th) => { th.dataset.ssFocusKey = 'header-' + headers.length;
                        headers.push(th.textContent.trim()); });
-  return {controls, headers};
+  return headers;
 }"""
 
 
@@ -372,7 +380,23 @@ def filter_bars(page: Page) -> Any:
     return None
 
 
-def test_filter_bar_and_sorting_work_from_the_keyboard(browser: Browser, base_url: str) -> None:
+def tab_through(page: Page, done: Callable[[list[dict[str, Any]]], bool],
+                limit: int = 400) -> list[dict[str, Any]]:
+    """Press Tab from the top of the page until ``done(focused so far)`` or ``limit`` presses
+    (the header, navigation and one link per chart point come first); returns what got focus."""
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    focused: list[dict[str, Any]] = []
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        now = page.evaluate(FOCUSED_JS)
+        if now is not None:
+            focused.append(now)
+            if done(focused):
+                break
+    return focused
+
+
+def test_filter_bar_is_reachable_by_tab(browser: Browser, base_url: str) -> None:
     page = open_page(browser, 1400)
     try:
         page.goto(base_url + "portfolio/", wait_until="load")
@@ -380,51 +404,48 @@ def test_filter_bar_and_sorting_work_from_the_keyboard(browser: Browser, base_ur
         bars = filter_bars(page)
         assert bars is not None, (
             "no filter bar on the portfolio page: #13 asks for one bar (text, stage, state, "
-            "flags, risk class, tags, unit) found by role search/form/group/region named "
-            "'filter…', or a class containing 'filter-bar'")
-        marked = bars.evaluate_all(MARK_TARGETS_JS)
-        controls, headers = marked["controls"], marked["headers"]
+            "flags, risk class, tags, unit), looked for by role search/form/group/region/"
+            "toolbar named 'filter…' in the content, or a class containing 'filter-bar'")
+        controls = bars.evaluate_all(MARK_CONTROLS_JS)
         assert len(controls) >= 2, (
             f"the filter bar has {len(controls)} keyboard-usable control(s) {controls}; #13 "
             "asks for text, stage, state, flags, risk class, tags and unit")
+        wanted = {f"control-{i}" for i in range(len(controls))}
+        focused = tab_through(page, lambda seen: wanted <= {f["key"] for f in seen})
+    finally:
+        page.context.close()
+    missing = [controls[int(key.split("-")[1])]
+               for key in sorted(wanted - {f["key"] for f in focused})]
+    assert not missing, f"Tab never reaches these filter controls: {missing}"
+
+
+def test_sortable_header_works_from_the_keyboard(browser: Browser, base_url: str) -> None:
+    """Tab reaches a sortable header; Enter sorts by it and Space reverses the order, as a
+    button does (aria-sort tells screen readers which way)."""
+    page = open_page(browser, 1400)
+    try:
+        page.goto(base_url + "portfolio/", wait_until="load")
+        settle(page, "portfolio/")
+        headers = page.evaluate(MARK_HEADERS_JS)
         assert headers, ("no sortable table header on the portfolio page (a th with "
                          "aria-sort, a button inside it, or a tabindex)")
-
-        reached_controls: set[str] = set()
-        reached_header: str | None = None
-        page.locator("body").focus()
-        page.evaluate("document.activeElement && document.activeElement.blur()")
-        for _ in range(400):  # header, navigation, chart links (one per point) come first
-            page.keyboard.press("Tab")
-            focused = page.evaluate(FOCUSED_JS)
-            if focused is None:
-                continue
-            if focused["key"] and focused["key"].startswith("control-"):
-                reached_controls.add(focused["key"])
-            if focused["header"] and reached_header is None:
-                reached_header = focused["header"]
-            if reached_header and len(reached_controls) == len(controls):
-                break
-        missing = [controls[int(k.split("-")[1])] for k in
-                   {f"control-{i}" for i in range(len(controls))} - reached_controls]
-        assert not missing, f"Tab never reaches these filter controls: {missing}"
-        assert reached_header, (f"Tab never reaches a sortable header (of {headers}); a "
-                                "click-only sort is unusable from the keyboard")
-
-        header = page.locator(f"[data-ss-focus-key={reached_header}]")
-        header_label = header.inner_text().strip()
-        header.evaluate("th => (th.querySelector('button, [tabindex]') || th).focus()")
+        focused = tab_through(page, lambda seen: bool(seen[-1]["header"]))
+        reached = next((f["header"] for f in focused if f["header"]), None)
+        assert reached, (f"Tab never reaches a sortable header (of {headers}); a click-only "
+                         "sort is unusable from the keyboard")
+        header = page.locator(f"[data-ss-focus-key={reached}]")
+        label = header.inner_text().strip()
         states = [header.get_attribute("aria-sort")]
         for key in ("Enter", "Space"):
             page.keyboard.press(key)
             page.wait_for_timeout(100)
             states.append(header.get_attribute("aria-sort"))
-        assert states[1] in ("ascending", "descending") and states[1] != states[0], (
-            f"Enter on the header {header_label!r} did not sort (aria-sort {states})")
-        assert states[2] in ("ascending", "descending") and states[2] != states[1], (
-            f"Space on the header {header_label!r} did not reverse the sort (aria-sort {states})")
     finally:
         page.context.close()
+    assert states[1] in ("ascending", "descending") and states[1] != states[0], (
+        f"Enter on the header {label!r} did not sort it (aria-sort {states})")
+    assert states[2] in ("ascending", "descending") and states[2] != states[1], (
+        f"Space on the header {label!r} did not reverse the sort (aria-sort {states})")
 
 
 # --------------------------------------------------------------------------------------------
