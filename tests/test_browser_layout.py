@@ -215,6 +215,19 @@ def is_theme_issue(rule: str, node: dict[str, Any]) -> bool:
                for excluded, pattern, _ in THEME_EXCLUSIONS for target in node["target"])
 
 
+def colour_pairs(nodes: list[dict[str, Any]]) -> str:
+    """' [#009485 on #ffffff (3.76:1) ×120, …]': which colours fail, most frequent first."""
+    counts: dict[str, int] = {}
+    for node in nodes:
+        data = node["any"][0].get("data") if node.get("any") else None
+        if isinstance(data, dict):
+            key = f"{data.get('fgColor')} on {data.get('bgColor')} ({data.get('contrastRatio')}:1)"
+            counts[key] = counts.get(key, 0) + 1
+    ranked = sorted(counts.items(), key=lambda kv: -kv[1])
+    return (" [" + ", ".join(f"{pair} ×{count}" for pair, count in ranked) + "]"
+            if ranked else "")
+
+
 def blocking_violations(response: dict[str, Any]) -> list[str]:
     """'rule (impact): help' and up to 8 of its node targets, theme exclusions removed."""
     found = []
@@ -233,8 +246,9 @@ def blocking_violations(response: dict[str, Any]) -> list[str]:
                          f"{detail.get('contrastRatio')}:1]")
             shown.append(f"      {' '.join(map(str, node['target']))}{extra}")
         more = f"\n      … and {len(nodes) - 8} more" if len(nodes) > 8 else ""
+        pairs = colour_pairs(nodes) if violation["id"] == "color-contrast" else ""
         found.append(f"  {violation['id']} ({violation['impact']}, {len(nodes)} nodes): "
-                     f"{violation['help']}\n" + "\n".join(shown) + more)
+                     f"{violation['help']}{pairs}\n" + "\n".join(shown) + more)
     return found
 
 
@@ -483,7 +497,11 @@ COLOURS_JS = """([selector, kind]) => {
       const x = box.left + box.width / 2, y = box.top + box.height / 2;
       const group = el.closest('a') || el;
       for (const under of document.elementsFromPoint(x, y)) {
-        if (under === el || group.contains(under) || under.tagName.toLowerCase() === 'text') {
+        // skip the marker's own group, text, and other points' markers (overlap is a
+        // placement problem, not a colour one): the chart's own background counts
+        const otherPoint = under.closest && under.closest('svg a');
+        if (under === el || group.contains(under) || otherPoint
+            || under.tagName.toLowerCase() === 'text') {
           continue;
         }
         const s = getComputedStyle(under);
