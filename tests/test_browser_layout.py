@@ -532,16 +532,22 @@ COLOURS_JS = """([selector, kind]) => {
     const stroke = isSvg && s.stroke !== 'none' && parseFloat(s.strokeWidth) > 0
       ? parse(s.stroke) : null;
     const strokeAlpha = isSvg ? parseFloat(s.strokeOpacity) : 1;
-    const label = (el.closest('a') && el.closest('a').getAttribute('data-proposal'))
-      || (el.getAttribute('class') || el.tagName.toLowerCase());
+    const owner = el.closest('a') && el.closest('a').getAttribute('data-proposal');
+    const label = (el.getAttribute('class') || el.tagName.toLowerCase())
+      + (owner ? ' of ' + owner : '');
     return {label, fill, fillAlpha, stroke, strokeAlpha, opacity: opacity(el),
             behind: layersBehind(el)};
   });
 }"""
 
-MARKERS = (f"{CHART} .ss-marker, {CHART} [class*=marker], {CHART} [class*=cell], "
-           f"{CHART} [class*=bin], {CHART} [class*=hex], "
-           f"{CHART} a :is(path, circle, ellipse, polygon, rect)")
+# Chart shapes that carry data: point markers, red-flag rings, density cells, and the range
+# whiskers (#13 asks for ranges on the chart; SC 1.4.11 covers graphical objects needed to
+# understand the content, and the chart shows the range only this way). Shapes only: text is
+# axe's colour-contrast rule's business, and grouping elements carry no colour of their own.
+SHAPES = ":is(path, circle, ellipse, polygon, polyline, rect, line, use)"
+MARKERS = ", ".join(f"{CHART} {SHAPES}{part}" for part in (
+    "[class*=marker]", "[class*=ring]", "[class*=cell]", "[class*=bin]", "[class*=hex]",
+    "[class*=whisker]"))
 BARS = "article [class*=bar-fill], article [class*=bar] > [class*=fill], article meter"
 
 Rgba = tuple[float, float, float, float]
