@@ -253,5 +253,6 @@ PART_HELPERS: dict[str, Any] = {
     "structured": structured, "answer_marks": ANSWER_MARKS, "short_label": short_label,
 }
 
-__all__ = ["PART_HELPERS", "HtmlParts", "Step", "answer_html", "checklist_gist", "level_text", "max_points",
-           "next_steps", "payback_text", "proposal_context", "roi_text", "short_label", "structured"]
+__all__ = ["PART_HELPERS", "HtmlParts", "Step", "answer_html", "checklist_gist", "level_text",
+           "max_points", "next_steps", "payback_text", "proposal_context", "roi_text",
+           "short_label", "structured"]
