@@ -283,8 +283,10 @@ def test_proposal_pages_show_the_placement_sentence_and_ranges(
                                  .inner_text())
             assert page.evaluate("document.documentElement.scrollWidth") <= width
             if card["state"] == "needs_information":
-                assert page.locator("#questions").is_visible()
-                assert "Questions that would settle" in page.locator("#questions").inner_text()
+                # The next steps lead with the answers that would settle the placement.
+                assert page.locator("#next").is_visible()
+                first = page.locator("#next + ol > li").first.inner_text()
+                assert first.startswith("Answer:") and "settles the placement" in first
         save_screenshot(page, f"proposal-placement-{width}")
     finally:
         context.close()

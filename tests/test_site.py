@@ -265,9 +265,7 @@ def test_proposal_header_shows_summary_and_people(sample_site: Path) -> None:
     assert values["Team"] == "Credit Risk"
     assert values["Owner"] == "Dana Okafor"
     assert values["Sponsor"] == "Head of Credit Risk"
-    assert values["Stage"] == "proposed"
     card = cards_by_id(sample_site)[FULL_ID]
-    assert values["State"] == QUADRANT_NAMES[card["state"]]
     badges = [text_of(b) for b in node.select(".ss-badge")]
     assert QUADRANT_NAMES[card["state"]] in badges
     assert "Stage: proposed" in badges
@@ -326,7 +324,7 @@ def test_four_score_bars_with_confidence(sample_site: Path) -> None:
             width = re.search(r"width:\s*([\d.]+)%", fill["style"])
             assert width and float(width[1]) == pytest.approx(card["scores"][dimension],
                                                               abs=0.051)
-            assert bar.select_one("[role=img]")["aria-label"].startswith(label.split(" (")[0])
+            assert bar.select_one(".ss-bar")["aria-hidden"] == "true"  # the text says it
 
 
 def test_flags_are_admonitions_with_guidance(sample_site: Path) -> None:

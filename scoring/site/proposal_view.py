@@ -103,7 +103,7 @@ def _suggestion_text(s: Any) -> str:
     if s.kind == "answer":
         return f"Answer: {s.text}"
     if s.kind == "criterion":
-        return f"Raise the evidence ({s.current} → {s.target}): {s.text}"
+        return f"Raise to {s.target} (now {s.current.removeprefix('level ')}): {s.text}"
     if s.kind == "checklist":
         return f"Checklist item, now {s.current}: {s.text}"
     return str(s.text)
@@ -170,6 +170,10 @@ def answer_html(row: BreakdownRow, card: ScoreCard) -> Markup:
     """The answer cell of a breakdown row: the proposal's own structured value where the
     engine's one-line text (``describe``) would flatten a mapping or a list of them."""
     criterion = card.rubric.criterion(row.criterion_id)
+    if criterion is not None and criterion.kind == "roi" and card.roi is not None:
+        return escape(roi_text(card.roi, card.rubric.roi_horizon_years).split(" (")[0])
+    if criterion is not None and criterion.kind == "payback" and card.roi is not None:
+        return escape(payback_text(card.payback_months))
     if criterion is not None and criterion.kind == "evidence" and criterion.answer:
         raw = card.proposal.get(criterion.answer)
         if isinstance(raw, (Mapping, list)) and _answered(raw):
@@ -183,7 +187,9 @@ def level_text(row: BreakdownRow) -> str:
     """"4 of 4 · Validated in production", or the reason there is no level."""
     if row.level is None:
         return row.level_label
-    return f"{row.level:g} of 4 · {row.level_label}"
+    label = row.level_label.replace("Asserted without a stated evidence level: counts as",
+                                    "asserted, no level stated; counts as")
+    return f"{row.level:g} of 4 · {label}"
 
 
 def max_points(card: ScoreCard, row: BreakdownRow) -> float:
