@@ -71,6 +71,13 @@ def next_steps(card: ScoreCard) -> list[Step]:
         else:
             ranked.append(((3, -s.gain), Step("suggestion", s.id, _suggestion_text(s),
                                               f"+{s.gain:.1f} priority points", s.playbook)))
+    for flag in card.flags:
+        if flag.severity == "red":  # a cap that lifts nothing still stops the proposal
+            ranked.append(((0, 0.0), Step("flag", flag.id,
+                                          f"Resolve the red flag: {flag.title[:1].lower()}"
+                                          f"{flag.title[1:]}",
+                                          "it stops the proposal, whatever the scores",
+                                          flag.playbook)))
     for q in card.questions:
         if q.if_low != q.if_high:
             why = (f"can change the state: {rubric.state_name(q.if_low)} or "
