@@ -374,9 +374,9 @@ def test_breakdown_has_a_row_per_criterion_linking_to_the_method(sample_site: Pa
         rows = block.find("tbody").find_all("tr")
         criteria = RUBRIC.criteria_for(dimension)
         assert len(rows) == len(criteria)
-        # One link per table to the method, which words each criterion's question.
-        link = block.find("th").find("a")
-        assert_resolves(sample_site, page, link["href"])
+    # One link, in the note above the tables, to the method that words each criterion.
+    note = node.find(id="breakdown").find_next_sibling("p")
+    assert_resolves(sample_site, page, note.find("a", string="scoring method")["href"])
     risk_rows = node.find(id="risk-factors").find("tbody").find_all("tr")
     assert len(risk_rows) == len(RUBRIC.risk_factors)
 
