@@ -18,6 +18,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from scoring.model.actions import Suggestion
 from scoring.model.scorecard import BreakdownRow, ChecklistStatus, ScoreCard
 from scoring.rubric import Rubric
 
@@ -106,14 +107,14 @@ def next_steps(card: ScoreCard) -> list[Step]:
     return steps
 
 
-def _suggestion_text(s: Any) -> str:
+def _suggestion_text(s: Suggestion) -> str:
     if s.kind == "answer":
         return f"Answer: {s.text}"
     if s.kind == "criterion":
         return f"Raise to {s.target} (now {s.current.removeprefix('level ')}): {s.text}"
     if s.kind == "checklist":
         return f"Checklist item, now {s.current}: {s.text}"
-    return str(s.text)
+    return s.text
 
 
 def short_label(rubric_id: str) -> str:
