@@ -617,8 +617,10 @@ def test_declared_custom_fields_are_checked_shown_and_exported(tmp_path: Path) -
                            "--rubric", str(rubric_file))
     assert code == 0, err
     page = (out / "proposals" / "good.md").read_text(encoding="utf-8")
-    assert "Internal risk tier: tier\\-2" in page and "Budget code: 17" in page
-    assert "Free note: anything" in page
+    # The inventory record of the proposal page, a definition list in plain HTML.
+    assert "<dt>Internal risk tier</dt><dd>tier-2</dd>" in page
+    assert "<dt>Budget code</dt><dd>17</dd>" in page
+    assert "<dt>Free note</dt><dd>anything</dd>" in page
 
 
 def test_links_from_the_source_and_by_hand_live_side_by_side(tmp_path: Path) -> None:

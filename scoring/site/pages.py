@@ -33,13 +33,13 @@ from scoring.rubric import DIMENSIONS, Rubric
 from scoring.site.chart import build_chart
 from scoring.site.environment import builtin_templates, make_environment
 from scoring.site.markup import rich_text, safe_url
+from scoring.site.proposal_view import PART_HELPERS, HtmlParts, proposal_context
 from scoring.site.urls import html_link, md_link
 from scoring.sources.problems import Problem
 from scoring.sources.yamlsource import excerpt
 
 SEVERITY_ADMONITION = {"red": "danger", "high": "warning", "medium": "note", "low": "info"}
 SEVERITY_LABEL = {"red": "Red flag", "high": "High", "medium": "Medium", "low": "Low"}
-ANSWER_MARK = {"yes": "x", "partial": " ", "no": " ", "unknown": " ", "n/a": "x"}
 
 
 @dataclass(frozen=True)
@@ -213,17 +213,26 @@ class SiteBuilder:
             meta["tags"] = list(proposal.tags)
         links = [(link.title, safe_url(link.url)) for link in proposal.links]
         source = self.options.source_links.get(proposal.id)
+        view = proposal_context(card, self.rubric)
+        context = {
+            "card": card, "proposal": proposal,
+            "quadrant_label": self.quadrant_name(card.state),
+            "risk_class": self.rubric.risk_model.classes[card.risk_class],
+            "severity_label": SEVERITY_LABEL,
+            "currency": proposal.get("value.currency") or "",
+            **view,
+        }
+        # The breakdown is compact HTML from macros (proposal_parts.html.j2), rendered by the
+        # autoescaping environment with the page's links.
+        parts = HtmlParts(self.html_env.get_template("proposal_parts.html.j2").make_module(
+            {**self.common(page), **context, **PART_HELPERS}))
         body = self.render(
-            "proposal.md.j2", page, card=card, proposal=proposal,
+            "proposal.md.j2", page, **context, parts=parts,
             summary_html=rich_text(proposal.summary),
-            quadrant_label=self.quadrant_name(card.state),
-            risk_class=self.rubric.risk_model.classes[card.risk_class],
             scores_html=self.render_html("score_bars.html.j2", page, card=card),
             links=[(t, u) for t, u in links if u],
             source_link=Markup(md_link(page, source)) if source else None,
-            severity_admonition=SEVERITY_ADMONITION, severity_label=SEVERITY_LABEL,
-            answer_mark=ANSWER_MARK,
-            currency=proposal.get("value.currency") or "",
+            severity_admonition=SEVERITY_ADMONITION,
         )
         return GeneratedPage(page, front_matter(meta) + body, proposal.id, in_nav=False,
                              html_blocks=self.take_blocks())
