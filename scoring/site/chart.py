@@ -77,6 +77,7 @@ class PointInput:
     href: str
     tooltip: str
     highlight: bool = False  # drawn in density mode
+    red: bool = False  # has a red flag: ringed in red
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,7 @@ class ChartPoint:
     href: str
     tooltip: str
     label: ChartLabel | None
+    red: bool
     whisker_x: tuple[float, float] | None  # delivery-risk range, in SVG x
     whisker_y: tuple[float, float] | None  # impact range, in SVG y
 
@@ -268,7 +270,12 @@ def build_chart(inputs: Sequence[PointInput], impact_threshold: float,
     fan: dict[tuple[int, int], int] = {}
     positions = [_position(pt, fan) for pt in shown]
     markers = [(x - MARKER_R, y - MARKER_R, x + MARKER_R, y + MARKER_R) for x, y in positions]
-    placer = LabelPlacer(quadrant_label_boxes(state_names), markers)
+    cells, strip_cells = _cells(inputs) if density else ((), ())
+    # Labels keep clear of the cells' counts, so both stay readable.
+    counts_boxes = [(c.x + c.w / 2 - text_width(str(c.count), LABEL_FONT) / 2, c.y + c.h / 2 - 6,
+                     c.x + c.w / 2 + text_width(str(c.count), LABEL_FONT) / 2, c.y + c.h / 2 + 7)
+                    for c in (*cells, *strip_cells)]
+    placer = LabelPlacer([*quadrant_label_boxes(state_names), *counts_boxes], markers)
     plot_area: Box = (LEFT + 2, TOP + 2, LEFT + PLOT_W - 2, TOP + PLOT_H - 2)
     strip_area: Box = (LEFT + 2, STRIP_Y + 22, LEFT + PLOT_W - 2, STRIP_Y + STRIP_H - 2)
     points = []
@@ -285,11 +292,11 @@ def build_chart(inputs: Sequence[PointInput], impact_threshold: float,
             quadrant=pt.state, quadrant_name=pt.state_name, x=x, y=y,
             marker=STAGE_MARKERS.get(pt.stage, STAGE_MARKERS["idea"]),
             filled=pt.stage in FILLED_STAGES, href=pt.href, tooltip=pt.tooltip, label=label,
+            red=pt.red,
             whisker_x=(to_x(pt.risk_range[0]), to_x(pt.risk_range[1])) if whiskers else None,
             whisker_y=None if unplaced or not whiskers else (to_y(pt.impact_range[1]),
                                                                to_y(pt.impact_range[0])),
         ))
-    cells, strip_cells = _cells(inputs) if density else ((), ())
     counts = Counter(pt.state for pt in inputs)
     state_counts = tuple((s, state_names.get(s, s), counts.get(s, 0))
                          for s in ("quick_win", "strategic_bet", "incremental", "reconsider",

@@ -164,6 +164,7 @@ class SiteBuilder:
                      f"(likely {c.placement['delivery_risk'][0]:.0f}–"
                      f"{c.placement['delivery_risk'][1]:.0f}), priority {c.priority:.0f}"),
             highlight=c.proposal.id in top or c.proposal.id in red,
+            red=bool(portfolio_view.red_flags(c)),
         ) for c in cards]
         chart = build_chart(inputs, self.rubric.quadrants.impact_threshold,
                             self.rubric.quadrants.risk_threshold,
