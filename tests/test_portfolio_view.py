@@ -46,6 +46,12 @@ def cards(site: Path) -> dict[str, dict]:
     return {c["id"]: c for c in payload["proposals"]}
 
 
+def open_items(items: list[str], mask: str) -> list[str]:
+    """Decode rows.json's ``open`` (hex digits, four items each, lowest bit first)."""
+    bits = "".join(format(int(d, 16), "04b")[::-1] for d in mask)
+    return [items[i] for i, bit in enumerate(bits) if bit == "1"]
+
+
 def chart(soup: BeautifulSoup) -> Tag:
     svg = soup.select_one("svg.ss-quadrant-chart")
     assert svg is not None
@@ -200,7 +206,12 @@ def test_rows_json_has_what_the_filter_bar_needs(demo_site: Path) -> None:
         lo, hi = row["impact_range"]
         assert lo <= row["impact"] + 0.1 and row["impact"] <= hi + 0.1
         assert len(row["flags"]) == len(card["flags"])
-        assert all(data["items"][i].count(".") == 1 for i in row["open"])
+        # Open pitfall items: the hex mask decodes to exactly the items not answered yes/n/a,
+        # for active proposals (as the heatmap counts them).
+        expected = {f"{cl}.{item}" for cl, answers in card["checklists"].items()
+                    for item, answer in answers.items() if answer not in ("yes", "n/a")
+                    and card["stage"] not in ("retired", "rejected")}
+        assert set(open_items(data["items"], row["open"])) == expected
         assert row["risk_class"] in data["classes"]
     assert "{id}" in data["url"]
     assert set(data["states"]) == {"quick_win", "strategic_bet", "incremental", "reconsider",
@@ -214,6 +225,16 @@ def _table_after(soup: BeautifulSoup, anchor: str) -> dict[str, list[str]]:
     return {tr.find_all("td")[0].get_text(strip=True): [td.get_text(strip=True)
                                                         for td in tr.find_all("td")]
             for tr in table.select("tbody tr")}
+
+
+def test_open_pitfall_filter_finds_what_the_heatmap_counts(demo_site: Path) -> None:
+    data = json.loads((demo_site / "portfolio" / "rows.json").read_text("utf-8"))
+    payload = json.loads((demo_site / "portfolio" / "portfolio.json").read_text("utf-8"))
+    rows = rows_json(demo_site)
+    for entry in payload["portfolio"]["open_pitfalls"]:
+        key = f"{entry['checklist']}.{entry['item']}"
+        found = {r["id"] for r in rows if key in open_items(data["items"], r["open"])}
+        assert found == set(entry["proposals"]), key
 
 
 def test_headline_numbers_agree(demo_site: Path) -> None:
@@ -264,3 +285,25 @@ def test_portfolio_page_stays_small(big_site: Path) -> None:
     assert form is not None
     growth = len(str(form).encode()) / SYNTHETIC
     assert size + growth * (5000 - SYNTHETIC) < 1_000_000, (size, growth)
+
+
+def test_units_in_the_filter_bar_and_links(tmp_path: Path) -> None:
+    from conftest import MINIMAL_YAML, make_site
+
+    site = make_site(tmp_path, {
+        "a-one": MINIMAL_YAML + "org: [Energy, Science]\n",
+        "a-two": MINIMAL_YAML.replace("Suggest", "Propose") + "org: [Energy, Grid]\n",
+        "a-three": MINIMAL_YAML.replace("Suggest", "Offer") + "tags: [forecasting]\n"})
+    soup = soup_of(site, "portfolio/index.md")
+    units = [o["value"] for o in soup.select("form.ss-filterbar select[name=unit] option")]
+    assert units == ["", "Energy", "Energy/Grid", "Energy/Science"]
+    tags = [o["value"] for o in soup.select("form.ss-filterbar select[name=tag] option")]
+    assert tags == ["", "forecasting"]
+    assert any(a["href"].rstrip("/").endswith("units") for a in soup.select("article a"))
+    org = {r["id"]: r["org"] for r in rows_json(site)}
+    assert org == {"a-one": ["Energy", "Science"], "a-two": ["Energy", "Grid"], "a-three": []}
+    # Every page of the paged table and of each state exists even for a tiny portfolio.
+    assert len(table_ids(soup_of(site, "portfolio/proposals/index.md"))) == 3
+    for state in ("quick_win", "strategic_bet", "incremental", "reconsider",
+                  "needs_information"):
+        assert page_of(site, f"portfolio/states/{state}.md").is_file()

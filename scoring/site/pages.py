@@ -258,16 +258,18 @@ class SiteBuilder:
         cards = self.portfolio.cards
         classes = self.rubric.risk_model.classes
         present = {c.proposal.stage for c in cards}
+        # Every level of every unit path, so a menu entry selects a unit and its sub-units.
+        units = {"/".join(path[:n]) for path in (portfolio_view.unit_path(c.proposal)
+                                                for c in cards)
+                 for n in range(1, len(path) + 1)}
         return {
             "stage": [(s, s) for s in STAGES if s in present],
             "state": [(s, self.quadrant_name(s)) for s in STATES],
             "class": [(k, v.label) for k, v in classes.items()],
-            "team": [(t, t) for t in sorted({c.proposal.team for c in cards})],
-            "tag": [(t, t) for t in sorted({t for c in cards for t in c.proposal.tags})],
-            "unit": [(u, u) for u in sorted({"/".join(portfolio_view.unit_path(c.proposal)[:n])
-                                             for c in cards
-                                             for n in range(1, len(
-                                                 portfolio_view.unit_path(c.proposal)) + 1)})],
+            "team": [(t, " ".join(t.split())) for t in sorted({c.proposal.team for c in cards})],
+            "tag": [(t, " ".join(t.split()))
+                    for t in sorted({t for c in cards for t in c.proposal.tags})],
+            "unit": [(u, " ".join(u.split())) for u in sorted(units)],
         }
 
     def list_pages(self) -> list[GeneratedPage]:

@@ -125,11 +125,21 @@ def table_rows(cards: Sequence[ScoreCard], ranks: dict[str, int], rubric: Rubric
     } for c in cards]
 
 
+def bitmask(indices: set[int], size: int) -> str:
+    """Hex digits, four items each, lowest first: digit ``k`` holds items ``4k``–``4k+3``,
+    item ``i`` being bit ``i % 4`` of digit ``i // 4``."""
+    digits = []
+    for start in range(0, size, 4):
+        digits.append("0123456789abcdef"[sum(1 << b for b in range(4) if start + b in indices)])
+    return "".join(digits).rstrip("0")
+
+
 def rows_json(cards: Sequence[ScoreCard], ranks: dict[str, int], rubric: Rubric,
               url_template: str) -> dict[str, Any]:
     """Everything the filter bar needs, compactly: one short list per proposal, in priority
-    order, with the field names once in ``fields``. Flags and open pitfall items are indices
-    into ``flag_ids`` and ``items`` (``checklist.item``), so their long ids are written once."""
+    order, with the field names once in ``fields``. Flags are indices into ``flag_ids``; the
+    open pitfall items (``items``, as ``checklist.item``) are a bit mask in hex, see
+    ``bitmask``: long ids are written once, and 5,000 rows stay small."""
     items = [f"{c.id}.{i.id}" for c in rubric.checklists for i in c.items]
     index = {key: n for n, key in enumerate(items)}
     flag_ids = sorted({f.id for c in cards for f in c.flags})
@@ -137,8 +147,11 @@ def rows_json(cards: Sequence[ScoreCard], ranks: dict[str, int], rubric: Rubric,
     classes = rubric.risk_model.classes
     rows = []
     for c in by_priority(cards):
-        open_items = [index[f"{s.id}.{i.id}"] for s in c.checklists for i in s.items
-                      if i.answer not in ("yes", "n/a") and f"{s.id}.{i.id}" in index]
+        # Open pitfalls count for active proposals only, as in the heatmap and on the
+        # pitfall pages, so a link from there finds the same proposals.
+        open_items = {index[f"{s.id}.{i.id}"] for s in c.checklists for i in s.items
+                      if i.answer not in ("yes", "n/a") and f"{s.id}.{i.id}" in index
+                      } if is_active(c) else set()
         rows.append([
             c.proposal.id, c.proposal.title, c.proposal.team, c.proposal.stage, c.state,
             round(c.impact, 1), round(c.delivery_risk, 1),
@@ -147,7 +160,7 @@ def rows_json(cards: Sequence[ScoreCard], ranks: dict[str, int], rubric: Rubric,
             round(c.priority, 1), c.risk_class, [flag_index[f.id] for f in c.flags],
             [flag_index[f.id] for f in red_flags(c)], list(c.proposal.tags),
             list(unit_path(c.proposal)),
-            open_items, round(mean_confidence(c), 2), ranks[c.proposal.id],
+            bitmask(open_items, len(items)), round(mean_confidence(c), 2), ranks[c.proposal.id],
             1 if is_active(c) else 0,
         ])
     return {

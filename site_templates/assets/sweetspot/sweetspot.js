@@ -87,7 +87,7 @@
         impactRange: r[f.impact_range], riskRange: r[f.delivery_risk_range],
         priority: r[f.priority], riskClass: r[f.risk_class], flags: flags,
         red: r[f.red_flags].length, tags: r[f.tags], org: r[f.org].join("/"),
-        open: r[f.open].map(function (i) { return data.items[i]; }),
+        openMask: r[f.open],
         confidence: r[f.confidence], rank: r[f.rank], active: r[f.active] === 1
       };
       row.text = [row.id, row.title, row.team, row.stage, data.states[row.state],
@@ -96,7 +96,14 @@
     });
   }
 
-  function matcher(filters) {
+  // Open pitfall items come as a hex bit mask: item i is bit i % 4 of digit i / 4.
+  function isOpen(mask, i) {
+    if (i < 0 || (i >> 2) >= mask.length) { return false; }
+    return ((parseInt(mask.charAt(i >> 2), 16) >> (i & 3)) & 1) === 1;
+  }
+
+  function matcher(filters, items) {
+    var openIndex = filters.open ? items.indexOf(filters.open) : -1;
     var words = (filters.q || "").toLowerCase().split(/\s+/).filter(Boolean);
     return function (row) {
       if (filters.stage && row.stage !== filters.stage) { return false; }
@@ -106,7 +113,7 @@
       if (filters.tag && row.tags.indexOf(filters.tag) === -1) { return false; }
       if (filters.unit && row.org !== filters.unit &&
           row.org.indexOf(filters.unit + "/") !== 0) { return false; }
-      if (filters.open && row.open.indexOf(filters.open) === -1) { return false; }
+      if (filters.open && !isOpen(row.openMask, openIndex)) { return false; }
       if (filters.flag === "red" && !row.red) { return false; }
       if (filters.flag === "any" && !row.flags.length) { return false; }
       if (filters.flag && filters.flag !== "red" && filters.flag !== "any" &&
@@ -282,7 +289,7 @@
 
       function render() {
         var filters = current();
-        var shown = rows.filter(matcher(filters));
+        var shown = rows.filter(matcher(filters, data.items));
         var key = SORT_KEYS[sortKey] || SORT_KEYS.rank;
         shown.sort(function (a, b) {
           var va = key(a), vb = key(b);
