@@ -60,12 +60,12 @@ def table_column(page: Page, header: str) -> list[str]:
     """The visible cell texts of one column of the portfolio's proposal table."""
     return page.evaluate(
         """(header) => {
-            const table = document.querySelector('[data-ss-filter] table');
+            const table = document.querySelector('table.ss-ptable');
             const heads = Array.from(table.tHead.rows[0].cells).map(c => c.textContent.trim());
             const index = heads.indexOf(header);
             return Array.from(table.tBodies[0].rows)
                 .filter(r => !r.hidden)
-                .map(r => r.cells[index].textContent.trim());
+                .map(r => r.cells[index].textContent.trim().split(' ')[0]);
         }""", header)
 
 
@@ -108,16 +108,16 @@ def test_home_and_proposal_pages_load_cleanly(watched: Watched, base_url: str,
 def test_clicking_a_header_sorts_the_table(watched: Watched, base_url: str) -> None:
     page = watched.page
     page.goto(base_url + "portfolio/", wait_until="networkidle")
-    before = [float(v) for v in table_column(page, "Risk")]
+    before = [float(v) for v in table_column(page, "Delivery risk")]
     assert len(set(before)) > 1
     assert before not in (sorted(before), sorted(before, reverse=True)), \
         "the table should not start sorted by risk"
-    header = page.locator("[data-ss-filter] table thead th", has_text=re.compile(r"^Risk$"))
+    header = page.locator("table.ss-ptable thead th", has_text=re.compile(r"^Delivery risk$"))
     header.click()
-    first = [float(v) for v in table_column(page, "Risk")]
+    first = [float(v) for v in table_column(page, "Delivery risk")]
     assert first in (sorted(before), sorted(before, reverse=True))
     header.click()
-    second = [float(v) for v in table_column(page, "Risk")]
+    second = [float(v) for v in table_column(page, "Delivery risk")]
     assert second == list(reversed(first))
     assert sorted(second) == sorted(before)
     assert header.get_attribute("aria-sort") in ("ascending", "descending")
@@ -130,14 +130,14 @@ def test_filter_box_hides_rows(watched: Watched, base_url: str, demo_site: Path)
     teams = collections.Counter(c["team"] for c in cards.values())
     team, count = teams.most_common(1)[0]
     assert count < len(cards)
-    box = page.locator("[data-ss-filter] .ss-filter input")
+    box = page.locator("form.ss-filterbar input[name=q]")
     pw_expect(box).to_be_visible()
     box.fill(team.lower())
-    rows = page.locator("[data-ss-filter] table tbody tr")
+    rows = page.locator("table.ss-ptable tbody tr")
     pw_expect(rows.locator("visible=true")).to_have_count(count)
     for text in rows.locator("visible=true").all_inner_texts():
         assert team.lower() in text.lower()
-    pw_expect(page.locator(".ss-filter-count")).to_contain_text(f"{count} of {len(cards)}")
+    pw_expect(page.locator(".ss-chart-summary")).to_contain_text(f"{count} of {len(cards)}")
     box.fill("")
     pw_expect(rows.locator("visible=true")).to_have_count(len(cards))
     box.fill("no-such-proposal-anywhere")
@@ -230,10 +230,10 @@ def test_portfolio_without_javascript(browser: Browser, base_url: str, demo_site
         box = chart.bounding_box()
         assert box is not None and box["width"] > 300 and box["height"] > 200
         pw_expect(chart.locator("a.ss-point")).to_have_count(count)
-        rows = page.locator("[data-ss-filter] table tbody tr")
+        rows = page.locator("table.ss-ptable tbody tr")
         pw_expect(rows).to_have_count(count)
         pw_expect(rows.locator("visible=true")).to_have_count(count)
-        pw_expect(page.locator(".ss-filter")).to_have_count(0)  # the enhancement is absent
+        pw_expect(page.locator("form.ss-filterbar")).to_be_hidden()  # the enhancement is absent
         save_screenshot(page, "portfolio-no-js")
     finally:
         context.close()

@@ -214,8 +214,9 @@ def test_portfolio_page_shows_value_by_state_and_the_unplaced(tmp_path: Path) ->
     rows = {tr.find_all("td")[0].get_text(strip=True): [td.get_text(strip=True)
                                                         for td in tr.find_all("td")]
             for tr in table.select("tbody tr")}
-    assert rows["Quick win"][1] == "3"
-    assert rows["Quick win"][2] == "EUR 650,000"  # 400k + 200k + the retired 50k
+    # Active proposals only, as the balance counts them: the retired quick win is left out.
+    assert rows["Quick win"][1] == "2"
+    assert rows["Quick win"][2] == "EUR 600,000"  # 400k + 200k
     assert rows["Reconsider"][2] == "EUR 10,000"
     assert rows["Needs information"][1] == "2"
     assert rows["Needs information"][2] == "EUR 90,000"

@@ -59,6 +59,9 @@ class PortfolioSummary:
     by_stage: tuple[GroupTotal, ...]
     by_team: tuple[GroupTotal, ...]
     by_quadrant: tuple[GroupTotal, ...]  # by state: the four quadrants and needs information
+    # The same, counting active proposals only: what the portfolio page shows next to the
+    # balance, so the two tables count the same proposals.
+    active_by_state: tuple[GroupTotal, ...]
     placed: int  # active proposals placed in a quadrant
     needs_information: int  # active proposals the answers cannot place yet
     balance: tuple[BalanceRow, ...]
@@ -156,6 +159,7 @@ def summarise(portfolio: ScoredPortfolio) -> PortfolioSummary:
         by_stage=_totals(frame, "stage", list(STAGES)),
         by_team=_totals(frame, "team", []),
         by_quadrant=_totals(frame, "state", list(STATES)),
+        active_by_state=_totals(active, "state", list(STATES)),
         placed=int((active["state"] != NEEDS_INFORMATION).sum()),
         needs_information=int((active["state"] == NEEDS_INFORMATION).sum()),
         balance=rows,

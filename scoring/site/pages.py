@@ -29,8 +29,15 @@ from scoring.portfolio.summary import PortfolioSummary, summarise, summary_json
 from scoring.proposals.loading import ID_PATTERN, MAX_ID_LENGTH
 from scoring.proposals.proposal import INACTIVE_STAGES, STAGES, InvalidFile
 from scoring.proposals.schema import SCHEMA_FILE_NAME, proposal_schema
-from scoring.rubric import DIMENSIONS, Rubric
-from scoring.site.chart import build_chart
+from scoring.rubric import DIMENSIONS, STATES, Rubric
+from scoring.site import portfolio_view
+from scoring.site.chart import (
+    DENSITY_THRESHOLD,
+    RED_HIGHLIGHTS,
+    TOP_HIGHLIGHTS,
+    PointInput,
+    build_chart,
+)
 from scoring.site.environment import builtin_templates, make_environment
 from scoring.site.markup import rich_text, safe_url
 from scoring.site.proposal_view import PART_HELPERS, HtmlParts, proposal_context
@@ -175,21 +182,47 @@ class SiteBuilder:
             "quadrant_name": self.quadrant_name(card.state),
         } for card in sorted(cards, key=lambda c: (-c.priority, c.proposal.id))]
 
+    def ranks(self) -> dict[str, int]:
+        """Each proposal's place by priority: the number on the chart and in the tables."""
+        if not hasattr(self, "_ranks"):
+            self._ranks = {c.proposal.id: n for n, c in
+                           enumerate(portfolio_view.by_priority(self.portfolio.cards), start=1)}
+        return self._ranks
+
     def chart(self, page: str) -> Markup:
-        cards = sorted(self.portfolio.cards, key=lambda c: (-c.priority, c.proposal.id))
-        rows = [{
-            "id": c.proposal.id, "title": c.proposal.title, "stage": c.proposal.stage,
-            "quadrant": c.state, "quadrant_name": self.quadrant_name(c.state),
-            "impact": c.impact, "risk": c.delivery_risk,
-            "href": self.url(page, self.proposal_path(c.proposal.id)),
-            "tooltip": (f"{c.proposal.title} ({c.proposal.stage}): impact {c.impact:.0f}, "
-                        f"delivery risk {c.delivery_risk:.0f}, priority {c.priority:.0f}; "
-                        f"D {c.scores['desirability']:.0f} P {c.scores['profitability']:.0f} "
-                        f"F {c.scores['feasibility']:.0f} R {c.scores['risk']:.0f}"),
-        } for c in cards]
-        chart = build_chart(rows, self.rubric.quadrants.impact_threshold,
-                            self.rubric.quadrants.risk_threshold)
+        cards = portfolio_view.by_priority(self.portfolio.cards)
+        ranks = self.ranks()
+        # In density mode only these are drawn: what to fund next and the red-flagged.
+        top = {c.proposal.id for c in [c for c in cards if portfolio_view.is_active(c)
+                                       and c.proposal.stage != "production"]
+               [:TOP_HIGHLIGHTS]}
+        red = {c.proposal.id for c in [c for c in cards if portfolio_view.is_active(c)
+                                       and portfolio_view.red_flags(c)][:RED_HIGHLIGHTS]}
+        inputs = [PointInput(
+            rank=ranks[c.proposal.id], proposal_id=c.proposal.id, title=c.proposal.title,
+            stage=c.proposal.stage, state=c.state, state_name=self.quadrant_name(c.state),
+            impact=c.impact, risk=c.delivery_risk, impact_range=c.placement["impact"],
+            risk_range=c.placement["delivery_risk"],
+            href=self.url(page, self.proposal_path(c.proposal.id)),
+            tooltip=(f"{c.proposal.title} ({c.proposal.stage}, {self.quadrant_name(c.state)}): "
+                     f"impact {c.impact:.0f} (likely {c.placement['impact'][0]:.0f}–"
+                     f"{c.placement['impact'][1]:.0f}), delivery risk {c.delivery_risk:.0f} "
+                     f"(likely {c.placement['delivery_risk'][0]:.0f}–"
+                     f"{c.placement['delivery_risk'][1]:.0f}), priority {c.priority:.0f}"),
+            highlight=c.proposal.id in top or c.proposal.id in red,
+            red=bool(portfolio_view.red_flags(c)),
+        ) for c in cards]
+        chart = build_chart(inputs, self.rubric.quadrants.impact_threshold,
+                            self.rubric.quadrants.risk_threshold,
+                            {s: self.quadrant_name(s) for s in STATES})
         return self.render_html("quadrant_chart.svg.j2", page, chart=chart)
+
+    def proposal_table(self, page: str, cards: Sequence[ScoreCard], caption: str) -> Markup:
+        """The proposals table as plain HTML (fast to build; cards on a phone)."""
+        rows = portfolio_view.table_rows(
+            cards, self.ranks(), self.rubric,
+            lambda pid: self.url(page, self.proposal_path(pid)))
+        return self.render_html("portfolio_table.html.j2", page, rows=rows, caption=caption)
 
     def banner(self, page: str) -> Markup:
         if not self.portfolio.intake.invalid:
@@ -240,18 +273,104 @@ class SiteBuilder:
     def portfolio_page(self) -> GeneratedPage:
         page = self.path("portfolio/index.md")
         cards = self.portfolio.cards
+        ordered = portfolio_view.by_priority(cards)
+        pv = portfolio_view
+        risky = pv.at_risk(cards)
+        units = self.path("portfolio/units/index.md")
+        has_units = any(pv.unit_path(c.proposal) for c in cards)
         body = self.render(
-            "portfolio.md.j2", page, rows=self.rows(page, cards), chart=self.chart(page),
-            needs=self.rows(page, [c for c in cards if not c.placed
-                                   and c.proposal.stage not in INACTIVE_STAGES]),
+            "portfolio.md.j2", page, chart=self.chart(page),
+            table=self.proposal_table(page, ordered[:pv.PAGE_SIZE],
+                                      "Proposals by priority"),
+            shown=min(len(ordered), pv.PAGE_SIZE),
+            fund=self.rows(page, pv.fund_next(cards)),
+            risky=[dict(row, reason=pv.risk_reason(row["card"], self.rubric))
+                   for row in self.rows(page, risky)][:pv.AT_RISK],
+            risky_count=len(risky),
+            red_count=sum(1 for c in cards if pv.is_active(c) and pv.red_flags(c)),
+            needs=self.rows(page, [c for c in cards if not c.placed and pv.is_active(c)]),
+            state_links={s: self.link(page, self.path(f"portfolio/states/{s}.md"))
+                         for s in STATES},
+            state_counts={s: sum(1 for c in cards if c.state == s) for s in STATES},
+            chart_mode="density" if len(cards) > DENSITY_THRESHOLD else "points",
+            all_link=self.link(page, self.path("portfolio/proposals/index.md")),
+            all_link_url=self.url(page, self.path("portfolio/proposals/index.md")),
+            units_link=self.link(page, units) if has_units else None,
+            units_url=self.url(page, units),
+            rows_url=self.url(page, self.path("portfolio/rows.json")),
+            rows_link=self.link(page, self.path("portfolio/rows.json")),
+            filters=self.filter_options(),
             banner=self.banner(page), heat=self.heat_rows(page),
             csv_link=self.link(page, self.path("portfolio/portfolio.csv")),
             json_link=self.link(page, self.path("portfolio/portfolio.json")),
             schema_link=self.link(page, self.path(f"schema/{SCHEMA_FILE_NAME}")),
         )
-        # The proposals table is wide: give it the table-of-contents column too.
-        meta = {"title": "Portfolio", "search": {"boost": 2}, "hide": ["toc"]}
-        return GeneratedPage(page, front_matter(meta) + body)
+        # Material's documented way to give a page the full width: hide both sidebars.
+        meta = {"title": "Portfolio", "search": {"boost": 2}, "hide": ["navigation", "toc"]}
+        return GeneratedPage(page, front_matter(meta) + body, html_blocks=self.take_blocks())
+
+    def filter_options(self) -> dict[str, list[tuple[str, str]]]:
+        """The choices of the filter bar's menus (value, label), from the portfolio."""
+        cards = self.portfolio.cards
+        classes = self.rubric.risk_model.classes
+        present = {c.proposal.stage for c in cards}
+        # Every level of every unit path, so a menu entry selects a unit and its sub-units.
+        units = {"/".join(path[:n]) for path in (portfolio_view.unit_path(c.proposal)
+                                                for c in cards)
+                 for n in range(1, len(path) + 1)}
+        return {
+            "stage": [(s, s) for s in STAGES if s in present],
+            "state": [(s, self.quadrant_name(s)) for s in STATES],
+            "class": [(k, v.label) for k, v in classes.items()],
+            "team": [(t, " ".join(t.split())) for t in sorted({c.proposal.team for c in cards})],
+            "tag": [(t, " ".join(t.split()))
+                    for t in sorted({t for c in cards for t in c.proposal.tags})],
+            "unit": [(u, " ".join(u.split())) for u in sorted(units)],
+        }
+
+    def list_pages(self) -> list[GeneratedPage]:
+        """Static, paged proposal tables (readable without JavaScript): every proposal by
+        priority, and one set per state."""
+        ordered = portfolio_view.by_priority(self.portfolio.cards)
+        pages = self._paged("portfolio/proposals/index", ordered, "All proposals",
+                            "Every proposal, active or not, by priority.")
+        for state in STATES:
+            name = self.quadrant_name(state)
+            pages += self._paged(f"portfolio/states/{state}",
+                                 [c for c in ordered if c.state == state], name,
+                                 f"{self.rubric.state_description(state)}")
+        return pages
+
+    def _paged(self, base: str, cards: list[ScoreCard], title: str,
+               intro: str) -> list[GeneratedPage]:
+        paths = [self.path(p) for p in portfolio_view.paged_paths(base, len(cards))]
+        pages = []
+        portfolio = self.path("portfolio/index.md")
+        for pager in portfolio_view.pagers(paths, len(cards)):
+            page = paths[pager.number - 1]
+            chunk = cards[pager.first_row - 1:pager.last_row]
+            body = self.render(
+                "portfolio_list.md.j2", page, title=title, intro=intro, pager=pager,
+                pages=[(n, self.link(page, p)) for n, p in pager.pages],
+                prev_link=self.link(page, pager.prev_path) if pager.prev_path else None,
+                next_link=self.link(page, pager.next_path) if pager.next_path else None,
+                portfolio_link=self.link(page, portfolio),
+                table=self.proposal_table(page, chunk, title))
+            heading = title if pager.count == 1 else f"{title}, page {pager.number}"
+            meta = {"title": html.escape(heading), "hide": ["navigation", "toc"],
+                    "search": {"exclude": True}}
+            pages.append(GeneratedPage(page, front_matter(meta) + body, in_nav=False,
+                                       html_blocks=self.take_blocks()))
+        return pages
+
+    def rows_json(self) -> GeneratedPage:
+        page = self.path("portfolio/index.md")
+        template = self.url(page, self.proposal_path("ID")).replace("ID", "{id}", 1)
+        payload = portfolio_view.rows_json(self.portfolio.cards, self.ranks(), self.rubric,
+                                           template)
+        return GeneratedPage(self.path("portfolio/rows.json"),
+                             json.dumps(payload, ensure_ascii=False,
+                                        separators=(",", ":")) + "\n")
 
     def heat_rows(self, page: str) -> list[dict[str, Any]]:
         titles = {c.id: c.title for c in self.rubric.checklists}
@@ -464,6 +583,8 @@ class SiteBuilder:
     def all_pages(self) -> list[GeneratedPage]:
         pages = [self.proposal_page(card) for card in self.portfolio.cards]
         pages += [self.portfolio_page(), self.group_page("team"), self.group_page("stage")]
+        pages += self.list_pages()
+        pages.append(self.rows_json())
         pages += self.unit_pages()
         pages += self.pitfall_pages()
         pages += self.reference_pages()

@@ -1,14 +1,353 @@
-/* Sweetspot: progressive enhancement for portfolio tables. Without JavaScript the tables
-   are plain, complete and readable; with it they sort (tablesort, vendored) and filter. */
+/* Sweetspot: progressive enhancement. Without JavaScript every table is plain, complete and
+   readable, the portfolio chart is a static SVG and large tables are paged on their own
+   pages. With it, tables sort (by mouse or keyboard) and the portfolio page's filter bar
+   drives the chart and the proposals table together, from portfolio/rows.json. */
 (function () {
   "use strict";
 
+  var SVG = "http://www.w3.org/2000/svg";
+  var STATES = ["quick_win", "strategic_bet", "incremental", "reconsider", "needs_information"];
+  var PARAMS = ["q", "stage", "state", "class", "flag", "tag", "unit", "team", "open"];
+  var PAGE = 100; // table rows shown at once, as on the static pages
+  var FEW = 60; // at most this many filtered proposals are drawn as markers in density mode
+
+  function esc(text) {
+    return String(text).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
+  function num(v) { return Math.round(v).toLocaleString("en"); }
+
+  /* -- Sorting by keyboard and mouse ----------------------------------------------------- */
+
+  // Header cells become buttons, so Tab reaches them and Enter or Space sorts.
+  function sortButtons(table, onSort) {
+    Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, index) {
+      if (th.querySelector("button.ss-sort")) { return; }
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "ss-sort";
+      while (th.firstChild) { button.appendChild(th.firstChild); }
+      th.appendChild(button);
+      button.addEventListener("click", function () {
+        // Numbers sort high first on the first press, text A to Z; a second press reverses.
+        var now = th.getAttribute("aria-sort");
+        var descending = now ? now === "ascending" : th.dataset.type === "num";
+        Array.prototype.forEach.call(table.tHead.rows[0].cells, function (other) {
+          other.removeAttribute("aria-sort");
+        });
+        th.setAttribute("aria-sort", descending ? "descending" : "ascending");
+        onSort(th, index, descending);
+      });
+    });
+  }
+
+  // Static proposal tables (the paged pages): sort the rows in place.
+  function sortRowsInPlace(table) {
+    sortButtons(table, function (th, index, descending) {
+      var body = table.tBodies[0];
+      var rows = Array.prototype.slice.call(body.rows);
+      var numeric = th.dataset.type === "num";
+      rows.sort(function (a, b) {
+        var x = a.cells[index], y = b.cells[index];
+        var vx = x.dataset.sort !== undefined ? x.dataset.sort : x.textContent.trim();
+        var vy = y.dataset.sort !== undefined ? y.dataset.sort : y.textContent.trim();
+        var order = numeric ? parseFloat(vx) - parseFloat(vy) : vx.localeCompare(vy);
+        return descending ? -order : order;
+      });
+      rows.forEach(function (row) { body.appendChild(row); });
+    });
+  }
+
+  // Markdown tables sorted by the vendored tablesort: make their headers keyboard-usable.
+  function keyboardHeaders(table) {
+    Array.prototype.forEach.call(table.querySelectorAll("thead th"), function (th) {
+      if (th.getAttribute("data-sort-method") === "none") { return; }
+      th.tabIndex = 0;
+      th.addEventListener("keydown", function (event) {
+        if (event.key === "Enter" || event.key === " ") {
+          event.preventDefault();
+          th.click();
+        }
+      });
+    });
+  }
+
+  /* -- The portfolio page's filter bar -------------------------------------------------- */
+
+  function load(data) {
+    var f = {};
+    data.fields.forEach(function (name, i) { f[name] = i; });
+    return data.rows.map(function (r) {
+      var flags = r[f.flags].map(function (i) { return data.flag_ids[i]; });
+      var row = {
+        id: r[f.id], title: r[f.title], team: r[f.team], stage: r[f.stage],
+        state: r[f.state], impact: r[f.impact], risk: r[f.delivery_risk],
+        impactRange: r[f.impact_range], riskRange: r[f.delivery_risk_range],
+        priority: r[f.priority], riskClass: r[f.risk_class], flags: flags,
+        red: r[f.red_flags].length, tags: r[f.tags], org: r[f.org].join("/"),
+        openMask: r[f.open],
+        confidence: r[f.confidence], rank: r[f.rank], active: r[f.active] === 1
+      };
+      row.text = [row.id, row.title, row.team, row.stage, data.states[row.state],
+        data.classes[row.riskClass] || "", row.tags.join(" "), row.org].join(" ").toLowerCase();
+      return row;
+    });
+  }
+
+  // Open pitfall items come as a hex bit mask: item i is bit i % 4 of digit i / 4.
+  function isOpen(mask, i) {
+    if (i < 0 || (i >> 2) >= mask.length) { return false; }
+    return ((parseInt(mask.charAt(i >> 2), 16) >> (i & 3)) & 1) === 1;
+  }
+
+  function matcher(filters, items) {
+    var openIndex = filters.open ? items.indexOf(filters.open) : -1;
+    var words = (filters.q || "").toLowerCase().split(/\s+/).filter(Boolean);
+    return function (row) {
+      if (filters.stage && row.stage !== filters.stage) { return false; }
+      if (filters.state && row.state !== filters.state) { return false; }
+      if (filters["class"] && row.riskClass !== filters["class"]) { return false; }
+      if (filters.team && row.team !== filters.team) { return false; }
+      if (filters.tag && row.tags.indexOf(filters.tag) === -1) { return false; }
+      if (filters.unit && row.org !== filters.unit &&
+          row.org.indexOf(filters.unit + "/") !== 0) { return false; }
+      if (filters.open && !isOpen(row.openMask, openIndex)) { return false; }
+      if (filters.flag === "red" && !row.red) { return false; }
+      if (filters.flag === "any" && !row.flags.length) { return false; }
+      if (filters.flag && filters.flag !== "red" && filters.flag !== "any" &&
+          row.flags.indexOf(filters.flag) === -1) { return false; }
+      return words.every(function (w) { return row.text.indexOf(w) !== -1; });
+    };
+  }
+
+  function tableRow(row, data, url) {
+    var cls = data.classes[row.riskClass] || row.riskClass;
+    return "<tr data-proposal=\"" + esc(row.id) + "\">" +
+      "<td data-label=\"#\">" + row.rank + "</td>" +
+      "<td data-label=\"Proposal\"><a href=\"" + esc(url.replace("{id}", row.id)) + "\">" +
+      esc(row.title) + "</a></td>" +
+      "<td data-label=\"State\"><span class=\"ss-badge ss-q-" + esc(row.state) + "\">" +
+      esc(data.states[row.state]) + "</span></td>" +
+      "<td data-label=\"Priority\">" + num(row.priority) + "</td>" +
+      "<td data-label=\"Impact\">" + num(row.impact) + "<span class=\"ss-range\"> " +
+      num(row.impactRange[0]) + "–" + num(row.impactRange[1]) + "</span></td>" +
+      "<td data-label=\"Delivery risk\">" + num(row.risk) + "<span class=\"ss-range\"> " +
+      num(row.riskRange[0]) + "–" + num(row.riskRange[1]) + "</span></td>" +
+      "<td data-label=\"Risk class\"><span class=\"ss-badge ss-class-" + esc(row.riskClass) +
+      "\">" + esc(cls) + "</span></td>" +
+      "<td data-label=\"Flags\">" + row.flags.length +
+      (row.red ? " <span class=\"ss-red\">" + row.red + " red</span>" : "") + "</td>" +
+      "<td data-label=\"Confidence\">" + Math.round(row.confidence * 100) + "%</td>" +
+      "<td data-label=\"Team\">" + esc(row.team) + "</td>" +
+      "<td data-label=\"Stage\">" + esc(row.stage) +
+      (row.active ? "" : " <span class=\"ss-inactive\">(inactive)</span>") + "</td></tr>";
+  }
+
+  var SORT_KEYS = {
+    rank: function (r) { return r.rank; }, title: function (r) { return r.title; },
+    state: function (r) { return STATES.indexOf(r.state); },
+    priority: function (r) { return r.priority; }, impact: function (r) { return r.impact; },
+    delivery_risk: function (r) { return r.risk; }, risk_class: function (r) { return r.riskClass; },
+    flags: function (r) { return r.red * 1000 + r.flags.length; },
+    confidence: function (r) { return r.confidence; }, team: function (r) { return r.team; },
+    stage: function (r) { return r.stage; }
+  };
+
+  function el(name, attrs, text) {
+    var node = document.createElementNS(SVG, name);
+    Object.keys(attrs).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text !== undefined) { node.textContent = text; }
+    return node;
+  }
+
+  // The chart follows the filters: in points mode markers not matching are hidden; in
+  // density mode the cells are counted again and up to FEW matching proposals are drawn.
+  function Chart(svg, data, url) {
+    var g = {
+      left: +svg.dataset.left, top: +svg.dataset.top, w: +svg.dataset.plotW,
+      h: +svg.dataset.plotH, stripY: +svg.dataset.stripY, stripH: +svg.dataset.stripH,
+      grid: +svg.dataset.grid
+    };
+    var density = svg.dataset.mode === "density";
+    var points = Array.prototype.slice.call(svg.querySelectorAll("a.ss-point"));
+    var cells = svg.querySelector("g.ss-cells");
+    var layer = el("g", { "class": "ss-points ss-js-points" });
+    svg.appendChild(layer);
+
+    function x(risk) { return g.left + g.w * Math.min(Math.max(risk, 0), 100) / 100; }
+    function y(impact) { return g.top + g.h * (1 - Math.min(Math.max(impact, 0), 100) / 100); }
+
+    function drawCells(rows) {
+      while (cells.firstChild) { cells.removeChild(cells.firstChild); }
+      var counts = {}, biggest = 1;
+      rows.forEach(function (r) {
+        var col = Math.min(Math.floor(Math.max(r.risk, 0) / 100 * g.grid), g.grid - 1);
+        var row = r.state === "needs_information" ? "s" :
+          Math.min(Math.floor((100 - Math.min(Math.max(r.impact, 0), 100)) / 100 * g.grid),
+            g.grid - 1);
+        var key = col + ":" + row;
+        counts[key] = (counts[key] || 0) + 1;
+        biggest = Math.max(biggest, counts[key]);
+      });
+      var cw = g.w / g.grid, ch = g.h / g.grid;
+      Object.keys(counts).forEach(function (key) {
+        var parts = key.split(":"), col = +parts[0], n = counts[key];
+        var level = 1 + Math.min(4, Math.floor(4 * Math.log1p(n) / Math.log1p(biggest)));
+        var cx = g.left + col * cw, cy, h;
+        if (parts[1] === "s") { cy = g.stripY + 28; h = g.stripH - 34; } else {
+          cy = g.top + (+parts[1]) * ch; h = ch;
+        }
+        var group = el("g", { "class": "ss-cell ss-d" + level });
+        group.appendChild(el("title", {}, n + " proposals"));
+        group.appendChild(el("rect", { x: cx, y: cy, width: cw, height: h }));
+        group.appendChild(el("text", { x: cx + cw / 2, y: cy + h / 2 + 5,
+          "text-anchor": "middle" }, String(n)));
+        cells.appendChild(group);
+      });
+    }
+
+    this.update = function (rows, all) {
+      var keep = {};
+      rows.forEach(function (r) { keep[r.id] = true; });
+      var drawn = {};
+      points.forEach(function (a) {
+        a.style.display = keep[a.dataset.proposal] ? "" : "none";
+        drawn[a.dataset.proposal] = true;
+      });
+      while (layer.firstChild) { layer.removeChild(layer.firstChild); }
+      if (!density) { return; }
+      drawCells(rows);
+      if (rows.length > FEW || rows.length === all) { return; }
+      rows.forEach(function (r) {
+        if (drawn[r.id]) { return; }
+        var px = x(r.risk), py = r.state === "needs_information" ? g.stripY + 46 : y(r.impact);
+        var a = el("a", { "class": "ss-point", href: url.replace("{id}", r.id),
+          "data-proposal": r.id });
+        a.appendChild(el("title", {}, r.rank + ". " + r.title + " (" + r.stage + "): impact " +
+          num(r.impact) + ", delivery risk " + num(r.risk) + ", priority " + num(r.priority)));
+        var m = el("g", { transform: "translate(" + px + " " + py + ")" });
+        m.appendChild(el("path", { "class": "ss-marker", d: "M0,-6 A6,6 0 1,1 0,6 A6,6 0 1,1 0,-6 Z" }));
+        a.appendChild(m);
+        layer.appendChild(a);
+      });
+    };
+  }
+
+  function filterBar(form) {
+    if (form.dataset.ssReady) { return; }
+    form.dataset.ssReady = "1";
+    var svg = document.querySelector("svg.ss-quadrant-chart");
+    var table = document.querySelector("table.ss-ptable");
+    var summary = document.querySelector(".ss-chart-summary");
+    var status = document.querySelector(".ss-table-status");
+    if (!table) { return; }
+    fetch(form.dataset.rows).then(function (r) {
+      if (!r.ok) { throw new Error("rows.json: " + r.status); }
+      return r.json();
+    }).then(function (data) {
+      var rows = load(data);
+      var url = data.url;
+      var chart = svg ? new Chart(svg, data, url) : null;
+      var limit = PAGE;
+      var sortKey = "rank", descending = false;
+      var body = table.tBodies[0];
+      var more = document.createElement("button");
+      more.type = "button";
+      more.className = "ss-more";
+      table.parentNode.parentNode.insertBefore(more, table.parentNode.nextSibling);
+      table.dataset.ssLive = "1";
+
+      // Filters from the address first (links from other pages carry them).
+      var params = new URLSearchParams(location.search);
+      PARAMS.forEach(function (name) {
+        var control = form.elements[name], value = params.get(name);
+        if (!control || value === null) { return; }
+        if (control.tagName === "SELECT" &&
+            !Array.prototype.some.call(control.options, function (o) { return o.value === value; })) {
+          control.appendChild(new Option(value, value)); // e.g. a unit prefix or one flag id
+        }
+        control.value = value;
+      });
+
+      function current() {
+        var filters = {};
+        PARAMS.forEach(function (name) {
+          var control = form.elements[name];
+          if (control && control.value) { filters[name] = control.value; }
+        });
+        return filters;
+      }
+
+      function describe(shown) {
+        var counts = {};
+        shown.forEach(function (r) { counts[r.state] = (counts[r.state] || 0) + 1; });
+        return STATES.map(function (s) { return data.states[s] + " " + (counts[s] || 0); })
+          .join(", ");
+      }
+
+      function render() {
+        var filters = current();
+        var shown = rows.filter(matcher(filters, data.items));
+        var key = SORT_KEYS[sortKey] || SORT_KEYS.rank;
+        shown.sort(function (a, b) {
+          var va = key(a), vb = key(b);
+          var order = typeof va === "string" ? va.localeCompare(vb) : va - vb;
+          return (descending ? -order : order) || a.rank - b.rank;
+        });
+        body.innerHTML = shown.slice(0, limit).map(function (r) {
+          return tableRow(r, data, url);
+        }).join("");
+        var active = Object.keys(filters).length > 0;
+        var what = active ? shown.length + " of " + rows.length + " proposals match the filters"
+          : "All " + rows.length + " proposals";
+        if (summary) { summary.textContent = what + ": " + describe(shown) + "."; }
+        if (status) {
+          status.textContent = what + "; showing " + Math.min(limit, shown.length) +
+            (shown.length ? ", sorted by " + (table.querySelector("th[aria-sort]") ?
+              table.querySelector("th[aria-sort]").textContent.trim() : "priority") : "") + ".";
+        }
+        more.hidden = shown.length <= limit;
+        more.textContent = "Show " + Math.min(PAGE, shown.length - limit) + " more";
+        if (chart) { chart.update(shown, rows.length); }
+        var query = new URLSearchParams(filters).toString();
+        history.replaceState(history.state, "",
+          location.pathname + (query ? "?" + query : "") + location.hash);
+      }
+
+      sortButtons(table, function (th, index, desc) {
+        sortKey = th.dataset.key;
+        descending = desc;
+        render();
+      });
+      more.addEventListener("click", function () { limit += PAGE; render(); });
+      form.addEventListener("input", function () { limit = PAGE; render(); });
+      form.addEventListener("change", function () { limit = PAGE; render(); });
+      form.addEventListener("submit", function (event) { event.preventDefault(); });
+      form.addEventListener("reset", function () { setTimeout(render, 0); });
+      form.hidden = false;
+      document.querySelectorAll(".ss-js-only").forEach(function (n) { n.hidden = false; });
+      render();
+    }).catch(function (error) {
+      // The static chart and table stay as they are; say why the filters are missing.
+      if (status) { status.textContent += " (Filters unavailable: " + error.message + ")"; }
+    });
+  }
+
+  /* -- Generic tables -------------------------------------------------------------------- */
+
   function enhance(root) {
-    var tables = root.querySelectorAll("article table:not([class])");
-    tables.forEach(function (table) {
+    root.querySelectorAll("article table:not([class])").forEach(function (table) {
       if (table.dataset.ssSortable) { return; }
       table.dataset.ssSortable = "1";
-      if (window.Tablesort) { new window.Tablesort(table); }
+      if (window.Tablesort) { new window.Tablesort(table); keyboardHeaders(table); }
+    });
+    root.querySelectorAll("form.ss-filterbar").forEach(filterBar);
+    root.querySelectorAll("table.ss-ptable").forEach(function (table) {
+      if (table.dataset.ssSortable || document.querySelector("form.ss-filterbar")) { return; }
+      table.dataset.ssSortable = "1";
+      sortRowsInPlace(table);
     });
     root.querySelectorAll("[data-ss-filter]").forEach(function (wrapper) {
       if (wrapper.querySelector(".ss-filter")) { return; }

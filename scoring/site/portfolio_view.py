@@ -1,0 +1,176 @@
+"""View data for the portfolio page: the four leader questions, table rows, paging and the
+compact rows.json that the filter bar reads.
+
+The page itself stays small at any portfolio size: it shows the top ``PAGE_SIZE`` rows and
+links to static paged tables (every page reachable without JavaScript); the full data for
+the filter bar is in ``portfolio/rows.json``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from scoring.model.scorecard import ScoreCard
+from scoring.portfolio.orgunits import unit_path
+from scoring.proposals.proposal import INACTIVE_STAGES
+from scoring.rubric import DIMENSIONS, NEEDS_INFORMATION, STATES, Rubric
+
+PAGE_SIZE = 100  # rows per static table page
+FUND_NEXT = 5  # rows in "what to fund next"
+AT_RISK = 5  # rows in "what is at risk"
+
+
+def is_active(card: ScoreCard) -> bool:
+    """Active: every stage but retired and rejected (the one definition the page states)."""
+    return card.proposal.stage not in INACTIVE_STAGES
+
+
+def by_priority(cards: Sequence[ScoreCard]) -> list[ScoreCard]:
+    return sorted(cards, key=lambda c: (-c.priority, c.proposal.id))
+
+
+def red_flags(card: ScoreCard) -> list[Any]:
+    return [f for f in card.flags if f.severity == "red"]
+
+
+def mean_confidence(card: ScoreCard) -> float:
+    return sum(card.confidence[d] for d in DIMENSIONS) / len(DIMENSIONS)
+
+
+def fund_next(cards: Sequence[ScoreCard]) -> list[ScoreCard]:
+    """Placed, active proposals not yet in production, by priority."""
+    return [c for c in by_priority(cards) if is_active(c) and c.proposal.stage != "production"
+            and c.state != NEEDS_INFORMATION][:FUND_NEXT]
+
+
+def at_risk(cards: Sequence[ScoreCard]) -> list[ScoreCard]:
+    """Active proposals with a red flag or in the high risk class: most red flags first."""
+    risky = [c for c in cards if is_active(c) and (red_flags(c) or c.risk_class == "high")]
+    return sorted(risky, key=lambda c: (-len(red_flags(c)), -c.priority, c.proposal.id))
+
+
+def risk_reason(card: ScoreCard, rubric: Rubric) -> str:
+    reasons = [f.title for f in red_flags(card)]
+    if card.risk_class == "high":
+        classes = rubric.risk_model.classes
+        reasons.append(classes["high"].label if "high" in classes else "High risk")
+    return "; ".join(reasons)
+
+
+@dataclass(frozen=True)
+class Pager:
+    """Page ``number`` (1-based) of ``count`` pages; ``pages`` are (number, path)."""
+
+    number: int
+    count: int
+    pages: tuple[tuple[int, str], ...]
+    first_row: int  # 1-based
+    last_row: int
+    total: int
+
+    @property
+    def prev_path(self) -> str | None:
+        return self.pages[self.number - 2][1] if self.number > 1 else None
+
+    @property
+    def next_path(self) -> str | None:
+        return self.pages[self.number][1] if self.number < self.count else None
+
+
+def paged_paths(base: str, total: int) -> list[str]:
+    """``base`` is the first page without ``.md``: ``portfolio/proposals/index`` gives
+    ``…/index.md``, ``…/page-2.md``; ``portfolio/states/quick_win`` gives
+    ``…/quick_win.md``, ``…/quick_win-page-2.md``."""
+    count = max(1, math.ceil(total / PAGE_SIZE))
+    if base.endswith("/index"):
+        folder = base[: -len("index")]
+        return [f"{base}.md"] + [f"{folder}page-{n}.md" for n in range(2, count + 1)]
+    return [f"{base}.md"] + [f"{base}-page-{n}.md" for n in range(2, count + 1)]
+
+
+def pagers(paths: Sequence[str], total: int) -> list[Pager]:
+    pages = tuple(enumerate(paths, start=1))
+    return [Pager(n, len(paths), pages, (n - 1) * PAGE_SIZE + 1,
+                  min(n * PAGE_SIZE, total), total) for n, _ in pages]
+
+
+def table_rows(cards: Sequence[ScoreCard], ranks: dict[str, int], rubric: Rubric,
+               url: Callable[[str], str]) -> list[dict[str, Any]]:
+    """Rows of the HTML proposals table; ``url`` maps a proposal id to its link."""
+    classes = rubric.risk_model.classes
+    return [{
+        "rank": ranks[c.proposal.id],
+        "id": c.proposal.id,
+        "title": c.proposal.title,
+        "url": url(c.proposal.id),
+        "state": c.state,
+        "state_name": rubric.state_name(c.state),
+        "priority": c.priority,
+        "impact": c.impact,
+        "risk": c.delivery_risk,
+        "impact_range": c.placement["impact"],
+        "risk_range": c.placement["delivery_risk"],
+        "risk_class": c.risk_class,
+        "risk_class_name": classes[c.risk_class].label if c.risk_class in classes
+        else c.risk_class,
+        "flags": len(c.flags),
+        "red": len(red_flags(c)),
+        "confidence": mean_confidence(c),
+        "team": c.proposal.team,
+        "stage": c.proposal.stage,
+        "active": is_active(c),
+    } for c in cards]
+
+
+def bitmask(indices: set[int], size: int) -> str:
+    """Hex digits, four items each, lowest first: digit ``k`` holds items ``4k``–``4k+3``,
+    item ``i`` being bit ``i % 4`` of digit ``i // 4``."""
+    digits = []
+    for start in range(0, size, 4):
+        digits.append("0123456789abcdef"[sum(1 << b for b in range(4) if start + b in indices)])
+    return "".join(digits).rstrip("0")
+
+
+def rows_json(cards: Sequence[ScoreCard], ranks: dict[str, int], rubric: Rubric,
+              url_template: str) -> dict[str, Any]:
+    """Everything the filter bar needs, compactly: one short list per proposal, in priority
+    order, with the field names once in ``fields``. Flags are indices into ``flag_ids``; the
+    open pitfall items (``items``, as ``checklist.item``) are a bit mask in hex, see
+    ``bitmask``: long ids are written once, and 5,000 rows stay small."""
+    items = [f"{c.id}.{i.id}" for c in rubric.checklists for i in c.items]
+    index = {key: n for n, key in enumerate(items)}
+    flag_ids = sorted({f.id for c in cards for f in c.flags})
+    flag_index = {key: n for n, key in enumerate(flag_ids)}
+    classes = rubric.risk_model.classes
+    rows = []
+    for c in by_priority(cards):
+        # Open pitfalls count for active proposals only, as in the heatmap and on the
+        # pitfall pages, so a link from there finds the same proposals.
+        open_items = {index[f"{s.id}.{i.id}"] for s in c.checklists for i in s.items
+                      if i.answer not in ("yes", "n/a") and f"{s.id}.{i.id}" in index
+                      } if is_active(c) else set()
+        rows.append([
+            c.proposal.id, c.proposal.title, c.proposal.team, c.proposal.stage, c.state,
+            round(c.impact, 1), round(c.delivery_risk, 1),
+            [round(v, 1) for v in c.placement["impact"]],
+            [round(v, 1) for v in c.placement["delivery_risk"]],
+            round(c.priority, 1), c.risk_class, [flag_index[f.id] for f in c.flags],
+            [flag_index[f.id] for f in red_flags(c)], list(c.proposal.tags),
+            list(unit_path(c.proposal)),
+            bitmask(open_items, len(items)), round(mean_confidence(c), 2), ranks[c.proposal.id],
+            1 if is_active(c) else 0,
+        ])
+    return {
+        "fields": ["id", "title", "team", "stage", "state", "impact", "delivery_risk",
+                   "impact_range", "delivery_risk_range", "priority", "risk_class", "flags",
+                   "red_flags", "tags", "org", "open", "confidence", "rank", "active"],
+        "url": url_template,  # a proposal's link: replace {id}
+        "states": {s: rubric.state_name(s) for s in STATES},
+        "classes": {k: v.label for k, v in classes.items()},
+        "items": items,
+        "flag_ids": flag_ids,
+        "rows": rows,
+    }
