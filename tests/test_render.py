@@ -138,7 +138,7 @@ def test_build_docs_config_is_the_sites_own_without_the_plugin(tmp_path: Path) -
     assert written["nav"] == ours["nav"] and written["theme"] == ours["theme"]
     assert written["markdown_extensions"] == ours["markdown_extensions"]
     assert written["plugins"] == ["search", "tags"]
-    assert written["extra_css"] == list(EXTRA_CSS)
+    assert written["extra_css"] == [*ours.get("extra_css", []), *EXTRA_CSS]  # the site's first
     assert written["extra_javascript"] == list(EXTRA_JAVASCRIPT)
     # As the plugin keeps them: proposal pages and the portfolio's paged tables.
     assert set(written["not_in_nav"].splitlines()) == {
