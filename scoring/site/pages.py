@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import yaml
 from markupsafe import Markup
@@ -23,14 +24,22 @@ from markupsafe import Markup
 from scoring.model.cardjson import card_json
 from scoring.model.scorecard import ScoreCard, ScoredPortfolio
 from scoring.portfolio.csvfile import write_csv
-from scoring.portfolio.orgunits import UnitNode, unit_tree
+from scoring.portfolio.orgunits import UnitNode, rollup_for, unique_slugs, unit_tree
 from scoring.portfolio.summary import PortfolioSummary, summarise, summary_json
 from scoring.proposals.loading import ID_PATTERN, MAX_ID_LENGTH
 from scoring.proposals.proposal import INACTIVE_STAGES, STAGES, InvalidFile
 from scoring.proposals.schema import SCHEMA_FILE_NAME, proposal_schema
-from scoring.rubric import DIMENSIONS, Rubric
+from scoring.rubric import DIMENSIONS, STATES, Rubric
 from scoring.site.chart import build_chart
 from scoring.site.environment import builtin_templates, make_environment
+from scoring.site.grouping_view import (
+    Page,
+    card_order,
+    group_row,
+    pager,
+    paginate,
+    proposal_row,
+)
 from scoring.site.markup import rich_text, safe_url
 from scoring.site.urls import html_link, md_link
 from scoring.sources.problems import Problem
@@ -207,21 +216,89 @@ class SiteBuilder:
             "heat": round(row.open_share, 2),
         } for row in self.summary.heatmap]
 
-    def group_page(self, by: str) -> GeneratedPage:
-        page = self.path(f"portfolio/by-{by}.md")
-        key = (lambda c: c.proposal.team) if by == "team" else (lambda c: c.proposal.stage)
-        order = list(STAGES) if by == "stage" else sorted({key(c) for c in self.portfolio.cards})
-        groups = [(name, self.rows(page, [c for c in self.portfolio.cards if key(c) == name]))
-                  for name in order]
-        totals = self.summary.by_team if by == "team" else self.summary.by_stage
-        body = self.render("group.md.j2", page, by=by, groups=groups,
-                           totals={t.key: t for t in totals})
-        return GeneratedPage(page, front_matter({"title": f"Proposals by {by}"}) + body)
+    def group_page(self, by: str) -> list[GeneratedPage]:
+        """``portfolio/by-team.md`` (or by-stage): an index of the groups with a roll-up
+        each, largest team first (stages in life order), then a page per group with its
+        roll-up and its proposals. Both are paged beyond PAGE_SIZE rows."""
+        cards = self.portfolio.cards
+        currency = self.summary.currency
+        groups: dict[str, list[ScoreCard]] = {}
+        for card in cards:
+            key = card.proposal.team if by == "team" else card.proposal.stage
+            groups.setdefault(key, []).append(card)
+        if by == "team":
+            slugs = unique_slugs(groups, "team")
+            order = sorted(groups, key=lambda n: (-len(groups[n]), n.casefold(), n))
+        else:
+            slugs = {s: s for s in STAGES}  # stage ids are slugs already
+            order = [s for s in STAGES if s in groups]
+        folder = "teams" if by == "team" else "stages"
+        first = {name: self.path(f"portfolio/{folder}/{slugs[name]}.md") for name in order}
+        rollups = {name: rollup_for(groups[name], currency) for name in order}
+        index = self.path(f"portfolio/by-{by}.md")
+        label = by.capitalize()
+        pages: list[GeneratedPage] = []
+        total = group_row(f"All {by}s", None, rollup_for(cards, currency))
+        for part in paginate(order, index):
+            rows = [group_row(name, self.url(part.path, first[name]), rollups[name])
+                    for name in part.items]
+            table = self.render_html("grouping_groups.html.j2", part.path, rows=rows,
+                                     total=total, label=label, currency=currency,
+                                     states=self.state_columns(),
+                                     caption=f"{label}s {part.start}–{part.end} of "
+                                             f"{part.total}, with their roll-ups")
+            body = self.render("group.md.j2", part.path, kind="index", by=by, table=table,
+                               **self.pager_context(part, f"{label}s"))
+            title = f"Proposals by {by}" + (f" (page {part.number})" if part.number > 1 else "")
+            pages.append(GeneratedPage(part.path, front_matter({"title": title,
+                                                               "hide": ["toc"]}) + body,
+                                       in_nav=part.number == 1))
+        for name in order:
+            members = sorted(groups[name], key=card_order)
+            filter_link = self.link(first[name], self.path("portfolio/index.md")) + \
+                f"?{by}={quote(name, safe='')}#proposals"
+            pages += self.card_list_pages(
+                first[name], members, other="stage" if by == "team" else "team",
+                template="group.md.j2", title=name,
+                kind="group", by=by, name=name, filter_link=Markup(filter_link),
+                rollup=self.render_html("grouping_rollup.html.j2", first[name],
+                                        r=rollups[name], currency=currency,
+                                        state_name=self.quadrant_name,
+                                        show_stages=by == "team"))
+        return pages
+
+    def state_columns(self) -> list[tuple[str, str]]:
+        return [(state, self.quadrant_name(state)) for state in STATES]
+
+    def pager_context(self, part: Page[Any], what: str) -> dict[str, Any]:
+        return {"pages": pager(part, lambda path: self.link(part.path, path)),
+                "position": f"{what} {part.start}–{part.end} of {part.total}"}
+
+    def card_list_pages(self, first: str, members: Sequence[ScoreCard], *, other: str,
+                        template: str, title: str, **context: Any) -> list[GeneratedPage]:
+        """A group's pages: its roll-up and its proposals, PAGE_SIZE rows per page."""
+        pages = []
+        for part in paginate(members, first):
+            rows = [proposal_row(c, self.url(part.path, self.proposal_path(c.proposal.id)),
+                                 self.rubric) for c in part.items]
+            table = self.render_html(
+                "grouping_proposals.html.j2", part.path, rows=rows, other=other,
+                caption=f"Proposals {part.start}–{part.end} of {part.total}, active ones "
+                        "first, by priority") if rows else Markup("")
+            body = self.render(template, part.path, table=table,
+                               **self.pager_context(part, "Proposals"), **context)
+            shown = " ".join(title.split()) + (f" (page {part.number})"
+                                               if part.number > 1 else "")
+            meta = {"title": html.escape(shown), "hide": ["toc"]}
+            pages.append(GeneratedPage(part.path, front_matter(meta) + body, in_nav=False))
+        return pages
 
     def unit_pages(self) -> list[GeneratedPage]:
-        """A page per organisation unit, with its roll-up and its sub-units', and an index
-        of the hierarchy; none when no proposal names a unit (``org``)."""
-        roots = unit_tree(self.portfolio, self.summary.currency)
+        """A page per organisation unit: a trail of its parents, its roll-up, its
+        sub-units' roll-ups and its own proposals; and an index of the top-level units.
+        None when no proposal names a unit (``org``)."""
+        currency = self.summary.currency
+        roots = unit_tree(self.portfolio, currency)
         if not roots:
             return []
         index = self.path("portfolio/units/index.md")
@@ -229,33 +306,52 @@ class SiteBuilder:
         def unit_page(node: UnitNode) -> str:
             return self.path(f"portfolio/units/{node.slug}.md")
 
-        def entries(page: str, nodes: list[UnitNode], depth: int = 0,
-                    recurse: bool = True) -> list[dict[str, Any]]:
-            found = []
-            for node in nodes:
-                found.append({"node": node, "depth": depth, "stats": node.stats,
-                              "link": self.link(page, unit_page(node))})
-                if recurse:
-                    found += entries(page, node.children, depth + 1)
-            return found
+        def unit_rows(page: str, nodes: Sequence[UnitNode]) -> list[dict[str, Any]]:
+            return [group_row(n.name, self.url(page, unit_page(n)), n.rollup
+                              or rollup_for(n.cards, currency)) for n in nodes]
 
-        body = self.render("org.md.j2", index, unit=None, units=entries(index, roots),
-                           trail=[], rows=[])
-        pages = [GeneratedPage(index, front_matter({"title": "Organisation units"}) + body)]
+        pages: list[GeneratedPage] = []
+        total = group_row("All units", None, rollup_for(
+            [c for root in roots for c in root.cards], currency))
+        for part in paginate(roots, index):
+            table = self.render_html(
+                "grouping_groups.html.j2", part.path, rows=unit_rows(part.path, part.items),
+                total=total, label="Unit", currency=currency, states=self.state_columns(),
+                caption=f"Top-level units {part.start}–{part.end} of {part.total}, with "
+                        "the roll-up of everything below them")
+            body = self.render("org.md.j2", part.path, unit=None, units=table,
+                               **self.pager_context(part, "Units"))
+            title = "Organisation units" + (f" (page {part.number})" if part.number > 1
+                                            else "")
+            pages.append(GeneratedPage(part.path, front_matter({"title": title,
+                                                               "hide": ["toc"]}) + body,
+                                       in_nav=False))
         for root in roots:
+            parents: dict[tuple[str, ...], UnitNode] = {n.path: n for n in root.walk()}
             for node in root.walk():
-                page = unit_page(node)
-                ancestors = [n for n in root.walk() if n.path == node.path[:len(n.path)]
-                             and n is not node]
-                trail = [(n.name, self.link(page, unit_page(n))) for n in ancestors]
-                body = self.render(
-                    "org.md.j2", page, unit=node, stats=node.stats,
-                    units=entries(page, node.children, recurse=False),
-                    trail=[("Organisation units", self.link(page, index)), *trail],
-                    rows=self.rows(page, node.direct), all_count=len(node.cards))
-                title = html.escape(" ".join(node.name.split()))
-                pages.append(GeneratedPage(page, front_matter({"title": title}) + body,
-                                           in_nav=False))
+                first = unit_page(node)
+                trail = [("Organisation units", self.link(first, index))] + [
+                    (parents[node.path[:depth]].name,
+                     self.link(first, unit_page(parents[node.path[:depth]])))
+                    for depth in range(1, len(node.path))]
+                rollup = node.rollup or rollup_for(node.cards, currency)
+                subunits = self.render_html(
+                    "grouping_groups.html.j2", first, rows=unit_rows(first, node.children),
+                    total=None, label="Sub-unit", currency=currency,
+                    states=self.state_columns(),
+                    caption=f"The {len(node.children)} sub-units of {node.name}, each with "
+                            "everything below it") if node.children else Markup("")
+                unit_filter = "/".join(quote(part, safe="") for part in node.path)
+                filter_link = self.link(first, self.path("portfolio/index.md")) + \
+                    f"?unit={unit_filter}#proposals"
+                pages += self.card_list_pages(
+                    first, sorted(node.direct, key=card_order), other="team",
+                    template="org.md.j2", title=node.name, unit=node, trail=trail,
+                    units=subunits, below=len(node.cards) - len(node.direct),
+                    filter_link=Markup(filter_link),
+                    rollup=self.render_html("grouping_rollup.html.j2", first, r=rollup,
+                                            currency=currency, state_name=self.quadrant_name,
+                                            show_stages=True))
         return pages
 
     def pitfall_pages(self) -> list[GeneratedPage]:
@@ -407,7 +503,7 @@ class SiteBuilder:
 
     def all_pages(self) -> list[GeneratedPage]:
         pages = [self.proposal_page(card) for card in self.portfolio.cards]
-        pages += [self.portfolio_page(), self.group_page("team"), self.group_page("stage")]
+        pages += [self.portfolio_page(), *self.group_page("team"), *self.group_page("stage")]
         pages += self.unit_pages()
         pages += self.pitfall_pages()
         pages += self.reference_pages()
