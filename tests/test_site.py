@@ -585,13 +585,14 @@ def test_portfolio_downloads(sample_site: Path) -> None:
 
 def test_group_pages(sample_site: Path) -> None:
     by_team = article(sample_site, "portfolio/by-team.md")
-    headings = [text_of(h).rstrip("¶ ").strip() for h in by_team.find_all("h2")]
-    assert sorted(headings) == sorted({yaml.safe_load(t)["team"]
-                                       for t in SAMPLE_PROPOSALS.values()})
+    teams = [row[0] for row in rows_of(by_team.find("table"))]
+    assert sorted(teams) == sorted({yaml.safe_load(t)["team"]
+                                    for t in SAMPLE_PROPOSALS.values()})
     by_stage = article(sample_site, "portfolio/by-stage.md")
-    stage_headings = [text_of(h).rstrip("¶ ").strip() for h in by_stage.find_all("h2")]
-    assert stage_headings[:2] == ["idea", "proposed"]
-    assert "retired" in stage_headings
+    stages = [row[0] for row in rows_of(by_stage.find("table"))]
+    assert stages == [s for s in ("idea", "proposed", "approved", "incubating", "pilot",
+                                  "production", "retired", "rejected") if s in stages]
+    assert "retired" in stages
 
 
 def test_home_summary_replaces_the_marker(sample_site: Path) -> None:
