@@ -47,6 +47,7 @@ from scoring.sources.yamlsource import excerpt
 
 SEVERITY_ADMONITION = {"red": "danger", "high": "warning", "medium": "note", "low": "info"}
 SEVERITY_LABEL = {"red": "Red flag", "high": "High", "medium": "Medium", "low": "Low"}
+TOP_OPEN = 10  # open proposals listed per pitfall item; the filtered table has the rest
 ANSWER_MARK = {"yes": "x", "partial": " ", "no": " ", "unknown": " ", "n/a": "x"}
 
 
@@ -355,18 +356,44 @@ class SiteBuilder:
         return pages
 
     def pitfall_pages(self) -> list[GeneratedPage]:
+        """A page per checklist: for each item, how many active proposals leave it open
+        (by answer and by state), the ten with the highest priority, and a link to the
+        portfolio table filtered to the rest. Its size does not grow with the portfolio."""
         pages = []
         index = self.path("pitfalls/index.md")
+        portfolio = self.path("portfolio/index.md")
         heat = {(r.checklist_id, r.item_id): r for r in self.summary.heatmap}
         for checklist in self.rubric.checklists:
             page = self.path(f"pitfalls/{checklist.slug}.md")
-            items = [{
-                "item": item,
-                "heat": heat[(checklist.id, item.id)],
-                "open": [(self.portfolio.card(pid), self.link(page, self.proposal_path(pid)),
-                          self.answer(pid, checklist.id, item.id))
-                         for pid in heat[(checklist.id, item.id)].open_ids],
-            } for item in checklist.items]
+            items = []
+            for item in checklist.items:
+                row = heat[(checklist.id, item.id)]
+                cards = [c for c in (self.portfolio.card(pid) for pid in row.open_ids)
+                         if c is not None]
+                answers = {a: 0 for a in ("no", "partial", "unknown")}
+                states = {s: 0 for s in STATES}
+                for card in cards:
+                    answer = self.answer(card.proposal.id, checklist.id, item.id)
+                    answers[answer] = answers.get(answer, 0) + 1
+                    states[card.state] += 1
+                top = sorted(cards, key=card_order)[:TOP_OPEN]
+                rows = [{**proposal_row(c, self.url(page, self.proposal_path(c.proposal.id)),
+                                        self.rubric),
+                         "answer": self.answer(c.proposal.id, checklist.id, item.id)}
+                        for c in top]
+                # The contract's filter parameter; MkDocs keeps the query in the built link.
+                query = f"?open={quote(checklist.id, safe='')}.{quote(item.id, safe='')}"
+                items.append({
+                    "item": item, "heat": row,
+                    "answers": [(a, n) for a, n in answers.items() if n],
+                    "states": [(s, self.quadrant_name(s), n) for s, n in states.items() if n],
+                    "table": self.render_html(
+                        "pitfall_open.html.j2", page, rows=rows,
+                        caption=f"The {len(rows)} open proposals with the highest priority"
+                        ) if rows else Markup(""),
+                    "shown": len(rows),
+                    "filter_link": Markup(f"{self.link(page, portfolio)}{query}#proposals"),
+                })
             body = self.render("pitfall.md.j2", page, checklist=checklist, items=items)
             pages.append(GeneratedPage(page, front_matter({"title": checklist.title}) + body))
         body = self.render("pitfalls_index.md.j2", index,
@@ -377,9 +404,14 @@ class SiteBuilder:
         return pages
 
     def answer(self, proposal_id: str, checklist_id: str, item_id: str) -> str:
+        """A proposal's answer to one checklist item as scored (unknown when not given)."""
         card = self.portfolio.card(proposal_id)
-        given = (card.proposal.get("checklists") or {}).get(checklist_id) or {} if card else {}
-        return str(given.get(item_id, "unknown"))
+        if card is None:
+            return "unknown"
+        for status in card.checklists:
+            if status.id == checklist_id:
+                return next((i.answer for i in status.items if i.id == item_id), "unknown")
+        return "unknown"
 
     def reference_pages(self) -> list[GeneratedPage]:
         format_page = self.path("reference/proposal-format.md")
