@@ -12,7 +12,7 @@ import io
 import json
 import math
 import shutil
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,7 @@ from scoring.site.grouping_view import (
     proposal_row,
 )
 from scoring.site.markup import rich_text, safe_url
+from scoring.site.reference_view import SchemaField, schema_fields, sections
 from scoring.site.urls import html_link, md_link
 from scoring.sources.problems import Problem
 from scoring.sources.yamlsource import excerpt
@@ -417,8 +418,11 @@ class SiteBuilder:
         format_page = self.path("reference/proposal-format.md")
         method_page = self.path("reference/scoring-method.md")
         schema = proposal_schema(self.rubric)
-        fields = list(schema_fields(schema))
-        fmt = self.render("proposal_format.md.j2", format_page, schema=schema, fields=fields,
+        parts = [{"id": s.id, "title": s.title, "paths": s.paths,
+                  "html": self.render_html("reference_fields.html.j2", format_page,
+                                           root=s.root, fields=s.fields)}
+                 for s in sections(schema)]
+        fmt = self.render("proposal_format.md.j2", format_page, schema=schema, sections=parts,
                           schema_link=self.link(format_page,
                                                 self.path(f"schema/{SCHEMA_FILE_NAME}")))
         method = self.render("scoring_method.md.j2", method_page)
@@ -566,46 +570,6 @@ FIX_HINTS = {
 }
 
 
-@dataclass(frozen=True)
-class SchemaField:
-    path: str
-    depth: int
-    type: str
-    required: bool
-    description: str
-    example: str
-    allowed: str
-
-
-def schema_fields(schema: dict[str, Any], prefix: str = "",
-                  depth: int = 0) -> Iterator[SchemaField]:
-    """Walk the schema's properties in order, for the reference page."""
-    required = set(schema.get("required", []))
-    for name, spec in schema.get("properties", {}).items():
-        path = f"{prefix}.{name}" if prefix else name
-        kind = spec.get("type", "")
-        if not kind and "oneOf" in spec:
-            kind = " or ".join(str(option.get("type", "")) for option in spec["oneOf"])
-        if kind == "array" and isinstance(spec.get("items"), dict):
-            kind = f"list of {spec['items'].get('type', 'item')}"
-        allowed = ""
-        enum = spec.get("enum") or spec.get("items", {}).get("enum") if isinstance(
-            spec.get("items", {}), dict) else spec.get("enum")
-        if enum:
-            allowed = ", ".join(str(v) for v in enum)
-        elif "minimum" in spec or "maximum" in spec:
-            allowed = f"{spec.get('minimum', '')}–{spec.get('maximum', '')}"
-        examples = spec.get("examples") or []
-        example = json.dumps(examples[0], ensure_ascii=False) if examples else ""
-        yield SchemaField(path, depth, str(kind), name in required,
-                          spec.get("description", ""), example, allowed)
-        if spec.get("type") == "object" and "properties" in spec:
-            yield from schema_fields(spec, path, depth + 1)
-        items = spec.get("items")
-        if isinstance(items, dict) and items.get("type") == "object":
-            yield from schema_fields(items, f"{path}[]", depth + 1)
-
-
 def build_site(portfolio: ScoredPortfolio, options: SiteOptions) -> SiteBuilder:
     return SiteBuilder(portfolio, options)
 
@@ -634,5 +598,5 @@ def asset_files() -> list[tuple[str, Path]]:
                   for p in root.rglob("*") if p.is_file())
 
 
-__all__ = ["GeneratedPage", "SiteBuilder", "SiteOptions", "asset_files",
-           "build_site", "write_pages"]
+__all__ = ["GeneratedPage", "SchemaField", "SiteBuilder", "SiteOptions", "asset_files",
+           "build_site", "schema_fields", "write_pages"]
