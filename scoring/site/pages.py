@@ -273,8 +273,15 @@ class SiteBuilder:
         return [(state, self.quadrant_name(state)) for state in STATES]
 
     def pager_context(self, part: Page[Any], what: str) -> dict[str, Any]:
-        return {"pages": pager(part, lambda path: self.link(part.path, path)),
-                "position": f"{what} {part.start}–{part.end} of {part.total}"}
+        """Where this page sits in its list and, when there are several pages, a link to
+        each (Markdown; the links are built from slugs, never from proposal text)."""
+        position = f"{what} {part.start}–{part.end} of {part.total}"
+        links = pager(part, lambda path: self.link(part.path, path))
+        line = " · ".join(f"**{pg['number']}**" if pg["current"]
+                          else f"[{pg['number']}]({pg['href']})" for pg in links)
+        return {"position": position,
+                "pager": Markup(f"{position}. Pages: {line}\n{{: .ss-pager }}\n\n")
+                if links else Markup("")}
 
     def card_list_pages(self, first: str, members: Sequence[ScoreCard], *, other: str,
                         template: str, title: str, **context: Any) -> list[GeneratedPage]:
