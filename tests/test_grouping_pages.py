@@ -472,6 +472,10 @@ def test_grouping_pages_fit_the_screen(browser: Browser, big: tuple[Path, dict],
                 url = base + str(file.parent.relative_to(site)) + "/"
                 tab.goto(url, wait_until="load")
                 assert horizontal_overflow(tab) == 0, (name, width)
+                # No table hides columns behind a scrollbar of its own.
+                hidden = tab.evaluate("""[...document.querySelectorAll('.ss-group-table')]
+                    .map(e => e.scrollWidth - e.clientWidth)""")
+                assert all(extra <= 1 for extra in hidden), (name, width, hidden)
                 # The first proposal or group of a table is visible and readable.
                 first = tab.locator("article table.ss-cards tbody th a").first
                 if first.count():

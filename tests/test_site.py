@@ -657,12 +657,11 @@ def test_pitfall_page_shows_the_answer_of_each_open_proposal(sample_site: Path) 
 def test_proposal_format_page_lists_every_schema_field(sample_site: Path) -> None:
     schema = json.loads((sample_site / "schema" / "proposal.schema.json").read_text("utf-8"))
     node = article(sample_site, "reference/proposal-format.md")
-    table = table_after(node, "fields")
-    listed = {r[0] for r in rows_of(table)}
-    missing = [p for p in schema_paths(schema) if p not in listed]
+    blocks = {el["data-field"]: el for el in node.select("[data-field]")}
+    missing = [p for p in schema_paths(schema) if p not in blocks]
     assert not missing, missing
-    top_required = {r[0] for r in rows_of(table) if r[2] == "yes" and "." not in r[0]
-                    and "[" not in r[0]}
+    top_required = {path for path, el in blocks.items() if "." not in path and "[" not in path
+                    and el.select_one(".ss-field-required") is not None}
     assert top_required == set(schema["required"])
 
 

@@ -248,7 +248,8 @@ class SiteBuilder:
                                      total=total, label=label, currency=currency,
                                      states=self.state_columns(),
                                      caption=f"{label}s {part.start}–{part.end} of "
-                                             f"{part.total}, with their roll-ups")
+                                             f"{part.total}, with their roll-ups"
+                                     if part.total else f"No {by}s yet")
             body = self.render("group.md.j2", part.path, kind="index", by=by, table=table,
                                **self.pager_context(part, f"{label}s"))
             title = f"Proposals by {by}" + (f" (page {part.number})" if part.number > 1 else "")
@@ -275,7 +276,8 @@ class SiteBuilder:
     def pager_context(self, part: Page[Any], what: str) -> dict[str, Any]:
         """Where this page sits in its list and, when there are several pages, a link to
         each (Markdown; the links are built from slugs, never from proposal text)."""
-        position = f"{what} {part.start}–{part.end} of {part.total}"
+        position = f"{what} {part.start}–{part.end} of {part.total}" if part.total \
+            else f"No {what.lower()} yet"
         links = pager(part, lambda path: self.link(part.path, path))
         line = " · ".join(f"**{pg['number']}**" if pg["current"]
                           else f"[{pg['number']}]({pg['href']})" for pg in links)
@@ -334,7 +336,7 @@ class SiteBuilder:
                                             else "")
             pages.append(GeneratedPage(part.path, front_matter({"title": title,
                                                                "hide": ["toc"]}) + body,
-                                       in_nav=False))
+                                       in_nav=part.number == 1))
         for root in roots:
             parents: dict[tuple[str, ...], UnitNode] = {n.path: n for n in root.walk()}
             for node in root.walk():
