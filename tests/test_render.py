@@ -140,7 +140,9 @@ def test_build_docs_config_is_the_sites_own_without_the_plugin(tmp_path: Path) -
     assert written["plugins"] == ["search", "tags"]
     assert written["extra_css"] == list(EXTRA_CSS)
     assert written["extra_javascript"] == list(EXTRA_JAVASCRIPT)
-    assert written["not_in_nav"] == "/proposals/*.md\n"  # as the plugin keeps them
+    # As the plugin keeps them: proposal pages and each team's and stage's page.
+    assert written["not_in_nav"] == "/portfolio/stages/*.md\n/portfolio/teams/*.md\n" \
+        "/proposals/*.md\n"
     home = (out / "docs/index.md").read_text(encoding="utf-8")
     assert "sweetspot:" not in home and "pages are missing" not in home
     assert "Top priorities" in home
