@@ -4,6 +4,7 @@ pages it renders. All loading, scoring and rendering lives in `scoring`."""
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,7 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
         self.cache: LoadCache = {}  # survives `mkdocs serve` rebuilds (see on_startup)
         self.builder: SiteBuilder | None = None
         self.rubric: Rubric | None = None
-        self.html_blocks: dict[str, tuple[str, ...]] = {}  # page path → deferred HTML
+        self.html_blocks: dict[str, Mapping[str, str]] = {}  # page path → deferred HTML
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # Defining on_startup is what makes MkDocs keep this instance (and its cache) across

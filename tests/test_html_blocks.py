@@ -11,9 +11,9 @@ from bs4 import BeautifulSoup
 from conftest import FULL_ID, FULL_YAML, MINIMAL_ID, MINIMAL_YAML, make_site
 
 from scoring.cli.main import main
-from scoring.site.pages import HTML_BLOCK_MARKER, GeneratedPage, fill_html_blocks
+from scoring.site.pages import HTML_BLOCK_MARKER, GeneratedPage, block_key, fill_html_blocks
 
-FORGED = HTML_BLOCK_MARKER.format(0)
+FORGED = HTML_BLOCK_MARKER.format(block_key("x"))
 
 
 def score_bars(html: str) -> list[str]:
@@ -41,9 +41,12 @@ def test_a_marker_written_in_a_proposal_is_only_text(tmp_path: Path) -> None:
 
 
 def test_inlined_pages_carry_the_blocks_as_raw_html() -> None:
-    page = GeneratedPage("p.md", f"# T\n\n{FORGED}\n\nafter\n", html_blocks=("<div>b</div>",))
+    key = block_key("<div>b</div>")
+    marker = HTML_BLOCK_MARKER.format(key)
+    page = GeneratedPage("p.md", f"# T\n\n{marker}\n\nafter\n",
+                         html_blocks={key: "<div>b</div>"})
     assert page.inlined() == "# T\n\n\n\n<div>b</div>\n\n\n\nafter\n"
-    assert fill_html_blocks(f"a{HTML_BLOCK_MARKER.format(7)}b", ["x"]) == "ab"
+    assert fill_html_blocks(f"a{FORGED}b", {key: "x"}) == "ab"  # an unknown key: nothing
     assert GeneratedPage("d.csv", b"1,2").inlined() == b"1,2"
 
 

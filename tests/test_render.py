@@ -140,9 +140,11 @@ def test_build_docs_config_is_the_sites_own_without_the_plugin(tmp_path: Path) -
     assert written["plugins"] == ["search", "tags"]
     assert written["extra_css"] == [*ours.get("extra_css", []), *EXTRA_CSS]  # the site's first
     assert written["extra_javascript"] == list(EXTRA_JAVASCRIPT)
-    # As the plugin keeps them: proposal pages and the portfolio's paged tables.
+    # As the plugin keeps them: proposal pages, the portfolio's paged tables and each team's
+    # and stage's page.
     assert set(written["not_in_nav"].splitlines()) == {
-        "/proposals/*.md", "/portfolio/proposals/*.md", "/portfolio/states/*.md"}
+        "/proposals/*.md", "/portfolio/proposals/*.md", "/portfolio/states/*.md",
+        "/portfolio/stages/*.md", "/portfolio/teams/*.md"}
     home = (out / "docs/index.md").read_text(encoding="utf-8")
     assert "sweetspot:" not in home and "pages are missing" not in home
     assert "Top priorities" in home

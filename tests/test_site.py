@@ -582,13 +582,14 @@ def test_portfolio_downloads(sample_site: Path) -> None:
 
 def test_group_pages(sample_site: Path) -> None:
     by_team = article(sample_site, "portfolio/by-team.md")
-    headings = [text_of(h).rstrip("¶ ").strip() for h in by_team.find_all("h2")]
-    assert sorted(headings) == sorted({yaml.safe_load(t)["team"]
-                                       for t in SAMPLE_PROPOSALS.values()})
+    teams = [row[0] for row in rows_of(by_team.find("table"))]
+    assert sorted(teams) == sorted({yaml.safe_load(t)["team"]
+                                    for t in SAMPLE_PROPOSALS.values()})
     by_stage = article(sample_site, "portfolio/by-stage.md")
-    stage_headings = [text_of(h).rstrip("¶ ").strip() for h in by_stage.find_all("h2")]
-    assert stage_headings[:2] == ["idea", "proposed"]
-    assert "retired" in stage_headings
+    stages = [row[0] for row in rows_of(by_stage.find("table"))]
+    assert stages == [s for s in ("idea", "proposed", "approved", "incubating", "pilot",
+                                  "production", "retired", "rejected") if s in stages]
+    assert "retired" in stages
 
 
 def test_home_summary_replaces_the_marker(sample_site: Path) -> None:
@@ -641,21 +642,23 @@ def test_pitfall_pages_list_open_active_proposals(sample_site: Path) -> None:
 
 def test_pitfall_page_shows_the_answer_of_each_open_proposal(sample_site: Path) -> None:
     node = article(sample_site, "pitfalls/data.md")
-    text = section_text(node, "representative")
-    assert "Rank overdue invoices by the chance of late payment (Credit Risk, proposed): no" \
-        in text
-    assert "Route support tickets to the right queue (Customer Support, pilot): partial" in text
+    rows = [row for element in section(node, "representative")
+            for table in element.find_all("table") for row in rows_of(table)]
+    by_title = {row[0]: row[1:] for row in rows}
+    assert by_title["Rank overdue invoices by the chance of late payment"][0] == "no"
+    assert by_title["Rank overdue invoices by the chance of late payment"][1] == "Credit Risk"
+    assert by_title["Route support tickets to the right queue"][0] == "partial"
+    assert by_title["Route support tickets to the right queue"][4] == "pilot"
 
 
 def test_proposal_format_page_lists_every_schema_field(sample_site: Path) -> None:
     schema = json.loads((sample_site / "schema" / "proposal.schema.json").read_text("utf-8"))
     node = article(sample_site, "reference/proposal-format.md")
-    table = table_after(node, "fields")
-    listed = {r[0] for r in rows_of(table)}
-    missing = [p for p in schema_paths(schema) if p not in listed]
+    blocks = {el["data-field"]: el for el in node.select("[data-field]")}
+    missing = [p for p in schema_paths(schema) if p not in blocks]
     assert not missing, missing
-    top_required = {r[0] for r in rows_of(table) if r[2] == "yes" and "." not in r[0]
-                    and "[" not in r[0]}
+    top_required = {path for path, el in blocks.items() if "." not in path and "[" not in path
+                    and el.select_one(".ss-field-required") is not None}
     assert top_required == set(schema["required"])
 
 

@@ -86,6 +86,7 @@ class UnitNode:
     direct: list[ScoreCard] = field(default_factory=list)
     cards: list[ScoreCard] = field(default_factory=list)
     stats: UnitStats | None = None
+    rollup: Rollup | None = None
 
     def walk(self) -> Iterable[UnitNode]:
         yield self
@@ -93,11 +94,74 @@ class UnitNode:
             yield from child.walk()
 
 
-def slugify(text: str) -> str:
+@dataclass(frozen=True)
+class Rollup:
+    """What a leader reads at each level of a grouping (team, stage, unit): every count but
+    ``count`` covers active proposals only, so the state counts add up to ``active``."""
+
+    count: int  # every proposal, retired and rejected included
+    active: int
+    by_state: tuple[tuple[str, int], ...]  # every state in order, zeros included
+    by_stage: tuple[tuple[str, int], ...]  # every proposal, stages with none left out
+    red_flagged: int  # active proposals with at least one red flag
+    high_class: int  # active proposals whose assessed risk class is high
+    annual_value: float  # active proposals, in the portfolio's main currency
+    mean_priority: float | None  # over active proposals; None when there are none
+
+
+def rollup_for(cards: Sequence[ScoreCard], currency: str) -> Rollup:
+    states = {q: 0 for q in STATES}
+    stages = {s: 0 for s in STAGES}
+    red = high = 0
+    value = priority = 0.0
+    active = 0
+    for card in cards:
+        p = card.proposal
+        stages[p.stage] = stages.get(p.stage, 0) + 1
+        if p.stage in INACTIVE_STAGES:
+            continue
+        active += 1
+        states[card.state] = states.get(card.state, 0) + 1
+        red += any(f.severity == "red" for f in card.flags)
+        high += card.risk_class == "high"
+        priority += card.priority
+        amount = p.get("value.annual_value")
+        if isinstance(amount, int | float) and (p.get("value.currency") or "") == currency:
+            value += float(amount)
+    return Rollup(len(cards), active, tuple(states.items()),
+                  tuple((s, n) for s, n in stages.items() if n), red, high, value,
+                  round(priority / active, 1) if active else None)
+
+
+# A slug ending like this would take the place of another page's second page.
+_PAGE_SUFFIX = re.compile(r"-page-[0-9]+$")
+
+
+def slugify(text: str, fallback: str = "unit") -> str:
+    """A lowercase ASCII slug safe as a file name: never empty, never 'index' (which would
+    take the place of its folder's page) and never ending like a page number."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60].strip("-") or "unit"
-    # A unit named 'Index' would take the place of its parent's page.
-    return f"{slug}-unit" if slug == "index" else slug
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60].strip("-")
+    slug = slug or fallback
+    if slug == "index" or _PAGE_SUFFIX.search(slug):
+        return f"{slug}-{fallback}"
+    return slug
+
+
+def unique_slugs(names: Iterable[str], fallback: str) -> dict[str, str]:
+    """A distinct slug per name, in name order: the second 'R&D' / 'R D' gets -2, and so
+    on, skipping any slug another name already has."""
+    used: set[str] = set()
+    found: dict[str, str] = {}
+    for name in sorted(set(names)):
+        base = slugify(name, fallback)
+        slug, n = base, 1
+        while slug in used:
+            n += 1
+            slug = f"{base}-{n}"
+        used.add(slug)
+        found[name] = slug
+    return found
 
 
 def stats_for(cards: Sequence[ScoreCard], currency: str) -> UnitStats:
@@ -157,29 +221,36 @@ def unit_tree(portfolio: ScoredPortfolio, currency: str) -> list[UnitNode]:
         for node in root.walk():
             node.children.sort(key=lambda n: n.name.casefold())
             node.stats = stats_for(node.cards, currency)
+            node.rollup = rollup_for(node.cards, currency)
     _dedupe_top(ordered)
     return ordered
 
 
 def _dedupe_top(nodes: list[UnitNode]) -> None:
-    seen: dict[str, int] = {}
-    for node in nodes:
-        base = node.slug
-        seen[base] = seen.get(base, 0) + 1
-        if seen[base] > 1:
-            _reslug(node, f"{base}-{seen[base]}")
+    _dedupe_siblings(nodes)
 
 
 def _dedupe_slugs(node: UnitNode) -> None:
-    """Two sibling names with the same slug ('R&D', 'R D') get -2, -3 ... in name order."""
-    seen: dict[str, int] = {}
-    for child in sorted(node.children, key=lambda n: n.name):
-        base = child.slug
-        seen[base] = seen.get(base, 0) + 1
-        if seen[base] > 1:
-            _reslug(child, f"{base}-{seen[base]}")
+    """Two sibling names with the same slug ('R&D', 'R D') get -2, -3 ... in name order,
+    skipping any slug a sibling already has ('R D 2')."""
+    _dedupe_siblings(node.children)
     for child in node.children:
         _dedupe_slugs(child)
+
+
+def _dedupe_siblings(nodes: list[UnitNode]) -> None:
+    used = {n.slug for n in nodes}
+    seen: set[str] = set()
+    for node in sorted(nodes, key=lambda n: n.name):
+        if node.slug not in seen:
+            seen.add(node.slug)
+            continue
+        base, n = node.slug, 2
+        while f"{base}-{n}" in used:
+            n += 1
+        _reslug(node, f"{base}-{n}")
+        used.add(node.slug)
+        seen.add(node.slug)
 
 
 def _reslug(node: UnitNode, slug: str) -> None:

@@ -7,16 +7,18 @@ with the pages.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import io
 import json
 import math
 import re
 import shutil
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import yaml
 from markupsafe import Markup
@@ -24,7 +26,7 @@ from markupsafe import Markup
 from scoring.model.cardjson import card_json
 from scoring.model.scorecard import ScoreCard, ScoredPortfolio
 from scoring.portfolio.csvfile import write_csv
-from scoring.portfolio.orgunits import UnitNode, unit_tree
+from scoring.portfolio.orgunits import UnitNode, rollup_for, unique_slugs, unit_tree
 from scoring.portfolio.summary import PortfolioSummary, summarise, summary_json
 from scoring.proposals.loading import ID_PATTERN, MAX_ID_LENGTH
 from scoring.proposals.proposal import INACTIVE_STAGES, STAGES, InvalidFile
@@ -39,14 +41,24 @@ from scoring.site.chart import (
     build_chart,
 )
 from scoring.site.environment import builtin_templates, make_environment
+from scoring.site.grouping_view import (
+    Page,
+    card_order,
+    group_row,
+    pager,
+    paginate,
+    proposal_row,
+)
 from scoring.site.markup import rich_text, safe_url
 from scoring.site.proposal_view import PART_HELPERS, HtmlParts, proposal_context
+from scoring.site.reference_view import SchemaField, schema_fields, sections
 from scoring.site.urls import html_link, md_link
 from scoring.sources.problems import Problem
 from scoring.sources.yamlsource import excerpt
 
 SEVERITY_ADMONITION = {"red": "danger", "high": "warning", "medium": "note", "low": "info"}
 SEVERITY_LABEL = {"red": "Red flag", "high": "High", "medium": "Medium", "low": "Low"}
+TOP_OPEN = 10  # open proposals listed per pitfall item; the filtered table has the rest
 
 
 @dataclass(frozen=True)
@@ -64,18 +76,23 @@ class SiteOptions:
 # Large HTML (tables, score bars) skips Markdown: the page's Markdown holds a marker where
 # each block goes, and the block is put back after Markdown has run (the plugin's
 # on_page_content), or inlined as a raw HTML block for other generators. Python-Markdown
-# parses raw HTML slowly, and these blocks are most of a proposal page. Proposal text can
-# never form a marker: every value is escaped and sanitised HTML drops comments.
+# parses raw HTML slowly, and these blocks are most of a proposal page. A marker names its
+# block by a hash of the block's HTML, so a page's Markdown changes only when its HTML does
+# (serve --dirty relies on it). Proposal text can never form a marker: every value is
+# escaped, and sanitised HTML drops comments.
 HTML_BLOCK_MARKER = "<!--sweetspot-html:{}-->"
-_HTML_BLOCK = re.compile(r"<!--sweetspot-html:(\d+)-->")
+_HTML_BLOCK = re.compile(r"<!--sweetspot-html:([0-9a-f]{20})-->")
 
 
-def fill_html_blocks(text: str, blocks: Sequence[str]) -> str:
-    """Put each block back in place of its marker (an unknown index becomes nothing)."""
+def block_key(html_text: str) -> str:
+    return hashlib.blake2b(html_text.encode("utf-8"), digest_size=10).hexdigest()
+
+
+def fill_html_blocks(text: str, blocks: Mapping[str, str]) -> str:
+    """Put each block back in place of its marker (an unknown marker becomes nothing)."""
     if not blocks:
         return text
-    return _HTML_BLOCK.sub(lambda m: blocks[int(m[1])] if int(m[1]) < len(blocks) else "",
-                           text)
+    return _HTML_BLOCK.sub(lambda m: blocks.get(m[1], ""), text)
 
 
 @dataclass(frozen=True)
@@ -84,15 +101,15 @@ class GeneratedPage:
     content: str | bytes  # Markdown with block markers, or a download's text or bytes
     proposal_id: str | None = None
     in_nav: bool = True
-    html_blocks: tuple[str, ...] = ()  # the HTML each marker in `content` stands for
+    html_blocks: Mapping[str, str] = field(default_factory=dict)  # marker key → its HTML
 
     def inlined(self) -> str | bytes:
         """The page as one Markdown file, the blocks as raw HTML: for generators that read
         files (build-docs, render), where no plugin puts them back."""
         if not self.html_blocks or isinstance(self.content, bytes):
             return self.content
-        return fill_html_blocks(self.content, [f"\n\n{block}\n\n"
-                                               for block in self.html_blocks])
+        return fill_html_blocks(self.content, {key: f"\n\n{block}\n\n"
+                                               for key, block in self.html_blocks.items()})
 
 
 _Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's, when present
@@ -114,7 +131,7 @@ class SiteBuilder:
         self.summary: PortfolioSummary = summarise(portfolio)
         prefix = options.output_dir.strip("/")
         self.prefix = f"{prefix}/" if prefix else ""
-        self._blocks: list[str] = []  # deferred HTML of the page rendered last
+        self._blocks: dict[str, str] = {}  # deferred HTML by marker key, all pages
 
     # -- paths -----------------------------------------------------------------------
     def path(self, relative: str) -> str:
@@ -151,13 +168,14 @@ class SiteBuilder:
         }
 
     def render(self, template: str, page: str, **context: Any) -> str:
-        """Render a Markdown page. Its `html_block(markup)` calls defer HTML past Markdown;
-        ``take_blocks()`` hands them over for the page's GeneratedPage."""
-        self._blocks = blocks = []
+        """Render a Markdown page. Its `html_block(markup)` and `html_part(name)` calls defer
+        HTML past Markdown; ``with_blocks`` attaches them to the page's GeneratedPage."""
 
         def html_block(markup: Markup) -> Markup:
-            blocks.append(str(markup))
-            return Markup("\n\n" + HTML_BLOCK_MARKER.format(len(blocks) - 1) + "\n\n")
+            text = str(markup)
+            key = block_key(text)
+            self._blocks[key] = text
+            return Markup("\n\n" + HTML_BLOCK_MARKER.format(key) + "\n\n")
 
         def html_part(name: str, **extra: Any) -> Markup:
             """Render an HTML template (escaped for HTML) as a deferred block."""
@@ -166,10 +184,14 @@ class SiteBuilder:
         return self.md_env.get_template(template).render(
             **self.common(page), html_block=html_block, html_part=html_part, **context)
 
-    def take_blocks(self) -> tuple[str, ...]:
-        """The HTML blocks deferred by the last ``render`` call."""
-        blocks, self._blocks = tuple(self._blocks), []
-        return blocks
+    def with_blocks(self, page: GeneratedPage) -> GeneratedPage:
+        """The page with the deferred HTML its Markdown refers to."""
+        if not isinstance(page.content, str) or page.html_blocks:
+            return page
+        keys = _HTML_BLOCK.findall(page.content)
+        if not keys:
+            return page
+        return replace(page, html_blocks={key: self._blocks[key] for key in keys})
 
     def render_html(self, template: str, page: str, **context: Any) -> Markup:
         return Markup(self.html_env.get_template(template).render(**self.common(page),
@@ -267,8 +289,8 @@ class SiteBuilder:
             source_link=Markup(md_link(page, source)) if source else None,
             severity_admonition=SEVERITY_ADMONITION,
         )
-        return GeneratedPage(page, front_matter(meta) + body, proposal.id, in_nav=False,
-                             html_blocks=self.take_blocks())
+        return self.with_blocks(GeneratedPage(page, front_matter(meta) + body, proposal.id,
+                                              in_nav=False))
 
     def portfolio_page(self) -> GeneratedPage:
         page = self.path("portfolio/index.md")
@@ -307,7 +329,7 @@ class SiteBuilder:
         )
         # Material's documented way to give a page the full width: hide both sidebars.
         meta = {"title": "Portfolio", "search": {"boost": 2}, "hide": ["navigation", "toc"]}
-        return GeneratedPage(page, front_matter(meta) + body, html_blocks=self.take_blocks())
+        return GeneratedPage(page, front_matter(meta) + body)
 
     def filter_options(self) -> dict[str, list[tuple[str, str]]]:
         """The choices of the filter bar's menus (value, label), from the portfolio."""
@@ -346,21 +368,20 @@ class SiteBuilder:
         paths = [self.path(p) for p in portfolio_view.paged_paths(base, len(cards))]
         pages = []
         portfolio = self.path("portfolio/index.md")
-        for pager in portfolio_view.pagers(paths, len(cards)):
-            page = paths[pager.number - 1]
-            chunk = cards[pager.first_row - 1:pager.last_row]
+        for step in portfolio_view.pagers(paths, len(cards)):
+            page = paths[step.number - 1]
+            chunk = cards[step.first_row - 1:step.last_row]
             body = self.render(
-                "portfolio_list.md.j2", page, title=title, intro=intro, pager=pager,
-                pages=[(n, self.link(page, p)) for n, p in pager.pages],
-                prev_link=self.link(page, pager.prev_path) if pager.prev_path else None,
-                next_link=self.link(page, pager.next_path) if pager.next_path else None,
+                "portfolio_list.md.j2", page, title=title, intro=intro, pager=step,
+                pages=[(n, self.link(page, p)) for n, p in step.pages],
+                prev_link=self.link(page, step.prev_path) if step.prev_path else None,
+                next_link=self.link(page, step.next_path) if step.next_path else None,
                 portfolio_link=self.link(page, portfolio),
                 table=self.proposal_table(page, chunk, title))
-            heading = title if pager.count == 1 else f"{title}, page {pager.number}"
+            heading = title if step.count == 1 else f"{title}, page {step.number}"
             meta = {"title": html.escape(heading), "hide": ["navigation", "toc"],
                     "search": {"exclude": True}}
-            pages.append(GeneratedPage(page, front_matter(meta) + body, in_nav=False,
-                                       html_blocks=self.take_blocks()))
+            pages.append(GeneratedPage(page, front_matter(meta) + body, in_nav=False))
         return pages
 
     def rows_json(self) -> GeneratedPage:
@@ -382,21 +403,98 @@ class SiteBuilder:
             "heat": round(row.open_share, 2),
         } for row in self.summary.heatmap]
 
-    def group_page(self, by: str) -> GeneratedPage:
-        page = self.path(f"portfolio/by-{by}.md")
-        key = (lambda c: c.proposal.team) if by == "team" else (lambda c: c.proposal.stage)
-        order = list(STAGES) if by == "stage" else sorted({key(c) for c in self.portfolio.cards})
-        groups = [(name, self.rows(page, [c for c in self.portfolio.cards if key(c) == name]))
-                  for name in order]
-        totals = self.summary.by_team if by == "team" else self.summary.by_stage
-        body = self.render("group.md.j2", page, by=by, groups=groups,
-                           totals={t.key: t for t in totals})
-        return GeneratedPage(page, front_matter({"title": f"Proposals by {by}"}) + body)
+    def group_page(self, by: str) -> list[GeneratedPage]:
+        """``portfolio/by-team.md`` (or by-stage): an index of the groups with a roll-up
+        each, largest team first (stages in life order), then a page per group with its
+        roll-up and its proposals. Both are paged beyond PAGE_SIZE rows."""
+        cards = self.portfolio.cards
+        currency = self.summary.currency
+        groups: dict[str, list[ScoreCard]] = {}
+        for card in cards:
+            key = card.proposal.team if by == "team" else card.proposal.stage
+            groups.setdefault(key, []).append(card)
+        if by == "team":
+            slugs = unique_slugs(groups, "team")
+            order = sorted(groups, key=lambda n: (-len(groups[n]), n.casefold(), n))
+        else:
+            slugs = {s: s for s in STAGES}  # stage ids are slugs already
+            order = [s for s in STAGES if s in groups]
+        folder = "teams" if by == "team" else "stages"
+        first = {name: self.path(f"portfolio/{folder}/{slugs[name]}.md") for name in order}
+        rollups = {name: rollup_for(groups[name], currency) for name in order}
+        index = self.path(f"portfolio/by-{by}.md")
+        label = by.capitalize()
+        pages: list[GeneratedPage] = []
+        total = group_row(f"All {by}s", None, rollup_for(cards, currency))
+        for part in paginate(order, index):
+            rows = [group_row(name, self.url(part.path, first[name]), rollups[name])
+                    for name in part.items]
+            table = self.render_html("grouping_groups.html.j2", part.path, rows=rows,
+                                     total=total, label=label, currency=currency,
+                                     states=self.state_columns(),
+                                     caption=f"{label}s {part.start}–{part.end} of "
+                                             f"{part.total}, with their roll-ups"
+                                     if part.total else f"No {by}s yet")
+            body = self.render("group.md.j2", part.path, kind="index", by=by, table=table,
+                               **self.pager_context(part, f"{label}s"))
+            title = f"Proposals by {by}" + (f" (page {part.number})" if part.number > 1 else "")
+            pages.append(GeneratedPage(part.path, front_matter({"title": title,
+                                                               "hide": ["toc"]}) + body,
+                                       in_nav=part.number == 1))
+        for name in order:
+            members = sorted(groups[name], key=card_order)
+            filter_link = self.link(first[name], self.path("portfolio/index.md")) + \
+                f"?{by}={quote(name, safe='')}#proposals"
+            pages += self.card_list_pages(
+                first[name], members, other="stage" if by == "team" else "team",
+                template="group.md.j2", title=name,
+                kind="group", by=by, name=name, filter_link=Markup(filter_link),
+                rollup=self.render_html("grouping_rollup.html.j2", first[name],
+                                        r=rollups[name], currency=currency,
+                                        state_name=self.quadrant_name,
+                                        show_stages=by == "team"))
+        return pages
+
+    def state_columns(self) -> list[tuple[str, str]]:
+        return [(state, self.quadrant_name(state)) for state in STATES]
+
+    def pager_context(self, part: Page[Any], what: str) -> dict[str, Any]:
+        """Where this page sits in its list and, when there are several pages, a link to
+        each (Markdown; the links are built from slugs, never from proposal text)."""
+        position = f"{what} {part.start}–{part.end} of {part.total}" if part.total \
+            else f"No {what.lower()} yet"
+        links = pager(part, lambda path: self.link(part.path, path))
+        line = " · ".join(f"**{pg['number']}**" if pg["current"]
+                          else f"[{pg['number']}]({pg['href']})" for pg in links)
+        return {"position": position,
+                "pager": Markup(f"{position}. Pages: {line}\n{{: .ss-pager }}\n\n")
+                if links else Markup("")}
+
+    def card_list_pages(self, first: str, members: Sequence[ScoreCard], *, other: str,
+                        template: str, title: str, **context: Any) -> list[GeneratedPage]:
+        """A group's pages: its roll-up and its proposals, PAGE_SIZE rows per page."""
+        pages = []
+        for part in paginate(members, first):
+            rows = [proposal_row(c, self.url(part.path, self.proposal_path(c.proposal.id)),
+                                 self.rubric) for c in part.items]
+            table = self.render_html(
+                "grouping_proposals.html.j2", part.path, rows=rows, other=other,
+                caption=f"Proposals {part.start}–{part.end} of {part.total}, active ones "
+                        "first, by priority") if rows else Markup("")
+            body = self.render(template, part.path, table=table,
+                               **self.pager_context(part, "Proposals"), **context)
+            shown = " ".join(title.split()) + (f" (page {part.number})"
+                                               if part.number > 1 else "")
+            meta = {"title": html.escape(shown), "hide": ["toc"]}
+            pages.append(GeneratedPage(part.path, front_matter(meta) + body, in_nav=False))
+        return pages
 
     def unit_pages(self) -> list[GeneratedPage]:
-        """A page per organisation unit, with its roll-up and its sub-units', and an index
-        of the hierarchy; none when no proposal names a unit (``org``)."""
-        roots = unit_tree(self.portfolio, self.summary.currency)
+        """A page per organisation unit: a trail of its parents, its roll-up, its
+        sub-units' roll-ups and its own proposals; and an index of the top-level units.
+        None when no proposal names a unit (``org``)."""
+        currency = self.summary.currency
+        roots = unit_tree(self.portfolio, currency)
         if not roots:
             return []
         index = self.path("portfolio/units/index.md")
@@ -404,48 +502,93 @@ class SiteBuilder:
         def unit_page(node: UnitNode) -> str:
             return self.path(f"portfolio/units/{node.slug}.md")
 
-        def entries(page: str, nodes: list[UnitNode], depth: int = 0,
-                    recurse: bool = True) -> list[dict[str, Any]]:
-            found = []
-            for node in nodes:
-                found.append({"node": node, "depth": depth, "stats": node.stats,
-                              "link": self.link(page, unit_page(node))})
-                if recurse:
-                    found += entries(page, node.children, depth + 1)
-            return found
+        def unit_rows(page: str, nodes: Sequence[UnitNode]) -> list[dict[str, Any]]:
+            return [group_row(n.name, self.url(page, unit_page(n)), n.rollup
+                              or rollup_for(n.cards, currency)) for n in nodes]
 
-        body = self.render("org.md.j2", index, unit=None, units=entries(index, roots),
-                           trail=[], rows=[])
-        pages = [GeneratedPage(index, front_matter({"title": "Organisation units"}) + body)]
+        pages: list[GeneratedPage] = []
+        total = group_row("All units", None, rollup_for(
+            [c for root in roots for c in root.cards], currency))
+        for part in paginate(roots, index):
+            table = self.render_html(
+                "grouping_groups.html.j2", part.path, rows=unit_rows(part.path, part.items),
+                total=total, label="Unit", currency=currency, states=self.state_columns(),
+                caption=f"Top-level units {part.start}–{part.end} of {part.total}, with "
+                        "the roll-up of everything below them")
+            body = self.render("org.md.j2", part.path, unit=None, units=table,
+                               **self.pager_context(part, "Units"))
+            title = "Organisation units" + (f" (page {part.number})" if part.number > 1
+                                            else "")
+            pages.append(GeneratedPage(part.path, front_matter({"title": title,
+                                                               "hide": ["toc"]}) + body,
+                                       in_nav=part.number == 1))
         for root in roots:
+            parents: dict[tuple[str, ...], UnitNode] = {n.path: n for n in root.walk()}
             for node in root.walk():
-                page = unit_page(node)
-                ancestors = [n for n in root.walk() if n.path == node.path[:len(n.path)]
-                             and n is not node]
-                trail = [(n.name, self.link(page, unit_page(n))) for n in ancestors]
-                body = self.render(
-                    "org.md.j2", page, unit=node, stats=node.stats,
-                    units=entries(page, node.children, recurse=False),
-                    trail=[("Organisation units", self.link(page, index)), *trail],
-                    rows=self.rows(page, node.direct), all_count=len(node.cards))
-                title = html.escape(" ".join(node.name.split()))
-                pages.append(GeneratedPage(page, front_matter({"title": title}) + body,
-                                           in_nav=False))
+                first = unit_page(node)
+                trail = [("Organisation units", self.link(first, index))] + [
+                    (parents[node.path[:depth]].name,
+                     self.link(first, unit_page(parents[node.path[:depth]])))
+                    for depth in range(1, len(node.path))]
+                rollup = node.rollup or rollup_for(node.cards, currency)
+                subunits = self.render_html(
+                    "grouping_groups.html.j2", first, rows=unit_rows(first, node.children),
+                    total=None, label="Sub-unit", currency=currency,
+                    states=self.state_columns(),
+                    caption=f"The {len(node.children)} sub-units of {node.name}, each with "
+                            "everything below it") if node.children else Markup("")
+                unit_filter = "/".join(quote(part, safe="") for part in node.path)
+                filter_link = self.link(first, self.path("portfolio/index.md")) + \
+                    f"?unit={unit_filter}#proposals"
+                pages += self.card_list_pages(
+                    first, sorted(node.direct, key=card_order), other="team",
+                    template="org.md.j2", title=node.name, unit=node, trail=trail,
+                    units=subunits, below=len(node.cards) - len(node.direct),
+                    filter_link=Markup(filter_link),
+                    rollup=self.render_html("grouping_rollup.html.j2", first, r=rollup,
+                                            currency=currency, state_name=self.quadrant_name,
+                                            show_stages=True))
         return pages
 
     def pitfall_pages(self) -> list[GeneratedPage]:
+        """A page per checklist: for each item, how many active proposals leave it open
+        (by answer and by state), the ten with the highest priority, and a link to the
+        portfolio table filtered to the rest. Its size does not grow with the portfolio."""
         pages = []
         index = self.path("pitfalls/index.md")
+        portfolio = self.path("portfolio/index.md")
         heat = {(r.checklist_id, r.item_id): r for r in self.summary.heatmap}
         for checklist in self.rubric.checklists:
             page = self.path(f"pitfalls/{checklist.slug}.md")
-            items = [{
-                "item": item,
-                "heat": heat[(checklist.id, item.id)],
-                "open": [(self.portfolio.card(pid), self.link(page, self.proposal_path(pid)),
-                          self.answer(pid, checklist.id, item.id))
-                         for pid in heat[(checklist.id, item.id)].open_ids],
-            } for item in checklist.items]
+            items = []
+            for item in checklist.items:
+                row = heat[(checklist.id, item.id)]
+                cards = [c for c in (self.portfolio.card(pid) for pid in row.open_ids)
+                         if c is not None]
+                answers = {a: 0 for a in ("no", "partial", "unknown")}
+                states = {s: 0 for s in STATES}
+                for card in cards:
+                    answer = self.answer(card.proposal.id, checklist.id, item.id)
+                    answers[answer] = answers.get(answer, 0) + 1
+                    states[card.state] += 1
+                top = sorted(cards, key=card_order)[:TOP_OPEN]
+                rows = [{**proposal_row(c, self.url(page, self.proposal_path(c.proposal.id)),
+                                        self.rubric),
+                         "answer": self.answer(c.proposal.id, checklist.id, item.id)}
+                        for c in top]
+                # The contract's filter parameter; MkDocs keeps the query in the built link.
+                query = f"?open={quote(checklist.id, safe='')}.{quote(item.id, safe='')}"
+                items.append({
+                    "item": item, "heat": row,
+                    "answers": [(a, n) for a, n in answers.items() if n],
+                    "states": [(s, self.quadrant_name(s), n) for s, n in states.items() if n],
+                    "table": self.render_html(
+                        "pitfall_open.html.j2", page, rows=rows,
+                        caption=f"The {len(rows)} open proposals with the highest priority"
+                        ) if rows else Markup(""),
+                    "shown": len(rows),
+                    "filter_link": Markup(f"{self.link(page, portfolio)}{query}#proposals"),
+                })
             body = self.render("pitfall.md.j2", page, checklist=checklist, items=items)
             pages.append(GeneratedPage(page, front_matter({"title": checklist.title}) + body))
         body = self.render("pitfalls_index.md.j2", index,
@@ -456,16 +599,24 @@ class SiteBuilder:
         return pages
 
     def answer(self, proposal_id: str, checklist_id: str, item_id: str) -> str:
+        """A proposal's answer to one checklist item as scored (unknown when not given)."""
         card = self.portfolio.card(proposal_id)
-        given = (card.proposal.get("checklists") or {}).get(checklist_id) or {} if card else {}
-        return str(given.get(item_id, "unknown"))
+        if card is None:
+            return "unknown"
+        for status in card.checklists:
+            if status.id == checklist_id:
+                return next((i.answer for i in status.items if i.id == item_id), "unknown")
+        return "unknown"
 
     def reference_pages(self) -> list[GeneratedPage]:
         format_page = self.path("reference/proposal-format.md")
         method_page = self.path("reference/scoring-method.md")
         schema = proposal_schema(self.rubric)
-        fields = list(schema_fields(schema))
-        fmt = self.render("proposal_format.md.j2", format_page, schema=schema, fields=fields,
+        parts = [{"id": s.id, "title": s.title, "paths": s.paths,
+                  "html": self.render_html("reference_fields.html.j2", format_page,
+                                           root=s.root, fields=s.fields)}
+                 for s in sections(schema)]
+        fmt = self.render("proposal_format.md.j2", format_page, schema=schema, sections=parts,
                           schema_link=self.link(format_page,
                                                 self.path(f"schema/{SCHEMA_FILE_NAME}")))
         method = self.render("scoring_method.md.j2", method_page)
@@ -582,7 +733,8 @@ class SiteBuilder:
 
     def all_pages(self) -> list[GeneratedPage]:
         pages = [self.proposal_page(card) for card in self.portfolio.cards]
-        pages += [self.portfolio_page(), self.group_page("team"), self.group_page("stage")]
+        pages += [self.portfolio_page(), *self.group_page("team"),
+                  *self.group_page("stage")]
         pages += self.list_pages()
         pages.append(self.rows_json())
         pages += self.unit_pages()
@@ -590,6 +742,8 @@ class SiteBuilder:
         pages += self.reference_pages()
         pages.append(self.intake_page())
         pages += self.exports()
+        pages = [self.with_blocks(page) for page in pages]
+        self._blocks = {}  # each page holds its own now
         return pages
 
 
@@ -613,46 +767,6 @@ FIX_HINTS = {
     "bom": "Save the file as UTF-8 without a byte-order mark.",
     "invalid": "Change the value as the message says, then save; the page updates.",
 }
-
-
-@dataclass(frozen=True)
-class SchemaField:
-    path: str
-    depth: int
-    type: str
-    required: bool
-    description: str
-    example: str
-    allowed: str
-
-
-def schema_fields(schema: dict[str, Any], prefix: str = "",
-                  depth: int = 0) -> Iterator[SchemaField]:
-    """Walk the schema's properties in order, for the reference page."""
-    required = set(schema.get("required", []))
-    for name, spec in schema.get("properties", {}).items():
-        path = f"{prefix}.{name}" if prefix else name
-        kind = spec.get("type", "")
-        if not kind and "oneOf" in spec:
-            kind = " or ".join(str(option.get("type", "")) for option in spec["oneOf"])
-        if kind == "array" and isinstance(spec.get("items"), dict):
-            kind = f"list of {spec['items'].get('type', 'item')}"
-        allowed = ""
-        enum = spec.get("enum") or spec.get("items", {}).get("enum") if isinstance(
-            spec.get("items", {}), dict) else spec.get("enum")
-        if enum:
-            allowed = ", ".join(str(v) for v in enum)
-        elif "minimum" in spec or "maximum" in spec:
-            allowed = f"{spec.get('minimum', '')}–{spec.get('maximum', '')}"
-        examples = spec.get("examples") or []
-        example = json.dumps(examples[0], ensure_ascii=False) if examples else ""
-        yield SchemaField(path, depth, str(kind), name in required,
-                          spec.get("description", ""), example, allowed)
-        if spec.get("type") == "object" and "properties" in spec:
-            yield from schema_fields(spec, path, depth + 1)
-        items = spec.get("items")
-        if isinstance(items, dict) and items.get("type") == "object":
-            yield from schema_fields(items, f"{path}[]", depth + 1)
 
 
 def build_site(portfolio: ScoredPortfolio, options: SiteOptions) -> SiteBuilder:
@@ -684,5 +798,5 @@ def asset_files() -> list[tuple[str, Path]]:
                   for p in root.rglob("*") if p.is_file())
 
 
-__all__ = ["GeneratedPage", "SiteBuilder", "SiteOptions", "asset_files",
-           "build_site", "fill_html_blocks", "write_pages"]
+__all__ = ["GeneratedPage", "SchemaField", "SiteBuilder", "SiteOptions", "asset_files",
+           "build_site", "fill_html_blocks", "schema_fields", "write_pages"]
