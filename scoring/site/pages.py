@@ -186,12 +186,13 @@ class SiteBuilder:
 
     def with_blocks(self, page: GeneratedPage) -> GeneratedPage:
         """The page with the deferred HTML its Markdown refers to."""
-        if not isinstance(page.content, str) or page.html_blocks:
+        if not isinstance(page.content, str) or page.html_blocks \
+                or not page.path.endswith(".md"):  # downloads (CSV, JSON) are left as they are
             return page
-        keys = _HTML_BLOCK.findall(page.content)
-        if not keys:
-            return page
-        return replace(page, html_blocks={key: self._blocks[key] for key in keys})
+        # A marker only our own blocks fill: one typed into proposal text is escaped anyway.
+        found = {key: self._blocks[key] for key in _HTML_BLOCK.findall(page.content)
+                 if key in self._blocks}
+        return replace(page, html_blocks=found) if found else page
 
     def render_html(self, template: str, page: str, **context: Any) -> Markup:
         return Markup(self.html_env.get_template(template).render(**self.common(page),
