@@ -13,11 +13,12 @@ from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
-from scoring.model.scorecard import score_intake
+from scoring.model.scorecard import ScoredPortfolio, score_intake
 from scoring.proposals.loading import LoadCache, is_published_source, load_proposals
 from scoring.proposals.proposal import Intake, InvalidFile, Proposal
 from scoring.rubric import QUADRANTS, Rubric, RubricError, load_rubric
 from scoring.site.generated_site import fill_home
+from scoring.site.pagefiles import PAGES_FOLDER, FileBackedBuilder, PageFolder, RenderMemo
 from scoring.site.pages import GeneratedPage, SiteBuilder, SiteOptions, asset_files, build_site
 from scoring.sources.problems import Problem, terminal_safe
 
@@ -33,6 +34,10 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
         self.cache: LoadCache = {}  # survives `mkdocs serve` rebuilds (see on_startup)
         self.builder: SiteBuilder | None = None
         self.rubric: Rubric | None = None
+        # Generated pages live as files under the cache folder, rewritten only when they
+        # change, so `mkdocs serve --dirty` rebuilds just those (see pagefiles.py).
+        self.page_folder: PageFolder | None = None
+        self.memo = RenderMemo()  # what each proposal page was rendered from, across rebuilds
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # Defining on_startup is what makes MkDocs keep this instance (and its cache) across
@@ -140,6 +145,7 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
             cache_dir=self.cache_dir,
             source_root=site_root,
         )
+        self.page_folder = self._page_folder(site_root)
         self.builder, pages = self._render(intake, options)
         for problem in intake.problems:  # after rendering, which may add problems
             if problem.severity == "info":  # a style hint never fails --strict
@@ -158,8 +164,7 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
                                   "set output_dir")
             inclusion = InclusionLevel.NOT_IN_NAV if not page.in_nav else \
                 InclusionLevel.UNDEFINED
-            generated = File.generated(config, page.path, content=page.content,
-                                       inclusion=inclusion)
+            generated = self._generated(config, page, inclusion)
             if page.proposal_id is not None:
                 generated.edit_uri = edit_paths.get(page.proposal_id)
             files.append(generated)
@@ -168,13 +173,52 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
         for page in self.builder.invalid_pages(self._source_line(site_root) if serving
                                                else None):
             if files.get_file_from_path(page.path) is None:
-                files.append(File.generated(config, page.path, content=page.content,
-                                            inclusion=InclusionLevel.NOT_IN_NAV))
+                files.append(self._generated(config, page, InclusionLevel.NOT_IN_NAV))
+        if self.page_folder is not None:
+            self.memo.retain(set(self.page_folder.written))
+            self.page_folder.prune()  # pages of deleted or renamed proposals
+        home = files.get_file_from_path(self.config.home_page)
+        if home is not None:
+            # The home page's summary comes from the proposals, not from its file: a dirty
+            # build must not skip it for an unchanged file.
+            home.is_modified = lambda: True  # type: ignore[method-assign]
         for relative, path in asset_files():
             target = f"assets/{relative}"
             if files.get_file_from_path(target) is None:
                 files.append(File.generated(config, target, abs_src_path=str(path)))
         return files
+
+    def _page_folder(self, site_root: Path) -> PageFolder | None:
+        """The folder for generated pages: under the cache folder, when the cache is on,
+        can be written and is reached through no symlink (a pull request could commit
+        `.cache` as a link to any folder on the build machine). Otherwise pages stay in
+        memory, as MkDocs' generated files, and `--dirty` rebuilds them all."""
+        if self.cache_dir is None:
+            return None
+        folder = self.cache_dir / PAGES_FOLDER
+        if folder != Path(os.path.normpath(site_root / self.config.cache_dir / PAGES_FOLDER)):
+            log.warning("sweetspot: cache_dir '%s' is or passes through a symlink; generated "
+                        "pages are kept in memory", terminal_safe(self.config.cache_dir))
+            return None
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            log.info("sweetspot: generated pages kept in memory: %s", error)
+            return None
+        if folder.is_symlink() or folder.resolve() != folder:
+            return None
+        return PageFolder(folder)
+
+    def _generated(self, config: MkDocsConfig, page: GeneratedPage,
+                   inclusion: InclusionLevel) -> File:
+        """A generated File backed by its file in the page folder (see _page_folder), or
+        by its text when there is none."""
+        if self.page_folder is None:
+            return File.generated(config, page.path, content=page.content,
+                                  inclusion=inclusion)
+        on_disk = getattr(self.builder, "on_disk", {}).get(page.path)
+        path = on_disk or self.page_folder.write(page.path, page.content)
+        return File.generated(config, page.path, abs_src_path=str(path), inclusion=inclusion)
 
     def _source_line(self, site_root: Path) -> Any:
         """Read one line of a proposal file (names are relative to the site root); only
@@ -198,7 +242,7 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
         assert self.rubric is not None
         while True:
             try:
-                builder = build_site(score_intake(intake, self.rubric), options)
+                builder = self._builder(score_intake(intake, self.rubric), options)
                 return builder, builder.all_pages()
             except Exception as error:
                 broken = self._broken(intake, options)
@@ -212,6 +256,11 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
                     proposal.file, 0, 0, "", f"its page could not be built "
                     f"({type(failure).__name__}: {str(failure)[:200]}); it is left out of the "
                     "site. Please report this with the file", "build-error"),)))
+
+    def _builder(self, portfolio: ScoredPortfolio, options: SiteOptions) -> SiteBuilder:
+        if self.page_folder is None:
+            return build_site(portfolio, options)
+        return FileBackedBuilder(portfolio, options, self.page_folder, self.memo)
 
     def _broken(self, intake: Intake,
                 options: SiteOptions) -> list[tuple[Proposal, Exception]]:
