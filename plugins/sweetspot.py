@@ -44,6 +44,7 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
         # `mkdocs serve` rebuilds. The command decides whether invalid proposals' pages may
         # quote their source lines (only under serve, never in a published build).
         self.command = command
+        self.dirty = dirty
 
     def _resolve(self, config: MkDocsConfig, value: str) -> Path:
         base = Path(config.config_file_path or ".").resolve().parent
@@ -323,6 +324,16 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
                 line = proposal.line_of.get("tags", 0)
                 raise PluginError(f"{proposal.file}:{line}: tags: {', '.join(unknown)} not in "
                                   f"the tags plugin's tags_allowed list")
+
+    def on_nav(self, nav: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
+        # A dirty build skips reading unchanged pages, and a page's title comes from its
+        # text: the pages it does rebuild would show "None" in the navigation for every
+        # skipped one. Reading the few pages in the navigation keeps their titles.
+        if getattr(self, "dirty", False):
+            for page in nav.pages:
+                if page.markdown is None and not page.file.is_modified():
+                    page.read_source(config)
+        return nav
 
     def on_page_markdown(self, markdown: str, /, *, page: Page, config: MkDocsConfig,
                          files: Files) -> str | None:
