@@ -14,7 +14,6 @@ pages carry no build date (sitemap.xml, which does, is not HTML).
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 from pathlib import Path
