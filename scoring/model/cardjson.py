@@ -7,6 +7,15 @@ from typing import Any
 
 from scoring.model.scorecard import ScoreCard
 
+# The explanation tables a ScoreCard builds on first use (functools.cached_property).
+_CACHED = ("levels", "risk_values", "placement_sentence", "breakdown", "risks", "checklists")
+
+
+def release(card: ScoreCard) -> None:
+    """Drop a card's explanation tables once written out; they are rebuilt if used again."""
+    for name in _CACHED:
+        card.__dict__.pop(name, None)
+
 
 def card_json(card: ScoreCard) -> dict[str, Any]:
     """Everything a tool needs about one scored proposal, JSON-ready."""
