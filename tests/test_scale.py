@@ -6,6 +6,8 @@ Memory is compared, never timed: each run is a fresh process whose peak resident
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import subprocess
 import sys
@@ -97,3 +99,42 @@ def test_score_json_memory_does_not_grow_with_the_output(portfolios: dict[int, P
     # Loose on purpose: allocators and the machine vary. Streaming saves at least the
     # output text itself (tens of MB here) and the dicts behind it.
     assert growth["stream"] < growth["whole"] - size // 1024 // 2, (growth, size)
+
+
+def test_portfolio_downloads_are_lean_and_complete(tmp_path: Path) -> None:
+    """portfolio.json keeps every breakdown, with the rubric's texts written once; both
+    downloads carry each proposal's organisation unit."""
+    from conftest import build_project, write_site
+
+    from scoring.cli.score import write_json
+    from scoring.model.cardjson import expand
+    from scoring.model.scorecard import score_intake
+    from scoring.portfolio.summary import summarise
+    from scoring.proposals.loading import load_proposals
+    from scoring.rubric import load_rubric
+
+    root = write_site(tmp_path, {})
+    folder = root / "content" / "proposals"
+    for index, path in enumerate(write_proposals(folder, 60, seed=4)):
+        if index % 3:  # some name a unit, some do not
+            with path.open("a", encoding="utf-8") as handle:
+                handle.write(f"org: [Department {index % 2}, Office {index % 5}]\n")
+    site = build_project(root)
+    raw = (site / "portfolio" / "portfolio.json").read_bytes()
+    payload = json.loads(raw)
+    assert payload["format"] == "sweetspot-portfolio/2"
+    # What `sweetspot score --format json` writes, from the same files.
+    rubric = load_rubric(None)
+    portfolio = score_intake(load_proposals([folder], rubric, root=root), rubric)
+    buffer = io.StringIO()
+    write_json(portfolio, summarise(portfolio), buffer)
+    scored = json.loads(buffer.getvalue())["proposals"]
+    assert expand(payload) == scored
+    assert len(raw) / 60 < 12 * 1024, len(raw)
+    assert len(raw) < len(json.dumps(scored, separators=(",", ":"), ensure_ascii=False)) * 0.7
+    orgs = {p["id"]: p["org"] for p in payload["proposals"]}
+    assert any(orgs.values()), "the synthetic proposals name organisation units"
+    with (site / "portfolio" / "portfolio.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert {row["id"]: row["org"] for row in rows} == \
+        {pid: " / ".join(org) for pid, org in orgs.items()}
