@@ -4,6 +4,7 @@ pages it renders. All loading, scoring and rendering lives in `scoring`."""
 from __future__ import annotations
 
 import os
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
@@ -123,8 +124,8 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
         if not self.config.enabled or self.rubric is None:
             return files
         site_root = Path(config.config_file_path or ".").resolve().parent
-        intake = load_proposals([self.proposals_dir], self.rubric, self.cache, root=site_root,
-                                store_dir=self.cache_dir)
+        intake = self._focused(load_proposals([self.proposals_dir], self.rubric, self.cache,
+                                              root=site_root, store_dir=self.cache_dir))
         if intake.invalid and self.config.strict:
             for problem in intake.problems:
                 log.warning("Invalid proposal: %s", problem.as_text())
@@ -188,6 +189,25 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
             if files.get_file_from_path(target) is None:
                 files.append(File.generated(config, target, abs_src_path=str(path)))
         return files
+
+    def _focused(self, intake: Intake) -> Intake:
+        """Under serve, with a focus (option or SWEETSPOT_FOCUS), only the matching
+        proposals: a large portfolio's author sees a small site rebuilt in a moment."""
+        given = os.environ.get("SWEETSPOT_FOCUS")
+        patterns = [p.strip() for p in given.split(",")] if given is not None \
+            else [str(p) for p in self.config.focus]
+        patterns = [p for p in patterns if p]
+        if not patterns or getattr(self, "command", None) != "serve":
+            return intake
+        kept = Intake(proposals=[p for p in intake.proposals
+                                 if any(fnmatchcase(p.id, pattern) for pattern in patterns)],
+                      invalid=[b for b in intake.invalid
+                               if any(fnmatchcase(b.id, pattern) for pattern in patterns)])
+        log.warning("sweetspot: focus %s: serving %d of %d proposals (the portfolio pages "
+                    "show these only); unset SWEETSPOT_FOCUS or the focus option for all",
+                    terminal_safe(", ".join(patterns)), len(kept.proposals),
+                    len(intake.proposals))
+        return kept
 
     def _page_folder(self, site_root: Path) -> PageFolder | None:
         """The folder for generated pages: under the cache folder, when the cache is on,

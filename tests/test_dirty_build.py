@@ -191,3 +191,25 @@ def test_a_proposal_scores_the_same_alone_as_in_the_portfolio() -> None:
             (card.scores, card.ranges, card.state, card.flags, card.priority)
         assert alone.questions == card.questions
         assert alone.suggestions == card.suggestions
+
+
+def test_focus_serves_only_the_matching_proposals_and_never_narrows_a_build(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    root = write_site(tmp_path, {})
+    write_proposals(root / "content" / "proposals", 6, seed=1)
+    monkeypatch.setenv("SWEETSPOT_FOCUS", "synthetic-00001, synthetic-0000[45]")
+    for command, expected in (("serve", {"synthetic-00001", "synthetic-00004",
+                                         "synthetic-00005"}),
+                              ("build", {f"synthetic-0000{i}" for i in range(6)})):
+        config = load_config(config_file=str(root / "mkdocs.yml"))
+        config.plugins.on_startup(command=command, dirty=False)
+        build(config)
+        site = Path(config.site_dir)
+        built = {p.parent.name for p in (site / "proposals").glob("*/index.html")}
+        assert built == expected, command
+        table = (site / "portfolio" / "index.html").read_text("utf-8")
+        assert all(f"proposals/{pid}/" in table for pid in expected)
+        assert ("synthetic-00002" in table) == (command == "build")

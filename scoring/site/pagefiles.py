@@ -21,11 +21,13 @@ from pathlib import Path
 
 from jinja2 import Environment, TemplateError, TemplateNotFound, meta
 
-from scoring.model.scorecard import ScoreCard, ScoredPortfolio
+from scoring.model.scorecard import ScoreCard, ScoredPortfolio, score_intake
+from scoring.proposals.proposal import Intake
 from scoring.site.environment import builtin_templates
 from scoring.site.pages import GeneratedPage, SiteBuilder, SiteOptions
 
 PAGES_FOLDER = "pages"
+ALONE_LIMIT = 20  # stale proposal pages up to which each is scored alone (see below)
 
 
 class PageFolder:
@@ -187,10 +189,28 @@ class FileBackedBuilder(SiteBuilder):
         self.memo = memo
         self.on_disk: dict[str, Path] = {}
         self.context_key = self._context_key() if memo is not None else ""
+        # When only a few pages need rendering (an edit under serve), each is rendered from
+        # its proposal scored alone: the same card (scoring is per proposal), without the
+        # portfolio-wide what-if suggestions, which cost seconds at 1,000 proposals.
+        stale = [card for card in portfolio.cards if not self._fresh(card)]
+        self.alone = memo is not None and len(stale) <= ALONE_LIMIT \
+            and len(stale) < len(portfolio.cards)
+
+    def _key(self, card: ScoreCard) -> str:
+        return fingerprint((self.context_key, self.options.source_links.get(card.proposal.id)))
+
+    def _fresh(self, card: ScoreCard) -> bool:
+        relative = self.proposal_path(card.proposal.id)
+        return self.memo is not None and self.memo.fresh(
+            relative, card.proposal, self._key(card), self.folder.path_of(relative))
 
     def _context_key(self) -> str:
         reads: set[str] = set()
-        listed = [n for n in self.md_env.list_templates() if n.startswith(PROPOSAL_TEMPLATES)]
+        # Only the top-level templates named so (list_templates would walk the assets too).
+        listed = sorted({path.name for folder in (*self.options.template_dirs,
+                                                   builtin_templates())
+                         for start in PROPOSAL_TEMPLATES
+                         for path in Path(folder).glob(f"{start}*.j2")})
         try:
             reads |= template_names(self.md_env, [n for n in listed if n.endswith(".md.j2")])
             reads |= template_names(self.html_env,
@@ -209,10 +229,12 @@ class FileBackedBuilder(SiteBuilder):
         proposal = card.proposal
         relative = self.proposal_path(proposal.id)
         target = self.folder.path_of(relative)
-        key = fingerprint((self.context_key, self.options.source_links.get(proposal.id)))
+        key = self._key(card)
         if self.memo is not None and self.memo.fresh(relative, proposal, key, target):
             self.folder.keep(relative)
         else:
+            if self.alone:
+                card = score_intake(Intake(proposals=[proposal]), self.rubric).cards[0]
             page = super().proposal_page(card)
             self.folder.write(relative, page.content)
             if self.memo is not None:
