@@ -75,11 +75,14 @@ def measure(project: Path, mode: str, edits: int, startup_timeout: float) -> lis
     port = free_port()
     command = [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}",
                "--livereload"]
-    if mode == "dirty":
+    if mode.startswith("dirty"):
         command.append("--dirty")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]),
         "NO_MKDOCS_2_WARNING": "1"}
+    env.pop("SWEETSPOT_FOCUS", None)
+    if mode == "dirty, focus":  # the proposals this benchmark edits, and the first
+        env["SWEETSPOT_FOCUS"] = ",".join(proposal_id(i) for i in (0, *range(7, 7 + edits)))
     log = (project / f"serve-{mode}.log").open("w", encoding="utf-8")
     server = subprocess.Popen(command, cwd=project, env=env, stdout=log,
                               stderr=subprocess.STDOUT)
@@ -121,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--edits", type=int, default=3)
     parser.add_argument("--plain", action="store_true",
                         help="also measure plain `mkdocs serve` (rebuilds everything)")
+    parser.add_argument("--focus", action="store_true",
+                        help="also measure --dirty with SWEETSPOT_FOCUS set to the edited ids")
     parser.add_argument("--keep", type=Path, help="write the site here and keep it")
     parser.add_argument("--startup-timeout", type=float, default=1800)
     args = parser.parse_args(argv)
@@ -131,6 +136,9 @@ def main(argv: list[str] | None = None) -> int:
             write_plugin_project(project, args.size, 0)
         print(f"{args.size:,} proposals; load average {os.getloadavg()[0]:.1f}", flush=True)
         results = {"dirty": measure(project, "dirty", args.edits, args.startup_timeout)}
+        if args.focus:
+            results["dirty, focus"] = measure(project, "dirty, focus", args.edits,
+                                              args.startup_timeout)
         if args.plain:
             results["plain"] = measure(project, "plain", args.edits, args.startup_timeout)
     for mode, times in results.items():
@@ -139,8 +147,10 @@ def main(argv: list[str] | None = None) -> int:
             continue
         median = statistics.median(times)
         mark = f"  {'PASS' if median <= TARGET else 'MISS'} (target <= {TARGET:g} s)" \
-            if mode == "dirty" else " (reference: bound by the full build)"
-        print(f"serve {'--dirty' if mode == 'dirty' else '(plain)'}: edit-to-reload median "
+            if mode.startswith("dirty") else " (reference: bound by the full build)"
+        label = {"dirty": "--dirty", "dirty, focus": "--dirty with SWEETSPOT_FOCUS",
+                 "plain": "(plain)"}[mode]
+        print(f"serve {label}: edit-to-reload median "
               f"{median:.2f} s over {len(times)} edit(s){mark}; load average "
               f"{os.getloadavg()[0]:.1f}")
     return 0

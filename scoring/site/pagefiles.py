@@ -21,6 +21,7 @@ from pathlib import Path
 
 from jinja2 import Environment, TemplateError, TemplateNotFound, meta
 
+from scoring.model.cardjson import release
 from scoring.model.scorecard import ScoreCard, ScoredPortfolio, score_intake
 from scoring.proposals.proposal import Intake
 from scoring.site.environment import builtin_templates
@@ -236,6 +237,7 @@ class FileBackedBuilder(SiteBuilder):
             if self.alone:
                 card = score_intake(Intake(proposals=[proposal]), self.rubric).cards[0]
             page = super().proposal_page(card)
+            release(card)  # its explanation tables, built for this page only
             self.folder.write(relative, page.content)
             if self.memo is not None:
                 self.memo.remember(relative, proposal, key, target)

@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 from markupsafe import Markup
 
-from scoring.model.cardjson import PORTFOLIO_FORMAT, card_json, normalise
+from scoring.model.cardjson import PORTFOLIO_FORMAT, card_json, normalise, release
 from scoring.model.scorecard import ScoreCard, ScoredPortfolio
 from scoring.portfolio.csvfile import write_csv
 from scoring.portfolio.orgunits import UnitNode, unit_path, unit_tree, with_org
@@ -389,9 +389,7 @@ class SiteBuilder:
         # Every breakdown of every proposal, normalised: the rubric's texts (questions,
         # flag messages, playbook links) once under "texts", each proposal's rows by id.
         texts: dict[str, dict[str, dict[str, Any]]] = {}
-        proposals = [entry for entry in normalise(
-            ({**card_json(card), "org": list(unit_path(card.proposal))}
-             for card in self.portfolio.cards), texts)]
+        proposals = list(normalise(map(self._export_entry, self.portfolio.cards), texts))
         payload = {
             "format": PORTFOLIO_FORMAT,
             "rubric": self.rubric.name,
@@ -411,6 +409,12 @@ class SiteBuilder:
                           json.dumps(proposal_schema(self.rubric), indent=2,
                                      ensure_ascii=False) + "\n"),
         ]
+
+    @staticmethod
+    def _export_entry(card: ScoreCard) -> dict[str, Any]:
+        entry = {**card_json(card), "org": list(unit_path(card.proposal))}
+        release(card)  # the explanation tables, built for this entry only (memory)
+        return entry
 
     def all_pages(self) -> list[GeneratedPage]:
         pages = [self.proposal_page(card) for card in self.portfolio.cards]
