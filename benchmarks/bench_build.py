@@ -147,8 +147,10 @@ def dump_generated(project: Path, builder: Any, target: Path) -> None:
     """Write the plugin's pages as plain files: the baseline project for the same size."""
     import yaml
 
-    from scoring.site.pages import write_pages
+    from scoring.site.pages import build_site, write_pages
 
+    # The plugin's builder writes proposal pages to its page folder; render them afresh.
+    builder = build_site(builder.portfolio, builder.options)
     content = target / "content"
     shutil.copytree(project / "content", content)  # playbooks, proposals (.yaml) and home
     home = content / "index.md"
@@ -202,6 +204,8 @@ def instrument() -> Stopwatch:
     plugin_module.load_proposals = watch.wrap("load + validate", plugin_module.load_proposals)
     plugin_module.score_intake = watch.wrap("score", plugin_module.score_intake)
     plugin_module.build_site = watch.wrap("builder setup", plugin_module.build_site)
+    plugin_module.FileBackedBuilder = watch.wrap("builder setup",  # type: ignore[misc,assignment]
+                                                 plugin_module.FileBackedBuilder)
     for method, name in (("all_pages", "render pages"), ("home_summary", "render home summary")):
         setattr(SiteBuilder, method, watch.wrap(name, getattr(SiteBuilder, method)))
     cls = plugin_module.SweetspotPlugin

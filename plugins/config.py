@@ -47,3 +47,9 @@ class SweetspotConfig(base.Config):
 
     home_page = c.Type(str, default="index.md")
     """The page whose `<!-- sweetspot:summary -->` marker gets the portfolio summary."""
+
+    focus = c.Type(list, default=[])
+    """Under `mkdocs serve` only: build just the proposals whose id matches one of these
+    patterns (shell-style, e.g. `churn-*`); the environment variable SWEETSPOT_FOCUS
+    (comma-separated) overrides it. Ignored by `mkdocs build`, so a published site is
+    always whole."""

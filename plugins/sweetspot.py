@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +15,12 @@ from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
-from scoring.model.scorecard import score_intake
+from scoring.model.scorecard import ScoredPortfolio, score_intake
 from scoring.proposals.loading import LoadCache, is_published_source, load_proposals
 from scoring.proposals.proposal import Intake, InvalidFile, Proposal
 from scoring.rubric import QUADRANTS, Rubric, RubricError, load_rubric
 from scoring.site.generated_site import fill_home
+from scoring.site.pagefiles import PAGES_FOLDER, FileBackedBuilder, PageFolder, RenderMemo
 from scoring.site.pages import (
     GeneratedPage,
     SiteBuilder,
@@ -42,12 +44,17 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
         self.builder: SiteBuilder | None = None
         self.rubric: Rubric | None = None
         self.html_blocks: dict[str, Mapping[str, str]] = {}  # page path → deferred HTML
+        # Generated pages live as files under the cache folder, rewritten only when they
+        # change, so `mkdocs serve --dirty` rebuilds just those (see pagefiles.py).
+        self.page_folder: PageFolder | None = None
+        self.memo = RenderMemo()  # what each proposal page was rendered from, across rebuilds
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # Defining on_startup is what makes MkDocs keep this instance (and its cache) across
         # `mkdocs serve` rebuilds. The command decides whether invalid proposals' pages may
         # quote their source lines (only under serve, never in a published build).
         self.command = command
+        self.dirty = dirty
 
     def _resolve(self, config: MkDocsConfig, value: str) -> Path:
         base = Path(config.config_file_path or ".").resolve().parent
@@ -126,8 +133,8 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
         if not self.config.enabled or self.rubric is None:
             return files
         site_root = Path(config.config_file_path or ".").resolve().parent
-        intake = load_proposals([self.proposals_dir], self.rubric, self.cache, root=site_root,
-                                store_dir=self.cache_dir)
+        intake = self._focused(load_proposals([self.proposals_dir], self.rubric, self.cache,
+                                              root=site_root, store_dir=self.cache_dir))
         if intake.invalid and self.config.strict:
             for problem in intake.problems:
                 log.warning("Invalid proposal: %s", problem.as_text())
@@ -149,7 +156,9 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
             cache_dir=self.cache_dir,
             source_root=site_root,
         )
+        self.page_folder = self._page_folder(site_root)
         self.builder, pages = self._render(intake, options)
+        self.generated_pages: set[str] = set()
         for problem in intake.problems:  # after rendering, which may add problems
             if problem.severity == "info":  # a style hint never fails --strict
                 log.info("Proposal style hint: %s", problem.as_text())
@@ -160,7 +169,10 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
             log.info("Proposal style hint: %s", hint.as_text())
         self._unpublish(files, config, {(site_root / p.file).resolve()
                                         for p in intake.proposals})
-        self.html_blocks = {page.path: page.html_blocks for page in pages if page.html_blocks}
+        # Pages kept in memory keep their deferred HTML here; pages in the page folder have
+        # it in a file beside them (pagefiles.py), read only if MkDocs rebuilds the page.
+        self.html_blocks = {page.path: page.html_blocks for page in pages
+                            if page.html_blocks and self.page_folder is None}
         for page in pages:
             if files.get_file_from_path(page.path) is not None:
                 raise PluginError(f"sweetspot: '{terminal_safe(page.path)}' exists in docs_dir "
@@ -168,8 +180,8 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
                                   "set output_dir")
             inclusion = InclusionLevel.NOT_IN_NAV if not page.in_nav else \
                 InclusionLevel.UNDEFINED
-            generated = File.generated(config, page.path, content=page.content,
-                                       inclusion=inclusion)
+            generated = self._generated(config, page, inclusion)
+            self.generated_pages.add(page.path)
             if page.proposal_id is not None:
                 generated.edit_uri = edit_paths.get(page.proposal_id)
             files.append(generated)
@@ -178,13 +190,71 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
         for page in self.builder.invalid_pages(self._source_line(site_root) if serving
                                                else None):
             if files.get_file_from_path(page.path) is None:
-                files.append(File.generated(config, page.path, content=page.content,
-                                            inclusion=InclusionLevel.NOT_IN_NAV))
+                files.append(self._generated(config, page, InclusionLevel.NOT_IN_NAV))
+        if self.page_folder is not None:
+            self.memo.retain(set(self.page_folder.written))
+            self.page_folder.prune()  # pages of deleted or renamed proposals
+        home = files.get_file_from_path(self.config.home_page)
+        if home is not None:
+            # The home page's summary comes from the proposals, not from its file: a dirty
+            # build must not skip it for an unchanged file.
+            home.is_modified = lambda: True  # type: ignore[method-assign]
         for relative, path in asset_files():
             target = f"assets/{relative}"
             if files.get_file_from_path(target) is None:
                 files.append(File.generated(config, target, abs_src_path=str(path)))
         return files
+
+    def _focused(self, intake: Intake) -> Intake:
+        """Under serve, with a focus (option or SWEETSPOT_FOCUS), only the matching
+        proposals: a large portfolio's author sees a small site rebuilt in a moment."""
+        given = os.environ.get("SWEETSPOT_FOCUS")
+        patterns = [p.strip() for p in given.split(",")] if given is not None \
+            else [str(p) for p in self.config.focus]
+        patterns = [p for p in patterns if p]
+        if not patterns or getattr(self, "command", None) != "serve":
+            return intake
+        kept = Intake(proposals=[p for p in intake.proposals
+                                 if any(fnmatchcase(p.id, pattern) for pattern in patterns)],
+                      invalid=[b for b in intake.invalid
+                               if any(fnmatchcase(b.id, pattern) for pattern in patterns)])
+        log.warning("sweetspot: focus %s: serving %d of %d proposals (the portfolio pages "
+                    "show these only); unset SWEETSPOT_FOCUS or the focus option for all",
+                    terminal_safe(", ".join(patterns)), len(kept.proposals),
+                    len(intake.proposals))
+        return kept
+
+    def _page_folder(self, site_root: Path) -> PageFolder | None:
+        """The folder for generated pages: under the cache folder, when the cache is on,
+        can be written and is reached through no symlink (a pull request could commit
+        `.cache` as a link to any folder on the build machine). Otherwise pages stay in
+        memory, as MkDocs' generated files, and `--dirty` rebuilds them all."""
+        if self.cache_dir is None:
+            return None
+        folder = self.cache_dir / PAGES_FOLDER
+        if folder != Path(os.path.normpath(site_root / self.config.cache_dir / PAGES_FOLDER)):
+            log.warning("sweetspot: cache_dir '%s' is or passes through a symlink; generated "
+                        "pages are kept in memory", terminal_safe(self.config.cache_dir))
+            return None
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            log.info("sweetspot: generated pages kept in memory: %s", error)
+            return None
+        if folder.is_symlink() or folder.resolve() != folder:
+            return None
+        return PageFolder(folder)
+
+    def _generated(self, config: MkDocsConfig, page: GeneratedPage,
+                   inclusion: InclusionLevel) -> File:
+        """A generated File backed by its file in the page folder (see _page_folder), or
+        by its text when there is none."""
+        if self.page_folder is None:
+            return File.generated(config, page.path, content=page.content,
+                                  inclusion=inclusion)
+        on_disk = getattr(self.builder, "on_disk", {}).get(page.path)
+        path = on_disk or self.page_folder.write_page(page)
+        return File.generated(config, page.path, abs_src_path=str(path), inclusion=inclusion)
 
     def _source_line(self, site_root: Path) -> Any:
         """Read one line of a proposal file (names are relative to the site root); only
@@ -208,7 +278,7 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
         assert self.rubric is not None
         while True:
             try:
-                builder = build_site(score_intake(intake, self.rubric), options)
+                builder = self._builder(score_intake(intake, self.rubric), options)
                 return builder, builder.all_pages()
             except Exception as error:
                 broken = self._broken(intake, options)
@@ -222,6 +292,11 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
                     proposal.file, 0, 0, "", f"its page could not be built "
                     f"({type(failure).__name__}: {str(failure)[:200]}); it is left out of the "
                     "site. Please report this with the file", "build-error"),)))
+
+    def _builder(self, portfolio: ScoredPortfolio, options: SiteOptions) -> SiteBuilder:
+        if self.page_folder is None:
+            return build_site(portfolio, options)
+        return FileBackedBuilder(portfolio, options, self.page_folder, self.memo)
 
     def _broken(self, intake: Intake,
                 options: SiteOptions) -> list[tuple[Proposal, Exception]]:
@@ -285,6 +360,16 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
                 raise PluginError(f"{proposal.file}:{line}: tags: {', '.join(unknown)} not in "
                                   f"the tags plugin's tags_allowed list")
 
+    def on_nav(self, nav: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
+        # A dirty build skips reading unchanged pages, and a page's title comes from its
+        # text: the pages it does rebuild would show "None" in the navigation for every
+        # skipped one. Reading the few pages in the navigation keeps their titles.
+        if getattr(self, "dirty", False):
+            for page in nav.pages:
+                if page.markdown is None and not page.file.is_modified():
+                    page.read_source(config)
+        return nav
+
     def on_page_markdown(self, markdown: str, /, *, page: Page, config: MkDocsConfig,
                          files: Files) -> str | None:
         if self.builder is None:
@@ -300,7 +385,25 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
                         files: Files) -> str | None:
         # Generated pages' large HTML skipped Markdown; it goes back in here (pages.py).
         blocks = self.html_blocks.pop(page.file.src_uri, None)
-        return fill_html_blocks(html, blocks) if blocks else html
+        if blocks is None and self.page_folder is not None \
+                and page.file.src_uri in getattr(self, "generated_pages", ()):
+            blocks = self.page_folder.html_blocks(page.file.src_uri)
+        if blocks:
+            html = fill_html_blocks(html, blocks)
+        # MkDocs keeps every page's Markdown to the end of the build, and it is not read
+        # again once rendered: at 5,000 proposals that is about 200 MB of generated text.
+        # (Empty, not None: a page's title is None while its Markdown is; ours come from
+        # their front matter.)
+        if page.file.src_uri in getattr(self, "generated_pages", ()):
+            page.markdown = ""
+        return html
+
+    def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
+        # Likewise the HTML of the content: written out, indexed for search (in
+        # on_page_context, before this), and its links already checked.
+        if page.file.src_uri in getattr(self, "generated_pages", ()):
+            page.content = None
+        return output
 
     def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:
         if not self.config.enabled:

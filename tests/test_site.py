@@ -46,6 +46,7 @@ from conftest import (
     write_site,
 )
 
+from scoring.model.cardjson import expand
 from scoring.rubric import STATES, load_rubric
 
 RUBRIC = load_rubric(None)
@@ -121,7 +122,8 @@ def portfolio_json(site: Path) -> dict:
 
 
 def cards_by_id(site: Path) -> dict[str, dict]:
-    return {c["id"]: c for c in portfolio_json(site)["proposals"]}
+    # portfolio.json keeps rubric texts once ("texts"); expand() puts them back in each row.
+    return {c["id"]: c for c in expand(portfolio_json(site))}
 
 
 def rows_of(table: Tag) -> list[list[str]]:

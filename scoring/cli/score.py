@@ -21,7 +21,7 @@ from scoring.cli.common import (
     use_colour,
 )
 from scoring.cli.validate import report_problems
-from scoring.model.cardjson import card_json
+from scoring.model.cardjson import card_json, release
 from scoring.model.scorecard import ScoredPortfolio, score_intake
 from scoring.portfolio.csvfile import write_csv
 from scoring.portfolio.orgunits import SEPARATOR, filter_intake, parse_unit, unit_path, with_org
@@ -36,21 +36,36 @@ def write_scores(intake: Intake, rubric: Rubric, fmt: str, out: IO[str],
     portfolio = score_intake(intake, rubric)
     summary = summarise(portfolio)
     if fmt == "json":
-        payload = {
-            "rubric": rubric.name,
-            "portfolio": summary_json(summary),
-            "proposals": [{**card_json(card), "org": list(unit_path(card.proposal))}
-                          for card in portfolio.cards],
-            "invalid": [{"file": bad.file, "problems": [p.as_dict() for p in bad.problems]}
-                        for bad in intake.invalid],
-        }
-        out.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+        write_json(portfolio, summary, out)
         return
     frame = with_org(portfolio).reset_index()
     if fmt == "csv":
         write_csv(frame, out)  # formulas and line breaks neutralised
         return
     write_table(portfolio, summary, rubric, out, colour)
+
+
+def _nested(value: object) -> str:
+    """``value`` as indented JSON, shifted one level in (two spaces), as json.dumps(indent=2)
+    writes a value inside an object."""
+    return json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+
+
+def write_json(portfolio: ScoredPortfolio, summary: PortfolioSummary, out: IO[str]) -> None:
+    """The same text ``json.dumps(payload, indent=2)`` would write, streamed: one proposal
+    at a time, so memory does not grow with the portfolio beyond the scored cards (a
+    5,000-proposal payload held as one string was most of the command's memory)."""
+    out.write("{\n  \"rubric\": " + json.dumps(portfolio.rubric.name, ensure_ascii=False)
+              + ",\n  \"portfolio\": " + _nested(summary_json(summary))
+              + ",\n  \"proposals\": [")
+    for index, card in enumerate(portfolio.cards):
+        entry = {**card_json(card), "org": list(unit_path(card.proposal))}
+        out.write(("," if index else "") + "\n    " + _nested(entry).replace("\n", "\n  "))
+        release(card)  # its explanation tables were built for this entry only
+    out.write("\n  ]" if portfolio.cards else "]")
+    invalid = [{"file": bad.file, "problems": [p.as_dict() for p in bad.problems]}
+               for bad in portfolio.intake.invalid]
+    out.write(",\n  \"invalid\": " + _nested(invalid) + "\n}\n")
 
 
 SUMMARY_MIN_ACTIVE = 2  # a balance of fewer active proposals says nothing

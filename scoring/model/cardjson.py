@@ -3,9 +3,19 @@ portfolio.json alike (so the site never imports from the CLI)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from scoring.model.scorecard import ScoreCard
+
+# The explanation tables a ScoreCard builds on first use (functools.cached_property).
+_CACHED = ("levels", "risk_values", "placement_sentence", "breakdown", "risks", "checklists")
+
+
+def release(card: ScoreCard) -> None:
+    """Drop a card's explanation tables once written out; they are rebuilt if used again."""
+    for name in _CACHED:
+        card.__dict__.pop(name, None)
 
 
 def card_json(card: ScoreCard) -> dict[str, Any]:
@@ -53,3 +63,57 @@ def card_json(card: ScoreCard) -> dict[str, Any]:
         "risks": [dict(vars(r)) for r in card.risks],
         "checklists": {c.id: {i.id: i.answer for i in c.items} for c in card.checklists},
     }
+
+
+# Rubric texts in card_json's lists: the same for every proposal that has the row, so
+# portfolio.json writes them once, under "texts", keyed by list and row id.
+TEXT_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    # list: (fields naming the row, fields holding rubric text)
+    "flags": (("id",), ("title", "message", "playbook")),
+    "suggestions": (("kind", "id"), ("text", "playbook")),
+    "questions": (("kind", "id"), ("text", "playbook", "low_label", "high_label")),
+    "breakdown": (("criterion_id",), ("dimension", "question", "playbook")),
+    "risks": (("factor_id",), ("question", "playbook")),
+}
+PORTFOLIO_FORMAT = "sweetspot-portfolio/2"
+
+
+def _row_key(row: dict[str, Any], names: tuple[str, ...]) -> str:
+    return ":".join(str(row.get(name)) for name in names)
+
+
+def normalise(entries: Iterable[dict[str, Any]],
+              texts: dict[str, dict[str, dict[str, Any]]]) -> Iterator[dict[str, Any]]:
+    """card_json entries with their rubric texts moved into ``texts`` (filled as entries
+    go by), keyed ``texts[list][row key]``. A row whose text differs from the one already
+    kept for its key keeps its own (a row's own fields win), so nothing is ever lost."""
+    for entry in entries:
+        entry = dict(entry)
+        for name, (key_fields, text_fields) in TEXT_FIELDS.items():
+            if name not in entry:
+                continue
+            table = texts.setdefault(name, {})
+            rows = []
+            for row in entry[name]:
+                key = _row_key(row, key_fields)
+                shared = {f: row[f] for f in text_fields if f in row}
+                kept = table.setdefault(key, shared)
+                rows.append({f: v for f, v in row.items()
+                             if f not in kept or kept[f] != v})
+            entry[name] = rows
+        yield entry
+
+
+def expand(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """portfolio.json's proposals with their texts put back: card_json's entries."""
+    texts = payload.get("texts", {})
+    found = []
+    for entry in payload["proposals"]:
+        entry = dict(entry)
+        for name, (key_fields, _) in TEXT_FIELDS.items():
+            if name in entry:
+                table = texts.get(name, {})
+                entry[name] = [{**table.get(_row_key(row, key_fields), {}), **row}
+                               for row in entry[name]]
+        found.append(entry)
+    return found

@@ -42,7 +42,7 @@ OWNER_FILE = ".sweetspot-build-docs"
 PLUGIN_NAMES = ("sweetspot",)
 PLUGIN_OPTIONS = {"enabled", "proposals_dir", "rubric", "output_dir", "custom_templates",
                   "impact_threshold", "risk_threshold", "target_mix", "balance_tolerance",
-                  "cache", "cache_dir", "strict", "home_page"}
+                  "cache", "cache_dir", "strict", "home_page", "focus"}
 
 # What a site needs when it has no mkdocs.yml of its own: Material, no fonts fetched, and the
 # Markdown extensions the generated pages use.

@@ -23,10 +23,17 @@ from urllib.parse import quote
 import yaml
 from markupsafe import Markup
 
-from scoring.model.cardjson import card_json
+from scoring.model.cardjson import PORTFOLIO_FORMAT, card_json, normalise, release
 from scoring.model.scorecard import ScoreCard, ScoredPortfolio
 from scoring.portfolio.csvfile import write_csv
-from scoring.portfolio.orgunits import UnitNode, rollup_for, unique_slugs, unit_tree
+from scoring.portfolio.orgunits import (
+    UnitNode,
+    rollup_for,
+    unique_slugs,
+    unit_path,
+    unit_tree,
+    with_org,
+)
 from scoring.portfolio.summary import PortfolioSummary, summarise, summary_json
 from scoring.proposals.loading import ID_PATTERN, MAX_ID_LENGTH
 from scoring.proposals.proposal import INACTIVE_STAGES, STAGES, InvalidFile
@@ -712,25 +719,36 @@ class SiteBuilder:
 
     def exports(self) -> list[GeneratedPage]:
         buffer = io.StringIO()
-        write_csv(self.portfolio.frame.reset_index(), buffer)
+        write_csv(with_org(self.portfolio).reset_index(), buffer)
+        # Every breakdown of every proposal, normalised: the rubric's texts (questions,
+        # flag messages, playbook links) once under "texts", each proposal's rows by id.
+        texts: dict[str, dict[str, dict[str, Any]]] = {}
+        proposals = list(normalise(map(self._export_entry, self.portfolio.cards), texts))
         payload = {
+            "format": PORTFOLIO_FORMAT,
             "rubric": self.rubric.name,
             "portfolio": summary_json(self.summary),
-            "proposals": [card_json(card) for card in self.portfolio.cards],
+            "texts": texts,
+            "proposals": proposals,
             "invalid": [{"file": bad.file,
                          "problems": [p.as_dict() for p in bad.problems]}
                         for bad in self.portfolio.intake.invalid],
         }
         return [
             GeneratedPage(self.path("portfolio/portfolio.csv"), buffer.getvalue()),
-            # Compact JSON: the C encoder is only used without indent, and this file holds
-            # every breakdown of every proposal.
+            # Compact JSON: the C encoder is only used without indent.
             GeneratedPage(self.path("portfolio/portfolio.json"),
                           json.dumps(payload, ensure_ascii=False, separators=(",", ":")) + "\n"),
             GeneratedPage(self.path(f"schema/{SCHEMA_FILE_NAME}"),
                           json.dumps(proposal_schema(self.rubric), indent=2,
                                      ensure_ascii=False) + "\n"),
         ]
+
+    @staticmethod
+    def _export_entry(card: ScoreCard) -> dict[str, Any]:
+        entry = {**card_json(card), "org": list(unit_path(card.proposal))}
+        release(card)  # the explanation tables, built for this entry only (memory)
+        return entry
 
     def all_pages(self) -> list[GeneratedPage]:
         pages = [self.proposal_page(card) for card in self.portfolio.cards]
