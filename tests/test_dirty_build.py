@@ -23,6 +23,7 @@ import pytest
 from conftest import write_site
 
 from benchmarks.synthetic import write_proposals
+from scoring.site.pagefiles import BLOCKS_SUFFIX
 
 N = 40
 EDITED = "synthetic-00007"
@@ -122,10 +123,13 @@ def test_the_edit_re_renders_one_proposal_page_and_rewrites_only_changed_files(
     rewritten = {path for path in after_pages if after_pages[path] != before_pages[path]}
     assert f"proposals/{EDITED}.md" in rewritten
     assert "portfolio/index.md" in rewritten
-    unchanged_proposals = [p for p in before_pages
-                           if p.startswith("proposals/") and p != f"proposals/{EDITED}.md"]
+    unchanged_proposals = [p for p in before_pages if p.startswith("proposals/")
+                           and p.endswith(".md") and p != f"proposals/{EDITED}.md"]
     assert len(unchanged_proposals) == N  # 39 valid ones and the invalid one's page
     assert not rewritten & set(unchanged_proposals)
+    # Their deferred HTML (pagefiles.py) is kept as it was, beside them.
+    blocks = [p + BLOCKS_SUFFIX for p in unchanged_proposals if p + BLOCKS_SUFFIX in before_pages]
+    assert blocks and not rewritten & set(blocks)
     # ... so MkDocs did not build their HTML again either.
     after_site = mtimes(site)
     before_site = dirty_and_fresh["before_site"]
