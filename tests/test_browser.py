@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 import pytest
 from browser_support import LOCAL_HOSTS, Browser, Page, Watched, pw_expect, save_screenshot, serve
 
+from scoring.model.cardjson import expand
+
 pytestmark = pytest.mark.browser
 
 
@@ -53,7 +55,7 @@ def hostile_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def demo_cards(demo_site: Path) -> dict[str, dict]:
     payload = json.loads((demo_site / "portfolio" / "portfolio.json").read_text("utf-8"))
-    return {c["id"]: c for c in payload["proposals"]}
+    return {c["id"]: c for c in expand(payload)}
 
 
 def table_column(page: Page, header: str) -> list[str]:

@@ -27,6 +27,8 @@ from typing import Any
 import pytest
 from browser_support import Browser, Page, horizontal_overflow, save_screenshot, serve
 
+from scoring.model.cardjson import expand
+
 pytestmark = pytest.mark.browser
 
 WIDTHS = (1400, 390)
@@ -91,7 +93,7 @@ def generated_pages(site: Path) -> list[str]:
 
 def cards(site: Path) -> list[dict[str, Any]]:
     payload = json.loads((site / "portfolio" / "portfolio.json").read_text("utf-8"))
-    return list(payload["proposals"])
+    return expand(payload)
 
 
 def proposal_with_state(site: Path, state: str) -> str:

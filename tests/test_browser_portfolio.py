@@ -20,6 +20,8 @@ from browser_support import (
     serve,
 )
 
+from scoring.model.cardjson import expand
+
 pytestmark = pytest.mark.browser
 
 BIG = 200  # past the chart's density threshold
@@ -165,7 +167,7 @@ def test_url_parameters_apply_the_filters(browser: Browser, base_url: str,
     # A pitfall item, as the pitfall pages link to it.
     data = json.loads((demo_site / "portfolio" / "rows.json").read_text("utf-8"))
     cards = json.loads((demo_site / "portfolio" / "portfolio.json").read_text("utf-8"))
-    active = [c for c in cards["proposals"] if c["stage"] not in ("retired", "rejected")]
+    active = [c for c in expand(cards) if c["stage"] not in ("retired", "rejected")]
     counts = collections.Counter(f"{cl}.{item}" for c in active
                                  for cl, answers in c["checklists"].items()
                                  for item, answer in answers.items()

@@ -22,6 +22,7 @@ from bs4 import BeautifulSoup, Tag
 from conftest import logged_build, page_of, write_site
 
 from benchmarks.synthetic import write_proposals
+from scoring.model.cardjson import expand
 from scoring.rubric import STATES, load_rubric
 
 RUBRIC = load_rubric(None)
@@ -79,8 +80,8 @@ def big(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, dict[
     tmp = tmp_path_factory.mktemp("grouping-300")
     texts = synthetic(tmp, 300)
     site = build(tmp / "site", texts)
-    cards = {c["id"]: c for c in json.loads(
-        (site / "portfolio" / "portfolio.json").read_text("utf-8"))["proposals"]}
+    cards = {c["id"]: c for c in expand(json.loads(
+        (site / "portfolio" / "portfolio.json").read_text("utf-8")))}
     data = {pid: {**yaml.safe_load(text), "card": cards[pid]} for pid, text in texts.items()}
     return site, data
 

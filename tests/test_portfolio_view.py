@@ -18,6 +18,7 @@ from bs4 import BeautifulSoup, Tag
 from conftest import build_project, page_of, write_site
 
 from benchmarks.synthetic import write_proposals
+from scoring.model.cardjson import expand
 
 SYNTHETIC = 300
 # An estimate of glyph widths independent of the chart's own (which is more generous):
@@ -43,7 +44,7 @@ def rows_json(site: Path) -> list[dict]:
 
 def cards(site: Path) -> dict[str, dict]:
     payload = json.loads((site / "portfolio" / "portfolio.json").read_text("utf-8"))
-    return {c["id"]: c for c in payload["proposals"]}
+    return {c["id"]: c for c in expand(payload)}
 
 
 def open_items(items: list[str], mask: str) -> list[str]:

@@ -26,6 +26,8 @@ from conftest import (
     write_site,
 )
 
+from scoring.model.cardjson import expand
+
 BUDGET = 20 * 1024  # issue 14: each proposal page's <article>, on average
 
 
@@ -45,7 +47,7 @@ def text(node: Tag) -> str:
 
 def cards(site: Path) -> dict[str, dict]:
     data = json.loads((site / "portfolio" / "portfolio.json").read_text("utf-8"))
-    return {c["id"]: c for c in data["proposals"]}
+    return {c["id"]: c for c in expand(data)}
 
 
 def article_sizes(site: Path) -> list[int]:
