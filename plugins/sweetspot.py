@@ -11,7 +11,7 @@ from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
@@ -383,13 +383,6 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
 
     def on_page_content(self, html: str, /, *, page: Page, config: MkDocsConfig,
                         files: Files) -> str | None:
-        # Generated pages' large HTML skipped Markdown; it goes back in here (pages.py).
-        blocks = self.html_blocks.pop(page.file.src_uri, None)
-        if blocks is None and self.page_folder is not None \
-                and page.file.src_uri in getattr(self, "generated_pages", ()):
-            blocks = self.page_folder.html_blocks(page.file.src_uri)
-        if blocks:
-            html = fill_html_blocks(html, blocks)
         # MkDocs keeps every page's Markdown to the end of the build, and it is not read
         # again once rendered: at 5,000 proposals that is about 200 MB of generated text.
         # (Empty, not None: a page's title is None while its Markdown is; ours come from
@@ -397,6 +390,22 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
         if page.file.src_uri in getattr(self, "generated_pages", ()):
             page.markdown = ""
         return html
+
+    @event_priority(-100)  # after every other plugin's, the search plugin's above all
+    def on_page_context(self, context: Any, /, *, page: Page, config: MkDocsConfig,
+                        nav: Any) -> Any:
+        # Generated pages' large HTML skipped Markdown (pages.py); it joins the page here,
+        # once the search plugin has read the page: the blocks hold scores, tables and
+        # breakdowns, which are not what readers search for (the sections they sit in also
+        # carry Material's data-search-exclude), and parsing them was most of the search
+        # plugin's time.
+        blocks = self.html_blocks.pop(page.file.src_uri, None)
+        if blocks is None and self.page_folder is not None \
+                and page.file.src_uri in getattr(self, "generated_pages", ()):
+            blocks = self.page_folder.html_blocks(page.file.src_uri)
+        if blocks and page.content is not None:
+            page.content = fill_html_blocks(page.content, blocks)
+        return context
 
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
         # Likewise the HTML of the content: written out, indexed for search (in
