@@ -42,6 +42,10 @@ class SweetspotConfig(base.Config):
     """Where that cache lives, relative to mkdocs.yml (Material's plugins use .cache/plugin/
     too). Safe to delete at any time; never commit it."""
 
+    compact_html = c.Type(bool, default=True)
+    """Write generated pages without the indentation the theme's templates leave (a fifth
+    of a proposal page's bytes); what a browser shows is the same."""
+
     strict = c.Type(bool, default=False)
     """Abort the build when any proposal is invalid, even without `mkdocs build --strict`."""
 

@@ -20,6 +20,7 @@ from scoring.proposals.loading import LoadCache, is_published_source, load_propo
 from scoring.proposals.proposal import Intake, InvalidFile, Proposal
 from scoring.rubric import QUADRANTS, Rubric, RubricError, load_rubric
 from scoring.site.generated_site import fill_home
+from scoring.site.markup import collapse_indentation
 from scoring.site.pagefiles import PAGES_FOLDER, FileBackedBuilder, PageFolder, RenderMemo
 from scoring.site.pages import (
     GeneratedPage,
@@ -412,6 +413,8 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
         # on_page_context, before this), and its links already checked.
         if page.file.src_uri in getattr(self, "generated_pages", ()):
             page.content = None
+            if self.config.compact_html:
+                return collapse_indentation(output)
         return output
 
     def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:

@@ -61,3 +61,34 @@ def test_render_writes_the_blocks_into_the_markdown(tmp_path: Path) -> None:
         text = page.read_text("utf-8")
         assert "sweetspot-html" not in text
         assert 'class="ss-scores"' in text
+
+
+def test_collapse_indentation_keeps_what_a_browser_shows() -> None:
+    from scoring.site.markup import collapse_indentation
+
+    page = ("<div>\n    <p>one\n\n      two</p>\n  <pre><code>  x = 1\n\n    y</code></pre>\n"
+            "  <script>\n  var a = 1;\n</script>\n  <TEXTAREA>\n  t\n</TEXTAREA>")
+    assert collapse_indentation(page) == (
+        "<div>\n<p>one\ntwo</p>\n<pre><code>  x = 1\n\n    y</code></pre>\n"
+        "<script>\n  var a = 1;\n</script>\n<TEXTAREA>\n  t\n</TEXTAREA>")
+
+
+def test_generated_pages_are_written_compact(tmp_path: Path) -> None:
+    """Proposal pages lose the theme's indentation, but a code block in a summary keeps its
+    own; hand-written pages are left as the theme wrote them."""
+    data = yaml.safe_load(FULL_YAML)
+    data["summary"] = "Intro.\n\n    indented   code\n        deeper\n"
+    site = make_site(tmp_path, {FULL_ID: yaml.safe_dump(data, sort_keys=False)})
+    html = (site / "proposals" / FULL_ID / "index.html").read_text("utf-8")
+    assert "\n  <" not in html.split("<pre", 1)[0]
+    code = BeautifulSoup(html, "html.parser").select_one("article pre code")
+    assert code is not None and code.get_text() == "indented   code\n    deeper\n"
+    home = (site / "index.html").read_text("utf-8")
+    assert "\n  <" in home  # not ours to rewrite
+    plain = make_site(tmp_path / "plain", {FULL_ID: yaml.safe_dump(data, sort_keys=False)},
+                      plugin_options={"compact_html": False})
+    loose = (plain / "proposals" / FULL_ID / "index.html").read_text("utf-8")
+    assert "\n  <" in loose and len(loose) > len(html) * 1.1
+    soup = BeautifulSoup
+    assert soup(loose, "html.parser").select_one("article").get_text(" ", strip=True) == \
+        soup(html, "html.parser").select_one("article").get_text(" ", strip=True)

@@ -85,3 +85,22 @@ def finalize(value: Any) -> Any:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return value
     return md_text(value)
+
+
+# Whitespace is kept as written inside these; everywhere else a browser collapses it.
+_VERBATIM = re.compile(r"(<(pre|textarea|script)\b.*?</\2\s*>)", re.S | re.I)
+_INDENT = re.compile(r"\n[ \t]*(?:\n[ \t]*)*")
+
+
+def collapse_indentation(page_html: str) -> str:
+    """Drop the indentation and blank lines a theme's templates leave (about a fifth of a
+    proposal page), keeping one line break wherever there was one, so nothing a browser
+    shows changes; <pre>, <textarea> and <script> are left exactly as they are."""
+    parts = _VERBATIM.split(page_html)
+    # split() with two groups yields text, whole match, tag name, text, ...
+    out = []
+    for index in range(0, len(parts), 3):
+        out.append(_INDENT.sub("\n", parts[index]))
+        if index + 1 < len(parts):
+            out.append(parts[index + 1])
+    return "".join(out)
