@@ -122,7 +122,7 @@ def test_portfolio_downloads_are_lean_and_complete(tmp_path: Path) -> None:
     site = build_project(root)
     raw = (site / "portfolio" / "portfolio.json").read_bytes()
     payload = json.loads(raw)
-    assert payload["format"] == "sweetspot-portfolio/2"
+    assert payload["format"] == "sweetspot-portfolio/3"
     # What `sweetspot score --format json` writes, from the same files.
     rubric = load_rubric(None)
     portfolio = score_intake(load_proposals([folder], rubric, root=root), rubric)

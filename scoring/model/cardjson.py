@@ -75,7 +75,7 @@ TEXT_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "breakdown": (("criterion_id",), ("dimension", "question", "playbook")),
     "risks": (("factor_id",), ("question", "playbook")),
 }
-PORTFOLIO_FORMAT = "sweetspot-portfolio/2"
+PORTFOLIO_FORMAT = "sweetspot-portfolio/3"
 
 
 def _row_key(row: dict[str, Any], names: tuple[str, ...]) -> str:
@@ -83,37 +83,76 @@ def _row_key(row: dict[str, Any], names: tuple[str, ...]) -> str:
 
 
 def normalise(entries: Iterable[dict[str, Any]],
-              texts: dict[str, dict[str, dict[str, Any]]]) -> Iterator[dict[str, Any]]:
-    """card_json entries with their rubric texts moved into ``texts`` (filled as entries
-    go by), keyed ``texts[list][row key]``. A row whose text differs from the one already
-    kept for its key keeps its own (a row's own fields win), so nothing is ever lost."""
+              texts: dict[str, dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """card_json entries made compact for portfolio.json, losslessly (``expand`` undoes it):
+
+    * rubric texts move into ``texts`` (filled as entries go by), keyed
+      ``texts[list][row key]``; a row whose text differs from the one kept for its key
+      keeps its own under ``own``, so nothing is ever lost;
+    * each list becomes columns: ``{"cols": [...], "rows": [[...], ...]}`` (every row of a
+      list has the same fields, being one dataclass);
+    * checklist answers become lists in the rubric's item order, kept once under
+      ``texts["checklist_items"]``.
+    """
+    items: dict[str, list[str]] = texts.setdefault("checklist_items", {})
     for entry in entries:
         entry = dict(entry)
         for name, (key_fields, text_fields) in TEXT_FIELDS.items():
             if name not in entry:
                 continue
             table = texts.setdefault(name, {})
-            rows = []
-            for row in entry[name]:
+            cols: list[str] = []
+            rows: list[list[Any]] = []
+            own: dict[str, dict[str, Any]] = {}
+            for index, row in enumerate(entry[name]):
                 key = _row_key(row, key_fields)
                 shared = {f: row[f] for f in text_fields if f in row}
                 kept = table.setdefault(key, shared)
-                rows.append({f: v for f, v in row.items()
-                             if f not in kept or kept[f] != v})
-            entry[name] = rows
+                if not cols:
+                    cols = [f for f in row if f not in text_fields]
+                rows.append([row.get(f) for f in cols])
+                differs = {f: v for f, v in shared.items() if kept.get(f) != v}
+                if differs:
+                    own[str(index)] = differs
+            packed: dict[str, Any] = {"cols": cols, "rows": rows}
+            if own:
+                packed["own"] = own
+            entry[name] = packed
+        if isinstance(entry.get("checklists"), dict):
+            answers = {}
+            for checklist, given in entry["checklists"].items():
+                order = items.setdefault(checklist, list(given))
+                if list(given) == order:
+                    answers[checklist] = [given[item] for item in order]
+                else:  # not the rubric's items (a custom rubric changed): kept as it is
+                    answers[checklist] = given
+            entry["checklists"] = answers
         yield entry
 
 
 def expand(payload: dict[str, Any]) -> list[dict[str, Any]]:
-    """portfolio.json's proposals with their texts put back: card_json's entries."""
+    """portfolio.json's proposals as card_json wrote them: texts, rows and answers back."""
     texts = payload.get("texts", {})
+    items = texts.get("checklist_items", {})
     found = []
     for entry in payload["proposals"]:
         entry = dict(entry)
         for name, (key_fields, _) in TEXT_FIELDS.items():
-            if name in entry:
-                table = texts.get(name, {})
-                entry[name] = [{**table.get(_row_key(row, key_fields), {}), **row}
-                               for row in entry[name]]
+            packed = entry.get(name)
+            if not isinstance(packed, dict):
+                continue
+            table = texts.get(name, {})
+            own = packed.get("own", {})
+            rows = []
+            for index, values in enumerate(packed["rows"]):
+                row = dict(zip(packed["cols"], values, strict=True))
+                rows.append({**table.get(_row_key(row, key_fields), {}), **row,
+                             **own.get(str(index), {})})
+            entry[name] = rows
+        if isinstance(entry.get("checklists"), dict):
+            entry["checklists"] = {
+                checklist: dict(zip(items.get(checklist, []), given, strict=True))
+                if isinstance(given, list) else given
+                for checklist, given in entry["checklists"].items()}
         found.append(entry)
     return found

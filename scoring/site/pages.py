@@ -722,7 +722,7 @@ class SiteBuilder:
         write_csv(with_org(self.portfolio).reset_index(), buffer)
         # Every breakdown of every proposal, normalised: the rubric's texts (questions,
         # flag messages, playbook links) once under "texts", each proposal's rows by id.
-        texts: dict[str, dict[str, dict[str, Any]]] = {}
+        texts: dict[str, dict[str, Any]] = {}
         proposals = list(normalise(map(self._export_entry, self.portfolio.cards), texts))
         payload = {
             "format": PORTFOLIO_FORMAT,
