@@ -258,6 +258,7 @@ class FileBackedBuilder(SiteBuilder):
             page = super().proposal_page(card)
             release(card)  # its explanation tables, built for this page only
             self.folder.write_page(page)
+            self.drop_blocks(page)  # on disk beside the page now; a later page re-adds its own
             if self.memo is not None:
                 self.memo.remember(relative, proposal, key, target)
         self.on_disk[relative] = target

@@ -191,6 +191,11 @@ class SiteBuilder:
         return self.md_env.get_template(template).render(
             **self.common(page), html_block=html_block, html_part=html_part, **context)
 
+    def drop_blocks(self, page: GeneratedPage) -> None:
+        """Forget a written page's deferred HTML (memory: it is most of a proposal page)."""
+        for key in page.html_blocks:
+            self._blocks.pop(key, None)
+
     def with_blocks(self, page: GeneratedPage) -> GeneratedPage:
         """The page with the deferred HTML its Markdown refers to."""
         if not isinstance(page.content, str) or page.html_blocks \
