@@ -725,25 +725,26 @@ class SiteBuilder:
     def exports(self) -> list[GeneratedPage]:
         buffer = io.StringIO()
         write_csv(with_org(self.portfolio).reset_index(), buffer)
-        # Every breakdown of every proposal, normalised: the rubric's texts (questions,
-        # flag messages, playbook links) once under "texts", each proposal's rows by id.
+        # Every breakdown of every proposal, normalised (cardjson.normalise), written entry
+        # by entry: at 5,000 proposals the entries as Python objects would take several
+        # times the memory of their text. "texts" comes last, once every entry has added to
+        # it; JSON keys have no order.
+        def dump(value: Any) -> str:
+            return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
         texts: dict[str, dict[str, Any]] = {}
-        proposals = list(normalise(map(self._export_entry, self.portfolio.cards), texts))
-        payload = {
-            "format": PORTFOLIO_FORMAT,
-            "rubric": self.rubric.name,
-            "portfolio": summary_json(self.summary),
-            "texts": texts,
-            "proposals": proposals,
-            "invalid": [{"file": bad.file,
-                         "problems": [p.as_dict() for p in bad.problems]}
-                        for bad in self.portfolio.intake.invalid],
-        }
+        out = io.StringIO()
+        out.write(f'{{"format":{dump(PORTFOLIO_FORMAT)},"rubric":{dump(self.rubric.name)},'
+                  f'"portfolio":{dump(summary_json(self.summary))},"proposals":[')
+        for index, entry in enumerate(normalise(map(self._export_entry, self.portfolio.cards),
+                                                texts)):
+            out.write(("," if index else "") + dump(entry))
+        invalid = [{"file": bad.file, "problems": [p.as_dict() for p in bad.problems]}
+                   for bad in self.portfolio.intake.invalid]
+        out.write(f'],"texts":{dump(texts)},"invalid":{dump(invalid)}}}\n')
         return [
             GeneratedPage(self.path("portfolio/portfolio.csv"), buffer.getvalue()),
-            # Compact JSON: the C encoder is only used without indent.
-            GeneratedPage(self.path("portfolio/portfolio.json"),
-                          json.dumps(payload, ensure_ascii=False, separators=(",", ":")) + "\n"),
+            GeneratedPage(self.path("portfolio/portfolio.json"), out.getvalue()),
             GeneratedPage(self.path(f"schema/{SCHEMA_FILE_NAME}"),
                           json.dumps(proposal_schema(self.rubric), indent=2,
                                      ensure_ascii=False) + "\n"),
