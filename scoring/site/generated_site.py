@@ -21,6 +21,7 @@ import yaml
 from scoring.model.scorecard import ScoredPortfolio, score_intake
 from scoring.proposals.loading import Intake, load_proposals
 from scoring.rubric import QUADRANTS, Rubric, load_rubric
+from scoring.site.diskwrite import write_if_changed
 from scoring.site.pages import SiteBuilder, SiteOptions, asset_files, build_site
 
 SUMMARY_MARKER = "<!-- sweetspot:summary -->"
@@ -394,17 +395,8 @@ def sync_tree(folder: Path, files: Mapping[str, bytes], *, delete: bool = True) 
     generator's live reload rebuilds only for real edits). Returns what changed."""
     changed = []
     for relative, data in sorted(files.items()):
-        target = folder / relative
-        try:
-            if target.read_bytes() == data:
-                continue
-        except OSError:
-            pass
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f".{target.name}.sweetspot-tmp")
-        temporary.write_bytes(data)
-        os.replace(temporary, target)  # a watcher never sees half a file
-        changed.append(relative)
+        if write_if_changed(folder / relative, data):
+            changed.append(relative)
     if delete and folder.is_dir():
         wanted = set(files)
         for path in sorted(folder.rglob("*"), reverse=True):

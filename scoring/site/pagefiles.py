@@ -25,6 +25,7 @@ from jinja2 import Environment, TemplateError, TemplateNotFound, meta
 from scoring.model.cardjson import release
 from scoring.model.scorecard import ScoreCard, ScoredPortfolio, score_intake
 from scoring.proposals.proposal import Intake
+from scoring.site.diskwrite import write_if_changed
 from scoring.site.environment import builtin_templates
 from scoring.site.pages import GeneratedPage, SiteBuilder, SiteOptions
 
@@ -54,16 +55,8 @@ class PageFolder:
         data = content.encode("utf-8") if isinstance(content, str) else content
         target = self.path_of(relative)
         self.written.add(relative)
-        try:
-            if target.stat().st_size == len(data) and target.read_bytes() == data:
-                return target
-        except OSError:
-            pass
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f".{target.name}.tmp")
-        temporary.write_bytes(data)
-        os.replace(temporary, target)  # a reader never sees half a page
-        self.changed.append(relative)
+        if write_if_changed(target, data):
+            self.changed.append(relative)
         return target
 
     def keep(self, relative: str) -> Path:
