@@ -51,7 +51,13 @@ with open(out, "w", encoding="utf-8") as handle:
                                for b in intake.invalid]}
         handle.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\\n")
     sys.stdout = sys.__stdout__
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+# This process's own peak (VmHWM): ru_maxrss also counts the parent's size at fork, which
+# after a large build in the same pytest run hides everything measured here.
+try:
+    status = open("/proc/self/status", encoding="ascii").read()
+    print(int(status.split("VmHWM:")[1].split()[0]))
+except (OSError, IndexError, ValueError):
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
 
