@@ -15,7 +15,7 @@ from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
-from scoring.model.scorecard import ScoredPortfolio, score_intake
+from scoring.model.scorecard import ScoredPortfolio, rescore, score_intake
 from scoring.proposals.loading import LoadCache, is_published_source, load_proposals
 from scoring.proposals.proposal import Intake, InvalidFile, Proposal
 from scoring.rubric import QUADRANTS, Rubric, RubricError, load_rubric
@@ -30,6 +30,7 @@ from scoring.site.pages import (
     build_site,
     fill_html_blocks,
 )
+from scoring.site.rebuildmemo import MemoryBytecodeCache, RebuildMemo
 from scoring.sources.problems import Problem, terminal_safe
 
 from .config import SweetspotConfig
@@ -49,6 +50,9 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
         # change, so `mkdocs serve --dirty` rebuilds just those (see pagefiles.py).
         self.page_folder: PageFolder | None = None
         self.memo = RenderMemo()  # what each proposal page was rendered from, across rebuilds
+        self.scored: ScoredPortfolio | None = None  # the last build's, under serve (rescore)
+        self.rebuild_memo = RebuildMemo()  # parts made from unchanged cards, under serve
+        self.theme_code = MemoryBytecodeCache()  # the theme's compiled templates, under serve
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # Defining on_startup is what makes MkDocs keep this instance (and its cache) across
@@ -86,12 +90,16 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
             value = self.config[name]
             if value is not None and not 0 <= value <= top:
                 raise PluginError(f"sweetspot: {name} must be between 0 and {top}, not {value}")
-        self.rubric = rubric.with_quadrants(
+        rubric = rubric.with_quadrants(
             impact_threshold=self.config.impact_threshold,
             risk_threshold=self.config.risk_threshold,
             target_mix=self._target_mix(rubric),
             tolerance=self.config.balance_tolerance,
         )
+        # The same object while it is unchanged: what a serve rebuild keeps is checked by
+        # identity (load cache, rescore, render memos).
+        if self.rubric is None or rubric != self.rubric:
+            self.rubric = rubric
         self.rubric_path = rubric_path
         self.templates = (self._resolve(config, self.config.custom_templates),) \
             if self.config.custom_templates else ()
@@ -144,11 +152,12 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
         self._check_tags(intake, config)
         docs_dir = Path(config.docs_dir).resolve()
         source_links, edit_paths = {}, {}
-        for proposal in intake.proposals:
-            source = (site_root / proposal.file).resolve()
-            edit_paths[proposal.id] = os.path.relpath(source, docs_dir).replace(os.sep, "/")
+        sources = {proposal.id: (site_root / proposal.file).resolve()
+                   for proposal in intake.proposals}
+        for proposal_id, source in sources.items():
+            edit_paths[proposal_id] = os.path.relpath(source, docs_dir).replace(os.sep, "/")
             if source.is_relative_to(docs_dir):
-                source_links[proposal.id] = edit_paths[proposal.id]
+                source_links[proposal_id] = edit_paths[proposal_id]
         options = SiteOptions(
             output_dir=self.config.output_dir,
             use_directory_urls=config.use_directory_urls,
@@ -168,8 +177,8 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
             log.warning("%s: %s", label, problem.as_text())
         for hint in intake.hints:
             log.info("Proposal style hint: %s", hint.as_text())
-        self._unpublish(files, config, {(site_root / p.file).resolve()
-                                        for p in intake.proposals})
+        self._unpublish(files, config, {sources[p.id] for p in intake.proposals
+                                        if p.id in sources})
         # Pages kept in memory keep their deferred HTML here; pages in the page folder have
         # it in a file beside them (pagefiles.py), read only if MkDocs rebuilds the page.
         self.html_blocks = {page.path: page.html_blocks for page in pages
@@ -244,6 +253,8 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
             return None
         if folder.is_symlink() or folder.resolve() != folder:
             return None
+        if self.page_folder is not None and self.page_folder.folder == folder:
+            return self.page_folder  # it knows what it held after the last build
         return PageFolder(folder)
 
     def _generated(self, config: MkDocsConfig, page: GeneratedPage,
@@ -277,10 +288,14 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
         lets through and the code does not expect) becomes an intake problem naming its
         file, and the rest are rendered again: no traceback, no stale `mkdocs serve`."""
         assert self.rubric is not None
+        serving = getattr(self, "command", None) == "serve"
         while True:
             try:
-                builder = self._builder(score_intake(intake, self.rubric), options)
-                return builder, builder.all_pages()
+                scored = rescore(intake, self.rubric, self.scored if serving else None)
+                builder = self._builder(scored, options)
+                pages = builder.all_pages()
+                self.scored = scored if serving else None
+                return builder, pages
             except Exception as error:
                 broken = self._broken(intake, options)
                 if not broken:
@@ -295,9 +310,10 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
                     "site. Please report this with the file", "build-error"),)))
 
     def _builder(self, portfolio: ScoredPortfolio, options: SiteOptions) -> SiteBuilder:
+        memo = self.rebuild_memo if getattr(self, "command", None) == "serve" else None
         if self.page_folder is None:
-            return build_site(portfolio, options)
-        return FileBackedBuilder(portfolio, options, self.page_folder, self.memo)
+            return build_site(portfolio, options, memo)
+        return FileBackedBuilder(portfolio, options, self.page_folder, self.memo, memo)
 
     def _broken(self, intake: Intake,
                 options: SiteOptions) -> list[tuple[Proposal, Exception]]:
@@ -370,6 +386,13 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
                 if page.markdown is None and not page.file.is_modified():
                     page.read_source(config)
         return nav
+
+    def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
+        # MkDocs makes the theme's Jinja environment anew for every build; under serve its
+        # templates need not be compiled again for each (Jinja checks their sources).
+        if getattr(self, "command", None) == "serve" and env.bytecode_cache is None:
+            env.bytecode_cache = self.theme_code
+        return env
 
     def on_page_markdown(self, markdown: str, /, *, page: Page, config: MkDocsConfig,
                          files: Files) -> str | None:

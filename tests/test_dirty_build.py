@@ -38,11 +38,19 @@ def make_project(root: Path) -> Path:
     return root
 
 
-def edit_title(root: Path) -> None:
+def edit_title(root: Path, answers: bool = False) -> None:
+    """A new title; with ``answers``, also answers that move its scores, state, open
+    pitfalls and rank (what the portfolio pages and downloads are made of)."""
     path = root / "content" / "proposals" / f"{EDITED}.yaml"
     text = path.read_text("utf-8")
     text, count = re.subn(r"(?m)^title: .*$", f"title: '{NEW_TITLE}'", text, count=1)
     assert count == 1
+    if answers:
+        text, count = re.subn(r"(?m)^(    [a-z_]+): '?(no|partial|unknown)'?$", r"\1: 'yes'",
+                              text)
+        assert count >= 3
+        text, count = re.subn(r"(?m)^(  [a-z_]+): [0-3]$", r"\1: 4", text)
+        assert count >= 1
     path.write_text(text, encoding="utf-8")
 
 
@@ -63,13 +71,25 @@ def pages(site: Path) -> dict[str, bytes]:
     return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*.html"))}
 
 
+def downloads(site: Path) -> dict[str, bytes]:
+    """The generated data files: portfolio.json, rows.json, portfolio.csv, the schema. Not
+    Material's search index or its tags plugin's tags.json: in dirty mode both list only
+    the pages that run rebuilt (merged into the last index, for search)."""
+    return {p.relative_to(site).as_posix(): p.read_bytes()
+            for p in sorted([*site.rglob("*.json"), *site.rglob("*.csv")])
+            if p.relative_to(site).parts[0] != "search" and p.name != "tags.json"}
+
+
 def mtimes(folder: Path) -> dict[str, int]:
     return {p.relative_to(folder).as_posix(): p.stat().st_mtime_ns
             for p in folder.rglob("*") if p.is_file()}
 
 
-@pytest.fixture(scope="module")
-def dirty_and_fresh(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+@pytest.fixture(scope="module", params=["title", "answers"])
+def dirty_and_fresh(request: pytest.FixtureRequest,
+                    tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """A serve build, an edit (a title; or a title and answers that move the scores), a
+    dirty rebuild; and a full build of the edited site to compare with."""
     from scoring.site import pages as pages_module
 
     root = make_project(tmp_path_factory.mktemp("dirty"))
@@ -78,7 +98,8 @@ def dirty_and_fresh(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     before_pages = mtimes(root / PAGES)
     before_site = mtimes(site)
     before_html = pages(site)
-    edit_title(root)
+    before_rows = (site / "portfolio" / "rows.json").read_text("utf-8")
+    edit_title(root, answers=request.param == "answers")
     rendered: list[str] = []
     real = pages_module.SiteBuilder.proposal_page
 
@@ -97,7 +118,7 @@ def dirty_and_fresh(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     fresh = serve_build(fresh_root, dirty=False, startup=True)
     return {"root": root, "site": site, "fresh": Path(fresh.site_dir), "rendered": rendered,
             "before_pages": before_pages, "before_site": before_site,
-            "before_html": before_html}
+            "before_html": before_html, "before_rows": before_rows}
 
 
 def test_every_page_of_a_dirty_rebuild_matches_a_full_build(dirty_and_fresh: dict) -> None:
@@ -111,6 +132,19 @@ def test_every_page_of_a_dirty_rebuild_matches_a_full_build(dirty_and_fresh: dic
     assert NEW_TITLE in proposal
     assert NEW_TITLE in dirty["portfolio/index.html"].decode("utf-8")
     assert "broken-idea" in dirty["proposals/broken-idea/index.html"].decode("utf-8")
+
+
+def test_the_downloads_of_a_dirty_rebuild_match_a_full_build(dirty_and_fresh: dict) -> None:
+    """Under serve, portfolio.json entries, rows.json rows and table rows of unchanged
+    proposals are kept from the last rebuild (scoring/site/rebuildmemo.py): they must be
+    what a full build writes, byte for byte."""
+    dirty, fresh = downloads(dirty_and_fresh["site"]), downloads(dirty_and_fresh["fresh"])
+    assert {"portfolio/portfolio.json", "portfolio/rows.json",
+            "portfolio/portfolio.csv"} <= set(fresh)
+    assert set(dirty) == set(fresh)
+    assert [path for path in fresh if dirty[path] != fresh[path]] == []
+    rows = dirty["portfolio/rows.json"].decode("utf-8")
+    assert NEW_TITLE in rows and rows != dirty_and_fresh["before_rows"]
 
 
 def test_the_edit_re_renders_one_proposal_page_and_rewrites_only_changed_files(

@@ -82,9 +82,16 @@ def _row_key(row: dict[str, Any], names: tuple[str, ...]) -> str:
     return ":".join(str(row.get(name)) for name in names)
 
 
-def normalise(entries: Iterable[dict[str, Any]],
-              texts: dict[str, dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    """card_json entries made compact for portfolio.json, losslessly (``expand`` undoes it):
+# One lookup of a shared text made while packing an entry: (table, row key, the entry's own
+# texts, the texts the table held for the key); a key of None stands for making the table.
+# See ``pack`` and ``replay``.
+TextUse = tuple[str, str | None, Any, Any]
+
+
+def pack(entry: dict[str, Any], texts: dict[str, dict[str, Any]]
+         ) -> tuple[dict[str, Any], list[TextUse]]:
+    """One card_json entry made compact for portfolio.json, losslessly (``expand`` undoes
+    it), and the shared texts it was packed against:
 
     * rubric texts move into ``texts`` (filled as entries go by), keyed
       ``texts[list][row key]``; a row whose text differs from the one kept for its key
@@ -94,40 +101,62 @@ def normalise(entries: Iterable[dict[str, Any]],
     * checklist answers become lists in the rubric's item order, kept once under
       ``texts["checklist_items"]``.
     """
+    uses: list[TextUse] = []
     items: dict[str, list[str]] = texts.setdefault("checklist_items", {})
+    entry = dict(entry)
+    for name, (key_fields, text_fields) in TEXT_FIELDS.items():
+        if name not in entry:
+            continue
+        table = texts.setdefault(name, {})
+        uses.append((name, None, None, None))
+        cols: list[str] = []
+        rows: list[list[Any]] = []
+        own: dict[str, dict[str, Any]] = {}
+        for index, row in enumerate(entry[name]):
+            key = _row_key(row, key_fields)
+            shared = {f: row[f] for f in text_fields if f in row}
+            kept = table.setdefault(key, shared)
+            uses.append((name, key, shared, kept))
+            if not cols:
+                cols = [f for f in row if f not in text_fields]
+            rows.append([row.get(f) for f in cols])
+            differs = {f: v for f, v in shared.items() if kept.get(f) != v}
+            if differs:
+                own[str(index)] = differs
+        packed: dict[str, Any] = {"cols": cols, "rows": rows}
+        if own:
+            packed["own"] = own
+        entry[name] = packed
+    if isinstance(entry.get("checklists"), dict):
+        answers = {}
+        for checklist, given in entry["checklists"].items():
+            order = items.setdefault(checklist, list(given))
+            uses.append(("checklist_items", checklist, list(given), order))
+            if list(given) == order:
+                answers[checklist] = [given[item] for item in order]
+            else:  # not the rubric's items (a custom rubric changed): kept as it is
+                answers[checklist] = given
+        entry["checklists"] = answers
+    return entry, uses
+
+
+def replay(uses: list[TextUse], texts: dict[str, dict[str, Any]]) -> bool:
+    """Make the lookups an entry packed earlier made, against this run's ``texts``: True
+    when each finds the texts it found then, so the earlier packing is this run's too
+    (under `mkdocs serve`, an unchanged proposal's entry is not packed again)."""
+    texts.setdefault("checklist_items", {})  # as pack does first: keys keep their order
+    for name, key, shared, kept in uses:
+        table = texts.setdefault(name, {})
+        if key is not None and table.setdefault(key, shared) != kept:
+            return False
+    return True
+
+
+def normalise(entries: Iterable[dict[str, Any]],
+              texts: dict[str, dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """card_json entries packed for portfolio.json one by one (see ``pack``)."""
     for entry in entries:
-        entry = dict(entry)
-        for name, (key_fields, text_fields) in TEXT_FIELDS.items():
-            if name not in entry:
-                continue
-            table = texts.setdefault(name, {})
-            cols: list[str] = []
-            rows: list[list[Any]] = []
-            own: dict[str, dict[str, Any]] = {}
-            for index, row in enumerate(entry[name]):
-                key = _row_key(row, key_fields)
-                shared = {f: row[f] for f in text_fields if f in row}
-                kept = table.setdefault(key, shared)
-                if not cols:
-                    cols = [f for f in row if f not in text_fields]
-                rows.append([row.get(f) for f in cols])
-                differs = {f: v for f, v in shared.items() if kept.get(f) != v}
-                if differs:
-                    own[str(index)] = differs
-            packed: dict[str, Any] = {"cols": cols, "rows": rows}
-            if own:
-                packed["own"] = own
-            entry[name] = packed
-        if isinstance(entry.get("checklists"), dict):
-            answers = {}
-            for checklist, given in entry["checklists"].items():
-                order = items.setdefault(checklist, list(given))
-                if list(given) == order:
-                    answers[checklist] = [given[item] for item in order]
-                else:  # not the rubric's items (a custom rubric changed): kept as it is
-                    answers[checklist] = given
-            entry["checklists"] = answers
-        yield entry
+        yield pack(entry, texts)[0]
 
 
 def expand(payload: dict[str, Any]) -> list[dict[str, Any]]:

@@ -428,6 +428,35 @@ def score_intake(intake: Intake, rubric: Rubric) -> ScoredPortfolio:
     return ScoredPortfolio(rubric, intake, cards, frame)
 
 
+def rescore(intake: Intake, rubric: Rubric, previous: ScoredPortfolio | None) -> ScoredPortfolio:
+    """``score_intake`` for a rebuild under `mkdocs serve`: a proposal that is the very
+    object scored last time (the load cache hands back the same object for an unchanged
+    file) keeps its card; only the others are scored. Scoring is per proposal (each row of
+    the engine's arrays depends on its own answers only), so the result equals a full
+    scoring, and the unchanged cards keep what they computed on first use."""
+    if previous is None or previous.rubric != rubric:
+        return score_intake(intake, rubric)
+    before = {card.proposal.id: card for card in previous.cards}
+    kept: list[ScoreCard] = []
+    changed: list[Proposal] = []
+    for proposal in intake.proposals:
+        card = before.get(proposal.id)
+        if card is not None and card.proposal is proposal:
+            kept.append(card)
+        else:
+            changed.append(proposal)
+    if not kept:
+        return score_intake(intake, rubric)
+    frames = [previous.frame.loc[[card.proposal.id for card in kept]]]
+    cards = kept
+    if changed:
+        fresh = score_intake(Intake(proposals=changed), previous.rubric)
+        cards = kept + fresh.cards
+        frames.append(fresh.frame)
+    return ScoredPortfolio(previous.rubric, intake, sorted(cards, key=lambda c: c.proposal.id),
+                           pd.concat(frames).sort_index())
+
+
 def placement_sentence(card: ScoreCard) -> str:
     """Why the proposal is where it is, in one sentence with the numbers."""
     rubric = card.rubric

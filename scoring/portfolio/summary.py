@@ -120,20 +120,23 @@ def balance(frame: pd.DataFrame, rubric: Rubric) -> tuple[tuple[BalanceRow, ...]
 
 def heatmap(portfolio: ScoredPortfolio) -> tuple[HeatmapRow, ...]:
     """Which checklist items are open (no, partial or unknown) across active proposals."""
-    cards = [c for c in portfolio.cards if c.proposal.stage not in INACTIVE_STAGES]
+    # Each proposal's answers as given (as ScoreCard.checklists reads them: a missing
+    # answer is unknown); the cards' own tables are built only for pages that show them.
+    given = [(c.proposal.id, c.proposal.get("checklists") or {}) for c in portfolio.cards
+             if c.proposal.stage not in INACTIVE_STAGES]
     rows = []
     for checklist in portfolio.rubric.checklists:
+        answers = [(pid, answers.get(checklist.id) or {}) for pid, answers in given]
         for item in checklist.items:
             open_ids = []
             applicable = 0
-            for card in cards:
-                status = next(s for s in card.checklists if s.id == checklist.id)
-                answer = next(i.answer for i in status.items if i.id == item.id)
+            for pid, items in answers:
+                answer = items.get(item.id, "unknown")
                 if answer == "n/a":
                     continue
                 applicable += 1
                 if answer != "yes":
-                    open_ids.append(card.proposal.id)
+                    open_ids.append(pid)
             rows.append(HeatmapRow(checklist.id, item.id, item.text, item.playbook,
                                    len(open_ids), applicable, tuple(open_ids)))
     return tuple(rows)

@@ -13,7 +13,6 @@ not rendered again; its file on disk, checked by size and time, already holds it
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Iterable
@@ -23,15 +22,14 @@ from pathlib import Path
 from jinja2 import Environment, TemplateError, TemplateNotFound, meta
 
 from scoring.model.cardjson import release
-from scoring.model.scorecard import ScoreCard, ScoredPortfolio, score_intake
-from scoring.proposals.proposal import Intake
+from scoring.model.scorecard import ScoreCard, ScoredPortfolio
 from scoring.site.diskwrite import write_if_changed
 from scoring.site.environment import builtin_templates
 from scoring.site.pages import GeneratedPage, SiteBuilder, SiteOptions
+from scoring.site.rebuildmemo import RebuildMemo, fingerprint, tree_fingerprint
 
 PAGES_FOLDER = "pages"
 BLOCKS_SUFFIX = ".blocks.json"  # beside a page: the HTML its block markers stand for
-ALONE_LIMIT = 20  # stale proposal pages up to which each is scored alone (see below)
 
 
 class PageFolder:
@@ -41,6 +39,7 @@ class PageFolder:
         self.folder = folder
         self.written: set[str] = set()  # what this build kept or wrote (relative paths)
         self.changed: list[str] = []
+        self._pruned: set[str] | None = None  # what the folder held after the last prune
 
     def path_of(self, relative: str) -> Path:
         target = (self.folder / relative)
@@ -84,7 +83,9 @@ class PageFolder:
     def prune(self) -> list[str]:
         """Delete the files this build did not write (deleted or renamed proposals)."""
         removed: list[str] = []
-        if not self.folder.is_dir():
+        if not self.folder.is_dir() or self.written == self._pruned:
+            # The same files as last time (a serve rebuild after an edit): nothing to walk.
+            self.written, self.changed = set(), []
             return removed
         for path in sorted(self.folder.rglob("*"), reverse=True):
             if path.is_symlink():
@@ -95,31 +96,10 @@ class PageFolder:
                 removed.append(relative)
             elif path.is_dir() and not any(path.iterdir()):
                 path.rmdir()
+        self._pruned = self.written
         self.written = set()
         self.changed = []
         return removed
-
-
-def fingerprint(parts: Iterable[object]) -> str:
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(repr(part).encode("utf-8", "surrogatepass"))
-        digest.update(b"\0")
-    return digest.hexdigest()
-
-
-def tree_fingerprint(folders: Iterable[Path]) -> str:
-    """Names, sizes and times of every file under ``folders``: changes when a template does."""
-    seen = []
-    for folder in folders:
-        if folder.is_dir():
-            for path in sorted(folder.rglob("*")):
-                try:
-                    stat = path.stat()
-                except OSError:
-                    continue
-                seen.append((str(path), stat.st_size, stat.st_mtime_ns))
-    return fingerprint(seen)
 
 
 @dataclass(frozen=True)
@@ -162,6 +142,8 @@ class RenderMemo:
 # Names in a proposal page's templates whose values come from the whole portfolio.
 PORTFOLIO_NAMES = ("summary", "invalid")
 PROPOSAL_TEMPLATES = ("proposal", "score_bars")  # names starting so make a proposal page
+# What those templates read, by the templates' fingerprint: kept across serve rebuilds.
+_READS: dict[tuple[str, tuple[Path, ...]], frozenset[str]] = {}
 
 
 def template_names(env: Environment, names: Iterable[str]) -> set[str]:
@@ -196,47 +178,42 @@ class FileBackedBuilder(SiteBuilder):
     """
 
     def __init__(self, portfolio: ScoredPortfolio, options: SiteOptions, folder: PageFolder,
-                 memo: RenderMemo | None = None) -> None:
-        super().__init__(portfolio, options)
+                 memo: RenderMemo | None = None,
+                 rebuild_memo: RebuildMemo | None = None) -> None:
+        super().__init__(portfolio, options, rebuild_memo)
         self.folder = folder
         self.memo = memo
         self.on_disk: dict[str, Path] = {}
         self.context_key = self._context_key() if memo is not None else ""
-        # When only a few pages need rendering (an edit under serve), each is rendered from
-        # its proposal scored alone: the same card (scoring is per proposal), without the
-        # portfolio-wide what-if suggestions, which cost seconds at 1,000 proposals.
-        stale = [card for card in portfolio.cards if not self._fresh(card)]
-        self.alone = memo is not None and len(stale) <= ALONE_LIMIT \
-            and len(stale) < len(portfolio.cards)
 
     def _key(self, card: ScoreCard) -> str:
         return fingerprint((self.context_key, self.options.source_links.get(card.proposal.id)))
 
-    def _fresh(self, card: ScoreCard) -> bool:
-        relative = self.proposal_path(card.proposal.id)
-        return self.memo is not None and self.memo.fresh(
-            relative, card.proposal, self._key(card), self.folder.path_of(relative))
-
     def _context_key(self) -> str:
-        reads: set[str] = set()
+        tree = tree_fingerprint((builtin_templates(), *self.options.template_dirs))
+        reads = _READS.get((tree, self.options.template_dirs))
+        if reads is None:
+            reads = self._template_reads()
+            _READS[(tree, self.options.template_dirs)] = reads
+        portfolio = [repr(self.summary) if "summary" in reads else None,
+                     repr(self.portfolio.intake.invalid) if "invalid" in reads else None]
+        options = (self.options.output_dir, self.options.use_directory_urls,
+                   self.options.template_dirs, self.options.source_root)
+        return fingerprint((repr(self.rubric), options, portfolio, tree))
+
+    def _template_reads(self) -> frozenset[str]:
+        """The names the proposal page's templates read (parsing them takes a while)."""
         # Only the top-level templates named so (list_templates would walk the assets too).
         listed = sorted({path.name for folder in (*self.options.template_dirs,
                                                    builtin_templates())
                          for start in PROPOSAL_TEMPLATES
                          for path in Path(folder).glob(f"{start}*.j2")})
         try:
-            reads |= template_names(self.md_env, [n for n in listed if n.endswith(".md.j2")])
-            reads |= template_names(self.html_env,
-                                    [n for n in listed if not n.endswith(".md.j2")])
+            return frozenset(
+                template_names(self.md_env, [n for n in listed if n.endswith(".md.j2")])
+                | template_names(self.html_env, [n for n in listed if not n.endswith(".md.j2")]))
         except TemplateError:  # the page's own rendering reports it; assume it reads all
-            reads = set(PORTFOLIO_NAMES)
-        portfolio = [repr(self.summary) if "summary" in reads else None,
-                     repr(self.portfolio.intake.invalid) if "invalid" in reads else None]
-        options = (self.options.output_dir, self.options.use_directory_urls,
-                   self.options.template_dirs, self.options.source_root)
-        return fingerprint((repr(self.rubric), options, portfolio,
-                            tree_fingerprint((builtin_templates(),
-                                              *self.options.template_dirs))))
+            return frozenset(PORTFOLIO_NAMES)
 
     def proposal_page(self, card: ScoreCard) -> GeneratedPage:
         proposal = card.proposal
@@ -246,8 +223,6 @@ class FileBackedBuilder(SiteBuilder):
         if self.memo is not None and self.memo.fresh(relative, proposal, key, target):
             self.folder.keep(relative)
         else:
-            if self.alone:
-                card = score_intake(Intake(proposals=[proposal]), self.rubric).cards[0]
             page = super().proposal_page(card)
             release(card)  # its explanation tables, built for this page only
             self.folder.write_page(page)

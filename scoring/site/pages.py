@@ -14,7 +14,7 @@ import json
 import math
 import re
 import shutil
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from urllib.parse import quote
 import yaml
 from markupsafe import Markup
 
-from scoring.model.cardjson import PORTFOLIO_FORMAT, card_json, normalise, release
+from scoring.model.cardjson import PORTFOLIO_FORMAT, card_json, pack, release, replay
 from scoring.model.scorecard import ScoreCard, ScoredPortfolio
 from scoring.portfolio.csvfile import write_csv
 from scoring.portfolio.orgunits import (
@@ -58,6 +58,7 @@ from scoring.site.grouping_view import (
 )
 from scoring.site.markup import rich_text, safe_url
 from scoring.site.proposal_view import PART_HELPERS, HtmlParts, proposal_context
+from scoring.site.rebuildmemo import RebuildMemo, fingerprint, tree_fingerprint
 from scoring.site.reference_view import SchemaField, schema_fields, sections
 from scoring.site.urls import html_link, md_link
 from scoring.sources.problems import Problem
@@ -123,6 +124,21 @@ _Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's, when 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def frozen(value: Any) -> Hashable:
+    """Plain values (dicts, lists and tuples of strings and numbers) as a hashable key;
+    TypeError for anything else (an object's identity is not what a row shows)."""
+    if isinstance(value, dict):
+        return tuple((k, v if isinstance(v, _PLAIN) else frozen(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return tuple(v if isinstance(v, _PLAIN) else frozen(v) for v in value)
+    if isinstance(value, _PLAIN):
+        return value
+    raise TypeError(f"not a plain value: {type(value).__name__}")
+
+
 def front_matter(meta: dict[str, Any]) -> str:
     """YAML front matter written by a YAML dumper, so no proposal text can break out of it."""
     text = yaml.dump(meta, Dumper=_Dumper, allow_unicode=True, sort_keys=False)
@@ -130,7 +146,8 @@ def front_matter(meta: dict[str, Any]) -> str:
 
 
 class SiteBuilder:
-    def __init__(self, portfolio: ScoredPortfolio, options: SiteOptions) -> None:
+    def __init__(self, portfolio: ScoredPortfolio, options: SiteOptions,
+                 rebuild_memo: RebuildMemo | None = None) -> None:
         self.portfolio = portfolio
         self.rubric: Rubric = portfolio.rubric
         self.options = options
@@ -139,6 +156,13 @@ class SiteBuilder:
         prefix = options.output_dir.strip("/")
         self.prefix = f"{prefix}/" if prefix else ""
         self._blocks: dict[str, str] = {}  # deferred HTML by marker key, all pages
+        # Under serve: parts made from unchanged cards, kept from the last rebuild.
+        self.rebuild_memo = rebuild_memo
+        if rebuild_memo is not None:
+            rebuild_memo.begin(fingerprint((
+                repr(self.rubric), self.options.output_dir, self.options.use_directory_urls,
+                self.options.template_dirs,
+                tree_fingerprint((builtin_templates(), *self.options.template_dirs)))))
 
     # -- paths -----------------------------------------------------------------------
     def path(self, relative: str) -> str:
@@ -172,7 +196,20 @@ class SiteBuilder:
             "invalid": self.portfolio.intake.invalid,
             "stages": STAGES,
             "inf": math.inf,
+            "memo_row": self.memo_row,
         }
+
+    def memo_row(self, name: str, macro: Callable[..., Markup], *args: Any) -> Markup:
+        """A table row rendered by a template's macro, which reads only its arguments (plain
+        values): under serve, the same arguments give the row kept from the last rebuild."""
+        if self.rebuild_memo is None:
+            return macro(*args)
+        try:
+            key = (name, frozen(args))
+        except TypeError:  # a value that cannot be a key (an overriding template's)
+            return macro(*args)
+        kept = self.rebuild_memo.get(key, ())
+        return kept if kept is not None else self.rebuild_memo.put(key, (), macro(*args))
 
     def render(self, template: str, page: str, **context: Any) -> str:
         """Render a Markdown page. Its `html_block(markup)` and `html_part(name)` calls defer
@@ -400,8 +437,18 @@ class SiteBuilder:
     def rows_json(self) -> GeneratedPage:
         page = self.path("portfolio/index.md")
         template = self.url(page, self.proposal_path("ID")).replace("ID", "{id}", 1)
+        memo = self.rebuild_memo
+
+        def row_of(card: ScoreCard) -> list[Any]:
+            if memo is None:
+                return portfolio_view.card_row(card, self.rubric)
+            kept = memo.get(("rows.json", card.proposal.id), (card,))
+            return kept if kept is not None else memo.put(
+                ("rows.json", card.proposal.id), (card,),
+                portfolio_view.card_row(card, self.rubric))
+
         payload = portfolio_view.rows_json(self.portfolio.cards, self.ranks(), self.rubric,
-                                           template)
+                                           template, row_of)
         return GeneratedPage(self.path("portfolio/rows.json"),
                              json.dumps(payload, ensure_ascii=False,
                                         separators=(",", ":")) + "\n")
@@ -571,8 +618,11 @@ class SiteBuilder:
         index = self.path("pitfalls/index.md")
         portfolio = self.path("portfolio/index.md")
         heat = {(r.checklist_id, r.item_id): r for r in self.summary.heatmap}
+        ordered = sorted(self.portfolio.cards, key=card_order)  # for each item's top ten
         for checklist in self.rubric.checklists:
             page = self.path(f"pitfalls/{checklist.slug}.md")
+            given = {c.proposal.id: (c.proposal.get("checklists") or {}).get(checklist.id)
+                     or {} for c in self.portfolio.cards}
             items = []
             for item in checklist.items:
                 row = heat[(checklist.id, item.id)]
@@ -581,13 +631,14 @@ class SiteBuilder:
                 answers = {a: 0 for a in ("no", "partial", "unknown")}
                 states = {s: 0 for s in STATES}
                 for card in cards:
-                    answer = self.answer(card.proposal.id, checklist.id, item.id)
+                    answer = given[card.proposal.id].get(item.id, "unknown")
                     answers[answer] = answers.get(answer, 0) + 1
                     states[card.state] += 1
-                top = sorted(cards, key=card_order)[:TOP_OPEN]
+                is_open = set(row.open_ids)
+                top = [c for c in ordered if c.proposal.id in is_open][:TOP_OPEN]
                 rows = [{**proposal_row(c, self.url(page, self.proposal_path(c.proposal.id)),
                                         self.rubric),
-                         "answer": self.answer(c.proposal.id, checklist.id, item.id)}
+                         "answer": given[c.proposal.id].get(item.id, "unknown")}
                         for c in top]
                 # The contract's filter parameter; MkDocs keeps the query in the built link.
                 query = f"?open={quote(checklist.id, safe='')}.{quote(item.id, safe='')}"
@@ -610,16 +661,6 @@ class SiteBuilder:
         pages.insert(0, GeneratedPage(index, front_matter({"title": "Pitfall checklists"})
                                       + body))
         return pages
-
-    def answer(self, proposal_id: str, checklist_id: str, item_id: str) -> str:
-        """A proposal's answer to one checklist item as scored (unknown when not given)."""
-        card = self.portfolio.card(proposal_id)
-        if card is None:
-            return "unknown"
-        for status in card.checklists:
-            if status.id == checklist_id:
-                return next((i.answer for i in status.items if i.id == item_id), "unknown")
-        return "unknown"
 
     def reference_pages(self) -> list[GeneratedPage]:
         format_page = self.path("reference/proposal-format.md")
@@ -736,9 +777,18 @@ class SiteBuilder:
         out = io.StringIO()
         out.write(f'{{"format":{dump(PORTFOLIO_FORMAT)},"rubric":{dump(self.rubric.name)},'
                   f'"portfolio":{dump(summary_json(self.summary))},"proposals":[')
-        for index, entry in enumerate(normalise(map(self._export_entry, self.portfolio.cards),
-                                                texts)):
-            out.write(("," if index else "") + dump(entry))
+        memo = self.rebuild_memo
+        for index, card in enumerate(self.portfolio.cards):
+            key = ("portfolio.json", card.proposal.id)
+            kept = memo.get(key, (card,)) if memo is not None else None
+            if kept is not None and replay(kept[1], texts):
+                text = kept[0]
+            else:
+                entry, uses = pack(self._export_entry(card), texts)
+                text = dump(entry)
+                if memo is not None:
+                    memo.put(key, (card,), (text, uses))
+            out.write(("," if index else "") + text)
         invalid = [{"file": bad.file, "problems": [p.as_dict() for p in bad.problems]}
                    for bad in self.portfolio.intake.invalid]
         out.write(f'],"texts":{dump(texts)},"invalid":{dump(invalid)}}}\n')
@@ -769,6 +819,8 @@ class SiteBuilder:
         pages += self.exports()
         pages = [self.with_blocks(page) for page in pages]
         self._blocks = {}  # each page holds its own now
+        if self.rebuild_memo is not None:
+            self.rebuild_memo.finish()
         return pages
 
 
@@ -794,8 +846,9 @@ FIX_HINTS = {
 }
 
 
-def build_site(portfolio: ScoredPortfolio, options: SiteOptions) -> SiteBuilder:
-    return SiteBuilder(portfolio, options)
+def build_site(portfolio: ScoredPortfolio, options: SiteOptions,
+               rebuild_memo: RebuildMemo | None = None) -> SiteBuilder:
+    return SiteBuilder(portfolio, options, rebuild_memo)
 
 
 def write_pages(builder: SiteBuilder, out: Path) -> list[GeneratedPage]:

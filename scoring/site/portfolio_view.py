@@ -135,34 +135,25 @@ def bitmask(indices: set[int], size: int) -> str:
 
 
 def rows_json(cards: Sequence[ScoreCard], ranks: dict[str, int], rubric: Rubric,
-              url_template: str) -> dict[str, Any]:
+              url_template: str,
+              row_of: Callable[[ScoreCard], list[Any]] | None = None) -> dict[str, Any]:
     """Everything the filter bar needs, compactly: one short list per proposal, in priority
     order, with the field names once in ``fields``. Flags are indices into ``flag_ids``; the
     open pitfall items (``items``, as ``checklist.item``) are a bit mask in hex, see
-    ``bitmask``: long ids are written once, and 5,000 rows stay small."""
-    items = [f"{c.id}.{i.id}" for c in rubric.checklists for i in c.items]
-    index = {key: n for n, key in enumerate(items)}
+    ``bitmask``: long ids are written once, and 5,000 rows stay small. ``row_of`` gives a
+    card's row (``card_row``; under serve, one kept from the last rebuild)."""
+    items = checklist_items(rubric)
     flag_ids = sorted({f.id for c in cards for f in c.flags})
     flag_index = {key: n for n, key in enumerate(flag_ids)}
     classes = rubric.risk_model.classes
     rows = []
     for c in by_priority(cards):
-        # Open pitfalls count for active proposals only, as in the heatmap and on the
-        # pitfall pages, so a link from there finds the same proposals.
-        open_items = {index[f"{s.id}.{i.id}"] for s in c.checklists for i in s.items
-                      if i.answer not in ("yes", "n/a") and f"{s.id}.{i.id}" in index
-                      } if is_active(c) else set()
-        rows.append([
-            c.proposal.id, c.proposal.title, c.proposal.team, c.proposal.stage, c.state,
-            round(c.impact, 1), round(c.delivery_risk, 1),
-            [round(v, 1) for v in c.placement["impact"]],
-            [round(v, 1) for v in c.placement["delivery_risk"]],
-            round(c.priority, 1), c.risk_class, [flag_index[f.id] for f in c.flags],
-            [flag_index[f.id] for f in red_flags(c)], list(c.proposal.tags),
-            list(unit_path(c.proposal)),
-            bitmask(open_items, len(items)), round(mean_confidence(c), 2), ranks[c.proposal.id],
-            1 if is_active(c) else 0,
-        ])
+        row = list(row_of(c) if row_of is not None else card_row(c, rubric))
+        row[11] = [flag_index[f] for f in row[11]]
+        row[12] = [flag_index[f] for f in row[12]]
+        row.append(ranks[c.proposal.id])
+        row.append(1 if is_active(c) else 0)
+        rows.append(row)
     return {
         "fields": ["id", "title", "team", "stage", "state", "impact", "delivery_risk",
                    "impact_range", "delivery_risk_range", "priority", "risk_class", "flags",
@@ -174,3 +165,29 @@ def rows_json(cards: Sequence[ScoreCard], ranks: dict[str, int], rubric: Rubric,
         "flag_ids": flag_ids,
         "rows": rows,
     }
+
+
+def checklist_items(rubric: Rubric) -> list[str]:
+    return [f"{c.id}.{i.id}" for c in rubric.checklists for i in c.items]
+
+
+def card_row(c: ScoreCard, rubric: Rubric) -> list[Any]:
+    """A card's row of rows.json up to its rank: what depends on this card alone (flags
+    by id; ``rows_json`` turns them into indices)."""
+    items = checklist_items(rubric)
+    index = {key: n for n, key in enumerate(items)}
+    # Open pitfalls count for active proposals only, as in the heatmap and on the
+    # pitfall pages, so a link from there finds the same proposals.
+    open_items = {index[f"{s.id}.{i.id}"] for s in c.checklists for i in s.items
+                  if i.answer not in ("yes", "n/a") and f"{s.id}.{i.id}" in index
+                  } if is_active(c) else set()
+    return [
+        c.proposal.id, c.proposal.title, c.proposal.team, c.proposal.stage, c.state,
+        round(c.impact, 1), round(c.delivery_risk, 1),
+        [round(v, 1) for v in c.placement["impact"]],
+        [round(v, 1) for v in c.placement["delivery_risk"]],
+        round(c.priority, 1), c.risk_class, [f.id for f in c.flags],
+        [f.id for f in red_flags(c)], list(c.proposal.tags),
+        list(unit_path(c.proposal)),
+        bitmask(open_items, len(items)), round(mean_confidence(c), 2),
+    ]
