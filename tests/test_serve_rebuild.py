@@ -154,3 +154,29 @@ def test_rescore_without_a_previous_scoring_is_a_full_scoring(tmp_path: Path) ->
         [card_facts(c) for c in score_intake(intake, rubric).cards]
     empty = rescore(Intake(), rubric, score_intake(intake, rubric))
     assert empty.cards == [] and len(empty.frame) == 0
+
+
+def test_stacked_what_ifs_equal_item_by_item_ones(tmp_path: Path,
+                                                  monkeypatch: Any) -> None:
+    """A few proposals (an edit under serve) have their checklist what-ifs computed in one
+    stacked pass, a large portfolio item by item: both must suggest the same steps."""
+    import scoring.model.actions as actions
+
+    rubric = load_rubric(None)
+    write_proposals(tmp_path, 25, seed=6)
+    intake = load_proposals([tmp_path], rubric)
+
+    def suggestions(limit: int) -> list[Any]:
+        monkeypatch.setattr(actions, "STACK_LIMIT", limit)
+        return [(c.proposal.id, c.suggestions) for c in score_intake(intake, rubric).cards]
+
+    def item_gains(limit: int) -> list[tuple[str, list[float]]]:
+        monkeypatch.setattr(actions, "STACK_LIMIT", limit)
+        features, inputs, estimates, _, _ = score_intake(intake, rubric).cards[0].actions._args
+        return [(c.id, list(c.gain)) for c in actions._item_candidates(
+            features, inputs, estimates.priority, rubric)]
+
+    assert suggestions(10**9) == suggestions(0)
+    stacked, itemwise = item_gains(10**9), item_gains(0)
+    assert stacked == itemwise
+    assert len(stacked) > 10 and any(g > 0 for _, gains in stacked for g in gains)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from scoring.model.engine import (
     MAX_LEVEL,
@@ -173,33 +175,79 @@ def _risk_candidates(inputs: Inputs, base: np.ndarray, rubric: Rubric) -> list[_
     return found
 
 
+# Up to this many rows (proposals x open items), the what-ifs of ticking each checklist item
+# are computed in one stacked pass: for a single edited proposal under `mkdocs serve`, one
+# pass over 40-odd rows instead of 40-odd passes over one row. Beyond it, item by item, so a
+# large portfolio never holds that many copies of its answers.
+STACK_LIMIT = 4096
+
+
 def _item_candidates(features: Features, inputs: Inputs, base: np.ndarray,
                      rubric: Rubric) -> list[_Candidate]:
     """Answering one checklist item 'yes' moves the checklist criteria and open-pitfall
     factors that count it; each is recomputed through the same inputs code."""
-    found = []
     items = features.items
+    todo = []
     for checklist in rubric.checklists:
         for item in checklist.items:
             key = f"{checklist.id}.{item.id}"
             value = items[key].to_numpy(dtype="float64")
             applicable = features.applicable[key].to_numpy(dtype=bool)
             open_mask = applicable & (np.isnan(value) | (value < 1))
-            if not open_mask.any():
-                continue
-            changed = replace(features, items=items.copy())
-            changed.items[key] = np.where(applicable, 1.0, value)
-            mean, sd, known = criterion_inputs(changed, rubric)
-            risk, risk_low = risk_inputs(changed, rubric)
-            what_if = Inputs(mean, sd, known, risk, risk_low, inputs.conditions)
-            priority = evaluate(what_if, rubric).priority
-            found.append(_Candidate(
-                "checklist", key, item.text, item.playbook, np.round(priority - base, 1),
-                open_mask,
-                ["unknown" if math.isnan(v) else {0.0: "no", 0.5: "partial"}.get(v, "yes")
-                 for v in value],
-                ["yes"] * len(value)))
-    return found
+            if open_mask.any():
+                todo.append((item, key, value, applicable, open_mask))
+    if len(todo) * len(items) <= STACK_LIMIT:
+        priorities = _ticked_stacked(features, inputs, rubric,
+                                     [(key, value, applicable)
+                                      for _, key, value, applicable, _ in todo])
+    else:
+        priorities = [_ticked(features, inputs, rubric, key, value, applicable)
+                      for _, key, value, applicable, _ in todo]
+    return [_Candidate(
+        "checklist", key, item.text, item.playbook, np.round(priority - base, 1), open_mask,
+        ["unknown" if math.isnan(v) else {0.0: "no", 0.5: "partial"}.get(v, "yes")
+         for v in value],
+        ["yes"] * len(value))
+        for (item, key, value, _, open_mask), priority in zip(todo, priorities, strict=True)]
+
+
+def _ticked(features: Features, inputs: Inputs, rubric: Rubric, key: str, value: np.ndarray,
+            applicable: np.ndarray) -> np.ndarray:
+    """Every proposal's priority with checklist item ``key`` answered yes."""
+    changed = replace(features, items=features.items.copy())
+    changed.items[key] = np.where(applicable, 1.0, value)
+    mean, sd, known = criterion_inputs(changed, rubric)
+    risk, risk_low = risk_inputs(changed, rubric)
+    return evaluate(Inputs(mean, sd, known, risk, risk_low, inputs.conditions), rubric).priority
+
+
+def _ticked_stacked(features: Features, inputs: Inputs, rubric: Rubric,
+                    todo: list[tuple[str, np.ndarray, np.ndarray]]) -> list[np.ndarray]:
+    """``_ticked`` for each item at once: the portfolio repeated once per item, each copy
+    with its item ticked, through the same inputs code (every row is scored on its own)."""
+    k, n = len(todo), len(features.items)
+    if k == 0:
+        return []
+
+    def tiled(frame: Any) -> Any:
+        return pd.concat([frame] * k, ignore_index=True)
+
+    items = tiled(features.items)
+    for copy, (key, value, applicable) in enumerate(todo):
+        items.iloc[copy * n:(copy + 1) * n, items.columns.get_loc(key)] = \
+            np.where(applicable, 1.0, value)
+    changed = replace(features, levels=tiled(features.levels),
+                      level_sd=tiled(features.level_sd), items=items,
+                      applicable=tiled(features.applicable), risk=tiled(features.risk),
+                      stakes=features.stakes * k, facts=tiled(features.facts),
+                      findings=tiled(features.findings),
+                      raised={rule: severities * k
+                              for rule, severities in features.raised.items()})
+    mean, sd, known = criterion_inputs(changed, rubric)
+    risk, risk_low = risk_inputs(changed, rubric)
+    conditions = {cap: np.tile(hit, k) for cap, hit in inputs.conditions.items()}
+    priority = evaluate(Inputs(mean, sd, known, risk, risk_low, conditions), rubric).priority
+    return list(priority.reshape(k, n))
 
 
 def _cap_candidates(inputs: Inputs, base: np.ndarray, rubric: Rubric) -> list[_Candidate]:
