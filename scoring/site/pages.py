@@ -38,7 +38,7 @@ from scoring.portfolio.summary import PortfolioSummary, summarise, summary_json
 from scoring.proposals.loading import ID_PATTERN, MAX_ID_LENGTH
 from scoring.proposals.proposal import INACTIVE_STAGES, STAGES, InvalidFile
 from scoring.proposals.schema import SCHEMA_FILE_NAME, proposal_schema
-from scoring.rubric import DIMENSIONS, STATES, Rubric
+from scoring.rubric import DIMENSIONS, STATES, Checklist, Rubric
 from scoring.site import portfolio_view
 from scoring.site.chart import (
     DENSITY_THRESHOLD,
@@ -291,10 +291,35 @@ class SiteBuilder:
 
     def proposal_table(self, page: str, cards: Sequence[ScoreCard], caption: str) -> Markup:
         """The proposals table as plain HTML (fast to build; cards on a phone)."""
-        rows = portfolio_view.table_rows(
-            cards, self.ranks(), self.rubric,
-            lambda pid: self.url(page, self.proposal_path(pid)))
-        return self.render_html("portfolio_table.html.j2", page, rows=rows, caption=caption)
+        return self.render_html("portfolio_table.html.j2", page,
+                                rows=self.table_rows(page, cards), caption=caption)
+
+    def table_rows(self, page: str, cards: Sequence[ScoreCard]) -> list[dict[str, Any]]:
+        return portfolio_view.table_rows(cards, self.ranks(), self.rubric,
+                                         lambda pid: self.url(page, self.proposal_path(pid)))
+
+    def portfolio_key(self) -> str:
+        """What every page may show of the whole portfolio besides its own rows: the
+        summary and the invalid files (the banner)."""
+        if not hasattr(self, "_portfolio_key"):
+            self._portfolio_key = fingerprint((repr(self.summary),
+                                               repr(self.portfolio.intake.invalid)))
+        return self._portfolio_key
+
+    def memo_page(self, key: Any, make: Callable[[], GeneratedPage]) -> GeneratedPage:
+        """Under serve, the page kept from the last rebuild when everything it shows is the
+        same: ``key`` holds it all as plain values (rows, pager, titles) besides what every
+        page shares (the context of the rebuild memo, and ``portfolio_key``)."""
+        if self.rebuild_memo is None:
+            return make()
+        try:
+            frozen_key = ("page", self.portfolio_key(), frozen(key))
+        except TypeError:  # something not plain (an object): made afresh
+            return make()
+        kept = self.rebuild_memo.get(frozen_key, ())
+        if kept is not None:
+            return kept
+        return self.rebuild_memo.put(frozen_key, (), self.with_blocks(make()))
 
     def banner(self, page: str) -> Markup:
         if not self.portfolio.intake.invalid:
@@ -420,18 +445,24 @@ class SiteBuilder:
         portfolio = self.path("portfolio/index.md")
         for step in portfolio_view.pagers(paths, len(cards)):
             page = paths[step.number - 1]
-            chunk = cards[step.first_row - 1:step.last_row]
-            body = self.render(
-                "portfolio_list.md.j2", page, title=title, intro=intro, pager=step,
-                pages=[(n, self.link(page, p)) for n, p in step.pages],
-                prev_link=self.link(page, step.prev_path) if step.prev_path else None,
-                next_link=self.link(page, step.next_path) if step.next_path else None,
-                portfolio_link=self.link(page, portfolio),
-                table=self.proposal_table(page, chunk, title))
-            heading = title if step.count == 1 else f"{title}, page {step.number}"
-            meta = {"title": html.escape(heading), "hide": ["navigation", "toc"],
-                    "search": {"exclude": True}}
-            pages.append(GeneratedPage(page, front_matter(meta) + body, in_nav=False))
+            rows = self.table_rows(page, cards[step.first_row - 1:step.last_row])
+
+            def make(page: str = page, step: portfolio_view.Pager = step,
+                     rows: list[dict[str, Any]] = rows) -> GeneratedPage:
+                body = self.render(
+                    "portfolio_list.md.j2", page, title=title, intro=intro, pager=step,
+                    pages=[(n, self.link(page, p)) for n, p in step.pages],
+                    prev_link=self.link(page, step.prev_path) if step.prev_path else None,
+                    next_link=self.link(page, step.next_path) if step.next_path else None,
+                    portfolio_link=self.link(page, portfolio),
+                    table=self.render_html("portfolio_table.html.j2", page, rows=rows,
+                                           caption=title))
+                heading = title if step.count == 1 else f"{title}, page {step.number}"
+                meta = {"title": html.escape(heading), "hide": ["navigation", "toc"],
+                        "search": {"exclude": True}}
+                return GeneratedPage(page, front_matter(meta) + body, in_nav=False)
+
+            pages.append(self.memo_page(("list", page, title, intro, vars(step), rows), make))
         return pages
 
     def rows_json(self) -> GeneratedPage:
@@ -537,16 +568,23 @@ class SiteBuilder:
         for part in paginate(members, first):
             rows = [proposal_row(c, self.url(part.path, self.proposal_path(c.proposal.id)),
                                  self.rubric) for c in part.items]
-            table = self.render_html(
-                "grouping_proposals.html.j2", part.path, rows=rows, other=other,
-                caption=f"Proposals {part.start}–{part.end} of {part.total}, active ones "
-                        "first, by priority") if rows else Markup("")
-            body = self.render(template, part.path, table=table,
-                               **self.pager_context(part, "Proposals"), **context)
-            shown = " ".join(title.split()) + (f" (page {part.number})"
-                                               if part.number > 1 else "")
-            meta = {"title": html.escape(shown), "hide": ["toc"]}
-            pages.append(GeneratedPage(part.path, front_matter(meta) + body, in_nav=False))
+            pager = self.pager_context(part, "Proposals")
+
+            def make(part: Page[ScoreCard] = part, rows: list[dict[str, Any]] = rows,
+                     pager: dict[str, Any] = pager) -> GeneratedPage:
+                table = self.render_html(
+                    "grouping_proposals.html.j2", part.path, rows=rows, other=other,
+                    caption=f"Proposals {part.start}–{part.end} of {part.total}, active ones "
+                            "first, by priority") if rows else Markup("")
+                body = self.render(template, part.path, table=table, **pager, **context)
+                shown = " ".join(title.split()) + (f" (page {part.number})"
+                                                   if part.number > 1 else "")
+                meta = {"title": html.escape(shown), "hide": ["toc"]}
+                return GeneratedPage(part.path, front_matter(meta) + body, in_nav=False)
+
+            key = ("group", template, part.path, part.number, part.start, part.end,
+                   part.total, rows, pager, other, title, context)
+            pages.append(self.memo_page(key, make))
         return pages
 
     def unit_pages(self) -> list[GeneratedPage]:
@@ -623,7 +661,7 @@ class SiteBuilder:
             page = self.path(f"pitfalls/{checklist.slug}.md")
             given = {c.proposal.id: (c.proposal.get("checklists") or {}).get(checklist.id)
                      or {} for c in self.portfolio.cards}
-            items = []
+            items: list[dict[str, Any]] = []
             for item in checklist.items:
                 row = heat[(checklist.id, item.id)]
                 cards = [c for c in (self.portfolio.card(pid) for pid in row.open_ids)
@@ -646,15 +684,28 @@ class SiteBuilder:
                     "item": item, "heat": row,
                     "answers": [(a, n) for a, n in answers.items() if n],
                     "states": [(s, self.quadrant_name(s), n) for s, n in states.items() if n],
-                    "table": self.render_html(
-                        "pitfall_open.html.j2", page, rows=rows,
-                        caption=f"The {len(rows)} open proposals with the highest priority"
-                        ) if rows else Markup(""),
+                    "rows": rows,
                     "shown": len(rows),
                     "filter_link": Markup(f"{self.link(page, portfolio)}{query}#proposals"),
                 })
-            body = self.render("pitfall.md.j2", page, checklist=checklist, items=items)
-            pages.append(GeneratedPage(page, front_matter({"title": checklist.title}) + body))
+
+            def make(page: str = page, checklist: Checklist = checklist,
+                     items: list[dict[str, Any]] = items) -> GeneratedPage:
+                for entry in items:
+                    rows = entry["rows"]
+                    entry["table"] = self.render_html(
+                        "pitfall_open.html.j2", page, rows=rows,
+                        caption=f"The {len(rows)} open proposals with the highest priority"
+                        ) if rows else Markup("")
+                body = self.render("pitfall.md.j2", page, checklist=checklist, items=items)
+                return GeneratedPage(page, front_matter({"title": checklist.title}) + body)
+
+            # The rubric's texts are in the memo's context; the rest, as plain values:
+            key = ("pitfall", page, checklist.id,
+                   [(e["item"].id, vars(e["heat"]),
+                     {k: v for k, v in e.items() if k not in ("item", "heat")})
+                    for e in items])
+            pages.append(self.memo_page(key, make))
         body = self.render("pitfalls_index.md.j2", index,
                            checklists=[(c, self.link(index, self.path(f"pitfalls/{c.slug}.md")))
                                        for c in self.rubric.checklists])
