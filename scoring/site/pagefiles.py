@@ -59,10 +59,10 @@ class PageFolder:
         return target
 
     def keep(self, relative: str) -> Path:
-        """Count a file written by an earlier build as this build's, unchanged."""
+        """Count a file written by an earlier build as this build's, unchanged (and the
+        deferred HTML beside it, if it has any: a name that is not there costs nothing)."""
         self.written.add(relative)
-        if self.path_of(relative + BLOCKS_SUFFIX).exists():
-            self.written.add(relative + BLOCKS_SUFFIX)
+        self.written.add(relative + BLOCKS_SUFFIX)
         return self.path_of(relative)
 
     def write_page(self, page: GeneratedPage) -> Path:
@@ -105,7 +105,7 @@ class PageFolder:
 @dataclass(frozen=True)
 class Memo:
     source: object   # the object the page was rendered from (held, so identity is safe)
-    key: str         # everything else the page depends on
+    key: object      # everything else the page depends on
     size: int        # the file as written, to notice it changed or vanished
     mtime_ns: int
 
@@ -116,7 +116,7 @@ class RenderMemo:
     def __init__(self) -> None:
         self._memo: dict[str, Memo] = {}
 
-    def fresh(self, relative: str, source: object, key: str, path: Path) -> bool:
+    def fresh(self, relative: str, source: object, key: object, path: Path) -> bool:
         """True when the page at ``path`` was rendered from this very ``source`` object and
         ``key`` and the file is still as written."""
         memo = self._memo.get(relative)
@@ -128,7 +128,7 @@ class RenderMemo:
             return False
         return stat.st_size == memo.size and stat.st_mtime_ns == memo.mtime_ns
 
-    def remember(self, relative: str, source: object, key: str, path: Path) -> None:
+    def remember(self, relative: str, source: object, key: object, path: Path) -> None:
         stat = path.stat()
         self._memo[relative] = Memo(source, key, stat.st_size, stat.st_mtime_ns)
 
@@ -186,8 +186,8 @@ class FileBackedBuilder(SiteBuilder):
         self.on_disk: dict[str, Path] = {}
         self.context_key = self._context_key() if memo is not None else ""
 
-    def _key(self, card: ScoreCard) -> str:
-        return fingerprint((self.context_key, self.options.source_links.get(card.proposal.id)))
+    def _key(self, card: ScoreCard) -> tuple[str, str | None]:
+        return self.context_key, self.options.source_links.get(card.proposal.id)
 
     def _context_key(self) -> str:
         tree = tree_fingerprint((builtin_templates(), *self.options.template_dirs))

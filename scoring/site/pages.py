@@ -816,7 +816,7 @@ class SiteBuilder:
 
     def exports(self) -> list[GeneratedPage]:
         buffer = io.StringIO()
-        write_csv(with_org(self.portfolio).reset_index(), buffer)
+        self._write_csv(buffer)
         # Every breakdown of every proposal, normalised (cardjson.normalise), written entry
         # by entry: at 5,000 proposals the entries as Python objects would take several
         # times the memory of their text. "texts" comes last, once every entry has added to
@@ -850,6 +850,29 @@ class SiteBuilder:
                           json.dumps(proposal_schema(self.rubric), indent=2,
                                      ensure_ascii=False) + "\n"),
         ]
+
+    def _write_csv(self, out: io.StringIO) -> None:
+        """portfolio.csv; under serve, the lines of unchanged cards are kept from the last
+        rebuild (every line is one proposal: write_csv makes line breaks in cells spaces)."""
+        frame = with_org(self.portfolio).reset_index()
+        memo, cards = self.rebuild_memo, self.portfolio.cards
+        if memo is None or list(frame["id"]) != [c.proposal.id for c in cards]:
+            write_csv(frame, out)
+            return
+        header = tuple(frame.columns)
+        keys = [("portfolio.csv", card.proposal.id, header) for card in cards]
+        lines: list[str | None] = [memo.get(key, (card,)) for key, card in zip(keys, cards,
+                                                                              strict=True)]
+        stale = [n for n, line in enumerate(lines) if line is None]
+        fresh = io.StringIO()
+        write_csv(frame.iloc[stale] if stale else frame.iloc[:0], fresh)
+        head, *made = (line + "\n" for line in fresh.getvalue().split("\n")[:-1])
+        if len(made) != len(stale):  # not one line per proposal after all: write it whole
+            write_csv(frame, out)
+            return
+        for n, line in zip(stale, made, strict=True):
+            lines[n] = memo.put(keys[n], (cards[n],), line)
+        out.write(head + "".join(line or "" for line in lines))
 
     @staticmethod
     def _export_entry(card: ScoreCard) -> dict[str, Any]:
