@@ -152,7 +152,10 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
         self._check_tags(intake, config)
         docs_dir = Path(config.docs_dir).resolve()
         source_links, edit_paths = {}, {}
-        sources = {proposal.id: (site_root / proposal.file).resolve()
+        # Valid proposals are regular files found below proposals_dir without following a
+        # symlink, and proposals_dir is reached through none (on_config): joining is
+        # resolving, without a system call per path component.
+        sources = {proposal.id: Path(os.path.normpath(site_root / proposal.file))
                    for proposal in intake.proposals}
         for proposal_id, source in sources.items():
             edit_paths[proposal_id] = os.path.relpath(source, docs_dir).replace(os.sep, "/")
@@ -333,8 +336,8 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
         the build machine) and, in the proposals folder, everything but valid proposals and
         the editor schema: invalid files, pages, HTML, images, unreadable or odd entries."""
         docs_dir = os.path.abspath(config.docs_dir)
-        docs_real = Path(docs_dir).resolve()
-        proposals = self.proposals_dir
+        docs_real_text = str(Path(docs_dir).resolve())
+        proposals_prefix = str(self.proposals_dir) + os.sep
         linked: dict[str, bool] = {}
 
         def through_link(folder: str) -> bool:
@@ -356,8 +359,8 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
                 files.remove(file)
                 continue
             # No symlink below docs_dir (checked above): the real path is found by joining.
-            real = docs_real / os.path.relpath(path, docs_dir)
-            if real.is_relative_to(proposals) and not is_published_source(real, valid):
+            real = os.path.join(docs_real_text, os.path.relpath(path, docs_dir))
+            if real.startswith(proposals_prefix) and not is_published_source(Path(real), valid):
                 log.info("sweetspot: not published from the proposals folder: '%s' (only "
                          "valid proposals and the editor schema are)",
                          terminal_safe(file.src_uri))

@@ -16,6 +16,7 @@ import re
 import shutil
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import islice
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -673,7 +674,7 @@ class SiteBuilder:
                     answers[answer] = answers.get(answer, 0) + 1
                     states[card.state] += 1
                 is_open = set(row.open_ids)
-                top = [c for c in ordered if c.proposal.id in is_open][:TOP_OPEN]
+                top = list(islice((c for c in ordered if c.proposal.id in is_open), TOP_OPEN))
                 rows = [{**proposal_row(c, self.url(page, self.proposal_path(c.proposal.id)),
                                         self.rubric),
                          "answer": given[c.proposal.id].get(item.id, "unknown")}
@@ -714,21 +715,30 @@ class SiteBuilder:
         return pages
 
     def reference_pages(self) -> list[GeneratedPage]:
+        """The proposal format and the scoring method: made from the rubric and templates
+        alone (the rebuild memo's context), so a serve rebuild keeps them."""
         format_page = self.path("reference/proposal-format.md")
         method_page = self.path("reference/scoring-method.md")
-        schema = proposal_schema(self.rubric)
-        parts = [{"id": s.id, "title": s.title, "paths": s.paths,
-                  "html": self.render_html("reference_fields.html.j2", format_page,
-                                           root=s.root, fields=s.fields)}
-                 for s in sections(schema)]
-        fmt = self.render("proposal_format.md.j2", format_page, schema=schema, sections=parts,
-                          schema_link=self.link(format_page,
-                                                self.path(f"schema/{SCHEMA_FILE_NAME}")))
-        method = self.render("scoring_method.md.j2", method_page)
-        return [
-            GeneratedPage(format_page, front_matter({"title": "Proposal format"}) + fmt),
-            GeneratedPage(method_page, front_matter({"title": "Scoring method"}) + method),
-        ]
+
+        def proposal_format() -> GeneratedPage:
+            schema = proposal_schema(self.rubric)
+            parts = [{"id": s.id, "title": s.title, "paths": s.paths,
+                      "html": self.render_html("reference_fields.html.j2", format_page,
+                                               root=s.root, fields=s.fields)}
+                     for s in sections(schema)]
+            fmt = self.render("proposal_format.md.j2", format_page, schema=schema,
+                              sections=parts,
+                              schema_link=self.link(format_page,
+                                                    self.path(f"schema/{SCHEMA_FILE_NAME}")))
+            return GeneratedPage(format_page, front_matter({"title": "Proposal format"}) + fmt)
+
+        def scoring_method() -> GeneratedPage:
+            method = self.render("scoring_method.md.j2", method_page)
+            return GeneratedPage(method_page,
+                                 front_matter({"title": "Scoring method"}) + method)
+
+        return [self.memo_page(("reference", format_page), proposal_format),
+                self.memo_page(("reference", method_page), scoring_method)]
 
     def intake_page(self) -> GeneratedPage:
         page = self.path("intake-problems.md")
