@@ -827,32 +827,33 @@ class SiteBuilder:
     def exports(self) -> list[GeneratedPage]:
         buffer = io.StringIO()
         self._write_csv(buffer)
-        # Every breakdown of every proposal, normalised (cardjson.normalise), written entry
-        # by entry: at 5,000 proposals the entries as Python objects would take several
-        # times the memory of their text. "texts" comes last, once every entry has added to
-        # it; JSON keys have no order.
-        def dump(value: Any) -> str:
-            return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        # Every breakdown of every proposal, packed (cardjson.pack), written entry by entry:
+        # at 5,000 proposals the entries as Python objects would take several times the
+        # memory of their text. As UTF-8 bytes: one character beyond Latin-1 (an en dash)
+        # makes Python keep a whole text at two bytes a character. "texts" comes last, once
+        # every entry has added to it; JSON keys have no order.
+        def dump(value: Any) -> bytes:
+            return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
         texts: dict[str, dict[str, Any]] = {}
-        out = io.StringIO()
-        out.write(f'{{"format":{dump(PORTFOLIO_FORMAT)},"rubric":{dump(self.rubric.name)},'
-                  f'"portfolio":{dump(summary_json(self.summary))},"proposals":[')
+        out = io.BytesIO()
+        out.write(b'{"format":' + dump(PORTFOLIO_FORMAT) + b',"rubric":' + dump(self.rubric.name)
+                  + b',"portfolio":' + dump(summary_json(self.summary)) + b',"proposals":[')
         memo = self.rebuild_memo
         for index, card in enumerate(self.portfolio.cards):
             key = ("portfolio.json", card.proposal.id)
             kept = memo.get(key, (card,)) if memo is not None else None
             if kept is not None and replay(kept[1], texts):
-                text = kept[0]
+                data = kept[0]
             else:
                 entry, uses = pack(self._export_entry(card), texts)
-                text = dump(entry)
+                data = dump(entry)
                 if memo is not None:
-                    memo.put(key, (card,), (text, uses))
-            out.write(("," if index else "") + text)
+                    memo.put(key, (card,), (data, uses))
+            out.write(b"," + data if index else data)
         invalid = [{"file": bad.file, "problems": [p.as_dict() for p in bad.problems]}
                    for bad in self.portfolio.intake.invalid]
-        out.write(f'],"texts":{dump(texts)},"invalid":{dump(invalid)}}}\n')
+        out.write(b'],"texts":' + dump(texts) + b',"invalid":' + dump(invalid) + b"}\n")
         return [
             GeneratedPage(self.path("portfolio/portfolio.csv"), buffer.getvalue()),
             GeneratedPage(self.path("portfolio/portfolio.json"), out.getvalue()),
