@@ -307,20 +307,22 @@ class SiteBuilder:
                                                repr(self.portfolio.intake.invalid)))
         return self._portfolio_key
 
-    def memo_page(self, key: Any, make: Callable[[], GeneratedPage]) -> GeneratedPage:
+    def memo_page(self, key: Any, make: Callable[[], GeneratedPage],
+                  cards: Sequence[ScoreCard] = ()) -> GeneratedPage:
         """Under serve, the page kept from the last rebuild when everything it shows is the
-        same: ``key`` holds it all as plain values (rows, pager, titles) besides what every
-        page shares (the context of the rebuild memo, and ``portfolio_key``)."""
+        same: ``key`` holds it as plain values (pager, titles, ranks, rows), ``cards`` the
+        very cards it lists (an unchanged proposal keeps its card object, see ``rescore``),
+        besides what every page shares (the rebuild memo's context and ``portfolio_key``)."""
         if self.rebuild_memo is None:
             return make()
         try:
             frozen_key = ("page", self.portfolio_key(), frozen(key))
         except TypeError:  # something not plain (an object): made afresh
             return make()
-        kept = self.rebuild_memo.get(frozen_key, ())
+        kept = self.rebuild_memo.get(frozen_key, tuple(cards))
         if kept is not None:
             return kept
-        return self.rebuild_memo.put(frozen_key, (), self.with_blocks(make()))
+        return self.rebuild_memo.put(frozen_key, tuple(cards), self.with_blocks(make()))
 
     def banner(self, page: str) -> Markup:
         if not self.portfolio.intake.invalid:
@@ -446,10 +448,11 @@ class SiteBuilder:
         portfolio = self.path("portfolio/index.md")
         for step in portfolio_view.pagers(paths, len(cards)):
             page = paths[step.number - 1]
-            rows = self.table_rows(page, cards[step.first_row - 1:step.last_row])
+            chunk = cards[step.first_row - 1:step.last_row]
 
             def make(page: str = page, step: portfolio_view.Pager = step,
-                     rows: list[dict[str, Any]] = rows) -> GeneratedPage:
+                     chunk: list[ScoreCard] = chunk) -> GeneratedPage:
+                rows = self.table_rows(page, chunk)
                 body = self.render(
                     "portfolio_list.md.j2", page, title=title, intro=intro, pager=step,
                     pages=[(n, self.link(page, p)) for n, p in step.pages],
@@ -463,7 +466,9 @@ class SiteBuilder:
                         "search": {"exclude": True}}
                 return GeneratedPage(page, front_matter(meta) + body, in_nav=False)
 
-            pages.append(self.memo_page(("list", page, title, intro, vars(step), rows), make))
+            ranks = [self.ranks()[c.proposal.id] for c in chunk]
+            pages.append(self.memo_page(("list", page, title, intro, vars(step), ranks), make,
+                                        chunk))
         return pages
 
     def rows_json(self) -> GeneratedPage:
@@ -567,12 +572,13 @@ class SiteBuilder:
         """A group's pages: its roll-up and its proposals, PAGE_SIZE rows per page."""
         pages = []
         for part in paginate(members, first):
-            rows = [proposal_row(c, self.url(part.path, self.proposal_path(c.proposal.id)),
-                                 self.rubric) for c in part.items]
             pager = self.pager_context(part, "Proposals")
 
-            def make(part: Page[ScoreCard] = part, rows: list[dict[str, Any]] = rows,
-                     pager: dict[str, Any] = pager) -> GeneratedPage:
+            def make(part: Page[ScoreCard] = part, pager: dict[str, Any] = pager
+                     ) -> GeneratedPage:
+                rows = [proposal_row(c, self.url(part.path,
+                                                 self.proposal_path(c.proposal.id)),
+                                     self.rubric) for c in part.items]
                 table = self.render_html(
                     "grouping_proposals.html.j2", part.path, rows=rows, other=other,
                     caption=f"Proposals {part.start}–{part.end} of {part.total}, active ones "
@@ -584,8 +590,8 @@ class SiteBuilder:
                 return GeneratedPage(part.path, front_matter(meta) + body, in_nav=False)
 
             key = ("group", template, part.path, part.number, part.start, part.end,
-                   part.total, rows, pager, other, title, context)
-            pages.append(self.memo_page(key, make))
+                   part.total, pager, other, title, context)
+            pages.append(self.memo_page(key, make, part.items))
         return pages
 
     def unit_pages(self) -> list[GeneratedPage]:
