@@ -23,7 +23,7 @@ from urllib.parse import quote
 import yaml
 from markupsafe import Markup
 
-from scoring.model.cardjson import PORTFOLIO_FORMAT, card_json, normalise, release
+from scoring.model.cardjson import PORTFOLIO_FORMAT, card_json, portfolio_json, release
 from scoring.model.scorecard import ScoreCard, ScoredPortfolio
 from scoring.portfolio.csvfile import write_csv
 from scoring.portfolio.orgunits import (
@@ -725,26 +725,15 @@ class SiteBuilder:
     def exports(self) -> list[GeneratedPage]:
         buffer = io.StringIO()
         write_csv(with_org(self.portfolio).reset_index(), buffer)
-        # Every breakdown of every proposal, normalised (cardjson.normalise), written entry
-        # by entry: at 5,000 proposals the entries as Python objects would take several
-        # times the memory of their text. "texts" comes last, once every entry has added to
-        # it; JSON keys have no order.
-        def dump(value: Any) -> str:
-            return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-        texts: dict[str, dict[str, Any]] = {}
-        out = io.StringIO()
-        out.write(f'{{"format":{dump(PORTFOLIO_FORMAT)},"rubric":{dump(self.rubric.name)},'
-                  f'"portfolio":{dump(summary_json(self.summary))},"proposals":[')
-        for index, entry in enumerate(normalise(map(self._export_entry, self.portfolio.cards),
-                                                texts)):
-            out.write(("," if index else "") + dump(entry))
+        # Every breakdown of every proposal, normalised, as UTF-8 (see cardjson.py).
         invalid = [{"file": bad.file, "problems": [p.as_dict() for p in bad.problems]}
                    for bad in self.portfolio.intake.invalid]
-        out.write(f'],"texts":{dump(texts)},"invalid":{dump(invalid)}}}\n')
+        head = {"format": PORTFOLIO_FORMAT, "rubric": self.rubric.name,
+                "portfolio": summary_json(self.summary)}
         return [
             GeneratedPage(self.path("portfolio/portfolio.csv"), buffer.getvalue()),
-            GeneratedPage(self.path("portfolio/portfolio.json"), out.getvalue()),
+            GeneratedPage(self.path("portfolio/portfolio.json"), portfolio_json(
+                head, map(self._export_entry, self.portfolio.cards), invalid)),
             GeneratedPage(self.path(f"schema/{SCHEMA_FILE_NAME}"),
                           json.dumps(proposal_schema(self.rubric), indent=2,
                                      ensure_ascii=False) + "\n"),
