@@ -1,11 +1,15 @@
 """Profile one full build of a synthetic site: where the CPU time goes, and what holds memory.
 
-    python benchmarks/profile_build.py --size 1000 [--keep DIR] [--tracemalloc]
+    python benchmarks/profile_build.py --size 1000 [--keep DIR] [--tracemalloc] [--phases]
 
 Runs ``mkdocs.commands.build.build`` once under cProfile and prints the cumulative CPU time
 of the build's parts: our load/score/render, Python-Markdown (per page), Material's template
 rendering, the search index, writing files. With ``--tracemalloc`` it builds again (without
 the profiler) and prints the peak of Python allocations and the top allocation sites at it.
+With ``--phases`` it only builds once, without the profiler, sampling the resident memory
+(VmRSS) every 10 ms, and prints it at the start and the peak of each phase: loading,
+scoring, rendering, the rest of the plugin's ``on_files``, then MkDocs' reading and
+converting of pages, building them and ``on_post_build``. That tells *when* the peak is.
 """
 
 from __future__ import annotations
@@ -18,9 +22,12 @@ import pstats
 import resource
 import sys
 import tempfile
+import threading
 import time
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -53,6 +60,8 @@ def main() -> int:
     parser.add_argument("--keep", type=Path)
     parser.add_argument("--tracemalloc", action="store_true")
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--phases", action="store_true",
+                        help="resident memory per build phase, no profile")
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="sweetspot-profile-"))
     project = work / f"profile-{args.size}"
@@ -70,6 +79,8 @@ def main() -> int:
         loaded.plugins.on_startup(command="build", dirty=False)
         return loaded
 
+    if args.phases:
+        return phases(config(), args.size)
     profile = cProfile.Profile()
     cfg = config()
     cpu = time.process_time()
@@ -97,6 +108,65 @@ def main() -> int:
         print(f"tracemalloc: peak {peak / 2**20:.0f} MiB; held at the end of the build:")
         for stat in snapshot.statistics("filename")[:args.top]:
             print(f"  {stat.size / 2**20:8.1f} MiB  {stat.traceback}")
+    return 0
+
+
+def _rss_mib() -> float:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def phases(cfg: Any, size: int) -> int:
+    """Build once, printing the resident memory at the start and the peak of each phase."""
+    import mkdocs.commands.build as mkdocs_build
+
+    import plugins.sweetspot as plugin
+
+    seen: list[list[Any]] = []  # [phase, at its start, its peak]
+
+    def enter(name: str) -> None:
+        if not seen or seen[-1][0] != name:
+            now = _rss_mib()
+            seen.append([name, now, now])
+
+    def sample() -> None:
+        while True:
+            if seen:
+                seen[-1][2] = max(seen[-1][2], _rss_mib())
+            time.sleep(0.01)
+
+    def during(owner: Any, name: str, phase: str, after: str) -> None:
+        original: Callable[..., Any] = getattr(owner, name)
+
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            enter(phase)
+            try:
+                return original(*args, **kwargs)
+            finally:
+                enter(after)
+        setattr(owner, name, wrapped)
+
+    during(plugin, "load_proposals", "sweetspot: load + validate", "sweetspot: on_files")
+    during(plugin, "score_intake", "sweetspot: score", "sweetspot: render pages")
+    during(plugin.SweetspotPlugin, "_render", "sweetspot: render pages", "sweetspot: on_files")
+    during(plugin.SweetspotPlugin, "on_files", "sweetspot: on_files", "MkDocs: nav")
+    # Once per page: the phase lasts until the next one starts.
+    during(mkdocs_build, "_populate_page", "MkDocs: read + convert pages",
+           "MkDocs: read + convert pages")
+    during(mkdocs_build, "_build_page", "MkDocs: build pages", "MkDocs: build pages")
+    during(cfg.plugins, "on_post_build", "MkDocs: on_post_build (search index)", "end")
+    enter("MkDocs: start")
+    threading.Thread(target=sample, daemon=True).start()
+    mkdocs_build.build(cfg)
+    enter("end")
+    time.sleep(0.05)
+    print(f"build of {size} proposals: peak RSS "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+    for name, start, peak in seen:
+        print(f"  {name:38} from {start:6.0f} MiB, peak {peak:6.0f} MiB")
     return 0
 
 

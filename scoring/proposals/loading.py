@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from scoring.proposals.proposal import Intake, InvalidFile, Link, Proposal
+from scoring.proposals.proposal import Intake, InvalidFile, LineMap, Link, Proposal
 from scoring.proposals.schema import SCHEMA_FILE_NAME, proposal_schema
 from scoring.rubric import Rubric
 from scoring.sources.characters import strip_suspicious, suspicious
@@ -25,6 +25,7 @@ from scoring.sources.yamlsource import (
     load_bytes,
     load_file,
     read_source,
+    shared_data,
 )
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -133,8 +134,8 @@ def is_published_source(path: Path, valid_files: set[Path]) -> bool:
     return path in valid_files
 
 
-def _dotted_lines(values: Mapping[tuple[str | int, ...], Any]) -> dict[str, int]:
-    return {".".join(str(p) for p in path): pos.line for path, pos in values.items()}
+def _dotted_lines(values: Mapping[tuple[str | int, ...], Any]) -> LineMap:
+    return LineMap.of_paths((path, pos.line) for path, pos in values.items())
 
 
 def load_one(path: Path, rubric: Rubric, display: str | None = None,
@@ -248,7 +249,7 @@ def _spoofing(document: YamlDocument, file: str) -> list[Problem]:
 
 
 def _proposal(proposal_id: str, file: str, data: dict[str, Any],
-              line_of: dict[str, int], hints: tuple[Problem, ...] = (),
+              line_of: Mapping[str, int], hints: tuple[Problem, ...] = (),
               warnings: tuple[Problem, ...] = ()) -> Proposal:
     return Proposal(
         id=proposal_id,
@@ -262,7 +263,7 @@ def _proposal(proposal_id: str, file: str, data: dict[str, Any],
         tags=tuple(data.get("tags", ())),
         links=tuple(Link(**link) for link in data.get("links", ())),
         fields=data,
-        line_of=line_of,
+        line_of=line_of if isinstance(line_of, LineMap) else LineMap(line_of),
         hints=hints,
         warnings=warnings,
     )
@@ -281,12 +282,12 @@ def _from_record(record: Record, path: Path, file: str) -> Proposal | InvalidFil
     try:
         if record["kind"] == "proposal" and isinstance(record["fields"], dict) \
                 and isinstance(record["line_of"], dict):
-            return _proposal(path.stem, file, record["fields"], record["line_of"],
+            return _proposal(path.stem, file, shared_data(record["fields"]), record["line_of"],
                              tuple(Problem(**p) for p in record.get("hints", ())),
                              tuple(Problem(**p) for p in record.get("warnings", ())))
         if record["kind"] == "invalid":
             return InvalidFile(file, path.stem, tuple(Problem(**p) for p in record["problems"]))
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, OverflowError):  # Overflow: a line below 0
         pass
     return None
 

@@ -28,7 +28,10 @@ def page_url(src_path: str, use_directory_urls: bool) -> str:
     return stem + "/"
 
 
-@lru_cache(maxsize=65536)
+# Small: a proposal page's links start from that page alone, so its entries are reused
+# only within the page (about 2% hits at 2,000 proposals); at 65,536 entries the cache
+# held about 20 MB at 5,000 proposals for nothing.
+@lru_cache(maxsize=2048)
 def html_link(from_page: str, target: str, use_directory_urls: bool) -> str:
     """A final relative URL for links inside raw HTML or SVG, which MkDocs does not rewrite."""
     path, _, anchor = target.partition("#")

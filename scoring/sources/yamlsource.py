@@ -38,6 +38,37 @@ def load_trusted(text: str) -> Any:
     return yaml.load(text, Loader=_Loader)  # a safe loader: C or pure-Python SafeLoader
 
 
+# Keys and short values (names, enumerated answers) recur in every file: a build holds
+# thousands of files' data, so each text is kept once, not once per file. A plain dict
+# rather than sys.intern, and emptied when full, so that no input can grow it without bound.
+_SHARED: dict[str, str] = {}
+_SHARED_MAX = 50_000
+_SHARED_LENGTH = 40  # longer values are prose, rarely repeated
+
+
+def shared(text: str) -> str:
+    """The one copy of ``text`` this process keeps (for keys and short values)."""
+    found = _SHARED.get(text)
+    if found is None:
+        if len(_SHARED) >= _SHARED_MAX:
+            _SHARED.clear()
+        found = _SHARED[text] = text
+    return found
+
+
+def shared_data(value: Any) -> Any:
+    """``value`` (loaded data: dicts, lists and scalars) with its keys and short strings
+    replaced by their shared copies, as the loader makes them (for data read back from a
+    cache, which would otherwise hold its own copy of every key)."""
+    if isinstance(value, dict):
+        return {shared(k) if isinstance(k, str) else k: shared_data(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [shared_data(v) for v in value]
+    if isinstance(value, str) and len(value) <= _SHARED_LENGTH:
+        return shared(value)
+    return value
+
+
 class Position(NamedTuple):
     # A named tuple, not a dataclass: one is made for every key and value of every file,
     # and a frozen dataclass takes about three times as long to build.
@@ -158,7 +189,7 @@ class _Builder:
                              "keys must be plain words, not lists or mappings", "complex-key")
                 raise _Refused
             # Keys are names: keep their text as written, so `no:` stays the key "no".
-            key = key_event.value
+            key = shared(key_event.value)
             key_mark: Any = key_event.start_mark
             child_path = (*path, key)
             if key in result:
@@ -179,6 +210,8 @@ class _Builder:
 
     def scalar(self, event: Any, path: JsonPath) -> Any:
         text: str = event.value
+        if len(text) <= _SHARED_LENGTH:
+            text = shared(text)
         plain = event.style in (None, "") and event.implicit[0]
         if not plain:
             return text
