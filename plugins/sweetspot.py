@@ -373,10 +373,13 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
         allowed = getattr(getattr(tags_plugin, "config", None), "tags_allowed", None)
         if not allowed:
             return
+        # Material 9.6+ holds Tag objects there (whose == refuses a string); older, strings.
+        names = {str(getattr(tag, "name", tag)) for tag in allowed}
         for proposal in intake.proposals:
-            unknown = [t for t in proposal.tags if t not in allowed]
+            unknown = [t for t in proposal.tags if t not in names]
             if unknown:
-                line = proposal.line_of.get("tags", 0)
+                first = list(proposal.tags).index(unknown[0])  # the line of the first one
+                line = proposal.line_of.get(f"tags.{first}", proposal.line_of.get("tags", 0))
                 raise PluginError(f"{proposal.file}:{line}: tags: {', '.join(unknown)} not in "
                                   f"the tags plugin's tags_allowed list")
 

@@ -461,6 +461,25 @@ def test_tags_reach_material(sample_site: Path) -> None:
     assert shown == {"collections", "ranking"}
 
 
+def test_tags_checked_against_materials_allow_list(tmp_path: Path) -> None:
+    """With Material's tags_allowed, allowed tags build and an unknown one is an error
+    naming the file and line (Material 9.6+ holds Tag objects there, not strings)."""
+    proposals = {"allowed-tags": "title: Allowed tags only\nsummary: A proposal with "
+                 "allowed tags.\nteam: Risk\nstage: idea\ntags:\n- churn\n- pricing\n"}
+    overrides = {"plugins": ["search", {"tags": {"tags_allowed": ["churn", "pricing"]}},
+                             {"sweetspot": {"proposals_dir": "content/proposals"}}]}
+    root = write_site(tmp_path / "ok", proposals, overrides=overrides)
+    outcome = logged_build(root)
+    assert outcome.error is None, outcome.messages
+    page = outcome.site_dir / "proposals" / "allowed-tags" / "index.html"
+    assert {text_of(t) for t in soup_of(page).select(".md-tag")} == {"churn", "pricing"}
+    bad = {"odd-tags": proposals["allowed-tags"].replace("- pricing", "- surprise")}
+    outcome = logged_build(write_site(tmp_path / "bad", bad, overrides=overrides))
+    assert outcome.error is not None
+    assert any("content/proposals/odd-tags.yaml:7: tags: surprise not in the tags plugin's "
+               "tags_allowed list" in m for m in [*outcome.messages, str(outcome.error)])
+
+
 # --------------------------------------------------------------------------------------------
 # Sample site: portfolio
 # --------------------------------------------------------------------------------------------
