@@ -142,8 +142,12 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
         if not self.config.enabled or self.rubric is None:
             return files
         site_root = Path(config.config_file_path or ".").resolve().parent
+        # Under serve, the on-disk store serves the first build; after it, the in-memory
+        # cache holds every file, and reading and saving the store's index only costs time.
+        serving = getattr(self, "command", None) == "serve"
+        store_dir = None if serving and self.cache else self.cache_dir
         intake = self._focused(load_proposals([self.proposals_dir], self.rubric, self.cache,
-                                              root=site_root, store_dir=self.cache_dir))
+                                              root=site_root, store_dir=store_dir))
         if intake.invalid and self.config.strict:
             for problem in intake.problems:
                 log.warning("Invalid proposal: %s", problem.as_text())
@@ -199,7 +203,6 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
                 generated.edit_uri = edit_paths.get(page.proposal_id)
             files.append(generated)
         # An invalid proposal keeps its URL: a page listing its problems (see pages.py).
-        serving = getattr(self, "command", None) == "serve"
         for page in self.builder.invalid_pages(self._source_line(site_root) if serving
                                                else None):
             if files.get_file_from_path(page.path) is None:
