@@ -94,9 +94,18 @@ def reload_after_save(url: str, path: Path, title: str, timeout: float) -> float
     return None
 
 
+ANSWERS = False  # --answers: each edit also answers the open checklist items "yes"
+
+
 def set_title(path: Path, title: str) -> None:
     text = path.read_text("utf-8")
     text = re.sub(r"(?m)^title: .*$", f"title: '{title}'", text, count=1)
+    if ANSWERS:  # scores, state, open pitfalls and the portfolio's figures move too
+        block = re.search(r"(?m)^checklists:\n(?: .*\n?)*", text)  # that section alone
+        if block:
+            text = text[:block.start()] + re.sub(
+                r"(?m)^(    [a-z_]+): '?(no|partial|unknown)'?$", r"\1: 'yes'",
+                block.group()) + text[block.end():]
     path.write_text(text, encoding="utf-8")
 
 
@@ -156,8 +165,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--focus", action="store_true",
                         help="also measure --dirty with SWEETSPOT_FOCUS set to the edited ids")
     parser.add_argument("--keep", type=Path, help="write the site here and keep it")
+    parser.add_argument("--answers", action="store_true",
+                        help="each edit also answers checklist items (moves the scores)")
     parser.add_argument("--startup-timeout", type=float, default=1800)
     args = parser.parse_args(argv)
+    global ANSWERS
+    ANSWERS = args.answers
     with tempfile.TemporaryDirectory(prefix="sweetspot-serve-") as tmp:
         project = (args.keep or Path(tmp)) / f"serve-{args.size}"
         if not (project / "mkdocs.yml").exists():

@@ -46,9 +46,12 @@ def edit_title(root: Path, answers: bool = False) -> None:
     text, count = re.subn(r"(?m)^title: .*$", f"title: '{NEW_TITLE}'", text, count=1)
     assert count == 1
     if answers:
-        text, count = re.subn(r"(?m)^(    [a-z_]+): '?(no|partial|unknown)'?$", r"\1: 'yes'",
-                              text)
+        block = re.search(r"(?m)^checklists:\n(?: .*\n?)*", text)  # that section alone
+        assert block is not None
+        answered, count = re.subn(r"(?m)^(    [a-z_]+): '?(no|partial|unknown)'?$",
+                                  r"\1: 'yes'", block.group())
         assert count >= 3
+        text = text[:block.start()] + answered + text[block.end():]
         text, count = re.subn(r"(?m)^(  [a-z_]+): [0-3]$", r"\1: 4", text)
         assert count >= 1
     path.write_text(text, encoding="utf-8")
