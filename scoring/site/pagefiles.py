@@ -26,7 +26,7 @@ from scoring.model.scorecard import ScoreCard, ScoredPortfolio
 from scoring.site.diskwrite import write_if_changed
 from scoring.site.environment import builtin_templates
 from scoring.site.pages import GeneratedPage, SiteBuilder, SiteOptions
-from scoring.site.rebuildmemo import RebuildMemo, fingerprint, tree_fingerprint
+from scoring.site.rebuildmemo import RebuildMemo, fingerprint
 
 PAGES_FOLDER = "pages"
 BLOCKS_SUFFIX = ".blocks.json"  # beside a page: the HTML its block markers stand for
@@ -190,10 +190,11 @@ class FileBackedBuilder(SiteBuilder):
         return self.context_key, self.options.source_links.get(card.proposal.id)
 
     def _context_key(self) -> str:
-        tree = tree_fingerprint((builtin_templates(), *self.options.template_dirs))
+        tree = self.templates_fingerprint
         reads = _READS.get((tree, self.options.template_dirs))
         if reads is None:
             reads = self._template_reads()
+            _READS.clear()  # only the templates as they are now
             _READS[(tree, self.options.template_dirs)] = reads
         portfolio = [repr(self.summary) if "summary" in reads else None,
                      repr(self.portfolio.intake.invalid) if "invalid" in reads else None]
@@ -235,4 +236,4 @@ class FileBackedBuilder(SiteBuilder):
 
 
 __all__ = ["BLOCKS_SUFFIX", "PAGES_FOLDER", "FileBackedBuilder", "PageFolder", "RenderMemo",
-           "fingerprint", "template_names", "tree_fingerprint"]
+           "template_names"]

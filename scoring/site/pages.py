@@ -16,6 +16,7 @@ import re
 import shutil
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -162,8 +163,12 @@ class SiteBuilder:
         if rebuild_memo is not None:
             rebuild_memo.begin(fingerprint((
                 repr(self.rubric), self.options.output_dir, self.options.use_directory_urls,
-                self.options.template_dirs,
-                tree_fingerprint((builtin_templates(), *self.options.template_dirs)))))
+                self.options.template_dirs, self.templates_fingerprint)))
+
+    @cached_property
+    def templates_fingerprint(self) -> str:
+        """Changes when any file under the template folders (built-in or the site's) does."""
+        return tree_fingerprint((builtin_templates(), *self.options.template_dirs))
 
     # -- paths -----------------------------------------------------------------------
     def path(self, relative: str) -> str:
@@ -209,8 +214,7 @@ class SiteBuilder:
             key = (name, frozen(args))
         except TypeError:  # a value that cannot be a key (an overriding template's)
             return macro(*args)
-        kept = self.rebuild_memo.get(key, ())
-        return kept if kept is not None else self.rebuild_memo.put(key, (), macro(*args))
+        return self.rebuild_memo.made(key, (), lambda: macro(*args))
 
     def render(self, template: str, page: str, **context: Any) -> str:
         """Render a Markdown page. Its `html_block(markup)` and `html_part(name)` calls defer
@@ -292,12 +296,10 @@ class SiteBuilder:
 
     def proposal_table(self, page: str, cards: Sequence[ScoreCard], caption: str) -> Markup:
         """The proposals table as plain HTML (fast to build; cards on a phone)."""
-        return self.render_html("portfolio_table.html.j2", page,
-                                rows=self.table_rows(page, cards), caption=caption)
-
-    def table_rows(self, page: str, cards: Sequence[ScoreCard]) -> list[dict[str, Any]]:
-        return portfolio_view.table_rows(cards, self.ranks(), self.rubric,
-                                         lambda pid: self.url(page, self.proposal_path(pid)))
+        rows = portfolio_view.table_rows(
+            cards, self.ranks(), self.rubric,
+            lambda pid: self.url(page, self.proposal_path(pid)))
+        return self.render_html("portfolio_table.html.j2", page, rows=rows, caption=caption)
 
     def portfolio_key(self) -> str:
         """What every page may show of the whole portfolio besides its own rows: the
@@ -319,10 +321,8 @@ class SiteBuilder:
             frozen_key = ("page", self.portfolio_key(), frozen(key))
         except TypeError:  # something not plain (an object): made afresh
             return make()
-        kept = self.rebuild_memo.get(frozen_key, tuple(cards))
-        if kept is not None:
-            return kept
-        return self.rebuild_memo.put(frozen_key, tuple(cards), self.with_blocks(make()))
+        return self.rebuild_memo.made(
+            frozen_key, tuple(cards), lambda: self.with_blocks(make()))
 
     def banner(self, page: str) -> Markup:
         if not self.portfolio.intake.invalid:
@@ -452,15 +452,13 @@ class SiteBuilder:
 
             def make(page: str = page, step: portfolio_view.Pager = step,
                      chunk: list[ScoreCard] = chunk) -> GeneratedPage:
-                rows = self.table_rows(page, chunk)
                 body = self.render(
                     "portfolio_list.md.j2", page, title=title, intro=intro, pager=step,
                     pages=[(n, self.link(page, p)) for n, p in step.pages],
                     prev_link=self.link(page, step.prev_path) if step.prev_path else None,
                     next_link=self.link(page, step.next_path) if step.next_path else None,
                     portfolio_link=self.link(page, portfolio),
-                    table=self.render_html("portfolio_table.html.j2", page, rows=rows,
-                                           caption=title))
+                    table=self.proposal_table(page, chunk, title))
                 heading = title if step.count == 1 else f"{title}, page {step.number}"
                 meta = {"title": html.escape(heading), "hide": ["navigation", "toc"],
                         "search": {"exclude": True}}
@@ -479,10 +477,9 @@ class SiteBuilder:
         def row_of(card: ScoreCard) -> list[Any]:
             if memo is None:
                 return portfolio_view.card_row(card, self.rubric)
-            kept = memo.get(("rows.json", card.proposal.id), (card,))
-            return kept if kept is not None else memo.put(
+            return memo.made(
                 ("rows.json", card.proposal.id), (card,),
-                portfolio_view.card_row(card, self.rubric))
+                lambda: portfolio_view.card_row(card, self.rubric))
 
         payload = portfolio_view.rows_json(self.portfolio.cards, self.ranks(), self.rubric,
                                            template, row_of)

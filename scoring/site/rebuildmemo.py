@@ -10,7 +10,7 @@ one edit redoes the work for that proposal, not for the whole portfolio.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -73,6 +73,11 @@ class RebuildMemo:
         self._entries[key] = _Entry(sources, value)
         self._used.add(key)
         return value
+
+    def made(self, key: Hashable, sources: tuple[object, ...], make: Callable[[], Any]) -> Any:
+        """The value kept under ``key`` for these objects, or ``make()``'s, kept from now."""
+        kept = self.get(key, sources)
+        return kept if kept is not None else self.put(key, sources, make())
 
     def finish(self) -> None:
         """Forget what this build did not ask for (deleted proposals, pages gone)."""
