@@ -16,18 +16,11 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from scoring.sources.safefile import InputError
+
 MAX_BYTES = 200 * 1024 * 1024
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
          (codecs.BOM_UTF16_BE, "utf-16"))
-
-
-class InputError(Exception):
-    """Bad input: a message naming the file and, where known, the row and column."""
-
-    def __init__(self, file: str, message: str, row: int = 0, column: str = "") -> None:
-        self.file, self.row, self.column, self.message = file, row, column, message
-        where = file + (f": row {row}" if row else "") + (f", column '{column}'" if column else "")
-        super().__init__(f"{where}: {message}")
 
 
 @dataclass
