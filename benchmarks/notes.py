@@ -70,14 +70,17 @@ def load_average() -> float:
 
 
 def commit() -> str:
-    """The checkout's short commit, with "+changes" when files differ from it."""
+    """The checkout's short commit, with "+changes" when files differ from it (apart from
+    the two files the notes themselves write)."""
     def git(*args: str) -> str:
         done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True,
                               check=False)
         return done.stdout.strip() if done.returncode == 0 else ""
 
     head = git("rev-parse", "--short", "HEAD") or "unknown"
-    return head + ("+changes" if git("status", "--porcelain", "--untracked-files=no") else "")
+    changed = git("status", "--porcelain", "--untracked-files=no", "--", ".",
+                  f":!{CONTRIBUTING.name}", f":!{FIGURES.relative_to(ROOT).as_posix()}")
+    return head + ("+changes" if changed else "")
 
 
 def machine() -> str:
