@@ -290,19 +290,19 @@ def figures(plugin: dict[str, Any], floor: dict[str, Any],
             "portfolio_page": site["portfolio_page"], "site_bytes": site["site_bytes"]}
 
 
-def record_notes(kind: str, results: dict[int, dict[str, Any]], load_start: float) -> None:
+def record_notes(kind: str, results: dict[int, dict[str, Any]], started: notes.Start) -> None:
     for n, result in sorted(results.items()):
         kept = figures(result["sweetspot"], result["floor"], result["site"])
         if n % 2 == 0 and n // 2 in results:
             half = results[n // 2]
             kept["growth"] = result["sweetspot"]["cpu"] / half["sweetspot"]["cpu"]
             kept["floor_growth"] = result["floor"]["cpu"] / half["floor"]["cpu"]
-        notes.record(notes.new_run(kind, n, load_start, kept))
+        notes.record(notes.new_run(kind, n, started, kept))
 
 
 def bench(sizes: list[int], seed: int, workdir: Path, *, demo: bool = False,
           keep_notes: bool = False) -> int:
-    load_start = notes.load_average()
+    started = notes.start()
     results: dict[int, dict[str, Any]] = {}
     for n in sorted(sizes):
         plugin_project, floor_project = workdir / f"sweetspot-{n}", workdir / f"floor-{n}"
@@ -325,14 +325,14 @@ def bench(sizes: list[int], seed: int, workdir: Path, *, demo: bool = False,
           "more under load: compare ratios from one run; load average now "
           f"{os.getloadavg()[0]:.1f})")
     if keep_notes:
-        record_notes("demo" if demo else "synthetic", results, load_start)
+        record_notes("demo" if demo else "synthetic", results, started)
     return 0
 
 
 def bench_inventory(inventory: Path, workdir: Path, *, keep_notes: bool = False) -> int:
     import yaml
 
-    load_start = notes.load_average()
+    started = notes.start()
     project, floor_project = workdir / "inventory", workdir / "inventory-floor"
     for old in (project, floor_project):
         shutil.rmtree(old, ignore_errors=True)
@@ -371,7 +371,7 @@ def bench_inventory(inventory: Path, workdir: Path, *, keep_notes: bool = False)
     print("  largest other pages: " + ", ".join(f"{name} {kib(size)}" for name, size in largest))
     print(f"(load average now {os.getloadavg()[0]:.1f})")
     if keep_notes:
-        notes.record(notes.new_run("inventory", n, load_start, figures(result, floor, site)))
+        notes.record(notes.new_run("inventory", n, started, figures(result, floor, site)))
     return 0
 
 
@@ -401,9 +401,12 @@ def main(argv: list[str] | None = None) -> int:
             notes.current_block(notes.CONTRIBUTING)
         except notes.NotesError as error:
             raise SystemExit(f"error: {error}") from None
-    content = "demo proposals replicated" if args.demo else f"synthetic, seed {args.seed}"
-    print(f"python {sys.version.split()[0]}, sizes {sorted(args.sizes)}, {content}, "
-          f"load average {os.getloadavg()[0]:.1f}")
+    if args.inventory is not None:
+        content = f"inventory {args.inventory.name}"
+    else:
+        content = (f"sizes {sorted(args.sizes)}, "
+                   + ("demo proposals replicated" if args.demo else f"synthetic, seed {args.seed}"))
+    print(f"python {sys.version.split()[0]}, {content}, load average {os.getloadavg()[0]:.1f}")
     with tempfile.TemporaryDirectory(prefix="sweetspot-scale-") as tmp:
         workdir = args.keep or Path(tmp)
         workdir.mkdir(parents=True, exist_ok=True)

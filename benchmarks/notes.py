@@ -43,7 +43,7 @@ class NotesError(Exception):
 class Run:
     """One benchmark run: what was measured, where and when, and its figures."""
 
-    kind: str  # synthetic, demo, inventory or serve
+    kind: str  # synthetic, demo, inventory, serve or "serve, answers"
     n: int  # proposals in the site
     measured: str  # UTC, minutes
     commit: str
@@ -52,9 +52,9 @@ class Run:
     figures: dict[str, float] = field(default_factory=dict)
 
     @property
-    def key(self) -> tuple[int, int]:
-        order = (*BUILD_KINDS, "serve")
-        return (order.index(self.kind) if self.kind in order else len(order), self.n)
+    def key(self) -> tuple[int, str, int]:
+        build = BUILD_KINDS.index(self.kind) if self.kind in BUILD_KINDS else len(BUILD_KINDS)
+        return (build, self.kind, self.n)
 
 
 # --------------------------------------------------------------------------------------------
@@ -102,9 +102,22 @@ def machine() -> str:
             f"Python {platform.python_version()}")
 
 
-def new_run(kind: str, n: int, load_start: float, figures: dict[str, float]) -> Run:
-    return Run(kind=kind, n=n, measured=now(), commit=commit(),
-               load=(load_start, load_average()), machine=machine(), figures=figures)
+@dataclass(frozen=True)
+class Start:
+    """What a run records when it starts: the load then, and the code it measures (taken
+    before any edit made while it runs)."""
+
+    load: float
+    commit: str
+
+
+def start() -> Start:
+    return Start(load=load_average(), commit=commit())
+
+
+def new_run(kind: str, n: int, started: Start, figures: dict[str, float]) -> Run:
+    return Run(kind=kind, n=n, measured=now(), commit=started.commit,
+               load=(started.load, load_average()), machine=machine(), figures=figures)
 
 
 # --------------------------------------------------------------------------------------------
@@ -179,8 +192,7 @@ def _table(heads: list[str], rows: list[tuple[str, list[str]]]) -> list[str]:
     return lines
 
 
-def _when(runs: list[Run]) -> list[tuple[str, list[str]]]:
-    machines = sorted({run.machine for run in runs})
+def _when(runs: list[Run], machines: list[str]) -> list[tuple[str, list[str]]]:
     rows = [("measured (UTC), commit", [f"{run.measured}, {run.commit}" for run in runs]),
             ("load average, start / end", [f"{run.load[0]:.1f} / {run.load[1]:.1f}"
                                            for run in runs])]
@@ -192,21 +204,21 @@ def _when(runs: list[Run]) -> list[tuple[str, list[str]]]:
 def render(runs: list[Run]) -> str:
     """The block's Markdown: one table of build runs, one of serve runs, then the machines."""
     lines: list[str] = []
+    machines = sorted({run.machine for run in runs})
     builds = [run for run in runs if run.kind in BUILD_KINDS]
     if builds:
         heads = [f"{KIND_TITLES[run.kind]}, {run.n:,}" for run in builds]
         lines += ["`bench_scale.py`, CPU seconds of the build, same-run floor:", ""]
-        lines += [*_table(heads, _build_rows(builds) + _when(builds)), ""]
-    serves = [run for run in runs if run.kind == "serve"]
+        lines += [*_table(heads, _build_rows(builds) + _when(builds, machines)), ""]
+    serves = [run for run in runs if run.kind.startswith("serve")]
     if serves:
-        heads = [f"serve --dirty, {run.n:,}" for run in serves]
+        heads = [f"{run.kind.replace('serve', 'serve --dirty', 1)}, {run.n:,}" for run in serves]
         rows = [("edit to reload, median", [f"{run.figures['median']:.2f} s" for run in serves]),
                 ("fastest / slowest", [f"{run.figures['min']:.2f} / {run.figures['max']:.2f} s"
                                        for run in serves]),
                 ("edits", [f"{run.figures['edits']:.0f}" for run in serves])]
         lines += ["`bench_serve.py`, seconds from saving a title to the page showing it:", ""]
-        lines += [*_table(heads, rows + _when(serves)), ""]
-    machines = sorted({run.machine for run in runs})
+        lines += [*_table(heads, rows + _when(serves, machines)), ""]
     if len(machines) == 1:
         lines.append(f"Machine: {machines[0]}.")
     else:
