@@ -133,7 +133,9 @@ def read_runs(path: Path = FIGURES) -> list[Run]:
                     load=(float(e["load"][0]), float(e["load"][1])), machine=e["machine"],
                     figures={k: float(v) for k, v in e["figures"].items()})
                 for e in entries]
-    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, IndexError,
+    except KeyError as error:
+        raise NotesError(f"{path}: a run has no {error} field") from None
+    except (OSError, UnicodeDecodeError, ValueError, TypeError, IndexError,
             AttributeError) as error:
         raise NotesError(f"{path}: not a list of benchmark runs ({error})") from None
     return sorted(runs, key=lambda run: run.key)
