@@ -2,7 +2,7 @@
 
     python benchmarks/bench_scale.py [--sizes 1000 2000 5000] [--keep DIR] [--seed 0] [--notes]
     python benchmarks/bench_scale.py --demo --sizes 1000 [--notes]
-    python benchmarks/bench_scale.py --inventory \
+    python benchmarks/bench_scale.py --notes --inventory \
         ../shared/data/us-federal-ai-inventory-2024/2024_consolidated_ai_inventory_raw_v2.csv
 
 For each size N it builds, each in a fresh Python process (so the peak memory is the
