@@ -1,7 +1,8 @@
 """Benchmark: builds that scale (issue #14), measured against a plain-MkDocs floor.
 
-    python benchmarks/bench_scale.py [--sizes 1000 2000 5000] [--keep DIR] [--seed 0]
-    python benchmarks/bench_scale.py --inventory \
+    python benchmarks/bench_scale.py [--sizes 1000 2000 5000] [--keep DIR] [--seed 0] [--notes]
+    python benchmarks/bench_scale.py --demo --sizes 1000 [--notes]
+    python benchmarks/bench_scale.py --notes --inventory \
         ../shared/data/us-federal-ai-inventory-2024/2024_consolidated_ai_inventory_raw_v2.csv
 
 For each size N it builds, each in a fresh Python process (so the peak memory is the
@@ -9,7 +10,9 @@ build's own), in the same run:
 
 * **sweetspot**: a Material site whose proposals folder holds N synthetic proposals
   (benchmarks/synthetic.py), the repository's playbooks and a home page with the summary
-  marker, with a fresh cache folder;
+  marker, with a fresh cache folder; with ``--demo``, N copies of the demo's own proposals
+  (content/proposals, taken in turn, each copy under a new id, its content unchanged), so
+  that page weight is measured on real content;
 * **floor**: the same site without the plugin, where the proposals are replaced by N simple
   hand-written pages of about 2 KB of Markdown each (a title, a four-row table, a paragraph
   and seven task lists of seven items), not in the nav, built with the same theme,
@@ -33,8 +36,12 @@ Figures are never asserted in tests: a shared machine's load moves times by tens
 CPU times disturb less than wall time; ratios measured in the same run disturb least.
 
 ``--inventory FILE`` imports a real inventory (the 2024 US federal AI use-case inventory,
-with the shipped ``us-federal-2024`` mapping) into a temporary site and reports its build
-time, memory and site size the same way.
+with the shipped ``us-federal-2024`` mapping) into a temporary site, builds it and a floor
+of as many pages in the same run, and reports its build time, memory and site size the
+same way.
+
+``--notes`` records the run's figures in benchmarks/figures.json and rewrites the figures
+block of CONTRIBUTING.md (benchmarks/notes.py).
 """
 
 from __future__ import annotations
@@ -56,6 +63,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 
+from benchmarks import notes  # noqa: E402
 from benchmarks.bench_build import HOME, base_config, write_plugin_project  # noqa: E402
 
 RATIO_TARGET, RATIO_GOAL = 2.0, 1.5
@@ -102,6 +110,42 @@ def write_floor_project(project: Path, n: int) -> None:
     config["not_in_nav"] = "/pages/*.md\n"
     (project / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False),
                                         encoding="utf-8")
+
+
+# --------------------------------------------------------------------------------------------
+# Real content: the demo's proposals, replicated
+# --------------------------------------------------------------------------------------------
+
+def demo_sources(folder: Path = ROOT / "content" / "proposals") -> list[Path]:
+    """The demo's proposal files, found and refused by the rules every proposal folder
+    follows (no symlinks, no special files)."""
+    from scoring.proposals.loading import discover, refusal
+
+    sources = [path for path in discover([folder]) if refusal(path, path.name) is None]
+    if not sources:
+        raise SystemExit(f"no proposal files in {folder}")
+    return sources
+
+
+def write_demo_proposals(folder: Path, n: int, sources: list[Path]) -> None:
+    """N proposals: the demo's files in turn, each copy under a new id (the file name is
+    the id), its bytes unchanged."""
+    folder.mkdir(parents=True, exist_ok=True)
+    texts = [(path.stem, path.read_bytes()) for path in sources]
+    for i in range(n):
+        stem, text = texts[i % len(texts)]
+        (folder / f"{stem}-{i // len(texts) + 1:04d}.yaml").write_bytes(text)
+
+
+def write_demo_project(project: Path, n: int) -> None:
+    import yaml
+
+    content = project / "content"
+    write_demo_proposals(content / "proposals", n, demo_sources())
+    shutil.copytree(ROOT / "content" / "playbooks", content / "playbooks")
+    (content / "index.md").write_text(HOME, encoding="utf-8")
+    (project / "mkdocs.yml").write_text(yaml.safe_dump(base_config(plugin=True),
+                                                       sort_keys=False), encoding="utf-8")
 
 
 # --------------------------------------------------------------------------------------------
@@ -236,13 +280,38 @@ def report_growth(results: dict[int, dict[str, Any]]) -> None:
           + (f" and {len(growing) - 12} more" if len(growing) > 12 else ""))
 
 
-def bench(sizes: list[int], seed: int, workdir: Path) -> int:
+def figures(plugin: dict[str, Any], floor: dict[str, Any],
+            site: dict[str, Any]) -> dict[str, float]:
+    """What notes.py keeps of a size's run."""
+    return {"cpu": plugin["cpu"], "floor_cpu": floor["cpu"], "rss_mb": plugin["peak_rss_mb"],
+            "floor_rss_mb": floor["peak_rss_mb"], "article": site["article_avg"],
+            "site_per_proposal": site["site_per_proposal"],
+            "search_per_proposal": site["search_per_proposal"],
+            "portfolio_page": site["portfolio_page"], "site_bytes": site["site_bytes"]}
+
+
+def record_notes(kind: str, results: dict[int, dict[str, Any]], started: notes.Start) -> None:
+    for n, result in sorted(results.items()):
+        kept = figures(result["sweetspot"], result["floor"], result["site"])
+        if n % 2 == 0 and n // 2 in results:
+            half = results[n // 2]
+            kept["growth"] = result["sweetspot"]["cpu"] / half["sweetspot"]["cpu"]
+            kept["floor_growth"] = result["floor"]["cpu"] / half["floor"]["cpu"]
+        notes.record(notes.new_run(kind, n, started, kept))
+
+
+def bench(sizes: list[int], seed: int, workdir: Path, *, demo: bool = False,
+          keep_notes: bool = False) -> int:
+    started = notes.start()
     results: dict[int, dict[str, Any]] = {}
     for n in sorted(sizes):
         plugin_project, floor_project = workdir / f"sweetspot-{n}", workdir / f"floor-{n}"
         for old in (plugin_project, floor_project):
             shutil.rmtree(old, ignore_errors=True)
-        write_plugin_project(plugin_project, n, seed)
+        if demo:
+            write_demo_project(plugin_project, n)
+        else:
+            write_plugin_project(plugin_project, n, seed)
         write_floor_project(floor_project, n)
         print(f"\n== N = {n:,}", flush=True)
         plugin = spawn(plugin_project)
@@ -255,14 +324,18 @@ def bench(sizes: list[int], seed: int, workdir: Path) -> int:
     print("(CPU times on a shared machine vary by several percent between identical builds, "
           "more under load: compare ratios from one run; load average now "
           f"{os.getloadavg()[0]:.1f})")
+    if keep_notes:
+        record_notes("demo" if demo else "synthetic", results, started)
     return 0
 
 
-def bench_inventory(inventory: Path, workdir: Path) -> int:
+def bench_inventory(inventory: Path, workdir: Path, *, keep_notes: bool = False) -> int:
     import yaml
 
-    project = workdir / "inventory"
-    shutil.rmtree(project, ignore_errors=True)
+    started = notes.start()
+    project, floor_project = workdir / "inventory", workdir / "inventory-floor"
+    for old in (project, floor_project):
+        shutil.rmtree(old, ignore_errors=True)
     content = project / "content"
     shutil.copytree(ROOT / "content" / "playbooks", content / "playbooks")
     (content / "index.md").write_text(HOME, encoding="utf-8")
@@ -277,11 +350,16 @@ def bench_inventory(inventory: Path, workdir: Path) -> int:
     if done.returncode not in (0, 1):
         raise SystemExit(f"the import failed:\n{done.stderr}")
     n = len(list((content / "proposals").glob("*.yaml")))
-    print(f"imported {n:,} proposal files in {time.perf_counter() - start:.1f} s")
+    print(f"imported {n:,} proposal files in {time.perf_counter() - start:.1f} s", flush=True)
+    write_floor_project(floor_project, n)
     result = spawn(project)
+    floor = spawn(floor_project)
     site = measure_site(project / "site", n)
-    print(f"  build: {result['cpu']:.1f} s CPU, {result['seconds']:.1f} s wall; peak RSS "
-          f"{result['peak_rss_mb']:,.0f} MB")
+    print(f"  build CPU: sweetspot {result['cpu']:.1f} s, floor {floor['cpu']:.1f} s (wall "
+          f"{result['seconds']:.1f} / {floor['seconds']:.1f} s): ratio "
+          f"{result['cpu'] / floor['cpu']:.2f}x")
+    print(f"  peak RSS: sweetspot {result['peak_rss_mb']:,.0f} MB, floor "
+          f"{floor['peak_rss_mb']:,.0f} MB")
     print(f"  site: {site['site_bytes'] / 2**20:,.1f} MB; {kib(site['site_per_proposal'])} per "
           f"proposal without assets/; search index {site['search_bytes'] / 2**20:,.1f} MB "
           f"({kib(site['search_per_proposal'])} per proposal); portfolio page "
@@ -291,6 +369,9 @@ def bench_inventory(inventory: Path, workdir: Path) -> int:
         print(f"  download {name}: {size / 2**20:,.2f} MB")
     largest = sorted(site["pages"].items(), key=lambda item: -item[1])[:5]
     print("  largest other pages: " + ", ".join(f"{name} {kib(size)}" for name, size in largest))
+    print(f"(load average now {os.getloadavg()[0]:.1f})")
+    if keep_notes:
+        notes.record(notes.new_run("inventory", n, started, figures(result, floor, site)))
     return 0
 
 
@@ -301,6 +382,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, help="build in this folder and keep the sites")
     parser.add_argument("--inventory", type=Path,
                         help="import this inventory CSV (us-federal-2024 mapping) and build it")
+    parser.add_argument("--demo", action="store_true",
+                        help="build N copies of the demo's proposals instead of synthetic ones")
+    parser.add_argument("--notes", action="store_true",
+                        help="record the figures in benchmarks/figures.json and CONTRIBUTING.md")
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -310,14 +395,24 @@ def main(argv: list[str] | None = None) -> int:
         args.inventory = args.inventory.resolve()
         if not args.inventory.is_file():
             raise SystemExit(f"no such file: {args.inventory}")
-    print(f"python {sys.version.split()[0]}, sizes {sorted(args.sizes)}, seed {args.seed}, "
-          f"load average {os.getloadavg()[0]:.1f}")
+    if args.notes:  # fail before minutes of building, not after
+        try:
+            notes.read_runs()
+            notes.current_block(notes.CONTRIBUTING)
+        except notes.NotesError as error:
+            raise SystemExit(f"error: {error}") from None
+    if args.inventory is not None:
+        content = f"inventory {args.inventory.name}"
+    else:
+        content = (f"sizes {sorted(args.sizes)}, "
+                   + ("demo proposals replicated" if args.demo else f"synthetic, seed {args.seed}"))
+    print(f"python {sys.version.split()[0]}, {content}, load average {os.getloadavg()[0]:.1f}")
     with tempfile.TemporaryDirectory(prefix="sweetspot-scale-") as tmp:
         workdir = args.keep or Path(tmp)
         workdir.mkdir(parents=True, exist_ok=True)
         if args.inventory is not None:
-            return bench_inventory(args.inventory, workdir)
-        return bench(args.sizes, args.seed, workdir)
+            return bench_inventory(args.inventory, workdir, keep_notes=args.notes)
+        return bench(args.sizes, args.seed, workdir, demo=args.demo, keep_notes=args.notes)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Benchmark: edit-to-reload under `mkdocs serve --dirty` (and plain `serve` for reference).
 
-    python benchmarks/bench_serve.py [--size 1000] [--edits 3] [--plain] [--keep DIR]
+    python benchmarks/bench_serve.py [--size 1000] [--edits 3] [--plain] [--keep DIR] [--notes]
 
 Writes a site with N synthetic proposals (benchmarks/synthetic.py), starts
 ``mkdocs serve --dirty`` on it (this checkout's plugin first on the path), waits until the
@@ -15,7 +15,8 @@ rebuilds every page and so is bound by the build time (bench_scale.py).
 
 The time includes MkDocs noticing the change (it polls the docs folder every half second,
 then waits a tenth of a second for more changes) and the rebuild; on a loaded machine it is
-longer: the load average is printed with the figures.
+longer: the load average is printed with the figures. ``--notes`` records the ``--dirty``
+figures in benchmarks/figures.json and CONTRIBUTING.md's figures block (benchmarks/notes.py).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import notes  # noqa: E402
 from benchmarks.bench_build import write_plugin_project  # noqa: E402
 from benchmarks.synthetic import proposal_id  # noqa: E402
 
@@ -168,7 +170,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--answers", action="store_true",
                         help="each edit also answers checklist items (moves the scores)")
     parser.add_argument("--startup-timeout", type=float, default=1800)
+    parser.add_argument("--notes", action="store_true",
+                        help="record the --dirty figures in benchmarks/figures.json and "
+                             "CONTRIBUTING.md")
     args = parser.parse_args(argv)
+    if args.notes:  # fail before minutes of serving, not after
+        try:
+            notes.read_runs()
+            notes.current_block(notes.CONTRIBUTING)
+        except notes.NotesError as error:
+            raise SystemExit(f"error: {error}") from None
+    started = notes.start()
     global ANSWERS
     ANSWERS = args.answers
     with tempfile.TemporaryDirectory(prefix="sweetspot-serve-") as tmp:
@@ -195,6 +207,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"serve {label}: edit-to-reload median "
               f"{median:.2f} s over {len(times)} edit(s){mark}; load average "
               f"{os.getloadavg()[0]:.1f}")
+    if args.notes and results["dirty"]:
+        times = results["dirty"]
+        kind = "serve, answers" if args.answers else "serve"
+        notes.record(notes.new_run(kind, args.size, started, {
+            "median": statistics.median(times), "min": min(times), "max": max(times),
+            "edits": len(times)}))
     return 0
 
 
