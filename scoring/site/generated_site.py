@@ -17,12 +17,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.composer import ComposerError
 
 from scoring.model.scorecard import ScoredPortfolio, score_intake
 from scoring.proposals.loading import Intake, load_proposals
 from scoring.rubric import QUADRANTS, Rubric, load_rubric
 from scoring.site.diskwrite import write_if_changed
 from scoring.site.pages import SiteBuilder, SiteOptions, asset_files, build_site
+from scoring.sources.safefile import CONFIG, InputError, read_named
 
 SUMMARY_MARKER = "<!-- sweetspot:summary -->"
 # A home page may hold a notice between these markers for builds that skipped the plugin
@@ -90,11 +92,19 @@ class Tagged:
 
 
 class _Loader(yaml.SafeLoader):
-    pass
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        # An alias can repeat a node without end (a "billion laughs" config): refused.
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise ComposerError(
+                None, None, f"aliases (*{event.anchor}) are not allowed; write the value out "
+                "in full", event.start_mark)
+        return super().compose_node(parent, index)
 
 
 class _Dumper(yaml.SafeDumper):
-    pass
+    def ignore_aliases(self, data: Any) -> bool:
+        return True  # the config read back (by --watch, or anyone) must not need aliases
 
 
 def _construct_tagged(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Tagged:
@@ -127,10 +137,19 @@ _Dumper.add_representer(str, _represent_str)
 
 
 def read_config(path: Path) -> dict[str, Any]:
+    """A site's mkdocs.yml, read as any file named on the command line is (a regular file,
+    no symlink, capped) and parsed without aliases."""
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # a SafeLoader
-    except OSError as error:
-        raise SiteSourceError(f"{path}: cannot read: {error.strerror}") from None
+        text = read_named(path, CONFIG).decode("utf-8")
+        data = yaml.load(text, Loader=_Loader)  # a SafeLoader
+    except InputError as error:
+        raise SiteSourceError(str(error)) from None
+    except UnicodeDecodeError:
+        raise SiteSourceError(f"{path}: not UTF-8 text") from None
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        raise SiteSourceError(f"{where}: not valid YAML: {error.problem}") from None
     except yaml.YAMLError as error:
         raise SiteSourceError(f"{path}: not valid YAML: {error}") from None
     if not isinstance(data, dict):
