@@ -112,7 +112,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                          "sweetspot options are used (default: ./mkdocs.yml when present)")
     command.add_argument("--out", default=str(DEFAULT_OUT), metavar="DIR",
                          help=f"the folder to write (default: {DEFAULT_OUT}); it gets "
-                         "mkdocs.yml and docs/, and is only ever rewritten by build-docs")
+                         "mkdocs.yml and docs/, and must be new, empty or written by "
+                         "build-docs before (it leaves a .sweetspot-build-docs file there)")
     command.add_argument("--proposals", metavar="DIR",
                          help="proposal folder (default: the plugin's proposals_dir)")
     command.add_argument("--content", metavar="DIR",

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +24,7 @@ from yaml.composer import ComposerError
 from scoring.model.scorecard import ScoredPortfolio, score_intake
 from scoring.proposals.loading import Intake, load_proposals
 from scoring.rubric import QUADRANTS, Rubric, load_rubric
-from scoring.site.diskwrite import write_if_changed
+from scoring.site.diskwrite import OutputError, OutputFolder, linked_part
 from scoring.site.pages import SiteBuilder, SiteOptions, asset_files, build_site
 from scoring.sources.safefile import CONFIG, InputError, read_named
 
@@ -40,8 +42,19 @@ EXTRA_JAVASCRIPT = (f"{ASSET_DIR}/vendor/tablesort/tablesort.min.js",
                     f"{ASSET_DIR}/vendor/tablesort/tablesort.number.min.js",
                     f"{ASSET_DIR}/sweetspot.js")
 
-# Left in every folder build-docs writes: it only ever replaces or deletes inside such a folder.
-OWNER_FILE = ".sweetspot-build-docs"
+
+@dataclass(frozen=True)
+class OutputOwner:
+    """A command that writes an output folder, and the marker file it leaves there: it only
+    ever writes into a folder that is new, empty or holds its marker."""
+
+    command: str
+    marker: str
+
+
+BUILD_DOCS = OutputOwner("build-docs", ".sweetspot-build-docs")
+RENDER = OutputOwner("render", ".sweetspot-render")
+OWNER_FILE = BUILD_DOCS.marker  # the name tests and older callers know
 PLUGIN_NAMES = ("sweetspot",)
 PLUGIN_OPTIONS = {"enabled", "proposals_dir", "rubric", "output_dir", "custom_templates",
                   "impact_threshold", "risk_threshold", "target_mix", "balance_tolerance",
@@ -409,55 +422,106 @@ def generate(source: SiteSource) -> GeneratedSite:
     return GeneratedSite(files, intake, portfolio, generated, patterns)
 
 
-def sync_tree(folder: Path, files: Mapping[str, bytes], *, delete: bool = True) -> list[str]:
-    """Make ``folder`` hold exactly ``files``, writing only those whose bytes changed (so a
-    generator's live reload rebuilds only for real edits). Returns what changed."""
-    changed = []
-    for relative, data in sorted(files.items()):
-        if write_if_changed(folder / relative, data):
-            changed.append(relative)
-    if delete and folder.is_dir():
-        wanted = set(files)
-        for path in sorted(folder.rglob("*"), reverse=True):
-            relative = path.relative_to(folder).as_posix()
-            if path.is_file() and relative not in wanted:
-                path.unlink()
-                changed.append(relative)
-            elif path.is_dir() and not any(path.iterdir()):
-                path.rmdir()
+def sync_tree(folder: OutputFolder, under: str, files: Mapping[str, bytes], *,
+              delete: bool = True) -> list[str]:
+    """Make ``under`` in ``folder`` hold ``files`` (and nothing else when ``delete``),
+    writing only those whose bytes changed, so a generator's live reload rebuilds only for
+    real edits. Returns what changed, by path relative to ``under``."""
+    prefix = f"{under}/" if under else ""
+    changed = [relative for relative, data in sorted(files.items())
+               if folder.write(prefix + relative, data)]
+    if delete:
+        changed += folder.prune(under, set(files))
     return changed
 
 
-def check_output_folder(out: Path, source: SiteSource) -> None:
-    """Refuse a folder build-docs would damage: one that holds the sources, or one with files
-    it did not write."""
+def check_output_folder(out: Path, source: SiteSource, owner: OutputOwner = BUILD_DOCS) -> None:
+    """Refuse a folder the command would damage: one that holds the sources or lies inside
+    them, one that is not a folder, is or sits behind a symlink, or has files the command
+    did not write, and one with a symlink anywhere inside (nothing is ever written through
+    one, and a link found there was put there by someone else)."""
+    try:
+        mode = os.lstat(out).st_mode
+    except FileNotFoundError:
+        mode = 0
+    except OSError as error:
+        raise SiteSourceError(f"--out {out}: cannot use the folder: "
+                              f"{error.strerror or error}") from None
+    linked = linked_part(out, Path.cwd())
+    if linked is not None:
+        raise SiteSourceError(f"--out {out}: {linked} is a symlink; `sweetspot "
+                              f"{owner.command}` writes only into a real folder (a link could "
+                              "point anywhere): name the folder itself")
+    if mode and not stat.S_ISDIR(mode):
+        raise SiteSourceError(f"--out {out} is a file, not a folder; name a new folder")
     target = out.resolve()
-    for label, folder in (("proposals", source.proposals_dir),
-                          ("content", source.content_dir),
-                          ("config", source.config_dir)):
+    folders = [("proposals", source.proposals_dir), ("content", source.content_dir)]
+    if owner == BUILD_DOCS:
+        folders.append(("config", source.config_dir))
+    for label, folder in folders:
         if folder is not None and (folder == target or folder.is_relative_to(target)):
-            raise SiteSourceError(f"--out {out} holds the {label} folder; choose an empty "
-                                  "folder of its own, such as build/site-src")
+            raise SiteSourceError(f"--out {out} holds the {label} folder; choose a new or "
+                                  "empty folder of its own")
         if folder is not None and label != "config" and target.is_relative_to(folder):
             raise SiteSourceError(f"--out {out} is inside the {label} folder {folder}; "
-                                  "choose a folder outside it, such as build/site-src")
-    if target.is_dir() and any(target.iterdir()) and not (target / OWNER_FILE).is_file():
-        raise SiteSourceError(f"--out {out} is not empty and was not written by "
-                              "`sweetspot build-docs`; choose a new folder")
+                                  "choose a folder outside it")
+    if not mode:
+        return
+    with _opened(out) as opened:
+        entries = list(opened.entries())
+        marker = next((entry for relative, entry in entries if relative == owner.marker), None)
+        # A linked marker claims the folder: the symlink refusal below names it.
+        if entries and not (marker is not None and (
+                marker.is_symlink() or marker.is_file(follow_symlinks=False))):
+            raise SiteSourceError(
+                f"--out {out} is not empty and was not written by `sweetspot "
+                f"{owner.command}` (it has no {owner.marker} file), so its files could be "
+                "yours; choose a new or empty folder")
+        link = next((relative for relative, entry in entries if entry.is_symlink()), None)
+        if link is not None:
+            raise SiteSourceError(
+                f"--out {out}: {link} is a symlink; `sweetspot {owner.command}` never writes "
+                "or deletes through a link (it could point outside the folder) and never "
+                "makes one: delete it and run again")
+
+
+@contextmanager
+def _opened(out: Path) -> Iterator[OutputFolder]:
+    """The output folder, open; an OutputError or OSError inside is a SiteSourceError."""
+    try:
+        with OutputFolder(out) as folder:
+            yield folder
+    except OutputError as error:
+        raise SiteSourceError(f"--out {out}: {error}") from None
+    except OSError as error:
+        raise SiteSourceError(f"--out {out}: {error.strerror or error}") from None
+
+
+@contextmanager
+def open_output(out: Path, owner: OutputOwner) -> Iterator[OutputFolder]:
+    """The output folder, made if missing and marked as the owner's. Call
+    ``check_output_folder`` first."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise SiteSourceError(f"--out {out}: cannot make the folder: "
+                              f"{error.strerror or error}") from None
+    with _opened(out) as folder:
+        folder.write(owner.marker, f"Written by `sweetspot {owner.command}`, which writes into "
+                     "this folder again on every run.\n".encode())
+        yield folder
 
 
 def write_project(source: SiteSource, out: Path, *, techdocs: bool = False
                   ) -> tuple[GeneratedSite, list[str]]:
     """Write ``out/docs`` and ``out/mkdocs.yml``; return the site and what changed."""
-    check_output_folder(out, source)
+    check_output_folder(out, source, BUILD_DOCS)
     site = generate(source)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / OWNER_FILE).write_text("Written by `sweetspot build-docs`; rewritten on every run.\n",
-                                  encoding="utf-8")
-    changed = sync_tree(out / "docs", site.files)
     config = dump_config(generated_config(source, out, techdocs=techdocs,
                                           not_in_nav=site.not_in_nav))
-    changed += sync_tree(out, {"mkdocs.yml": config.encode("utf-8")}, delete=False)
+    with open_output(out, BUILD_DOCS) as folder:
+        changed = sync_tree(folder, "docs", site.files)
+        changed += sync_tree(folder, "", {"mkdocs.yml": config.encode("utf-8")}, delete=False)
     return site, changed
 
 
@@ -477,7 +541,8 @@ def snapshot(paths: tuple[Path, ...]) -> dict[str, tuple[int, int]]:
     return seen
 
 
-__all__ = ["EXTRA_CSS", "EXTRA_JAVASCRIPT", "FALLBACK_END", "FALLBACK_START", "SUMMARY_MARKER",
-           "GeneratedSite", "SiteSource", "SiteSourceError", "fill_home", "generate",
-           "generated_config", "resolve_source", "snapshot", "strip_fallback", "sync_tree",
+__all__ = ["BUILD_DOCS", "EXTRA_CSS", "EXTRA_JAVASCRIPT", "FALLBACK_END", "FALLBACK_START",
+           "RENDER", "SUMMARY_MARKER", "GeneratedSite", "OutputOwner", "SiteSource",
+           "SiteSourceError", "check_output_folder", "fill_home", "generate", "generated_config",
+           "open_output", "resolve_source", "snapshot", "strip_fallback", "sync_tree",
            "write_project"]
