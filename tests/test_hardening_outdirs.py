@@ -16,13 +16,18 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import FULL_ID, SAMPLE_PROPOSALS, write_site
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
 
 from scoring.cli.main import main
 from scoring.site.diskwrite import OutputFolder, write_if_changed
 from scoring.site.generated_site import OWNER_FILE, RENDER
+
+os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 
 
 @pytest.fixture
@@ -231,6 +236,79 @@ def test_render_and_build_docs_do_not_take_each_others_folders(
     assert "not written by `sweetspot build-docs`" in capsys.readouterr().err
     assert run("render", "--out", "built") == 2
     assert "not written by `sweetspot render`" in capsys.readouterr().err
+
+
+# -- item 4: only valid proposals and the schema are published from the proposals folder -----
+
+SECRET = "SECRET-TOKEN-7f3a"
+HOSTILE_FILES = {
+    "evil.html": "<html><body><script>alert('evil-html')</script></body></html>",
+    "chart.svg": '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(\'evil-svg\')"></svg>',
+    "page.md": "# Page\n\n<script>alert('evil-md')</script>\n",
+    "leaky.yaml": f"title: [unclosed\n# api_token: {SECRET}\n",
+}
+
+
+@pytest.fixture
+def hostile_site(site: Path) -> Path:
+    proposals = site / "content/proposals"
+    for name, text in HOSTILE_FILES.items():
+        (proposals / name).write_text(text, encoding="utf-8")
+    (proposals / "proposal.schema.json").write_text('{"type": "object"}', encoding="utf-8")
+    # A folder elsewhere in the content that links back to the proposals folder.
+    (site / "content/alias").symlink_to("proposals", target_is_directory=True)
+    return site
+
+
+def assert_nothing_hostile(folder: Path) -> None:
+    names = {p.name for p in folder.rglob("*")}
+    assert not names & set(HOSTILE_FILES), names & set(HOSTILE_FILES)
+    for path in folder.rglob("*"):
+        if path.is_file():
+            text = path.read_bytes()
+            for marker in (b"evil-html", b"evil-svg", b"evil-md", SECRET.encode()):
+                assert marker not in text, (path, marker)
+
+
+def build_plain(config_file: Path, site_dir: Path, **overrides: Any) -> Path:
+    """Build with plain MkDocs, no sweetspot plugin: what any generator would publish."""
+    config = load_config(str(config_file), site_dir=str(site_dir), **overrides)
+    assert "sweetspot" not in config.plugins
+    build(config)
+    return site_dir
+
+
+@pytest.mark.parametrize("techdocs", [False, True], ids=["build-docs", "techdocs"])
+def test_build_docs_publishes_only_valid_proposals_and_the_schema(
+        hostile_site: Path, techdocs: bool) -> None:
+    out = hostile_site / "build/site-src"
+    args = ["build-docs", "--out", str(out)] + (["--techdocs"] if techdocs else [])
+    assert run(*args) == 1  # leaky.yaml is an invalid proposal
+    docs = out / "docs"
+    assert (docs / f"proposals/{FULL_ID}.yaml").is_file()
+    assert (docs / "proposals/proposal.schema.json").is_file()
+    assert_nothing_hostile(out)
+    # techdocs-core is not installed here; its docs folder is the same, built with search.
+    overrides = {"plugins": ["search"]} if techdocs else {}
+    built = build_plain(out / "mkdocs.yml", hostile_site / "built", **overrides)
+    assert (built / "proposals/proposal.schema.json").is_file()
+    assert_nothing_hostile(built)
+
+
+def test_render_with_content_publishes_only_valid_proposals_and_the_schema(
+        hostile_site: Path) -> None:
+    out = hostile_site / "rendered/docs"
+    assert run("render", "--out", str(out), "--content", "content") == 1
+    assert (out / f"proposals/{FULL_ID}.yaml").is_file()
+    assert_nothing_hostile(out)
+    config = hostile_site / "rendered/mkdocs.yml"
+    config.write_text("site_name: R\ndocs_dir: docs\nplugins: [search]\n"
+                      "theme: {name: material, font: false}\n"
+                      "markdown_extensions: [admonition, attr_list, md_in_html, tables, toc, "
+                      "pymdownx.superfences, pymdownx.tasklist]\n", encoding="utf-8")
+    built = build_plain(config, hostile_site / "built")
+    assert (built / f"proposals/{FULL_ID}.yaml").is_file()
+    assert_nothing_hostile(built)
 
 
 # -- item 19: --out that is a file ----------------------------------------------------------

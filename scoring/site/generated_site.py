@@ -22,7 +22,7 @@ import yaml
 from yaml.composer import ComposerError
 
 from scoring.model.scorecard import ScoredPortfolio, score_intake
-from scoring.proposals.loading import Intake, load_proposals
+from scoring.proposals.loading import Intake, is_published_source, load_proposals
 from scoring.rubric import QUADRANTS, Rubric, load_rubric
 from scoring.site.diskwrite import OutputError, OutputFolder, linked_part
 from scoring.site.pages import SiteBuilder, SiteOptions, asset_files, build_site
@@ -381,16 +381,15 @@ def generate(source: SiteSource) -> GeneratedSite:
     content = source.content_dir
     if content is not None:
         inside = content.resolve()
+        valid = {(Path.cwd() / proposal.file).resolve() for proposal in intake.proposals}
         for path in sorted(content.rglob("*")):
-            # Never publish what a link points to outside the content folder.
-            if path.is_file() and not path.is_symlink() \
-                    and path.resolve().is_relative_to(inside):
-                files[path.relative_to(content).as_posix()] = path.read_bytes()
+            name = path.relative_to(content)
+            if published_copy(path, inside / name, source.proposals_dir, valid):
+                files[name.as_posix()] = path.read_bytes()
         for proposal in intake.proposals:
-            file = Path(proposal.file)
-            file = (file if file.is_absolute() else Path.cwd() / file).resolve()
-            if file.is_relative_to(content.resolve()):
-                source_links[proposal.id] = file.relative_to(content.resolve()).as_posix()
+            file = (Path.cwd() / proposal.file).resolve()
+            if file.is_relative_to(inside):
+                source_links[proposal.id] = file.relative_to(inside).as_posix()
     portfolio = score_intake(intake, source.rubric)
     builder = build_site(portfolio, SiteOptions(output_dir=source.output_dir,
                                                 template_dirs=source.template_dirs,
@@ -420,6 +419,23 @@ def generate(source: SiteSource) -> GeneratedSite:
     patterns = sorted({f"/{path.rsplit('/', 1)[0]}/*.md" if "/" in path else f"/{path}"
                        for path in hidden})
     return GeneratedSite(files, intake, portfolio, generated, patterns)
+
+
+def published_copy(path: Path, real: Path, proposals_dir: Path, valid: set[Path]) -> bool:
+    """Whether a file of the content folder is copied into the site, as the plugin would
+    publish it: a regular file reached without a symlink anywhere below the content folder
+    (``real`` is where it is when no link is on the way), and, from the proposals folder,
+    only a valid proposal or the editor schema; never an invalid proposal, a page, HTML, an
+    image or anything else a pull request put there."""
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return False
+    if not stat.S_ISREG(mode) or path.resolve() != real:
+        return False
+    if real.is_relative_to(proposals_dir):
+        return is_published_source(real, valid)
+    return True
 
 
 def sync_tree(folder: OutputFolder, under: str, files: Mapping[str, bytes], *,
