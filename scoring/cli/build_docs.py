@@ -5,6 +5,7 @@ Backstage TechDocs build as it is, without the sweetspot plugin."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -18,16 +19,17 @@ from scoring.site.generated_site import (
     snapshot,
     write_project,
 )
+from scoring.sources.safefile import InputError
 
 DEFAULT_OUT = Path("build/site-src")
 CONFIG_NAMES = ("mkdocs.yml", "mkdocs.yaml")
 
 
 def source_from(args: argparse.Namespace) -> SiteSource:
+    # The config is read like any file named on the command line (see read_config): a
+    # regular file, never a symlink, and capped; a default one that is a link is refused too.
     config = Path(args.config) if args.config else next(
-        (Path(name) for name in CONFIG_NAMES if Path(name).is_file()), None)
-    if config is not None and not config.is_file():
-        raise SiteSourceError(f"config file not found: {config}")
+        (Path(name) for name in CONFIG_NAMES if os.path.lexists(name)), None)
     return resolve_source(
         config,
         proposals=Path(args.proposals) if args.proposals else None,
@@ -74,7 +76,7 @@ def watch(args: argparse.Namespace, source: SiteSource, out: Path) -> int:
             try:
                 source = source_from(args)  # the config or the rubric may have changed
                 build_once(source, out, args.techdocs, quiet=True)
-            except SiteSourceError as error:
+            except (SiteSourceError, InputError) as error:
                 print(f"sweetspot: error: {error}", file=sys.stderr)
             except RubricError as error:
                 print("sweetspot: the rubric is invalid:", file=sys.stderr)
@@ -110,7 +112,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                          "sweetspot options are used (default: ./mkdocs.yml when present)")
     command.add_argument("--out", default=str(DEFAULT_OUT), metavar="DIR",
                          help=f"the folder to write (default: {DEFAULT_OUT}); it gets "
-                         "mkdocs.yml and docs/, and is only ever rewritten by build-docs")
+                         "mkdocs.yml and docs/, and must be new, empty or written by "
+                         "build-docs before (it leaves a .sweetspot-build-docs file there)")
     command.add_argument("--proposals", metavar="DIR",
                          help="proposal folder (default: the plugin's proposals_dir)")
     command.add_argument("--content", metavar="DIR",

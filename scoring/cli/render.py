@@ -12,8 +12,11 @@ from scoring.cli.common import DEFAULT_PROPOSALS, EXIT_INVALID, EXIT_OK, EXIT_US
 from scoring.site.generated_site import (
     EXTRA_CSS,
     EXTRA_JAVASCRIPT,
+    RENDER,
     SiteSourceError,
+    check_output_folder,
     generate,
+    open_output,
     resolve_source,
     sync_tree,
 )
@@ -26,15 +29,17 @@ def run(args: argparse.Namespace) -> int:
             None, proposals=Path(args.proposals),
             content=Path(args.content) if args.content else None,
             rubric_file=Path(args.rubric) if args.rubric else None)
-        if source.content_dir is not None and out.resolve().is_relative_to(source.content_dir):
-            raise SiteSourceError(f"--out {out} is inside the content folder")
+        check_output_folder(out, source, RENDER)
         site = generate(source)
+        # Files of an earlier run are kept (render never deletes): a page it no longer makes
+        # stays until you delete it.
+        with open_output(out, RENDER) as folder:
+            sync_tree(folder, "", site.files, delete=False)
     except SiteSourceError as error:
         print(f"sweetspot: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     for problem in site.intake.problems:
         print(problem.as_text(), file=sys.stderr)
-    sync_tree(out, site.files, delete=False)
     print(f"wrote {len(site.generated)} generated files and {len(site.files)} files in all "
           f"to {out}")
     print("Your mkdocs.yml needs these lines for the styles and sortable tables "
@@ -49,7 +54,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         sub, "render", "Write every generated page as plain Markdown, with its assets, into "
         "a docs folder (build-docs also writes the config).")
     render.add_argument("--out", required=True, metavar="DIR",
-                        help="the docs folder to write the generated pages and assets into")
+                        help="the folder to write the generated pages and assets into: a new "
+                        "or empty one, or one render wrote before (it leaves a .sweetspot-render "
+                        "file there)")
     render.add_argument("--proposals", default=str(DEFAULT_PROPOSALS), metavar="DIR",
                         help="the folder of proposal YAML files")
     render.add_argument("--content", metavar="DIR",

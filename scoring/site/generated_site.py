@@ -11,18 +11,22 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.composer import ComposerError
 
 from scoring.model.scorecard import ScoredPortfolio, score_intake
-from scoring.proposals.loading import Intake, load_proposals
+from scoring.proposals.loading import Intake, is_published_source, load_proposals
 from scoring.rubric import QUADRANTS, Rubric, load_rubric
-from scoring.site.diskwrite import write_if_changed
+from scoring.site.diskwrite import OutputError, OutputFolder, linked_part
 from scoring.site.pages import SiteBuilder, SiteOptions, asset_files, build_site
+from scoring.sources.safefile import CONFIG, InputError, read_named
 
 SUMMARY_MARKER = "<!-- sweetspot:summary -->"
 # A home page may hold a notice between these markers for builds that skipped the plugin
@@ -38,8 +42,19 @@ EXTRA_JAVASCRIPT = (f"{ASSET_DIR}/vendor/tablesort/tablesort.min.js",
                     f"{ASSET_DIR}/vendor/tablesort/tablesort.number.min.js",
                     f"{ASSET_DIR}/sweetspot.js")
 
-# Left in every folder build-docs writes: it only ever replaces or deletes inside such a folder.
-OWNER_FILE = ".sweetspot-build-docs"
+
+@dataclass(frozen=True)
+class OutputOwner:
+    """A command that writes an output folder, and the marker file it leaves there: it only
+    ever writes into a folder that is new, empty or holds its marker."""
+
+    command: str
+    marker: str
+
+
+BUILD_DOCS = OutputOwner("build-docs", ".sweetspot-build-docs")
+RENDER = OutputOwner("render", ".sweetspot-render")
+OWNER_FILE = BUILD_DOCS.marker  # the name tests and older callers know
 PLUGIN_NAMES = ("sweetspot",)
 PLUGIN_OPTIONS = {"enabled", "proposals_dir", "rubric", "output_dir", "custom_templates",
                   "impact_threshold", "risk_threshold", "target_mix", "balance_tolerance",
@@ -90,11 +105,19 @@ class Tagged:
 
 
 class _Loader(yaml.SafeLoader):
-    pass
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        # An alias can repeat a node without end (a "billion laughs" config): refused.
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise ComposerError(
+                None, None, f"aliases (*{event.anchor}) are not allowed; write the value out "
+                "in full", event.start_mark)
+        return super().compose_node(parent, index)
 
 
 class _Dumper(yaml.SafeDumper):
-    pass
+    def ignore_aliases(self, data: Any) -> bool:
+        return True  # the config read back (by --watch, or anyone) must not need aliases
 
 
 def _construct_tagged(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Tagged:
@@ -127,10 +150,19 @@ _Dumper.add_representer(str, _represent_str)
 
 
 def read_config(path: Path) -> dict[str, Any]:
+    """A site's mkdocs.yml, read as any file named on the command line is (a regular file,
+    no symlink, capped) and parsed without aliases."""
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # a SafeLoader
-    except OSError as error:
-        raise SiteSourceError(f"{path}: cannot read: {error.strerror}") from None
+        text = read_named(path, CONFIG).decode("utf-8")
+        data = yaml.load(text, Loader=_Loader)  # a SafeLoader
+    except InputError as error:
+        raise SiteSourceError(str(error)) from None
+    except UnicodeDecodeError:
+        raise SiteSourceError(f"{path}: not UTF-8 text") from None
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        raise SiteSourceError(f"{where}: not valid YAML: {error.problem}") from None
     except yaml.YAMLError as error:
         raise SiteSourceError(f"{path}: not valid YAML: {error}") from None
     if not isinstance(data, dict):
@@ -349,16 +381,15 @@ def generate(source: SiteSource) -> GeneratedSite:
     content = source.content_dir
     if content is not None:
         inside = content.resolve()
+        valid = {(Path.cwd() / proposal.file).resolve() for proposal in intake.proposals}
         for path in sorted(content.rglob("*")):
-            # Never publish what a link points to outside the content folder.
-            if path.is_file() and not path.is_symlink() \
-                    and path.resolve().is_relative_to(inside):
-                files[path.relative_to(content).as_posix()] = path.read_bytes()
+            name = path.relative_to(content)
+            if published_copy(path, inside / name, source.proposals_dir, valid):
+                files[name.as_posix()] = path.read_bytes()
         for proposal in intake.proposals:
-            file = Path(proposal.file)
-            file = (file if file.is_absolute() else Path.cwd() / file).resolve()
-            if file.is_relative_to(content.resolve()):
-                source_links[proposal.id] = file.relative_to(content.resolve()).as_posix()
+            file = (Path.cwd() / proposal.file).resolve()
+            if file.is_relative_to(inside):
+                source_links[proposal.id] = file.relative_to(inside).as_posix()
     portfolio = score_intake(intake, source.rubric)
     builder = build_site(portfolio, SiteOptions(output_dir=source.output_dir,
                                                 template_dirs=source.template_dirs,
@@ -390,55 +421,123 @@ def generate(source: SiteSource) -> GeneratedSite:
     return GeneratedSite(files, intake, portfolio, generated, patterns)
 
 
-def sync_tree(folder: Path, files: Mapping[str, bytes], *, delete: bool = True) -> list[str]:
-    """Make ``folder`` hold exactly ``files``, writing only those whose bytes changed (so a
-    generator's live reload rebuilds only for real edits). Returns what changed."""
-    changed = []
-    for relative, data in sorted(files.items()):
-        if write_if_changed(folder / relative, data):
-            changed.append(relative)
-    if delete and folder.is_dir():
-        wanted = set(files)
-        for path in sorted(folder.rglob("*"), reverse=True):
-            relative = path.relative_to(folder).as_posix()
-            if path.is_file() and relative not in wanted:
-                path.unlink()
-                changed.append(relative)
-            elif path.is_dir() and not any(path.iterdir()):
-                path.rmdir()
+def published_copy(path: Path, real: Path, proposals_dir: Path, valid: set[Path]) -> bool:
+    """Whether a file of the content folder is copied into the site, as the plugin would
+    publish it: a regular file reached without a symlink anywhere below the content folder
+    (``real`` is where it is when no link is on the way), and, from the proposals folder,
+    only a valid proposal or the editor schema; never an invalid proposal, a page, HTML, an
+    image or anything else a pull request put there."""
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return False
+    if not stat.S_ISREG(mode) or path.resolve() != real:
+        return False
+    if real.is_relative_to(proposals_dir):
+        return is_published_source(real, valid)
+    return True
+
+
+def sync_tree(folder: OutputFolder, under: str, files: Mapping[str, bytes], *,
+              delete: bool = True) -> list[str]:
+    """Make ``under`` in ``folder`` hold ``files`` (and nothing else when ``delete``),
+    writing only those whose bytes changed, so a generator's live reload rebuilds only for
+    real edits. Returns what changed, by path relative to ``under``."""
+    prefix = f"{under}/" if under else ""
+    changed = [relative for relative, data in sorted(files.items())
+               if folder.write(prefix + relative, data)]
+    if delete:
+        changed += folder.prune(under, set(files))
     return changed
 
 
-def check_output_folder(out: Path, source: SiteSource) -> None:
-    """Refuse a folder build-docs would damage: one that holds the sources, or one with files
-    it did not write."""
+def check_output_folder(out: Path, source: SiteSource, owner: OutputOwner = BUILD_DOCS) -> None:
+    """Refuse a folder the command would damage: one that holds the sources or lies inside
+    them, one that is not a folder, is or sits behind a symlink, or has files the command
+    did not write, and one with a symlink anywhere inside (nothing is ever written through
+    one, and a link found there was put there by someone else)."""
+    try:
+        mode = os.lstat(out).st_mode
+    except FileNotFoundError:
+        mode = 0
+    except OSError as error:
+        raise SiteSourceError(f"--out {out}: cannot use the folder: "
+                              f"{error.strerror or error}") from None
+    linked = linked_part(out, Path.cwd())
+    if linked is not None:
+        raise SiteSourceError(f"--out {out}: {linked} is a symlink; `sweetspot "
+                              f"{owner.command}` writes only into a real folder (a link could "
+                              "point anywhere): name the folder itself")
+    if mode and not stat.S_ISDIR(mode):
+        raise SiteSourceError(f"--out {out} is a file, not a folder; name a new folder")
     target = out.resolve()
-    for label, folder in (("proposals", source.proposals_dir),
-                          ("content", source.content_dir),
-                          ("config", source.config_dir)):
+    folders = [("proposals", source.proposals_dir), ("content", source.content_dir)]
+    if owner == BUILD_DOCS:
+        folders.append(("config", source.config_dir))
+    for label, folder in folders:
         if folder is not None and (folder == target or folder.is_relative_to(target)):
-            raise SiteSourceError(f"--out {out} holds the {label} folder; choose an empty "
-                                  "folder of its own, such as build/site-src")
+            raise SiteSourceError(f"--out {out} holds the {label} folder; choose a new or "
+                                  "empty folder of its own")
         if folder is not None and label != "config" and target.is_relative_to(folder):
             raise SiteSourceError(f"--out {out} is inside the {label} folder {folder}; "
-                                  "choose a folder outside it, such as build/site-src")
-    if target.is_dir() and any(target.iterdir()) and not (target / OWNER_FILE).is_file():
-        raise SiteSourceError(f"--out {out} is not empty and was not written by "
-                              "`sweetspot build-docs`; choose a new folder")
+                                  "choose a folder outside it")
+    if not mode:
+        return
+    with _opened(out) as opened:
+        entries = list(opened.entries())
+        marker = next((entry for relative, entry in entries if relative == owner.marker), None)
+        # A linked marker claims the folder: the symlink refusal below names it.
+        if entries and not (marker is not None and (
+                marker.is_symlink() or marker.is_file(follow_symlinks=False))):
+            raise SiteSourceError(
+                f"--out {out} is not empty and was not written by `sweetspot "
+                f"{owner.command}` (it has no {owner.marker} file), so its files could be "
+                "yours; choose a new or empty folder")
+        link = next((relative for relative, entry in entries if entry.is_symlink()), None)
+        if link is not None:
+            raise SiteSourceError(
+                f"--out {out}: {link} is a symlink; `sweetspot {owner.command}` never writes "
+                "or deletes through a link (it could point outside the folder) and never "
+                "makes one: delete it and run again")
+
+
+@contextmanager
+def _opened(out: Path) -> Iterator[OutputFolder]:
+    """The output folder, open; an OutputError or OSError inside is a SiteSourceError."""
+    try:
+        with OutputFolder(out) as folder:
+            yield folder
+    except OutputError as error:
+        raise SiteSourceError(f"--out {out}: {error}") from None
+    except OSError as error:
+        raise SiteSourceError(f"--out {out}: {error.strerror or error}") from None
+
+
+@contextmanager
+def open_output(out: Path, owner: OutputOwner) -> Iterator[OutputFolder]:
+    """The output folder, made if missing and marked as the owner's. Call
+    ``check_output_folder`` first."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise SiteSourceError(f"--out {out}: cannot make the folder: "
+                              f"{error.strerror or error}") from None
+    with _opened(out) as folder:
+        folder.write(owner.marker, f"Written by `sweetspot {owner.command}`, which writes into "
+                     "this folder again on every run.\n".encode())
+        yield folder
 
 
 def write_project(source: SiteSource, out: Path, *, techdocs: bool = False
                   ) -> tuple[GeneratedSite, list[str]]:
     """Write ``out/docs`` and ``out/mkdocs.yml``; return the site and what changed."""
-    check_output_folder(out, source)
+    check_output_folder(out, source, BUILD_DOCS)
     site = generate(source)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / OWNER_FILE).write_text("Written by `sweetspot build-docs`; rewritten on every run.\n",
-                                  encoding="utf-8")
-    changed = sync_tree(out / "docs", site.files)
     config = dump_config(generated_config(source, out, techdocs=techdocs,
                                           not_in_nav=site.not_in_nav))
-    changed += sync_tree(out, {"mkdocs.yml": config.encode("utf-8")}, delete=False)
+    with open_output(out, BUILD_DOCS) as folder:
+        changed = sync_tree(folder, "docs", site.files)
+        changed += sync_tree(folder, "", {"mkdocs.yml": config.encode("utf-8")}, delete=False)
     return site, changed
 
 
@@ -458,7 +557,8 @@ def snapshot(paths: tuple[Path, ...]) -> dict[str, tuple[int, int]]:
     return seen
 
 
-__all__ = ["EXTRA_CSS", "EXTRA_JAVASCRIPT", "FALLBACK_END", "FALLBACK_START", "SUMMARY_MARKER",
-           "GeneratedSite", "SiteSource", "SiteSourceError", "fill_home", "generate",
-           "generated_config", "resolve_source", "snapshot", "strip_fallback", "sync_tree",
+__all__ = ["BUILD_DOCS", "EXTRA_CSS", "EXTRA_JAVASCRIPT", "FALLBACK_END", "FALLBACK_START",
+           "RENDER", "SUMMARY_MARKER", "GeneratedSite", "OutputOwner", "SiteSource",
+           "SiteSourceError", "check_output_folder", "fill_home", "generate", "generated_config",
+           "open_output", "resolve_source", "snapshot", "strip_fallback", "sync_tree",
            "write_project"]
