@@ -27,7 +27,7 @@ from bs4 import BeautifulSoup
 from scoring.cli.main import main
 from scoring.proposals.loading import MAX_ID_LENGTH, load_proposals
 from scoring.rubric import load_rubric
-from scoring.sources.inventory.convert import read_date
+from scoring.sources.inventory.convert import one_line_text, read_date
 from tests.conftest import REPO, logged_build, page_of, write_site
 
 FEDERAL_DIR = REPO.parent / "shared" / "data" / "us-federal-ai-inventory-2024"
@@ -190,7 +190,10 @@ def test_round_trip_keeps_every_mapped_value(federal: tuple[Path, dict[str, Any]
     for column in ("Use Case Name", "Agency", "What is the intended purpose and expected "
                    "benefits of the AI?", "Is the AI use case rights-impacting, "
                    "safety-impacting, both, or neither?"):
-        assert list(original[column].str.strip()) == list(back[column].str.lstrip("'")), column
+        expected = original[column].str.strip()
+        if column == "Use Case Name":  # a title is one line: its line breaks became spaces
+            expected = expected.map(one_line_text)
+        assert list(expected) == list(back[column].str.lstrip("'")), column
     # Dates come back as the source wrote them (10/1/2023, or words), except the
     # bare placeholders the mapping reads as "no date".
     for column in ("Date Initiated", "Date Implemented", "Date Retired"):

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import stat
 import sys
 import time
 from pathlib import Path
@@ -19,9 +21,10 @@ from scoring.cli.common import (
     EXIT_OK,
     UsageError,
     add_command,
+    one_line,
     rubric_from,
 )
-from scoring.proposals.loading import ID_PATTERN, MAX_ID_LENGTH, load_one
+from scoring.proposals.loading import ID_PATTERN, MAX_ID_LENGTH, WINDOWS_RESERVED, load_one
 from scoring.proposals.proposal import InvalidFile
 from scoring.proposals.schema import proposal_schema
 from scoring.rubric import Rubric
@@ -55,20 +58,48 @@ def prepare(args: argparse.Namespace, rubric: Rubric) -> tuple[InventoryMapping,
     return mapping, table
 
 
+def check_out(out: Path) -> None:
+    """An --out that is a symlink or not a folder is refused: files are written only into
+    a real folder, so nothing lands outside it."""
+    try:
+        mode = os.lstat(out).st_mode
+    except FileNotFoundError:
+        return  # created when the first file is written
+    except OSError as error:
+        raise UsageError(f"--out {one_line(str(out))}: cannot be checked "
+                         f"({error.strerror or error})") from error
+    if stat.S_ISLNK(mode):
+        raise UsageError(f"--out {one_line(str(out))} is a symlink; name the folder itself "
+                         "(a link could send the files anywhere)")
+    if not stat.S_ISDIR(mode):
+        raise UsageError(f"--out {one_line(str(out))} is not a folder")
+
+
+def make_out(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UsageError(f"--out {one_line(str(out))}: cannot create the folder "
+                         f"({error.strerror or error})") from error
+    check_out(out)  # made by someone else meanwhile: the same rules
+
+
 def run_import(args: argparse.Namespace, rubric: Rubric) -> tuple[ImportPlan, Table]:
+    out = Path(args.out)
+    check_out(out)  # before the inventory is read: nothing to do with a bad --out
     mapping, table = prepare(args, rubric)
     binding = bind(mapping, table)
     schema = proposal_schema(rubric)
     checker = checker_for(schema)
     checker.expect(len(table.rows))
-    out = Path(args.out)
 
     def check(path: Path, raw: bytes) -> tuple[Any, list[str]]:
         # The fast path parses and checks once; only a file with a problem goes through
         # load_one, for its located messages.
         result = load_bytes(raw, str(path))
         data = result.document.data if result.document is not None else None
-        stem_ok = ID_PATTERN.match(path.stem) and len(path.stem) <= MAX_ID_LENGTH
+        stem_ok = ID_PATTERN.match(path.stem) and len(path.stem) <= MAX_ID_LENGTH \
+            and path.stem not in WINDOWS_RESERVED
         if data is not None and not result.problems and stem_ok and checker.is_valid(data):
             return data, []
         loaded = load_one(path, rubric, str(path), checker, raw=raw)
@@ -79,87 +110,142 @@ def run_import(args: argparse.Namespace, rubric: Rubric) -> tuple[ImportPlan, Ta
 
     plan = plan_import(binding, out, schema, MAX_ID_LENGTH, check)
     if not args.dry_run:
+        if any(item.text is not None for item in plan.items):
+            make_out(out)
         apply_plan(plan)
     return plan, table
 
 
+def _shown(value: Any) -> str:
+    return one_line(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+
+
+def _payload(plan: ImportPlan, table: Table, args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "file": table.file, "encoding": table.encoding, "encoding_note": table.encoding_note,
+        "sheet": table.sheet, "rows": len(table.rows), "dry_run": bool(args.dry_run),
+        "written": plan.count("new"), "updated": plan.count("updated"),
+        "unchanged": plan.count("unchanged"), "skipped": len(plan.skipped),
+        "not_written": plan.count("not_written"),
+        "files": [{"row": i.row.number, "id": i.id, "file": str(i.path), "action": i.action,
+                   "problems": i.problems, "warnings": i.row.warnings,
+                   "hand_edits_kept": i.kept,
+                   "hand_edits_overwritten": [vars(o) for o in i.overwritten]}
+                  for i in plan.items],
+        "skipped_rows": [{"row": n, "reason": why} for n, why in plan.skipped],
+        "no_longer_in_source": [{"id": r.id, "file": str(r.path), "key": r.key,
+                                 "action": r.action} for r in plan.retired],
+        "unmapped": [vars(u) for u in plan.unmapped],
+        "unused_columns": list(plan.unused),
+        "collisions": [{"slug": c.slug, "rows": [{"row": n, "key": k, "id": i}
+                                                 for n, k, i in c.rows],
+                        "existing": [str(p) for p in c.existing], "reserved": c.reserved}
+                       for c in plan.collisions],
+        "unreadable": [str(p) for p in plan.unreadable],
+        "refused": [{"file": str(p), "reason": why} for p, why in plan.refused.items()],
+    }
+
+
 def report(plan: ImportPlan, table: Table, args: argparse.Namespace, seconds: float,
            out: TextIO) -> None:
+    """The report. Everything taken from the inventory or the folder (headers, values,
+    sheet and file names) goes through one_line, so none of it can forge a log line."""
+    if args.format == "json":
+        out.write(json.dumps(_payload(plan, table, args), indent=2, ensure_ascii=False) + "\n")
+        return
     verb = "would be " if args.dry_run else ""
     marked = [r for r in plan.retired if r.action == "marked"]
-    if args.format == "json":
-        payload: dict[str, Any] = {
-            "file": table.file, "encoding": table.encoding, "encoding_note": table.encoding_note,
-            "sheet": table.sheet, "rows": len(table.rows), "dry_run": bool(args.dry_run),
-            "written": plan.count("new"), "updated": plan.count("updated"),
-            "unchanged": plan.count("unchanged"), "skipped": len(plan.skipped),
-            "files": [{"row": i.row.number, "id": i.id, "file": str(i.path),
-                       "action": i.action, "problems": i.problems} for i in plan.items],
-            "skipped_rows": [{"row": n, "reason": why} for n, why in plan.skipped],
-            "no_longer_in_source": [{"id": r.id, "file": str(r.path), "key": r.key,
-                                     "action": r.action} for r in plan.retired],
-            "unmapped": [vars(u) for u in plan.unmapped],
-            "unused_columns": list(plan.unused),
-            "collisions": [{"slug": c.slug, "rows": [{"row": n, "key": k, "id": i}
-                                                     for n, k, i in c.rows]}
-                           for c in plan.collisions],
-        }
-        out.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
-        return
-    source = f"{table.file}"
+    write = out.write
+    source = one_line(table.file)
     if table.encoding:
-        source += f" (encoding {table.encoding}: {table.encoding_note})"
+        source += f" (encoding {one_line(table.encoding)}: {one_line(table.encoding_note)})"
     if table.sheet:
-        source += f" (sheet '{table.sheet}')"
-    out.write(f"Read {len(table.rows)} row(s) from {source}.\n")
+        source += f" (sheet '{one_line(table.sheet)}')"
+    write(f"Read {len(table.rows)} row(s) from {source}.\n")
     if args.dry_run:
         for item in plan.items:
-            if item.action != "unchanged":
-                out.write(f"would write {item.path} (row {item.row.number}, {item.action})\n")
+            if item.action in ("new", "updated"):
+                write(f"would write {one_line(str(item.path))} (row {item.row.number}, "
+                      f"{item.action})\n")
         for gone in marked:
-            out.write(f"would mark {gone.path} as no longer in the source\n")
-    invalid = [i for i in plan.items if i.problems]
+            write(f"would mark {one_line(str(gone.path))} as no longer in the source\n")
+    blocked = [i for i in plan.items if i.action == "not_written"]
+    if blocked:
+        write(f"\nRows not written ({len(blocked)}); write them by fixing what is named "
+              "and importing again:\n")
+        for item in blocked:
+            for problem in item.problems:
+                write(f"  row {item.row.number} ({one_line(item.path.name)}): "
+                      f"{one_line(problem)}\n")
+    invalid = [i for i in plan.items if i.problems and i.action != "not_written"]
     if invalid:
-        out.write(f"\nRows that are not valid proposals ({len(invalid)}); their files are "
-                  f"{verb}written anyway and listed on the site's intake-problems page:\n")
+        write(f"\nRows that are not valid proposals ({len(invalid)}); their files are "
+              f"{verb}written anyway and listed on the site's intake-problems page:\n")
         for item in invalid:
             for problem in item.problems:
-                out.write(f"  row {item.row.number} ({item.path.name}): {problem}\n")
+                write(f"  row {item.row.number} ({one_line(item.path.name)}): "
+                      f"{one_line(problem)}\n")
+    hidden = [i for i in plan.items if i.row.warnings]
+    if hidden:
+        write(f"\nRows with hidden or control characters ({len(hidden)}); `validate` warns "
+              "about them in names, and a strict build fails:\n")
+        for item in hidden:
+            for warning in item.row.warnings:
+                write(f"  row {item.row.number} ({one_line(item.path.name)}): "
+                      f"{one_line(warning)}\n")
+    overwritten = [i for i in plan.items if i.overwritten]
+    if overwritten:
+        write(f"\nHand edits replaced because the source changed ({len(overwritten)} "
+              f"file(s)):\n")
+        for item in overwritten:
+            for o in item.overwritten:
+                write(f"  row {item.row.number} ({one_line(item.path.name)}): {o.field}: "
+                      f"{_shown(o.edited)} -> {_shown(o.source)}\n")
     if plan.skipped:
-        out.write(f"\nSkipped rows ({len(plan.skipped)}):\n")
+        write(f"\nSkipped rows ({len(plan.skipped)}):\n")
         for number, why in plan.skipped:
-            out.write(f"  row {number}: {why}\n")
+            write(f"  row {number}: {one_line(why)}\n")
     if plan.unmapped:
-        out.write(f"\nValues the mapping could not translate ({len(plan.unmapped)}); each is "
-                  "kept under source.unmapped in its file:\n")
+        write(f"\nValues the mapping could not translate ({len(plan.unmapped)}); each is "
+              "kept under source.unmapped in its file:\n")
         for u in plan.unmapped:
-            out.write(f"  row {u.row}, column '{u.column}' -> {u.field}: {u.value!r}\n")
+            write(f"  row {u.row}, column '{one_line(u.column)}' -> {u.field}: "
+                  f"{one_line(repr(u.value))}\n")
     if plan.collisions:
         rows = sum(len(c.rows) for c in plan.collisions)
-        out.write(f"\nRows whose ids would collide ({len(plan.collisions)} group(s), {rows} "
-                  "rows); each got a suffix from its key (see the README):\n")
+        write(f"\nRows whose ids would collide ({len(plan.collisions)} group(s), {rows} "
+              "rows); each got a suffix from its key (see the README):\n")
         for collision in plan.collisions:
             given = ", ".join(f"row {n} -> {i}" for n, _, i in collision.rows)
-            out.write(f"  {collision.slug}: {given}\n")
+            reasons = [f"already used by {one_line(str(p))}" for p in collision.existing]
+            if collision.reserved:
+                reasons.append("a name Windows reserves")
+            write(f"  {collision.slug}: {given}"
+                  + (f" ({'; '.join(reasons)})" if reasons else "")
+                  + "\n")
     if plan.retired:
-        out.write(f"\nNo longer in the source ({len(plan.retired)}); kept, marked retired "
-                  "with source.listed false:\n")
+        write(f"\nNo longer in the source ({len(plan.retired)}); kept, marked retired "
+              "with source.listed false:\n")
         for gone in plan.retired:
-            state = f"{verb}marked now" if gone.action == "marked" else "marked before"
-            out.write(f"  {gone.path} ({state})\n")
-    if plan.unreadable:
-        out.write("\nExisting files that could not be read (fix them and re-import, or their "
-                  "rows may be imported twice):\n")
+            state = {"marked": f"{verb}marked now", "unchanged": "marked before"}.get(
+                gone.action, gone.action)
+            write(f"  {one_line(str(gone.path))} ({one_line(state)})\n")
+    if plan.unreadable or plan.refused:
+        write("\nExisting entries that were not read (fix them and re-import, or their "
+              "rows may be imported twice):\n")
         for path in plan.unreadable:
-            out.write(f"  {path}\n")
+            write(f"  {one_line(str(path))}\n")
+        for path, why in plan.refused.items():
+            write(f"  {one_line(str(path))}: {one_line(why)}\n")
     if plan.unused:
-        out.write(f"\nColumns left unused ({len(plan.unused)}):\n")
+        write(f"\nColumns left unused ({len(plan.unused)}):\n")
         for column in plan.unused:
-            out.write(f"  {column}\n")
-    out.write(f"\n{plan.count('new')} file(s) {verb}written, {plan.count('updated')} "
-              f"{verb}updated, {plan.count('unchanged')} unchanged, {len(plan.skipped)} row(s) "
-              f"skipped, {len(marked)} {verb}marked no longer in the source; {len(invalid)} "
-              f"invalid; {seconds:.1f} s.\n")
+            write(f"  {one_line(column)}\n")
+    not_written = f", {len(blocked)} not written" if blocked else ""
+    write(f"\n{plan.count('new')} file(s) {verb}written, {plan.count('updated')} "
+          f"{verb}updated, {plan.count('unchanged')} unchanged, {len(plan.skipped)} row(s) "
+          f"skipped{not_written}, {len(marked)} {verb}marked no longer in the source; "
+          f"{len(invalid) + len(blocked)} invalid; {seconds:.1f} s.\n")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -30,6 +30,10 @@ from scoring.sources.yamlsource import (
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_ID_LENGTH = 64
+# Windows reserves these names for devices, whatever the extension: a checkout of a
+# repository holding con.yaml fails there.
+WINDOWS_RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"com{n}" for n in range(1, 10)),
+                              *(f"lpt{n}" for n in range(1, 10))})
 SUFFIXES = (".yaml", ".yml")
 
 
@@ -155,6 +159,11 @@ def load_one(path: Path, rubric: Rubric, display: str | None = None,
             f"the file name '{proposal_id}' is not a valid proposal id: use lowercase letters, "
             f"digits and single hyphens, at most {MAX_ID_LENGTH} characters "
             f"(for example '{suggestion[:MAX_ID_LENGTH]}')", "bad-id"))
+    elif proposal_id in WINDOWS_RESERVED:
+        problems.append(Problem(
+            file, 0, 0, "", f"the file name '{proposal_id}' is reserved on Windows, where the "
+            f"file cannot be checked out; rename it (for example '{proposal_id}-project')",
+            "bad-id"))
     result = load_file(path, file) if raw is None else load_bytes(raw, file)
     problems.extend(_in_proposal_terms(p) for p in result.problems)
     document = result.document

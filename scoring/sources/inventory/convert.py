@@ -2,6 +2,11 @@
 
 Every value the mapping cannot translate is returned as an ``Unmapped`` (row, column,
 value, field) and kept verbatim under ``source.unmapped``, so nothing is lost.
+
+Names (title, team, owner, sponsor, org units, tags) are one line on every page: line
+breaks and tabs in them become spaces, as `validate` would otherwise warn (and a strict
+build fail) on a fresh import. Bidi, zero-width and other control characters are kept, as
+the source has them, and listed as the row's warnings so the report names them.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from scoring.sources.characters import suspicious
 from scoring.sources.inventory.mapping import (
     Binding,
     Rule,
@@ -41,6 +47,55 @@ class RowResult:
     key_text: str  # the derived key as written in the file (or the external id)
     slug: str
     unmapped: list[Unmapped] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # hidden characters, by field
+
+
+# Fields shown as one-line names; `links` titles come from the mapping, not from cells.
+SINGLE_LINE = ("title", "team", "owner", "sponsor", "org", "tags")
+_BREAKS = re.compile(r"[ ]*[\r\n\t\v\f\x85\u2028\u2029]+[ ]*")
+# Where text may run over several lines, these are not hidden characters.
+_LAYOUT = ("U+0009", "U+000A", "U+000D")
+
+
+def one_line_text(text: str) -> str:
+    """Line breaks and tabs (with the spaces around them) as one space."""
+    return _BREAKS.sub(" ", text).strip()
+
+
+def _single_lines(data: dict[str, Any]) -> None:
+    for name in SINGLE_LINE:
+        value = data.get(name)
+        if isinstance(value, str):
+            data[name] = one_line_text(value)
+        elif isinstance(value, list):
+            data[name] = list(dict.fromkeys(
+                one_line_text(v) if isinstance(v, str) else v for v in value))
+
+
+def hidden_characters(data: dict[str, Any], prefix: str = "") -> list[str]:
+    """Every field holding bidi, zero-width or control characters, with their code points
+    (line breaks and tabs count only in one-line names)."""
+    found: list[str] = []
+    for name, value in data.items():
+        dotted = f"{prefix}{name}"
+        if dotted == "source":
+            continue  # raw cells kept as they were, never shown as names
+        if isinstance(value, dict):
+            found += hidden_characters(value, f"{dotted}.")
+            continue
+        texts = [value] if isinstance(value, str) else [
+            v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+        codes: list[str] = []
+        for text in texts:
+            for code in suspicious(text):
+                layout = code.split(" ", 1)[0] in _LAYOUT and dotted not in SINGLE_LINE
+                if not layout and code not in codes:
+                    codes.append(code)
+        if codes:
+            found.append(f"{dotted}: holds invisible or direction-changing characters "
+                         f"({', '.join(codes)}), which can make text read differently from "
+                         "what it is")
+    return found
 
 
 def cell_text(raw: str) -> str:
@@ -202,6 +257,8 @@ def convert_row(binding: Binding, cells: list[str], number: int) -> RowResult:
     raw_unmapped: dict[str, str] = {}
     for rule in mapping.rules:
         apply_rule(rule, cells, binding, number, data, unmapped, raw_unmapped)
+    _single_lines(data)
+    warnings = hidden_characters(data)
     index = binding.index
     if mapping.external_id:
         key_text = cell_text(cells[index[mapping.external_id]])
@@ -218,7 +275,7 @@ def convert_row(binding: Binding, cells: list[str], number: int) -> RowResult:
     if raw_unmapped:
         source["unmapped"] = raw_unmapped
     data["source"] = source
-    return RowResult(number, data, match, key_text, slug, unmapped)
+    return RowResult(number, data, match, key_text, slug, unmapped, warnings)
 
 
 def _base(file: str) -> str:

@@ -3,11 +3,19 @@
 A new file is written with PyYAML's fast dumper. A file that exists already is edited with
 ruamel.yaml's round-trip mode, so the comments and fields a person added survive; that mode
 is slow, so it is used only for files whose content actually changes.
+
+Files are written without ever following a symlink: a new file is created with O_EXCL (so
+any entry already at its name, a symlink included, makes the write fail), and a changed
+file is written to a new temporary file beside it and renamed over it, which replaces the
+entry itself and never what it points to.
 """
 
 from __future__ import annotations
 
 import io
+import os
+import secrets
+import stat
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -50,13 +58,28 @@ def _round_trip() -> Any:
     return rt
 
 
-def rewrite(path: Path, sets: Iterable[tuple[Path_, Any]], deletes: Iterable[Path_]) -> str:
+def rewrite(text: str, sets: Iterable[tuple[Path_, Any]], deletes: Iterable[Path_]) -> str:
     """The file's new text after setting and deleting the given field paths, keeping
     everything else (comments, order, hand-added fields) as it was."""
+    sets, deletes = list(sets), list(deletes)
+    out = _rewritten(text, sets, deletes, _WIDTH)
+    expected = _expected(text, sets, deletes)
+    if expected is not None and _load(out) != expected:
+        # Whatever else the emitter folds badly: one line per value never loses text.
+        out = _rewritten(text, sets, deletes, _NO_FOLDING)
+    return out
+
+
+_WIDTH, _NO_FOLDING = 100, 1 << 30
+
+
+def _rewritten(text: str, sets: list[tuple[Path_, Any]], deletes: list[Path_],
+               width: int) -> str:
     from ruamel.yaml.comments import CommentedMap
 
     rt = _round_trip()
-    document = rt.load(path.read_text(encoding="utf-8"))
+    rt.width = width
+    document = rt.load(text)
     if not isinstance(document, CommentedMap):
         document = CommentedMap()
     for parts, value in sets:
@@ -70,9 +93,50 @@ def rewrite(path: Path, sets: Iterable[tuple[Path_, Any]], deletes: Iterable[Pat
         node[parts[-1]] = _plain(value)
     for parts in deletes:
         _delete(document, parts)
+    _quote_space_runs(document)
     out = io.StringIO()
     rt.dump(document, out)
     return out.getvalue()
+
+
+def _quote_space_runs(node: Any) -> None:
+    """ruamel folds a long plain scalar at a run of spaces and drops one of them, so the
+    value read back differs (and every later import rewrites the file). Double-quoted
+    scalars fold without loss: every plain text holding a run of spaces, in the whole file
+    and not only in the fields set, is written that way."""
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString, ScalarString
+
+    items = node.items() if isinstance(node, dict) else enumerate(node) \
+        if isinstance(node, list) else ()
+    for key, value in list(items):
+        if isinstance(value, (dict, list)):
+            _quote_space_runs(value)
+        elif isinstance(value, str) and not isinstance(value, ScalarString) and "  " in value:
+            node[key] = DoubleQuotedScalarString(value)
+
+
+def _load(text: str) -> Any:
+    try:
+        return yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError:
+        return None
+
+
+def _expected(text: str, sets: list[tuple[Path_, Any]], deletes: list[Path_]) -> Any:
+    """The data the rewritten file must read back as (None if the file is not a mapping)."""
+    data = _load(text)
+    if not isinstance(data, dict):
+        return None
+    for parts, value in sets:
+        node = data
+        for part in parts[:-1]:
+            if not isinstance(node.get(part), dict):
+                node[part] = {}
+            node = node[part]
+        node[parts[-1]] = value
+    for parts in deletes:
+        _delete(data, parts)
+    return data
 
 
 def _delete(node: Any, parts: Path_) -> None:
@@ -105,3 +169,37 @@ def _plain(value: Any) -> Any:
 
         return DoubleQuotedScalarString(value)
     return value
+
+
+# ---- writing without following links ------------------------------------------------------
+
+_NEW_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) \
+    | getattr(os, "O_BINARY", 0)
+
+
+def _write_fd(handle: int, data: bytes) -> None:
+    with os.fdopen(handle, "wb") as stream:
+        stream.write(data)
+
+
+def create_file(path: Path, text: str) -> None:
+    """Write a new file; an entry already at ``path`` (a symlink included) raises
+    FileExistsError, so nothing is ever written through a link."""
+    _write_fd(os.open(path, _NEW_FLAGS, 0o666), text.encode("utf-8"))
+
+
+def replace_file(path: Path, text: str) -> None:
+    """Replace the regular file at ``path`` with ``text``: written to a new file in the same
+    folder, then renamed over it (the rename replaces the entry, never a link's target)."""
+    mode = os.lstat(path).st_mode
+    if not stat.S_ISREG(mode):
+        raise IsADirectoryError(f"{path} is no longer a regular file")
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    handle = os.open(temporary, _NEW_FLAGS, 0o600)
+    try:
+        _write_fd(handle, text.encode("utf-8"))
+        os.chmod(temporary, stat.S_IMODE(mode))
+        os.replace(temporary, path)
+    except OSError:
+        temporary.unlink(missing_ok=True)
+        raise
