@@ -213,6 +213,17 @@ def test_refuses_an_invalid_id(folder: Path, no_tty: None, bad_id: str,
     assert list(folder.iterdir()) == []
 
 
+@pytest.mark.parametrize("reserved", ["con", "nul", "aux", "com1", "lpt9"])
+def test_refuses_an_id_windows_reserves(folder: Path, no_tty: None, reserved: str,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    # validate refuses these file names, so new must not write one (issue 22)
+    code = new(folder, reserved, "--title", "Valid title", "--summary",
+               "A valid summary text.", "--team", "Risk")
+    assert code == 2
+    assert "Windows reserves" in capsys.readouterr().err
+    assert list(folder.iterdir()) == []
+
+
 @pytest.mark.parametrize("existing", ["taken.yaml", "taken.yml", "sub/taken.yaml"])
 def test_refuses_an_existing_id(folder: Path, no_tty: None, existing: str,
                                 capsys: pytest.CaptureFixture[str]) -> None:

@@ -27,7 +27,13 @@ from scoring.cli.common import (
     one_line,
     rubric_from,
 )
-from scoring.proposals.loading import ID_PATTERN, MAX_ID_LENGTH, SUFFIXES, load_one
+from scoring.proposals.loading import (
+    ID_PATTERN,
+    MAX_ID_LENGTH,
+    SUFFIXES,
+    WINDOWS_RESERVED,
+    load_one,
+)
 from scoring.proposals.proposal import STAGES as ALL_STAGES
 from scoring.proposals.proposal import InvalidFile
 from scoring.proposals.schema import SCHEMA_FILE_NAME, proposal_schema
@@ -331,6 +337,10 @@ def collect_values(args: argparse.Namespace, rubric: Rubric,
 
 
 def _check_id(proposal_id: str) -> None:
+    if proposal_id in WINDOWS_RESERVED:  # validate refuses them: the file cannot be checked out
+        raise NewError(f"'{proposal_id}' is a file name Windows reserves, so the proposal could "
+                       f"not be checked out there; choose another id (for example "
+                       f"'{proposal_id}-project')")
     if ID_PATTERN.match(proposal_id) and len(proposal_id) <= MAX_ID_LENGTH:
         return
     stem = proposal_id
