@@ -6,10 +6,10 @@
   "use strict";
 
   var SVG = "http://www.w3.org/2000/svg";
-  var STATES = ["quick_win", "strategic_bet", "incremental", "reconsider", "needs_information"];
   var PARAMS = ["q", "stage", "state", "class", "flag", "tag", "unit", "team", "open"];
-  var PAGE = 100; // table rows shown at once, as on the static pages
   var FEW = 60; // at most this many filtered proposals are drawn as markers in density mode
+  // The states, in the engine's order, and the rows a page shows come from the page itself:
+  // the keys of rows.json's "states", and the number of rows the static table was built with.
 
   function esc(text) {
     return String(text).replace(/[&<>"']/g, function (c) {
@@ -19,58 +19,83 @@
 
   function num(v) { return Math.round(v).toLocaleString("en"); }
 
-  /* -- Sorting by keyboard and mouse ----------------------------------------------------- */
+  /* -- Sorting by keyboard and mouse: the one sorter of every sortable table ------------- */
 
-  // Header cells become buttons, so Tab reaches them and Enter or Space sorts.
-  function sortButtons(table, onSort) {
-    Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, index) {
-      if (th.querySelector("button.ss-sort")) { return; }
+  // The number a cell starts with ("1,250", "$3.5M", "45%", "12 of 37"), or null.
+  var NUMBER = /^[^\d\-+.]{0,3}([-+]?(?:\d[\d,]*)?\.?\d+)/;
+  function numberIn(text) {
+    var match = NUMBER.exec(text);
+    return match ? parseFloat(match[1].replace(/,/g, "")) : null;
+  }
+
+  function cellValue(cell) {
+    if (!cell) { return ""; }
+    return cell.dataset.sort !== undefined ? cell.dataset.sort : cell.textContent.trim();
+  }
+
+  // The engine's own tables mark numeric columns (data-type="num"); a column of a Markdown
+  // table (no class) is numeric when its first three cells with a letter or digit (a dash
+  // for "none" does not count) start with a number.
+  function isNumeric(table, th, index) {
+    if (table.className) { return th.dataset.type === "num"; }
+    var seen = [];
+    Array.prototype.some.call(table.tBodies[0].rows, function (row) {
+      var value = cellValue(row.cells[index]);
+      if (/[0-9A-Za-z]/.test(value)) { seen.push(value); }
+      return seen.length === 3;
+    });
+    return seen.length > 0 && seen.every(function (v) { return numberIn(v) !== null; });
+  }
+
+  // Header cells get a button, so Tab reaches them and Enter or Space sorts (a click anywhere
+  // in the cell does too); aria-sort tells screen readers the order. Numbers sort high first
+  // on the first press, text A to Z; a second press reverses. A header with
+  // data-sort-method="none" stays as it is.
+  function sortable(table, onSort) {
+    var headers = table.tHead.rows[table.tHead.rows.length - 1].cells;
+    Array.prototype.forEach.call(headers, function (th, index) {
+      if (th.querySelector("button.ss-sort") || th.dataset.sortMethod === "none") { return; }
       var button = document.createElement("button");
       button.type = "button";
       button.className = "ss-sort";
       while (th.firstChild) { button.appendChild(th.firstChild); }
       th.appendChild(button);
-      button.addEventListener("click", function () {
-        // Numbers sort high first on the first press, text A to Z; a second press reverses.
+      // Material draws its sort icons on Markdown tables' headers with this role.
+      if (!table.className) { th.setAttribute("role", "columnheader"); }
+      th.addEventListener("click", function () {
         var now = th.getAttribute("aria-sort");
-        var descending = now ? now === "ascending" : th.dataset.type === "num";
-        Array.prototype.forEach.call(table.tHead.rows[0].cells, function (other) {
+        var numeric = isNumeric(table, th, index);
+        var descending = now ? now === "ascending" : numeric;
+        Array.prototype.forEach.call(headers, function (other) {
           other.removeAttribute("aria-sort");
         });
         th.setAttribute("aria-sort", descending ? "descending" : "ascending");
-        onSort(th, index, descending);
+        onSort(th, index, descending, numeric);
       });
     });
   }
 
-  // Static proposal tables (the paged pages): sort the rows in place.
+  // Tables whose rows are all on the page: sort them in place. Equal values keep their order;
+  // a cell without a number counts as lower than every number.
   function sortRowsInPlace(table) {
-    sortButtons(table, function (th, index, descending) {
+    sortable(table, function (th, index, descending, numeric) {
       var body = table.tBodies[0];
-      var rows = Array.prototype.slice.call(body.rows);
-      var numeric = th.dataset.type === "num";
+      var rows = Array.prototype.map.call(body.rows, function (row, position) {
+        var value = cellValue(row.cells[index]);
+        return { row: row, position: position, key: numeric ? numberIn(value) : value };
+      });
       rows.sort(function (a, b) {
-        var x = a.cells[index], y = b.cells[index];
-        var vx = x.dataset.sort !== undefined ? x.dataset.sort : x.textContent.trim();
-        var vy = y.dataset.sort !== undefined ? y.dataset.sort : y.textContent.trim();
-        var order = numeric ? parseFloat(vx) - parseFloat(vy) : vx.localeCompare(vy);
-        return descending ? -order : order;
-      });
-      rows.forEach(function (row) { body.appendChild(row); });
-    });
-  }
-
-  // Markdown tables sorted by the vendored tablesort: make their headers keyboard-usable.
-  function keyboardHeaders(table) {
-    Array.prototype.forEach.call(table.querySelectorAll("thead th"), function (th) {
-      if (th.getAttribute("data-sort-method") === "none") { return; }
-      th.tabIndex = 0;
-      th.addEventListener("keydown", function (event) {
-        if (event.key === "Enter" || event.key === " ") {
-          event.preventDefault();
-          th.click();
+        var order;
+        if (!numeric) {
+          order = a.key.localeCompare(b.key);
+        } else if (a.key === null || b.key === null) {
+          order = (a.key === null ? -1 : 0) - (b.key === null ? -1 : 0);
+        } else {
+          order = a.key - b.key;
         }
+        return (descending ? -order : order) || a.position - b.position;
       });
+      rows.forEach(function (entry) { body.appendChild(entry.row); });
     });
   }
 
@@ -145,9 +170,10 @@
       (row.active ? "" : " <span class=\"ss-inactive\">(inactive)</span>") + "</td></tr>";
   }
 
+  // Sort keys of the live table; the states sort in the engine's order (rows.json "states").
   var SORT_KEYS = {
     rank: function (r) { return r.rank; }, title: function (r) { return r.title; },
-    state: function (r) { return STATES.indexOf(r.state); },
+    state: function (r, states) { return states.indexOf(r.state); },
     priority: function (r) { return r.priority; }, impact: function (r) { return r.impact; },
     delivery_risk: function (r) { return r.risk; }, risk_class: function (r) { return r.riskClass; },
     flags: function (r) { return r.red * 1000 + r.flags.length; },
@@ -249,8 +275,11 @@
     }).then(function (data) {
       var rows = load(data);
       var url = data.url;
+      var states = Object.keys(data.states);
       var chart = svg ? new Chart(svg, data, url) : null;
-      var limit = PAGE;
+      // The static table shows one page of rows; "Show more" adds as many again.
+      var page = Math.max(1, table.tBodies[0].rows.length);
+      var limit = page;
       var sortKey = "rank", descending = false;
       var body = table.tBodies[0];
       var more = document.createElement("button");
@@ -283,7 +312,7 @@
       function describe(shown) {
         var counts = {};
         shown.forEach(function (r) { counts[r.state] = (counts[r.state] || 0) + 1; });
-        return STATES.map(function (s) { return data.states[s] + " " + (counts[s] || 0); })
+        return states.map(function (s) { return data.states[s] + " " + (counts[s] || 0); })
           .join(", ");
       }
 
@@ -292,7 +321,7 @@
         var shown = rows.filter(matcher(filters, data.items));
         var key = SORT_KEYS[sortKey] || SORT_KEYS.rank;
         shown.sort(function (a, b) {
-          var va = key(a), vb = key(b);
+          var va = key(a, states), vb = key(b, states);
           var order = typeof va === "string" ? va.localeCompare(vb) : va - vb;
           return (descending ? -order : order) || a.rank - b.rank;
         });
@@ -309,21 +338,21 @@
               table.querySelector("th[aria-sort]").textContent.trim() : "priority") : "") + ".";
         }
         more.hidden = shown.length <= limit;
-        more.textContent = "Show " + Math.min(PAGE, shown.length - limit) + " more";
+        more.textContent = "Show " + Math.min(page, shown.length - limit) + " more";
         if (chart) { chart.update(shown, rows.length); }
         var query = new URLSearchParams(filters).toString();
         history.replaceState(history.state, "",
           location.pathname + (query ? "?" + query : "") + location.hash);
       }
 
-      sortButtons(table, function (th, index, desc) {
+      sortable(table, function (th, index, desc) {
         sortKey = th.dataset.key;
         descending = desc;
         render();
       });
-      more.addEventListener("click", function () { limit += PAGE; render(); });
-      form.addEventListener("input", function () { limit = PAGE; render(); });
-      form.addEventListener("change", function () { limit = PAGE; render(); });
+      more.addEventListener("click", function () { limit += page; render(); });
+      form.addEventListener("input", function () { limit = page; render(); });
+      form.addEventListener("change", function () { limit = page; render(); });
       form.addEventListener("submit", function (event) { event.preventDefault(); });
       form.addEventListener("reset", function () { setTimeout(render, 0); });
       form.hidden = false;
@@ -338,10 +367,12 @@
   /* -- Generic tables -------------------------------------------------------------------- */
 
   function enhance(root) {
+    // Markdown tables (no class) and the static proposal tables share one sorter; on the
+    // portfolio page the filter bar sorts its own table from rows.json instead.
     root.querySelectorAll("article table:not([class])").forEach(function (table) {
-      if (table.dataset.ssSortable) { return; }
+      if (table.dataset.ssSortable || !table.tHead || !table.tBodies.length) { return; }
       table.dataset.ssSortable = "1";
-      if (window.Tablesort) { new window.Tablesort(table); keyboardHeaders(table); }
+      sortRowsInPlace(table);
     });
     root.querySelectorAll("form.ss-filterbar").forEach(filterBar);
     root.querySelectorAll("table.ss-ptable").forEach(function (table) {
