@@ -161,9 +161,7 @@ def dump_generated(project: Path, builder: Any, target: Path) -> None:
     config = base_config(plugin=False)
     config["not_in_nav"] = "/proposals/*.md\n"
     config["extra_css"] = ["assets/sweetspot/sweetspot.css"]
-    config["extra_javascript"] = ["assets/sweetspot/vendor/tablesort/tablesort.min.js",
-                                  "assets/sweetspot/vendor/tablesort/tablesort.number.min.js",
-                                  "assets/sweetspot/sweetspot.js"]
+    config["extra_javascript"] = ["assets/sweetspot/sweetspot.js"]
     assert all(h.startswith("/proposals/") for h in hidden), hidden[:3]
     (target / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False),
                                        encoding="utf-8")

@@ -115,9 +115,7 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
             if css not in config.extra_css:
                 config.extra_css.append(css)
         scripts = [str(s) for s in config.extra_javascript]
-        for js in (f"{ASSET_DIR}/vendor/tablesort/tablesort.min.js",
-                   f"{ASSET_DIR}/vendor/tablesort/tablesort.number.min.js",
-                   f"{ASSET_DIR}/sweetspot.js"):
+        for js in (f"{ASSET_DIR}/sweetspot.js",):
             if js not in scripts:
                 config.extra_javascript.append(js)
         return config

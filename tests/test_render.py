@@ -34,8 +34,6 @@ theme:
 plugins: [search]
 extra_css: [assets/sweetspot/sweetspot.css]
 extra_javascript:
-  - assets/sweetspot/vendor/tablesort/tablesort.min.js
-  - assets/sweetspot/vendor/tablesort/tablesort.number.min.js
   - assets/sweetspot/sweetspot.js
 markdown_extensions:
   - admonition
@@ -90,7 +88,7 @@ def test_plain_mkdocs_builds_the_rendered_pages(rendered: Path) -> None:
     page = BeautifulSoup((rendered / "proposals/credit-scorecard-challenger/index.html")
                          .read_text(encoding="utf-8"), "html.parser")
     assert page.find(id="breakdown") is not None
-    assert (rendered / "assets/sweetspot/vendor/tablesort/LICENCE").is_file()
+    assert (rendered / "assets/sweetspot/sweetspot.js").is_file()
 
 
 def test_render_refuses_a_missing_folder(tmp_path: Path) -> None:

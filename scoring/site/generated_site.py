@@ -38,9 +38,7 @@ _FALLBACK = re.compile(re.escape(FALLBACK_START) + r".*?" + re.escape(FALLBACK_E
 
 ASSET_DIR = "assets/sweetspot"
 EXTRA_CSS = (f"{ASSET_DIR}/sweetspot.css",)
-EXTRA_JAVASCRIPT = (f"{ASSET_DIR}/vendor/tablesort/tablesort.min.js",
-                    f"{ASSET_DIR}/vendor/tablesort/tablesort.number.min.js",
-                    f"{ASSET_DIR}/sweetspot.js")
+EXTRA_JAVASCRIPT = (f"{ASSET_DIR}/sweetspot.js",)
 
 
 @dataclass(frozen=True)
