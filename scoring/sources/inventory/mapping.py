@@ -8,6 +8,8 @@ table's header, so a column the file lacks is named before anything is written.
 
 from __future__ import annotations
 
+import codecs
+import datetime as dt
 import re
 import unicodedata
 from collections.abc import Mapping as TypingMapping
@@ -19,8 +21,9 @@ from typing import Any
 
 from scoring.sources.inventory.reader import InputError, Table
 from scoring.sources.problems import Problem
+from scoring.sources.safefile import MAPPING, read_named
 from scoring.sources.validation import checker_for, did_you_mean
-from scoring.sources.yamlsource import YamlDocument, load_file, load_trusted
+from scoring.sources.yamlsource import YamlDocument, load_bytes, load_trusted
 
 SHIPPED = ("us-federal-2024",)
 _SPACES = re.compile(r"\s+")
@@ -122,9 +125,11 @@ def _kind_for(spec: TypingMapping[str, Any]) -> str:
 
 def load_mapping(path: Path, proposal_schema: TypingMapping[str, Any],
                  display: str | None = None) -> InventoryMapping:
-    """Load and check a mapping file; every problem is raised at once, located."""
+    """Load and check a mapping file; every problem is raised at once, located. The file
+    is read through read_named (no symlink, pipe or oversize file) and parsed by the safe
+    loader, which refuses aliases, anchors and tags."""
     file = display or str(path)
-    result = load_file(path, file)
+    result = load_bytes(read_named(path, MAPPING, file), file)
     problems = list(result.problems)
     document = result.document
     if document is None:
@@ -213,6 +218,12 @@ def _build(document: YamlDocument, file: str,
         if kind == "date" and not spec.get("formats"):
             at(where, "a date rule needs formats, e.g. formats: ['%m/%d/%Y']")
             continue
+        bad_formats = [(i, why) for i, fmt in enumerate(spec.get("formats") or ())
+                       if (why := date_format_problem(fmt)) is not None]
+        for i, why in bad_formats:
+            at((*where, "formats", i), why, "bad-format", key=False)
+        if bad_formats:
+            continue
         link_title = spec.get("link_title")
         if (target == "links") != (link_title is not None):
             at(where, "a rule for 'links' needs link_title (the title its URLs are listed "
@@ -224,6 +235,9 @@ def _build(document: YamlDocument, file: str,
                           document.position(where, key=True).line, link_title,
                           tuple(spec.get("formats") or ())))
 
+    encoding = data.get("encoding")
+    if encoding not in (None, "auto") and (why := encoding_problem(encoding)) is not None:
+        at(("encoding",), why, "bad-encoding", key=False)
     ident = data["id"]
     external = ident.get("external_id")
     key = tuple(ident.get("key") or ())
@@ -242,6 +256,36 @@ def _build(document: YamlDocument, file: str,
         column_names=names, external_id=external, key=key,
         slug=tuple(ident.get("slug") or key or ([external] if external else [])),
         rules=rules, ignore=tuple(data.get("ignore") or ()), lines=lines)
+
+
+def date_format_problem(fmt: str) -> str | None:
+    """Why ``fmt`` cannot be used as a strptime and strftime format, or None. Checked when
+    the mapping loads, so that no cell of the inventory can meet a broken format."""
+    try:
+        dt.datetime.strptime("", fmt)
+    except ValueError as error:
+        if not str(error).startswith("time data"):  # the expected mismatch of ""
+            return f"{fmt!r} is not a date format: {error}"
+    except re.error as error:  # strptime builds a regex: a directive given twice
+        return f"{fmt!r} is not a date format: a directive appears twice ({error.msg})"
+    except Exception as error:  # strptime's internals may raise others for odd formats
+        return f"{fmt!r} is not a date format: {error}"
+    try:
+        dt.date(2024, 1, 2).strftime(fmt)
+    except (ValueError, UnicodeError) as error:
+        return f"{fmt!r} cannot be written back as a date: {error}"
+    return None
+
+
+def encoding_problem(name: str) -> str | None:
+    """Why ``name`` cannot decode an inventory, or None."""
+    try:
+        info = codecs.lookup(name)
+    except LookupError:
+        return f"'{name}' is not a text encoding Python knows (e.g. utf-8, cp1252, latin-1)"
+    if not getattr(info, "_is_text_encoding", True) or info.name in ("idna", "punycode"):
+        return f"'{name}' is not a text encoding (e.g. utf-8, cp1252, latin-1)"
+    return None
 
 
 def _value_key(value: Any) -> str:
