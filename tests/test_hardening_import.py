@@ -366,3 +366,33 @@ def test_headers_values_and_file_names_cannot_forge_workflow_commands(tmp_path: 
     assert "Columns left unused (1)" in text and "Notes\\n::error" in text
     assert "inventory\\n::error" in text
     assert not [line for line in text.splitlines() if line.lstrip().startswith("::")]
+
+
+NUMBER_MAPPING = MAPPING + "  spend_musd: {column: Vendor, type: number}\n"
+
+
+@pytest.mark.parametrize("cell", ["nan", "inf", "-Infinity", "1e400"])
+def test_a_number_cell_that_is_not_finite_is_kept_as_untranslated(tmp_path: Path,
+                                                                   cell: str) -> None:
+    # float() reads all of these; a proposal holding one could not be scored.
+    rows = [[*ROWS[0][:-1], cell]]
+    source = write_csv(tmp_path / "inventory.csv", rows)
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text(NUMBER_MAPPING, encoding="utf-8")
+    out = tmp_path / "out"
+    code, report, _ = run_import(source, mapping, out)
+    assert code in (0, 1)
+    assert report["unmapped"] and report["unmapped"][0]["value"] == cell
+    data = plain(next(out.glob("*.yaml")))
+    assert "spend_musd" not in data.get("custom", {})
+
+
+def test_a_mapping_that_is_a_pipe_is_refused_as_not_a_file(tmp_path: Path) -> None:
+    source, _ = inputs(tmp_path)
+    fifo = tmp_path / "mapping.yaml"
+    fifo.unlink(missing_ok=True)
+    os.mkfifo(fifo)
+    code, _, stderr = run_cli("import", str(source), "--mapping", str(fifo), "--out",
+                              str(tmp_path / "out"))
+    assert code == 2
+    assert "not a regular file" in stderr

@@ -44,7 +44,7 @@ from scoring.sources.yamlsource import load_bytes
 def mapping_from(name: str, rubric: Rubric) -> InventoryMapping:
     """A shipped mapping by name, or a mapping file by path."""
     path = shipped_path(name) if name in SHIPPED else Path(name)
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():  # anything else: read_named says why
         raise UsageError(f"mapping not found: {name} (give a file, or one of: "
                          f"{', '.join(SHIPPED)})")
     return load_mapping(path, proposal_schema(rubric),

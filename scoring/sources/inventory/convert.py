@@ -12,6 +12,7 @@ the source has them, and listed as the row's warnings so the report names them.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -161,9 +162,12 @@ def _read(kind: str, text: str) -> tuple[bool, Any]:
             return False, None
     if kind == "number":
         try:
-            return True, float(text.replace(",", ""))
+            value = float(text.replace(",", ""))
         except ValueError:
             return False, None
+        # "nan", "inf" and "1e400" parse as floats, but no score can be computed from them:
+        # such a cell is kept as an untranslated value instead.
+        return (True, value) if math.isfinite(value) else (False, None)
     if kind == "boolean":
         word = normalise(text)
         return (True, True) if word in _TRUE else (True, False) if word in _FALSE else (
