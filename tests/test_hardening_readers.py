@@ -1,0 +1,151 @@
+"""Issue 22, the readers: `export`, `compare`, the Markdown both `compare` and `diff` write,
+and rubric loading must refuse hostile input with a located one-line error and the
+documented exit status, never follow it, hang on it or print a traceback.
+
+Hostile proposal folders run the real command in a subprocess (with a timeout and a memory
+limit), since the failure being guarded against is a hang or a flood.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import MINIMAL_YAML, REPO
+
+from scoring.cli.main import main
+from scoring.proposals.plaindata import read_data
+
+SECRET = "TOPSECRET-5d1a7b"  # in a file outside the repository; must never be exported
+MEMORY_LIMIT = 2 * 1024 ** 3  # bytes of address space for a subprocess
+PROMPT = 60.0  # seconds; the fixed commands finish in a few
+
+
+def alias_bomb() -> str:
+    """About 600 bytes that a YAML loader expanding aliases turns into 9**9 strings."""
+    lines = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for number in range(1, 9):
+        prev, name = chr(ord("a") + number - 1), chr(ord("a") + number)
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 9) + "]")
+    lines += ["title: *i", "summary: *i", "team: *i", "stage: idea", "org: *i",
+              "source: {inventory: us-federal-2024, row: 1, file: *i}"]
+    return "\n".join(lines) + "\n"
+
+
+HOSTILE = ("symlink-outside", "fifo", "dev-zero", "alias-bomb")
+ENTRY = {"symlink-outside": "leak.yaml", "fifo": "pipe.yaml", "dev-zero": "zero.yaml",
+         "alias-bomb": "bomb.yaml"}
+
+
+def hostile_folder(base: Path, kind: str) -> Path:
+    """A proposals folder with one valid proposal and one hostile entry of ``kind``."""
+    outside = base / "outside"
+    outside.mkdir()
+    (outside / "secret.yaml").write_text(
+        f"title: {SECRET}\nsummary: {SECRET}\nteam: {SECRET}\nstage: idea\n", encoding="utf-8")
+    folder = base / "repo" / "proposals"
+    folder.mkdir(parents=True)
+    (folder / "spare-parts.yaml").write_text(MINIMAL_YAML, encoding="utf-8")
+    entry = folder / ENTRY[kind]
+    if kind == "symlink-outside":
+        entry.symlink_to(outside / "secret.yaml")
+    elif kind == "fifo":
+        os.mkfifo(entry)
+    elif kind == "dev-zero":
+        entry.symlink_to("/dev/zero")
+    else:
+        entry.write_text(alias_bomb(), encoding="utf-8")
+    return folder
+
+
+def _limit_memory() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+
+
+def run_sweetspot(*argv: str, cwd: Path) -> tuple[int, str, str, float]:
+    """The real command in a subprocess: exit status, stdout, stderr, seconds taken."""
+    started = time.monotonic()
+    run = subprocess.run([sys.executable, "-m", "scoring.cli.main", *argv], cwd=cwd,
+                         capture_output=True, timeout=PROMPT, preexec_fn=_limit_memory,
+                         env={**os.environ, "PYTHONPATH": str(REPO), "NO_COLOR": "1"})
+    return (run.returncode, run.stdout.decode("utf-8", "replace"),
+            run.stderr.decode("utf-8", "replace"), time.monotonic() - started)
+
+
+def run_cli(*argv: str) -> tuple[int, str, str]:
+    """The command in this process, for inputs that cannot hang."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(argv))
+    return code, out.getvalue(), err.getvalue()
+
+
+# ---- item 5: export reads proposal files by validation's rules ----------------------------
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+@pytest.mark.parametrize("kind", HOSTILE)
+@pytest.mark.parametrize("fmt", ["us-federal-2024", "csv"])
+def test_export_refuses_each_hostile_entry(tmp_path: Path, kind: str, fmt: str) -> None:
+    folder = hostile_folder(tmp_path, kind)
+    code, out, err, seconds = run_sweetspot("export", "proposals", "--format", fmt,
+                                            cwd=folder.parent)
+    assert seconds < PROMPT
+    assert code == 1, err  # documented: 1 when some files are left out
+    assert "Traceback" not in err
+    assert SECRET not in out and SECRET not in err
+    assert "lol" not in out  # nothing of the alias bomb is written either
+    assert f"proposals/{ENTRY[kind]}" in err
+    summary = err.strip().splitlines()[-1]
+    assert summary.startswith("sweetspot: 1 file left out") and ENTRY[kind] in summary
+    rows = list(csv.reader(io.StringIO(out)))
+    assert len(rows) == 2  # the header and the valid proposal, still exported
+    assert "Suggest reorder quantities for spare parts" in rows[1]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+@pytest.mark.parametrize("kind", HOSTILE)
+def test_the_reason_names_the_entry(tmp_path: Path, kind: str) -> None:
+    folder = hostile_folder(tmp_path, kind)
+    read = read_data(folder / ENTRY[kind], ENTRY[kind])
+    assert read.data is None
+    reason = read.problems[0].as_text()
+    expected = {"symlink-outside": "symlinks are not accepted", "fifo": "not a regular file",
+                "dev-zero": "symlinks are not accepted", "alias-bomb": "aliases (*a) are not "
+                "allowed"}[kind]
+    assert reason.startswith(ENTRY[kind]) and expected in reason
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+@pytest.mark.parametrize("kind", ["fifo", "alias-bomb"])
+def test_score_by_unit_reads_invalid_files_safely(tmp_path: Path, kind: str) -> None:
+    """`score --org` reads each invalid file's `org`: a FIFO used to block it and an alias
+    bomb there to flood it."""
+    folder = hostile_folder(tmp_path, kind)
+    code, out, err, seconds = run_sweetspot("score", "proposals", "--org", "Field Service",
+                                            cwd=folder.parent)
+    assert seconds < PROMPT and "Traceback" not in err
+    # Neither file names a unit, so both are left out of the one asked for.
+    assert code == 0 and "no proposal is in the unit 'Field Service'" in err
+    assert SECRET not in out + err and "lol" not in out + err
+
+
+@pytest.mark.parametrize("out", ["missing-folder/export.csv", "."])
+def test_export_to_an_unusable_out_is_a_usage_error(tmp_path: Path, out: str,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "proposals"
+    folder.mkdir()
+    (folder / "spare-parts.yaml").write_text(MINIMAL_YAML, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_cli("export", "proposals", "--out", out)
+    assert code == 2 and "Traceback" not in err
+    assert err.startswith(f"sweetspot: error: cannot write --out {out}: ")
+    assert len(err.strip().splitlines()) == 1
