@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import json
 import os
 import resource
 import subprocess
@@ -21,6 +22,7 @@ from pathlib import Path
 import pytest
 from conftest import MINIMAL_YAML, REPO
 
+from scoring.cli.common import md_text
 from scoring.cli.main import main
 from scoring.proposals.plaindata import read_data
 
@@ -149,3 +151,67 @@ def test_export_to_an_unusable_out_is_a_usage_error(tmp_path: Path, out: str,
     assert code == 2 and "Traceback" not in err
     assert err.startswith(f"sweetspot: error: cannot write --out {out}: ")
     assert len(err.strip().splitlines()) == 1
+
+
+# ---- item 18: one Markdown escaper for `compare` and `diff` -------------------------------
+
+HOSTILE_TITLE = ("<img src=x onerror=alert(1)> @everyone [click](https://evil.example/x) "
+                 "**bold** | www.evil.example")
+RAW_PIECES = ("<img", "@everyone", "[click]", "**bold**", "https://", "www.evil",
+              " | www")
+
+
+def score_json(path: Path, state: str, risk: float, title: str = HOSTILE_TITLE,
+               **entry: object) -> Path:
+    proposal = {"id": "hostile-title", "title": title, "state": state,
+                "scores": {"desirability": 60, "profitability": 55, "feasibility": 70,
+                           "risk": risk}, "priority": 50, "flags": [], **entry}
+    path.write_text(json.dumps({"proposals": [proposal]}), encoding="utf-8")
+    return path
+
+
+def git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "commit.gpgsign=false", "-c", "user.name=Test", "-c",
+                    "user.email=test@example.com", *args], cwd=repo, check=True,
+                   capture_output=True)
+
+
+def test_compare_and_diff_escape_a_hostile_title_the_same_way(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = score_json(tmp_path / "before.json", "quick_win", 20)
+    after = score_json(tmp_path / "after.json", "reconsider", 80)
+    code, compared, err = run_cli("compare", str(before), str(after))
+    assert code == 0, err
+
+    repo = tmp_path / "repo"
+    (repo / "content" / "proposals").mkdir(parents=True)
+    git(repo, "init", "-q", "-b", "main")
+    (repo / "content" / "proposals" / "spare-parts.yaml").write_text(MINIMAL_YAML, "utf-8")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "base")
+    hostile = MINIMAL_YAML.replace("title: Suggest reorder quantities for spare parts",
+                                   f"title: {json.dumps(HOSTILE_TITLE)}")
+    (repo / "content" / "proposals" / "hostile-title.yaml").write_text(hostile, "utf-8")
+    monkeypatch.chdir(repo)
+    code, diffed, err = run_cli("diff", "main", "--format", "markdown")
+    assert code == 0, err
+
+    escaped = md_text(HOSTILE_TITLE)
+    for report in (compared, diffed):
+        assert escaped in report
+        for piece in RAW_PIECES:
+            assert piece not in report, piece
+    # What GitHub would otherwise act on: a mention, a link, a tag, a table cell break.
+    assert "&#64;<!-- -->everyone" in escaped and "\\[click\\]" in escaped
+    assert "&lt;img" in escaped and "\\*\\*bold\\*\\*" in escaped and "\\|" in escaped
+    assert "https&#58;//" in escaped and "www&#46;" in escaped
+
+
+def test_compare_escapes_ids_states_and_flags_from_a_score_file(tmp_path: Path) -> None:
+    before = score_json(tmp_path / "before.json", "<b>x</b>", 20)
+    after = score_json(tmp_path / "after.json", "@team", 80,
+                       flags=[{"id": "[f](https://evil.example)"}])
+    code, report, err = run_cli("compare", str(before), str(after))
+    assert code == 0, err
+    for piece in ("<b>", "@team", "[f]", "https://"):
+        assert piece not in report, piece

@@ -21,6 +21,8 @@ from scoring.cli.common import (
     EXIT_OK,
     UsageError,
     add_command,
+    md_code,
+    md_text,
     proposal_paths,
 )
 from scoring.model.cardjson import card_json
@@ -126,17 +128,13 @@ def compare(before: Side, after: Side, threshold: float = 1.0) -> list[Move]:
 
 
 def _name(state: str | None) -> str:
-    return "—" if state is None else STATE_NAMES.get(state, state)
-
-
-def _cell(text: str) -> str:
-    return " ".join(text.split()).replace("|", "\\|")
+    return "—" if state is None else md_text(STATE_NAMES.get(state, state))
 
 
 def render_markdown(before: Side, after: Side, moves: list[Move]) -> str:
     total = len(set(before.proposals) | set(after.proposals))
     moved = [m for m in moves if m.state_moved]
-    lines = [f"## {before.name} → {after.name}", "",
+    lines = [f"## {md_text(before.name)} → {md_text(after.name)}", "",
              f"{total} proposals compared: {len(moved)} change state, "
              f"{len(moves) - len(moved)} more change a score by a point or more or a flag.", ""]
     counts: dict[tuple[str, str], int] = {}
@@ -159,9 +157,11 @@ def render_markdown(before: Side, after: Side, moves: list[Move]) -> str:
 
             state = (f"{_name(m.state_before)} → {_name(m.state_after)}" if m.state_moved
                      else _name(m.state_after))
-            lines.append(f"| {_cell(m.title)} (`{m.id}`) | {state} | {figure('priority')} | "
-                         f"{figure('impact')} | {figure('delivery_risk')} | "
-                         f"{_cell(m.why())} |")
+            # Titles, ids, states and flag ids come from proposals or a score file: escaped,
+            # as `sweetspot diff` escapes them, for a pull-request comment.
+            lines.append(f"| {md_text(m.title)} ({md_code(m.id)}) | {state} | "
+                         f"{figure('priority')} | {figure('impact')} | "
+                         f"{figure('delivery_risk')} | {md_text(m.why())} |")
     return "\n".join(lines) + "\n"
 
 
