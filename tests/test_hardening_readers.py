@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import MINIMAL_YAML, REPO
+from conftest import FULL_YAML, MINIMAL_YAML, PILOT_YAML, REPO
 
 from scoring.cli.common import md_text
 from scoring.cli.main import main
@@ -215,3 +215,111 @@ def test_compare_escapes_ids_states_and_flags_from_a_score_file(tmp_path: Path) 
     assert code == 0, err
     for piece in ("<b>", "@team", "[f]", "https://"):
         assert piece not in report, piece
+
+
+# ---- item 17: compare reads a score file through read_named, strict JSON and a schema ----
+
+GOOD_ENTRY = {"id": "hostile-title", "title": "A", "state": "quick_win", "priority": 50,
+              "scores": {"desirability": 60, "profitability": 55, "feasibility": 70,
+                         "risk": 20}, "flags": [{"id": "no_sponsor"}]}
+
+
+def with_entry(**changes: object) -> str:
+    return json.dumps({"proposals": [{**GOOD_ENTRY, **changes}]})
+
+
+MALFORMED = {
+    # name: (file text, what the one-line error must say)
+    "deep-arrays": ("[" * 100_000 + "]" * 100_000, "nesting is deeper than 32 levels"),
+    "deep-value": ('{"proposals": [{"id": "a", "x": ' + "[" * 200 + "]" * 200 + "}]}",
+                   "proposals[0].x[0][0]"),
+    "flags-string": (with_entry(flags="no_sponsor"), "proposals[0].flags: 'no_sponsor' should "
+                     "be a list"),
+    "flags-mapping": (with_entry(flags={"id": "x"}), "proposals[0].flags: {'id': 'x'} should "
+                      "be a list"),
+    "flags-null": (with_entry(flags=None), "proposals[0].flags: is empty"),
+    "flag-without-id": (with_entry(flags=[{}]), "proposals[0].flags[0]: missing required "
+                        "field 'id'"),
+    "score-text": (with_entry(scores={"risk": "abc"}), "proposals[0].scores.risk: 'abc' should "
+                   "be a number"),
+    "score-400-digits": (with_entry(scores={"risk": 10 ** 400}),
+                         "proposals[0].scores.risk: 1000"),
+    "scores-string": (with_entry(scores="high"), "proposals[0].scores: 'high' should be a "
+                      "mapping"),
+    "proposals-string": (json.dumps({"proposals": "all"}), "proposals: 'all' should be a list"),
+    "no-proposals": (json.dumps({"portfolio": {}}), "missing required field 'proposals'"),
+    "id-number": (with_entry(id=7), "proposals[0].id: 7 should be text"),
+    "nan": (with_entry(priority=float("nan")), "proposals[0].priority: NaN is not a finite "
+            "number"),
+    "infinity": (with_entry(scores={"risk": float("inf")}), "proposals[0].scores.risk: "
+                 "Infinity is not a finite number"),
+    "minus-infinity": (with_entry(impact=float("-inf")), "proposals[0].impact: -Infinity is "
+                       "not a finite number"),
+    "float-overflow": ('{"proposals": [{"id": "a", "delivery_risk": 1e400}]}',
+                       "proposals[0].delivery_risk: 1e400 is not a finite number"),
+    "syntax": ('{"proposals": [}', "line 1, column 16: not valid JSON"),
+    "not-utf8": ('{"proposals": [{"id": "caf\udcff"}]}', "is not UTF-8"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MALFORMED))
+@pytest.mark.parametrize("side", ["before", "after"])
+def test_compare_refuses_a_malformed_score_file(tmp_path: Path, name: str, side: str) -> None:
+    text, expected = MALFORMED[name]
+    good = tmp_path / "good.json"
+    good.write_text(with_entry(), encoding="utf-8")
+    bad = tmp_path / f"{name}.json"
+    bad.write_bytes(text.encode("utf-8", "surrogateescape"))
+    pair = (bad, good) if side == "before" else (good, bad)
+    code, out, err = run_cli("compare", str(pair[0]), str(pair[1]))
+    assert code == 2 and out == ""
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert err.startswith(f"sweetspot: error: {bad}: ") and expected in err, err
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+@pytest.mark.parametrize("kind", ["symlink", "fifo", "dev-zero", "folder", "missing"])
+def test_compare_reads_a_score_file_only_if_it_is_a_regular_file(tmp_path: Path,
+                                                                  kind: str) -> None:
+    good = tmp_path / "good.json"
+    good.write_text(with_entry(), encoding="utf-8")
+    named = tmp_path / "named.json"
+    if kind == "symlink":
+        named.symlink_to(good)
+    elif kind == "fifo":
+        os.mkfifo(named)
+    elif kind == "dev-zero":
+        named.symlink_to("/dev/zero")
+    elif kind == "folder":
+        named.mkdir()
+    code, out, err, seconds = run_sweetspot("compare", str(good), str(named), cwd=tmp_path)
+    assert seconds < PROMPT and code == 2 and out == "" and "Traceback" not in err
+    assert err.startswith(f"sweetspot: error: {named}: ")
+
+
+def test_compare_of_two_score_files_needs_no_proposals_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # no content/proposals here
+    Path("before.json").write_text(with_entry(), encoding="utf-8")
+    Path("after.json").write_text(with_entry(state="reconsider", flags=[]), encoding="utf-8")
+    code, out, err = run_cli("compare", "before.json", "after.json", "--format", "json")
+    assert code == 0, err
+    move = json.loads(out)["moves"][0]
+    assert (move["state_before"], move["state_after"]) == ("quick_win", "reconsider")
+    assert move["flags_cleared"] == ["no_sponsor"]
+
+
+def test_a_real_score_file_passes_and_compares_with_a_rubric(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    folder = Path("proposals")
+    folder.mkdir()
+    for name, text in {"full": FULL_YAML, "pilot": PILOT_YAML, "minimal": MINIMAL_YAML}.items():
+        (folder / f"{name}.yaml").write_text(text, encoding="utf-8")
+    code, scored, err = run_cli("score", "proposals", "--format", "json")
+    assert code == 0, err
+    Path("scores.json").write_text(scored, encoding="utf-8")
+    rubric = str(REPO / "scoring" / "data" / "rubric.yaml")
+    code, out, err = run_cli("compare", "scores.json", rubric, "proposals", "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["moves"] == []  # the same rubric moves nothing
