@@ -16,11 +16,14 @@ import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import pytest
 from conftest import FULL_YAML, MINIMAL_YAML, PILOT_YAML, REPO
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from scoring.cli.common import md_text
 from scoring.cli.main import main
@@ -323,3 +326,129 @@ def test_a_real_score_file_passes_and_compares_with_a_rubric(
     code, out, err = run_cli("compare", "scores.json", rubric, "proposals", "--format", "json")
     assert code == 0, err
     assert json.loads(out)["moves"] == []  # the same rubric moves nothing
+
+
+# ---- item 15: a rubric is read safely, and values that would crash scoring are refused ----
+
+RUBRIC_TEXT = (REPO / "scoring" / "data" / "rubric.yaml").read_text(encoding="utf-8")
+HUGE = "1" + "0" * 400
+
+# name: (text in the built-in rubric, what replaces it, the field named in the error)
+BAD_RUBRIC_VALUES = {
+    "equals-list": ("{fact: distinct_people, equals: 1}",
+                    "{fact: distinct_people, equals: [1, 2]}", "when.all[1].equals"),
+    "equals-mapping": ("{fact: distinct_people, equals: 1}",
+                       "{fact: distinct_people, equals: {a: 1}}", "when.all[1].equals"),
+    "in-list-item": ("{field: governance.consent, in: [opt_out, none]}",
+                     '{field: governance.consent, in: [[1], "no"]}', ".in[0]"),
+    "not-in-mapping-item": ("{field: governance.reidentification_review, not_in: [done]}",
+                            "{field: governance.reidentification_review, not_in: [{a: 1}]}",
+                            ".not_in[0]"),
+    "below-400-digits": ("{field: data.sample_size, below: 1000}",
+                         f"{{field: data.sample_size, below: {HUGE}}}", ".below"),
+    "at-least-400-digits": ("{field: data.sample_size, below: 1000}",
+                            f"{{field: data.sample_size, at_least: -{HUGE}}}", ".at_least"),
+    "weight-400-digits": ("    weight: 3\n", f"    weight: {HUGE}\n", "criteria[0].weight"),
+    "weight-overflowing": ("    weight: 3\n", "    weight: 1.0e+308\n", "criteria[0].weight"),
+    "horizon-overflowing": ("roi_horizon_years: 3", "roi_horizon_years: 1.0e+308",
+                            "aggregation.roi_horizon_years"),
+}
+
+
+def bad_rubric(folder: Path, name: str) -> tuple[Path, int, str]:
+    """A copy of the built-in rubric with one bad value: (file, its line, the field)."""
+    old, new, field = BAD_RUBRIC_VALUES[name]
+    assert old in RUBRIC_TEXT, old
+    start = RUBRIC_TEXT.index(old)
+    path = folder / f"{name}.yaml"
+    path.write_text(RUBRIC_TEXT.replace(old, new, 1), encoding="utf-8")
+    return path, RUBRIC_TEXT.count("\n", 0, start) + 1, field
+
+
+def proposals_folder(base: Path) -> Path:
+    folder = base / "proposals"
+    folder.mkdir(exist_ok=True)
+    for name, text in {"full": FULL_YAML, "pilot": PILOT_YAML, "minimal": MINIMAL_YAML}.items():
+        (folder / f"{name}.yaml").write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("name", sorted(BAD_RUBRIC_VALUES))
+@pytest.mark.parametrize("command", ["score", "export"])
+def test_a_rubric_value_that_would_crash_scoring_is_refused_where_it_is(
+        tmp_path: Path, name: str, command: str) -> None:
+    folder = proposals_folder(tmp_path)
+    rubric, line, field = bad_rubric(tmp_path, name)
+    code, out, err = run_cli(command, str(folder), "--rubric", str(rubric))
+    assert code == 2 and out == "" and "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert lines[0] == "sweetspot: the rubric is invalid:"
+    assert lines[1].startswith(f"{rubric}:{line}:") and field in lines[1], lines[1]
+
+
+def test_compare_refuses_a_bad_rubric_side_with_exit_2(tmp_path: Path) -> None:
+    folder = proposals_folder(tmp_path)
+    rubric, line, _ = bad_rubric(tmp_path, "equals-list")
+    code, out, err = run_cli("compare", str(REPO / "scoring" / "data" / "rubric.yaml"),
+                             str(rubric), str(folder))
+    assert code == 2 and out == "" and f"{rubric}:{line}:" in err
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+@pytest.mark.parametrize("kind", ["symlink", "fifo", "dev-zero", "alias-bomb", "too-large"])
+def test_a_rubric_file_is_read_only_if_it_is_a_safe_regular_file(tmp_path: Path,
+                                                                  kind: str) -> None:
+    folder = proposals_folder(tmp_path)
+    rubric = tmp_path / "rubric.yaml"
+    expected = {"symlink": "the rubric file is a symlink", "fifo": "not a regular file",
+                "dev-zero": "the rubric file is a symlink", "alias-bomb": "aliases (*a)",
+                "too-large": "a rubric file may have at most 1.0 MiB"}[kind]
+    if kind == "symlink":
+        outside = tmp_path / "outside.yaml"
+        outside.write_text(RUBRIC_TEXT, encoding="utf-8")
+        rubric.symlink_to(outside)
+    elif kind == "fifo":
+        os.mkfifo(rubric)
+    elif kind == "dev-zero":
+        rubric.symlink_to("/dev/zero")
+    elif kind == "alias-bomb":
+        rubric.write_text(alias_bomb() + RUBRIC_TEXT, encoding="utf-8")
+    else:
+        rubric.write_text(RUBRIC_TEXT + "#" * (1024 * 1024) + "\n", encoding="utf-8")
+    code, out, err, seconds = run_sweetspot("score", str(folder), "--rubric", str(rubric),
+                                            cwd=tmp_path)
+    assert seconds < PROMPT and code == 2 and out == "" and "Traceback" not in err
+    assert err.startswith("sweetspot: the rubric is invalid:\n") and expected in err, err
+    assert "lol" not in err
+
+
+_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
+                     st.text(max_size=5))
+_VALUES = st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=3)
+                       | st.dictionaries(st.text(max_size=3), inner, max_size=2), max_leaves=6)
+_LEAVES = st.fixed_dictionaries({"field": st.sampled_from(["stage", "data.sample_size",
+                                                           "tags", "value"])},
+                                optional={"equals": _VALUES, "in": st.lists(_VALUES, max_size=3),
+                                          "not_in": st.lists(_VALUES, max_size=3),
+                                          "below": st.integers() | st.floats(allow_nan=False),
+                                          "at_least": st.integers() | st.floats(allow_nan=False),
+                                          "answered": st.booleans()})
+
+
+@settings(max_examples=25, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(leaf=_LEAVES)
+def test_any_flag_condition_either_is_refused_or_scores(leaf: dict[str, object]) -> None:
+    """Whatever a custom rubric's rule compares with: refused with a located problem, or
+    scored without an error."""
+    with tempfile.TemporaryDirectory() as scratch:
+        base = Path(scratch)
+        folder = proposals_folder(base)
+        rubric = base / "rubric.yaml"
+        marker = "{fact: distinct_people, equals: 1}"
+        rubric.write_text(RUBRIC_TEXT.replace(marker, json.dumps(leaf), 1), encoding="utf-8")
+        code, _, err = run_cli("score", str(folder), "--rubric", str(rubric), "--format",
+                               "json")
+        assert code in (0, 2) and "Traceback" not in err
+        if code == 2:
+            assert f"{rubric}:590:" in err, err

@@ -30,8 +30,11 @@ class UsageError(Exception):
 
 
 def rubric_from(args: argparse.Namespace) -> Rubric:
+    """The --rubric file, or the built-in rubric. load_rubric reads it by the rules for
+    files named on the command line (no symlink, pipe or device) and raises RubricError,
+    exit status 2, naming the file and each problem's line and field."""
     path = getattr(args, "rubric", None)
-    if path is not None and not Path(path).is_file():
+    if path is not None and not os.path.lexists(path):
         raise UsageError(f"rubric file not found: {path}")
     return load_rubric(Path(path) if path else None)
 
