@@ -452,3 +452,15 @@ def test_any_flag_condition_either_is_refused_or_scores(leaf: dict[str, object])
         assert code in (0, 2) and "Traceback" not in err
         if code == 2:
             assert f"{rubric}:590:" in err, err
+
+
+def test_the_intake_page_reads_an_invalid_files_source_block_safely(tmp_path: Path) -> None:
+    """The intake page names the inventory row an invalid imported file came from, reading
+    its `source` block: an alias bomb there used to flood the build."""
+    folder = hostile_folder(tmp_path, "alias-bomb")
+    code, _, err, seconds = run_sweetspot("render", "--out", "site", "--proposals", "proposals",
+                                          cwd=folder.parent)
+    assert seconds < PROMPT and "Traceback" not in err
+    assert code == 1, err  # the bomb is an invalid proposal; its page is still written
+    pages = [p.read_text(encoding="utf-8") for p in (folder.parent / "site").rglob("*.md")]
+    assert pages and not any("lol" in page for page in pages)
