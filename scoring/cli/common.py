@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import time
 from collections.abc import Iterable, Iterator, Sized
@@ -29,8 +30,11 @@ class UsageError(Exception):
 
 
 def rubric_from(args: argparse.Namespace) -> Rubric:
+    """The --rubric file, or the built-in rubric. load_rubric reads it by the rules for
+    files named on the command line (no symlink, pipe or device) and raises RubricError,
+    exit status 2, naming the file and each problem's line and field."""
     path = getattr(args, "rubric", None)
-    if path is not None and not Path(path).is_file():
+    if path is not None and not os.path.lexists(path):
         raise UsageError(f"rubric file not found: {path}")
     return load_rubric(Path(path) if path else None)
 
@@ -86,6 +90,42 @@ def one_line(text: str) -> str:
     """
     text = text.replace("\r", "\\r").replace("\n", "\\n")
     return " ::" + text[2:] if text.startswith("::") else text
+
+
+def printable(text: str) -> str:
+    """File names that are not UTF-8 arrive as lone surrogates; print U+FFFD instead, so
+    the output is always valid UTF-8 and printing it never fails."""
+    return "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
+
+
+# ---- Markdown for pull-request comments and CHANGELOG (`diff`, `compare`) ---------------
+# GitHub renders a comment as Markdown with HTML: text from a proposal or a score file must
+# not become a tag, a link, an image, emphasis or a table cell break, nor notify anyone. One
+# escaper for both commands, so they cannot drift apart. GitHub finds @mentions and e-mail
+# addresses in the rendered text, where neither a backslash nor &#64; hides them, so an
+# empty HTML comment splits them; "://" and "www." lose the character GFM's autolinks
+# start from, so a bare address is not a link either.
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}#+!|~])")
+_WWW = re.compile(r"(?i)\b(www)\.")
+
+
+def md_text(value: object) -> str:
+    """Text made safe for a Markdown table cell or line: one line, no HTML, no pipes, no
+    links, images, emphasis or mentions."""
+    text = printable(" ".join(str(value).split()))
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    text = _WWW.sub(r"\1&#46;", text.replace("://", "&#58;//"))
+    return text.replace("@", "&#64;<!-- -->")
+
+
+def md_code(value: object) -> str:
+    """An inline code span for ids and paths, or escaped text if that is not safe."""
+    text = printable(" ".join(str(value).split()))
+    if "`" in text or not text:
+        return md_text(text)
+    return "`" + text.replace("|", "\\|") + "`"
 
 
 def use_colour(stream: TextIO, choice: str = "auto") -> bool:

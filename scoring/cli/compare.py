@@ -21,8 +21,12 @@ from scoring.cli.common import (
     EXIT_OK,
     UsageError,
     add_command,
+    md_code,
+    md_text,
+    plural,
     proposal_paths,
 )
+from scoring.cli.scorefile import read_scores
 from scoring.model.cardjson import card_json
 from scoring.model.scorecard import score_intake
 from scoring.proposals.loading import load_proposals
@@ -82,24 +86,23 @@ def _state(entry: dict[str, Any]) -> str | None:
 
 
 def _figures(entry: dict[str, Any]) -> dict[str, float]:
-    values = {name: float(entry["scores"][name]) for name in SCORES
-              if name in entry.get("scores", {})}
-    values.update({name: float(entry[name]) for name in FIGURES if name in entry})
+    # read_scores has checked each is a number from 0 to 100, or null (left out here).
+    scores = entry.get("scores") or {}
+    values = {name: float(scores[name]) for name in SCORES if scores.get(name) is not None}
+    values.update({name: float(entry[name]) for name in FIGURES
+                   if entry.get(name) is not None})
     return values
 
 
 def load_side(source: str, paths: list[Path]) -> Side:
+    """A score file (read and checked by `read_scores`: a bad one is exit 2 naming the file
+    and JSON path), or a rubric to score the proposals with now."""
     path = Path(source)
-    if not path.is_file():
-        raise UsageError(f"no such file: {source}")
     if path.suffix.lower() == ".json":
-        try:
-            payload = json.loads(path.read_text(encoding="utf-8"))
-            entries = payload["proposals"]
-            return Side(path.name, {str(e["id"]): e for e in entries})
-        except (OSError, ValueError, KeyError, TypeError) as error:
-            raise UsageError(f"{source}: not a `sweetspot score --format json` file "
-                             f"({error})") from None
+        entries = read_scores(path, source)["proposals"]
+        return Side(path.name, {str(e["id"]): e for e in entries})
+    if not path.exists() and not path.is_symlink():
+        raise UsageError(f"no such file: {source}")
     rubric = load_rubric(path)
     portfolio = score_intake(load_proposals(paths, rubric), rubric)
     return Side(path.name, {card.proposal.id: card_json(card) for card in portfolio.cards})
@@ -126,18 +129,14 @@ def compare(before: Side, after: Side, threshold: float = 1.0) -> list[Move]:
 
 
 def _name(state: str | None) -> str:
-    return "—" if state is None else STATE_NAMES.get(state, state)
-
-
-def _cell(text: str) -> str:
-    return " ".join(text.split()).replace("|", "\\|")
+    return "—" if state is None else md_text(STATE_NAMES.get(state, state))
 
 
 def render_markdown(before: Side, after: Side, moves: list[Move]) -> str:
     total = len(set(before.proposals) | set(after.proposals))
     moved = [m for m in moves if m.state_moved]
-    lines = [f"## {before.name} → {after.name}", "",
-             f"{total} proposals compared: {len(moved)} change state, "
+    lines = [f"## {md_text(before.name)} → {md_text(after.name)}", "",
+             f"{plural(total, 'proposal')} compared: {len(moved)} change state, "
              f"{len(moves) - len(moved)} more change a score by a point or more or a flag.", ""]
     counts: dict[tuple[str, str], int] = {}
     for m in moved:
@@ -159,9 +158,11 @@ def render_markdown(before: Side, after: Side, moves: list[Move]) -> str:
 
             state = (f"{_name(m.state_before)} → {_name(m.state_after)}" if m.state_moved
                      else _name(m.state_after))
-            lines.append(f"| {_cell(m.title)} (`{m.id}`) | {state} | {figure('priority')} | "
-                         f"{figure('impact')} | {figure('delivery_risk')} | "
-                         f"{_cell(m.why())} |")
+            # Titles, ids, states and flag ids come from proposals or a score file: escaped,
+            # as `sweetspot diff` escapes them, for a pull-request comment.
+            lines.append(f"| {md_text(m.title)} ({md_code(m.id)}) | {state} | "
+                         f"{figure('priority')} | {figure('impact')} | "
+                         f"{figure('delivery_risk')} | {md_text(m.why())} |")
     return "\n".join(lines) + "\n"
 
 
@@ -177,7 +178,9 @@ def render_json(before: Side, after: Side, moves: list[Move]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    paths = proposal_paths(args)
+    # Proposals are only read for a rubric side; two score files need none.
+    scored = all(Path(side).suffix.lower() == ".json" for side in (args.before, args.after))
+    paths = [] if scored else proposal_paths(args)
     before, after = load_side(args.before, paths), load_side(args.after, paths)
     moves = compare(before, after)
     render = render_json if args.format == "json" else render_markdown

@@ -28,8 +28,11 @@ from scoring.cli.common import (
     EXIT_OK,
     EXIT_USAGE,
     add_command,
+    md_code,
+    md_text,
     one_line,
     plural,
+    printable,
     rubric_from,
 )
 from scoring.model.engine import SCORE_COLUMNS
@@ -222,7 +225,7 @@ def files_in_tree(folder: str, root: Path) -> dict[str, bytes]:
             try:
                 files[key] = path.read_bytes()
             except OSError as error:
-                raise DiffError(f"cannot read {one_line(_printable(key))}: "
+                raise DiffError(f"cannot read {one_line(printable(key))}: "
                                 f"{error.strerror or error}") from None
     return dict(sorted(files.items()))
 
@@ -540,28 +543,6 @@ def redirect_for(change: dict[str, Any]) -> dict[str, str] | None:
 # ---- output -----------------------------------------------------------------------------
 
 
-def _printable(text: str) -> str:
-    """File names that are not UTF-8 arrive as lone surrogates; print U+FFFD instead, so
-    the report is always valid UTF-8 and printing it never fails."""
-    return "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
-
-
-def md_text(value: Any) -> str:
-    """Proposal text made safe for a Markdown table cell or line: no HTML, no pipes."""
-    text = " ".join(str(value).split())
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = re.sub(r"([\\`*_\[\]{}#+!|~])", r"\\\1", text)
-    return text.replace("@", "&#64;")
-
-
-def md_code(value: Any) -> str:
-    """An inline code span for ids and paths, or escaped text if that is not safe."""
-    text = " ".join(str(value).split())
-    if "`" in text or not text:
-        return md_text(text)
-    return "`" + text.replace("|", "\\|") + "`"
-
-
 def _fence(lines: Iterable[str]) -> list[str]:
     body = list(lines)
     longest = max((len(run) for line in body for run in re.findall(r"`+", line)), default=0)
@@ -810,10 +791,10 @@ def run_diff(args: argparse.Namespace, rubric: Rubric) -> int:
     try:
         report = diff(args.base, args.head, args.path, rubric)
     except DiffError as error:
-        print(f"sweetspot: error: {one_line(_printable(str(error)))}", file=sys.stderr)
+        print(f"sweetspot: error: {one_line(printable(str(error)))}", file=sys.stderr)
         return EXIT_USAGE
     text = render_json(report) if args.format == "json" else render_markdown(report)
-    sys.stdout.write(_printable(text))
+    sys.stdout.write(printable(text))
     return EXIT_INVALID if report.problems else EXIT_OK
 
 

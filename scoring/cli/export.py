@@ -19,6 +19,8 @@ from scoring.cli.common import (
     EXIT_OK,
     UsageError,
     add_command,
+    one_line,
+    plural,
     proposal_paths,
     rubric_from,
 )
@@ -26,21 +28,26 @@ from scoring.cli.importer import mapping_from
 from scoring.model.scorecard import score_intake
 from scoring.portfolio.csvfile import write_csv
 from scoring.portfolio.orgunits import with_org
-from scoring.proposals.loading import discover, display_path, load_proposals
+from scoring.proposals.loading import discover, display_path, load_proposals, printable_name
+from scoring.proposals.plaindata import read_data
 from scoring.sources.inventory.export import export_csv
 from scoring.sources.inventory.mapping import SHIPPED
-from scoring.sources.inventory.writer import read_plain
+from scoring.sources.problems import Problem
 
 
-def _records(paths: list[Path]) -> tuple[list[dict[str, Any]], list[str]]:
-    """Every proposal file's data, in source-row order then by id; unreadable files are
-    named, not dropped silently."""
+def _records(paths: list[Path]) -> tuple[list[dict[str, Any]], list[Problem]]:
+    """Every proposal file's data, in source-row order then by id, read by validation's
+    rules (no symlinks, pipes or devices, 256 KiB, no aliases). Invalid proposals are
+    exported too; a file that cannot be read is named with the reason, not dropped
+    silently."""
     records: list[tuple[tuple[int, str], dict[str, Any]]] = []
-    unreadable: list[str] = []
+    unreadable: list[Problem] = []
     for path in discover(paths):
-        data = read_plain(path)
-        if not isinstance(data, dict):
-            unreadable.append(display_path(path))
+        file = printable_name(display_path(path))
+        read = read_data(path, file)
+        data = read.data
+        if data is None:
+            unreadable.extend(read.problems[:1])
             continue
         source = data.get("source")
         row = source.get("row") if isinstance(source, dict) else None
@@ -56,6 +63,13 @@ def _cell(value: Any) -> Any:
     return "" if value is None else value
 
 
+def _write_out(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8", newline="")
+    except OSError as error:  # a missing folder, a folder named as the file, no permission
+        raise UsageError(f"cannot write --out {path}: {error.strerror or error}") from None
+
+
 def run(args: argparse.Namespace) -> int:
     rubric = rubric_from(args)
     paths = proposal_paths(args)
@@ -69,19 +83,23 @@ def run(args: argparse.Namespace) -> int:
                 _cell(custom.get(str(i), {}).get(declared.id)) for i in frame.index]
         buffer = io.StringIO()
         write_csv(frame.reset_index(), buffer)  # the shared writer, as the site's download
-        text, skipped = buffer.getvalue(), [bad.file for bad in intake.invalid]
-        note = "invalid proposal(s) left out of the scored table"
+        text = buffer.getvalue()
+        skipped = [bad.problems[0] for bad in intake.invalid if bad.problems]
+        note = "left out of the scored table (not valid proposals)"
     else:
         mapping = mapping_from(args.mapping or args.format, rubric)  # errors: see main
         records, skipped = _records(paths)
         text = export_csv(mapping, records)
-        note = "file(s) could not be read as YAML and were left out"
+        note = "left out (could not be read)"
     if args.out:
-        Path(args.out).write_text(text, encoding="utf-8", newline="")
+        _write_out(Path(args.out), text)
     else:
         sys.stdout.write(text)
     if skipped:
-        print(f"sweetspot: {len(skipped)} {note}: {', '.join(skipped)}", file=sys.stderr)
+        for problem in skipped:  # one line each, naming the file and why
+            print(problem.as_text(), file=sys.stderr)
+        print(f"sweetspot: {plural(len(skipped), 'file')} {note}: "
+              f"{one_line(', '.join(p.file for p in skipped))}", file=sys.stderr)
         return EXIT_INVALID
     return EXIT_OK
 

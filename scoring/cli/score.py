@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import IO
 
 from scoring.cli.common import (
@@ -27,6 +28,7 @@ from scoring.portfolio.csvfile import write_csv
 from scoring.portfolio.orgunits import SEPARATOR, filter_intake, parse_unit, unit_path, with_org
 from scoring.portfolio.summary import PortfolioSummary, summarise, summary_json
 from scoring.proposals.loading import load_proposals
+from scoring.proposals.plaindata import read_data
 from scoring.proposals.proposal import Intake
 from scoring.rubric import Rubric
 
@@ -125,17 +127,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _invalid_units(intake: Intake) -> dict[str, tuple[str, ...]]:
-    """The ``org`` of each invalid file, read leniently, so --org keeps its problems."""
-    import yaml
-
+    """The ``org`` of each invalid file, read leniently (but never through a symlink, pipe
+    or alias), so --org keeps its problems."""
     units: dict[str, tuple[str, ...]] = {}
     for bad in intake.invalid:
-        try:
-            with open(bad.file, encoding="utf-8") as handle:
-                data = yaml.safe_load(handle)
-        except (OSError, ValueError, yaml.YAMLError):
-            continue
-        org = data.get("org") if isinstance(data, dict) else None
+        data = read_data(Path(bad.file), bad.file).data
+        org = data.get("org") if data is not None else None
         if isinstance(org, list):
             units[bad.file] = tuple(str(part) for part in org)
     return units

@@ -102,7 +102,7 @@ def holds_for(condition: Mapping[str, Any], table: RuleTable) -> np.ndarray:
     def member(options: list[Any]) -> np.ndarray:
         # A value matches when its kind (yes/no or not) and its value both match, so true
         # never matches 1; unhashable values (lists, mappings) match nothing.
-        wanted = {(type(o) is bool, o) for o in options}
+        wanted = {(type(o) is bool, o) for o in options if _hashable(o)}  # schema: scalars
         return np.array([_hashable(v) and (type(v) is bool, v) in wanted for v in values],
                         dtype=bool)
 

@@ -8,6 +8,8 @@ rubric copied from an older default keeps working.
 from __future__ import annotations
 
 import contextlib
+import os
+import sys
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -30,8 +32,9 @@ from scoring.rubric.definitions import (
     Uncertainty,
 )
 from scoring.sources.problems import Problem, format_field
+from scoring.sources.safefile import RUBRIC, InputError, read_named
 from scoring.sources.validation import checker_for
-from scoring.sources.yamlsource import load_file, load_trusted
+from scoring.sources.yamlsource import YamlDocument, load_bytes, load_trusted
 
 
 class RubricError(Exception):
@@ -219,35 +222,65 @@ def _with_defaults(data: dict[str, Any], builtin: dict[str, Any] | None) -> dict
 
 
 def load_rubric(path: Path | None = None) -> Rubric:
-    """Load and validate a rubric; raise RubricError naming file, line and field."""
+    """Load and validate a rubric; raise RubricError naming file, line and field.
+
+    The file is read as any file named on the command line is (`safefile.read_named`: a
+    regular file, not a symlink, pipe or device, at most 1 MiB), and loaded by the proposal
+    loader (no aliases, no tags, numbers checked)."""
     source = path or default_rubric_path()
-    return _load_cached(str(Path(source).resolve()), _mtime(source))
-
-
-def _mtime(path: Path) -> float:
-    try:
-        return path.stat().st_mtime
-    except OSError:
-        return 0.0
-
-
-@lru_cache(maxsize=8)
-def _load_cached(source: str, _mtime: float) -> Rubric:
-    display = source
-    with contextlib.suppress(ValueError):
+    display = str(source)
+    with contextlib.suppress(ValueError):  # a file under the working folder is named from it
         display = str(Path(source).relative_to(Path.cwd()))
-    result = load_file(Path(source), display)
+    try:
+        raw = read_named(Path(source), RUBRIC, display)
+    except InputError as error:
+        raise RubricError([Problem(display, 0, 0, "", error.message, "unreadable")]) from None
+    builtin = os.path.abspath(source) == os.path.abspath(default_rubric_path())
+    return _load_cached(display, raw, builtin)
+
+
+# Keyed by the file's content, not its modification time: an edit that keeps the time (or
+# a file swapped for another) is still read again.
+@lru_cache(maxsize=8)
+def _load_cached(display: str, raw: bytes, builtin: bool) -> Rubric:
+    result = load_bytes(raw, display)
     if result.document is None or result.problems:
         raise RubricError(result.problems)
     document = result.document
-    problems = checker_for(rubric_schema()).problems(document, display)
+    problems = _numbers(document, display) or \
+        checker_for(rubric_schema()).problems(document, display)
     if problems:
         raise RubricError(problems)
     problems = _cross_check(document.data, display, document.position)
     if problems:
         raise RubricError(problems)
-    builtin = None if Path(source) == default_rubric_path().resolve() else _builtin_data()
-    return _build(_with_defaults(document.data, builtin), display)
+    return _build(_with_defaults(document.data, None if builtin else _builtin_data()),
+                  display)
+
+
+# Every number a rubric holds is computed with as a float.
+_LARGEST = sys.float_info.max
+
+
+def _numbers(document: YamlDocument, file: str) -> list[Problem]:
+    """A located problem for each integer too large to become a float (floats that are not
+    finite are refused by the loader already)."""
+    found: list[Problem] = []
+    for path in document.plain_text:  # numbers only come from plain scalars
+        parent: Any = document.data
+        try:
+            for part in path[:-1]:
+                parent = parent[part]
+            value = parent[path[-1]]
+        except (IndexError, KeyError, TypeError):  # the root, or a duplicate key's value
+            continue
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > _LARGEST:
+            pos = document.position(path)
+            found.append(Problem(file, pos.line, pos.column, format_field(path),
+                                 f"a number with {len(str(abs(value)))} digits is too large "
+                                 "to compute with; the largest usable number is about 1.8e308",
+                                 "number-too-large"))
+    return found
 
 
 @lru_cache(maxsize=1)

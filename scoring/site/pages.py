@@ -38,6 +38,7 @@ from scoring.portfolio.orgunits import (
 )
 from scoring.portfolio.summary import PortfolioSummary, summarise, summary_json
 from scoring.proposals.loading import ID_PATTERN, MAX_ID_LENGTH
+from scoring.proposals.plaindata import read_data
 from scoring.proposals.proposal import INACTIVE_STAGES, STAGES, InvalidFile
 from scoring.proposals.schema import SCHEMA_FILE_NAME, proposal_schema
 from scoring.rubric import DIMENSIONS, STATES, Checklist, Rubric
@@ -123,7 +124,6 @@ class GeneratedPage:
 
 
 _Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's, when present
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 _PLAIN = (str, int, float, bool, type(None))
@@ -763,10 +763,8 @@ class SiteBuilder:
                 path = candidate.resolve()
                 if not path.is_relative_to(root) or not path.is_file():
                     continue  # never read outside the site's folder
-                if path.stat().st_size > 1_000_000:
-                    continue
-                data = yaml.load(path.read_bytes(), Loader=_Loader)
-            except (OSError, RuntimeError, ValueError, yaml.YAMLError):
+                data = read_data(path, bad.file).data  # validation's rules: no aliases
+            except (OSError, RuntimeError, ValueError):
                 continue
             source = data.get("source") if isinstance(data, dict) else None
             if isinstance(source, dict) and isinstance(source.get("row"), int):
