@@ -396,3 +396,47 @@ def test_a_mapping_that_is_a_pipe_is_refused_as_not_a_file(tmp_path: Path) -> No
                               str(tmp_path / "out"))
     assert code == 2
     assert "not a regular file" in stderr
+
+
+def alias_bomb(levels: int = 9) -> str:
+    """Nine nested lists of nine aliases: a few hundred bytes that stand for 9**9 values."""
+    text = '\nnotes_bomb:\n  a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
+    previous = "a"
+    for name in "bcdefghi"[:levels - 1]:
+        text += f"  {name}: &{name} [" + ",".join([f"*{previous}"] * 9) + "]\n"
+        previous = name
+    return text
+
+
+def test_an_alias_bomb_in_an_imported_file_is_not_rewritten(tmp_path: Path) -> None:
+    # A pull request can commit one into the proposals folder; the next re-import used to
+    # walk its 9**9 values while rewriting the file and never returned.
+    source, mapping = inputs(tmp_path)
+    out = tmp_path / "out"
+    assert run_import(source, mapping, out)[0] == 0
+    target = out / "route-tickets.yaml"
+    target.write_text(target.read_text(encoding="utf-8") + alias_bomb(), encoding="utf-8")
+    before = target.read_bytes()
+    rows = [list(r) for r in ROWS]
+    rows[0][2] = "Send each ticket to the right queue, first time and every time."
+    rows = rows[:2]  # and row 3 leaves the source: its file is marked, route-tickets' is not
+    write_csv(source, rows)
+    code, report, _ = run_import(source, mapping, out)
+    assert code == 1
+    row = by_row(report)[2]
+    assert row["action"] == "not_written"
+    assert any("YAML alias" in p and "not updated" in p for p in row["problems"])
+    assert target.read_bytes() == before
+
+
+def test_an_alias_bomb_in_a_file_leaving_the_source_is_not_rewritten(tmp_path: Path) -> None:
+    source, mapping = inputs(tmp_path)
+    out = tmp_path / "out"
+    assert run_import(source, mapping, out)[0] == 0
+    target = next(p for p in out.glob("*.yaml") if plain(p)["external_id"] == "A-3")
+    target.write_text(target.read_text(encoding="utf-8") + alias_bomb(), encoding="utf-8")
+    before = target.read_bytes()
+    write_csv(source, ROWS[:2])
+    _, report, _ = run_import(source, mapping, out)
+    assert [r for r in report["refused"] if "YAML alias" in r["reason"]]
+    assert target.read_bytes() == before

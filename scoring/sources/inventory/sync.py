@@ -46,7 +46,13 @@ from scoring.sources.inventory.convert import (
     set_path,
 )
 from scoring.sources.inventory.mapping import Binding, InventoryMapping, normalise
-from scoring.sources.inventory.writer import create_file, new_file_text, replace_file, rewrite
+from scoring.sources.inventory.writer import (
+    RewriteRefused,
+    create_file,
+    new_file_text,
+    replace_file,
+    rewrite,
+)
 from scoring.sources.yamlsource import LoadResult, read_source
 
 # Parses a file's text once: its data (None when it is not YAML) and its problems as a
@@ -416,7 +422,11 @@ def plan_import(binding: Binding, folder: Path, schema: Mapping[str, Any], max_l
             if not sets and not deletes:
                 item = Item(row, path.stem, path, "unchanged")
             else:
-                item = Item(row, path.stem, path, "updated", rewrite(text, sets, deletes))
+                try:
+                    item = Item(row, path.stem, path, "updated", rewrite(text, sets, deletes))
+                except RewriteRefused as refused:
+                    item = Item(row, path.stem, path, "not_written", None,
+                                [f"{path} not updated: {refused}"])
             item.kept, item.overwritten = kept, overwritten
         else:
             path = folder / f"{ids[row.number]}.yaml"
@@ -426,7 +436,7 @@ def plan_import(binding: Binding, folder: Path, schema: Mapping[str, Any], max_l
                 continue
             item = Item(row, ids[row.number], path, "new", new_file_text(fresh, mapping.name))
         if item.text is None:
-            item.problems = existing.problems.get(path, [])
+            item.problems = item.problems + existing.problems.get(path, [])
         else:
             item.problems = check(path, item.text.encode("utf-8"))[1]
         items.append(item)
@@ -478,8 +488,12 @@ def _retire(rows: list[RowResult], existing: Existing, targets: list[str],
             marks += [(("source", "imported", dotted), digest(value))
                       for (parts, value) in marks[:1] + marks[2:]
                       if (dotted := ".".join(parts)) in targets]
-        retired.append(Retired(path.stem, path, str(source.get("key", match)), "marked",
-                               rewrite(text, marks, [])))
+        try:
+            text = rewrite(text, marks, [])
+        except RewriteRefused as refused:
+            existing.refused[path] = f"not marked as no longer in the source: {refused}"
+            continue
+        retired.append(Retired(path.stem, path, str(source.get("key", match)), "marked", text))
     return retired
 
 

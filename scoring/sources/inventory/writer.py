@@ -40,12 +40,21 @@ def new_file_text(data: Mapping[str, Any], mapping_name: str) -> str:
     return HEADER.format(mapping=mapping_name) + body
 
 
-def read_plain(path: Path) -> Any:
-    """The data of an existing file, fast; None when it cannot be parsed."""
+class RewriteRefused(Exception):
+    """An existing file this writer must not edit; the message says why and what to do."""
+
+
+def _aliases(text: str) -> str | None:
+    """The first alias in ``text``, if any. A round-trip edit walks every value, and an
+    alias repeats a node wherever it stands: nine nested aliases of nine make a small file
+    that takes hours to walk (an alias bomb), so such files are never edited."""
     try:
-        return yaml.load(path.read_bytes(), Loader=_Loader)
-    except (OSError, yaml.YAMLError):
-        return None
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.AliasEvent):
+                return str(event.anchor)
+    except yaml.YAMLError:
+        return None  # not YAML the round trip could edit either; it reports that itself
+    return None
 
 
 def _round_trip() -> Any:
@@ -62,6 +71,10 @@ def rewrite(text: str, sets: Iterable[tuple[Path_, Any]], deletes: Iterable[Path
     """The file's new text after setting and deleting the given field paths, keeping
     everything else (comments, order, hand-added fields) as it was."""
     sets, deletes = list(sets), list(deletes)
+    alias = _aliases(text)
+    if alias is not None:
+        raise RewriteRefused(f"the file uses a YAML alias (*{alias}), so it is not rewritten; "
+                             "write the value out in full and import again")
     out = _rewritten(text, sets, deletes, _WIDTH)
     expected = _expected(text, sets, deletes)
     if expected is not None and _load(out) != expected:
@@ -116,7 +129,7 @@ def _quote_space_runs(node: Any) -> None:
 
 
 def _load(text: str) -> Any:
-    try:
+    try:  # only text without aliases gets here (see rewrite)
         return yaml.load(text, Loader=_Loader)
     except yaml.YAMLError:
         return None
