@@ -599,14 +599,14 @@ def test_unreadable_file_is_a_one_line_error(
         capsys: pytest.CaptureFixture[str]) -> None:
     root, _ = repo
     path = write(root, "secret.yaml", minimal("Unreadable"))
-    real_read = Path.read_bytes
+    real_open = Path.open
 
-    def read_bytes(self: Path) -> bytes:  # as chmod 000 would, even for root
+    def open_(self: Path, *args: Any, **kwargs: Any) -> Any:  # as chmod 000 would, for root too
         if self.name == path.name:
             raise PermissionError(13, "Permission denied")
-        return real_read(self)
+        return real_open(self, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(Path, "open", open_)
     code, out, err = run(root, monkeypatch, capsys, "main")
     assert code == 2 and out == ""
     assert err == f"sweetspot: error: cannot read {FOLDER}/secret.yaml: Permission denied\n"

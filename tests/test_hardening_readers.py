@@ -464,3 +464,38 @@ def test_the_intake_page_reads_an_invalid_files_source_block_safely(tmp_path: Pa
     assert code == 1, err  # the bomb is an invalid proposal; its page is still written
     pages = [p.read_text(encoding="utf-8") for p in (folder.parent / "site").rglob("*.md")]
     assert pages and not any("lol" in page for page in pages)
+
+
+def test_diff_reads_only_the_start_of_a_huge_proposal_on_either_side(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # A pull request can commit a proposal of any size; diff must call it too large without
+    # holding it in memory, in the commit and in the working tree alike.
+    import subprocess
+
+    from scoring.cli import diff as diff_module
+
+    root = tmp_path / "repo"
+    folder = root / "content" / "proposals"
+    folder.mkdir(parents=True)
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
+
+    git("init", "-q", "-b", "main")
+    git("config", "user.email", "t@example.test")
+    git("config", "user.name", "t")
+    huge = b"title: " + b"x" * (8 * 1024 * 1024) + b"\n"
+    (folder / "huge.yaml").write_bytes(huge)
+    git("add", ".")
+    git("commit", "-q", "-m", "huge")
+    (folder / "huge.yaml").write_bytes(huge + b"summary: more\n")
+    at_ref = diff_module.files_at_ref("HEAD", "content/proposals", root)
+    in_tree = diff_module.files_in_tree("content/proposals", root)
+    cap = diff_module.MAX_BYTES + 1
+    assert len(at_ref["content/proposals/huge.yaml"]) == cap
+    assert len(in_tree["content/proposals/huge.yaml"]) == cap
+    monkeypatch.chdir(root)
+    code = main(["diff", "HEAD", "--path", "content/proposals"])
+    err = capsys.readouterr().err
+    assert code in (0, 1) and "Traceback" not in err

@@ -41,6 +41,7 @@ from scoring.proposals.loading import SUFFIXES, display_path, load_proposals, pr
 from scoring.proposals.proposal import Intake, InvalidFile, Proposal
 from scoring.rubric import Rubric
 from scoring.sources.problems import Problem
+from scoring.sources.yamlsource import MAX_BYTES
 
 MARKER = "<!-- sweetspot-diff -->"
 METRICS = ("priority", *SCORE_COLUMNS)
@@ -177,39 +178,59 @@ def _is_proposal_file(path: str) -> bool:
     return PurePosixPath(path).suffix in SUFFIXES
 
 
+# A proposal over the loader's cap is refused whatever it holds, so only its first
+# MAX_BYTES + 1 bytes are ever read: enough for the loader to call it too large, and memory
+# stays bounded however large a file a commit or the working tree holds.
+_READ_CAP = MAX_BYTES + 1
+
+
 def files_at_ref(commit: str, folder: str, root: Path) -> dict[str, bytes]:
-    """Every proposal file under ``folder`` at ``commit``: repository path -> content."""
-    listing = _git(["ls-tree", "-r", "-z", "--full-tree", commit, "--", folder or "."], root)
+    """Every proposal file under ``folder`` at ``commit``: repository path -> content (of a
+    file over the size cap, its first bytes only)."""
+    listing = _git(["ls-tree", "-r", "-z", "-l", "--full-tree", commit, "--", folder or "."],
+                   root)
     blobs: list[tuple[str, str]] = []
+    large: list[tuple[str, str]] = []
     for entry in listing.split(b"\0"):
         if not entry:
             continue
         meta, _, raw_path = entry.partition(b"\t")
-        mode, kind, sha = meta.decode().split()
+        mode, kind, sha, size = meta.decode().split()
         path = raw_path.decode("utf-8", "surrogateescape")
         if kind == "blob" and mode != "120000" and _is_proposal_file(path):
-            blobs.append((path, sha))
-    if not blobs:
-        return {}
-    out = _git(["cat-file", "--batch"], root,
-               stdin="".join(f"{sha}\n" for _, sha in blobs).encode())
-    files: dict[str, bytes] = {}
-    position = 0
-    for path, _ in blobs:
-        header_end = out.index(b"\n", position)
-        size = int(out[position:header_end].split()[2])
-        start = header_end + 1
-        files[path] = out[start:start + size]
-        position = start + size + 1
-    return files
+            (large if int(size) > _READ_CAP else blobs).append((path, sha))
+    files: dict[str, bytes] = {path: _blob_start(sha, root) for path, sha in large}
+    if blobs:
+        out = _git(["cat-file", "--batch"], root,
+                   stdin="".join(f"{sha}\n" for _, sha in blobs).encode())
+        position = 0
+        for path, _ in blobs:
+            header_end = out.index(b"\n", position)
+            size = int(out[position:header_end].split()[2])
+            start = header_end + 1
+            files[path] = out[start:start + size]
+            position = start + size + 1
+    return dict(sorted(files.items()))
+
+
+def _blob_start(sha: str, root: Path) -> bytes:
+    """The first _READ_CAP bytes of a blob, without reading the rest."""
+    with subprocess.Popen(["git", "cat-file", "blob", sha], cwd=root, stdout=subprocess.PIPE,
+                          stderr=subprocess.DEVNULL) as reader:
+        assert reader.stdout is not None
+        start = reader.stdout.read(_READ_CAP)
+        reader.kill()
+    return start
 
 
 def files_in_tree(folder: str, root: Path) -> dict[str, bytes]:
-    """Every proposal file under ``folder`` in the working tree.
+    """Every proposal file under ``folder`` in the working tree (of a file over the size
+    cap, its first bytes only).
 
     Symbolic links are skipped, files and folders alike, exactly as `files_at_ref` skips
     them in a commit (git stores a link, not what it points to), so a commit compared with
-    its own checkout shows no change.
+    its own checkout shows no change. So is anything that is not a regular file: a FIFO
+    would block the read.
     """
     base = root / folder if folder else root
     if not base.is_dir() or base.is_symlink():
@@ -223,7 +244,8 @@ def files_in_tree(folder: str, root: Path) -> dict[str, bytes]:
                 continue
             key = path.relative_to(root).as_posix()
             try:
-                files[key] = path.read_bytes()
+                with path.open("rb") as handle:
+                    files[key] = handle.read(_READ_CAP)
             except OSError as error:
                 raise DiffError(f"cannot read {one_line(printable(key))}: "
                                 f"{error.strerror or error}") from None
