@@ -353,3 +353,25 @@ def test_build_docs_refuses_a_huge_config(site: Path,
     (site / "huge.yml").write_bytes(b"site_name: x\n" + b"#" * (2 * 1024 * 1024) + b"\n")
     assert run("build-docs", "--config", "huge.yml", "--out", "out") == 2
     one_line_error(capsys.readouterr().err, "huge.yml", "at most 1.0 MiB")
+
+
+def test_schema_out_never_writes_through_a_symlink(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    # The editor schema lives in the proposals folder, where a pull request can commit a link.
+    from scoring.cli.main import main
+
+    monkeypatch.chdir(tmp_path)
+    outside = tmp_path / "outside.txt"
+    outside.write_text("keep me\n", encoding="utf-8")
+    folder = tmp_path / "proposals"
+    folder.mkdir()
+    (folder / "proposal.schema.json").symlink_to(outside)
+    code = main(["schema", "--out", "proposals/proposal.schema.json"])
+    err = capsys.readouterr().err
+    assert code == 2 and "is a symlink" in err and "Traceback" not in err
+    assert outside.read_text(encoding="utf-8") == "keep me\n"
+    assert main(["schema", "--out", "proposals"]) == 2
+    assert "is a folder" in capsys.readouterr().err
+    (folder / "proposal.schema.json").unlink()
+    assert main(["schema", "--out", "proposals/proposal.schema.json"]) == 0
+    assert (folder / "proposal.schema.json").read_text(encoding="utf-8").startswith("{")
