@@ -24,10 +24,10 @@ def _parts(dotted: str) -> tuple[str, ...]:
 class LineMap(Mapping[str, int]):
     """Where each field starts: dotted path (``data.sources.0.name``) → line.
 
-    A build keeps every proposal's map, about 85 entries each, for error messages: as a dict
-    of strings that was about 9 KB a proposal, 45 MB at 5,000. Here each path is a number
+    A build keeps every proposal's map, dozens of entries each, for error messages: as a
+    dict of strings that was most of a loaded proposal's memory. Here each path is a number
     in one table shared by all maps (the same paths recur in every file), and a map is two
-    arrays of numbers, under 1 KB. The table only grows, by one entry for each path never
+    arrays of numbers, a fraction of that. The table only grows, by one entry for each path never
     seen before in the process: bounded by the input, as the loaded data is.
     """
 

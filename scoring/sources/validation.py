@@ -84,8 +84,8 @@ def _allowed_keys(schema: Mapping[str, Any]) -> list[str]:
 class SchemaChecker:
     """A compiled schema that reports problems for one document at a time."""
 
-    # Compiling the fast validator costs about 0.02 s, what jsonschema needs for some 20
-    # valid files: below that, compiling it would not pay off.
+    # Compiling the fast validator costs what jsonschema needs for about FAST_AFTER valid
+    # files: below that, compiling it would not pay off (bench_validate.py measures both).
     FAST_AFTER = 20
     MAX_ERRORS = 100
     LARGE_DOCUMENT = 2000  # values; a full proposal has about 200
@@ -125,7 +125,7 @@ class SchemaChecker:
 
     def problems(self, document: YamlDocument, file: str,
                  already: Iterable[Problem] = ()) -> list[Problem]:
-        # jsonschema takes about 0.1 ms per value; a file at the size cap can hold 40,000.
+        # jsonschema is slow per value, and a file at the size cap can hold tens of thousands.
         # Such a file is checked by the compiled validator, and explained from a copy with
         # its long lists cut short (every list the schema bounds has maxItems far below
         # LONG_LIST, so the copy still breaks each rule the file breaks there).
