@@ -1381,6 +1381,33 @@ flag_case("proxy_target",
           {"flag-no-proxy": edit(STRONG, {"problem.target_is_proxy": False})},
           {"flag-proxy-about-people": edit(STRONG, {"problem.target_is_proxy": True,
                                                     "stakes.decides_about_people": True})})
+# Issue 24's four pitfalls; tests/test_pitfalls_fields.py covers them in depth.
+_PEOPLE_HIGH = {"stakes.area": "public_benefits", "stakes.decides_about_people": True}
+flag_case("learns_from_untrusted_input",
+          {"flag-untrusted-learning": edit(STRONG, {"delivery.online_learning":
+                                                    "untrusted_input"})},
+          {"flag-vetted-learning": edit(STRONG, {"delivery.online_learning": "vetted_input"})},
+          {"flag-untrusted-learning-people": edit(STRONG, {
+              "delivery.online_learning": "untrusted_input",
+              "stakes.decides_about_people": True})})
+flag_case("evaluated_elsewhere",
+          {"flag-vendor-only": edit(STRONG, {"data.validation": {"by": "vendor"}})},
+          {"flag-local-check": edit(STRONG, {"data.validation": {"by": "independent",
+                                                                 "population": "local"}})},
+          {"flag-vendor-only-high": edit(STRONG, {**_PEOPLE_HIGH,
+                                                  "data.validation": {"by": "vendor"}})})
+flag_case("protected_attribute_feature",
+          {"flag-protected": edit(STRONG, {"stakes.decides_about_people": True,
+                                           "data.protected_attributes": ["age"]})},
+          {"flag-protected-none": edit(STRONG, {"stakes.decides_about_people": True,
+                                                "data.protected_attributes": []})},
+          {"flag-protected-untested": edit(STRONG, {**_PEOPLE_HIGH,
+                                                    "data.protected_attributes": ["age"],
+                                                    "governance.testing_by_group": "none"})})
+flag_case("stand_in_training_data",
+          {"flag-synthetic": edit(STRONG, {"data.origin": "synthetic"})},
+          {"flag-real-cases": edit(STRONG, {"data.origin": "real_cases"})},
+          {"flag-synthetic-high": edit(STRONG, {**_PEOPLE_HIGH, "data.origin": "synthetic"})})
 flag_case("correlational_signal",
           {"flag-correlational": edit(STRONG, {"problem.signal_basis": "correlational"})},
           {"flag-established": edit(STRONG, {"problem.signal_basis": "established"}),

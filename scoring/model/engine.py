@@ -20,7 +20,7 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
-from scoring.model.features import Features
+from scoring.model.features import UNREVIEWED_OVERSIGHT, Features
 from scoring.rubric import NEEDS_INFORMATION, QUADRANTS, Rubric
 
 MAX_LEVEL = 4.0
@@ -176,7 +176,7 @@ def cap_conditions(features: Features, rubric: Rubric, mean: np.ndarray,
            & ~facts["has_granted_source"].to_numpy(dtype=bool) & pilot_on),
         # Severity x likelihood of 12 or more out of 16 is 75 risk points.
         "harm_without_oversight": (np.nan_to_num(harm) >= 75.0)
-        & ((oversight == "none") | ((oversight == "unknown") & automated)),
+        & (np.isin(oversight, UNREVIEWED_OVERSIGHT) | ((oversight == "unknown") & automated)),
         "leakage_without_split": facts["leakage_exposed"].to_numpy(dtype=bool)
         & ~facts["has_split_plan"].to_numpy(dtype=bool),
     }

@@ -30,6 +30,21 @@ ONLINE_SERVING = ("online", "streaming", "embedded")
 # A new system around the model is most of the work (and the failure points) of shipping it;
 # a swap into a system already in production is the least. Monitoring adds one level.
 DELIVERY_PATH = {"new_system": 1, "existing_pipeline": 2, "model_swap": 3}
+# Oversight under which an outcome takes effect without a person looking at it: review only
+# when the person affected asks leaves every other outcome unreviewed.
+UNREVIEWED_OVERSIGHT = ("none", "review-on-request")
+# Access that lets the system run on a source: a supplier's proprietary data feeds the
+# system even though the team cannot inspect it.
+USABLE_ACCESS = ("granted", "proprietary")
+# Checklist items that only make sense for a trained model. For a system of rules written by
+# people they count as n/a unless the proposal answers them.
+TRAINING_ITEMS = frozenset({
+    ("data", "split_mirrors_use"),
+    ("model_to_product", "shared_feature_code"),
+    ("model_to_product", "reproducible_training"),
+    ("offline_online", "evaluated_after_training_period"),
+    ("team", "research_engineering"),
+})
 
 
 @dataclass
@@ -56,6 +71,18 @@ class Features:
     facts: pd.DataFrame
     findings: pd.Series
     raised: dict[str, list[str | None]]
+
+
+def checklist_answer(proposal: Proposal, checklist_id: str, item_id: str) -> str:
+    """A checklist item's answer as scoring reads it: as given, else unknown, except the
+    training items of a rules-based system, which are n/a until answered."""
+    given = (proposal.get("checklists") or {}).get(checklist_id) or {}
+    answer = given.get(item_id)
+    if answer is not None:
+        return str(answer)
+    if (checklist_id, item_id) in TRAINING_ITEMS and proposal.get("delivery.approach") == "rules":
+        return "n/a"
+    return "unknown"
 
 
 def filled_roles(proposal: Proposal) -> dict[str, str]:
@@ -166,10 +193,10 @@ def _facts(proposal: Proposal, stakes: StakesAssessment) -> dict[str, Any]:
         "has_sme": "subject_matter_expert" in roles,
         "online_launch": proposal.get("delivery.serving") in ONLINE_SERVING
         or is_answered(proposal.get("delivery.ab_plan")),
-        "automated": automation == "automate" or oversight == "none",
+        "automated": automation == "automate" or oversight in UNREVIEWED_OVERSIGHT,
         "high_stakes_area": stakes.high_stakes_area,
         "risk_class": stakes.risk_class,
-        "has_granted_source": any(s.get("access") == "granted" for s in sources),
+        "has_granted_source": any(s.get("access") in USABLE_ACCESS for s in sources),
         "all_access_refused": bool(sources) and all(s.get("access") == "refused"
                                                     for s in sources),
         "has_sources": bool(sources),
@@ -193,12 +220,10 @@ def extract(proposals: Sequence[Proposal], rubric: Rubric) -> Features:
         computed = [criterion_level(proposal, c, rubric) for c in direct]
         level_rows.append([level for level, _ in computed])
         sd_rows.append([spread for _, spread in computed])
-        answers = proposal.get("checklists") or {}
         item_row, applicable_row = [], []
         for checklist in rubric.checklists:
-            given = answers.get(checklist.id) or {}
             for item in checklist.items:
-                answer = given.get(item.id, "unknown")
+                answer = checklist_answer(proposal, checklist.id, item.id)
                 item_row.append(ANSWER_VALUE.get(answer, math.nan))
                 applicable_row.append(answer != "n/a")
         item_rows.append(item_row)

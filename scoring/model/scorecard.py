@@ -25,6 +25,7 @@ from scoring.model.engine import (
 from scoring.model.features import (
     ANSWER_VALUE,
     Features,
+    checklist_answer,
     distinct_people,
     evidence_level,
     extract,
@@ -325,11 +326,10 @@ def _risks(proposal: Proposal, rubric: Rubric, values: dict[str, float]) -> tupl
 
 
 def _checklists(proposal: Proposal, rubric: Rubric) -> tuple[ChecklistStatus, ...]:
-    answers = proposal.get("checklists") or {}
     result = []
     for checklist in rubric.checklists:
-        given = answers.get(checklist.id) or {}
-        items = tuple(ChecklistItemStatus(item.id, item.text, given.get(item.id, "unknown"),
+        items = tuple(ChecklistItemStatus(item.id, item.text,
+                                          checklist_answer(proposal, checklist.id, item.id),
                                           item.playbook) for item in checklist.items)
         applicable = [i for i in items if i.answer != "n/a"]
         done = sum(ANSWER_VALUE.get(i.answer, 0.0) for i in applicable)

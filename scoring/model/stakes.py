@@ -17,11 +17,18 @@ from dataclasses import dataclass
 from scoring.proposals.proposal import Proposal
 from scoring.rubric import Rubric
 
-MANY_PEOPLE = ("thousands", "millions")
+MANY_PEOPLE = ("thousands", "hundreds_of_thousands", "millions")
 PEOPLE_MEASURES = ("impact_assessment", "testing_by_group", "real_world_testing",
                    "independent_review", "monitoring", "notice", "explanation", "appeal")
 RELEASE_MEASURES = ("reidentification_review",)
 UNKNOWN_POSITION = 0.5
+# What makes a wrong outcome at least this hard to undo, as a reversibility answer: a person
+# who must disprove it carries the cost of undoing it, and a severe penalty outlasts a refund.
+REVERSIBILITY_FLOOR = {
+    ("burden_of_proof", "affected_person"): "costly",
+    ("penalty", "substantial"): "costly",
+    ("penalty", "severe"): "irreversible",
+}
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,19 @@ def _class(proposal: Proposal, rubric: Rubric) -> tuple[str, list[str], bool]:
     return "unassessed", ["the stakes section is not answered"], high_area
 
 
+def reversibility_position(stakes: dict[str, object], table: dict[str, float]) -> float | None:
+    """The worst stated reversibility (overall, for a false alarm, for a miss, or implied by
+    who must prove what and by the penalty) as a position in the band; None when none is
+    stated."""
+    by_error = stakes.get("reversibility_by_error")
+    stated = [stakes.get("reversibility"),
+              *(by_error.values() if isinstance(by_error, dict) else ())]
+    stated += [floor for (field, value), floor in REVERSIBILITY_FLOOR.items()
+               if stakes.get(field) == value]
+    positions = [table[str(answer)] for answer in stated if str(answer) in table]
+    return max(positions) if positions else None
+
+
 def _position(proposal: Proposal, rubric: Rubric) -> float:
     """Where inside its band the use sits, 0 (bottom) to 1 (top)."""
     stakes = proposal.get("stakes") or {}
@@ -81,9 +101,10 @@ def _position(proposal: Proposal, rubric: Rubric) -> float:
     oversight = proposal.get("risks.human_oversight")
     if oversight is None and proposal.get("problem.automation") == "automate":
         oversight = "none"
+    reversibility = reversibility_position(stakes, table["reversibility"])
     answers = (
         table["people_affected"].get(stakes.get("people_affected") or "", UNKNOWN_POSITION),
-        table["reversibility"].get(stakes.get("reversibility") or "", UNKNOWN_POSITION),
+        UNKNOWN_POSITION if reversibility is None else reversibility,
         table["autonomy"].get(oversight or "", UNKNOWN_POSITION),
     )
     return sum(answers) / len(answers)
