@@ -499,3 +499,13 @@ def test_diff_reads_only_the_start_of_a_huge_proposal_on_either_side(
     code = main(["diff", "HEAD", "--path", "content/proposals"])
     err = capsys.readouterr().err
     assert code in (0, 1) and "Traceback" not in err
+
+
+def test_the_builtin_rubric_is_named_without_the_machines_paths(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The scoring-method page prints the rubric's name: from any working folder, the
+    # built-in one is named as the package names it, never by an absolute path.
+    from scoring.rubric import load_rubric
+
+    monkeypatch.chdir(tmp_path)
+    assert load_rubric().source == "scoring/data/rubric.yaml"

@@ -221,6 +221,9 @@ def _with_defaults(data: dict[str, Any], builtin: dict[str, Any] | None) -> dict
     return merged
 
 
+BUILTIN_NAME = "scoring/data/rubric.yaml"
+
+
 def load_rubric(path: Path | None = None) -> Rubric:
     """Load and validate a rubric; raise RubricError naming file, line and field.
 
@@ -228,14 +231,18 @@ def load_rubric(path: Path | None = None) -> Rubric:
     regular file, not a symlink, pipe or device, at most 1 MiB), and loaded by the proposal
     loader (no aliases, no tags, numbers checked)."""
     source = path or default_rubric_path()
-    display = str(source)
+    builtin = os.path.abspath(source) == os.path.abspath(default_rubric_path())
+    # The built-in rubric is named as the package names it, wherever the package is
+    # installed and whatever the working folder: the scoring-method page shows this name,
+    # and a published page must not carry the build machine's paths.
+    display = BUILTIN_NAME if builtin else str(source)
     with contextlib.suppress(ValueError):  # a file under the working folder is named from it
-        display = str(Path(source).relative_to(Path.cwd()))
+        if not builtin:
+            display = str(Path(source).relative_to(Path.cwd()))
     try:
         raw = read_named(Path(source), RUBRIC, display)
     except InputError as error:
         raise RubricError([Problem(display, 0, 0, "", error.message, "unreadable")]) from None
-    builtin = os.path.abspath(source) == os.path.abspath(default_rubric_path())
     return _load_cached(display, raw, builtin)
 
 
