@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup, Tag
-from conftest import (
+from sitekit import (
     FULL_ID,
     FULL_YAML,
     MINIMAL_ID,

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import (
+from jinja2.bccache import bc_magic
+from sitekit import (
     CORPUS,
     FULL_ID,
     FULL_YAML,
@@ -27,7 +28,6 @@ from conftest import (
     page_of,
     write_site,
 )
-from jinja2.bccache import bc_magic
 
 import scoring.proposals.loading as proposals_module
 from scoring.proposals.loading import load_proposals

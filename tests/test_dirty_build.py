@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import write_site
+from sitekit import write_site
 
 from benchmarks.synthetic import write_proposals
 from scoring.site.pagefiles import BLOCKS_SUFFIX

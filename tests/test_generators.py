@@ -30,7 +30,7 @@ from pathlib import Path
 import pytest
 import yaml
 from bs4 import BeautifulSoup
-from conftest import REPO
+from sitekit import REPO
 
 from scoring.cli.main import main
 from scoring.rubric import load_rubric

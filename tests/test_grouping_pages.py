@@ -19,7 +19,7 @@ import pytest
 import yaml
 from browser_support import Browser, horizontal_overflow, save_screenshot, serve
 from bs4 import BeautifulSoup, Tag
-from conftest import logged_build, page_of, write_site
+from sitekit import logged_build, page_of, write_site
 
 from benchmarks.synthetic import write_proposals
 from scoring.model.cardjson import expand

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import REPO, build_project, write_site
+from sitekit import REPO, build_project, write_site
 
 from scoring.cli.main import main
 from scoring.sources.inventory.writer import rewrite

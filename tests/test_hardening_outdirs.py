@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FULL_ID, SAMPLE_PROPOSALS, write_site
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
+from sitekit import FULL_ID, SAMPLE_PROPOSALS, write_site
 
 from scoring.cli.main import main
 from scoring.site.diskwrite import OutputFolder, write_if_changed

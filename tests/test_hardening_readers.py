@@ -21,9 +21,9 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import FULL_YAML, MINIMAL_YAML, PILOT_YAML, REPO
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sitekit import FULL_YAML, MINIMAL_YAML, PILOT_YAML, REPO
 
 from scoring.cli.common import md_text
 from scoring.cli.main import main

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 from bs4 import BeautifulSoup
-from conftest import FULL_ID, FULL_YAML, MINIMAL_ID, MINIMAL_YAML, make_site
+from sitekit import FULL_ID, FULL_YAML, MINIMAL_ID, MINIMAL_YAML, make_site
 
 from scoring.cli.main import main
 from scoring.site.pages import HTML_BLOCK_MARKER, GeneratedPage, block_key, fill_html_blocks

@@ -23,12 +23,12 @@ import pandas as pd
 import pytest
 import yaml
 from bs4 import BeautifulSoup
+from sitekit import REPO, logged_build, page_of, write_site
 
 from scoring.cli.main import main
 from scoring.proposals.loading import MAX_ID_LENGTH, load_proposals
 from scoring.rubric import load_rubric
 from scoring.sources.inventory.convert import one_line_text, read_date
-from tests.conftest import REPO, logged_build, page_of, write_site
 
 FEDERAL_DIR = REPO.parent / "shared" / "data" / "us-federal-ai-inventory-2024"
 FEDERAL_CSV = FEDERAL_DIR / "2024_consolidated_ai_inventory_raw_v2.csv"

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import make_site, page_of
+from sitekit import make_site, page_of
 
 from scoring.cli.main import main as cli_main
 from scoring.model.scorecard import ScoreCard, score_intake

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 from bs4 import BeautifulSoup
-from conftest import make_site, page_of
+from sitekit import make_site, page_of
 
 from scoring.cli.main import main
 from scoring.model.scorecard import ScoredPortfolio, score_intake

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup, Tag
-from conftest import build_project, page_of, write_site
+from sitekit import build_project, page_of, write_site
 
 from benchmarks.synthetic import write_proposals
 from scoring.model.cardjson import expand
@@ -289,7 +289,7 @@ def test_portfolio_page_stays_small(big_site: Path) -> None:
 
 
 def test_units_in_the_filter_bar_and_links(tmp_path: Path) -> None:
-    from conftest import MINIMAL_YAML, make_site
+    from sitekit import MINIMAL_YAML, make_site
 
     site = make_site(tmp_path, {
         "a-one": MINIMAL_YAML + "org: [Energy, Science]\n",

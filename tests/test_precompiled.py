@@ -8,8 +8,8 @@ from typing import Any
 
 import jinja2
 import pytest
-from conftest import FULL_YAML, build_project, counting_compiles, write_site
 from jinja2 import Environment
+from sitekit import FULL_YAML, build_project, counting_compiles, write_site
 
 from scoring.site import environment as environment_module
 from scoring.site import precompile, precompiled

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from browser_support import Browser, horizontal_overflow, save_screenshot, serve
 from bs4 import BeautifulSoup, Tag
-from conftest import (
+from sitekit import (
     FULL_ID,
     FULL_YAML,
     MINIMAL_ID,

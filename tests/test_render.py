@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 from bs4 import BeautifulSoup
-from conftest import FULL_ID, INVALID_ID, INVALID_YAML, SAMPLE_PROPOSALS, build_project, write_site
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
+from sitekit import FULL_ID, INVALID_ID, INVALID_YAML, SAMPLE_PROPOSALS, build_project, write_site
 
 from scoring.cli.main import main
 from scoring.site.generated_site import (

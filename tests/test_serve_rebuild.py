@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bs4 import BeautifulSoup
-from conftest import write_site
+from sitekit import write_site
 from test_dirty_build import serve_build
 
 from benchmarks.synthetic import write_proposals

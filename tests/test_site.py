@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 import yaml
 from bs4 import BeautifulSoup, Tag
-from conftest import (
+from sitekit import (
     FULL_ID,
     FULL_YAML,
     INVALID_ID,
