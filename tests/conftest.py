@@ -3,7 +3,7 @@
 Helpers (sample proposals, writing and building sites) live in sitekit.py: import them from
 there. ``build_failure`` builds in strict mode and returns the error and the log records of
 the failed build; ``demo_site``, ``sample_site`` and ``invalid_project`` are built once a
-session.
+session. tiers.py chooses the fast or the full tier.
 """
 
 from __future__ import annotations
@@ -28,8 +28,9 @@ from sitekit import (
 
 os.environ["NO_MKDOCS_2_WARNING"] = "1"
 
-# Browser fixtures (`browser`, `watched`) for every test module (browser_support.py).
-pytest_plugins = ["browser_support"]
+# Browser fixtures (`browser`, `watched`) for every test module (browser_support.py), and the
+# fast and full tiers (tiers.py).
+pytest_plugins = ["browser_support", "tiers"]
 
 
 # --------------------------------------------------------------------------------------------

@@ -25,6 +25,8 @@ from sitekit import write_site
 from benchmarks.synthetic import write_proposals
 from scoring.site.pagefiles import BLOCKS_SUFFIX
 
+pytestmark = pytest.mark.dirty  # full builds beside dirty rebuilds, compared page by page
+
 N = 40
 EDITED = "synthetic-00007"
 NEW_TITLE = "Renamed while serving: forecast returns"

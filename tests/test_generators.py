@@ -36,6 +36,8 @@ from scoring.cli.main import main
 from scoring.rubric import load_rubric
 from scoring.site.generated_site import EXTRA_CSS, EXTRA_JAVASCRIPT
 
+pytestmark = pytest.mark.generators  # builds with ProperDocs, Zensical, TechDocs
+
 # The versions CI tests (README, "Static-site generators"). MkDocs, ProperDocs and Zensical are
 # pinned in pyproject's test extras; TechDocs gets its own environment, made here.
 TECHDOCS_REQUIREMENT = "mkdocs-techdocs-core==1.7.1"

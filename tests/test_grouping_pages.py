@@ -25,6 +25,8 @@ from benchmarks.synthetic import write_proposals
 from scoring.model.cardjson import expand
 from scoring.rubric import STATES, load_rubric
 
+pytestmark = pytest.mark.scale  # most tests read one 300-proposal site
+
 RUBRIC = load_rubric(None)
 INACTIVE = ("retired", "rejected")
 BIG_TEAM = "Platform"  # 150 proposals: its page is paged

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 from bs4 import BeautifulSoup
 from sitekit import FULL_ID, FULL_YAML, MINIMAL_ID, MINIMAL_YAML, make_site
@@ -73,6 +74,7 @@ def test_collapse_indentation_keeps_what_a_browser_shows() -> None:
         "<script>\n  var a = 1;\n</script>\n<TEXTAREA>\n  t\n</TEXTAREA>")
 
 
+@pytest.mark.slow
 def test_generated_pages_are_written_compact(tmp_path: Path) -> None:
     """Proposal pages lose the theme's indentation, but a code block in a summary keeps its
     own; hand-written pages are left as the theme wrote them."""

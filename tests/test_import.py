@@ -86,6 +86,7 @@ def federal(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, A
     return out, report
 
 
+@pytest.mark.inventory
 def test_import_writes_one_file_per_row_and_reports_every_invalid_one(
         federal: tuple[Path, dict[str, Any]]) -> None:
     out, report = federal
@@ -115,6 +116,7 @@ def test_import_writes_one_file_per_row_and_reports_every_invalid_one(
             assert problem.field in ("summary", "title", "") or "required" in problem.message
 
 
+@pytest.mark.inventory
 def test_titles_and_units_fit_the_limits(federal: tuple[Path, dict[str, Any]]) -> None:
     out, _ = federal
     frame = pd.read_csv(federal_csv(), encoding="cp1252", dtype=str, keep_default_na=False)
@@ -129,6 +131,7 @@ def test_titles_and_units_fit_the_limits(federal: tuple[Path, dict[str, Any]]) -
     assert any(d["org"][-1] == bureau for d in data.values())
 
 
+@pytest.mark.inventory
 def test_unmapped_values_and_unused_columns_are_reported(
         federal: tuple[Path, dict[str, Any]]) -> None:
     out, report = federal
@@ -141,6 +144,7 @@ def test_unmapped_values_and_unused_columns_are_reported(
     assert "Use Case Name" not in report["unused_columns"]
 
 
+@pytest.mark.inventory
 def test_key_collisions_get_stable_listed_suffixes(
         federal: tuple[Path, dict[str, Any]]) -> None:
     _, report = federal
@@ -158,6 +162,7 @@ def test_key_collisions_get_stable_listed_suffixes(
         assert re.search(rf"-{digest}(-\d+)?$", row["id"]), row
 
 
+@pytest.mark.inventory
 def test_reimport_changes_nothing(federal: tuple[Path, dict[str, Any]],
                                   tmp_path: Path) -> None:
     out, _ = federal
@@ -167,6 +172,7 @@ def test_reimport_changes_nothing(federal: tuple[Path, dict[str, Any]],
     assert snapshot(out) == before
 
 
+@pytest.mark.inventory
 def test_round_trip_keeps_every_mapped_value(federal: tuple[Path, dict[str, Any]],
                                              tmp_path: Path) -> None:
     out, _ = federal
@@ -202,6 +208,7 @@ def test_round_trip_keeps_every_mapped_value(federal: tuple[Path, dict[str, Any]
                 "N/A", "NA", "TBD", "UNKNOWN")), (column, before, after)
 
 
+@pytest.mark.inventory
 def test_reimport_keeps_hand_edits_and_marks_rows_gone(tmp_path: Path) -> None:
     source = federal_csv()
     with source.open(encoding="cp1252", newline="") as handle:
@@ -253,6 +260,7 @@ def test_reimport_keeps_hand_edits_and_marks_rows_gone(tmp_path: Path) -> None:
     assert snapshot(out) == before
 
 
+@pytest.mark.inventory
 def test_site_builds_from_a_sample_with_warnings_only_for_invalid_rows(
         federal: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
     out, report = federal

@@ -35,6 +35,8 @@ import yaml
 from browser_support import Browser, horizontal_overflow, serve
 from sitekit import REPO, build_project
 
+pytestmark = pytest.mark.budget  # one 5,000-proposal site
+
 N = int(os.environ.get("SWEETSPOT_BUDGET_N", "5000"))
 SEED = 13
 KB = 1_000

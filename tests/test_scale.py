@@ -17,6 +17,8 @@ import pytest
 
 from benchmarks.synthetic import write_proposals
 
+pytestmark = pytest.mark.scale  # portfolios of 200 and 2,000 proposals
+
 REPO = Path(__file__).resolve().parent.parent
 
 # Runs `sweetspot score --format json` (stream) or writes the same payload the way the
