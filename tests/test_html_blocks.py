@@ -22,6 +22,7 @@ def score_bars(html: str) -> list[str]:
     return [" ".join(b.get_text(" ").split()) for b in soup.select("article .ss-scores")]
 
 
+@pytest.mark.slow
 def test_the_plugin_puts_deferred_html_back_after_markdown(tmp_path: Path) -> None:
     site = make_site(tmp_path, {FULL_ID: FULL_YAML, MINIMAL_ID: MINIMAL_YAML})
     for proposal_id in (FULL_ID, MINIMAL_ID):

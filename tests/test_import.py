@@ -568,6 +568,7 @@ def test_unit_roll_up_counts_every_level(tmp_path: Path) -> None:
     assert [r.name for r in roots] == ["Energy", "Health"]
 
 
+@pytest.mark.slow
 def test_unit_pages_show_roll_ups_and_link_down(tmp_path: Path) -> None:
     root = write_site(tmp_path / "site", UNIT_PROPOSALS)
     outcome = logged_build(root, strict=True)

@@ -369,6 +369,7 @@ def plain_text(path: Path) -> str:
     return html.unescape(re.sub(r"<[^>]+>", " ", path.read_text(encoding="utf-8")))
 
 
+@pytest.mark.slow
 def test_format_page_shows_each_new_field_and_its_effect(built_site: Path) -> None:
     page = page_of(built_site, "reference/proposal-format.md").read_text(encoding="utf-8")
     # Each field is one block, marked with its path.

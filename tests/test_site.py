@@ -875,6 +875,7 @@ def test_no_directory_urls_chart_links_resolve(tmp_path: Path) -> None:
     assert assert_resolves(site, proposal, source["href"]).name == f"{FULL_ID}.yaml"
 
 
+@pytest.mark.slow
 def test_generated_markdown_links_are_relative(sample_site: Path) -> None:
     """No generated page links to an absolute path, which would break under a sub-path."""
     for page in html_files(sample_site):
