@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup, Tag
-from conftest import (
+from sitekit import (
     FULL_ID,
     FULL_YAML,
     MINIMAL_ID,
@@ -66,6 +66,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 # ---- an invalid proposal keeps its page ---------------------------------------------------
 
 
+@pytest.mark.slow
 def test_invalid_proposal_page_in_a_build_lists_problems_without_the_source(
         tmp_path: Path) -> None:
     root = write_site(tmp_path, {FULL_ID: FULL_YAML, BROKEN_ID: BROKEN_YAML})
@@ -93,6 +94,7 @@ def test_invalid_proposal_page_in_a_build_lists_problems_without_the_source(
     assert [p["id"] for p in portfolio["proposals"]] == [FULL_ID]
 
 
+@pytest.mark.slow
 def test_invalid_proposal_page_under_serve_shows_the_escaped_line(tmp_path: Path) -> None:
     hostile = BROKEN_YAML.replace("stage: pilott <b>bold</b>",
                                   "stage: <img src=x onerror=alert(1)>")
@@ -129,6 +131,7 @@ def test_a_syntax_error_page_under_serve_points_at_the_colon(tmp_path: Path) -> 
     assert line[caret.index("^")] == ":" and caret.index("^") == 19
 
 
+@pytest.mark.slow
 def test_strict_build_still_fails_on_an_invalid_proposal(tmp_path: Path) -> None:
     root = write_site(tmp_path, {FULL_ID: FULL_YAML, BROKEN_ID: BROKEN_YAML})
     outcome = logged_build(root, strict=True)
@@ -136,6 +139,7 @@ def test_strict_build_still_fails_on_an_invalid_proposal(tmp_path: Path) -> None
     assert any(f"{BROKEN_ID}.yaml:4:8: stage" in w for w in outcome.warnings)
 
 
+@pytest.mark.slow
 def test_no_page_for_a_file_name_that_is_not_an_id(tmp_path: Path) -> None:
     root = write_site(tmp_path, {FULL_ID: FULL_YAML, "Bad Name.yaml": MINIMAL_YAML})
     outcome = logged_build(root)
@@ -193,6 +197,7 @@ def test_validate_text_reports_checklist_booleans_as_style_hints(
     assert payload["problems"] == [] and len(payload["hints"]) == 4
 
 
+@pytest.mark.slow
 def test_checklist_booleans_never_warn_in_a_strict_build(tmp_path: Path) -> None:
     root = write_site(tmp_path, {MINIMAL_ID: BOOLEAN_CHECKLIST})
     outcome = logged_build(root, strict=True)
@@ -338,6 +343,7 @@ def test_colour_in_validate_output(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert "\x1b[" not in sys.stdout.getvalue()
 
 
+@pytest.mark.slow
 def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
     folder = tmp_path / "proposals"
     folder.mkdir()

@@ -43,7 +43,7 @@ links:
 
 @pytest.fixture(scope="module")
 def hostile_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from conftest import MINIMAL_ID, MINIMAL_YAML, build_project, write_site
+    from sitekit import MINIMAL_ID, MINIMAL_YAML, build_project, write_site
 
     root = write_site(tmp_path_factory.mktemp("hostile-browser"), {
         "hostile": HOSTILE_YAML, MINIMAL_ID: MINIMAL_YAML,

@@ -35,7 +35,7 @@ def base_url(demo_site: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def big_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from conftest import build_project, write_site
+    from sitekit import build_project, write_site
 
     from benchmarks.synthetic import write_proposals
 

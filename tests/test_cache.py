@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import (
+from jinja2.bccache import bc_magic
+from sitekit import (
     CORPUS,
     FULL_ID,
     FULL_YAML,
@@ -27,7 +28,6 @@ from conftest import (
     page_of,
     write_site,
 )
-from jinja2.bccache import bc_magic
 
 import scoring.proposals.loading as proposals_module
 from scoring.proposals.loading import load_proposals
@@ -259,6 +259,7 @@ def test_templates_render_without_a_writable_cache(tmp_path: Path) -> None:
 # The plugin's cache option
 # --------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_a_build_keeps_its_cache_beside_mkdocs_yml(tmp_path: Path) -> None:
     root = write_site(tmp_path, {FULL_ID: FULL_YAML, MINIMAL_ID: MINIMAL_YAML})
     before = sorted(p.relative_to(root / "content") for p in (root / "content").rglob("*"))
@@ -269,6 +270,7 @@ def test_a_build_keeps_its_cache_beside_mkdocs_yml(tmp_path: Path) -> None:
     assert after == before, "the cache must never land in docs_dir"
 
 
+@pytest.mark.slow
 def test_a_warm_build_gives_the_same_pages(tmp_path: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     from mkdocs.config import load_config
@@ -288,6 +290,7 @@ def test_a_warm_build_gives_the_same_pages(tmp_path: Path,
         assert page_of(site, path).read_bytes() == html, path
 
 
+@pytest.mark.slow
 def test_the_cache_can_be_turned_off(tmp_path: Path) -> None:
     root = write_site(tmp_path, {MINIMAL_ID: MINIMAL_YAML}, plugin_options={"cache": False})
     site = build_project(root)
@@ -302,6 +305,7 @@ def test_a_cache_inside_docs_dir_is_refused(tmp_path: Path, build_failure) -> No
     assert "cache_dir 'content/.cache' is inside docs_dir" in str(outcome.error) + outcome.text
 
 
+@pytest.mark.slow
 def test_an_unwritable_cache_does_not_fail_the_build(tmp_path: Path) -> None:
     root = write_site(tmp_path, {MINIMAL_ID: MINIMAL_YAML},
                       plugin_options={"cache_dir": "blocker/cache"},

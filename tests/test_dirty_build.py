@@ -20,10 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import write_site
+from sitekit import write_site
 
 from benchmarks.synthetic import write_proposals
 from scoring.site.pagefiles import BLOCKS_SUFFIX
+
+pytestmark = pytest.mark.dirty  # full builds beside dirty rebuilds, compared page by page
 
 N = 40
 EDITED = "synthetic-00007"

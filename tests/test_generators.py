@@ -30,11 +30,13 @@ from pathlib import Path
 import pytest
 import yaml
 from bs4 import BeautifulSoup
-from conftest import REPO
+from sitekit import REPO
 
 from scoring.cli.main import main
 from scoring.rubric import load_rubric
 from scoring.site.generated_site import EXTRA_CSS, EXTRA_JAVASCRIPT
+
+pytestmark = pytest.mark.generators  # builds with ProperDocs, Zensical, TechDocs
 
 # The versions CI tests (README, "Static-site generators"). MkDocs, ProperDocs and Zensical are
 # pinned in pyproject's test extras; TechDocs gets its own environment, made here.

@@ -19,11 +19,13 @@ import pytest
 import yaml
 from browser_support import Browser, horizontal_overflow, save_screenshot, serve
 from bs4 import BeautifulSoup, Tag
-from conftest import logged_build, page_of, write_site
+from sitekit import logged_build, page_of, write_site
 
 from benchmarks.synthetic import write_proposals
 from scoring.model.cardjson import expand
 from scoring.rubric import STATES, load_rubric
+
+pytestmark = pytest.mark.scale  # most tests read one 300-proposal site
 
 RUBRIC = load_rubric(None)
 INACTIVE = ("retired", "rejected")

@@ -24,7 +24,9 @@ from typing import Any
 import pytest
 import yaml
 from bs4 import BeautifulSoup
-from conftest import (
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sitekit import (
     FULL_ID,
     FULL_YAML,
     INVALID_ID,
@@ -38,8 +40,6 @@ from conftest import (
     logged_build,
     write_site,
 )
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from scoring.model.scorecard import score_intake
 from scoring.portfolio.csvfile import safe_cell

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import REPO, build_project, write_site
+from sitekit import REPO, build_project, write_site
 
 from scoring.cli.main import main
 from scoring.sources.inventory.writer import rewrite
@@ -235,6 +235,7 @@ def test_a_rewritten_value_with_double_spaces_reads_back_the_same() -> None:
     assert yaml.safe_load(text)["summary"] == summary
 
 
+@pytest.mark.inventory
 def test_the_federal_register_settles_after_an_update(tmp_path: Path) -> None:
     if not FEDERAL_CSV.is_file():
         pytest.skip(f"the real inventory is not at {FEDERAL_CSV}")
@@ -273,6 +274,7 @@ def test_the_federal_register_settles_after_an_update(tmp_path: Path) -> None:
 # ---- 12. names with line breaks, hidden characters -----------------------------------------
 
 
+@pytest.mark.slow
 def test_a_fresh_import_of_titles_with_line_breaks_passes_a_strict_build(
         tmp_path: Path) -> None:
     rows = [list(r) for r in ROWS]

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FULL_ID, SAMPLE_PROPOSALS, write_site
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
+from sitekit import FULL_ID, SAMPLE_PROPOSALS, write_site
 
 from scoring.cli.main import main
 from scoring.site.diskwrite import OutputFolder, write_if_changed
@@ -115,6 +115,7 @@ def test_build_docs_never_writes_through_a_linked_file(
     assert target.read_text(encoding="utf-8") == "keep me"
 
 
+@pytest.mark.slow
 def test_a_committed_link_cannot_make_build_docs_delete_files(tmp_path: Path) -> None:
     """The red team's git case: a commit adds the marker file and `docs -> ../../notes`;
     a plain `sweetspot build-docs` in a fresh clone must leave notes/ alone."""
@@ -278,6 +279,7 @@ def build_plain(config_file: Path, site_dir: Path, **overrides: Any) -> Path:
     return site_dir
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("techdocs", [False, True], ids=["build-docs", "techdocs"])
 def test_build_docs_publishes_only_valid_proposals_and_the_schema(
         hostile_site: Path, techdocs: bool) -> None:
@@ -295,6 +297,7 @@ def test_build_docs_publishes_only_valid_proposals_and_the_schema(
     assert_nothing_hostile(built)
 
 
+@pytest.mark.slow
 def test_render_with_content_publishes_only_valid_proposals_and_the_schema(
         hostile_site: Path) -> None:
     out = hostile_site / "rendered/docs"

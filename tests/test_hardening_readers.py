@@ -21,9 +21,9 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import FULL_YAML, MINIMAL_YAML, PILOT_YAML, REPO
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sitekit import FULL_YAML, MINIMAL_YAML, PILOT_YAML, REPO
 
 from scoring.cli.common import md_text
 from scoring.cli.main import main
@@ -96,6 +96,7 @@ def run_cli(*argv: str) -> tuple[int, str, str]:
 # ---- item 5: export reads proposal files by validation's rules ----------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
 @pytest.mark.parametrize("kind", HOSTILE)
 @pytest.mark.parametrize("fmt", ["us-federal-2024", "csv"])
@@ -129,6 +130,7 @@ def test_the_reason_names_the_entry(tmp_path: Path, kind: str) -> None:
     assert reason.startswith(ENTRY[kind]) and expected in reason
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
 @pytest.mark.parametrize("kind", ["fifo", "alias-bomb"])
 def test_score_by_unit_reads_invalid_files_safely(tmp_path: Path, kind: str) -> None:
@@ -280,6 +282,7 @@ def test_compare_refuses_a_malformed_score_file(tmp_path: Path, name: str, side:
     assert err.startswith(f"sweetspot: error: {bad}: ") and expected in err, err
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
 @pytest.mark.parametrize("kind", ["symlink", "fifo", "dev-zero", "folder", "missing"])
 def test_compare_reads_a_score_file_only_if_it_is_a_regular_file(tmp_path: Path,
@@ -394,6 +397,7 @@ def test_compare_refuses_a_bad_rubric_side_with_exit_2(tmp_path: Path) -> None:
     assert code == 2 and out == "" and f"{rubric}:{line}:" in err
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
 @pytest.mark.parametrize("kind", ["symlink", "fifo", "dev-zero", "alias-bomb", "too-large"])
 def test_a_rubric_file_is_read_only_if_it_is_a_safe_regular_file(tmp_path: Path,
@@ -437,6 +441,7 @@ _LEAVES = st.fixed_dictionaries({"field": st.sampled_from(["stage", "data.sample
 
 @settings(max_examples=25, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.slow
 @given(leaf=_LEAVES)
 def test_any_flag_condition_either_is_refused_or_scores(leaf: dict[str, object]) -> None:
     """Whatever a custom rubric's rule compares with: refused with a located problem, or

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 from bs4 import BeautifulSoup
-from conftest import FULL_ID, FULL_YAML, MINIMAL_ID, MINIMAL_YAML, make_site
+from sitekit import FULL_ID, FULL_YAML, MINIMAL_ID, MINIMAL_YAML, make_site
 
 from scoring.cli.main import main
 from scoring.site.pages import HTML_BLOCK_MARKER, GeneratedPage, block_key, fill_html_blocks
@@ -21,6 +22,7 @@ def score_bars(html: str) -> list[str]:
     return [" ".join(b.get_text(" ").split()) for b in soup.select("article .ss-scores")]
 
 
+@pytest.mark.slow
 def test_the_plugin_puts_deferred_html_back_after_markdown(tmp_path: Path) -> None:
     site = make_site(tmp_path, {FULL_ID: FULL_YAML, MINIMAL_ID: MINIMAL_YAML})
     for proposal_id in (FULL_ID, MINIMAL_ID):
@@ -73,6 +75,7 @@ def test_collapse_indentation_keeps_what_a_browser_shows() -> None:
         "<script>\n  var a = 1;\n</script>\n<TEXTAREA>\n  t\n</TEXTAREA>")
 
 
+@pytest.mark.slow
 def test_generated_pages_are_written_compact(tmp_path: Path) -> None:
     """Proposal pages lose the theme's indentation, but a code block in a summary keeps its
     own; hand-written pages are left as the theme wrote them."""

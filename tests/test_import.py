@@ -23,12 +23,12 @@ import pandas as pd
 import pytest
 import yaml
 from bs4 import BeautifulSoup
+from sitekit import REPO, logged_build, page_of, write_site
 
 from scoring.cli.main import main
 from scoring.proposals.loading import MAX_ID_LENGTH, load_proposals
 from scoring.rubric import load_rubric
 from scoring.sources.inventory.convert import one_line_text, read_date
-from tests.conftest import REPO, logged_build, page_of, write_site
 
 FEDERAL_DIR = REPO.parent / "shared" / "data" / "us-federal-ai-inventory-2024"
 FEDERAL_CSV = FEDERAL_DIR / "2024_consolidated_ai_inventory_raw_v2.csv"
@@ -86,6 +86,7 @@ def federal(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, A
     return out, report
 
 
+@pytest.mark.inventory
 def test_import_writes_one_file_per_row_and_reports_every_invalid_one(
         federal: tuple[Path, dict[str, Any]]) -> None:
     out, report = federal
@@ -115,6 +116,7 @@ def test_import_writes_one_file_per_row_and_reports_every_invalid_one(
             assert problem.field in ("summary", "title", "") or "required" in problem.message
 
 
+@pytest.mark.inventory
 def test_titles_and_units_fit_the_limits(federal: tuple[Path, dict[str, Any]]) -> None:
     out, _ = federal
     frame = pd.read_csv(federal_csv(), encoding="cp1252", dtype=str, keep_default_na=False)
@@ -129,6 +131,7 @@ def test_titles_and_units_fit_the_limits(federal: tuple[Path, dict[str, Any]]) -
     assert any(d["org"][-1] == bureau for d in data.values())
 
 
+@pytest.mark.inventory
 def test_unmapped_values_and_unused_columns_are_reported(
         federal: tuple[Path, dict[str, Any]]) -> None:
     out, report = federal
@@ -141,6 +144,7 @@ def test_unmapped_values_and_unused_columns_are_reported(
     assert "Use Case Name" not in report["unused_columns"]
 
 
+@pytest.mark.inventory
 def test_key_collisions_get_stable_listed_suffixes(
         federal: tuple[Path, dict[str, Any]]) -> None:
     _, report = federal
@@ -158,6 +162,7 @@ def test_key_collisions_get_stable_listed_suffixes(
         assert re.search(rf"-{digest}(-\d+)?$", row["id"]), row
 
 
+@pytest.mark.inventory
 def test_reimport_changes_nothing(federal: tuple[Path, dict[str, Any]],
                                   tmp_path: Path) -> None:
     out, _ = federal
@@ -167,6 +172,7 @@ def test_reimport_changes_nothing(federal: tuple[Path, dict[str, Any]],
     assert snapshot(out) == before
 
 
+@pytest.mark.inventory
 def test_round_trip_keeps_every_mapped_value(federal: tuple[Path, dict[str, Any]],
                                              tmp_path: Path) -> None:
     out, _ = federal
@@ -202,6 +208,7 @@ def test_round_trip_keeps_every_mapped_value(federal: tuple[Path, dict[str, Any]
                 "N/A", "NA", "TBD", "UNKNOWN")), (column, before, after)
 
 
+@pytest.mark.inventory
 def test_reimport_keeps_hand_edits_and_marks_rows_gone(tmp_path: Path) -> None:
     source = federal_csv()
     with source.open(encoding="cp1252", newline="") as handle:
@@ -253,6 +260,7 @@ def test_reimport_keeps_hand_edits_and_marks_rows_gone(tmp_path: Path) -> None:
     assert snapshot(out) == before
 
 
+@pytest.mark.inventory
 def test_site_builds_from_a_sample_with_warnings_only_for_invalid_rows(
         federal: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
     out, report = federal
@@ -560,6 +568,7 @@ def test_unit_roll_up_counts_every_level(tmp_path: Path) -> None:
     assert [r.name for r in roots] == ["Energy", "Health"]
 
 
+@pytest.mark.slow
 def test_unit_pages_show_roll_ups_and_link_down(tmp_path: Path) -> None:
     root = write_site(tmp_path / "site", UNIT_PROPOSALS)
     outcome = logged_build(root, strict=True)

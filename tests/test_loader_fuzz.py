@@ -25,6 +25,8 @@ from scoring.proposals.proposal import InvalidFile, Proposal
 from scoring.rubric import Rubric, load_rubric
 from scoring.sources.yamlsource import LoadResult, load_file, load_text
 
+pytestmark = pytest.mark.slow  # hypothesis fuzzing, a few seconds a test
+
 # The line breaks PyYAML counts (YAML 1.1 also breaks lines at NEL, LS and PS).
 YAML_LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
 

@@ -43,6 +43,7 @@ print(json.dumps({"n": len(intake.proposals), "invalid": len(intake.invalid), "h
 """
 
 
+@pytest.mark.scale
 def test_loaded_proposals_hold_little_memory(tmp_path: Path) -> None:
     write_proposals(tmp_path / "proposals", 300, seed=5)
     done = subprocess.run([sys.executable, "-c", MEASURE, str(tmp_path / "proposals"),

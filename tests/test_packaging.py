@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # builds a wheel in a subprocess
+
 ROOT = Path(__file__).parent.parent
 PACKAGES = ("scoring", "plugins", "site_templates")
 

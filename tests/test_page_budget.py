@@ -33,7 +33,9 @@ from typing import Any
 import pytest
 import yaml
 from browser_support import Browser, horizontal_overflow, serve
-from conftest import REPO, build_project
+from sitekit import REPO, build_project
+
+pytestmark = pytest.mark.budget  # one 5,000-proposal site
 
 N = int(os.environ.get("SWEETSPOT_BUDGET_N", "5000"))
 SEED = 13

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import make_site, page_of
+from sitekit import make_site, page_of
 
 from scoring.cli.main import main as cli_main
 from scoring.model.scorecard import ScoreCard, score_intake
@@ -369,6 +369,7 @@ def plain_text(path: Path) -> str:
     return html.unescape(re.sub(r"<[^>]+>", " ", path.read_text(encoding="utf-8")))
 
 
+@pytest.mark.slow
 def test_format_page_shows_each_new_field_and_its_effect(built_site: Path) -> None:
     page = page_of(built_site, "reference/proposal-format.md").read_text(encoding="utf-8")
     # Each field is one block, marked with its path.

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 from bs4 import BeautifulSoup
-from conftest import make_site, page_of
+from sitekit import make_site, page_of
 
 from scoring.cli.main import main
 from scoring.model.scorecard import ScoredPortfolio, score_intake
@@ -203,6 +203,7 @@ def test_score_cli_reports_the_portfolio(folder: Path, capsys: pytest.CaptureFix
     assert "portfolio OUT OF BALANCE" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_portfolio_page_shows_value_by_state_and_the_unplaced(tmp_path: Path) -> None:
     site = make_site(tmp_path, PROPOSALS)
     soup = BeautifulSoup(page_of(site, "portfolio/index.md").read_text(encoding="utf-8"),

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup, Tag
-from conftest import build_project, page_of, write_site
+from sitekit import build_project, page_of, write_site
 
 from benchmarks.synthetic import write_proposals
 from scoring.model.cardjson import expand
@@ -133,6 +133,7 @@ def test_chart_text_is_large_enough_and_the_strip_is_apart(demo_site: Path) -> N
         assert inside_strip == (rows[point["data-proposal"]]["state"] == "needs_information")
 
 
+@pytest.mark.scale
 def test_density_mode_at_large_n(big_site: Path) -> None:
     soup = soup_of(big_site, "portfolio/index.md")
     svg = chart(soup)
@@ -157,6 +158,7 @@ def test_density_mode_at_large_n(big_site: Path) -> None:
     assert len(str(svg)) < 80_000
 
 
+@pytest.mark.scale
 def test_paged_tables_reach_every_proposal_and_link_each_other(big_site: Path) -> None:
     rows = rows_json(big_site)
     pages = ["portfolio/proposals/index.md", "portfolio/proposals/page-2.md",
@@ -268,6 +270,7 @@ def test_headline_numbers_agree(demo_site: Path) -> None:
         assert full[a["href"].rstrip("/").split("/")[-1]]["stage"] != "production"
 
 
+@pytest.mark.scale
 def test_portfolio_page_stays_small(big_site: Path) -> None:
     """Nothing on the page grows with the portfolio but the filter menus: 100 table rows,
     at most 25 drawn proposals and a bounded grid. Measured at 300 and bounded."""
@@ -288,8 +291,9 @@ def test_portfolio_page_stays_small(big_site: Path) -> None:
     assert size + growth * (5000 - SYNTHETIC) < 1_000_000, (size, growth)
 
 
+@pytest.mark.slow
 def test_units_in_the_filter_bar_and_links(tmp_path: Path) -> None:
-    from conftest import MINIMAL_YAML, make_site
+    from sitekit import MINIMAL_YAML, make_site
 
     site = make_site(tmp_path, {
         "a-one": MINIMAL_YAML + "org: [Energy, Science]\n",

@@ -8,8 +8,8 @@ from typing import Any
 
 import jinja2
 import pytest
-from conftest import FULL_YAML, build_project, counting_compiles, write_site
 from jinja2 import Environment
+from sitekit import FULL_YAML, build_project, counting_compiles, write_site
 
 from scoring.site import environment as environment_module
 from scoring.site import precompile, precompiled
@@ -88,6 +88,7 @@ def test_unmatched_shipped_code_is_never_used(tmp_path: Path, damage: str,
     assert compiled == ["banner.md.j2"]
 
 
+@pytest.mark.slow
 def test_a_site_built_from_shipped_code_matches_one_compiled_by_jinja(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def build(folder: Path) -> dict[str, str]:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from browser_support import Browser, horizontal_overflow, save_screenshot, serve
 from bs4 import BeautifulSoup, Tag
-from conftest import (
+from sitekit import (
     FULL_ID,
     FULL_YAML,
     MINIMAL_ID,
@@ -127,6 +127,7 @@ def full_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
                                                        MINIMAL_ID: MINIMAL_YAML})
 
 
+@pytest.mark.slow
 def test_structured_answers_are_lists_not_dumps(full_site: Path) -> None:
     node = article_of(full_site, FULL_ID)
     sources = node.find(id="breakdown-feasibility").select("ul.ss-list li")
@@ -139,6 +140,7 @@ def test_structured_answers_are_lists_not_dumps(full_site: Path) -> None:
     assert "; owner:" not in text(node) and "name: Invoice ledger" not in text(node)
 
 
+@pytest.mark.slow
 def test_figures_carry_units_and_meaning(full_site: Path) -> None:
     node = article_of(full_site, FULL_ID)
     for dimension in ("desirability", "profitability", "feasibility"):
@@ -158,6 +160,7 @@ def test_figures_carry_units_and_meaning(full_site: Path) -> None:
     assert "0 (absent) to 4" in breakdown_note and "Points" in breakdown_note
 
 
+@pytest.mark.slow
 def test_long_detail_is_collapsed_with_its_gist(full_site: Path) -> None:
     node = article_of(full_site, FULL_ID)
     for block_id in ("breakdown-desirability", "breakdown-profitability",
@@ -175,6 +178,7 @@ def test_long_detail_is_collapsed_with_its_gist(full_site: Path) -> None:
     assert sum(int(p[2]) for p in parts if p) == int(found[2])
 
 
+@pytest.mark.slow
 def test_breakdown_stays_out_of_search(full_site: Path) -> None:
     index = json.loads((full_site / "search" / "search_index.json").read_text("utf-8"))
     indexed = " ".join(d["text"] for d in index["docs"]
@@ -201,6 +205,7 @@ def test_demo_articles_within_budget(demo_site: Path) -> None:
     assert sizes and statistics.mean(sizes) <= BUDGET, statistics.mean(sizes)
 
 
+@pytest.mark.scale
 def test_synthetic_articles_within_budget(tmp_path: Path) -> None:
     from benchmarks.synthetic import write_proposals
 

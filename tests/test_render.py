@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 from bs4 import BeautifulSoup
-from conftest import FULL_ID, INVALID_ID, INVALID_YAML, SAMPLE_PROPOSALS, build_project, write_site
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
+from sitekit import FULL_ID, INVALID_ID, INVALID_YAML, SAMPLE_PROPOSALS, build_project, write_site
 
 from scoring.cli.main import main
 from scoring.site.generated_site import (
@@ -63,6 +63,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root / "site"
 
 
+@pytest.mark.slow
 def test_render_writes_every_generated_page(rendered: Path) -> None:
     docs = rendered.parent / "docs"
     proposals = sorted(p.stem for p in (ROOT / "content/proposals").glob("*.yaml"))
@@ -77,6 +78,7 @@ def test_render_writes_every_generated_page(rendered: Path) -> None:
     assert "Top priorities" in home
 
 
+@pytest.mark.slow
 def test_plain_mkdocs_builds_the_rendered_pages(rendered: Path) -> None:
     """The strict build in the fixture passed; the pages carry the scores a reader sees."""
     soup = BeautifulSoup((rendered / "portfolio/index.html").read_text(encoding="utf-8"),
@@ -151,6 +153,7 @@ def test_build_docs_config_is_the_sites_own_without_the_plugin(tmp_path: Path) -
         assert (out / "docs/proposals" / f"{proposal.stem}.md").is_file()
 
 
+@pytest.mark.slow
 def test_build_docs_follows_the_plugin_options(tmp_path: Path) -> None:
     """The same site built by the plugin and from build-docs output: the same pages, and the
     same text on them, with the plugin's options (output_dir, thresholds) applied."""
@@ -177,6 +180,7 @@ def test_build_docs_follows_the_plugin_options(tmp_path: Path) -> None:
     assert "80" in article_text(generated_site, "kb/reference/scoring-method")
 
 
+@pytest.mark.slow
 def test_build_docs_rewrites_only_what_changed(tmp_path: Path) -> None:
     root = write_site(tmp_path / "site", SAMPLE_PROPOSALS)
     source = resolve_source(root / "mkdocs.yml")

@@ -17,6 +17,8 @@ import pytest
 
 from benchmarks.synthetic import write_proposals
 
+pytestmark = pytest.mark.scale  # portfolios of 200 and 2,000 proposals
+
 REPO = Path(__file__).resolve().parent.parent
 
 # Runs `sweetspot score --format json` (stream) or writes the same payload the way the
@@ -110,7 +112,7 @@ def test_score_json_memory_does_not_grow_with_the_output(portfolios: dict[int, P
 def test_portfolio_downloads_are_lean_and_complete(tmp_path: Path) -> None:
     """portfolio.json keeps every breakdown, with the rubric's texts written once; both
     downloads carry each proposal's organisation unit."""
-    from conftest import build_project, write_site
+    from sitekit import build_project, write_site
 
     from scoring.cli.score import write_json
     from scoring.model.cardjson import expand

@@ -1725,6 +1725,7 @@ def _sweetspot(*args: str, seed: str = "0") -> subprocess.CompletedProcess[bytes
                           cwd=Path(__file__).resolve().parents[1])
 
 
+@pytest.mark.slow
 def test_json_output_is_deterministic(cli_folder: Path) -> None:
     first = _sweetspot("score", str(cli_folder), "--format", "json", seed="1")
     second = _sweetspot("score", str(cli_folder), "--format", "json", seed="2")

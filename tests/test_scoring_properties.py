@@ -48,6 +48,8 @@ from scoring.proposals.loading import load_proposals
 from scoring.proposals.proposal import Intake, Proposal
 from scoring.rubric import QUADRANTS, STATES, load_rubric
 
+pytestmark = pytest.mark.slow  # hypothesis examples over the scoring model
+
 RUBRIC = load_rubric()
 EVIDENCE_IDS = [c.id for c in RUBRIC.criteria if c.kind == "evidence"]
 EVIDENCE_ANSWER = {c.id: c.answer for c in RUBRIC.criteria if c.kind == "evidence"}

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 from bs4 import BeautifulSoup, Tag
-from conftest import (
+from sitekit import (
     MINIMAL_ID,
     MINIMAL_YAML,
     build_project,

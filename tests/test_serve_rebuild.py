@@ -13,8 +13,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 from bs4 import BeautifulSoup
-from conftest import write_site
+from sitekit import write_site
 from test_dirty_build import serve_build
 
 from benchmarks.synthetic import write_proposals
@@ -32,6 +33,7 @@ def card_facts(card: Any) -> tuple[Any, ...]:
             card.risks, card.checklists)
 
 
+@pytest.mark.slow
 def test_rescore_keeps_unchanged_cards_and_equals_a_full_scoring(tmp_path: Path) -> None:
     rubric = load_rubric(None)
     folder = tmp_path / "proposals"
@@ -111,6 +113,7 @@ def proposals_table_rows(site: Path) -> list[str]:
     return [" ".join(tr.get("class") or []) for tr in soup.select("table.ss-ptable tbody tr")]
 
 
+@pytest.mark.dirty
 def test_an_edited_template_is_used_by_the_next_serve_rebuild(tmp_path: Path) -> None:
     """Table rows are kept across rebuilds by their values; a changed template (or an
     override added, or the theme's own templates) must never leave old rows behind."""
@@ -127,6 +130,7 @@ def test_an_edited_template_is_used_by_the_next_serve_rebuild(tmp_path: Path) ->
     assert proposals_table_rows(site) == ["custom-row-two-longer"] * 6
 
 
+@pytest.mark.dirty
 def test_an_edited_theme_override_shows_in_the_next_serve_rebuild(tmp_path: Path) -> None:
     """The theme's compiled templates are kept in memory under serve (rebuildmemo's
     MemoryBytecodeCache); Jinja checks each one's source, so an edit shows at once."""

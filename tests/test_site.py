@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 import yaml
 from bs4 import BeautifulSoup, Tag
-from conftest import (
+from sitekit import (
     FULL_ID,
     FULL_YAML,
     INVALID_ID,
@@ -227,6 +227,7 @@ def test_demo_proposals_edit_links_nav_and_search(demo_site: Path) -> None:
         assert f"proposals/{proposal_id}/" in locations
 
 
+@pytest.mark.generators
 def test_demo_builds_with_properdocs_strict(tmp_path: Path) -> None:
     exe = shutil.which("properdocs")
     if exe is None:
@@ -461,6 +462,7 @@ def test_tags_reach_material(sample_site: Path) -> None:
     assert shown == {"collections", "ranking"}
 
 
+@pytest.mark.slow
 def test_tags_checked_against_materials_allow_list(tmp_path: Path) -> None:
     """With Material's tags_allowed, allowed tags build and an unknown one is an error
     naming the file and line (Material 9.6+ holds Tag objects there, not strings)."""
@@ -756,6 +758,7 @@ def test_banner_on_home_and_portfolio(invalid_project: tuple[Path, BuildOutcome]
     assert "| Proposals |" not in text_of(home)
 
 
+@pytest.mark.slow
 def test_strict_build_fails_and_names_file_and_line(
         invalid_project: tuple[Path, BuildOutcome], tmp_path: Path, build_failure) -> None:
     root = invalid_project[0]
@@ -781,6 +784,7 @@ def test_plugin_strict_option_aborts_a_normal_build(tmp_path: Path, build_failur
 # Plugin options and rebuilds
 # --------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_custom_template_overrides_the_proposal_page(tmp_path: Path) -> None:
     template = (
         "# {{ proposal.title }}\n\n"
@@ -801,6 +805,7 @@ def test_custom_template_overrides_the_proposal_page(tmp_path: Path) -> None:
     assert article(site, "portfolio/index.md").select_one("svg.ss-quadrant-chart")
 
 
+@pytest.mark.slow
 def test_thresholds_move_a_proposal_between_quadrants(sample_site: Path,
                                                       tmp_path: Path) -> None:
     before = cards_by_id(sample_site)
@@ -820,6 +825,7 @@ def test_thresholds_move_a_proposal_between_quadrants(sample_site: Path,
     assert "delivery risk of at least 100 is high" in method
 
 
+@pytest.mark.slow
 def test_rebuild_in_one_process_follows_edits_and_deletions(tmp_path: Path) -> None:
     root = write_site(tmp_path, {FULL_ID: FULL_YAML, MINIMAL_ID: MINIMAL_YAML,
                                  PILOT_ID: PILOT_YAML})
@@ -850,6 +856,7 @@ def test_rebuild_in_one_process_follows_edits_and_deletions(tmp_path: Path) -> N
     assert "Suggest reorder quantities" not in text_of(portfolio.select_one("article"))
 
 
+@pytest.mark.slow
 def test_no_directory_urls_chart_links_resolve(tmp_path: Path) -> None:
     site = make_site(tmp_path, SAMPLE_PROPOSALS, overrides={"use_directory_urls": False})
     page = site / "portfolio" / "index.html"
@@ -868,6 +875,7 @@ def test_no_directory_urls_chart_links_resolve(tmp_path: Path) -> None:
     assert assert_resolves(site, proposal, source["href"]).name == f"{FULL_ID}.yaml"
 
 
+@pytest.mark.slow
 def test_generated_markdown_links_are_relative(sample_site: Path) -> None:
     """No generated page links to an absolute path, which would break under a sub-path."""
     for page in html_files(sample_site):
@@ -878,6 +886,7 @@ def test_generated_markdown_links_are_relative(sample_site: Path) -> None:
             assert not a["href"].startswith("/"), f"{page}: {a['href']}"
 
 
+@pytest.mark.slow
 def test_output_dir_and_home_page_options(tmp_path: Path) -> None:
     start = f"# Start here\n\n{SUMMARY_MARKER}\n\nSee the [portfolio](kb/portfolio/index.md).\n"
     index = "# Index\n\nNo marker on this page.\n"
@@ -904,6 +913,7 @@ def test_output_dir_and_home_page_options(tmp_path: Path) -> None:
     assert article(site, "index.md").find("table") is None
 
 
+@pytest.mark.slow
 def test_partial_target_mix_is_reported_not_a_crash(tmp_path: Path) -> None:
     root = write_site(tmp_path, {MINIMAL_ID: MINIMAL_YAML},
                       plugin_options={"target_mix": {"quick_win": 1.0}})
@@ -914,6 +924,7 @@ def test_partial_target_mix_is_reported_not_a_crash(tmp_path: Path) -> None:
         assert "target_mix" in str(outcome.error) + outcome.text
 
 
+@pytest.mark.slow
 def test_serve_rebuilds_reuse_the_load_cache(tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     from mkdocs.config import load_config
@@ -933,6 +944,7 @@ def test_serve_rebuilds_reuse_the_load_cache(tmp_path: Path,
     assert loads == [], f"unchanged files were re-read: {loads}"
 
 
+@pytest.mark.slow
 def test_plugin_works_with_the_plain_mkdocs_theme(tmp_path: Path) -> None:
     root = write_site(tmp_path, SAMPLE_PROPOSALS, theme="mkdocs")
     outcome = logged_build(root, strict=True)
