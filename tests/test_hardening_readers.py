@@ -451,12 +451,14 @@ def test_any_flag_condition_either_is_refused_or_scores(leaf: dict[str, object])
         folder = proposals_folder(base)
         rubric = base / "rubric.yaml"
         marker = "{fact: distinct_people, equals: 1}"
-        rubric.write_text(RUBRIC_TEXT.replace(marker, json.dumps(leaf), 1), encoding="utf-8")
+        text = RUBRIC_TEXT.replace(marker, json.dumps(leaf), 1)
+        rubric.write_text(text, encoding="utf-8")
+        line = text[:text.index(json.dumps(leaf))].count("\n") + 1  # where the rule now is
         code, _, err = run_cli("score", str(folder), "--rubric", str(rubric), "--format",
                                "json")
         assert code in (0, 2) and "Traceback" not in err
         if code == 2:
-            assert f"{rubric}:590:" in err, err
+            assert f"{rubric}:{line}:" in err, err
 
 
 def test_the_intake_page_reads_an_invalid_files_source_block_safely(tmp_path: Path) -> None:

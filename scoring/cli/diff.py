@@ -195,10 +195,10 @@ def files_at_ref(commit: str, folder: str, root: Path) -> dict[str, bytes]:
         if not entry:
             continue
         meta, _, raw_path = entry.partition(b"\t")
-        mode, kind, sha, size = meta.decode().split()
+        mode, kind, sha, listed_size = meta.decode().split()
         path = raw_path.decode("utf-8", "surrogateescape")
         if kind == "blob" and mode != "120000" and _is_proposal_file(path):
-            (large if int(size) > _READ_CAP else blobs).append((path, sha))
+            (large if int(listed_size) > _READ_CAP else blobs).append((path, sha))
     files: dict[str, bytes] = {path: _blob_start(sha, root) for path, sha in large}
     if blobs:
         out = _git(["cat-file", "--batch"], root,
