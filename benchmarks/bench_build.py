@@ -195,7 +195,8 @@ class Stopwatch:
 
 
 def instrument() -> Stopwatch:
-    import plugins.sweetspot as plugin_module
+    import plugins.site as plugin_module
+    import plugins.sweetspot as plugin_class_module
     from scoring.site.pages import SiteBuilder
 
     watch = Stopwatch()
@@ -206,7 +207,7 @@ def instrument() -> Stopwatch:
                                                  plugin_module.FileBackedBuilder)
     for method, name in (("all_pages", "render pages"), ("home_summary", "render home summary")):
         setattr(SiteBuilder, method, watch.wrap(name, getattr(SiteBuilder, method)))
-    cls = plugin_module.SweetspotPlugin
+    cls = plugin_class_module.SweetspotPlugin
     for event in ("on_config", "on_files", "on_page_markdown"):
         setattr(cls, event, watch.wrap("plugin events (total)", getattr(cls, event)))
     return watch

@@ -1,0 +1,29 @@
+"""Everything a `mkdocs serve` session keeps from one rebuild to the next, in one object."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from scoring.model.scorecard import ScoredPortfolio
+from scoring.proposals.loading import LoadCache
+from scoring.rubric import Rubric
+from scoring.site.pagefiles import PageFolder, RenderMemo
+from scoring.site.rebuildmemo import MemoryBytecodeCache, RebuildMemo
+
+
+@dataclass
+class KeptBetweenBuilds:
+    load_cache: LoadCache = field(default_factory=dict)  # proposals by file, size and time
+    rubric: Rubric | None = None  # the same object while it is unchanged (kept by identity)
+    scored: ScoredPortfolio | None = None  # the last build's cards (rescore), under serve
+    page_folder: PageFolder | None = None  # generated pages on disk (pagefiles.py)
+    render_memo: RenderMemo = field(default_factory=RenderMemo)
+    rebuild_memo: RebuildMemo = field(default_factory=RebuildMemo)
+    theme_code: MemoryBytecodeCache = field(default_factory=MemoryBytecodeCache)
+
+    def same_rubric(self, rubric: Rubric) -> Rubric:
+        """The kept rubric object when ``rubric`` equals it: what a rebuild keeps is
+        checked by identity (load cache, rescore, render memos)."""
+        if self.rubric is None or rubric != self.rubric:
+            self.rubric = rubric
+        return self.rubric
