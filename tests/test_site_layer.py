@@ -100,3 +100,20 @@ def test_settings_from_a_config_file_keep_what_was_written(tmp_path: Path) -> No
     assert settings.focus == ("a-*", "b")
     assert settings.compact_html is False and settings.rubric is None
     assert settings.cache_dir == DEFAULTS["cache_dir"]
+
+
+def test_one_pager_pages_every_list_with_the_urls_it_always_had() -> None:
+    from scoring.site.pager import paginate
+
+    lists = paginate(list(range(201)), "portfolio/proposals/index.md", in_folder=True)
+    assert [p.path for p in lists] == ["portfolio/proposals/index.md",
+                                       "portfolio/proposals/page-2.md",
+                                       "portfolio/proposals/page-3.md"]
+    assert (lists[2].first_row, lists[2].last_row, lists[2].prev_path, lists[2].next_path) \
+        == (201, 201, "portfolio/proposals/page-2.md", None)
+    groups = paginate(list(range(101)), "portfolio/units/index.md")
+    assert [p.path for p in groups] == ["portfolio/units/index.md",
+                                        "portfolio/units/index-page-2.md"]
+    empty = paginate([], "portfolio/states/quick_win.md", in_folder=True)
+    assert [(p.path, p.start, p.end, p.total) for p in empty] == [
+        ("portfolio/states/quick_win.md", 1, 0, 0)]

@@ -51,15 +51,9 @@ from scoring.site.chart import (
     build_chart,
 )
 from scoring.site.environment import builtin_templates, make_environment
-from scoring.site.grouping_view import (
-    Page,
-    card_order,
-    group_row,
-    pager,
-    paginate,
-    proposal_row,
-)
+from scoring.site.grouping_view import card_order, group_row, proposal_row
 from scoring.site.markup import rich_text, safe_url
+from scoring.site.pager import PAGE_SIZE, Page, pager_links, paginate
 from scoring.site.proposal_view import PART_HELPERS, HtmlParts, proposal_context
 from scoring.site.rebuildmemo import RebuildMemo, fingerprint, tree_fingerprint
 from scoring.site.reference_view import SchemaField, schema_fields, sections
@@ -380,9 +374,9 @@ class SiteBuilder:
         has_units = any(pv.unit_path(c.proposal) for c in cards)
         body = self.render(
             "portfolio.md.j2", page, chart=self.chart(page),
-            table=self.proposal_table(page, ordered[:pv.PAGE_SIZE],
+            table=self.proposal_table(page, ordered[:PAGE_SIZE],
                                       "Proposals by priority"),
-            shown=min(len(ordered), pv.PAGE_SIZE),
+            shown=min(len(ordered), PAGE_SIZE),
             fund=self.rows(page, pv.fund_next(cards)),
             risky=[dict(row, reason=pv.risk_reason(row["card"], self.rubric))
                    for row in self.rows(page, risky)][:pv.AT_RISK],
@@ -443,30 +437,27 @@ class SiteBuilder:
 
     def _paged(self, base: str, cards: list[ScoreCard], title: str,
                intro: str) -> list[GeneratedPage]:
-        paths = [self.path(p) for p in portfolio_view.paged_paths(base, len(cards))]
         pages = []
         portfolio = self.path("portfolio/index.md")
-        for step in portfolio_view.pagers(paths, len(cards)):
-            page = paths[step.number - 1]
-            chunk = cards[step.first_row - 1:step.last_row]
+        for step in paginate(cards, self.path(f"{base}.md"), in_folder=True):
+            page = step.path
 
-            def make(page: str = page, step: portfolio_view.Pager = step,
-                     chunk: list[ScoreCard] = chunk) -> GeneratedPage:
+            def make(page: str = page, step: Page[ScoreCard] = step) -> GeneratedPage:
                 body = self.render(
                     "portfolio_list.md.j2", page, title=title, intro=intro, pager=step,
                     pages=[(n, self.link(page, p)) for n, p in step.pages],
                     prev_link=self.link(page, step.prev_path) if step.prev_path else None,
                     next_link=self.link(page, step.next_path) if step.next_path else None,
                     portfolio_link=self.link(page, portfolio),
-                    table=self.proposal_table(page, chunk, title))
+                    table=self.proposal_table(page, step.items, title))
                 heading = title if step.count == 1 else f"{title}, page {step.number}"
                 meta = {"title": html.escape(heading), "hide": ["navigation", "toc"],
                         "search": {"exclude": True}}
                 return GeneratedPage(page, front_matter(meta) + body, in_nav=False)
 
-            ranks = [self.ranks()[c.proposal.id] for c in chunk]
-            pages.append(self.memo_page(("list", page, title, intro, vars(step), ranks), make,
-                                        chunk))
+            ranks = [self.ranks()[c.proposal.id] for c in step.items]
+            pages.append(self.memo_page(("list", page, title, intro, step.key(), ranks), make,
+                                        step.items))
         return pages
 
     def rows_json(self) -> GeneratedPage:
@@ -557,7 +548,7 @@ class SiteBuilder:
         each (Markdown; the links are built from slugs, never from proposal text)."""
         position = f"{what} {part.start}–{part.end} of {part.total}" if part.total \
             else f"No {what.lower()} yet"
-        links = pager(part, lambda path: self.link(part.path, path))
+        links = pager_links(part, lambda path: self.link(part.path, path))
         line = " · ".join(f"**{pg['number']}**" if pg["current"]
                           else f"[{pg['number']}]({pg['href']})" for pg in links)
         return {"position": position,
@@ -586,8 +577,7 @@ class SiteBuilder:
                 meta = {"title": html.escape(shown), "hide": ["toc"]}
                 return GeneratedPage(part.path, front_matter(meta) + body, in_nav=False)
 
-            key = ("group", template, part.path, part.number, part.start, part.end,
-                   part.total, pager, other, title, context)
+            key = ("group", template, part.key(), pager, other, title, context)
             pages.append(self.memo_page(key, make, part.items))
         return pages
 
