@@ -16,7 +16,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
 from scoring.model.scorecard import ScoredPortfolio, rescore, score_intake
-from scoring.proposals.loading import load_proposals
+from scoring.proposals.loading import imported_from, load_proposals
 from scoring.proposals.proposal import Intake, InvalidFile, Proposal
 from scoring.rubric import Rubric, RubricError, load_rubric
 from scoring.site.generated_site import EXTRA_CSS, EXTRA_JAVASCRIPT, fill_home
@@ -262,7 +262,8 @@ class PluginSite:
                 intake.invalid.append(InvalidFile(proposal.file, proposal.id, (Problem(
                     proposal.file, 0, 0, "", f"its page could not be built "
                     f"({type(failure).__name__}: {str(failure)[:200]}); it is left out of the "
-                    "site. Please report this with the file", "build-error"),)))
+                    "site. Please report this with the file", "build-error"),),
+                    imported_from(proposal.fields)))
 
     def builder_for(self, portfolio: ScoredPortfolio, options: SiteOptions) -> SiteBuilder:
         memo = self.kept.rebuild_memo if self.serving else None

@@ -190,17 +190,17 @@ class FileBackedBuilder(SiteBuilder):
         return self.context_key, self.options.source_links.get(card.proposal.id)
 
     def _context_key(self) -> str:
-        tree = self.templates_fingerprint
+        tree = self.ctx.templates_fingerprint
         reads = _READS.get((tree, self.options.template_dirs))
         if reads is None:
             reads = self._template_reads()
             _READS.clear()  # only the templates as they are now
             _READS[(tree, self.options.template_dirs)] = reads
-        portfolio = [repr(self.summary) if "summary" in reads else None,
+        portfolio = [repr(self.ctx.summary) if "summary" in reads else None,
                      repr(self.portfolio.intake.invalid) if "invalid" in reads else None]
         options = (self.options.output_dir, self.options.use_directory_urls,
                    self.options.template_dirs, self.options.source_root)
-        return fingerprint((repr(self.rubric), options, portfolio, tree))
+        return fingerprint((repr(self.ctx.rubric), options, portfolio, tree))
 
     def _template_reads(self) -> frozenset[str]:
         """The names the proposal page's templates read (parsing them takes a while)."""
@@ -210,15 +210,16 @@ class FileBackedBuilder(SiteBuilder):
                          for start in PROPOSAL_TEMPLATES
                          for path in Path(folder).glob(f"{start}*.j2")})
         try:
-            return frozenset(
-                template_names(self.md_env, [n for n in listed if n.endswith(".md.j2")])
-                | template_names(self.html_env, [n for n in listed if not n.endswith(".md.j2")]))
+            pages = [n for n in listed if n.endswith(".md.j2")]
+            fragments = [n for n in listed if not n.endswith(".md.j2")]
+            return frozenset(template_names(self.ctx.md_env, pages)
+                             | template_names(self.ctx.html_env, fragments))
         except TemplateError:  # the page's own rendering reports it; assume it reads all
             return frozenset(PORTFOLIO_NAMES)
 
     def proposal_page(self, card: ScoreCard) -> GeneratedPage:
         proposal = card.proposal
-        relative = self.proposal_path(proposal.id)
+        relative = self.ctx.proposal_path(proposal.id)
         target = self.folder.path_of(relative)
         key = self._key(card)
         if self.memo is not None and self.memo.fresh(relative, proposal, key, target):
@@ -227,7 +228,7 @@ class FileBackedBuilder(SiteBuilder):
             page = super().proposal_page(card)
             release(card)  # its explanation tables, built for this page only
             self.folder.write_page(page)
-            self.drop_blocks(page)  # on disk beside the page now; a later page re-adds its own
+            self.ctx.drop_blocks(page)  # on disk beside the page now; a later page re-adds its own
             if self.memo is not None:
                 self.memo.remember(relative, proposal, key, target)
         self.on_disk[relative] = target

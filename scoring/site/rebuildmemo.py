@@ -18,6 +18,20 @@ from typing import Any
 from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
 
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def frozen(value: Any) -> Hashable:
+    """Plain values (dicts, lists and tuples of strings and numbers) as a hashable key;
+    TypeError for anything else (an object's identity is not what a row shows)."""
+    if isinstance(value, dict):
+        return tuple((k, v if isinstance(v, _PLAIN) else frozen(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return tuple(v if isinstance(v, _PLAIN) else frozen(v) for v in value)
+    if isinstance(value, _PLAIN):
+        return value
+    raise TypeError(f"not a plain value: {type(value).__name__}")
+
 
 def fingerprint(parts: Iterable[object]) -> str:
     digest = hashlib.sha256()
@@ -101,4 +115,4 @@ class MemoryBytecodeCache(BytecodeCache):
         self._code[bucket.key] = bucket.bytecode_to_string()
 
 
-__all__ = ["MemoryBytecodeCache", "RebuildMemo", "fingerprint", "tree_fingerprint"]
+__all__ = ["MemoryBytecodeCache", "RebuildMemo", "fingerprint", "frozen", "tree_fingerprint"]
