@@ -20,9 +20,7 @@ from scoring.proposals.loading import imported_from, load_proposals
 from scoring.proposals.proposal import Intake, InvalidFile, Proposal
 from scoring.rubric import Rubric, RubricError, load_rubric
 from scoring.site.generated_site import EXTRA_CSS, EXTRA_JAVASCRIPT, fill_home
-from scoring.site.kept import KeptBetweenBuilds
 from scoring.site.markup import collapse_indentation
-from scoring.site.pagefiles import PAGES_FOLDER, FileBackedBuilder, PageFolder
 from scoring.site.pages import (
     GeneratedPage,
     SiteBuilder,
@@ -31,6 +29,8 @@ from scoring.site.pages import (
     build_site,
     fill_html_blocks,
 )
+from scoring.site.rebuild.pagefiles import PAGES_FOLDER, PageFolder, ProposalPages
+from scoring.site.rebuild.session import KeptBetweenBuilds
 from scoring.site.settings import SettingsError, SiteSettings
 from scoring.sources.problems import Problem, terminal_safe
 
@@ -165,7 +165,6 @@ class PluginSite:
             if files.get_file_from_path(page.path) is None:
                 files.append(self.generated(config, page, InclusionLevel.NOT_IN_NAV))
         if kept.page_folder is not None:
-            kept.render_memo.retain(set(kept.page_folder.written))
             kept.page_folder.prune()  # pages of deleted or renamed proposals
         home = files.get_file_from_path(self.settings.home_page)
         if home is not None:
@@ -221,9 +220,9 @@ class PluginSite:
         if folder is None:
             return File.generated(config, page.path, content=page.content,
                                   inclusion=inclusion)
-        on_disk = self.builder.on_disk.get(page.path) \
-            if isinstance(self.builder, FileBackedBuilder) else None
-        path = on_disk or folder.write_page(page)
+        store = self.builder.on_disk if self.builder is not None else None
+        path = (store.on_disk.get(page.path) if store is not None else None) \
+            or folder.write_page(page)
         return File.generated(config, page.path, abs_src_path=str(path), inclusion=inclusion)
 
     def source_line(self, file: str, line: int) -> str | None:
@@ -266,11 +265,9 @@ class PluginSite:
                     imported_from(proposal.fields)))
 
     def builder_for(self, portfolio: ScoredPortfolio, options: SiteOptions) -> SiteBuilder:
-        memo = self.kept.rebuild_memo if self.serving else None
-        if self.kept.page_folder is None:
-            return build_site(portfolio, options, memo)
-        return FileBackedBuilder(portfolio, options, self.kept.page_folder,
-                                 self.kept.render_memo, memo)
+        folder = self.kept.page_folder
+        return build_site(portfolio, options, self.kept.memo if self.serving else None,
+                          ProposalPages(folder) if folder is not None else None)
 
     def broken(self, intake: Intake, options: SiteOptions) -> list[tuple[Proposal, Exception]]:
         """The proposals whose own scoring or page fails, each tried alone."""

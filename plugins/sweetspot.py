@@ -12,8 +12,8 @@ from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
 from scoring.proposals.loading import LoadCache
-from scoring.site.kept import KeptBetweenBuilds
 from scoring.site.pages import SiteBuilder
+from scoring.site.rebuild.session import KeptBetweenBuilds
 
 from .checks import read_nav_titles
 from .config import SweetspotConfig

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 from sitekit import MINIMAL_ID, MINIMAL_YAML, build_project, logged_build, write_site
+from test_dirty_build import serve_build
 
 from plugins.config import SweetspotConfig
 from scoring.cli.main import main
@@ -117,3 +118,145 @@ def test_one_pager_pages_every_list_with_the_urls_it_always_had() -> None:
     empty = paginate([], "portfolio/states/quick_win.md", in_folder=True)
     assert [(p.path, p.start, p.end, p.total) for p in empty] == [
         ("portfolio/states/quick_win.md", 1, 0, 0)]
+
+
+# -- what `mkdocs serve` rebuilds keep, key by key -------------------------------------------
+# Each test edits exactly what one key covers and sees the page change (rendered again, and
+# the new text in the built HTML), then checks that what the key does not cover was kept
+# (not rendered again, its HTML the same bytes). The rule: scoring/site/rebuild/__init__.py.
+
+class Session:
+    """A site served with `mkdocs serve --dirty`: one plugin instance, rebuilt after edits;
+    each rebuild records the Markdown pages rendered and the rows and entries made."""
+
+    def __init__(self, root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        from scoring.site import portfolio_view
+        from scoring.site.pages import exports
+        from scoring.site.pages.context import SiteContext
+
+        self.root = root
+        self.rendered: set[str] = set()
+        self.rows: list[str] = []
+        self.entries: list[str] = []
+        self.csv_rows: list[int] = []
+        render, card_row = SiteContext.render, portfolio_view.card_row
+        entry, write_csv = exports.export_entry, exports.write_csv
+
+        def counting_render(ctx: Any, template: str, page: str, **context: Any) -> str:
+            self.rendered.add(page)
+            return render(ctx, template, page, **context)
+
+        def counting_row(card: Any, rubric: Any) -> Any:
+            self.rows.append(card.proposal.id)
+            return card_row(card, rubric)
+
+        def counting_entry(card: Any) -> Any:
+            self.entries.append(card.proposal.id)
+            return entry(card)
+
+        def counting_csv(frame: Any, out: Any) -> None:
+            self.csv_rows.append(len(frame))
+            write_csv(frame, out)
+
+        monkeypatch.setattr(SiteContext, "render", counting_render)
+        monkeypatch.setattr(portfolio_view, "card_row", counting_row)
+        monkeypatch.setattr(exports, "export_entry", counting_entry)
+        monkeypatch.setattr(exports, "write_csv", counting_csv)
+        self.site = Path(serve_build(root, dirty=True, startup=True).site_dir)
+
+    def rebuild(self) -> None:
+        self.rendered, self.rows, self.entries, self.csv_rows = set(), [], [], []
+        serve_build(self.root, dirty=True, startup=False)
+
+    def html(self, page: str) -> bytes:
+        return (self.site / page / "index.html").read_bytes()
+
+    def proposal(self, proposal_id: str) -> dict[str, Any]:
+        path = self.root / "content" / "proposals" / f"{proposal_id}.yaml"
+        data: dict[str, Any] = yaml.safe_load(path.read_text("utf-8"))
+        return data
+
+    def edit(self, proposal_id: str, **fields: Any) -> None:
+        path = self.root / "content" / "proposals" / f"{proposal_id}.yaml"
+        path.write_text(yaml.safe_dump({**self.proposal(proposal_id), **fields},
+                                       sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+@pytest.fixture
+def session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Session:
+    from benchmarks.synthetic import write_proposals
+
+    root = write_site(tmp_path, {}, plugin_options={"custom_templates": "templates"},
+                      extra_files={"templates/.keep": ""})
+    write_proposals(root / "content" / "proposals", 8, seed=2)
+    return Session(root, monkeypatch)
+
+
+EDITED, OTHER = "synthetic-00003", "synthetic-00005"
+
+
+def test_a_proposal_page_is_kept_until_its_own_proposal_changes(session: Session) -> None:
+    other_before = session.html(f"proposals/{OTHER}")
+    session.edit(EDITED, summary="An edited summary, seen on its own page only.")
+    session.rebuild()
+    assert f"proposals/{EDITED}.md" in session.rendered
+    assert "An edited summary, seen on its own page only." in \
+        session.html(f"proposals/{EDITED}").decode("utf-8")
+    assert f"proposals/{OTHER}.md" not in session.rendered
+    assert session.html(f"proposals/{OTHER}") == other_before
+
+
+def test_every_proposal_page_is_rendered_again_when_a_template_changes(
+        session: Session) -> None:
+    (session.root / "templates" / "score_bars.html.j2").write_text(
+        (Path(__file__).resolve().parent.parent / "site_templates" / "score_bars.html.j2")
+        .read_text("utf-8") + "<p class=\"edited-template\"></p>\n", encoding="utf-8")
+    session.rebuild()
+    assert {f"proposals/{p}.md" for p in (EDITED, OTHER)} <= session.rendered
+    assert b"edited-template" in session.html(f"proposals/{OTHER}")
+
+
+def test_a_team_page_is_kept_until_one_of_its_proposals_changes(session: Session) -> None:
+    from scoring.portfolio.orgunits import unique_slugs
+
+    teams = {pid: session.proposal(pid)["team"] for pid in (EDITED, OTHER)}
+    assert teams[EDITED] != teams[OTHER], teams
+    slugs = unique_slugs({t: [] for t in sorted({session.proposal(f"synthetic-{n:05d}")["team"]
+                                                 for n in range(8)})}, "team")
+    edited_page = f"portfolio/teams/{slugs[teams[EDITED]]}"
+    other_page = f"portfolio/teams/{slugs[teams[OTHER]]}"
+    other_before = session.html(other_page)
+    session.edit(EDITED, title="A retitled proposal, listed on its team's page")
+    session.rebuild()
+    assert f"{edited_page}.md" in session.rendered
+    assert "A retitled proposal, listed on its team" in \
+        session.html(edited_page).decode("utf-8")
+    assert f"{other_page}.md" not in session.rendered
+    assert session.html(other_page) == other_before
+
+
+def test_reference_pages_are_kept_while_the_rubric_and_templates_are(session: Session) -> None:
+    before = session.html("reference/scoring-method")
+    session.edit(EDITED, title="A retitled proposal, not on the reference pages")
+    session.rebuild()
+    assert "reference/scoring-method.md" not in session.rendered
+    assert session.html("reference/scoring-method") == before
+    config = session.root / "mkdocs.yml"
+    data = yaml.safe_load(config.read_text("utf-8"))
+    data["plugins"][-1]["sweetspot"]["impact_threshold"] = 61
+    config.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    session.rebuild()
+    assert "reference/scoring-method.md" in session.rendered
+    assert b"impact of at least 61 is high" in session.html("reference/scoring-method")
+
+
+def test_rows_csv_lines_and_json_entries_are_made_again_for_the_edited_card_only(
+        session: Session) -> None:
+    session.edit(EDITED, title="A retitled proposal, in every download")
+    session.rebuild()
+    assert session.rows == [EDITED]
+    assert session.entries == [EDITED]
+    assert session.csv_rows == [1]  # the one stale line (and the header)
+    site = session.site / "portfolio"
+    for name in ("rows.json", "portfolio.csv", "portfolio.json"):
+        assert "A retitled proposal, in every download" in (site / name).read_text("utf-8")

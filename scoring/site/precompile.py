@@ -13,8 +13,9 @@ from typing import Any
 
 import jinja2
 
-from scoring.site.environment import builtin_templates, make_environment, settings_key
+from scoring.site.environment import builtin_templates, make_environment
 from scoring.site.precompiled import DATA_FILE, shipped_entries, source_digest
+from scoring.site.rebuild.templates import settings_key
 
 
 def generate() -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scoring.model.scorecard import ScoreCard, ScoredPortfolio
 from scoring.site.environment import builtin_templates
@@ -17,17 +18,22 @@ from scoring.site.pages.blocks import GeneratedPage
 from scoring.site.pages.context import SiteContext
 from scoring.site.pages.intake import SourceLine
 from scoring.site.pages.options import SiteOptions
-from scoring.site.rebuildmemo import RebuildMemo
+from scoring.site.rebuild.memo import RebuildMemo
+
+if TYPE_CHECKING:
+    from scoring.site.rebuild.pagefiles import ProposalPages
 
 
 class SiteBuilder:
     """The site's pages over one SiteContext; each family lives in its own module."""
 
     def __init__(self, portfolio: ScoredPortfolio, options: SiteOptions,
-                 rebuild_memo: RebuildMemo | None = None) -> None:
+                 rebuild_memo: RebuildMemo | None = None,
+                 on_disk: ProposalPages | None = None) -> None:
         self.ctx = SiteContext(portfolio, options, rebuild_memo)
         self.portfolio = portfolio
         self.options = options
+        self.on_disk = on_disk  # proposal pages go straight to files (the plugin's, cached)
 
     def proposal_page(self, card: ScoreCard) -> GeneratedPage:
         return proposal.proposal_page(self.ctx, card)
@@ -44,7 +50,9 @@ class SiteBuilder:
 
     def all_pages(self) -> list[GeneratedPage]:
         ctx = self.ctx
-        pages = [self.proposal_page(card) for card in self.portfolio.cards]
+        store = self.on_disk
+        pages = [store.page(ctx, card, self.proposal_page) if store is not None
+                 else self.proposal_page(card) for card in self.portfolio.cards]
         pages += [portfolio.portfolio_page(ctx), *groups.group_pages(ctx, "team"),
                   *groups.group_pages(ctx, "stage")]
         pages += portfolio.list_pages(ctx)
@@ -62,8 +70,9 @@ class SiteBuilder:
 
 
 def build_site(portfolio: ScoredPortfolio, options: SiteOptions,
-               rebuild_memo: RebuildMemo | None = None) -> SiteBuilder:
-    return SiteBuilder(portfolio, options, rebuild_memo)
+               rebuild_memo: RebuildMemo | None = None,
+               on_disk: ProposalPages | None = None) -> SiteBuilder:
+    return SiteBuilder(portfolio, options, rebuild_memo, on_disk)
 
 
 def write_pages(builder: SiteBuilder, out: Path) -> list[GeneratedPage]:

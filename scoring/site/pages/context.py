@@ -1,7 +1,7 @@
 """What every page family shares: where pages go and how they link (paths, links, urls),
 how they are rendered (Markdown and HTML templates, deferred HTML blocks), the shared view
 data (ranks, rows, the proposals table, the banner) and one ``memo`` entry point for work a
-`mkdocs serve` rebuild may keep (what invalidates what: scoring/site/rebuild.py)."""
+`mkdocs serve` rebuild may keep (what invalidates what: scoring/site/rebuild/)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ from scoring.site import portfolio_view
 from scoring.site.environment import builtin_templates, make_environment
 from scoring.site.pages.blocks import HTML_BLOCK, HTML_BLOCK_MARKER, GeneratedPage, block_key
 from scoring.site.pages.options import SiteOptions
-from scoring.site.rebuildmemo import RebuildMemo, fingerprint, frozen, tree_fingerprint
+from scoring.site.rebuild.keys import fingerprint, frozen, tree_fingerprint
+from scoring.site.rebuild.memo import RebuildMemo
 from scoring.site.urls import html_link, md_link
 
 
@@ -32,7 +33,8 @@ class SiteContext:
         self.portfolio = portfolio
         self.rubric: Rubric = portfolio.rubric
         self.options = options
-        self.md_env, self.html_env = make_environment(options.template_dirs, options.cache_dir)
+        self.md_env, self.html_env = make_environment(options.template_dirs, options.cache_dir,
+                                                      self.templates_fingerprint)
         self.summary: PortfolioSummary = summarise(portfolio)
         prefix = options.output_dir.strip("/")
         self.prefix = f"{prefix}/" if prefix else ""

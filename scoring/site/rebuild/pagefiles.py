@@ -6,27 +6,28 @@ mkdocs.yml, under the plugin's cache folder, never in docs_dir), and rewritten o
 their bytes change, they keep their modification time, and ``File.is_modified`` (the
 source's time against the built page's) skips the unchanged ones.
 
-``RenderMemo`` saves the rendering too: under serve, a page whose inputs did not change
-(the same proposal object from the load cache, the same rubric, options and templates) is
-not rendered again; its file on disk, checked by size and time, already holds it.
+``ProposalPages`` saves the rendering too: under serve, a proposal page whose inputs did not
+change is not rendered again (the memo's rule, in this package's __init__); its file on disk,
+checked by size and time, already holds it.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from jinja2 import Environment, TemplateError, TemplateNotFound, meta
 
 from scoring.model.cardjson import release
-from scoring.model.scorecard import ScoreCard, ScoredPortfolio
+from scoring.model.scorecard import ScoreCard
 from scoring.site.diskwrite import write_if_changed
 from scoring.site.environment import builtin_templates
-from scoring.site.pages import GeneratedPage, SiteBuilder, SiteOptions
-from scoring.site.rebuildmemo import RebuildMemo, fingerprint
+from scoring.site.pages.blocks import GeneratedPage
+from scoring.site.pages.context import SiteContext
+from scoring.site.rebuild.keys import fingerprint
 
 PAGES_FOLDER = "pages"
 BLOCKS_SUFFIX = ".blocks.json"  # beside a page: the HTML its block markers stand for
@@ -103,47 +104,32 @@ class PageFolder:
 
 
 @dataclass(frozen=True)
-class Memo:
-    source: object   # the object the page was rendered from (held, so identity is safe)
-    key: object      # everything else the page depends on
-    size: int        # the file as written, to notice it changed or vanished
+class PageRecord:
+    """What a proposal page on disk was rendered with, and the file as it was written."""
+
+    key: object  # everything the page depends on besides its proposal object
+    size: int
     mtime_ns: int
 
+    @classmethod
+    def of(cls, key: object, path: Path) -> PageRecord:
+        stat = path.stat()
+        return cls(key, stat.st_size, stat.st_mtime_ns)
 
-class RenderMemo:
-    """Per-page memory of what a page was rendered from, for `mkdocs serve` rebuilds."""
-
-    def __init__(self) -> None:
-        self._memo: dict[str, Memo] = {}
-
-    def fresh(self, relative: str, source: object, key: object, path: Path) -> bool:
-        """True when the page at ``path`` was rendered from this very ``source`` object and
-        ``key`` and the file is still as written."""
-        memo = self._memo.get(relative)
-        if memo is None or memo.source is not source or memo.key != key:
+    def holds(self, key: object, path: Path) -> bool:
+        """True when the file is still as written, for this very key."""
+        if key != self.key:
             return False
         try:
             stat = path.stat()
         except OSError:
             return False
-        return stat.st_size == memo.size and stat.st_mtime_ns == memo.mtime_ns
-
-    def remember(self, relative: str, source: object, key: object, path: Path) -> None:
-        stat = path.stat()
-        self._memo[relative] = Memo(source, key, stat.st_size, stat.st_mtime_ns)
-
-    def retain(self, relatives: set[str]) -> None:
-        self._memo = {k: v for k, v in self._memo.items() if k in relatives}
-
-    def clear(self) -> None:
-        self._memo.clear()
+        return stat.st_size == self.size and stat.st_mtime_ns == self.mtime_ns
 
 
 # Names in a proposal page's templates whose values come from the whole portfolio.
 PORTFOLIO_NAMES = ("summary", "invalid")
 PROPOSAL_TEMPLATES = ("proposal", "score_bars")  # names starting so make a proposal page
-# What those templates read, by the templates' fingerprint: kept across serve rebuilds.
-_READS: dict[tuple[str, tuple[Path, ...]], frozenset[str]] = {}
 
 
 def template_names(env: Environment, names: Iterable[str]) -> set[str]:
@@ -165,10 +151,10 @@ def template_names(env: Environment, names: Iterable[str]) -> set[str]:
     return found
 
 
-class FileBackedBuilder(SiteBuilder):
-    """A SiteBuilder whose proposal pages go straight to a PageFolder as they are rendered
-    (the build never holds every page's text at once), and, with a RenderMemo, are not
-    rendered again while nothing they depend on changed.
+class ProposalPages:
+    """Proposal pages written straight to a PageFolder as they are rendered (the build never
+    holds every page's text at once) and, under serve, not rendered again while nothing
+    they depend on changed.
 
     A proposal page depends on its proposal, the rubric, the options, the templates and,
     only when its templates read them, the portfolio-wide ``summary`` and ``invalid``
@@ -177,64 +163,63 @@ class FileBackedBuilder(SiteBuilder):
     edit never changes this page: tests/test_dirty_build.py compares with a full build.
     """
 
-    def __init__(self, portfolio: ScoredPortfolio, options: SiteOptions, folder: PageFolder,
-                 memo: RenderMemo | None = None,
-                 rebuild_memo: RebuildMemo | None = None) -> None:
-        super().__init__(portfolio, options, rebuild_memo)
-        self.folder = folder
-        self.memo = memo
+    def __init__(self, folder: PageFolder) -> None:
+        self.folder = folder  # kept across builds; this object lives for one build
         self.on_disk: dict[str, Path] = {}
-        self.context_key = self._context_key() if memo is not None else ""
+        self._context_key: str | None = None
 
-    def _key(self, card: ScoreCard) -> tuple[str, str | None]:
-        return self.context_key, self.options.source_links.get(card.proposal.id)
-
-    def _context_key(self) -> str:
-        tree = self.ctx.templates_fingerprint
-        reads = _READS.get((tree, self.options.template_dirs))
-        if reads is None:
-            reads = self._template_reads()
-            _READS.clear()  # only the templates as they are now
-            _READS[(tree, self.options.template_dirs)] = reads
-        portfolio = [repr(self.ctx.summary) if "summary" in reads else None,
-                     repr(self.portfolio.intake.invalid) if "invalid" in reads else None]
-        options = (self.options.output_dir, self.options.use_directory_urls,
-                   self.options.template_dirs, self.options.source_root)
-        return fingerprint((repr(self.ctx.rubric), options, portfolio, tree))
-
-    def _template_reads(self) -> frozenset[str]:
-        """The names the proposal page's templates read (parsing them takes a while)."""
-        # Only the top-level templates named so (list_templates would walk the assets too).
-        listed = sorted({path.name for folder in (*self.options.template_dirs,
-                                                   builtin_templates())
-                         for start in PROPOSAL_TEMPLATES
-                         for path in Path(folder).glob(f"{start}*.j2")})
-        try:
-            pages = [n for n in listed if n.endswith(".md.j2")]
-            fragments = [n for n in listed if not n.endswith(".md.j2")]
-            return frozenset(template_names(self.ctx.md_env, pages)
-                             | template_names(self.ctx.html_env, fragments))
-        except TemplateError:  # the page's own rendering reports it; assume it reads all
-            return frozenset(PORTFOLIO_NAMES)
-
-    def proposal_page(self, card: ScoreCard) -> GeneratedPage:
+    def page(self, ctx: SiteContext, card: ScoreCard,
+             render: Callable[[ScoreCard], GeneratedPage]) -> GeneratedPage:
         proposal = card.proposal
-        relative = self.ctx.proposal_path(proposal.id)
+        relative = ctx.proposal_path(proposal.id)
         target = self.folder.path_of(relative)
-        key = self._key(card)
-        if self.memo is not None and self.memo.fresh(relative, proposal, key, target):
+        memo = ctx.rebuild_memo
+        key = (self.context_key(ctx), ctx.options.source_links.get(proposal.id)) \
+            if memo is not None else None
+        record = memo.get(("proposal page", relative), (proposal,)) \
+            if memo is not None else None
+        if record is not None and record.holds(key, target):
             self.folder.keep(relative)
         else:
-            page = super().proposal_page(card)
+            page = render(card)
             release(card)  # its explanation tables, built for this page only
             self.folder.write_page(page)
-            self.ctx.drop_blocks(page)  # on disk beside the page now; a later page re-adds its own
-            if self.memo is not None:
-                self.memo.remember(relative, proposal, key, target)
+            ctx.drop_blocks(page)  # on disk beside the page now; a later page re-adds its own
+            if memo is not None:
+                memo.put(("proposal page", relative), (proposal,), PageRecord.of(key, target))
         self.on_disk[relative] = target
         # The text is on disk; the list all_pages() returns holds only the name.
         return GeneratedPage(relative, "", proposal.id, in_nav=False)
 
+    def context_key(self, ctx: SiteContext) -> str:
+        """The rubric, options and templates and, when the templates read them, the
+        portfolio-wide names: the same for every proposal page of a build."""
+        if self._context_key is None:
+            reads = ctx.memo(("proposal templates read",), (), lambda: template_reads(ctx))
+            options = ctx.options
+            portfolio = [repr(ctx.summary) if "summary" in reads else None,
+                         repr(ctx.portfolio.intake.invalid) if "invalid" in reads else None]
+            self._context_key = fingerprint((
+                repr(ctx.rubric), (options.output_dir, options.use_directory_urls,
+                                   options.template_dirs, options.source_root),
+                portfolio, ctx.templates_fingerprint))
+        return self._context_key
 
-__all__ = ["BLOCKS_SUFFIX", "PAGES_FOLDER", "FileBackedBuilder", "PageFolder", "RenderMemo",
+
+def template_reads(ctx: SiteContext) -> frozenset[str]:
+    """The names the proposal page's templates read (parsing them takes a while)."""
+    # Only the top-level templates named so (list_templates would walk the assets too).
+    listed = sorted({path.name for folder in (*ctx.options.template_dirs, builtin_templates())
+                     for start in PROPOSAL_TEMPLATES
+                     for path in Path(folder).glob(f"{start}*.j2")})
+    try:
+        pages = [n for n in listed if n.endswith(".md.j2")]
+        fragments = [n for n in listed if not n.endswith(".md.j2")]
+        return frozenset(template_names(ctx.md_env, pages)
+                         | template_names(ctx.html_env, fragments))
+    except TemplateError:  # the page's own rendering reports it; assume it reads all
+        return frozenset(PORTFOLIO_NAMES)
+
+
+__all__ = ["BLOCKS_SUFFIX", "PAGES_FOLDER", "PageFolder", "PageRecord", "ProposalPages",
            "template_names"]
