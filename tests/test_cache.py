@@ -33,7 +33,6 @@ import scoring.proposals.loading as proposals_module
 from scoring.proposals.loading import load_proposals
 from scoring.proposals.proposal import Intake
 from scoring.rubric import Rubric, load_rubric
-from scoring.site import precompiled
 from scoring.site.environment import make_environment
 from scoring.site.rebuild.templates import kept_environments
 from scoring.sources.filestore import STORE_FILE, FileStore
@@ -168,14 +167,8 @@ def test_an_unwritable_cache_folder_only_costs_speed(tmp_path: Path) -> None:
 # Compiled templates (engine)
 # --------------------------------------------------------------------------------------------
 
-def without_shipped_code(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Only the cache folder can then spare Jinja a compile (see test_precompiled.py)."""
-    monkeypatch.setattr(precompiled, "shipped_entries", lambda: {})
-
-
 def test_compiled_templates_are_reused_from_disk(tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    without_shipped_code(monkeypatch)
     cache = tmp_path / "cache"
     kept_environments.cache_clear()
     md_env, _ = make_environment((), cache)
@@ -230,7 +223,6 @@ def test_the_two_environments_never_share_compiled_code(tmp_path: Path) -> None:
 
 def test_a_damaged_template_cache_entry_is_compiled_again(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    without_shipped_code(monkeypatch)
     cache = tmp_path / "cache"
     kept_environments.cache_clear()
     md_env, _ = make_environment((), cache)

@@ -444,9 +444,6 @@ def test_the_serve_cache_sees_a_same_size_edit_with_the_time_kept(tmp_path: Path
 @pytest.mark.parametrize("offset", [0, 10, 40, 100, -1, -50])
 def test_damaged_bytecode_is_never_loaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                           offset: int) -> None:
-    from scoring.site import precompiled
-
-    monkeypatch.setattr(precompiled, "shipped_entries", lambda: {})
     cache = tmp_path / "cache"
     context = {"problems_link": "x", "invalid": [1]}
     kept_environments.cache_clear()

@@ -260,3 +260,27 @@ def test_rows_csv_lines_and_json_entries_are_made_again_for_the_edited_card_only
     site = session.site / "portfolio"
     for name in ("rows.json", "portfolio.csv", "portfolio.json"):
         assert "A retitled proposal, in every download" in (site / name).read_text("utf-8")
+
+
+def test_the_intake_page_names_the_inventory_row_the_loader_read(tmp_path: Path) -> None:
+    """The row comes with the loaded file (InvalidFile.imported_from); the page is rendered
+    without opening any proposal file again, so a file gone since still has its row."""
+    from scoring.model.scorecard import score_intake
+    from scoring.proposals.loading import load_proposals
+    from scoring.site.pages import SiteOptions, build_site
+
+    folder = tmp_path / "proposals"
+    folder.mkdir()
+    (folder / "imported-one.yaml").write_text(
+        "title: An imported use case\nsummary: From the inventory.\nteam: Ops\n"
+        "stage: someday\nsource:\n  file: inventory.csv\n  row: 17\n", encoding="utf-8")
+    rubric = load_rubric(None)
+    intake = load_proposals([folder], rubric, root=tmp_path)
+    assert [bad.imported_from for bad in intake.invalid] == ["row 17 of inventory.csv"]
+    (folder / "imported-one.yaml").unlink()
+    pages = {page.path: page for page in build_site(score_intake(intake, rubric),
+                                                    SiteOptions(source_root=tmp_path))
+             .all_pages()}
+    text = pages["intake-problems.md"].inlined()
+    assert isinstance(text, str)
+    assert "Imported from row 17 of inventory\\.csv" in text  # Markdown-escaped

@@ -18,10 +18,8 @@ from pathlib import Path
 from typing import TypeVar
 
 import jinja2
-from jinja2 import BytecodeCache, Environment, FileSystemBytecodeCache
+from jinja2 import BytecodeCache, FileSystemBytecodeCache
 from jinja2.bccache import Bucket
-
-from scoring.site.precompiled import shipped_code
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -42,12 +40,12 @@ def kept_environments(make: Callable[[tuple[Path, ...], Path | None], T],
 class QuietBytecodeCache(FileSystemBytecodeCache):
     """Jinja's own on-disk cache of compiled templates, keyed by each template's source.
 
-    Later builds load compiled code from it instead of compiling overrides or turning the
-    shipped source into bytecode again. Each entry starts with a SHA-256 of the rest,
-    written with it and checked before anything in it is unpickled or unmarshalled: a
-    damaged entry (a flipped bit could crash the interpreter or change a page) is compiled
-    afresh, and bytecode is never loaded unverified. A cache that cannot be written
-    (read-only checkout, full disk) is skipped with a debug message, never a failed build.
+    Later builds load compiled code from it instead of compiling the templates again. Each
+    entry starts with a SHA-256 of the rest, written with it and checked before anything in
+    it is unpickled or unmarshalled: a damaged entry (a flipped bit could crash the
+    interpreter or change a page) is compiled afresh, and bytecode is never loaded
+    unverified. A cache that cannot be written (read-only checkout, full disk) is skipped
+    with a debug message, never a failed build.
     """
 
     MAGIC = b"sweetspot-bytecode-sha256\n"
@@ -93,45 +91,22 @@ def settings_key(flavour: str) -> str:
     """Jinja keys compiled code by template name and source only, yet the code also depends
     on the environment's settings (escaping, finalize, delimiters), which live in this
     module. Each environment therefore gets its own key, from those settings and the Jinja
-    version, which names its cache folder and its shipped code (precompiled.py)."""
+    version, which names its cache folder."""
     digest = hashlib.sha256(f"{flavour}:{jinja2.__version__}:".encode())
     digest.update(ENVIRONMENT_SOURCE.read_bytes())
     return f"{flavour}-{digest.hexdigest()[:16]}"
 
 
-class TemplateCodeCache(BytecodeCache):
-    """Where compiled templates come from before Jinja compiles one itself: the cache
-    folder (when caching is on), then the code shipped for the built-in templates."""
-
-    def __init__(self, key: str, disk: QuietBytecodeCache | None) -> None:
-        self.key = key  # the environment's settings key
-        self.disk = disk
-
-    def load_bytecode(self, bucket: Bucket) -> None:
-        if self.disk is not None:
-            self.disk.load_bytecode(bucket)
-
-    def dump_bytecode(self, bucket: Bucket) -> None:
-        if self.disk is not None:
-            self.disk.dump_bytecode(bucket)
-
-    def get_bucket(self, environment: Environment, name: str, filename: str | None,
-                   source: str) -> Bucket:
-        bucket = super().get_bucket(environment, name, filename, source)
-        if bucket.code is None:
-            code = shipped_code(self.key, name, source, filename)
-            if code is not None:
-                bucket.code = code
-                self.set_bucket(bucket)  # the cache folder keeps it as bytecode
-        return bucket
-
-
-def bytecode_cache(folder: Path | None, flavour: str) -> TemplateCodeCache | None:
+def bytecode_cache(folder: Path | None, flavour: str) -> QuietBytecodeCache | None:
+    """The on-disk cache of one environment's compiled templates, in a folder named by its
+    settings key; None without a cache folder (Jinja then compiles each template once)."""
+    if folder is None:
+        return None
     try:
         key = settings_key(flavour)
     except OSError:  # no source to fingerprint (a bytecode-only install): Jinja compiles
         return None
-    return TemplateCodeCache(key, _disk_cache(folder / key if folder else None))
+    return _disk_cache(folder / key)
 
 
 def _disk_cache(folder: Path | None) -> QuietBytecodeCache | None:
@@ -162,5 +137,5 @@ class MemoryBytecodeCache(BytecodeCache):
         self._code[bucket.key] = bucket.bytecode_to_string()
 
 
-__all__ = ["MemoryBytecodeCache", "QuietBytecodeCache", "TemplateCodeCache", "bytecode_cache",
-           "kept_environments", "settings_key"]
+__all__ = ["MemoryBytecodeCache", "QuietBytecodeCache", "bytecode_cache", "kept_environments",
+           "settings_key"]
