@@ -125,6 +125,7 @@ def phases(cfg: Any, size: int) -> int:
 
     import plugins.site as plugin
     import plugins.sweetspot as plugin_class
+    from scoring.site.pages import builder
 
     seen: list[list[Any]] = []  # [phase, at its start, its peak]
 
@@ -151,7 +152,7 @@ def phases(cfg: Any, size: int) -> int:
         setattr(owner, name, wrapped)
 
     during(plugin, "load_proposals", "sweetspot: load + validate", "sweetspot: on_files")
-    during(plugin, "score_intake", "sweetspot: score", "sweetspot: render pages")
+    during(builder, "rescore", "sweetspot: score", "sweetspot: render pages")
     during(plugin.PluginSite, "render", "sweetspot: render pages", "sweetspot: on_files")
     during(plugin_class.SweetspotPlugin, "on_files", "sweetspot: on_files", "MkDocs: nav")
     # Once per page: the phase lasts until the next one starts.

@@ -15,9 +15,8 @@ from mkdocs.plugins import get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
-from scoring.model.scorecard import ScoredPortfolio, rescore, score_intake
-from scoring.proposals.loading import imported_from, load_proposals
-from scoring.proposals.proposal import Intake, InvalidFile, Proposal
+from scoring.proposals.loading import load_proposals
+from scoring.proposals.proposal import Intake
 from scoring.rubric import Rubric, RubricError, load_rubric
 from scoring.site.generated_site import EXTRA_CSS, EXTRA_JAVASCRIPT, fill_home
 from scoring.site.markup import collapse_indentation
@@ -26,13 +25,13 @@ from scoring.site.pages import (
     SiteBuilder,
     SiteOptions,
     asset_files,
-    build_site,
     fill_html_blocks,
 )
+from scoring.site.pages.builder import SiteBuildError, build_pages
 from scoring.site.rebuild.pagefiles import PAGES_FOLDER, PageFolder, ProposalPages
 from scoring.site.rebuild.session import KeptBetweenBuilds
 from scoring.site.settings import SettingsError, SiteSettings
-from scoring.sources.problems import Problem, terminal_safe
+from scoring.sources.problems import terminal_safe
 
 from .checks import check_tags, focused, unpublish
 
@@ -239,46 +238,19 @@ class PluginSite:
 
     def render(self, intake: Intake,
                options: SiteOptions) -> tuple[SiteBuilder, list[GeneratedPage]]:
-        """Score and render every page. A proposal whose page raises (a case the schema
-        lets through and the code does not expect) becomes an intake problem naming its
-        file, and the rest are rendered again: no traceback, no stale `mkdocs serve`."""
-        while True:
-            try:
-                scored = rescore(intake, self.rubric,
-                                 self.kept.scored if self.serving else None)
-                builder = self.builder_for(scored, options)
-                pages = builder.all_pages()
-                self.kept.scored = scored if self.serving else None
-                return builder, pages
-            except Exception as error:
-                broken = self.broken(intake, options)
-                if not broken:
-                    raise PluginError(f"sweetspot: the site could not be built "
-                                      f"({type(error).__name__}: "
-                                      f"{terminal_safe(str(error))[:300]})") from None
-            for proposal, failure in broken:
-                intake.proposals.remove(proposal)
-                intake.invalid.append(InvalidFile(proposal.file, proposal.id, (Problem(
-                    proposal.file, 0, 0, "", f"its page could not be built "
-                    f"({type(failure).__name__}: {str(failure)[:200]}); it is left out of the "
-                    "site. Please report this with the file", "build-error"),),
-                    imported_from(proposal.fields)))
-
-    def builder_for(self, portfolio: ScoredPortfolio, options: SiteOptions) -> SiteBuilder:
+        """Score and render every page (a proposal whose page fails becomes an intake
+        problem naming its file, see ``build_pages``)."""
         folder = self.kept.page_folder
-        return build_site(portfolio, options, self.kept.memo if self.serving else None,
-                          ProposalPages(folder) if folder is not None else None)
-
-    def broken(self, intake: Intake, options: SiteOptions) -> list[tuple[Proposal, Exception]]:
-        """The proposals whose own scoring or page fails, each tried alone."""
-        found = []
-        for proposal in intake.proposals:
-            try:
-                alone = score_intake(Intake(proposals=[proposal]), self.rubric)
-                build_site(alone, options).proposal_page(alone.cards[0])
-            except Exception as error:
-                found.append((proposal, error))
-        return found
+        try:
+            builder, pages, scored = build_pages(
+                intake, self.rubric, options,
+                previous=self.kept.scored if self.serving else None,
+                memo=self.kept.memo if self.serving else None,
+                on_disk=ProposalPages(folder) if folder is not None else None)
+        except SiteBuildError as error:
+            raise PluginError(f"sweetspot: {error}") from None
+        self.kept.scored = scored if self.serving else None
+        return builder, pages
 
     # -- page events -----------------------------------------------------------------------
     def page_markdown(self, markdown: str, src: str) -> str:

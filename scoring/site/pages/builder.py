@@ -11,7 +11,10 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from scoring.model.scorecard import ScoreCard, ScoredPortfolio
+from scoring.model.scorecard import ScoreCard, ScoredPortfolio, rescore, score_intake
+from scoring.proposals.loading import imported_from
+from scoring.proposals.proposal import Intake, InvalidFile, Proposal
+from scoring.rubric import Rubric
 from scoring.site.environment import builtin_templates
 from scoring.site.pages import exports, groups, intake, pitfalls, portfolio, proposal, reference
 from scoring.site.pages.blocks import GeneratedPage
@@ -19,6 +22,7 @@ from scoring.site.pages.context import SiteContext
 from scoring.site.pages.intake import SourceLine
 from scoring.site.pages.options import SiteOptions
 from scoring.site.rebuild.memo import RebuildMemo
+from scoring.sources.problems import Problem, terminal_safe
 
 if TYPE_CHECKING:
     from scoring.site.rebuild.pagefiles import ProposalPages
@@ -69,6 +73,50 @@ class SiteBuilder:
         return pages
 
 
+class SiteBuildError(Exception):
+    """The site could not be built, and no single proposal was to blame."""
+
+
+def build_pages(intake: Intake, rubric: Rubric, options: SiteOptions, *,
+                previous: ScoredPortfolio | None = None, memo: RebuildMemo | None = None,
+                on_disk: ProposalPages | None = None
+                ) -> tuple[SiteBuilder, list[GeneratedPage], ScoredPortfolio]:
+    """Score (``rescore`` against ``previous``) and render every page. A proposal whose page
+    raises (a case the schema lets through and the code does not expect) becomes an intake
+    problem naming its file, and the rest are rendered again: no traceback, and no stale
+    `mkdocs serve`."""
+    while True:
+        try:
+            scored = rescore(intake, rubric, previous)
+            builder = build_site(scored, options, memo, on_disk)
+            return builder, builder.all_pages(), scored
+        except Exception as error:
+            broken = _broken(intake, rubric, options)
+            if not broken:
+                raise SiteBuildError(f"the site could not be built ({type(error).__name__}: "
+                                     f"{terminal_safe(str(error))[:300]})") from None
+        for bad, failure in broken:
+            intake.proposals.remove(bad)
+            intake.invalid.append(InvalidFile(bad.file, bad.id, (Problem(
+                bad.file, 0, 0, "", f"its page could not be built "
+                f"({type(failure).__name__}: {str(failure)[:200]}); it is left out of the "
+                "site. Please report this with the file", "build-error"),),
+                imported_from(bad.fields)))
+
+
+def _broken(intake: Intake, rubric: Rubric,
+            options: SiteOptions) -> list[tuple[Proposal, Exception]]:
+    """The proposals whose own scoring or page fails, each tried alone."""
+    found = []
+    for candidate in intake.proposals:
+        try:
+            alone = score_intake(Intake(proposals=[candidate]), rubric)
+            build_site(alone, options).proposal_page(alone.cards[0])
+        except Exception as error:
+            found.append((candidate, error))
+    return found
+
+
 def build_site(portfolio: ScoredPortfolio, options: SiteOptions,
                rebuild_memo: RebuildMemo | None = None,
                on_disk: ProposalPages | None = None) -> SiteBuilder:
@@ -100,4 +148,5 @@ def asset_files() -> list[tuple[str, Path]]:
                   for p in root.rglob("*") if p.is_file())
 
 
-__all__ = ["SiteBuilder", "asset_files", "build_site", "write_pages"]
+__all__ = ["SiteBuildError", "SiteBuilder", "asset_files", "build_pages", "build_site",
+           "write_pages"]
