@@ -3,6 +3,7 @@ and by `sweetspot build-docs` alike), and the keys of what `mkdocs serve` rebuil
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -284,3 +285,37 @@ def test_the_intake_page_names_the_inventory_row_the_loader_read(tmp_path: Path)
     text = pages["intake-problems.md"].inlined()
     assert isinstance(text, str)
     assert "Imported from row 17 of inventory\\.csv" in text  # Markdown-escaped
+
+
+def test_a_state_list_is_kept_until_a_proposal_in_it_changes(session: Session) -> None:
+    rows = json.loads((session.site / "portfolio" / "rows.json").read_text("utf-8"))
+    state_of = {row[0]: row[rows["fields"].index("state")] for row in rows["rows"]}
+    other_state = next(s for s in sorted(set(state_of.values())) if s != state_of[EDITED])
+    edited_page = f"portfolio/states/{state_of[EDITED]}"
+    other_page = f"portfolio/states/{other_state}"
+    other_before = session.html(other_page)
+    session.edit(EDITED, title="A retitled proposal, in its state's list")
+    session.rebuild()
+    assert f"{edited_page}.md" in session.rendered
+    assert "A retitled proposal, in its state" in session.html(edited_page).decode("utf-8")
+    assert f"{other_page}.md" not in session.rendered
+    assert session.html(other_page) == other_before
+
+
+def test_a_pitfall_page_is_kept_until_a_row_it_shows_changes(session: Session) -> None:
+    listing = [(p.parent.relative_to(session.site).as_posix(), f"synthetic-{n:05d}")
+               for n in range(8)
+               for p in sorted((session.site / "pitfalls").glob("*/index.html"))
+               if f"proposals/synthetic-{n:05d}/" in p.read_text("utf-8")]
+    assert listing, "no proposal is open on any checklist"
+    page, shown = listing[0]
+    before = session.html(page)
+    session.edit(shown, summary="A summary no pitfall page shows.")
+    session.rebuild()
+    assert f"{page}.md" not in session.rendered  # its card is new; what the page shows is not
+    assert session.html(page) == before
+    session.edit(shown, title="A retitled proposal, open on this checklist")
+    session.rebuild()
+    assert f"{page}.md" in session.rendered
+    assert "A retitled proposal, open on this checklist" in \
+        session.html(page).decode("utf-8")
