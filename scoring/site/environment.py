@@ -9,13 +9,20 @@ from __future__ import annotations
 import html
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateNotFound,
+    meta,
+)
 from markupsafe import Markup
 
 from scoring.site.markup import finalize, md_text
@@ -69,6 +76,25 @@ def new_environments(template_dirs: tuple[Path, ...],
         # Inline code that stays safe in tables: escaped text inside <code>.
         env.filters["code"] = lambda v: Markup(f"<code>{md_text(v)}</code>")
     return md_env, html_env
+
+
+def template_names(env: Environment, names: Iterable[str]) -> set[str]:
+    """The variables the given templates (and those they include or extend) read."""
+    found: set[str] = set()
+    todo, seen = list(names), set()
+    while todo:
+        name = todo.pop()
+        if name in seen or env.loader is None:
+            continue
+        seen.add(name)
+        try:
+            source = env.loader.get_source(env, name)[0]
+        except TemplateNotFound:
+            continue
+        parsed = env.parse(source)
+        found |= meta.find_undeclared_variables(parsed)
+        todo += [n for n in meta.find_referenced_templates(parsed) if isinstance(n, str)]
+    return found
 
 
 _NOT_IN_ID = re.compile(r"[^a-z0-9_-]+")

@@ -8,19 +8,24 @@ in what they do with the pages.
 from __future__ import annotations
 
 import shutil
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from jinja2 import TemplateError
+
+from scoring.model.cardjson import release
 from scoring.model.scorecard import ScoreCard, ScoredPortfolio, rescore, score_intake
 from scoring.proposals.loading import imported_from
 from scoring.proposals.proposal import Intake, InvalidFile, Proposal
 from scoring.rubric import Rubric
-from scoring.site.environment import builtin_templates
+from scoring.site.environment import builtin_templates, template_names
 from scoring.site.pages import exports, groups, intake, pitfalls, portfolio, proposal, reference
 from scoring.site.pages.blocks import GeneratedPage
 from scoring.site.pages.context import SiteContext
 from scoring.site.pages.intake import SourceLine
 from scoring.site.pages.options import SiteOptions
+from scoring.site.rebuild.keys import fingerprint
 from scoring.site.rebuild.memo import RebuildMemo
 from scoring.sources.problems import Problem, terminal_safe
 
@@ -42,6 +47,28 @@ class SiteBuilder:
     def proposal_page(self, card: ScoreCard) -> GeneratedPage:
         return proposal.proposal_page(self.ctx, card)
 
+    @cached_property
+    def page_key(self) -> str:
+        return proposal_page_key(self.ctx)
+
+    def proposal_page_on_disk(self, card: ScoreCard) -> GeneratedPage:
+        """The page written to its file (kept under serve while nothing it shows changed);
+        the list all_pages() returns holds only its name."""
+        assert self.on_disk is not None
+        ctx, proposal = self.ctx, card.proposal
+
+        def rendered() -> GeneratedPage:
+            page = self.proposal_page(card)
+            release(card)  # its explanation tables, built for this page only
+            ctx.drop_blocks(page)  # the page holds them; on disk beside it once written
+            return page
+
+        key = (self.page_key, ctx.options.source_links.get(proposal.id)) \
+            if ctx.rebuild_memo is not None else None
+        self.on_disk.page(ctx.proposal_path(proposal.id), proposal, key, ctx.rebuild_memo,
+                          rendered)
+        return GeneratedPage(ctx.proposal_path(proposal.id), "", proposal.id, in_nav=False)
+
     def invalid_pages(self, source_line: SourceLine | None = None) -> list[GeneratedPage]:
         """A page at each invalid proposal's URL (``source_line`` only under serve)."""
         return intake.invalid_pages(self.ctx, source_line)
@@ -54,9 +81,8 @@ class SiteBuilder:
 
     def all_pages(self) -> list[GeneratedPage]:
         ctx = self.ctx
-        store = self.on_disk
-        pages = [store.page(ctx, card, self.proposal_page) if store is not None
-                 else self.proposal_page(card) for card in self.portfolio.cards]
+        pages = [self.proposal_page(card) if self.on_disk is None
+                 else self.proposal_page_on_disk(card) for card in self.portfolio.cards]
         pages += [portfolio.portfolio_page(ctx), *groups.group_pages(ctx, "team"),
                   *groups.group_pages(ctx, "stage")]
         pages += portfolio.list_pages(ctx)
@@ -71,6 +97,38 @@ class SiteBuilder:
         if ctx.rebuild_memo is not None:
             ctx.rebuild_memo.finish()
         return pages
+
+
+# Names in a proposal page's templates whose values come from the whole portfolio.
+PORTFOLIO_NAMES = ("summary", "invalid")
+PROPOSAL_TEMPLATES = ("proposal", "score_bars")  # names starting so make a proposal page
+
+
+def proposal_page_key(ctx: SiteContext) -> str:
+    """What every proposal page depends on besides its proposal: the rubric, the options,
+    the templates and, when the templates read them, the portfolio-wide names."""
+    reads = ctx.memo(("proposal templates read",), (), lambda: template_reads(ctx))
+    options = ctx.options
+    portfolio = [repr(ctx.summary) if "summary" in reads else None,
+                 repr(ctx.portfolio.intake.invalid) if "invalid" in reads else None]
+    return fingerprint((repr(ctx.rubric), (options.output_dir, options.use_directory_urls,
+                                           options.template_dirs, options.source_root),
+                        portfolio, ctx.templates_fingerprint))
+
+
+def template_reads(ctx: SiteContext) -> frozenset[str]:
+    """The names the proposal page's templates read (parsing them takes a while)."""
+    # Only the top-level templates named so (list_templates would walk the assets too).
+    listed = sorted({path.name for folder in (*ctx.options.template_dirs, builtin_templates())
+                     for start in PROPOSAL_TEMPLATES
+                     for path in Path(folder).glob(f"{start}*.j2")})
+    try:
+        pages = [n for n in listed if n.endswith(".md.j2")]
+        fragments = [n for n in listed if not n.endswith(".md.j2")]
+        return frozenset(template_names(ctx.md_env, pages)
+                         | template_names(ctx.html_env, fragments))
+    except TemplateError:  # the page's own rendering reports it; assume it reads all
+        return frozenset(PORTFOLIO_NAMES)
 
 
 class SiteBuildError(Exception):

@@ -3,7 +3,7 @@ the very objects it was made from (see the rule in scoring/site/rebuild/__init__
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,17 +41,9 @@ class RebuildMemo:
         self._used.add(key)
         return value
 
-    def made(self, key: Hashable, sources: tuple[object, ...], make: Callable[[], Any]) -> Any:
-        """The value kept under ``key`` for these objects, or ``make()``'s, kept from now."""
-        kept = self.get(key, sources)
-        return kept if kept is not None else self.put(key, sources, make())
-
     def finish(self) -> None:
         """Forget what this build did not ask for (deleted proposals, pages gone)."""
         self._entries = {k: v for k, v in self._entries.items() if k in self._used}
-
-    def __len__(self) -> int:
-        return len(self._entries)
 
 
 __all__ = ["RebuildMemo"]

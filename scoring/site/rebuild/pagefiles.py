@@ -15,19 +15,13 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
-from jinja2 import Environment, TemplateError, TemplateNotFound, meta
-
-from scoring.model.cardjson import release
-from scoring.model.scorecard import ScoreCard
 from scoring.site.diskwrite import write_if_changed
-from scoring.site.environment import builtin_templates
-from scoring.site.pages.blocks import GeneratedPage
-from scoring.site.pages.context import SiteContext
-from scoring.site.rebuild.keys import fingerprint
+from scoring.site.rebuild.memo import RebuildMemo
 
 PAGES_FOLDER = "pages"
 BLOCKS_SUFFIX = ".blocks.json"  # beside a page: the HTML its block markers stand for
@@ -66,7 +60,7 @@ class PageFolder:
         self.written.add(relative + BLOCKS_SUFFIX)
         return self.path_of(relative)
 
-    def write_page(self, page: GeneratedPage) -> Path:
+    def write_page(self, page: WrittenPage) -> Path:
         """Write a page and, beside it, the deferred HTML blocks its Markdown refers to
         (read back by the plugin's on_page_content only for pages MkDocs rebuilds)."""
         if page.html_blocks:
@@ -127,99 +121,50 @@ class PageRecord:
         return stat.st_size == self.size and stat.st_mtime_ns == self.mtime_ns
 
 
-# Names in a proposal page's templates whose values come from the whole portfolio.
-PORTFOLIO_NAMES = ("summary", "invalid")
-PROPOSAL_TEMPLATES = ("proposal", "score_bars")  # names starting so make a proposal page
+class WrittenPage(Protocol):
+    """A generated page as the folder writes it (pages.blocks.GeneratedPage)."""
 
-
-def template_names(env: Environment, names: Iterable[str]) -> set[str]:
-    """The variables the given templates (and those they include or extend) read."""
-    found: set[str] = set()
-    todo, seen = list(names), set()
-    while todo:
-        name = todo.pop()
-        if name in seen or env.loader is None:
-            continue
-        seen.add(name)
-        try:
-            source = env.loader.get_source(env, name)[0]
-        except TemplateNotFound:
-            continue
-        parsed = env.parse(source)
-        found |= meta.find_undeclared_variables(parsed)
-        todo += [n for n in meta.find_referenced_templates(parsed) if isinstance(n, str)]
-    return found
+    @property
+    def path(self) -> str: ...
+    @property
+    def content(self) -> str | bytes: ...
+    @property
+    def html_blocks(self) -> Mapping[str, str]: ...
 
 
 class ProposalPages:
     """Proposal pages written straight to a PageFolder as they are rendered (the build never
     holds every page's text at once) and, under serve, not rendered again while nothing
-    they depend on changed.
+    they depend on changed: the memo keeps, for each page, the proposal object it was
+    rendered from and a record of the key and the file written (``PageRecord``).
 
     A proposal page depends on its proposal, the rubric, the options, the templates and,
     only when its templates read them, the portfolio-wide ``summary`` and ``invalid``
-    (checked from the templates' source). Scoring is per proposal (the what-if questions
-    and suggestions too, computed for all at once but row by row), so another proposal's
-    edit never changes this page: tests/test_dirty_build.py compares with a full build.
+    (the key the caller gives, pages/builder.py). Scoring is per proposal (the what-if
+    questions and suggestions too, computed for all at once but row by row), so another
+    proposal's edit never changes this page: tests/test_dirty_build.py compares with a full
+    build.
     """
 
     def __init__(self, folder: PageFolder) -> None:
         self.folder = folder  # kept across builds; this object lives for one build
         self.on_disk: dict[str, Path] = {}
-        self._context_key: str | None = None
 
-    def page(self, ctx: SiteContext, card: ScoreCard,
-             render: Callable[[ScoreCard], GeneratedPage]) -> GeneratedPage:
-        proposal = card.proposal
-        relative = ctx.proposal_path(proposal.id)
+    def page(self, relative: str, source: object, key: object, memo: RebuildMemo | None,
+             render: Callable[[], WrittenPage]) -> Path:
+        """The file of the page at ``relative``: kept when the memo holds it for this very
+        ``source`` and ``key`` and the file is as written, else ``render()``'s, written."""
         target = self.folder.path_of(relative)
-        memo = ctx.rebuild_memo
-        key = (self.context_key(ctx), ctx.options.source_links.get(proposal.id)) \
-            if memo is not None else None
-        record = memo.get(("proposal page", relative), (proposal,)) \
-            if memo is not None else None
+        record = memo.get(("proposal page", relative), (source,)) if memo is not None else None
         if record is not None and record.holds(key, target):
             self.folder.keep(relative)
         else:
-            page = render(card)
-            release(card)  # its explanation tables, built for this page only
-            self.folder.write_page(page)
-            ctx.drop_blocks(page)  # on disk beside the page now; a later page re-adds its own
+            self.folder.write_page(render())
             if memo is not None:
-                memo.put(("proposal page", relative), (proposal,), PageRecord.of(key, target))
+                memo.put(("proposal page", relative), (source,), PageRecord.of(key, target))
         self.on_disk[relative] = target
-        # The text is on disk; the list all_pages() returns holds only the name.
-        return GeneratedPage(relative, "", proposal.id, in_nav=False)
-
-    def context_key(self, ctx: SiteContext) -> str:
-        """The rubric, options and templates and, when the templates read them, the
-        portfolio-wide names: the same for every proposal page of a build."""
-        if self._context_key is None:
-            reads = ctx.memo(("proposal templates read",), (), lambda: template_reads(ctx))
-            options = ctx.options
-            portfolio = [repr(ctx.summary) if "summary" in reads else None,
-                         repr(ctx.portfolio.intake.invalid) if "invalid" in reads else None]
-            self._context_key = fingerprint((
-                repr(ctx.rubric), (options.output_dir, options.use_directory_urls,
-                                   options.template_dirs, options.source_root),
-                portfolio, ctx.templates_fingerprint))
-        return self._context_key
-
-
-def template_reads(ctx: SiteContext) -> frozenset[str]:
-    """The names the proposal page's templates read (parsing them takes a while)."""
-    # Only the top-level templates named so (list_templates would walk the assets too).
-    listed = sorted({path.name for folder in (*ctx.options.template_dirs, builtin_templates())
-                     for start in PROPOSAL_TEMPLATES
-                     for path in Path(folder).glob(f"{start}*.j2")})
-    try:
-        pages = [n for n in listed if n.endswith(".md.j2")]
-        fragments = [n for n in listed if not n.endswith(".md.j2")]
-        return frozenset(template_names(ctx.md_env, pages)
-                         | template_names(ctx.html_env, fragments))
-    except TemplateError:  # the page's own rendering reports it; assume it reads all
-        return frozenset(PORTFOLIO_NAMES)
+        return target
 
 
 __all__ = ["BLOCKS_SUFFIX", "PAGES_FOLDER", "PageFolder", "PageRecord", "ProposalPages",
-           "template_names"]
+           "WrittenPage"]
