@@ -54,6 +54,7 @@ def test_build_docs_accepts_every_plugin_option(tmp_path: Path,
     assert (tmp_path / "out" / "docs" / "proposals" / f"{MINIMAL_ID}.md").is_file()
 
 
+@pytest.mark.slow
 def test_the_plugin_builds_with_every_option_set(tmp_path: Path) -> None:
     root = write_site(tmp_path, {MINIMAL_ID: MINIMAL_YAML}, plugin_options=every_option_set())
     (root / "overrides").mkdir()
@@ -196,6 +197,7 @@ def session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Session:
 EDITED, OTHER = "synthetic-00003", "synthetic-00005"
 
 
+@pytest.mark.dirty
 def test_a_proposal_page_is_kept_until_its_own_proposal_changes(session: Session) -> None:
     other_before = session.html(f"proposals/{OTHER}")
     session.edit(EDITED, summary="An edited summary, seen on its own page only.")
@@ -207,6 +209,7 @@ def test_a_proposal_page_is_kept_until_its_own_proposal_changes(session: Session
     assert session.html(f"proposals/{OTHER}") == other_before
 
 
+@pytest.mark.dirty
 def test_every_proposal_page_is_rendered_again_when_a_template_changes(
         session: Session) -> None:
     (session.root / "templates" / "score_bars.html.j2").write_text(
@@ -217,6 +220,7 @@ def test_every_proposal_page_is_rendered_again_when_a_template_changes(
     assert b"edited-template" in session.html(f"proposals/{OTHER}")
 
 
+@pytest.mark.dirty
 def test_a_team_page_is_kept_until_one_of_its_proposals_changes(session: Session) -> None:
     from scoring.portfolio.orgunits import unique_slugs
 
@@ -236,6 +240,7 @@ def test_a_team_page_is_kept_until_one_of_its_proposals_changes(session: Session
     assert session.html(other_page) == other_before
 
 
+@pytest.mark.dirty
 def test_reference_pages_are_kept_while_the_rubric_and_templates_are(session: Session) -> None:
     before = session.html("reference/scoring-method")
     session.edit(EDITED, title="A retitled proposal, not on the reference pages")
@@ -251,6 +256,7 @@ def test_reference_pages_are_kept_while_the_rubric_and_templates_are(session: Se
     assert b"impact of at least 61 is high" in session.html("reference/scoring-method")
 
 
+@pytest.mark.dirty
 def test_rows_csv_lines_and_json_entries_are_made_again_for_the_edited_card_only(
         session: Session) -> None:
     session.edit(EDITED, title="A retitled proposal, in every download")
@@ -287,6 +293,7 @@ def test_the_intake_page_names_the_inventory_row_the_loader_read(tmp_path: Path)
     assert "Imported from row 17 of inventory\\.csv" in text  # Markdown-escaped
 
 
+@pytest.mark.dirty
 def test_a_state_list_is_kept_until_a_proposal_in_it_changes(session: Session) -> None:
     rows = json.loads((session.site / "portfolio" / "rows.json").read_text("utf-8"))
     state_of = {row[0]: row[rows["fields"].index("state")] for row in rows["rows"]}
@@ -302,6 +309,7 @@ def test_a_state_list_is_kept_until_a_proposal_in_it_changes(session: Session) -
     assert session.html(other_page) == other_before
 
 
+@pytest.mark.dirty
 def test_a_pitfall_page_is_kept_until_a_row_it_shows_changes(session: Session) -> None:
     listing = [(p.parent.relative_to(session.site).as_posix(), f"synthetic-{n:05d}")
                for n in range(8)
