@@ -195,18 +195,18 @@ class Stopwatch:
 
 
 def instrument() -> Stopwatch:
-    import plugins.sweetspot as plugin_module
+    import plugins.site as plugin_module
+    import plugins.sweetspot as plugin_class_module
     from scoring.site.pages import SiteBuilder
+    from scoring.site.pages import builder as builder_module
 
     watch = Stopwatch()
     plugin_module.load_proposals = watch.wrap("load + validate", plugin_module.load_proposals)
-    plugin_module.score_intake = watch.wrap("score", plugin_module.score_intake)
-    plugin_module.build_site = watch.wrap("builder setup", plugin_module.build_site)
-    plugin_module.FileBackedBuilder = watch.wrap("builder setup",  # type: ignore[misc,assignment]
-                                                 plugin_module.FileBackedBuilder)
+    builder_module.rescore = watch.wrap("score", builder_module.rescore)
+    builder_module.build_site = watch.wrap("builder setup", builder_module.build_site)
     for method, name in (("all_pages", "render pages"), ("home_summary", "render home summary")):
         setattr(SiteBuilder, method, watch.wrap(name, getattr(SiteBuilder, method)))
-    cls = plugin_module.SweetspotPlugin
+    cls = plugin_class_module.SweetspotPlugin
     for event in ("on_config", "on_files", "on_page_markdown"):
         setattr(cls, event, watch.wrap("plugin events (total)", getattr(cls, event)))
     return watch

@@ -40,7 +40,7 @@ PARTS = (
     ("sweetspot: load + validate", "scoring/proposals/loading.py", "load_proposals"),
     ("sweetspot: score", "scoring/model/scorecard.py", "score_intake"),
     ("sweetspot: render pages", "scoring/site/pages.py", "all_pages"),
-    ("sweetspot: plugin on_files (all of the above + files)", "plugins/sweetspot.py", "on_files"),
+    ("sweetspot: plugin on_files (all of the above + files)", "plugins/site.py", "add_pages"),
     ("Python-Markdown (every page)", "markdown/core.py", "convert"),
     ("Material/MkDocs templates (every page)", "mkdocs/commands/build.py", "_build_page"),
     ("  of which Jinja render", "jinja2/environment.py", "render"),
@@ -123,7 +123,9 @@ def phases(cfg: Any, size: int) -> int:
     """Build once, printing the resident memory at the start and the peak of each phase."""
     import mkdocs.commands.build as mkdocs_build
 
-    import plugins.sweetspot as plugin
+    import plugins.site as plugin
+    import plugins.sweetspot as plugin_class
+    from scoring.site.pages import builder
 
     seen: list[list[Any]] = []  # [phase, at its start, its peak]
 
@@ -150,9 +152,9 @@ def phases(cfg: Any, size: int) -> int:
         setattr(owner, name, wrapped)
 
     during(plugin, "load_proposals", "sweetspot: load + validate", "sweetspot: on_files")
-    during(plugin, "score_intake", "sweetspot: score", "sweetspot: render pages")
-    during(plugin.SweetspotPlugin, "_render", "sweetspot: render pages", "sweetspot: on_files")
-    during(plugin.SweetspotPlugin, "on_files", "sweetspot: on_files", "MkDocs: nav")
+    during(builder, "rescore", "sweetspot: score", "sweetspot: render pages")
+    during(plugin.PluginSite, "render", "sweetspot: render pages", "sweetspot: on_files")
+    during(plugin_class.SweetspotPlugin, "on_files", "sweetspot: on_files", "MkDocs: nav")
     # Once per page: the phase lasts until the next one starts.
     during(mkdocs_build, "_populate_page", "MkDocs: read + convert pages",
            "MkDocs: read + convert pages")

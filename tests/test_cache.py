@@ -33,9 +33,8 @@ import scoring.proposals.loading as proposals_module
 from scoring.proposals.loading import load_proposals
 from scoring.proposals.proposal import Intake
 from scoring.rubric import Rubric, load_rubric
-from scoring.site import environment as environment_module
-from scoring.site import precompiled
 from scoring.site.environment import make_environment
+from scoring.site.rebuild.templates import kept_environments
 from scoring.sources.filestore import STORE_FILE, FileStore
 
 RUBRIC: Rubric = load_rubric(None)
@@ -168,20 +167,14 @@ def test_an_unwritable_cache_folder_only_costs_speed(tmp_path: Path) -> None:
 # Compiled templates (engine)
 # --------------------------------------------------------------------------------------------
 
-def without_shipped_code(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Only the cache folder can then spare Jinja a compile (see test_precompiled.py)."""
-    monkeypatch.setattr(precompiled, "shipped_entries", lambda: {})
-
-
 def test_compiled_templates_are_reused_from_disk(tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    without_shipped_code(monkeypatch)
     cache = tmp_path / "cache"
-    environment_module._environments.cache_clear()
+    kept_environments.cache_clear()
     md_env, _ = make_environment((), cache)
     md_env.get_template("proposal.md.j2")
     assert list((cache / "templates").iterdir()), "nothing was cached"
-    environment_module._environments.cache_clear()  # as a new process would start
+    kept_environments.cache_clear()  # as a new process would start
     compiled = counting_compiles(monkeypatch)
     md_env, _ = make_environment((), cache)
     md_env.get_template("proposal.md.j2")
@@ -194,11 +187,11 @@ def test_an_edited_override_is_compiled_again(tmp_path: Path,
     overrides.mkdir()
     template = overrides / "banner.md.j2"
     template.write_text("first version {{ 1 + 1 }}\n", encoding="utf-8")
-    environment_module._environments.cache_clear()
+    kept_environments.cache_clear()
     md_env, _ = make_environment((overrides,), cache)
     assert md_env.get_template("banner.md.j2").render() == "first version 2\n"
     template.write_text("second version {{ 2 + 2 }}\n", encoding="utf-8")
-    environment_module._environments.cache_clear()
+    kept_environments.cache_clear()
     compiled = counting_compiles(monkeypatch)
     md_env, _ = make_environment((overrides,), cache)
     assert md_env.get_template("banner.md.j2").render() == "second version 4\n"
@@ -214,12 +207,12 @@ def test_the_two_environments_never_share_compiled_code(tmp_path: Path) -> None:
     hostile = "| [x](javascript:alert(1)) *y*"
 
     def render_both() -> tuple[str, str]:
-        environment_module._environments.cache_clear()
+        kept_environments.cache_clear()
         md_env, html_env = make_environment((overrides,), cache)
         return (md_env.get_template("shared.j2").render(v=hostile),
                 html_env.get_template("shared.j2").render(v=hostile))
 
-    environment_module._environments.cache_clear()
+    kept_environments.cache_clear()
     md_env, html_env = make_environment((overrides,), None)  # no cache: the reference
     expected = (md_env.get_template("shared.j2").render(v=hostile),
                 html_env.get_template("shared.j2").render(v=hostile))
@@ -230,16 +223,15 @@ def test_the_two_environments_never_share_compiled_code(tmp_path: Path) -> None:
 
 def test_a_damaged_template_cache_entry_is_compiled_again(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    without_shipped_code(monkeypatch)
     cache = tmp_path / "cache"
-    environment_module._environments.cache_clear()
+    kept_environments.cache_clear()
     md_env, _ = make_environment((), cache)
     expected = md_env.get_template("banner.md.j2").render(problems_link="x", invalid=[1])
     entries = list((cache / "templates").rglob("__jinja2_*.cache"))
     assert entries
     for entry in entries:  # a valid header, then a truncated body
         entry.write_bytes(entry.read_bytes()[:len(bc_magic)] + b"\x80")
-    environment_module._environments.cache_clear()
+    kept_environments.cache_clear()
     compiled = counting_compiles(monkeypatch)
     md_env, _ = make_environment((), cache)
     assert md_env.get_template("banner.md.j2").render(problems_link="x", invalid=[1]) == \
@@ -250,7 +242,7 @@ def test_a_damaged_template_cache_entry_is_compiled_again(
 def test_templates_render_without_a_writable_cache(tmp_path: Path) -> None:
     blocker = tmp_path / "blocker"
     blocker.write_text("not a folder", encoding="utf-8")
-    environment_module._environments.cache_clear()
+    kept_environments.cache_clear()
     md_env, _ = make_environment((), blocker / "cache")
     assert md_env.get_template("banner.md.j2") is not None
 

@@ -3,7 +3,7 @@
 Generated pages are files under the plugin's cache folder (``.cache/plugin/sweetspot/pages``),
 rewritten only when their content changes, so MkDocs' dirty build (which rebuilds a page only
 when its source is newer than its output) skips the unchanged ones; proposal pages whose
-inputs did not change are not even rendered again (scoring/site/pagefiles.py).
+inputs did not change are not even rendered again (scoring/site/rebuild/pagefiles.py).
 
 The comparison covers every HTML page, not the search index: Material's search plugin
 rebuilds its index incrementally in dirty mode (it merges the rebuilt pages' entries into
@@ -23,7 +23,7 @@ import pytest
 from sitekit import write_site
 
 from benchmarks.synthetic import write_proposals
-from scoring.site.pagefiles import BLOCKS_SUFFIX
+from scoring.site.rebuild.pagefiles import BLOCKS_SUFFIX
 
 pytestmark = pytest.mark.dirty  # full builds beside dirty rebuilds, compared page by page
 
@@ -141,7 +141,7 @@ def test_every_page_of_a_dirty_rebuild_matches_a_full_build(dirty_and_fresh: dic
 
 def test_the_downloads_of_a_dirty_rebuild_match_a_full_build(dirty_and_fresh: dict) -> None:
     """Under serve, portfolio.json entries, rows.json rows and table rows of unchanged
-    proposals are kept from the last rebuild (scoring/site/rebuildmemo.py): they must be
+    proposals are kept from the last rebuild (scoring/site/rebuild/memo.py): they must be
     what a full build writes, byte for byte."""
     dirty, fresh = downloads(dirty_and_fresh["site"]), downloads(dirty_and_fresh["fresh"])
     assert {"portfolio/portfolio.json", "portfolio/rows.json",

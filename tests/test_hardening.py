@@ -47,9 +47,9 @@ from scoring.proposals.loading import load_one, load_proposals
 from scoring.proposals.proposal import Intake, Proposal
 from scoring.proposals.schema import proposal_schema
 from scoring.rubric import load_rubric
-from scoring.site import environment as environment_module
 from scoring.site.environment import make_environment
 from scoring.site.pages import SiteOptions, build_site
+from scoring.site.rebuild.templates import kept_environments
 from scoring.sources.filestore import STORE_FILE
 from scoring.sources.problems import Problem
 from scoring.sources.validation import checker_for
@@ -444,12 +444,9 @@ def test_the_serve_cache_sees_a_same_size_edit_with_the_time_kept(tmp_path: Path
 @pytest.mark.parametrize("offset", [0, 10, 40, 100, -1, -50])
 def test_damaged_bytecode_is_never_loaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                           offset: int) -> None:
-    from scoring.site import precompiled
-
-    monkeypatch.setattr(precompiled, "shipped_entries", lambda: {})
     cache = tmp_path / "cache"
     context = {"problems_link": "x", "invalid": [1]}
-    environment_module._environments.cache_clear()
+    kept_environments.cache_clear()
     md_env, _ = make_environment((), cache)
     expected = md_env.get_template("banner.md.j2").render(**context)
     entries = list((cache / "templates").rglob("*.cache"))
@@ -458,12 +455,12 @@ def test_damaged_bytecode_is_never_loaded(tmp_path: Path, monkeypatch: pytest.Mo
         data = bytearray(entry.read_bytes())
         data[offset] ^= 0x5A
         entry.write_bytes(bytes(data))
-    environment_module._environments.cache_clear()
+    kept_environments.cache_clear()
     compiled = counting_compiles(monkeypatch)
     md_env, _ = make_environment((), cache)
     assert md_env.get_template("banner.md.j2").render(**context) == expected
     assert compiled == ["banner.md.j2"]
-    environment_module._environments.cache_clear()
+    kept_environments.cache_clear()
 
 
 # --------------------------------------------------------------------------------------------

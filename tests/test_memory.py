@@ -20,6 +20,7 @@ from scoring.proposals.loading import load_proposals
 from scoring.proposals.proposal import LineMap
 from scoring.rubric import load_rubric
 from scoring.site.pages import SiteOptions, build_site
+from scoring.site.pages.exports import exports
 
 REPO = Path(__file__).resolve().parent.parent
 # Loading held about 23 KiB a proposal of these before the line maps were made compact and
@@ -113,7 +114,7 @@ def test_portfolio_json_is_held_as_its_utf8_bytes(tmp_path: Path) -> None:
     rubric = load_rubric(None)
     portfolio = score_intake(load_proposals([tmp_path / "proposals"], rubric), rubric)
     builder = build_site(portfolio, SiteOptions())
-    page = next(p for p in builder.exports() if p.path.endswith("portfolio.json"))
+    page = next(p for p in exports(builder.ctx) if p.path.endswith("portfolio.json"))
     assert isinstance(page.content, bytes)
     payload = json.loads(page.content.decode("utf-8"))
     assert len(payload["proposals"]) == 40

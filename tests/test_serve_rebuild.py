@@ -1,7 +1,7 @@
 """What a `mkdocs serve` rebuild keeps from the last one, and when it must not.
 
 Under serve, unchanged proposals keep their score cards (``rescore``), and what is made from
-cards alone is kept with them (scoring/site/rebuildmemo.py): portfolio.json entries, rows.json
+cards alone is kept with them (scoring/site/rebuild/memo.py): portfolio.json entries, rows.json
 rows, table rows; the theme's compiled templates are kept too. tests/test_dirty_build.py
 compares a whole dirty rebuild with a full build; these tests cover the parts one by one and
 the changes that must throw the kept parts away (templates, theme overrides, the rubric).
@@ -24,7 +24,7 @@ from scoring.model.scorecard import rescore, score_intake
 from scoring.proposals.loading import LoadCache, load_proposals
 from scoring.proposals.proposal import Intake
 from scoring.rubric import load_rubric
-from scoring.site.rebuildmemo import RebuildMemo
+from scoring.site.rebuild.memo import RebuildMemo
 
 
 def card_facts(card: Any) -> tuple[Any, ...]:
@@ -132,7 +132,7 @@ def test_an_edited_template_is_used_by_the_next_serve_rebuild(tmp_path: Path) ->
 
 @pytest.mark.dirty
 def test_an_edited_theme_override_shows_in_the_next_serve_rebuild(tmp_path: Path) -> None:
-    """The theme's compiled templates are kept in memory under serve (rebuildmemo's
+    """The theme's compiled templates are kept in memory under serve (rebuild/templates.py:
     MemoryBytecodeCache); Jinja checks each one's source, so an edit shows at once."""
     main = '{% extends "base.html" %}{% block footer %}<p id="marker">VERSION</p>' \
            '{% endblock %}'

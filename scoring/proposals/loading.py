@@ -175,7 +175,8 @@ def load_one(path: Path, rubric: Rubric, display: str | None = None,
         problems.extend(checker.problems(document, file, result.problems))
     errors = [p for p in problems if p.severity == "error"]
     if errors or document is None:
-        return InvalidFile(file, proposal_id, tuple(sorted(problems, key=_problem_order)))
+        return InvalidFile(file, proposal_id, tuple(sorted(problems, key=_problem_order)),
+                           imported_from(document.data if document is not None else None))
     ordered = sorted(problems, key=_problem_order)
     return _proposal(proposal_id, file, document.data, _dotted_lines(document.values),
                      hints=tuple(p for p in ordered if p.severity == "info"),
@@ -278,12 +279,21 @@ def _proposal(proposal_id: str, file: str, data: dict[str, Any],
     )
 
 
+def imported_from(data: Any) -> str | None:
+    """"row N of FILE" for a file `sweetspot import` wrote (its `source` names the row)."""
+    source = data.get("source") if isinstance(data, Mapping) else None
+    if isinstance(source, Mapping) and isinstance(source.get("row"), int):
+        return f"row {source['row']} of {source.get('file') or 'the inventory'}"
+    return None
+
+
 def _to_record(loaded: Proposal | InvalidFile) -> Record:
     if isinstance(loaded, Proposal):
         return {"kind": "proposal", "fields": loaded.fields, "line_of": dict(loaded.line_of),
                 "hints": [p.as_dict() for p in loaded.hints],
                 "warnings": [p.as_dict() for p in loaded.warnings]}
-    return {"kind": "invalid", "problems": [p.as_dict() for p in loaded.problems]}
+    return {"kind": "invalid", "problems": [p.as_dict() for p in loaded.problems],
+            "imported_from": loaded.imported_from}
 
 
 def _from_record(record: Record, path: Path, file: str) -> Proposal | InvalidFile | None:
@@ -295,7 +305,9 @@ def _from_record(record: Record, path: Path, file: str) -> Proposal | InvalidFil
                              tuple(Problem(**p) for p in record.get("hints", ())),
                              tuple(Problem(**p) for p in record.get("warnings", ())))
         if record["kind"] == "invalid":
-            return InvalidFile(file, path.stem, tuple(Problem(**p) for p in record["problems"]))
+            imported = record.get("imported_from")
+            return InvalidFile(file, path.stem, tuple(Problem(**p) for p in record["problems"]),
+                               imported if isinstance(imported, str) else None)
     except (KeyError, TypeError, ValueError, OverflowError):  # Overflow: a line below 0
         pass
     return None
@@ -441,7 +453,9 @@ def load_proposals(paths: Iterable[Path], rubric: Rubric,
                             f"the id '{path.stem}' is also used by {others}; ids must be unique",
                             "duplicate-id")
             problems = loaded.problems if isinstance(loaded, InvalidFile) else ()
-            loaded = InvalidFile(shown(path), path.stem, (clash, *problems))
+            loaded = InvalidFile(shown(path), path.stem, (clash, *problems),
+                                 loaded.imported_from if isinstance(loaded, InvalidFile)
+                                 else imported_from(loaded.fields))
         if isinstance(loaded, Proposal):
             intake.proposals.append(loaded)
         else:

@@ -144,6 +144,9 @@ class InvalidFile:
     file: str
     id: str
     problems: tuple[Problem, ...]
+    # For a file `sweetspot import` wrote: "row N of FILE", from its `source` (the intake
+    # page says which inventory row to fix), read with the file, never again at render time.
+    imported_from: str | None = None
 
 
 @dataclass

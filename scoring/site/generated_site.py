@@ -23,9 +23,10 @@ from yaml.composer import ComposerError
 
 from scoring.model.scorecard import ScoredPortfolio, score_intake
 from scoring.proposals.loading import Intake, is_published_source, load_proposals
-from scoring.rubric import QUADRANTS, Rubric, load_rubric
+from scoring.rubric import Rubric, load_rubric
 from scoring.site.diskwrite import OutputError, OutputFolder, linked_part
 from scoring.site.pages import SiteBuilder, SiteOptions, asset_files, build_site
+from scoring.site.settings import OPTION_NAMES, SettingsError, SiteSettings
 from scoring.sources.safefile import CONFIG, InputError, read_named
 
 SUMMARY_MARKER = "<!-- sweetspot:summary -->"
@@ -54,9 +55,7 @@ BUILD_DOCS = OutputOwner("build-docs", ".sweetspot-build-docs")
 RENDER = OutputOwner("render", ".sweetspot-render")
 OWNER_FILE = BUILD_DOCS.marker  # the name tests and older callers know
 PLUGIN_NAMES = ("sweetspot",)
-PLUGIN_OPTIONS = {"enabled", "proposals_dir", "rubric", "output_dir", "custom_templates",
-                  "impact_threshold", "risk_threshold", "target_mix", "balance_tolerance",
-                  "cache", "cache_dir", "strict", "home_page", "focus"}
+PLUGIN_OPTIONS = OPTION_NAMES  # the plugin's own list (settings.py): every option is accepted
 
 # What a site needs when it has no mkdocs.yml of its own: Material, no fonts fetched, and the
 # Markdown extensions the generated pages use.
@@ -233,33 +232,6 @@ class SiteSource:
     watched: tuple[Path, ...] = field(default=())  # what a watching build polls
 
 
-def _number(options: Mapping[str, Any], name: str, top: float, where: str) -> float | None:
-    value = options.get(name)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= top:
-        raise SiteSourceError(f"{where}: sweetspot: {name} must be between 0 and {top}, "
-                              f"not {value!r}")
-    return float(value)
-
-
-def _target_mix(options: Mapping[str, Any], rubric: Rubric, where: str) -> dict[str, float] | None:
-    given = options.get("target_mix")
-    if given is None:
-        return None
-    if not isinstance(given, dict):
-        raise SiteSourceError(f"{where}: sweetspot: target_mix must be a mapping")
-    unknown = sorted(set(given) - set(QUADRANTS))
-    if unknown:
-        raise SiteSourceError(f"{where}: sweetspot: target_mix: unknown quadrant(s) "
-                              f"{', '.join(unknown)}; use {', '.join(QUADRANTS)}")
-    for name, share in given.items():
-        if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
-            raise SiteSourceError(f"{where}: sweetspot: target_mix: {name} must be a share "
-                                  f"between 0 and 1, not {share!r}")
-    return {**rubric.target_mix, **{k: float(v) for k, v in given.items()}}
-
-
 def resolve_source(config_file: Path | None, *, proposals: Path | None = None,
                    content: Path | None = None, rubric_file: Path | None = None) -> SiteSource:
     """Read a site's mkdocs.yml (or none) and the sweetspot plugin's options in it, as the
@@ -285,12 +257,10 @@ def resolve_source(config_file: Path | None, *, proposals: Path | None = None,
     if rubric_path is not None and not rubric_path.is_file():
         raise SiteSourceError(f"rubric file not found: {rubric_path}")
     rubric = load_rubric(rubric_path)
-    rubric = rubric.with_quadrants(
-        impact_threshold=_number(options, "impact_threshold", 100, where),
-        risk_threshold=_number(options, "risk_threshold", 100, where),
-        target_mix=_target_mix(options, rubric, where),
-        tolerance=_number(options, "balance_tolerance", 1, where),
-    )
+    try:
+        rubric = SiteSettings.from_options(options).quadrants_of(rubric)
+    except SettingsError as error:
+        raise SiteSourceError(f"{where}: sweetspot: {error}") from None
     templates = ((base / str(options["custom_templates"])).resolve(),) \
         if options.get("custom_templates") else ()
     output_dir = str(options.get("output_dir", "")).strip("/")

@@ -2,15 +2,13 @@
 compact rows.json that the filter bar reads.
 
 The page itself stays small at any portfolio size: it shows the top ``PAGE_SIZE`` rows and
-links to static paged tables (every page reachable without JavaScript); the full data for
-the filter bar is in ``portfolio/rows.json``.
+links to static paged tables (pager.py; every page reachable without JavaScript); the full
+data for the filter bar is in ``portfolio/rows.json``.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from scoring.model.scorecard import ScoreCard
@@ -18,7 +16,6 @@ from scoring.portfolio.orgunits import unit_path
 from scoring.proposals.proposal import INACTIVE_STAGES
 from scoring.rubric import DIMENSIONS, NEEDS_INFORMATION, STATES, Rubric
 
-PAGE_SIZE = 100  # rows per static table page
 FUND_NEXT = 5  # rows in "what to fund next"
 AT_RISK = 5  # rows in "what is at risk"
 
@@ -58,43 +55,6 @@ def risk_reason(card: ScoreCard, rubric: Rubric) -> str:
         classes = rubric.risk_model.classes
         reasons.append(classes["high"].label if "high" in classes else "High risk")
     return "; ".join(reasons)
-
-
-@dataclass(frozen=True)
-class Pager:
-    """Page ``number`` (1-based) of ``count`` pages; ``pages`` are (number, path)."""
-
-    number: int
-    count: int
-    pages: tuple[tuple[int, str], ...]
-    first_row: int  # 1-based
-    last_row: int
-    total: int
-
-    @property
-    def prev_path(self) -> str | None:
-        return self.pages[self.number - 2][1] if self.number > 1 else None
-
-    @property
-    def next_path(self) -> str | None:
-        return self.pages[self.number][1] if self.number < self.count else None
-
-
-def paged_paths(base: str, total: int) -> list[str]:
-    """``base`` is the first page without ``.md``: ``portfolio/proposals/index`` gives
-    ``…/index.md``, ``…/page-2.md``; ``portfolio/states/quick_win`` gives
-    ``…/quick_win.md``, ``…/quick_win-page-2.md``."""
-    count = max(1, math.ceil(total / PAGE_SIZE))
-    if base.endswith("/index"):
-        folder = base[: -len("index")]
-        return [f"{base}.md"] + [f"{folder}page-{n}.md" for n in range(2, count + 1)]
-    return [f"{base}.md"] + [f"{base}-page-{n}.md" for n in range(2, count + 1)]
-
-
-def pagers(paths: Sequence[str], total: int) -> list[Pager]:
-    pages = tuple(enumerate(paths, start=1))
-    return [Pager(n, len(paths), pages, (n - 1) * PAGE_SIZE + 1,
-                  min(n * PAGE_SIZE, total), total) for n, _ in pages]
 
 
 def table_rows(cards: Sequence[ScoreCard], ranks: dict[str, int], rubric: Rubric,

@@ -1,0 +1,59 @@
+"""A proposal's own page: its scores, breakdown, flags, next steps and links."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from markupsafe import Markup
+
+from scoring.model.scorecard import ScoreCard
+from scoring.site.markup import rich_text, safe_url
+from scoring.site.pages.blocks import GeneratedPage, front_matter
+from scoring.site.pages.context import SiteContext
+from scoring.site.proposal_view import PART_HELPERS, HtmlParts, proposal_context
+from scoring.site.urls import md_link
+
+SEVERITY_ADMONITION = {"red": "danger", "high": "warning", "medium": "note", "low": "info"}
+SEVERITY_LABEL = {"red": "Red flag", "high": "High", "medium": "Medium", "low": "Low"}
+
+
+def proposal_page(ctx: SiteContext, card: ScoreCard) -> GeneratedPage:
+    proposal = card.proposal
+    page = ctx.proposal_path(proposal.id)
+    # MkDocs and Material print page titles and descriptions into <title>, the header
+    # and <meta> without escaping, so proposal text is HTML-escaped here.
+    meta: dict[str, Any] = {
+        "title": html.escape(" ".join(proposal.title.split())),
+        "description": html.escape(" ".join(proposal.summary.split())[:200]),
+    }
+    if proposal.tags:
+        meta["tags"] = list(proposal.tags)
+    links = [(link.title, safe_url(link.url)) for link in proposal.links]
+    source = ctx.options.source_links.get(proposal.id)
+    view = proposal_context(card, ctx.rubric)
+    context = {
+        "card": card, "proposal": proposal,
+        "quadrant_label": ctx.quadrant_name(card.state),
+        "risk_class": ctx.rubric.risk_model.classes[card.risk_class],
+        "severity_label": SEVERITY_LABEL,
+        "currency": proposal.get("value.currency") or "",
+        **view,
+    }
+    # The breakdown is compact HTML from macros (proposal_parts.html.j2), rendered by the
+    # autoescaping environment with the page's links.
+    parts = HtmlParts(ctx.html_env.get_template("proposal_parts.html.j2").make_module(
+        {**ctx.common(page), **context, **PART_HELPERS}))
+    body = ctx.render(
+        "proposal.md.j2", page, **context, parts=parts,
+        summary_html=rich_text(proposal.summary),
+        scores_html=ctx.render_html("score_bars.html.j2", page, card=card),
+        links=[(t, u) for t, u in links if u],
+        source_link=Markup(md_link(page, source)) if source else None,
+        severity_admonition=SEVERITY_ADMONITION,
+    )
+    return ctx.with_blocks(GeneratedPage(page, front_matter(meta) + body, proposal.id,
+                                         in_nav=False))
+
+
+__all__ = ["proposal_page"]

@@ -1,0 +1,92 @@
+"""The sweetspot plugin's options as one settings object, read by the MkDocs plugin and by
+`sweetspot build-docs` / `render` alike, so the two accept the same options and check them
+the same way.
+
+The MkDocs plugin declares them for MkDocs too (plugins/config.py, which checks their types);
+tests/test_site_layer.py holds the two lists to each other, default by default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+from scoring.rubric import QUADRANTS, Rubric
+
+
+class SettingsError(ValueError):
+    """An option's value cannot be used; the message names the option (callers add where)."""
+
+
+@dataclass(frozen=True)
+class SiteSettings:
+    """Every plugin option, with its default. Paths are as written (relative to mkdocs.yml)."""
+
+    enabled: bool = True
+    proposals_dir: str = "content/proposals"
+    rubric: str | None = None
+    output_dir: str = ""
+    custom_templates: str | None = None
+    impact_threshold: float | None = None
+    risk_threshold: float | None = None
+    target_mix: Mapping[str, Any] | None = None
+    balance_tolerance: float | None = None
+    cache: bool = True
+    cache_dir: str = ".cache/plugin/sweetspot"
+    compact_html: bool = True  # the plugin's HTML only; a plugin-free build has no HTML of ours
+    strict: bool = False
+    home_page: str = "index.md"
+    focus: tuple[str, ...] = ()  # under `mkdocs serve` only
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any]) -> SiteSettings:
+        """The settings an options mapping gives (missing ones take their default)."""
+        unknown = sorted(set(options) - OPTION_NAMES)
+        if unknown:
+            raise SettingsError(f"unknown option(s) {', '.join(unknown)}")
+        given = {name: value for name, value in options.items() if value is not None}
+        if isinstance(given.get("focus"), (list, tuple)):
+            given["focus"] = tuple(str(pattern) for pattern in given["focus"])
+        return cls(**given)
+
+    def quadrants_of(self, rubric: Rubric) -> Rubric:
+        """The rubric with the thresholds, target mix and tolerance these settings set."""
+        return rubric.with_quadrants(
+            impact_threshold=_share(self.impact_threshold, "impact_threshold", 100),
+            risk_threshold=_share(self.risk_threshold, "risk_threshold", 100),
+            target_mix=self._target_mix(rubric),
+            tolerance=_share(self.balance_tolerance, "balance_tolerance", 1),
+        )
+
+    def _target_mix(self, rubric: Rubric) -> dict[str, float] | None:
+        """A partial mix overrides only the quadrants it names; unknown names are errors."""
+        given = self.target_mix
+        if given is None:
+            return None
+        if not isinstance(given, Mapping):
+            raise SettingsError("target_mix must be a mapping")
+        unknown = sorted(set(given) - set(QUADRANTS))
+        if unknown:
+            raise SettingsError(f"target_mix: unknown quadrant(s) {', '.join(unknown)}; "
+                                f"use {', '.join(QUADRANTS)}")
+        for name, share in given.items():
+            if isinstance(share, bool) or not isinstance(share, (int, float)) \
+                    or not 0 <= share <= 1:
+                raise SettingsError(f"target_mix: {name} must be a share between 0 and 1, "
+                                    f"not {share!r}")
+        return {**rubric.target_mix, **{k: float(v) for k, v in given.items()}}
+
+
+def _share(value: Any, name: str, top: float) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= top:
+        raise SettingsError(f"{name} must be between 0 and {top}, not {value!r}")
+    return value  # as given: what the pages print goes through the num and pct filters
+
+
+OPTION_NAMES = frozenset(option.name for option in fields(SiteSettings))
+DEFAULTS: dict[str, Any] = {option.name: option.default for option in fields(SiteSettings)}
+
+__all__ = ["DEFAULTS", "OPTION_NAMES", "SettingsError", "SiteSettings"]
