@@ -52,11 +52,7 @@ def back_imports(root: Path) -> list[str]:
 
 # Back-imports on record, each with why it is there: the test fails on any other, and on one
 # of these once it is gone (delete its line then). Keep this empty.
-KNOWN = {
-    # `sweetspot import` writes proposal files by the proposals folder's own rules (discover,
-    # refusal, reserved names): the writer belongs after proposals/ (e.g. proposals/ or cli/).
-    "scoring/sources/inventory/sync.py": "scoring.proposals.loading",
-}
+KNOWN: dict[str, str] = {}  # file -> the later-stage module it still imports (none)
 
 
 def test_no_module_of_scoring_imports_from_a_later_stage() -> None:

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scoring.proposals.loading import WINDOWS_RESERVED, discover, refusal
+from scoring.sources.entries import WINDOWS_RESERVED, discover, refusal
 from scoring.sources.inventory.convert import (
     RowResult,
     Unmapped,
