@@ -75,6 +75,7 @@ HOME = f"# Synthetic portfolio\n\nA generated site for benchmarks.\n\n{SUMMARY_M
 # Synthetic proposals
 # --------------------------------------------------------------------------------------------
 
+
 def _fallback_write_proposals(folder: Path, n: int, seed: int = 0) -> list[Path]:
     """A minimal generator, used only when benchmarks/synthetic.py is missing."""
     rng = random.Random(seed)
@@ -93,7 +94,8 @@ def _fallback_write_proposals(folder: Path, n: int, seed: int = 0) -> list[Path]
             f"  one_off_cost: {rng.randint(1, 400) * 1000}\n"
             f"evidence:\n  decision_named: {rng.randint(0, 4)}\n  user_need: {rng.randint(0, 4)}\n"
             f"checklists:\n  data:\n    golden_set: '{rng.choice(['yes', 'no', 'partial'])}'\n",
-            encoding="utf-8")
+            encoding="utf-8",
+        )
         paths.append(path)
     return paths
 
@@ -110,6 +112,7 @@ def write_proposals(folder: Path, n: int, seed: int) -> list[Path]:
 # Site projects
 # --------------------------------------------------------------------------------------------
 
+
 def base_config(*, plugin: bool) -> dict[str, Any]:
     plugins: list[Any] = ["search", "tags"]
     if plugin:
@@ -119,13 +122,25 @@ def base_config(*, plugin: bool) -> dict[str, Any]:
         "site_url": "https://bench.example.test/",
         "docs_dir": "content",
         "edit_uri": "https://git.example.test/org/repo/edit/main/content/",
-        "theme": {"name": "material", "font": False,
-                  "features": ["navigation.sections", "navigation.indexes",
-                               "content.action.edit", "search.highlight"]},
+        "theme": {
+            "name": "material",
+            "font": False,
+            "features": [
+                "navigation.sections",
+                "navigation.indexes",
+                "content.action.edit",
+                "search.highlight",
+            ],
+        },
         "plugins": plugins,
         "markdown_extensions": [
-            "admonition", "attr_list", "md_in_html", "tables", {"toc": {"permalink": True}},
-            "pymdownx.details", "pymdownx.superfences",
+            "admonition",
+            "attr_list",
+            "md_in_html",
+            "tables",
+            {"toc": {"permalink": True}},
+            "pymdownx.details",
+            "pymdownx.superfences",
             {"pymdownx.tasklist": {"custom_checkbox": True}},
         ],
         "validation": {"anchors": "warn", "unrecognized_links": "warn"},
@@ -139,8 +154,9 @@ def write_plugin_project(project: Path, n: int, seed: int) -> None:
     write_proposals(content / "proposals", n, seed)
     shutil.copytree(ROOT / "content" / "playbooks", content / "playbooks")
     (content / "index.md").write_text(HOME, encoding="utf-8")
-    (project / "mkdocs.yml").write_text(yaml.safe_dump(base_config(plugin=True),
-                                                       sort_keys=False), encoding="utf-8")
+    (project / "mkdocs.yml").write_text(
+        yaml.safe_dump(base_config(plugin=True), sort_keys=False), encoding="utf-8"
+    )
 
 
 def dump_generated(project: Path, builder: Any, target: Path) -> None:
@@ -154,22 +170,23 @@ def dump_generated(project: Path, builder: Any, target: Path) -> None:
     content = target / "content"
     shutil.copytree(project / "content", content)  # playbooks, proposals (.yaml) and home
     home = content / "index.md"
-    home.write_text(home.read_text("utf-8").replace(SUMMARY_MARKER,
-                                                    builder.home_summary("index.md")),
-                    encoding="utf-8")
+    home.write_text(
+        home.read_text("utf-8").replace(SUMMARY_MARKER, builder.home_summary("index.md")),
+        encoding="utf-8",
+    )
     hidden = ["/" + page.path for page in write_pages(builder, content) if not page.in_nav]
     config = base_config(plugin=False)
     config["not_in_nav"] = "/proposals/*.md\n"
     config["extra_css"] = ["assets/sweetspot/sweetspot.css"]
     config["extra_javascript"] = ["assets/sweetspot/sweetspot.js"]
     assert all(h.startswith("/proposals/") for h in hidden), hidden[:3]
-    (target / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False),
-                                       encoding="utf-8")
+    (target / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
 
 
 # --------------------------------------------------------------------------------------------
 # One build, in a worker process
 # --------------------------------------------------------------------------------------------
+
 
 class Stopwatch:
     """Accumulates CPU time spent in wrapped functions (outermost calls only)."""
@@ -191,6 +208,7 @@ class Stopwatch:
                 if self._depth[name] == 0:
                     self.seconds[name] += time.process_time() - start
                     self.calls[name] += 1
+
         return wrapper
 
 
@@ -217,8 +235,13 @@ def site_size(folder: Path) -> tuple[int, int]:
     return len(files), sum(p.stat().st_size for p in files)
 
 
-def run_worker(mode: str, project: Path, dump_to: Path | None, use_tracemalloc: bool,
-               startup_only: bool = False) -> dict:
+def run_worker(
+    mode: str,
+    project: Path,
+    dump_to: Path | None,
+    use_tracemalloc: bool,
+    startup_only: bool = False,
+) -> dict:
     import logging
 
     started = time.perf_counter()
@@ -228,8 +251,9 @@ def run_worker(mode: str, project: Path, dump_to: Path | None, use_tracemalloc: 
     logging.getLogger("mkdocs").setLevel(logging.ERROR)
     watch = instrument() if mode != "baseline" else None  # before the plugin is loaded
     os.chdir(project)
-    config = load_config(config_file=str(project / "mkdocs.yml"),
-                         site_dir=str(project / "site"))  # imports the plugin, and pandas
+    config = load_config(
+        config_file=str(project / "mkdocs.yml"), site_dir=str(project / "site")
+    )  # imports the plugin, and pandas
     config.plugins.on_startup(command="build", dirty=False)
     startup = time.perf_counter() - started
     if startup_only:  # what a build pays before it starts, to subtract from a full run
@@ -246,8 +270,12 @@ def run_worker(mode: str, project: Path, dump_to: Path | None, use_tracemalloc: 
     config.plugins.on_shutdown()
     files, size = site_size(project / "site")
     result: dict[str, Any] = {
-        "mode": mode, "seconds": seconds, "cpu": cpu, "startup": startup,
-        "files": files, "bytes": size,
+        "mode": mode,
+        "seconds": seconds,
+        "cpu": cpu,
+        "startup": startup,
+        "files": files,
+        "bytes": size,
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "traced_peak_mib": traced,
         "pages": len(list((project / "site").rglob("*.html"))),
@@ -284,8 +312,9 @@ def human_bytes(count: int) -> str:
     return f"{count / 2**20:,.1f} MiB"
 
 
-def run_round(plugin_project: Path, baseline_project: Path,
-              use_tracemalloc: bool) -> dict[str, dict]:
+def run_round(
+    plugin_project: Path, baseline_project: Path, use_tracemalloc: bool
+) -> dict[str, dict]:
     """One build of each kind. The cold build empties the cache first (and writes the
     baseline project on the first round); the warm build reuses what it left."""
     shutil.rmtree(plugin_project / CACHE_DIR, ignore_errors=True)
@@ -305,13 +334,19 @@ def report_cpu(rounds: list[dict[str, dict]]) -> dict[str, dict]:
     for mode in MODES:
         row = best[mode]
         spread = ", ".join(f"{r[mode]['cpu']:.2f}" for r in rounds)
-        traced = "" if row["traced_peak_mib"] is None else \
-            f", traced peak {row['traced_peak_mib']:,.0f} MiB"
-        print(f"  {mode:<13} build {row['cpu']:6.2f} s CPU, {row['seconds']:6.2f} s wall "
-              f"(CPU of each round: {spread})  start-up {row['startup']:4.2f} s  "
-              f"peak RSS {row['peak_rss_mib']:4,.0f} MiB{traced}  site "
-              f"{human_bytes(row['bytes'])} in {row['files']:,} files "
-              f"({row['pages']:,} HTML pages)", flush=True)
+        traced = (
+            ""
+            if row["traced_peak_mib"] is None
+            else f", traced peak {row['traced_peak_mib']:,.0f} MiB"
+        )
+        print(
+            f"  {mode:<13} build {row['cpu']:6.2f} s CPU, {row['seconds']:6.2f} s wall "
+            f"(CPU of each round: {spread})  start-up {row['startup']:4.2f} s  "
+            f"peak RSS {row['peak_rss_mib']:4,.0f} MiB{traced}  site "
+            f"{human_bytes(row['bytes'])} in {row['files']:,} files "
+            f"({row['pages']:,} HTML pages)",
+            flush=True,
+        )
     baseline = best["baseline"]["cpu"]
     for mode in ("plugin, cold", "plugin, warm"):
         row = best[mode]
@@ -319,24 +354,46 @@ def report_cpu(rounds: list[dict[str, dict]]) -> dict[str, dict]:
         own = parts.get("plugin events (total)", 0.0)
         share = own / row["cpu"]
         verdict = "meets" if share < OVERHEAD_TARGET else "MISSES"
-        inside = ", ".join(f"{name} {parts[name]:.2f}" for name in (
-            "load + validate", "score", "builder setup", "render pages",
-            "render home summary") if name in parts)
+        inside = ", ".join(
+            f"{name} {parts[name]:.2f}"
+            for name in (
+                "load + validate",
+                "score",
+                "builder setup",
+                "render pages",
+                "render home summary",
+            )
+            if name in parts
+        )
         extra = row["cpu"] - baseline
-        print(f"  {mode}: the plugin's own work {own:.2f} s = {share:.1%} of the build "
-              f"({verdict} the {OVERHEAD_TARGET:.0%} target; {inside})")
-        print(f"    cross-check: build minus baseline build {extra:+.2f} s CPU = "
-              f"{extra / row['cpu']:+.1%}")
+        print(
+            f"  {mode}: the plugin's own work {own:.2f} s = {share:.1%} of the build "
+            f"({verdict} the {OVERHEAD_TARGET:.0%} target; {inside})"
+        )
+        print(
+            f"    cross-check: build minus baseline build {extra:+.2f} s CPU = "
+            f"{extra / row['cpu']:+.1%}"
+        )
     startup = best["plugin, cold"]["startup"] - best["baseline"]["startup"]
-    print(f"  start-up outside the build (importing pandas and the engine): "
-          f"{startup:+.2f} s more than the baseline")
-    print("  (CPU times of identical builds differ by several percent on a shared machine; "
-          "--instructions compares instruction counts, which do not)")
+    print(
+        f"  start-up outside the build (importing pandas and the engine): "
+        f"{startup:+.2f} s more than the baseline"
+    )
+    print(
+        "  (CPU times of identical builds differ by several percent on a shared machine; "
+        "--instructions compares instruction counts, which do not)"
+    )
     return best
 
 
-def bench(sizes: list[int], seed: int, repeat: int, workdir: Path,
-          use_tracemalloc: bool, instructions: bool = False) -> int:
+def bench(
+    sizes: list[int],
+    seed: int,
+    repeat: int,
+    workdir: Path,
+    use_tracemalloc: bool,
+    instructions: bool = False,
+) -> int:
     results: dict[int, dict[str, dict]] = {}
     for n in sizes:
         plugin_project = workdir / f"plugin-{n}"
@@ -345,10 +402,14 @@ def bench(sizes: list[int], seed: int, repeat: int, workdir: Path,
             shutil.rmtree(old, ignore_errors=True)
         start = time.perf_counter()
         write_plugin_project(plugin_project, n, seed)
-        print(f"\n== {n:,} proposals (generated in {time.perf_counter() - start:.1f} s; "
-              f"fastest of {repeat} round(s))", flush=True)
-        rounds = [run_round(plugin_project, baseline_project, use_tracemalloc)
-                  for _ in range(repeat)]
+        print(
+            f"\n== {n:,} proposals (generated in {time.perf_counter() - start:.1f} s; "
+            f"fastest of {repeat} round(s))",
+            flush=True,
+        )
+        rounds = [
+            run_round(plugin_project, baseline_project, use_tracemalloc) for _ in range(repeat)
+        ]
         results[n] = report_cpu(rounds) if rounds else {}
         if instructions:
             results[n]["instructions"] = bench_instructions(plugin_project, baseline_project)
@@ -367,6 +428,7 @@ def bench(sizes: list[int], seed: int, repeat: int, workdir: Path,
 # Instruction counts: the same comparison, free of machine noise
 # --------------------------------------------------------------------------------------------
 
+
 def count_instructions(mode: str, project: Path, *, startup_only: bool = False) -> tuple[int, dict]:
     """Run one worker under valgrind's cachegrind and return the instructions it executed.
 
@@ -378,13 +440,27 @@ def count_instructions(mode: str, project: Path, *, startup_only: bool = False) 
         raise SystemExit("--instructions needs valgrind (Debian: apt install valgrind)")
     with tempfile.TemporaryDirectory(prefix="sweetspot-cachegrind-") as tmp:
         out = Path(tmp) / "cachegrind.out"
-        command = [valgrind, "--tool=cachegrind", "--cache-sim=no",
-                   f"--cachegrind-out-file={out}", sys.executable, __file__,
-                   "--worker", mode, "--project", str(project)]
+        command = [
+            valgrind,
+            "--tool=cachegrind",
+            "--cache-sim=no",
+            f"--cachegrind-out-file={out}",
+            sys.executable,
+            __file__,
+            "--worker",
+            mode,
+            "--project",
+            str(project),
+        ]
         if startup_only:
             command.append("--startup-only")
-        done = subprocess.run(command, capture_output=True, text=True, check=False,
-                              env={**os.environ, "PYTHONHASHSEED": "0"})
+        done = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, "PYTHONHASHSEED": "0"},
+        )
         if done.returncode != 0 or not out.exists():
             raise SystemExit(f"{mode} under valgrind failed:\n{done.stdout}\n{done.stderr}")
         summary = [line for line in out.read_text().splitlines() if line.startswith("summary:")]
@@ -403,9 +479,10 @@ def bench_instructions(plugin_project: Path, baseline_project: Path) -> dict[str
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         cold = pool.submit(count_instructions, "plugin, cold", plugin_project)
         plain = pool.submit(count_instructions, "baseline", baseline_project)
-        starts = {mode: pool.submit(count_instructions, mode, project, startup_only=True)
-                  for mode, project in (("plugin, cold", plugin_project),
-                                        ("baseline", baseline_project))}
+        starts = {
+            mode: pool.submit(count_instructions, mode, project, startup_only=True)
+            for mode, project in (("plugin, cold", plugin_project), ("baseline", baseline_project))
+        }
         full = {"plugin, cold": cold.result()}
         full["plugin, warm"] = count_instructions("plugin, warm", plugin_project)
         full["baseline"] = plain.result()
@@ -413,17 +490,23 @@ def bench_instructions(plugin_project: Path, baseline_project: Path) -> dict[str
     startup["plugin, warm"] = startup["plugin, cold"]
     result: dict[str, Any] = {}
     baseline = full["baseline"][0] - startup["baseline"]
-    print(f"  instructions (valgrind; repeatable to about 0.5%): baseline build "
-          f"{baseline / 1e9:.2f} G", flush=True)
+    print(
+        f"  instructions (valgrind; repeatable to about 0.5%): baseline build "
+        f"{baseline / 1e9:.2f} G",
+        flush=True,
+    )
     for mode in ("plugin, cold", "plugin, warm"):
         count, row = full[mode]
         build = count - startup[mode]
         extra = (build - baseline) / build
         own = row["plugin"]["plugin events (total)"] / row["cpu"]  # CPU under valgrind
         verdict = "meets" if extra < OVERHEAD_TARGET else "MISSES"
-        print(f"  {mode}: build {build / 1e9:.2f} G instructions, {extra:+.1%} over the "
-              f"plain-Markdown build ({verdict} the {OVERHEAD_TARGET:.0%} target); the "
-              f"plugin's own events took about {own:.1%} of its CPU time", flush=True)
+        print(
+            f"  {mode}: build {build / 1e9:.2f} G instructions, {extra:+.1%} over the "
+            f"plain-Markdown build ({verdict} the {OVERHEAD_TARGET:.0%} target); the "
+            f"plugin's own events took about {own:.1%} of its CPU time",
+            flush=True,
+        )
         result[mode] = {"instructions": build, "overhead": extra, "own_share": own}
     result["baseline"] = {"instructions": baseline}
     return result
@@ -433,14 +516,23 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 2000])
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="rounds of (cold, warm, baseline) builds; the fastest counts")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="rounds of (cold, warm, baseline) builds; the fastest counts",
+    )
     parser.add_argument("--keep", type=Path, help="build in this folder and keep the sites")
-    parser.add_argument("--tracemalloc", action="store_true",
-                        help="also trace Python allocations (slows builds down)")
-    parser.add_argument("--instructions", action="store_true",
-                        help="also count instructions under valgrind (about 25 times slower; "
-                             "use with --sizes 100)")
+    parser.add_argument(
+        "--tracemalloc",
+        action="store_true",
+        help="also trace Python allocations (slows builds down)",
+    )
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="also count instructions under valgrind (about 25 times slower; use with --sizes 100)",
+    )
     parser.add_argument("--worker", choices=MODES, help=argparse.SUPPRESS)
     parser.add_argument("--project", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--dump-to", type=Path, help=argparse.SUPPRESS)
@@ -448,18 +540,27 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.worker:
-        print(json.dumps(run_worker(args.worker, args.project, args.dump_to,
-                                    args.tracemalloc, args.startup_only)))
+        print(
+            json.dumps(
+                run_worker(
+                    args.worker, args.project, args.dump_to, args.tracemalloc, args.startup_only
+                )
+            )
+        )
         return 0
-    print(f"python {sys.version.split()[0]}, sizes {args.sizes}, seed {args.seed}, "
-          f"{args.repeat} round(s)")
+    print(
+        f"python {sys.version.split()[0]}, sizes {args.sizes}, seed {args.seed}, "
+        f"{args.repeat} round(s)"
+    )
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
-        return bench(args.sizes, args.seed, args.repeat, args.keep, args.tracemalloc,
-                     args.instructions)
+        return bench(
+            args.sizes, args.seed, args.repeat, args.keep, args.tracemalloc, args.instructions
+        )
     with tempfile.TemporaryDirectory(prefix="sweetspot-build-bench-") as tmp:
-        return bench(args.sizes, args.seed, args.repeat, Path(tmp), args.tracemalloc,
-                     args.instructions)
+        return bench(
+            args.sizes, args.seed, args.repeat, Path(tmp), args.tracemalloc, args.instructions
+        )
 
 
 if __name__ == "__main__":

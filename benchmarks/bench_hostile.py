@@ -47,8 +47,10 @@ CASES = {
     "tags: small mappings": (HEAD + "tags:\n", "  - {{a: {i}}}\n"),
     "tags: empty mappings": (HEAD + "tags:\n", "  - {{}}\n"),
     "tags: one tag repeated": (HEAD + "tags:\n", "  - forecasting\n"),
-    "leakage_exposure: small mappings": (HEAD + "data:\n  leakage_exposure:\n",
-                                         "    - {{a: {i}}}\n"),
+    "leakage_exposure: small mappings": (
+        HEAD + "data:\n  leakage_exposure:\n",
+        "    - {{a: {i}}}\n",
+    ),
     "leakage_exposure: repeated": (HEAD + "data:\n  leakage_exposure:\n", "    - temporal\n"),
 }
 
@@ -81,8 +83,10 @@ def main() -> None:
     schema = proposal_schema(rubric)
     checker = checker_for(schema)
     loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    print(f"{'case':34} {'items':>6} {'baseline':>9} {'parse':>7} {'validate':>9} "
-          f"{'total':>7} {'total/base':>10}")
+    print(
+        f"{'case':34} {'items':>6} {'baseline':>9} {'parse':>7} {'validate':>9} "
+        f"{'total':>7} {'total/base':>10}"
+    )
     worst = 0.0
     for name, (head, line) in CASES.items():
         raw, items = fill(head, line)
@@ -93,18 +97,21 @@ def main() -> None:
         validate = best(lambda doc=document: checker.problems(doc, "big.yaml"), args.runs)
         total = best(lambda raw=raw: load_one(Path("big.yaml"), rubric, raw=raw), args.runs)
         worst = max(worst, validate)
-        print(f"{name:34} {items:6d} {baseline:8.3f}s {parse:6.3f}s {validate:8.3f}s "
-              f"{total:6.3f}s {total / baseline:9.1f}x")
-    print(f"\nworst validate: {worst:.3f} s (target under 1 s): "
-          f"{'PASS' if worst < 1 else 'FAIL'}")
+        print(
+            f"{name:34} {items:6d} {baseline:8.3f}s {parse:6.3f}s {validate:8.3f}s "
+            f"{total:6.3f}s {total / baseline:9.1f}x"
+        )
+    print(f"\nworst validate: {worst:.3f} s (target under 1 s): {'PASS' if worst < 1 else 'FAIL'}")
     raw, _ = fill(*CASES["tags: small mappings"])
     data = yaml.load(raw, Loader=loader)
     data["tags"] = data["tags"][:2000]
     stock = Draft202012Validator(schema)
     started = time.process_time()
     list(stock.iter_errors(data))
-    print(f"for comparison, stock jsonschema on 2,000 of those items: "
-          f"{time.process_time() - started:.2f} s")
+    print(
+        f"for comparison, stock jsonschema on 2,000 of those items: "
+        f"{time.process_time() - started:.2f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -26,8 +26,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from scoring.cli.main import main as cli
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_CSV = (REPO.parent / "shared" / "data" / "us-federal-ai-inventory-2024"
-               / "2024_consolidated_ai_inventory_raw_v2.csv")
+DEFAULT_CSV = (
+    REPO.parent
+    / "shared"
+    / "data"
+    / "us-federal-ai-inventory-2024"
+    / "2024_consolidated_ai_inventory_raw_v2.csv"
+)
 TARGETS = {"import": 30.0, "re-import": 10.0}
 
 
@@ -71,10 +76,15 @@ def main(argv: list[str] | None = None) -> int:
     base = best[names[0]][0]
     for name, (seconds, cpu) in best.items():
         target = TARGETS.get(name)
-        verdict = "" if target is None else (
-            f"  target < {target:.0f} s: {'ok' if seconds < target else 'MISSED'}")
-        print(f"{name:<28} {seconds:7.2f} s (CPU {cpu:6.2f} s) {seconds / base:7.1f} x "
-              f"baseline{verdict}")
+        verdict = (
+            ""
+            if target is None
+            else (f"  target < {target:.0f} s: {'ok' if seconds < target else 'MISSED'}")
+        )
+        print(
+            f"{name:<28} {seconds:7.2f} s (CPU {cpu:6.2f} s) {seconds / base:7.1f} x "
+            f"baseline{verdict}"
+        )
     return 0 if all(best[k][0] < t for k, t in TARGETS.items()) else 1
 
 

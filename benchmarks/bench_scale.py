@@ -82,18 +82,25 @@ _ARTICLE = re.compile(rb"<article\b.*?</article>", re.DOTALL)
 # The floor
 # --------------------------------------------------------------------------------------------
 
+
 def floor_page(i: int) -> str:
     """About 2 KB of plain Markdown: a title, a four-row table, a paragraph and seven task
     lists of seven items."""
     rows = "".join(f"| Row {r} | {i * 7 + r} | value {r} | note {r} |\n" for r in range(4))
     lists = "".join(
-        f"### Checklist {c}\n\n" + "".join(f"- [{'x' if (i + c + k) % 3 else ' '}] Item {k} "
-                                           f"of list {c}, a task\n" for k in range(7)) + "\n"
-        for c in range(7))
-    return (f"# Floor page {i}\n\n| Name | Number | Value | Note |\n|---|---:|---|---|\n{rows}\n"
-            f"Page {i} is a plain hand-written page with a short paragraph of text, so that the "
-            "floor measures what MkDocs, Material and search cost for a small page.\n\n"
-            + lists)
+        f"### Checklist {c}\n\n"
+        + "".join(
+            f"- [{'x' if (i + c + k) % 3 else ' '}] Item {k} of list {c}, a task\n"
+            for k in range(7)
+        )
+        + "\n"
+        for c in range(7)
+    )
+    return (
+        f"# Floor page {i}\n\n| Name | Number | Value | Note |\n|---|---:|---|---|\n{rows}\n"
+        f"Page {i} is a plain hand-written page with a short paragraph of text, so that the "
+        "floor measures what MkDocs, Material and search cost for a small page.\n\n" + lists
+    )
 
 
 def write_floor_project(project: Path, n: int) -> None:
@@ -108,13 +115,13 @@ def write_floor_project(project: Path, n: int) -> None:
     (content / "index.md").write_text(HOME, encoding="utf-8")
     config = base_config(plugin=False)
     config["not_in_nav"] = "/pages/*.md\n"
-    (project / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False),
-                                        encoding="utf-8")
+    (project / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
 
 
 # --------------------------------------------------------------------------------------------
 # Real content: the demo's proposals, replicated
 # --------------------------------------------------------------------------------------------
+
 
 def demo_sources(folder: Path = ROOT / "content" / "proposals") -> list[Path]:
     """The demo's proposal files, found and refused by the rules every proposal folder
@@ -144,13 +151,15 @@ def write_demo_project(project: Path, n: int) -> None:
     write_demo_proposals(content / "proposals", n, demo_sources())
     shutil.copytree(ROOT / "content" / "playbooks", content / "playbooks")
     (content / "index.md").write_text(HOME, encoding="utf-8")
-    (project / "mkdocs.yml").write_text(yaml.safe_dump(base_config(plugin=True),
-                                                       sort_keys=False), encoding="utf-8")
+    (project / "mkdocs.yml").write_text(
+        yaml.safe_dump(base_config(plugin=True), sort_keys=False), encoding="utf-8"
+    )
 
 
 # --------------------------------------------------------------------------------------------
 # One build in a worker process
 # --------------------------------------------------------------------------------------------
+
 
 def run_worker(project: Path) -> dict[str, Any]:
     import logging
@@ -160,20 +169,26 @@ def run_worker(project: Path) -> dict[str, Any]:
 
     logging.getLogger("mkdocs").setLevel(logging.ERROR)
     os.chdir(project)
-    config = load_config(config_file=str(project / "mkdocs.yml"),
-                         site_dir=str(project / "site"))
+    config = load_config(config_file=str(project / "mkdocs.yml"), site_dir=str(project / "site"))
     config.plugins.on_startup(command="build", dirty=False)
     start, cpu = time.perf_counter(), time.process_time()
     build(config)
-    result = {"cpu": time.process_time() - cpu, "seconds": time.perf_counter() - start,
-              "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    result = {
+        "cpu": time.process_time() - cpu,
+        "seconds": time.perf_counter() - start,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
     config.plugins.on_shutdown()
     return result
 
 
 def spawn(project: Path) -> dict[str, Any]:
-    done = subprocess.run([sys.executable, __file__, "--worker", str(project)],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, __file__, "--worker", str(project)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode != 0:
         raise SystemExit(f"the build of {project} failed:\n{done.stdout}\n{done.stderr}")
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
@@ -183,9 +198,11 @@ def spawn(project: Path) -> dict[str, Any]:
 # Measuring a built site
 # --------------------------------------------------------------------------------------------
 
+
 def measure_site(site: Path, n: int) -> dict[str, Any]:
-    sizes = {p.relative_to(site).as_posix(): p.stat().st_size
-             for p in site.rglob("*") if p.is_file()}
+    sizes = {
+        p.relative_to(site).as_posix(): p.stat().st_size for p in site.rglob("*") if p.is_file()
+    }
     articles = []
     for path in (site / "proposals").glob("*/index.html"):
         match = _ARTICLE.search(path.read_bytes())
@@ -193,8 +210,11 @@ def measure_site(site: Path, n: int) -> dict[str, Any]:
             articles.append(len(match.group(0)))
     own = sum(size for name, size in sizes.items() if not name.startswith("assets/"))
     search = sizes.get("search/search_index.json", 0)
-    pages = {name: size for name, size in sizes.items()
-             if name.endswith(".html") and not name.startswith("proposals/")}
+    pages = {
+        name: size
+        for name, size in sizes.items()
+        if name.endswith(".html") and not name.startswith("proposals/")
+    }
     return {
         "n": n,
         "article_avg": sum(articles) / len(articles) if articles else 0,
@@ -205,14 +225,18 @@ def measure_site(site: Path, n: int) -> dict[str, Any]:
         "search_per_proposal": search / n,
         "portfolio_page": sizes.get("portfolio/index.html", 0),
         "pages": pages,
-        "downloads": {name: size for name, size in sizes.items()
-                      if name.startswith("portfolio/") and name.endswith((".json", ".csv"))},
+        "downloads": {
+            name: size
+            for name, size in sizes.items()
+            if name.startswith("portfolio/") and name.endswith((".json", ".csv"))
+        },
     }
 
 
 # --------------------------------------------------------------------------------------------
 # Reporting
 # --------------------------------------------------------------------------------------------
+
 
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "MISS"
@@ -222,30 +246,45 @@ def kib(count: float) -> str:
     return f"{count / 1024:,.1f} KB"
 
 
-def report_size(n: int, plugin: dict[str, Any], floor: dict[str, Any],
-                site: dict[str, Any]) -> None:
+def report_size(
+    n: int, plugin: dict[str, Any], floor: dict[str, Any], site: dict[str, Any]
+) -> None:
     ratio = plugin["cpu"] / floor["cpu"]
     goal = " (meets the 1.5x goal)" if ratio <= RATIO_GOAL else ""
-    print(f"  build CPU: sweetspot {plugin['cpu']:.1f} s, floor {floor['cpu']:.1f} s "
-          f"(wall {plugin['seconds']:.1f} / {floor['seconds']:.1f} s): ratio {ratio:.2f}x  "
-          f"{verdict(ratio <= RATIO_TARGET)} (target <= {RATIO_TARGET:g}x){goal}")
-    rss_line = (f"  peak RSS: sweetspot {plugin['peak_rss_mb']:,.0f} MB, floor "
-                f"{floor['peak_rss_mb']:,.0f} MB")
+    print(
+        f"  build CPU: sweetspot {plugin['cpu']:.1f} s, floor {floor['cpu']:.1f} s "
+        f"(wall {plugin['seconds']:.1f} / {floor['seconds']:.1f} s): ratio {ratio:.2f}x  "
+        f"{verdict(ratio <= RATIO_TARGET)} (target <= {RATIO_TARGET:g}x){goal}"
+    )
+    rss_line = (
+        f"  peak RSS: sweetspot {plugin['peak_rss_mb']:,.0f} MB, floor "
+        f"{floor['peak_rss_mb']:,.0f} MB"
+    )
     if n >= RSS_AT:
-        rss_line += f"  {verdict(plugin['peak_rss_mb'] < RSS_TARGET_MB)} (target < " \
-                    f"{RSS_TARGET_MB} MB at {RSS_AT:,})"
+        rss_line += (
+            f"  {verdict(plugin['peak_rss_mb'] < RSS_TARGET_MB)} (target < "
+            f"{RSS_TARGET_MB} MB at {RSS_AT:,})"
+        )
     print(rss_line)
-    print(f"  proposal page <article>: {kib(site['article_avg'])} on average over "
-          f"{site['proposal_pages']:,} pages  {verdict(site['article_avg'] <= ARTICLE_TARGET)}"
-          f" (target <= 20 KB)")
-    print(f"  site: {site['site_bytes'] / 2**20:,.1f} MB in all; "
-          f"{kib(site['site_per_proposal'])} per proposal without assets/  "
-          f"{verdict(site['site_per_proposal'] <= SITE_PER_PROPOSAL)} (target <= 50 KB)")
-    print(f"  search index: {site['search_bytes'] / 2**20:,.1f} MB, "
-          f"{kib(site['search_per_proposal'])} per proposal  "
-          f"{verdict(site['search_per_proposal'] <= SEARCH_PER_PROPOSAL)} (target <= 3 KB)")
-    print(f"  portfolio page: {kib(site['portfolio_page'])}  "
-          f"{verdict(site['portfolio_page'] < PORTFOLIO_TARGET)} (target < 1 MB)")
+    print(
+        f"  proposal page <article>: {kib(site['article_avg'])} on average over "
+        f"{site['proposal_pages']:,} pages  {verdict(site['article_avg'] <= ARTICLE_TARGET)}"
+        f" (target <= 20 KB)"
+    )
+    print(
+        f"  site: {site['site_bytes'] / 2**20:,.1f} MB in all; "
+        f"{kib(site['site_per_proposal'])} per proposal without assets/  "
+        f"{verdict(site['site_per_proposal'] <= SITE_PER_PROPOSAL)} (target <= 50 KB)"
+    )
+    print(
+        f"  search index: {site['search_bytes'] / 2**20:,.1f} MB, "
+        f"{kib(site['search_per_proposal'])} per proposal  "
+        f"{verdict(site['search_per_proposal'] <= SEARCH_PER_PROPOSAL)} (target <= 3 KB)"
+    )
+    print(
+        f"  portfolio page: {kib(site['portfolio_page'])}  "
+        f"{verdict(site['portfolio_page'] < PORTFOLIO_TARGET)} (target < 1 MB)"
+    )
     for name, size in sorted(site["downloads"].items()):
         print(f"  download {name}: {size / 2**20:,.2f} MB ({kib(size / n)} per proposal)")
     largest = sorted(site["pages"].items(), key=lambda item: -item[1])[:5]
@@ -258,36 +297,55 @@ def report_growth(results: dict[int, dict[str, Any]]) -> None:
     for low, high in pairs:
         for kind in ("sweetspot", "floor"):
             growth = results[high][kind]["cpu"] / results[low][kind]["cpu"]
-            mark = f"  {verdict(growth <= GROWTH_TARGET)} (target <= {GROWTH_TARGET})" \
-                if kind == "sweetspot" else ""
+            mark = (
+                f"  {verdict(growth <= GROWTH_TARGET)} (target <= {GROWTH_TARGET})"
+                if kind == "sweetspot"
+                else ""
+            )
             print(f"growth T({high:,})/T({low:,}), {kind}: {growth:.2f}{mark}")
     if len(sizes) < 2:
         print("growth: give two sizes N and 2N (e.g. --sizes 1000 2000) to measure it")
         return
     low, high = sizes[0], sizes[-1]
     before, after = results[low]["site"]["pages"], results[high]["site"]["pages"]
-    growing = sorted(((name, before[name], size) for name, size in after.items()
-                      if name in before and before[name] and size / before[name] > GROWING),
-                     key=lambda item: -item[2])
+    growing = sorted(
+        (
+            (name, before[name], size)
+            for name, size in after.items()
+            if name in before and before[name] and size / before[name] > GROWING
+        ),
+        key=lambda item: -item[2],
+    )
     if not growing:
         print(f"pages that grow with N ({low:,} -> {high:,}): none")
         return
     name, small, big = growing[0]
-    print(f"largest page that grows with N: {name}: {kib(small)} at {low:,}, {kib(big)} at "
-          f"{high:,} ({big / small:.1f}x)")
+    print(
+        f"largest page that grows with N: {name}: {kib(small)} at {low:,}, {kib(big)} at "
+        f"{high:,} ({big / small:.1f}x)"
+    )
     others = ", ".join(f"{n} {kib(b)}" for n, _s, b in growing[1:12])
-    print(f"  other growing pages at {high:,}: {others or 'none'}"
-          + (f" and {len(growing) - 12} more" if len(growing) > 12 else ""))
+    print(
+        f"  other growing pages at {high:,}: {others or 'none'}"
+        + (f" and {len(growing) - 12} more" if len(growing) > 12 else "")
+    )
 
 
-def figures(plugin: dict[str, Any], floor: dict[str, Any],
-            site: dict[str, Any]) -> dict[str, float]:
+def figures(
+    plugin: dict[str, Any], floor: dict[str, Any], site: dict[str, Any]
+) -> dict[str, float]:
     """What notes.py keeps of a size's run."""
-    return {"cpu": plugin["cpu"], "floor_cpu": floor["cpu"], "rss_mb": plugin["peak_rss_mb"],
-            "floor_rss_mb": floor["peak_rss_mb"], "article": site["article_avg"],
-            "site_per_proposal": site["site_per_proposal"],
-            "search_per_proposal": site["search_per_proposal"],
-            "portfolio_page": site["portfolio_page"], "site_bytes": site["site_bytes"]}
+    return {
+        "cpu": plugin["cpu"],
+        "floor_cpu": floor["cpu"],
+        "rss_mb": plugin["peak_rss_mb"],
+        "floor_rss_mb": floor["peak_rss_mb"],
+        "article": site["article_avg"],
+        "site_per_proposal": site["site_per_proposal"],
+        "search_per_proposal": site["search_per_proposal"],
+        "portfolio_page": site["portfolio_page"],
+        "site_bytes": site["site_bytes"],
+    }
 
 
 def record_notes(kind: str, results: dict[int, dict[str, Any]], started: notes.Start) -> None:
@@ -300,8 +358,9 @@ def record_notes(kind: str, results: dict[int, dict[str, Any]], started: notes.S
         notes.record(notes.new_run(kind, n, started, kept))
 
 
-def bench(sizes: list[int], seed: int, workdir: Path, *, demo: bool = False,
-          keep_notes: bool = False) -> int:
+def bench(
+    sizes: list[int], seed: int, workdir: Path, *, demo: bool = False, keep_notes: bool = False
+) -> int:
     started = notes.start()
     results: dict[int, dict[str, Any]] = {}
     for n in sorted(sizes):
@@ -321,9 +380,11 @@ def bench(sizes: list[int], seed: int, workdir: Path, *, demo: bool = False,
         report_size(n, plugin, floor, site)
     print()
     report_growth(results)
-    print("(CPU times on a shared machine vary by several percent between identical builds, "
-          "more under load: compare ratios from one run; load average now "
-          f"{os.getloadavg()[0]:.1f})")
+    print(
+        "(CPU times on a shared machine vary by several percent between identical builds, "
+        "more under load: compare ratios from one run; load average now "
+        f"{os.getloadavg()[0]:.1f})"
+    )
     if keep_notes:
         record_notes("demo" if demo else "synthetic", results, started)
     return 0
@@ -340,13 +401,27 @@ def bench_inventory(inventory: Path, workdir: Path, *, keep_notes: bool = False)
     shutil.copytree(ROOT / "content" / "playbooks", content / "playbooks")
     (content / "index.md").write_text(HOME, encoding="utf-8")
     config = base_config(plugin=True)
-    (project / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False),
-                                        encoding="utf-8")
+    (project / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "scoring.cli.main", "import", str(inventory),
-                           "--mapping", "us-federal-2024", "--out", str(content / "proposals"),
-                           "--format", "json"], cwd=ROOT, capture_output=True, text=True,
-                          check=False)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "scoring.cli.main",
+            "import",
+            str(inventory),
+            "--mapping",
+            "us-federal-2024",
+            "--out",
+            str(content / "proposals"),
+            "--format",
+            "json",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode not in (0, 1):
         raise SystemExit(f"the import failed:\n{done.stderr}")
     n = len(list((content / "proposals").glob("*.yaml")))
@@ -355,16 +430,22 @@ def bench_inventory(inventory: Path, workdir: Path, *, keep_notes: bool = False)
     result = spawn(project)
     floor = spawn(floor_project)
     site = measure_site(project / "site", n)
-    print(f"  build CPU: sweetspot {result['cpu']:.1f} s, floor {floor['cpu']:.1f} s (wall "
-          f"{result['seconds']:.1f} / {floor['seconds']:.1f} s): ratio "
-          f"{result['cpu'] / floor['cpu']:.2f}x")
-    print(f"  peak RSS: sweetspot {result['peak_rss_mb']:,.0f} MB, floor "
-          f"{floor['peak_rss_mb']:,.0f} MB")
-    print(f"  site: {site['site_bytes'] / 2**20:,.1f} MB; {kib(site['site_per_proposal'])} per "
-          f"proposal without assets/; search index {site['search_bytes'] / 2**20:,.1f} MB "
-          f"({kib(site['search_per_proposal'])} per proposal); portfolio page "
-          f"{kib(site['portfolio_page'])}; proposal <article> {kib(site['article_avg'])} "
-          "on average")
+    print(
+        f"  build CPU: sweetspot {result['cpu']:.1f} s, floor {floor['cpu']:.1f} s (wall "
+        f"{result['seconds']:.1f} / {floor['seconds']:.1f} s): ratio "
+        f"{result['cpu'] / floor['cpu']:.2f}x"
+    )
+    print(
+        f"  peak RSS: sweetspot {result['peak_rss_mb']:,.0f} MB, floor "
+        f"{floor['peak_rss_mb']:,.0f} MB"
+    )
+    print(
+        f"  site: {site['site_bytes'] / 2**20:,.1f} MB; {kib(site['site_per_proposal'])} per "
+        f"proposal without assets/; search index {site['search_bytes'] / 2**20:,.1f} MB "
+        f"({kib(site['search_per_proposal'])} per proposal); portfolio page "
+        f"{kib(site['portfolio_page'])}; proposal <article> {kib(site['article_avg'])} "
+        "on average"
+    )
     for name, size in sorted(site["downloads"].items()):
         print(f"  download {name}: {size / 2**20:,.2f} MB")
     largest = sorted(site["pages"].items(), key=lambda item: -item[1])[:5]
@@ -380,12 +461,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 2000, 5000])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--keep", type=Path, help="build in this folder and keep the sites")
-    parser.add_argument("--inventory", type=Path,
-                        help="import this inventory CSV (us-federal-2024 mapping) and build it")
-    parser.add_argument("--demo", action="store_true",
-                        help="build N copies of the demo's proposals instead of synthetic ones")
-    parser.add_argument("--notes", action="store_true",
-                        help="record the figures in benchmarks/figures.json and CONTRIBUTING.md")
+    parser.add_argument(
+        "--inventory",
+        type=Path,
+        help="import this inventory CSV (us-federal-2024 mapping) and build it",
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="build N copies of the demo's proposals instead of synthetic ones",
+    )
+    parser.add_argument(
+        "--notes",
+        action="store_true",
+        help="record the figures in benchmarks/figures.json and CONTRIBUTING.md",
+    )
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -404,8 +494,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.inventory is not None:
         content = f"inventory {args.inventory.name}"
     else:
-        content = (f"sizes {sorted(args.sizes)}, "
-                   + ("demo proposals replicated" if args.demo else f"synthetic, seed {args.seed}"))
+        content = f"sizes {sorted(args.sizes)}, " + (
+            "demo proposals replicated" if args.demo else f"synthetic, seed {args.seed}"
+        )
     print(f"python {sys.version.split()[0]}, {content}, load average {os.getloadavg()[0]:.1f}")
     with tempfile.TemporaryDirectory(prefix="sweetspot-scale-") as tmp:
         workdir = args.keep or Path(tmp)

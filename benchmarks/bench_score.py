@@ -62,8 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--no-memory", action="store_true",
-                        help="skip the tracemalloc pass (halves the run time)")
+    parser.add_argument(
+        "--no-memory", action="store_true", help="skip the tracemalloc pass (halves the run time)"
+    )
     args = parser.parse_args(argv)
 
     rubric = load_rubric()
@@ -75,14 +76,16 @@ def main(argv: list[str] | None = None) -> int:
         intake: Intake
         intake, load_seconds = timed(lambda: load_proposals([folder], rubric))
         if intake.invalid:
-            print(f"error: {len(intake.invalid)} synthetic proposal(s) are invalid, e.g.",
-                  intake.invalid[0].problems[0].as_text(), file=sys.stderr)
+            print(
+                f"error: {len(intake.invalid)} synthetic proposal(s) are invalid, e.g.",
+                intake.invalid[0].problems[0].as_text(),
+                file=sys.stderr,
+            )
             return 1
         portfolio: ScoredPortfolio
         portfolio, score_seconds = timed(lambda: score_intake(intake, rubric))
         assert len(portfolio.cards) == args.n
-        _, explain_seconds = timed(lambda: [(c.questions, c.suggestions)
-                                            for c in portfolio.cards])
+        _, explain_seconds = timed(lambda: [(c.questions, c.suggestions) for c in portfolio.cards])
 
         load_peak = score_peak = None
         if not args.no_memory:
@@ -93,8 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     report("load + validation", args.n, load_seconds, load_peak)
     report("scoring (score_intake)", args.n, score_seconds, score_peak)
     report("explanations (site)", args.n, explain_seconds, None)
-    print(f"scoring takes {score_seconds / load_seconds:.2f} x the time of loading the "
-          "same files")
+    print(f"scoring takes {score_seconds / load_seconds:.2f} x the time of loading the same files")
     verdict = "meets" if score_seconds < TARGET_SECONDS else "misses"
     print(f"scoring {verdict} the {TARGET_SECONDS:.0f} s target for {args.n} proposals")
     return 0

@@ -85,8 +85,9 @@ def reload_after_save(url: str, path: Path, title: str, timeout: float) -> float
     start = time.perf_counter()
     set_title(path, title)
     while time.perf_counter() - start < timeout:
-        answer = fetch(f"{url.split('/proposals/')[0]}/livereload/{epoch}/{request}",
-                       timeout=timeout)
+        answer = fetch(
+            f"{url.split('/proposals/')[0]}/livereload/{epoch}/{request}", timeout=timeout
+        )
         if answer is None or not answer.strip().isdigit():
             return None
         page = fetch(url)
@@ -105,49 +106,59 @@ def set_title(path: Path, title: str) -> None:
     if ANSWERS:  # scores, state, open pitfalls and the portfolio's figures move too
         block = re.search(r"(?m)^checklists:\n(?: .*\n?)*", text)  # that section alone
         if block:
-            text = text[:block.start()] + re.sub(
-                r"(?m)^(    [a-z_]+): '?(no|partial|unknown)'?$", r"\1: 'yes'",
-                block.group()) + text[block.end():]
+            text = (
+                text[: block.start()]
+                + re.sub(
+                    r"(?m)^(    [a-z_]+): '?(no|partial|unknown)'?$", r"\1: 'yes'", block.group()
+                )
+                + text[block.end() :]
+            )
     path.write_text(text, encoding="utf-8")
 
 
 def measure(project: Path, mode: str, edits: int, startup_timeout: float) -> list[float]:
     port = free_port()
-    command = [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}",
-               "--livereload"]
+    command = [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}", "--livereload"]
     if mode.startswith("dirty"):
         command.append("--dirty")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]),
-        "NO_MKDOCS_2_WARNING": "1"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]),
+        "NO_MKDOCS_2_WARNING": "1",
+    }
     env.pop("SWEETSPOT_FOCUS", None)
     if mode == "dirty, focus":  # the proposals this benchmark edits, and the first
         env["SWEETSPOT_FOCUS"] = ",".join(proposal_id(i) for i in (0, *range(7, 7 + edits)))
     log = (project / f"serve-{mode}.log").open("w", encoding="utf-8")
-    server = subprocess.Popen(command, cwd=project, env=env, stdout=log,
-                              stderr=subprocess.STDOUT)
+    server = subprocess.Popen(command, cwd=project, env=env, stdout=log, stderr=subprocess.STDOUT)
     times: list[float] = []
     try:
         first = proposal_id(0)
         url = f"http://127.0.0.1:{port}/proposals/{first}/"
         started = wait_for(url, "<article", startup_timeout, poll=0.5)
         if started is None:
-            raise SystemExit(f"serve did not come up in {startup_timeout:.0f} s; see "
-                             f"{project / f'serve-{mode}.log'}")
+            raise SystemExit(
+                f"serve did not come up in {startup_timeout:.0f} s; see "
+                f"{project / f'serve-{mode}.log'}"
+            )
         print(f"  {mode}: first build served after {started:.0f} s", flush=True)
         for edit in range(edits):
             target = proposal_id(7 + edit)
             title = f"Edited title {mode} {edit} {time.time_ns()}"
             url = f"http://127.0.0.1:{port}/proposals/{target}/"
             time.sleep(1.0)  # let the watcher settle after the previous rebuild
-            seconds = reload_after_save(url, project / "content" / "proposals" /
-                                        f"{target}.yaml", title, timeout=600)
+            seconds = reload_after_save(
+                url, project / "content" / "proposals" / f"{target}.yaml", title, timeout=600
+            )
             if seconds is None:
                 print(f"  {mode}: edit {edit + 1}: the change did not show within 600 s")
                 continue
             times.append(seconds)
-            print(f"  {mode}: edit {edit + 1}: {seconds:.2f} s from saving to the page "
-                  "showing the new title", flush=True)
+            print(
+                f"  {mode}: edit {edit + 1}: {seconds:.2f} s from saving to the page "
+                "showing the new title",
+                flush=True,
+            )
     finally:
         server.terminate()
         try:
@@ -162,17 +173,28 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=1000)
     parser.add_argument("--edits", type=int, default=3)
-    parser.add_argument("--plain", action="store_true",
-                        help="also measure plain `mkdocs serve` (rebuilds everything)")
-    parser.add_argument("--focus", action="store_true",
-                        help="also measure --dirty with SWEETSPOT_FOCUS set to the edited ids")
+    parser.add_argument(
+        "--plain",
+        action="store_true",
+        help="also measure plain `mkdocs serve` (rebuilds everything)",
+    )
+    parser.add_argument(
+        "--focus",
+        action="store_true",
+        help="also measure --dirty with SWEETSPOT_FOCUS set to the edited ids",
+    )
     parser.add_argument("--keep", type=Path, help="write the site here and keep it")
-    parser.add_argument("--answers", action="store_true",
-                        help="each edit also answers checklist items (moves the scores)")
+    parser.add_argument(
+        "--answers",
+        action="store_true",
+        help="each edit also answers checklist items (moves the scores)",
+    )
     parser.add_argument("--startup-timeout", type=float, default=1800)
-    parser.add_argument("--notes", action="store_true",
-                        help="record the --dirty figures in benchmarks/figures.json and "
-                             "CONTRIBUTING.md")
+    parser.add_argument(
+        "--notes",
+        action="store_true",
+        help="record the --dirty figures in benchmarks/figures.json and CONTRIBUTING.md",
+    )
     args = parser.parse_args(argv)
     if args.notes:  # fail before minutes of serving, not after
         try:
@@ -191,8 +213,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.size:,} proposals; load average {os.getloadavg()[0]:.1f}", flush=True)
         results = {"dirty": measure(project, "dirty", args.edits, args.startup_timeout)}
         if args.focus:
-            results["dirty, focus"] = measure(project, "dirty, focus", args.edits,
-                                              args.startup_timeout)
+            results["dirty, focus"] = measure(
+                project, "dirty, focus", args.edits, args.startup_timeout
+            )
         if args.plain:
             results["plain"] = measure(project, "plain", args.edits, args.startup_timeout)
     for mode, times in results.items():
@@ -200,19 +223,37 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{mode}: no measurement")
             continue
         median = statistics.median(times)
-        mark = f"  {'PASS' if median <= TARGET else 'MISS'} (target <= {TARGET:g} s)" \
-            if mode.startswith("dirty") else " (reference: bound by the full build)"
-        label = {"dirty": "--dirty", "dirty, focus": "--dirty with SWEETSPOT_FOCUS",
-                 "plain": "(plain)"}[mode]
-        print(f"serve {label}: edit-to-reload median "
-              f"{median:.2f} s over {len(times)} edit(s){mark}; load average "
-              f"{os.getloadavg()[0]:.1f}")
+        mark = (
+            f"  {'PASS' if median <= TARGET else 'MISS'} (target <= {TARGET:g} s)"
+            if mode.startswith("dirty")
+            else " (reference: bound by the full build)"
+        )
+        label = {
+            "dirty": "--dirty",
+            "dirty, focus": "--dirty with SWEETSPOT_FOCUS",
+            "plain": "(plain)",
+        }[mode]
+        print(
+            f"serve {label}: edit-to-reload median "
+            f"{median:.2f} s over {len(times)} edit(s){mark}; load average "
+            f"{os.getloadavg()[0]:.1f}"
+        )
     if args.notes and results["dirty"]:
         times = results["dirty"]
         kind = "serve, answers" if args.answers else "serve"
-        notes.record(notes.new_run(kind, args.size, started, {
-            "median": statistics.median(times), "min": min(times), "max": max(times),
-            "edits": len(times)}))
+        notes.record(
+            notes.new_run(
+                kind,
+                args.size,
+                started,
+                {
+                    "median": statistics.median(times),
+                    "min": min(times),
+                    "max": max(times),
+                    "edits": len(times),
+                },
+            )
+        )
     return 0
 
 

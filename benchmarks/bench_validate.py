@@ -126,8 +126,16 @@ checklists:
 TEAMS = ["Credit Risk", "Logistics", "Customer Support", "Marketing", "Finance", "Field Service"]
 THINGS = ["overdue invoices", "delivery routes", "support tickets", "leads", "claims", "parts"]
 VERBS = ["ranks", "forecasts", "flags", "scores", "routes"]
-STAGES = ["idea", "proposed", "approved", "incubating", "pilot", "production", "retired",
-          "rejected"]
+STAGES = [
+    "idea",
+    "proposed",
+    "approved",
+    "incubating",
+    "pilot",
+    "production",
+    "retired",
+    "rejected",
+]
 ANSWERS = ["yes", "partial", "no", "unknown", "n/a"]
 
 
@@ -138,27 +146,44 @@ def proposal_text(index: int, rng: random.Random) -> str:
     sev, lik = rng.randint(0, 4), rng.randint(0, 4)
     return TEMPLATE.format(
         title=f"{verb.capitalize()} {thing} for {team} (variant {index})",
-        slug=f"proposal-{index:04d}", team=team, thing=thing, verb=verb,
-        period=rng.choice(["morning", "week", "month"]), stage=rng.choice(STAGES),
+        slug=f"proposal-{index:04d}",
+        team=team,
+        thing=thing,
+        verb=verb,
+        period=rng.choice(["morning", "week", "month"]),
+        stage=rng.choice(STAGES),
         owner=rng.choice(["Dana Okafor", "Lee Park", "Ana Costa", "Jo Smith"]),
         tag1=rng.choice(["forecasting", "ranking", "classification", "nlp"]),
-        tag2=f"area-{index % 17}", year=rng.choice([2024, 2025, 2026]),
-        asked=rng.randint(3, 40), baseline=rng.randint(30, 70), target=rng.randint(71, 95),
+        tag2=f"area-{index % 17}",
+        year=rng.choice([2024, 2025, 2026]),
+        asked=rng.randint(3, 40),
+        baseline=rng.randint(30, 70),
+        target=rng.randint(71, 95),
         automation=rng.choice(["automate", "augment"]),
-        currency=rng.choice(["EUR", "USD", "GBP"]), annual_value=rng.randrange(10_000, 2_000_000),
-        one_off_cost=rng.randrange(5_000, 900_000), running_cost=rng.randrange(1_000, 300_000),
-        confidence=rng.choice(["low", "medium", "high"]), months=rng.randint(1, 24),
+        currency=rng.choice(["EUR", "USD", "GBP"]),
+        annual_value=rng.randrange(10_000, 2_000_000),
+        one_off_cost=rng.randrange(5_000, 900_000),
+        running_cost=rng.randrange(1_000, 300_000),
+        confidence=rng.choice(["low", "medium", "high"]),
+        months=rng.randint(1, 24),
         access=rng.choice(["granted", "requested", "refused", "unknown"]),
-        since=rng.randint(2015, 2023), labels=rng.choice(["available", "partial", "planned",
-                                                          "none"]),
+        since=rng.randint(2015, 2023),
+        labels=rng.choice(["available", "partial", "planned", "none"]),
         serving=rng.choice(["batch", "online", "streaming", "embedded", "report"]),
-        uses_llm=rng.choice(["true", "false"]), gain=rng.randint(1, 15),
+        uses_llm=rng.choice(["true", "false"]),
+        gain=rng.randint(1, 15),
         home=rng.choice(["incubator", "product_line"]),
         oversight=rng.choice(["none", "spot-checks", "review-before-action", "human-decides"]),
         personal=rng.choice(["true", "false"]),
-        privacy=rng.choice(["not-needed", "planned", "done", "none"]), sev=sev, lik=lik,
-        e1=rng.randint(0, 4), e2=rng.randint(0, 4), e3=rng.randint(0, 4),
-        a1=rng.choice(ANSWERS), a2=rng.choice(ANSWERS), a3=rng.choice(ANSWERS),
+        privacy=rng.choice(["not-needed", "planned", "done", "none"]),
+        sev=sev,
+        lik=lik,
+        e1=rng.randint(0, 4),
+        e2=rng.randint(0, 4),
+        e3=rng.randint(0, 4),
+        a1=rng.choice(ANSWERS),
+        a2=rng.choice(ANSWERS),
+        a3=rng.choice(ANSWERS),
     )
 
 
@@ -193,8 +218,7 @@ def main(argv: list[str] | None = None) -> int:
         if intake.invalid:
             for problem in intake.problems[:10]:
                 print(problem.as_text(), file=sys.stderr)
-            print(f"error: {len(intake.invalid)} generated proposals are invalid",
-                  file=sys.stderr)
+            print(f"error: {len(intake.invalid)} generated proposals are invalid", file=sys.stderr)
             return 1
 
         tracemalloc.start()
@@ -207,13 +231,19 @@ def main(argv: list[str] | None = None) -> int:
     print(f"proposals:          {args.count} valid ({total_bytes / 1024:.0f} KiB of YAML)")
     print(f"rubric + schema:    {setup * 1000:.1f} ms (once, not in the timings below)")
     print(f"load_proposals:     best {best:.3f} s, median {median:.3f} s over {args.runs} runs")
-    print(f"CPU time:           best {min(cpu_times):.3f} s (process time; less affected by "
-          f"other load, load average now {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs)")
-    print(f"throughput:         {args.count / best:,.0f} proposals/s (best), "
-          f"{args.count / median:,.0f} proposals/s (median)")
+    print(
+        f"CPU time:           best {min(cpu_times):.3f} s (process time; less affected by "
+        f"other load, load average now {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs)"
+    )
+    print(
+        f"throughput:         {args.count / best:,.0f} proposals/s (best), "
+        f"{args.count / median:,.0f} proposals/s (median)"
+    )
     print(f"peak memory:        {peak / 1024 / 1024:.1f} MiB (tracemalloc, one run)")
-    print(f"libyaml C parser:   {'yes' if yaml.__with_libyaml__ else 'no'} "
-          f"(PyYAML {yaml.__version__}, loader {getattr(loader, '__name__', '?')})")
+    print(
+        f"libyaml C parser:   {'yes' if yaml.__with_libyaml__ else 'no'} "
+        f"(PyYAML {yaml.__version__}, loader {getattr(loader, '__name__', '?')})"
+    )
     print(f"target < 1 s:       {'met' if median < 1.0 else 'MISSED'}")
     return 0
 

@@ -61,6 +61,7 @@ class Run:
 # Where and when
 # --------------------------------------------------------------------------------------------
 
+
 def now() -> str:
     return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M")
 
@@ -72,14 +73,21 @@ def load_average() -> float:
 def commit() -> str:
     """The checkout's short commit, with "+changes" when files differ from it (apart from
     the two files the notes themselves write)."""
+
     def git(*args: str) -> str:
-        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True,
-                              check=False)
+        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
         return done.stdout.strip() if done.returncode == 0 else ""
 
     head = git("rev-parse", "--short", "HEAD") or "unknown"
-    changed = git("status", "--porcelain", "--untracked-files=no", "--", ".",
-                  f":!{CONTRIBUTING.name}", f":!{FIGURES.relative_to(ROOT).as_posix()}")
+    changed = git(
+        "status",
+        "--porcelain",
+        "--untracked-files=no",
+        "--",
+        ".",
+        f":!{CONTRIBUTING.name}",
+        f":!{FIGURES.relative_to(ROOT).as_posix()}",
+    )
     return head + ("+changes" if changed else "")
 
 
@@ -98,8 +106,10 @@ def machine() -> str:
                 break
     except OSError:  # not Linux: the platform module's names will do
         pass
-    return (f"{cpu}, {os.cpu_count()} cores{memory}, {platform.system()}, "
-            f"Python {platform.python_version()}")
+    return (
+        f"{cpu}, {os.cpu_count()} cores{memory}, {platform.system()}, "
+        f"Python {platform.python_version()}"
+    )
 
 
 @dataclass(frozen=True)
@@ -116,34 +126,58 @@ def start() -> Start:
 
 
 def new_run(kind: str, n: int, started: Start, figures: dict[str, float]) -> Run:
-    return Run(kind=kind, n=n, measured=now(), commit=started.commit,
-               load=(started.load, load_average()), machine=machine(), figures=figures)
+    return Run(
+        kind=kind,
+        n=n,
+        measured=now(),
+        commit=started.commit,
+        load=(started.load, load_average()),
+        machine=machine(),
+        figures=figures,
+    )
 
 
 # --------------------------------------------------------------------------------------------
 # figures.json
 # --------------------------------------------------------------------------------------------
 
+
 def read_runs(path: Path = FIGURES) -> list[Run]:
     if not path.exists():
         return []
     try:
         entries = json.loads(path.read_text(encoding="utf-8"))
-        runs = [Run(kind=e["kind"], n=int(e["n"]), measured=e["measured"], commit=e["commit"],
-                    load=(float(e["load"][0]), float(e["load"][1])), machine=e["machine"],
-                    figures={k: float(v) for k, v in e["figures"].items()})
-                for e in entries]
+        runs = [
+            Run(
+                kind=e["kind"],
+                n=int(e["n"]),
+                measured=e["measured"],
+                commit=e["commit"],
+                load=(float(e["load"][0]), float(e["load"][1])),
+                machine=e["machine"],
+                figures={k: float(v) for k, v in e["figures"].items()},
+            )
+            for e in entries
+        ]
     except KeyError as error:
         raise NotesError(f"{path}: a run has no {error} field") from None
-    except (OSError, UnicodeDecodeError, ValueError, TypeError, IndexError,
-            AttributeError) as error:
+    except (
+        OSError,
+        UnicodeDecodeError,
+        ValueError,
+        TypeError,
+        IndexError,
+        AttributeError,
+    ) as error:
         raise NotesError(f"{path}: not a list of benchmark runs ({error})") from None
     return sorted(runs, key=lambda run: run.key)
 
 
 def write_runs(runs: list[Run], path: Path = FIGURES) -> None:
-    path.write_text(json.dumps([asdict(run) for run in sorted(runs, key=lambda r: r.key)],
-                               indent=1) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps([asdict(run) for run in sorted(runs, key=lambda r: r.key)], indent=1) + "\n",
+        encoding="utf-8",
+    )
 
 
 def record(run: Run, figures: Path = FIGURES, page: Path = CONTRIBUTING) -> None:
@@ -158,6 +192,7 @@ def record(run: Run, figures: Path = FIGURES, page: Path = CONTRIBUTING) -> None
 # The block
 # --------------------------------------------------------------------------------------------
 
+
 def _kb(count: float) -> str:
     return f"{count / 1024:,.1f} KB"
 
@@ -168,17 +203,22 @@ def _mb(count: float) -> str:
 
 def _build_rows(runs: list[Run]) -> list[tuple[str, list[str]]]:
     def each(fmt: Any, *names: str) -> list[str]:
-        return [fmt(*(run.figures[n] for n in names))
-                if all(n in run.figures for n in names) else "" for run in runs]
+        return [
+            fmt(*(run.figures[n] for n in names)) if all(n in run.figures for n in names) else ""
+            for run in runs
+        ]
 
     rows = [
-        ("build CPU, sweetspot / floor",
-         each(lambda a, b: f"{a:.1f} s / {b:.1f} s", "cpu", "floor_cpu")),
+        (
+            "build CPU, sweetspot / floor",
+            each(lambda a, b: f"{a:.1f} s / {b:.1f} s", "cpu", "floor_cpu"),
+        ),
         ("ratio to the floor", each(lambda a, b: f"{a / b:.2f}×", "cpu", "floor_cpu")),
-        ("growth T(N)/T(N/2) (floor)",
-         each(lambda a, b: f"{a:.2f} ({b:.2f})", "growth", "floor_growth")),
-        ("peak RSS (floor)", each(lambda a, b: f"{_mb(a)} ({_mb(b)})", "rss_mb",
-                                  "floor_rss_mb")),
+        (
+            "growth T(N)/T(N/2) (floor)",
+            each(lambda a, b: f"{a:.2f} ({b:.2f})", "growth", "floor_growth"),
+        ),
+        ("peak RSS (floor)", each(lambda a, b: f"{_mb(a)} ({_mb(b)})", "rss_mb", "floor_rss_mb")),
         ("proposal `<article>`", each(_kb, "article")),
         ("site per proposal, `assets/` aside", each(_kb, "site_per_proposal")),
         ("search index per proposal", each(_kb, "search_per_proposal")),
@@ -195,9 +235,10 @@ def _table(heads: list[str], rows: list[tuple[str, list[str]]]) -> list[str]:
 
 
 def _when(runs: list[Run], machines: list[str]) -> list[tuple[str, list[str]]]:
-    rows = [("measured (UTC), commit", [f"{run.measured}, {run.commit}" for run in runs]),
-            ("load average, start / end", [f"{run.load[0]:.1f} / {run.load[1]:.1f}"
-                                           for run in runs])]
+    rows = [
+        ("measured (UTC), commit", [f"{run.measured}, {run.commit}" for run in runs]),
+        ("load average, start / end", [f"{run.load[0]:.1f} / {run.load[1]:.1f}" for run in runs]),
+    ]
     if len(machines) > 1:
         rows.append(("machine", [f"machine {machines.index(run.machine) + 1}" for run in runs]))
     return rows
@@ -215,10 +256,14 @@ def render(runs: list[Run]) -> str:
     serves = [run for run in runs if run.kind.startswith("serve")]
     if serves:
         heads = [f"{run.kind.replace('serve', 'serve --dirty', 1)}, {run.n:,}" for run in serves]
-        rows = [("edit to reload, median", [f"{run.figures['median']:.2f} s" for run in serves]),
-                ("fastest / slowest", [f"{run.figures['min']:.2f} / {run.figures['max']:.2f} s"
-                                       for run in serves]),
-                ("edits", [f"{run.figures['edits']:.0f}" for run in serves])]
+        rows = [
+            ("edit to reload, median", [f"{run.figures['median']:.2f} s" for run in serves]),
+            (
+                "fastest / slowest",
+                [f"{run.figures['min']:.2f} / {run.figures['max']:.2f} s" for run in serves],
+            ),
+            ("edits", [f"{run.figures['edits']:.0f}" for run in serves]),
+        ]
         lines += ["`bench_serve.py`, seconds from saving a title to the page showing it:", ""]
         lines += [*_table(heads, rows + _when(serves, machines)), ""]
     if len(machines) == 1:
@@ -242,7 +287,7 @@ def rewrite(page: Path, block: str) -> bool:
 
 def current_block(page: Path) -> str:
     text = _page_text(page)
-    return text[text.index(BEGIN) + len(BEGIN):text.index(END)].strip("\n")
+    return text[text.index(BEGIN) + len(BEGIN) : text.index(END)].strip("\n")
 
 
 def _page_text(page: Path) -> str:
@@ -258,15 +303,21 @@ def _page_text(page: Path) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true",
-                        help="exit 1 when CONTRIBUTING.md's block differs from figures.json")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="exit 1 when CONTRIBUTING.md's block differs from figures.json",
+    )
     args = parser.parse_args(argv)
     try:
         block = render(read_runs())
         if args.check:
             if current_block(CONTRIBUTING) != block:
-                print(f"{CONTRIBUTING.name}: the figures block is not what "
-                      f"{FIGURES.name} gives: run python benchmarks/notes.py", file=sys.stderr)
+                print(
+                    f"{CONTRIBUTING.name}: the figures block is not what "
+                    f"{FIGURES.name} gives: run python benchmarks/notes.py",
+                    file=sys.stderr,
+                )
                 return 1
             return 0
         changed = rewrite(CONTRIBUTING, block)

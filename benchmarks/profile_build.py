@@ -60,8 +60,9 @@ def main() -> int:
     parser.add_argument("--keep", type=Path)
     parser.add_argument("--tracemalloc", action="store_true")
     parser.add_argument("--top", type=int, default=25)
-    parser.add_argument("--phases", action="store_true",
-                        help="resident memory per build phase, no profile")
+    parser.add_argument(
+        "--phases", action="store_true", help="resident memory per build phase, no profile"
+    )
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="sweetspot-profile-"))
     project = work / f"profile-{args.size}"
@@ -74,8 +75,9 @@ def main() -> int:
     os.chdir(project)
 
     def config():  # type: ignore[no-untyped-def]
-        loaded = load_config(config_file=str(project / "mkdocs.yml"),
-                             site_dir=str(project / "site"))
+        loaded = load_config(
+            config_file=str(project / "mkdocs.yml"), site_dir=str(project / "site")
+        )
         loaded.plugins.on_startup(command="build", dirty=False)
         return loaded
 
@@ -90,8 +92,10 @@ def main() -> int:
     cpu = time.process_time() - cpu
     stats = pstats.Stats(profile)
     raw = stats.stats  # type: ignore[attr-defined]
-    print(f"build of {args.size} proposals: {cpu:.1f} s CPU under the profiler; "
-          f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+    print(
+        f"build of {args.size} proposals: {cpu:.1f} s CPU under the profiler; "
+        f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB"
+    )
     for label, fragment, name in PARTS:
         total, calls = 0.0, 0
         for (file, _line, func), (_cc, nc, _tt, ct, _callers) in raw.items():
@@ -106,7 +110,7 @@ def main() -> int:
         peak = tracemalloc.get_traced_memory()[1]
         snapshot = tracemalloc.take_snapshot()
         print(f"tracemalloc: peak {peak / 2**20:.0f} MiB; held at the end of the build:")
-        for stat in snapshot.statistics("filename")[:args.top]:
+        for stat in snapshot.statistics("filename")[: args.top]:
             print(f"  {stat.size / 2**20:8.1f} MiB  {stat.traceback}")
     return 0
 
@@ -149,6 +153,7 @@ def phases(cfg: Any, size: int) -> int:
                 return original(*args, **kwargs)
             finally:
                 enter(after)
+
         setattr(owner, name, wrapped)
 
     during(plugin, "load_proposals", "sweetspot: load + validate", "sweetspot: on_files")
@@ -156,8 +161,12 @@ def phases(cfg: Any, size: int) -> int:
     during(plugin.PluginSite, "render", "sweetspot: render pages", "sweetspot: on_files")
     during(plugin_class.SweetspotPlugin, "on_files", "sweetspot: on_files", "MkDocs: nav")
     # Once per page: the phase lasts until the next one starts.
-    during(mkdocs_build, "_populate_page", "MkDocs: read + convert pages",
-           "MkDocs: read + convert pages")
+    during(
+        mkdocs_build,
+        "_populate_page",
+        "MkDocs: read + convert pages",
+        "MkDocs: read + convert pages",
+    )
     during(mkdocs_build, "_build_page", "MkDocs: build pages", "MkDocs: build pages")
     during(cfg.plugins, "on_post_build", "MkDocs: on_post_build (search index)", "end")
     enter("MkDocs: start")
@@ -165,8 +174,10 @@ def phases(cfg: Any, size: int) -> int:
     mkdocs_build.build(cfg)
     enter("end")
     time.sleep(0.05)
-    print(f"build of {size} proposals: peak RSS "
-          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+    print(
+        f"build of {size} proposals: peak RSS "
+        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB"
+    )
     for name, start, peak in seen:
         print(f"  {name:38} from {start:6.0f} MiB, peak {peak:6.0f} MiB")
     return 0

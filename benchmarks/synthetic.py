@@ -21,47 +21,155 @@ import yaml
 # The C dumper is ~10x faster and writes the same YAML; fall back when libyaml is missing.
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
-STAGES = ("idea", "proposed", "approved", "incubating", "pilot", "production", "retired",
-          "rejected")
-TEAMS = ("Risk", "Customer Support", "Logistics", "Marketing", "Finance", "Merchandising",
-         "Platform", "People")
-PEOPLE = ("Dana Okafor", "Lee Park", "Sam Rivera", "Ana Costa", "Jo Smith", "Kim Lee",
-          "Wen Li", "Marco Bianchi", "Jana Novak", "Emil Sorensen")
-ROLES = ("product_owner", "data_scientist", "data_engineer", "backend_engineer", "qa_engineer",
-         "research_engineer", "subject_matter_expert")
+STAGES = (
+    "idea",
+    "proposed",
+    "approved",
+    "incubating",
+    "pilot",
+    "production",
+    "retired",
+    "rejected",
+)
+TEAMS = (
+    "Risk",
+    "Customer Support",
+    "Logistics",
+    "Marketing",
+    "Finance",
+    "Merchandising",
+    "Platform",
+    "People",
+)
+PEOPLE = (
+    "Dana Okafor",
+    "Lee Park",
+    "Sam Rivera",
+    "Ana Costa",
+    "Jo Smith",
+    "Kim Lee",
+    "Wen Li",
+    "Marco Bianchi",
+    "Jana Novak",
+    "Emil Sorensen",
+)
+ROLES = (
+    "product_owner",
+    "data_scientist",
+    "data_engineer",
+    "backend_engineer",
+    "qa_engineer",
+    "research_engineer",
+    "subject_matter_expert",
+)
 EVIDENCE_CRITERIA = (
-    "decision_named", "user_need", "beats_baseline", "stakeholder_support", "human_fit",
-    "business_metric", "cost_estimate", "online_measurement", "data_access", "labels",
-    "representative_data", "leak_free_split", "technical_evidence", "serving_path",
+    "decision_named",
+    "user_need",
+    "beats_baseline",
+    "stakeholder_support",
+    "human_fit",
+    "business_metric",
+    "cost_estimate",
+    "online_measurement",
+    "data_access",
+    "labels",
+    "representative_data",
+    "leak_free_split",
+    "technical_evidence",
+    "serving_path",
     "delivery_plan",
 )
-RISK_FACTORS = ("harm_if_wrong", "affected_groups", "personal_data", "leakage_exposure",
-                "security_surface", "regulation", "online_testability", "organisational")
+RISK_FACTORS = (
+    "harm_if_wrong",
+    "affected_groups",
+    "personal_data",
+    "leakage_exposure",
+    "security_surface",
+    "regulation",
+    "online_testability",
+    "organisational",
+)
 CHECKLISTS: dict[str, tuple[str, ...]] = {
-    "wrong_problem": ("decision_and_owner", "metric_with_target", "non_ml_option_costed",
-                      "error_costs_known", "assumptions_listed", "stop_criteria"),
-    "data": ("sources_and_owners", "representative", "split_mirrors_use",
-             "features_available_at_prediction", "labels_with_guidelines", "golden_set",
-             "explored_by_hand"),
-    "model_to_product": ("serving_mode_and_latency", "shared_feature_code",
-                         "reproducible_training", "rollback", "monitoring", "end_to_end_first",
-                         "llm_production_concerns"),
-    "offline_online": ("offline_to_business_link", "ab_test_planned", "guardrails",
-                       "evaluated_after_training_period", "interacting_models",
-                       "feedback_captured"),
-    "non_technical": ("sponsor_committed", "expectations_set", "mvp_simple_goal",
-                      "approvers_involved", "adoption_plan", "home_decided"),
-    "responsible_ai": ("intended_use", "bias_sources_reviewed", "results_by_group",
-                       "personal_data_minimised", "human_override", "users_informed",
-                       "model_card"),
-    "team": ("product_owner", "data_engineering", "backend_engineering", "quality_assurance",
-             "research_engineering", "domain_expert", "no_single_point_of_failure"),
+    "wrong_problem": (
+        "decision_and_owner",
+        "metric_with_target",
+        "non_ml_option_costed",
+        "error_costs_known",
+        "assumptions_listed",
+        "stop_criteria",
+    ),
+    "data": (
+        "sources_and_owners",
+        "representative",
+        "split_mirrors_use",
+        "features_available_at_prediction",
+        "labels_with_guidelines",
+        "golden_set",
+        "explored_by_hand",
+    ),
+    "model_to_product": (
+        "serving_mode_and_latency",
+        "shared_feature_code",
+        "reproducible_training",
+        "rollback",
+        "monitoring",
+        "end_to_end_first",
+        "llm_production_concerns",
+    ),
+    "offline_online": (
+        "offline_to_business_link",
+        "ab_test_planned",
+        "guardrails",
+        "evaluated_after_training_period",
+        "interacting_models",
+        "feedback_captured",
+    ),
+    "non_technical": (
+        "sponsor_committed",
+        "expectations_set",
+        "mvp_simple_goal",
+        "approvers_involved",
+        "adoption_plan",
+        "home_decided",
+    ),
+    "responsible_ai": (
+        "intended_use",
+        "bias_sources_reviewed",
+        "results_by_group",
+        "personal_data_minimised",
+        "human_override",
+        "users_informed",
+        "model_card",
+    ),
+    "team": (
+        "product_owner",
+        "data_engineering",
+        "backend_engineering",
+        "quality_assurance",
+        "research_engineering",
+        "domain_expert",
+        "no_single_point_of_failure",
+    ),
 }
 ANSWERS = ("yes", "yes", "partial", "no", "unknown", "n/a")
-LEAKAGE = ("temporal", "repeated_entities", "proxy_features", "preprocessing", "duplicates",
-           "sampling_bias")
-SUBJECTS = ("late invoices", "support tickets", "parcel volumes", "churning subscribers",
-            "fraudulent first orders", "product returns", "warehouse picks", "price changes")
+LEAKAGE = (
+    "temporal",
+    "repeated_entities",
+    "proxy_features",
+    "preprocessing",
+    "duplicates",
+    "sampling_bias",
+)
+SUBJECTS = (
+    "late invoices",
+    "support tickets",
+    "parcel volumes",
+    "churning subscribers",
+    "fraudulent first orders",
+    "product returns",
+    "warehouse picks",
+    "price changes",
+)
 
 
 def _text(rng: random.Random, what: str, i: int) -> str:
@@ -90,8 +198,10 @@ def make_proposal(i: int, rng: random.Random) -> dict[str, Any]:
     if maybe(0.6):
         proposal["sponsor"] = f"{rng.choice(PEOPLE)}, Head of {rng.choice(TEAMS)}"
     if maybe(0.5):
-        proposal["tags"] = rng.sample(["forecasting", "nlp", "ranking", "fraud", "pricing",
-                                       "churn", "llm", "vision"], rng.randint(1, 3))
+        proposal["tags"] = rng.sample(
+            ["forecasting", "nlp", "ranking", "fraud", "pricing", "churn", "llm", "vision"],
+            rng.randint(1, 3),
+        )
 
     problem: dict[str, Any] = {}
     for key in ("decision", "decision_owner", "user_need", "non_ml_alternative", "stakeholders"):
@@ -102,8 +212,12 @@ def make_proposal(i: int, rng: random.Random) -> dict[str, Any]:
     if maybe(0.7):
         metric: dict[str, Any] = {"name": _text(rng, "Share of", i)}
         if maybe(0.7):
-            metric.update(unit="%", baseline=rng.randint(10, 60), target=rng.randint(61, 95),
-                          direction="increase")
+            metric.update(
+                unit="%",
+                baseline=rng.randint(10, 60),
+                target=rng.randint(61, 95),
+                direction="increase",
+            )
         problem["business_metric"] = metric
     if problem:
         proposal["problem"] = problem
@@ -127,8 +241,11 @@ def make_proposal(i: int, rng: random.Random) -> dict[str, Any]:
     data: dict[str, Any] = {}
     if maybe(0.8):
         data["sources"] = [
-            {"name": f"Source {k} of case {i}", "owner": rng.choice(TEAMS),
-             "access": rng.choice(["granted", "granted", "requested", "refused", "unknown"])}
+            {
+                "name": f"Source {k} of case {i}",
+                "owner": rng.choice(TEAMS),
+                "access": rng.choice(["granted", "granted", "requested", "refused", "unknown"]),
+            }
             for k in range(rng.randint(1, 4))
         ]
     if maybe(0.7):
@@ -145,7 +262,8 @@ def make_proposal(i: int, rng: random.Random) -> dict[str, Any]:
         crew = rng.sample(PEOPLE, rng.randint(1, 6))
         proposal["roles"] = {
             role: rng.choice([*crew, "vacant"]) if rng.random() < 0.9 else "TBD"
-            for role in ROLES if rng.random() < 0.3 + maturity * 0.7
+            for role in ROLES
+            if rng.random() < 0.3 + maturity * 0.7
         } or {"data_scientist": crew[0]}
 
     delivery: dict[str, Any] = {}
@@ -167,8 +285,9 @@ def make_proposal(i: int, rng: random.Random) -> dict[str, Any]:
 
     risks: dict[str, Any] = {}
     if maybe(0.7):
-        risks["human_oversight"] = rng.choice(["none", "spot-checks", "review-before-action",
-                                               "human-decides"])
+        risks["human_oversight"] = rng.choice(
+            ["none", "spot-checks", "review-before-action", "human-decides"]
+        )
     if maybe(0.6):
         risks["personal_data"] = rng.random() < 0.5
     if maybe(0.5):
@@ -177,8 +296,11 @@ def make_proposal(i: int, rng: random.Random) -> dict[str, Any]:
         risks["affected_groups"] = [f"Group {k}" for k in range(rng.randint(1, 3))]
     if maybe(0.4):
         risks["regulation"] = _text(rng, "Regulation", i)
-    factors = {factor: {"severity": rng.randint(0, 4), "likelihood": rng.randint(0, 4)}
-               for factor in RISK_FACTORS if maybe(0.6)}
+    factors = {
+        factor: {"severity": rng.randint(0, 4), "likelihood": rng.randint(0, 4)}
+        for factor in RISK_FACTORS
+        if maybe(0.6)
+    }
     if factors:
         risks["factors"] = factors
     if risks:
@@ -187,8 +309,9 @@ def make_proposal(i: int, rng: random.Random) -> dict[str, Any]:
     evidence: dict[str, Any] = {}
     for criterion in EVIDENCE_CRITERIA:
         if maybe(0.6):
-            evidence[criterion] = (level() if rng.random() < 0.7
-                                   else {"level": level(), "note": _text(rng, "Note", i)})
+            evidence[criterion] = (
+                level() if rng.random() < 0.7 else {"level": level(), "note": _text(rng, "Note", i)}
+            )
     if evidence:
         proposal["evidence"] = evidence
 
@@ -215,8 +338,9 @@ def write_proposals(folder: Path | str, n: int, seed: int = 0) -> list[Path]:
     paths = []
     for i in range(n):
         path = folder / f"{proposal_id(i)}.yaml"
-        text = yaml.dump(make_proposal(i, rng), Dumper=_Dumper, sort_keys=False,
-                         allow_unicode=True, width=100)
+        text = yaml.dump(
+            make_proposal(i, rng), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100
+        )
         path.write_text(text, encoding="utf-8")
         paths.append(path)
     return paths

@@ -25,24 +25,31 @@ def focused(intake: Intake, focus: Sequence[str]) -> Intake:
     """Under serve, with a focus (option or SWEETSPOT_FOCUS), only the matching
     proposals: a large portfolio's author sees a small site rebuilt in a moment."""
     given = os.environ.get("SWEETSPOT_FOCUS")
-    patterns = [p.strip() for p in given.split(",")] if given is not None \
-        else [str(p) for p in focus]
+    patterns = (
+        [p.strip() for p in given.split(",")] if given is not None else [str(p) for p in focus]
+    )
     patterns = [p for p in patterns if p]
     if not patterns:
         return intake
-    kept = Intake(proposals=[p for p in intake.proposals
-                             if any(fnmatchcase(p.id, pattern) for pattern in patterns)],
-                  invalid=[b for b in intake.invalid
-                           if any(fnmatchcase(b.id, pattern) for pattern in patterns)])
-    log.warning("sweetspot: focus %s: serving %d of %d proposals (the portfolio pages "
-                "show these only); unset SWEETSPOT_FOCUS or the focus option for all",
-                terminal_safe(", ".join(patterns)), len(kept.proposals),
-                len(intake.proposals))
+    kept = Intake(
+        proposals=[
+            p for p in intake.proposals if any(fnmatchcase(p.id, pattern) for pattern in patterns)
+        ],
+        invalid=[
+            b for b in intake.invalid if any(fnmatchcase(b.id, pattern) for pattern in patterns)
+        ],
+    )
+    log.warning(
+        "sweetspot: focus %s: serving %d of %d proposals (the portfolio pages "
+        "show these only); unset SWEETSPOT_FOCUS or the focus option for all",
+        terminal_safe(", ".join(patterns)),
+        len(kept.proposals),
+        len(intake.proposals),
+    )
     return kept
 
 
-def unpublish(files: Files, config: MkDocsConfig, proposals_dir: Path,
-              valid: set[Path]) -> None:
+def unpublish(files: Files, config: MkDocsConfig, proposals_dir: Path, valid: set[Path]) -> None:
     """Keep out of the site anything reached through a symlink (it could be any file on
     the build machine) and, in the proposals folder, everything but valid proposals and
     the editor schema: invalid files, pages, HTML, images, unreadable or odd entries."""
@@ -55,8 +62,7 @@ def unpublish(files: Files, config: MkDocsConfig, proposals_dir: Path,
         if folder == docs_dir or not folder.startswith(docs_dir + os.sep):
             return False
         if folder not in linked:
-            linked[folder] = os.path.islink(folder) or \
-                through_link(os.path.dirname(folder))
+            linked[folder] = os.path.islink(folder) or through_link(os.path.dirname(folder))
         return linked[folder]
 
     for file in list(files):
@@ -64,17 +70,21 @@ def unpublish(files: Files, config: MkDocsConfig, proposals_dir: Path,
             continue
         path = os.path.abspath(file.abs_src_path)
         if os.path.islink(path) or through_link(os.path.dirname(path)):
-            log.warning("sweetspot: not published: '%s' is a symlink or inside a "
-                        "symlinked folder; commit the file itself",
-                        terminal_safe(file.src_uri))
+            log.warning(
+                "sweetspot: not published: '%s' is a symlink or inside a "
+                "symlinked folder; commit the file itself",
+                terminal_safe(file.src_uri),
+            )
             files.remove(file)
             continue
         # No symlink below docs_dir (checked above): the real path is found by joining.
         real = os.path.join(docs_real_text, os.path.relpath(path, docs_dir))
         if real.startswith(proposals_prefix) and not is_published_source(Path(real), valid):
-            log.info("sweetspot: not published from the proposals folder: '%s' (only "
-                     "valid proposals and the editor schema are)",
-                     terminal_safe(file.src_uri))
+            log.info(
+                "sweetspot: not published from the proposals folder: '%s' (only "
+                "valid proposals and the editor schema are)",
+                terminal_safe(file.src_uri),
+            )
             files.remove(file)
 
 
@@ -92,8 +102,10 @@ def check_tags(intake: Intake, config: MkDocsConfig) -> None:
         if unknown:
             first = list(proposal.tags).index(unknown[0])  # the line of the first one
             line = proposal.line_of.get(f"tags.{first}", proposal.line_of.get("tags", 0))
-            raise PluginError(f"{proposal.file}:{line}: tags: {', '.join(unknown)} not in "
-                              f"the tags plugin's tags_allowed list")
+            raise PluginError(
+                f"{proposal.file}:{line}: tags: {', '.join(unknown)} not in "
+                f"the tags plugin's tags_allowed list"
+            )
 
 
 def read_nav_titles(nav: Any, config: MkDocsConfig) -> None:

@@ -41,15 +41,24 @@ log = get_plugin_logger("sweetspot")
 class PluginSite:
     """The settings and paths of one build, and (after ``add_pages``) what it generated."""
 
-    def __init__(self, settings: SiteSettings, config: MkDocsConfig, rubric: Rubric,
-                 rubric_path: Path | None, kept: KeptBetweenBuilds, *, serving: bool) -> None:
+    def __init__(
+        self,
+        settings: SiteSettings,
+        config: MkDocsConfig,
+        rubric: Rubric,
+        rubric_path: Path | None,
+        kept: KeptBetweenBuilds,
+        *,
+        serving: bool,
+    ) -> None:
         self.settings = settings
         self.site_root = Path(config.config_file_path or ".").resolve().parent
         self.proposals_dir = self.resolve(settings.proposals_dir)
         self.rubric = rubric
         self.rubric_path = rubric_path
-        self.templates = (self.resolve(settings.custom_templates),) \
-            if settings.custom_templates else ()
+        self.templates = (
+            (self.resolve(settings.custom_templates),) if settings.custom_templates else ()
+        )
         self.cache_dir = self.resolve(settings.cache_dir) if settings.cache else None
         self.kept = kept
         self.serving = serving
@@ -62,8 +71,14 @@ class PluginSite:
 
     # -- on_config -------------------------------------------------------------------------
     @classmethod
-    def configure(cls, options: Mapping[str, Any], config: MkDocsConfig,
-                  kept: KeptBetweenBuilds, *, serving: bool) -> PluginSite:
+    def configure(
+        cls,
+        options: Mapping[str, Any],
+        config: MkDocsConfig,
+        kept: KeptBetweenBuilds,
+        *,
+        serving: bool,
+    ) -> PluginSite:
         """Check the options against the files they name and wire in the CSS and scripts."""
         settings = SiteSettings.from_options(options)
         base = Path(config.config_file_path or ".").resolve().parent
@@ -71,11 +86,15 @@ class PluginSite:
         if proposals_dir != Path(os.path.normpath(base / settings.proposals_dir)):
             # A pull request could replace the folder with a link to any folder on the
             # build machine; see SECURITY.md.
-            raise PluginError(f"sweetspot: proposals_dir '{settings.proposals_dir}' is or "
-                              "passes through a symlink; symlinks are not accepted")
+            raise PluginError(
+                f"sweetspot: proposals_dir '{settings.proposals_dir}' is or "
+                "passes through a symlink; symlinks are not accepted"
+            )
         if not proposals_dir.is_dir():
-            raise PluginError(f"sweetspot: proposals_dir '{settings.proposals_dir}' "
-                              f"is not a folder ({proposals_dir})")
+            raise PluginError(
+                f"sweetspot: proposals_dir '{settings.proposals_dir}' "
+                f"is not a folder ({proposals_dir})"
+            )
         rubric_path = (base / settings.rubric).resolve() if settings.rubric else None
         if rubric_path is not None and not rubric_path.is_file():
             raise PluginError(f"sweetspot: rubric file '{settings.rubric}' not found")
@@ -85,14 +104,16 @@ class PluginSite:
             raise PluginError("sweetspot: the rubric is invalid:\n" + str(error)) from None
         except SettingsError as error:
             raise PluginError(f"sweetspot: {error}") from None
-        site = cls(settings, config, kept.same_rubric(rubric), rubric_path, kept,
-                   serving=serving)
-        if site.cache_dir is not None and \
-                site.cache_dir.is_relative_to(Path(config.docs_dir).resolve()):
+        site = cls(settings, config, kept.same_rubric(rubric), rubric_path, kept, serving=serving)
+        if site.cache_dir is not None and site.cache_dir.is_relative_to(
+            Path(config.docs_dir).resolve()
+        ):
             # MkDocs would publish the cache as site files, and serve would rebuild forever.
-            raise PluginError(f"sweetspot: cache_dir '{settings.cache_dir}' is inside "
-                              "docs_dir; put it beside mkdocs.yml (the default is "
-                              ".cache/plugin/sweetspot)")
+            raise PluginError(
+                f"sweetspot: cache_dir '{settings.cache_dir}' is inside "
+                "docs_dir; put it beside mkdocs.yml (the default is "
+                ".cache/plugin/sweetspot)"
+            )
         for css in EXTRA_CSS:
             if css not in config.extra_css:
                 config.extra_css.append(css)
@@ -109,23 +130,31 @@ class PluginSite:
         # Under serve, the on-disk store serves the first build; after it, the in-memory
         # cache holds every file, and reading and saving the store's index only costs time.
         store_dir = None if self.serving and kept.load_cache else self.cache_dir
-        intake = load_proposals([self.proposals_dir], self.rubric, kept.load_cache,
-                                root=self.site_root, store_dir=store_dir)
+        intake = load_proposals(
+            [self.proposals_dir],
+            self.rubric,
+            kept.load_cache,
+            root=self.site_root,
+            store_dir=store_dir,
+        )
         if self.serving:
             intake = focused(intake, self.settings.focus)
         if intake.invalid and self.settings.strict:
             for problem in intake.problems:
                 log.warning("Invalid proposal: %s", problem.as_text())
-            raise PluginError(f"sweetspot: {len(intake.invalid)} invalid proposal file(s); "
-                              "see the warnings above")
+            raise PluginError(
+                f"sweetspot: {len(intake.invalid)} invalid proposal file(s); see the warnings above"
+            )
         check_tags(intake, config)
         docs_dir = Path(config.docs_dir).resolve()
         source_links, edit_paths = {}, {}
         # Valid proposals are regular files found below proposals_dir without following a
         # symlink, and proposals_dir is reached through none (on_config): joining is
         # resolving, without a system call per path component.
-        sources = {proposal.id: Path(os.path.normpath(self.site_root / proposal.file))
-                   for proposal in intake.proposals}
+        sources = {
+            proposal.id: Path(os.path.normpath(self.site_root / proposal.file))
+            for proposal in intake.proposals
+        }
         for proposal_id, source in sources.items():
             edit_paths[proposal_id] = os.path.relpath(source, docs_dir).replace(os.sep, "/")
             if source.is_relative_to(docs_dir):
@@ -141,19 +170,27 @@ class PluginSite:
         kept.page_folder = self.page_folder()
         self.builder, pages = self.render(intake, options)
         self.log_problems(intake)
-        unpublish(files, config, self.proposals_dir,
-                  {sources[p.id] for p in intake.proposals if p.id in sources})
+        unpublish(
+            files,
+            config,
+            self.proposals_dir,
+            {sources[p.id] for p in intake.proposals if p.id in sources},
+        )
         # Pages kept in memory keep their deferred HTML here; pages in the page folder have
         # it in a file beside them (pagefiles.py), read only if MkDocs rebuilds the page.
-        self.html_blocks = {page.path: page.html_blocks for page in pages
-                            if page.html_blocks and kept.page_folder is None}
+        self.html_blocks = {
+            page.path: page.html_blocks
+            for page in pages
+            if page.html_blocks and kept.page_folder is None
+        }
         for page in pages:
             if files.get_file_from_path(page.path) is not None:
-                raise PluginError(f"sweetspot: '{terminal_safe(page.path)}' exists in docs_dir "
-                                  "and would be overwritten by a generated page; move it or "
-                                  "set output_dir")
-            inclusion = InclusionLevel.NOT_IN_NAV if not page.in_nav else \
-                InclusionLevel.UNDEFINED
+                raise PluginError(
+                    f"sweetspot: '{terminal_safe(page.path)}' exists in docs_dir "
+                    "and would be overwritten by a generated page; move it or "
+                    "set output_dir"
+                )
+            inclusion = InclusionLevel.NOT_IN_NAV if not page.in_nav else InclusionLevel.UNDEFINED
             generated = self.generated(config, page, inclusion)
             self.generated_pages.add(page.path)
             if page.proposal_id is not None:
@@ -195,10 +232,14 @@ class PluginSite:
         if self.cache_dir is None:
             return None
         folder = self.cache_dir / PAGES_FOLDER
-        if folder != Path(os.path.normpath(self.site_root / self.settings.cache_dir
-                                           / PAGES_FOLDER)):
-            log.warning("sweetspot: cache_dir '%s' is or passes through a symlink; generated "
-                        "pages are kept in memory", terminal_safe(self.settings.cache_dir))
+        if folder != Path(
+            os.path.normpath(self.site_root / self.settings.cache_dir / PAGES_FOLDER)
+        ):
+            log.warning(
+                "sweetspot: cache_dir '%s' is or passes through a symlink; generated "
+                "pages are kept in memory",
+                terminal_safe(self.settings.cache_dir),
+            )
             return None
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -211,17 +252,18 @@ class PluginSite:
             return self.kept.page_folder  # it knows what it held after the last build
         return PageFolder(folder)
 
-    def generated(self, config: MkDocsConfig, page: GeneratedPage,
-                  inclusion: InclusionLevel) -> File:
+    def generated(
+        self, config: MkDocsConfig, page: GeneratedPage, inclusion: InclusionLevel
+    ) -> File:
         """A generated File backed by its file in the page folder (see page_folder), or
         by its text when there is none."""
         folder = self.kept.page_folder
         if folder is None:
-            return File.generated(config, page.path, content=page.content,
-                                  inclusion=inclusion)
+            return File.generated(config, page.path, content=page.content, inclusion=inclusion)
         store = self.builder.on_disk if self.builder is not None else None
-        path = (store.on_disk.get(page.path) if store is not None else None) \
-            or folder.write_page(page)
+        path = (store.on_disk.get(page.path) if store is not None else None) or folder.write_page(
+            page
+        )
         return File.generated(config, page.path, abs_src_path=str(path), inclusion=inclusion)
 
     def source_line(self, file: str, line: int) -> str | None:
@@ -236,17 +278,21 @@ class PluginSite:
             return None
         return lines[line - 1] if 0 < line <= len(lines) else None
 
-    def render(self, intake: Intake,
-               options: SiteOptions) -> tuple[SiteBuilder, list[GeneratedPage]]:
+    def render(
+        self, intake: Intake, options: SiteOptions
+    ) -> tuple[SiteBuilder, list[GeneratedPage]]:
         """Score and render every page (a proposal whose page fails becomes an intake
         problem naming its file, see ``build_pages``)."""
         folder = self.kept.page_folder
         try:
             builder, pages, scored = build_pages(
-                intake, self.rubric, options,
+                intake,
+                self.rubric,
+                options,
                 previous=self.kept.scored if self.serving else None,
                 memo=self.kept.memo if self.serving else None,
-                on_disk=ProposalPages(folder) if folder is not None else None)
+                on_disk=ProposalPages(folder) if folder is not None else None,
+            )
         except SiteBuildError as error:
             raise PluginError(f"sweetspot: {error}") from None
         self.kept.scored = scored if self.serving else None
@@ -276,8 +322,7 @@ class PluginSite:
         # plugin's time.
         src = page.file.src_uri
         blocks = self.html_blocks.pop(src, None)
-        if blocks is None and self.kept.page_folder is not None \
-                and src in self.generated_pages:
+        if blocks is None and self.kept.page_folder is not None and src in self.generated_pages:
             blocks = self.kept.page_folder.html_blocks(src)
         if blocks and page.content is not None:
             page.content = fill_html_blocks(page.content, blocks)
@@ -293,8 +338,11 @@ class PluginSite:
 
     def watched(self, config: MkDocsConfig) -> list[Path]:
         """What `mkdocs serve` must watch besides docs_dir, which it watches already."""
-        paths = [] if self.proposals_dir.is_relative_to(Path(config.docs_dir).resolve()) \
+        paths = (
+            []
+            if self.proposals_dir.is_relative_to(Path(config.docs_dir).resolve())
             else [self.proposals_dir]
+        )
         if self.rubric_path is not None:
             paths.append(self.rubric_path)
         return paths + list(self.templates)

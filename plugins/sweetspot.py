@@ -43,9 +43,13 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
         self.dirty = dirty
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
-        self.site = PluginSite.configure(dict(self.config), config, self.kept,
-                                         serving=self.command == "serve") \
-            if self.config.enabled else None
+        self.site = (
+            PluginSite.configure(
+                dict(self.config), config, self.kept, serving=self.command == "serve"
+            )
+            if self.config.enabled
+            else None
+        )
         return config
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files | None:
@@ -63,21 +67,24 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
             env.bytecode_cache = self.kept.theme_code
         return env
 
-    def on_page_markdown(self, markdown: str, /, *, page: Page, config: MkDocsConfig,
-                         files: Files) -> str | None:
+    def on_page_markdown(
+        self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str | None:
         if self.site is None:
             return markdown
         return self.site.page_markdown(markdown, page.file.src_uri)
 
-    def on_page_content(self, html: str, /, *, page: Page, config: MkDocsConfig,
-                        files: Files) -> str | None:
+    def on_page_content(
+        self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str | None:
         if self.site is not None:
             self.site.drop_markdown(page)
         return html
 
     @event_priority(-100)  # after every other plugin's, the search plugin's above all
-    def on_page_context(self, context: Any, /, *, page: Page, config: MkDocsConfig,
-                        nav: Any) -> Any:
+    def on_page_context(
+        self, context: Any, /, *, page: Page, config: MkDocsConfig, nav: Any
+    ) -> Any:
         if self.site is not None:
             self.site.fill_blocks(page)
         return context

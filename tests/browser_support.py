@@ -26,8 +26,14 @@ import pytest
 REQUIRED = os.environ.get("SWEETSPOT_REQUIRE_BROWSER") == "1"
 ARTIFACTS = Path(__file__).parent / ".artifacts"
 SHOTS = ARTIFACTS / "screenshots"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 LOCAL_HOSTS = {"127.0.0.1", "localhost", ""}
 
 
@@ -48,6 +54,7 @@ CHROMIUM = _chromium()
 try:
     from playwright.sync_api import Browser, Page, sync_playwright
     from playwright.sync_api import expect as pw_expect
+
     PLAYWRIGHT_ERROR = ""
 except ImportError:  # pragma: no cover - depends on the environment
     PLAYWRIGHT_ERROR = "the playwright package is not installed"
@@ -58,6 +65,7 @@ except ImportError:  # pragma: no cover - depends on the environment
 # --------------------------------------------------------------------------------------------
 # Fixtures: a local HTTP server over the built demo site, and one browser per module
 # --------------------------------------------------------------------------------------------
+
 
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -70,9 +78,19 @@ def serve(directory: Path) -> Iterator[str]:
     """Serve ``directory`` with ``python -m http.server`` on 127.0.0.1 and a free port."""
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
-         "--directory", str(directory)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "http.server",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--directory",
+            str(directory),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}/"
     try:
         deadline = time.monotonic() + 20
@@ -104,8 +122,9 @@ def browser() -> Iterator[Browser]:
         _unavailable(PLAYWRIGHT_ERROR)
     with sync_playwright() as playwright:
         try:
-            instance = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                                  args=CHROMIUM_ARGS)
+            instance = playwright.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+            )
         except Exception as error:  # the binary exists but cannot start
             _unavailable(f"Chromium did not start: {error}")
         try:
@@ -124,8 +143,9 @@ class Watched:
         self.requests: list[str] = []
         self.failed: list[str] = []
         self.dialogs: list[str] = []
-        page.on("console", lambda m: self.console_errors.append(m.text)
-                if m.type == "error" else None)
+        page.on(
+            "console", lambda m: self.console_errors.append(m.text) if m.type == "error" else None
+        )
         page.on("pageerror", lambda e: self.page_errors.append(str(e)))
         page.on("request", lambda r: self.requests.append(r.url))
         page.on("requestfailed", lambda r: self.failed.append(f"{r.url} {r.failure}"))
@@ -153,15 +173,15 @@ def save_screenshot(page: Page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     ignore = ARTIFACTS / ".gitignore"
     if not ignore.exists():
-        ignore.write_text("# Screenshots from the browser tests; never committed.\n*\n",
-                          encoding="utf-8")
+        ignore.write_text(
+            "# Screenshots from the browser tests; never committed.\n*\n", encoding="utf-8"
+        )
     page.screenshot(path=str(SHOTS / f"{name}.png"))
     page.screenshot(path=str(SHOTS / f"{name}-full.png"), full_page=True)
 
 
 def horizontal_overflow(page: Page) -> int:
     """How many pixels the page scrolls sideways (0 when it fits its viewport)."""
-    return int(page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"))
-
-
+    return int(
+        page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    )

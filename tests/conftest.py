@@ -37,6 +37,7 @@ pytest_plugins = ["browser_support", "tiers"]
 # Fixtures
 # --------------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def build_failure(caplog: pytest.LogCaptureFixture) -> Callable[..., BuildOutcome]:
     """``build_failure(root, strict=True)``: build a written site that must fail.
@@ -73,8 +74,11 @@ def demo_build(tmp_path_factory: pytest.TempPathFactory) -> BuildOutcome:
 @pytest.fixture(scope="session")
 def demo_site(demo_build: BuildOutcome) -> Path:
     if demo_build.error is not None:
-        pytest.fail("the demo site does not build with --strict:\n"
-                    + "\n".join(demo_build.warnings) + f"\n{demo_build.error}")
+        pytest.fail(
+            "the demo site does not build with --strict:\n"
+            + "\n".join(demo_build.warnings)
+            + f"\n{demo_build.error}"
+        )
     assert demo_build.site_dir is not None
     return demo_build.site_dir
 
@@ -98,7 +102,9 @@ def sample_site(sample_build: BuildOutcome) -> Path:
 @pytest.fixture(scope="session")
 def invalid_project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildOutcome]:
     """The sample proposals, one invalid file and the whole bad corpus, built non-strict."""
-    root = write_site(tmp_path_factory.mktemp("invalid"),
-                      {**SAMPLE_PROPOSALS, INVALID_ID: INVALID_YAML},
-                      extra_files=bad_corpus_files())
+    root = write_site(
+        tmp_path_factory.mktemp("invalid"),
+        {**SAMPLE_PROPOSALS, INVALID_ID: INVALID_YAML},
+        extra_files=bad_corpus_files(),
+    )
     return root, logged_build(root)

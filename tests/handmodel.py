@@ -46,19 +46,45 @@ from dataclasses import dataclass, field
 from statistics import NormalDist
 
 D_W: dict[str, float] = {
-    "decision_named": 3, "user_need": 2, "beats_baseline": 2, "stakeholder_support": 2,
-    "human_fit": 1}
+    "decision_named": 3,
+    "user_need": 2,
+    "beats_baseline": 2,
+    "stakeholder_support": 2,
+    "human_fit": 1,
+}
 P_W: dict[str, float] = {
-    "business_metric": 3, "roi": 3, "payback": 2, "value_scale": 2, "cost_estimate": 2,
-    "online_measurement": 2}
+    "business_metric": 3,
+    "roi": 3,
+    "payback": 2,
+    "value_scale": 2,
+    "cost_estimate": 2,
+    "online_measurement": 2,
+}
 F_W: dict[str, float] = {
-    "data_access": 3, "labels": 2, "representative_data": 2, "leak_free_split": 2,
-    "technical_evidence": 2, "team_coverage": 2, "serving_path": 2, "delivery_path": 3,
-    "delivery_plan": 2, "checklist_completion": 3}
+    "data_access": 3,
+    "labels": 2,
+    "representative_data": 2,
+    "leak_free_split": 2,
+    "technical_evidence": 2,
+    "team_coverage": 2,
+    "serving_path": 2,
+    "delivery_path": 3,
+    "delivery_plan": 2,
+    "checklist_completion": 3,
+}
 R_W: dict[str, float] = {
-    "stakes": 3, "findings": 2, "harm_if_wrong": 3, "affected_groups": 2, "personal_data": 2,
-    "leakage_exposure": 2, "security_surface": 1, "regulation": 1, "online_testability": 1,
-    "organisational": 2, "open_pitfalls": 2}
+    "stakes": 3,
+    "findings": 2,
+    "harm_if_wrong": 3,
+    "affected_groups": 2,
+    "personal_data": 2,
+    "leakage_exposure": 2,
+    "security_surface": 1,
+    "regulation": 1,
+    "online_testability": 1,
+    "organisational": 2,
+    "open_pitfalls": 2,
+}
 DIMENSION_WEIGHTS = {"desirability": D_W, "profitability": P_W, "feasibility": F_W}
 PRIORITY_WEIGHTS = {"desirability": 0.30, "profitability": 0.35, "feasibility": 0.35}
 RISK_DISCOUNT = 0.5
@@ -104,6 +130,7 @@ def r1(value: float) -> float:
 
 # ---- money: log-normal amounts, their low and high figures the P10 and P90 ----------------
 
+
 @dataclass(frozen=True)
 class Money:
     roi: float
@@ -115,8 +142,9 @@ class Money:
     shortfall: float
 
 
-def _amount(likely: float, confidence: str, given: tuple[float, float] | None
-            ) -> tuple[float, float, float]:
+def _amount(
+    likely: float, confidence: str, given: tuple[float, float] | None
+) -> tuple[float, float, float]:
     if given is not None:
         return likely, given[0], given[1]
     factor = math.sqrt(MONEY_SPREAD[confidence])  # high / low = the spread
@@ -128,23 +156,30 @@ def _payback(one_off: float, annual: float, running: float) -> float:
     return math.inf if net <= 0 else one_off / net
 
 
-def money(annual: float, one_off: float, running: float, confidence: str = "medium",
-          ranges: dict[str, tuple[float, float]] | None = None) -> Money:
+def money(
+    annual: float,
+    one_off: float,
+    running: float,
+    confidence: str = "medium",
+    ranges: dict[str, tuple[float, float]] | None = None,
+) -> Money:
     ranges = ranges or {}
     a = _amount(annual, confidence, ranges.get("annual_value"))
     o = _amount(one_off, confidence, ranges.get("one_off_cost"))
     r = _amount(running, confidence, ranges.get("annual_running_cost"))
     cost = [o[i] + HORIZON * r[i] for i in range(3)]
     z90 = z(90)
-    sigma = math.hypot(math.log(a[2] / a[1]) / (2 * z90),
-                       math.log(cost[2] / cost[1]) / (2 * z90))
+    sigma = math.hypot(math.log(a[2] / a[1]) / (2 * z90), math.log(cost[2] / cost[1]) / (2 * z90))
     mu = math.log(HORIZON * a[0] / cost[0])
     return Money(
         roi=(HORIZON * a[0] - cost[0]) / cost[0],
-        roi_low=math.exp(mu - z90 * sigma) - 1, roi_high=math.exp(mu + z90 * sigma) - 1,
-        payback=_payback(o[0], a[0], r[0]), payback_good=_payback(o[1], a[2], r[1]),
+        roi_low=math.exp(mu - z90 * sigma) - 1,
+        roi_high=math.exp(mu + z90 * sigma) - 1,
+        payback=_payback(o[0], a[0], r[0]),
+        payback_good=_payback(o[1], a[2], r[1]),
         payback_bad=_payback(o[2], a[1], r[2]),
-        shortfall=NormalDist().cdf(-mu / sigma) if sigma > 0 else float(mu < 0))
+        shortfall=NormalDist().cdf(-mu / sigma) if sigma > 0 else float(mu < 0),
+    )
 
 
 def roi_level(roi: float) -> int:
@@ -161,8 +196,10 @@ def money_levels(m: Money, *, low_confidence: bool = False) -> dict[str, tuple[f
     penalty = 1 if low_confidence else 0
     roi_spread = roi_level(m.roi_high) - roi_level(m.roi_low)
     payback_spread = payback_level(m.payback_good) - payback_level(m.payback_bad)
-    return {"roi": (max(0, roi_level(m.roi) - penalty), roi_spread / 2.56),
-            "payback": (max(0, payback_level(m.payback) - penalty), payback_spread / 2.56)}
+    return {
+        "roi": (max(0, roi_level(m.roi) - penalty), roi_spread / 2.56),
+        "payback": (max(0, payback_level(m.payback) - penalty), payback_spread / 2.56),
+    }
 
 
 def findings(*severities: str) -> float:
@@ -185,6 +222,7 @@ def delivery_path(builds_on: str, monitored: bool = False) -> int:
 
 # ---- stakes: inherent and residual risk within the class band ------------------------------
 
+
 @dataclass(frozen=True)
 class Stakes:
     inherent: float
@@ -192,13 +230,21 @@ class Stakes:
     residual_low: float  # if every unanswered safeguard were done
 
 
-def stakes(risk_class: str, people: str | None, reversibility: str | None,
-           oversight: str | None, safeguards: Mapping[str, str | None] | None = None) -> Stakes:
+def stakes(
+    risk_class: str,
+    people: str | None,
+    reversibility: str | None,
+    oversight: str | None,
+    safeguards: Mapping[str, str | None] | None = None,
+) -> Stakes:
     """``safeguards``: each applicable measure's answer (None = unanswered). Published to one
     decimal, and the risk score uses the published value."""
     low, high = BANDS[risk_class]
-    position = (PEOPLE.get(people or "", 0.5) + REVERSIBILITY.get(reversibility or "", 0.5)
-                + AUTONOMY.get(oversight or "", 0.5)) / 3
+    position = (
+        PEOPLE.get(people or "", 0.5)
+        + REVERSIBILITY.get(reversibility or "", 0.5)
+        + AUTONOMY.get(oversight or "", 0.5)
+    ) / 3
     inherent = low + position * (high - low)
     given = [s for s in (safeguards or {}).values() if s != "not_applicable"]
     possible = len(given)
@@ -207,8 +253,11 @@ def stakes(risk_class: str, people: str | None, reversibility: str | None,
     share = earned / possible if possible else 0.0
     best = (earned + unknown) / possible if possible else 0.0
     room = inherent - low
-    return Stakes(r1(inherent), r1(inherent - room * MAX_REDUCTION * share),
-                  r1(inherent - room * MAX_REDUCTION * best))
+    return Stakes(
+        r1(inherent),
+        r1(inherent - room * MAX_REDUCTION * share),
+        r1(inherent - room * MAX_REDUCTION * best),
+    )
 
 
 # ---- the whole method ------------------------------------------------------------------
@@ -245,10 +294,15 @@ def quadrant(high_impact: bool, high_risk: bool) -> str:
     return "reconsider" if high_risk else "incremental"
 
 
-def hand(levels: dict[str, Level], risks: dict[str, float] | None = None, *,
-         stakes_low: float | None = None, dim_caps: dict[str, float] | None = None,
-         priority_cap: float | None = None,
-         weights: dict[str, dict[str, float]] | None = None) -> Hand:
+def hand(
+    levels: dict[str, Level],
+    risks: dict[str, float] | None = None,
+    *,
+    stakes_low: float | None = None,
+    dim_caps: dict[str, float] | None = None,
+    priority_cap: float | None = None,
+    weights: dict[str, dict[str, float]] | None = None,
+) -> Hand:
     """``levels``: criterion id -> level, or (level, sd); left out = unanswered (prior).
     ``risks``: factor id -> risk points 0-100; left out = unrated. ``stakes_low``: the
     stakes factor if every unanswered safeguard were done."""
@@ -291,8 +345,10 @@ def hand(levels: dict[str, Level], risks: dict[str, float] | None = None, *,
     if stakes_low is not None and "stakes" in risks:
         open_part = (risks["stakes"] - stakes_low) / (2 * z(90)) * R_W["stakes"]
     sd["risk"] = math.hypot(prior_part, open_part) / present_weight
-    known = [min(v, stakes_low) if f == "stakes" and stakes_low is not None else v
-             for f, v in risks.items()]
+    known = [
+        min(v, stakes_low) if f == "stakes" and stakes_low is not None else v
+        for f, v in risks.items()
+    ]
     result = Hand(mean, sd, max(known, default=0.0))
     a = PRIORITY_WEIGHTS["desirability"] / 0.65
     b = PRIORITY_WEIGHTS["profitability"] / 0.65
@@ -309,8 +365,7 @@ def hand(levels: dict[str, Level], risks: dict[str, float] | None = None, *,
         result.state = quadrant(i25 >= THRESHOLD, d25 >= THRESHOLD)
     else:
         result.state = "needs_information"
-    result.lean = quadrant(r1(mean["impact"]) >= THRESHOLD,
-                           r1(mean["delivery_risk"]) >= THRESHOLD)
+    result.lean = quadrant(r1(mean["impact"]) >= THRESHOLD, r1(mean["delivery_risk"]) >= THRESHOLD)
     return result
 
 
@@ -318,8 +373,9 @@ def unknown_width(dimension: str) -> float:
     """P10-P90 width of a score when nothing is answered."""
     z90 = z(90)
     if dimension == "risk":
-        return 2 * z90 * correlated_sd([RISK_PRIOR_SD * w for w in R_W.values()]) \
-            / sum(R_W.values())
+        return (
+            2 * z90 * correlated_sd([RISK_PRIOR_SD * w for w in R_W.values()]) / sum(R_W.values())
+        )
     w = DIMENSION_WEIGHTS[dimension]
     total = sum(w.values())
     return 2 * z90 * correlated_sd([PRIOR_SD * x for x in w.values()]) * 100 / (4 * total)

@@ -250,25 +250,67 @@ INVALID_FIELD = "stage"
 # The section anchors SPEC.md requires, per playbook; links found in the rubric and the
 # templates are added on top, so a new link never makes a test site fail on its own.
 SPEC_ANCHORS: dict[str, tuple[str, ...]] = {
-    "choosing-the-problem": ("is-it-ml", "sweet-spot", "questions-before-committing",
-                             "balanced-portfolio", "fail-fast"),
-    "data-first": ("representativeness", "leakage", "data-silos", "labels-and-golden-sets",
-                   "evaluating-llm-features", "new-signal"),
-    "model-to-product": ("beyond-the-model", "end-to-end-first", "production-llm",
-                         "reproducibility", "serving-and-monitoring"),
-    "offline-online": ("three-discrepancies", "ab-test-early", "guardrail-metrics",
-                       "overlapping-models"),
-    "stakeholders-and-planning": ("setting-expectations", "mvp", "end-to-end-early",
-                                  "incubator-vs-product-line", "ticketing-exploration",
-                                  "sponsorship"),
-    "building-the-team": ("tasks-and-roles", "unicorn", "research-vs-engineering",
-                          "subject-matter-experts", "end-to-end-data-scientists"),
+    "choosing-the-problem": (
+        "is-it-ml",
+        "sweet-spot",
+        "questions-before-committing",
+        "balanced-portfolio",
+        "fail-fast",
+    ),
+    "data-first": (
+        "representativeness",
+        "leakage",
+        "data-silos",
+        "labels-and-golden-sets",
+        "evaluating-llm-features",
+        "new-signal",
+    ),
+    "model-to-product": (
+        "beyond-the-model",
+        "end-to-end-first",
+        "production-llm",
+        "reproducibility",
+        "serving-and-monitoring",
+    ),
+    "offline-online": (
+        "three-discrepancies",
+        "ab-test-early",
+        "guardrail-metrics",
+        "overlapping-models",
+    ),
+    "stakeholders-and-planning": (
+        "setting-expectations",
+        "mvp",
+        "end-to-end-early",
+        "incubator-vs-product-line",
+        "ticketing-exploration",
+        "sponsorship",
+    ),
+    "building-the-team": (
+        "tasks-and-roles",
+        "unicorn",
+        "research-vs-engineering",
+        "subject-matter-experts",
+        "end-to-end-data-scientists",
+    ),
     "domain-experts": ("ai-saviorism", "seven-steps", "fit-their-stack"),
     "designing-for-people": ("consistency", "mostly-correct", "smooth-failing"),
-    "responsible-ai": ("bias-sources", "anonymisation-limits", "transparency", "trade-offs",
-                       "act-early", "model-cards"),
-    "submitting-a-proposal": ("workflow", "drafting-locally", "scores-explained",
-                              "raising-scores", "ci-checks", "publishing"),
+    "responsible-ai": (
+        "bias-sources",
+        "anonymisation-limits",
+        "transparency",
+        "trade-offs",
+        "act-early",
+        "model-cards",
+    ),
+    "submitting-a-proposal": (
+        "workflow",
+        "drafting-locally",
+        "scores-explained",
+        "raising-scores",
+        "ci-checks",
+        "publishing",
+    ),
 }
 _PLAYBOOK_LINK = re.compile(r"playbooks/([a-z0-9-]+)\.md(?:#([a-z0-9-]+))?")
 
@@ -276,8 +318,10 @@ _PLAYBOOK_LINK = re.compile(r"playbooks/([a-z0-9-]+)\.md(?:#([a-z0-9-]+))?")
 def playbook_stubs() -> dict[str, str]:
     """``content/playbooks/<slug>.md`` stubs holding every anchor the generated pages use."""
     anchors: dict[str, set[str]] = {name: set(ids) for name, ids in SPEC_ANCHORS.items()}
-    sources = [REPO / "scoring" / "data" / "rubric.yaml",
-               *sorted((REPO / "site_templates").glob("*.j2"))]
+    sources = [
+        REPO / "scoring" / "data" / "rubric.yaml",
+        *sorted((REPO / "site_templates").glob("*.j2")),
+    ]
     for source in sources:
         for match in _PLAYBOOK_LINK.finditer(source.read_text(encoding="utf-8")):
             found = anchors.setdefault(match[1], set())
@@ -285,10 +329,12 @@ def playbook_stubs() -> dict[str, str]:
                 found.add(match[2])
     stubs = {}
     for name, ids in sorted(anchors.items()):
-        sections = "".join(f"## Section {anchor} {{#{anchor}}}\n\nStub text.\n\n"
-                           for anchor in sorted(ids))
+        sections = "".join(
+            f"## Section {anchor} {{#{anchor}}}\n\nStub text.\n\n" for anchor in sorted(ids)
+        )
         stubs[f"content/playbooks/{name}.md"] = (
-            f"# Playbook {name}\n\nA stub playbook for tests.\n\n{sections}")
+            f"# Playbook {name}\n\nA stub playbook for tests.\n\n{sections}"
+        )
     return stubs
 
 
@@ -296,8 +342,13 @@ def playbook_stubs() -> dict[str, str]:
 # Writing and building sites
 # --------------------------------------------------------------------------------------------
 
-def site_config(*, plugin_options: Mapping[str, Any] | None = None, theme: str = "material",
-                overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+
+def site_config(
+    *,
+    plugin_options: Mapping[str, Any] | None = None,
+    theme: str = "material",
+    overrides: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     """The mkdocs.yml of a test site, as a dict."""
     options = {"proposals_dir": "content/proposals", **(plugin_options or {})}
     plugins: list[Any] = ["search"]
@@ -322,12 +373,16 @@ def site_config(*, plugin_options: Mapping[str, Any] | None = None, theme: str =
     return config
 
 
-def write_site(root: Path, proposals: Mapping[str, str], *,
-               plugin_options: Mapping[str, Any] | None = None,
-               extra_files: Mapping[str, str | bytes] | None = None,
-               theme: str = "material",
-               overrides: Mapping[str, Any] | None = None,
-               playbooks: bool = True) -> Path:
+def write_site(
+    root: Path,
+    proposals: Mapping[str, str],
+    *,
+    plugin_options: Mapping[str, Any] | None = None,
+    extra_files: Mapping[str, str | bytes] | None = None,
+    theme: str = "material",
+    overrides: Mapping[str, Any] | None = None,
+    playbooks: bool = True,
+) -> Path:
     """Write a site project into ``root`` and return ``root``.
 
     ``proposals`` maps a proposal id (or a file name ending in .yaml/.yml) to its YAML text.
@@ -355,8 +410,9 @@ def write_site(root: Path, proposals: Mapping[str, str], *,
     return root
 
 
-def build_project(root: Path, *, strict: bool = False, command: str = "build",
-                  **overrides: Any) -> Path:
+def build_project(
+    root: Path, *, strict: bool = False, command: str = "build", **overrides: Any
+) -> Path:
     """Build ``root/mkdocs.yml`` in-process, as ``mkdocs build`` does; return the site dir.
 
     MkDocs keeps one instance of each plugin that defines ``on_startup`` per process, so
@@ -374,15 +430,25 @@ def build_project(root: Path, *, strict: bool = False, command: str = "build",
     return Path(config.site_dir)
 
 
-def make_site(tmp_path: Path, proposals: Mapping[str, str], *,
-              plugin_options: Mapping[str, Any] | None = None,
-              extra_files: Mapping[str, str | bytes] | None = None,
-              theme: str = "material",
-              overrides: Mapping[str, Any] | None = None,
-              strict: bool = False) -> Path:
+def make_site(
+    tmp_path: Path,
+    proposals: Mapping[str, str],
+    *,
+    plugin_options: Mapping[str, Any] | None = None,
+    extra_files: Mapping[str, str | bytes] | None = None,
+    theme: str = "material",
+    overrides: Mapping[str, Any] | None = None,
+    strict: bool = False,
+) -> Path:
     """Write a site into ``tmp_path`` and build it; return the built site folder."""
-    write_site(tmp_path, proposals, plugin_options=plugin_options, extra_files=extra_files,
-               theme=theme, overrides=overrides)
+    write_site(
+        tmp_path,
+        proposals,
+        plugin_options=plugin_options,
+        extra_files=extra_files,
+        theme=theme,
+        overrides=overrides,
+    )
     return build_project(tmp_path, strict=strict)
 
 
@@ -431,8 +497,9 @@ def mkdocs_log() -> Iterator[list[logging.LogRecord]]:
         logger.setLevel(old_level)
 
 
-def build_catching(root: Path, strict: bool, command: str) -> tuple[Path | None,
-                                                                     BaseException | None]:
+def build_catching(
+    root: Path, strict: bool, command: str
+) -> tuple[Path | None, BaseException | None]:
     from mkdocs.exceptions import Abort, MkDocsException
 
     try:
@@ -452,6 +519,7 @@ def logged_build(root: Path, *, strict: bool = False, command: str = "build") ->
 # The demo site, the bad corpus, and reading built sites
 # --------------------------------------------------------------------------------------------
 
+
 def build_demo(site_dir: Path, *, strict: bool = True) -> BuildOutcome:
     """Build the repository's own mkdocs.yml into ``site_dir``."""
     from mkdocs.commands.build import build
@@ -463,8 +531,9 @@ def build_demo(site_dir: Path, *, strict: bool = True) -> BuildOutcome:
     os.chdir(REPO)  # proposal paths in messages are shown relative to the working folder
     try:
         with mkdocs_log() as records:
-            config = load_config(config_file=str(REPO / "mkdocs.yml"), strict=strict,
-                                 site_dir=str(site_dir))
+            config = load_config(
+                config_file=str(REPO / "mkdocs.yml"), strict=strict, site_dir=str(site_dir)
+            )
             config.plugins.on_startup(command="build", dirty=False)
             try:
                 build(config)
@@ -479,18 +548,24 @@ def build_demo(site_dir: Path, *, strict: bool = True) -> BuildOutcome:
 
 def bad_corpus_files() -> dict[str, bytes]:
     """Every file of tests/corpus/bad, plus byte-level traps that are awkward to commit."""
-    files = {f"content/proposals/{p.name}": p.read_bytes()
-             for p in sorted((CORPUS / "bad").glob("*")) if p.is_file()}
+    files = {
+        f"content/proposals/{p.name}": p.read_bytes()
+        for p in sorted((CORPUS / "bad").glob("*"))
+        if p.is_file()
+    }
     head = MINIMAL_YAML.encode()
-    files.update({
-        "content/proposals/bom-utf16.yaml": MINIMAL_YAML.encode("utf-16"),
-        "content/proposals/invalid-utf8.yaml": head + b"owner: Dana \xff\n",
-        "content/proposals/binary-junk.yaml": bytes(range(256)) * 4,
-        "content/proposals/deep-nesting.yaml": b"a: " + b"[" * 5000 + b"]" * 5000 + b"\n",
-        "content/proposals/billion-laughs.yaml": (
-            b"a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a]\n"
-            b"c: &c [*b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c]\n"),
-    })
+    files.update(
+        {
+            "content/proposals/bom-utf16.yaml": MINIMAL_YAML.encode("utf-16"),
+            "content/proposals/invalid-utf8.yaml": head + b"owner: Dana \xff\n",
+            "content/proposals/binary-junk.yaml": bytes(range(256)) * 4,
+            "content/proposals/deep-nesting.yaml": b"a: " + b"[" * 5000 + b"]" * 5000 + b"\n",
+            "content/proposals/billion-laughs.yaml": (
+                b"a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a]\n"
+                b"c: &c [*b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c]\n"
+            ),
+        }
+    )
     return files
 
 
@@ -513,8 +588,9 @@ def counting_compiles(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
     compiled: list[str | None] = []
     real = Environment.compile
 
-    def compile_and_count(self: Environment, source: Any, name: str | None = None,
-                          *args: Any, **kwargs: Any) -> Any:
+    def compile_and_count(
+        self: Environment, source: Any, name: str | None = None, *args: Any, **kwargs: Any
+    ) -> Any:
         compiled.append(name)
         return real(self, source, name, *args, **kwargs)
 

@@ -67,8 +67,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 
 @pytest.mark.slow
-def test_invalid_proposal_page_in_a_build_lists_problems_without_the_source(
-        tmp_path: Path) -> None:
+def test_invalid_proposal_page_in_a_build_lists_problems_without_the_source(tmp_path: Path) -> None:
     root = write_site(tmp_path, {FULL_ID: FULL_YAML, BROKEN_ID: BROKEN_YAML})
     outcome = logged_build(root)
     assert outcome.error is None, outcome.text
@@ -96,8 +95,9 @@ def test_invalid_proposal_page_in_a_build_lists_problems_without_the_source(
 
 @pytest.mark.slow
 def test_invalid_proposal_page_under_serve_shows_the_escaped_line(tmp_path: Path) -> None:
-    hostile = BROKEN_YAML.replace("stage: pilott <b>bold</b>",
-                                  "stage: <img src=x onerror=alert(1)>")
+    hostile = BROKEN_YAML.replace(
+        "stage: pilott <b>bold</b>", "stage: <img src=x onerror=alert(1)>"
+    )
     root = write_site(tmp_path, {FULL_ID: FULL_YAML, BROKEN_ID: hostile})
     outcome = logged_build(root, command="serve")
     assert outcome.error is None, outcome.text
@@ -150,7 +150,9 @@ def test_no_page_for_a_file_name_that_is_not_an_id(tmp_path: Path) -> None:
 
 # ---- booleans in checklist answers ----------------------------------------------------------
 
-BOOLEAN_CHECKLIST = MINIMAL_YAML + """\
+BOOLEAN_CHECKLIST = (
+    MINIMAL_YAML
+    + """\
 checklists:
   data:
     golden_set: yes
@@ -159,6 +161,7 @@ checklists:
   team:
     domain_expert: false
 """
+)
 
 
 def test_checklist_booleans_are_accepted_as_words(tmp_path: Path) -> None:
@@ -166,8 +169,11 @@ def test_checklist_booleans_are_accepted_as_words(tmp_path: Path) -> None:
     path.write_text(BOOLEAN_CHECKLIST)
     loaded = load_one(path, RUBRIC)
     assert isinstance(loaded, Proposal), loaded
-    assert loaded.get("checklists.data") == {"golden_set": "yes", "representative": "no",
-                                             "sources_and_owners": "yes"}
+    assert loaded.get("checklists.data") == {
+        "golden_set": "yes",
+        "representative": "no",
+        "sources_and_owners": "yes",
+    }
     assert loaded.get("checklists.team.domain_expert") == "no"
     assert [(h.line, h.field, h.severity) for h in loaded.hints] == [
         (7, "checklists.data.golden_set", "info"),
@@ -178,17 +184,19 @@ def test_checklist_booleans_are_accepted_as_words(tmp_path: Path) -> None:
 
 
 def test_validate_text_reports_checklist_booleans_as_style_hints(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / f"{MINIMAL_ID}.yaml"
     path.write_text(BOOLEAN_CHECKLIST)
     code, out, _ = run(capsys, "validate", str(path))
     assert code == 0
     lines = out.splitlines()
-    assert lines[0].endswith("checklists.data.golden_set: style hint: unquoted yes is "
-                             "accepted as 'yes'; quoting it ('yes') keeps other YAML tools "
-                             "from reading it as true")
-    assert ":9:25: checklists.data.sources_and_owners: style hint: true is accepted" \
-        in lines[2]
+    assert lines[0].endswith(
+        "checklists.data.golden_set: style hint: unquoted yes is "
+        "accepted as 'yes'; quoting it ('yes') keeps other YAML tools "
+        "from reading it as true"
+    )
+    assert ":9:25: checklists.data.sources_and_owners: style hint: true is accepted" in lines[2]
     assert lines[-1] == "1 proposal file checked: 1 valid, 0 invalid, 0 problems, 4 style hints"
     code, out, _ = run(capsys, "validate", str(path), "--format", "github")
     assert code == 0 and out.startswith("::notice file=")
@@ -210,9 +218,13 @@ def test_checklist_booleans_never_warn_in_a_strict_build(tmp_path: Path) -> None
 
 @pytest.mark.parametrize("line", ["team: no", "team: yes", "owner: No", "sponsor: off"])
 def test_the_norway_problem_is_still_an_error_where_text_is_expected(
-        tmp_path: Path, line: str) -> None:
-    text = MINIMAL_YAML.replace("team: Field Service", line) if line.startswith("team") \
+    tmp_path: Path, line: str
+) -> None:
+    text = (
+        MINIMAL_YAML.replace("team: Field Service", line)
+        if line.startswith("team")
         else MINIMAL_YAML + line + "\n"
+    )
     path = tmp_path / f"{MINIMAL_ID}.yaml"
     path.write_text(text)
     loaded = load_one(path, RUBRIC)
@@ -220,10 +232,21 @@ def test_the_norway_problem_is_still_an_error_where_text_is_expected(
     assert any(p.code == "yaml11-boolean" and p.severity == "error" for p in loaded.problems)
 
 
-def test_new_template_no_longer_asks_for_quoted_yes(tmp_path: Path,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run(capsys, "new", "churn-forecast", "--dir", str(tmp_path), "--title",
-                       "Forecast subscriber churn", "--team", "Marketing", "--no-input")
+def test_new_template_no_longer_asks_for_quoted_yes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(
+        capsys,
+        "new",
+        "churn-forecast",
+        "--dir",
+        str(tmp_path),
+        "--title",
+        "Forecast subscriber churn",
+        "--team",
+        "Marketing",
+        "--no-input",
+    )
     assert code == 0, err
     text = (tmp_path / "churn-forecast.yaml").read_text()
     assert "in quotes" not in text
@@ -234,26 +257,56 @@ def test_new_template_no_longer_asks_for_quoted_yes(tmp_path: Path,
 
 HEAD = "title: Forecast weekly pick volume\nsummary: Planners guess staffing by feel today.\n"
 SYNTAX_CASES = {
-    "colon-in-value": (HEAD + "team: Logistics: north\nstage: idea\n", 3, "team: Logistics: north",
-                       ":", 'put the whole value in quotes: team: "Logistics: north"'),
-    "no-space": (HEAD + "team:Logistics\nstage: idea\n", 3, "team:Logistics", "L",
-                 "put a space after the colon: team: Logistics"),
-    "unclosed-quote": (HEAD + 'team: "Logistics\nstage: idea\n', 3, 'team: "Logistics', '"',
-                       'the quote " that starts here is never closed'),
-    "apostrophe": (HEAD + "team: 'Don't panic'\nstage: idea\n", 3, "team: 'Don't panic'", "t",
-                   "write an apostrophe twice (Don''t)"),
-    "list-indent": (HEAD + "team: Logistics\nstage: idea\nlinks:\n  - title: Notes\n"
-                    "   url: https://example.com\n", 7, "   url: https://example.com", "u",
-                    "every key of one item lines up under the first key after '- ' (column 5)"),
-    "tab": (HEAD + "team: Logistics\nstage: idea\nproblem:\n\tdecision: Which stores\n", 6,
-            "→decision: Which stores", "→", "a tab is used for indentation"),
+    "colon-in-value": (
+        HEAD + "team: Logistics: north\nstage: idea\n",
+        3,
+        "team: Logistics: north",
+        ":",
+        'put the whole value in quotes: team: "Logistics: north"',
+    ),
+    "no-space": (
+        HEAD + "team:Logistics\nstage: idea\n",
+        3,
+        "team:Logistics",
+        "L",
+        "put a space after the colon: team: Logistics",
+    ),
+    "unclosed-quote": (
+        HEAD + 'team: "Logistics\nstage: idea\n',
+        3,
+        'team: "Logistics',
+        '"',
+        'the quote " that starts here is never closed',
+    ),
+    "apostrophe": (
+        HEAD + "team: 'Don't panic'\nstage: idea\n",
+        3,
+        "team: 'Don't panic'",
+        "t",
+        "write an apostrophe twice (Don''t)",
+    ),
+    "list-indent": (
+        HEAD + "team: Logistics\nstage: idea\nlinks:\n  - title: Notes\n"
+        "   url: https://example.com\n",
+        7,
+        "   url: https://example.com",
+        "u",
+        "every key of one item lines up under the first key after '- ' (column 5)",
+    ),
+    "tab": (
+        HEAD + "team: Logistics\nstage: idea\nproblem:\n\tdecision: Which stores\n",
+        6,
+        "→decision: Which stores",
+        "→",
+        "a tab is used for indentation",
+    ),
 }
 
 
 @pytest.mark.parametrize("case", sorted(SYNTAX_CASES))
 def test_syntax_errors_name_the_cause_and_show_a_caret(
-        case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     text, line, source, under, hint = SYNTAX_CASES[case]
     monkeypatch.chdir(tmp_path)
     Path("draft.yaml").write_text(text)
@@ -263,7 +316,7 @@ def test_syntax_errors_name_the_cause_and_show_a_caret(
     assert lines[0].startswith(f"draft.yaml:{line}:"), lines[0]
     assert hint in lines[0]
     assert lines[1] == f"    | {source}"
-    caret = lines[2][len("    | "):]
+    caret = lines[2][len("    | ") :]
     assert caret.strip() == "^" and lines[2].startswith("    | ")
     column = int(lines[0].split(":")[2])
     assert len(caret) == column and source[column - 1] == under
@@ -288,10 +341,12 @@ def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentP
     return dict(action.choices)
 
 
-@pytest.mark.parametrize("name", ["validate", "schema", "score", "new", "diff", "compare",
-                                  "build-docs", "render"])
+@pytest.mark.parametrize(
+    "name", ["validate", "schema", "score", "new", "diff", "compare", "build-docs", "render"]
+)
 def test_every_option_has_help_and_exit_codes_are_documented(
-        name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     command = _subparsers(build_parser())[name]
     undocumented = [a.dest for a in command._actions if not a.help]
     assert not undocumented
@@ -306,8 +361,7 @@ def test_every_option_has_help_and_exit_codes_are_documented(
 def test_new_stage_lists_its_choices(capsys: pytest.CaptureFixture[str]) -> None:
     _, out, _ = run(capsys, "new", "--help")
     flat = " ".join(out.split())
-    assert "--stage {idea,proposed,approved,incubating,pilot,production,retired,rejected}" \
-        in flat
+    assert "--stage {idea,proposed,approved,incubating,pilot,production,retired,rejected}" in flat
     assert "(default: content/proposals)" in flat
 
 
@@ -328,8 +382,9 @@ def test_colour_rules(monkeypatch: pytest.MonkeyPatch) -> None:
     assert common.use_colour(FakeTerminal(), "always") is True
 
 
-def test_colour_in_validate_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_colour_in_validate_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.delenv("NO_COLOR", raising=False)
     path = tmp_path / f"{MINIMAL_ID}.yaml"
     path.write_text(MINIMAL_YAML)
@@ -352,7 +407,11 @@ def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     process = subprocess.Popen(
         [sys.executable, "-m", "scoring.cli.main", "validate", "--format", "json", str(folder)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=tmp_path)
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=tmp_path,
+    )
     assert process.stdout is not None and process.stderr is not None
     assert process.stdout.readline().strip() == b"{"
     process.stdout.close()  # as `| head -1` does
@@ -362,8 +421,9 @@ def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
     assert process.returncode == 141
 
 
-def test_plurals_and_the_one_file_summary(tmp_path: Path,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_plurals_and_the_one_file_summary(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     one = tmp_path / "one"
     one.mkdir()
     (one / f"{MINIMAL_ID}.yaml").write_text(MINIMAL_YAML)
@@ -392,8 +452,7 @@ def test_score_table_names_the_flags(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 def test_progress_line_only_on_a_terminal() -> None:
     quiet = io.StringIO()
-    assert list(common.progress(range(500), "Scoring", stream=quiet, every=0)) == \
-        list(range(500))
+    assert list(common.progress(range(500), "Scoring", stream=quiet, every=0)) == list(range(500))
     assert quiet.getvalue() == ""
     terminal = FakeTerminal()
     assert len(list(common.progress(range(500), "Scoring", stream=terminal, every=0))) == 500
@@ -414,11 +473,20 @@ def test_plural_and_one_line() -> None:
 
 
 def test_new_in_a_script_without_a_summary_writes_a_placeholder(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # not a terminal
-    code, out, err = run(capsys, "new", "churn-forecast", "--dir", str(tmp_path), "--title",
-                         "Forecast subscriber churn", "--team", "Marketing")
+    code, out, err = run(
+        capsys,
+        "new",
+        "churn-forecast",
+        "--dir",
+        str(tmp_path),
+        "--title",
+        "Forecast subscriber churn",
+        "--team",
+        "Marketing",
+    )
     assert code == 0, err
     assert "placeholder summary" in err
     target = tmp_path / "churn-forecast.yaml"
@@ -427,7 +495,8 @@ def test_new_in_a_script_without_a_summary_writes_a_placeholder(
     assert isinstance(loaded, Proposal)
     assert loaded.summary.startswith("To be written")
     # Title and team are still required without a terminal.
-    code, _, err = run(capsys, "new", "other-idea", "--dir", str(tmp_path), "--title",
-                       "Another idea here")
+    code, _, err = run(
+        capsys, "new", "other-idea", "--dir", str(tmp_path), "--title", "Another idea here"
+    )
     assert code == 2 and "missing --team:" in err and "--summary" not in err
     assert not (tmp_path / "other-idea.yaml").exists()

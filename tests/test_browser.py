@@ -45,10 +45,15 @@ links:
 def hostile_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from sitekit import MINIMAL_ID, MINIMAL_YAML, build_project, write_site
 
-    root = write_site(tmp_path_factory.mktemp("hostile-browser"), {
-        "hostile": HOSTILE_YAML, MINIMAL_ID: MINIMAL_YAML,
-        "hostile-invalid": "title: ok title\nsummary: '<script>alert(10)</script>'\n"
-                           "team: '<img src=x onerror=alert(11)>'\nstage: '<script>'\n"})
+    root = write_site(
+        tmp_path_factory.mktemp("hostile-browser"),
+        {
+            "hostile": HOSTILE_YAML,
+            MINIMAL_ID: MINIMAL_YAML,
+            "hostile-invalid": "title: ok title\nsummary: '<script>alert(10)</script>'\n"
+            "team: '<img src=x onerror=alert(11)>'\nstage: '<script>'\n",
+        },
+    )
     with serve(build_project(root)) as url:
         yield url
 
@@ -68,31 +73,39 @@ def table_column(page: Page, header: str) -> list[str]:
             return Array.from(table.tBodies[0].rows)
                 .filter(r => !r.hidden)
                 .map(r => r.cells[index].textContent.trim().split(' ')[0]);
-        }""", header)
+        }""",
+        header,
+    )
 
 
 # --------------------------------------------------------------------------------------------
 # Tests
 # --------------------------------------------------------------------------------------------
 
+
 def test_portfolio_loads_cleanly(watched: Watched, base_url: str, demo_site: Path) -> None:
     page = watched.page
     page.goto(base_url + "portfolio/", wait_until="networkidle")
     pw_expect(page.locator("article h1")).to_contain_text("Portfolio")
     pw_expect(page.locator("svg.ss-quadrant-chart a.ss-point")).to_have_count(
-        len(demo_cards(demo_site)))
+        len(demo_cards(demo_site))
+    )
     assert watched.console_errors == []
     assert watched.page_errors == []
     assert watched.failed == []
-    remote = [u for u in watched.requests
-              if urlsplit(u).hostname not in LOCAL_HOSTS and not u.startswith("data:")]
+    remote = [
+        u
+        for u in watched.requests
+        if urlsplit(u).hostname not in LOCAL_HOSTS and not u.startswith("data:")
+    ]
     assert remote == [], "the site must work offline"
     assert watched.dialogs == []
     save_screenshot(page, "portfolio")
 
 
-def test_home_and_proposal_pages_load_cleanly(watched: Watched, base_url: str,
-                                              demo_site: Path) -> None:
+def test_home_and_proposal_pages_load_cleanly(
+    watched: Watched, base_url: str, demo_site: Path
+) -> None:
     page = watched.page
     page.goto(base_url, wait_until="networkidle")
     pw_expect(page.locator("article table").first).to_be_visible()
@@ -112,8 +125,9 @@ def test_clicking_a_header_sorts_the_table(watched: Watched, base_url: str) -> N
     page.goto(base_url + "portfolio/", wait_until="networkidle")
     before = [float(v) for v in table_column(page, "Delivery risk")]
     assert len(set(before)) > 1
-    assert before not in (sorted(before), sorted(before, reverse=True)), \
+    assert before not in (sorted(before), sorted(before, reverse=True)), (
         "the table should not start sorted by risk"
+    )
     header = page.locator("table.ss-ptable thead th", has_text=re.compile(r"^Delivery risk$"))
     header.click()
     first = [float(v) for v in table_column(page, "Delivery risk")]
@@ -146,8 +160,9 @@ def test_filter_box_hides_rows(watched: Watched, base_url: str, demo_site: Path)
     pw_expect(rows.locator("visible=true")).to_have_count(0)
 
 
-def test_clicking_a_chart_point_opens_the_proposal(watched: Watched, base_url: str,
-                                                   demo_site: Path) -> None:
+def test_clicking_a_chart_point_opens_the_proposal(
+    watched: Watched, base_url: str, demo_site: Path
+) -> None:
     page = watched.page
     page.goto(base_url + "portfolio/", wait_until="networkidle")
     cards = demo_cards(demo_site)
@@ -189,8 +204,7 @@ def _search(page: Page, query: str) -> list[tuple[str, str]]:
     return [(h, " ".join(t.split())) for h, t in hrefs]
 
 
-def test_search_finds_a_proposal_by_title(watched: Watched, base_url: str,
-                                          demo_site: Path) -> None:
+def test_search_finds_a_proposal_by_title(watched: Watched, base_url: str, demo_site: Path) -> None:
     page = watched.page
     page.goto(base_url, wait_until="networkidle")
     proposal_id, card = max(demo_cards(demo_site).items(), key=lambda kv: kv[1]["priority"])
@@ -211,8 +225,9 @@ def _rare_phrase(demo_site: Path, location: str) -> str:
     return " ".join(sorted(mine, key=lambda w: (spread[w], w))[:3])
 
 
-def test_search_finds_a_playbook_by_a_phrase(watched: Watched, base_url: str,
-                                             demo_site: Path) -> None:
+def test_search_finds_a_playbook_by_a_phrase(
+    watched: Watched, base_url: str, demo_site: Path
+) -> None:
     page = watched.page
     page.goto(base_url, wait_until="networkidle")
     phrase = _rare_phrase(demo_site, "playbooks/data-first/")
@@ -221,8 +236,9 @@ def test_search_finds_a_playbook_by_a_phrase(watched: Watched, base_url: str,
 
 
 def test_portfolio_without_javascript(browser: Browser, base_url: str, demo_site: Path) -> None:
-    context = browser.new_context(java_script_enabled=False,
-                                  viewport={"width": 1280, "height": 900})
+    context = browser.new_context(
+        java_script_enabled=False, viewport={"width": 1280, "height": 900}
+    )
     try:
         page = context.new_page()
         page.goto(base_url + "portfolio/", wait_until="load")
@@ -245,8 +261,7 @@ def test_hostile_proposals_run_no_script(watched: Watched, hostile_url: str) -> 
     """Pages built from hostile proposals open no dialog and show the payloads as text,
     also in Material's search results."""
     page = watched.page
-    for path in ("", "portfolio/", "proposals/hostile/", "intake-problems/",
-                 "portfolio/by-team/"):
+    for path in ("", "portfolio/", "proposals/hostile/", "intake-problems/", "portfolio/by-team/"):
         page.goto(hostile_url + path, wait_until="networkidle")
         page.mouse.move(300, 300)
         page.mouse.move(600, 400)
@@ -262,12 +277,15 @@ def test_hostile_proposals_run_no_script(watched: Watched, hostile_url: str) -> 
 
 @pytest.mark.parametrize("width", [1400, 390])
 def test_proposal_pages_show_the_placement_sentence_and_ranges(
-        browser: Browser, base_url: str, demo_site: Path, width: int) -> None:
+    browser: Browser, base_url: str, demo_site: Path, width: int
+) -> None:
     """Every number explains itself where it appears: the state and the sentence that says
     why, with the thresholds, lead the page, and each score bar shows its range."""
     cards = demo_cards(demo_site)
-    chosen = {next(pid for pid, c in cards.items() if c["state"] == state)
-              for state in ("needs_information", "quick_win")}
+    chosen = {
+        next(pid for pid, c in cards.items() if c["state"] == state)
+        for state in ("needs_information", "quick_win")
+    }
     context = browser.new_context(viewport={"width": width, "height": 900})
     try:
         page = context.new_page()
@@ -281,8 +299,7 @@ def test_proposal_pages_show_the_placement_sentence_and_ranges(
             assert "against the threshold of 50" in text
             for bar in page.locator(".ss-scores .ss-score").all():
                 assert bar.locator(".ss-bar").bounding_box()["width"] > 120  # readable
-                assert re.search(r"\d+–\d+ · confidence \d+%", bar.locator(".ss-conf")
-                                 .inner_text())
+                assert re.search(r"\d+–\d+ · confidence \d+%", bar.locator(".ss-conf").inner_text())
             assert page.evaluate("document.documentElement.scrollWidth") <= width
             if card["state"] == "needs_information":
                 # The next steps say which answers could move it, or what raises it.

@@ -60,10 +60,16 @@ NON_TEXT_CONTRAST = 3.0  # WCAG 2.2 SC 1.4.11, for markers and bars
 #     --md-primary-fg-color / --md-typeset-a-color in sweetspot.css, fixes it);
 #   - the unlabelled checkboxes of pymdownx.tasklist, which generated pages choose to use.
 THEME_EXCLUSIONS: list[tuple[str, re.Pattern[str], str]] = [
-    ("color-contrast", re.compile(r"(^|[\s>])\.md-copyright($|[\s>.:\[])"),
-     "playbooks/data-first/"),
-    ("color-contrast", re.compile(r"(^|[\s>])\.(c|c1|cm|ch|cs|sd)$"),
-     "playbooks/designing-for-people/"),
+    (
+        "color-contrast",
+        re.compile(r"(^|[\s>])\.md-copyright($|[\s>.:\[])"),
+        "playbooks/data-first/",
+    ),
+    (
+        "color-contrast",
+        re.compile(r"(^|[\s>])\.(c|c1|cm|ch|cs|sd)$"),
+        "playbooks/designing-for-people/",
+    ),
 ]
 
 
@@ -86,8 +92,11 @@ def page_url(site: Path, html: Path) -> str:
 def generated_pages(site: Path) -> list[str]:
     """Every HTML page of the build: proposals, portfolio (and any sub-pages), pitfalls,
     reference, intake problems, home, the hand-written playbooks and the 404 page."""
-    pages = [page_url(site, p) for p in sorted(site.rglob("*.html"))
-             if "assets" not in p.relative_to(site).parts]
+    pages = [
+        page_url(site, p)
+        for p in sorted(site.rglob("*.html"))
+        if "assets" not in p.relative_to(site).parts
+    ]
     return pages
 
 
@@ -175,8 +184,9 @@ WIDEST_OFFENDER_JS = """() => {
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_no_page_scrolls_sideways(browser: Browser, base_url: str, demo_site: Path,
-                                  width: int) -> None:
+def test_no_page_scrolls_sideways(
+    browser: Browser, base_url: str, demo_site: Path, width: int
+) -> None:
     pages = generated_pages(demo_site)
     assert len(pages) > 20 and "portfolio/" in pages, pages
     page = open_page(browser, width)
@@ -188,33 +198,44 @@ def test_no_page_scrolls_sideways(browser: Browser, base_url: str, demo_site: Pa
             overflow = horizontal_overflow(page)
             if overflow > 0:
                 worst = page.evaluate(WIDEST_OFFENDER_JS)
-                where = (f"widest: {worst['selector']} (right edge {worst['right']} px, "
-                         f"{worst['width']} px wide)" if worst else "no single element found")
+                where = (
+                    f"widest: {worst['selector']} (right edge {worst['right']} px, "
+                    f"{worst['width']} px wide)"
+                    if worst
+                    else "no single element found"
+                )
                 failures.append(f"/{path}: {overflow} px; {where}")
     finally:
         page.context.close()
-    assert not failures, (f"{len(failures)} of {len(pages)} pages scroll sideways at {width} px:\n"
-                          + "\n".join(failures))
+    assert not failures, (
+        f"{len(failures)} of {len(pages)} pages scroll sideways at {width} px:\n"
+        + "\n".join(failures)
+    )
 
 
 # --------------------------------------------------------------------------------------------
 # 2. WCAG 2.2 AA with axe-core
 # --------------------------------------------------------------------------------------------
 
+
 def axe_runner() -> Callable[[Page], dict[str, Any]]:
     try:
         from axe_playwright_python.sync_playwright import Axe
     except ImportError:  # a test dependency: a missing one must not pass silently
-        pytest.fail("axe-playwright-python is not installed (pip install -e '.[test]')",
-                    pytrace=False)
+        pytest.fail(
+            "axe-playwright-python is not installed (pip install -e '.[test]')", pytrace=False
+        )
     axe = Axe()
     options = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
     return lambda page: axe.run(page, options=options).response
 
 
 def is_theme_issue(rule: str, node: dict[str, Any]) -> bool:
-    return any(rule == excluded and pattern.search(str(target))
-               for excluded, pattern, _ in THEME_EXCLUSIONS for target in node["target"])
+    return any(
+        rule == excluded and pattern.search(str(target))
+        for excluded, pattern, _ in THEME_EXCLUSIONS
+        for target in node["target"]
+    )
 
 
 def colour_pairs(nodes: list[dict[str, Any]]) -> str:
@@ -226,8 +247,7 @@ def colour_pairs(nodes: list[dict[str, Any]]) -> str:
             key = f"{data.get('fgColor')} on {data.get('bgColor')} ({data.get('contrastRatio')}:1)"
             counts[key] = counts.get(key, 0) + 1
     ranked = sorted(counts.items(), key=lambda kv: -kv[1])
-    return (" [" + ", ".join(f"{pair} ×{count}" for pair, count in ranked) + "]"
-            if ranked else "")
+    return " [" + ", ".join(f"{pair} ×{count}" for pair, count in ranked) + "]" if ranked else ""
 
 
 def blocking_violations(response: dict[str, Any]) -> list[str]:
@@ -244,19 +264,24 @@ def blocking_violations(response: dict[str, Any]) -> list[str]:
             detail = node.get("any", [{}])[0].get("data") if node.get("any") else None
             extra = ""
             if violation["id"] == "color-contrast" and isinstance(detail, dict):
-                extra = (f" [{detail.get('fgColor')} on {detail.get('bgColor')}, "
-                         f"{detail.get('contrastRatio')}:1]")
+                extra = (
+                    f" [{detail.get('fgColor')} on {detail.get('bgColor')}, "
+                    f"{detail.get('contrastRatio')}:1]"
+                )
             shown.append(f"      {' '.join(map(str, node['target']))}{extra}")
         more = f"\n      … and {len(nodes) - 8} more" if len(nodes) > 8 else ""
         pairs = colour_pairs(nodes) if violation["id"] == "color-contrast" else ""
-        found.append(f"  {violation['id']} ({violation['impact']}, {len(nodes)} nodes): "
-                     f"{violation['help']}{pairs}\n" + "\n".join(shown) + more)
+        found.append(
+            f"  {violation['id']} ({violation['impact']}, {len(nodes)} nodes): "
+            f"{violation['help']}{pairs}\n" + "\n".join(shown) + more
+        )
     return found
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_key_pages_meet_wcag_aa(browser: Browser, base_url: str, demo_site: Path,
-                                width: int) -> None:
+def test_key_pages_meet_wcag_aa(
+    browser: Browser, base_url: str, demo_site: Path, width: int
+) -> None:
     run_axe = axe_runner()
     page = open_page(browser, width)
     failures = []
@@ -269,8 +294,9 @@ def test_key_pages_meet_wcag_aa(browser: Browser, base_url: str, demo_site: Path
                 failures.append(f"{name} (/{path}):\n" + "\n".join(found))
     finally:
         page.context.close()
-    assert not failures, (f"axe-core: serious/critical WCAG 2.2 AA violations at {width} px:\n"
-                          + "\n".join(failures))
+    assert not failures, (
+        f"axe-core: serious/critical WCAG 2.2 AA violations at {width} px:\n" + "\n".join(failures)
+    )
 
 
 def test_theme_exclusions_are_still_needed(browser: Browser, base_url: str) -> None:
@@ -283,9 +309,12 @@ def test_theme_exclusions_are_still_needed(browser: Browser, base_url: str) -> N
         for rule, pattern, path in THEME_EXCLUSIONS:
             page.goto(base_url + path, wait_until="load")
             response = run_axe(page)
-            if not any(v["id"] == rule and pattern.search(str(t))
-                       for v in response["violations"] for n in v["nodes"]
-                       for t in n["target"]):
+            if not any(
+                v["id"] == rule and pattern.search(str(t))
+                for v in response["violations"]
+                for n in v["nodes"]
+                for t in n["target"]
+            ):
                 stale.append(f"{rule} {pattern.pattern} on /{path}")
     finally:
         page.context.close()
@@ -331,7 +360,8 @@ def test_chart_text_is_legible(browser: Browser, base_url: str, width: int) -> N
     small = sorted((t for t in texts if t["px"] < minimum - 0.05), key=lambda t: t["px"])
     assert not small, (
         f"{len(small)} of {len(texts)} chart texts render below {minimum:g} px at {width} px:\n"
-        + "\n".join(f"  {t['px']:.1f} px  .{t['cls']}  {t['text']!r}" for t in small[:15]))
+        + "\n".join(f"  {t['px']:.1f} px  .{t['cls']}  {t['text']!r}" for t in small[:15])
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -386,8 +416,9 @@ def filter_bars(page: Page) -> Any:
         content.get_by_role("group", name=name),
         content.get_by_role("region", name=name),
         content.get_by_role("toolbar", name=name),
-        content.locator("[class*=filter-bar], [class*=filterbar], [data-ss-filter-bar], "
-                        ".ss-filter"),
+        content.locator(
+            "[class*=filter-bar], [class*=filterbar], [data-ss-filter-bar], .ss-filter"
+        ),
     ]
     for candidate in candidates:
         found = candidate.filter(visible=True)
@@ -396,8 +427,9 @@ def filter_bars(page: Page) -> Any:
     return None
 
 
-def tab_through(page: Page, done: Callable[[list[dict[str, Any]]], bool],
-                limit: int = 400) -> list[dict[str, Any]]:
+def tab_through(
+    page: Page, done: Callable[[list[dict[str, Any]]], bool], limit: int = 400
+) -> list[dict[str, Any]]:
     """Press Tab from the top of the page until ``done(focused so far)`` or ``limit`` presses
     (the header, navigation and one link per chart point come first); returns what got focus."""
     page.evaluate("document.activeElement && document.activeElement.blur()")
@@ -421,17 +453,20 @@ def test_filter_bar_is_reachable_by_tab(browser: Browser, base_url: str) -> None
         assert bars is not None, (
             "no filter bar on the portfolio page: #13 asks for one bar (text, stage, state, "
             "flags, risk class, tags, unit), looked for by role search/form/group/region/"
-            "toolbar named 'filter…' in the content, or a class containing 'filter-bar'")
+            "toolbar named 'filter…' in the content, or a class containing 'filter-bar'"
+        )
         controls = bars.evaluate_all(MARK_CONTROLS_JS)
         assert len(controls) >= 2, (
             f"the filter bar has {len(controls)} keyboard-usable control(s) {controls}; #13 "
-            "asks for text, stage, state, flags, risk class, tags and unit")
+            "asks for text, stage, state, flags, risk class, tags and unit"
+        )
         wanted = {f"control-{i}" for i in range(len(controls))}
         focused = tab_through(page, lambda seen: wanted <= {f["key"] for f in seen})
     finally:
         page.context.close()
-    missing = [controls[int(key.split("-")[1])]
-               for key in sorted(wanted - {f["key"] for f in focused})]
+    missing = [
+        controls[int(key.split("-")[1])] for key in sorted(wanted - {f["key"] for f in focused})
+    ]
     assert not missing, f"Tab never reaches these filter controls: {missing}"
 
 
@@ -443,12 +478,16 @@ def test_sortable_header_works_from_the_keyboard(browser: Browser, base_url: str
         page.goto(base_url + "portfolio/", wait_until="load")
         settle(page, "portfolio/")
         headers = page.evaluate(MARK_HEADERS_JS)
-        assert headers, ("no sortable table header on the portfolio page (a th with "
-                         "aria-sort, a button inside it, or a tabindex)")
+        assert headers, (
+            "no sortable table header on the portfolio page (a th with "
+            "aria-sort, a button inside it, or a tabindex)"
+        )
         focused = tab_through(page, lambda seen: bool(seen[-1]["header"]))
         reached = next((f["header"] for f in focused if f["header"]), None)
-        assert reached, (f"Tab never reaches a sortable header (of {headers}); a click-only "
-                         "sort is unusable from the keyboard")
+        assert reached, (
+            f"Tab never reaches a sortable header (of {headers}); a click-only "
+            "sort is unusable from the keyboard"
+        )
         header = page.locator(f"[data-ss-focus-key={reached}]")
         label = header.inner_text().strip()
         states = [header.get_attribute("aria-sort")]
@@ -459,9 +498,11 @@ def test_sortable_header_works_from_the_keyboard(browser: Browser, base_url: str
     finally:
         page.context.close()
     assert states[1] in ("ascending", "descending") and states[1] != states[0], (
-        f"Enter on the header {label!r} did not sort it (aria-sort {states})")
+        f"Enter on the header {label!r} did not sort it (aria-sort {states})"
+    )
     assert states[2] in ("ascending", "descending") and states[2] != states[1], (
-        f"Space on the header {label!r} did not reverse the sort (aria-sort {states})")
+        f"Space on the header {label!r} did not reverse the sort (aria-sort {states})"
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -547,9 +588,17 @@ COLOURS_JS = """([selector, kind]) => {
 # understand the content, and the chart shows the range only this way). Shapes only: text is
 # axe's colour-contrast rule's business, and grouping elements carry no colour of their own.
 SHAPES = ":is(path, circle, ellipse, polygon, polyline, rect, line, use)"
-MARKERS = ", ".join(f"{CHART} {SHAPES}{part}" for part in (
-    "[class*=marker]", "[class*=ring]", "[class*=cell]", "[class*=bin]", "[class*=hex]",
-    "[class*=whisker]"))
+MARKERS = ", ".join(
+    f"{CHART} {SHAPES}{part}"
+    for part in (
+        "[class*=marker]",
+        "[class*=ring]",
+        "[class*=cell]",
+        "[class*=bin]",
+        "[class*=hex]",
+        "[class*=whisker]",
+    )
+)
 BARS = "article [class*=bar-fill], article [class*=bar] > [class*=fill], article meter"
 
 Rgba = tuple[float, float, float, float]
@@ -560,8 +609,7 @@ def composite(top: Rgba, *below: Rgba) -> tuple[float, float, float]:
     layers = [top, *below]
     red, green, blue = (float(v) for v in layers[-1][:3])
     for r, g, b, a in reversed(layers[:-1]):
-        red, green, blue = (r * a + red * (1 - a), g * a + green * (1 - a),
-                            b * a + blue * (1 - a))
+        red, green, blue = (r * a + red * (1 - a), g * a + green * (1 - a), b * a + blue * (1 - a))
     return red, green, blue
 
 
@@ -569,6 +617,7 @@ def luminance(rgb: tuple[float, float, float]) -> float:
     def channel(v: float) -> float:
         v /= 255
         return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+
     r, g, b = (channel(v) for v in rgb)
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
@@ -588,12 +637,18 @@ def best_contrast(item: dict[str, Any]) -> tuple[float, str]:
         colour = item[part]
         if not colour or colour[3] == 0:
             continue
-        seen = composite((colour[0], colour[1], colour[2], colour[3] * alpha * item["opacity"]),
-                         (*backdrop, 1.0))
+        seen = composite(
+            (colour[0], colour[1], colour[2], colour[3] * alpha * item["opacity"]), (*backdrop, 1.0)
+        )
         ratio = contrast(seen, backdrop)
         if ratio > best:
-            best, how = ratio, (f"{part} rgb{tuple(round(v) for v in seen)} on "
-                                f"rgb{tuple(round(v) for v in backdrop)}")
+            best, how = (
+                ratio,
+                (
+                    f"{part} rgb{tuple(round(v) for v in seen)} on "
+                    f"rgb{tuple(round(v) for v in backdrop)}"
+                ),
+            )
     return best, how
 
 
@@ -606,8 +661,7 @@ def low_contrast(items: list[dict[str, Any]]) -> list[str]:
     return out
 
 
-def test_markers_and_bars_contrast_3_to_1(browser: Browser, base_url: str,
-                                          demo_site: Path) -> None:
+def test_markers_and_bars_contrast_3_to_1(browser: Browser, base_url: str, demo_site: Path) -> None:
     page = open_page(browser, 1400)
     try:
         page.goto(base_url + "portfolio/", wait_until="load")
@@ -623,23 +677,35 @@ def test_markers_and_bars_contrast_3_to_1(browser: Browser, base_url: str,
     bar_failures = low_contrast(bars)
     assert not failures and not bar_failures, (
         f"non-text contrast below {NON_TEXT_CONTRAST:g}:1 (WCAG 2.2 SC 1.4.11):\n"
-        + (f"chart markers ({len(failures)} of {len(markers)}):\n" + "\n".join(failures[:20])
-           if failures else "")
-        + (f"\nscore bars ({len(bar_failures)} of {len(bars)}):\n" + "\n".join(bar_failures)
-           if bar_failures else ""))
+        + (
+            f"chart markers ({len(failures)} of {len(markers)}):\n" + "\n".join(failures[:20])
+            if failures
+            else ""
+        )
+        + (
+            f"\nscore bars ({len(bar_failures)} of {len(bars)}):\n" + "\n".join(bar_failures)
+            if bar_failures
+            else ""
+        )
+    )
 
 
 # --------------------------------------------------------------------------------------------
 # 6. Screenshots of the key pages (read them before calling a page done)
 # --------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("width", WIDTHS)
-def test_key_page_screenshots(browser: Browser, base_url: str, demo_site: Path,
-                              width: int) -> None:
+def test_key_page_screenshots(browser: Browser, base_url: str, demo_site: Path, width: int) -> None:
     pages = key_pages(demo_site)
-    shots = {"home": pages["home"], "portfolio": pages["portfolio"],
-             "proposal": pages["proposal-quick-win"], "team": pages["team"],
-             "pitfall": pages["pitfall"], "format-reference": pages["format-reference"]}
+    shots = {
+        "home": pages["home"],
+        "portfolio": pages["portfolio"],
+        "proposal": pages["proposal-quick-win"],
+        "team": pages["team"],
+        "pitfall": pages["pitfall"],
+        "format-reference": pages["format-reference"],
+    }
     page = open_page(browser, width)
     try:
         for name, path in shots.items():

@@ -46,8 +46,7 @@ def big_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def open_page(browser: Browser, url: str, width: int, *, js: bool = True) -> Page:
-    context = browser.new_context(viewport={"width": width, "height": 900},
-                                  java_script_enabled=js)
+    context = browser.new_context(viewport={"width": width, "height": 900}, java_script_enabled=js)
     page = context.new_page()
     page.set_default_timeout(15_000)
     errors: list[str] = []
@@ -94,9 +93,10 @@ def test_chart_text_and_width_at_1400(browser: Browser, base_url: str) -> None:
     boxes = page.evaluate("""() => Array.from(document.querySelectorAll('.ss-point-label'))
         .map(t => { const b = t.getBBox(); return [b.x, b.y, b.x + b.width, b.y + b.height]; })""")
     for i, a in enumerate(boxes):
-        for b in boxes[i + 1:]:
-            assert not (a[0] < b[2] - 0.5 and b[0] < a[2] - 0.5 and a[1] < b[3] - 0.5
-                        and b[1] < a[3] - 0.5), (a, b)
+        for b in boxes[i + 1 :]:
+            assert not (
+                a[0] < b[2] - 0.5 and b[0] < a[2] - 0.5 and a[1] < b[3] - 0.5 and b[1] < a[3] - 0.5
+            ), (a, b)
     # The table fits the content column: no column hidden behind a scrollbar.
     fits = page.evaluate("""() => { const t = document.querySelector('table.ss-ptable');
         return t.scrollWidth <= t.parentElement.clientWidth + 1; }""")
@@ -115,15 +115,15 @@ def test_phone_layout_at_390(browser: Browser, base_url: str) -> None:
     # Each table row is a card whose cells say what they are.
     first = page.locator("table.ss-ptable tbody tr").first
     assert first.evaluate("r => getComputedStyle(r).display") in ("block", "grid")
-    label = first.locator("td").nth(2).evaluate(
-        "td => getComputedStyle(td, '::before').content")
+    label = first.locator("td").nth(2).evaluate("td => getComputedStyle(td, '::before').content")
     assert "State" in label
     save_screenshot(page, "portfolio-390")
     page.context.close()
 
 
-def test_filter_bar_filters_chart_and_table(browser: Browser, base_url: str,
-                                            demo_site: Path) -> None:
+def test_filter_bar_filters_chart_and_table(
+    browser: Browser, base_url: str, demo_site: Path
+) -> None:
     rows = demo_rows(demo_site)
     page = open_page(browser, base_url + "portfolio/", 1400)
     assert len(page.evaluate(VISIBLE_ROWS)) == len(rows)
@@ -132,7 +132,8 @@ def test_filter_bar_filters_chart_and_table(browser: Browser, base_url: str,
     page.select_option("form.ss-filterbar select[name=team]", team)
     expected = {r["id"] for r in rows if r["team"] == team}
     pw_expect(page.locator(".ss-chart-summary")).to_contain_text(
-        f"{count} of {len(rows)} proposals match")
+        f"{count} of {len(rows)} proposals match"
+    )
     assert set(page.evaluate(VISIBLE_ROWS)) == expected
     assert set(page.evaluate(VISIBLE_POINTS)) == expected
     assert f"team={team.replace(' ', '+')}" in page.url
@@ -146,21 +147,24 @@ def test_filter_bar_filters_chart_and_table(browser: Browser, base_url: str,
     pw_expect(page.locator(".ss-chart-summary")).to_contain_text(f"All {len(rows)} proposals")
     word = rows[0]["title"].split()[0]
     page.fill("form.ss-filterbar input[name=q]", word.lower())
-    expected = {r["id"] for r in rows if word.lower() in
-                " ".join([r["id"], r["title"], r["team"], r["stage"]]).lower()}
+    expected = {
+        r["id"]
+        for r in rows
+        if word.lower() in " ".join([r["id"], r["title"], r["team"], r["stage"]]).lower()
+    }
     pw_expect(page.locator("table.ss-ptable tbody tr")).to_have_count(len(expected))
     assert rows[0]["id"] in page.evaluate(VISIBLE_POINTS)
     page.context.close()
 
 
-def test_url_parameters_apply_the_filters(browser: Browser, base_url: str,
-                                          demo_site: Path) -> None:
+def test_url_parameters_apply_the_filters(browser: Browser, base_url: str, demo_site: Path) -> None:
     rows = demo_rows(demo_site)
     page = open_page(browser, base_url + "portfolio/?state=needs_information#proposals", 1400)
     expected = {r["id"] for r in rows if r["state"] == "needs_information"}
     assert expected
     pw_expect(page.locator("form.ss-filterbar select[name=state]")).to_have_value(
-        "needs_information")
+        "needs_information"
+    )
     assert set(page.evaluate(VISIBLE_ROWS)) == expected
     assert set(page.evaluate(VISIBLE_POINTS)) == expected
     page.context.close()
@@ -168,22 +172,26 @@ def test_url_parameters_apply_the_filters(browser: Browser, base_url: str,
     data = json.loads((demo_site / "portfolio" / "rows.json").read_text("utf-8"))
     cards = json.loads((demo_site / "portfolio" / "portfolio.json").read_text("utf-8"))
     active = [c for c in expand(cards) if c["stage"] not in ("retired", "rejected")]
-    counts = collections.Counter(f"{cl}.{item}" for c in active
-                                 for cl, answers in c["checklists"].items()
-                                 for item, answer in answers.items()
-                                 if answer not in ("yes", "n/a"))
+    counts = collections.Counter(
+        f"{cl}.{item}"
+        for c in active
+        for cl, answers in c["checklists"].items()
+        for item, answer in answers.items()
+        if answer not in ("yes", "n/a")
+    )
     open_id = next(i for i, n in counts.most_common() if n < len(rows))
     assert open_id in data["items"]
     page = open_page(browser, base_url + f"portfolio/?open={open_id}&flag=", 1400)
-    expected = {c["id"] for c in active
-                if c["checklists"][open_id.split(".")[0]][open_id.split(".")[1]]
-                not in ("yes", "n/a")}
+    expected = {
+        c["id"]
+        for c in active
+        if c["checklists"][open_id.split(".")[0]][open_id.split(".")[1]] not in ("yes", "n/a")
+    }
     assert set(page.evaluate(VISIBLE_ROWS)) == expected
     page.context.close()
 
 
-def test_keyboard_reaches_the_filters_and_sorts_the_table(browser: Browser,
-                                                          base_url: str) -> None:
+def test_keyboard_reaches_the_filters_and_sorts_the_table(browser: Browser, base_url: str) -> None:
     page = open_page(browser, base_url + "portfolio/", 1400)
 
     def tab_to(selector: str, limit: int = 300) -> None:

@@ -45,8 +45,11 @@ def counting_loads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Record every file that is really parsed and validated (not taken from a cache)."""
     loads: list[str] = []
     real: Callable[..., Any] = proposals_module.load_one
-    monkeypatch.setattr(proposals_module, "load_one",
-                        lambda path, *a, **k: loads.append(path.name) or real(path, *a, **k))
+    monkeypatch.setattr(
+        proposals_module,
+        "load_one",
+        lambda path, *a, **k: loads.append(path.name) or real(path, *a, **k),
+    )
     return loads
 
 
@@ -65,8 +68,10 @@ def load(folder: Path, store: Path) -> Intake:
 # Loaded proposals (engine)
 # --------------------------------------------------------------------------------------------
 
-def test_warm_load_gives_the_same_intake_without_parsing(tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+
+def test_warm_load_gives_the_same_intake_without_parsing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     folder, store = corpus_copy(tmp_path), tmp_path / "cache"
     fresh = load_proposals([folder], RUBRIC, root=tmp_path)
     cold = load(folder, store)
@@ -80,8 +85,7 @@ def test_warm_load_gives_the_same_intake_without_parsing(tmp_path: Path,
         assert intake.invalid == fresh.invalid
 
 
-def test_an_edited_file_is_loaded_afresh(tmp_path: Path,
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_edited_file_is_loaded_afresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder, store = tmp_path / "proposals", tmp_path / "cache"
     folder.mkdir()
     (folder / f"{FULL_ID}.yaml").write_text(FULL_YAML, encoding="utf-8")
@@ -117,14 +121,18 @@ def test_deleted_and_renamed_files_leave_the_cache(tmp_path: Path) -> None:
     assert sorted(stored["files"]) == ["proposals/renamed-proposal.yaml"]
 
 
-@pytest.mark.parametrize("damage", [
-    lambda text: "{ not json",
-    lambda text: "[]",
-    # Records are stored as JSON text inside the cache file, hence the escaped quotes.
-    lambda text: text.replace('\\"kind\\":\\"proposal\\"', '\\"kind\\":\\"surprise\\"'),
-    lambda text: text.replace('\\"fields\\":', '\\"no_fields\\":'),
-    lambda text: text.replace('\\"line_of\\":{', '\\"line_of\\":\\"x\\",\\"ignored\\":{'),
-], ids=["not-json", "wrong-shape", "unknown-kind", "missing-fields", "line-map-not-a-mapping"])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda text: "{ not json",
+        lambda text: "[]",
+        # Records are stored as JSON text inside the cache file, hence the escaped quotes.
+        lambda text: text.replace('\\"kind\\":\\"proposal\\"', '\\"kind\\":\\"surprise\\"'),
+        lambda text: text.replace('\\"fields\\":', '\\"no_fields\\":'),
+        lambda text: text.replace('\\"line_of\\":{', '\\"line_of\\":\\"x\\",\\"ignored\\":{'),
+    ],
+    ids=["not-json", "wrong-shape", "unknown-kind", "missing-fields", "line-map-not-a-mapping"],
+)
 def test_a_damaged_cache_is_ignored(tmp_path: Path, damage: Callable[[str], str]) -> None:
     folder, store = corpus_copy(tmp_path), tmp_path / "cache"
     fresh = load(folder, store)
@@ -148,8 +156,9 @@ def test_the_cache_belongs_to_one_schema(tmp_path: Path) -> None:
 
 def test_text_that_cannot_be_saved_only_skips_the_cache(tmp_path: Path) -> None:
     store = FileStore(tmp_path, "schema")
-    store.put("a.yaml", "digest", {"kind": "proposal", "fields": {"title": "\ud800"},
-                                   "line_of": {}})
+    store.put(
+        "a.yaml", "digest", {"kind": "proposal", "fields": {"title": "\ud800"}, "line_of": {}}
+    )
     store.save()  # a lone surrogate cannot be written as UTF-8
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
@@ -167,8 +176,10 @@ def test_an_unwritable_cache_folder_only_costs_speed(tmp_path: Path) -> None:
 # Compiled templates (engine)
 # --------------------------------------------------------------------------------------------
 
-def test_compiled_templates_are_reused_from_disk(tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+
+def test_compiled_templates_are_reused_from_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     cache = tmp_path / "cache"
     kept_environments.cache_clear()
     md_env, _ = make_environment((), cache)
@@ -181,8 +192,9 @@ def test_compiled_templates_are_reused_from_disk(tmp_path: Path,
     assert compiled == []
 
 
-def test_an_edited_override_is_compiled_again(tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_edited_override_is_compiled_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     cache, overrides = tmp_path / "cache", tmp_path / "overrides"
     overrides.mkdir()
     template = overrides / "banner.md.j2"
@@ -209,20 +221,25 @@ def test_the_two_environments_never_share_compiled_code(tmp_path: Path) -> None:
     def render_both() -> tuple[str, str]:
         kept_environments.cache_clear()
         md_env, html_env = make_environment((overrides,), cache)
-        return (md_env.get_template("shared.j2").render(v=hostile),
-                html_env.get_template("shared.j2").render(v=hostile))
+        return (
+            md_env.get_template("shared.j2").render(v=hostile),
+            html_env.get_template("shared.j2").render(v=hostile),
+        )
 
     kept_environments.cache_clear()
     md_env, html_env = make_environment((overrides,), None)  # no cache: the reference
-    expected = (md_env.get_template("shared.j2").render(v=hostile),
-                html_env.get_template("shared.j2").render(v=hostile))
+    expected = (
+        md_env.get_template("shared.j2").render(v=hostile),
+        html_env.get_template("shared.j2").render(v=hostile),
+    )
     assert "\\[x\\]" in expected[0] and "&lt;" not in expected[0]
     assert render_both() == expected  # compiles both into the cache
     assert render_both() == expected  # both from the cache
 
 
 def test_a_damaged_template_cache_entry_is_compiled_again(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     cache = tmp_path / "cache"
     kept_environments.cache_clear()
     md_env, _ = make_environment((), cache)
@@ -230,12 +247,11 @@ def test_a_damaged_template_cache_entry_is_compiled_again(
     entries = list((cache / "templates").rglob("__jinja2_*.cache"))
     assert entries
     for entry in entries:  # a valid header, then a truncated body
-        entry.write_bytes(entry.read_bytes()[:len(bc_magic)] + b"\x80")
+        entry.write_bytes(entry.read_bytes()[: len(bc_magic)] + b"\x80")
     kept_environments.cache_clear()
     compiled = counting_compiles(monkeypatch)
     md_env, _ = make_environment((), cache)
-    assert md_env.get_template("banner.md.j2").render(problems_link="x", invalid=[1]) == \
-        expected
+    assert md_env.get_template("banner.md.j2").render(problems_link="x", invalid=[1]) == expected
     assert compiled == ["banner.md.j2"]
 
 
@@ -251,6 +267,7 @@ def test_templates_render_without_a_writable_cache(tmp_path: Path) -> None:
 # The plugin's cache option
 # --------------------------------------------------------------------------------------------
 
+
 @pytest.mark.slow
 def test_a_build_keeps_its_cache_beside_mkdocs_yml(tmp_path: Path) -> None:
     root = write_site(tmp_path, {FULL_ID: FULL_YAML, MINIMAL_ID: MINIMAL_YAML})
@@ -263,16 +280,22 @@ def test_a_build_keeps_its_cache_beside_mkdocs_yml(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_a_warm_build_gives_the_same_pages(tmp_path: Path,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_warm_build_gives_the_same_pages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from mkdocs.config import load_config
 
-    root = write_site(tmp_path, {FULL_ID: FULL_YAML, MINIMAL_ID: MINIMAL_YAML,
-                                 INVALID_ID: INVALID_YAML})
+    root = write_site(
+        tmp_path, {FULL_ID: FULL_YAML, MINIMAL_ID: MINIMAL_YAML, INVALID_ID: INVALID_YAML}
+    )
     site = build_project(root)
-    first = {path: page_of(site, path).read_bytes() for path in (
-        f"proposals/{FULL_ID}.md", f"proposals/{MINIMAL_ID}.md", "portfolio/index.md",
-        "intake-problems.md")}
+    first = {
+        path: page_of(site, path).read_bytes()
+        for path in (
+            f"proposals/{FULL_ID}.md",
+            f"proposals/{MINIMAL_ID}.md",
+            "portfolio/index.md",
+            "intake-problems.md",
+        )
+    }
     # Forget what the shared plugin instance remembers, as a new `mkdocs build` would.
     load_config(config_file=str(root / "mkdocs.yml")).plugins["sweetspot"].cache.clear()
     loads = counting_loads(monkeypatch)
@@ -291,17 +314,19 @@ def test_the_cache_can_be_turned_off(tmp_path: Path) -> None:
 
 
 def test_a_cache_inside_docs_dir_is_refused(tmp_path: Path, build_failure) -> None:
-    write_site(tmp_path, {MINIMAL_ID: MINIMAL_YAML},
-               plugin_options={"cache_dir": "content/.cache"})
+    write_site(tmp_path, {MINIMAL_ID: MINIMAL_YAML}, plugin_options={"cache_dir": "content/.cache"})
     outcome = build_failure(tmp_path, strict=False)
     assert "cache_dir 'content/.cache' is inside docs_dir" in str(outcome.error) + outcome.text
 
 
 @pytest.mark.slow
 def test_an_unwritable_cache_does_not_fail_the_build(tmp_path: Path) -> None:
-    root = write_site(tmp_path, {MINIMAL_ID: MINIMAL_YAML},
-                      plugin_options={"cache_dir": "blocker/cache"},
-                      extra_files={"blocker": "a file, not a folder"})
+    root = write_site(
+        tmp_path,
+        {MINIMAL_ID: MINIMAL_YAML},
+        plugin_options={"cache_dir": "blocker/cache"},
+        extra_files={"blocker": "a file, not a folder"},
+    )
     outcome = logged_build(root, strict=True)
     assert outcome.error is None, outcome.text
     assert page_of(outcome.site_dir, f"proposals/{MINIMAL_ID}.md").is_file()

@@ -62,7 +62,8 @@ def test_expectation_is_complete(case_id: str) -> None:
     entry = expectations()[case_id]
     assert entry.get("state") in STATES, f"{case_id}: state must be one of {sorted(STATES)}"
     assert entry.get("risk_class") in RISK_CLASSES, (
-        f"{case_id}: risk_class must be one of {sorted(RISK_CLASSES)}")
+        f"{case_id}: risk_class must be one of {sorted(RISK_CLASSES)}"
+    )
     for key in ("source", "justification"):
         assert str(entry.get(key) or "").strip(), f"{case_id}: '{key}' is missing"
     present = set(entry.get("flags_present") or [])
@@ -89,10 +90,12 @@ def test_case_lands_where_its_sources_say(case_id: str) -> None:
     state = getattr(card, "state", MISSING)
     risk_class = getattr(card, "risk_class", MISSING)
     flags = {f.id for f in card.flags}
-    report = (f"{case_id}: expected state {expected['state']}, got {state}; "
-              f"expected risk class {expected['risk_class']}, got {risk_class}; "
-              f"impact {card.impact}, delivery risk {card.delivery_risk}; "
-              f"flags {sorted(flags)}")
+    report = (
+        f"{case_id}: expected state {expected['state']}, got {state}; "
+        f"expected risk class {expected['risk_class']}, got {risk_class}; "
+        f"impact {card.impact}, delivery risk {card.delivery_risk}; "
+        f"flags {sorted(flags)}"
+    )
     assert state == expected["state"], report
     assert risk_class == expected["risk_class"], report
     missing = set(expected.get("flags_present") or []) - flags

@@ -25,8 +25,13 @@ FOLDER = "content/proposals"
 
 
 def minimal(title: str, **extra: Any) -> dict[str, Any]:
-    return {"title": title, "summary": "Something we might do one day.", "team": "Risk",
-            "stage": "idea", **extra}
+    return {
+        "title": title,
+        "summary": "Something we might do one day.",
+        "team": "Risk",
+        "stage": "idea",
+        **extra,
+    }
 
 
 def rich(title: str, **changes: Any) -> dict[str, Any]:
@@ -47,15 +52,27 @@ def rich(title: str, **changes: Any) -> dict[str, Any]:
             "non_ml_alternative": "Sorting by amount overdue recovers 61% within 30 days",
             "automation": "augment",
             "stakeholders": "Credit risk committee agreed the goal in March",
-            "business_metric": {"name": "Late invoices recovered within 30 days", "unit": "%",
-                                "baseline": 61, "target": 70, "direction": "increase"},
+            "business_metric": {
+                "name": "Late invoices recovered within 30 days",
+                "unit": "%",
+                "baseline": 61,
+                "target": 70,
+                "direction": "increase",
+            },
         },
-        "value": {"currency": "EUR", "annual_value": 420000, "one_off_cost": 120000,
-                  "annual_running_cost": 40000, "confidence": "high", "months_to_value": 4,
-                  "basis": "2,400 late invoices a year; two engineers for four months"},
+        "value": {
+            "currency": "EUR",
+            "annual_value": 420000,
+            "one_off_cost": 120000,
+            "annual_running_cost": 40000,
+            "confidence": "high",
+            "months_to_value": 4,
+            "basis": "2,400 late invoices a year; two engineers for four months",
+        },
         "data": {
-            "sources": [{"name": "Invoice ledger", "owner": "Finance systems",
-                         "access": "granted"}],
+            "sources": [
+                {"name": "Invoice ledger", "owner": "Finance systems", "access": "granted"}
+            ],
             "labels": "available",
             "labelling_plan": "Outcomes come from the ledger; analysts check a monthly sample",
             "golden_set": "400 invoices from Q1 2026, never used for training",
@@ -63,23 +80,36 @@ def rich(title: str, **changes: Any) -> dict[str, Any]:
             "leakage_exposure": ["temporal"],
             "split_plan": "Train before 2025-07, test after; each customer on one side",
         },
-        "roles": {"product_owner": "Dana Okafor", "data_scientist": "Lee Park",
-                  "data_engineer": "Sam Rivera", "backend_engineer": "Ana Costa",
-                  "qa_engineer": "Jo Smith", "research_engineer": "Kim Lee",
-                  "subject_matter_expert": "Senior collections agent"},
+        "roles": {
+            "product_owner": "Dana Okafor",
+            "data_scientist": "Lee Park",
+            "data_engineer": "Sam Rivera",
+            "backend_engineer": "Ana Costa",
+            "qa_engineer": "Jo Smith",
+            "research_engineer": "Kim Lee",
+            "subject_matter_expert": "Senior collections agent",
+        },
         "delivery": {
             "mvp": "A ranked list for one region; stop if it does not beat the rule in 8 weeks",
-            "serving": "batch", "integration": "Collections CRM worklist", "uses_llm": False,
+            "serving": "batch",
+            "integration": "Collections CRM worklist",
+            "uses_llm": False,
             "technical_evidence": "A prototype beat the amount rule by 9 points of recall",
             "online_metrics": ["Recovery within 30 days"],
             "guardrails": ["Complaints per 1000 calls"],
             "ab_plan": "Half the team uses the ranked list for six weeks",
             "home": "product_line",
         },
-        "risks": {"human_oversight": "human-decides", "personal_data": True,
-                  "privacy_review": "done",
-                  "factors": {f.id: {"severity": 1, "likelihood": 1}
-                              for f in RUBRIC.risk_factors if f.kind == "rated"}},
+        "risks": {
+            "human_oversight": "human-decides",
+            "personal_data": True,
+            "privacy_review": "done",
+            "factors": {
+                f.id: {"severity": 1, "likelihood": 1}
+                for f in RUBRIC.risk_factors
+                if f.kind == "rated"
+            },
+        },
         "evidence": {c.id: 3 for c in RUBRIC.criteria if c.kind == "evidence"},
         "checklists": {c.id: {i.id: "yes" for i in c.items} for c in RUBRIC.checklists},
     }
@@ -110,16 +140,25 @@ stage: someday
 def git_identity(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     empty = tmp_path / "gitconfig"
     empty.write_text("", encoding="utf-8")
-    for name, value in {"GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.com",
-                        "GIT_COMMITTER_NAME": "Test",
-                        "GIT_COMMITTER_EMAIL": "test@example.com",
-                        "GIT_CONFIG_GLOBAL": str(empty), "GIT_CONFIG_NOSYSTEM": "1"}.items():
+    for name, value in {
+        "GIT_AUTHOR_NAME": "Test",
+        "GIT_AUTHOR_EMAIL": "test@example.com",
+        "GIT_COMMITTER_NAME": "Test",
+        "GIT_COMMITTER_EMAIL": "test@example.com",
+        "GIT_CONFIG_GLOBAL": str(empty),
+        "GIT_CONFIG_NOSYSTEM": "1",
+    }.items():
         monkeypatch.setenv(name, value)
 
 
 def git(repo: Path, *args: str) -> str:
-    done = subprocess.run(["git", "-c", "commit.gpgsign=false", *args], cwd=repo,
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        ["git", "-c", "commit.gpgsign=false", *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return done.stdout.strip()
 
 
@@ -143,8 +182,13 @@ def new_repo(path: Path) -> Path:
     return path
 
 
-def run(repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-        *args: str, cwd: Path | None = None) -> tuple[int, str, str]:
+def run(
+    repo: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    *args: str,
+    cwd: Path | None = None,
+) -> tuple[int, str, str]:
     monkeypatch.chdir(cwd or repo)
     code = main(["diff", *args])
     captured = capsys.readouterr()
@@ -168,13 +212,19 @@ def make_changes(root: Path) -> None:
     # alpha: filled in, moves quadrant, changes stage, clears flags (no sponsor, ...).
     write(root, "alpha.yaml", rich("Alpha idea"))
     # beta: now uses an LLM and has no golden set, which raises a flag.
-    write(root, "beta.yaml", rich("Beta forecast", delivery__uses_llm=True,
-                                  data__golden_set=None,
-                                  checklists__data__golden_set="no"))
+    write(
+        root,
+        "beta.yaml",
+        rich(
+            "Beta forecast",
+            delivery__uses_llm=True,
+            data__golden_set=None,
+            checklists__data__golden_set="no",
+        ),
+    )
     git(root, "rm", "-q", f"{FOLDER}/gamma.yaml")
     git(root, "mv", f"{FOLDER}/delta.yaml", f"{FOLDER}/delta-renamed.yaml")
-    write(root, "epsilon.yaml", rich("Epsilon | <script>alert(1)</script> @here",
-                                     team="Ops <b>"))
+    write(root, "epsilon.yaml", rich("Epsilon | <script>alert(1)</script> @here", team="Ops <b>"))
     write(root, "broken.yaml", BROKEN)
 
 
@@ -185,8 +235,9 @@ def by_id(entries: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 # ---- tests ------------------------------------------------------------------------------
 
 
-def test_working_tree_against_ref_json(repo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch,
-                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_working_tree_against_ref_json(
+    repo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     root, base = repo
     make_changes(root)
     code, out, _ = run(root, monkeypatch, capsys, "main", "--format", "json")
@@ -199,13 +250,18 @@ def test_working_tree_against_ref_json(repo: tuple[Path, str], monkeypatch: pyte
     assert by_id(report["added"])["broken"]["valid"] is False
     assert by_id(report["added"])["epsilon"]["quadrant"] == "quick_win"
     assert [r["id"] for r in report["removed"]] == ["gamma"]
-    assert report["renamed"] == [{"from": f"{FOLDER}/delta.yaml",
-                                  "to": f"{FOLDER}/delta-renamed.yaml", "from_id": "delta",
-                                  "to_id": "delta-renamed", "detected_by": "git",
-                                  "old_url": "proposals/delta/",
-                                  "new_url": "proposals/delta-renamed/",
-                                  "redirect": {"from": "proposals/delta.md",
-                                               "to": "proposals/delta-renamed.md"}}]
+    assert report["renamed"] == [
+        {
+            "from": f"{FOLDER}/delta.yaml",
+            "to": f"{FOLDER}/delta-renamed.yaml",
+            "from_id": "delta",
+            "to_id": "delta-renamed",
+            "detected_by": "git",
+            "old_url": "proposals/delta/",
+            "new_url": "proposals/delta-renamed/",
+            "redirect": {"from": "proposals/delta.md", "to": "proposals/delta-renamed.md"},
+        }
+    ]
 
     changed = by_id(report["changed"])
     alpha = changed["alpha"]
@@ -214,7 +270,8 @@ def test_working_tree_against_ref_json(repo: tuple[Path, str], monkeypatch: pyte
     assert 0 < alpha["scores"]["priority"]["old"] < alpha["scores"]["priority"]["new"]
     assert alpha["scores"]["priority"]["new"] > 50
     assert alpha["scores"]["priority"]["delta"] == pytest.approx(
-        alpha["scores"]["priority"]["new"] - alpha["scores"]["priority"]["old"], abs=0.05)
+        alpha["scores"]["priority"]["new"] - alpha["scores"]["priority"]["old"], abs=0.05
+    )
     assert set(alpha["scores"]) >= {"priority", "desirability", "profitability", "feasibility"}
     assert alpha["quadrant"] == {"old": "needs_information", "new": "quick_win"}
     assert alpha["stage"] == {"old": "idea", "new": "proposed"}
@@ -238,8 +295,9 @@ def test_working_tree_against_ref_json(repo: tuple[Path, str], monkeypatch: pyte
     assert (problem["line"], problem["field"]) == (4, "stage")
 
 
-def test_markdown_report(repo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch,
-                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_markdown_report(
+    repo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     root, _ = repo
     make_changes(root)
     code, out, _ = run(root, monkeypatch, capsys, "main")  # markdown is the default
@@ -276,8 +334,9 @@ def test_markdown_report(repo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
             assert len(cells) == 11
 
 
-def test_ref_against_ref(repo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch,
-                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_ref_against_ref(
+    repo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     root, base = repo
     make_changes(root)
     head = commit(root, "changes")
@@ -298,8 +357,8 @@ def test_ref_against_ref(repo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
 
 
 def test_valid_changes_exit_0_and_unchanged_files_are_quiet(
-        repo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    repo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     root, _ = repo
     write(root, "alpha.yaml", minimal("Alpha idea", stage="proposed"))
     code, out, _ = run(root, monkeypatch, capsys, "main", "--format", "json")
@@ -310,8 +369,9 @@ def test_valid_changes_exit_0_and_unchanged_files_are_quiet(
     assert report["problems"] == []
 
 
-def test_no_changes(repo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch,
-                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_no_changes(
+    repo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     root, _ = repo
     code, out, _ = run(root, monkeypatch, capsys, "HEAD")
     assert code == 0
@@ -321,8 +381,8 @@ def test_no_changes(repo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch,
 
 
 def test_invalid_edit_of_an_existing_file_is_reported_with_its_line(
-        repo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    repo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     root, _ = repo
     path = write(root, "beta.yaml", rich("Beta forecast"))
     text = path.read_text(encoding="utf-8").replace("serving: batch", "serving: carrier-pigeon")
@@ -334,44 +394,56 @@ def test_invalid_edit_of_an_existing_file_is_reported_with_its_line(
     assert "`beta` is no longer valid" in out
 
 
-def test_rename_with_edits_keeps_the_history(repo: tuple[Path, str],
-                                             monkeypatch: pytest.MonkeyPatch,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_rename_with_edits_keeps_the_history(
+    repo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     root, _ = repo
     git(root, "mv", f"{FOLDER}/beta.yaml", f"{FOLDER}/beta-v2.yaml")
-    write(root, "beta-v2.yaml", rich("Beta forecast", delivery__uses_llm=True,
-                                     data__golden_set=None,
-                                  checklists__data__golden_set="no"))
+    write(
+        root,
+        "beta-v2.yaml",
+        rich(
+            "Beta forecast",
+            delivery__uses_llm=True,
+            data__golden_set=None,
+            checklists__data__golden_set="no",
+        ),
+    )
     code, out, _ = run(root, monkeypatch, capsys, "main", "--format", "json")
     assert code == 0
     report = json.loads(out)
     assert report["added"] == [] and report["removed"] == []
     entry = by_id(report["changed"])["beta-v2"]
-    assert (entry["status"], entry["old_id"], entry["content_changed"]) == (
-        "renamed", "beta", True)
+    assert (entry["status"], entry["old_id"], entry["content_changed"]) == ("renamed", "beta", True)
     assert [f["id"] for f in entry["flags_added"]] == ["llm_without_evaluation_set"]
 
 
-def test_untracked_rename_is_found_by_content(repo: tuple[Path, str],
-                                              monkeypatch: pytest.MonkeyPatch,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_untracked_rename_is_found_by_content(
+    repo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     root, _ = repo
     (root / FOLDER / "gamma.yaml").rename(root / FOLDER / "gamma-two.yaml")
     code, out, _ = run(root, monkeypatch, capsys, "main", "--format", "json")
     assert code == 0
     report = json.loads(out)
     assert report["added"] == [] and report["removed"] == []
-    assert report["renamed"] == [{"from": f"{FOLDER}/gamma.yaml",
-                                  "to": f"{FOLDER}/gamma-two.yaml", "from_id": "gamma",
-                                  "to_id": "gamma-two", "detected_by": "content",
-                                  "old_url": "proposals/gamma/", "new_url": "proposals/gamma-two/",
-                                  "redirect": {"from": "proposals/gamma.md",
-                                               "to": "proposals/gamma-two.md"}}]
+    assert report["renamed"] == [
+        {
+            "from": f"{FOLDER}/gamma.yaml",
+            "to": f"{FOLDER}/gamma-two.yaml",
+            "from_id": "gamma",
+            "to_id": "gamma-two",
+            "detected_by": "content",
+            "old_url": "proposals/gamma/",
+            "new_url": "proposals/gamma-two/",
+            "redirect": {"from": "proposals/gamma.md", "to": "proposals/gamma-two.md"},
+        }
+    ]
 
 
-def test_duplicate_ids_name_repository_paths(repo: tuple[Path, str],
-                                             monkeypatch: pytest.MonkeyPatch,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_duplicate_ids_name_repository_paths(
+    repo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     root, _ = repo
     write(root, "team/alpha.yaml", minimal("Second alpha"))
     code, out, _ = run(root, monkeypatch, capsys, "main", "--format", "json")
@@ -384,26 +456,27 @@ def test_duplicate_ids_name_repository_paths(repo: tuple[Path, str],
     assert "sweetspot-diff-" not in out and str(root) not in messages
 
 
-def test_runs_from_a_subfolder_with_a_custom_path(tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_runs_from_a_subfolder_with_a_custom_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = new_repo(tmp_path / "other")
     ideas = root / "ideas"
     ideas.mkdir()
     (ideas / "one.yaml").write_text(yaml.safe_dump(minimal("First idea")), encoding="utf-8")
     commit(root, "base")
     (ideas / "two.yml").write_text(yaml.safe_dump(minimal("Second idea")), encoding="utf-8")
-    code, out, _ = run(root, monkeypatch, capsys, "HEAD", "--path", "ideas/", "--format",
-                       "json", cwd=ideas)
+    code, out, _ = run(
+        root, monkeypatch, capsys, "HEAD", "--path", "ideas/", "--format", "json", cwd=ideas
+    )
     assert code == 0
     report = json.loads(out)
     assert report["path"] == "ideas"
     assert [a["file"] for a in report["added"]] == ["ideas/two.yml"]
 
 
-def test_missing_ref_exits_2_with_a_fetch_hint(repo: tuple[Path, str],
-                                               monkeypatch: pytest.MonkeyPatch,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_ref_exits_2_with_a_fetch_hint(
+    repo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     root, _ = repo
     code, out, err = run(root, monkeypatch, capsys, "origin/release")
     assert code == 2 and out == ""
@@ -414,8 +487,9 @@ def test_missing_ref_exits_2_with_a_fetch_hint(repo: tuple[Path, str],
     assert code == 2 and f"git fetch --depth=1 origin {sha}" in err
 
 
-def test_outside_a_repository_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_outside_a_repository_exits_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     plain = tmp_path / "plain"
     plain.mkdir()
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
@@ -423,8 +497,9 @@ def test_outside_a_repository_exits_2(tmp_path: Path, monkeypatch: pytest.Monkey
     assert code == 2 and "not inside a git repository" in err
 
 
-def test_shallow_clone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_shallow_clone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     origin = new_repo(tmp_path / "origin")
     write(origin, "alpha.yaml", minimal("Alpha idea"))
     write(origin, "beta.yaml", rich("Beta forecast"))
@@ -433,8 +508,11 @@ def test_shallow_clone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     commit(origin, "head")
 
     clone = tmp_path / "clone"
-    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{origin}", str(clone)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["git", "clone", "-q", "--depth", "1", f"file://{origin}", str(clone)],
+        check=True,
+        capture_output=True,
+    )
     assert git(clone, "rev-parse", "--is-shallow-repository") == "true"
 
     code, _, err = run(clone, monkeypatch, capsys, base)
@@ -469,20 +547,27 @@ def test_markdown_escaping() -> None:
 
 # ---- what comes first, renames as URLs, rounding, path and ref errors ---------------------
 
-NO_ACCESS = [{"name": "Invoice ledger", "owner": "Finance systems",
-              "access": "refused"}]
+NO_ACCESS = [{"name": "Invoice ledger", "owner": "Finance systems", "access": "refused"}]
 
 
 def test_serious_flags_and_risky_stage_moves_come_first(
-        repo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    repo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     root, _ = repo
     # beta moves to approved while losing data access: a red flag, open at approval.
     write(root, "beta.yaml", rich("Beta forecast", stage="approved", data__sources=NO_ACCESS))
     # gamma raises a high-severity flag and stays where it is.
-    write(root, "gamma.yaml", rich("Gamma to be removed", team="Operations",
-                                   delivery__uses_llm=True, data__golden_set=None,
-                                  checklists__data__golden_set="no"))
+    write(
+        root,
+        "gamma.yaml",
+        rich(
+            "Gamma to be removed",
+            team="Operations",
+            delivery__uses_llm=True,
+            data__golden_set=None,
+            checklists__data__golden_set="no",
+        ),
+    )
     code, out, _ = run(root, monkeypatch, capsys, "main")
     assert code == 0
     head, rest = out.split("**Needs attention**", 1)
@@ -491,19 +576,21 @@ def test_serious_flags_and_risky_stage_moves_come_first(
     assert block == [
         "- `beta` moves to **approved** with 1 serious flag open: No access to the data (red)",
         "- **Red flag raised** on `beta`: No access to the data (red)",
-        "- **High-severity flag raised** on `gamma`: LLM feature without an evaluation set "
-        "(high)",
+        "- **High-severity flag raised** on `gamma`: LLM feature without an evaluation set (high)",
     ]
     report = json.loads(run(root, monkeypatch, capsys, "main", "--format", "json")[1])
     kinds = [(a["kind"], a["id"]) for a in report["attention"]]
-    assert kinds == [("stage_with_flags", "beta"), ("flag_raised", "beta"),
-                     ("flag_raised", "gamma")]
+    assert kinds == [
+        ("stage_with_flags", "beta"),
+        ("flag_raised", "beta"),
+        ("flag_raised", "gamma"),
+    ]
     assert report["summary"]["attention"] == 3
 
 
 def test_quiet_changes_have_no_attention_block(
-        repo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    repo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     root, _ = repo
     write(root, "beta.yaml", rich("Beta forecast", stage="approved"))  # no serious flags
     code, out, _ = run(root, monkeypatch, capsys, "main")
@@ -512,36 +599,42 @@ def test_quiet_changes_have_no_attention_block(
 
 
 def test_a_rename_is_reported_as_a_changed_url_with_its_redirect(
-        repo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    repo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     root, _ = repo
     git(root, "mv", f"{FOLDER}/delta.yaml", f"{FOLDER}/delta-renamed.yaml")
     (root / FOLDER / "archive").mkdir()
     git(root, "mv", f"{FOLDER}/alpha.yaml", f"{FOLDER}/archive/alpha.yaml")
     _, out, _ = run(root, monkeypatch, capsys, "main")
-    assert (f"- Renamed `{FOLDER}/delta.yaml` → `{FOLDER}/delta-renamed.yaml`: its page moves "
-            "from `proposals/delta/` to `proposals/delta-renamed/`; add a redirect so old "
-            "links keep working (mkdocs-redirects: `'proposals/delta.md'`: "
-            "`'proposals/delta-renamed.md'` under `redirect_maps`)") in out
-    assert (f"- Renamed `{FOLDER}/alpha.yaml` → `{FOLDER}/archive/alpha.yaml` (same id, so "
-            "the page keeps its URL)") in out
+    assert (
+        f"- Renamed `{FOLDER}/delta.yaml` → `{FOLDER}/delta-renamed.yaml`: its page moves "
+        "from `proposals/delta/` to `proposals/delta-renamed/`; add a redirect so old "
+        "links keep working (mkdocs-redirects: `'proposals/delta.md'`: "
+        "`'proposals/delta-renamed.md'` under `redirect_maps`)"
+    ) in out
+    assert (
+        f"- Renamed `{FOLDER}/alpha.yaml` → `{FOLDER}/archive/alpha.yaml` (same id, so "
+        "the page keeps its URL)"
+    ) in out
 
 
 def test_numbers_are_rounded_as_on_the_site(
-        repo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    repo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     root, _ = repo
     write(root, "alpha.yaml", rich("Alpha idea"))
     _, out, _ = run(root, monkeypatch, capsys, "main", "--format", "json")
     alpha = json.loads(out)["changed"][0]
     _, out, _ = run(root, monkeypatch, capsys, "main")
     priority = alpha["scores"]["priority"]
-    assert (f"priority {priority['old']:.1f} → {priority['new']:.1f} "
-            f"(+{priority['delta']:.1f})") in out
+    assert (
+        f"priority {priority['old']:.1f} → {priority['new']:.1f} (+{priority['delta']:.1f})"
+    ) in out
     row = next(line for line in out.splitlines() if line.startswith("| `alpha`"))
     desirability = alpha["scores"]["desirability"]
-    assert (f"| {desirability['old']:.0f} → {desirability['new']:.0f} "
-            f"(+{desirability['delta']:.0f}) |") in row
+    assert (
+        f"| {desirability['old']:.0f} → {desirability['new']:.0f} (+{desirability['delta']:.0f}) |"
+    ) in row
     # Every number in the score table has the site's decimals: scores none, priority one.
     cells = [c.strip() for c in row.strip("|").split("|")]
     assert re.fullmatch(r"[\d.]+ → [\d.]+ \(\+[\d.]+\)", cells[1])
@@ -549,8 +642,8 @@ def test_numbers_are_rounded_as_on_the_site(
 
 
 def test_path_errors_are_one_line_with_exit_2(
-        repo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    repo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     root, _ = repo
     cases = {
         f"{FOLDER}/alpha.yaml": "is a file, not a folder of proposals",
@@ -564,8 +657,11 @@ def test_path_errors_are_one_line_with_exit_2(
 
 
 def test_ref_errors_are_one_line_with_exit_2(
-        repo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    repo: tuple[Path, str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
     root, _ = repo
     code, _, err = run(root, monkeypatch, capsys, "HEAD:content")
     assert code == 2 and err.count("\n") == 1
@@ -578,8 +674,11 @@ def test_ref_errors_are_one_line_with_exit_2(
 
 
 def test_symlinks_are_skipped_on_both_sides(
-        repo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    repo: tuple[Path, str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
     root, _ = repo
     outside = tmp_path / "outside.yaml"
     outside.write_text(yaml.safe_dump(minimal("Outside the repository")), encoding="utf-8")
@@ -595,8 +694,8 @@ def test_symlinks_are_skipped_on_both_sides(
 
 
 def test_unreadable_file_is_a_one_line_error(
-        repo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    repo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     root, _ = repo
     path = write(root, "secret.yaml", minimal("Unreadable"))
     real_open = Path.open
@@ -613,8 +712,8 @@ def test_unreadable_file_is_a_one_line_error(
 
 
 def test_a_file_name_that_is_not_utf8_gives_valid_output(
-        repo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    repo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     root, _ = repo
     name = os.fsdecode(b"caf\xe9.yaml")
     (root / FOLDER / name).write_text(yaml.safe_dump(minimal("Cafe idea")), encoding="utf-8")

@@ -50,10 +50,11 @@ def edit_title(root: Path, answers: bool = False) -> None:
     if answers:
         block = re.search(r"(?m)^checklists:\n(?: .*\n?)*", text)  # that section alone
         assert block is not None
-        answered, count = re.subn(r"(?m)^(    [a-z_]+): '?(no|partial|unknown)'?$",
-                                  r"\1: 'yes'", block.group())
+        answered, count = re.subn(
+            r"(?m)^(    [a-z_]+): '?(no|partial|unknown)'?$", r"\1: 'yes'", block.group()
+        )
         assert count >= 3
-        text = text[:block.start()] + answered + text[block.end():]
+        text = text[: block.start()] + answered + text[block.end() :]
         text, count = re.subn(r"(?m)^(  [a-z_]+): [0-3]$", r"\1: 4", text)
         assert count >= 1
     path.write_text(text, encoding="utf-8")
@@ -80,19 +81,25 @@ def downloads(site: Path) -> dict[str, bytes]:
     """The generated data files: portfolio.json, rows.json, portfolio.csv, the schema. Not
     Material's search index or its tags plugin's tags.json: in dirty mode both list only
     the pages that run rebuilt (merged into the last index, for search)."""
-    return {p.relative_to(site).as_posix(): p.read_bytes()
-            for p in sorted([*site.rglob("*.json"), *site.rglob("*.csv")])
-            if p.relative_to(site).parts[0] != "search" and p.name != "tags.json"}
+    return {
+        p.relative_to(site).as_posix(): p.read_bytes()
+        for p in sorted([*site.rglob("*.json"), *site.rglob("*.csv")])
+        if p.relative_to(site).parts[0] != "search" and p.name != "tags.json"
+    }
 
 
 def mtimes(folder: Path) -> dict[str, int]:
-    return {p.relative_to(folder).as_posix(): p.stat().st_mtime_ns
-            for p in folder.rglob("*") if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.stat().st_mtime_ns
+        for p in folder.rglob("*")
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module", params=["title", "answers"])
-def dirty_and_fresh(request: pytest.FixtureRequest,
-                    tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def dirty_and_fresh(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
     """A serve build, an edit (a title; or a title and answers that move the scores), a
     dirty rebuild; and a full build of the edited site to compare with."""
     from scoring.site import pages as pages_module
@@ -121,9 +128,16 @@ def dirty_and_fresh(request: pytest.FixtureRequest,
     shutil.copytree(root / "content", fresh_root / "content")
     shutil.copy(root / "mkdocs.yml", fresh_root / "mkdocs.yml")
     fresh = serve_build(fresh_root, dirty=False, startup=True)
-    return {"root": root, "site": site, "fresh": Path(fresh.site_dir), "rendered": rendered,
-            "before_pages": before_pages, "before_site": before_site,
-            "before_html": before_html, "before_rows": before_rows}
+    return {
+        "root": root,
+        "site": site,
+        "fresh": Path(fresh.site_dir),
+        "rendered": rendered,
+        "before_pages": before_pages,
+        "before_site": before_site,
+        "before_html": before_html,
+        "before_rows": before_rows,
+    }
 
 
 def test_every_page_of_a_dirty_rebuild_matches_a_full_build(dirty_and_fresh: dict) -> None:
@@ -144,8 +158,9 @@ def test_the_downloads_of_a_dirty_rebuild_match_a_full_build(dirty_and_fresh: di
     proposals are kept from the last rebuild (scoring/site/rebuild/memo.py): they must be
     what a full build writes, byte for byte."""
     dirty, fresh = downloads(dirty_and_fresh["site"]), downloads(dirty_and_fresh["fresh"])
-    assert {"portfolio/portfolio.json", "portfolio/rows.json",
-            "portfolio/portfolio.csv"} <= set(fresh)
+    assert {"portfolio/portfolio.json", "portfolio/rows.json", "portfolio/portfolio.csv"} <= set(
+        fresh
+    )
     assert set(dirty) == set(fresh)
     assert [path for path in fresh if dirty[path] != fresh[path]] == []
     rows = dirty["portfolio/rows.json"].decode("utf-8")
@@ -153,7 +168,8 @@ def test_the_downloads_of_a_dirty_rebuild_match_a_full_build(dirty_and_fresh: di
 
 
 def test_the_edit_re_renders_one_proposal_page_and_rewrites_only_changed_files(
-        dirty_and_fresh: dict) -> None:
+    dirty_and_fresh: dict,
+) -> None:
     assert dirty_and_fresh["rendered"] == [EDITED]
     root, site = dirty_and_fresh["root"], dirty_and_fresh["site"]
     after_pages = mtimes(root / PAGES)
@@ -162,8 +178,11 @@ def test_the_edit_re_renders_one_proposal_page_and_rewrites_only_changed_files(
     rewritten = {path for path in after_pages if after_pages[path] != before_pages[path]}
     assert f"proposals/{EDITED}.md" in rewritten
     assert "portfolio/index.md" in rewritten
-    unchanged_proposals = [p for p in before_pages if p.startswith("proposals/")
-                           and p.endswith(".md") and p != f"proposals/{EDITED}.md"]
+    unchanged_proposals = [
+        p
+        for p in before_pages
+        if p.startswith("proposals/") and p.endswith(".md") and p != f"proposals/{EDITED}.md"
+    ]
     assert len(unchanged_proposals) == N  # 39 valid ones and the invalid one's page
     assert not rewritten & set(unchanged_proposals)
     # Their deferred HTML (pagefiles.py) is kept as it was, beside them.
@@ -175,8 +194,10 @@ def test_the_edit_re_renders_one_proposal_page_and_rewrites_only_changed_files(
     for path in unchanged_proposals:
         html = f"{path[:-3]}/index.html"
         assert after_site[html] == before_site[html], html
-    assert after_site[f"proposals/{EDITED}/index.html"] != \
-        before_site[f"proposals/{EDITED}/index.html"]
+    assert (
+        after_site[f"proposals/{EDITED}/index.html"]
+        != before_site[f"proposals/{EDITED}/index.html"]
+    )
 
 
 def test_the_page_folder_is_neither_published_nor_in_docs_dir(dirty_and_fresh: dict) -> None:
@@ -230,23 +251,30 @@ def test_a_proposal_scores_the_same_alone_as_in_the_portfolio() -> None:
         alone = score_intake(type(intake)(proposals=[proposal]), rubric).cards[0]
         card = whole.card(proposal.id)
         assert card is not None
-        assert (alone.scores, alone.ranges, alone.state, alone.flags, alone.priority) == \
-            (card.scores, card.ranges, card.state, card.flags, card.priority)
+        assert (alone.scores, alone.ranges, alone.state, alone.flags, alone.priority) == (
+            card.scores,
+            card.ranges,
+            card.state,
+            card.flags,
+            card.priority,
+        )
         assert alone.questions == card.questions
         assert alone.suggestions == card.suggestions
 
 
 def test_focus_serves_only_the_matching_proposals_and_never_narrows_a_build(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
     root = write_site(tmp_path, {})
     write_proposals(root / "content" / "proposals", 6, seed=1)
     monkeypatch.setenv("SWEETSPOT_FOCUS", "synthetic-00001, synthetic-0000[45]")
-    for command, expected in (("serve", {"synthetic-00001", "synthetic-00004",
-                                         "synthetic-00005"}),
-                              ("build", {f"synthetic-0000{i}" for i in range(6)})):
+    for command, expected in (
+        ("serve", {"synthetic-00001", "synthetic-00004", "synthetic-00005"}),
+        ("build", {f"synthetic-0000{i}" for i in range(6)}),
+    ):
         config = load_config(config_file=str(root / "mkdocs.yml"))
         config.plugins.on_startup(command=command, dirty=False)
         build(config)

@@ -34,6 +34,7 @@ def verdicts(schema: dict[str, Any]) -> tuple[Callable[[Any], bool], Callable[[A
         except fastjsonschema.JsonSchemaValueException:
             return False
         return True
+
     return fast_verdict, Draft202012Validator(schema).is_valid
 
 
@@ -51,8 +52,14 @@ UNIFORM = {
             "type": "object",
             "description": "every item takes the same answers",
             "additionalProperties": False,
-            "properties": {name: {"type": "string", "enum": ["yes", "no", "unknown"],
-                                  "description": f"item {name}"} for name in ("a", "b", "c")},
+            "properties": {
+                name: {
+                    "type": "string",
+                    "enum": ["yes", "no", "unknown"],
+                    "description": f"item {name}",
+                }
+                for name in ("a", "b", "c")
+            },
         },
     },
 }
@@ -63,12 +70,19 @@ def test_properties_that_share_one_schema_keep_their_meaning() -> None:
     answers = slim["properties"]["answers"]
     assert set(answers["properties"]) == {"a", "b", "c"}  # still listed one by one
     assert answers["additionalProperties"] is False
-    assert_agree(UNIFORM, [
-        {"answers": {"a": "yes", "c": "no"}}, {"answers": {}}, {},
-        {"answers": {"a": "maybe"}},  # a wrong answer
-        {"answers": {"d": "yes"}},  # a name not listed
-        {"answers": {"a": 1}}, {"answers": []}, {"extra": 1},
-    ])
+    assert_agree(
+        UNIFORM,
+        [
+            {"answers": {"a": "yes", "c": "no"}},
+            {"answers": {}},
+            {},
+            {"answers": {"a": "maybe"}},  # a wrong answer
+            {"answers": {"d": "yes"}},  # a name not listed
+            {"answers": {"a": 1}},
+            {"answers": []},
+            {"extra": 1},
+        ],
+    )
 
 
 def test_names_and_literal_values_that_look_like_keywords_are_left_alone() -> None:
@@ -86,11 +100,19 @@ def test_names_and_literal_values_that_look_like_keywords_are_left_alone() -> No
     slim = slim_schema(schema)
     assert set(slim["properties"]) == {"description", "const", "version"}
     assert slim["properties"]["version"] == {"enum": [1]}
-    assert_agree(schema, [
-        {"description": "ok"}, {"description": "o"}, {}, {"description": 3},
-        {"description": "ok", "const": "x"}, {"description": "ok", "const": "y"},
-        {"description": "ok", "version": 1}, {"description": "ok", "version": 2},
-    ])
+    assert_agree(
+        schema,
+        [
+            {"description": "ok"},
+            {"description": "o"},
+            {},
+            {"description": 3},
+            {"description": "ok", "const": "x"},
+            {"description": "ok", "const": "y"},
+            {"description": "ok", "version": 1},
+            {"description": "ok", "version": 2},
+        ],
+    )
 
 
 def test_repeated_subschemas_are_written_once() -> None:
@@ -107,24 +129,36 @@ def test_repeated_subschemas_are_written_once() -> None:
     ref = slim["properties"]["first"]["properties"]["x"]
     assert ref == slim["properties"]["second"]["properties"]["x"]
     assert ref["$ref"].startswith(f"#/{SHARED}/")
-    assert_agree(schema, [
-        {"first": {"x": 2}, "second": {"x": 4}}, {"first": {"x": 5}}, {"second": {"x": -1}},
-        {"first": {"x": "2"}}, {"first": {"y": 3}}, {},
-    ])
+    assert_agree(
+        schema,
+        [
+            {"first": {"x": 2}, "second": {"x": 4}},
+            {"first": {"x": 5}},
+            {"second": {"x": -1}},
+            {"first": {"x": "2"}},
+            {"first": {"y": 3}},
+            {},
+        ],
+    )
 
 
 def test_a_nested_id_turns_sharing_off() -> None:
     """A subschema with its own $id changes what references inside it resolve against."""
-    part = {"$id": "https://example.test/part.json", "type": "object",
-            "properties": {"n": {"type": "integer", "minimum": 0, "maximum": 9}}}
+    part = {
+        "$id": "https://example.test/part.json",
+        "type": "object",
+        "properties": {"n": {"type": "integer", "minimum": 0, "maximum": 9}},
+    }
     schema = {"type": "object", "properties": {"a": part, "b": copy.deepcopy(part)}}
     assert SHARED not in slim_schema(schema)
 
 
 def test_the_proposal_schema_compiles_to_much_less_code() -> None:
     """The point of slimming: less generated code to compile on every cold build."""
-    schema = {**proposal_schema(load_rubric(None)),
-              "$schema": "http://json-schema.org/draft-07/schema#"}
+    schema = {
+        **proposal_schema(load_rubric(None)),
+        "$schema": "http://json-schema.org/draft-07/schema#",
+    }
     # fastjsonschema cannot compile `const` without detailed exceptions: hide it.
     unslimmed = json.loads(json.dumps(schema).replace('"const":', '"x-const":'))
     before = len(fastjsonschema.compile_to_code(unslimmed, detailed_exceptions=False))
@@ -135,7 +169,8 @@ def test_the_proposal_schema_compiles_to_much_less_code() -> None:
 @functools.lru_cache(maxsize=1)
 def _documents() -> list[Any]:
     paths = sorted((ROOT / "tests" / "corpus").rglob("*.yaml")) + sorted(
-        (ROOT / "content" / "proposals").glob("*.yaml"))
+        (ROOT / "content" / "proposals").glob("*.yaml")
+    )
     docs = [load_file(path).document for path in paths]
     return [doc.data for doc in docs if doc is not None]
 
@@ -145,20 +180,37 @@ def proposal_verdicts() -> tuple[Callable[[Any], bool], Callable[[Any], bool]]:
     return verdicts(proposal_schema(load_rubric(None)))
 
 
-_NAMES = st.sampled_from(["golden_set", "user_need", "harm_if_wrong", "severity", "level",
-                          "note", "yes", "data", "x", "", "description"])
-_VALUES = st.one_of(st.none(), st.booleans(), st.integers(-2, 6), st.text(max_size=6),
-                    st.sampled_from(["yes", "partial", "n/a"]),
-                    st.fixed_dictionaries({"level": st.integers(-1, 5)}),
-                    st.fixed_dictionaries({"severity": st.integers(0, 4),
-                                           "likelihood": st.integers(0, 5)}))
+_NAMES = st.sampled_from(
+    [
+        "golden_set",
+        "user_need",
+        "harm_if_wrong",
+        "severity",
+        "level",
+        "note",
+        "yes",
+        "data",
+        "x",
+        "",
+        "description",
+    ]
+)
+_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-2, 6),
+    st.text(max_size=6),
+    st.sampled_from(["yes", "partial", "n/a"]),
+    st.fixed_dictionaries({"level": st.integers(-1, 5)}),
+    st.fixed_dictionaries({"severity": st.integers(0, 4), "likelihood": st.integers(0, 5)}),
+)
 
 
 @settings(max_examples=300, deadline=None)
 @given(data=st.data())
 def test_fast_and_full_validators_agree_when_fields_are_added_or_changed(
-        proposal_verdicts: tuple[Callable[[Any], bool], Callable[[Any], bool]],
-        data: Any) -> None:
+    proposal_verdicts: tuple[Callable[[Any], bool], Callable[[Any], bool]], data: Any
+) -> None:
     """Add a field (known or unknown name) or change one, anywhere in a real proposal: the
     folded and shared schema must reach jsonschema's verdict on the original schema."""
     fast, slow = proposal_verdicts
@@ -177,7 +229,8 @@ def test_fast_and_full_validators_agree_when_fields_are_added_or_changed(
 
 
 def test_a_large_batch_takes_the_fast_path_from_its_first_file(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Loading a folder announces its size, so valid files never wait for jsonschema."""
     from scoring.proposals.loading import load_proposals
     from scoring.sources import validation
@@ -190,6 +243,7 @@ def test_a_large_batch_takes_the_fast_path_from_its_first_file(
     def counting(self: Draft202012Validator, instance: Any) -> bool:
         slow_checks.append(instance)
         return True
+
     validation._compiled.cache_clear()  # a fresh checker, with nothing announced yet
     monkeypatch.setattr(Draft202012Validator, "is_valid", counting)
     intake = load_proposals([tmp_path], load_rubric(None))
@@ -204,12 +258,16 @@ def test_a_schema_with_references_is_only_stripped() -> None:
     schema = {
         "type": "object",
         "properties": {
-            "group": {"type": "object", "additionalProperties": False,
-                      "properties": {"x": dict(level), "y": dict(level)}},
+            "group": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {"x": dict(level), "y": dict(level)},
+            },
             "z": {"$ref": "#/properties/group/properties/x"},
         },
     }
     slim = slim_schema(schema)
     assert slim["properties"]["group"]["properties"] == {"x": level, "y": level}
-    assert_agree(schema, [{"group": {"x": 1}, "z": 4}, {"z": 5}, {"z": "x"},
-                          {"group": {"w": 1}}, {}])
+    assert_agree(
+        schema, [{"group": {"x": 1}, "z": 4}, {"z": 5}, {"z": "x"}, {"group": {"w": 1}}, {}]
+    )

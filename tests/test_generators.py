@@ -42,8 +42,10 @@ pytestmark = pytest.mark.generators  # builds with ProperDocs, Zensical, TechDoc
 # pinned in pyproject's test extras; TechDocs gets its own environment, made here.
 TECHDOCS_REQUIREMENT = "mkdocs-techdocs-core==1.7.1"
 REQUIRED = os.environ.get("CI") == "true" or os.environ.get("SWEETSPOT_REQUIRE_GENERATORS") == "1"
-PROPOSALS = {p.stem: yaml.safe_load(p.read_text(encoding="utf-8"))
-             for p in sorted((REPO / "content/proposals").glob("*.yaml"))}
+PROPOSALS = {
+    p.stem: yaml.safe_load(p.read_text(encoding="utf-8"))
+    for p in sorted((REPO / "content/proposals").glob("*.yaml"))
+}
 ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(REPO)}
 
 
@@ -57,14 +59,17 @@ def need(module: str) -> None:
 
 
 def run(command: list[str], cwd: Path, timeout: int = 300) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(command, cwd=cwd, env=ENV, capture_output=True, text=True,
-                            timeout=timeout, check=False)
-    assert result.returncode == 0, (f"{' '.join(command)} failed ({result.returncode}):\n"
-                                    f"{result.stdout}\n{result.stderr}")
+    result = subprocess.run(
+        command, cwd=cwd, env=ENV, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    assert result.returncode == 0, (
+        f"{' '.join(command)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
+    )
     return result
 
 
 # -- what every build of the demo site must hold -------------------------------------------------
+
 
 def soup(site: Path, page: str) -> BeautifulSoup:
     path = site / page / "index.html" if page else site / "index.html"
@@ -75,9 +80,12 @@ def soup(site: Path, page: str) -> BeautifulSoup:
 def page_set(site: Path) -> set[str]:
     """Every page of the site (by folder) and every download the engine writes."""
     pages = {p.parent.relative_to(site).as_posix() for p in site.rglob("index.html")}
-    downloads = {p.relative_to(site).as_posix() for pattern in ("*.csv", "*.json", "*.yaml")
-                 for p in site.rglob(pattern)
-                 if p.relative_to(site).parts[0] in ("portfolio", "schema", "proposals")}
+    downloads = {
+        p.relative_to(site).as_posix()
+        for pattern in ("*.csv", "*.json", "*.yaml")
+        for p in site.rglob(pattern)
+        if p.relative_to(site).parts[0] in ("portfolio", "schema", "proposals")
+    }
     return pages | downloads
 
 
@@ -86,8 +94,9 @@ def check_sentinels(site: Path) -> None:
     for proposal_id, data in PROPOSALS.items():
         page = soup(site, f"proposals/{proposal_id}")
         heading = page.select_one("article h1") or page.select_one("h1")
-        assert heading is not None and " ".join(data["title"].split()) in heading.get_text(), \
+        assert heading is not None and " ".join(data["title"].split()) in heading.get_text(), (
             proposal_id
+        )
         assert page.find(id="breakdown") is not None, proposal_id
     portfolio = soup(site, "portfolio")
     assert portfolio.select_one("svg.ss-quadrant-chart") is not None
@@ -118,6 +127,7 @@ def check_assets_wired(site: Path) -> None:
 
 # -- builds (each once per session) ------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("generated") / "site-src"
@@ -146,16 +156,30 @@ def generated_mkdocs(generated: Path) -> Path:
 def generated_properdocs(generated: Path) -> Path:
     need("properdocs")
     site = generated.parent / "properdocs-site"
-    run([sys.executable, "-m", "properdocs", "build", "--strict", "-q",
-         "-f", str(generated / "mkdocs.yml"), "-d", str(site)], cwd=generated.parent)
+    run(
+        [
+            sys.executable,
+            "-m",
+            "properdocs",
+            "build",
+            "--strict",
+            "-q",
+            "-f",
+            str(generated / "mkdocs.yml"),
+            "-d",
+            str(site),
+        ],
+        cwd=generated.parent,
+    )
     return site
 
 
 @pytest.fixture(scope="module")
 def generated_zensical(generated: Path) -> Path:
     need("zensical")
-    result = run([sys.executable, "-m", "zensical", "build", "--strict", "-f", "mkdocs.yml"],
-                 cwd=generated)
+    result = run(
+        [sys.executable, "-m", "zensical", "build", "--strict", "-f", "mkdocs.yml"], cwd=generated
+    )
     output = result.stdout + result.stderr
     assert "No issues found" in output and "Warning" not in output, output
     return generated / "site"
@@ -165,15 +189,32 @@ def generated_zensical(generated: Path) -> Path:
 def plugin_properdocs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     need("properdocs")
     site = tmp_path_factory.mktemp("properdocs-plugin") / "site"
-    result = run([sys.executable, "-m", "properdocs", "build", "--strict",
-                  "-f", str(REPO / "mkdocs.yml"), "-d", str(site)], cwd=REPO)
+    result = run(
+        [
+            sys.executable,
+            "-m",
+            "properdocs",
+            "build",
+            "--strict",
+            "-f",
+            str(REPO / "mkdocs.yml"),
+            "-d",
+            str(site),
+        ],
+        cwd=REPO,
+    )
     assert "sweetspot" in (REPO / "mkdocs.yml").read_text(encoding="utf-8")
     assert "Documentation built" in result.stdout + result.stderr
     return site
 
 
-BUILDS = ["plugin_mkdocs", "plugin_properdocs", "generated_mkdocs", "generated_properdocs",
-          "generated_zensical"]
+BUILDS = [
+    "plugin_mkdocs",
+    "plugin_properdocs",
+    "generated_mkdocs",
+    "generated_properdocs",
+    "generated_zensical",
+]
 
 
 @pytest.fixture
@@ -182,22 +223,24 @@ def plugin_mkdocs(demo_site: Path) -> Path:
 
 
 @pytest.mark.parametrize("build", BUILDS)
-def test_every_build_shows_the_generated_pages(build: str,
-                                               request: pytest.FixtureRequest) -> None:
+def test_every_build_shows_the_generated_pages(build: str, request: pytest.FixtureRequest) -> None:
     site = request.getfixturevalue(build)
     check_sentinels(site)
     check_assets_wired(site)
 
 
 @pytest.mark.parametrize("build", BUILDS[1:])
-def test_every_build_has_the_same_pages(build: str, plugin_mkdocs: Path,
-                                        request: pytest.FixtureRequest) -> None:
+def test_every_build_has_the_same_pages(
+    build: str, plugin_mkdocs: Path, request: pytest.FixtureRequest
+) -> None:
     expected = page_set(plugin_mkdocs)
-    assert len([p for p in expected if p.startswith("proposals/") and "." not in p]) \
-        == len(PROPOSALS)
+    assert len([p for p in expected if p.startswith("proposals/") and "." not in p]) == len(
+        PROPOSALS
+    )
     got = page_set(request.getfixturevalue(build))
-    assert got == expected, (f"missing {sorted(expected - got)[:10]}, "
-                             f"extra {sorted(got - expected)[:10]}")
+    assert got == expected, (
+        f"missing {sorted(expected - got)[:10]}, extra {sorted(got - expected)[:10]}"
+    )
 
 
 def nav_links(site: Path) -> list[str]:
@@ -206,8 +249,9 @@ def nav_links(site: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("build", ["generated_mkdocs", "generated_properdocs"])
-def test_generated_site_has_the_plugins_navigation(build: str, plugin_mkdocs: Path,
-                                                   request: pytest.FixtureRequest) -> None:
+def test_generated_site_has_the_plugins_navigation(
+    build: str, plugin_mkdocs: Path, request: pytest.FixtureRequest
+) -> None:
     """Proposal pages stay out of the navigation, as the plugin keeps them."""
     links = nav_links(request.getfixturevalue(build))
     assert len(links) > 20 and links == nav_links(plugin_mkdocs)
@@ -215,6 +259,7 @@ def test_generated_site_has_the_plugins_navigation(build: str, plugin_mkdocs: Pa
 
 
 # -- Zensical meeting the plugin in mkdocs.yml -------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def zensical_ignoring_plugin(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -228,7 +273,8 @@ def zensical_ignoring_plugin(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_zensical_with_the_plugin_says_the_pages_are_missing(
-        zensical_ignoring_plugin: Path) -> None:
+    zensical_ignoring_plugin: Path,
+) -> None:
     site = zensical_ignoring_plugin
     # Zensical drops the unknown plugin without a word: no generated pages...
     assert not (site / "portfolio/index.html").exists()
@@ -243,6 +289,7 @@ def test_zensical_with_the_plugin_says_the_pages_are_missing(
 
 
 # -- Zensical serve with live reload of proposals ----------------------------------------------
+
 
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -269,8 +316,9 @@ def wait_for(predicate: object, seconds: float) -> bool:
 
 @contextlib.contextmanager
 def background(command: list[str], cwd: Path) -> Iterator[subprocess.Popen[str]]:
-    process = subprocess.Popen(command, cwd=cwd, env=ENV, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        command, cwd=cwd, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     try:
         yield process
     finally:
@@ -292,33 +340,54 @@ def test_zensical_serve_reloads_an_edited_proposal(tmp_path: Path) -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     proposal = tmp_path / "content/proposals/credit-scorecard-challenger.yaml"
-    with background([sys.executable, "-m", "scoring.cli.main", "build-docs", "--out", str(out),
-                     "--watch", "--interval", "0.3"], cwd=tmp_path) as watcher:
+    with background(
+        [
+            sys.executable,
+            "-m",
+            "scoring.cli.main",
+            "build-docs",
+            "--out",
+            str(out),
+            "--watch",
+            "--interval",
+            "0.3",
+        ],
+        cwd=tmp_path,
+    ) as watcher:
         assert wait_for(lambda: (out / "mkdocs.yml").is_file(), 60), "build-docs wrote nothing"
-        with background([sys.executable, "-m", "zensical", "serve", "-a", f"127.0.0.1:{port}"],
-                        cwd=out):
+        with background(
+            [sys.executable, "-m", "zensical", "serve", "-a", f"127.0.0.1:{port}"], cwd=out
+        ):
             page = f"{base}/proposals/credit-scorecard-challenger/"
             assert wait_for(lambda: "gradient-boosted challenger" in fetch(page), 60)
             text = proposal.read_text(encoding="utf-8")
-            proposal.write_text(text.replace("title: ", "title: Zebra-striped ", 1),
-                                encoding="utf-8")
-            assert wait_for(lambda: "Zebra-striped" in fetch(page), 60), \
+            proposal.write_text(
+                text.replace("title: ", "title: Zebra-striped ", 1), encoding="utf-8"
+            )
+            assert wait_for(lambda: "Zebra-striped" in fetch(page), 60), (
                 "the edited proposal never reached the served page"
+            )
             shutil.copy(proposal, proposal.with_name("zebra-copy.yaml"))
-            assert wait_for(lambda: "Zebra-striped" in fetch(f"{base}/proposals/zebra-copy/"),
-                            60), "a new proposal never got its page"
+            assert wait_for(
+                lambda: "Zebra-striped" in fetch(f"{base}/proposals/zebra-copy/"), 60
+            ), "a new proposal never got its page"
         # A broken file is reported, not fatal; a config edit reaches the written config.
-        (tmp_path / "content/proposals/broken.yaml").write_text("title: [\n",
-                                                                 encoding="utf-8")
+        (tmp_path / "content/proposals/broken.yaml").write_text("title: [\n", encoding="utf-8")
         config = tmp_path / "mkdocs.yml"
-        config.write_text(config.read_text(encoding="utf-8").replace(
-            "site_name: Sweetspot", "site_name: Sweetspot renamed"), encoding="utf-8")
-        assert wait_for(lambda: "Sweetspot renamed" in (out / "mkdocs.yml").read_text(
-            encoding="utf-8"), 30), "a config edit never reached the written config"
+        config.write_text(
+            config.read_text(encoding="utf-8").replace(
+                "site_name: Sweetspot", "site_name: Sweetspot renamed"
+            ),
+            encoding="utf-8",
+        )
+        assert wait_for(
+            lambda: "Sweetspot renamed" in (out / "mkdocs.yml").read_text(encoding="utf-8"), 30
+        ), "a config edit never reached the written config"
         assert watcher.poll() is None, "build-docs --watch stopped"
 
 
 # -- Backstage TechDocs --------------------------------------------------------------------------
+
 
 def techdocs_requirements() -> list[str]:
     """techdocs-core, plus Sweetspot's own dependencies for the plugin build (Sweetspot itself
@@ -334,8 +403,9 @@ def techdocs_python() -> Path:
     requirements = techdocs_requirements()
     key = hashlib.sha256("\n".join(requirements).encode()).hexdigest()[:12]
     slug = TECHDOCS_REQUIREMENT.replace("==", "-")
-    home = Path(os.environ.get("SWEETSPOT_VENV_CACHE")
-                or Path(tempfile.gettempdir()) / "sweetspot-venvs")
+    home = Path(
+        os.environ.get("SWEETSPOT_VENV_CACHE") or Path(tempfile.gettempdir()) / "sweetspot-venvs"
+    )
     target = home / f"{slug}-py{sys.version_info.major}{sys.version_info.minor}-{key}"
     python = target / "bin" / "python"
     if (target / "ready").is_file():
@@ -344,9 +414,21 @@ def techdocs_python() -> Path:
     staging = Path(tempfile.mkdtemp(prefix=f"{slug}-", dir=home))
     try:
         venv.create(staging, with_pip=True)
-        result = subprocess.run([str(staging / "bin/python"), "-m", "pip", "install", "-q",
-                                 "--disable-pip-version-check", *requirements],
-                                capture_output=True, text=True, timeout=1200, check=False)
+        result = subprocess.run(
+            [
+                str(staging / "bin/python"),
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                "--disable-pip-version-check",
+                *requirements,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=1200,
+            check=False,
+        )
     except (OSError, subprocess.SubprocessError) as error:
         result = subprocess.CompletedProcess([], 1, "", str(error))
     if result.returncode != 0:
@@ -369,17 +451,27 @@ def plugin_path(folder: Path) -> str:
     through entry points, so a minimal distribution record declares ours."""
     record = folder / "sweetspot_kb-0.0.0.dist-info"
     record.mkdir(parents=True)
-    (record / "METADATA").write_text("Metadata-Version: 2.1\nName: sweetspot-kb\n"
-                                     "Version: 0.0.0\n", encoding="utf-8")
+    (record / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: sweetspot-kb\nVersion: 0.0.0\n", encoding="utf-8"
+    )
     (record / "entry_points.txt").write_text(
-        "[mkdocs.plugins]\nsweetspot = plugins.sweetspot:SweetspotPlugin\n", encoding="utf-8")
+        "[mkdocs.plugins]\nsweetspot = plugins.sweetspot:SweetspotPlugin\n", encoding="utf-8"
+    )
     return os.pathsep.join([str(folder), str(REPO)])
 
 
 def techdocs_versions(python: Path) -> list[str]:
-    return subprocess.run([str(python), "-c", "import importlib.metadata as m; print("
-                           "m.version('mkdocs-material'), m.version('mkdocs-techdocs-core'))"],
-                          capture_output=True, text=True, check=True).stdout.split()
+    return subprocess.run(
+        [
+            str(python),
+            "-c",
+            "import importlib.metadata as m; print("
+            "m.version('mkdocs-material'), m.version('mkdocs-techdocs-core'))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
 
 
 @pytest.fixture(scope="module")
@@ -396,8 +488,15 @@ def techdocs_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert config["plugins"][0] == "techdocs-core"
     assert "sweetspot" not in str(config["plugins"])
     env = {k: v for k, v in ENV.items() if k != "PYTHONPATH"}  # nothing of Sweetspot
-    result = subprocess.run([str(python), "-m", "mkdocs", "build", "--strict"], cwd=out,
-                            env=env, capture_output=True, text=True, timeout=300, check=False)
+    result = subprocess.run(
+        [str(python), "-m", "mkdocs", "build", "--strict"],
+        cwd=out,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert techdocs_versions(python) == ["9.7.7", "1.7.1"]
     return out / "site"
@@ -414,15 +513,23 @@ def techdocs_plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     config["plugins"] = ["techdocs-core", *[p for p in config["plugins"] if p != "search"]]
     (root / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     env = {**ENV, "PYTHONPATH": plugin_path(root / "entry-points")}
-    result = subprocess.run([str(python), "-m", "mkdocs", "build", "--strict"], cwd=root,
-                            env=env, capture_output=True, text=True, timeout=300, check=False)
+    result = subprocess.run(
+        [str(python), "-m", "mkdocs", "build", "--strict"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     return root / "site"
 
 
 @pytest.mark.parametrize("build", ["techdocs_site", "techdocs_plugin_site"])
-def test_techdocs_builds_the_demo_site(build: str, plugin_mkdocs: Path,
-                                       request: pytest.FixtureRequest) -> None:
+def test_techdocs_builds_the_demo_site(
+    build: str, plugin_mkdocs: Path, request: pytest.FixtureRequest
+) -> None:
     site = request.getfixturevalue(build)
     check_sentinels(site)
     check_assets_wired(site)

@@ -31,8 +31,17 @@ RUBRIC = load_rubric(None)
 INACTIVE = ("retired", "rejected")
 BIG_TEAM = "Platform"  # 150 proposals: its page is paged
 BIG_UNIT = ("Agency A", "Bureau 1")  # 120 proposals directly in it: paged
-HOSTILE_TEAMS = ("<script>alert(1)</script>", "R&D", "R D", "R D 2", "Risk page 2", "Index",
-                 "日本語", "../../etc/passwd", "Ops | [x](javascript:alert(1)) {#evil}")
+HOSTILE_TEAMS = (
+    "<script>alert(1)</script>",
+    "R&D",
+    "R D",
+    "R D 2",
+    "Risk page 2",
+    "Index",
+    "日本語",
+    "../../etc/passwd",
+    "Ops | [x](javascript:alert(1)) {#evil}",
+)
 
 
 def team_of(i: int) -> str:
@@ -82,8 +91,10 @@ def big(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, dict[
     tmp = tmp_path_factory.mktemp("grouping-300")
     texts = synthetic(tmp, 300)
     site = build(tmp / "site", texts)
-    cards = {c["id"]: c for c in expand(json.loads(
-        (site / "portfolio" / "portfolio.json").read_text("utf-8")))}
+    cards = {
+        c["id"]: c
+        for c in expand(json.loads((site / "portfolio" / "portfolio.json").read_text("utf-8")))
+    }
     data = {pid: {**yaml.safe_load(text), "card": cards[pid]} for pid, text in texts.items()}
     return site, data
 
@@ -97,6 +108,7 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # --------------------------------------------------------------------------------------------
 # Reading built pages
 # --------------------------------------------------------------------------------------------
+
 
 def soup(file: Path) -> BeautifulSoup:
     return BeautifulSoup(file.read_text(encoding="utf-8"), "html.parser")
@@ -149,8 +161,7 @@ def proposals_listed(site: Path, page: Path) -> list[str]:
     table = article(page).select_one("table.ss-cards:not(.ss-rollups)")
     if table is None:
         return []
-    return [target(site, page, a["href"]).parent.name
-            for a in table.select("tbody th a")]
+    return [target(site, page, a["href"]).parent.name for a in table.select("tbody th a")]
 
 
 def rollup_rows(page: Path) -> list[dict[str, str]]:
@@ -161,8 +172,10 @@ def rollup_rows(page: Path) -> list[dict[str, str]]:
     rows = []
     for tr in [*table.select("tbody tr"), *table.select("tfoot tr")]:
         cells = [text(c) for c in tr.find_all(["th", "td"])]
-        rows.append(dict(zip(headers, cells, strict=True)) | {
-            "_href": (tr.find("a") or {}).get("href", ""), "_foot": tr.parent.name == "tfoot"})
+        rows.append(
+            dict(zip(headers, cells, strict=True))
+            | {"_href": (tr.find("a") or {}).get("href", ""), "_foot": tr.parent.name == "tfoot"}
+        )
     return rows
 
 
@@ -174,6 +187,7 @@ def number(value: str) -> float:
 # --------------------------------------------------------------------------------------------
 # Teams
 # --------------------------------------------------------------------------------------------
+
 
 def team_index(site: Path) -> list[dict[str, Any]]:
     rows = []
@@ -192,7 +206,8 @@ def test_team_index_rolls_up_to_the_portfolio_totals(big: tuple[Path, dict]) -> 
     teams = Counter(d["team"] for d in data.values())
     assert sorted(r["Team"] for r in rows) == sorted(teams)
     assert [int(r["Proposals"]) for r in rows] == sorted(
-        (int(r["Proposals"]) for r in rows), reverse=True)  # largest first
+        (int(r["Proposals"]) for r in rows), reverse=True
+    )  # largest first
     foot = next(r for r in rollup_rows(pages[0]) if r["_foot"])
     active = [d for d in data.values() if d["stage"] not in INACTIVE]
     assert int(foot["Proposals"]) == sum(int(r["Proposals"]) for r in rows) == len(data)
@@ -227,14 +242,12 @@ def test_each_team_page_lists_exactly_its_proposals(big: tuple[Path, dict]) -> N
         for page in pages:
             assert len(proposals_listed(site, page)) <= 100
         # Active proposals first, by priority.
-        order = [(data[pid]["stage"] in INACTIVE, -data[pid]["card"]["priority"])
-                 for pid in listed]
+        order = [(data[pid]["stage"] in INACTIVE, -data[pid]["card"]["priority"]) for pid in listed]
         assert order == sorted(order), row["Team"]
         assert heading(article(first)) == row["Team"]
 
 
-def test_a_large_team_is_paged_and_every_page_links_to_every_other(
-        big: tuple[Path, dict]) -> None:
+def test_a_large_team_is_paged_and_every_page_links_to_every_other(big: tuple[Path, dict]) -> None:
     site, _data = big
     row = next(r for r in team_index(site) if r["Team"] == BIG_TEAM)
     pages = all_pages(site, target(site, row["_page"], row["_href"]))
@@ -271,28 +284,42 @@ def test_hostile_team_names_are_escaped_and_slugged_safely(big: tuple[Path, dict
 # Stages and organisation units
 # --------------------------------------------------------------------------------------------
 
+
 def test_stage_index_and_pages(big: tuple[Path, dict]) -> None:
     site, data = big
     index = page_of(site, "portfolio/by-stage.md")
     rows = [r for r in rollup_rows(index) if not r["_foot"]]
     stages = Counter(d["stage"] for d in data.values())
-    order = ("idea", "proposed", "approved", "incubating", "pilot", "production", "retired",
-             "rejected")
+    order = (
+        "idea",
+        "proposed",
+        "approved",
+        "incubating",
+        "pilot",
+        "production",
+        "retired",
+        "rejected",
+    )
     assert [r["Stage"] for r in rows] == [s for s in order if s in stages]
     for row in rows:
         assert int(row["Proposals"]) == stages[row["Stage"]]
         pages = all_pages(site, target(site, index, row["_href"]))
         listed = [pid for page in pages for pid in proposals_listed(site, page)]
-        assert sorted(listed) == sorted(pid for pid, d in data.items()
-                                        if d["stage"] == row["Stage"])
+        assert sorted(listed) == sorted(
+            pid for pid, d in data.items() if d["stage"] == row["Stage"]
+        )
         if row["Stage"] in INACTIVE:
             assert int(row["Active"]) == 0
 
 
 def unit_rollup(page: Path) -> dict[str, str]:
     node = article(page)
-    return {text(dt): text(dd) for dt, dd in zip(node.select("dl.ss-rollup dt"),
-                                                  node.select("dl.ss-rollup dd"), strict=True)}
+    return {
+        text(dt): text(dd)
+        for dt, dd in zip(
+            node.select("dl.ss-rollup dt"), node.select("dl.ss-rollup dd"), strict=True
+        )
+    }
 
 
 def test_unit_pages_roll_up_at_each_level(big: tuple[Path, dict]) -> None:
@@ -302,7 +329,7 @@ def test_unit_pages_roll_up_at_each_level(big: tuple[Path, dict]) -> None:
     assert set(tops) == {"Agency A", "Agency B"}
 
     def under(path: tuple[str, ...]) -> list[dict]:
-        return [d for d in data.values() if tuple(d.get("org") or ())[:len(path)] == path]
+        return [d for d in data.values() if tuple(d.get("org") or ())[: len(path)] == path]
 
     agency_b = target(site, index, tops["Agency B"]["_href"])
     assert int(tops["Agency B"]["Proposals"]) == len(under(("Agency B",)))
@@ -317,26 +344,31 @@ def test_unit_pages_roll_up_at_each_level(big: tuple[Path, dict]) -> None:
     trail = [text(a) for a in article(lab).select(".ss-trail a")]
     assert trail == ["Organisation units", "Agency B", "Office X"]
     assert sorted(proposals_listed(site, lab)) == sorted(
-        pid for pid, d in data.items() if d.get("org") == ["Agency B", "Office X", "Lab"])
+        pid for pid, d in data.items() if d.get("org") == ["Agency B", "Office X", "Lab"]
+    )
     # A unit with more than 100 proposals of its own is paged.
     agency_a = target(site, index, tops["Agency A"]["_href"])
     bureau = target(site, agency_a, rollup_rows(agency_a)[0]["_href"])
     pages = all_pages(site, bureau)
     assert len(pages) == 2
     listed = [pid for page in pages for pid in proposals_listed(site, page)]
-    assert sorted(listed) == sorted(pid for pid, d in data.items()
-                                    if tuple(d.get("org") or ()) == BIG_UNIT)
+    assert sorted(listed) == sorted(
+        pid for pid, d in data.items() if tuple(d.get("org") or ()) == BIG_UNIT
+    )
     # Agency A's own page lists the proposals directly in it, not its sub-unit's.
     assert sorted(proposals_listed(site, agency_a)) == sorted(
-        pid for pid, d in data.items() if d.get("org") == ["Agency A"])
+        pid for pid, d in data.items() if d.get("org") == ["Agency A"]
+    )
 
 
 # --------------------------------------------------------------------------------------------
 # Pitfall pages
 # --------------------------------------------------------------------------------------------
 
+
 def test_pitfall_pages_list_the_top_ten_and_link_to_the_filtered_table(
-        big: tuple[Path, dict]) -> None:
+    big: tuple[Path, dict],
+) -> None:
     site, data = big
     portfolio = page_of(site, "portfolio/index.md").resolve()
     active = {pid: d for pid, d in data.items() if d["stage"] not in INACTIVE}
@@ -351,20 +383,29 @@ def test_pitfall_pages_list_the_top_ten_and_link_to_the_filtered_table(
                 if sibling.name in ("h2", "h3"):
                     break
                 section.append(sibling)
-            open_ids = {pid for pid, d in active.items()
-                        if d["card"]["checklists"][checklist.id][item.id]
-                        in ("no", "partial", "unknown")}
-            applicable = sum(1 for d in active.values()
-                             if d["card"]["checklists"][checklist.id][item.id] != "n/a")
-            listed = [target(site, page, a["href"]).parent.name
-                      for el in section for a in el.select("table a")]
+            open_ids = {
+                pid
+                for pid, d in active.items()
+                if d["card"]["checklists"][checklist.id][item.id] in ("no", "partial", "unknown")
+            }
+            applicable = sum(
+                1
+                for d in active.values()
+                if d["card"]["checklists"][checklist.id][item.id] != "n/a"
+            )
+            listed = [
+                target(site, page, a["href"]).parent.name
+                for el in section
+                for a in el.select("table a")
+            ]
             assert len(listed) == min(10, len(open_ids)), item.id
             top = sorted(open_ids, key=lambda p: (-active[p]["card"]["priority"], p))[:10]
             assert listed == top, item.id
             words = " ".join(text(el) for el in section)
             assert f"Open in {len(open_ids)} of {applicable}" in words, item.id
-            links = [a["href"] for el in section for a in el.find_all("a", href=True)
-                     if "?" in a["href"]]
+            links = [
+                a["href"] for el in section for a in el.find_all("a", href=True) if "?" in a["href"]
+            ]
             assert len(links) == 1, item.id
             parts = urlsplit(links[0])
             assert parse_qs(parts.query) == {"open": [f"{checklist.id}.{item.id}"]}
@@ -373,7 +414,8 @@ def test_pitfall_pages_list_the_top_ten_and_link_to_the_filtered_table(
 
 
 def test_pitfall_page_size_does_not_grow_with_the_portfolio(
-        big: tuple[Path, dict], small: Path) -> None:
+    big: tuple[Path, dict], small: Path
+) -> None:
     site, _ = big
     for checklist in RUBRIC.checklists:
         at_300 = len(str(article(page_of(site, f"pitfalls/{checklist.slug}.md"))))
@@ -387,6 +429,7 @@ def test_pitfall_page_size_does_not_grow_with_the_portfolio(
 # --------------------------------------------------------------------------------------------
 # Proposal format reference
 # --------------------------------------------------------------------------------------------
+
 
 def schema_paths(schema: dict, prefix: str = "") -> list[str]:
     found = []
@@ -426,8 +469,17 @@ def test_format_reference_lists_every_field_under_its_section(big: tuple[Path, d
         assert section in toc, path
         if top in basics:
             assert section == "basics", path
-        elif top in ("problem", "value", "data", "delivery", "risks", "stakes",
-                     "governance", "evidence", "checklists"):
+        elif top in (
+            "problem",
+            "value",
+            "data",
+            "delivery",
+            "risks",
+            "stakes",
+            "governance",
+            "evidence",
+            "checklists",
+        ):
             assert section == top, path
     # Required fields say so; field names break only between their words.
     for name in schema["required"]:
@@ -441,8 +493,7 @@ def test_format_reference_lists_every_field_under_its_section(big: tuple[Path, d
     # A field's example is YAML that puts a value at the field's path.
     access = node.find(attrs={"data-field": "data.sources[].access"})
     example = yaml.safe_load(access.select_one(".ss-field-example").get_text())
-    assert example["data"]["sources"][0]["access"] in ("granted", "requested", "refused",
-                                                       "unknown")
+    assert example["data"]["sources"][0]["access"] in ("granted", "requested", "refused", "unknown")
     assert "granted" in text(access.select_one(".ss-field-allowed"))
 
 
@@ -450,13 +501,18 @@ def test_format_reference_lists_every_field_under_its_section(big: tuple[Path, d
 # In a browser: nothing scrolls sideways at 1,400 or 390 px
 # --------------------------------------------------------------------------------------------
 
+
 @pytest.mark.browser
 @pytest.mark.parametrize("width", [1400, 390])
-def test_grouping_pages_fit_the_screen(browser: Browser, big: tuple[Path, dict],
-                                       width: int) -> None:
+def test_grouping_pages_fit_the_screen(
+    browser: Browser, big: tuple[Path, dict], width: int
+) -> None:
     site, _ = big
-    team = target(site, page_of(site, "portfolio/by-team.md"),
-                  next(r["_href"] for r in team_index(site) if r["Team"] == BIG_TEAM))
+    team = target(
+        site,
+        page_of(site, "portfolio/by-team.md"),
+        next(r["_href"] for r in team_index(site) if r["Team"] == BIG_TEAM),
+    )
     unit_index = page_of(site, "portfolio/units/index.md")
     unit = target(site, unit_index, rollup_rows(unit_index)[1]["_href"])
     pages = {

@@ -63,7 +63,9 @@ BIDI_ID = "bidi-title"
 INJECT_ID = "log-injection"
 NON_UTF8_NAME = os.fsdecode(b"caf\xe9.yaml")
 
-FLOAT_YAML = MINIMAL_YAML + """\
+FLOAT_YAML = (
+    MINIMAL_YAML
+    + """\
 risks:
   factors:
     harm_if_wrong: {severity: 2.0, likelihood: 4.0}
@@ -72,6 +74,7 @@ evidence:
 value:
   one_off_cost: 150000.0
 """
+)
 HUGE_YAML = MINIMAL_YAML + "value:\n  one_off_cost: " + "9" * 310 + "\n"
 BIDI_YAML = """\
 title: "Invoice \u202eranking\u202c for collections"
@@ -79,10 +82,13 @@ summary: Collections calls every overdue account in the same order; a ranking wo
 team: "Credit\u200b Risk"
 stage: idea
 """
-INJECT_YAML = MINIMAL_YAML + """\
+INJECT_YAML = (
+    MINIMAL_YAML
+    + """\
 "x\\n::error file=README.md,line=1::forged annotation": 1
 "::stop-commands::abc": 2
 """
+)
 
 
 def can_make_fifo() -> bool:
@@ -97,13 +103,22 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildOutcom
     (outside / "secret.txt").write_text(f"API_TOKEN={SECRET}\n", encoding="utf-8")
     (outside / "folder" / "key.txt").write_text(SECRET, encoding="utf-8")
     (outside / "leak.yaml").write_text(f"title: {SECRET}\nsummary: {SECRET}\n", encoding="utf-8")
-    root = write_site(base / "repo", {
-        FULL_ID: FULL_YAML, MINIMAL_ID: MINIMAL_YAML, INVALID_ID: INVALID_YAML,
-        FLOAT_ID: FLOAT_YAML, HUGE_ID: HUGE_YAML, BIDI_ID: BIDI_YAML, INJECT_ID: INJECT_YAML,
-    })
+    root = write_site(
+        base / "repo",
+        {
+            FULL_ID: FULL_YAML,
+            MINIMAL_ID: MINIMAL_YAML,
+            INVALID_ID: INVALID_YAML,
+            FLOAT_ID: FLOAT_YAML,
+            HUGE_ID: HUGE_YAML,
+            BIDI_ID: BIDI_YAML,
+            INJECT_ID: INJECT_YAML,
+        },
+    )
     proposals = root / "content" / "proposals"
     (proposals / "proposal.schema.json").write_text(
-        json.dumps(proposal_schema(RUBRIC)), encoding="utf-8")
+        json.dumps(proposal_schema(RUBRIC)), encoding="utf-8"
+    )
     # Symlinks out of the repository, dangling ones and a loop.
     (proposals / "NOTES.txt").symlink_to(outside / "secret.txt")
     (proposals / "passwd").symlink_to("/etc/passwd")
@@ -116,8 +131,9 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildOutcom
     # Files that are not proposals.
     (proposals / "evil-page.md").write_text("# Evil\n\n<script>alert(1)</script>\n")
     (proposals / "evil.html").write_text("<script>alert(1)</script>\n")
-    (proposals / "evil.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" '
-                                        'onload="alert(1)"/>\n')
+    (proposals / "evil.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>\n'
+    )
     (proposals / f"{MINIMAL_ID}.md").write_text("# A page where a generated one goes\n")
     # Odd entries.
     (proposals / NON_UTF8_NAME).write_text(MINIMAL_YAML, encoding="utf-8")
@@ -147,14 +163,16 @@ def all_site_files(site: Path) -> list[Path]:
 
 
 def intake_text(site: Path) -> str:
-    soup = BeautifulSoup((site / "intake-problems" / "index.html").read_text("utf-8"),
-                         "html.parser")
+    soup = BeautifulSoup(
+        (site / "intake-problems" / "index.html").read_text("utf-8"), "html.parser"
+    )
     return soup.select_one("article").get_text(" ")
 
 
 # --------------------------------------------------------------------------------------------
 # 1, 5, 6: the trust boundary and odd entries
 # --------------------------------------------------------------------------------------------
+
 
 def test_the_hostile_folder_builds(hostile: tuple[Path, BuildOutcome]) -> None:
     _, outcome = hostile
@@ -171,8 +189,15 @@ def test_no_file_from_outside_the_repository_is_published(site: Path) -> None:
 
 def test_only_valid_proposals_and_the_editor_schema_are_copied(site: Path) -> None:
     copied = sorted(p.name for p in (site / "proposals").iterdir() if p.is_file())
-    assert copied == sorted([f"{FULL_ID}.yaml", f"{MINIMAL_ID}.yaml", f"{FLOAT_ID}.yaml",
-                             f"{BIDI_ID}.yaml", "proposal.schema.json"])
+    assert copied == sorted(
+        [
+            f"{FULL_ID}.yaml",
+            f"{MINIMAL_ID}.yaml",
+            f"{FLOAT_ID}.yaml",
+            f"{BIDI_ID}.yaml",
+            "proposal.schema.json",
+        ]
+    )
     assert not (site / "proposals" / "evil-page").exists()
     # A refused entry with a proposal's name keeps its URL, as every invalid proposal does
     # (issue 15), but the page only lists the problem: nothing of the outside folder.
@@ -182,22 +207,27 @@ def test_only_valid_proposals_and_the_editor_schema_are_copied(site: Path) -> No
     # The generated page wins over the stray .md with the same id.
     page = (site / "proposals" / MINIMAL_ID / "index.html").read_text("utf-8")
     assert "A page where a generated one goes" not in page
-    assert not any("<script>alert(1)" in p.read_text("utf-8", "replace")
-                   for p in all_site_files(site) if p.suffix in (".html", ".svg"))
+    assert not any(
+        "<script>alert(1)" in p.read_text("utf-8", "replace")
+        for p in all_site_files(site)
+        if p.suffix in (".html", ".svg")
+    )
 
 
-@pytest.mark.parametrize("name, words", [
-    ("leak.yaml", "symlinks are not accepted"),
-    ("dangling.yaml", "symlinks are not accepted"),
-    ("loop-a.yaml", "symlinks are not accepted"),
-    ("NOTES.txt", "symlinks are not accepted"),
-    ("outside-folder", "symlinks are not accepted"),
-    ("caf\\xe9.yaml", "not valid UTF-8"),
-    (".yaml", "must end in .yaml"),
-    ("Upper-Case.YAML", "must end in .yaml"),
-])
-def test_each_refused_entry_is_named_on_the_intake_page(site: Path, name: str,
-                                                        words: str) -> None:
+@pytest.mark.parametrize(
+    "name, words",
+    [
+        ("leak.yaml", "symlinks are not accepted"),
+        ("dangling.yaml", "symlinks are not accepted"),
+        ("loop-a.yaml", "symlinks are not accepted"),
+        ("NOTES.txt", "symlinks are not accepted"),
+        ("outside-folder", "symlinks are not accepted"),
+        ("caf\\xe9.yaml", "not valid UTF-8"),
+        (".yaml", "must end in .yaml"),
+        ("Upper-Case.YAML", "must end in .yaml"),
+    ],
+)
+def test_each_refused_entry_is_named_on_the_intake_page(site: Path, name: str, words: str) -> None:
     text = intake_text(site)
     assert f"content/proposals/{name}" in text
     assert words in text
@@ -218,12 +248,16 @@ def test_the_secret_is_not_quoted_on_the_intake_page(site: Path) -> None:
 
 
 def test_validate_reports_every_entry_without_a_traceback(
-        hostile: tuple[Path, BuildOutcome]) -> None:
+    hostile: tuple[Path, BuildOutcome],
+) -> None:
     root, _ = hostile
-    run = subprocess.run([sys.executable, "-m", "scoring.cli.main", "validate",
-                          "content/proposals"], cwd=root, capture_output=True, timeout=120,
-                         env={**os.environ, "PYTHONPATH": str(REPO),
-                              "PYTHONIOENCODING": "utf-8:strict"})
+    run = subprocess.run(
+        [sys.executable, "-m", "scoring.cli.main", "validate", "content/proposals"],
+        cwd=root,
+        capture_output=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(REPO), "PYTHONIOENCODING": "utf-8:strict"},
+    )
     out = run.stdout.decode("utf-8")
     assert run.returncode == 1, run.stderr.decode()
     assert "Traceback" not in run.stderr.decode()
@@ -239,8 +273,9 @@ def test_portfolio_json_is_valid_utf8(site: Path) -> None:
 
 
 def test_a_symlinked_proposals_folder_is_refused(tmp_path: Path) -> None:
-    root = write_site(tmp_path / "repo", {MINIMAL_ID: MINIMAL_YAML},
-                      plugin_options={"proposals_dir": "linked"})
+    root = write_site(
+        tmp_path / "repo", {MINIMAL_ID: MINIMAL_YAML}, plugin_options={"proposals_dir": "linked"}
+    )
     (root / "linked").symlink_to(root / "content" / "proposals")
     outcome = logged_build(root)
     assert outcome.error is not None
@@ -250,6 +285,7 @@ def test_a_symlinked_proposals_folder_is_refused(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------------------------
 # 2: every schema-valid file builds
 # --------------------------------------------------------------------------------------------
+
 
 def test_integral_floats_are_read_as_integers(site: Path) -> None:
     loaded = load_one(Path(f"{FLOAT_ID}.yaml"), RUBRIC, raw=FLOAT_YAML.encode())
@@ -272,8 +308,9 @@ def test_a_number_too_large_to_compute_with_is_a_located_error(site: Path) -> No
     assert f"content/proposals/{HUGE_ID}.yaml" in intake_text(site)
 
 
-def test_a_page_that_raises_becomes_an_intake_problem(tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_page_that_raises_becomes_an_intake_problem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from scoring.site import pages
 
     real = pages.SiteBuilder.proposal_page
@@ -301,17 +338,22 @@ def test_a_page_that_raises_becomes_an_intake_problem(tmp_path: Path,
 # 3: linear-time validation
 # --------------------------------------------------------------------------------------------
 
+
 def filled(head: str, line: str) -> bytes:
     count = (MAX_BYTES - len(head)) // len(line)
     return (head + line * count).encode()
 
 
-@pytest.mark.parametrize("head, line", [
-    (MINIMAL_YAML + "tags:\n", "  - {a: 1}\n"),
-    (MINIMAL_YAML + "tags:\n", "  - {}\n"),
-    (MINIMAL_YAML + "data:\n  leakage_exposure:\n", "    - {a: 1}\n"),
-    (MINIMAL_YAML + "data:\n  leakage_exposure:\n", "    - temporal\n"),
-], ids=["tags-maps", "tags-empty-maps", "leakage-maps", "leakage-repeated"])
+@pytest.mark.parametrize(
+    "head, line",
+    [
+        (MINIMAL_YAML + "tags:\n", "  - {a: 1}\n"),
+        (MINIMAL_YAML + "tags:\n", "  - {}\n"),
+        (MINIMAL_YAML + "data:\n  leakage_exposure:\n", "    - {a: 1}\n"),
+        (MINIMAL_YAML + "data:\n  leakage_exposure:\n", "    - temporal\n"),
+    ],
+    ids=["tags-maps", "tags-empty-maps", "leakage-maps", "leakage-repeated"],
+)
 def test_the_largest_file_validates_in_well_under_a_second(head: str, line: str) -> None:
     raw = filled(head, line)
     assert len(raw) <= MAX_BYTES
@@ -328,18 +370,27 @@ def test_the_largest_file_validates_in_well_under_a_second(head: str, line: str)
 
 def test_duplicates_are_still_found_in_any_key_order() -> None:
     text = FULL_YAML.replace(
-        "  leakage_exposure: [temporal]", "  leakage_exposure: [temporal, duplicates, temporal]")
+        "  leakage_exposure: [temporal]", "  leakage_exposure: [temporal, duplicates, temporal]"
+    )
     loaded = load_one(Path("x.yaml"), RUBRIC, raw=text.encode())
-    assert [p.message for p in loaded.problems if p.code == "uniqueItems"] == \
-        ["lists the same item twice"]
+    assert [p.message for p in loaded.problems if p.code == "uniqueItems"] == [
+        "lists the same item twice"
+    ]
 
 
 # --------------------------------------------------------------------------------------------
 # 4: one CSV writer
 # --------------------------------------------------------------------------------------------
 
-FORMULAS = ["=HYPERLINK(\"http://evil\")", "+1+cmd|' /C calc'!A0", "@SUM(1+1)", "-2+3",
-            "\t=1+1", " =1+1", "\uff1d1+1"]
+FORMULAS = [
+    '=HYPERLINK("http://evil")',
+    "+1+cmd|' /C calc'!A0",
+    "@SUM(1+1)",
+    "-2+3",
+    "\t=1+1",
+    " =1+1",
+    "\uff1d1+1",
+]
 
 
 @pytest.mark.parametrize("cell", FORMULAS)
@@ -359,9 +410,13 @@ def test_score_csv_is_protected(tmp_path: Path) -> None:
         text = MINIMAL_YAML.replace("team: Field Service", f"team: {json.dumps(formula)}")
         text = text.replace("stage: idea", f"stage: idea\nowner: {json.dumps(formula)}")
         (folder / f"p{number}.yaml").write_text(text, encoding="utf-8")
-    run = subprocess.run([sys.executable, "-m", "scoring.cli.main", "score", str(folder),
-                          "--format", "csv"], capture_output=True, text=True, timeout=120,
-                         cwd=REPO)
+    run = subprocess.run(
+        [sys.executable, "-m", "scoring.cli.main", "score", str(folder), "--format", "csv"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+    )
     assert run.returncode == 0, run.stderr
     rows = list(csv.DictReader(io.StringIO(run.stdout)))
     assert len(rows) == 4
@@ -374,13 +429,13 @@ def test_score_csv_is_protected(tmp_path: Path) -> None:
 # 7: the cache is checked, never trusted
 # --------------------------------------------------------------------------------------------
 
+
 def store_of(folder: Path) -> Path:
     return folder / "cache" / STORE_FILE
 
 
 def load_with_store(folder: Path, cache: dict[Any, Any] | None = None) -> Intake:
-    return load_proposals([folder / "p"], RUBRIC, cache, root=folder,
-                          store_dir=folder / "cache")
+    return load_proposals([folder / "p"], RUBRIC, cache, root=folder, store_dir=folder / "cache")
 
 
 def one_proposal(tmp_path: Path) -> Path:
@@ -399,13 +454,17 @@ def edit_record(tmp_path: Path, change: Any) -> None:
     path.write_text(json.dumps(stored), encoding="utf-8")
 
 
-@pytest.mark.parametrize("change", [
-    lambda r: r["fields"].update(title="A title nobody wrote"),
-    lambda r: r["fields"].update(stage="bogus"),
-    lambda r: r["fields"].update(title=12),
-    lambda r: r.update(kind="invalid", problems=[]),
-    lambda r: r["fields"].update(deep=json.loads("[" * 500 + "]" * 500)),
-], ids=["title", "stage", "title-int", "valid-shown-invalid", "deep"])
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda r: r["fields"].update(title="A title nobody wrote"),
+        lambda r: r["fields"].update(stage="bogus"),
+        lambda r: r["fields"].update(title=12),
+        lambda r: r.update(kind="invalid", problems=[]),
+        lambda r: r["fields"].update(deep=json.loads("[" * 500 + "]" * 500)),
+    ],
+    ids=["title", "stage", "title-int", "valid-shown-invalid", "deep"],
+)
 def test_an_edited_record_is_loaded_afresh(tmp_path: Path, change: Any) -> None:
     one_proposal(tmp_path)
     fresh = load_with_store(tmp_path)
@@ -442,8 +501,9 @@ def test_the_serve_cache_sees_a_same_size_edit_with_the_time_kept(tmp_path: Path
 
 
 @pytest.mark.parametrize("offset", [0, 10, 40, 100, -1, -50])
-def test_damaged_bytecode_is_never_loaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                          offset: int) -> None:
+def test_damaged_bytecode_is_never_loaded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, offset: int
+) -> None:
     cache = tmp_path / "cache"
     context = {"problems_link": "x", "invalid": [1]}
     kept_environments.cache_clear()
@@ -467,6 +527,7 @@ def test_damaged_bytecode_is_never_loaded(tmp_path: Path, monkeypatch: pytest.Mo
 # 8, 9: output hygiene and hidden characters
 # --------------------------------------------------------------------------------------------
 
+
 def test_no_log_line_can_start_a_workflow_command(hostile: tuple[Path, BuildOutcome]) -> None:
     _, outcome = hostile
     injected = [m for m in outcome.messages if "forged annotation" in m or "stop-commands" in m]
@@ -477,15 +538,18 @@ def test_no_log_line_can_start_a_workflow_command(hostile: tuple[Path, BuildOutc
 
 
 def test_problem_text_is_one_safe_line() -> None:
-    problem = Problem("a.yaml", 3, 1, "x\n::error file=README.md::y", "m\r\n::stop-commands::",
-                      "unknown-key")
-    assert problem.as_text() == \
-        "a.yaml:3:1: x\\n::error file=README.md::y: m\\r\\n::stop-commands::"
+    problem = Problem(
+        "a.yaml", 3, 1, "x\n::error file=README.md::y", "m\r\n::stop-commands::", "unknown-key"
+    )
+    assert (
+        problem.as_text() == "a.yaml:3:1: x\\n::error file=README.md::y: m\\r\\n::stop-commands::"
+    )
     assert Problem("::x.yaml", 0, 0, "", "m").as_text().startswith("\\::")
 
 
 def test_hidden_characters_are_flagged_and_stripped(
-        site: Path, hostile: tuple[Path, BuildOutcome]) -> None:
+    site: Path, hostile: tuple[Path, BuildOutcome]
+) -> None:
     _, outcome = hostile
     warned = [m for m in outcome.warnings if f"{BIDI_ID}.yaml" in m]
     assert any("U+202E RIGHT-TO-LEFT OVERRIDE" in m and "title" in m for m in warned), warned
@@ -518,10 +582,40 @@ def test_a_strict_build_fails_on_hidden_characters(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------------------------
 
 ODD_VALUES: list[Any] = [
-    4.0, 2.0, -0.0, 0.0, 1.0, 3.5, -1, 10 ** 310, 1.7e308, 5e-324, "", " ", "=1+1",
-    "\u202e\u200b", "x" * 3000, None, True, False, [], {}, [1, 1], [{"a": 1}, {"a": 1}],
-    {"level": 4.0}, {"level": 2, "note": "\r\n::error::x"}, "2025-01-01", "yes", "n/a",
-    "<script>alert(1)</script>", "{{ 7 * 7 }}", 0, 4, 99, "idea", "EUR",
+    4.0,
+    2.0,
+    -0.0,
+    0.0,
+    1.0,
+    3.5,
+    -1,
+    10**310,
+    1.7e308,
+    5e-324,
+    "",
+    " ",
+    "=1+1",
+    "\u202e\u200b",
+    "x" * 3000,
+    None,
+    True,
+    False,
+    [],
+    {},
+    [1, 1],
+    [{"a": 1}, {"a": 1}],
+    {"level": 4.0},
+    {"level": 2, "note": "\r\n::error::x"},
+    "2025-01-01",
+    "yes",
+    "n/a",
+    "<script>alert(1)</script>",
+    "{{ 7 * 7 }}",
+    0,
+    4,
+    99,
+    "idea",
+    "EUR",
 ]
 
 
@@ -586,13 +680,23 @@ def test_random_mutations_never_raise(tmp_path: Path) -> None:
     assert set(proposals) <= built
 
 
-@settings(max_examples=40, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(seed=st.sampled_from(SEEDS), choices=st.lists(
-    st.tuples(st.integers(0, 10_000), st.sampled_from(range(len(ODD_VALUES)))),
-    min_size=1, max_size=4))
-def test_whatever_validates_scores_and_renders(seed: dict[str, Any],
-                                               choices: list[tuple[int, int]]) -> None:
+@settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    seed=st.sampled_from(SEEDS),
+    choices=st.lists(
+        st.tuples(st.integers(0, 10_000), st.sampled_from(range(len(ODD_VALUES)))),
+        min_size=1,
+        max_size=4,
+    ),
+)
+def test_whatever_validates_scores_and_renders(
+    seed: dict[str, Any], choices: list[tuple[int, int]]
+) -> None:
     document = copy.deepcopy(seed)
     for where, what in choices:
         paths = [p for p in leaf_paths(document) if p]

@@ -21,8 +21,13 @@ from sitekit import REPO, build_project, write_site
 from scoring.cli.main import main
 from scoring.sources.inventory.writer import rewrite
 
-FEDERAL_CSV = (REPO.parent / "shared" / "data" / "us-federal-ai-inventory-2024"
-               / "2024_consolidated_ai_inventory_raw_v2.csv")
+FEDERAL_CSV = (
+    REPO.parent
+    / "shared"
+    / "data"
+    / "us-federal-ai-inventory-2024"
+    / "2024_consolidated_ai_inventory_raw_v2.csv"
+)
 
 MAPPING = """\
 mapping_version: 1
@@ -45,12 +50,33 @@ custom:
 
 HEADER = ["Id", "Name", "Purpose", "Dept", "Unit", "Stage", "Vendor"]
 ROWS = [
-    ["A-1", "Route tickets", "Send each ticket to the right queue first time.", "Ops",
-     "Support", "Live", "Acme"],
-    ["A-2", "Forecast demand", "Weekly demand per depot for the planners.", "Ops", "Planning",
-     "Trial", ""],
-    ["A-3", "Spot fraud", "Flag suspicious refunds for a second look.", "Finance", "Audit",
-     "Idea", ""],
+    [
+        "A-1",
+        "Route tickets",
+        "Send each ticket to the right queue first time.",
+        "Ops",
+        "Support",
+        "Live",
+        "Acme",
+    ],
+    [
+        "A-2",
+        "Forecast demand",
+        "Weekly demand per depot for the planners.",
+        "Ops",
+        "Planning",
+        "Trial",
+        "",
+    ],
+    [
+        "A-3",
+        "Spot fraud",
+        "Flag suspicious refunds for a second look.",
+        "Finance",
+        "Audit",
+        "Idea",
+        "",
+    ],
 ]
 
 HAND_WRITTEN = """\
@@ -80,10 +106,12 @@ def inputs(tmp_path: Path, rows: list[list[str]] = ROWS) -> tuple[Path, Path]:
     return write_csv(tmp_path / "inventory.csv", rows), mapping
 
 
-def run_import(source: Path, mapping: Path | str, out: Path, *extra: str,
-               fmt: str = "json") -> tuple[int, Any, str]:
-    code, stdout, stderr = run_cli("import", str(source), "--mapping", str(mapping), "--out",
-                                   str(out), "--format", fmt, *extra)
+def run_import(
+    source: Path, mapping: Path | str, out: Path, *extra: str, fmt: str = "json"
+) -> tuple[int, Any, str]:
+    code, stdout, stderr = run_cli(
+        "import", str(source), "--mapping", str(mapping), "--out", str(out), "--format", fmt, *extra
+    )
     assert "Traceback" not in stdout + stderr
     return code, json.loads(stdout) if fmt == "json" and stdout else stdout, stderr
 
@@ -137,8 +165,10 @@ def test_a_reimported_file_swapped_for_a_symlink_is_not_followed(tmp_path: Path)
     assert code == 1
     assert outside.read_bytes() == before
     assert by_row(report)[2]["action"] == "not_written"
-    assert any(r["file"].endswith("route-tickets.yaml") and "symlink" in r["reason"]
-               for r in report["refused"])
+    assert any(
+        r["file"].endswith("route-tickets.yaml") and "symlink" in r["reason"]
+        for r in report["refused"]
+    )
 
 
 def test_an_out_that_is_a_symlink_or_a_file_is_refused(tmp_path: Path) -> None:
@@ -173,7 +203,8 @@ def test_a_fifo_in_out_is_reported_and_never_opened(tmp_path: Path) -> None:
 
 
 def test_a_folder_at_a_target_name_is_a_located_problem_and_other_rows_are_written(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     source, mapping = inputs(tmp_path)
     out = tmp_path / "out"
     (out / "route-tickets.yaml").mkdir(parents=True)
@@ -181,7 +212,9 @@ def test_a_folder_at_a_target_name_is_a_located_problem_and_other_rows_are_writt
     assert code == 1 and stderr == ""
     assert "row 2 (route-tickets.yaml): not written:" in text and "is a folder" in text
     assert sorted(p.name for p in out.glob("*.yaml") if p.is_file()) == [
-        "forecast-demand.yaml", "spot-fraud.yaml"]
+        "forecast-demand.yaml",
+        "spot-fraud.yaml",
+    ]
     assert list((out / "route-tickets.yaml").iterdir()) == []
 
 
@@ -189,14 +222,16 @@ def test_a_folder_at_a_target_name_is_a_located_problem_and_other_rows_are_writt
 
 
 def test_an_unchanged_reimport_keeps_a_hand_filled_value_until_its_cell_changes(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     source, mapping = inputs(tmp_path)
     out = tmp_path / "out"
     run_import(source, mapping, out)
     target = out / "forecast-demand.yaml"
     assert "vendor_name" not in target.read_text(encoding="utf-8")  # its Vendor cell is empty
     text = target.read_text(encoding="utf-8").replace(
-        "source:", "custom:\n  vendor_name: Acme Corp  # from the contract, by hand\nsource:")
+        "source:", "custom:\n  vendor_name: Acme Corp  # from the contract, by hand\nsource:"
+    )
     target.write_text(text, encoding="utf-8")
     code, report, _ = run_import(source, mapping, out)
     assert code == 0
@@ -210,27 +245,32 @@ def test_an_unchanged_reimport_keeps_a_hand_filled_value_until_its_cell_changes(
     _, report, _ = run_import(source, mapping, out)
     assert report["updated"] == 1
     assert by_row(report)[3]["hand_edits_overwritten"] == [
-        {"field": "custom.vendor_name", "edited": "Acme Corp", "source": "Globex"}]
+        {"field": "custom.vendor_name", "edited": "Acme Corp", "source": "Globex"}
+    ]
     assert plain(target)["custom"]["vendor_name"] == "Globex"
     rows[1][6] = "Initech"  # and once more, to see the text report name it
     write_csv(source, rows)
-    target.write_text(target.read_text(encoding="utf-8").replace("Globex", "Globex Ltd"),
-                      encoding="utf-8")
+    target.write_text(
+        target.read_text(encoding="utf-8").replace("Globex", "Globex Ltd"), encoding="utf-8"
+    )
     _, text, _ = run_import(source, mapping, out, fmt="text")
     assert "Hand edits replaced because the source changed (1 file(s)):" in text
-    assert ("row 3 (forecast-demand.yaml): custom.vendor_name: Globex Ltd -> Initech"
-            in text)
+    assert "row 3 (forecast-demand.yaml): custom.vendor_name: Globex Ltd -> Initech" in text
     # A hand edit of a field whose cell did not change stays too.
-    target.write_text(target.read_text(encoding="utf-8").replace(
-        "stage: pilot", "stage: production"), encoding="utf-8")
+    target.write_text(
+        target.read_text(encoding="utf-8").replace("stage: pilot", "stage: production"),
+        encoding="utf-8",
+    )
     _, report, _ = run_import(source, mapping, out)
     assert report["updated"] == 0 and plain(target)["stage"] == "production"
 
 
 def test_a_rewritten_value_with_double_spaces_reads_back_the_same() -> None:
-    summary = ("The purpose of the search is to provide similar functionality to our "
-               "search application.  Additionally, users can ask questions in natural "
-               "language instead of needing to input specific search criteria.  " * 3).strip()
+    summary = (
+        "The purpose of the search is to provide similar functionality to our "
+        "search application.  Additionally, users can ask questions in natural "
+        "language instead of needing to input specific search criteria.  " * 3
+    ).strip()
     text = rewrite("title: Search\nsummary: short\n", [(("summary",), summary)], [])
     assert yaml.safe_load(text)["summary"] == summary
 
@@ -264,7 +304,8 @@ def test_the_federal_register_settles_after_an_update(tmp_path: Path) -> None:
     assert updated["updated"] == len(spaced)
     _, settled, _ = run_import(renamed, "us-federal-2024", again)
     assert (settled["written"], settled["updated"]) == (0, 0), [
-        f["file"] for f in settled["files"] if f["action"] != "unchanged"]
+        f["file"] for f in settled["files"] if f["action"] != "unchanged"
+    ]
     # Settled because the values read back as the source has them, not because a lost
     # space passed for a hand edit.
     assert not [f["file"] for f in settled["files"] if f["hand_edits_kept"]]
@@ -278,8 +319,7 @@ def test_the_federal_register_settles_after_an_update(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_a_fresh_import_of_titles_with_line_breaks_passes_a_strict_build(
-        tmp_path: Path) -> None:
+def test_a_fresh_import_of_titles_with_line_breaks_passes_a_strict_build(tmp_path: Path) -> None:
     rows = [list(r) for r in ROWS]
     rows[0][1] = "Route\ntickets\r\nfor\tsupport"
     rows[1][4] = "Planning\nteam"  # the team, and the unit in org
@@ -296,11 +336,19 @@ def test_a_fresh_import_of_titles_with_line_breaks_passes_a_strict_build(
     build_project(root, strict=True)  # raises on any warning
 
 
-@pytest.mark.parametrize("character, code_point", [
-    ("\u202e", "U+202E"), ("\u200b", "U+200B"), ("\x1b", "U+001B"), ("\x07", "U+0007"),
-    ("\x00", "U+0000")])
-def test_hidden_characters_are_reported_per_row(tmp_path: Path, character: str,
-                                                code_point: str) -> None:
+@pytest.mark.parametrize(
+    "character, code_point",
+    [
+        ("\u202e", "U+202E"),
+        ("\u200b", "U+200B"),
+        ("\x1b", "U+001B"),
+        ("\x07", "U+0007"),
+        ("\x00", "U+0000"),
+    ],
+)
+def test_hidden_characters_are_reported_per_row(
+    tmp_path: Path, character: str, code_point: str
+) -> None:
     rows = [list(r) for r in ROWS]
     rows[2][1] = f"Spot{character} fraud"
     source, mapping = inputs(tmp_path, rows)
@@ -317,8 +365,7 @@ def test_hidden_characters_are_reported_per_row(tmp_path: Path, character: str,
 # ---- 13. collisions with files already there, case and Windows names ------------------------
 
 
-@pytest.mark.parametrize("name", ["route-tickets.yaml", "Route-Tickets.yaml",
-                                  "route-tickets.yml"])
+@pytest.mark.parametrize("name", ["route-tickets.yaml", "Route-Tickets.yaml", "route-tickets.yml"])
 def test_a_collision_with_a_file_already_there_is_reported(tmp_path: Path, name: str) -> None:
     source, mapping = inputs(tmp_path)
     out = tmp_path / "out"
@@ -336,8 +383,7 @@ def test_a_collision_with_a_file_already_there_is_reported(tmp_path: Path, name:
     assert f"  route-tickets: row 2 -> {given} (already used by {out / name})" in text
 
 
-def test_windows_reserved_names_get_a_suffix_and_validate_refuses_them(
-        tmp_path: Path) -> None:
+def test_windows_reserved_names_get_a_suffix_and_validate_refuses_them(tmp_path: Path) -> None:
     rows = [list(r) for r in ROWS]
     rows[0][1], rows[1][1] = "CON", "Lpt1"
     source, mapping = inputs(tmp_path, rows)
@@ -346,8 +392,7 @@ def test_windows_reserved_names_get_a_suffix_and_validate_refuses_them(
     assert code == 0
     ids = {entry["row"]: entry["id"] for entry in report["files"]}
     assert ids[2].startswith("con-") and ids[3].startswith("lpt1-")
-    assert {c["slug"]: c["reserved"] for c in report["collisions"]} == {"con": True,
-                                                                        "lpt1": True}
+    assert {c["slug"]: c["reserved"] for c in report["collisions"]} == {"con": True, "lpt1": True}
     hand = tmp_path / "hand"
     hand.mkdir()
     (hand / "nul.yaml").write_text(HAND_WRITTEN, encoding="utf-8")
@@ -377,8 +422,9 @@ NUMBER_MAPPING = MAPPING + "  spend_musd: {column: Vendor, type: number}\n"
 
 
 @pytest.mark.parametrize("cell", ["nan", "inf", "-Infinity", "1e400"])
-def test_a_number_cell_that_is_not_finite_is_kept_as_untranslated(tmp_path: Path,
-                                                                   cell: str) -> None:
+def test_a_number_cell_that_is_not_finite_is_kept_as_untranslated(
+    tmp_path: Path, cell: str
+) -> None:
     # float() reads all of these; a proposal holding one could not be scored.
     rows = [[*ROWS[0][:-1], cell]]
     source = write_csv(tmp_path / "inventory.csv", rows)
@@ -397,8 +443,9 @@ def test_a_mapping_that_is_a_pipe_is_refused_as_not_a_file(tmp_path: Path) -> No
     fifo = tmp_path / "mapping.yaml"
     fifo.unlink(missing_ok=True)
     os.mkfifo(fifo)
-    code, _, stderr = run_cli("import", str(source), "--mapping", str(fifo), "--out",
-                              str(tmp_path / "out"))
+    code, _, stderr = run_cli(
+        "import", str(source), "--mapping", str(fifo), "--out", str(tmp_path / "out")
+    )
     assert code == 2
     assert "not a regular file" in stderr
 
@@ -407,7 +454,7 @@ def alias_bomb(levels: int = 9) -> str:
     """Nine nested lists of nine aliases: a few hundred bytes that stand for 9**9 values."""
     text = '\nnotes_bomb:\n  a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
     previous = "a"
-    for name in "bcdefghi"[:levels - 1]:
+    for name in "bcdefghi"[: levels - 1]:
         text += f"  {name}: &{name} [" + ",".join([f"*{previous}"] * 9) + "]\n"
         previous = name
     return text

@@ -59,14 +59,20 @@ def run_cli(*argv: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-def import_file(tmp_path: Path, source: Path, *extra: str, mapping: str = MAPPING,
-                mapping_file: Path | None = None) -> tuple[int, str, str, Path]:
+def import_file(
+    tmp_path: Path,
+    source: Path,
+    *extra: str,
+    mapping: str = MAPPING,
+    mapping_file: Path | None = None,
+) -> tuple[int, str, str, Path]:
     if mapping_file is None:
         mapping_file = tmp_path / "mapping.yaml"
         mapping_file.write_text(mapping, encoding="utf-8")
     out = tmp_path / "proposals"
-    code, stdout, stderr = run_cli("import", str(source), "--mapping", str(mapping_file),
-                                   "--out", str(out), *extra)
+    code, stdout, stderr = run_cli(
+        "import", str(source), "--mapping", str(mapping_file), "--out", str(out), *extra
+    )
     return code, stdout, stderr, out
 
 
@@ -94,9 +100,11 @@ def letters(index: int) -> str:
 
 def sheet_rows(rows: list[list[str]], first: int = 1) -> str:
     return "".join(
-        f'<row r="{n}">' + "".join(inline(f"{letters(i)}{n}", v) for i, v in
-                                   enumerate(row, start=1)) + "</row>"
-        for n, row in enumerate(rows, start=first))
+        f'<row r="{n}">'
+        + "".join(inline(f"{letters(i)}{n}", v) for i, v in enumerate(row, start=1))
+        + "</row>"
+        for n, row in enumerate(rows, start=first)
+    )
 
 
 def write_parts(path: Path, parts: dict[str, str | bytes | Iterator[bytes]]) -> Path:
@@ -111,38 +119,48 @@ def write_parts(path: Path, parts: dict[str, str | bytes | Iterator[bytes]]) -> 
     return path
 
 
-def xlsx(path: Path, sheet_data: str, *, dimension: str | None = None,
-         shared: str | Iterator[bytes] | None = None, head: str = "",
-         book_head: str = "") -> Path:
+def xlsx(
+    path: Path,
+    sheet_data: str,
+    *,
+    dimension: str | None = None,
+    shared: str | Iterator[bytes] | None = None,
+    head: str = "",
+    book_head: str = "",
+) -> Path:
     """A one-sheet workbook ('Use cases') whose sheetData is given as XML."""
-    types = ('<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/'
-             '2006/content-types"><Default Extension="rels" ContentType="application/'
-             'vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" '
-             'ContentType="application/xml"/><Override PartName="/xl/workbook.xml" '
-             'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.'
-             'main+xml"/></Types>')
+    types = (
+        '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/'
+        '2006/content-types"><Default Extension="rels" ContentType="application/'
+        'vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" '
+        'ContentType="application/xml"/><Override PartName="/xl/workbook.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.'
+        'main+xml"/></Types>'
+    )
     dim = f'<dimension ref="{dimension}"/>' if dimension else ""
     parts: dict[str, str | bytes | Iterator[bytes]] = {
         "[Content_Types].xml": types,
         "_rels/.rels": f'<?xml version="1.0"?><Relationships xmlns="{RELS}"><Relationship '
-                       f'Id="rId1" Type="{OFFICE}/officeDocument" Target="xl/workbook.xml"/>'
-                       "</Relationships>",
+        f'Id="rId1" Type="{OFFICE}/officeDocument" Target="xl/workbook.xml"/>'
+        "</Relationships>",
         "xl/workbook.xml": f'<?xml version="1.0"?>{book_head}<workbook xmlns="{SPREADSHEET}" '
-                           f'xmlns:r="{OFFICE}"><sheets><sheet name="Use cases" sheetId="1" '
-                           'r:id="rId1"/></sheets></workbook>',
-        "xl/_rels/workbook.xml.rels":
-            f'<?xml version="1.0"?><Relationships xmlns="{RELS}"><Relationship Id="rId1" '
-            f'Type="{OFFICE}/worksheet" Target="worksheets/sheet1.xml"/><Relationship '
-            f'Id="rId2" Type="{OFFICE}/sharedStrings" Target="sharedStrings.xml"/>'
-            "</Relationships>",
+        f'xmlns:r="{OFFICE}"><sheets><sheet name="Use cases" sheetId="1" '
+        'r:id="rId1"/></sheets></workbook>',
+        "xl/_rels/workbook.xml.rels": f'<?xml version="1.0"?><Relationships xmlns="{RELS}">'
+        '<Relationship Id="rId1" '
+        f'Type="{OFFICE}/worksheet" Target="worksheets/sheet1.xml"/><Relationship '
+        f'Id="rId2" Type="{OFFICE}/sharedStrings" Target="sharedStrings.xml"/>'
+        "</Relationships>",
         "xl/worksheets/sheet1.xml": f'<?xml version="1.0"?>{head}<worksheet xmlns='
-                                    f'"{SPREADSHEET}">{dim}<sheetData>{sheet_data}'
-                                    "</sheetData></worksheet>",
+        f'"{SPREADSHEET}">{dim}<sheetData>{sheet_data}'
+        "</sheetData></worksheet>",
     }
     if shared is not None:
         parts["xl/sharedStrings.xml"] = (
             f'<?xml version="1.0"?><sst xmlns="{SPREADSHEET}">{shared}</sst>'
-            if isinstance(shared, str) else shared)
+            if isinstance(shared, str)
+            else shared
+        )
     return write_parts(path, parts)
 
 
@@ -154,11 +172,12 @@ def imported(tmp_path: Path, source: Path) -> tuple[str, dict[str, Any]]:
 
 # ---- item 6: a declared dimension cannot make a sheet huge ---------------------------------
 
-def test_xlsx_huge_dimension_with_a_far_value_is_refused_naming_the_cell(
-        tmp_path: Path) -> None:
+
+def test_xlsx_huge_dimension_with_a_far_value_is_refused_naming_the_cell(tmp_path: Path) -> None:
     far = '<row r="1048576">' + inline("XFD1048576", "x") + "</row>"
-    source = xlsx(tmp_path / "bomb.xlsx", sheet_rows([HEADER, ROWS[0]]) + far,
-                  dimension="A1:XFD1048576")
+    source = xlsx(
+        tmp_path / "bomb.xlsx", sheet_rows([HEADER, ROWS[0]]) + far, dimension="A1:XFD1048576"
+    )
     assert source.stat().st_size < 5_000
     error = refused(tmp_path, source)
     assert error.startswith(f"{source}: row 1048576, column 'XFD': in sheet 'Use cases'")
@@ -166,8 +185,10 @@ def test_xlsx_huge_dimension_with_a_far_value_is_refused_naming_the_cell(
 
 
 def test_xlsx_value_past_the_column_limit_is_refused_naming_the_cell(tmp_path: Path) -> None:
-    source = xlsx(tmp_path / "wide.xlsx", sheet_rows([HEADER, ROWS[0]])
-                  + '<row r="3">' + inline("XFD3", "x") + "</row>")
+    source = xlsx(
+        tmp_path / "wide.xlsx",
+        sheet_rows([HEADER, ROWS[0]]) + '<row r="3">' + inline("XFD3", "x") + "</row>",
+    )
     error = refused(tmp_path, source)
     assert "row 3, column 'XFD'" in error and "at most 1,000 columns" in error
 
@@ -175,13 +196,15 @@ def test_xlsx_value_past_the_column_limit_is_refused_naming_the_cell(tmp_path: P
 def test_xlsx_huge_dimension_alone_reads_the_real_rows(tmp_path: Path) -> None:
     # A declared range, and a far cell with a style but no value, change nothing.
     far = '<row r="1048576"><c r="XFD1048576" s="0"/></row>'
-    source = xlsx(tmp_path / "inventory.xlsx", sheet_rows([HEADER, *ROWS]) + far,
-                  dimension="A1:XFD1048576")
+    source = xlsx(
+        tmp_path / "inventory.xlsx", sheet_rows([HEADER, *ROWS]) + far, dimension="A1:XFD1048576"
+    )
     table = read_table(source)
     assert table.rows == ROWS and table.row_numbers == [2, 3, 4]
 
 
 # ---- item 7: a stale dimension does not drop rows --------------------------------------------
+
 
 def test_xlsx_stale_dimension_reads_every_row_and_retires_nothing(tmp_path: Path) -> None:
     source = xlsx(tmp_path / "inventory.xlsx", sheet_rows([HEADER, *ROWS]))
@@ -195,13 +218,16 @@ def test_xlsx_stale_dimension_reads_every_row_and_retires_nothing(tmp_path: Path
 
 
 def test_xlsx_rows_without_numbers_are_all_read(tmp_path: Path) -> None:
-    rows = "".join("<row>" + "".join(f'<c t="inlineStr"><is><t>{v}</t></is></c>' for v in row)
-                   + "</row>" for row in [HEADER, *ROWS])
+    rows = "".join(
+        "<row>" + "".join(f'<c t="inlineStr"><is><t>{v}</t></is></c>' for v in row) + "</row>"
+        for row in [HEADER, *ROWS]
+    )
     table = read_table(xlsx(tmp_path / "inventory.xlsx", rows, dimension="A1:A1"))
     assert table.headers == HEADER and table.rows == ROWS
 
 
 # ---- item 8: cells and unpacked sizes are capped ---------------------------------------------
+
 
 def test_xlsx_shared_string_bomb_is_refused_naming_the_cell(tmp_path: Path) -> None:
     def huge_string() -> Iterator[bytes]:
@@ -212,7 +238,8 @@ def test_xlsx_shared_string_bomb_is_refused_naming_the_cell(tmp_path: Path) -> N
         yield b"</t></si></sst>"
 
     cells = sheet_rows([HEADER, ROWS[0]]) + (
-        '<row r="3">' + inline("A3", "A-9") + '<c r="B3" t="s"><v>1</v></c></row>')
+        '<row r="3">' + inline("A3", "A-9") + '<c r="B3" t="s"><v>1</v></c></row>'
+    )
     source = xlsx(tmp_path / "bomb.xlsx", cells, shared=huge_string())
     assert source.stat().st_size < 2 * 2**20
     error = refused(tmp_path, source)
@@ -235,7 +262,8 @@ def test_xlsx_long_shared_string_no_cell_uses_is_refused(tmp_path: Path) -> None
 
 
 def test_xlsx_unpacking_past_the_cap_is_refused_before_unpacking(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(workbook, "MAX_UNPACKED", 64 * 1024)
     filler = "<row r='5'>" + inline("F5", "z" * 100_000) + "</row>"
     source = xlsx(tmp_path / "big.xlsx", sheet_rows([HEADER, *ROWS]) + filler)
@@ -243,8 +271,9 @@ def test_xlsx_unpacking_past_the_cap_is_refused_before_unpacking(
     assert "the workbook's sheets unpack to" in error and "at most 0 MiB" in error
 
 
-def test_xlsx_oversized_other_part_is_refused(tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_xlsx_oversized_other_part_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(workbook, "MAX_PART", 1024)
     source = xlsx(tmp_path / "big.xlsx", sheet_rows([HEADER, *ROWS]))
     with zipfile.ZipFile(source, "a") as archive:
@@ -252,8 +281,9 @@ def test_xlsx_oversized_other_part_is_refused(tmp_path: Path,
     assert "the part xl/styles.xml unpacks to" in refused(tmp_path, source)
 
 
-def test_xlsx_oversized_zip_directory_is_refused(tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_xlsx_oversized_zip_directory_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(workbook, "MAX_DIRECTORY", 100)
     source = xlsx(tmp_path / "many.xlsx", sheet_rows([HEADER, *ROWS]))
     assert "zip directory" in refused(tmp_path, source)
@@ -263,8 +293,7 @@ def test_xlsx_giant_tag_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(workbook, "MAX_TOKEN", 1024)
     monkeypatch.setattr(workbook, "_CHUNK", 1024)
     cell = f'<c r="A3" t="inlineStr" junk="{"j" * 10_000}"><is><t>x</t></is></c>'
-    source = xlsx(tmp_path / "tag.xlsx", sheet_rows([HEADER, ROWS[0]])
-                  + f'<row r="3">{cell}</row>')
+    source = xlsx(tmp_path / "tag.xlsx", sheet_rows([HEADER, ROWS[0]]) + f'<row r="3">{cell}</row>')
     assert "has an XML tag longer than" in refused(tmp_path, source)
 
 
@@ -276,21 +305,24 @@ def test_not_a_zip_is_refused(tmp_path: Path) -> None:
 
 # ---- item 9: malformed XML is an input error ---------------------------------------------
 
-LAUGHS = ('<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;'
-          '&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;'
-          '&c;&c;&c;&c;">]>')
+LAUGHS = (
+    '<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;'
+    '&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;'
+    '&c;&c;&c;&c;">]>'
+)
 
 
-@pytest.mark.parametrize("head, cell", [
-    (LAUGHS, "&d;"),
-    ('<!DOCTYPE worksheet [<!ENTITY x SYSTEM "file:///etc/passwd">]>', "&x;"),
-])
+@pytest.mark.parametrize(
+    "head, cell",
+    [
+        (LAUGHS, "&d;"),
+        ('<!DOCTYPE worksheet [<!ENTITY x SYSTEM "file:///etc/passwd">]>', "&x;"),
+    ],
+)
 def test_xlsx_with_entities_is_an_input_error(tmp_path: Path, head: str, cell: str) -> None:
-    source = xlsx(tmp_path / "entities.xlsx", sheet_rows([HEADER, [*ROWS[0][:4], cell]]),
-                  head=head)
+    source = xlsx(tmp_path / "entities.xlsx", sheet_rows([HEADER, [*ROWS[0][:4], cell]]), head=head)
     error = refused(tmp_path, source)
-    assert error.startswith(f"{source}: the part xl/worksheets/sheet1.xml declares a "
-                            "DOCTYPE")
+    assert error.startswith(f"{source}: the part xl/worksheets/sheet1.xml declares a DOCTYPE")
 
 
 def test_xlsx_doctype_in_the_workbook_part_is_an_input_error(tmp_path: Path) -> None:
@@ -305,6 +337,7 @@ def test_xlsx_broken_sheet_xml_is_an_input_error(tmp_path: Path) -> None:
 
 
 # ---- CSV: encodings, cell and row limits ---------------------------------------------------
+
 
 @pytest.mark.parametrize("codec", ["utf-32-le", "utf-32-be"])
 def test_utf32_with_a_byte_order_mark_is_read(tmp_path: Path, codec: str) -> None:
@@ -324,7 +357,8 @@ def test_mixed_utf8_and_windows_1252_reads_both_and_says_so(tmp_path: Path) -> N
     assert [row[3] for row in table.rows] == ["Café Ops", "Café Plan", "Qualité"]
     assert table.encoding == "utf-8, with Windows-1252 for bytes that are not UTF-8"
     assert "1 byte(s) that are not UTF-8 read as Windows-1252, the first on line 3" in (
-        table.encoding_note)
+        table.encoding_note
+    )
     code, stdout, stderr, _ = import_file(tmp_path, source)
     assert code == 0, stderr
     assert "mostly UTF-8" in stdout
@@ -339,8 +373,7 @@ def test_mixed_file_with_a_byte_neither_encoding_has_is_located(tmp_path: Path) 
 
 def test_windows_1252_file_is_still_detected(tmp_path: Path) -> None:
     source = tmp_path / "inventory.csv"
-    source.write_bytes(CSV.replace("Ops", "Opérations").replace("Plan", "Qualité")
-                       .encode("cp1252"))
+    source.write_bytes(CSV.replace("Ops", "Opérations").replace("Plan", "Qualité").encode("cp1252"))
     table = read_table(source)
     assert table.encoding == "cp1252" and table.rows[1][3] == "Qualité"
 
@@ -355,8 +388,9 @@ def test_csv_cell_over_the_cap_is_located(tmp_path: Path) -> None:
 def test_csv_over_the_row_cap_is_refused_at_the_first_row_past_it(tmp_path: Path) -> None:
     source = tmp_path / "inventory.csv"
     line = "A-{},Name,Purpose,Ops,Live\n"
-    source.write_text(",".join(HEADER) + "\n" + "".join(
-        line.format(n) for n in range(MAX_ROWS + 1)))
+    source.write_text(
+        ",".join(HEADER) + "\n" + "".join(line.format(n) for n in range(MAX_ROWS + 1))
+    )
     error = refused(tmp_path, source)
     assert f"{source}: row {MAX_ROWS + 2:}:" in error
     assert f"more than {MAX_ROWS:,} rows" in error
@@ -370,6 +404,7 @@ def test_unknown_or_non_text_encoding_option_is_an_input_error(tmp_path: Path) -
 
 
 # ---- files named on the command line ---------------------------------------------------------
+
 
 def test_inventory_symlink_fifo_and_folder_are_refused(tmp_path: Path) -> None:
     real = tmp_path / "real.csv"
@@ -398,28 +433,36 @@ def test_mapping_symlink_is_refused(tmp_path: Path) -> None:
 
 # ---- item 16: a schema-valid mapping cannot crash the import --------------------------------
 
-DATED = MAPPING + """\
+DATED = (
+    MAPPING
+    + """\
   dates.initiated:
     column: Stage
     type: date
     formats: ["%m/%d/%Y", "{fmt}"]
 """
+)
 
 
-@pytest.mark.parametrize("fmt, why", [
-    ("%Y%Y", "a directive appears twice"),
-    ("%Q", "'Q' is a bad directive"),
-    ("%Y-%", "stray %"),
-])
-def test_mapping_bad_date_format_is_located_at_load(tmp_path: Path, fmt: str,
-                                                    why: str) -> None:
+@pytest.mark.parametrize(
+    "fmt, why",
+    [
+        ("%Y%Y", "a directive appears twice"),
+        ("%Q", "'Q' is a bad directive"),
+        ("%Y-%", "stray %"),
+    ],
+)
+def test_mapping_bad_date_format_is_located_at_load(tmp_path: Path, fmt: str, why: str) -> None:
     source = tmp_path / "inventory.csv"
     source.write_text(CSV)
     mapping = DATED.replace("{fmt}", fmt)
     line = mapping.splitlines().index('    formats: ["%m/%d/%Y", "' + fmt + '"]') + 1
     error = refused(tmp_path, source, mapping=mapping)
-    assert re.search(rf"mapping\.yaml:{line}:\d+: fields\.dates\.initiated\.formats\.1: "
-                     rf"'{re.escape(fmt)}' is not a date format", error), error
+    assert re.search(
+        rf"mapping\.yaml:{line}:\d+: fields\.dates\.initiated\.formats\.1: "
+        rf"'{re.escape(fmt)}' is not a date format",
+        error,
+    ), error
     assert why in error
 
 
@@ -431,21 +474,23 @@ def test_mapping_with_too_long_a_date_format_is_located(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("encoding", ["idna", "rot13", "no-such-codec"])
-def test_mapping_encoding_that_cannot_decode_text_is_located(tmp_path: Path,
-                                                             encoding: str) -> None:
+def test_mapping_encoding_that_cannot_decode_text_is_located(tmp_path: Path, encoding: str) -> None:
     source = tmp_path / "inventory.csv"
     source.write_text(CSV)
     mapping = MAPPING.replace("name: tiny\n", f"name: tiny\nencoding: {encoding}\n")
     error = refused(tmp_path, source, mapping=mapping)
-    assert re.search(rf"mapping\.yaml:3:\d+: encoding: '{encoding}' is not a text encoding",
-                     error), error
+    assert re.search(
+        rf"mapping\.yaml:3:\d+: encoding: '{encoding}' is not a text encoding", error
+    ), error
 
 
 def test_mapping_with_aliases_is_refused(tmp_path: Path) -> None:
     source = tmp_path / "inventory.csv"
     source.write_text(CSV)
-    mapping = MAPPING.replace("  title: {column: Name}", "  title: &name {column: Name}") \
+    mapping = (
+        MAPPING.replace("  title: {column: Name}", "  title: &name {column: Name}")
         + "custom:\n  again: *name\n"
+    )
     error = refused(tmp_path, source, mapping=mapping)
     assert "mapping.yaml:" in error and "aliases" in error
 

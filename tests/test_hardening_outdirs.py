@@ -58,8 +58,11 @@ def victim(folder: Path) -> dict[str, str]:
 
 def holds(folder: Path, files: dict[str, str]) -> bool:
     """Whether ``folder`` holds exactly ``files``: nothing deleted, changed or added."""
-    found = {p.relative_to(folder).as_posix(): p.read_text(encoding="utf-8")
-             for p in folder.rglob("*") if p.is_file()}
+    found = {
+        p.relative_to(folder).as_posix(): p.read_text(encoding="utf-8")
+        for p in folder.rglob("*")
+        if p.is_file()
+    }
     return found == files
 
 
@@ -73,8 +76,10 @@ def one_line_error(err: str, *words: str) -> None:
 
 # -- item 2: no write or delete through a symlink under --out ---------------------------------
 
+
 def test_build_docs_refuses_a_docs_folder_that_is_a_link(
-        site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    site: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = site / "build/site-src"
     assert run("build-docs", "--out", str(out)) == 0
     shutil.rmtree(out / "docs")
@@ -87,7 +92,8 @@ def test_build_docs_refuses_a_docs_folder_that_is_a_link(
 
 
 def test_build_docs_refuses_a_link_deep_inside_out(
-        site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    site: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = site / "build/site-src"
     assert run("build-docs", "--out", str(out)) == 0
     shutil.rmtree(out / "docs/portfolio")
@@ -101,7 +107,8 @@ def test_build_docs_refuses_a_link_deep_inside_out(
 
 @pytest.mark.parametrize("name", [OWNER_FILE, "mkdocs.yml", "docs/.index.md.sweetspot-tmp"])
 def test_build_docs_never_writes_through_a_linked_file(
-        site: Path, name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    site: Path, name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = site / "build/site-src"
     assert run("build-docs", "--out", str(out)) == 0
     (out / "docs/index.md").write_text("stale", encoding="utf-8")  # so it is written again
@@ -132,27 +139,40 @@ def test_a_committed_link_cannot_make_build_docs_delete_files(tmp_path: Path) ->
     clone = tmp_path / "clone"
     subprocess.run([*git, "clone", "-q", str(repo), str(clone)], check=True)
     assert (clone / "build/site-src/docs").is_symlink()
-    result = subprocess.run(["sweetspot", "build-docs"], cwd=clone, capture_output=True,
-                            text=True, env={**os.environ, "PYTHONPATH": os.environ.get(
-                                "PYTHONPATH", str(Path(__file__).parent.parent))})
+    result = subprocess.run(
+        ["sweetspot", "build-docs"],
+        cwd=clone,
+        capture_output=True,
+        text=True,
+        env={
+            **os.environ,
+            "PYTHONPATH": os.environ.get("PYTHONPATH", str(Path(__file__).parent.parent)),
+        },
+    )
     assert result.returncode == 2, result.stderr
     one_line_error(result.stderr, "build/site-src", "docs is a symlink")
     assert (clone / "notes/notes.txt").read_text(encoding="utf-8") == "my notes"
 
 
 def test_out_that_is_a_link_or_behind_one_is_refused(
-        site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    site: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     files = victim(site.parent / "elsewhere")
     (site / "linked").symlink_to(site.parent / "elsewhere", target_is_directory=True)
-    for command, out in (("build-docs", "linked"), ("build-docs", "linked/site-src"),
-                         ("render", "linked"), ("render", "linked/docs")):
+    for command, out in (
+        ("build-docs", "linked"),
+        ("build-docs", "linked/site-src"),
+        ("render", "linked"),
+        ("render", "linked/docs"),
+    ):
         assert run(command, "--out", out) == 2
         one_line_error(capsys.readouterr().err, "linked is a symlink")
     assert holds(site.parent / "elsewhere", files)
 
 
 def test_output_folder_replaces_a_link_at_the_temporary_name_without_following_it(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     """The writer itself, under a race the up-front check cannot see: a link planted at a
     temporary file's name is removed, never written through."""
     target = tmp_path / "victim.txt"
@@ -197,20 +217,28 @@ def test_build_docs_still_deletes_its_own_stale_files(site: Path) -> None:
 
 # -- item 3: render writes only into a folder it owns -----------------------------------------
 
+
 def test_render_refuses_a_docs_folder_of_the_users(
-        site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    site: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     files = victim(site / "mydocs")
     (site / "mydocs/index.md").write_text("# My home", encoding="utf-8")
     files["index.md"] = "# My home"
     (site / "mydocs/shared").symlink_to("sub", target_is_directory=True)  # theirs to keep
     assert run("render", "--out", "mydocs") == 2
-    one_line_error(capsys.readouterr().err, "mydocs", "not written by `sweetspot render`",
-                   RENDER.marker, "new or empty folder")
+    one_line_error(
+        capsys.readouterr().err,
+        "mydocs",
+        "not written by `sweetspot render`",
+        RENDER.marker,
+        "new or empty folder",
+    )
     assert holds(site / "mydocs", files) and (site / "mydocs/shared").is_symlink()
 
 
 def test_render_refuses_the_sites_own_content_folder(
-        site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    site: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     before = sorted(p.relative_to(site).as_posix() for p in (site / "content").rglob("*"))
     home = (site / "content/index.md").read_bytes()
     assert run("render", "--out", "content") == 2
@@ -229,7 +257,8 @@ def test_render_writes_again_into_a_folder_it_wrote(site: Path) -> None:
 
 
 def test_render_and_build_docs_do_not_take_each_others_folders(
-        site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    site: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert run("render", "--out", "rendered") == 0
     assert run("build-docs", "--out", "built") == 0
     capsys.readouterr()
@@ -282,7 +311,8 @@ def build_plain(config_file: Path, site_dir: Path, **overrides: Any) -> Path:
 @pytest.mark.slow
 @pytest.mark.parametrize("techdocs", [False, True], ids=["build-docs", "techdocs"])
 def test_build_docs_publishes_only_valid_proposals_and_the_schema(
-        hostile_site: Path, techdocs: bool) -> None:
+    hostile_site: Path, techdocs: bool
+) -> None:
     out = hostile_site / "build/site-src"
     args = ["build-docs", "--out", str(out)] + (["--techdocs"] if techdocs else [])
     assert run(*args) == 1  # leaky.yaml is an invalid proposal
@@ -299,16 +329,20 @@ def test_build_docs_publishes_only_valid_proposals_and_the_schema(
 
 @pytest.mark.slow
 def test_render_with_content_publishes_only_valid_proposals_and_the_schema(
-        hostile_site: Path) -> None:
+    hostile_site: Path,
+) -> None:
     out = hostile_site / "rendered/docs"
     assert run("render", "--out", str(out), "--content", "content") == 1
     assert (out / f"proposals/{FULL_ID}.yaml").is_file()
     assert_nothing_hostile(out)
     config = hostile_site / "rendered/mkdocs.yml"
-    config.write_text("site_name: R\ndocs_dir: docs\nplugins: [search]\n"
-                      "theme: {name: material, font: false}\n"
-                      "markdown_extensions: [admonition, attr_list, md_in_html, tables, toc, "
-                      "pymdownx.superfences, pymdownx.tasklist]\n", encoding="utf-8")
+    config.write_text(
+        "site_name: R\ndocs_dir: docs\nplugins: [search]\n"
+        "theme: {name: material, font: false}\n"
+        "markdown_extensions: [admonition, attr_list, md_in_html, tables, toc, "
+        "pymdownx.superfences, pymdownx.tasklist]\n",
+        encoding="utf-8",
+    )
     built = build_plain(config, hostile_site / "built")
     assert (built / f"proposals/{FULL_ID}.yaml").is_file()
     assert_nothing_hostile(built)
@@ -316,10 +350,12 @@ def test_render_with_content_publishes_only_valid_proposals_and_the_schema(
 
 # -- item 19: --out that is a file ----------------------------------------------------------
 
+
 @pytest.mark.parametrize("command", ["build-docs", "render"])
 @pytest.mark.parametrize("out", ["afile", "afile/below"])
 def test_out_that_is_a_file_is_a_one_line_error(
-        site: Path, command: str, out: str, capsys: pytest.CaptureFixture[str]) -> None:
+    site: Path, command: str, out: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     (site / "afile").write_text("mine", encoding="utf-8")
     assert run(command, "--out", out) == 2
     one_line_error(capsys.readouterr().err, f"--out {out}")
@@ -328,8 +364,8 @@ def test_out_that_is_a_file_is_a_one_line_error(
 
 # -- the site's mkdocs.yml is read as a named file ------------------------------------------
 
-def test_build_docs_refuses_a_linked_config(site: Path,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+
+def test_build_docs_refuses_a_linked_config(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (site / "mkdocs.yml").rename(site / "real.yml")
     (site / "mkdocs.yml").symlink_to("real.yml")
     assert run("build-docs", "--out", "out") == 2
@@ -337,29 +373,31 @@ def test_build_docs_refuses_a_linked_config(site: Path,
     assert not (site / "out").exists()
 
 
-def test_build_docs_refuses_a_config_that_is_a_pipe(site: Path,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_build_docs_refuses_a_config_that_is_a_pipe(
+    site: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     os.mkfifo(site / "pipe.yml")
     assert run("build-docs", "--config", "pipe.yml", "--out", "out") == 2  # does not hang
     one_line_error(capsys.readouterr().err, "pipe.yml", "not a regular file")
 
 
 def test_build_docs_refuses_yaml_aliases_in_the_config(
-        site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    site: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (site / "bomb.yml").write_text("site_name: &a x\ncopyright: *a\n", encoding="utf-8")
     assert run("build-docs", "--config", "bomb.yml", "--out", "out") == 2
     one_line_error(capsys.readouterr().err, "bomb.yml:2", "aliases (*a) are not allowed")
 
 
-def test_build_docs_refuses_a_huge_config(site: Path,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_build_docs_refuses_a_huge_config(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (site / "huge.yml").write_bytes(b"site_name: x\n" + b"#" * (2 * 1024 * 1024) + b"\n")
     assert run("build-docs", "--config", "huge.yml", "--out", "out") == 2
     one_line_error(capsys.readouterr().err, "huge.yml", "at most 1.0 MiB")
 
 
-def test_schema_out_never_writes_through_a_symlink(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_schema_out_never_writes_through_a_symlink(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     # The editor schema lives in the proposals folder, where a pull request can commit a link.
     from scoring.cli.main import main
 

@@ -45,8 +45,7 @@ def test_a_marker_written_in_a_proposal_is_only_text(tmp_path: Path) -> None:
 def test_inlined_pages_carry_the_blocks_as_raw_html() -> None:
     key = block_key("<div>b</div>")
     marker = HTML_BLOCK_MARKER.format(key)
-    page = GeneratedPage("p.md", f"# T\n\n{marker}\n\nafter\n",
-                         html_blocks={key: "<div>b</div>"})
+    page = GeneratedPage("p.md", f"# T\n\n{marker}\n\nafter\n", html_blocks={key: "<div>b</div>"})
     assert page.inlined() == "# T\n\n\n\n<div>b</div>\n\n\n\nafter\n"
     assert fill_html_blocks(f"a{FORGED}b", {key: "x"}) == "ab"  # an unknown key: nothing
     assert GeneratedPage("d.csv", b"1,2").inlined() == b"1,2"
@@ -55,8 +54,7 @@ def test_inlined_pages_carry_the_blocks_as_raw_html() -> None:
 def test_render_writes_the_blocks_into_the_markdown(tmp_path: Path) -> None:
     root = Path(__file__).resolve().parent.parent
     out = tmp_path / "docs"
-    assert main(["render", "--out", str(out), "--proposals",
-                 str(root / "content/proposals")]) == 0
+    assert main(["render", "--out", str(out), "--proposals", str(root / "content/proposals")]) == 0
     pages = list((out / "proposals").glob("*.md"))
     assert pages
     for page in pages:
@@ -68,11 +66,14 @@ def test_render_writes_the_blocks_into_the_markdown(tmp_path: Path) -> None:
 def test_collapse_indentation_keeps_what_a_browser_shows() -> None:
     from scoring.site.markup import collapse_indentation
 
-    page = ("<div>\n    <p>one\n\n      two</p>\n  <pre><code>  x = 1\n\n    y</code></pre>\n"
-            "  <script>\n  var a = 1;\n</script>\n  <TEXTAREA>\n  t\n</TEXTAREA>")
+    page = (
+        "<div>\n    <p>one\n\n      two</p>\n  <pre><code>  x = 1\n\n    y</code></pre>\n"
+        "  <script>\n  var a = 1;\n</script>\n  <TEXTAREA>\n  t\n</TEXTAREA>"
+    )
     assert collapse_indentation(page) == (
         "<div>\n<p>one\ntwo</p>\n<pre><code>  x = 1\n\n    y</code></pre>\n"
-        "<script>\n  var a = 1;\n</script>\n<TEXTAREA>\n  t\n</TEXTAREA>")
+        "<script>\n  var a = 1;\n</script>\n<TEXTAREA>\n  t\n</TEXTAREA>"
+    )
 
 
 @pytest.mark.slow
@@ -88,10 +89,14 @@ def test_generated_pages_are_written_compact(tmp_path: Path) -> None:
     assert code is not None and code.get_text() == "indented   code\n    deeper\n"
     home = (site / "index.html").read_text("utf-8")
     assert "\n  <" in home  # not ours to rewrite
-    plain = make_site(tmp_path / "plain", {FULL_ID: yaml.safe_dump(data, sort_keys=False)},
-                      plugin_options={"compact_html": False})
+    plain = make_site(
+        tmp_path / "plain",
+        {FULL_ID: yaml.safe_dump(data, sort_keys=False)},
+        plugin_options={"compact_html": False},
+    )
     loose = (plain / "proposals" / FULL_ID / "index.html").read_text("utf-8")
     assert "\n  <" in loose and len(loose) > len(html) * 1.1
     soup = BeautifulSoup
-    assert soup(loose, "html.parser").select_one("article").get_text(" ", strip=True) == \
-        soup(html, "html.parser").select_one("article").get_text(" ", strip=True)
+    assert soup(loose, "html.parser").select_one("article").get_text(" ", strip=True) == soup(
+        html, "html.parser"
+    ).select_one("article").get_text(" ", strip=True)

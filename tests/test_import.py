@@ -51,10 +51,12 @@ def run_cli(*argv: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-def do_import(source: Path, out: Path, *extra: str,
-              mapping: str = "us-federal-2024") -> tuple[int, dict[str, Any]]:
-    code, stdout, stderr = run_cli("import", str(source), "--mapping", mapping, "--out",
-                                   str(out), "--format", "json", *extra)
+def do_import(
+    source: Path, out: Path, *extra: str, mapping: str = "us-federal-2024"
+) -> tuple[int, dict[str, Any]]:
+    code, stdout, stderr = run_cli(
+        "import", str(source), "--mapping", mapping, "--out", str(out), "--format", "json", *extra
+    )
     assert code in (0, 1), stderr
     return code, json.loads(stdout)
 
@@ -79,6 +81,7 @@ def load_all(folder: Path) -> dict[str, Any]:
 # The real inventory
 # ------------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def federal(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
     out = tmp_path_factory.mktemp("federal") / "proposals"
@@ -88,7 +91,8 @@ def federal(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, A
 
 @pytest.mark.inventory
 def test_import_writes_one_file_per_row_and_reports_every_invalid_one(
-        federal: tuple[Path, dict[str, Any]]) -> None:
+    federal: tuple[Path, dict[str, Any]],
+) -> None:
     out, report = federal
     files = sorted(out.glob("*.yaml"))
     assert len(files) == FEDERAL_ROWS
@@ -99,8 +103,10 @@ def test_import_writes_one_file_per_row_and_reports_every_invalid_one(
     rows = sorted(d["source"]["row"] for d in data.values())
     assert rows == list(range(2, FEDERAL_ROWS + 2))
     # Ids follow the id rule.
-    assert all(len(p.stem) <= MAX_ID_LENGTH and re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", p.stem)
-               for p in files)
+    assert all(
+        len(p.stem) <= MAX_ID_LENGTH and re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", p.stem)
+        for p in files
+    )
     # The files the validator rejects are exactly the rows the report lists, with reasons.
     intake = load_proposals([out], load_rubric(None))
     invalid = {Path(bad.file).name for bad in intake.invalid}
@@ -133,7 +139,8 @@ def test_titles_and_units_fit_the_limits(federal: tuple[Path, dict[str, Any]]) -
 
 @pytest.mark.inventory
 def test_unmapped_values_and_unused_columns_are_reported(
-        federal: tuple[Path, dict[str, Any]]) -> None:
+    federal: tuple[Path, dict[str, Any]],
+) -> None:
     out, report = federal
     assert report["unmapped"], "the federal file has free-text values outside the mapping"
     by_row = {d["source"]["row"]: d for d in load_all(out).values()}
@@ -145,12 +152,12 @@ def test_unmapped_values_and_unused_columns_are_reported(
 
 
 @pytest.mark.inventory
-def test_key_collisions_get_stable_listed_suffixes(
-        federal: tuple[Path, dict[str, Any]]) -> None:
+def test_key_collisions_get_stable_listed_suffixes(federal: tuple[Path, dict[str, Any]]) -> None:
     _, report = federal
     frame = pd.read_csv(federal_csv(), encoding="cp1252", dtype=str, keep_default_na=False)
     key = frame[["Agency", "Bureau", "Use Case Name"]].apply(
-        lambda r: " | ".join(" ".join(v.split()) for v in r), axis=1)
+        lambda r: " | ".join(" ".join(v.split()) for v in r), axis=1
+    )
     duplicated_rows = {i + 2 for i in key[key.duplicated(keep=False)].index}
     listed = {row["row"]: row for group in report["collisions"] for row in group["rows"]}
     assert duplicated_rows <= set(listed)
@@ -163,8 +170,7 @@ def test_key_collisions_get_stable_listed_suffixes(
 
 
 @pytest.mark.inventory
-def test_reimport_changes_nothing(federal: tuple[Path, dict[str, Any]],
-                                  tmp_path: Path) -> None:
+def test_reimport_changes_nothing(federal: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
     out, _ = federal
     before = snapshot(out)
     _, report = do_import(federal_csv(), out)
@@ -173,12 +179,14 @@ def test_reimport_changes_nothing(federal: tuple[Path, dict[str, Any]],
 
 
 @pytest.mark.inventory
-def test_round_trip_keeps_every_mapped_value(federal: tuple[Path, dict[str, Any]],
-                                             tmp_path: Path) -> None:
+def test_round_trip_keeps_every_mapped_value(
+    federal: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
     out, _ = federal
     exported = tmp_path / "export.csv"
-    code, _, err = run_cli("export", str(out), "--format", "us-federal-2024", "--out",
-                           str(exported))
+    code, _, err = run_cli(
+        "export", str(out), "--format", "us-federal-2024", "--out", str(exported)
+    )
     assert code == 0, err
     again = tmp_path / "again"
     _, report = do_import(exported, again)
@@ -193,9 +201,12 @@ def test_round_trip_keeps_every_mapped_value(federal: tuple[Path, dict[str, Any]
     # Text columns come back exactly as the source had them (without outer spaces).
     original = pd.read_csv(federal_csv(), encoding="cp1252", dtype=str, keep_default_na=False)
     back = pd.read_csv(exported, dtype=str, keep_default_na=False)
-    for column in ("Use Case Name", "Agency", "What is the intended purpose and expected "
-                   "benefits of the AI?", "Is the AI use case rights-impacting, "
-                   "safety-impacting, both, or neither?"):
+    for column in (
+        "Use Case Name",
+        "Agency",
+        "What is the intended purpose and expected benefits of the AI?",
+        "Is the AI use case rights-impacting, safety-impacting, both, or neither?",
+    ):
         expected = original[column].str.strip()
         if column == "Use Case Name":  # a title is one line: its line breaks became spaces
             expected = expected.map(one_line_text)
@@ -204,8 +215,9 @@ def test_round_trip_keeps_every_mapped_value(federal: tuple[Path, dict[str, Any]
     # bare placeholders the mapping reads as "no date".
     for column in ("Date Initiated", "Date Implemented", "Date Retired"):
         for before, after in zip(original[column].str.strip(), back[column], strict=True):
-            assert after == before or (after == "" and before.upper() in (
-                "N/A", "NA", "TBD", "UNKNOWN")), (column, before, after)
+            assert after == before or (
+                after == "" and before.upper() in ("N/A", "NA", "TBD", "UNKNOWN")
+            ), (column, before, after)
 
 
 @pytest.mark.inventory
@@ -262,7 +274,8 @@ def test_reimport_keeps_hand_edits_and_marks_rows_gone(tmp_path: Path) -> None:
 
 @pytest.mark.inventory
 def test_site_builds_from_a_sample_with_warnings_only_for_invalid_rows(
-        federal: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
+    federal: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
     out, report = federal
     invalid = sorted(Path(f["file"]).name for f in report["files"] if f["problems"])
     sample = sorted(p.name for p in out.glob("*.yaml"))[::45][:48] + invalid[:2]
@@ -277,8 +290,9 @@ def test_site_builds_from_a_sample_with_warnings_only_for_invalid_rows(
     # Built without --strict, the intake page names the inventory row of each invalid file.
     outcome = logged_build(root)
     assert outcome.site_dir is not None
-    intake = BeautifulSoup(page_of(outcome.site_dir, "intake-problems.md").read_text(),
-                           "html.parser").get_text(" ", strip=True)
+    intake = BeautifulSoup(
+        page_of(outcome.site_dir, "intake-problems.md").read_text(), "html.parser"
+    ).get_text(" ", strip=True)
     for name in invalid[:2]:
         row = plain(root / "content" / "proposals" / name)["source"]["row"]
         assert f"Imported from row {row} of 2024_consolidated_ai_inventory_raw_v2.csv" in intake
@@ -322,11 +336,13 @@ HEADER = "Id,Name,Purpose,Dept,Unit,Stage,Vendor\n"
 GOOD = HEADER + (
     "A-1,Route tickets,Send each ticket to the right queue first time.,Ops,Support,Live,Acme\n"
     "A-2,Forecast demand,Weekly demand per depot for the planners.,Ops,Planning,trial ,\n"
-    "A-3,Spot fraud,Flag suspicious refunds for a second look.,Finance,Audit,Someday,\n")
+    "A-3,Spot fraud,Flag suspicious refunds for a second look.,Finance,Audit,Someday,\n"
+)
 
 
-def write_inputs(tmp_path: Path, csv_text: str | bytes,
-                 mapping: str = MAPPING) -> tuple[Path, Path]:
+def write_inputs(
+    tmp_path: Path, csv_text: str | bytes, mapping: str = MAPPING
+) -> tuple[Path, Path]:
     source = tmp_path / "inventory.csv"
     if isinstance(csv_text, bytes):
         source.write_bytes(csv_text)
@@ -347,8 +363,9 @@ def test_synthetic_import_maps_values_and_reports_what_it_cannot(tmp_path: Path)
     assert by_id["A-2"]["stage"] == "pilot"  # case and spaces do not matter
     assert by_id["A-3"]["stage"] == "not_reported"  # untranslatable: default, and reported
     assert by_id["A-3"]["source"]["unmapped"] == {"Stage": "Someday"}
-    assert report["unmapped"] == [{"row": 4, "column": "Stage", "value": "Someday",
-                                   "field": "stage"}]
+    assert report["unmapped"] == [
+        {"row": 4, "column": "Stage", "value": "Someday", "field": "stage"}
+    ]
     assert by_id["A-1"]["custom"] == {"vendor_name": "Acme"}
     assert report["unused_columns"] == []
     # Export in the mapping's own columns gives the source back.
@@ -362,8 +379,9 @@ def test_synthetic_import_maps_values_and_reports_what_it_cannot(tmp_path: Path)
 def test_dry_run_writes_nothing(tmp_path: Path) -> None:
     source, mapping = write_inputs(tmp_path, GOOD)
     out = tmp_path / "proposals"
-    code, stdout, _ = run_cli("import", str(source), "--mapping", str(mapping), "--out",
-                              str(out), "--dry-run")
+    code, stdout, _ = run_cli(
+        "import", str(source), "--mapping", str(mapping), "--out", str(out), "--dry-run"
+    )
     assert code == 0
     assert not out.exists()
     assert stdout.count("would write") == 3
@@ -401,19 +419,18 @@ def test_windows_1252_is_detected_and_named(tmp_path: Path) -> None:
     text = GOOD.replace("Send each ticket", "Send each customer\u2019s ticket")
     source, mapping = write_inputs(tmp_path, text.encode("cp1252"))
     out = tmp_path / "proposals"
-    code, stdout, _ = run_cli("import", str(source), "--mapping", str(mapping), "--out",
-                              str(out))
+    code, stdout, _ = run_cli("import", str(source), "--mapping", str(mapping), "--out", str(out))
     assert code == 0
     assert "encoding cp1252" in stdout
     assert any("customer\u2019s" in plain(p)["summary"] for p in out.glob("*.yaml"))
 
 
-def bad_input(tmp_path: Path, csv_text: str | bytes, *extra: str,
-              mapping: str = MAPPING) -> str:
+def bad_input(tmp_path: Path, csv_text: str | bytes, *extra: str, mapping: str = MAPPING) -> str:
     source, mapping_file = write_inputs(tmp_path, csv_text, mapping)
     out = tmp_path / "proposals"
-    code, _, stderr = run_cli("import", str(source), "--mapping", str(mapping_file), "--out",
-                              str(out), *extra)
+    code, _, stderr = run_cli(
+        "import", str(source), "--mapping", str(mapping_file), "--out", str(out), *extra
+    )
     assert code == 2
     assert not out.exists(), "nothing may be written when the input is bad"
     assert "Traceback" not in stderr
@@ -446,8 +463,7 @@ def test_duplicate_external_ids_are_refused(tmp_path: Path) -> None:
 
 
 def test_mapping_naming_a_missing_column_is_located(tmp_path: Path) -> None:
-    error = bad_input(tmp_path, GOOD, mapping=MAPPING.replace("column: Vendor",
-                                                              "column: Vendr"))
+    error = bad_input(tmp_path, GOOD, mapping=MAPPING.replace("column: Vendor", "column: Vendr"))
     assert re.search(r"mapping\.yaml:\d+:\d+: Vendr: the column 'Vendr' is not in", error)
     assert "did you mean 'Vendor'" in error
 
@@ -460,8 +476,9 @@ def test_mapping_naming_an_unknown_field_is_located(tmp_path: Path) -> None:
 
 
 def test_mapping_translating_to_a_value_the_field_refuses_is_located(tmp_path: Path) -> None:
-    error = bad_input(tmp_path, GOOD, mapping=MAPPING.replace("Live: production",
-                                                              "Live: prodution"))
+    error = bad_input(
+        tmp_path, GOOD, mapping=MAPPING.replace("Live: production", "Live: prodution")
+    )
     assert "'prodution' is not a value stage allows" in error
     assert "did you mean 'production'" in error
 
@@ -495,8 +512,7 @@ def test_xlsx_with_several_sheets_asks_which(tmp_path: Path) -> None:
     source = tmp_path / "inventory.xlsx"
     write_xlsx(source, {"Notes": [["Read me"]], "Use cases": XLSX_ROWS})
     out = tmp_path / "proposals"
-    code, _, err = run_cli("import", str(source), "--mapping", str(mapping), "--out",
-                           str(out))
+    code, _, err = run_cli("import", str(source), "--mapping", str(mapping), "--out", str(out))
     assert code == 2 and not out.exists()
     assert "several sheets: 'Notes', 'Use cases'; choose one with --sheet" in err
     code, report = do_import(source, out, "--sheet", "Use cases", mapping=str(mapping))
@@ -522,10 +538,18 @@ def test_score_filters_by_unit_and_carries_the_path(tmp_path: Path) -> None:
 # Organisation units and declared custom fields
 # ------------------------------------------------------------------------------------------
 
-def unit_proposal(title: str, org: list[str], stage: str = "proposed",
-                  value: int | None = None, declared: str | None = None) -> str:
-    text = (f"title: {title}\nsummary: A use case used to test the unit roll-ups.\n"
-            f"team: {org[-1]}\nstage: {stage}\norg: {json.dumps(org)}\n")
+
+def unit_proposal(
+    title: str,
+    org: list[str],
+    stage: str = "proposed",
+    value: int | None = None,
+    declared: str | None = None,
+) -> str:
+    text = (
+        f"title: {title}\nsummary: A use case used to test the unit roll-ups.\n"
+        f"team: {org[-1]}\nstage: {stage}\norg: {json.dumps(org)}\n"
+    )
     if value is not None:
         text += f"value: {{currency: USD, annual_value: {value}}}\n"
     if declared:
@@ -535,10 +559,12 @@ def unit_proposal(title: str, org: list[str], stage: str = "proposed",
 
 UNIT_PROPOSALS = {
     "energy-grid": unit_proposal("Grid load forecast", ["Energy", "Grid Office"], value=100),
-    "energy-grid-2": unit_proposal("Outage triage", ["Energy", "Grid Office"], value=50,
-                                   declared="high"),
-    "energy-lab": unit_proposal("Beam tuning", ["Energy", "Lab", "Beam Group"],
-                                stage="retired", value=70),
+    "energy-grid-2": unit_proposal(
+        "Outage triage", ["Energy", "Grid Office"], value=50, declared="high"
+    ),
+    "energy-lab": unit_proposal(
+        "Beam tuning", ["Energy", "Lab", "Beam Group"], stage="retired", value=70
+    ),
     "energy-hq": unit_proposal("Mail sorting", ["Energy"], value=10),
     "health-claims": unit_proposal("Claim review", ["Health", "Claims"], value=5),
 }
@@ -575,17 +601,20 @@ def test_unit_pages_show_roll_ups_and_link_down(tmp_path: Path) -> None:
     assert outcome.error is None, outcome.warnings
     site = outcome.site_dir
     assert site is not None
-    energy = BeautifulSoup(page_of(site, "portfolio/units/energy.md").read_text(),
-                           "html.parser")
-    rollup = {dt.get_text(strip=True): dd.get_text(strip=True)
-              for dt, dd in zip(energy.select("dl.ss-rollup dt"),
-                                energy.select("dl.ss-rollup dd"), strict=True)}
+    energy = BeautifulSoup(page_of(site, "portfolio/units/energy.md").read_text(), "html.parser")
+    rollup = {
+        dt.get_text(strip=True): dd.get_text(strip=True)
+        for dt, dd in zip(
+            energy.select("dl.ss-rollup dt"), energy.select("dl.ss-rollup dd"), strict=True
+        )
+    }
     assert (rollup["Proposals"], rollup["Active"]) == ("4", "3")
     sub_units = {a.get_text(strip=True) for a in energy.select("table.ss-rollups a")}
     assert sub_units == {"Grid Office", "Lab"}
     assert "Mail sorting" in energy.get_text()
-    beam = BeautifulSoup(page_of(site, "portfolio/units/energy/lab/beam-group.md").read_text(),
-                         "html.parser")
+    beam = BeautifulSoup(
+        page_of(site, "portfolio/units/energy/lab/beam-group.md").read_text(), "html.parser"
+    )
     trail = [a.get_text(strip=True) for a in beam.select(".ss-trail a")]
     assert trail == ["Organisation units", "Energy", "Lab"]
     assert "Beam tuning" in beam.get_text()
@@ -607,28 +636,36 @@ custom_fields:
 
 def test_declared_custom_fields_are_checked_shown_and_exported(tmp_path: Path) -> None:
     rubric_file = tmp_path / "rubric.yaml"
-    rubric_file.write_text((REPO / "scoring" / "data" / "rubric.yaml").read_text("utf-8")
-                           + CUSTOM_RUBRIC_TAIL, encoding="utf-8")
+    rubric_file.write_text(
+        (REPO / "scoring" / "data" / "rubric.yaml").read_text("utf-8") + CUSTOM_RUBRIC_TAIL,
+        encoding="utf-8",
+    )
     folder = tmp_path / "proposals"
     folder.mkdir()
-    base = "title: Claim review\nsummary: A use case with custom fields.\nteam: Claims\n" \
-           "stage: proposed\n"
-    (folder / "good.yaml").write_text(base + "custom:\n  risk_tier: tier-2\n  budget_code: 17"
-                                      "\n  free_note: anything\n", encoding="utf-8")
+    base = (
+        "title: Claim review\nsummary: A use case with custom fields.\nteam: Claims\n"
+        "stage: proposed\n"
+    )
+    (folder / "good.yaml").write_text(
+        base + "custom:\n  risk_tier: tier-2\n  budget_code: 17\n  free_note: anything\n",
+        encoding="utf-8",
+    )
     (folder / "bad.yaml").write_text(base + "custom:\n  risk_tier: tier-9\n", encoding="utf-8")
     code, stdout, _ = run_cli("validate", str(folder), "--rubric", str(rubric_file))
     assert code == 1
     assert re.search(r"bad\.yaml:6:\d+: custom\.risk_tier: .*tier-9", stdout), stdout
     assert "good.yaml" not in stdout
     (folder / "bad.yaml").unlink()
-    code, stdout, _ = run_cli("export", str(folder), "--format", "csv", "--rubric",
-                              str(rubric_file))
+    code, stdout, _ = run_cli(
+        "export", str(folder), "--format", "csv", "--rubric", str(rubric_file)
+    )
     assert code == 0
     [row] = list(csv.DictReader(io.StringIO(stdout)))
     assert row["custom.risk_tier"] == "tier-2" and row["custom.budget_code"] == "17"
     out = tmp_path / "rendered"
-    code, _, err = run_cli("render", "--out", str(out), "--proposals", str(folder),
-                           "--rubric", str(rubric_file))
+    code, _, err = run_cli(
+        "render", "--out", str(out), "--proposals", str(folder), "--rubric", str(rubric_file)
+    )
     assert code == 0, err
     page = (out / "proposals" / "good.md").read_text(encoding="utf-8")
     # The inventory record of the proposal page, a definition list in plain HTML.
@@ -638,25 +675,30 @@ def test_declared_custom_fields_are_checked_shown_and_exported(tmp_path: Path) -
 
 
 def test_links_from_the_source_and_by_hand_live_side_by_side(tmp_path: Path) -> None:
-    mapping = MAPPING.replace("custom:\n", "  links: {column: Vendor, link_title: Docs, "
-                              "values: {none: null}}\ncustom:\n")
-    text = HEADER + "A-1,Route tickets,Send each ticket to the right queue.,Ops,Support,Live," \
-                    "see https://docs.example.org/a1.\nA-2,Forecast demand,Weekly demand " \
-                    "per depot for planners.,Ops,Planning,Live,none\n"
+    mapping = MAPPING.replace(
+        "custom:\n", "  links: {column: Vendor, link_title: Docs, values: {none: null}}\ncustom:\n"
+    )
+    text = (
+        HEADER + "A-1,Route tickets,Send each ticket to the right queue.,Ops,Support,Live,"
+        "see https://docs.example.org/a1.\nA-2,Forecast demand,Weekly demand "
+        "per depot for planners.,Ops,Planning,Live,none\n"
+    )
     source, mapping_file = write_inputs(tmp_path, text, mapping)
     out = tmp_path / "proposals"
     do_import(source, out, mapping=str(mapping_file))
     [path] = [p for p in out.glob("*.yaml") if plain(p)["external_id"] == "A-1"]
     assert plain(path)["links"] == [{"title": "Docs", "url": "https://docs.example.org/a1"}]
     edited = path.read_text(encoding="utf-8").replace(
-        "links:\n", "links:\n- title: Review\n  url: https://review.example.org/1\n", 1)
+        "links:\n", "links:\n- title: Review\n  url: https://review.example.org/1\n", 1
+    )
     path.write_text(edited, encoding="utf-8")
     source.write_text(text.replace("/a1.", "/a1-v2."), encoding="utf-8")
     _, report = do_import(source, out, mapping=str(mapping_file))
     assert report["updated"] == 1 and report["unmapped"] == []
     assert plain(path)["links"] == [
         {"title": "Docs", "url": "https://docs.example.org/a1-v2"},
-        {"title": "Review", "url": "https://review.example.org/1"}]
+        {"title": "Review", "url": "https://review.example.org/1"},
+    ]
     _, report = do_import(source, out, mapping=str(mapping_file))
     assert report["updated"] == 0
 
@@ -669,5 +711,13 @@ def test_shipped_mapping_is_valid_and_names_every_federal_column() -> None:
     assert len(mapping.column_names) == 62
     assert set(mapping.referenced()) <= set(mapping.column_names)
     targets = set(mapping.targets())
-    assert {"title", "summary", "team", "stage", "org", "stakes.declared_class",
-            "governance.impact_assessment", "governance.appeal"} <= targets
+    assert {
+        "title",
+        "summary",
+        "team",
+        "stage",
+        "org",
+        "stakes.declared_class",
+        "governance.impact_assessment",
+        "governance.appeal",
+    } <= targets

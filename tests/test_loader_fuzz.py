@@ -30,21 +30,61 @@ pytestmark = pytest.mark.slow  # hypothesis fuzzing, a few seconds a test
 # The line breaks PyYAML counts (YAML 1.1 also breaks lines at NEL, LS and PS).
 YAML_LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
 
-FUZZ = settings(max_examples=200, deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                       HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 # Fragments that steer random text towards the loader's traps.
 YAML_BITS = [
-    "title: ", "stage: pilot\n", "\n", "  ", "\t", "- ", ": ", "---\n", "...\n", "&a ", "*a",
-    "!!str ", "!!python/object:os.system ", "? ", "{", "}", "[", "]", ",", "'", '"', "#", "|\n",
-    ">-\n", "no", "yes", "on", "0755", "1:30", "1.10", ".inf", ".nan", "0x_", "~", "null", "<<: ",
-    "\ufeff", "\r\n", "%YAML 1.1\n", "%TAG ! tag:x,2000:\n", "\\", "\x85", "\u2028",
+    "title: ",
+    "stage: pilot\n",
+    "\n",
+    "  ",
+    "\t",
+    "- ",
+    ": ",
+    "---\n",
+    "...\n",
+    "&a ",
+    "*a",
+    "!!str ",
+    "!!python/object:os.system ",
+    "? ",
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    "'",
+    '"',
+    "#",
+    "|\n",
+    ">-\n",
+    "no",
+    "yes",
+    "on",
+    "0755",
+    "1:30",
+    "1.10",
+    ".inf",
+    ".nan",
+    "0x_",
+    "~",
+    "null",
+    "<<: ",
+    "\ufeff",
+    "\r\n",
+    "%YAML 1.1\n",
+    "%TAG ! tag:x,2000:\n",
+    "\\",
+    "\x85",
+    "\u2028",
 ]
 yamlish_text = st.one_of(
     st.text(),
-    st.lists(st.one_of(st.sampled_from(YAML_BITS), st.text(max_size=5)), max_size=40).map(
-        "".join),
+    st.lists(st.one_of(st.sampled_from(YAML_BITS), st.text(max_size=5)), max_size=40).map("".join),
 )
 
 
@@ -84,8 +124,11 @@ def test_load_text_never_raises(text: str) -> None:
 
 
 @FUZZ
-@given(raw=st.one_of(st.binary(max_size=2000),
-                     yamlish_text.map(lambda t: t.encode("utf-8", "surrogatepass"))))
+@given(
+    raw=st.one_of(
+        st.binary(max_size=2000), yamlish_text.map(lambda t: t.encode("utf-8", "surrogatepass"))
+    )
+)
 def test_load_file_and_load_one_never_raise(raw: bytes, fuzz_dir: Path, rubric: Rubric) -> None:
     path = fuzz_dir / "fuzz-bytes.yaml"
     path.write_bytes(raw)
@@ -98,9 +141,12 @@ def test_load_file_and_load_one_never_raise(raw: bytes, fuzz_dir: Path, rubric: 
 
 
 @FUZZ
-@given(raw=st.one_of(st.binary(max_size=500),
-                     yamlish_text.map(lambda t: t.encode("utf-8", "surrogatepass"))),
-       fmt=st.sampled_from(["text", "github", "json"]))
+@given(
+    raw=st.one_of(
+        st.binary(max_size=500), yamlish_text.map(lambda t: t.encode("utf-8", "surrogatepass"))
+    ),
+    fmt=st.sampled_from(["text", "github", "json"]),
+)
 def test_cli_never_raises(raw: bytes, fmt: str, fuzz_dir: Path) -> None:
     path = fuzz_dir / "fuzz-cli.yaml"
     path.write_bytes(raw)
@@ -125,14 +171,39 @@ scalars = st.one_of(
     st.integers(min_value=-(10**30), max_value=10**30),
     st.floats(allow_nan=False, allow_infinity=False),
     st.text(max_size=30),
-    st.sampled_from(["no", "yes", "on", "off", "0755", "1:30", "1.10", "~", "null", "2024-01-01",
-                     "=", "<<", "true", "-", "?", "#x", "&a", "*a", "!x", "%", "@", "`"]),
+    st.sampled_from(
+        [
+            "no",
+            "yes",
+            "on",
+            "off",
+            "0755",
+            "1:30",
+            "1.10",
+            "~",
+            "null",
+            "2024-01-01",
+            "=",
+            "<<",
+            "true",
+            "-",
+            "?",
+            "#x",
+            "&a",
+            "*a",
+            "!x",
+            "%",
+            "@",
+            "`",
+        ]
+    ),
 )
 keys = st.one_of(st.text(max_size=12), st.sampled_from(["no", "yes", "on", "1", "null", "<<"]))
 nested = st.recursive(
     scalars,
-    lambda children: st.one_of(st.lists(children, max_size=5),
-                               st.dictionaries(keys, children, max_size=5)),
+    lambda children: st.one_of(
+        st.lists(children, max_size=5), st.dictionaries(keys, children, max_size=5)
+    ),
     max_leaves=25,
 )
 documents = st.dictionaries(keys, nested, max_size=8)
@@ -189,8 +260,9 @@ def test_non_mapping_roots_are_refused(data: Any) -> None:
 
 @FUZZ
 @given(data=documents)
-def test_dumped_documents_through_load_one_and_cli(data: dict[str, Any], fuzz_dir: Path,
-                                                   rubric: Rubric) -> None:
+def test_dumped_documents_through_load_one_and_cli(
+    data: dict[str, Any], fuzz_dir: Path, rubric: Rubric
+) -> None:
     path = fuzz_dir / "dumped.yaml"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     loaded = load_one(path, rubric, display="dumped.yaml")

@@ -47,9 +47,19 @@ print(json.dumps({"n": len(intake.proposals), "invalid": len(intake.invalid), "h
 @pytest.mark.scale
 def test_loaded_proposals_hold_little_memory(tmp_path: Path) -> None:
     write_proposals(tmp_path / "proposals", 300, seed=5)
-    done = subprocess.run([sys.executable, "-c", MEASURE, str(tmp_path / "proposals"),
-                           str(REPO / "content" / "proposals")], cwd=REPO,
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            MEASURE,
+            str(tmp_path / "proposals"),
+            str(REPO / "content" / "proposals"),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert (result["n"], result["invalid"]) == (300, 0)
@@ -93,8 +103,13 @@ def test_lines_are_those_of_the_file_fresh_and_from_the_cache(tmp_path: Path) ->
     folder = tmp_path / "proposals"
     write_proposals(folder, 3, seed=1)
     (folder / "churn-alerts.yaml").write_text(PROPOSAL, encoding="utf-8")
-    expected = {"title": 1, "tags": 7, "tags.1": 8, "problem.decision": 11,
-                "data.sources.0.owner": 15}  # where each value starts
+    expected = {
+        "title": 1,
+        "tags": 7,
+        "tags.1": 8,
+        "problem.decision": 11,
+        "data.sources.0.owner": 15,
+    }  # where each value starts
     rubric = load_rubric(None)
     store = tmp_path / "cache"
     fresh = load_proposals([folder], rubric, store_dir=store)
@@ -103,8 +118,7 @@ def test_lines_are_those_of_the_file_fresh_and_from_the_cache(tmp_path: Path) ->
         proposal = next(p for p in intake.proposals if p.id == "churn-alerts")
         assert {key: proposal.line_of.get(key) for key in expected} == expected
     assert [p.fields for p in fresh.proposals] == [p.fields for p in cached.proposals]
-    assert [dict(p.line_of) for p in fresh.proposals] == \
-        [dict(p.line_of) for p in cached.proposals]
+    assert [dict(p.line_of) for p in fresh.proposals] == [dict(p.line_of) for p in cached.proposals]
 
 
 def test_portfolio_json_is_held_as_its_utf8_bytes(tmp_path: Path) -> None:

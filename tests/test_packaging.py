@@ -27,14 +27,18 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> zipfile.ZipFile:
     for name in ("pyproject.toml", "README.md", "LICENSE", *PACKAGES):
         item = ROOT / name
         if item.is_dir():
-            shutil.copytree(item, source / name,
-                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            shutil.copytree(
+                item, source / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+            )
         else:
             shutil.copy2(item, source / name)
     out = tmp_path_factory.mktemp("wheel")
-    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
-                           "-w", str(out), str(source)],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(source)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     [built] = out.glob("*.whl")
     return zipfile.ZipFile(built)
@@ -42,9 +46,12 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> zipfile.ZipFile:
 
 def test_the_wheel_holds_every_module_and_data_file(wheel: zipfile.ZipFile) -> None:
     wheel_files = set(wheel.namelist())
-    expected = {str(path.relative_to(ROOT)).replace("\\", "/")
-                for package in PACKAGES for path in (ROOT / package).rglob("*")
-                if path.is_file() and "__pycache__" not in path.parts}
+    expected = {
+        str(path.relative_to(ROOT)).replace("\\", "/")
+        for package in PACKAGES
+        for path in (ROOT / package).rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    }
     missing = sorted(expected - wheel_files)
     assert not missing, f"not in the wheel: {missing}"
 

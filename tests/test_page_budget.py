@@ -50,14 +50,17 @@ PITFALL_PAGE_MAX = 200 * KB
 ANY_PAGE_MAX = PORTFOLIO_PAGE_MAX
 MIN_CHART_TEXT = 12.0
 
-HOME = ("# Synthetic portfolio\n\nA generated site for the page budgets.\n\n"
-        "<!-- sweetspot:summary -->\n\nRead the [portfolio](portfolio/index.md).\n")
+HOME = (
+    "# Synthetic portfolio\n\nA generated site for the page budgets.\n\n"
+    "<!-- sweetspot:summary -->\n\nRead the [portfolio](portfolio/index.md).\n"
+)
 
 
 def _synthetic() -> Any:
     """benchmarks/synthetic.py, loaded by path (benchmarks/ is not a package on sys.path)."""
-    spec = importlib.util.spec_from_file_location("sweetspot_synthetic",
-                                                  REPO / "benchmarks" / "synthetic.py")
+    spec = importlib.util.spec_from_file_location(
+        "sweetspot_synthetic", REPO / "benchmarks" / "synthetic.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -71,13 +74,25 @@ def budget_config() -> dict[str, Any]:
         "site_url": "https://budget.example.test/",
         "docs_dir": "content",
         "edit_uri": "https://git.example.test/org/repo/edit/main/content/",
-        "theme": {"name": "material", "font": False,
-                  "features": ["navigation.sections", "navigation.indexes",
-                               "content.action.edit", "search.highlight"]},
+        "theme": {
+            "name": "material",
+            "font": False,
+            "features": [
+                "navigation.sections",
+                "navigation.indexes",
+                "content.action.edit",
+                "search.highlight",
+            ],
+        },
         "plugins": ["search", "tags", {"sweetspot": {"proposals_dir": "content/proposals"}}],
         "markdown_extensions": [
-            "admonition", "attr_list", "md_in_html", "tables", {"toc": {"permalink": True}},
-            "pymdownx.details", "pymdownx.superfences",
+            "admonition",
+            "attr_list",
+            "md_in_html",
+            "tables",
+            {"toc": {"permalink": True}},
+            "pymdownx.details",
+            "pymdownx.superfences",
             {"pymdownx.tasklist": {"custom_checkbox": True}},
         ],
         "validation": {"anchors": "warn", "unrecognized_links": "warn"},
@@ -99,8 +114,9 @@ def budget_site(tmp_path_factory: pytest.TempPathFactory) -> BudgetSite:
     _synthetic().write_proposals(content / "proposals", N, SEED)
     shutil.copytree(REPO / "content" / "playbooks", content / "playbooks")
     (content / "index.md").write_text(HOME, encoding="utf-8")
-    (root / "mkdocs.yml").write_text(yaml.safe_dump(budget_config(), sort_keys=False),
-                                     encoding="utf-8")
+    (root / "mkdocs.yml").write_text(
+        yaml.safe_dump(budget_config(), sort_keys=False), encoding="utf-8"
+    )
     site = build_project(root)
     seconds = time.perf_counter() - start
     print(f"\n[page budget] {N} proposals: wrote and built the site in {seconds:.0f} s")
@@ -116,7 +132,7 @@ def html_of(site: Path, path: str) -> Path:
 def article(html: str) -> str:
     start, end = html.find("<article"), html.rfind("</article>")
     assert start >= 0 and end > start, "a page without an <article>"
-    return html[start:end + len("</article>")]
+    return html[start : end + len("</article>")]
 
 
 def proposal_pages(site: Path) -> list[Path]:
@@ -132,24 +148,29 @@ def kb(size: float) -> str:
 def test_portfolio_page_is_under_1_mb(budget_site: BudgetSite) -> None:
     size = html_of(budget_site.site, "portfolio/index.html").stat().st_size
     assert size < PORTFOLIO_PAGE_MAX, (
-        f"portfolio/index.html is {kb(size)} at {N} proposals (budget < {kb(PORTFOLIO_PAGE_MAX)})")
+        f"portfolio/index.html is {kb(size)} at {N} proposals (budget < {kb(PORTFOLIO_PAGE_MAX)})"
+    )
 
 
 def test_proposal_articles_average_20_kb(budget_site: BudgetSite) -> None:
-    sizes = {p.parent.name: len(article(p.read_text("utf-8")).encode())
-             for p in proposal_pages(budget_site.site)}
+    sizes = {
+        p.parent.name: len(article(p.read_text("utf-8")).encode())
+        for p in proposal_pages(budget_site.site)
+    }
     mean = sum(sizes.values()) / len(sizes)
     largest = sorted(sizes.items(), key=lambda kv: -kv[1])[:3]
     assert mean <= ARTICLE_MEAN_MAX, (
         f"proposal <article> averages {kb(mean)} (budget {kb(ARTICLE_MEAN_MAX)}); largest: "
-        + ", ".join(f"{name} {kb(size)}" for name, size in largest))
+        + ", ".join(f"{name} {kb(size)}" for name, size in largest)
+    )
 
 
 def test_search_index_is_at_most_3_kb_per_proposal(budget_site: BudgetSite) -> None:
     size = html_of(budget_site.site, "search/search_index.json").stat().st_size
     assert size / N <= SEARCH_PER_PROPOSAL_MAX, (
         f"search_index.json is {size / MB:,.1f} MB, {kb(size / N)} per proposal "
-        f"(budget {kb(SEARCH_PER_PROPOSAL_MAX)})")
+        f"(budget {kb(SEARCH_PER_PROPOSAL_MAX)})"
+    )
 
 
 def test_site_is_at_most_50_kb_per_proposal(budget_site: BudgetSite) -> None:
@@ -161,30 +182,40 @@ def test_site_is_at_most_50_kb_per_proposal(budget_site: BudgetSite) -> None:
             top = relative.parts[0] if len(relative.parts) > 1 else "(root files)"
             sizes[top] = sizes.get(top, 0) + path.stat().st_size
     total = sum(sizes.values())
-    by_folder = ", ".join(f"{name} {total_size / MB:,.1f} MB" for name, total_size in
-                          sorted(sizes.items(), key=lambda kv: -kv[1])[:6])
+    by_folder = ", ".join(
+        f"{name} {total_size / MB:,.1f} MB"
+        for name, total_size in sorted(sizes.items(), key=lambda kv: -kv[1])[:6]
+    )
     assert total / N <= SITE_PER_PROPOSAL_MAX, (
         f"the site is {total / MB:,.1f} MB without assets/, {kb(total / N)} per proposal "
-        f"(budget {kb(SITE_PER_PROPOSAL_MAX)}); by folder: {by_folder}")
+        f"(budget {kb(SITE_PER_PROPOSAL_MAX)}); by folder: {by_folder}"
+    )
 
 
 def test_pitfall_pages_stay_within_200_kb(budget_site: BudgetSite) -> None:
     pages = sorted((budget_site.site / "pitfalls").rglob("*.html"))
     assert len(pages) >= 2, "no pitfall pages in the build"
-    large = {p.relative_to(budget_site.site).as_posix(): p.stat().st_size for p in pages
-             if p.stat().st_size > PITFALL_PAGE_MAX}
-    assert not large, (f"pitfall pages over {kb(PITFALL_PAGE_MAX)} at {N} proposals: "
-                       + ", ".join(f"{name} {kb(size)}" for name, size in large.items()))
+    large = {
+        p.relative_to(budget_site.site).as_posix(): p.stat().st_size
+        for p in pages
+        if p.stat().st_size > PITFALL_PAGE_MAX
+    }
+    assert not large, f"pitfall pages over {kb(PITFALL_PAGE_MAX)} at {N} proposals: " + ", ".join(
+        f"{name} {kb(size)}" for name, size in large.items()
+    )
 
 
 def test_no_page_exceeds_the_portfolio_budget(budget_site: BudgetSite) -> None:
     """A page that grows with the portfolio needs a stated budget; none may pass the largest
     one the contract states (the portfolio page's 1 MB)."""
-    large = {p.relative_to(budget_site.site).as_posix(): p.stat().st_size
-             for p in budget_site.site.rglob("*.html") if p.stat().st_size >= ANY_PAGE_MAX}
-    assert not large, (f"pages of {kb(ANY_PAGE_MAX)} or more at {N} proposals: "
-                       + ", ".join(f"{name} {size / MB:,.1f} MB"
-                                   for name, size in sorted(large.items(), key=lambda kv: -kv[1])))
+    large = {
+        p.relative_to(budget_site.site).as_posix(): p.stat().st_size
+        for p in budget_site.site.rglob("*.html")
+        if p.stat().st_size >= ANY_PAGE_MAX
+    }
+    assert not large, f"pages of {kb(ANY_PAGE_MAX)} or more at {N} proposals: " + ", ".join(
+        f"{name} {size / MB:,.1f} MB" for name, size in sorted(large.items(), key=lambda kv: -kv[1])
+    )
 
 
 @pytest.fixture(scope="module")
@@ -194,8 +225,7 @@ def budget_url(budget_site: BudgetSite) -> Iterator[str]:
 
 
 @pytest.mark.browser
-def test_large_portfolio_fits_and_its_chart_is_legible(browser: Browser,
-                                                       budget_url: str) -> None:
+def test_large_portfolio_fits_and_its_chart_is_legible(browser: Browser, budget_url: str) -> None:
     from test_browser_layout import CHART, CHART_TEXT_JS, WIDEST_OFFENDER_JS
 
     context = browser.new_context(viewport={"width": 1400, "height": 900})
@@ -209,10 +239,13 @@ def test_large_portfolio_fits_and_its_chart_is_legible(browser: Browser,
         texts = page.evaluate(CHART_TEXT_JS, CHART)
     finally:
         context.close()
-    assert overflow == 0, (f"the {N}-proposal portfolio page scrolls sideways by {overflow} px "
-                           f"at 1,400 px; widest: {worst}")
+    assert overflow == 0, (
+        f"the {N}-proposal portfolio page scrolls sideways by {overflow} px "
+        f"at 1,400 px; widest: {worst}"
+    )
     assert texts, f"no {CHART} with visible text on the {N}-proposal portfolio page"
     small = sorted((t for t in texts if t["px"] < MIN_CHART_TEXT - 0.05), key=lambda t: t["px"])
     assert not small, (
         f"{len(small)} of {len(texts)} chart texts render below {MIN_CHART_TEXT:g} px:\n"
-        + "\n".join(f"  {t['px']:.1f} px  .{t['cls']}  {t['text']!r}" for t in small[:15]))
+        + "\n".join(f"  {t['px']:.1f} px  .{t['cls']}  {t['text']!r}" for t in small[:15])
+    )

@@ -32,16 +32,28 @@ RUBRIC = load_rubric()
 BASE: dict[str, Any] = {
     "title": "Rank maintenance requests by urgency",
     "summary": "Tenants' repair requests are handled in arrival order; ranking them by urgency "
-               "would send crews to the worst problems first.",
+    "would send crews to the worst problems first.",
     "team": "Property services",
     "stage": "proposed",
-    "problem": {"decision": "Which repair request a crew visits first",
-                "business_metric": {"name": "Days to fix urgent repairs", "baseline": 9,
-                                    "target": 4, "direction": "decrease"}},
-    "data": {"sources": [{"name": "Request log", "owner": "Property IT", "access": "granted"}],
-             "labels": "available"},
-    "stakes": {"area": "none", "decides_about_people": True, "people_affected": "thousands",
-               "reversibility": "easy"},
+    "problem": {
+        "decision": "Which repair request a crew visits first",
+        "business_metric": {
+            "name": "Days to fix urgent repairs",
+            "baseline": 9,
+            "target": 4,
+            "direction": "decrease",
+        },
+    },
+    "data": {
+        "sources": [{"name": "Request log", "owner": "Property IT", "access": "granted"}],
+        "labels": "available",
+    },
+    "stakes": {
+        "area": "none",
+        "decides_about_people": True,
+        "people_affected": "thousands",
+        "reversibility": "easy",
+    },
     "risks": {"human_oversight": "review-before-action"},
     "governance": {"notice": "done", "explanation": "done", "appeal": "done"},
 }
@@ -70,7 +82,8 @@ def score(tmp_path: Path, proposals: dict[str, dict[str, Any]]) -> dict[str, Sco
         # File names are ids: lowercase slugs.
         names[name.replace("_", "-")] = name
         (folder / f"{name.replace('_', '-')}.yaml").write_text(
-            yaml.safe_dump(fields, sort_keys=False), encoding="utf-8")
+            yaml.safe_dump(fields, sort_keys=False), encoding="utf-8"
+        )
     intake = load_proposals([folder], RUBRIC)
     assert not intake.problems, [p.as_text() for p in intake.problems]
     return {names[c.proposal.id]: c for c in score_intake(intake, RUBRIC).cards}
@@ -82,38 +95,62 @@ def flag_severity(card: ScoreCard, flag_id: str) -> str | None:
 
 def same_scores(a: ScoreCard, b: ScoreCard) -> bool:
     return (a.scores, a.ranges, a.priority, a.state, a.stakes, [f.id for f in a.flags]) == (
-        b.scores, b.ranges, b.priority, b.state, b.stakes, [f.id for f in b.flags])
+        b.scores,
+        b.ranges,
+        b.priority,
+        b.state,
+        b.stakes,
+        [f.id for f in b.flags],
+    )
 
 
 # ---- item 2: the four pitfalls ----------------------------------------------------------
 
 # flag id, the field (as proposal() paths), the value that states the pitfall, a benign value
 PITFALLS = [
-    ("learns_from_untrusted_input", {"delivery__online_learning": "untrusted_input"},
-     {"delivery__online_learning": "vetted_input"}),
-    ("evaluated_elsewhere", {"data__validation": {"by": "vendor", "population": "local"}},
-     {"data__validation": {"by": "independent", "population": "local"}}),
-    ("evaluated_elsewhere",
-     {"data__validation": {"by": "own_team", "population": "other_population"}},
-     {"data__validation": {"by": "own_team", "population": "local"}}),
-    ("protected_attribute_feature", {"data__protected_attributes": ["nationality"]},
-     {"data__protected_attributes": []}),
-    ("protected_attribute_feature", {"data__protected_proxies": ["postcode"]},
-     {"data__protected_proxies": []}),
-    ("stand_in_training_data", {"data__origin": "hypothetical"},
-     {"data__origin": "real_cases"}),
-    ("stand_in_training_data", {"data__origin": "expert_written"},
-     {"data__origin": "real_and_synthetic"}),
+    (
+        "learns_from_untrusted_input",
+        {"delivery__online_learning": "untrusted_input"},
+        {"delivery__online_learning": "vetted_input"},
+    ),
+    (
+        "evaluated_elsewhere",
+        {"data__validation": {"by": "vendor", "population": "local"}},
+        {"data__validation": {"by": "independent", "population": "local"}},
+    ),
+    (
+        "evaluated_elsewhere",
+        {"data__validation": {"by": "own_team", "population": "other_population"}},
+        {"data__validation": {"by": "own_team", "population": "local"}},
+    ),
+    (
+        "protected_attribute_feature",
+        {"data__protected_attributes": ["nationality"]},
+        {"data__protected_attributes": []},
+    ),
+    (
+        "protected_attribute_feature",
+        {"data__protected_proxies": ["postcode"]},
+        {"data__protected_proxies": []},
+    ),
+    ("stand_in_training_data", {"data__origin": "hypothetical"}, {"data__origin": "real_cases"}),
+    (
+        "stand_in_training_data",
+        {"data__origin": "expert_written"},
+        {"data__origin": "real_and_synthetic"},
+    ),
 ]
 
 
-@pytest.mark.parametrize(("flag_id", "stated", "benign"), PITFALLS,
-                         ids=[f"{p[0]}-{i}" for i, p in enumerate(PITFALLS)])
-def test_pitfall_flag_fires_only_on_what_is_stated(tmp_path: Path, flag_id: str,
-                                                   stated: dict[str, Any],
-                                                   benign: dict[str, Any]) -> None:
-    cards = score(tmp_path, {"stated": proposal(**stated), "benign": proposal(**benign),
-                             "silent": proposal()})
+@pytest.mark.parametrize(
+    ("flag_id", "stated", "benign"), PITFALLS, ids=[f"{p[0]}-{i}" for i, p in enumerate(PITFALLS)]
+)
+def test_pitfall_flag_fires_only_on_what_is_stated(
+    tmp_path: Path, flag_id: str, stated: dict[str, Any], benign: dict[str, Any]
+) -> None:
+    cards = score(
+        tmp_path, {"stated": proposal(**stated), "benign": proposal(**benign), "silent": proposal()}
+    )
     assert flag_severity(cards["stated"], flag_id) is not None
     assert flag_severity(cards["benign"], flag_id) is None
     assert flag_severity(cards["silent"], flag_id) is None
@@ -124,21 +161,33 @@ def test_pitfall_flag_fires_only_on_what_is_stated(tmp_path: Path, flag_id: str,
 
 def test_pitfall_flags_escalate_with_the_stakes(tmp_path: Path) -> None:
     benefits = {"stakes__area": "public_benefits"}
-    cards = score(tmp_path, {
-        "bot-no-people": proposal(**{"delivery__online_learning": "untrusted_input",
-                                     "stakes__decides_about_people": False}),
-        "bot-people": proposal(**{"delivery__online_learning": "untrusted_input"}),
-        "vendor-low": proposal(**{"data__validation": {"by": "vendor"}}),
-        "vendor-high": proposal(**benefits, **{"data__validation": {"by": "vendor"}}),
-        "age-tested": proposal(**benefits, **{"data__protected_attributes": ["age"],
-                                              "governance__testing_by_group": "done"}),
-        "age-untested": proposal(**benefits, **{"data__protected_attributes": ["age"],
-                                                "governance__testing_by_group": "none"}),
-        "age-not-people": proposal(**{"data__protected_attributes": ["age"],
-                                      "stakes__decides_about_people": False}),
-        "synthetic-low": proposal(**{"data__origin": "synthetic"}),
-        "synthetic-high": proposal(**benefits, **{"data__origin": "synthetic"}),
-    })
+    cards = score(
+        tmp_path,
+        {
+            "bot-no-people": proposal(
+                **{
+                    "delivery__online_learning": "untrusted_input",
+                    "stakes__decides_about_people": False,
+                }
+            ),
+            "bot-people": proposal(**{"delivery__online_learning": "untrusted_input"}),
+            "vendor-low": proposal(**{"data__validation": {"by": "vendor"}}),
+            "vendor-high": proposal(**benefits, **{"data__validation": {"by": "vendor"}}),
+            "age-tested": proposal(
+                **benefits,
+                **{"data__protected_attributes": ["age"], "governance__testing_by_group": "done"},
+            ),
+            "age-untested": proposal(
+                **benefits,
+                **{"data__protected_attributes": ["age"], "governance__testing_by_group": "none"},
+            ),
+            "age-not-people": proposal(
+                **{"data__protected_attributes": ["age"], "stakes__decides_about_people": False}
+            ),
+            "synthetic-low": proposal(**{"data__origin": "synthetic"}),
+            "synthetic-high": proposal(**benefits, **{"data__origin": "synthetic"}),
+        },
+    )
     assert flag_severity(cards["bot-no-people"], "learns_from_untrusted_input") == "high"
     assert flag_severity(cards["bot-people"], "learns_from_untrusted_input") == "red"
     assert cards["bot-people"].state == "reconsider"
@@ -154,27 +203,47 @@ def test_pitfall_flags_escalate_with_the_stakes(tmp_path: Path) -> None:
 
 # ---- item 3: the fields authors asked for ------------------------------------------------
 
+
 def test_people_affected_band_between_thousands_and_millions(tmp_path: Path) -> None:
-    cards = score(tmp_path, {band: proposal(stakes__people_affected=band) for band in
-                             ("thousands", "hundreds_of_thousands", "millions")})
-    inherent = [cards[b].stakes.inherent or 0.0 for b in
-                ("thousands", "hundreds_of_thousands", "millions")]
+    cards = score(
+        tmp_path,
+        {
+            band: proposal(stakes__people_affected=band)
+            for band in ("thousands", "hundreds_of_thousands", "millions")
+        },
+    )
+    inherent = [
+        cards[b].stakes.inherent or 0.0 for b in ("thousands", "hundreds_of_thousands", "millions")
+    ]
     assert inherent[0] < inherent[1] < inherent[2]
 
 
 def test_a_release_to_hundreds_of_thousands_is_many_people(tmp_path: Path) -> None:
-    release = {"stakes__publishes_personal_data": True, "stakes__reversibility": "costly",
-               "stakes__decides_about_people": False}
-    cards = score(tmp_path, {
-        "many": proposal(**release, stakes__people_affected="hundreds_of_thousands"),
-        "few": proposal(**release, stakes__people_affected="hundreds"),
-    })
+    release = {
+        "stakes__publishes_personal_data": True,
+        "stakes__reversibility": "costly",
+        "stakes__decides_about_people": False,
+    }
+    cards = score(
+        tmp_path,
+        {
+            "many": proposal(**release, stakes__people_affected="hundreds_of_thousands"),
+            "few": proposal(**release, stakes__people_affected="hundreds"),
+        },
+    )
     assert cards["many"].risk_class == "high"
     assert cards["few"].risk_class == "limited"
 
 
-OVERSIGHT_ORDER = ["human-decides", "review-before-action", "review-without-reasons",
-                   "review-low-confidence", "spot-checks", "review-on-request", "none"]
+OVERSIGHT_ORDER = [
+    "human-decides",
+    "review-before-action",
+    "review-without-reasons",
+    "review-low-confidence",
+    "spot-checks",
+    "review-on-request",
+    "none",
+]
 
 
 def test_oversight_values_ordered_by_how_much_they_protect(tmp_path: Path) -> None:
@@ -182,47 +251,67 @@ def test_oversight_values_ordered_by_how_much_they_protect(tmp_path: Path) -> No
     inherent = [cards[v].stakes.inherent or 0.0 for v in OVERSIGHT_ORDER]
     assert inherent == sorted(inherent) and len(set(inherent)) == len(inherent)
     # A reviewer who cannot see the reasons counts less than one who can.
-    assert (cards["review-without-reasons"].scores["risk"]
-            > cards["review-before-action"].scores["risk"])
+    assert (
+        cards["review-without-reasons"].scores["risk"]
+        > cards["review-before-action"].scores["risk"]
+    )
 
 
 def test_review_on_request_counts_as_automated(tmp_path: Path) -> None:
     no_recourse = {"governance": {"notice": "none"}}
-    cards = score(tmp_path, {
-        "on-request": proposal(risks__human_oversight="review-on-request", **no_recourse),
-        "spot": proposal(risks__human_oversight="spot-checks", **no_recourse),
-    })
+    cards = score(
+        tmp_path,
+        {
+            "on-request": proposal(risks__human_oversight="review-on-request", **no_recourse),
+            "spot": proposal(risks__human_oversight="spot-checks", **no_recourse),
+        },
+    )
     assert flag_severity(cards["on-request"], "automated_decision_without_recourse")
     assert flag_severity(cards["spot"], "automated_decision_without_recourse") is None
 
 
 def test_partial_safeguard_counts_part_way(tmp_path: Path) -> None:
-    cards = score(tmp_path, {
-        status: proposal(governance={"notice": "done", "explanation": "done",
-                                     "appeal": status})
-        for status in ("done", "partial", "in_progress", "none")})
+    cards = score(
+        tmp_path,
+        {
+            status: proposal(governance={"notice": "done", "explanation": "done", "appeal": status})
+            for status in ("done", "partial", "in_progress", "none")
+        },
+    )
     residual = {s: cards[s].stakes.residual or 0.0 for s in cards}
     assert residual["done"] < residual["partial"] < residual["in_progress"] < residual["none"]
     # Finishing it stays a next step; a partial appeal still is an appeal (no recourse flag).
     assert "appeal" in cards["partial"].stakes.safeguards_missing
-    with_none = score(tmp_path / "b", {"x": proposal(
-        risks__human_oversight="none", governance={"notice": "done", "explanation": "done",
-                                                   "appeal": "partial"})})["x"]
+    with_none = score(
+        tmp_path / "b",
+        {
+            "x": proposal(
+                risks__human_oversight="none",
+                governance={"notice": "done", "explanation": "done", "appeal": "partial"},
+            )
+        },
+    )["x"]
     assert flag_severity(with_none, "automated_decision_without_recourse") is None
 
 
 def test_reversibility_by_error_counts_the_worse_side(tmp_path: Path) -> None:
-    cards = score(tmp_path, {
-        "plain": proposal(),
-        "sides-easy": proposal(stakes__reversibility_by_error={"false_alarm": "easy",
-                                                               "miss": "easy"}),
-        "miss-irreversible": proposal(stakes__reversibility_by_error={
-            "false_alarm": "easy", "miss": "irreversible"}),
-        "overall-irreversible": proposal(stakes__reversibility="irreversible"),
-        "sides-only": proposal(stakes__reversibility=None,
-                               stakes__reversibility_by_error={"miss": "costly"}),
-        "unknown": proposal(stakes__reversibility=None),
-    })
+    cards = score(
+        tmp_path,
+        {
+            "plain": proposal(),
+            "sides-easy": proposal(
+                stakes__reversibility_by_error={"false_alarm": "easy", "miss": "easy"}
+            ),
+            "miss-irreversible": proposal(
+                stakes__reversibility_by_error={"false_alarm": "easy", "miss": "irreversible"}
+            ),
+            "overall-irreversible": proposal(stakes__reversibility="irreversible"),
+            "sides-only": proposal(
+                stakes__reversibility=None, stakes__reversibility_by_error={"miss": "costly"}
+            ),
+            "unknown": proposal(stakes__reversibility=None),
+        },
+    )
     inherent = {k: c.stakes.inherent for k, c in cards.items()}
     assert inherent["sides-easy"] == inherent["plain"]
     assert inherent["miss-irreversible"] == inherent["overall-irreversible"] > inherent["plain"]
@@ -230,14 +319,17 @@ def test_reversibility_by_error_counts_the_worse_side(tmp_path: Path) -> None:
 
 
 def test_burden_of_proof_and_penalty(tmp_path: Path) -> None:
-    cards = score(tmp_path, {
-        "plain": proposal(),
-        "organisation": proposal(stakes__burden_of_proof="organisation"),
-        "affected": proposal(stakes__burden_of_proof="affected_person"),
-        "minor": proposal(stakes__penalty="minor"),
-        "substantial": proposal(stakes__penalty="substantial"),
-        "severe": proposal(stakes__penalty="severe"),
-    })
+    cards = score(
+        tmp_path,
+        {
+            "plain": proposal(),
+            "organisation": proposal(stakes__burden_of_proof="organisation"),
+            "affected": proposal(stakes__burden_of_proof="affected_person"),
+            "minor": proposal(stakes__penalty="minor"),
+            "substantial": proposal(stakes__penalty="substantial"),
+            "severe": proposal(stakes__penalty="severe"),
+        },
+    )
     inherent = {k: c.stakes.inherent or 0.0 for k, c in cards.items()}
     assert inherent["organisation"] == inherent["minor"] == inherent["plain"]
     assert inherent["affected"] == inherent["substantial"] > inherent["plain"]
@@ -245,21 +337,31 @@ def test_burden_of_proof_and_penalty(tmp_path: Path) -> None:
     assert cards["severe"].scores["risk"] > cards["plain"].scores["risk"]
 
 
-TRAINING_ITEMS = ("data.split_mirrors_use", "model_to_product.shared_feature_code",
-                  "model_to_product.reproducible_training",
-                  "offline_online.evaluated_after_training_period", "team.research_engineering")
+TRAINING_ITEMS = (
+    "data.split_mirrors_use",
+    "model_to_product.shared_feature_code",
+    "model_to_product.reproducible_training",
+    "offline_online.evaluated_after_training_period",
+    "team.research_engineering",
+)
 
 
 def test_rules_based_system_needs_no_training_items(tmp_path: Path) -> None:
-    done = {"data": {"golden_set": "yes", "sources_and_owners": "yes"},
-            "team": {"product_owner": "yes"}}
-    cards = score(tmp_path, {
-        "rules": proposal(delivery__approach="rules", checklists=done),
-        "model": proposal(delivery__approach="trained_model", checklists=done),
-        "plain": proposal(checklists=done),
-        "rules-answered": proposal(delivery__approach="rules",
-                                   checklists={"data": {"split_mirrors_use": "no"}}),
-    })
+    done = {
+        "data": {"golden_set": "yes", "sources_and_owners": "yes"},
+        "team": {"product_owner": "yes"},
+    }
+    cards = score(
+        tmp_path,
+        {
+            "rules": proposal(delivery__approach="rules", checklists=done),
+            "model": proposal(delivery__approach="trained_model", checklists=done),
+            "plain": proposal(checklists=done),
+            "rules-answered": proposal(
+                delivery__approach="rules", checklists={"data": {"split_mirrors_use": "no"}}
+            ),
+        },
+    )
 
     def answer(card: ScoreCard, dotted: str) -> str:
         checklist, item = dotted.split(".")
@@ -272,8 +374,7 @@ def test_rules_based_system_needs_no_training_items(tmp_path: Path) -> None:
     assert answer(cards["rules"], "data.explored_by_hand") == "unknown"  # still asked
     assert same_scores(cards["model"], cards["plain"])
     # Fewer unknowns: the feasibility range narrows.
-    width = {k: c.ranges["feasibility"][1] - c.ranges["feasibility"][0]
-             for k, c in cards.items()}
+    width = {k: c.ranges["feasibility"][1] - c.ranges["feasibility"][0] for k, c in cards.items()}
     assert width["rules"] < width["plain"]
 
 
@@ -281,8 +382,9 @@ def test_proprietary_data_lifts_the_no_access_cap(tmp_path: Path) -> None:
     def source(access: str) -> dict[str, Any]:
         return {"data__sources": [{"name": "Vendor feed", "access": access}], "stage": "pilot"}
 
-    cards = score(tmp_path, {a: proposal(**source(a)) for a in
-                             ("proprietary", "requested", "granted")})
+    cards = score(
+        tmp_path, {a: proposal(**source(a)) for a in ("proprietary", "requested", "granted")}
+    )
     assert "no_data_access" in {c.id for c in cards["requested"].caps}
     assert "no_data_access" not in {c.id for c in cards["proprietary"].caps}
     assert cards["proprietary"].scores["feasibility"] > cards["requested"].scores["feasibility"]
@@ -293,38 +395,58 @@ def test_fields_that_change_no_score(tmp_path: Path) -> None:
     metric = copy.deepcopy(BASE["problem"]["business_metric"])
     metric.pop("baseline")
     metric["baseline_undisclosed"] = True
-    cards = score(tmp_path, {
-        "plain": proposal(),
-        "undisclosed": proposal(problem__business_metric=metric),
-        "dated": proposal(dates={"planned_deployment": "2026-09"}),
-        "noted": proposal(governance={"notice": "done", "explanation": "done",
-                                      "appeal": "done",
-                                      "notes": {"appeal": "A caseworker can overturn it"}}),
-        "validated-locally": proposal(data__validation={
-            "by": "independent", "population": "local", "note": "2025 silent run"}),
-        "organisation-proves": proposal(stakes__burden_of_proof="organisation"),
-        "no-learning": proposal(delivery__online_learning="none"),
-    })
+    cards = score(
+        tmp_path,
+        {
+            "plain": proposal(),
+            "undisclosed": proposal(problem__business_metric=metric),
+            "dated": proposal(dates={"planned_deployment": "2026-09"}),
+            "noted": proposal(
+                governance={
+                    "notice": "done",
+                    "explanation": "done",
+                    "appeal": "done",
+                    "notes": {"appeal": "A caseworker can overturn it"},
+                }
+            ),
+            "validated-locally": proposal(
+                data__validation={
+                    "by": "independent",
+                    "population": "local",
+                    "note": "2025 silent run",
+                }
+            ),
+            "organisation-proves": proposal(stakes__burden_of_proof="organisation"),
+            "no-learning": proposal(delivery__online_learning="none"),
+        },
+    )
     for name, card in cards.items():
         assert same_scores(card, cards["plain"]), name
 
 
 def test_housing_is_a_high_stakes_area(tmp_path: Path) -> None:
-    cards = score(tmp_path, {
-        "tenants": proposal(stakes__area="housing"),
-        "not-people": proposal(stakes__area="housing", stakes__decides_about_people=False),
-    })
+    cards = score(
+        tmp_path,
+        {
+            "tenants": proposal(stakes__area="housing"),
+            "not-people": proposal(stakes__area="housing", stakes__decides_about_people=False),
+        },
+    )
     assert cards["tenants"].risk_class == "high"
     assert "Housing" in " ".join(cards["tenants"].stakes.reasons)
     assert cards["not-people"].risk_class != "high"
 
 
 def test_validate_names_file_line_and_field_for_a_bad_new_value(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     folder = tmp_path / "proposals"
     folder.mkdir()
-    good = proposal(data__validation={"by": "vendor", "population": "other_population"},
-                    delivery__approach="rules", stakes__penalty="severe")
+    good = proposal(
+        data__validation={"by": "vendor", "population": "other_population"},
+        delivery__approach="rules",
+        stakes__penalty="severe",
+    )
     (folder / "good.yaml").write_text(yaml.safe_dump(good, sort_keys=False), encoding="utf-8")
     assert cli_main(["validate", str(folder)]) == 0
     bad = proposal(data__validation={"by": "vendor", "population": "elsewhere"})
@@ -373,9 +495,10 @@ def plain_text(path: Path) -> str:
 def test_format_page_shows_each_new_field_and_its_effect(built_site: Path) -> None:
     page = page_of(built_site, "reference/proposal-format.md").read_text(encoding="utf-8")
     # Each field is one block, marked with its path.
-    blocks = {m[1]: re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", m[2])))
-              for m in re.finditer(r'<div[^>]*data-field="([^"]+)">(.*?)</div>',
-                                   page, re.S)}
+    blocks = {
+        m[1]: re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", m[2])))
+        for m in re.finditer(r'<div[^>]*data-field="([^"]+)">(.*?)</div>', page, re.S)
+    }
     for field_path, effect in NEW_FIELDS.items():
         assert field_path in blocks, field_path
         assert effect in blocks[field_path], (field_path, blocks[field_path])
@@ -384,15 +507,18 @@ def test_format_page_shows_each_new_field_and_its_effect(built_site: Path) -> No
 
 
 def test_method_page_shows_positions_credits_and_new_flags(built_site: Path) -> None:
-    text = re.sub(r"\s+", " ", plain_text(page_of(built_site,
-                                                  "reference/scoring-method.md")))
+    text = re.sub(r"\s+", " ", plain_text(page_of(built_site, "reference/scoring-method.md")))
     assert "hundreds_of_thousands 0.80" in text
     assert "review-without-reasons 0.40" in text and "review-on-request 0.80" in text
     assert "partial 0.60" in text
     assert "burden_of_proof: affected_person" in text
     assert "delivery.approach: rules" in text
     assert "Housing" in text
-    for flag_id in ("learns_from_untrusted_input", "evaluated_elsewhere",
-                    "protected_attribute_feature", "stand_in_training_data"):
+    for flag_id in (
+        "learns_from_untrusted_input",
+        "evaluated_elsewhere",
+        "protected_attribute_feature",
+        "stand_in_training_data",
+    ):
         title = RUBRIC.flag(flag_id)
         assert title is not None and title.title in text, flag_id

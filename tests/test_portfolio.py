@@ -25,52 +25,100 @@ RATED = [f.id for f in RUBRIC.risk_factors if f.kind == "rated"]
 EVIDENCE = [c.id for c in RUBRIC.criteria if c.kind == "evidence"]
 
 
-def proposal(title: str, stage: str, team: str, value: int | None = None,
-             one_off: int = 0, running: int = 0, *, kind: str,
-             data_answer: str = "no") -> str:
+def proposal(
+    title: str,
+    stage: str,
+    team: str,
+    value: int | None = None,
+    one_off: int = 0,
+    running: int = 0,
+    *,
+    kind: str,
+    data_answer: str = "no",
+) -> str:
     """``kind``: "strong" lands in quick win (everything answered at the top, low risk),
     "weak" in reconsider (everything answered at the bottom, risks rated 3 x 3: its ranges
     place it there, and its stated decision level 0 is also a red flag, which would put it
     there on its own), "bare" in needs information (almost nothing answered). Checked in the
     fixture below."""
     body: dict[str, Any] = {
-        "title": title, "summary": "A proposal written for the portfolio tests.",
-        "team": team, "stage": stage,
+        "title": title,
+        "summary": "A proposal written for the portfolio tests.",
+        "team": team,
+        "stage": stage,
     }
     if value is not None:
-        body["value"] = {"currency": "EUR", "annual_value": value, "one_off_cost": one_off,
-                         "annual_running_cost": running, "confidence": "high"}
+        body["value"] = {
+            "currency": "EUR",
+            "annual_value": value,
+            "one_off_cost": one_off,
+            "annual_running_cost": running,
+            "confidence": "high",
+        }
     body["checklists"] = {"data": {"golden_set": data_answer}}
     if kind == "strong":
-        body.update({
-            "sponsor": "CFO",
-            "problem": {"decision": "Which orders to check", "user_need": "Asked for",
-                        "non_ml_alternative": "A rule", "stakeholders": "Agreed",
-                        "automation": "augment", "business_metric": {"name": "Loss"}},
-            "data": {"sources": [{"name": "Orders", "access": "granted"}], "labels": "available",
-                     "representativeness": "Covers all regions", "split_plan": "By time"},
-            "roles": {"product_owner": "A", "data_scientist": "B", "data_engineer": "C",
-                      "backend_engineer": "D", "qa_engineer": "E", "research_engineer": "F",
-                      "subject_matter_expert": "G"},
-            "delivery": {"mvp": "One region", "serving": "batch", "ab_plan": "Half the stores",
-                         "guardrails": ["Complaints"], "technical_evidence": "Prototype",
-                         "builds_on": "model_swap", "existing_system_monitored": True},
-            "stakes": {"area": "none", "decides_about_people": False,
-                       "people_affected": "none", "reversibility": "easy"},
-            "evidence": dict.fromkeys(EVIDENCE, 4),
-            "risks": {"human_oversight": "review-before-action",
-                      "factors": {f: {"severity": 1, "likelihood": 1} for f in RATED}},
-        })
+        body.update(
+            {
+                "sponsor": "CFO",
+                "problem": {
+                    "decision": "Which orders to check",
+                    "user_need": "Asked for",
+                    "non_ml_alternative": "A rule",
+                    "stakeholders": "Agreed",
+                    "automation": "augment",
+                    "business_metric": {"name": "Loss"},
+                },
+                "data": {
+                    "sources": [{"name": "Orders", "access": "granted"}],
+                    "labels": "available",
+                    "representativeness": "Covers all regions",
+                    "split_plan": "By time",
+                },
+                "roles": {
+                    "product_owner": "A",
+                    "data_scientist": "B",
+                    "data_engineer": "C",
+                    "backend_engineer": "D",
+                    "qa_engineer": "E",
+                    "research_engineer": "F",
+                    "subject_matter_expert": "G",
+                },
+                "delivery": {
+                    "mvp": "One region",
+                    "serving": "batch",
+                    "ab_plan": "Half the stores",
+                    "guardrails": ["Complaints"],
+                    "technical_evidence": "Prototype",
+                    "builds_on": "model_swap",
+                    "existing_system_monitored": True,
+                },
+                "stakes": {
+                    "area": "none",
+                    "decides_about_people": False,
+                    "people_affected": "none",
+                    "reversibility": "easy",
+                },
+                "evidence": dict.fromkeys(EVIDENCE, 4),
+                "risks": {
+                    "human_oversight": "review-before-action",
+                    "factors": {f: {"severity": 1, "likelihood": 1} for f in RATED},
+                },
+            }
+        )
         body["value"]["scale"] = "major"
         body["checklists"] = {c.id: {i.id: "yes" for i in c.items} for c in RUBRIC.checklists}
         body["checklists"]["data"]["golden_set"] = data_answer
     elif kind == "weak":
-        body.update({
-            "evidence": dict.fromkeys(EVIDENCE, 0),
-            "roles": {"data_scientist": "vacant"},
-            "risks": {"human_oversight": "human-decides",
-                      "factors": {f: {"severity": 3, "likelihood": 3} for f in RATED}},
-        })
+        body.update(
+            {
+                "evidence": dict.fromkeys(EVIDENCE, 0),
+                "roles": {"data_scientist": "vacant"},
+                "risks": {
+                    "human_oversight": "human-decides",
+                    "factors": {f: {"severity": 3, "likelihood": 3} for f in RATED},
+                },
+            }
+        )
         body["value"]["scale"] = "negligible"
         body["checklists"] = {c.id: {i.id: "no" for i in c.items} for c in RUBRIC.checklists}
     return yaml.safe_dump(body, sort_keys=False)
@@ -78,16 +126,22 @@ def proposal(title: str, stage: str, team: str, value: int | None = None,
 
 PROPOSALS = {
     "a-win": proposal("Alpha", "pilot", "Risk", 400_000, 100_000, 20_000, kind="strong"),
-    "b-win": proposal("Beta", "approved", "Risk", 200_000, 50_000, 10_000, kind="strong",
-                      data_answer="yes"),
+    "b-win": proposal(
+        "Beta", "approved", "Risk", 200_000, 50_000, 10_000, kind="strong", data_answer="yes"
+    ),
     "c-bare": proposal("Gamma", "idea", "Marketing", 90_000, 30_000, 5_000, kind="bare"),
-    "d-retired": proposal("Delta", "retired", "Marketing", 50_000, 10_000, 1_000,
-                          kind="strong"),
+    "d-retired": proposal("Delta", "retired", "Marketing", 50_000, 10_000, 1_000, kind="strong"),
     "e-weak": proposal("Epsilon", "proposed", "Finance", 10_000, 100_000, 20_000, kind="weak"),
     "f-draft": proposal("Zeta", "idea", "Marketing", kind="bare"),
 }
-STATES = {"a-win": "quick_win", "b-win": "quick_win", "c-bare": "needs_information",
-          "d-retired": "quick_win", "e-weak": "reconsider", "f-draft": "needs_information"}
+STATES = {
+    "a-win": "quick_win",
+    "b-win": "quick_win",
+    "c-bare": "needs_information",
+    "d-retired": "quick_win",
+    "e-weak": "reconsider",
+    "f-draft": "needs_information",
+}
 
 
 def scored(folder: Path) -> ScoredPortfolio:
@@ -122,15 +176,12 @@ def test_totals_by_group(summary: PortfolioSummary) -> None:
     assert summary.annual_value == 700_000
     assert summary.one_off_cost == 280_000
     by_team = {t.key: (t.count, t.annual_value) for t in summary.by_team}
-    assert by_team == {"Finance": (1, 10_000), "Marketing": (3, 140_000),
-                       "Risk": (2, 600_000)}
+    assert by_team == {"Finance": (1, 10_000), "Marketing": (3, 140_000), "Risk": (2, 600_000)}
     # By state: every proposal, retired ones included.
     by_state = {t.key: t.count for t in summary.by_quadrant}
     assert by_state == {"quick_win": 3, "reconsider": 1, "needs_information": 2}
-    assert [t.key for t in summary.by_quadrant] == ["quick_win", "reconsider",
-                                                    "needs_information"]
-    assert [t.key for t in summary.by_stage] == ["idea", "proposed", "approved", "pilot",
-                                                 "retired"]
+    assert [t.key for t in summary.by_quadrant] == ["quick_win", "reconsider", "needs_information"]
+    assert [t.key for t in summary.by_stage] == ["idea", "proposed", "approved", "pilot", "retired"]
 
 
 def test_balance_counts_only_placed_proposals(summary: PortfolioSummary) -> None:
@@ -141,7 +192,11 @@ def test_balance_counts_only_placed_proposals(summary: PortfolioSummary) -> None
     rows = {b.quadrant: b for b in summary.balance}
     assert set(rows) == {"quick_win", "strategic_bet", "incremental", "reconsider"}
     assert {q: b.count for q, b in rows.items()} == {
-        "quick_win": 2, "strategic_bet": 0, "incremental": 0, "reconsider": 1}
+        "quick_win": 2,
+        "strategic_bet": 0,
+        "incremental": 0,
+        "reconsider": 1,
+    }
     assert rows["quick_win"].share == pytest.approx(2 / 3, abs=0.001)
     assert rows["reconsider"].share == pytest.approx(1 / 3, abs=0.001)
     assert sum(b.share for b in rows.values()) == pytest.approx(1, abs=0.002)
@@ -154,24 +209,29 @@ def test_balance_counts_only_placed_proposals(summary: PortfolioSummary) -> None
     assert summary.in_balance is False
 
 
-def test_unplaced_proposals_do_not_move_the_balance(tmp_path: Path,
-                                                    summary: PortfolioSummary) -> None:
+def test_unplaced_proposals_do_not_move_the_balance(
+    tmp_path: Path, summary: PortfolioSummary
+) -> None:
     """More early drafts add to "needs information", never to a quadrant's share."""
-    extra = {**PROPOSALS, **{f"g-draft-{n}": proposal(f"Draft {n}", "idea", "Risk", kind="bare")
-                             for n in range(4)}}
+    extra = {
+        **PROPOSALS,
+        **{f"g-draft-{n}": proposal(f"Draft {n}", "idea", "Risk", kind="bare") for n in range(4)},
+    }
     for pid, text in extra.items():
         (tmp_path / f"{pid}.yaml").write_text(text, encoding="utf-8")
     bigger = summarise(scored(tmp_path))
     assert bigger.needs_information == summary.needs_information + 4
     assert bigger.placed == summary.placed
     assert [dataclasses.astuple(b) for b in bigger.balance] == [
-        dataclasses.astuple(b) for b in summary.balance]
+        dataclasses.astuple(b) for b in summary.balance
+    ]
 
 
 def test_only_drafts_is_in_balance_with_nothing_placed(tmp_path: Path) -> None:
     for n in range(3):
         (tmp_path / f"draft-{n}.yaml").write_text(
-            proposal(f"Draft {n}", "idea", "Risk", kind="bare"), encoding="utf-8")
+            proposal(f"Draft {n}", "idea", "Risk", kind="bare"), encoding="utf-8"
+        )
     result = summarise(scored(tmp_path))
     assert (result.placed, result.needs_information, result.active) == (0, 3, 3)
     assert all(b.count == 0 and b.share == 0 for b in result.balance)
@@ -179,8 +239,9 @@ def test_only_drafts_is_in_balance_with_nothing_placed(tmp_path: Path) -> None:
 
 
 def test_open_pitfalls_count_active_proposals_only(summary: PortfolioSummary) -> None:
-    golden = next(r for r in summary.heatmap if (r.checklist_id, r.item_id) == ("data",
-                                                                                 "golden_set"))
+    golden = next(
+        r for r in summary.heatmap if (r.checklist_id, r.item_id) == ("data", "golden_set")
+    )
     # a-win no, b-win yes, c-bare no, e-weak no, f-draft no; the retired one does not count.
     assert (golden.open_count, golden.applicable) == (4, 5)
     assert golden.open_ids == ("a-win", "c-bare", "e-weak", "f-draft")
@@ -188,7 +249,10 @@ def test_open_pitfalls_count_active_proposals_only(summary: PortfolioSummary) ->
     assert json.loads(json.dumps(payload)) == payload
     assert (payload["placed"], payload["needs_information"]) == (3, 2)
     assert {row["key"]: row["count"] for row in payload["by_state"]} == {  # type: ignore[attr-defined]
-        "quick_win": 3, "reconsider": 1, "needs_information": 2}
+        "quick_win": 3,
+        "reconsider": 1,
+        "needs_information": 2,
+    }
 
 
 def test_score_cli_reports_the_portfolio(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -206,15 +270,19 @@ def test_score_cli_reports_the_portfolio(folder: Path, capsys: pytest.CaptureFix
 @pytest.mark.slow
 def test_portfolio_page_shows_value_by_state_and_the_unplaced(tmp_path: Path) -> None:
     site = make_site(tmp_path, PROPOSALS)
-    soup = BeautifulSoup(page_of(site, "portfolio/index.md").read_text(encoding="utf-8"),
-                         "html.parser")
+    soup = BeautifulSoup(
+        page_of(site, "portfolio/index.md").read_text(encoding="utf-8"), "html.parser"
+    )
     heading = soup.find(id="value-by-quadrant")
     assert heading is not None
     table = heading.find_next("table")
     assert table is not None
-    rows = {tr.find_all("td")[0].get_text(strip=True): [td.get_text(strip=True)
-                                                        for td in tr.find_all("td")]
-            for tr in table.select("tbody tr")}
+    rows = {
+        tr.find_all("td")[0].get_text(strip=True): [
+            td.get_text(strip=True) for td in tr.find_all("td")
+        ]
+        for tr in table.select("tbody tr")
+    }
     # Active proposals only, as the balance counts them: the retired quick win is left out.
     assert rows["Quick win"][1] == "2"
     assert rows["Quick win"][2] == "EUR 600,000"  # 400k + 200k

@@ -81,6 +81,7 @@ def table_ids(soup: BeautifulSoup) -> list[str]:
 
 # --------------------------------------------------------------------------------------------
 
+
 def test_small_chart_labels_every_point_it_can_without_overlap(demo_site: Path) -> None:
     svg = chart(soup_of(demo_site, "portfolio/index.md"))
     assert svg["data-mode"] == "points"
@@ -91,7 +92,7 @@ def test_small_chart_labels_every_point_it_can_without_overlap(demo_site: Path) 
     assert len(placed) >= len(points) * 0.7, "most points should be named directly"
     boxes = [label_box(t) for _, t in placed]
     for i, a in enumerate(boxes):
-        for b in boxes[i + 1:]:
+        for b in boxes[i + 1 :]:
             assert not overlap(a, b), (a, b)
     markers = {p["data-proposal"]: marker_at(p) for p in points}
     for point, text in placed:
@@ -118,7 +119,7 @@ def test_chart_text_is_large_enough_and_the_strip_is_apart(demo_site: Path) -> N
     width = float(svg["viewbox"].split()[2])  # html.parser lowercases attribute names
     assert 1000 <= width <= 1200  # one unit is about one pixel in a ~1,100 px column
     css = (demo_site / "assets" / "sweetspot" / "sweetspot.css").read_text("utf-8")
-    section = css[css.index("Portfolio page"):]
+    section = css[css.index("Portfolio page") :]
     desktop = section.split("@media (max-width: 44em)")[0]  # rules before the phone layout
     for cls in ("ss-point-label", "ss-tick", "ss-axis", "ss-quadrant-label", "ss-strip-label"):
         sizes = re.findall(rf"\.{cls}[^{{]*\{{[^}}]*font-size: (\d+)px", desktop)
@@ -161,8 +162,11 @@ def test_density_mode_at_large_n(big_site: Path) -> None:
 @pytest.mark.scale
 def test_paged_tables_reach_every_proposal_and_link_each_other(big_site: Path) -> None:
     rows = rows_json(big_site)
-    pages = ["portfolio/proposals/index.md", "portfolio/proposals/page-2.md",
-             "portfolio/proposals/page-3.md"]
+    pages = [
+        "portfolio/proposals/index.md",
+        "portfolio/proposals/page-2.md",
+        "portfolio/proposals/page-3.md",
+    ]
     seen: list[str] = []
     for number, src in enumerate(pages, start=1):
         soup = soup_of(big_site, src)
@@ -184,8 +188,11 @@ def test_paged_tables_reach_every_proposal_and_link_each_other(big_site: Path) -
     for state, count in by_state.items():
         ids: list[str] = []
         for n in range(1, (count + 99) // 100 + 1):
-            src = f"portfolio/states/{state}.md" if n == 1 else \
-                f"portfolio/states/{state}-page-{n}.md"
+            src = (
+                f"portfolio/states/{state}.md"
+                if n == 1
+                else f"portfolio/states/{state}-page-{n}.md"
+            )
             ids += table_ids(soup_of(big_site, src))
         assert ids == [r["id"] for r in rows if r["state"] == state]
     # The portfolio page links to them all.
@@ -211,23 +218,34 @@ def test_rows_json_has_what_the_filter_bar_needs(demo_site: Path) -> None:
         assert len(row["flags"]) == len(card["flags"])
         # Open pitfall items: the hex mask decodes to exactly the items not answered yes/n/a,
         # for active proposals (as the heatmap counts them).
-        expected = {f"{cl}.{item}" for cl, answers in card["checklists"].items()
-                    for item, answer in answers.items() if answer not in ("yes", "n/a")
-                    and card["stage"] not in ("retired", "rejected")}
+        expected = {
+            f"{cl}.{item}"
+            for cl, answers in card["checklists"].items()
+            for item, answer in answers.items()
+            if answer not in ("yes", "n/a") and card["stage"] not in ("retired", "rejected")
+        }
         assert set(open_items(data["items"], row["open"])) == expected
         assert row["risk_class"] in data["classes"]
     assert "{id}" in data["url"]
-    assert set(data["states"]) == {"quick_win", "strategic_bet", "incremental", "reconsider",
-                                   "needs_information"}
+    assert set(data["states"]) == {
+        "quick_win",
+        "strategic_bet",
+        "incremental",
+        "reconsider",
+        "needs_information",
+    }
 
 
 def _table_after(soup: BeautifulSoup, anchor: str) -> dict[str, list[str]]:
     heading = soup.find(id=anchor)
     assert heading is not None
     table = heading.find_next("table")
-    return {tr.find_all("td")[0].get_text(strip=True): [td.get_text(strip=True)
-                                                        for td in tr.find_all("td")]
-            for tr in table.select("tbody tr")}
+    return {
+        tr.find_all("td")[0].get_text(strip=True): [
+            td.get_text(strip=True) for td in tr.find_all("td")
+        ]
+        for tr in table.select("tbody tr")
+    }
 
 
 def test_open_pitfall_filter_finds_what_the_heatmap_counts(demo_site: Path) -> None:
@@ -260,10 +278,11 @@ def test_headline_numbers_agree(demo_site: Path) -> None:
     funded = [a["href"].rstrip("/").split("/")[-1] for a in fund.select("a[href*='proposals/']")]
     assert funded
     assert all(full[pid]["stage"] not in ("production", "retired", "rejected") for pid in funded)
-    expected = sorted((c for c in active if c["stage"] != "production"
-                       and c["state"] != "needs_information"),
-                      key=lambda c: -c["priority"])
-    assert funded == [c["id"] for c in expected][:len(funded)]
+    expected = sorted(
+        (c for c in active if c["stage"] != "production" and c["state"] != "needs_information"),
+        key=lambda c: -c["priority"],
+    )
+    assert funded == [c["id"] for c in expected][: len(funded)]
     # The home page agrees: its top priorities are not in production either.
     home = soup_of(demo_site, "index.md")
     for a in home.select("article table a[href*='proposals/']"):
@@ -295,10 +314,14 @@ def test_portfolio_page_stays_small(big_site: Path) -> None:
 def test_units_in_the_filter_bar_and_links(tmp_path: Path) -> None:
     from sitekit import MINIMAL_YAML, make_site
 
-    site = make_site(tmp_path, {
-        "a-one": MINIMAL_YAML + "org: [Energy, Science]\n",
-        "a-two": MINIMAL_YAML.replace("Suggest", "Propose") + "org: [Energy, Grid]\n",
-        "a-three": MINIMAL_YAML.replace("Suggest", "Offer") + "tags: [forecasting]\n"})
+    site = make_site(
+        tmp_path,
+        {
+            "a-one": MINIMAL_YAML + "org: [Energy, Science]\n",
+            "a-two": MINIMAL_YAML.replace("Suggest", "Propose") + "org: [Energy, Grid]\n",
+            "a-three": MINIMAL_YAML.replace("Suggest", "Offer") + "tags: [forecasting]\n",
+        },
+    )
     soup = soup_of(site, "portfolio/index.md")
     units = [o["value"] for o in soup.select("form.ss-filterbar select[name=unit] option")]
     assert units == ["", "Energy", "Energy/Grid", "Energy/Science"]
@@ -309,6 +332,5 @@ def test_units_in_the_filter_bar_and_links(tmp_path: Path) -> None:
     assert org == {"a-one": ["Energy", "Science"], "a-two": ["Energy", "Grid"], "a-three": []}
     # Every page of the paged table and of each state exists even for a tiny portfolio.
     assert len(table_ids(soup_of(site, "portfolio/proposals/index.md"))) == 3
-    for state in ("quick_win", "strategic_bet", "incremental", "reconsider",
-                  "needs_information"):
+    for state in ("quick_win", "strategic_bet", "incremental", "reconsider", "needs_information"):
         assert page_of(site, f"portfolio/states/{state}.md").is_file()

@@ -51,8 +51,9 @@ def cards(site: Path) -> dict[str, dict]:
 
 
 def article_sizes(site: Path) -> list[int]:
-    return [len(str(soup(p).find("article")))
-            for p in sorted((site / "proposals").glob("*/index.html"))]
+    return [
+        len(str(soup(p).find("article"))) for p in sorted((site / "proposals").glob("*/index.html"))
+    ]
 
 
 def position(node: Tag, element: Tag | None) -> int:
@@ -61,6 +62,7 @@ def position(node: Tag, element: Tag | None) -> int:
 
 
 # -- the lead ----------------------------------------------------------------------------
+
 
 def test_page_leads_with_state_sentence_scores_flags_and_three_steps(demo_site: Path) -> None:
     for pid, card in cards(demo_site).items():
@@ -74,9 +76,11 @@ def test_page_leads_with_state_sentence_scores_flags_and_three_steps(demo_site: 
         assert order == sorted(order), pid
         assert text(sentence) == card["placement_sentence"]
         # Four scores, each with its range next to it.
-        for score, dimension in zip(scores.select(".ss-score"), ("desirability", "profitability",
-                                                                 "feasibility", "risk"),
-                                    strict=True):
+        for score, dimension in zip(
+            scores.select(".ss-score"),
+            ("desirability", "profitability", "feasibility", "risk"),
+            strict=True,
+        ):
             low, high = card["ranges"][dimension]
             assert f"{low:.0f}–{high:.0f}" in text(score), (pid, dimension)
         # Red and high flags at the top, each linking to the Flags section.
@@ -100,9 +104,13 @@ def test_page_leads_with_state_sentence_scores_flags_and_three_steps(demo_site: 
 
 
 def test_unplaced_proposal_steps_start_with_questions_that_settle_it(demo_site: Path) -> None:
-    unplaced = [pid for pid, c in cards(demo_site).items() if c["state"] == "needs_information"
-                and any(q["if_low"] != q["if_high"] for q in c["questions"])
-                and not any(s["kind"] == "cap" for s in c["suggestions"])]
+    unplaced = [
+        pid
+        for pid, c in cards(demo_site).items()
+        if c["state"] == "needs_information"
+        and any(q["if_low"] != q["if_high"] for q in c["questions"])
+        and not any(s["kind"] == "cap" for s in c["suggestions"])
+    ]
     assert unplaced
     for pid in unplaced:
         first = article_of(demo_site, pid).find(id="next").find_next_sibling("ol").find("li")
@@ -110,8 +118,11 @@ def test_unplaced_proposal_steps_start_with_questions_that_settle_it(demo_site: 
 
 
 def test_red_flag_proposal_steps_start_with_lifting_the_flag(demo_site: Path) -> None:
-    flagged = {pid: c for pid, c in cards(demo_site).items()
-               if any(f["severity"] == "red" for f in c["flags"])}
+    flagged = {
+        pid: c
+        for pid, c in cards(demo_site).items()
+        if any(f["severity"] == "red" for f in c["flags"])
+    }
     assert flagged
     for pid, card in flagged.items():
         first = article_of(demo_site, pid).find(id="next").find_next_sibling("ol").find("li")
@@ -121,10 +132,12 @@ def test_red_flag_proposal_steps_start_with_lifting_the_flag(demo_site: Path) ->
 
 # -- the breakdown -------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def full_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_site(tmp_path_factory.mktemp("full"), {FULL_ID: FULL_YAML,
-                                                       MINIMAL_ID: MINIMAL_YAML})
+    return make_site(
+        tmp_path_factory.mktemp("full"), {FULL_ID: FULL_YAML, MINIMAL_ID: MINIMAL_YAML}
+    )
 
 
 @pytest.mark.slow
@@ -163,8 +176,14 @@ def test_figures_carry_units_and_meaning(full_site: Path) -> None:
 @pytest.mark.slow
 def test_long_detail_is_collapsed_with_its_gist(full_site: Path) -> None:
     node = article_of(full_site, FULL_ID)
-    for block_id in ("breakdown-desirability", "breakdown-profitability",
-                     "breakdown-feasibility", "risk-factors", "checklist-items", "safeguards"):
+    for block_id in (
+        "breakdown-desirability",
+        "breakdown-profitability",
+        "breakdown-feasibility",
+        "risk-factors",
+        "checklist-items",
+        "safeguards",
+    ):
         block = node.find(id=block_id)
         assert block is not None and block.name == "details", block_id
         assert not block.has_attr("open"), block_id
@@ -172,8 +191,10 @@ def test_long_detail_is_collapsed_with_its_gist(full_site: Path) -> None:
     gist = node.find(id="checklist-items").find("summary").get_text()
     found = re.fullmatch(r"Pitfall checklists: ([\d.]+) of (\d+) applicable items done", gist)
     assert found, gist
-    parts = [re.search(r"([\d.]+) of (\d+) done", text(p)) for p in
-             node.find(id="checklist-items").find_all("p", id=re.compile("^checklist-"))]
+    parts = [
+        re.search(r"([\d.]+) of (\d+) done", text(p))
+        for p in node.find(id="checklist-items").find_all("p", id=re.compile("^checklist-"))
+    ]
     assert sum(float(p[1]) for p in parts if p) == float(found[1])
     assert sum(int(p[2]) for p in parts if p) == int(found[2])
 
@@ -181,16 +202,17 @@ def test_long_detail_is_collapsed_with_its_gist(full_site: Path) -> None:
 @pytest.mark.slow
 def test_breakdown_stays_out_of_search(full_site: Path) -> None:
     index = json.loads((full_site / "search" / "search_index.json").read_text("utf-8"))
-    indexed = " ".join(d["text"] for d in index["docs"]
-                       if d["location"].startswith(f"proposals/{FULL_ID}/"))
+    indexed = " ".join(
+        d["text"] for d in index["docs"] if d["location"].startswith(f"proposals/{FULL_ID}/")
+    )
     assert "Invoice ledger" not in indexed  # an answer in the breakdown
     assert "Collections calls every overdue account" in indexed  # the summary
 
 
 def test_hostile_structured_answers_are_escaped(tmp_path: Path) -> None:
-    hostile = FULL_YAML.replace("name: Invoice ledger",
-                                "name: '<script>alert(1)</script>'").replace(
-        "owner: Finance systems", "owner: '<img src=x onerror=alert(2)>'")
+    hostile = FULL_YAML.replace(
+        "name: Invoice ledger", "name: '<script>alert(1)</script>'"
+    ).replace("owner: Finance systems", "owner: '<img src=x onerror=alert(2)>'")
     site = make_site(tmp_path, {FULL_ID: hostile})
     node = article_of(site, FULL_ID)
     assert node.find("script") is None and node.find("img") is None
@@ -199,6 +221,7 @@ def test_hostile_structured_answers_are_escaped(tmp_path: Path) -> None:
 
 
 # -- weight ----------------------------------------------------------------------------------
+
 
 def test_demo_articles_within_budget(demo_site: Path) -> None:
     sizes = article_sizes(demo_site)
@@ -218,6 +241,7 @@ def test_synthetic_articles_within_budget(tmp_path: Path) -> None:
 
 # -- in a browser ------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def demo_url(demo_site: Path) -> Iterator[str]:
     with serve(demo_site) as url:
@@ -226,8 +250,9 @@ def demo_url(demo_site: Path) -> Iterator[str]:
 
 @pytest.mark.browser
 @pytest.mark.parametrize("width", [1400, 390])
-def test_proposal_page_fits_and_opens_by_keyboard(browser: Browser, demo_url: str,
-                                                  demo_site: Path, width: int) -> None:
+def test_proposal_page_fits_and_opens_by_keyboard(
+    browser: Browser, demo_url: str, demo_site: Path, width: int
+) -> None:
     known = cards(demo_site)
     flagged = next(p for p, c in known.items() if any(f["severity"] == "red" for f in c["flags"]))
     unplaced = next(p for p, c in known.items() if c["state"] == "needs_information")
@@ -245,8 +270,9 @@ def test_proposal_page_fits_and_opens_by_keyboard(browser: Browser, demo_url: st
             summary.focus()
             page.keyboard.press("Enter")
             assert page.locator("#checklist-items").evaluate("d => d.open")
-            page.evaluate("document.querySelectorAll('article details')"
-                          ".forEach(d => d.open = true)")
+            page.evaluate(
+                "document.querySelectorAll('article details').forEach(d => d.open = true)"
+            )
             assert horizontal_overflow(page) == 0, f"{pid} with every block open"
         page.goto(f"{demo_url}proposals/{flagged}/", wait_until="networkidle")
         save_screenshot(page, f"proposal-lead-{width}")

@@ -52,8 +52,9 @@ def test_money_free_mission_value_drives_impact(tmp_path: Path) -> None:
     folder = tmp_path / "proposals"
     folder.mkdir()
     for scale in ("minor", "exceptional"):
-        (folder / f"appeals-{scale}.yaml").write_text(AGENCY_CASE.format(scale=scale),
-                                                      encoding="utf-8")
+        (folder / f"appeals-{scale}.yaml").write_text(
+            AGENCY_CASE.format(scale=scale), encoding="utf-8"
+        )
     portfolio = score_intake(load_proposals([folder], rubric), rubric)
     cards = {c.proposal.id: c for c in portfolio.cards}
     minor, major = cards["appeals-minor"], cards["appeals-exceptional"]
@@ -66,14 +67,14 @@ def test_money_free_mission_value_drives_impact(tmp_path: Path) -> None:
 
 
 def test_default_rubric_never_holds_a_money_free_proposal_below_the_threshold(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     """Without money figures, profitability is a neutral guess, not zero: impact can still
     reach the threshold on desirability and value scale alone."""
     rubric = load_rubric()
     folder = tmp_path / "proposals"
     folder.mkdir()
-    (folder / "appeals.yaml").write_text(AGENCY_CASE.format(scale="exceptional"),
-                                         encoding="utf-8")
+    (folder / "appeals.yaml").write_text(AGENCY_CASE.format(scale="exceptional"), encoding="utf-8")
     card = score_intake(load_proposals([folder], rubric), rubric).cards[0]
     assert card.roi is None
     assert card.scores["profitability"] > 50

@@ -52,8 +52,17 @@ validation:
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("render")
     docs = root / "docs"
-    code = main(["render", "--out", str(docs), "--proposals", str(ROOT / "content/proposals"),
-                 "--content", str(ROOT / "content")])
+    code = main(
+        [
+            "render",
+            "--out",
+            str(docs),
+            "--proposals",
+            str(ROOT / "content/proposals"),
+            "--content",
+            str(ROOT / "content"),
+        ]
+    )
     assert code == 0
     (root / "mkdocs.yml").write_text(PLAIN_MKDOCS, encoding="utf-8")
     os.environ["NO_MKDOCS_2_WARNING"] = "1"
@@ -69,9 +78,16 @@ def test_render_writes_every_generated_page(rendered: Path) -> None:
     proposals = sorted(p.stem for p in (ROOT / "content/proposals").glob("*.yaml"))
     for proposal_id in proposals:
         assert (docs / "proposals" / f"{proposal_id}.md").is_file()
-    for page in ("portfolio/index.md", "portfolio/by-team.md", "pitfalls/index.md",
-                 "reference/scoring-method.md", "reference/proposal-format.md",
-                 "intake-problems.md", "portfolio/portfolio.csv", "schema/proposal.schema.json"):
+    for page in (
+        "portfolio/index.md",
+        "portfolio/by-team.md",
+        "pitfalls/index.md",
+        "reference/scoring-method.md",
+        "reference/proposal-format.md",
+        "intake-problems.md",
+        "portfolio/portfolio.csv",
+        "schema/proposal.schema.json",
+    ):
         assert (docs / page).is_file(), page
     home = (docs / "index.md").read_text(encoding="utf-8")
     assert "<!-- sweetspot:summary -->" not in home
@@ -81,27 +97,44 @@ def test_render_writes_every_generated_page(rendered: Path) -> None:
 @pytest.mark.slow
 def test_plain_mkdocs_builds_the_rendered_pages(rendered: Path) -> None:
     """The strict build in the fixture passed; the pages carry the scores a reader sees."""
-    soup = BeautifulSoup((rendered / "portfolio/index.html").read_text(encoding="utf-8"),
-                         "html.parser")
+    soup = BeautifulSoup(
+        (rendered / "portfolio/index.html").read_text(encoding="utf-8"), "html.parser"
+    )
     assert soup.select_one("svg.ss-quadrant-chart") is not None
     links = {a["href"] for a in soup.select("svg a")}
-    assert links and all((rendered / "portfolio" / href / "index.html").resolve().is_file()
-                         for href in links)
-    page = BeautifulSoup((rendered / "proposals/credit-scorecard-challenger/index.html")
-                         .read_text(encoding="utf-8"), "html.parser")
+    assert links and all(
+        (rendered / "portfolio" / href / "index.html").resolve().is_file() for href in links
+    )
+    page = BeautifulSoup(
+        (rendered / "proposals/credit-scorecard-challenger/index.html").read_text(encoding="utf-8"),
+        "html.parser",
+    )
     assert page.find(id="breakdown") is not None
     assert (rendered / "assets/sweetspot/sweetspot.js").is_file()
 
 
 def test_render_refuses_a_missing_folder(tmp_path: Path) -> None:
-    assert main(["render", "--out", str(tmp_path / "o"), "--proposals",
-                 str(tmp_path / "missing")]) == 2
+    assert (
+        main(["render", "--out", str(tmp_path / "o"), "--proposals", str(tmp_path / "missing")])
+        == 2
+    )
 
 
-def test_render_prints_the_css_and_scripts_to_add(tmp_path: Path,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["render", "--out", str(tmp_path / "docs"), "--proposals",
-                 str(ROOT / "content/proposals")]) == 0
+def test_render_prints_the_css_and_scripts_to_add(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        main(
+            [
+                "render",
+                "--out",
+                str(tmp_path / "docs"),
+                "--proposals",
+                str(ROOT / "content/proposals"),
+            ]
+        )
+        == 0
+    )
     printed = yaml.safe_load(capsys.readouterr().out.split("instead):\n", 1)[1])
     assert printed == {"extra_css": list(EXTRA_CSS), "extra_javascript": list(EXTRA_JAVASCRIPT)}
     for asset in (*EXTRA_CSS, *EXTRA_JAVASCRIPT):
@@ -109,6 +142,7 @@ def test_render_prints_the_css_and_scripts_to_add(tmp_path: Path,
 
 
 # -- sweetspot build-docs ------------------------------------------------------------------------
+
 
 def build_docs(root: Path, *args: str) -> int:
     """Run `sweetspot build-docs` from ``root``, as a user in their site's folder would."""
@@ -121,8 +155,9 @@ def build_docs(root: Path, *args: str) -> int:
 
 
 def article_text(site: Path, folder: str) -> str:
-    node = BeautifulSoup((site / folder / "index.html").read_text(encoding="utf-8"),
-                         "html.parser").select_one("article")
+    node = BeautifulSoup(
+        (site / folder / "index.html").read_text(encoding="utf-8"), "html.parser"
+    ).select_one("article")
     assert node is not None
     for edit in node.select("a[rel~=edit]"):  # edit links differ: see the README
         edit.decompose()
@@ -143,8 +178,12 @@ def test_build_docs_config_is_the_sites_own_without_the_plugin(tmp_path: Path) -
     # As the plugin keeps them: proposal pages, the portfolio's paged tables and each team's
     # and stage's page.
     assert set(written["not_in_nav"].splitlines()) == {
-        "/proposals/*.md", "/portfolio/proposals/*.md", "/portfolio/states/*.md",
-        "/portfolio/stages/*.md", "/portfolio/teams/*.md"}
+        "/proposals/*.md",
+        "/portfolio/proposals/*.md",
+        "/portfolio/states/*.md",
+        "/portfolio/stages/*.md",
+        "/portfolio/teams/*.md",
+    }
     home = (out / "docs/index.md").read_text(encoding="utf-8")
     assert "sweetspot:" not in home and "pages are missing" not in home
     assert "Top priorities" in home
@@ -157,8 +196,7 @@ def test_build_docs_config_is_the_sites_own_without_the_plugin(tmp_path: Path) -
 def test_build_docs_follows_the_plugin_options(tmp_path: Path) -> None:
     """The same site built by the plugin and from build-docs output: the same pages, and the
     same text on them, with the plugin's options (output_dir, thresholds) applied."""
-    options = {"output_dir": "kb", "impact_threshold": 80, "risk_threshold": 20,
-               "cache": False}
+    options = {"output_dir": "kb", "impact_threshold": 80, "risk_threshold": 20, "cache": False}
     root = write_site(tmp_path / "site", SAMPLE_PROPOSALS, plugin_options=options)
     plugin_site = build_project(root)
     out = tmp_path / "out"
@@ -174,8 +212,13 @@ def test_build_docs_follows_the_plugin_options(tmp_path: Path) -> None:
         return {p.relative_to(site).as_posix() for p in site.rglob("*.html")}
 
     assert pages(generated_site) == pages(plugin_site)
-    for folder in ("kb/portfolio", "kb/reference/scoring-method", "kb/pitfalls/data",
-                   f"kb/proposals/{FULL_ID}", ""):
+    for folder in (
+        "kb/portfolio",
+        "kb/reference/scoring-method",
+        "kb/pitfalls/data",
+        f"kb/proposals/{FULL_ID}",
+        "",
+    ):
         assert article_text(generated_site, folder) == article_text(plugin_site, folder), folder
     assert "80" in article_text(generated_site, "kb/reference/scoring-method")
 
@@ -199,8 +242,9 @@ def test_build_docs_rewrites_only_what_changed(tmp_path: Path) -> None:
     assert "portfolio/index.md" in third  # the portfolio lost a row
 
 
-def test_build_docs_refuses_folders_it_would_damage(tmp_path: Path,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_build_docs_refuses_folders_it_would_damage(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = write_site(tmp_path / "site", SAMPLE_PROPOSALS)
     mine = tmp_path / "mine"
     mine.mkdir()
@@ -214,16 +258,18 @@ def test_build_docs_refuses_folders_it_would_damage(tmp_path: Path,
     assert not (root / "content/build").exists()
 
 
-def test_build_docs_reports_invalid_proposals(tmp_path: Path,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_build_docs_reports_invalid_proposals(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = write_site(tmp_path / "site", {**SAMPLE_PROPOSALS, INVALID_ID: INVALID_YAML})
     out = tmp_path / "out"
     assert build_docs(root, "--out", str(out)) == 1
     err = capsys.readouterr().err
     assert f"{INVALID_ID}.yaml:" in err and "stage" in err
     problems = (out / "docs/intake-problems.md").read_text(encoding="utf-8")
-    assert f"content/proposals/{INVALID_ID}.yaml".replace("-", "\\-").replace(".", "\\.") \
-        in problems
+    assert (
+        f"content/proposals/{INVALID_ID}.yaml".replace("-", "\\-").replace(".", "\\.") in problems
+    )
     assert "intake-problems.md" in (out / "docs/index.md").read_text(encoding="utf-8")
 
 
@@ -233,7 +279,8 @@ def test_build_docs_keeps_yaml_tags_it_does_not_read(tmp_path: Path) -> None:
         "site_name: !ENV [SITE_NAME, Tagged]\ndocs_dir: content\nplugins: [search, sweetspot]\n"
         "markdown_extensions:\n  - pymdownx.emoji:\n"
         "      emoji_generator: !!python/name:material.extensions.emoji.to_svg\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     (tmp_path / "content/proposals").mkdir(parents=True)
     source = resolve_source(config)
     out = tmp_path / "out"
@@ -241,8 +288,9 @@ def test_build_docs_keeps_yaml_tags_it_does_not_read(tmp_path: Path) -> None:
     written = read_config(out / "mkdocs.yml")
     assert written["site_name"] == Tagged("!ENV", ["SITE_NAME", "Tagged"])
     assert written["plugins"] == ["search"]
-    assert "!!python/name:material.extensions.emoji.to_svg" in \
-        (out / "mkdocs.yml").read_text(encoding="utf-8")
+    assert "!!python/name:material.extensions.emoji.to_svg" in (out / "mkdocs.yml").read_text(
+        encoding="utf-8"
+    )
     assert load_config(str(out / "mkdocs.yml")).site_name == "Tagged"  # MkDocs reads it
 
 
@@ -265,15 +313,24 @@ def test_build_docs_never_copies_what_a_link_points_to_outside(tmp_path: Path) -
     out = tmp_path / "out"
     assert build_docs(root, "--out", str(out)) == 0
     assert (out / "docs/index.md").is_file()
-    written = [p.read_text(encoding="utf-8", errors="replace")
-               for p in out.rglob("*") if p.is_file()]
+    written = [
+        p.read_text(encoding="utf-8", errors="replace") for p in out.rglob("*") if p.is_file()
+    ]
     assert not any("not for publishing" in text for text in written)
 
 
-@pytest.mark.parametrize("options", [{"output_dir": "../outside"}, {"home_page": "/etc/x.md"},
-                                     {"impact_threshold": 120}, {"colour": "red"}])
-def test_build_docs_refuses_bad_plugin_options(tmp_path: Path, options: dict[str, object],
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"output_dir": "../outside"},
+        {"home_page": "/etc/x.md"},
+        {"impact_threshold": 120},
+        {"colour": "red"},
+    ],
+)
+def test_build_docs_refuses_bad_plugin_options(
+    tmp_path: Path, options: dict[str, object], capsys: pytest.CaptureFixture[str]
+) -> None:
     root = write_site(tmp_path / "site", SAMPLE_PROPOSALS, plugin_options=options)
     assert build_docs(root, "--out", str(tmp_path / "out")) == 2
     err = capsys.readouterr().err

@@ -64,8 +64,13 @@ except (OSError, IndexError, ValueError):
 
 
 def peak_rss_kib(mode: str, folder: Path, out: Path) -> int:
-    done = subprocess.run([sys.executable, "-c", RUNNER, mode, str(folder), str(out)],
-                          cwd=REPO, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", RUNNER, mode, str(folder), str(out)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     return int(done.stdout.strip().splitlines()[-1])
 
@@ -80,8 +85,7 @@ def portfolios(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
     return folders
 
 
-def test_score_json_streams_the_same_content(portfolios: dict[int, Path],
-                                             tmp_path: Path) -> None:
+def test_score_json_streams_the_same_content(portfolios: dict[int, Path], tmp_path: Path) -> None:
     folder = portfolios[200]
     peak_rss_kib("stream", folder, tmp_path / "stream.json")
     peak_rss_kib("whole", folder, tmp_path / "whole.json")
@@ -93,8 +97,9 @@ def test_score_json_streams_the_same_content(portfolios: dict[int, Path],
     assert streamed == whole  # even the layout: indented as before
 
 
-def test_score_json_memory_does_not_grow_with_the_output(portfolios: dict[int, Path],
-                                                         tmp_path: Path) -> None:
+def test_score_json_memory_does_not_grow_with_the_output(
+    portfolios: dict[int, Path], tmp_path: Path
+) -> None:
     """The streamed command's memory grows with N by far less than building the payload
     in memory did: it holds the scored cards, not every proposal's JSON at once."""
     growth = {}
@@ -144,5 +149,6 @@ def test_portfolio_downloads_are_lean_and_complete(tmp_path: Path) -> None:
     assert any(orgs.values()), "the synthetic proposals name organisation units"
     with (site / "portfolio" / "portfolio.csv").open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
-    assert {row["id"]: row["org"] for row in rows} == \
-        {pid: " / ".join(org) for pid, org in orgs.items()}
+    assert {row["id"]: row["org"] for row in rows} == {
+        pid: " / ".join(org) for pid, org in orgs.items()
+    }

@@ -55,14 +55,33 @@ EVIDENCE_IDS = [c.id for c in RUBRIC.criteria if c.kind == "evidence"]
 EVIDENCE_ANSWER = {c.id: c.answer for c in RUBRIC.criteria if c.kind == "evidence"}
 RATED_FACTORS = [f.id for f in RUBRIC.risk_factors if f.kind == "rated"]
 FACTOR_COLUMN = {f.id: n for n, f in enumerate(RUBRIC.risk_factors)}
-ROLES = ("product_owner", "data_scientist", "data_engineer", "backend_engineer", "qa_engineer",
-         "research_engineer", "subject_matter_expert")
+ROLES = (
+    "product_owner",
+    "data_scientist",
+    "data_engineer",
+    "backend_engineer",
+    "qa_engineer",
+    "research_engineer",
+    "subject_matter_expert",
+)
 HIGH_STAKES_AREAS = tuple(RUBRIC.risk_model.high_stakes_areas)
 GOVERNANCE = (*RUBRIC.risk_model.measures,)
-SCORES = ("desirability", "profitability", "feasibility", "risk", "priority", "impact",
-          "delivery_risk")
-CONFIDENCES = ("desirability_confidence", "profitability_confidence",
-               "feasibility_confidence", "risk_confidence", "confidence")
+SCORES = (
+    "desirability",
+    "profitability",
+    "feasibility",
+    "risk",
+    "priority",
+    "impact",
+    "delivery_risk",
+)
+CONFIDENCES = (
+    "desirability_confidence",
+    "profitability_confidence",
+    "feasibility_confidence",
+    "risk_confidence",
+    "confidence",
+)
 # Worse states for a proposal, in the direction of "reconsider".
 HIGH_RISK = {"strategic_bet", "reconsider"}
 LOW_IMPACT = {"incremental", "reconsider"}
@@ -70,98 +89,156 @@ LOW_IMPACT = {"incremental", "reconsider"}
 # CI runs a fixed set of examples, so a run is repeatable; SWEETSPOT_EXAMPLES=400 searches
 # afresh with that many random examples (a wider hunt before changing the model).
 SEARCH = os.environ.get("SWEETSPOT_EXAMPLES")
-PROPERTY_SETTINGS = settings(max_examples=int(SEARCH or 40), deadline=None,
-                             derandomize=not SEARCH,
-                             suppress_health_check=[HealthCheck.too_slow])
+PROPERTY_SETTINGS = settings(
+    max_examples=int(SEARCH or 40),
+    deadline=None,
+    derandomize=not SEARCH,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 # ---- strategies -----------------------------------------------------------------------------
 
-TEXT = st.sampled_from([
-    "We think so.",
-    "Documented in the discovery notes, with an owner.",
-    "Measured on a 2025 sample of 4,000 cases.",
-    "Confirmed in a six-week pilot in one region.",
-])
+TEXT = st.sampled_from(
+    [
+        "We think so.",
+        "Documented in the discovery notes, with an owner.",
+        "Measured on a 2025 sample of 4,000 cases.",
+        "Confirmed in a six-week pilot in one region.",
+    ]
+)
 LEVEL = st.integers(0, 4)
-EVIDENCE_ENTRY = st.one_of(LEVEL, st.fixed_dictionaries({"level": LEVEL},
-                                                        optional={"note": TEXT}))
+EVIDENCE_ENTRY = st.one_of(LEVEL, st.fixed_dictionaries({"level": LEVEL}, optional={"note": TEXT}))
 ANSWER = st.sampled_from(["yes", "partial", "no", "unknown", "n/a"])
 RATING = st.fixed_dictionaries({"severity": LEVEL, "likelihood": LEVEL}, optional={"note": TEXT})
 # Amounts are 0 or at least 1: a tiny positive cost (1e-300) crashes the money model, which
 # test_scoring.py::test_a_tiny_cost_does_not_crash_scoring pins as a known bug.
 MONEY = st.one_of(st.just(0), st.integers(1, 5_000_000), st.floats(1, 5e6, allow_nan=False))
 RANGE = st.tuples(st.integers(0, 5_000_000), st.integers(0, 5_000_000)).map(
-    lambda pair: {"low": min(pair), "high": max(pair)})
-NAME = st.sampled_from(["Ana Costa", "Lee Park", "lee park", "Sam Rivera", "Ola Berg",
-                        "vacant", "TBD", "?"])
+    lambda pair: {"low": min(pair), "high": max(pair)}
+)
+NAME = st.sampled_from(
+    ["Ana Costa", "Lee Park", "lee park", "Sam Rivera", "Ola Berg", "vacant", "TBD", "?"]
+)
 STATUS = st.sampled_from(["done", "in_progress", "planned", "none", "waived", "not_applicable"])
 
-PROBLEM = st.fixed_dictionaries({}, optional={
-    "decision": TEXT, "decision_owner": TEXT, "user_need": TEXT, "non_ml_alternative": TEXT,
-    "automation": st.sampled_from(["automate", "augment"]), "stakeholders": TEXT,
-    "target_is_proxy": st.booleans(),
-    "signal_basis": st.sampled_from(["established", "correlational", "unknown"]),
-    "replaces_measurement": st.booleans(),
-    "business_metric": st.fixed_dictionaries({"name": TEXT}, optional={
-        "baseline": st.integers(0, 100), "target": st.integers(0, 100),
-        "direction": st.sampled_from(["increase", "decrease"])}),
-})
-VALUE = st.fixed_dictionaries({}, optional={
-    "currency": st.just("EUR"), "annual_value": MONEY, "one_off_cost": MONEY,
-    "annual_running_cost": MONEY, "confidence": st.sampled_from(["low", "medium", "high"]),
-    "months_to_value": st.integers(0, 36), "basis": TEXT,
-    "ranges": st.fixed_dictionaries({}, optional={
-        "annual_value": RANGE, "one_off_cost": RANGE, "annual_running_cost": RANGE}),
-    "scale": st.sampled_from(["negligible", "minor", "moderate", "major", "exceptional"]),
-})
-SOURCE = st.fixed_dictionaries({"name": TEXT}, optional={
-    "owner": TEXT, "access": st.sampled_from(["granted", "requested", "refused", "unknown"])})
-DATA = st.fixed_dictionaries({}, optional={
-    "sources": st.lists(SOURCE, max_size=3),
-    "labels": st.sampled_from(["available", "partial", "planned", "none"]),
-    "representative": st.sampled_from(["yes", "gaps_known", "no", "unknown"]),
-    "sample_size": st.integers(0, 100_000),
-    "labelling_plan": TEXT, "golden_set": TEXT, "representativeness": TEXT,
-    "leakage_exposure": st.lists(st.sampled_from(["temporal", "repeated_entities",
-                                                  "proxy_features", "duplicates"]),
-                                 unique=True, max_size=3),
-    "split_plan": TEXT,
-})
-DELIVERY = st.fixed_dictionaries({}, optional={
-    "mvp": TEXT, "serving": st.sampled_from(["batch", "online", "report"]),
-    "uses_llm": st.booleans(), "technical_evidence": TEXT,
-    "online_metrics": st.lists(TEXT, max_size=2), "ab_plan": TEXT,
-    "guardrails": st.lists(TEXT, max_size=2),
-    "builds_on": st.sampled_from(["new_system", "existing_pipeline", "model_swap"]),
-    "existing_system_monitored": st.booleans(),
-    "other_models_on_decision": st.sampled_from(["yes", "no", "unknown"]),
-    "pipeline_tests": st.sampled_from(["yes", "partial", "no", "unknown"]),
-})
-RISKS = st.fixed_dictionaries({}, optional={
-    "human_oversight": st.sampled_from(["none", "spot-checks", "review-before-action",
-                                        "human-decides"]),
-    "personal_data": st.booleans(),
-    "privacy_review": st.sampled_from(["not-needed", "planned", "done", "none"]),
-    "affected_groups": st.lists(TEXT, max_size=2),
-    "regulation": TEXT,
-    "factors": st.fixed_dictionaries({}, optional={f: RATING for f in RATED_FACTORS}),
-})
-STAKES = st.fixed_dictionaries({}, optional={
-    "area": st.sampled_from(["none", *HIGH_STAKES_AREAS]),
-    "decides_about_people": st.booleans(),
-    "people_affected": st.sampled_from(["none", "dozens", "hundreds", "thousands", "millions"]),
-    "reversibility": st.sampled_from(["easy", "costly", "irreversible"]),
-    "publishes_personal_data": st.booleans(),
-    "declared_class": st.sampled_from(["minimal", "limited", "high"]),
-})
-GOVERNANCE_ANSWERS = st.fixed_dictionaries({}, optional={
-    **{m: STATUS for m in GOVERNANCE},
-    "consent": st.sampled_from(["opt_in", "opt_out", "none", "not_applicable"]),
-})
-CHECKLISTS = st.fixed_dictionaries({}, optional={
-    cl.id: st.fixed_dictionaries({}, optional={item.id: ANSWER for item in cl.items})
-    for cl in RUBRIC.checklists
-})
+PROBLEM = st.fixed_dictionaries(
+    {},
+    optional={
+        "decision": TEXT,
+        "decision_owner": TEXT,
+        "user_need": TEXT,
+        "non_ml_alternative": TEXT,
+        "automation": st.sampled_from(["automate", "augment"]),
+        "stakeholders": TEXT,
+        "target_is_proxy": st.booleans(),
+        "signal_basis": st.sampled_from(["established", "correlational", "unknown"]),
+        "replaces_measurement": st.booleans(),
+        "business_metric": st.fixed_dictionaries(
+            {"name": TEXT},
+            optional={
+                "baseline": st.integers(0, 100),
+                "target": st.integers(0, 100),
+                "direction": st.sampled_from(["increase", "decrease"]),
+            },
+        ),
+    },
+)
+VALUE = st.fixed_dictionaries(
+    {},
+    optional={
+        "currency": st.just("EUR"),
+        "annual_value": MONEY,
+        "one_off_cost": MONEY,
+        "annual_running_cost": MONEY,
+        "confidence": st.sampled_from(["low", "medium", "high"]),
+        "months_to_value": st.integers(0, 36),
+        "basis": TEXT,
+        "ranges": st.fixed_dictionaries(
+            {},
+            optional={"annual_value": RANGE, "one_off_cost": RANGE, "annual_running_cost": RANGE},
+        ),
+        "scale": st.sampled_from(["negligible", "minor", "moderate", "major", "exceptional"]),
+    },
+)
+SOURCE = st.fixed_dictionaries(
+    {"name": TEXT},
+    optional={
+        "owner": TEXT,
+        "access": st.sampled_from(["granted", "requested", "refused", "unknown"]),
+    },
+)
+DATA = st.fixed_dictionaries(
+    {},
+    optional={
+        "sources": st.lists(SOURCE, max_size=3),
+        "labels": st.sampled_from(["available", "partial", "planned", "none"]),
+        "representative": st.sampled_from(["yes", "gaps_known", "no", "unknown"]),
+        "sample_size": st.integers(0, 100_000),
+        "labelling_plan": TEXT,
+        "golden_set": TEXT,
+        "representativeness": TEXT,
+        "leakage_exposure": st.lists(
+            st.sampled_from(["temporal", "repeated_entities", "proxy_features", "duplicates"]),
+            unique=True,
+            max_size=3,
+        ),
+        "split_plan": TEXT,
+    },
+)
+DELIVERY = st.fixed_dictionaries(
+    {},
+    optional={
+        "mvp": TEXT,
+        "serving": st.sampled_from(["batch", "online", "report"]),
+        "uses_llm": st.booleans(),
+        "technical_evidence": TEXT,
+        "online_metrics": st.lists(TEXT, max_size=2),
+        "ab_plan": TEXT,
+        "guardrails": st.lists(TEXT, max_size=2),
+        "builds_on": st.sampled_from(["new_system", "existing_pipeline", "model_swap"]),
+        "existing_system_monitored": st.booleans(),
+        "other_models_on_decision": st.sampled_from(["yes", "no", "unknown"]),
+        "pipeline_tests": st.sampled_from(["yes", "partial", "no", "unknown"]),
+    },
+)
+RISKS = st.fixed_dictionaries(
+    {},
+    optional={
+        "human_oversight": st.sampled_from(
+            ["none", "spot-checks", "review-before-action", "human-decides"]
+        ),
+        "personal_data": st.booleans(),
+        "privacy_review": st.sampled_from(["not-needed", "planned", "done", "none"]),
+        "affected_groups": st.lists(TEXT, max_size=2),
+        "regulation": TEXT,
+        "factors": st.fixed_dictionaries({}, optional={f: RATING for f in RATED_FACTORS}),
+    },
+)
+STAKES = st.fixed_dictionaries(
+    {},
+    optional={
+        "area": st.sampled_from(["none", *HIGH_STAKES_AREAS]),
+        "decides_about_people": st.booleans(),
+        "people_affected": st.sampled_from(["none", "dozens", "hundreds", "thousands", "millions"]),
+        "reversibility": st.sampled_from(["easy", "costly", "irreversible"]),
+        "publishes_personal_data": st.booleans(),
+        "declared_class": st.sampled_from(["minimal", "limited", "high"]),
+    },
+)
+GOVERNANCE_ANSWERS = st.fixed_dictionaries(
+    {},
+    optional={
+        **{m: STATUS for m in GOVERNANCE},
+        "consent": st.sampled_from(["opt_in", "opt_out", "none", "not_applicable"]),
+    },
+)
+CHECKLISTS = st.fixed_dictionaries(
+    {},
+    optional={
+        cl.id: st.fixed_dictionaries({}, optional={item.id: ANSWER for item in cl.items})
+        for cl in RUBRIC.checklists
+    },
+)
 
 
 @st.composite
@@ -173,9 +250,15 @@ def proposals(draw: st.DrawFn) -> dict[str, Any]:
         "stage": draw(st.sampled_from(["idea", "proposed", "pilot", "production"])),
     }
     optional = {
-        "sponsor": TEXT, "owner": TEXT, "problem": PROBLEM, "value": VALUE, "data": DATA,
+        "sponsor": TEXT,
+        "owner": TEXT,
+        "problem": PROBLEM,
+        "value": VALUE,
+        "data": DATA,
         "roles": st.fixed_dictionaries({}, optional=dict.fromkeys(ROLES, NAME)),
-        "delivery": DELIVERY, "risks": RISKS, "stakes": STAKES,
+        "delivery": DELIVERY,
+        "risks": RISKS,
+        "stakes": STAKES,
         "governance": GOVERNANCE_ANSWERS,
         "evidence": st.dictionaries(st.sampled_from(EVIDENCE_IDS), EVIDENCE_ENTRY),
         "checklists": CHECKLISTS,
@@ -187,6 +270,7 @@ def proposals(draw: st.DrawFn) -> dict[str, Any]:
 
 
 # ---- helpers ----------------------------------------------------------------------------------
+
 
 def load(folder: Path, proposals_by_id: dict[str, dict[str, Any]]) -> list[Proposal]:
     for pid, proposal in proposals_by_id.items():
@@ -208,8 +292,7 @@ class Scored:
         self.features: Features = extract(loaded, RUBRIC)
         self.inputs: Inputs = build_inputs(self.features, RUBRIC)
         self.estimates: Estimates = evaluate(self.inputs, RUBRIC)
-        self.frame: pd.DataFrame = score_frame(self.estimates, self.inputs, self.features,
-                                               RUBRIC)
+        self.frame: pd.DataFrame = score_frame(self.estimates, self.inputs, self.features, RUBRIC)
 
     def row(self, pid: str) -> int:
         return self.ids.index(pid)
@@ -229,16 +312,18 @@ def unanswered(proposal: dict[str, Any], criterion: str) -> bool:
     return node in (None, "", [], {})
 
 
-def with_level(proposal: dict[str, Any], criterion: str, level: int,
-               note: str | None = None) -> dict[str, Any]:
+def with_level(
+    proposal: dict[str, Any], criterion: str, level: int, note: str | None = None
+) -> dict[str, Any]:
     changed = copy.deepcopy(proposal)
     entry: Any = level if note is None else {"level": level, "note": note}
     changed.setdefault("evidence", {})[criterion] = entry
     return changed
 
 
-def with_rating(proposal: dict[str, Any], factor: str, severity: int,
-                likelihood: int) -> dict[str, Any]:
+def with_rating(
+    proposal: dict[str, Any], factor: str, severity: int, likelihood: int
+) -> dict[str, Any]:
     changed = copy.deepcopy(proposal)
     factors = changed.setdefault("risks", {}).setdefault("factors", {})
     factors[factor] = {"severity": severity, "likelihood": likelihood}
@@ -252,12 +337,18 @@ def not_worse(before: str, after: str) -> bool:
 
 # ---- answers and ratings move scores the right way ---------------------------------------
 
+
 @PROPERTY_SETTINGS
-@given(proposal=proposals(), criterion=st.sampled_from(EVIDENCE_IDS), level=st.integers(0, 3),
-       step=st.integers(1, 4), note=st.one_of(st.none(), TEXT))
+@given(
+    proposal=proposals(),
+    criterion=st.sampled_from(EVIDENCE_IDS),
+    level=st.integers(0, 3),
+    step=st.integers(1, 4),
+    note=st.one_of(st.none(), TEXT),
+)
 def test_raising_an_evidence_level_never_lowers_its_dimension(
-        proposal: dict[str, Any], criterion: str, level: int, step: int,
-        note: str | None) -> None:
+    proposal: dict[str, Any], criterion: str, level: int, step: int, note: str | None
+) -> None:
     low = with_level(proposal, criterion, level, note)
     high = with_level(proposal, criterion, min(4, level + step), note)
     scored = Scored({"low": low, "high": high})
@@ -278,21 +369,32 @@ def test_raising_an_evidence_level_never_lowers_its_dimension(
 # harm lead at the same 75. With the worst-led sum over the weighted mean of ALL present
 # factors, risk is monotone in every rating, so this raises risk as it should.
 _SECURITY_LEADS = {
-    "title": "Generated proposal", "summary": "A proposal generated for property-based tests.",
-    "team": "Risk", "stage": "proposed",
-    "risks": {"human_oversight": "review-before-action",
-              "factors": {"security_surface": {"severity": 4, "likelihood": 3}}},
+    "title": "Generated proposal",
+    "summary": "A proposal generated for property-based tests.",
+    "team": "Risk",
+    "stage": "proposed",
+    "risks": {
+        "human_oversight": "review-before-action",
+        "factors": {"security_surface": {"severity": 4, "likelihood": 3}},
+    },
 }
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@example(proposal=_SECURITY_LEADS, factor="harm_if_wrong", value=3, other=3,
-         raise_severity=True, step=1)
-@given(proposal=proposals(), factor=st.sampled_from(RATED_FACTORS), value=st.integers(0, 3),
-       other=st.integers(0, 4), raise_severity=st.booleans(), step=st.integers(1, 4))
+@example(
+    proposal=_SECURITY_LEADS, factor="harm_if_wrong", value=3, other=3, raise_severity=True, step=1
+)
+@given(
+    proposal=proposals(),
+    factor=st.sampled_from(RATED_FACTORS),
+    value=st.integers(0, 3),
+    other=st.integers(0, 4),
+    raise_severity=st.booleans(),
+    step=st.integers(1, 4),
+)
 def test_raising_a_risk_rating_never_lowers_risk(
-        proposal: dict[str, Any], factor: str, value: int, other: int,
-        raise_severity: bool, step: int) -> None:
+    proposal: dict[str, Any], factor: str, value: int, other: int, raise_severity: bool, step: int
+) -> None:
     raised = min(4, value + step)
     if raise_severity:
         low = with_rating(proposal, factor, value, other)
@@ -338,15 +440,17 @@ def answer_at_prior(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
 @PROPERTY_SETTINGS
 @given(pair=answer_at_prior())
 def test_answering_at_the_prior_mean_never_moves_toward_reconsider(
-        pair: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    pair: tuple[dict[str, Any], dict[str, Any]],
+) -> None:
     before, after = pair
     scored = Scored({"before": before, "after": after})
-    for name in ("desirability", "profitability", "feasibility", "risk", "impact",
-                 "delivery_risk"):
+    for name in ("desirability", "profitability", "feasibility", "risk", "impact", "delivery_risk"):
         # The estimate stays where it was; only its range narrows.
         assert scored.get("after", name) == pytest.approx(scored.get("before", name))
-        width = [scored.get(pid, f"{name}_high") - scored.get(pid, f"{name}_low")
-                 for pid in ("before", "after")]
+        width = [
+            scored.get(pid, f"{name}_high") - scored.get(pid, f"{name}_low")
+            for pid in ("before", "after")
+        ]
         assert width[1] <= width[0] + 1e-9, name
     assert scored.get("after", "priority") >= scored.get("before", "priority") - 1e-9
     state_before, state_after = scored.get("before", "state"), scored.get("after", "state")
@@ -361,7 +465,8 @@ def test_answering_at_the_prior_mean_never_moves_toward_reconsider(
 @PROPERTY_SETTINGS
 @given(proposal=proposals(), factor=st.sampled_from(RATED_FACTORS))
 def test_rating_an_unrated_factor_at_the_neutral_value_leaves_risk_unchanged(
-        proposal: dict[str, Any], factor: str) -> None:
+    proposal: dict[str, Any], factor: str
+) -> None:
     proposal = copy.deepcopy(proposal)
     ((proposal.get("risks") or {}).get("factors") or {}).pop(factor, None)
     scored = Scored({"p": proposal})
@@ -378,8 +483,9 @@ def test_rating_an_unrated_factor_at_the_neutral_value_leaves_risk_unchanged(
 
 @PROPERTY_SETTINGS
 @given(proposal=proposals(), criterion=st.sampled_from(EVIDENCE_IDS))
-def test_missing_lowers_priority_no_more_than_a_bad_answer(proposal: dict[str, Any],
-                                                           criterion: str) -> None:
+def test_missing_lowers_priority_no_more_than_a_bad_answer(
+    proposal: dict[str, Any], criterion: str
+) -> None:
     if not unanswered(proposal, criterion):
         return
     scored = Scored({"missing": proposal, "zero": with_level(proposal, criterion, 0)})
@@ -388,11 +494,17 @@ def test_missing_lowers_priority_no_more_than_a_bad_answer(proposal: dict[str, A
 
 # ---- risk is led by the worst factor ---------------------------------------------------------
 
+
 @PROPERTY_SETTINGS
-@given(proposal=proposals(), factor=st.sampled_from(RATED_FACTORS),
-       severity=st.integers(0, 4), likelihood=st.integers(0, 4))
-def test_risk_is_never_below_its_worst_known_factor(proposal: dict[str, Any], factor: str,
-                                                    severity: int, likelihood: int) -> None:
+@given(
+    proposal=proposals(),
+    factor=st.sampled_from(RATED_FACTORS),
+    severity=st.integers(0, 4),
+    likelihood=st.integers(0, 4),
+)
+def test_risk_is_never_below_its_worst_known_factor(
+    proposal: dict[str, Any], factor: str, severity: int, likelihood: int
+) -> None:
     """Risk and its whole range stay at or above every known factor, and rating one more
     factor (however low) never takes it below the worst one."""
     proposal = copy.deepcopy(proposal)
@@ -407,11 +519,15 @@ def test_risk_is_never_below_its_worst_known_factor(proposal: dict[str, Any], fa
         assert scored.get(pid, "risk_low") >= worst - 1e-9
     before = scored.inputs.risk[scored.row("a-before")]
     if not np.all(np.isnan(before)):
-        assert scored.get("b-added", "risk") >= float(np.nanmax(
-            np.fmin(before, scored.inputs.risk_low[scored.row("a-before")]))) - 1e-9
+        assert (
+            scored.get("b-added", "risk")
+            >= float(np.nanmax(np.fmin(before, scored.inputs.risk_low[scored.row("a-before")])))
+            - 1e-9
+        )
 
 
 # ---- a rights-affecting use is never safer than a harmless tool --------------------------
+
 
 @st.composite
 def rights_affecting(draw: st.DrawFn) -> dict[str, Any]:
@@ -432,14 +548,24 @@ def harmless(draw: st.DrawFn) -> dict[str, Any]:
 
 
 @PROPERTY_SETTINGS
-@given(risky=rights_affecting(), safe=harmless(), base=proposals(),
-       risky_governance=GOVERNANCE_ANSWERS, safe_governance=GOVERNANCE_ANSWERS,
-       oversight=st.sampled_from([None, "none", "spot-checks", "review-before-action",
-                                  "human-decides"]))
+@given(
+    risky=rights_affecting(),
+    safe=harmless(),
+    base=proposals(),
+    risky_governance=GOVERNANCE_ANSWERS,
+    safe_governance=GOVERNANCE_ANSWERS,
+    oversight=st.sampled_from(
+        [None, "none", "spot-checks", "review-before-action", "human-decides"]
+    ),
+)
 def test_rights_affecting_use_never_has_lower_inherent_risk_than_a_harmless_tool(
-        risky: dict[str, Any], safe: dict[str, Any], base: dict[str, Any],
-        risky_governance: dict[str, str], safe_governance: dict[str, str],
-        oversight: str | None) -> None:
+    risky: dict[str, Any],
+    safe: dict[str, Any],
+    base: dict[str, Any],
+    risky_governance: dict[str, str],
+    safe_governance: dict[str, str],
+    oversight: str | None,
+) -> None:
     # The harmless tool is internal: no personal data, no release of data about people.
     safe = {**safe, "publishes_personal_data": False}
     harmless_tool = {**copy.deepcopy(base), "stakes": safe, "governance": safe_governance}
@@ -465,6 +591,7 @@ def test_rights_affecting_use_never_has_lower_inherent_risk_than_a_harmless_tool
 
 # ---- ranges, placement and published cards --------------------------------------------------
 
+
 @PROPERTY_SETTINGS
 @given(batch=st.lists(proposals(), min_size=1, max_size=4))
 def test_scores_ranges_and_states_are_consistent(batch: list[dict[str, Any]]) -> None:
@@ -477,8 +604,7 @@ def test_scores_ranges_and_states_are_consistent(batch: list[dict[str, Any]]) ->
     for column in CONFIDENCES:
         values = frame[column]
         assert ((values >= 0) & (values <= 1)).all(), (column, values.tolist())
-    for name in ("desirability", "profitability", "feasibility", "risk", "impact",
-                 "delivery_risk"):
+    for name in ("desirability", "profitability", "feasibility", "risk", "impact", "delivery_risk"):
         assert (frame[f"{name}_low"] <= frame[name] + 1e-9).all(), name
         assert (frame[name] <= frame[f"{name}_high"] + 1e-9).all(), name
     for name in ("impact", "delivery_risk"):
@@ -494,7 +620,8 @@ def test_scores_ranges_and_states_are_consistent(batch: list[dict[str, Any]]) ->
         low, high = float(rec["impact_p25"]), float(rec["impact_p75"])
         r_low, r_high = float(rec["delivery_risk_p25"]), float(rec["delivery_risk_p75"])
         straddles = (round(low, 1) < 50 <= round(high, 1)) or (
-            round(r_low, 1) < 50 <= round(r_high, 1))
+            round(r_low, 1) < 50 <= round(r_high, 1)
+        )
         assert (state == "needs_information") is straddles, pid
         if state != "needs_information":
             # A placed proposal sits in the quadrant its estimates lean to.
@@ -544,11 +671,17 @@ def test_published_cards_stay_in_range(batch: list[dict[str, Any]]) -> None:
 
 # ---- an inventory without money figures spreads across every state ------------------------
 
-INVENTORY_D = ("decision_named", "user_need", "beats_baseline", "stakeholder_support",
-               "human_fit")
+INVENTORY_D = ("decision_named", "user_need", "beats_baseline", "stakeholder_support", "human_fit")
 INVENTORY_P = ("business_metric", "cost_estimate", "online_measurement")
-INVENTORY_F = ("data_access", "labels", "representative_data", "leak_free_split",
-               "technical_evidence", "serving_path", "delivery_plan")
+INVENTORY_F = (
+    "data_access",
+    "labels",
+    "representative_data",
+    "leak_free_split",
+    "technical_evidence",
+    "serving_path",
+    "delivery_plan",
+)
 SCALE = ("negligible", "minor", "moderate", "major", "exceptional")
 AREAS = ("none", "none", "none", "credit", "health", "employment", "public_benefits")
 
@@ -563,10 +696,16 @@ def inventory_row(i: int, rng: random.Random) -> dict[str, Any]:
     def level(s: float) -> int:
         return max(0, min(4, round(rng.gauss(4 * s, 0.8))))
 
-    evidence = {k: level(s)
-                for keys, s in ((INVENTORY_D, strength["d"]), (INVENTORY_P, strength["p"]),
-                                (INVENTORY_F, strength["f"]))
-                for k in keys if rng.random() < answered}
+    evidence = {
+        k: level(s)
+        for keys, s in (
+            (INVENTORY_D, strength["d"]),
+            (INVENTORY_P, strength["p"]),
+            (INVENTORY_F, strength["f"]),
+        )
+        for k in keys
+        if rng.random() < answered
+    }
     row: dict[str, Any] = {
         "title": f"Inventory use case {i}",
         "summary": "A use case from an inventory without money columns.",
@@ -580,7 +719,8 @@ def inventory_row(i: int, rng: random.Random) -> dict[str, Any]:
     if rng.random() < answered:
         row["delivery"] = {
             "builds_on": rng.choice(["new_system", "existing_pipeline", "model_swap"]),
-            "existing_system_monitored": rng.random() < strength["f"]}
+            "existing_system_monitored": rng.random() < strength["f"],
+        }
     factors = {}
     for factor in RATED_FACTORS:
         if rng.random() < answered:
@@ -588,14 +728,16 @@ def inventory_row(i: int, rng: random.Random) -> dict[str, Any]:
             likelihood = max(0, min(4, severity + rng.choice((-1, 0, 1))))
             factors[factor] = {"severity": severity, "likelihood": likelihood}
     if factors:
-        row["risks"] = {"human_oversight": rng.choice(["human-decides", "review-before-action",
-                                                       "spot-checks"]),
-                        "factors": factors}
+        row["risks"] = {
+            "human_oversight": rng.choice(["human-decides", "review-before-action", "spot-checks"]),
+            "factors": factors,
+        }
     if rng.random() < answered:
-        row["stakes"] = {"area": rng.choice(AREAS),
-                         "decides_about_people": rng.random() < 0.5,
-                         "people_affected": rng.choice(["dozens", "hundreds", "thousands",
-                                                        "millions"])}
+        row["stakes"] = {
+            "area": rng.choice(AREAS),
+            "decides_about_people": rng.random() < 0.5,
+            "people_affected": rng.choice(["dozens", "hundreds", "thousands", "millions"]),
+        }
     return row
 
 

@@ -52,14 +52,17 @@ BASIS = f"Basis {IMG} {MD_IMAGE} {JINJA}"
 # The summary allows Markdown: raw HTML is escaped, links are sanitised.
 # The page description is cut from the start of the summary: it opens with an attribute
 # breakout, so a description written into <meta content="..."> unescaped turns into markup.
-DESCRIPTION_BREAKOUT = ('"><script>alert(2)</script><a href="javascript:alert(3)">a</a>'
-                        '<img src=x onerror=alert(4)>')
-SUMMARY = (f"{DESCRIPTION_BREAKOUT} Summary {SCRIPT} and {IMG} and {JS_LINK} and "
-           "[ok](https://ok.example/) and "
-           f"{MD_IMAGE} and {JINJA} and <a href=\"javascript:alert(1)\">a</a> and "
-           f"[y](JaVaScRiPt:alert(1)) and [z]( javascript:alert(1)) and "
-           f"<svg onload=alert(1)> and {ENTITIES}\n\n---\ntitle: pwned\n---\n\n"
-           f"{{: onclick=alert(1) }}\n\n{PIPES}\n|---|---|\n| a | b |\n")
+DESCRIPTION_BREAKOUT = (
+    '"><script>alert(2)</script><a href="javascript:alert(3)">a</a><img src=x onerror=alert(4)>'
+)
+SUMMARY = (
+    f"{DESCRIPTION_BREAKOUT} Summary {SCRIPT} and {IMG} and {JS_LINK} and "
+    "[ok](https://ok.example/) and "
+    f'{MD_IMAGE} and {JINJA} and <a href="javascript:alert(1)">a</a> and '
+    f"[y](JaVaScRiPt:alert(1)) and [z]( javascript:alert(1)) and "
+    f"<svg onload=alert(1)> and {ENTITIES}\n\n---\ntitle: pwned\n---\n\n"
+    f"{{: onclick=alert(1) }}\n\n{PIPES}\n|---|---|\n| a | b |\n"
+)
 
 
 def hostile(title: str, team: str = TEAM) -> dict:
@@ -81,11 +84,15 @@ def hostile(title: str, team: str = TEAM) -> dict:
             "user_need": ANSWER,
             "non_ml_alternative": ANSWER,
             "stakeholders": ANSWER,
-            "business_metric": {"name": ANSWER, "unit": "<b>%</b>", "baseline": 1,
-                                "target": 2},
+            "business_metric": {"name": ANSWER, "unit": "<b>%</b>", "baseline": 1, "target": 2},
         },
-        "value": {"currency": "EUR", "annual_value": 100000, "one_off_cost": 50000,
-                  "annual_running_cost": 10000, "basis": BASIS},
+        "value": {
+            "currency": "EUR",
+            "annual_value": 100000,
+            "one_off_cost": 50000,
+            "annual_running_cost": 10000,
+            "basis": BASIS,
+        },
         "data": {
             "sources": [{"name": ANSWER, "owner": NOTE, "access": "granted", "notes": NOTE}],
             "labels": "available",
@@ -94,37 +101,63 @@ def hostile(title: str, team: str = TEAM) -> dict:
             "representativeness": ANSWER,
             "split_plan": ANSWER,
         },
-        "roles": {"product_owner": OWNER, "data_scientist": TEAM,
-                  "subject_matter_expert": SCRIPT},
-        "delivery": {"mvp": ANSWER, "integration": NOTE, "technical_evidence": ANSWER,
-                     "online_metrics": [ANSWER], "guardrails": [NOTE], "ab_plan": ANSWER},
-        "risks": {"regulation": ANSWER, "affected_groups": [SCRIPT, IMG],
-                  "factors": {"harm_if_wrong": {"severity": 2, "likelihood": 2,
-                                                "note": NOTE}}},
-        "evidence": {"decision_named": {"level": 2, "note": NOTE},
-                     "user_need": {"level": 1, "note": ANSWER}},
+        "roles": {"product_owner": OWNER, "data_scientist": TEAM, "subject_matter_expert": SCRIPT},
+        "delivery": {
+            "mvp": ANSWER,
+            "integration": NOTE,
+            "technical_evidence": ANSWER,
+            "online_metrics": [ANSWER],
+            "guardrails": [NOTE],
+            "ab_plan": ANSWER,
+        },
+        "risks": {
+            "regulation": ANSWER,
+            "affected_groups": [SCRIPT, IMG],
+            "factors": {"harm_if_wrong": {"severity": 2, "likelihood": 2, "note": NOTE}},
+        },
+        "evidence": {
+            "decision_named": {"level": 2, "note": NOTE},
+            "user_need": {"level": 1, "note": ANSWER},
+        },
         "checklists": {"data": {"golden_set": "partial", "sources_and_owners": "yes"}},
     }
 
 
 # Spreadsheet formulas: portfolio.csv must neutralise them.
-FORMULAS = {"title": "=HYPERLINK(\"https://evil.example\",\"x\")", "team": "+cmd|' /C calc'!A0",
-            "owner": "@SUM(1+1)", "sponsor": "-2+3+cmd"}
+FORMULAS = {
+    "title": '=HYPERLINK("https://evil.example","x")',
+    "team": "+cmd|' /C calc'!A0",
+    "owner": "@SUM(1+1)",
+    "sponsor": "-2+3+cmd",
+}
 
 PROPOSALS = {
     "hostile-one": yaml.safe_dump(hostile(TITLE), allow_unicode=True, sort_keys=False),
-    "hostile-two": yaml.safe_dump(hostile(f"Second {BREAKOUT} {ENTITIES}", team=TEAM),
-                                  allow_unicode=True, sort_keys=False),
-    "formula-cells": yaml.safe_dump({**FORMULAS, "summary": "Spreadsheet formula cells.",
-                                     "stage": "idea"}, sort_keys=False),
+    "hostile-two": yaml.safe_dump(
+        hostile(f"Second {BREAKOUT} {ENTITIES}", team=TEAM), allow_unicode=True, sort_keys=False
+    ),
+    "formula-cells": yaml.safe_dump(
+        {**FORMULAS, "summary": "Spreadsheet formula cells.", "stage": "idea"}, sort_keys=False
+    ),
     MINIMAL_ID: MINIMAL_YAML,
     # Invalid: error messages quote hostile values and keys.
-    "hostile-invalid": (f"title: 'Bad {SCRIPT}'\nsummary: 'Summary that is long enough.'\n"
-                        f"team: Risk\nstage: '{SCRIPT}'\n'{IMG}': 1\n"),
+    "hostile-invalid": (
+        f"title: 'Bad {SCRIPT}'\nsummary: 'Summary that is long enough.'\n"
+        f"team: Risk\nstage: '{SCRIPT}'\n'{IMG}': 1\n"
+    ),
 }
 JS_SCHEME = re.compile(r"^\s*(javascript|vbscript|data\s*:\s*text/html)", re.IGNORECASE)
-URL_ATTRIBUTES = ("href", "src", "xlink:href", "action", "formaction", "srcset", "poster",
-                  "data", "background")
+URL_ATTRIBUTES = (
+    "href",
+    "src",
+    "xlink:href",
+    "action",
+    "formaction",
+    "srcset",
+    "poster",
+    "data",
+    "background",
+)
 
 
 @pytest.fixture(scope="module")
@@ -198,8 +231,10 @@ def test_script_sources_are_the_theme_and_plugin_ones(site: Path, sample_site: P
 def test_no_script_elements_from_proposals(site: Path, sample_site: Path, scope: str) -> None:
     """Inline scripts are the theme's own: the same count per page as on the benign site,
     and none carries a payload."""
-    theme_inline = {len([s for s in soup_of(p).find_all("script") if not s.get("src")])
-                    for p in html_files(sample_site)}
+    theme_inline = {
+        len([s for s in soup_of(p).find_all("script") if not s.get("src")])
+        for p in html_files(sample_site)
+    }
     for page, node in scoped(site, scope):
         inline = [s for s in node.find_all("script") if not s.get("src")]
         for script in inline:
@@ -225,8 +260,9 @@ def test_no_script_urls(site: Path, scope: str) -> None:
                 if value is None:
                     continue
                 value = "".join(ch for ch in str(value) if ch.isprintable())
-                assert not JS_SCHEME.match(value), \
+                assert not JS_SCHEME.match(value), (
                     f"{page.relative_to(site)}: <{element.name} {attribute}={value!r}>"
+                )
 
 
 def test_theme_chrome_shows_title_and_description_as_text(site: Path) -> None:
@@ -300,8 +336,10 @@ def test_jinja_is_never_evaluated(site: Path) -> None:
         for match in re.finditer(re.escape(f"Title {SCRIPT} {IMG} ") + r"(\S+)", text):
             assert match[1] == "{{", f"{page.relative_to(site)}: {match[0]}"
         assert "Link <script>alert(1)</script> 49" not in text
-        assert "Basis <img src=x onerror=alert(1)> ![pixel](https://evil.example/pixel.png) 49" \
+        assert (
+            "Basis <img src=x onerror=alert(1)> ![pixel](https://evil.example/pixel.png) 49"
             not in text
+        )
     node = article(site, "proposals/hostile-one.md")
     assert JINJA in text_of(node.find("h1"))
     assert f"Answer {SCRIPT} {JS_LINK} {JINJA}" in text_of(node)
@@ -314,8 +352,13 @@ def test_hostile_text_is_escaped_on_every_listing_page(site: Path) -> None:
     team_page = (page_of(site, "portfolio/by-team.md").parent / links[TEAM]).resolve()
     assert (team_page / "index.html").is_file() and team_page.is_relative_to(site.resolve())
     team_src = str(team_page.relative_to(site.resolve())) + ".md"
-    for src in ("index.md", "portfolio/index.md", team_src, "portfolio/stages/proposed.md",
-                "pitfalls/data.md"):
+    for src in (
+        "index.md",
+        "portfolio/index.md",
+        team_src,
+        "portfolio/stages/proposed.md",
+        "pitfalls/data.md",
+    ):
         text = text_of(article(site, src))
         assert f"Title {SCRIPT} {IMG} {JINJA}" in text, src
     assert text_of(article(site, team_src).find("h1")).startswith(TEAM)
@@ -345,8 +388,10 @@ def test_search_index_holds_no_markup_from_proposals(site: Path) -> None:
         for key in ("title", "text"):
             value = doc.get(key, "")
             assert "<script" not in value.lower(), (doc["location"], value[:200])
-            assert not re.search(r"<[a-z]+[^>]*\son\w+\s*=", value, re.IGNORECASE), \
-                (doc["location"], value[:200])
+            assert not re.search(r"<[a-z]+[^>]*\son\w+\s*=", value, re.IGNORECASE), (
+                doc["location"],
+                value[:200],
+            )
             assert not re.search(r"<img\b", value, re.IGNORECASE), (doc["location"], value)
 
 
@@ -359,8 +404,11 @@ def test_portfolio_csv_neutralises_formulas(site: Path) -> None:
             assert cell[:1] not in ("=", "+", "@"), cell
             if cell.startswith("-"):
                 float(cell)  # only numbers may start with a minus sign
-    record = next(dict(zip(header, row, strict=True)) for row in body
-                  if row[header.index("id")] == "formula-cells")
+    record = next(
+        dict(zip(header, row, strict=True))
+        for row in body
+        if row[header.index("id")] == "formula-cells"
+    )
     for field, value in FORMULAS.items():
         assert record[field] == "'" + value
 
@@ -368,12 +416,19 @@ def test_portfolio_csv_neutralises_formulas(site: Path) -> None:
 def test_portfolio_csv_neutralises_tab_prefixed_formulas(tmp_path: Path) -> None:
     """Regression: OWASP's CSV-injection guidance also lists a leading tab or carriage
     return, which some spreadsheets skip before reading a formula."""
-    text = yaml.safe_dump({"title": "\t=1+1 sneaky", "summary": "A tab before a formula.",
-                           "team": "\r=2+2", "stage": "idea"})
+    text = yaml.safe_dump(
+        {
+            "title": "\t=1+1 sneaky",
+            "summary": "A tab before a formula.",
+            "team": "\r=2+2",
+            "stage": "idea",
+        }
+    )
     outcome = logged_build(write_site(tmp_path, {"tab-formula": text}))
     assert outcome.error is None, outcome.text
-    with (outcome.site_dir / "portfolio" / "portfolio.csv").open(encoding="utf-8",
-                                                                  newline="") as handle:
+    with (outcome.site_dir / "portfolio" / "portfolio.csv").open(
+        encoding="utf-8", newline=""
+    ) as handle:
         rows = list(csv.DictReader(handle))
     assert rows[0]["title"].startswith("'") and rows[0]["title"].endswith("=1+1 sneaky")
     assert rows[0]["team"].startswith("'") and rows[0]["team"].endswith("=2+2")
@@ -382,8 +437,14 @@ def test_portfolio_csv_neutralises_tab_prefixed_formulas(tmp_path: Path) -> None
 def test_carriage_return_in_a_field_does_not_crash_the_build(tmp_path: Path) -> None:
     """Regression: a bare carriage return in a title once crashed every build, because the
     CSV was written with the CR unquoted and then parsed again."""
-    text = yaml.safe_dump({"title": "Fraud\rdetection for returns", "stage": "idea",
-                           "summary": "A carriage return inside a title.", "team": "Risk"})
+    text = yaml.safe_dump(
+        {
+            "title": "Fraud\rdetection for returns",
+            "stage": "idea",
+            "summary": "A carriage return inside a title.",
+            "team": "Risk",
+        }
+    )
     root = write_site(tmp_path, {"carriage-return": text, MINIMAL_ID: MINIMAL_YAML})
     site = build_project(root)
     with (site / "portfolio" / "portfolio.csv").open(encoding="utf-8", newline="") as handle:

@@ -28,9 +28,20 @@ from scoring.site.rebuild.memo import RebuildMemo
 
 
 def card_facts(card: Any) -> tuple[Any, ...]:
-    return (card.proposal.id, card.scores, card.ranges, card.placement, card.state,
-            card.priority, card.flags, card.questions, card.suggestions, card.breakdown,
-            card.risks, card.checklists)
+    return (
+        card.proposal.id,
+        card.scores,
+        card.ranges,
+        card.placement,
+        card.state,
+        card.priority,
+        card.flags,
+        card.questions,
+        card.suggestions,
+        card.breakdown,
+        card.risks,
+        card.checklists,
+    )
 
 
 @pytest.mark.slow
@@ -56,18 +67,22 @@ def test_rescore_keeps_unchanged_cards_and_equals_a_full_scoring(tmp_path: Path)
     assert reused == kept - {"synthetic-00003"}
     assert again.card("synthetic-00003") is not first.card("synthetic-00003")
     # Another rubric (here: other thresholds) scores everything again.
-    other = rubric.with_quadrants(impact_threshold=70, risk_threshold=None,
-                                  target_mix=None, tolerance=None)
+    other = rubric.with_quadrants(
+        impact_threshold=70, risk_threshold=None, target_mix=None, tolerance=None
+    )
     moved = rescore(intake, other, first)
     assert not any(moved.card(c.proposal.id) is c for c in first.cards)
-    assert [card_facts(c) for c in moved.cards] == \
-        [card_facts(c) for c in score_intake(intake, other).cards]
+    assert [card_facts(c) for c in moved.cards] == [
+        card_facts(c) for c in score_intake(intake, other).cards
+    ]
 
 
 def test_a_packed_entry_is_reused_only_against_the_same_shared_texts() -> None:
-    entry = {"id": "a", "flags": [{"id": "f1", "severity": "red", "title": "T",
-                                   "message": "M", "playbook": "p"}],
-             "checklists": {"data": {"x": "yes", "y": "no"}}}
+    entry = {
+        "id": "a",
+        "flags": [{"id": "f1", "severity": "red", "title": "T", "message": "M", "playbook": "p"}],
+        "checklists": {"data": {"x": "yes", "y": "no"}},
+    }
     texts: dict[str, dict[str, Any]] = {}
     packed, uses = pack(entry, texts)
     assert packed["flags"] == {"cols": ["id", "severity"], "rows": [["f1", "red"]]}
@@ -108,8 +123,9 @@ ROW_OVERRIDE = """{% macro row(r) %}<tr class="custom-row-VERSION"><td>{{ r.titl
 
 
 def proposals_table_rows(site: Path) -> list[str]:
-    soup = BeautifulSoup((site / "portfolio" / "proposals" / "index.html").read_text("utf-8"),
-                         "html.parser")
+    soup = BeautifulSoup(
+        (site / "portfolio" / "proposals" / "index.html").read_text("utf-8"), "html.parser"
+    )
     return [" ".join(tr.get("class") or []) for tr in soup.select("table.ss-ptable tbody tr")]
 
 
@@ -117,15 +133,19 @@ def proposals_table_rows(site: Path) -> list[str]:
 def test_an_edited_template_is_used_by_the_next_serve_rebuild(tmp_path: Path) -> None:
     """Table rows are kept across rebuilds by their values; a changed template (or an
     override added, or the theme's own templates) must never leave old rows behind."""
-    root = write_site(tmp_path, {}, plugin_options={"custom_templates": "templates"},
-                      extra_files={"templates/portfolio_table.html.j2":
-                                   ROW_OVERRIDE.replace("VERSION", "one")})
+    root = write_site(
+        tmp_path,
+        {},
+        plugin_options={"custom_templates": "templates"},
+        extra_files={"templates/portfolio_table.html.j2": ROW_OVERRIDE.replace("VERSION", "one")},
+    )
     write_proposals(root / "content" / "proposals", 6, seed=2)
     config = serve_build(root, dirty=True, startup=True)
     site = Path(config.site_dir)
     assert proposals_table_rows(site) == ["custom-row-one"] * 6
     (root / "templates" / "portfolio_table.html.j2").write_text(
-        ROW_OVERRIDE.replace("VERSION", "two-longer"), encoding="utf-8")
+        ROW_OVERRIDE.replace("VERSION", "two-longer"), encoding="utf-8"
+    )
     serve_build(root, dirty=True, startup=False)
     assert proposals_table_rows(site) == ["custom-row-two-longer"] * 6
 
@@ -134,18 +154,21 @@ def test_an_edited_template_is_used_by_the_next_serve_rebuild(tmp_path: Path) ->
 def test_an_edited_theme_override_shows_in_the_next_serve_rebuild(tmp_path: Path) -> None:
     """The theme's compiled templates are kept in memory under serve (rebuild/templates.py:
     MemoryBytecodeCache); Jinja checks each one's source, so an edit shows at once."""
-    main = '{% extends "base.html" %}{% block footer %}<p id="marker">VERSION</p>' \
-           '{% endblock %}'
-    root = write_site(tmp_path, {}, overrides={"theme": {"name": "material", "font": False,
-                                                    "custom_dir": "overrides"}},
-                      extra_files={"overrides/main.html": main.replace("VERSION", "first")})
+    main = '{% extends "base.html" %}{% block footer %}<p id="marker">VERSION</p>{% endblock %}'
+    root = write_site(
+        tmp_path,
+        {},
+        overrides={"theme": {"name": "material", "font": False, "custom_dir": "overrides"}},
+        extra_files={"overrides/main.html": main.replace("VERSION", "first")},
+    )
     write_proposals(root / "content" / "proposals", 2, seed=2)
     config = serve_build(root, dirty=False, startup=True)
     site = Path(config.site_dir)
     page = site / "proposals" / "synthetic-00001" / "index.html"
     assert 'id="marker">first<' in page.read_text("utf-8")
-    (root / "overrides" / "main.html").write_text(main.replace("VERSION", "second one"),
-                                                  encoding="utf-8")
+    (root / "overrides" / "main.html").write_text(
+        main.replace("VERSION", "second one"), encoding="utf-8"
+    )
     serve_build(root, dirty=False, startup=False)
     assert 'id="marker">second one<' in page.read_text("utf-8")
 
@@ -154,14 +177,14 @@ def test_rescore_without_a_previous_scoring_is_a_full_scoring(tmp_path: Path) ->
     rubric = load_rubric(None)
     write_proposals(tmp_path, 3, seed=1)
     intake = load_proposals([tmp_path], rubric)
-    assert [card_facts(c) for c in rescore(intake, rubric, None).cards] == \
-        [card_facts(c) for c in score_intake(intake, rubric).cards]
+    assert [card_facts(c) for c in rescore(intake, rubric, None).cards] == [
+        card_facts(c) for c in score_intake(intake, rubric).cards
+    ]
     empty = rescore(Intake(), rubric, score_intake(intake, rubric))
     assert empty.cards == [] and len(empty.frame) == 0
 
 
-def test_stacked_what_ifs_equal_item_by_item_ones(tmp_path: Path,
-                                                  monkeypatch: Any) -> None:
+def test_stacked_what_ifs_equal_item_by_item_ones(tmp_path: Path, monkeypatch: Any) -> None:
     """A few proposals (an edit under serve) have their checklist what-ifs computed in one
     stacked pass, a large portfolio item by item: both must suggest the same steps."""
     import scoring.model.actions as actions
@@ -177,8 +200,10 @@ def test_stacked_what_ifs_equal_item_by_item_ones(tmp_path: Path,
     def item_gains(limit: int) -> list[tuple[str, list[float]]]:
         monkeypatch.setattr(actions, "STACK_LIMIT", limit)
         features, inputs, estimates, _, _ = score_intake(intake, rubric).cards[0].actions._args
-        return [(c.id, list(c.gain)) for c in actions._item_candidates(
-            features, inputs, estimates.priority, rubric)]
+        return [
+            (c.id, list(c.gain))
+            for c in actions._item_candidates(features, inputs, estimates.priority, rubric)
+        ]
 
     assert suggestions(10**9) == suggestions(0)
     stacked, itemwise = item_gains(10**9), item_gains(0)

@@ -59,6 +59,7 @@ EDIT_URI = "https://git.example.test/org/repo/edit/main/content/"
 # Helpers
 # --------------------------------------------------------------------------------------------
 
+
 def soup_of(path: Path) -> BeautifulSoup:
     return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
 
@@ -145,8 +146,10 @@ def facts_after(node: Tag, heading_id: str) -> dict[str, str]:
     for element in section(node, heading_id):
         found = element if element.name == "dl" else element.find("dl")
         if found is not None:
-            return {text_of(dt): text_of(dt.find_next_sibling("dd"))
-                    for dt in found.find_all("dt", recursive=False)}
+            return {
+                text_of(dt): text_of(dt.find_next_sibling("dd"))
+                for dt in found.find_all("dt", recursive=False)
+            }
     raise AssertionError(f"no definition list under #{heading_id}")
 
 
@@ -158,8 +161,10 @@ def nav_hrefs(page: Path) -> list[str]:
 
 
 def listing(folder: Path) -> dict[str, tuple[int, int]]:
-    return {str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns)
-            for p in sorted(folder.rglob("*"))}
+    return {
+        str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+    }
 
 
 def money(value: float) -> str:
@@ -180,6 +185,7 @@ def schema_paths(schema: dict, prefix: str = "") -> Iterable[str]:
 # --------------------------------------------------------------------------------------------
 # The repository's demo site
 # --------------------------------------------------------------------------------------------
+
 
 def test_demo_site_builds_strict_with_a_page_per_proposal(demo_site: Path) -> None:
     ids = sorted(p.stem for p in (REPO / "content" / "proposals").glob("*.yaml"))
@@ -222,8 +228,10 @@ def test_demo_proposals_edit_links_nav_and_search(demo_site: Path) -> None:
     for proposal_id in cards_by_id(demo_site):
         page = page_of(demo_site, f"proposals/{proposal_id}.md")
         edit = soup_of(page).select_one("a[rel~=edit]")
-        assert edit is not None and edit["href"] == \
-            f"{edit_uri.rstrip('/')}/proposals/{proposal_id}.yaml"
+        assert (
+            edit is not None
+            and edit["href"] == f"{edit_uri.rstrip('/')}/proposals/{proposal_id}.yaml"
+        )
         assert f"proposals/{proposal_id}/" in locations
 
 
@@ -235,7 +243,13 @@ def test_demo_builds_with_properdocs_strict(tmp_path: Path) -> None:
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     result = subprocess.run(
         [exe, "build", "--strict", "-f", "mkdocs.yml", "-d", str(tmp_path / "site")],
-        cwd=REPO, capture_output=True, text=True, timeout=300, env=env, check=False)
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     assert page_of(tmp_path / "site", "portfolio/index.md").is_file()
@@ -245,6 +259,7 @@ def test_demo_builds_with_properdocs_strict(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------------------------
 # Sample site: proposal pages
 # --------------------------------------------------------------------------------------------
+
 
 def test_sample_site_builds_without_warnings(sample_build: BuildOutcome) -> None:
     assert sample_build.error is None
@@ -311,22 +326,23 @@ def test_four_score_bars_with_confidence(sample_site: Path) -> None:
         bars = node.select(".ss-scores .ss-score")
         assert len(bars) == 4
         card = cards[proposal_id]
-        for bar, dimension in zip(bars, ("desirability", "profitability", "feasibility",
-                                         "risk"), strict=True):
+        for bar, dimension in zip(
+            bars, ("desirability", "profitability", "feasibility", "risk"), strict=True
+        ):
             label = text_of(bar.select_one(".ss-score-label"))
             assert label.startswith(dimension.capitalize())
             value = float(text_of(bar.select_one(".ss-score-value")))
             assert value == pytest.approx(card["scores"][dimension], abs=0.51)
-            conf = re.fullmatch(r"(\d+)–(\d+) · confidence (\d+)%",
-                                text_of(bar.select_one(".ss-conf")))
+            conf = re.fullmatch(
+                r"(\d+)–(\d+) · confidence (\d+)%", text_of(bar.select_one(".ss-conf"))
+            )
             assert conf, text_of(bar)
             low, high = card["ranges"][dimension]
             assert (int(conf[1]), int(conf[2])) == (round(low), round(high))
             assert int(conf[3]) == pytest.approx(card["confidence"][dimension] * 100, abs=1)
             fill = bar.select_one(".ss-bar-fill")
             width = re.search(r"width:\s*([\d.]+)%", fill["style"])
-            assert width and float(width[1]) == pytest.approx(card["scores"][dimension],
-                                                              abs=0.051)
+            assert width and float(width[1]) == pytest.approx(card["scores"][dimension], abs=0.051)
             assert bar.select_one(".ss-bar")["aria-hidden"] == "true"  # the text says it
 
 
@@ -361,8 +377,11 @@ def test_what_would_raise_this_score(sample_site: Path) -> None:
     assert suggestions
     page = page_of(sample_site, f"proposals/{FULL_ID}.md")
     for suggestion in suggestions:
-        shown = [li for li in items if suggestion["text"] in text_of(li)
-                 and f"+{suggestion['gain']:.1f}" in text_of(li)]
+        shown = [
+            li
+            for li in items
+            if suggestion["text"] in text_of(li) and f"+{suggestion['gain']:.1f}" in text_of(li)
+        ]
         assert shown or suggestion["id"] in questions, suggestion
     for li in items:
         assert_resolves(sample_site, page, li.find("a", string="Guidance")["href"])
@@ -416,8 +435,11 @@ def test_value_and_cost_table(sample_site: Path) -> None:
     assert values["Estimate confidence"] == "medium"
     assert "Roughly 2,400 late invoices" in section_text(node, "value")
     minimal = facts_after(article(sample_site, f"proposals/{MINIMAL_ID}.md"), "value")
-    assert [minimal["Expected value"], minimal["One-off cost"], minimal["Running cost"]] \
-        == ["–", "–", "–"]
+    assert [minimal["Expected value"], minimal["One-off cost"], minimal["Running cost"]] == [
+        "–",
+        "–",
+        "–",
+    ]
 
 
 def test_links_and_source_yaml_link(sample_site: Path) -> None:
@@ -457,8 +479,10 @@ def test_tags_reach_material(sample_site: Path) -> None:
     tagged = {m["item"]["url"]: set(m["tags"]) for m in mappings}
     assert tagged[f"proposals/{FULL_ID}/"] == {"collections", "ranking"}
     assert tagged[f"proposals/{PILOT_ID}/"] == {"support", "routing"}
-    shown = {text_of(t) for t in soup_of(page_of(sample_site, f"proposals/{FULL_ID}.md"))
-             .select(".md-tag")}
+    shown = {
+        text_of(t)
+        for t in soup_of(page_of(sample_site, f"proposals/{FULL_ID}.md")).select(".md-tag")
+    }
     assert shown == {"collections", "ranking"}
 
 
@@ -466,10 +490,17 @@ def test_tags_reach_material(sample_site: Path) -> None:
 def test_tags_checked_against_materials_allow_list(tmp_path: Path) -> None:
     """With Material's tags_allowed, allowed tags build and an unknown one is an error
     naming the file and line (Material 9.6+ holds Tag objects there, not strings)."""
-    proposals = {"allowed-tags": "title: Allowed tags only\nsummary: A proposal with "
-                 "allowed tags.\nteam: Risk\nstage: idea\ntags:\n- churn\n- pricing\n"}
-    overrides = {"plugins": ["search", {"tags": {"tags_allowed": ["churn", "pricing"]}},
-                             {"sweetspot": {"proposals_dir": "content/proposals"}}]}
+    proposals = {
+        "allowed-tags": "title: Allowed tags only\nsummary: A proposal with "
+        "allowed tags.\nteam: Risk\nstage: idea\ntags:\n- churn\n- pricing\n"
+    }
+    overrides = {
+        "plugins": [
+            "search",
+            {"tags": {"tags_allowed": ["churn", "pricing"]}},
+            {"sweetspot": {"proposals_dir": "content/proposals"}},
+        ]
+    }
     root = write_site(tmp_path / "ok", proposals, overrides=overrides)
     outcome = logged_build(root)
     assert outcome.error is None, outcome.messages
@@ -478,13 +509,17 @@ def test_tags_checked_against_materials_allow_list(tmp_path: Path) -> None:
     bad = {"odd-tags": proposals["allowed-tags"].replace("- pricing", "- surprise")}
     outcome = logged_build(write_site(tmp_path / "bad", bad, overrides=overrides))
     assert outcome.error is not None
-    assert any("content/proposals/odd-tags.yaml:7: tags: surprise not in the tags plugin's "
-               "tags_allowed list" in m for m in [*outcome.messages, str(outcome.error)])
+    assert any(
+        "content/proposals/odd-tags.yaml:7: tags: surprise not in the tags plugin's "
+        "tags_allowed list" in m
+        for m in [*outcome.messages, str(outcome.error)]
+    )
 
 
 # --------------------------------------------------------------------------------------------
 # Sample site: portfolio
 # --------------------------------------------------------------------------------------------
+
 
 def test_portfolio_headline_numbers(sample_site: Path) -> None:
     node = article(sample_site, "portfolio/index.md")
@@ -537,8 +572,9 @@ def test_portfolio_balance_section(sample_site: Path) -> None:
     node = article(sample_site, "portfolio/index.md")
     assert node.find(id="balance") is not None
     rows = rows_of(table_after(node, "balance"))
-    assert [r[0] for r in rows] == [QUADRANT_NAMES[q] for q in
-                                    ("quick_win", "strategic_bet", "incremental", "reconsider")]
+    assert [r[0] for r in rows] == [
+        QUADRANT_NAMES[q] for q in ("quick_win", "strategic_bet", "incremental", "reconsider")
+    ]
     active = [c for c in cards_by_id(sample_site).values() if c["stage"] != "retired"]
     placed = [c for c in active if c["state"] != "needs_information"]
     # Only placed active proposals count in the shares; the others are reported apart.
@@ -606,12 +642,23 @@ def test_portfolio_downloads(sample_site: Path) -> None:
 def test_group_pages(sample_site: Path) -> None:
     by_team = article(sample_site, "portfolio/by-team.md")
     teams = [row[0] for row in rows_of(by_team.find("table"))]
-    assert sorted(teams) == sorted({yaml.safe_load(t)["team"]
-                                    for t in SAMPLE_PROPOSALS.values()})
+    assert sorted(teams) == sorted({yaml.safe_load(t)["team"] for t in SAMPLE_PROPOSALS.values()})
     by_stage = article(sample_site, "portfolio/by-stage.md")
     stages = [row[0] for row in rows_of(by_stage.find("table"))]
-    assert stages == [s for s in ("idea", "proposed", "approved", "incubating", "pilot",
-                                  "production", "retired", "rejected") if s in stages]
+    assert stages == [
+        s
+        for s in (
+            "idea",
+            "proposed",
+            "approved",
+            "incubating",
+            "pilot",
+            "production",
+            "retired",
+            "rejected",
+        )
+        if s in stages
+    ]
     assert "retired" in stages
 
 
@@ -624,20 +671,26 @@ def test_home_summary_replaces_the_marker(sample_site: Path) -> None:
     values = dict(zip(headers, rows_of(table)[0], strict=True))
     assert values["Proposals"] == "4"
     assert values["Active"] == "3"
-    waiting = [c for c in cards_by_id(sample_site).values()
-               if c["stage"] != "retired" and c["state"] == "needs_information"]
+    waiting = [
+        c
+        for c in cards_by_id(sample_site).values()
+        if c["stage"] != "retired" and c["state"] == "needs_information"
+    ]
     assert values["Needs information"] == str(len(waiting))
     page = page_of(sample_site, "index.md")
     hrefs = [a["href"] for a in node.find_all("a", href=True)]
-    assert any(assert_resolves(sample_site, page, h) == page_of(sample_site,
-                                                                 "portfolio/index.md")
-               for h in hrefs if "portfolio" in h)
+    assert any(
+        assert_resolves(sample_site, page, h) == page_of(sample_site, "portfolio/index.md")
+        for h in hrefs
+        if "portfolio" in h
+    )
     assert node.select(".admonition.failure") == []  # no banner when all files are valid
 
 
 # --------------------------------------------------------------------------------------------
 # Sample site: pitfalls and reference pages
 # --------------------------------------------------------------------------------------------
+
 
 def test_pitfall_pages_list_open_active_proposals(sample_site: Path) -> None:
     cards = cards_by_id(sample_site)
@@ -657,16 +710,22 @@ def test_pitfall_pages_list_open_active_proposals(sample_site: Path) -> None:
                     target = resolve(sample_site, page, a["href"])
                     if target is not None and target.parent.parent.name == "proposals":
                         linked.add(target.parent.name)
-            expected = {pid for pid in active
-                        if cards[pid]["checklists"][checklist.id][item.id]
-                        in ("no", "partial", "unknown")}
+            expected = {
+                pid
+                for pid in active
+                if cards[pid]["checklists"][checklist.id][item.id] in ("no", "partial", "unknown")
+            }
             assert linked == expected, (checklist.id, item.id)
 
 
 def test_pitfall_page_shows_the_answer_of_each_open_proposal(sample_site: Path) -> None:
     node = article(sample_site, "pitfalls/data.md")
-    rows = [row for element in section(node, "representative")
-            for table in element.find_all("table") for row in rows_of(table)]
+    rows = [
+        row
+        for element in section(node, "representative")
+        for table in element.find_all("table")
+        for row in rows_of(table)
+    ]
     by_title = {row[0]: row[1:] for row in rows}
     assert by_title["Rank overdue invoices by the chance of late payment"][0] == "no"
     assert by_title["Rank overdue invoices by the chance of late payment"][1] == "Credit Risk"
@@ -680,8 +739,11 @@ def test_proposal_format_page_lists_every_schema_field(sample_site: Path) -> Non
     blocks = {el["data-field"]: el for el in node.select("[data-field]")}
     missing = [p for p in schema_paths(schema) if p not in blocks]
     assert not missing, missing
-    top_required = {path for path, el in blocks.items() if "." not in path and "[" not in path
-                    and el.select_one(".ss-field-required") is not None}
+    top_required = {
+        path
+        for path, el in blocks.items()
+        if "." not in path and "[" not in path and el.select_one(".ss-field-required") is not None
+    }
     assert top_required == set(schema["required"])
 
 
@@ -705,8 +767,10 @@ def test_scoring_method_has_an_anchor_per_flag(sample_site: Path) -> None:
 # Invalid proposals next to valid ones
 # --------------------------------------------------------------------------------------------
 
+
 def test_invalid_proposal_does_not_stop_a_normal_build(
-        invalid_project: tuple[Path, BuildOutcome]) -> None:
+    invalid_project: tuple[Path, BuildOutcome],
+) -> None:
     root, outcome = invalid_project
     assert outcome.error is None, outcome.text
     site = root / "site"
@@ -720,7 +784,8 @@ def test_invalid_proposal_does_not_stop_a_normal_build(
 
 
 def test_intake_problems_page_names_file_line_and_field(
-        invalid_project: tuple[Path, BuildOutcome]) -> None:
+    invalid_project: tuple[Path, BuildOutcome],
+) -> None:
     site = invalid_project[0] / "site"
     node = article(site, "intake-problems.md")
     heading = next(h for h in node.find_all("h2") if f"{INVALID_ID}.yaml" in text_of(h))
@@ -735,7 +800,8 @@ def test_intake_problems_page_names_file_line_and_field(
 
 
 def test_every_broken_file_is_listed_without_a_traceback(
-        invalid_project: tuple[Path, BuildOutcome]) -> None:
+    invalid_project: tuple[Path, BuildOutcome],
+) -> None:
     root, outcome = invalid_project
     assert outcome.error is None
     assert not [m for m in outcome.messages if "Traceback" in m]
@@ -760,7 +826,8 @@ def test_banner_on_home_and_portfolio(invalid_project: tuple[Path, BuildOutcome]
 
 @pytest.mark.slow
 def test_strict_build_fails_and_names_file_and_line(
-        invalid_project: tuple[Path, BuildOutcome], tmp_path: Path, build_failure) -> None:
+    invalid_project: tuple[Path, BuildOutcome], tmp_path: Path, build_failure
+) -> None:
     root = invalid_project[0]
     shutil.copy2(root / "mkdocs.yml", tmp_path / "mkdocs.yml")
     shutil.copytree(root / "content", tmp_path / "content")
@@ -773,8 +840,11 @@ def test_strict_build_fails_and_names_file_and_line(
 
 
 def test_plugin_strict_option_aborts_a_normal_build(tmp_path: Path, build_failure) -> None:
-    write_site(tmp_path, {MINIMAL_ID: MINIMAL_YAML, INVALID_ID: INVALID_YAML},
-               plugin_options={"strict": True})
+    write_site(
+        tmp_path,
+        {MINIMAL_ID: MINIMAL_YAML, INVALID_ID: INVALID_YAML},
+        plugin_options={"strict": True},
+    )
     outcome = build_failure(tmp_path, strict=False)
     assert "invalid proposal" in outcome.text.lower()
     assert any(f"{INVALID_ID}.yaml:{INVALID_LINE}:" in w for w in outcome.warnings)
@@ -784,6 +854,7 @@ def test_plugin_strict_option_aborts_a_normal_build(tmp_path: Path, build_failur
 # Plugin options and rebuilds
 # --------------------------------------------------------------------------------------------
 
+
 @pytest.mark.slow
 def test_custom_template_overrides_the_proposal_page(tmp_path: Path) -> None:
     template = (
@@ -791,9 +862,12 @@ def test_custom_template_overrides_the_proposal_page(tmp_path: Path) -> None:
         "Custom layout for {{ proposal.team }}: priority {{ card.priority | num(0) }}.\n\n"
         "{{ scores_html }}\n"
     )
-    site = make_site(tmp_path, {FULL_ID: FULL_YAML, MINIMAL_ID: MINIMAL_YAML},
-                     plugin_options={"custom_templates": "my_templates"},
-                     extra_files={"my_templates/proposal.md.j2": template})
+    site = make_site(
+        tmp_path,
+        {FULL_ID: FULL_YAML, MINIMAL_ID: MINIMAL_YAML},
+        plugin_options={"custom_templates": "my_templates"},
+        extra_files={"my_templates/proposal.md.j2": template},
+    )
     cards = cards_by_id(site)
     for proposal_id, card in cards.items():
         node = article(site, f"proposals/{proposal_id}.md")
@@ -806,19 +880,18 @@ def test_custom_template_overrides_the_proposal_page(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_thresholds_move_a_proposal_between_quadrants(sample_site: Path,
-                                                      tmp_path: Path) -> None:
+def test_thresholds_move_a_proposal_between_quadrants(sample_site: Path, tmp_path: Path) -> None:
     before = cards_by_id(sample_site)
     moved = [pid for pid, c in before.items() if c["quadrant"] != "quick_win"]
     assert moved, "some sample proposal should start outside the quick wins"
-    site = make_site(tmp_path, SAMPLE_PROPOSALS,
-                     plugin_options={"impact_threshold": 0, "risk_threshold": 100})
+    site = make_site(
+        tmp_path, SAMPLE_PROPOSALS, plugin_options={"impact_threshold": 0, "risk_threshold": 100}
+    )
     after = cards_by_id(site)
     assert {c["quadrant"] for c in after.values()} == {"quick_win"}
     for proposal_id in moved:
         node = article(site, f"proposals/{proposal_id}.md")
-        assert text_of(node.select_one(".ss-badge[class*='ss-q-']")) == \
-            QUADRANT_NAMES["quick_win"]
+        assert text_of(node.select_one(".ss-badge[class*='ss-q-']")) == QUADRANT_NAMES["quick_win"]
         assert after[proposal_id]["scores"] == before[proposal_id]["scores"]
     method = text_of(article(site, "reference/scoring-method.md"))
     assert "impact of at least 0 is high" in method
@@ -827,8 +900,9 @@ def test_thresholds_move_a_proposal_between_quadrants(sample_site: Path,
 
 @pytest.mark.slow
 def test_rebuild_in_one_process_follows_edits_and_deletions(tmp_path: Path) -> None:
-    root = write_site(tmp_path, {FULL_ID: FULL_YAML, MINIMAL_ID: MINIMAL_YAML,
-                                 PILOT_ID: PILOT_YAML})
+    root = write_site(
+        tmp_path, {FULL_ID: FULL_YAML, MINIMAL_ID: MINIMAL_YAML, PILOT_ID: PILOT_YAML}
+    )
     content = root / "content"
     before = listing(content)
     site = build_project(root, command="serve")
@@ -837,9 +911,12 @@ def test_rebuild_in_one_process_follows_edits_and_deletions(tmp_path: Path) -> N
 
     new_title = "Rank overdue invoices by expected recovery, edited"
     full = content / "proposals" / f"{FULL_ID}.yaml"
-    full.write_text(FULL_YAML.replace(
-        "title: Rank overdue invoices by the chance of late payment", f"title: {new_title}"),
-        encoding="utf-8")
+    full.write_text(
+        FULL_YAML.replace(
+            "title: Rank overdue invoices by the chance of late payment", f"title: {new_title}"
+        ),
+        encoding="utf-8",
+    )
     (content / "proposals" / f"{MINIMAL_ID}.yaml").unlink()
     before = listing(content)
     site = build_project(root, command="serve")
@@ -850,8 +927,9 @@ def test_rebuild_in_one_process_follows_edits_and_deletions(tmp_path: Path) -> N
     assert not page_of(site, f"proposals/{MINIMAL_ID}.md").exists()
     assert sorted(cards_by_id(site)) == sorted([FULL_ID, PILOT_ID])
     portfolio = soup_of(page_of(site, "portfolio/index.md"))
-    assert sorted(a["data-proposal"] for a in portfolio.select("a.ss-point")) == \
-        sorted([FULL_ID, PILOT_ID])
+    assert sorted(a["data-proposal"] for a in portfolio.select("a.ss-point")) == sorted(
+        [FULL_ID, PILOT_ID]
+    )
     assert new_title in text_of(portfolio.select_one("table.ss-ptable"))
     assert "Suggest reorder quantities" not in text_of(portfolio.select_one("article"))
 
@@ -870,8 +948,11 @@ def test_no_directory_urls_chart_links_resolve(tmp_path: Path) -> None:
         if resolve(site, page, a["href"]) is not None:
             assert_resolves(site, page, a["href"])
     proposal = site / "proposals" / f"{FULL_ID}.html"
-    source = next(a for a in soup_of(proposal).select("article a")
-                  if text_of(a) == "Source YAML of this proposal")
+    source = next(
+        a
+        for a in soup_of(proposal).select("article a")
+        if text_of(a) == "Source YAML of this proposal"
+    )
     assert assert_resolves(site, proposal, source["href"]).name == f"{FULL_ID}.yaml"
 
 
@@ -890,17 +971,24 @@ def test_generated_markdown_links_are_relative(sample_site: Path) -> None:
 def test_output_dir_and_home_page_options(tmp_path: Path) -> None:
     start = f"# Start here\n\n{SUMMARY_MARKER}\n\nSee the [portfolio](kb/portfolio/index.md).\n"
     index = "# Index\n\nNo marker on this page.\n"
-    root = write_site(tmp_path, SAMPLE_PROPOSALS,
-                      plugin_options={"output_dir": "kb", "home_page": "start.md"},
-                      extra_files={"content/start.md": start, "content/index.md": index})
+    root = write_site(
+        tmp_path,
+        SAMPLE_PROPOSALS,
+        plugin_options={"output_dir": "kb", "home_page": "start.md"},
+        extra_files={"content/start.md": start, "content/index.md": index},
+    )
     outcome = logged_build(root, strict=True)
     assert outcome.error is None, outcome.warnings
     site = outcome.site_dir
     for proposal_id in SAMPLE_PROPOSALS:
         assert page_of(site, f"kb/proposals/{proposal_id}.md").is_file()
     assert not (site / "proposals" / FULL_ID).exists()
-    for src in ("kb/portfolio/index.md", "kb/reference/scoring-method.md",
-                "kb/pitfalls/data.md", "kb/intake-problems.md"):
+    for src in (
+        "kb/portfolio/index.md",
+        "kb/reference/scoring-method.md",
+        "kb/pitfalls/data.md",
+        "kb/intake-problems.md",
+    ):
         assert page_of(site, src).is_file(), src
     assert (site / "kb" / "portfolio" / "portfolio.csv").is_file()
     home = page_of(site, "start.md")
@@ -915,8 +1003,9 @@ def test_output_dir_and_home_page_options(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_partial_target_mix_is_reported_not_a_crash(tmp_path: Path) -> None:
-    root = write_site(tmp_path, {MINIMAL_ID: MINIMAL_YAML},
-                      plugin_options={"target_mix": {"quick_win": 1.0}})
+    root = write_site(
+        tmp_path, {MINIMAL_ID: MINIMAL_YAML}, plugin_options={"target_mix": {"quick_win": 1.0}}
+    )
     outcome = logged_build(root)  # a clean Abort/PluginError would be acceptable
     if outcome.error is None:
         assert article(outcome.site_dir, "portfolio/index.md").find(id="balance")
@@ -925,19 +1014,24 @@ def test_partial_target_mix_is_reported_not_a_crash(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_serve_rebuilds_reuse_the_load_cache(tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_serve_rebuilds_reuse_the_load_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from mkdocs.config import load_config
 
     import scoring.proposals.loading as proposals_module
 
-    root = write_site(tmp_path, {MINIMAL_ID: MINIMAL_YAML, RETIRED_ID: SAMPLE_PROPOSALS[
-        RETIRED_ID]})
+    root = write_site(
+        tmp_path, {MINIMAL_ID: MINIMAL_YAML, RETIRED_ID: SAMPLE_PROPOSALS[RETIRED_ID]}
+    )
     build_project(root, command="serve")
     loads: list[str] = []
     real = proposals_module.load_one
-    monkeypatch.setattr(proposals_module, "load_one",
-                        lambda path, *a, **k: loads.append(path.name) or real(path, *a, **k))
+    monkeypatch.setattr(
+        proposals_module,
+        "load_one",
+        lambda path, *a, **k: loads.append(path.name) or real(path, *a, **k),
+    )
     build_project(root, command="serve")
     plugin = load_config(config_file=str(root / "mkdocs.yml")).plugins["sweetspot"]
     assert len(plugin.cache) == 2
@@ -967,8 +1061,9 @@ def test_search_indexes_what_readers_look_for_not_the_breakdown(demo_site: Path)
     ids = [p.stem for p in (REPO / "content" / "proposals").glob("*.yaml")]
     sizes = []
     for proposal_id in ids:
-        entries = [d for d in index["docs"]
-                   if d["location"].split("#")[0] == f"proposals/{proposal_id}/"]
+        entries = [
+            d for d in index["docs"] if d["location"].split("#")[0] == f"proposals/{proposal_id}/"
+        ]
         anchors = {d["location"].partition("#")[2] for d in entries}
         assert anchors == {"", "risk-class", "summary", "flags"}, (proposal_id, anchors)
         sizes.append(sum(len(json.dumps(d, ensure_ascii=False)) for d in entries))

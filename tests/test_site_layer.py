@@ -34,19 +34,27 @@ def test_the_plugin_declares_exactly_the_settings_options_with_the_same_defaults
 def every_option_set() -> dict[str, Any]:
     """Every plugin option, each given a value a real site could write."""
     values = {name: value for name, value in plugin_defaults().items() if value is not None}
-    values.update(impact_threshold=60, risk_threshold=40, balance_tolerance=0.2,
-                  target_mix={"quick_win": 0.5}, compact_html=False, strict=False,
-                  focus=["churn-*"], custom_templates="overrides")
+    values.update(
+        impact_threshold=60,
+        risk_threshold=40,
+        balance_tolerance=0.2,
+        target_mix={"quick_win": 0.5},
+        compact_html=False,
+        strict=False,
+        focus=["churn-*"],
+        custom_templates="overrides",
+    )
     assert set(values) == OPTION_NAMES - {"rubric"}  # the built-in rubric: no file to name
     return values
 
 
-def test_build_docs_accepts_every_plugin_option(tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_build_docs_accepts_every_plugin_option(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """`compact_html: false` in mkdocs.yml once made build-docs exit 2 ("unknown option")."""
-    root = write_site(tmp_path / "site", {MINIMAL_ID: MINIMAL_YAML},
-                      plugin_options=every_option_set())
+    root = write_site(
+        tmp_path / "site", {MINIMAL_ID: MINIMAL_YAML}, plugin_options=every_option_set()
+    )
     (root / "overrides").mkdir()
     monkeypatch.chdir(root)
     status = main(["build-docs", "--config", "mkdocs.yml", "--out", str(tmp_path / "out")])
@@ -62,28 +70,39 @@ def test_the_plugin_builds_with_every_option_set(tmp_path: Path) -> None:
     assert (site / "proposals" / MINIMAL_ID / "index.html").is_file()
 
 
-def test_build_docs_still_refuses_an_unknown_option(tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
-    root = write_site(tmp_path / "site", {MINIMAL_ID: MINIMAL_YAML},
-                      plugin_options={"compact_htm": False})
+def test_build_docs_still_refuses_an_unknown_option(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = write_site(
+        tmp_path / "site", {MINIMAL_ID: MINIMAL_YAML}, plugin_options={"compact_htm": False}
+    )
     monkeypatch.chdir(root)
     status = main(["build-docs", "--config", "mkdocs.yml", "--out", str(tmp_path / "out")])
     assert status == 2
-    assert "mkdocs.yml: plugins: sweetspot: unknown option(s) compact_htm" in \
-        capsys.readouterr().err
+    assert (
+        "mkdocs.yml: plugins: sweetspot: unknown option(s) compact_htm" in capsys.readouterr().err
+    )
 
 
-@pytest.mark.parametrize(("options", "message"), [
-    ({"impact_threshold": 150}, "impact_threshold must be between 0 and 100, not 150"),
-    ({"balance_tolerance": 2}, "balance_tolerance must be between 0 and 1, not 2"),
-    ({"target_mix": {"quick_wins": 0.5}}, "target_mix: unknown quadrant(s) quick_wins"),
-    ({"target_mix": {"quick_win": 1.5}}, "target_mix: quick_win must be a share between 0 "
-                                         "and 1, not 1.5"),
-])
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"impact_threshold": 150}, "impact_threshold must be between 0 and 100, not 150"),
+        ({"balance_tolerance": 2}, "balance_tolerance must be between 0 and 1, not 2"),
+        ({"target_mix": {"quick_wins": 0.5}}, "target_mix: unknown quadrant(s) quick_wins"),
+        (
+            {"target_mix": {"quick_win": 1.5}},
+            "target_mix: quick_win must be a share between 0 and 1, not 1.5",
+        ),
+    ],
+)
 def test_plugin_and_build_docs_refuse_a_bad_value_with_the_same_words(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-        options: dict[str, Any], message: str) -> None:
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    options: dict[str, Any],
+    message: str,
+) -> None:
     with pytest.raises(SettingsError) as refused:
         SiteSettings.from_options(options).quadrants_of(load_rubric(None))
     assert str(refused.value).startswith(message)
@@ -109,23 +128,33 @@ def test_one_pager_pages_every_list_with_the_urls_it_always_had() -> None:
     from scoring.site.pager import paginate
 
     lists = paginate(list(range(201)), "portfolio/proposals/index.md", in_folder=True)
-    assert [p.path for p in lists] == ["portfolio/proposals/index.md",
-                                       "portfolio/proposals/page-2.md",
-                                       "portfolio/proposals/page-3.md"]
-    assert (lists[2].first_row, lists[2].last_row, lists[2].prev_path, lists[2].next_path) \
-        == (201, 201, "portfolio/proposals/page-2.md", None)
+    assert [p.path for p in lists] == [
+        "portfolio/proposals/index.md",
+        "portfolio/proposals/page-2.md",
+        "portfolio/proposals/page-3.md",
+    ]
+    assert (lists[2].first_row, lists[2].last_row, lists[2].prev_path, lists[2].next_path) == (
+        201,
+        201,
+        "portfolio/proposals/page-2.md",
+        None,
+    )
     groups = paginate(list(range(101)), "portfolio/units/index.md")
-    assert [p.path for p in groups] == ["portfolio/units/index.md",
-                                        "portfolio/units/index-page-2.md"]
+    assert [p.path for p in groups] == [
+        "portfolio/units/index.md",
+        "portfolio/units/index-page-2.md",
+    ]
     empty = paginate([], "portfolio/states/quick_win.md", in_folder=True)
     assert [(p.path, p.start, p.end, p.total) for p in empty] == [
-        ("portfolio/states/quick_win.md", 1, 0, 0)]
+        ("portfolio/states/quick_win.md", 1, 0, 0)
+    ]
 
 
 # -- what `mkdocs serve` rebuilds keep, key by key -------------------------------------------
 # Each test edits exactly what one key covers and sees the page change (rendered again, and
 # the new text in the built HTML), then checks that what the key does not cover was kept
 # (not rendered again, its HTML the same bytes). The rule: scoring/site/rebuild/__init__.py.
+
 
 class Session:
     """A site served with `mkdocs serve --dirty`: one plugin instance, rebuilt after edits;
@@ -180,16 +209,24 @@ class Session:
 
     def edit(self, proposal_id: str, **fields: Any) -> None:
         path = self.root / "content" / "proposals" / f"{proposal_id}.yaml"
-        path.write_text(yaml.safe_dump({**self.proposal(proposal_id), **fields},
-                                       sort_keys=False, allow_unicode=True), encoding="utf-8")
+        path.write_text(
+            yaml.safe_dump(
+                {**self.proposal(proposal_id), **fields}, sort_keys=False, allow_unicode=True
+            ),
+            encoding="utf-8",
+        )
 
 
 @pytest.fixture
 def session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Session:
     from benchmarks.synthetic import write_proposals
 
-    root = write_site(tmp_path, {}, plugin_options={"custom_templates": "templates"},
-                      extra_files={"templates/.keep": ""})
+    root = write_site(
+        tmp_path,
+        {},
+        plugin_options={"custom_templates": "templates"},
+        extra_files={"templates/.keep": ""},
+    )
     write_proposals(root / "content" / "proposals", 8, seed=2)
     return Session(root, monkeypatch)
 
@@ -203,18 +240,22 @@ def test_a_proposal_page_is_kept_until_its_own_proposal_changes(session: Session
     session.edit(EDITED, summary="An edited summary, seen on its own page only.")
     session.rebuild()
     assert f"proposals/{EDITED}.md" in session.rendered
-    assert "An edited summary, seen on its own page only." in \
-        session.html(f"proposals/{EDITED}").decode("utf-8")
+    assert "An edited summary, seen on its own page only." in session.html(
+        f"proposals/{EDITED}"
+    ).decode("utf-8")
     assert f"proposals/{OTHER}.md" not in session.rendered
     assert session.html(f"proposals/{OTHER}") == other_before
 
 
 @pytest.mark.dirty
-def test_every_proposal_page_is_rendered_again_when_a_template_changes(
-        session: Session) -> None:
+def test_every_proposal_page_is_rendered_again_when_a_template_changes(session: Session) -> None:
     (session.root / "templates" / "score_bars.html.j2").write_text(
-        (Path(__file__).resolve().parent.parent / "site_templates" / "score_bars.html.j2")
-        .read_text("utf-8") + "<p class=\"edited-template\"></p>\n", encoding="utf-8")
+        (
+            Path(__file__).resolve().parent.parent / "site_templates" / "score_bars.html.j2"
+        ).read_text("utf-8")
+        + '<p class="edited-template"></p>\n',
+        encoding="utf-8",
+    )
     session.rebuild()
     assert {f"proposals/{p}.md" for p in (EDITED, OTHER)} <= session.rendered
     assert b"edited-template" in session.html(f"proposals/{OTHER}")
@@ -226,16 +267,17 @@ def test_a_team_page_is_kept_until_one_of_its_proposals_changes(session: Session
 
     teams = {pid: session.proposal(pid)["team"] for pid in (EDITED, OTHER)}
     assert teams[EDITED] != teams[OTHER], teams
-    slugs = unique_slugs({t: [] for t in sorted({session.proposal(f"synthetic-{n:05d}")["team"]
-                                                 for n in range(8)})}, "team")
+    slugs = unique_slugs(
+        {t: [] for t in sorted({session.proposal(f"synthetic-{n:05d}")["team"] for n in range(8)})},
+        "team",
+    )
     edited_page = f"portfolio/teams/{slugs[teams[EDITED]]}"
     other_page = f"portfolio/teams/{slugs[teams[OTHER]]}"
     other_before = session.html(other_page)
     session.edit(EDITED, title="A retitled proposal, listed on its team's page")
     session.rebuild()
     assert f"{edited_page}.md" in session.rendered
-    assert "A retitled proposal, listed on its team" in \
-        session.html(edited_page).decode("utf-8")
+    assert "A retitled proposal, listed on its team" in session.html(edited_page).decode("utf-8")
     assert f"{other_page}.md" not in session.rendered
     assert session.html(other_page) == other_before
 
@@ -258,7 +300,8 @@ def test_reference_pages_are_kept_while_the_rubric_and_templates_are(session: Se
 
 @pytest.mark.dirty
 def test_rows_csv_lines_and_json_entries_are_made_again_for_the_edited_card_only(
-        session: Session) -> None:
+    session: Session,
+) -> None:
     session.edit(EDITED, title="A retitled proposal, in every download")
     session.rebuild()
     assert session.rows == [EDITED]
@@ -280,14 +323,19 @@ def test_the_intake_page_names_the_inventory_row_the_loader_read(tmp_path: Path)
     folder.mkdir()
     (folder / "imported-one.yaml").write_text(
         "title: An imported use case\nsummary: From the inventory.\nteam: Ops\n"
-        "stage: someday\nsource:\n  file: inventory.csv\n  row: 17\n", encoding="utf-8")
+        "stage: someday\nsource:\n  file: inventory.csv\n  row: 17\n",
+        encoding="utf-8",
+    )
     rubric = load_rubric(None)
     intake = load_proposals([folder], rubric, root=tmp_path)
     assert [bad.imported_from for bad in intake.invalid] == ["row 17 of inventory.csv"]
     (folder / "imported-one.yaml").unlink()
-    pages = {page.path: page for page in build_site(score_intake(intake, rubric),
-                                                    SiteOptions(source_root=tmp_path))
-             .all_pages()}
+    pages = {
+        page.path: page
+        for page in build_site(
+            score_intake(intake, rubric), SiteOptions(source_root=tmp_path)
+        ).all_pages()
+    }
     text = pages["intake-problems.md"].inlined()
     assert isinstance(text, str)
     assert "Imported from row 17 of inventory\\.csv" in text  # Markdown-escaped
@@ -311,10 +359,12 @@ def test_a_state_list_is_kept_until_a_proposal_in_it_changes(session: Session) -
 
 @pytest.mark.dirty
 def test_a_pitfall_page_is_kept_until_a_row_it_shows_changes(session: Session) -> None:
-    listing = [(p.parent.relative_to(session.site).as_posix(), f"synthetic-{n:05d}")
-               for n in range(8)
-               for p in sorted((session.site / "pitfalls").glob("*/index.html"))
-               if f"proposals/synthetic-{n:05d}/" in p.read_text("utf-8")]
+    listing = [
+        (p.parent.relative_to(session.site).as_posix(), f"synthetic-{n:05d}")
+        for n in range(8)
+        for p in sorted((session.site / "pitfalls").glob("*/index.html"))
+        if f"proposals/synthetic-{n:05d}/" in p.read_text("utf-8")
+    ]
     assert listing, "no proposal is open on any checklist"
     page, shown = listing[0]
     before = session.html(page)
@@ -325,5 +375,4 @@ def test_a_pitfall_page_is_kept_until_a_row_it_shows_changes(session: Session) -
     session.edit(shown, title="A retitled proposal, open on this checklist")
     session.rebuild()
     assert f"{page}.md" in session.rendered
-    assert "A retitled proposal, open on this checklist" in \
-        session.html(page).decode("utf-8")
+    assert "A retitled proposal, open on this checklist" in session.html(page).decode("utf-8")

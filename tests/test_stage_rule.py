@@ -21,7 +21,7 @@ def imported_modules(path: Path, package: str) -> Iterator[tuple[int, str]]:
                 yield node.lineno, alias.name
         elif isinstance(node, ast.ImportFrom):
             if node.level:
-                base = package.split(".")[:len(package.split(".")) - node.level + 1]
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
                 module = ".".join(base + ([node.module] if node.module else []))
             else:
                 module = node.module or ""
@@ -42,11 +42,13 @@ def back_imports(root: Path) -> list[str]:
         package = ".".join(("scoring", *parts[:-1]))
         for line, module in imported_modules(path, package):
             names = module.split(".")
-            if names[0] == "plugins" or (names[0] == "scoring" and len(names) > 1
-                                         and names[1] in STAGES
-                                         and STAGES.index(names[1]) > STAGES.index(stage)):
-                found.append(f"{path.relative_to(root.parent)}:{line}: {stage} imports "
-                             f"{module}")
+            if names[0] == "plugins" or (
+                names[0] == "scoring"
+                and len(names) > 1
+                and names[1] in STAGES
+                and STAGES.index(names[1]) > STAGES.index(stage)
+            ):
+                found.append(f"{path.relative_to(root.parent)}:{line}: {stage} imports {module}")
     return found
 
 
@@ -57,9 +59,14 @@ KNOWN: dict[str, str] = {}  # file -> the later-stage module it still imports (n
 
 def test_no_module_of_scoring_imports_from_a_later_stage() -> None:
     found = back_imports(SCORING)
-    unexpected = [line for line in found
-                  if not any(line.startswith(f"{file}:") and f" imports {module}" in line
-                             for file, module in KNOWN.items())]
+    unexpected = [
+        line
+        for line in found
+        if not any(
+            line.startswith(f"{file}:") and f" imports {module}" in line
+            for file, module in KNOWN.items()
+        )
+    ]
     assert unexpected == []
     gone = [file for file in KNOWN if not any(line.startswith(f"{file}:") for line in found)]
     assert gone == [], "no longer imports back: remove it from KNOWN"

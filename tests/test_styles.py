@@ -44,15 +44,19 @@ def colour_block(css: str) -> re.Match[str]:
 def test_css_colours_are_custom_properties_defined_once_at_the_top() -> None:
     css = without_comments(CSS.read_text("utf-8"))
     block = colour_block(css)
-    assert not css[:block.start()].strip(), (
-        f"{CSS.name}: the :root block of colours must come before every other rule")
-    rules = css[:block.start()] + css[block.end():]
+    assert not css[: block.start()].strip(), (
+        f"{CSS.name}: the :root block of colours must come before every other rule"
+    )
+    rules = css[: block.start()] + css[block.end() :]
     first, last = css.count("\n", 0, block.start()) + 1, css.count("\n", 0, block.end()) + 1
-    literal = [f"{CSS.name}:{number}: {text.strip()}"
-               for number, text in enumerate(css.splitlines(), 1)
-               if not first <= number <= last and LITERAL_COLOUR.search(text)]
-    assert not literal, "colours written outside the :root block (use var(--ss-...)):\n" + \
-        "\n".join(literal)
+    literal = [
+        f"{CSS.name}:{number}: {text.strip()}"
+        for number, text in enumerate(css.splitlines(), 1)
+        if not first <= number <= last and LITERAL_COLOUR.search(text)
+    ]
+    assert not literal, (
+        "colours written outside the :root block (use var(--ss-...)):\n" + "\n".join(literal)
+    )
     names = DEFINED.findall(block.group("body"))
     duplicates = sorted({n for n in names if names.count(n) > 1})
     assert not duplicates, f"{CSS.name}: defined more than once: {duplicates}"
@@ -64,13 +68,16 @@ def test_css_colours_are_custom_properties_defined_once_at_the_top() -> None:
 def test_no_template_line_is_over_the_limit() -> None:
     templates = sorted(TEMPLATES.rglob("*.j2"))
     assert templates, f"no templates under {TEMPLATES}"
-    long = [f"{path.relative_to(TEMPLATES)}:{number}: {len(line)} characters"
-            for path in templates
-            for number, line in enumerate(path.read_text("utf-8").splitlines(), 1)
-            if len(line) > TEMPLATE_LINE_LIMIT]
-    assert not long, (f"template lines over {TEMPLATE_LINE_LIMIT} characters (end a line with "
-                      "a dashed empty comment to continue it without a line break):\n"
-                      + "\n".join(long))
+    long = [
+        f"{path.relative_to(TEMPLATES)}:{number}: {len(line)} characters"
+        for path in templates
+        for number, line in enumerate(path.read_text("utf-8").splitlines(), 1)
+        if len(line) > TEMPLATE_LINE_LIMIT
+    ]
+    assert not long, (
+        f"template lines over {TEMPLATE_LINE_LIMIT} characters (end a line with "
+        "a dashed empty comment to continue it without a line break):\n" + "\n".join(long)
+    )
 
 
 def test_the_sorter_needs_no_vendored_library() -> None:
@@ -134,8 +141,9 @@ def open_sorting_page(browser: Browser, url: str) -> Page:
 
 
 @pytest.mark.browser
-def test_a_markdown_table_sorts_by_keyboard_numbers_high_first(browser: Browser,
-                                                               sorting_url: str) -> None:
+def test_a_markdown_table_sorts_by_keyboard_numbers_high_first(
+    browser: Browser, sorting_url: str
+) -> None:
     page = open_sorting_page(browser, sorting_url)
     try:
         header = page.locator("#markdown th").nth(1)
@@ -151,8 +159,7 @@ def test_a_markdown_table_sorts_by_keyboard_numbers_high_first(browser: Browser,
         pw_expect(header).to_have_attribute("aria-sort", "ascending")
         assert column(page, "#markdown", 2) == ["—", "$75.5", "$300", "$1,250"]
         page.locator("#markdown th").nth(0).click()
-        pw_expect(page.locator("#markdown th").nth(0)).to_have_attribute("aria-sort",
-                                                                         "ascending")
+        pw_expect(page.locator("#markdown th").nth(0)).to_have_attribute("aria-sort", "ascending")
         assert header.get_attribute("aria-sort") is None
         assert column(page, "#markdown", 1) == ["alpha", "Beta", "Delta", "Gamma"]
         page.locator("#markdown th").nth(2).click()
@@ -162,8 +169,9 @@ def test_a_markdown_table_sorts_by_keyboard_numbers_high_first(browser: Browser,
 
 
 @pytest.mark.browser
-def test_a_proposal_table_sorts_by_its_declared_column_types(browser: Browser,
-                                                             sorting_url: str) -> None:
+def test_a_proposal_table_sorts_by_its_declared_column_types(
+    browser: Browser, sorting_url: str
+) -> None:
     page = open_sorting_page(browser, sorting_url)
     try:
         headers = page.locator(".ss-ptable th")

@@ -73,7 +73,8 @@ def project(pytester: pytest.Pytester) -> pytest.Pytester:
 
 
 def test_the_default_run_leaves_out_the_full_tier_and_says_how_to_run_it(
-        project: pytest.Pytester) -> None:
+    project: pytest.Pytester,
+) -> None:
     result = project.runpytest()
     result.assert_outcomes(passed=1, deselected=3)
     header = "tier: fast (tests marked browser, *, slow run only with --full, -m or *)"
@@ -101,13 +102,15 @@ def test_a_file_or_test_named_on_the_command_line_runs_whole(project: pytest.Pyt
 
 
 def test_a_misspelt_marker_is_an_error(project: pytest.Pytester) -> None:
-    project.makepyfile(test_typo="""
+    project.makepyfile(
+        test_typo="""
         import pytest
 
         @pytest.mark.browsr
         def test_typo():
             pass
-        """)
+        """
+    )
     result = project.runpytest("--full")
     assert result.ret == pytest.ExitCode.INTERRUPTED
     result.stdout.fnmatch_lines(["*'browsr' not found in `markers` configuration option*"])
@@ -119,8 +122,12 @@ def test_a_tier_marker_must_be_registered(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_one="def test_one():\n    pass\n")
     result = pytester.runpytest()
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*FULL_TIER names markers pyproject.toml does not register: "
-                                 "generators, scale, budget, dirty, inventory, slow"])
+    result.stderr.fnmatch_lines(
+        [
+            "*FULL_TIER names markers pyproject.toml does not register: "
+            "generators, scale, budget, dirty, inventory, slow"
+        ]
+    )
 
 
 def test_every_tier_marker_is_registered_in_pyproject() -> None:

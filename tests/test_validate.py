@@ -58,12 +58,22 @@ YAML11 = "is a YAML 1.1 boolean"
 EXPECTED: dict[str, list[Expected]] = {
     "enum-typo-stage.yaml": [(4, 8, "stage", "did you mean 'pilot'?", "enum")],
     "unknown-key-typo.yaml": [
-        (5, 1, "ownr", "unknown field 'ownr' in the top level; did you mean 'owner'?",
-         "unknown-key"),
+        (
+            5,
+            1,
+            "ownr",
+            "unknown field 'ownr' in the top level; did you mean 'owner'?",
+            "unknown-key",
+        ),
     ],
     "nested-unknown-key.yaml": [
-        (6, 3, "problem.decison", "unknown field 'decison' in problem; did you mean 'decision'?",
-         "unknown-key"),
+        (
+            6,
+            3,
+            "problem.decison",
+            "unknown field 'decison' in problem; did you mean 'decision'?",
+            "unknown-key",
+        ),
     ],
     "duplicate-key.yaml": [
         (5, 1, "team", "duplicate key 'team' (first set on line 3)", "duplicate-key"),
@@ -74,12 +84,22 @@ EXPECTED: dict[str, list[Expected]] = {
         (8, 14, "data.sources[0].notes", "1.10 is read as 1.1 (float)", "yaml-type"),
     ],
     "octal-number.yaml": [
-        (6, 16, "delivery.integration", "'0755' is read by YAML 1.1 as an octal number",
-         "yaml11-number"),
+        (
+            6,
+            16,
+            "delivery.integration",
+            "'0755' is read by YAML 1.1 as an octal number",
+            "yaml11-number",
+        ),
     ],
     "sexagesimal.yaml": [
-        (6, 19, "problem.decision_owner", "'1:30' is read by YAML 1.1 as a base-60 number",
-         "yaml11-number"),
+        (
+            6,
+            19,
+            "problem.decision_owner",
+            "'1:30' is read by YAML 1.1 as a base-60 number",
+            "yaml11-number",
+        ),
     ],
     "anchor-alias.yaml": [
         (5, 8, "owner", "anchors (&lead) are not allowed", "anchor"),
@@ -103,14 +123,18 @@ EXPECTED: dict[str, list[Expected]] = {
         (7, 17, "value.annual_value", "'lots' should be a number", "type"),
         (9, 13, "delivery.uses_llm", "'maybe' should be true or false", "type"),
     ],
-    "empty-value.yaml": [(5, 7, "owner", "is empty; give text or remove the line",
-                          "empty-value")],
+    "empty-value.yaml": [(5, 7, "owner", "is empty; give text or remove the line", "empty-value")],
     "bad-url.yaml": [
         (7, 10, "links[0].url", "give a full http:// or https:// address", "pattern"),
     ],
     "bad-currency.yaml": [
-        (6, 13, "value.currency", "'euro' is not valid: use a three-letter ISO 4217 code",
-         "pattern"),
+        (
+            6,
+            13,
+            "value.currency",
+            "'euro' is not valid: use a three-letter ISO 4217 code",
+            "pattern",
+        ),
     ],
     "bad-tag.yaml": [
         (5, 8, "tags[0]", "'Forecasting' is not valid: use lowercase letters", "pattern"),
@@ -125,8 +149,7 @@ EXPECTED: dict[str, list[Expected]] = {
         (7, 12, "evidence.user_need.level", "-1 is below the minimum of 0", "minimum"),
     ],
     "risk-rating-out-of-range.yaml": [
-        (8, 17, "risks.factors.harm_if_wrong.severity", "9 is above the maximum of 4",
-         "maximum"),
+        (8, 17, "risks.factors.harm_if_wrong.severity", "9 is above the maximum of 4", "maximum"),
     ],
     "unknown-risk-factor.yaml": [
         (7, 5, "risks.factors.harm_if_wrog", "did you mean 'harm_if_wrong'?", "unknown-key"),
@@ -135,24 +158,41 @@ EXPECTED: dict[str, list[Expected]] = {
         (6, 3, "evidence.decison_named", "did you mean 'decision_named'?", "unknown-key"),
     ],
     "unknown-checklist.yaml": [
-        (6, 3, "checklists.dta", "unknown field 'dta' in checklists; did you mean 'data'?",
-         "unknown-key"),
+        (
+            6,
+            3,
+            "checklists.dta",
+            "unknown field 'dta' in checklists; did you mean 'data'?",
+            "unknown-key",
+        ),
     ],
     "unknown-checklist-item.yaml": [
         (7, 5, "checklists.data.golden_sett", "did you mean 'golden_set'?", "unknown-key"),
     ],
     "bad-checklist-answer.yaml": [
-        (7, 17, "checklists.data.golden_set",
-         "'mostly' is not one of 'yes', 'partial', 'no', 'unknown', 'n/a'", "enum"),
+        (
+            7,
+            17,
+            "checklists.data.golden_set",
+            "'mostly' is not one of 'yes', 'partial', 'no', 'unknown', 'n/a'",
+            "enum",
+        ),
     ],
     "explicit-tag.yaml": [
-        (5, 8, "owner", "explicit YAML tags (tag:yaml.org,2002:python/object/apply:os.system)",
-         "tag"),
+        (
+            5,
+            8,
+            "owner",
+            "explicit YAML tags (tag:yaml.org,2002:python/object/apply:os.system)",
+            "tag",
+        ),
     ],
-    "not-finite.yaml": [(6, 17, "value.annual_value", "'.inf' is not a finite number",
-                         "not-finite")],
-    "syntax-error.yaml": [(2, 3, "", "YAML syntax error: mapping values are not allowed",
-                           "syntax")],
+    "not-finite.yaml": [
+        (6, 17, "value.annual_value", "'.inf' is not a finite number", "not-finite")
+    ],
+    "syntax-error.yaml": [
+        (2, 3, "", "YAML syntax error: mapping values are not allowed", "syntax")
+    ],
     "multi-error.yaml": [
         (4, 8, "stage", "did you mean 'pilot'?", "enum"),
         (5, 1, "ownr", "did you mean 'owner'?", "unknown-key"),
@@ -235,9 +275,18 @@ def test_python_api_reports_exact_problems(name: str, bad_dir: Path, rubric: Rub
     check_problems(result.problems, EXPECTED[name], name)
 
 
-REFUSED = {"empty.yaml", "comment-only.yaml", "list-root.yaml", "scalar-root.yaml",
-           "two-documents.yaml", "tab-indent.yaml", "syntax-error.yaml", "bom-utf16.yaml",
-           "invalid-utf8.yaml", "oversized.yaml"}
+REFUSED = {
+    "empty.yaml",
+    "comment-only.yaml",
+    "list-root.yaml",
+    "scalar-root.yaml",
+    "two-documents.yaml",
+    "tab-indent.yaml",
+    "syntax-error.yaml",
+    "bom-utf16.yaml",
+    "invalid-utf8.yaml",
+    "oversized.yaml",
+}
 
 
 @pytest.mark.parametrize("name", BAD_NAMES)
@@ -298,13 +347,15 @@ def test_cli_text(name: str, in_bad_dir: Path, capsys: pytest.CaptureFixture[str
     # Syntax errors are followed by the offending line and a caret, indented with "    | ".
     lines = [line for line in out.splitlines() if not line.startswith("    | ")]
     expected = EXPECTED[name]
-    assert lines[-1] == (f"1 proposal file checked: 0 valid, 1 invalid, "
-                         f"{len(expected)} problem{'' if len(expected) == 1 else 's'}")
+    assert lines[-1] == (
+        f"1 proposal file checked: 0 valid, 1 invalid, "
+        f"{len(expected)} problem{'' if len(expected) == 1 else 's'}"
+    )
     assert len(lines) == len(expected) + 1
     for (line, column, field, fragment, _code), printed in zip(expected, lines, strict=False):
         prefix = text_prefix(name, line, column, field)
         assert printed.startswith(prefix), (printed, prefix)
-        assert fragment in printed[len(prefix):]
+        assert fragment in printed[len(prefix) :]
 
 
 @pytest.mark.parametrize("name", BAD_NAMES)
@@ -317,7 +368,7 @@ def test_cli_github(name: str, in_bad_dir: Path, capsys: pytest.CaptureFixture[s
     for (line, column, field, fragment, _code), printed in zip(expected, lines, strict=True):
         prefix = github_prefix(name, line, column, field)
         assert printed.startswith(prefix), (printed, prefix)
-        assert fragment in printed[len(prefix):]
+        assert fragment in printed[len(prefix) :]
         assert "\n" not in printed and "\r" not in printed
     assert "1 invalid" in err  # the summary goes to stderr so the log stays annotation-only
 
@@ -336,7 +387,11 @@ def test_cli_json(name: str, in_bad_dir: Path, capsys: pytest.CaptureFixture[str
     for problem, (line, column, field, fragment, code_) in zip(problems, expected, strict=True):
         assert problem["file"] == name
         assert (problem["line"], problem["column"], problem["field"], problem["code"]) == (
-            line, column, field, code_)
+            line,
+            column,
+            field,
+            code_,
+        )
         assert fragment in problem["message"]
         assert problem["severity"] == "error"
 
@@ -345,15 +400,20 @@ def test_multi_error_file_reports_every_problem(bad_dir: Path, rubric: Rubric) -
     result = load_one(bad_dir / "multi-error.yaml", rubric, display="multi-error.yaml")
     assert isinstance(result, InvalidFile)
     assert {p.code for p in result.problems} == {
-        "enum", "unknown-key", "yaml11-boolean", "pattern", "duplicate-key", "maximum"}
+        "enum",
+        "unknown-key",
+        "yaml11-boolean",
+        "pattern",
+        "duplicate-key",
+        "maximum",
+    }
     assert [p.line for p in result.problems] == [4, 5, 6, 8, 9, 11]
 
 
 def test_wrong_types_reports_all_three(bad_dir: Path, rubric: Rubric) -> None:
     result = load_one(bad_dir / "wrong-types.yaml", rubric)
     assert isinstance(result, InvalidFile)
-    assert [p.field for p in result.problems] == ["tags", "value.annual_value",
-                                                  "delivery.uses_llm"]
+    assert [p.field for p in result.problems] == ["tags", "value.annual_value", "delivery.uses_llm"]
 
 
 # --- good files and mixed folders ----------------------------------------------------------
@@ -379,18 +439,24 @@ def test_hostile_strings_are_kept_verbatim(rubric: Rubric) -> None:
     assert "::error file=x::boom" in result.summary
 
 
-def test_cli_good_folder_exits_0(monkeypatch: pytest.MonkeyPatch,
-                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_good_folder_exits_0(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.chdir(CORPUS)
     code, out, _err = run(capsys, "validate", "good")
     assert code == 0
-    assert out.strip() == (f"{len(GOOD_NAMES)} proposal files checked: {len(GOOD_NAMES)} "
-                           "valid, 0 invalid, 0 problems")
+    assert out.strip() == (
+        f"{len(GOOD_NAMES)} proposal files checked: {len(GOOD_NAMES)} valid, 0 invalid, 0 problems"
+    )
     code, out, _err = run(capsys, "validate", "good", "--format", "json")
     assert code == 0
-    assert json.loads(out) == {"checked": len(GOOD_NAMES), "valid": [f"good/{n}" for n in
-                                                                     GOOD_NAMES],
-                               "invalid": [], "problems": [], "hints": []}
+    assert json.loads(out) == {
+        "checked": len(GOOD_NAMES),
+        "valid": [f"good/{n}" for n in GOOD_NAMES],
+        "invalid": [],
+        "problems": [],
+        "hints": [],
+    }
     code, out, _err = run(capsys, "validate", "good", "--format", "github")
     assert code == 0
     assert out == ""
@@ -436,15 +502,18 @@ def test_text_output_lists_every_problem_in_a_folder(
     total = sum(len(v) for v in EXPECTED.values())
     lines = [line for line in out.splitlines() if not line.startswith("    | ")]
     assert len(lines) == total + 1
-    assert lines[-1] == (f"{len(BAD_NAMES) + len(GOOD_NAMES)} proposal files checked: "
-                         f"{len(GOOD_NAMES)} valid, {len(BAD_NAMES)} invalid, {total} problems")
+    assert lines[-1] == (
+        f"{len(BAD_NAMES) + len(GOOD_NAMES)} proposal files checked: "
+        f"{len(GOOD_NAMES)} valid, {len(BAD_NAMES)} invalid, {total} problems"
+    )
 
 
 # --- exit codes ----------------------------------------------------------------------------
 
 
-def test_exit_2_for_a_missing_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_exit_2_for_a_missing_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.chdir(tmp_path)
     shutil.copy(GOOD / "minimal-idea.yaml", tmp_path / "minimal-idea.yaml")
     code, out, err = run(capsys, "validate", "minimal-idea.yaml", "no-such-folder")
@@ -453,17 +522,16 @@ def test_exit_2_for_a_missing_path(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert "no such file or folder: no-such-folder" in err
 
 
-def test_exit_2_when_the_default_folder_is_missing(tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_exit_2_when_the_default_folder_is_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.chdir(tmp_path)
     code, _out, err = run(capsys, "validate")
     assert code == 2
     assert "content/proposals" in err
 
 
-def test_exit_2_for_a_missing_rubric(capsys: pytest.CaptureFixture[str],
-                                     tmp_path: Path) -> None:
+def test_exit_2_for_a_missing_rubric(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, out, err = run(capsys, "validate", str(GOOD), "--rubric", str(tmp_path / "nope.yaml"))
     assert code == 2
     assert out == ""
@@ -502,8 +570,9 @@ def test_explicitly_named_file_with_another_suffix_is_reported(
 # --- id clashes ------------------------------------------------------------------------------
 
 
-def test_yaml_and_yml_with_the_same_stem_clash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_yaml_and_yml_with_the_same_stem_clash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "p").mkdir()
     (tmp_path / "p" / "a.yaml").write_text(HEAD, encoding="utf-8")
@@ -521,8 +590,9 @@ def test_yaml_and_yml_with_the_same_stem_clash(tmp_path: Path, monkeypatch: pyte
     }
 
 
-def test_same_stem_in_two_folders_clashes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_same_stem_in_two_folders_clashes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.chdir(tmp_path)
     for folder in ("one", "two"):
         (tmp_path / folder).mkdir()
@@ -537,8 +607,7 @@ def test_clash_keeps_the_files_own_problems(tmp_path: Path, rubric: Rubric) -> N
     (tmp_path / "one").mkdir()
     (tmp_path / "two").mkdir()
     (tmp_path / "one" / "x.yaml").write_text(HEAD, encoding="utf-8")
-    (tmp_path / "two" / "x.yaml").write_text(HEAD.replace("proposed", "pilott"),
-                                             encoding="utf-8")
+    (tmp_path / "two" / "x.yaml").write_text(HEAD.replace("proposed", "pilott"), encoding="utf-8")
     intake = load_proposals([tmp_path], rubric)
     assert intake.proposals == []
     codes = {bad.file.split("/")[-2]: [p.code for p in bad.problems] for bad in intake.invalid}
@@ -611,13 +680,15 @@ def test_schema_is_valid_draft_2020_12(printed_schema: dict[str, Any], rubric: R
     assert printed_schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     props = printed_schema["properties"]
     assert set(props["evidence"]["properties"]) == {
-        c.id for c in rubric.criteria if c.kind == "evidence"}
+        c.id for c in rubric.criteria if c.kind == "evidence"
+    }
     assert set(props["checklists"]["properties"]) == {c.id for c in rubric.checklists}
     assert count_properties(printed_schema) > 100
 
 
-def test_schema_out_writes_the_same_json(tmp_path: Path, printed_schema: dict[str, Any],
-                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_schema_out_writes_the_same_json(
+    tmp_path: Path, printed_schema: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
     target = tmp_path / "proposal.schema.json"
     code, out, _err = run(capsys, "schema", "--out", str(target))
     assert code == 0
@@ -660,31 +731,48 @@ def line_of(text: str, needle: str, nth: int = 1) -> int:
 
 RUBRIC_CASES = {
     "heavy-weight": (
-        lambda t: t.replace("  - id: user_need\n    dimension: desirability\n    weight: 2\n",
-                            "  - id: user_need\n    dimension: desirability\n    weight: heavy\n"),
-        "    weight: heavy", 1, 13, "criteria[1].weight", "'heavy' should be a number",
+        lambda t: t.replace(
+            "  - id: user_need\n    dimension: desirability\n    weight: 2\n",
+            "  - id: user_need\n    dimension: desirability\n    weight: heavy\n",
+        ),
+        "    weight: heavy",
+        1,
+        13,
+        "criteria[1].weight",
+        "'heavy' should be a number",
     ),
     "duplicate-id": (
         lambda t: t.replace("  - id: user_need\n", "  - id: decision_named\n", 1),
-        "  - id: decision_named", 2, 9, "criteria[1].id",
+        "  - id: decision_named",
+        2,
+        9,
+        "criteria[1].id",
         "id 'decision_named' is used twice in criteria",
     ),
     "duplicate-key": (
-        lambda t: t.replace("name: Sweetspot default rubric\n",
-                            "name: Sweetspot default rubric\nname: Ours\n", 1),
-        "name: Ours", 1, 1, "name", "duplicate key 'name'",
+        lambda t: t.replace(
+            "name: Sweetspot default rubric\n", "name: Sweetspot default rubric\nname: Ours\n", 1
+        ),
+        "name: Ours",
+        1,
+        1,
+        "name",
+        "duplicate key 'name'",
     ),
     "unknown-checklist-ref": (
         lambda t: re.sub(r"(checklists: \[)(\w+)", r"\1no_such_list", t, count=1),
-        None, 0, 0, "", "checklist 'no_such_list' does not exist",
+        None,
+        0,
+        0,
+        "",
+        "checklist 'no_such_list' does not exist",
     ),
 }
 
 
 @pytest.mark.parametrize("case", sorted(RUBRIC_CASES))
 def test_invalid_custom_rubric_exits_2_with_file_and_line(
-    case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str]
+    case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     edit, needle, nth, column, field, fragment = RUBRIC_CASES[case]
     monkeypatch.chdir(tmp_path)
@@ -700,20 +788,22 @@ def test_invalid_custom_rubric_exits_2_with_file_and_line(
         assert f"rubric-{case}.yaml:{line}:{column}: {field}: {fragment}" in err, err
 
 
-def test_custom_rubric_copy_is_accepted(tmp_path: Path,
-                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_custom_rubric_copy_is_accepted(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "rubric.yaml"
     shutil.copy(default_rubric_path(), path)
     code, _out, err = run(capsys, "validate", str(GOOD), "--rubric", str(path))
     assert code == 0, err
 
 
-def test_custom_rubric_changes_the_known_ids(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_custom_rubric_changes_the_known_ids(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.chdir(tmp_path)
-    path, _text = write_rubric(tmp_path, "renamed.yaml",
-                               lambda t: t.replace("      - id: golden_set\n",
-                                                   "      - id: frozen_test_set\n", 1))
+    path, _text = write_rubric(
+        tmp_path,
+        "renamed.yaml",
+        lambda t: t.replace("      - id: golden_set\n", "      - id: frozen_test_set\n", 1),
+    )
     shutil.copy(GOOD / "late-invoice-ranking.yaml", tmp_path / "late.yaml")
     code, out, _err = run(capsys, "validate", "late.yaml", "--rubric", path.name)
     assert code == 1
@@ -746,8 +836,11 @@ def test_invalid_utf8_column_counts_characters(tmp_path: Path) -> None:
 
 
 def test_tab_inside_block_scalar_content_is_text() -> None:
-    text = HEAD.replace("summary: Planners", "problem:\n  decision: |\n    col1\tcol2\n"
-                        "    \tindented with a tab after the spaces\nsummary: Planners")
+    text = HEAD.replace(
+        "summary: Planners",
+        "problem:\n  decision: |\n    col1\tcol2\n"
+        "    \tindented with a tab after the spaces\nsummary: Planners",
+    )
     assert yaml.safe_load(text)["problem"]["decision"].startswith("col1")
     result = load_text(text, "x.yaml")
     assert result.problems == []
@@ -759,8 +852,9 @@ def test_unclosed_quote_points_at_the_opening_quote() -> None:
     assert problem.line == 1 or "line 1" in problem.message, problem
 
 
-def test_uppercase_suffix_in_a_folder_is_not_silently_dropped(tmp_path: Path,
-                                                              rubric: Rubric) -> None:
+def test_uppercase_suffix_in_a_folder_is_not_silently_dropped(
+    tmp_path: Path, rubric: Rubric
+) -> None:
     (tmp_path / "Churn.YAML").write_text(HEAD, encoding="utf-8")
     intake = load_proposals([tmp_path], rubric)
     assert len(intake.proposals) + len(intake.invalid) == 1
@@ -788,11 +882,13 @@ def test_schema_is_built_once_per_load_not_once_per_file(
 
 # --- the fast validator must agree with jsonschema --------------------------------------------
 
+
 @functools.lru_cache(maxsize=1)
 def _corpus_documents() -> list[Any]:
     docs = []
     for path in sorted(CORPUS.rglob("*.yaml")) + sorted(
-            (Path(__file__).parent.parent / "content" / "proposals").glob("*.yaml")):
+        (Path(__file__).parent.parent / "content" / "proposals").glob("*.yaml")
+    ):
         document = load_file(path).document
         if document is not None:
             docs.append(document.data)
@@ -808,8 +904,14 @@ def test_fast_validator_agrees_with_jsonschema_on_the_corpus(rubric: Rubric) -> 
         assert checker.is_valid(data) == checker.validator.is_valid(data), data
 
 
-_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-10, 10), st.floats(-5, 5),
-                     st.text(max_size=8), st.sampled_from(["yes", "no", "n/a", "pilot", "EUR"]))
+_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-10, 10),
+    st.floats(-5, 5),
+    st.text(max_size=8),
+    st.sampled_from(["yes", "no", "n/a", "pilot", "EUR"]),
+)
 
 
 @settings(max_examples=200, deadline=None)
@@ -853,8 +955,13 @@ def test_fast_validator_handles_const_and_fields_named_const() -> None:
             return False
         return True
 
-    cases = [{"schema_version": 1, "const": "yes"}, {"schema_version": 2},
-             {"const": "maybe"}, {"enum": "yes"}, {}]
+    cases = [
+        {"schema_version": 1, "const": "yes"},
+        {"schema_version": 2},
+        {"const": "maybe"},
+        {"enum": "yes"},
+        {},
+    ]
     for case in cases:
         assert fast_verdict(case) == checker.validator.is_valid(case), case
 

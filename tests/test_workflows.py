@@ -57,8 +57,13 @@ def shell_commands(script: str) -> list[list[str]]:
 
 
 def sweetspot_commands(workflow: dict[str, Any]) -> list[list[str]]:
-    return [tokens for step in steps(workflow) if "run" in step
-            for tokens in shell_commands(step["run"]) if tokens[0] == "sweetspot"]
+    return [
+        tokens
+        for step in steps(workflow)
+        if "run" in step
+        for tokens in shell_commands(step["run"])
+        if tokens[0] == "sweetspot"
+    ]
 
 
 def assert_parses(tokens: list[str]) -> None:
@@ -101,8 +106,9 @@ def test_proposals_workflow() -> None:
     assert str(python["with"]["python-version"]) == "3.11"
     commands = [" ".join(t) for t in sweetspot_commands(workflow)]
     assert "sweetspot validate --format github" in commands
-    assert any(c.startswith("sweetspot diff origin/") and "--format markdown" in c
-               for c in commands)
+    assert any(
+        c.startswith("sweetspot diff origin/") and "--format markdown" in c for c in commands
+    )
     runs = " ".join(s.get("run", "") for s in all_steps)
     assert "mkdocs build --strict" in runs and "pip install ." in runs
     # The diff and the comment still run when validation fails.
@@ -118,8 +124,9 @@ def test_proposals_workflow() -> None:
 def test_builds_reuse_the_plugin_cache(name: str) -> None:
     """The strict build restores .cache (the plugin's default cache_dir lives there) first."""
     all_steps = steps(load(ROOT / ".github" / "workflows" / name))
-    cache = next(i for i, s in enumerate(all_steps) if s.get("uses", "").startswith(
-        "actions/cache"))
+    cache = next(
+        i for i, s in enumerate(all_steps) if s.get("uses", "").startswith("actions/cache")
+    )
     build = next(i for i, s in enumerate(all_steps) if "mkdocs build" in s.get("run", ""))
     assert cache < build
     assert any(s.get("run", "").strip() == "rm -rf .cache" for s in all_steps[:cache])
@@ -156,13 +163,17 @@ def test_pre_commit_hook() -> None:
 
 
 def test_shell_command_parser() -> None:
-    script = ('set +e\nsweetspot diff "origin/$BASE_REF" --format markdown > diff.md\n'
-              'status=$?  # keep it\nsweetspot validate --format github 2>&1 | tee out.txt\n'
-              "sweetspot diff origin/${{ github.base_ref }} --format json >>x.json")
+    script = (
+        'set +e\nsweetspot diff "origin/$BASE_REF" --format markdown > diff.md\n'
+        "status=$?  # keep it\nsweetspot validate --format github 2>&1 | tee out.txt\n"
+        "sweetspot diff origin/${{ github.base_ref }} --format json >>x.json"
+    )
     found = [t for t in shell_commands(script) if t[0] == "sweetspot"]
-    assert found == [["sweetspot", "diff", "origin/$BASE_REF", "--format", "markdown"],
-                     ["sweetspot", "validate", "--format", "github"],
-                     ["sweetspot", "diff", "origin/EXPR", "--format", "json"]]
+    assert found == [
+        ["sweetspot", "diff", "origin/$BASE_REF", "--format", "markdown"],
+        ["sweetspot", "validate", "--format", "github"],
+        ["sweetspot", "diff", "origin/EXPR", "--format", "json"],
+    ]
 
 
 def test_templates_exist() -> None:

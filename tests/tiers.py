@@ -22,9 +22,11 @@ LEFT_OUT = pytest.StashKey[int]()  # how many tests the fast tier left out, for 
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--full", action="store_true",
-                     help=f"run the full suite, with the tests marked {', '.join(FULL_TIER)} "
-                          f"({FULL_TIME})")
+    parser.addoption(
+        "--full",
+        action="store_true",
+        help=f"run the full suite, with the tests marked {', '.join(FULL_TIER)} ({FULL_TIME})",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -33,7 +35,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if missing:  # a marker missing from pyproject would fail every test that uses it
         raise pytest.UsageError(
             f"tests/tiers.py: FULL_TIER names markers pyproject.toml does not register: "
-            f"{', '.join(missing)}")
+            f"{', '.join(missing)}"
+        )
 
 
 def runs_everything(config: pytest.Config) -> bool:
@@ -71,14 +74,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def pytest_report_header(config: pytest.Config) -> str:
     if runs_everything(config):
         return "tier: full (every test)"
-    return (f"tier: fast (tests marked {', '.join(FULL_TIER)} run only with --full, -m or "
-            "their file named)")
+    return (
+        f"tier: fast (tests marked {', '.join(FULL_TIER)} run only with --full, -m or "
+        "their file named)"
+    )
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter,
-                            config: pytest.Config) -> None:
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
     left_out = config.stash.get(LEFT_OUT, 0)
     if left_out:
         terminalreporter.write_line(
             f"fast tier: {left_out} slower tests left out; {FULL_COMMAND} runs every test "
-            f"({FULL_TIME})")
+            f"({FULL_TIME})"
+        )

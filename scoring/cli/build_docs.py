@@ -28,8 +28,11 @@ CONFIG_NAMES = ("mkdocs.yml", "mkdocs.yaml")
 def source_from(args: argparse.Namespace) -> SiteSource:
     # The config is read like any file named on the command line (see read_config): a
     # regular file, never a symlink, and capped; a default one that is a link is refused too.
-    config = Path(args.config) if args.config else next(
-        (Path(name) for name in CONFIG_NAMES if os.path.lexists(name)), None)
+    config = (
+        Path(args.config)
+        if args.config
+        else next((Path(name) for name in CONFIG_NAMES if os.path.lexists(name)), None)
+    )
     return resolve_source(
         config,
         proposals=Path(args.proposals) if args.proposals else None,
@@ -43,19 +46,25 @@ def build_once(source: SiteSource, out: Path, techdocs: bool, *, quiet: bool = F
     for problem in site.intake.problems:
         print(problem.as_text(), file=sys.stderr)
     config = out / "mkdocs.yml"
-    print(f"wrote {out}: {len(site.generated)} generated pages and downloads, "
-          f"{len(site.files)} files in {out / 'docs'} ({len(changed)} changed), and {config}")
+    print(
+        f"wrote {out}: {len(site.generated)} generated pages and downloads, "
+        f"{len(site.files)} files in {out / 'docs'} ({len(changed)} changed), and {config}"
+    )
     if not quiet:
         if techdocs:
-            print("Build it for Backstage with:\n"
-                  f"  techdocs-cli generate --no-docker --source-dir {out} --output-dir site\n"
-                  f"or check it locally with: mkdocs build -f {config}")
+            print(
+                "Build it for Backstage with:\n"
+                f"  techdocs-cli generate --no-docker --source-dir {out} --output-dir site\n"
+                f"or check it locally with: mkdocs build -f {config}"
+            )
         else:
-            print("Build it with any of:\n"
-                  f"  mkdocs build -f {config}\n"
-                  f"  properdocs build -f {config}\n"
-                  f"  zensical build -f {config}\n"
-                  "For Backstage TechDocs, run build-docs again with --techdocs.")
+            print(
+                "Build it with any of:\n"
+                f"  mkdocs build -f {config}\n"
+                f"  properdocs build -f {config}\n"
+                f"  zensical build -f {config}\n"
+                "For Backstage TechDocs, run build-docs again with --techdocs."
+            )
     return EXIT_INVALID if site.intake.invalid else EXIT_OK
 
 
@@ -104,26 +113,49 @@ def run(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     command = add_command(
-        sub, "build-docs",
+        sub,
+        "build-docs",
         "Write the whole site, with a ready mkdocs.yml, into a folder that MkDocs, ProperDocs, "
-        "Zensical and Backstage TechDocs build without the sweetspot plugin.")
-    command.add_argument("--config", metavar="FILE",
-                         help="the site's mkdocs.yml, whose theme, navigation, extensions and "
-                         "sweetspot options are used (default: ./mkdocs.yml when present)")
-    command.add_argument("--out", default=str(DEFAULT_OUT), metavar="DIR",
-                         help=f"the folder to write (default: {DEFAULT_OUT}); it gets "
-                         "mkdocs.yml and docs/, and must be new, empty or written by "
-                         "build-docs before (it leaves a .sweetspot-build-docs file there)")
-    command.add_argument("--proposals", metavar="DIR",
-                         help="proposal folder (default: the plugin's proposals_dir)")
-    command.add_argument("--content", metavar="DIR",
-                         help="hand-written pages to copy (default: the config's docs_dir)")
-    command.add_argument("--techdocs", action="store_true",
-                         help="write the mkdocs.yml for Backstage TechDocs (techdocs-core "
-                         "plugin) instead")
-    command.add_argument("--watch", action="store_true",
-                         help="keep running and rebuild on every change, for `zensical "
-                         "serve` or `mkdocs serve` on the output")
-    command.add_argument("--interval", type=float, default=1.0, metavar="SECONDS",
-                         help="how often --watch looks for changes (default: 1)")
+        "Zensical and Backstage TechDocs build without the sweetspot plugin.",
+    )
+    command.add_argument(
+        "--config",
+        metavar="FILE",
+        help="the site's mkdocs.yml, whose theme, navigation, extensions and "
+        "sweetspot options are used (default: ./mkdocs.yml when present)",
+    )
+    command.add_argument(
+        "--out",
+        default=str(DEFAULT_OUT),
+        metavar="DIR",
+        help=f"the folder to write (default: {DEFAULT_OUT}); it gets "
+        "mkdocs.yml and docs/, and must be new, empty or written by "
+        "build-docs before (it leaves a .sweetspot-build-docs file there)",
+    )
+    command.add_argument(
+        "--proposals", metavar="DIR", help="proposal folder (default: the plugin's proposals_dir)"
+    )
+    command.add_argument(
+        "--content",
+        metavar="DIR",
+        help="hand-written pages to copy (default: the config's docs_dir)",
+    )
+    command.add_argument(
+        "--techdocs",
+        action="store_true",
+        help="write the mkdocs.yml for Backstage TechDocs (techdocs-core plugin) instead",
+    )
+    command.add_argument(
+        "--watch",
+        action="store_true",
+        help="keep running and rebuild on every change, for `zensical "
+        "serve` or `mkdocs serve` on the output",
+    )
+    command.add_argument(
+        "--interval",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="how often --watch looks for changes (default: 1)",
+    )
     command.set_defaults(func=run)

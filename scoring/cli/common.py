@@ -52,24 +52,41 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
 
     def _get_help_string(self, action: argparse.Action) -> str:
         text = action.help or ""
-        if action.default not in (None, False, argparse.SUPPRESS) and "%(default)" not in text \
-                and action.option_strings and text:
+        if (
+            action.default not in (None, False, argparse.SUPPRESS)
+            and "%(default)" not in text
+            and action.option_strings
+            and text
+        ):
             text += " (default: %(default)s)"
         return text
 
 
-def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str,
-                help_text: str, epilog: str = "") -> argparse.ArgumentParser:
+def add_command(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    help_text: str,
+    epilog: str = "",
+) -> argparse.ArgumentParser:
     """A subcommand with the options every command takes."""
-    command = sub.add_parser(name, help=help_text, description=help_text,
-                             epilog=(f"{epilog}\n\n" if epilog else "") + EXIT_CODES,
-                             formatter_class=_Formatter)
-    command.add_argument("--rubric", metavar="FILE",
-                         help="a rubric YAML file to use instead of the built-in one")
-    command.add_argument("--color", "--colour", dest="color", default="auto",
-                         choices=["auto", "always", "never"],
-                         help="colour the output: auto colours a terminal unless NO_COLOR is "
-                         "set")
+    command = sub.add_parser(
+        name,
+        help=help_text,
+        description=help_text,
+        epilog=(f"{epilog}\n\n" if epilog else "") + EXIT_CODES,
+        formatter_class=_Formatter,
+    )
+    command.add_argument(
+        "--rubric", metavar="FILE", help="a rubric YAML file to use instead of the built-in one"
+    )
+    command.add_argument(
+        "--color",
+        "--colour",
+        dest="color",
+        default="auto",
+        choices=["auto", "always", "never"],
+        help="colour the output: auto colours a terminal unless NO_COLOR is set",
+    )
     return command
 
 
@@ -157,9 +174,14 @@ def _is_tty(stream: TextIO) -> bool:
         return False
 
 
-def progress(items: Iterable[T], label: str, total: int | None = None,
-             stream: TextIO | None = None, every: float = 0.2,
-             min_items: int = 200) -> Iterator[T]:
+def progress(
+    items: Iterable[T],
+    label: str,
+    total: int | None = None,
+    stream: TextIO | None = None,
+    every: float = 0.2,
+    min_items: int = 200,
+) -> Iterator[T]:
     """Yield ``items`` while keeping one line on stderr ('label 120/4000') up to date.
 
     Silent when stderr is not a terminal (CI logs, pipes) and for short runs, so it never

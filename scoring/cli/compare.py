@@ -34,12 +34,22 @@ from scoring.rubric import load_rubric
 
 SCORES = ("desirability", "profitability", "feasibility", "risk")
 FIGURES = ("impact", "delivery_risk", "priority")
-LABELS = {"desirability": "desirability", "profitability": "profitability",
-          "feasibility": "feasibility", "risk": "risk", "impact": "impact",
-          "delivery_risk": "delivery risk", "priority": "priority"}
-STATE_NAMES = {"quick_win": "Quick win", "strategic_bet": "Strategic bet",
-               "incremental": "Incremental", "reconsider": "Reconsider",
-               "needs_information": "Needs information"}
+LABELS = {
+    "desirability": "desirability",
+    "profitability": "profitability",
+    "feasibility": "feasibility",
+    "risk": "risk",
+    "impact": "impact",
+    "delivery_risk": "delivery risk",
+    "priority": "priority",
+}
+STATE_NAMES = {
+    "quick_win": "Quick win",
+    "strategic_bet": "Strategic bet",
+    "incremental": "Incremental",
+    "reconsider": "Reconsider",
+    "needs_information": "Needs information",
+}
 
 
 @dataclass(frozen=True)
@@ -66,8 +76,10 @@ class Move:
 
     def why(self) -> str:
         reasons = []
-        ranked = sorted(((abs(b - a), name) for name, (a, b) in self.changes.items()
-                         if name in SCORES), reverse=True)
+        ranked = sorted(
+            ((abs(b - a), name) for name, (a, b) in self.changes.items() if name in SCORES),
+            reverse=True,
+        )
         for delta, name in ranked[:2]:
             if delta >= 1:
                 before, after = self.changes[name]
@@ -89,8 +101,7 @@ def _figures(entry: dict[str, Any]) -> dict[str, float]:
     # read_scores has checked each is a number from 0 to 100, or null (left out here).
     scores = entry.get("scores") or {}
     values = {name: float(scores[name]) for name in SCORES if scores.get(name) is not None}
-    values.update({name: float(entry[name]) for name in FIGURES
-                   if entry.get(name) is not None})
+    values.update({name: float(entry[name]) for name in FIGURES if entry.get(name) is not None})
     return values
 
 
@@ -117,8 +128,11 @@ def compare(before: Side, after: Side, threshold: float = 1.0) -> list[Move]:
         move = Move(pid, title, _state(old) if old else None, _state(new) if new else None)
         if old and new:
             a, b = _figures(old), _figures(new)
-            move.changes = {name: (a[name], b[name]) for name in a if name in b
-                            and abs(b[name] - a[name]) >= threshold}
+            move.changes = {
+                name: (a[name], b[name])
+                for name in a
+                if name in b and abs(b[name] - a[name]) >= threshold
+            }
             old_flags = {f["id"] for f in old.get("flags", [])}
             new_flags = {f["id"] for f in new.get("flags", [])}
             move.flags_raised = sorted(new_flags - old_flags)
@@ -135,9 +149,13 @@ def _name(state: str | None) -> str:
 def render_markdown(before: Side, after: Side, moves: list[Move]) -> str:
     total = len(set(before.proposals) | set(after.proposals))
     moved = [m for m in moves if m.state_moved]
-    lines = [f"## {md_text(before.name)} → {md_text(after.name)}", "",
-             f"{plural(total, 'proposal')} compared: {len(moved)} change state, "
-             f"{len(moves) - len(moved)} more change a score by a point or more or a flag.", ""]
+    lines = [
+        f"## {md_text(before.name)} → {md_text(after.name)}",
+        "",
+        f"{plural(total, 'proposal')} compared: {len(moved)} change state, "
+        f"{len(moves) - len(moved)} more change a score by a point or more or a flag.",
+        "",
+    ]
     counts: dict[tuple[str, str], int] = {}
     for m in moved:
         key = (_name(m.state_before), _name(m.state_after))
@@ -147,34 +165,58 @@ def render_markdown(before: Side, after: Side, moves: list[Move]) -> str:
         lines += [f"| {a} | {b} | {n} |" for (a, b), n in sorted(counts.items())]
         lines.append("")
     if moves:
-        lines += ["| Proposal | State | Priority | Impact | Delivery risk | Why |",
-                  "|---|---|---|---|---|---|"]
+        lines += [
+            "| Proposal | State | Priority | Impact | Delivery risk | Why |",
+            "|---|---|---|---|---|---|",
+        ]
         for m in moves:
+
             def figure(name: str, move: Move = m) -> str:
                 if name not in move.changes:
                     return "="
                 a, b = move.changes[name]
                 return f"{a:.0f} → {b:.0f}"
 
-            state = (f"{_name(m.state_before)} → {_name(m.state_after)}" if m.state_moved
-                     else _name(m.state_after))
+            state = (
+                f"{_name(m.state_before)} → {_name(m.state_after)}"
+                if m.state_moved
+                else _name(m.state_after)
+            )
             # Titles, ids, states and flag ids come from proposals or a score file: escaped,
             # as `sweetspot diff` escapes them, for a pull-request comment.
-            lines.append(f"| {md_text(m.title)} ({md_code(m.id)}) | {state} | "
-                         f"{figure('priority')} | {figure('impact')} | "
-                         f"{figure('delivery_risk')} | {md_text(m.why())} |")
+            lines.append(
+                f"| {md_text(m.title)} ({md_code(m.id)}) | {state} | "
+                f"{figure('priority')} | {figure('impact')} | "
+                f"{figure('delivery_risk')} | {md_text(m.why())} |"
+            )
     return "\n".join(lines) + "\n"
 
 
 def render_json(before: Side, after: Side, moves: list[Move]) -> str:
-    return json.dumps({
-        "before": before.name, "after": after.name,
-        "moves": [{"id": m.id, "title": m.title, "state_before": m.state_before,
-                   "state_after": m.state_after,
-                   "changes": {k: list(v) for k, v in m.changes.items()},
-                   "flags_raised": m.flags_raised, "flags_cleared": m.flags_cleared,
-                   "why": m.why()} for m in moves],
-    }, indent=2, ensure_ascii=False) + "\n"
+    return (
+        json.dumps(
+            {
+                "before": before.name,
+                "after": after.name,
+                "moves": [
+                    {
+                        "id": m.id,
+                        "title": m.title,
+                        "state_before": m.state_before,
+                        "state_after": m.state_after,
+                        "changes": {k: list(v) for k, v in m.changes.items()},
+                        "flags_raised": m.flags_raised,
+                        "flags_cleared": m.flags_cleared,
+                        "why": m.why(),
+                    }
+                    for m in moves
+                ],
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
+        + "\n"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -190,15 +232,28 @@ def run(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     command = add_command(
-        sub, "compare", "Compare two rubrics, or two versions of the scoring, on the same "
-        "proposals: every state, score and flag that moves, and why.")
-    command.add_argument("before", metavar="BEFORE",
-                         help="a rubric file, or a JSON file from `sweetspot score "
-                         "--format json` (for example from an earlier version)")
+        sub,
+        "compare",
+        "Compare two rubrics, or two versions of the scoring, on the same "
+        "proposals: every state, score and flag that moves, and why.",
+    )
+    command.add_argument(
+        "before",
+        metavar="BEFORE",
+        help="a rubric file, or a JSON file from `sweetspot score "
+        "--format json` (for example from an earlier version)",
+    )
     command.add_argument("after", metavar="AFTER", help="the same kinds as BEFORE")
-    command.add_argument("paths", nargs="*", metavar="PATH",
-                         help=f"proposal files or folders for rubric sides "
-                         f"(default: {DEFAULT_PROPOSALS})")
-    command.add_argument("--format", choices=["markdown", "json"], default="markdown",
-                         help="markdown for a pull request or CHANGELOG, json for tools")
+    command.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help=f"proposal files or folders for rubric sides (default: {DEFAULT_PROPOSALS})",
+    )
+    command.add_argument(
+        "--format",
+        choices=["markdown", "json"],
+        default="markdown",
+        help="markdown for a pull request or CHANGELOG, json for tools",
+    )
     command.set_defaults(func=run)

@@ -64,8 +64,13 @@ class DiffError(Exception):
 
 def _git(args: list[str], cwd: Path | str, stdin: bytes | None = None) -> bytes:
     try:
-        done = subprocess.run(["git", "--literal-pathspecs", *args], cwd=cwd, input=stdin,
-                              capture_output=True, check=False)
+        done = subprocess.run(
+            ["git", "--literal-pathspecs", *args],
+            cwd=cwd,
+            input=stdin,
+            capture_output=True,
+            check=False,
+        )
     except FileNotFoundError as error:
         raise DiffError("git is not installed or not on PATH") from error
     if done.returncode != 0:
@@ -78,8 +83,10 @@ def repo_root(cwd: Path | str | None = None) -> Path:
     try:
         out = _git(["rev-parse", "--show-toplevel"], cwd or os.getcwd())
     except DiffError as error:
-        raise DiffError("not inside a git repository; run sweetspot diff from a clone of "
-                        "the proposals repository") from error
+        raise DiffError(
+            "not inside a git repository; run sweetspot diff from a clone of "
+            "the proposals repository"
+        ) from error
     return Path(out.decode("utf-8").strip())
 
 
@@ -91,13 +98,17 @@ def fetch_hint(ref: str) -> str:
         return "git fetch --unshallow"
     for prefix in ("refs/remotes/origin/", "origin/"):
         if ref.startswith(prefix):
-            return f"git fetch origin {ref[len(prefix):]} --depth=1"
+            return f"git fetch origin {ref[len(prefix) :]} --depth=1"
     return f"git fetch origin {ref} --depth=1"
 
 
 def _rev_parse(ref: str, root: Path) -> str | None:
-    done = subprocess.run(["git", "rev-parse", "--verify", "--quiet", "--end-of-options", ref],
-                          cwd=root, capture_output=True, check=False)
+    done = subprocess.run(
+        ["git", "rev-parse", "--verify", "--quiet", "--end-of-options", ref],
+        cwd=root,
+        capture_output=True,
+        check=False,
+    )
     return done.stdout.decode("utf-8", "replace").strip() if done.returncode == 0 else None
 
 
@@ -106,8 +117,9 @@ def _object_type(ref: str, root: Path) -> str | None:
     sha = _rev_parse(ref, root)
     if sha is None:
         return None
-    done = subprocess.run(["git", "cat-file", "-t", sha], cwd=root, capture_output=True,
-                          check=False)
+    done = subprocess.run(
+        ["git", "cat-file", "-t", sha], cwd=root, capture_output=True, check=False
+    )
     return done.stdout.decode().strip() if done.returncode == 0 else None
 
 
@@ -120,15 +132,19 @@ def resolve(ref: str, root: Path) -> str:
     if commit:
         return commit
     if _rev_parse("HEAD", root) is None and not _git(["rev-list", "-n", "1", "--all"], root):
-        raise DiffError("the repository has no commits yet; commit the proposals first, "
-                        "then compare with a branch, tag or commit")
+        raise DiffError(
+            "the repository has no commits yet; commit the proposals first, "
+            "then compare with a branch, tag or commit"
+        )
     if _object_type(ref, root) in ("tree", "blob"):  # such as HEAD:content
-        raise DiffError(f"'{shown}' names a tree or a file, not a commit; give a branch, tag "
-                        "or commit")
+        raise DiffError(
+            f"'{shown}' names a tree or a file, not a commit; give a branch, tag or commit"
+        )
     raise DiffError(
         f"the git ref '{shown}' does not exist in this clone; a shallow clone (such as a CI "
         f"checkout) may not have it yet: run `{fetch_hint(ref)}` and try again (in GitHub "
-        "Actions, actions/checkout with fetch-depth: 0 fetches every branch)")
+        "Actions, actions/checkout with fetch-depth: 0 fetches every branch)"
+    )
 
 
 def normalise_folder(path: str, root: Path) -> str:
@@ -139,8 +155,9 @@ def normalise_folder(path: str, root: Path) -> str:
         try:
             candidate = candidate.resolve().relative_to(root.resolve())
         except ValueError as error:
-            raise DiffError(f"--path {shown} is outside the repository "
-                            f"{one_line(str(root))}") from error
+            raise DiffError(
+                f"--path {shown} is outside the repository {one_line(str(root))}"
+            ) from error
     text = os.path.normpath(candidate.as_posix()).replace(os.sep, "/")
     if text == ".":
         return ""
@@ -153,8 +170,9 @@ def _kind_at(commit: str, folder: str, root: Path) -> str | None:
     """'tree', 'blob' (or another object type) for ``folder`` at ``commit``; None if absent."""
     if not folder:
         return "tree"
-    done = subprocess.run(["git", "cat-file", "-t", f"{commit}:{folder}"], cwd=root,
-                          capture_output=True, check=False)
+    done = subprocess.run(
+        ["git", "cat-file", "-t", f"{commit}:{folder}"], cwd=root, capture_output=True, check=False
+    )
     return done.stdout.decode().strip() if done.returncode == 0 else None
 
 
@@ -187,8 +205,7 @@ _READ_CAP = MAX_BYTES + 1
 def files_at_ref(commit: str, folder: str, root: Path) -> dict[str, bytes]:
     """Every proposal file under ``folder`` at ``commit``: repository path -> content (of a
     file over the size cap, its first bytes only)."""
-    listing = _git(["ls-tree", "-r", "-z", "-l", "--full-tree", commit, "--", folder or "."],
-                   root)
+    listing = _git(["ls-tree", "-r", "-z", "-l", "--full-tree", commit, "--", folder or "."], root)
     blobs: list[tuple[str, str]] = []
     large: list[tuple[str, str]] = []
     for entry in listing.split(b"\0"):
@@ -201,22 +218,27 @@ def files_at_ref(commit: str, folder: str, root: Path) -> dict[str, bytes]:
             (large if int(listed_size) > _READ_CAP else blobs).append((path, sha))
     files: dict[str, bytes] = {path: _blob_start(sha, root) for path, sha in large}
     if blobs:
-        out = _git(["cat-file", "--batch"], root,
-                   stdin="".join(f"{sha}\n" for _, sha in blobs).encode())
+        out = _git(
+            ["cat-file", "--batch"], root, stdin="".join(f"{sha}\n" for _, sha in blobs).encode()
+        )
         position = 0
         for path, _ in blobs:
             header_end = out.index(b"\n", position)
             size = int(out[position:header_end].split()[2])
             start = header_end + 1
-            files[path] = out[start:start + size]
+            files[path] = out[start : start + size]
             position = start + size + 1
     return dict(sorted(files.items()))
 
 
 def _blob_start(sha: str, root: Path) -> bytes:
     """The first _READ_CAP bytes of a blob, without reading the rest."""
-    with subprocess.Popen(["git", "cat-file", "blob", sha], cwd=root, stdout=subprocess.PIPE,
-                          stderr=subprocess.DEVNULL) as reader:
+    with subprocess.Popen(
+        ["git", "cat-file", "blob", sha],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    ) as reader:
         assert reader.stdout is not None
         start = reader.stdout.read(_READ_CAP)
         reader.kill()
@@ -247,8 +269,9 @@ def files_in_tree(folder: str, root: Path) -> dict[str, bytes]:
                 with path.open("rb") as handle:
                     files[key] = handle.read(_READ_CAP)
             except OSError as error:
-                raise DiffError(f"cannot read {one_line(printable(key))}: "
-                                f"{error.strerror or error}") from None
+                raise DiffError(
+                    f"cannot read {one_line(printable(key))}: {error.strerror or error}"
+                ) from None
     return dict(sorted(files.items()))
 
 
@@ -300,12 +323,12 @@ def _rename_file(problem: Problem, names: dict[str, str]) -> Problem:
     if problem.code == "duplicate-id":
         for shown, real in names.items():
             message = message.replace(shown, real)
-    return dataclasses.replace(problem, file=names.get(problem.file, problem.file),
-                               message=message)
+    return dataclasses.replace(problem, file=names.get(problem.file, problem.file), message=message)
 
 
-def load_side(label: str, commit: str | None, files: dict[str, bytes], folder: str,
-              rubric: Rubric) -> Side:
+def load_side(
+    label: str, commit: str | None, files: dict[str, bytes], folder: str, rubric: Rubric
+) -> Side:
     """Load ``files`` exactly as `sweetspot validate` would (scoring comes later)."""
     with tempfile.TemporaryDirectory(prefix="sweetspot-diff-") as tmp:
         top = Path(tmp)
@@ -320,14 +343,24 @@ def load_side(label: str, commit: str | None, files: dict[str, bytes], folder: s
             names[printable_name(display_path(target))] = path
         raw = load_proposals([base], rubric)
     intake = Intake(
-        proposals=[dataclasses.replace(p, file=names.get(p.file, p.file))
-                   for p in raw.proposals],
-        invalid=[InvalidFile(names.get(bad.file, bad.file), bad.id,
-                             tuple(_rename_file(p, names) for p in bad.problems))
-                 for bad in raw.invalid],
+        proposals=[dataclasses.replace(p, file=names.get(p.file, p.file)) for p in raw.proposals],
+        invalid=[
+            InvalidFile(
+                names.get(bad.file, bad.file),
+                bad.id,
+                tuple(_rename_file(p, names) for p in bad.problems),
+            )
+            for bad in raw.invalid
+        ],
     )
-    return Side(label, commit, files, intake, {p.file: p for p in intake.proposals},
-                {bad.file: bad for bad in intake.invalid})
+    return Side(
+        label,
+        commit,
+        files,
+        intake,
+        {p.file: p for p in intake.proposals},
+        {bad.file: bad for bad in intake.invalid},
+    )
 
 
 # ---- comparing --------------------------------------------------------------------------
@@ -353,16 +386,16 @@ def _same_proposal(base: Side, old: str, head: Side, new: str, similarity: int) 
     return similarity >= RENAME_SIMILARITY
 
 
-def pair_files(base: Side, head: Side, renames: dict[str, tuple[str, int]]) -> tuple[
-        list[tuple[str, str]], list[str], list[str], dict[str, str]]:
+def pair_files(
+    base: Side, head: Side, renames: dict[str, tuple[str, int]]
+) -> tuple[list[tuple[str, str]], list[str], list[str], dict[str, str]]:
     """(kept or renamed pairs, added paths, removed paths, how each rename was found)."""
     removed = sorted(set(base.files) - set(head.files))
     added = sorted(set(head.files) - set(base.files))
     found: dict[str, str] = {}
     pairs: list[tuple[str, str]] = [(p, p) for p in sorted(set(base.files) & set(head.files))]
     for old, (new, similarity) in renames.items():
-        if old in removed and new in added and _same_proposal(base, old, head, new,
-                                                              similarity):
+        if old in removed and new in added and _same_proposal(base, old, head, new, similarity):
             pairs.append((old, new))
             found[new] = "git"
             removed.remove(old)
@@ -388,14 +421,33 @@ def _stem(path: str) -> str:
 
 def _card_summary(card: ScoreCard | None, bad: InvalidFile | None, path: str) -> dict[str, Any]:
     if card is None:
-        return {"id": bad.id if bad else _stem(path), "file": path, "valid": False,
-                "title": None, "team": None, "stage": None, "quadrant": None,
-                "priority": None, "scores": None, "flags": [],
-                "problems": len(bad.problems) if bad else 0}
+        return {
+            "id": bad.id if bad else _stem(path),
+            "file": path,
+            "valid": False,
+            "title": None,
+            "team": None,
+            "stage": None,
+            "quadrant": None,
+            "priority": None,
+            "scores": None,
+            "flags": [],
+            "problems": len(bad.problems) if bad else 0,
+        }
     p = card.proposal
-    return {"id": p.id, "file": path, "valid": True, "title": p.title, "team": p.team,
-            "stage": p.stage, "quadrant": card.state, "priority": card.priority,
-            "scores": dict(card.scores), "flags": [f.id for f in card.flags], "problems": 0}
+    return {
+        "id": p.id,
+        "file": path,
+        "valid": True,
+        "title": p.title,
+        "team": p.team,
+        "stage": p.stage,
+        "quadrant": card.state,
+        "priority": card.priority,
+        "scores": dict(card.scores),
+        "flags": [f.id for f in card.flags],
+        "problems": 0,
+    }
 
 
 def _flag_json(flag: Any) -> dict[str, str]:
@@ -431,9 +483,10 @@ def compare_pair(old: str, new: str, base: Side, head: Side) -> dict[str, Any] |
             places = DECIMALS[metric]
             if round(old_value, places) != round(new_value, places):  # visible on the site
                 entry["scores"][metric] = {
-                    "old": old_value, "new": new_value,
-                    "delta": round(round(new_value, places) - round(old_value, places),
-                                   places)}
+                    "old": old_value,
+                    "new": new_value,
+                    "delta": round(round(new_value, places) - round(old_value, places), places),
+                }
         # "quadrant" carries the state: a quadrant, or needs information.
         if before.state != after.state:
             entry["quadrant"] = {"old": before.state, "new": after.state}
@@ -442,11 +495,16 @@ def compare_pair(old: str, new: str, base: Side, head: Side) -> dict[str, Any] |
         old_flags = {f.id: f for f in before.flags}
         new_flags = {f.id: f for f in after.flags}
         entry["flags_added"] = [_flag_json(f) for i, f in new_flags.items() if i not in old_flags]
-        entry["flags_cleared"] = [_flag_json(f) for i, f in old_flags.items()
-                                  if i not in new_flags]
-    interesting = (status != "unchanged" or entry["valid_before"] != entry["valid_after"]
-                   or entry["scores"] or entry["quadrant"] or entry["stage"]
-                   or entry["flags_added"] or entry["flags_cleared"])
+        entry["flags_cleared"] = [_flag_json(f) for i, f in old_flags.items() if i not in new_flags]
+    interesting = (
+        status != "unchanged"
+        or entry["valid_before"] != entry["valid_after"]
+        or entry["scores"]
+        or entry["quadrant"]
+        or entry["stage"]
+        or entry["flags_added"]
+        or entry["flags_cleared"]
+    )
     return entry if interesting else None
 
 
@@ -485,17 +543,16 @@ class DiffReport:
         }
 
 
-def build_report(base: Side, head: Side, renames: dict[str, tuple[str, int]], folder: str,
-                 rubric: Rubric) -> DiffReport:
+def build_report(
+    base: Side, head: Side, renames: dict[str, tuple[str, int]], folder: str, rubric: Rubric
+) -> DiffReport:
     pairs, added, removed, how = pair_files(base, head, renames)
-    differ = [(old, new) for old, new in pairs
-              if old != new or base.files[old] != head.files[new]]
+    differ = [(old, new) for old, new in pairs if old != new or base.files[old] != head.files[new]]
     base.score([*removed, *(old for old, _ in differ)], rubric)
     head.score([*added, *(new for _, new in differ)], rubric)
     report = DiffReport(base, head, folder, rubric)
     report.added = [_card_summary(head.cards.get(p), head.invalid.get(p), p) for p in added]
-    report.removed = [_card_summary(base.cards.get(p), base.invalid.get(p), p)
-                      for p in removed]
+    report.removed = [_card_summary(base.cards.get(p), base.invalid.get(p), p) for p in removed]
     for old, new in pairs:
         entry = compare_pair(old, new, base, head)
         if entry is not None:
@@ -505,10 +562,10 @@ def build_report(base: Side, head: Side, renames: dict[str, tuple[str, int]], fo
     report.attention = attention(report, added)
     # Problems count for files this change touched, and for files it made invalid (for
     # example a new file that reuses an existing id).
-    touched = set(added) | {new for old, new in pairs if base.files[old] != head.files[new]
-                            or old != new}
-    touched |= {new for old, new in pairs if old in base.proposals
-                and new not in head.proposals}
+    touched = set(added) | {
+        new for old, new in pairs if base.files[old] != head.files[new] or old != new
+    }
+    touched |= {new for old, new in pairs if old in base.proposals and new not in head.proposals}
     for path in sorted(touched):
         bad = head.invalid.get(path)
         if bad is not None:
@@ -529,21 +586,39 @@ def attention(report: DiffReport, added: list[str]) -> list[dict[str, Any]]:
         if c["stage"] and c["stage"]["new"] in RISKY_STAGES and card is not None:
             open_flags = [_flag_json(f) for f in card.flags if f.severity in ATTENTION]
             if open_flags:
-                moves.append({"kind": "stage_with_flags", "id": c["id"], "file": c["file"],
-                              "stage": c["stage"], "flags": open_flags})
-        raised += [{"kind": "flag_raised", "id": c["id"], "file": c["file"], "flag": f}
-                   for f in c["flags_added"] if f["severity"] in ATTENTION]
+                moves.append(
+                    {
+                        "kind": "stage_with_flags",
+                        "id": c["id"],
+                        "file": c["file"],
+                        "stage": c["stage"],
+                        "flags": open_flags,
+                    }
+                )
+        raised += [
+            {"kind": "flag_raised", "id": c["id"], "file": c["file"], "flag": f}
+            for f in c["flags_added"]
+            if f["severity"] in ATTENTION
+        ]
     for path in added:
         card = head.cards.get(path)
         if card is None:
             continue
         serious = [_flag_json(f) for f in card.flags if f.severity in ATTENTION]
         if serious and card.proposal.stage in RISKY_STAGES:
-            moves.append({"kind": "stage_with_flags", "id": card.proposal.id, "file": path,
-                          "stage": {"old": None, "new": card.proposal.stage},
-                          "flags": serious})
-        raised += [{"kind": "flag_raised", "id": card.proposal.id, "file": path, "flag": f}
-                   for f in serious]
+            moves.append(
+                {
+                    "kind": "stage_with_flags",
+                    "id": card.proposal.id,
+                    "file": path,
+                    "stage": {"old": None, "new": card.proposal.stage},
+                    "flags": serious,
+                }
+            )
+        raised += [
+            {"kind": "flag_raised", "id": card.proposal.id, "file": path, "flag": f}
+            for f in serious
+        ]
     rank = {severity: index for index, severity in enumerate(ATTENTION)}
     raised.sort(key=lambda a: (rank[a["flag"]["severity"]], a["id"], a["flag"]["id"]))
     return moves + raised
@@ -583,8 +658,10 @@ def _num(value: float | None, places: int = 0) -> str:
 def _delta(change: dict[str, Any], metric: str = "priority") -> str:
     places = DECIMALS[metric]
     sign = "+" if change["delta"] > 0 else ""
-    return (f"{_num(change['old'], places)} → {_num(change['new'], places)} "
-            f"({sign}{_num(change['delta'], places)})")
+    return (
+        f"{_num(change['old'], places)} → {_num(change['new'], places)} "
+        f"({sign}{_num(change['delta'], places)})"
+    )
 
 
 def _side_label(side: Side) -> str:
@@ -601,14 +678,19 @@ def render_markdown(report: DiffReport) -> str:
     s = report.summary()
     out: list[str] = [MARKER, "### Sweetspot: proposal changes", ""]
     folder = md_code(report.folder or ".")
-    out.append(f"Compared {_side_label(report.base)} with {_side_label(report.head)} "
-               f"in {folder}.")
+    out.append(f"Compared {_side_label(report.base)} with {_side_label(report.head)} in {folder}.")
     out.append("")
-    counts = [f"{s['added']} added", f"{s['removed']} removed", f"{s['renamed']} renamed",
-              f"{s['modified']} edited"]
-    status = (f"**{plural(s['problems'], 'validation problem')} in "
-              f"{plural(s['invalid_files'], 'file')}**"
-              if s["problems"] else "all changed files are valid")
+    counts = [
+        f"{s['added']} added",
+        f"{s['removed']} removed",
+        f"{s['renamed']} renamed",
+        f"{s['modified']} edited",
+    ]
+    status = (
+        f"**{plural(s['problems'], 'validation problem')} in {plural(s['invalid_files'], 'file')}**"
+        if s["problems"]
+        else "all changed files are valid"
+    )
     out.append(f"**{' · '.join(counts)}** · {status}")
     out.append("")
     if report.attention:
@@ -621,9 +703,11 @@ def render_markdown(report: DiffReport) -> str:
     lines: list[str] = []
     for a in report.added:
         if a["valid"]:
-            lines.append(f"- Added {md_code(a['id'])}: {md_text(a['title'])} "
-                         f"({_quadrant(report, a['quadrant'])}, priority "
-                         f"{_num(a['priority'], 1)})")
+            lines.append(
+                f"- Added {md_code(a['id'])}: {md_text(a['title'])} "
+                f"({_quadrant(report, a['quadrant'])}, priority "
+                f"{_num(a['priority'], 1)})"
+            )
         else:
             lines.append(f"- Added {md_code(a['file'])}, which is not valid yet")
     for r in report.removed:
@@ -633,11 +717,14 @@ def render_markdown(report: DiffReport) -> str:
         name = md_code(c["id"])
         if c["status"] == "renamed":
             redirect = redirect_for(c)
-            moved = (f": its page moves from {md_code(page_url(c['old_id']))} to "
-                     f"{md_code(page_url(c['id']))}; add a redirect so old links keep working "
-                     f"(mkdocs-redirects: {md_code(repr(redirect['from']))}: "
-                     f"{md_code(repr(redirect['to']))} under `redirect_maps`)"
-                     if redirect else " (same id, so the page keeps its URL)")
+            moved = (
+                f": its page moves from {md_code(page_url(c['old_id']))} to "
+                f"{md_code(page_url(c['id']))}; add a redirect so old links keep working "
+                f"(mkdocs-redirects: {md_code(repr(redirect['from']))}: "
+                f"{md_code(repr(redirect['to']))} under `redirect_maps`)"
+                if redirect
+                else " (same id, so the page keeps its URL)"
+            )
             lines.append(f"- Renamed {md_code(c['old_file'])} → {md_code(c['file'])}{moved}")
         if c["valid_before"] and not c["valid_after"]:
             lines.append(f"- {name} is no longer valid")
@@ -647,17 +734,21 @@ def render_markdown(report: DiffReport) -> str:
         if "priority" in c["scores"]:
             notes.append(f"priority {_delta(c['scores']['priority'])}")
         if c["quadrant"]:
-            notes.append(f"moves {_quadrant(report, c['quadrant']['old'])} → "
-                         f"{_quadrant(report, c['quadrant']['new'])}")
+            notes.append(
+                f"moves {_quadrant(report, c['quadrant']['old'])} → "
+                f"{_quadrant(report, c['quadrant']['new'])}"
+            )
         if c["stage"]:
             notes.append(f"stage {c['stage']['old']} → {c['stage']['new']}")
         if c["flags_added"]:
-            notes.append(("new flag: " if len(c["flags_added"]) == 1 else "new flags: ")
-                         + ", ".join(f"{md_text(f['title'])} ({md_text(f['severity'])})"
-                                     for f in c["flags_added"]))
+            notes.append(
+                ("new flag: " if len(c["flags_added"]) == 1 else "new flags: ")
+                + ", ".join(
+                    f"{md_text(f['title'])} ({md_text(f['severity'])})" for f in c["flags_added"]
+                )
+            )
         if c["flags_cleared"]:
-            notes.append("cleared: " + ", ".join(md_text(f["title"])
-                                                 for f in c["flags_cleared"]))
+            notes.append("cleared: " + ", ".join(md_text(f["title"]) for f in c["flags_cleared"]))
         if notes:
             lines.append(f"- {name}: " + "; ".join(notes))
         elif c["scores"]:
@@ -675,40 +766,58 @@ def render_markdown(report: DiffReport) -> str:
 
     scored = [c for c in report.changed if c["scores"] or c["quadrant"] or c["stage"]]
     if scored:
-        section = [f"<details><summary>Score changes ({len(scored)})</summary>", "",
-                   "| Proposal | Priority | Desirability | Profitability | Feasibility | "
-                   "Risk | Quadrant | Stage |",
-                   "|---|---|---|---|---|---|---|---|"]
+        section = [
+            f"<details><summary>Score changes ({len(scored)})</summary>",
+            "",
+            "| Proposal | Priority | Desirability | Profitability | Feasibility | "
+            "Risk | Quadrant | Stage |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
         for c in scored:
             cells = [f"{md_code(c['id'])} {md_text(c['title'] or '')}"]
             for metric in METRICS:
                 change = c["scores"].get(metric)
                 cells.append(_delta(change, metric) if change else "no change")
-            cells.append(f"{_quadrant(report, c['quadrant']['old'])} → "
-                         f"{_quadrant(report, c['quadrant']['new'])}"
-                         if c["quadrant"] else "no change")
-            cells.append(f"{c['stage']['old']} → {c['stage']['new']}" if c["stage"]
-                         else "no change")
+            cells.append(
+                f"{_quadrant(report, c['quadrant']['old'])} → "
+                f"{_quadrant(report, c['quadrant']['new'])}"
+                if c["quadrant"]
+                else "no change"
+            )
+            cells.append(
+                f"{c['stage']['old']} → {c['stage']['new']}" if c["stage"] else "no change"
+            )
             section.append("| " + " | ".join(cells) + " |")
-        section += ["", "Risk runs the other way (higher is riskier); priority already "
-                    "discounts it.", "", "</details>", ""]
+        section += [
+            "",
+            "Risk runs the other way (higher is riskier); priority already discounts it.",
+            "",
+            "</details>",
+            "",
+        ]
         sections.append(section)
 
     if report.added or report.removed:
-        section = [f"<details><summary>Added and removed proposals "
-                   f"({len(report.added) + len(report.removed)})</summary>", "",
-                   "| Change | Proposal | Team | Stage | Quadrant | Priority | D | P | F | R "
-                   "| Flags |",
-                   "|---|---|---|---|---|---|---|---|---|---|---|"]
+        section = [
+            f"<details><summary>Added and removed proposals "
+            f"({len(report.added) + len(report.removed)})</summary>",
+            "",
+            "| Change | Proposal | Team | Stage | Quadrant | Priority | D | P | F | R | Flags |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
         for change, rows in (("added", report.added), ("removed", report.removed)):
             for row in rows:
                 scores = row["scores"] or {}
-                cells = [change, f"{md_code(row['id'])} {md_text(row['title'] or '')}".strip(),
-                         md_text(row["team"] or "–"), md_text(row["stage"] or "–"),
-                         _quadrant(report, row["quadrant"]) if row["valid"] else "invalid",
-                         _num(row["priority"], 1),
-                         *(_num(scores.get(d)) for d in SCORE_COLUMNS),
-                         md_text(", ".join(row["flags"])) or "–"]
+                cells = [
+                    change,
+                    f"{md_code(row['id'])} {md_text(row['title'] or '')}".strip(),
+                    md_text(row["team"] or "–"),
+                    md_text(row["stage"] or "–"),
+                    _quadrant(report, row["quadrant"]) if row["valid"] else "invalid",
+                    _num(row["priority"], 1),
+                    *(_num(scores.get(d)) for d in SCORE_COLUMNS),
+                    md_text(", ".join(row["flags"])) or "–",
+                ]
                 section.append("| " + " | ".join(cells) + " |")
         section += ["", "</details>", ""]
         sections.append(section)
@@ -716,27 +825,42 @@ def render_markdown(report: DiffReport) -> str:
     flagged = [(c, f, "raised") for c in report.changed for f in c["flags_added"]]
     flagged += [(c, f, "cleared") for c in report.changed for f in c["flags_cleared"]]
     if flagged:
-        section = [f"<details><summary>Flags raised and cleared ({len(flagged)})</summary>",
-                   "", "| Proposal | Flag | Severity | Change |", "|---|---|---|---|"]
+        section = [
+            f"<details><summary>Flags raised and cleared ({len(flagged)})</summary>",
+            "",
+            "| Proposal | Flag | Severity | Change |",
+            "|---|---|---|---|",
+        ]
         for c, f, how in flagged:
-            section.append(f"| {md_code(c['id'])} | {md_text(f['title'])} | "
-                           f"{md_text(f['severity'])} | {how} |")
+            section.append(
+                f"| {md_code(c['id'])} | {md_text(f['title'])} | {md_text(f['severity'])} | {how} |"
+            )
         section += ["", "</details>", ""]
         sections.append(section)
 
     if report.problems:
-        section = [f"<details open><summary>Validation problems ({len(report.problems)} in "
-                   f"{plural(len(report.invalid_files), 'file')})</summary>", ""]
+        section = [
+            f"<details open><summary>Validation problems ({len(report.problems)} in "
+            f"{plural(len(report.invalid_files), 'file')})</summary>",
+            "",
+        ]
         section += _fence(p.as_text() for p in report.problems)
-        section += ["", "Run `sweetspot validate` locally to see the same list.", "",
-                    "</details>", ""]
+        section += [
+            "",
+            "Run `sweetspot validate` locally to see the same list.",
+            "",
+            "</details>",
+            "",
+        ]
         sections.insert(0, section)  # problems first: they block the merge
     text = "\n".join(out)
     for section in sections:
         chunk = "\n".join(section)
         if len(text) + len(chunk) > MAX_MARKDOWN:
-            text += ("\n_Some details were left out to keep this comment short; run "
-                     "`sweetspot diff` locally for the full report._\n")
+            text += (
+                "\n_Some details were left out to keep this comment short; run "
+                "`sweetspot diff` locally for the full report._\n"
+            )
             break
         text += "\n" + chunk
     return text.rstrip("\n") + "\n"
@@ -752,21 +876,26 @@ def attention_lines(report: DiffReport) -> list[str]:
         if item["kind"] == "stage_with_flags":
             verb = "moves to" if item["stage"]["old"] else "is added at stage"
             flags = item["flags"]
-            lines.append(f"- {name} {verb} **{md_text(item['stage']['new'])}** with "
-                         f"{plural(len(flags), 'serious flag')} open: "
-                         + ", ".join(flag_text(f) for f in flags))
+            lines.append(
+                f"- {name} {verb} **{md_text(item['stage']['new'])}** with "
+                f"{plural(len(flags), 'serious flag')} open: "
+                + ", ".join(flag_text(f) for f in flags)
+            )
         else:
-            label = "Red flag" if item["flag"]["severity"] == "red" else \
-                "High-severity flag"
+            label = "Red flag" if item["flag"]["severity"] == "red" else "High-severity flag"
             lines.append(f"- **{label} raised** on {name}: {flag_text(item['flag'])}")
     return lines
 
 
 def render_json(report: DiffReport) -> str:
     def side(s: Side) -> dict[str, Any]:
-        return {"ref": None if s.commit is None else s.label, "commit": s.commit,
-                "files": len(s.files), "valid": len(s.intake.proposals),
-                "invalid": len(s.intake.invalid)}
+        return {
+            "ref": None if s.commit is None else s.label,
+            "commit": s.commit,
+            "files": len(s.files),
+            "valid": len(s.intake.proposals),
+            "invalid": len(s.intake.invalid),
+        }
 
     payload = {
         "base": side(report.base),
@@ -776,11 +905,19 @@ def render_json(report: DiffReport) -> str:
         "summary": report.summary(),
         "added": report.added,
         "removed": report.removed,
-        "renamed": [{"from": c["old_file"], "to": c["file"], "from_id": c["old_id"],
-                     "to_id": c["id"], "detected_by": c.get("rename_detected_by", "git"),
-                     "old_url": page_url(c["old_id"]), "new_url": page_url(c["id"]),
-                     "redirect": redirect_for(c)}
-                    for c in report.renamed],
+        "renamed": [
+            {
+                "from": c["old_file"],
+                "to": c["file"],
+                "from_id": c["old_id"],
+                "to_id": c["id"],
+                "detected_by": c.get("rename_detected_by", "git"),
+                "old_url": page_url(c["old_id"]),
+                "new_url": page_url(c["id"]),
+                "redirect": redirect_for(c),
+            }
+            for c in report.renamed
+        ],
         "attention": report.attention,
         "changed": report.changed,
         "invalid_files": report.invalid_files,
@@ -792,18 +929,27 @@ def render_json(report: DiffReport) -> str:
 # ---- the command ------------------------------------------------------------------------
 
 
-def diff(base_ref: str, head_ref: str | None, folder_arg: str, rubric: Rubric,
-         cwd: Path | str | None = None) -> DiffReport:
+def diff(
+    base_ref: str,
+    head_ref: str | None,
+    folder_arg: str,
+    rubric: Rubric,
+    cwd: Path | str | None = None,
+) -> DiffReport:
     root = repo_root(cwd)
     folder = normalise_folder(folder_arg, root)
     base_commit = resolve(base_ref, root)
     head_commit = resolve(head_ref, root) if head_ref else None
-    check_folder(folder, root, [base_commit, *([head_commit] if head_commit else [])],
-                 working_tree=head_commit is None)
-    base = load_side(base_ref, base_commit, files_at_ref(base_commit, folder, root), folder,
-                     rubric)
-    head_files = files_at_ref(head_commit, folder, root) if head_commit \
-        else files_in_tree(folder, root)
+    check_folder(
+        folder,
+        root,
+        [base_commit, *([head_commit] if head_commit else [])],
+        working_tree=head_commit is None,
+    )
+    base = load_side(base_ref, base_commit, files_at_ref(base_commit, folder, root), folder, rubric)
+    head_files = (
+        files_at_ref(head_commit, folder, root) if head_commit else files_in_tree(folder, root)
+    )
     head = load_side(head_ref or WORKING_TREE, head_commit, head_files, folder, rubric)
     renames = git_renames(base_commit, head_commit, folder, root)
     return build_report(base, head, renames, folder, rubric)
@@ -826,12 +972,23 @@ def run(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     diff = add_command(
-        sub, "diff", "Compare the proposals at a git ref with the working tree or another ref.")
+        sub, "diff", "Compare the proposals at a git ref with the working tree or another ref."
+    )
     diff.add_argument("base", metavar="BASE", help="the git ref to compare from, e.g. origin/main")
-    diff.add_argument("head", metavar="HEAD", nargs="?", default=None,
-                      help="the git ref to compare to (default: the working tree)")
-    diff.add_argument("--path", default=str(DEFAULT_PROPOSALS),
-                      help="the proposals folder inside the repository")
-    diff.add_argument("--format", choices=["markdown", "json"], default="markdown",
-                      help="markdown for a pull-request comment, json for tools")
+    diff.add_argument(
+        "head",
+        metavar="HEAD",
+        nargs="?",
+        default=None,
+        help="the git ref to compare to (default: the working tree)",
+    )
+    diff.add_argument(
+        "--path", default=str(DEFAULT_PROPOSALS), help="the proposals folder inside the repository"
+    )
+    diff.add_argument(
+        "--format",
+        choices=["markdown", "json"],
+        default="markdown",
+        help="markdown for a pull-request comment, json for tools",
+    )
     diff.set_defaults(func=run)

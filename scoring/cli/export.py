@@ -80,7 +80,8 @@ def run(args: argparse.Namespace) -> int:
         custom = {p.id: p.get("custom") or {} for p in intake.proposals}
         for declared in rubric.custom_fields:
             frame[f"custom.{declared.id}"] = [
-                _cell(custom.get(str(i), {}).get(declared.id)) for i in frame.index]
+                _cell(custom.get(str(i), {}).get(declared.id)) for i in frame.index
+            ]
         buffer = io.StringIO()
         write_csv(frame.reset_index(), buffer)  # the shared writer, as the site's download
         text = buffer.getvalue()
@@ -98,20 +99,29 @@ def run(args: argparse.Namespace) -> int:
     if skipped:
         for problem in skipped:  # one line each, naming the file and why
             print(problem.as_text(), file=sys.stderr)
-        print(f"sweetspot: {plural(len(skipped), 'file')} {note}: "
-              f"{one_line(', '.join(p.file for p in skipped))}", file=sys.stderr)
+        print(
+            f"sweetspot: {plural(len(skipped), 'file')} {note}: "
+            f"{one_line(', '.join(p.file for p in skipped))}",
+            file=sys.stderr,
+        )
         return EXIT_INVALID
     return EXIT_OK
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     command = add_command(sub, "export", "Write the proposals out as an inventory CSV.")
-    command.add_argument("paths", nargs="*", metavar="PATH",
-                         help=f"files or folders (default: {DEFAULT_PROPOSALS})")
-    command.add_argument("--format", choices=["csv", *SHIPPED], default="csv",
-                         help="csv: the portfolio table; or an inventory format")
-    command.add_argument("--mapping", metavar="FILE",
-                         help="export in the columns of your own mapping file")
+    command.add_argument(
+        "paths", nargs="*", metavar="PATH", help=f"files or folders (default: {DEFAULT_PROPOSALS})"
+    )
+    command.add_argument(
+        "--format",
+        choices=["csv", *SHIPPED],
+        default="csv",
+        help="csv: the portfolio table; or an inventory format",
+    )
+    command.add_argument(
+        "--mapping", metavar="FILE", help="export in the columns of your own mapping file"
+    )
     command.add_argument("--out", metavar="FILE", help="write here instead of to stdout")
     command.set_defaults(func=run)
 

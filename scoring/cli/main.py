@@ -25,8 +25,7 @@ from scoring.rubric import RubricError
 from scoring.sources.inventory.mapping import MappingError
 from scoring.sources.inventory.reader import InputError
 
-COMMANDS = (validate, schema, score, new, diff, compare, build_docs, render, importer,
-            export)
+COMMANDS = (validate, schema, score, new, diff, compare, build_docs, render, importer, export)
 EXIT_PIPE = 141  # what a shell reports for a program ended by SIGPIPE (128 + 13)
 
 

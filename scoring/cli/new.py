@@ -43,8 +43,10 @@ from scoring.sources.yamlsource import load_text
 
 REQUIRED = ("title", "summary", "team")
 DEFAULT_STAGE = "idea"
-PLACEHOLDER_SUMMARY = ("To be written: two or three sentences on the problem and the idea "
-                       "(drafted by sweetspot new without a summary).")
+PLACEHOLDER_SUMMARY = (
+    "To be written: two or three sentences on the problem and the idea "
+    "(drafted by sweetspot new without a summary)."
+)
 COMMENT_COLUMN = 26  # trailing explanations start after this column in nested blocks
 LINE_LIMIT = 98  # nested lines are commented out with "# ", which makes 100
 WRAP = 92
@@ -63,19 +65,20 @@ class NewError(Exception):
 def yaml_scalar(value: Any) -> str:
     """``value`` as one safely quoted YAML scalar (a literal block for multi-line text)."""
     if isinstance(value, str) and "\n" in value.strip("\n"):
-        text = yaml.safe_dump(value.strip("\n"), default_style="|", allow_unicode=True,
-                              width=10**6)
+        text = yaml.safe_dump(value.strip("\n"), default_style="|", allow_unicode=True, width=10**6)
     else:
-        text = yaml.safe_dump(value, allow_unicode=True, width=10**6,
-                              default_flow_style=True)
+        text = yaml.safe_dump(value, allow_unicode=True, width=10**6, default_flow_style=True)
     if text.endswith("\n...\n"):
         text = text[: -len("\n...\n")]
     return text.rstrip("\n")
 
 
 def _flow(value: Any) -> str:
-    return yaml_scalar(value) if not isinstance(value, (list, dict)) else yaml.safe_dump(
-        value, default_flow_style=True, allow_unicode=True, width=10**6).strip()
+    return (
+        yaml_scalar(value)
+        if not isinstance(value, (list, dict))
+        else yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=10**6).strip()
+    )
 
 
 def _wrap(text: str, prefix: str, width: int = WRAP) -> list[str]:
@@ -125,8 +128,12 @@ def _leaf_comment(schema: dict[str, Any]) -> str:
     return " ".join(p for p in parts if p)
 
 
-def _block(properties: dict[str, Any], indent: int, first_prefix: str = "",
-           seen: set[tuple[str, str]] | None = None) -> list[str]:
+def _block(
+    properties: dict[str, Any],
+    indent: int,
+    first_prefix: str = "",
+    seen: set[tuple[str, str]] | None = None,
+) -> list[str]:
     """Lines (without the comment marker) for the keys of a nested mapping.
 
     A short explanation trails its key; a long one goes on wrapped lines above it. An
@@ -143,8 +150,12 @@ def _block(properties: dict[str, Any], indent: int, first_prefix: str = "",
         else:
             comment = _one_line(schema.get("description", ""))
             if schema.get("type") == "array":
-                children = _block(schema["items"].get("properties", {}), indent + 4,
-                                  " " * (indent + 2) + "- ", seen)
+                children = _block(
+                    schema["items"].get("properties", {}),
+                    indent + 4,
+                    " " * (indent + 2) + "- ",
+                    seen,
+                )
             else:
                 children = _block(schema["properties"], indent + 2, "", seen)
         if (name, comment) in seen:
@@ -166,8 +177,9 @@ def _commented(lines: list[str]) -> list[str]:
     return [f"# {line}".rstrip() for line in lines]
 
 
-def render_template(proposal_id: str, values: dict[str, str], rubric: Rubric,
-                    folder: str = "content/proposals") -> str:
+def render_template(
+    proposal_id: str, values: dict[str, str], rubric: Rubric, folder: str = "content/proposals"
+) -> str:
     """The text of a new proposal: ``values`` fills title, summary, team, stage, owner..."""
     schema = proposal_schema(rubric)
     props: dict[str, Any] = schema["properties"]
@@ -196,9 +208,12 @@ def render_template(proposal_id: str, values: dict[str, str], rubric: Rubric,
         else:
             out += [f"# {name}:", ""]
     out += [*top("tags"), f"# Example: {_flow(props['tags']['examples'][0])}", "# tags: []", ""]
-    out += [*top("links"), "# links:",
-            *_commented(_block(props["links"]["items"]["properties"], 4, first_prefix="  - ")),
-            ""]
+    out += [
+        *top("links"),
+        "# links:",
+        *_commented(_block(props["links"]["items"]["properties"], 4, first_prefix="  - ")),
+        "",
+    ]
 
     sections = ("problem", "value", "data", "roles", "delivery", "risks", "evidence")
     for name in sections:
@@ -209,10 +224,13 @@ def render_template(proposal_id: str, values: dict[str, str], rubric: Rubric,
         out += [f"# {name}:", *_commented(_block(section.get("properties", {}), 2)), ""]
 
     checklists = props["checklists"]
-    out += ["# ---- checklists " + "-" * (WRAP - 18), *top("checklists"),
-            "# Answer each item with yes, partial, no, unknown or n/a. Quotes are optional:",
-            "# an unquoted yes or no is accepted (sweetspot validate shows a style hint).",
-            "checklists:"]
+    out += [
+        "# ---- checklists " + "-" * (WRAP - 18),
+        *top("checklists"),
+        "# Answer each item with yes, partial, no, unknown or n/a. Quotes are optional:",
+        "# an unquoted yes or no is accepted (sweetspot validate shows a style hint).",
+        "checklists:",
+    ]
     for checklist in rubric.checklists:
         item_schemas = checklists["properties"][checklist.id]["properties"]
         out.append(f"  # {checklist.title} (pitfalls/{checklist.slug}.md)")
@@ -243,9 +261,16 @@ def _check_text(rubric: Rubric, name: str, text: str) -> str | None:
     return None
 
 
-def _ask(ask: Callable[[str], str], rubric: Rubric, name: str, label: str, *,
-         default: str | None = None, optional: bool = False,
-         choices: tuple[str, ...] = ()) -> str:
+def _ask(
+    ask: Callable[[str], str],
+    rubric: Rubric,
+    name: str,
+    label: str,
+    *,
+    default: str | None = None,
+    optional: bool = False,
+    choices: tuple[str, ...] = (),
+) -> str:
     hint = f" [{default}]" if default else (" (optional, Enter to skip)" if optional else "")
     while True:
         answer = ask(f"{label}{hint}: ").strip()
@@ -271,40 +296,54 @@ def _stdin_is_tty() -> bool:
         return False
 
 
-def collect_values(args: argparse.Namespace, rubric: Rubric,
-                   ask: Callable[[str], str] | None = None) -> dict[str, str]:
+def collect_values(
+    args: argparse.Namespace, rubric: Rubric, ask: Callable[[str], str] | None = None
+) -> dict[str, str]:
     """Values from the flags, prompting on a terminal for what is missing.
 
     With none of title, summary and team given, it asks for all five basics (title,
     summary, team, stage, owner); with some given, only for the missing required ones.
     """
     ask = ask or input  # looked up at call time, so tests can replace builtins.input
-    values = {name: (getattr(args, name, None) or "").strip()
-              for name in ("title", "summary", "team", "stage", "owner", "sponsor")}
+    values = {
+        name: (getattr(args, name, None) or "").strip()
+        for name in ("title", "summary", "team", "stage", "owner", "sponsor")
+    }
     if values["stage"] and values["stage"] not in STAGES:
         raise NewError(f"--stage must be one of: {', '.join(STAGES)} (got '{values['stage']}')")
     missing = [name for name in REQUIRED if not values[name]]
     if missing and not getattr(args, "no_input", False) and _stdin_is_tty():
         interview = len(missing) == len(REQUIRED)  # nothing given: ask for everything
-        print(f"New proposal '{args.id}'. Press Ctrl+C to cancel; nothing is written until "
-              "the end.", file=sys.stderr)
-        labels = {"title": "Title (a short name for the project)",
-                  "summary": "Summary (two or three sentences on the problem and the idea)",
-                  "team": "Team (who proposes and would run it)"}
+        print(
+            f"New proposal '{args.id}'. Press Ctrl+C to cancel; nothing is written until the end.",
+            file=sys.stderr,
+        )
+        labels = {
+            "title": "Title (a short name for the project)",
+            "summary": "Summary (two or three sentences on the problem and the idea)",
+            "team": "Team (who proposes and would run it)",
+        }
         try:
             for name in REQUIRED:
                 if not values[name]:
                     values[name] = _ask(ask, rubric, name, labels[name])
             if interview and not values["stage"]:
-                values["stage"] = _ask(ask, rubric, "stage",
-                                       f"Stage ({', '.join(STAGES)})",
-                                       default=DEFAULT_STAGE, choices=STAGES)
+                values["stage"] = _ask(
+                    ask,
+                    rubric,
+                    "stage",
+                    f"Stage ({', '.join(STAGES)})",
+                    default=DEFAULT_STAGE,
+                    choices=STAGES,
+                )
             if interview and not values["owner"]:
-                values["owner"] = _ask(ask, rubric, "owner",
-                                       "Owner (the person accountable)", optional=True)
+                values["owner"] = _ask(
+                    ask, rubric, "owner", "Owner (the person accountable)", optional=True
+                )
         except EOFError as error:
-            raise NewError("the input ended before every answer was given; nothing was "
-                           "written") from error
+            raise NewError(
+                "the input ended before every answer was given; nothing was written"
+            ) from error
         except KeyboardInterrupt as error:
             raise NewError("cancelled; nothing was written") from error
         missing = []
@@ -313,18 +352,25 @@ def collect_values(args: argparse.Namespace, rubric: Rubric,
         # thought, so the draft gets a placeholder the author replaces (and is told so).
         values["summary"] = PLACEHOLDER_SUMMARY
         missing = []
-        print(f"sweetspot: note: no --summary given, so {args.id} gets a placeholder summary; "
-              "replace it with two or three sentences on the problem and the idea before "
-              "opening a pull request", file=sys.stderr)
+        print(
+            f"sweetspot: note: no --summary given, so {args.id} gets a placeholder summary; "
+            "replace it with two or three sentences on the problem and the idea before "
+            "opening a pull request",
+            file=sys.stderr,
+        )
     if missing:
         missing = [name for name in missing if name != "summary"]  # may be a placeholder
         flags = " ".join(f'--{name} "..."' for name in missing)
-        reason = "--no-input was given" if getattr(args, "no_input", False) \
+        reason = (
+            "--no-input was given"
+            if getattr(args, "no_input", False)
             else "standard input is not a terminal"
+        )
         raise NewError(
             f"missing {', '.join('--' + m for m in missing)}: {reason}, so nothing can be "
             f"asked. Run again with the values, for example:\n"
-            f"  sweetspot new {args.id} {flags}")
+            f"  sweetspot new {args.id} {flags}"
+        )
     values["stage"] = values["stage"] or DEFAULT_STAGE
     for name in ("title", "summary", "team", "owner", "sponsor"):
         problem = _check_text(rubric, name, values[name]) if values[name] else None
@@ -338,9 +384,11 @@ def collect_values(args: argparse.Namespace, rubric: Rubric,
 
 def _check_id(proposal_id: str) -> None:
     if proposal_id in WINDOWS_RESERVED:  # validate refuses them: the file cannot be checked out
-        raise NewError(f"'{proposal_id}' is a file name Windows reserves, so the proposal could "
-                       f"not be checked out there; choose another id (for example "
-                       f"'{proposal_id}-project')")
+        raise NewError(
+            f"'{proposal_id}' is a file name Windows reserves, so the proposal could "
+            f"not be checked out there; choose another id (for example "
+            f"'{proposal_id}-project')"
+        )
     if ID_PATTERN.match(proposal_id) and len(proposal_id) <= MAX_ID_LENGTH:
         return
     stem = proposal_id
@@ -350,7 +398,8 @@ def _check_id(proposal_id: str) -> None:
     hint = f" (for example '{suggestion}')" if suggestion else ""
     raise NewError(
         f"'{one_line(proposal_id)}' is not a valid proposal id: use lowercase letters, digits "
-        f"and single hyphens, at most {MAX_ID_LENGTH} characters, without the .yaml suffix{hint}")
+        f"and single hyphens, at most {MAX_ID_LENGTH} characters, without the .yaml suffix{hint}"
+    )
 
 
 def _existing(folder: Path, proposal_id: str) -> list[Path]:
@@ -374,20 +423,25 @@ def _round_trips(text: str, values: dict[str, str]) -> bool:
     return all(document.data.get(name) == value for name, value in values.items() if value)
 
 
-def build_proposal(args: argparse.Namespace, rubric: Rubric,
-                   ask: Callable[[str], str] | None = None) -> tuple[Path, str]:
+def build_proposal(
+    args: argparse.Namespace, rubric: Rubric, ask: Callable[[str], str] | None = None
+) -> tuple[Path, str]:
     """Check the id and target, gather the values and render the text; nothing is written."""
     proposal_id = args.id
     _check_id(proposal_id)
     folder = Path(args.dir)
     if not folder.is_dir():
-        raise NewError(f"no such folder: {folder} (run from the repository root, or pass "
-                       "--dir with the proposals folder)")
+        raise NewError(
+            f"no such folder: {folder} (run from the repository root, or pass "
+            "--dir with the proposals folder)"
+        )
     clash = _existing(folder, proposal_id)
     if clash:
-        raise NewError(f"a proposal with the id '{proposal_id}' already exists: "
-                       f"{', '.join(str(p) for p in clash)}; choose another id or edit that "
-                       "file")
+        raise NewError(
+            f"a proposal with the id '{proposal_id}' already exists: "
+            f"{', '.join(str(p) for p in clash)}; choose another id or edit that "
+            "file"
+        )
     target = folder / f"{proposal_id}.yaml"
     values = collect_values(args, rubric, ask)
     text = render_template(proposal_id, values, rubric, folder.as_posix())
@@ -417,8 +471,9 @@ def run_new(args: argparse.Namespace, rubric: Rubric) -> int:
     print("     move checklist answers from 'unknown' to 'yes', 'partial', 'no' or 'n/a'.")
     print(f"  2. Check it:         sweetspot validate {target}")
     print(f"  3. See its scores:   sweetspot score {target}")
-    print(f"  4. Preview the page: mkdocs serve, then open "
-          f"http://127.0.0.1:8000/proposals/{args.id}/")
+    print(
+        f"  4. Preview the page: mkdocs serve, then open http://127.0.0.1:8000/proposals/{args.id}/"
+    )
     print("  5. Commit it on a branch and open a pull request; the checks validate it and")
     print("     comment with the score changes.")
     return EXIT_OK
@@ -429,23 +484,42 @@ def run(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    new = add_command(sub, "new", "Write a new proposal from the commented template.",
-                      epilog="On a terminal, missing values are asked for. In a script (or "
-                      "with --no-input) give --title and --team; --summary may follow later.")
-    new.add_argument("id", metavar="ID", help="the proposal id, a lowercase slug such as "
-                     "'churn-forecast'")
-    new.add_argument("--dir", default=str(DEFAULT_PROPOSALS), metavar="DIR",
-                     help="the proposals folder to write the file into")
+    new = add_command(
+        sub,
+        "new",
+        "Write a new proposal from the commented template.",
+        epilog="On a terminal, missing values are asked for. In a script (or "
+        "with --no-input) give --title and --team; --summary may follow later.",
+    )
+    new.add_argument(
+        "id", metavar="ID", help="the proposal id, a lowercase slug such as 'churn-forecast'"
+    )
+    new.add_argument(
+        "--dir",
+        default=str(DEFAULT_PROPOSALS),
+        metavar="DIR",
+        help="the proposals folder to write the file into",
+    )
     new.add_argument("--title", metavar="TEXT", help="a short name for the project")
-    new.add_argument("--summary", metavar="TEXT",
-                     help="two or three sentences on the problem and the idea; without it a "
-                     "script gets a placeholder to replace")
+    new.add_argument(
+        "--summary",
+        metavar="TEXT",
+        help="two or three sentences on the problem and the idea; without it a "
+        "script gets a placeholder to replace",
+    )
     new.add_argument("--team", metavar="TEXT", help="the team that proposes and would run it")
-    new.add_argument("--stage", default=None, choices=STAGES,
-                     help=f"where the project is now (default: {DEFAULT_STAGE})")
+    new.add_argument(
+        "--stage",
+        default=None,
+        choices=STAGES,
+        help=f"where the project is now (default: {DEFAULT_STAGE})",
+    )
     new.add_argument("--owner", metavar="NAME", help="the person accountable (optional)")
     new.add_argument("--sponsor", metavar="NAME", help="the executive sponsor (optional)")
-    new.add_argument("--no-input", action="store_true",
-                     help="never prompt: --title and --team are then required, and a missing "
-                     "--summary gets a placeholder")
+    new.add_argument(
+        "--no-input",
+        action="store_true",
+        help="never prompt: --title and --team are then required, and a missing "
+        "--summary gets a placeholder",
+    )
     new.set_defaults(func=run)

@@ -26,9 +26,11 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     try:
         source = resolve_source(
-            None, proposals=Path(args.proposals),
+            None,
+            proposals=Path(args.proposals),
             content=Path(args.content) if args.content else None,
-            rubric_file=Path(args.rubric) if args.rubric else None)
+            rubric_file=Path(args.rubric) if args.rubric else None,
+        )
         check_output_folder(out, source, RENDER)
         site = generate(source)
         # Files of an earlier run are kept (render never deletes): a page it no longer makes
@@ -40,26 +42,46 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     for problem in site.intake.problems:
         print(problem.as_text(), file=sys.stderr)
-    print(f"wrote {len(site.generated)} generated files and {len(site.files)} files in all "
-          f"to {out}")
-    print("Your mkdocs.yml needs these lines for the styles and sortable tables "
-          "(`sweetspot build-docs` writes a complete config instead):\n"
-          "extra_css:\n" + "".join(f"  - {c}\n" for c in EXTRA_CSS)
-          + "extra_javascript:\n" + "".join(f"  - {j}\n" for j in EXTRA_JAVASCRIPT), end="")
+    print(
+        f"wrote {len(site.generated)} generated files and {len(site.files)} files in all to {out}"
+    )
+    print(
+        "Your mkdocs.yml needs these lines for the styles and sortable tables "
+        "(`sweetspot build-docs` writes a complete config instead):\n"
+        "extra_css:\n"
+        + "".join(f"  - {c}\n" for c in EXTRA_CSS)
+        + "extra_javascript:\n"
+        + "".join(f"  - {j}\n" for j in EXTRA_JAVASCRIPT),
+        end="",
+    )
     return EXIT_INVALID if site.intake.invalid else EXIT_OK
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     render = add_command(
-        sub, "render", "Write every generated page as plain Markdown, with its assets, into "
-        "a docs folder (build-docs also writes the config).")
-    render.add_argument("--out", required=True, metavar="DIR",
-                        help="the folder to write the generated pages and assets into: a new "
-                        "or empty one, or one render wrote before (it leaves a .sweetspot-render "
-                        "file there)")
-    render.add_argument("--proposals", default=str(DEFAULT_PROPOSALS), metavar="DIR",
-                        help="the folder of proposal YAML files")
-    render.add_argument("--content", metavar="DIR",
-                        help="also copy this folder's hand-written pages (home, playbooks), "
-                        "filling the home page's summary marker, so the output is a whole site")
+        sub,
+        "render",
+        "Write every generated page as plain Markdown, with its assets, into "
+        "a docs folder (build-docs also writes the config).",
+    )
+    render.add_argument(
+        "--out",
+        required=True,
+        metavar="DIR",
+        help="the folder to write the generated pages and assets into: a new "
+        "or empty one, or one render wrote before (it leaves a .sweetspot-render "
+        "file there)",
+    )
+    render.add_argument(
+        "--proposals",
+        default=str(DEFAULT_PROPOSALS),
+        metavar="DIR",
+        help="the folder of proposal YAML files",
+    )
+    render.add_argument(
+        "--content",
+        metavar="DIR",
+        help="also copy this folder's hand-written pages (home, playbooks), "
+        "filling the home page's summary marker, so the output is a whole site",
+    )
     render.set_defaults(func=run)

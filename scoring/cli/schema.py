@@ -17,8 +17,10 @@ def write_schema(out: Path, text: str) -> None:
     shown = one_line(str(out))
     linked = linked_part(out, Path.cwd())
     if linked is not None:
-        raise UsageError(f"--out {shown}: {one_line(str(linked))} is a symlink; name the real "
-                         "file (a link could point outside the repository)")
+        raise UsageError(
+            f"--out {shown}: {one_line(str(linked))} is a symlink; name the real "
+            "file (a link could point outside the repository)"
+        )
     if out.is_dir():
         raise UsageError(f"--out {shown} is a folder; name the file to write")
     try:

@@ -33,8 +33,9 @@ from scoring.proposals.proposal import Intake
 from scoring.rubric import Rubric
 
 
-def write_scores(intake: Intake, rubric: Rubric, fmt: str, out: IO[str],
-                 colour: bool = False) -> None:
+def write_scores(
+    intake: Intake, rubric: Rubric, fmt: str, out: IO[str], colour: bool = False
+) -> None:
     portfolio = score_intake(intake, rubric)
     summary = summarise(portfolio)
     if fmt == "json":
@@ -57,42 +58,65 @@ def write_json(portfolio: ScoredPortfolio, summary: PortfolioSummary, out: IO[st
     """The same text ``json.dumps(payload, indent=2)`` would write, streamed: one proposal
     at a time, so memory does not grow with the portfolio beyond the scored cards (a
     5,000-proposal payload held as one string was most of the command's memory)."""
-    out.write("{\n  \"rubric\": " + json.dumps(portfolio.rubric.name, ensure_ascii=False)
-              + ",\n  \"portfolio\": " + _nested(summary_json(summary))
-              + ",\n  \"proposals\": [")
+    out.write(
+        '{\n  "rubric": '
+        + json.dumps(portfolio.rubric.name, ensure_ascii=False)
+        + ',\n  "portfolio": '
+        + _nested(summary_json(summary))
+        + ',\n  "proposals": ['
+    )
     for index, card in enumerate(portfolio.cards):
         entry = {**card_json(card), "org": list(unit_path(card.proposal))}
         out.write(("," if index else "") + "\n    " + _nested(entry).replace("\n", "\n  "))
         release(card)  # its explanation tables were built for this entry only
     out.write("\n  ]" if portfolio.cards else "]")
-    invalid = [{"file": bad.file, "problems": [p.as_dict() for p in bad.problems]}
-               for bad in portfolio.intake.invalid]
-    out.write(",\n  \"invalid\": " + _nested(invalid) + "\n}\n")
+    invalid = [
+        {"file": bad.file, "problems": [p.as_dict() for p in bad.problems]}
+        for bad in portfolio.intake.invalid
+    ]
+    out.write(',\n  "invalid": ' + _nested(invalid) + "\n}\n")
 
 
 SUMMARY_MIN_ACTIVE = 2  # a balance of fewer active proposals says nothing
 
 
-def write_table(portfolio: ScoredPortfolio, summary: PortfolioSummary, rubric: Rubric,
-                out: IO[str], colour: bool = False) -> None:
+def write_table(
+    portfolio: ScoredPortfolio,
+    summary: PortfolioSummary,
+    rubric: Rubric,
+    out: IO[str],
+    colour: bool = False,
+) -> None:
     names = rubric.quadrants.names
     cards = sorted(portfolio.cards, key=lambda c: (-c.priority, c.proposal.id))
     confidence = portfolio.frame["confidence"].to_dict()
     flag_cells = [", ".join(f.id for f in card.flags) or "–" for card in cards]
-    rows = [[one_line(card.proposal.id), rubric.state_name(card.state),
-             f"{card.priority:.1f}", f"{card.scores['desirability']:.0f}",
-             f"{card.scores['profitability']:.0f}", f"{card.scores['feasibility']:.0f}",
-             f"{card.scores['risk']:.0f}", f"{confidence[card.proposal.id]:.0%}", flags]
-            for card, flags in zip(cards, flag_cells, strict=True)]
+    rows = [
+        [
+            one_line(card.proposal.id),
+            rubric.state_name(card.state),
+            f"{card.priority:.1f}",
+            f"{card.scores['desirability']:.0f}",
+            f"{card.scores['profitability']:.0f}",
+            f"{card.scores['feasibility']:.0f}",
+            f"{card.scores['risk']:.0f}",
+            f"{confidence[card.proposal.id]:.0%}",
+            flags,
+        ]
+        for card, flags in zip(cards, flag_cells, strict=True)
+    ]
     headers = ["id", "state", "priority", "D", "P", "F", "R", "conf", "flags"]
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
-              for i, h in enumerate(headers)]
+    widths = [
+        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
+    ]
     widths[-1] = 0  # the last column is not padded
     numeric = set(range(2, len(headers) - 1))
 
     def line(cells: list[str]) -> str:
-        return "  ".join(c.rjust(w) if i in numeric else c.ljust(w)
-                         for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
+        return "  ".join(
+            c.rjust(w) if i in numeric else c.ljust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
 
     out.write(paint(line(headers), "bold", colour) + "\n")
     out.write(line(["-" * max(w, len(h)) for w, h in zip(widths, headers, strict=True)]) + "\n")
@@ -101,21 +125,25 @@ def write_table(portfolio: ScoredPortfolio, summary: PortfolioSummary, rubric: R
         if colour and any(f.severity == "red" for f in card.flags):
             text = text[: len(text) - len(row[-1])] + paint(row[-1], "red", True)
         out.write(text + "\n")
-    out.write(f"\n{plural(len(rows), 'proposal')}. D desirability, P profitability, "
-              "F feasibility, R risk (higher is riskier), all 0-100. Flags are the red flags "
-              "and warnings each proposal raised (see its page for what they mean).\n")
+    out.write(
+        f"\n{plural(len(rows), 'proposal')}. D desirability, P profitability, "
+        "F feasibility, R risk (higher is riskier), all 0-100. Flags are the red flags "
+        "and warnings each proposal raised (see its page for what they mean).\n"
+    )
     if summary.active < SUMMARY_MIN_ACTIVE:
         return
-    mix = ", ".join(f"{names[b.quadrant]} {b.share:.0%} (target {b.target:.0%})"
-                    for b in summary.balance)
+    mix = ", ".join(
+        f"{names[b.quadrant]} {b.share:.0%} (target {b.target:.0%})" for b in summary.balance
+    )
     verdict = "in balance" if summary.in_balance else paint("OUT OF BALANCE", "yellow", colour)
     out.write(f"{plural(summary.active, 'active proposal')}; portfolio {verdict}: {mix}.\n")
 
 
 def run(args: argparse.Namespace) -> int:
     rubric = rubric_from(args)
-    intake = load_proposals(proposal_paths(args), rubric,
-                            progress=lambda files: progress(files, "Scoring"))
+    intake = load_proposals(
+        proposal_paths(args), rubric, progress=lambda files: progress(files, "Scoring")
+    )
     if args.org:
         intake = filter_intake(intake, parse_unit(args.org), _invalid_units(intake))
         if not intake.proposals and not intake.invalid:
@@ -139,15 +167,24 @@ def _invalid_units(intake: Intake) -> dict[str, tuple[str, ...]]:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    scores = add_command(sub, "score",
-                         "Score proposals on desirability, profitability, feasibility and risk.")
-    scores.add_argument("paths", nargs="*", metavar="PATH",
-                        help=f"files or folders (default: {DEFAULT_PROPOSALS})")
-    scores.add_argument("--format", choices=["table", "csv", "json"], default="table",
-                        help="table for the terminal, csv for spreadsheets, json with every "
-                        "breakdown, flag and suggestion")
-    scores.add_argument("--org", metavar="UNIT",
-                        help=f"only this organisation unit and those below it: a path from "
-                        f"the top ('Department of Energy{SEPARATOR}Office of Science') or one "
-                        "unit's name")
+    scores = add_command(
+        sub, "score", "Score proposals on desirability, profitability, feasibility and risk."
+    )
+    scores.add_argument(
+        "paths", nargs="*", metavar="PATH", help=f"files or folders (default: {DEFAULT_PROPOSALS})"
+    )
+    scores.add_argument(
+        "--format",
+        choices=["table", "csv", "json"],
+        default="table",
+        help="table for the terminal, csv for spreadsheets, json with every "
+        "breakdown, flag and suggestion",
+    )
+    scores.add_argument(
+        "--org",
+        metavar="UNIT",
+        help=f"only this organisation unit and those below it: a path from "
+        f"the top ('Department of Energy{SEPARATOR}Office of Science') or one "
+        "unit's name",
+    )
     scores.set_defaults(func=run)

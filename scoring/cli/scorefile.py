@@ -57,8 +57,10 @@ def _parse(raw: bytes, file: str) -> Any:
     except RecursionError:  # the C parser recurses once per level of nesting
         raise InputError(file, f"nesting is deeper than {MAX_DEPTH} levels; {_HINT}") from None
     except json.JSONDecodeError as error:
-        raise InputError(file, f"line {error.lineno}, column {error.colno}: not valid JSON "
-                         f"({error.msg}); {_HINT}") from None
+        raise InputError(
+            file,
+            f"line {error.lineno}, column {error.colno}: not valid JSON ({error.msg}); {_HINT}",
+        ) from None
     except ValueError as error:  # an integer of more than 4,300 digits
         raise InputError(file, f"not valid JSON ({str(error)[:120]}); {_HINT}") from None
 
@@ -70,11 +72,15 @@ def _check_values(payload: Any, file: str) -> None:
     while pending:
         value, path = pending.pop()
         if len(path) > MAX_DEPTH:
-            raise InputError(file, f"{format_field(path)}: nesting is deeper than "
-                             f"{MAX_DEPTH} levels; {_HINT}")
+            raise InputError(
+                file, f"{format_field(path)}: nesting is deeper than {MAX_DEPTH} levels; {_HINT}"
+            )
         if isinstance(value, _NotFinite):
-            raise InputError(file, f"{format_field(path) or 'the top level'}: {value.text} is "
-                             "not a finite number; a score file holds only finite numbers")
+            raise InputError(
+                file,
+                f"{format_field(path) or 'the top level'}: {value.text} is "
+                "not a finite number; a score file holds only finite numbers",
+            )
         if isinstance(value, dict):
             pending.extend((child, (*path, key)) for key, child in value.items())
         elif isinstance(value, list):

@@ -58,8 +58,9 @@ def source_excerpt(problem: Problem) -> list[str]:
     return [one_line(text) for text in excerpt(lines[problem.line - 1][:300], problem.column)]
 
 
-def report_problems(intake: Intake, fmt: str, out: TextIO | None = None,
-                    colour: bool = False) -> None:
+def report_problems(
+    intake: Intake, fmt: str, out: TextIO | None = None, colour: bool = False
+) -> None:
     stream = out or sys.stdout
     problems = intake.problems
     errors = [p for p in problems if p.severity != "info"]
@@ -83,8 +84,10 @@ def report_problems(intake: Intake, fmt: str, out: TextIO | None = None,
             print(paint(problem.as_text(), style, colour), file=stream)
             for shown in source_excerpt(problem):
                 print(f"    | {shown}", file=stream)
-    summary = (f"{plural(checked, 'proposal file')} checked: {len(intake.proposals)} valid, "
-               f"{len(intake.invalid)} invalid, {plural(len(errors), 'problem')}")
+    summary = (
+        f"{plural(checked, 'proposal file')} checked: {len(intake.proposals)} valid, "
+        f"{len(intake.invalid)} invalid, {plural(len(errors), 'problem')}"
+    )
     if hints:
         summary += f", {plural(len(hints), 'style hint')}"
     if fmt == "github":
@@ -95,18 +98,25 @@ def report_problems(intake: Intake, fmt: str, out: TextIO | None = None,
 
 def run(args: argparse.Namespace) -> int:
     rubric = rubric_from(args)
-    intake = load_proposals(proposal_paths(args), rubric,
-                            progress=lambda files: progress(files, "Validating"))
+    intake = load_proposals(
+        proposal_paths(args), rubric, progress=lambda files: progress(files, "Validating")
+    )
     report_problems(intake, args.format, colour=use_colour(sys.stdout, args.color))
     return EXIT_INVALID if intake.invalid else EXIT_OK
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    validate = add_command(sub, "validate",
-                           "Check proposal files and report every problem with its line.")
-    validate.add_argument("paths", nargs="*", metavar="PATH",
-                          help=f"files or folders (default: {DEFAULT_PROPOSALS})")
-    validate.add_argument("--format", choices=["text", "github", "json"], default="text",
-                          help="text for people (file:line:col: field: message), github for "
-                          "workflow annotations on the pull request, json for tools")
+    validate = add_command(
+        sub, "validate", "Check proposal files and report every problem with its line."
+    )
+    validate.add_argument(
+        "paths", nargs="*", metavar="PATH", help=f"files or folders (default: {DEFAULT_PROPOSALS})"
+    )
+    validate.add_argument(
+        "--format",
+        choices=["text", "github", "json"],
+        default="text",
+        help="text for people (file:line:col: field: message), github for "
+        "workflow annotations on the pull request, json for tools",
+    )
     validate.set_defaults(func=run)

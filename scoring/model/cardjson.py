@@ -42,17 +42,19 @@ def card_json(card: ScoreCard) -> dict[str, Any]:
         "placement_range": {name: list(bounds) for name, bounds in card.placement.items()},
         "risk_class": card.risk_class,
         "inherent_risk": card.stakes.inherent,
-        "stakes": {"reasons": list(card.stakes.reasons),
-                   "safeguards_done": list(card.stakes.safeguards_done),
-                   "safeguards_missing": list(card.stakes.safeguards_missing),
-                   "safeguards_unknown": list(card.stakes.safeguards_unknown)},
+        "stakes": {
+            "reasons": list(card.stakes.reasons),
+            "safeguards_done": list(card.stakes.safeguards_done),
+            "safeguards_missing": list(card.stakes.safeguards_missing),
+            "safeguards_unknown": list(card.stakes.safeguards_unknown),
+        },
         "answered_share": card.answered_share,
         "weakest": card.weakest,
         "roi": None if card.roi is None or card.roi == float("inf") else round(card.roi, 2),
-        "payback_months": None if card.payback_months is None
-        or card.payback_months == float("inf") else round(card.payback_months, 1),
-        "shortfall_probability": None if card.money is None
-        else round(card.money.shortfall, 2),
+        "payback_months": None
+        if card.payback_months is None or card.payback_months == float("inf")
+        else round(card.payback_months, 1),
+        "shortfall_probability": None if card.money is None else round(card.money.shortfall, 2),
         "caps": [c.id for c in card.caps],
         # Flat dataclasses of plain values: a shallow copy of their fields is enough, and
         # much cheaper than dataclasses.asdict's deep copy on large portfolios.
@@ -88,8 +90,9 @@ def _row_key(row: dict[str, Any], names: tuple[str, ...]) -> str:
 TextUse = tuple[str, str | None, Any, Any]
 
 
-def pack(entry: dict[str, Any], texts: dict[str, dict[str, Any]]
-         ) -> tuple[dict[str, Any], list[TextUse]]:
+def pack(
+    entry: dict[str, Any], texts: dict[str, dict[str, Any]]
+) -> tuple[dict[str, Any], list[TextUse]]:
     """One card_json entry made compact for portfolio.json, losslessly (``expand`` undoes
     it), and the shared texts it was packed against:
 
@@ -152,8 +155,9 @@ def replay(uses: list[TextUse], texts: dict[str, dict[str, Any]]) -> bool:
     return True
 
 
-def normalise(entries: Iterable[dict[str, Any]],
-              texts: dict[str, dict[str, Any]]) -> Iterator[dict[str, Any]]:
+def normalise(
+    entries: Iterable[dict[str, Any]], texts: dict[str, dict[str, Any]]
+) -> Iterator[dict[str, Any]]:
     """card_json entries packed for portfolio.json one by one (see ``pack``)."""
     for entry in entries:
         yield pack(entry, texts)[0]
@@ -175,13 +179,16 @@ def expand(payload: dict[str, Any]) -> list[dict[str, Any]]:
             rows = []
             for index, values in enumerate(packed["rows"]):
                 row = dict(zip(packed["cols"], values, strict=True))
-                rows.append({**table.get(_row_key(row, key_fields), {}), **row,
-                             **own.get(str(index), {})})
+                rows.append(
+                    {**table.get(_row_key(row, key_fields), {}), **row, **own.get(str(index), {})}
+                )
             entry[name] = rows
         if isinstance(entry.get("checklists"), dict):
             entry["checklists"] = {
                 checklist: dict(zip(items.get(checklist, []), given, strict=True))
-                if isinstance(given, list) else given
-                for checklist, given in entry["checklists"].items()}
+                if isinstance(given, list)
+                else given
+                for checklist, given in entry["checklists"].items()
+            }
         found.append(entry)
     return found

@@ -44,8 +44,14 @@ class Inputs:
     conditions: dict[str, np.ndarray]  # cap id → which proposals trigger it
 
     def copy(self) -> Inputs:
-        return Inputs(self.mean.copy(), self.sd.copy(), self.known.copy(), self.risk.copy(),
-                      self.risk_low.copy(), dict(self.conditions))
+        return Inputs(
+            self.mean.copy(),
+            self.sd.copy(),
+            self.known.copy(),
+            self.risk.copy(),
+            self.risk_low.copy(),
+            dict(self.conditions),
+        )
 
 
 @dataclass
@@ -68,9 +74,10 @@ class Estimates:
 
 # ---- the inputs -------------------------------------------------------------------------
 
-def checklist_shares(items: pd.DataFrame, applicable: pd.DataFrame,
-                     checklist_ids: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray,
-                                                              np.ndarray]:
+
+def checklist_shares(
+    items: pd.DataFrame, applicable: pd.DataFrame, checklist_ids: tuple[str, ...]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Done (yes 1, partial 0.5, no 0), unknown and applicable counts over the checklists."""
     columns = [c for c in items.columns if c.split(".", 1)[0] in checklist_ids]
     answers = items[columns].to_numpy(dtype="float64")
@@ -80,8 +87,9 @@ def checklist_shares(items: pd.DataFrame, applicable: pd.DataFrame,
     return done, unknown, mask.sum(axis=1).astype("float64")
 
 
-def criterion_inputs(features: Features,
-                     rubric: Rubric) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def criterion_inputs(
+    features: Features, rubric: Rubric
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     prior = rubric.uncertainty.prior
     n = len(features.levels.index)
     means, sds, known = [], [], []
@@ -89,8 +97,9 @@ def criterion_inputs(features: Features,
     scale = features.levels[scale_ids[0]].to_numpy(dtype="float64") if scale_ids else None
     for criterion in rubric.criteria:
         if criterion.kind == "checklist":
-            done, unknown, total = checklist_shares(features.items, features.applicable,
-                                                    criterion.checklists)
+            done, unknown, total = checklist_shares(
+                features.items, features.applicable, criterion.checklists
+            )
             with np.errstate(divide="ignore", invalid="ignore"):
                 share_unknown = np.where(total > 0, unknown / total, 1.0)
                 level = np.where(total > 0, MAX_LEVEL * done / total, 0.0)
@@ -107,9 +116,9 @@ def criterion_inputs(features: Features,
             # guess at return and payback; their spread stays that of an unknown.
             centre = np.where(np.isnan(scale), prior.mean, scale)
         means.append(np.where(answered, level, centre))
-        sds.append(np.where(answered,
-                            features.level_sd[criterion.id].to_numpy(dtype="float64"),
-                            prior.sd))
+        sds.append(
+            np.where(answered, features.level_sd[criterion.id].to_numpy(dtype="float64"), prior.sd)
+        )
         known.append(answered)
     if not means:
         empty = np.zeros((n, 0))
@@ -122,14 +131,16 @@ def risk_inputs(features: Features, rubric: Rubric) -> tuple[np.ndarray, np.ndar
     values, lows = [], []
     for factor in rubric.risk_factors:
         if factor.kind == "open_pitfalls":
-            done, unknown, total = checklist_shares(features.items, features.applicable,
-                                                    factor.checklists)
+            done, unknown, total = checklist_shares(
+                features.items, features.applicable, factor.checklists
+            )
             answered = total - unknown
             with np.errstate(divide="ignore", invalid="ignore"):
                 # Open share of the applicable items, an unknown one counting half open
                 # (the prior); with nothing answered the factor is unknown.
-                value = np.where(answered > 0,
-                                 100.0 * (total - done - 0.5 * unknown) / total, np.nan)
+                value = np.where(
+                    answered > 0, 100.0 * (total - done - 0.5 * unknown) / total, np.nan
+                )
             values.append(value)
             lows.append(value)
         elif factor.kind == "findings":
@@ -137,10 +148,18 @@ def risk_inputs(features: Features, rubric: Rubric) -> tuple[np.ndarray, np.ndar
             values.append(column)
             lows.append(column)
         elif factor.kind == "stakes":
-            values.append(np.array([np.nan if s.residual is None else s.residual
-                                    for s in features.stakes], dtype="float64"))
-            lows.append(np.array([np.nan if s.residual_low is None else s.residual_low
-                                  for s in features.stakes], dtype="float64"))
+            values.append(
+                np.array(
+                    [np.nan if s.residual is None else s.residual for s in features.stakes],
+                    dtype="float64",
+                )
+            )
+            lows.append(
+                np.array(
+                    [np.nan if s.residual_low is None else s.residual_low for s in features.stakes],
+                    dtype="float64",
+                )
+            )
         else:
             column = features.risk[factor.id].to_numpy(dtype="float64")
             values.append(column)
@@ -150,8 +169,9 @@ def risk_inputs(features: Features, rubric: Rubric) -> tuple[np.ndarray, np.ndar
     return np.column_stack(values), np.column_stack(lows)
 
 
-def cap_conditions(features: Features, rubric: Rubric, mean: np.ndarray,
-                   known: np.ndarray) -> dict[str, np.ndarray]:
+def cap_conditions(
+    features: Features, rubric: Rubric, mean: np.ndarray, known: np.ndarray
+) -> dict[str, np.ndarray]:
     """For each cap id, which proposals trigger it. Caps fire on what a proposal says,
     never on what it leaves out: an unanswered question is a question, not a red flag."""
     facts = features.facts
@@ -163,17 +183,22 @@ def cap_conditions(features: Features, rubric: Rubric, mean: np.ndarray,
         column = ids.index(criterion_id)
         return known[:, column] & (mean[:, column] <= 0)
 
-    harm = (features.risk["harm_if_wrong"].to_numpy(dtype="float64")
-            if "harm_if_wrong" in features.risk else np.full(len(facts), np.nan))
+    harm = (
+        features.risk["harm_if_wrong"].to_numpy(dtype="float64")
+        if "harm_if_wrong" in features.risk
+        else np.full(len(facts), np.nan)
+    )
     oversight = facts["oversight"].to_numpy(dtype=object)
     automated = facts["automation"].to_numpy(dtype=object) == "automate"
     pilot_on = facts["stage"].isin(["pilot", "production"]).to_numpy(dtype=bool)
     return {
-        "no_decision_or_metric": answered_zero("decision_named")
-        | answered_zero("business_metric"),
+        "no_decision_or_metric": answered_zero("decision_named") | answered_zero("business_metric"),
         "no_data_access": facts["all_access_refused"].to_numpy(dtype=bool)
-        | (facts["has_sources"].to_numpy(dtype=bool)
-           & ~facts["has_granted_source"].to_numpy(dtype=bool) & pilot_on),
+        | (
+            facts["has_sources"].to_numpy(dtype=bool)
+            & ~facts["has_granted_source"].to_numpy(dtype=bool)
+            & pilot_on
+        ),
         # Severity x likelihood of 12 or more out of 16 is 75 risk points.
         "harm_without_oversight": (np.nan_to_num(harm) >= 75.0)
         & (np.isin(oversight, UNREVIEWED_OVERSIGHT) | ((oversight == "unknown") & automated)),
@@ -185,11 +210,11 @@ def cap_conditions(features: Features, rubric: Rubric, mean: np.ndarray,
 def build_inputs(features: Features, rubric: Rubric) -> Inputs:
     mean, sd, known = criterion_inputs(features, rubric)
     risk, risk_low = risk_inputs(features, rubric)
-    return Inputs(mean, sd, known, risk, risk_low,
-                  cap_conditions(features, rubric, mean, known))
+    return Inputs(mean, sd, known, risk, risk_low, cap_conditions(features, rubric, mean, known))
 
 
 # ---- the rubric's constants -------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Weights:
@@ -213,16 +238,20 @@ def weights(rubric: Rubric) -> Weights:
 
 
 def _weights(rubric: Rubric) -> Weights:
-    by_dimension = {d: np.array([c.weight if c.dimension == d else 0.0
-                                 for c in rubric.criteria], dtype="float64")
-                    for d in PLAIN_DIMENSIONS}
+    by_dimension = {
+        d: np.array(
+            [c.weight if c.dimension == d else 0.0 for c in rubric.criteria], dtype="float64"
+        )
+        for d in PLAIN_DIMENSIONS
+    }
     risk = np.array([f.weight for f in rubric.risk_factors], dtype="float64")
     uncertain = np.array([f.kind != "findings" for f in rubric.risk_factors], dtype=bool)
     return Weights(by_dimension, risk, uncertain, neutral_risk_value(rubric, risk))
 
 
-def worst_led(values: np.ndarray, weight: np.ndarray, others_share: float,
-              present: np.ndarray | None = None) -> np.ndarray:
+def worst_led(
+    values: np.ndarray, weight: np.ndarray, others_share: float, present: np.ndarray | None = None
+) -> np.ndarray:
     """Risk led by the worst factor: the weighted mean of all factors adds a share of the
     headroom above the worst one, so the rest add to it and never dilute it, and raising
     any rating never lowers the result. Factors outside ``present`` (a proposal that
@@ -235,8 +264,9 @@ def worst_led(values: np.ndarray, weight: np.ndarray, others_share: float,
     worst = np.where(np.isfinite(worst), worst, 0.0)
     total = weights_here.sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        mean = np.where(total > 0, (np.where(mask, values, 0.0) * weights_here).sum(axis=1)
-                        / total, 0.0)
+        mean = np.where(
+            total > 0, (np.where(mask, values, 0.0) * weights_here).sum(axis=1) / total, 0.0
+        )
     return worst + (100.0 - worst) * others_share * mean / 100.0
 
 
@@ -247,18 +277,20 @@ def neutral_risk_value(rubric: Rubric, weight: np.ndarray) -> float:
     low, high = 0.0, 100.0
     for _ in range(60):
         middle = (low + high) / 2
-        value = worst_led(np.full((1, len(weight)), middle), weight,
-                          rubric.risk_model.others_share)[0]
+        value = worst_led(
+            np.full((1, len(weight)), middle), weight, rubric.risk_model.others_share
+        )[0]
         low, high = (middle, high) if value < target else (low, middle)
     return (low + high) / 2
 
 
 # ---- evaluation -------------------------------------------------------------------------
 
+
 def _spread(sd: np.ndarray, weight: np.ndarray, correlation: float) -> np.ndarray:
     """Standard deviation of a weighted sum whose terms share the given correlation."""
     weighted = sd * weight
-    independent = (weighted ** 2).sum(axis=1)
+    independent = (weighted**2).sum(axis=1)
     together = weighted.sum(axis=1) ** 2
     return np.sqrt((1.0 - correlation) * independent + correlation * together)
 
@@ -276,10 +308,12 @@ def evaluate(inputs: Inputs, rubric: Rubric) -> Estimates:
     for cap in rubric.caps:
         if cap.applies_to in PLAIN_DIMENSIONS:
             hit = inputs.conditions[cap.id]
-            mean[cap.applies_to] = np.where(hit, np.minimum(mean[cap.applies_to], cap.max),
-                                            mean[cap.applies_to])
-            sd[cap.applies_to] = np.where(hit & (mean[cap.applies_to] >= cap.max), 0.0,
-                                          sd[cap.applies_to])
+            mean[cap.applies_to] = np.where(
+                hit, np.minimum(mean[cap.applies_to], cap.max), mean[cap.applies_to]
+            )
+            sd[cap.applies_to] = np.where(
+                hit & (mean[cap.applies_to] >= cap.max), 0.0, sd[cap.applies_to]
+            )
     unrated = np.isnan(inputs.risk)
     filled = np.where(unrated, w.unknown_risk, inputs.risk)
     # A proposal that raises no flag has no findings factor: absence of flags is neither
@@ -291,8 +325,12 @@ def evaluate(inputs: Inputs, rubric: Rubric) -> Estimates:
     open_range = np.nan_to_num(inputs.risk - inputs.risk_low) / (2 * z(90))
     total_risk = np.where(present, w.risk, 0.0).sum(axis=1)
     total_risk = np.where(total_risk > 0, total_risk, 1.0)
-    sd["risk"] = np.sqrt(_spread(prior_sd, w.risk, correlation) ** 2
-                         + ((open_range * w.risk) ** 2).sum(axis=1)) / total_risk
+    sd["risk"] = (
+        np.sqrt(
+            _spread(prior_sd, w.risk, correlation) ** 2 + ((open_range * w.risk) ** 2).sum(axis=1)
+        )
+        / total_risk
+    )
     known_values = np.where(unrated, 0.0, np.fmin(inputs.risk, inputs.risk_low))
     floor = known_values.max(axis=1) if known_values.shape[1] else np.zeros(len(filled))
 
@@ -303,8 +341,9 @@ def evaluate(inputs: Inputs, rubric: Rubric) -> Estimates:
     sd["impact"] = np.sqrt((a * sd["desirability"]) ** 2 + (b * sd["profitability"]) ** 2)
     mean["delivery_risk"] = (mean["risk"] + 100.0 - mean["feasibility"]) / 2.0
     sd["delivery_risk"] = np.sqrt(sd["risk"] ** 2 + sd["feasibility"] ** 2) / 2.0
-    estimates = Estimates(mean, sd, floor, np.zeros(len(floor)), np.zeros(len(floor)),
-                          np.zeros(len(floor)))
+    estimates = Estimates(
+        mean, sd, floor, np.zeros(len(floor)), np.zeros(len(floor)), np.zeros(len(floor))
+    )
     estimates.priority = _priority(estimates, inputs, rubric)
     estimates.state, estimates.lean = _placement(estimates, rubric)
     return estimates
@@ -315,14 +354,13 @@ def _priority(estimates: Estimates, inputs: Inputs, rubric: Rubric) -> np.ndarra
     risk at the matching high one, so missing information lowers priority moderately."""
     q = rubric.uncertainty.priority_percentile
     pw = rubric.priority_weights
-    base = sum(estimates.percentile(d, q) * pw[d] for d in PLAIN_DIMENSIONS) \
-        / (sum(pw.values()) or 1.0)
-    priority = base * (1.0 - rubric.risk_discount * estimates.percentile("risk", 100 - q)
-                       / 100.0)
+    base = sum(estimates.percentile(d, q) * pw[d] for d in PLAIN_DIMENSIONS) / (
+        sum(pw.values()) or 1.0
+    )
+    priority = base * (1.0 - rubric.risk_discount * estimates.percentile("risk", 100 - q) / 100.0)
     for cap in rubric.caps:
         if cap.applies_to == "priority":
-            priority = np.where(inputs.conditions[cap.id], np.minimum(priority, cap.max),
-                                priority)
+            priority = np.where(inputs.conditions[cap.id], np.minimum(priority, cap.max), priority)
     return priority
 
 
@@ -339,13 +377,22 @@ def _placement(estimates: Estimates, rubric: Rubric) -> tuple[np.ndarray, np.nda
     high_impact, low_impact = impact_low >= impact_t, impact_high < impact_t
     high_risk, low_risk = risk_low >= risk_t, risk_high < risk_t
     state = np.select(
-        [high_impact & low_risk, high_impact & high_risk, low_impact & low_risk,
-         low_impact & high_risk],
-        list(QUADRANTS), default=NEEDS_INFORMATION)
+        [
+            high_impact & low_risk,
+            high_impact & high_risk,
+            low_impact & low_risk,
+            low_impact & high_risk,
+        ],
+        list(QUADRANTS),
+        default=NEEDS_INFORMATION,
+    )
     lean_impact = estimates.mean["impact"].round(1) >= impact_t
     lean_risk = estimates.mean["delivery_risk"].round(1) >= risk_t
-    lean = np.select([lean_impact & ~lean_risk, lean_impact & lean_risk,
-                      ~lean_impact & ~lean_risk], list(QUADRANTS[:3]), default=QUADRANTS[3])
+    lean = np.select(
+        [lean_impact & ~lean_risk, lean_impact & lean_risk, ~lean_impact & ~lean_risk],
+        list(QUADRANTS[:3]),
+        default=QUADRANTS[3],
+    )
     return state.astype(object), lean.astype(object)
 
 
@@ -359,14 +406,16 @@ def unknown_widths(rubric: Rubric) -> dict[str, float]:
         total = weight.sum() or 1.0
         sd = _spread(np.full((1, len(weight)), prior.prior.sd), weight, prior.correlation)[0]
         widths[dimension] = 2 * z(90) * sd * 100.0 / (MAX_LEVEL * total)
-    sd_risk = _spread(np.full((1, len(w.risk)), prior.risk_prior_sd), w.risk,
-                      prior.correlation)[0] / (w.risk.sum() or 1.0)
+    sd_risk = _spread(np.full((1, len(w.risk)), prior.risk_prior_sd), w.risk, prior.correlation)[
+        0
+    ] / (w.risk.sum() or 1.0)
     widths["risk"] = 2 * z(90) * sd_risk
     return widths
 
 
-def score_frame(estimates: Estimates, inputs: Inputs, features: Features,
-                rubric: Rubric) -> pd.DataFrame:
+def score_frame(
+    estimates: Estimates, inputs: Inputs, features: Features, rubric: Rubric
+) -> pd.DataFrame:
     """One row of scores per proposal, unrounded (see ``rounded``)."""
     index = features.levels.index
     result = pd.DataFrame(index=index)
@@ -387,21 +436,26 @@ def score_frame(estimates: Estimates, inputs: Inputs, features: Features,
     result["priority"] = estimates.priority
     result["state"] = estimates.state
     result["quadrant"] = estimates.lean
-    names = [" ".join(cap.id for cap in rubric.caps if inputs.conditions[cap.id][i])
-             for i in range(len(index))]
+    names = [
+        " ".join(cap.id for cap in rubric.caps if inputs.conditions[cap.id][i])
+        for i in range(len(index))
+    ]
     result["caps"] = pd.Series(names, index=index, dtype=object)
-    strengths = pd.DataFrame({
-        "desirability": result["desirability"],
-        "profitability": result["profitability"],
-        "feasibility": result["feasibility"],
-        "risk": 100.0 - result["risk"],
-    })
+    strengths = pd.DataFrame(
+        {
+            "desirability": result["desirability"],
+            "profitability": result["profitability"],
+            "feasibility": result["feasibility"],
+            "risk": 100.0 - result["risk"],
+        }
+    )
     result["weakest"] = strengths.idxmin(axis=1) if len(index) else pd.Series(dtype=object)
     w = weights(rubric)
     # The findings factor is not a question anyone answers: it is left out of the share.
     asked = np.where(w.uncertain, w.risk, 0.0)
-    answered = (inputs.known * sum(w.by_dimension.values())).sum(axis=1) \
-        + (~np.isnan(inputs.risk) * asked).sum(axis=1)
+    answered = (inputs.known * sum(w.by_dimension.values())).sum(axis=1) + (
+        ~np.isnan(inputs.risk) * asked
+    ).sum(axis=1)
     possible = sum(v.sum() for v in w.by_dimension.values()) + asked.sum()
     result["answered_share"] = answered / (possible or 1.0)
     return result
@@ -417,8 +471,9 @@ def rounded(scores: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def with_column(inputs: Inputs, column: int, mean: np.ndarray | float,
-                sd: np.ndarray | float = 0.0) -> Inputs:
+def with_column(
+    inputs: Inputs, column: int, mean: np.ndarray | float, sd: np.ndarray | float = 0.0
+) -> Inputs:
     """A copy where one criterion is answered at ``mean`` (for what-if questions)."""
     changed = inputs.copy()
     changed.mean[:, column] = mean
@@ -432,5 +487,3 @@ def with_risk(inputs: Inputs, column: int, value: np.ndarray | float) -> Inputs:
     changed.risk[:, column] = value
     changed.risk_low[:, column] = value
     return changed
-
-

@@ -20,12 +20,18 @@ from scoring.model.stakes import StakesAssessment, assess_stakes
 from scoring.proposals.proposal import Proposal
 from scoring.rubric import Criterion, Rubric
 
-ROLES = ("product_owner", "data_scientist", "data_engineer", "backend_engineer", "qa_engineer",
-         "research_engineer", "subject_matter_expert")
+ROLES = (
+    "product_owner",
+    "data_scientist",
+    "data_engineer",
+    "backend_engineer",
+    "qa_engineer",
+    "research_engineer",
+    "subject_matter_expert",
+)
 VACANT = {"", "vacant", "tbd", "none", "unknown", "?"}
 ANSWER_VALUE = {"yes": 1.0, "partial": 0.5, "no": 0.0}
-VALUE_SCALE = {"negligible": 0.0, "minor": 1.0, "moderate": 2.0, "major": 3.0,
-               "exceptional": 4.0}
+VALUE_SCALE = {"negligible": 0.0, "minor": 1.0, "moderate": 2.0, "major": 3.0, "exceptional": 4.0}
 ONLINE_SERVING = ("online", "streaming", "embedded")
 # A new system around the model is most of the work (and the failure points) of shipping it;
 # a swap into a system already in production is the least. Monitoring adds one level.
@@ -38,13 +44,15 @@ UNREVIEWED_OVERSIGHT = ("none", "review-on-request")
 USABLE_ACCESS = ("granted", "proprietary")
 # Checklist items that only make sense for a trained model. For a system of rules written by
 # people they count as n/a unless the proposal answers them.
-TRAINING_ITEMS = frozenset({
-    ("data", "split_mirrors_use"),
-    ("model_to_product", "shared_feature_code"),
-    ("model_to_product", "reproducible_training"),
-    ("offline_online", "evaluated_after_training_period"),
-    ("team", "research_engineering"),
-})
+TRAINING_ITEMS = frozenset(
+    {
+        ("data", "split_mirrors_use"),
+        ("model_to_product", "shared_feature_code"),
+        ("model_to_product", "reproducible_training"),
+        ("offline_online", "evaluated_after_training_period"),
+        ("team", "research_engineering"),
+    }
+)
 
 
 @dataclass
@@ -87,8 +95,11 @@ def checklist_answer(proposal: Proposal, checklist_id: str, item_id: str) -> str
 
 def filled_roles(proposal: Proposal) -> dict[str, str]:
     roles = proposal.get("roles") or {}
-    return {role: str(name).strip() for role, name in roles.items()
-            if str(name).strip().lower() not in VACANT}
+    return {
+        role: str(name).strip()
+        for role, name in roles.items()
+        if str(name).strip().lower() not in VACANT
+    }
 
 
 def distinct_people(roles: dict[str, str]) -> int:
@@ -120,20 +131,24 @@ def money_figures(proposal: Proposal, rubric: Rubric) -> dict[str, float | None]
     return {"roi": estimate.roi, "payback_months": estimate.payback_months}
 
 
-def computed_level(proposal: Proposal, criterion: Criterion,
-                   rubric: Rubric) -> tuple[float | None, float]:
+def computed_level(
+    proposal: Proposal, criterion: Criterion, rubric: Rubric
+) -> tuple[float | None, float]:
     """A computed criterion's level and the spread of that level (0 when exact)."""
     if criterion.kind in ("roi", "payback"):
         estimate = money_estimate(proposal, rubric)
         if estimate is None:
             return None, 0.0
         ascending = criterion.kind == "roi"
-        point, low, high = ((estimate.roi, estimate.roi_low, estimate.roi_high) if ascending
-                            else (estimate.payback_months, estimate.payback_high,
-                                  estimate.payback_low))
+        point, low, high = (
+            (estimate.roi, estimate.roi_low, estimate.roi_high)
+            if ascending
+            else (estimate.payback_months, estimate.payback_high, estimate.payback_low)
+        )
         level = float(_banded(point, criterion.bands, ascending=ascending))
         spread = _banded(high, criterion.bands, ascending=ascending) - _banded(
-            low, criterion.bands, ascending=ascending)
+            low, criterion.bands, ascending=ascending
+        )
         if (proposal.get("value") or {}).get("confidence") == "low":
             level = max(0.0, level - rubric.low_confidence_penalty)
         # The P10–P90 range of levels spans about 2.56 standard deviations.
@@ -154,13 +169,15 @@ def computed_level(proposal: Proposal, criterion: Criterion,
         if builds_on is None:
             return None, 0.0
         monitored = bool(proposal.get("delivery.existing_system_monitored"))
-        return float(DELIVERY_PATH[builds_on] + (1 if monitored and builds_on != "new_system"
-                                                 else 0)), 0.0
+        return float(
+            DELIVERY_PATH[builds_on] + (1 if monitored and builds_on != "new_system" else 0)
+        ), 0.0
     raise ValueError(f"unknown computed criterion kind {criterion.kind!r}")
 
 
-def criterion_level(proposal: Proposal, criterion: Criterion,
-                    rubric: Rubric) -> tuple[float | None, float]:
+def criterion_level(
+    proposal: Proposal, criterion: Criterion, rubric: Rubric
+) -> tuple[float | None, float]:
     if criterion.kind != "evidence":
         return computed_level(proposal, criterion, rubric)
     level, _ = evidence_level(proposal, criterion.id)
@@ -176,10 +193,23 @@ def criterion_level(proposal: Proposal, criterion: Criterion,
     return asserted.mean, asserted.sd
 
 
-FACT_COLUMNS = ["roles_given", "distinct_people", "has_sme", "online_launch", "automated",
-                "high_stakes_area", "risk_class", "has_granted_source", "all_access_refused",
-                "has_sources", "leakage_exposed", "has_split_plan", "oversight", "automation",
-                "stage"]
+FACT_COLUMNS = [
+    "roles_given",
+    "distinct_people",
+    "has_sme",
+    "online_launch",
+    "automated",
+    "high_stakes_area",
+    "risk_class",
+    "has_granted_source",
+    "all_access_refused",
+    "has_sources",
+    "leakage_exposed",
+    "has_split_plan",
+    "oversight",
+    "automation",
+    "stage",
+]
 
 
 def _facts(proposal: Proposal, stakes: StakesAssessment) -> dict[str, Any]:
@@ -197,8 +227,7 @@ def _facts(proposal: Proposal, stakes: StakesAssessment) -> dict[str, Any]:
         "high_stakes_area": stakes.high_stakes_area,
         "risk_class": stakes.risk_class,
         "has_granted_source": any(s.get("access") in USABLE_ACCESS for s in sources),
-        "all_access_refused": bool(sources) and all(s.get("access") == "refused"
-                                                    for s in sources),
+        "all_access_refused": bool(sources) and all(s.get("access") == "refused" for s in sources),
         "has_sources": bool(sources),
         "leakage_exposed": bool(proposal.get("data.leakage_exposure")),
         "has_split_plan": is_answered(proposal.get("data.split_plan")),
@@ -213,8 +242,7 @@ def extract(proposals: Sequence[Proposal], rubric: Rubric) -> Features:
     direct = [c for c in rubric.criteria if c.kind != "checklist"]
     item_columns = [f"{cl.id}.{item.id}" for cl in rubric.checklists for item in cl.items]
     rated = [f for f in rubric.risk_factors if f.kind == "rated"]
-    level_rows, sd_rows, item_rows, applicable_rows, risk_rows, fact_rows = \
-        [], [], [], [], [], []
+    level_rows, sd_rows, item_rows, applicable_rows, risk_rows, fact_rows = [], [], [], [], [], []
     stakes_list = []
     for proposal in proposals:
         computed = [criterion_level(proposal, c, rubric) for c in direct]
@@ -229,30 +257,38 @@ def extract(proposals: Sequence[Proposal], rubric: Rubric) -> Features:
         item_rows.append(item_row)
         applicable_rows.append(applicable_row)
         factors = proposal.get("risks.factors") or {}
-        risk_rows.append([
-            float(factors[f.id]["severity"] * factors[f.id]["likelihood"]) * 100.0 / 16.0
-            if f.id in factors else None
-            for f in rated
-        ])
+        risk_rows.append(
+            [
+                float(factors[f.id]["severity"] * factors[f.id]["likelihood"]) * 100.0 / 16.0
+                if f.id in factors
+                else None
+                for f in rated
+            ]
+        )
         stakes = assess_stakes(proposal, rubric)
         stakes_list.append(stakes)
         fact_rows.append(_facts(proposal, stakes))
     index = pd.Index(ids, name="id")
     facts = pd.DataFrame(fact_rows, index=index, columns=FACT_COLUMNS)
-    levels = pd.DataFrame(level_rows, index=index, columns=[c.id for c in direct],
-                          dtype="float64")
-    table = RuleTable(proposals, {c: facts[c].tolist() for c in FACT_COLUMNS},
-                      {c: levels[c].tolist() for c in levels.columns})
-    raised = {rule.id: severities(rule, table) for rule in rubric.flags
-              if rule.when and not uses_scores(rule.when)}
+    levels = pd.DataFrame(level_rows, index=index, columns=[c.id for c in direct], dtype="float64")
+    table = RuleTable(
+        proposals,
+        {c: facts[c].tolist() for c in FACT_COLUMNS},
+        {c: levels[c].tolist() for c in levels.columns},
+    )
+    raised = {
+        rule.id: severities(rule, table)
+        for rule in rubric.flags
+        if rule.when and not uses_scores(rule.when)
+    }
     return Features(
         levels=levels,
-        level_sd=pd.DataFrame(sd_rows, index=index, columns=[c.id for c in direct],
-                              dtype="float64"),
+        level_sd=pd.DataFrame(
+            sd_rows, index=index, columns=[c.id for c in direct], dtype="float64"
+        ),
         items=pd.DataFrame(item_rows, index=index, columns=item_columns, dtype="float64"),
         applicable=pd.DataFrame(applicable_rows, index=index, columns=item_columns, dtype=bool),
-        risk=pd.DataFrame(risk_rows, index=index, columns=[f.id for f in rated],
-                          dtype="float64"),
+        risk=pd.DataFrame(risk_rows, index=index, columns=[f.id for f in rated], dtype="float64"),
         stakes=stakes_list,
         facts=facts,
         findings=pd.Series(_findings(raised, len(ids)), index=index, dtype="float64"),
@@ -272,5 +308,7 @@ def _findings(raised: dict[str, list[str | None]], n: int) -> list[float]:
             if severity is not None:
                 any_raised[i] = True
                 survive[i] *= 1.0 - SEVERITY_POINTS[severity] / 100.0
-    return [100.0 * (1.0 - s) if hit else float("nan")
-            for s, hit in zip(survive, any_raised, strict=True)]
+    return [
+        100.0 * (1.0 - s) if hit else float("nan")
+        for s, hit in zip(survive, any_raised, strict=True)
+    ]

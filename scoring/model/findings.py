@@ -29,15 +29,22 @@ class Flag:
     playbook: str
 
 
-def flags_for(proposals: list[Proposal], features: Features, scores: pd.DataFrame,
-              rubric: Rubric) -> dict[str, list[Flag]]:
+def flags_for(
+    proposals: list[Proposal], features: Features, scores: pd.DataFrame, rubric: Rubric
+) -> dict[str, list[Flag]]:
     """Red flags (caps that fired) first, then rule flags by severity. Rules on answers were
     evaluated with the features; only the rules on scores run here."""
-    table = RuleTable(proposals, {}, {}, {
-        "weakest_dimension": scores[["desirability", "profitability", "feasibility"]]
-        .min(axis=1).tolist(),
-        "answered_share": scores["answered_share"].tolist(),
-    })
+    table = RuleTable(
+        proposals,
+        {},
+        {},
+        {
+            "weakest_dimension": scores[["desirability", "profitability", "feasibility"]]
+            .min(axis=1)
+            .tolist(),
+            "answered_share": scores["answered_share"].tolist(),
+        },
+    )
     raised = dict(features.raised)
     for rule in rubric.flags:
         if rule.id not in raised:
@@ -45,14 +52,15 @@ def flags_for(proposals: list[Proposal], features: Features, scores: pd.DataFram
     caps_column = scores["caps"].tolist()
     result: dict[str, list[Flag]] = {}
     for index, proposal in enumerate(proposals):
-        flags = [Flag(cap.id, "red", cap.title, cap.message, cap.playbook)
-                 for cap_id in str(caps_column[index]).split()
-                 if (cap := rubric.cap(cap_id)) is not None]
+        flags = [
+            Flag(cap.id, "red", cap.title, cap.message, cap.playbook)
+            for cap_id in str(caps_column[index]).split()
+            if (cap := rubric.cap(cap_id)) is not None
+        ]
         for rule in rubric.flags:
             severity = raised[rule.id][index]
             if severity is not None:
-                flags.append(Flag(rule.id, severity, rule.title, rule.message,
-                                  rule.playbook))
+                flags.append(Flag(rule.id, severity, rule.title, rule.message, rule.playbook))
         flags.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.id))
         result[proposal.id] = flags
     return result

@@ -46,8 +46,7 @@ def _number(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _amount(value: dict[str, Any], name: str,
-            spread: float) -> tuple[float, float, float] | None:
+def _amount(value: dict[str, Any], name: str, spread: float) -> tuple[float, float, float] | None:
     """(likely, low, high) for one amount, or None when it is not given."""
     likely = _number(value.get(name))
     given = (value.get("ranges") or {}).get(name) or {}
@@ -113,11 +112,14 @@ def _estimate(proposal: Proposal, rubric: Rubric) -> MoneyEstimate | None:
     roi_high = _exp(mu + Z90 * sigma) - 1
     shortfall = normal_cdf(-mu / sigma) if sigma > 0 else (1.0 if mu < 0 else 0.0)
     return MoneyEstimate(
-        roi=roi, roi_low=roi_low, roi_high=roi_high,
+        roi=roi,
+        roi_low=roi_low,
+        roi_high=roi_high,
         payback_months=_payback(one_off[0], annual[0], running[0]),
         payback_low=_payback(one_off[1], annual[2], running[1]),
         payback_high=_payback(one_off[2], annual[1], running[2]),
-        shortfall=shortfall, from_ranges=from_ranges,
+        shortfall=shortfall,
+        from_ranges=from_ranges,
     )
 
 

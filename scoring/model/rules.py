@@ -44,9 +44,13 @@ class RuleTable:
     """The values rules test, one column per leaf, one row per proposal: rules are then
     evaluated for the whole portfolio at once, each proposal field read once."""
 
-    def __init__(self, proposals: Sequence[Proposal], facts: Mapping[str, Sequence[Any]],
-                 levels: Mapping[str, Sequence[Any]],
-                 scores: Mapping[str, Sequence[float]] | None = None) -> None:
+    def __init__(
+        self,
+        proposals: Sequence[Proposal],
+        facts: Mapping[str, Sequence[Any]],
+        levels: Mapping[str, Sequence[Any]],
+        scores: Mapping[str, Sequence[float]] | None = None,
+    ) -> None:
         self.proposals = proposals
         self.facts = facts
         self.levels = levels
@@ -68,15 +72,18 @@ class RuleTable:
             elif kind == "fact":
                 column = list(self.facts.get(name, [None] * len(self.proposals)))
             elif kind == "level":
-                column = [None if v is None or v != v else v
-                          for v in self.levels.get(name, [None] * len(self.proposals))]
+                column = [
+                    None if v is None or v != v else v
+                    for v in self.levels.get(name, [None] * len(self.proposals))
+                ]
             elif kind == "score":
                 column = list(self.scores.get(name, [None] * len(self.proposals)))
             else:
                 column = [None] * len(self.proposals)
             self._values[key] = column
-            self._known[key] = np.fromiter((is_answered(v) for v in column), dtype=bool,
-                                           count=len(column))
+            self._known[key] = np.fromiter(
+                (is_answered(v) for v in column), dtype=bool, count=len(column)
+            )
         return self._values[key], self._known[key]
 
 
@@ -103,8 +110,9 @@ def holds_for(condition: Mapping[str, Any], table: RuleTable) -> np.ndarray:
         # A value matches when its kind (yes/no or not) and its value both match, so true
         # never matches 1; unhashable values (lists, mappings) match nothing.
         wanted = {(type(o) is bool, o) for o in options if _hashable(o)}  # schema: scalars
-        return np.array([_hashable(v) and (type(v) is bool, v) in wanted for v in values],
-                        dtype=bool)
+        return np.array(
+            [_hashable(v) and (type(v) is bool, v) in wanted for v in values], dtype=bool
+        )
 
     if "answered" in condition:
         result &= known == condition["answered"]
@@ -117,8 +125,11 @@ def holds_for(condition: Mapping[str, Any], table: RuleTable) -> np.ndarray:
     for key, compare in (("below", float.__lt__), ("at_least", float.__ge__)):
         if key in condition:
             limit = float(condition[key])
-            result &= each(lambda v, c=compare, lim=limit: isinstance(v, (int, float))
-                           and not isinstance(v, bool) and c(float(v), lim))
+            result &= each(
+                lambda v, c=compare, lim=limit: (
+                    isinstance(v, (int, float)) and not isinstance(v, bool) and c(float(v), lim)
+                )
+            )
     return result
 
 
@@ -131,5 +142,7 @@ def severities(rule: FlagRule, table: RuleTable) -> list[str | None]:
         return [rule.severity if hit else None for hit in fires]
     escalated = holds_for(rule.escalate["when"], table)
     higher = str(rule.escalate["severity"])
-    return [None if not hit else (higher if up else rule.severity)
-            for hit, up in zip(fires, escalated, strict=True)]
+    return [
+        None if not hit else (higher if up else rule.severity)
+        for hit, up in zip(fires, escalated, strict=True)
+    ]

@@ -121,15 +121,18 @@ class ScoreCard:
         """Each criterion's level as counted (the prior where unanswered) and whether it
         was answered."""
         inputs = self.actions.inputs
-        return {c.id: (float(inputs.mean[self.row, column]),
-                       bool(inputs.known[self.row, column]))
-                for column, c in enumerate(self.rubric.criteria)}
+        return {
+            c.id: (float(inputs.mean[self.row, column]), bool(inputs.known[self.row, column]))
+            for column, c in enumerate(self.rubric.criteria)
+        }
 
     @cached_property
     def risk_values(self) -> dict[str, float]:
         inputs = self.actions.inputs
-        return {f.id: float(inputs.risk[self.row, column])
-                for column, f in enumerate(self.rubric.risk_factors)}
+        return {
+            f.id: float(inputs.risk[self.row, column])
+            for column, f in enumerate(self.rubric.risk_factors)
+        }
 
     @property
     def suggestions(self) -> tuple[Suggestion, ...]:
@@ -168,8 +171,15 @@ class Actions:
     """The what-if questions and suggestions of a whole portfolio, computed together on
     first use: a site needs them for every page, a summary or a table for none."""
 
-    def __init__(self, features: Features, inputs: Inputs, estimates: Estimates,
-                 rubric: Rubric, ids: list[str], stopped: set[str]) -> None:
+    def __init__(
+        self,
+        features: Features,
+        inputs: Inputs,
+        estimates: Estimates,
+        rubric: Rubric,
+        ids: list[str],
+        stopped: set[str],
+    ) -> None:
         self._args = (features, inputs, estimates, rubric, ids)
         self.inputs = inputs
         self._stopped = stopped  # red-flagged: Reconsider whatever an answer changes
@@ -189,8 +199,10 @@ class Actions:
             found = questions_for(inputs, estimates, rubric, ids)
             self._questions = {
                 pid: tuple(replace(q, if_low="reconsider", if_high="reconsider") for q in qs)
-                if pid in self._stopped else tuple(qs)
-                for pid, qs in found.items()}
+                if pid in self._stopped
+                else tuple(qs)
+                for pid, qs in found.items()
+            }
         return self._questions.get(proposal_id, ())
 
 
@@ -216,15 +228,17 @@ def describe(value: Any) -> str | None:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, dict):
-        return "; ".join(f"{k.replace('_', ' ')}: {describe(v)}" for k, v in value.items()
-                         if is_answered(v))
+        return "; ".join(
+            f"{k.replace('_', ' ')}: {describe(v)}" for k, v in value.items() if is_answered(v)
+        )
     if isinstance(value, list):
         return ", ".join(describe(v) or "" for v in value)
     return str(value)
 
 
-def _breakdown(proposal: Proposal, rubric: Rubric,
-               levels: dict[str, tuple[float, bool]]) -> tuple[BreakdownRow, ...]:
+def _breakdown(
+    proposal: Proposal, rubric: Rubric, levels: dict[str, tuple[float, bool]]
+) -> tuple[BreakdownRow, ...]:
     rows = []
     labels = {lv.level: lv.label for lv in rubric.levels}
     prior = rubric.uncertainty.prior
@@ -244,29 +258,55 @@ def _breakdown(proposal: Proposal, rubric: Rubric,
                 basis = "unanswered"
                 label = f"Unanswered: counts as {prior.mean:g} ± {prior.sd:g}"
                 counted = prior.mean
-            elif basis == "asserted" and criterion.kind == "evidence" \
-                    and level == rubric.uncertainty.asserted.mean:
+            elif (
+                basis == "asserted"
+                and criterion.kind == "evidence"
+                and level == rubric.uncertainty.asserted.mean
+            ):
                 asserted = rubric.uncertainty.asserted
                 level_value = round(float(level), 1)
                 counted = level_value
-                label = (f"Asserted without a stated evidence level: counts as "
-                         f"{asserted.mean:g} ± {asserted.sd:g}")
+                label = (
+                    f"Asserted without a stated evidence level: counts as "
+                    f"{asserted.mean:g} ± {asserted.sd:g}"
+                )
             else:
                 level_value = round(float(level), 1)
                 counted = level_value
                 # Computed levels can be fractional: describe them by the nearest anchor.
-                label = criterion.scale[min(4, round(level))] if criterion.kind != "evidence" \
+                label = (
+                    criterion.scale[min(4, round(level))]
+                    if criterion.kind != "evidence"
                     else labels.get(round(level), "")
-                if criterion.kind in ("roi", "payback") and rubric.low_confidence_penalty and (
-                        (proposal.get("value") or {}).get("confidence") == "low"):
-                    label += f" (lowered {rubric.low_confidence_penalty} level for a " \
-                             "low-confidence estimate)"
+                )
+                if (
+                    criterion.kind in ("roi", "payback")
+                    and rubric.low_confidence_penalty
+                    and ((proposal.get("value") or {}).get("confidence") == "low")
+                ):
+                    label += (
+                        f" (lowered {rubric.low_confidence_penalty} level for a "
+                        "low-confidence estimate)"
+                    )
             contribution = criterion.weight * counted / (MAX_LEVEL * total) * 100
             answer = _computed_answer(proposal, rubric, criterion.kind) or describe(
-                proposal.get(criterion.answer))
-            rows.append(BreakdownRow(criterion.id, dimension, criterion.question, answer,
-                                     level_value, label, basis, note, criterion.weight,
-                                     round(contribution, 1), criterion.playbook))
+                proposal.get(criterion.answer)
+            )
+            rows.append(
+                BreakdownRow(
+                    criterion.id,
+                    dimension,
+                    criterion.question,
+                    answer,
+                    level_value,
+                    label,
+                    basis,
+                    note,
+                    criterion.weight,
+                    round(contribution, 1),
+                    criterion.playbook,
+                )
+            )
     return tuple(rows)
 
 
@@ -283,8 +323,7 @@ def _computed_answer(proposal: Proposal, rubric: Rubric, kind: str) -> str | Non
         if builds_on is None:
             return None
         monitored = proposal.get("delivery.existing_system_monitored")
-        return builds_on.replace("_", " ") + (
-            ", into a monitored system" if monitored else "")
+        return builds_on.replace("_", " ") + (", into a monitored system" if monitored else "")
     if kind == "team_coverage":
         roles = filled_roles(proposal)
         people = distinct_people(roles)
@@ -312,57 +351,78 @@ def _risks(proposal: Proposal, rubric: Rubric, values: dict[str, float]) -> tupl
         rated = factors.get(factor.id)
         value = values[factor.id]
         assumed = value != value  # NaN: unrated
-        rows.append(RiskRow(
-            factor.id, factor.question,
-            rated["severity"] if rated else None,
-            rated["likelihood"] if rated else None,
-            round(weights(rubric).unknown_risk if assumed else value, 1),
-            assumed=assumed,
-            note=rated.get("note") if rated else None,
-            weight=factor.weight,
-            playbook=factor.playbook,
-        ))
+        rows.append(
+            RiskRow(
+                factor.id,
+                factor.question,
+                rated["severity"] if rated else None,
+                rated["likelihood"] if rated else None,
+                round(weights(rubric).unknown_risk if assumed else value, 1),
+                assumed=assumed,
+                note=rated.get("note") if rated else None,
+                weight=factor.weight,
+                playbook=factor.playbook,
+            )
+        )
     return tuple(rows)
 
 
 def _checklists(proposal: Proposal, rubric: Rubric) -> tuple[ChecklistStatus, ...]:
     result = []
     for checklist in rubric.checklists:
-        items = tuple(ChecklistItemStatus(item.id, item.text,
-                                          checklist_answer(proposal, checklist.id, item.id),
-                                          item.playbook) for item in checklist.items)
+        items = tuple(
+            ChecklistItemStatus(
+                item.id, item.text, checklist_answer(proposal, checklist.id, item.id), item.playbook
+            )
+            for item in checklist.items
+        )
         applicable = [i for i in items if i.answer != "n/a"]
         done = sum(ANSWER_VALUE.get(i.answer, 0.0) for i in applicable)
-        result.append(ChecklistStatus(checklist.id, checklist.title, items, done,
-                                      len(applicable)))
+        result.append(ChecklistStatus(checklist.id, checklist.title, items, done, len(applicable)))
     return tuple(result)
 
 
-def _frame(proposals: Sequence[Proposal], scores: pd.DataFrame,
-           money: dict[str, dict[str, float | None]]) -> pd.DataFrame:
+def _frame(
+    proposals: Sequence[Proposal], scores: pd.DataFrame, money: dict[str, dict[str, float | None]]
+) -> pd.DataFrame:
     meta = pd.DataFrame(
-        [{
-            "id": p.id,
-            "title": p.title,
-            "team": p.team,
-            "stage": p.stage,
-            "owner": p.owner or "",
-            "sponsor": p.sponsor or "",
-            "tags": " ".join(p.tags),
-            "currency": (p.get("value.currency") or ""),
-            "annual_value": p.get("value.annual_value"),
-            "one_off_cost": p.get("value.one_off_cost"),
-            "annual_running_cost": p.get("value.annual_running_cost"),
-            "roi": _finite(money[p.id]["roi"]),
-            "payback_months": _finite(money[p.id]["payback_months"]),
-            "file": p.file,
-        } for p in proposals],
-        columns=["id", "title", "team", "stage", "owner", "sponsor", "tags", "currency",
-                 "annual_value", "one_off_cost", "annual_running_cost", "roi",
-                 "payback_months", "file"],
+        [
+            {
+                "id": p.id,
+                "title": p.title,
+                "team": p.team,
+                "stage": p.stage,
+                "owner": p.owner or "",
+                "sponsor": p.sponsor or "",
+                "tags": " ".join(p.tags),
+                "currency": (p.get("value.currency") or ""),
+                "annual_value": p.get("value.annual_value"),
+                "one_off_cost": p.get("value.one_off_cost"),
+                "annual_running_cost": p.get("value.annual_running_cost"),
+                "roi": _finite(money[p.id]["roi"]),
+                "payback_months": _finite(money[p.id]["payback_months"]),
+                "file": p.file,
+            }
+            for p in proposals
+        ],
+        columns=[
+            "id",
+            "title",
+            "team",
+            "stage",
+            "owner",
+            "sponsor",
+            "tags",
+            "currency",
+            "annual_value",
+            "one_off_cost",
+            "annual_running_cost",
+            "roi",
+            "payback_months",
+            "file",
+        ],
     ).set_index("id")
-    for column in ("annual_value", "one_off_cost", "annual_running_cost", "roi",
-                   "payback_months"):
+    for column in ("annual_value", "one_off_cost", "annual_running_cost", "roi", "payback_months"):
         meta[column] = pd.to_numeric(meta[column], errors="coerce").astype("float64")
     meta["roi"] = meta["roi"].round(2)
     meta["payback_months"] = meta["payback_months"].round(1)
@@ -386,8 +446,14 @@ def score_intake(intake: Intake, rubric: Rubric) -> ScoredPortfolio:
     red = [any(f.severity == "red" for f in flags[p.id]) for p in proposals]
     scores["placed_by_scores"] = scores["state"]
     scores.loc[red, "state"] = "reconsider"
-    actions = Actions(features, inputs, estimates, rubric, ids,
-                      {p.id for p, stop in zip(proposals, red, strict=True) if stop})
+    actions = Actions(
+        features,
+        inputs,
+        estimates,
+        rubric,
+        ids,
+        {p.id for p, stop in zip(proposals, red, strict=True) if stop},
+    )
     money = {p.id: money_figures(p, rubric) for p in proposals}
     caps_by_id = {c.id: c for c in rubric.caps}
     place_low, place_high = rubric.uncertainty.placement_percentiles
@@ -396,32 +462,40 @@ def score_intake(intake: Intake, rubric: Rubric) -> ScoredPortfolio:
     cards = []
     for index, proposal in enumerate(proposals):
         row = rows[proposal.id]
-        cards.append(ScoreCard(
-            proposal=proposal,
-            scores={d: float(row[d]) for d in SCORE_COLUMNS},
-            confidence={d: float(row[f"{d}_confidence"]) for d in SCORE_COLUMNS},
-            priority=float(row["priority"]),
-            impact=float(row["impact"]),
-            delivery_risk=float(row["delivery_risk"]),
-            state=str(row["state"]),
-            quadrant=str(row["quadrant"]),
-            ranges={name: (float(row[f"{name}_low"]), float(row[f"{name}_high"]))
-                    for name in (*SCORE_COLUMNS, "impact", "delivery_risk")},
-            placement={name: (float(row[f"{name}_p{place_low:g}"]),
-                              float(row[f"{name}_p{place_high:g}"]))
-                       for name in ("impact", "delivery_risk")},
-            weakest=str(row["weakest"]),
-            caps=tuple(caps_by_id[c] for c in str(row["caps"]).split()),
-            flags=tuple(flags[proposal.id]),
-            actions=actions,
-            stakes=features.stakes[index],
-            answered_share=float(row["answered_share"]),
-            money=money_estimate(proposal, rubric),
-            roi=money[proposal.id]["roi"],
-            payback_months=money[proposal.id]["payback_months"],
-            rubric=rubric,
-            row=index,
-        ))
+        cards.append(
+            ScoreCard(
+                proposal=proposal,
+                scores={d: float(row[d]) for d in SCORE_COLUMNS},
+                confidence={d: float(row[f"{d}_confidence"]) for d in SCORE_COLUMNS},
+                priority=float(row["priority"]),
+                impact=float(row["impact"]),
+                delivery_risk=float(row["delivery_risk"]),
+                state=str(row["state"]),
+                quadrant=str(row["quadrant"]),
+                ranges={
+                    name: (float(row[f"{name}_low"]), float(row[f"{name}_high"]))
+                    for name in (*SCORE_COLUMNS, "impact", "delivery_risk")
+                },
+                placement={
+                    name: (
+                        float(row[f"{name}_p{place_low:g}"]),
+                        float(row[f"{name}_p{place_high:g}"]),
+                    )
+                    for name in ("impact", "delivery_risk")
+                },
+                weakest=str(row["weakest"]),
+                caps=tuple(caps_by_id[c] for c in str(row["caps"]).split()),
+                flags=tuple(flags[proposal.id]),
+                actions=actions,
+                stakes=features.stakes[index],
+                answered_share=float(row["answered_share"]),
+                money=money_estimate(proposal, rubric),
+                roi=money[proposal.id]["roi"],
+                payback_months=money[proposal.id]["payback_months"],
+                rubric=rubric,
+                row=index,
+            )
+        )
     frame = _frame(proposals, scores, money)
     frame["flags"] = [" ".join(f.id for f in flags[p.id]) for p in proposals]
     frame["risk_class"] = [s.risk_class for s in features.stakes]
@@ -453,8 +527,12 @@ def rescore(intake: Intake, rubric: Rubric, previous: ScoredPortfolio | None) ->
         fresh = score_intake(Intake(proposals=changed), previous.rubric)
         cards = kept + fresh.cards
         frames.append(fresh.frame)
-    return ScoredPortfolio(previous.rubric, intake, sorted(cards, key=lambda c: c.proposal.id),
-                           pd.concat(frames).sort_index())
+    return ScoredPortfolio(
+        previous.rubric,
+        intake,
+        sorted(cards, key=lambda c: c.proposal.id),
+        pd.concat(frames).sort_index(),
+    )
 
 
 def placement_sentence(card: ScoreCard) -> str:
@@ -465,20 +543,31 @@ def placement_sentence(card: ScoreCard) -> str:
     low_p, high_p = rubric.uncertainty.placement_percentiles
     i_low, i_high = card.placement["impact"]
     r_low, r_high = card.placement["delivery_risk"]
-    figures = (f"impact {card.impact:.0f} (likely {i_low:.0f}–{i_high:.0f}) against the "
-               f"threshold of {impact_t:g}, and delivery risk {card.delivery_risk:.0f} "
-               f"(likely {r_low:.0f}–{r_high:.0f}) against {risk_t:g}")
+    figures = (
+        f"impact {card.impact:.0f} (likely {i_low:.0f}–{i_high:.0f}) against the "
+        f"threshold of {impact_t:g}, and delivery risk {card.delivery_risk:.0f} "
+        f"(likely {r_low:.0f}–{r_high:.0f}) against {risk_t:g}"
+    )
     name = rubric.state_name(card.state)
     red = [f.title for f in card.flags if f.severity == "red"]
     if red:
-        return (f"{name}: a red flag stops it as proposed ({'; '.join(red)}), whatever the "
-                f"scores; {figures}.")
+        return (
+            f"{name}: a red flag stops it as proposed ({'; '.join(red)}), whatever the "
+            f"scores; {figures}."
+        )
     if card.placed:
         return f"{name}: {figures}; both ranges lie on one side of their thresholds."
-    straddle = [axis for axis, (low, high), threshold in (
-        ("impact", (i_low, i_high), impact_t), ("delivery risk", (r_low, r_high), risk_t))
-        if low < threshold <= high]
+    straddle = [
+        axis
+        for axis, (low, high), threshold in (
+            ("impact", (i_low, i_high), impact_t),
+            ("delivery risk", (r_low, r_high), risk_t),
+        )
+        if low < threshold <= high
+    ]
     which = " and ".join(straddle) or "the placement"
-    return (f"{name}: {figures}. The likely range of {which} "
-            f"(P{low_p:g}–P{high_p:g}) spans the threshold, so the answers so far cannot "
-            "place it yet.")
+    return (
+        f"{name}: {figures}. The likely range of {which} "
+        f"(P{low_p:g}–P{high_p:g}) spans the threshold, so the answers so far cannot "
+        "place it yet."
+    )

@@ -18,8 +18,16 @@ from scoring.proposals.proposal import Proposal
 from scoring.rubric import Rubric
 
 MANY_PEOPLE = ("thousands", "hundreds_of_thousands", "millions")
-PEOPLE_MEASURES = ("impact_assessment", "testing_by_group", "real_world_testing",
-                   "independent_review", "monitoring", "notice", "explanation", "appeal")
+PEOPLE_MEASURES = (
+    "impact_assessment",
+    "testing_by_group",
+    "real_world_testing",
+    "independent_review",
+    "monitoring",
+    "notice",
+    "explanation",
+    "appeal",
+)
 RELEASE_MEASURES = ("reidentification_review",)
 UNKNOWN_POSITION = 0.5
 # What makes a wrong outcome at least this hard to undo, as a reversibility answer: a person
@@ -58,8 +66,11 @@ def _class(proposal: Proposal, rubric: Rubric) -> tuple[str, list[str], bool]:
     # says the output does not decide about people.
     if high_area and decides is not False:
         reasons.append(f"decides about people in a high-stakes area: {areas[str(area)]}")
-    if stakes.get("publishes_personal_data") and stakes.get("people_affected") in MANY_PEOPLE \
-            and stakes.get("reversibility") != "easy":
+    if (
+        stakes.get("publishes_personal_data")
+        and stakes.get("people_affected") in MANY_PEOPLE
+        and stakes.get("reversibility") != "easy"
+    ):
         reasons.append("releases data derived from many people, which cannot be taken back")
     if reasons:
         return "high", reasons, high_area
@@ -73,11 +84,16 @@ def _class(proposal: Proposal, rubric: Rubric) -> tuple[str, list[str], bool]:
     declared = stakes.get("declared_class")
     if limited or declared == "limited":
         return "limited", limited or ["declared limited-risk"], high_area
-    answered = any(stakes.get(k) is not None for k in
-                   ("area", "decides_about_people", "people_affected", "declared_class"))
+    answered = any(
+        stakes.get(k) is not None
+        for k in ("area", "decides_about_people", "people_affected", "declared_class")
+    )
     if answered:
-        return "minimal", ["no decisions about people, no release of their data and no "
-                           "high-stakes area"], high_area
+        return (
+            "minimal",
+            ["no decisions about people, no release of their data and no high-stakes area"],
+            high_area,
+        )
     return "unassessed", ["the stakes section is not answered"], high_area
 
 
@@ -86,10 +102,13 @@ def reversibility_position(stakes: dict[str, object], table: dict[str, float]) -
     who must prove what and by the penalty) as a position in the band; None when none is
     stated."""
     by_error = stakes.get("reversibility_by_error")
-    stated = [stakes.get("reversibility"),
-              *(by_error.values() if isinstance(by_error, dict) else ())]
-    stated += [floor for (field, value), floor in REVERSIBILITY_FLOOR.items()
-               if stakes.get(field) == value]
+    stated = [
+        stakes.get("reversibility"),
+        *(by_error.values() if isinstance(by_error, dict) else ()),
+    ]
+    stated += [
+        floor for (field, value), floor in REVERSIBILITY_FLOOR.items() if stakes.get(field) == value
+    ]
     positions = [table[str(answer)] for answer in stated if str(answer) in table]
     return max(positions) if positions else None
 
@@ -114,14 +133,14 @@ def assess_stakes(proposal: Proposal, rubric: Rubric) -> StakesAssessment:
     risk_class, reasons, high_area = _class(proposal, rubric)
     model = rubric.risk_model
     if risk_class == "unassessed":
-        return StakesAssessment(risk_class, tuple(reasons), high_area, None, None, None,
-                                (), (), ())
+        return StakesAssessment(risk_class, tuple(reasons), high_area, None, None, None, (), (), ())
     low, high = model.classes[risk_class].band
     inherent = low + _position(proposal, rubric) * (high - low)
     stakes = proposal.get("stakes") or {}
     applicable: list[str] = []
-    if risk_class in ("high", "limited") and (stakes.get("decides_about_people")
-                                              or risk_class == "high"):
+    if risk_class in ("high", "limited") and (
+        stakes.get("decides_about_people") or risk_class == "high"
+    ):
         applicable += PEOPLE_MEASURES
     if stakes.get("publishes_personal_data"):
         applicable += RELEASE_MEASURES
@@ -151,8 +170,13 @@ def assess_stakes(proposal: Proposal, rubric: Rubric) -> StakesAssessment:
         return inherent - room * model.max_reduction * fraction
 
     return StakesAssessment(
-        risk_class=risk_class, reasons=tuple(reasons), high_stakes_area=high_area,
-        inherent=round(inherent, 1), residual=round(after(share), 1),
-        residual_low=round(after(best), 1), safeguards_done=tuple(done),
-        safeguards_missing=tuple(missing), safeguards_unknown=tuple(unknown),
+        risk_class=risk_class,
+        reasons=tuple(reasons),
+        high_stakes_area=high_area,
+        inherent=round(inherent, 1),
+        residual=round(after(share), 1),
+        residual_low=round(after(best), 1),
+        safeguards_done=tuple(done),
+        safeguards_missing=tuple(missing),
+        safeguards_unknown=tuple(unknown),
     )

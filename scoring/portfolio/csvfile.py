@@ -41,8 +41,7 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
 
 def write_csv(frame: pd.DataFrame, out: IO[str]) -> None:
     """Write ``frame`` as CSV (no index, LF line ends), every cell safe."""
-    spreadsheet_safe(frame).to_csv(out, index=False, lineterminator="\n",
-                                   quoting=csv.QUOTE_MINIMAL)
+    spreadsheet_safe(frame).to_csv(out, index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
 
 
 def _is_number(text: str) -> bool:

@@ -37,13 +37,14 @@ def in_unit(path: Sequence[str], unit: Sequence[str]) -> bool:
     wanted = [u.casefold() for u in unit]
     if not wanted:
         return True
-    if folded[:len(wanted)] == wanted:
+    if folded[: len(wanted)] == wanted:
         return True
     return len(wanted) == 1 and wanted[0] in folded
 
 
-def filter_intake(intake: Intake, unit: Sequence[str],
-                  invalid_paths: dict[str, tuple[str, ...]] | None = None) -> Intake:
+def filter_intake(
+    intake: Intake, unit: Sequence[str], invalid_paths: dict[str, tuple[str, ...]] | None = None
+) -> Intake:
     """The proposals of one unit. Invalid files are kept when their ``org`` (read by the
     caller into ``invalid_paths``) lies in the unit, so their problems are still shown."""
     kept = Intake()
@@ -57,8 +58,9 @@ def with_org(portfolio: ScoredPortfolio) -> pd.DataFrame:
     """The portfolio table with an ``org`` column (the unit path) after ``team``."""
     frame = portfolio.frame.copy()
     paths = {c.proposal.id: SEPARATOR.join(unit_path(c.proposal)) for c in portfolio.cards}
-    frame.insert(list(frame.columns).index("team") + 1, "org",
-                 [paths.get(str(i), "") for i in frame.index])
+    frame.insert(
+        list(frame.columns).index("team") + 1, "org", [paths.get(str(i), "") for i in frame.index]
+    )
     return frame
 
 
@@ -128,9 +130,16 @@ def rollup_for(cards: Sequence[ScoreCard], currency: str) -> Rollup:
         amount = p.get("value.annual_value")
         if isinstance(amount, int | float) and (p.get("value.currency") or "") == currency:
             value += float(amount)
-    return Rollup(len(cards), active, tuple(states.items()),
-                  tuple((s, n) for s, n in stages.items() if n), red, high, value,
-                  round(priority / active, 1) if active else None)
+    return Rollup(
+        len(cards),
+        active,
+        tuple(states.items()),
+        tuple((s, n) for s, n in stages.items() if n),
+        red,
+        high,
+        value,
+        round(priority / active, 1) if active else None,
+    )
 
 
 # A slug ending like this would take the place of another page's second page.
@@ -187,10 +196,19 @@ def stats_for(cards: Sequence[ScoreCard], currency: str) -> UnitStats:
             if isinstance(amount, int | float) and (p.get("value.currency") or "") == currency:
                 value += float(amount)
     mean = sum(c.priority for c in cards) / len(cards) if cards else 0.0
-    return UnitStats(len(cards), active, tuple((s, n) for s, n in stages.items() if n),
-                     tuple((q, n) for q, n in states.items() if n),
-                     tuple((c, n) for c, n in classes.items() if n), flags, red, with_red,
-                     high, value, round(mean, 1))
+    return UnitStats(
+        len(cards),
+        active,
+        tuple((s, n) for s, n in stages.items() if n),
+        tuple((q, n) for q, n in states.items() if n),
+        tuple((c, n) for c, n in classes.items() if n),
+        flags,
+        red,
+        with_red,
+        high,
+        value,
+        round(mean, 1),
+    )
 
 
 def unit_tree(portfolio: ScoredPortfolio, currency: str) -> list[UnitNode]:
@@ -206,7 +224,7 @@ def unit_tree(portfolio: ScoredPortfolio, currency: str) -> list[UnitNode]:
         for depth, name in enumerate(path):
             if name not in level:
                 parent_slug = node.slug + "/" if node else ""
-                level[name] = UnitNode(name, path[:depth + 1], "")
+                level[name] = UnitNode(name, path[: depth + 1], "")
                 level[name].slug = parent_slug + slugify(name)
                 if node is not None:
                     node.children.append(level[name])
@@ -256,4 +274,4 @@ def _dedupe_siblings(nodes: list[UnitNode]) -> None:
 def _reslug(node: UnitNode, slug: str) -> None:
     old = node.slug
     for descendant in node.walk():
-        descendant.slug = slug + descendant.slug[len(old):]
+        descendant.slug = slug + descendant.slug[len(old) :]

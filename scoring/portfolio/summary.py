@@ -89,13 +89,18 @@ def _totals(frame: pd.DataFrame, by: str, order: list[str]) -> tuple[GroupTotal,
         mean_priority=("priority", "mean"),
     )
     keys = [k for k in order if k in grouped.index] + sorted(
-        k for k in grouped.index if k not in order)
+        k for k in grouped.index if k not in order
+    )
     records: dict[Any, dict[Any, Any]] = grouped.to_dict("index")
     return tuple(
-        GroupTotal(str(k), int(records[k]["count"]), float(records[k]["annual_value"]),
-                   float(records[k]["one_off_cost"]),
-                   float(records[k]["annual_running_cost"]),
-                   round(float(records[k]["mean_priority"]), 1))
+        GroupTotal(
+            str(k),
+            int(records[k]["count"]),
+            float(records[k]["annual_value"]),
+            float(records[k]["one_off_cost"]),
+            float(records[k]["annual_running_cost"]),
+            round(float(records[k]["mean_priority"]), 1),
+        )
         for k in keys
     )
 
@@ -122,8 +127,11 @@ def heatmap(portfolio: ScoredPortfolio) -> tuple[HeatmapRow, ...]:
     """Which checklist items are open (no, partial or unknown) across active proposals."""
     # Each proposal's answers as given (as ScoreCard.checklists reads them: a missing
     # answer is unknown); the cards' own tables are built only for pages that show them.
-    given = [(c.proposal.id, c.proposal.get("checklists") or {}) for c in portfolio.cards
-             if c.proposal.stage not in INACTIVE_STAGES]
+    given = [
+        (c.proposal.id, c.proposal.get("checklists") or {})
+        for c in portfolio.cards
+        if c.proposal.stage not in INACTIVE_STAGES
+    ]
     rows = []
     for checklist in portfolio.rubric.checklists:
         answers = [(pid, answers.get(checklist.id) or {}) for pid, answers in given]
@@ -137,8 +145,17 @@ def heatmap(portfolio: ScoredPortfolio) -> tuple[HeatmapRow, ...]:
                 applicable += 1
                 if answer != "yes":
                     open_ids.append(pid)
-            rows.append(HeatmapRow(checklist.id, item.id, item.text, item.playbook,
-                                   len(open_ids), applicable, tuple(open_ids)))
+            rows.append(
+                HeatmapRow(
+                    checklist.id,
+                    item.id,
+                    item.text,
+                    item.playbook,
+                    len(open_ids),
+                    applicable,
+                    tuple(open_ids),
+                )
+            )
     return tuple(rows)
 
 
@@ -183,17 +200,28 @@ def summary_json(summary: PortfolioSummary) -> dict[str, object]:
         "active": summary.active,
         "currency": summary.currency,
         "other_currencies": list(summary.other_currencies),
-        "active_totals": {"annual_value": summary.annual_value,
-                          "one_off_cost": summary.one_off_cost,
-                          "annual_running_cost": summary.annual_running_cost},
+        "active_totals": {
+            "annual_value": summary.annual_value,
+            "one_off_cost": summary.one_off_cost,
+            "annual_running_cost": summary.annual_running_cost,
+        },
         "by_stage": totals(summary.by_stage),
         "by_team": totals(summary.by_team),
         "by_state": totals(summary.by_quadrant),
         "placed": summary.placed,
         "needs_information": summary.needs_information,
-        "balance": {"in_balance": summary.in_balance,
-                    "quadrants": [dict(vars(row)) for row in summary.balance]},
-        "open_pitfalls": [{"checklist": row.checklist_id, "item": row.item_id,
-                           "open": row.open_count, "applicable": row.applicable,
-                           "proposals": list(row.open_ids)} for row in summary.heatmap],
+        "balance": {
+            "in_balance": summary.in_balance,
+            "quadrants": [dict(vars(row)) for row in summary.balance],
+        },
+        "open_pitfalls": [
+            {
+                "checklist": row.checklist_id,
+                "item": row.item_id,
+                "open": row.open_count,
+                "applicable": row.applicable,
+                "proposals": list(row.open_ids),
+            }
+            for row in summary.heatmap
+        ],
     }

@@ -59,28 +59,49 @@ def _dotted_lines(values: Mapping[tuple[str | int, ...], Any]) -> LineMap:
     return LineMap.of_paths((path, pos.line) for path, pos in values.items())
 
 
-def load_one(path: Path, rubric: Rubric, display: str | None = None,
-             checker: SchemaChecker | None = None,
-             raw: bytes | None = None) -> Proposal | InvalidFile:
+def load_one(
+    path: Path,
+    rubric: Rubric,
+    display: str | None = None,
+    checker: SchemaChecker | None = None,
+    raw: bytes | None = None,
+) -> Proposal | InvalidFile:
     """Load and validate one file (from ``raw`` when its bytes were read already)."""
     file = display or display_path(path)
     proposal_id = path.stem
     problems: list[Problem] = []
     if path.suffix not in SUFFIXES:
-        problems.append(Problem(file, 0, 0, "", "proposal files must end in .yaml or .yml "
-                                "(lowercase)", "suffix"))
+        problems.append(
+            Problem(
+                file, 0, 0, "", "proposal files must end in .yaml or .yml (lowercase)", "suffix"
+            )
+        )
     if not ID_PATTERN.match(proposal_id) or len(proposal_id) > MAX_ID_LENGTH:
         suggestion = re.sub(r"[^a-z0-9]+", "-", proposal_id.lower()).strip("-") or "my-proposal"
-        problems.append(Problem(
-            file, 0, 0, "",
-            f"the file name '{proposal_id}' is not a valid proposal id: use lowercase letters, "
-            f"digits and single hyphens, at most {MAX_ID_LENGTH} characters "
-            f"(for example '{suggestion[:MAX_ID_LENGTH]}')", "bad-id"))
+        problems.append(
+            Problem(
+                file,
+                0,
+                0,
+                "",
+                f"the file name '{proposal_id}' is not a valid proposal id: use lowercase letters, "
+                f"digits and single hyphens, at most {MAX_ID_LENGTH} characters "
+                f"(for example '{suggestion[:MAX_ID_LENGTH]}')",
+                "bad-id",
+            )
+        )
     elif proposal_id in WINDOWS_RESERVED:
-        problems.append(Problem(
-            file, 0, 0, "", f"the file name '{proposal_id}' is reserved on Windows, where the "
-            f"file cannot be checked out; rename it (for example '{proposal_id}-project')",
-            "bad-id"))
+        problems.append(
+            Problem(
+                file,
+                0,
+                0,
+                "",
+                f"the file name '{proposal_id}' is reserved on Windows, where the "
+                f"file cannot be checked out; rename it (for example '{proposal_id}-project')",
+                "bad-id",
+            )
+        )
     result = load_file(path, file) if raw is None else load_bytes(raw, file)
     problems.extend(_in_proposal_terms(p) for p in result.problems)
     document = result.document
@@ -92,17 +113,26 @@ def load_one(path: Path, rubric: Rubric, display: str | None = None,
         problems.extend(checker.problems(document, file, result.problems))
     errors = [p for p in problems if p.severity == "error"]
     if errors or document is None:
-        return InvalidFile(file, proposal_id, tuple(sorted(problems, key=_problem_order)),
-                           imported_from(document.data if document is not None else None))
+        return InvalidFile(
+            file,
+            proposal_id,
+            tuple(sorted(problems, key=_problem_order)),
+            imported_from(document.data if document is not None else None),
+        )
     ordered = sorted(problems, key=_problem_order)
-    return _proposal(proposal_id, file, document.data, _dotted_lines(document.values),
-                     hints=tuple(p for p in ordered if p.severity == "info"),
-                     warnings=tuple(p for p in ordered if p.severity == "warning"))
+    return _proposal(
+        proposal_id,
+        file,
+        document.data,
+        _dotted_lines(document.values),
+        hints=tuple(p for p in ordered if p.severity == "info"),
+        warnings=tuple(p for p in ordered if p.severity == "warning"),
+    )
 
 
 # Integers beyond this cannot become floats, which scoring computes with.
 _LARGEST = sys.float_info.max
-_EXACT = 2 ** 53  # integral floats up to here are exactly the int they stand for
+_EXACT = 2**53  # integral floats up to here are exactly the int they stand for
 
 
 def _numbers(document: YamlDocument, file: str) -> list[Problem]:
@@ -128,10 +158,17 @@ def _numbers(document: YamlDocument, file: str) -> list[Problem]:
                 parent[path[-1]] = int(value)
         elif isinstance(value, int) and abs(value) > _LARGEST:
             pos = document.position(path)
-            found.append(Problem(file, pos.line, pos.column, format_field(path),
-                                 f"a number with {len(str(abs(value)))} digits is too large "
-                                 "to compute with; the largest usable number is about 1.8e308",
-                                 "number-too-large"))
+            found.append(
+                Problem(
+                    file,
+                    pos.line,
+                    pos.column,
+                    format_field(path),
+                    f"a number with {len(str(abs(value)))} digits is too large "
+                    "to compute with; the largest usable number is about 1.8e308",
+                    "number-too-large",
+                )
+            )
     return found
 
 
@@ -147,8 +184,11 @@ def _name_paths(data: dict[str, Any]) -> list[JsonPath]:
         paths += [("tags", i) for i, tag in enumerate(tags) if isinstance(tag, str)]
     links = data.get("links")
     if isinstance(links, list):
-        paths += [("links", i, "title") for i, link in enumerate(links)
-                  if isinstance(link, dict) and isinstance(link.get("title"), str)]
+        paths += [
+            ("links", i, "title")
+            for i, link in enumerate(links)
+            if isinstance(link, dict) and isinstance(link.get("title"), str)
+        ]
     return paths
 
 
@@ -166,18 +206,31 @@ def _spoofing(document: YamlDocument, file: str) -> list[Problem]:
         if not codes:
             continue
         pos = document.position(path)
-        found.append(Problem(
-            file, pos.line, pos.column, format_field(path),
-            f"holds invisible or direction-changing characters ({', '.join(codes)}), which "
-            "can make text read differently from what it is; they are removed from the "
-            "site", "hidden-characters", "warning"))
+        found.append(
+            Problem(
+                file,
+                pos.line,
+                pos.column,
+                format_field(path),
+                f"holds invisible or direction-changing characters ({', '.join(codes)}), which "
+                "can make text read differently from what it is; they are removed from the "
+                "site",
+                "hidden-characters",
+                "warning",
+            )
+        )
         parent[path[-1]] = strip_suspicious(value)
     return found
 
 
-def _proposal(proposal_id: str, file: str, data: dict[str, Any],
-              line_of: Mapping[str, int], hints: tuple[Problem, ...] = (),
-              warnings: tuple[Problem, ...] = ()) -> Proposal:
+def _proposal(
+    proposal_id: str,
+    file: str,
+    data: dict[str, Any],
+    line_of: Mapping[str, int],
+    hints: tuple[Problem, ...] = (),
+    warnings: tuple[Problem, ...] = (),
+) -> Proposal:
     return Proposal(
         id=proposal_id,
         file=file,
@@ -197,7 +250,7 @@ def _proposal(proposal_id: str, file: str, data: dict[str, Any],
 
 
 def imported_from(data: Any) -> str | None:
-    """"row N of FILE" for a file `sweetspot import` wrote (its `source` names the row)."""
+    """ "row N of FILE" for a file `sweetspot import` wrote (its `source` names the row)."""
     source = data.get("source") if isinstance(data, Mapping) else None
     if isinstance(source, Mapping) and isinstance(source.get("row"), int):
         return f"row {source['row']} of {source.get('file') or 'the inventory'}"
@@ -206,25 +259,44 @@ def imported_from(data: Any) -> str | None:
 
 def _to_record(loaded: Proposal | InvalidFile) -> Record:
     if isinstance(loaded, Proposal):
-        return {"kind": "proposal", "fields": loaded.fields, "line_of": dict(loaded.line_of),
-                "hints": [p.as_dict() for p in loaded.hints],
-                "warnings": [p.as_dict() for p in loaded.warnings]}
-    return {"kind": "invalid", "problems": [p.as_dict() for p in loaded.problems],
-            "imported_from": loaded.imported_from}
+        return {
+            "kind": "proposal",
+            "fields": loaded.fields,
+            "line_of": dict(loaded.line_of),
+            "hints": [p.as_dict() for p in loaded.hints],
+            "warnings": [p.as_dict() for p in loaded.warnings],
+        }
+    return {
+        "kind": "invalid",
+        "problems": [p.as_dict() for p in loaded.problems],
+        "imported_from": loaded.imported_from,
+    }
 
 
 def _from_record(record: Record, path: Path, file: str) -> Proposal | InvalidFile | None:
     """The stored result again, or None when the record does not have the expected shape."""
     try:
-        if record["kind"] == "proposal" and isinstance(record["fields"], dict) \
-                and isinstance(record["line_of"], dict):
-            return _proposal(path.stem, file, shared_data(record["fields"]), record["line_of"],
-                             tuple(Problem(**p) for p in record.get("hints", ())),
-                             tuple(Problem(**p) for p in record.get("warnings", ())))
+        if (
+            record["kind"] == "proposal"
+            and isinstance(record["fields"], dict)
+            and isinstance(record["line_of"], dict)
+        ):
+            return _proposal(
+                path.stem,
+                file,
+                shared_data(record["fields"]),
+                record["line_of"],
+                tuple(Problem(**p) for p in record.get("hints", ())),
+                tuple(Problem(**p) for p in record.get("warnings", ())),
+            )
         if record["kind"] == "invalid":
             imported = record.get("imported_from")
-            return InvalidFile(file, path.stem, tuple(Problem(**p) for p in record["problems"]),
-                               imported if isinstance(imported, str) else None)
+            return InvalidFile(
+                file,
+                path.stem,
+                tuple(Problem(**p) for p in record["problems"]),
+                imported if isinstance(imported, str) else None,
+            )
     except (KeyError, TypeError, ValueError, OverflowError):  # Overflow: a line below 0
         pass
     return None
@@ -234,8 +306,11 @@ CHECKLIST_HINT = "checklist-boolean"
 
 
 def _is_checklist_answer(field_name: str) -> bool:
-    return field_name.startswith("checklists.") and field_name.count(".") == 2 \
+    return (
+        field_name.startswith("checklists.")
+        and field_name.count(".") == 2
         and "[" not in field_name
+    )
 
 
 def _in_proposal_terms(problem: Problem) -> Problem:
@@ -243,10 +318,16 @@ def _in_proposal_terms(problem: Problem) -> Problem:
     yes or no there can only mean the word: accepted, with a style hint (severity info)."""
     if problem.code == "yaml11-boolean" and _is_checklist_answer(problem.field):
         word = problem.message.split("'")[1]
-        return dataclasses.replace(problem, code=CHECKLIST_HINT, severity="info", message=(
-            f"style hint: unquoted {word} is accepted as '{_answer_word(word)}'; quoting it "
-            f"('{_answer_word(word)}') keeps other YAML tools from reading it as "
-            f"{str(_answer_word(word) == 'yes').lower()}"))
+        return dataclasses.replace(
+            problem,
+            code=CHECKLIST_HINT,
+            severity="info",
+            message=(
+                f"style hint: unquoted {word} is accepted as '{_answer_word(word)}'; quoting it "
+                f"('{_answer_word(word)}') keeps other YAML tools from reading it as "
+                f"{str(_answer_word(word) == 'yes').lower()}"
+            ),
+        )
     return problem
 
 
@@ -254,8 +335,7 @@ def _answer_word(text: str) -> str:
     return "yes" if text.lower() in ("true", "y", "yes", "on") else "no"
 
 
-def _checklist_words(document: YamlDocument, file: str,
-                     found: Iterable[Problem]) -> list[Problem]:
+def _checklist_words(document: YamlDocument, file: str, found: Iterable[Problem]) -> list[Problem]:
     """Turn booleans in checklist answers into 'yes' / 'no' in the data, with a style hint
     for each one that `_in_proposal_terms` has not already given."""
     checklists = document.data.get("checklists")
@@ -275,11 +355,18 @@ def _checklist_words(document: YamlDocument, file: str,
             name = format_field(path)
             if name not in hinted:
                 where = document.position(path)
-                hints.append(Problem(
-                    file, where.line, where.column, name,
-                    f"style hint: {written} is accepted as '{answers[item_id]}'; checklist "
-                    f"answers are words, so writing '{answers[item_id]}' says it plainly",
-                    CHECKLIST_HINT, "info"))
+                hints.append(
+                    Problem(
+                        file,
+                        where.line,
+                        where.column,
+                        name,
+                        f"style hint: {written} is accepted as '{answers[item_id]}'; checklist "
+                        f"answers are words, so writing '{answers[item_id]}' says it plainly",
+                        CHECKLIST_HINT,
+                        "info",
+                    )
+                )
     return hints
 
 
@@ -292,9 +379,15 @@ def _problem_order(problem: Problem) -> tuple[int, int, str]:
 LoadCache = dict[tuple[str, str, str, str], "Proposal | InvalidFile"]
 
 
-def _load_cached(path: Path, rubric: Rubric, cache: LoadCache | None, used: LoadCache,
-                 checker: SchemaChecker, display: str,
-                 store: FileStore | None) -> Proposal | InvalidFile:
+def _load_cached(
+    path: Path,
+    rubric: Rubric,
+    cache: LoadCache | None,
+    used: LoadCache,
+    checker: SchemaChecker,
+    display: str,
+    store: FileStore | None,
+) -> Proposal | InvalidFile:
     refused = refusal(path, display)
     if refused is not None:
         return InvalidFile(display, path.stem, (refused,))
@@ -322,22 +415,44 @@ def _load_cached(path: Path, rubric: Rubric, cache: LoadCache | None, used: Load
     return loaded
 
 
-def _load_safely(path: Path, rubric: Rubric, cache: LoadCache | None, used: LoadCache,
-                 checker: SchemaChecker, display: str,
-                 store: FileStore | None) -> Proposal | InvalidFile:
+def _load_safely(
+    path: Path,
+    rubric: Rubric,
+    cache: LoadCache | None,
+    used: LoadCache,
+    checker: SchemaChecker,
+    display: str,
+    store: FileStore | None,
+) -> Proposal | InvalidFile:
     """Whatever goes wrong with one file is a problem named after it, not a traceback."""
     try:
         return _load_cached(path, rubric, cache, used, checker, display, store)
     except Exception as error:  # a bug or an input nobody foresaw; RecursionError included
-        return InvalidFile(display, path.stem, (Problem(
-            display, 0, 0, "", f"the file could not be loaded ({type(error).__name__}: "
-            f"{str(error)[:200]}); please report this with the file", "internal-error"),))
+        return InvalidFile(
+            display,
+            path.stem,
+            (
+                Problem(
+                    display,
+                    0,
+                    0,
+                    "",
+                    f"the file could not be loaded ({type(error).__name__}: "
+                    f"{str(error)[:200]}); please report this with the file",
+                    "internal-error",
+                ),
+            ),
+        )
 
 
-def load_proposals(paths: Iterable[Path], rubric: Rubric,
-                   cache: LoadCache | None = None, root: Path | None = None,
-                   store_dir: Path | None = None,
-                   progress: Callable[[list[Path]], Iterable[Path]] | None = None) -> Intake:
+def load_proposals(
+    paths: Iterable[Path],
+    rubric: Rubric,
+    cache: LoadCache | None = None,
+    root: Path | None = None,
+    store_dir: Path | None = None,
+    progress: Callable[[list[Path]], Iterable[Path]] | None = None,
+) -> Intake:
     """Load every file; a bad file is reported, never dropped, and never stops the rest.
 
     ``cache`` (keyed by file name, content hash and schema) lets `mkdocs serve` parse
@@ -366,13 +481,23 @@ def load_proposals(paths: Iterable[Path], rubric: Rubric,
         clashes = [other for other in by_id[path.stem] if other != path]
         if clashes:
             others = ", ".join(shown(o) for o in clashes)
-            clash = Problem(shown(path), 0, 0, "",
-                            f"the id '{path.stem}' is also used by {others}; ids must be unique",
-                            "duplicate-id")
+            clash = Problem(
+                shown(path),
+                0,
+                0,
+                "",
+                f"the id '{path.stem}' is also used by {others}; ids must be unique",
+                "duplicate-id",
+            )
             problems = loaded.problems if isinstance(loaded, InvalidFile) else ()
-            loaded = InvalidFile(shown(path), path.stem, (clash, *problems),
-                                 loaded.imported_from if isinstance(loaded, InvalidFile)
-                                 else imported_from(loaded.fields))
+            loaded = InvalidFile(
+                shown(path),
+                path.stem,
+                (clash, *problems),
+                loaded.imported_from
+                if isinstance(loaded, InvalidFile)
+                else imported_from(loaded.fields),
+            )
         if isinstance(loaded, Proposal):
             intake.proposals.append(loaded)
         else:

@@ -11,8 +11,17 @@ from typing import Any, ClassVar
 
 from scoring.sources.problems import Problem
 
-STAGES = ("idea", "proposed", "approved", "incubating", "pilot", "production", "retired",
-          "rejected", "not_reported")
+STAGES = (
+    "idea",
+    "proposed",
+    "approved",
+    "incubating",
+    "pilot",
+    "production",
+    "retired",
+    "rejected",
+    "not_reported",
+)
 INACTIVE_STAGES = ("retired", "rejected")
 
 
@@ -159,8 +168,10 @@ class Intake:
     @property
     def problems(self) -> list[Problem]:
         """Every problem: those of invalid files, then the warnings about valid ones."""
-        return [*(p for bad in self.invalid for p in bad.problems),
-                *(w for proposal in self.proposals for w in proposal.warnings)]
+        return [
+            *(p for bad in self.invalid for p in bad.problems),
+            *(w for proposal in self.proposals for w in proposal.warnings),
+        ]
 
     @property
     def hints(self) -> list[Problem]:

@@ -25,12 +25,20 @@ def proposal_schema(rubric: Rubric) -> dict[str, Any]:
     """The full schema, so unknown criterion or checklist ids get did-you-mean errors too."""
     schema = copy.deepcopy(_base_schema())
     props = schema["properties"]
-    level = {"type": "integer", "minimum": 0, "maximum": 4,
-             "description": "0 absent, 1 asserted, 2 documented, 3 evidenced with data, "
-                            "4 validated in production", "examples": [2]}
-    note = {"type": "string", "maxLength": 1000,
-            "description": "What the evidence is, so a reviewer can check it.",
-            "examples": ["Measured on 2,000 tickets from March"]}
+    level = {
+        "type": "integer",
+        "minimum": 0,
+        "maximum": 4,
+        "description": "0 absent, 1 asserted, 2 documented, 3 evidenced with data, "
+        "4 validated in production",
+        "examples": [2],
+    }
+    note = {
+        "type": "string",
+        "maxLength": 1000,
+        "description": "What the evidence is, so a reviewer can check it.",
+        "examples": ["Measured on 2,000 tickets from March"],
+    }
     evidence_ids = [c.id for c in rubric.criteria if c.kind == "evidence"]
     props["evidence"]["additionalProperties"] = False
     props["evidence"]["properties"] = {
@@ -75,12 +83,17 @@ def proposal_schema(rubric: Rubric) -> dict[str, Any]:
             "required": ["severity", "likelihood"],
             "examples": [{"severity": 2, "likelihood": 1}],
             "properties": {
-                "severity": {**rating, "description": "0 negligible to 4 severe",
-                             "examples": [2]},
-                "likelihood": {**rating, "description": "0 practically never to 4 almost "
-                               "certain", "examples": [1]},
-                "note": {**note, "description": "Why this rating, and what limits the harm.",
-                         "examples": ["A wrong ranking delays one call by a day"]},
+                "severity": {**rating, "description": "0 negligible to 4 severe", "examples": [2]},
+                "likelihood": {
+                    **rating,
+                    "description": "0 practically never to 4 almost certain",
+                    "examples": [1],
+                },
+                "note": {
+                    **note,
+                    "description": "Why this rating, and what limits the harm.",
+                    "examples": ["A wrong ranking delays one call by a day"],
+                },
             },
         }
         for factor in rubric.risk_factors
@@ -105,10 +118,15 @@ def _declare_custom(custom: dict[str, Any], rubric: Rubric) -> None:
         return
     custom["properties"] = {}
     for declared in rubric.custom_fields:
-        spec: dict[str, Any] = {**_CUSTOM_TYPES[declared.type],
-                                "description": declared.description or declared.label,
-                                "examples": [list(declared.values[:1]) if declared.type == "list"
-                                             else declared.values[0]] if declared.values else []}
+        spec: dict[str, Any] = {
+            **_CUSTOM_TYPES[declared.type],
+            "description": declared.description or declared.label,
+            "examples": [
+                list(declared.values[:1]) if declared.type == "list" else declared.values[0]
+            ]
+            if declared.values
+            else [],
+        }
         if declared.values:
             target = spec["items"] if declared.type == "list" else spec
             target["enum"] = list(declared.values)

@@ -217,16 +217,21 @@ class Rubric:
     def criteria_for(self, dimension: str) -> tuple[Criterion, ...]:
         return tuple(c for c in self.criteria if c.dimension == dimension)
 
-    def with_quadrants(self, impact_threshold: float | None = None,
-                       risk_threshold: float | None = None,
-                       target_mix: dict[str, float] | None = None,
-                       tolerance: float | None = None) -> Rubric:
+    def with_quadrants(
+        self,
+        impact_threshold: float | None = None,
+        risk_threshold: float | None = None,
+        target_mix: dict[str, float] | None = None,
+        tolerance: float | None = None,
+    ) -> Rubric:
         """A copy with site-level overrides (from the plugin config) applied."""
         quadrants = dataclasses.replace(
             self.quadrants,
-            impact_threshold=self.quadrants.impact_threshold if impact_threshold is None
+            impact_threshold=self.quadrants.impact_threshold
+            if impact_threshold is None
             else impact_threshold,
-            risk_threshold=self.quadrants.risk_threshold if risk_threshold is None
+            risk_threshold=self.quadrants.risk_threshold
+            if risk_threshold is None
             else risk_threshold,
         )
         return dataclasses.replace(
@@ -235,5 +240,3 @@ class Rubric:
             target_mix=self.target_mix if target_mix is None else dict(target_mix),
             tolerance=self.tolerance if tolerance is None else tolerance,
         )
-
-

@@ -62,8 +62,7 @@ def _cross_check(data: dict[str, Any], file: str, position: Any) -> list[Problem
 
     def problem(path: tuple[str | int, ...], message: str) -> None:
         pos = position(path)
-        problems.append(Problem(file, pos.line, pos.column, format_field(path), message,
-                                "rubric"))
+        problems.append(Problem(file, pos.line, pos.column, format_field(path), message, "rubric"))
 
     checklist_ids = [c["id"] for c in data["checklists"]]
     for section in ("criteria", "risk_factors", "checklists", "caps", "flags"):
@@ -76,24 +75,37 @@ def _cross_check(data: dict[str, Any], file: str, position: Any) -> list[Problem
         seen_items: set[str] = set()
         for item_index, item in enumerate(checklist["items"]):
             if item["id"] in seen_items:
-                problem(("checklists", index, "items", item_index, "id"),
-                        f"item id '{item['id']}' is used twice in checklist '{checklist['id']}'")
+                problem(
+                    ("checklists", index, "items", item_index, "id"),
+                    f"item id '{item['id']}' is used twice in checklist '{checklist['id']}'",
+                )
             seen_items.add(item["id"])
     for section in ("criteria", "risk_factors"):
         for index, entry in enumerate(data[section]):
             kind = entry.get("kind", "evidence" if section == "criteria" else "rated")
             for ref_index, ref in enumerate(entry.get("checklists", [])):
                 if ref not in checklist_ids:
-                    problem((section, index, "checklists", ref_index),
-                            f"checklist '{ref}' does not exist")
+                    problem(
+                        (section, index, "checklists", ref_index),
+                        f"checklist '{ref}' does not exist",
+                    )
             if kind in ("checklist", "open_pitfalls") and not entry.get("checklists"):
                 problem((section, index), f"a '{kind}' entry needs a 'checklists' list")
             if kind in ("roi", "payback") and "bands" not in entry:
                 problem((section, index), f"a '{kind}' criterion needs 'bands'")
-    known_rules = {"one_person_team", "no_baseline", "no_online_plan",
-                   "personal_data_without_review", "no_labels_no_plan",
-                   "llm_without_evaluation_set", "no_sponsor", "no_domain_expert",
-                   "affected_groups_not_evaluated", "weakest_link", "thin_evidence"}
+    known_rules = {
+        "one_person_team",
+        "no_baseline",
+        "no_online_plan",
+        "personal_data_without_review",
+        "no_labels_no_plan",
+        "llm_without_evaluation_set",
+        "no_sponsor",
+        "no_domain_expert",
+        "affected_groups_not_evaluated",
+        "weakest_link",
+        "thin_evidence",
+    }
     for index, flag in enumerate(data["flags"]):
         if "when" not in flag and flag["id"] not in known_rules:
             problem(("flags", index), f"flag '{flag['id']}' needs a 'when' rule")
@@ -126,9 +138,14 @@ def _build(data: dict[str, Any], source: str) -> Rubric:
         tolerance=float(data["portfolio"]["tolerance"]),
         criteria=tuple(
             Criterion(
-                id=c["id"], dimension=c["dimension"], kind=c.get("kind", "evidence"),
-                weight=float(c["weight"]), question=c["question"], answer=c["answer"],
-                playbook=c["playbook"], scale=tuple(c["scale"]),
+                id=c["id"],
+                dimension=c["dimension"],
+                kind=c.get("kind", "evidence"),
+                weight=float(c["weight"]),
+                question=c["question"],
+                answer=c["answer"],
+                playbook=c["playbook"],
+                scale=tuple(c["scale"]),
                 bands=tuple(float(b) for b in c.get("bands", ())),
                 checklists=tuple(c.get("checklists", ())),
                 answer_levels=dict(c.get("answer_levels", {})),
@@ -137,8 +154,12 @@ def _build(data: dict[str, Any], source: str) -> Rubric:
         ),
         risk_factors=tuple(
             RiskFactor(
-                id=r["id"], kind=r.get("kind", "rated"), weight=float(r["weight"]),
-                question=r["question"], answer=r["answer"], playbook=r["playbook"],
+                id=r["id"],
+                kind=r.get("kind", "rated"),
+                weight=float(r["weight"]),
+                question=r["question"],
+                answer=r["answer"],
+                playbook=r["playbook"],
                 checklists=tuple(r.get("checklists", ())),
             )
             for r in data["risk_factors"]
@@ -151,7 +172,10 @@ def _build(data: dict[str, Any], source: str) -> Rubric:
         needs_information_description=data["states"]["needs_information"]["description"],
         checklists=tuple(
             Checklist(
-                id=c["id"], title=c["title"], summary=c["summary"], playbook=c["playbook"],
+                id=c["id"],
+                title=c["title"],
+                summary=c["summary"],
+                playbook=c["playbook"],
                 items=tuple(ChecklistItem(**item) for item in c["items"]),
             )
             for c in data["checklists"]
@@ -159,8 +183,13 @@ def _build(data: dict[str, Any], source: str) -> Rubric:
         severity_scale=tuple(data["severity_scale"]),
         likelihood_scale=tuple(data["likelihood_scale"]),
         custom_fields=tuple(
-            CustomField(id=k, label=v["label"], type=v["type"],
-                        description=v.get("description", ""), values=tuple(v.get("values", ())))
+            CustomField(
+                id=k,
+                label=v["label"],
+                type=v["type"],
+                description=v.get("description", ""),
+                values=tuple(v.get("values", ())),
+            )
             for k, v in (data.get("custom_fields") or {}).items()
         ),
     )
@@ -187,9 +216,16 @@ def _risk_model(data: dict[str, Any]) -> RiskModel:
     governance = data["governance"]
     return RiskModel(
         others_share=float(data["others_share"]),
-        classes={key: RiskClass(key, c["label"], (float(c["band"][0]), float(c["band"][1])),
-                                c["description"], tuple(c["obligations"]))
-                 for key, c in data["classes"].items()},
+        classes={
+            key: RiskClass(
+                key,
+                c["label"],
+                (float(c["band"][0]), float(c["band"][1])),
+                c["description"],
+                tuple(c["obligations"]),
+            )
+            for key, c in data["classes"].items()
+        },
         high_stakes_areas=dict(data["high_stakes_areas"]),
         position={k: {a: float(b) for a, b in v.items()} for k, v in data["position"].items()},
         governance_credit={k: float(v) for k, v in governance["credit"].items()},
@@ -208,14 +244,22 @@ def _with_defaults(data: dict[str, Any], builtin: dict[str, Any] | None) -> dict
     merged = dict(data)
     for section in _OPTIONAL_SECTIONS:
         given = merged.get(section)
-        merged[section] = {**builtin[section], **given} if isinstance(given, dict) \
-            else builtin[section]
+        merged[section] = (
+            {**builtin[section], **given} if isinstance(given, dict) else builtin[section]
+        )
     rules = {f["id"]: f for f in builtin["flags"]}
     merged["flags"] = [
-        {**flag, "when": rules[flag["id"]]["when"],
-         **({"escalate": rules[flag["id"]]["escalate"]} if "escalate" in rules[flag["id"]]
-            and "escalate" not in flag else {})}
-        if "when" not in flag and flag["id"] in rules else flag
+        {
+            **flag,
+            "when": rules[flag["id"]]["when"],
+            **(
+                {"escalate": rules[flag["id"]]["escalate"]}
+                if "escalate" in rules[flag["id"]] and "escalate" not in flag
+                else {}
+            ),
+        }
+        if "when" not in flag and flag["id"] in rules
+        else flag
         for flag in merged["flags"]
     ]
     return merged
@@ -254,15 +298,15 @@ def _load_cached(display: str, raw: bytes, builtin: bool) -> Rubric:
     if result.document is None or result.problems:
         raise RubricError(result.problems)
     document = result.document
-    problems = _numbers(document, display) or \
-        checker_for(rubric_schema()).problems(document, display)
+    problems = _numbers(document, display) or checker_for(rubric_schema()).problems(
+        document, display
+    )
     if problems:
         raise RubricError(problems)
     problems = _cross_check(document.data, display, document.position)
     if problems:
         raise RubricError(problems)
-    return _build(_with_defaults(document.data, None if builtin else _builtin_data()),
-                  display)
+    return _build(_with_defaults(document.data, None if builtin else _builtin_data()), display)
 
 
 # Every number a rubric holds is computed with as a float.
@@ -283,10 +327,17 @@ def _numbers(document: YamlDocument, file: str) -> list[Problem]:
             continue
         if isinstance(value, int) and not isinstance(value, bool) and abs(value) > _LARGEST:
             pos = document.position(path)
-            found.append(Problem(file, pos.line, pos.column, format_field(path),
-                                 f"a number with {len(str(abs(value)))} digits is too large "
-                                 "to compute with; the largest usable number is about 1.8e308",
-                                 "number-too-large"))
+            found.append(
+                Problem(
+                    file,
+                    pos.line,
+                    pos.column,
+                    format_field(path),
+                    f"a number with {len(str(abs(value)))} digits is too large "
+                    "to compute with; the largest usable number is about 1.8e308",
+                    "number-too-large",
+                )
+            )
     return found
 
 

@@ -160,7 +160,7 @@ def to_y(impact: float) -> float:
 
 def short_name(title: str, limit: int = LABEL_CHARS) -> str:
     text = " ".join(title.split())
-    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def text_width(text: str, size: float) -> float:
@@ -184,12 +184,18 @@ class LabelPlacer:
         w, h = text_width(text, LABEL_FONT), LABEL_FONT + 2
         r = MARKER_R + self.GAP
         candidates = [
-            (x + r, y - h / 2), (x - r - w, y - h / 2),  # right, left
-            (x - w / 2, y - r - h), (x - w / 2, y + r),  # above, below
-            (x + r - 3, y - r - h + 3), (x + r - 3, y + r - 3),  # diagonals
-            (x - r - w + 3, y - r - h + 3), (x - r - w + 3, y + r - 3),
-            (x + r, y - h * 1.6), (x + r, y + h * 0.6),  # further out, right and left
-            (x - r - w, y - h * 1.6), (x - r - w, y + h * 0.6),
+            (x + r, y - h / 2),
+            (x - r - w, y - h / 2),  # right, left
+            (x - w / 2, y - r - h),
+            (x - w / 2, y + r),  # above, below
+            (x + r - 3, y - r - h + 3),
+            (x + r - 3, y + r - 3),  # diagonals
+            (x - r - w + 3, y - r - h + 3),
+            (x - r - w + 3, y + r - 3),
+            (x + r, y - h * 1.6),
+            (x + r, y + h * 0.6),  # further out, right and left
+            (x - r - w, y - h * 1.6),
+            (x - r - w, y + h * 0.6),
         ]
         for bx, by in candidates:
             box = (bx, by, bx + w, by + h)
@@ -198,8 +204,8 @@ class LabelPlacer:
             if any(overlaps(box, other) for other in self.taken):
                 continue
             self.taken.append(box)
-            return ChartLabel(text, round(bx + 1, 1), round(by + h - 4, 1),
-                              tuple(round(v, 1) for v in box))  # type: ignore[arg-type]
+            rounded = (round(box[0], 1), round(box[1], 1), round(box[2], 1), round(box[3], 1))
+            return ChartLabel(text, round(bx + 1, 1), round(by + h - 4, 1), rounded)
         return None
 
 
@@ -248,22 +254,41 @@ def _cells(points: Sequence[PointInput]) -> tuple[tuple[ChartCell, ...], tuple[C
         return 1 + min(4, int(4 * math.log1p(count) / math.log1p(biggest)))
 
     cw, ch = PLOT_W / GRID, PLOT_H / GRID
-    cells = tuple(ChartCell(
-        round(LEFT + col * cw, 1), round(TOP + row * ch, 1), round(cw, 1), round(ch, 1),
-        n, level(n),
-        f"{n} proposals: delivery risk {col * 100 // GRID}–{(col + 1) * 100 // GRID}, "
-        f"impact {100 - (row + 1) * 100 // GRID}–{100 - row * 100 // GRID}")
-        for (col, row), n in sorted(grid.items()))
-    strip_cells = tuple(ChartCell(
-        round(LEFT + col * cw, 1), STRIP_Y + 28, round(cw, 1), STRIP_H - 34, n, level(n),
-        f"{n} proposals needing information: delivery risk {col * 100 // GRID}–"
-        f"{(col + 1) * 100 // GRID}")
-        for col, n in sorted(strip.items()))
+    cells = tuple(
+        ChartCell(
+            round(LEFT + col * cw, 1),
+            round(TOP + row * ch, 1),
+            round(cw, 1),
+            round(ch, 1),
+            n,
+            level(n),
+            f"{n} proposals: delivery risk {col * 100 // GRID}–{(col + 1) * 100 // GRID}, "
+            f"impact {100 - (row + 1) * 100 // GRID}–{100 - row * 100 // GRID}",
+        )
+        for (col, row), n in sorted(grid.items())
+    )
+    strip_cells = tuple(
+        ChartCell(
+            round(LEFT + col * cw, 1),
+            STRIP_Y + 28,
+            round(cw, 1),
+            STRIP_H - 34,
+            n,
+            level(n),
+            f"{n} proposals needing information: delivery risk {col * 100 // GRID}–"
+            f"{(col + 1) * 100 // GRID}",
+        )
+        for col, n in sorted(strip.items())
+    )
     return cells, strip_cells
 
 
-def build_chart(inputs: Sequence[PointInput], impact_threshold: float,
-                risk_threshold: float, state_names: dict[str, str]) -> Chart:
+def build_chart(
+    inputs: Sequence[PointInput],
+    impact_threshold: float,
+    risk_threshold: float,
+    state_names: dict[str, str],
+) -> Chart:
     """``inputs`` in priority order (highest first)."""
     density = len(inputs) > DENSITY_THRESHOLD
     shown = [pt for pt in inputs if pt.highlight] if density else list(inputs)
@@ -272,9 +297,15 @@ def build_chart(inputs: Sequence[PointInput], impact_threshold: float,
     markers = [(x - MARKER_R, y - MARKER_R, x + MARKER_R, y + MARKER_R) for x, y in positions]
     cells, strip_cells = _cells(inputs) if density else ((), ())
     # Labels keep clear of the cells' counts, so both stay readable.
-    counts_boxes = [(c.x + c.w / 2 - text_width(str(c.count), LABEL_FONT) / 2, c.y + c.h / 2 - 6,
-                     c.x + c.w / 2 + text_width(str(c.count), LABEL_FONT) / 2, c.y + c.h / 2 + 7)
-                    for c in (*cells, *strip_cells)]
+    counts_boxes = [
+        (
+            c.x + c.w / 2 - text_width(str(c.count), LABEL_FONT) / 2,
+            c.y + c.h / 2 - 6,
+            c.x + c.w / 2 + text_width(str(c.count), LABEL_FONT) / 2,
+            c.y + c.h / 2 + 7,
+        )
+        for c in (*cells, *strip_cells)
+    ]
     placer = LabelPlacer([*quadrant_label_boxes(state_names), *counts_boxes], markers)
     plot_area: Box = (LEFT + 2, TOP + 2, LEFT + PLOT_W - 2, TOP + PLOT_H - 2)
     strip_area: Box = (LEFT + 2, STRIP_Y + 22, LEFT + PLOT_W - 2, STRIP_Y + STRIP_H - 2)
@@ -284,28 +315,59 @@ def build_chart(inputs: Sequence[PointInput], impact_threshold: float,
         area = strip_area if unplaced else plot_area
         # A short name where it fits, else the rank number the table shows, else nothing:
         # the tooltip and the table still name the proposal.
-        label = (placer.place(short_name(pt.title), x, y, area)
-                 or placer.place(str(pt.rank), x, y, area))
+        label = placer.place(short_name(pt.title), x, y, area) or placer.place(
+            str(pt.rank), x, y, area
+        )
         whiskers = not density
-        points.append(ChartPoint(
-            number=pt.rank, proposal_id=pt.proposal_id, title=pt.title, stage=pt.stage,
-            quadrant=pt.state, quadrant_name=pt.state_name, x=x, y=y,
-            marker=STAGE_MARKERS.get(pt.stage, STAGE_MARKERS["idea"]),
-            filled=pt.stage in FILLED_STAGES, href=pt.href, tooltip=pt.tooltip, label=label,
-            red=pt.red,
-            whisker_x=(to_x(pt.risk_range[0]), to_x(pt.risk_range[1])) if whiskers else None,
-            whisker_y=None if unplaced or not whiskers else (to_y(pt.impact_range[1]),
-                                                               to_y(pt.impact_range[0])),
-        ))
+        points.append(
+            ChartPoint(
+                number=pt.rank,
+                proposal_id=pt.proposal_id,
+                title=pt.title,
+                stage=pt.stage,
+                quadrant=pt.state,
+                quadrant_name=pt.state_name,
+                x=x,
+                y=y,
+                marker=STAGE_MARKERS.get(pt.stage, STAGE_MARKERS["idea"]),
+                filled=pt.stage in FILLED_STAGES,
+                href=pt.href,
+                tooltip=pt.tooltip,
+                label=label,
+                red=pt.red,
+                whisker_x=(to_x(pt.risk_range[0]), to_x(pt.risk_range[1])) if whiskers else None,
+                whisker_y=None
+                if unplaced or not whiskers
+                else (to_y(pt.impact_range[1]), to_y(pt.impact_range[0])),
+            )
+        )
     counts = Counter(pt.state for pt in inputs)
-    state_counts = tuple((s, state_names.get(s, s), counts.get(s, 0))
-                         for s in ("quick_win", "strategic_bet", "incremental", "reconsider",
-                                   NEEDS_INFORMATION))
+    state_counts = tuple(
+        (s, state_names.get(s, s), counts.get(s, 0))
+        for s in ("quick_win", "strategic_bet", "incremental", "reconsider", NEEDS_INFORMATION)
+    )
     ticks = tuple(ChartAxis(v, to_x(v)) for v in range(0, 101, 25))
     ticks_y = tuple(ChartAxis(v, to_y(v)) for v in range(0, 101, 25))
     stages = tuple((stage, path, stage in FILLED_STAGES) for stage, path in STAGE_MARKERS.items())
-    return Chart(WIDTH, HEIGHT, LEFT, TOP, PLOT_W, PLOT_H, to_x(risk_threshold),
-                 to_y(impact_threshold), tuple(points), ticks, ticks_y,
-                 quadrant_label_positions(), stages, STRIP_Y, STRIP_H,
-                 "density" if density else "points", len(inputs), state_counts,
-                 cells, strip_cells)
+    return Chart(
+        WIDTH,
+        HEIGHT,
+        LEFT,
+        TOP,
+        PLOT_W,
+        PLOT_H,
+        to_x(risk_threshold),
+        to_y(impact_threshold),
+        tuple(points),
+        ticks,
+        ticks_y,
+        quadrant_label_positions(),
+        stages,
+        STRIP_Y,
+        STRIP_H,
+        "density" if density else "points",
+        len(inputs),
+        state_counts,
+        cells,
+        strip_cells,
+    )

@@ -88,7 +88,7 @@ def linked_part(path: Path, base: Path) -> Path | None:
     relative to ``base`` or lies below it, a folder on the way to it from ``base``. Folders
     above ``base`` are the machine's business (``/tmp`` is a link on macOS)."""
     whole = path if path.is_absolute() else base / path
-    below = whole.parts[:len(base.parts)] == base.parts
+    below = whole.parts[: len(base.parts)] == base.parts
     for end in range(len(base.parts) + 1 if below else len(whole.parts), len(whole.parts) + 1):
         part = Path(*whole.parts[:end])
         if whole.parts[end - 1] not in (".", "..") and part.is_symlink():
@@ -132,8 +132,10 @@ class OutputFolder:
         except OSError:
             mode = 0
         if stat.S_ISLNK(mode):
-            return (f"{path} is a symlink; Sweetspot never writes through a link (it could "
-                    "point outside the folder): delete the link and run again")
+            return (
+                f"{path} is a symlink; Sweetspot never writes through a link (it could "
+                "point outside the folder): delete the link and run again"
+            )
         if mode and not stat.S_ISDIR(mode) and error.errno in (errno.ENOTDIR, errno.ELOOP):
             return f"{path} is a file where a folder belongs: delete it and run again"
         if stat.S_ISDIR(mode) and error.errno == errno.EISDIR:
@@ -198,8 +200,7 @@ class OutputFolder:
 
     def first_link(self) -> str | None:
         """The first symlink anywhere below the folder, or None."""
-        return next((relative for relative, entry in self.entries() if entry.is_symlink()),
-                    None)
+        return next((relative for relative, entry in self.entries() if entry.is_symlink()), None)
 
     def prune(self, under: str, keep: set[str]) -> list[str]:
         """Delete every entry below ``under`` that is not a folder and not in ``keep``

@@ -33,8 +33,9 @@ def builtin_templates() -> Path:
     return Path(str(resources.files("site_templates")))
 
 
-def make_environment(template_dirs: Sequence[Path], cache_dir: Path | None = None,
-                     templates_key: str = "") -> tuple[Environment, Environment]:
+def make_environment(
+    template_dirs: Sequence[Path], cache_dir: Path | None = None, templates_key: str = ""
+) -> tuple[Environment, Environment]:
     """Two environments over the same search path: Markdown pages and HTML/SVG fragments.
 
     User template folders come first, so a site can override any template by file name.
@@ -45,31 +46,49 @@ def make_environment(template_dirs: Sequence[Path], cache_dir: Path | None = Non
     it loaded first after an override of the same name is added.
     """
     folders = tuple(Path(d).resolve() for d in template_dirs)
-    return kept_environments(new_environments, folders,
-                             cache_dir.resolve() if cache_dir else None, templates_key)
+    return kept_environments(
+        new_environments, folders, cache_dir.resolve() if cache_dir else None, templates_key
+    )
 
 
-def new_environments(template_dirs: tuple[Path, ...],
-                     cache_dir: Path | None) -> tuple[Environment, Environment]:
-    loader = ChoiceLoader([FileSystemLoader([str(d) for d in (*template_dirs,
-                                                                builtin_templates())])])
+def new_environments(
+    template_dirs: tuple[Path, ...], cache_dir: Path | None
+) -> tuple[Environment, Environment]:
+    loader = ChoiceLoader(
+        [FileSystemLoader([str(d) for d in (*template_dirs, builtin_templates())])]
+    )
     templates = cache_dir / "templates" if cache_dir else None
     # Markdown headings use {#anchor} (attr_list), so Jinja comments become {## ... ##}.
-    md_env = Environment(loader=loader, autoescape=False, finalize=finalize,
-                         comment_start_string="{##", comment_end_string="##}",
-                         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                         keep_trailing_newline=True, auto_reload=True,
-                         bytecode_cache=bytecode_cache(templates, "markdown"))
-    html_env = Environment(loader=loader, autoescape=True, undefined=StrictUndefined,
-                           trim_blocks=True, lstrip_blocks=True, auto_reload=True,
-                           bytecode_cache=bytecode_cache(templates, "html"))
+    md_env = Environment(
+        loader=loader,
+        autoescape=False,
+        finalize=finalize,
+        comment_start_string="{##",
+        comment_end_string="##}",
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=True,
+        bytecode_cache=bytecode_cache(templates, "markdown"),
+    )
+    html_env = Environment(
+        loader=loader,
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=True,
+        bytecode_cache=bytecode_cache(templates, "html"),
+    )
     for env in (md_env, html_env):
         env.filters["md"] = md_text
         env.filters["h"] = lambda v: Markup(html.escape("" if v is None else str(v)))
         env.filters["money"] = money
         env.filters["pct"] = lambda v: "–" if v is None else f"{float(v):.0%}"
-        env.filters["num"] = lambda v, d=0: "–" if v is None or (
-            isinstance(v, float) and math.isnan(v)) else f"{float(v):,.{d}f}"
+        env.filters["num"] = lambda v, d=0: (
+            "–" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{float(v):,.{d}f}"
+        )
         env.filters["attr"] = lambda v: Markup(html.escape(str(v), quote=True))
         env.filters["id"] = html_id
         env.filters["anchor"] = anchor

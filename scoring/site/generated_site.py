@@ -34,8 +34,9 @@ SUMMARY_MARKER = "<!-- sweetspot:summary -->"
 # (Zensical and MkDocs 2 drop unknown plugins without a word); every Sweetspot build strips it.
 FALLBACK_START = "<!-- sweetspot:fallback -->"
 FALLBACK_END = "<!-- /sweetspot:fallback -->"
-_FALLBACK = re.compile(re.escape(FALLBACK_START) + r".*?" + re.escape(FALLBACK_END) + r"\n?",
-                       re.DOTALL)
+_FALLBACK = re.compile(
+    re.escape(FALLBACK_START) + r".*?" + re.escape(FALLBACK_END) + r"\n?", re.DOTALL
+)
 
 ASSET_DIR = "assets/sweetspot"
 EXTRA_CSS = (f"{ASSET_DIR}/sweetspot.css",)
@@ -61,12 +62,20 @@ PLUGIN_OPTIONS = OPTION_NAMES  # the plugin's own list (settings.py): every opti
 # Markdown extensions the generated pages use.
 DEFAULT_CONFIG: dict[str, Any] = {
     "site_name": "Sweetspot portfolio",
-    "theme": {"name": "material", "font": False,
-              "features": ["navigation.indexes", "navigation.sections"]},
+    "theme": {
+        "name": "material",
+        "font": False,
+        "features": ["navigation.indexes", "navigation.sections"],
+    },
     "plugins": ["search"],
     "markdown_extensions": [
-        "admonition", "attr_list", "md_in_html", "tables", {"toc": {"permalink": True}},
-        "pymdownx.details", "pymdownx.superfences",
+        "admonition",
+        "attr_list",
+        "md_in_html",
+        "tables",
+        {"toc": {"permalink": True}},
+        "pymdownx.details",
+        "pymdownx.superfences",
         {"pymdownx.tasklist": {"custom_checkbox": True}},
     ],
 }
@@ -93,6 +102,7 @@ def fill_home(markdown: str, builder: SiteBuilder, page: str) -> str:
 
 # -- reading a site's mkdocs.yml without MkDocs ------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Tagged:
     """A YAML value with a tag we do not interpret (!ENV, !!python/name:...): kept as is."""
@@ -107,8 +117,11 @@ class _Loader(yaml.SafeLoader):
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise ComposerError(
-                None, None, f"aliases (*{event.anchor}) are not allowed; write the value out "
-                "in full", event.start_mark)
+                None,
+                None,
+                f"aliases (*{event.anchor}) are not allowed; write the value out in full",
+                event.start_mark,
+            )
         return super().compose_node(parent, index)
 
 
@@ -165,8 +178,10 @@ def read_config(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise SiteSourceError(f"{path}: expected a mapping of settings")
     if "INHERIT" in data:
-        raise SiteSourceError(f"{path}: INHERIT is not supported here; merge the parent "
-                              "config in or pass --config the combined file")
+        raise SiteSourceError(
+            f"{path}: INHERIT is not supported here; merge the parent "
+            "config in or pass --config the combined file"
+        )
     return data
 
 
@@ -194,8 +209,9 @@ def sweetspot_options(config: Mapping[str, Any], where: str) -> dict[str, Any] |
                 raise SiteSourceError(f"{where}: plugins: sweetspot: expected a mapping")
             unknown = sorted(set(options) - PLUGIN_OPTIONS)
             if unknown:
-                raise SiteSourceError(f"{where}: plugins: sweetspot: unknown option(s) "
-                                      f"{', '.join(unknown)}")
+                raise SiteSourceError(
+                    f"{where}: plugins: sweetspot: unknown option(s) {', '.join(unknown)}"
+                )
             return dict(options)
     return None
 
@@ -204,9 +220,14 @@ def _without_sweetspot(plugins: Any) -> Any:
     if isinstance(plugins, dict):
         return {k: v for k, v in plugins.items() if k not in PLUGIN_NAMES}
     if isinstance(plugins, list):
-        return [item for item in plugins
-                if not (item in PLUGIN_NAMES
-                        or (isinstance(item, dict) and next(iter(item), None) in PLUGIN_NAMES))]
+        return [
+            item
+            for item in plugins
+            if not (
+                item in PLUGIN_NAMES
+                or (isinstance(item, dict) and next(iter(item), None) in PLUGIN_NAMES)
+            )
+        ]
     return plugins
 
 
@@ -216,14 +237,15 @@ def _plugin_names(plugins: Any) -> list[str]:
 
 # -- the settings of one build ----------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class SiteSource:
     """Everything one generated-site build reads, resolved to absolute paths."""
 
-    config: dict[str, Any]           # the site's mkdocs.yml (or the default), as read
-    config_dir: Path                 # paths in the config are relative to this folder
+    config: dict[str, Any]  # the site's mkdocs.yml (or the default), as read
+    config_dir: Path  # paths in the config are relative to this folder
     proposals_dir: Path
-    content_dir: Path | None         # hand-written pages copied as they are
+    content_dir: Path | None  # hand-written pages copied as they are
     rubric: Rubric
     rubric_path: Path | None = None
     output_dir: str = ""
@@ -232,8 +254,13 @@ class SiteSource:
     watched: tuple[Path, ...] = field(default=())  # what a watching build polls
 
 
-def resolve_source(config_file: Path | None, *, proposals: Path | None = None,
-                   content: Path | None = None, rubric_file: Path | None = None) -> SiteSource:
+def resolve_source(
+    config_file: Path | None,
+    *,
+    proposals: Path | None = None,
+    content: Path | None = None,
+    rubric_file: Path | None = None,
+) -> SiteSource:
     """Read a site's mkdocs.yml (or none) and the sweetspot plugin's options in it, as the
     plugin would; command-line folders override the config's."""
     if config_file is not None:
@@ -246,14 +273,20 @@ def resolve_source(config_file: Path | None, *, proposals: Path | None = None,
         docs_dir = (base / str(config.get("docs_dir", "docs"))).resolve()
     else:
         config, base, where, options, docs_dir = dict(DEFAULT_CONFIG), Path.cwd(), "", {}, None
-    proposals_dir = proposals.resolve() if proposals is not None else \
-        (base / str(options.get("proposals_dir", "content/proposals"))).resolve()
+    proposals_dir = (
+        proposals.resolve()
+        if proposals is not None
+        else (base / str(options.get("proposals_dir", "content/proposals"))).resolve()
+    )
     content_dir = content.resolve() if content is not None else docs_dir
     for label, folder in (("proposals", proposals_dir), ("content", content_dir)):
         if folder is not None and not folder.is_dir():
             raise SiteSourceError(f"no such folder: {folder} ({label})")
-    rubric_path = rubric_file.resolve() if rubric_file is not None else \
-        (base / str(options["rubric"]) if options.get("rubric") else None)
+    rubric_path = (
+        rubric_file.resolve()
+        if rubric_file is not None
+        else (base / str(options["rubric"]) if options.get("rubric") else None)
+    )
     if rubric_path is not None and not rubric_path.is_file():
         raise SiteSourceError(f"rubric file not found: {rubric_path}")
     rubric = load_rubric(rubric_path)
@@ -261,14 +294,18 @@ def resolve_source(config_file: Path | None, *, proposals: Path | None = None,
         rubric = SiteSettings.from_options(options).quadrants_of(rubric)
     except SettingsError as error:
         raise SiteSourceError(f"{where}: sweetspot: {error}") from None
-    templates = ((base / str(options["custom_templates"])).resolve(),) \
-        if options.get("custom_templates") else ()
+    templates = (
+        ((base / str(options["custom_templates"])).resolve(),)
+        if options.get("custom_templates")
+        else ()
+    )
     output_dir = str(options.get("output_dir", "")).strip("/")
     home_page = str(options.get("home_page", "index.md"))
     for name, value in (("output_dir", output_dir), ("home_page", home_page)):
         if value and (os.path.isabs(value) or ".." in Path(value).parts):
-            raise SiteSourceError(f"{where}: sweetspot: {name} must be a path inside the "
-                                  f"site, not {value!r}")
+            raise SiteSourceError(
+                f"{where}: sweetspot: {name} must be a path inside the site, not {value!r}"
+            )
     watched = [proposals_dir, *templates]
     if content_dir is not None:
         watched.append(content_dir)
@@ -276,17 +313,31 @@ def resolve_source(config_file: Path | None, *, proposals: Path | None = None,
         watched.append(rubric_path)
     if config_file is not None:
         watched.append(config_file.resolve())
-    return SiteSource(config=config, config_dir=base, proposals_dir=proposals_dir,
-                      content_dir=content_dir, rubric=rubric, rubric_path=rubric_path,
-                      output_dir=output_dir, template_dirs=templates, home_page=home_page,
-                      watched=tuple(watched))
+    return SiteSource(
+        config=config,
+        config_dir=base,
+        proposals_dir=proposals_dir,
+        content_dir=content_dir,
+        rubric=rubric,
+        rubric_path=rubric_path,
+        output_dir=output_dir,
+        template_dirs=templates,
+        home_page=home_page,
+        watched=tuple(watched),
+    )
 
 
 # -- the generated config -----------------------------------------------------------------------
 
-def generated_config(source: SiteSource, out: Path, *, docs_dir: str = "docs",
-                     techdocs: bool = False, not_in_nav: list[str] | None = None
-                     ) -> dict[str, Any]:
+
+def generated_config(
+    source: SiteSource,
+    out: Path,
+    *,
+    docs_dir: str = "docs",
+    techdocs: bool = False,
+    not_in_nav: list[str] | None = None,
+) -> dict[str, Any]:
     """The site's own config for a plugin-free build in ``out``: the same theme, navigation
     and extensions, docs_dir pointing at the generated pages, the sweetspot plugin removed
     and its CSS and scripts listed instead."""
@@ -297,9 +348,14 @@ def generated_config(source: SiteSource, out: Path, *, docs_dir: str = "docs",
     if techdocs:
         # techdocs-core brings its own search and sets the theme (Material) itself.
         names = [n for n in _plugin_names(plugins) if n not in ("search", "techdocs-core")]
-        plugins = ["techdocs-core", *[item for item in plugins
-                                      if (item if isinstance(item, str) else next(iter(item)))
-                                      in names]]
+        plugins = [
+            "techdocs-core",
+            *[
+                item
+                for item in plugins
+                if (item if isinstance(item, str) else next(iter(item))) in names
+            ],
+        ]
     config["plugins"] = plugins
     relative = _relocate(source.config_dir, out)
     theme = config.get("theme")
@@ -325,10 +381,12 @@ def _relocate(config_dir: Path, out: Path) -> Any:
         if not isinstance(path, str) or os.path.isabs(path):
             return path
         return Path(os.path.relpath(config_dir / path, out.resolve())).as_posix()
+
     return relative
 
 
 # -- building the pages --------------------------------------------------------------------------
+
 
 @dataclass
 class GeneratedSite:
@@ -337,7 +395,7 @@ class GeneratedSite:
     files: dict[str, bytes]
     intake: Intake
     portfolio: ScoredPortfolio
-    generated: list[str]    # the generated pages and downloads (not copies, not assets)
+    generated: list[str]  # the generated pages and downloads (not copies, not assets)
     not_in_nav: list[str] = field(default_factory=list)  # pages the plugin keeps out of nav
 
 
@@ -359,16 +417,23 @@ def generate(source: SiteSource) -> GeneratedSite:
             if file.is_relative_to(inside):
                 source_links[proposal.id] = file.relative_to(inside).as_posix()
     portfolio = score_intake(intake, source.rubric)
-    builder = build_site(portfolio, SiteOptions(output_dir=source.output_dir,
-                                                template_dirs=source.template_dirs,
-                                                source_links=source_links))
+    builder = build_site(
+        portfolio,
+        SiteOptions(
+            output_dir=source.output_dir,
+            template_dirs=source.template_dirs,
+            source_links=source_links,
+        ),
+    )
     generated, hidden = [], []
     for page in builder.all_pages():
         if not page.in_nav:
             hidden.append(page.path)
         if page.path in files:
-            raise SiteSourceError(f"'{page.path}' exists in {content} and would be overwritten "
-                                  "by a generated page; move it or set output_dir")
+            raise SiteSourceError(
+                f"'{page.path}' exists in {content} and would be overwritten "
+                "by a generated page; move it or set output_dir"
+            )
         inlined = page.inlined()
         content_bytes = inlined if isinstance(inlined, bytes) else inlined.encode("utf-8")
         files[page.path] = content_bytes
@@ -380,12 +445,15 @@ def generate(source: SiteSource) -> GeneratedSite:
         text = files[home].decode("utf-8")
         files[home] = fill_home(text, builder, home).encode("utf-8")
     else:
-        files[home] = ("---\ntitle: Portfolio summary\n---\n\n# Portfolio summary\n\n"
-                       + builder.home_summary(home)).encode("utf-8")
+        files[home] = (
+            "---\ntitle: Portfolio summary\n---\n\n# Portfolio summary\n\n"
+            + builder.home_summary(home)
+        ).encode("utf-8")
     # One pattern per folder rather than a line per proposal: the config stays the same when
     # proposals come and go, so a serving generator does not restart for it.
-    patterns = sorted({f"/{path.rsplit('/', 1)[0]}/*.md" if "/" in path else f"/{path}"
-                       for path in hidden})
+    patterns = sorted(
+        {f"/{path.rsplit('/', 1)[0]}/*.md" if "/" in path else f"/{path}" for path in hidden}
+    )
     return GeneratedSite(files, intake, portfolio, generated, patterns)
 
 
@@ -406,14 +474,18 @@ def published_copy(path: Path, real: Path, proposals_dir: Path, valid: set[Path]
     return True
 
 
-def sync_tree(folder: OutputFolder, under: str, files: Mapping[str, bytes], *,
-              delete: bool = True) -> list[str]:
+def sync_tree(
+    folder: OutputFolder, under: str, files: Mapping[str, bytes], *, delete: bool = True
+) -> list[str]:
     """Make ``under`` in ``folder`` hold ``files`` (and nothing else when ``delete``),
     writing only those whose bytes changed, so a generator's live reload rebuilds only for
     real edits. Returns what changed, by path relative to ``under``."""
     prefix = f"{under}/" if under else ""
-    changed = [relative for relative, data in sorted(files.items())
-               if folder.write(prefix + relative, data)]
+    changed = [
+        relative
+        for relative, data in sorted(files.items())
+        if folder.write(prefix + relative, data)
+    ]
     if delete:
         changed += folder.prune(under, set(files))
     return changed
@@ -429,13 +501,16 @@ def check_output_folder(out: Path, source: SiteSource, owner: OutputOwner = BUIL
     except FileNotFoundError:
         mode = 0
     except OSError as error:
-        raise SiteSourceError(f"--out {out}: cannot use the folder: "
-                              f"{error.strerror or error}") from None
+        raise SiteSourceError(
+            f"--out {out}: cannot use the folder: {error.strerror or error}"
+        ) from None
     linked = linked_part(out, Path.cwd())
     if linked is not None:
-        raise SiteSourceError(f"--out {out}: {linked} is a symlink; `sweetspot "
-                              f"{owner.command}` writes only into a real folder (a link could "
-                              "point anywhere): name the folder itself")
+        raise SiteSourceError(
+            f"--out {out}: {linked} is a symlink; `sweetspot "
+            f"{owner.command}` writes only into a real folder (a link could "
+            "point anywhere): name the folder itself"
+        )
     if mode and not stat.S_ISDIR(mode):
         raise SiteSourceError(f"--out {out} is a file, not a folder; name a new folder")
     target = out.resolve()
@@ -444,29 +519,34 @@ def check_output_folder(out: Path, source: SiteSource, owner: OutputOwner = BUIL
         folders.append(("config", source.config_dir))
     for label, folder in folders:
         if folder is not None and (folder == target or folder.is_relative_to(target)):
-            raise SiteSourceError(f"--out {out} holds the {label} folder; choose a new or "
-                                  "empty folder of its own")
+            raise SiteSourceError(
+                f"--out {out} holds the {label} folder; choose a new or empty folder of its own"
+            )
         if folder is not None and label != "config" and target.is_relative_to(folder):
-            raise SiteSourceError(f"--out {out} is inside the {label} folder {folder}; "
-                                  "choose a folder outside it")
+            raise SiteSourceError(
+                f"--out {out} is inside the {label} folder {folder}; choose a folder outside it"
+            )
     if not mode:
         return
     with _opened(out) as opened:
         entries = list(opened.entries())
         marker = next((entry for relative, entry in entries if relative == owner.marker), None)
         # A linked marker claims the folder: the symlink refusal below names it.
-        if entries and not (marker is not None and (
-                marker.is_symlink() or marker.is_file(follow_symlinks=False))):
+        if entries and not (
+            marker is not None and (marker.is_symlink() or marker.is_file(follow_symlinks=False))
+        ):
             raise SiteSourceError(
                 f"--out {out} is not empty and was not written by `sweetspot "
                 f"{owner.command}` (it has no {owner.marker} file), so its files could be "
-                "yours; choose a new or empty folder")
+                "yours; choose a new or empty folder"
+            )
         link = next((relative for relative, entry in entries if entry.is_symlink()), None)
         if link is not None:
             raise SiteSourceError(
                 f"--out {out}: {link} is a symlink; `sweetspot {owner.command}` never writes "
                 "or deletes through a link (it could point outside the folder) and never "
-                "makes one: delete it and run again")
+                "makes one: delete it and run again"
+            )
 
 
 @contextmanager
@@ -488,21 +568,27 @@ def open_output(out: Path, owner: OutputOwner) -> Iterator[OutputFolder]:
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise SiteSourceError(f"--out {out}: cannot make the folder: "
-                              f"{error.strerror or error}") from None
+        raise SiteSourceError(
+            f"--out {out}: cannot make the folder: {error.strerror or error}"
+        ) from None
     with _opened(out) as folder:
-        folder.write(owner.marker, f"Written by `sweetspot {owner.command}`, which writes into "
-                     "this folder again on every run.\n".encode())
+        folder.write(
+            owner.marker,
+            f"Written by `sweetspot {owner.command}`, which writes into "
+            "this folder again on every run.\n".encode(),
+        )
         yield folder
 
 
-def write_project(source: SiteSource, out: Path, *, techdocs: bool = False
-                  ) -> tuple[GeneratedSite, list[str]]:
+def write_project(
+    source: SiteSource, out: Path, *, techdocs: bool = False
+) -> tuple[GeneratedSite, list[str]]:
     """Write ``out/docs`` and ``out/mkdocs.yml``; return the site and what changed."""
     check_output_folder(out, source, BUILD_DOCS)
     site = generate(source)
-    config = dump_config(generated_config(source, out, techdocs=techdocs,
-                                          not_in_nav=site.not_in_nav))
+    config = dump_config(
+        generated_config(source, out, techdocs=techdocs, not_in_nav=site.not_in_nav)
+    )
     with open_output(out, BUILD_DOCS) as folder:
         changed = sync_tree(folder, "docs", site.files)
         changed += sync_tree(folder, "", {"mkdocs.yml": config.encode("utf-8")}, delete=False)
@@ -513,8 +599,9 @@ def snapshot(paths: tuple[Path, ...]) -> dict[str, tuple[int, int]]:
     """Modification time and size of every file under ``paths``: what a watch compares."""
     seen: dict[str, tuple[int, int]] = {}
     for root in paths:
-        candidates = [root] if root.is_file() else (sorted(root.rglob("*"))
-                                                    if root.is_dir() else [])
+        candidates = (
+            [root] if root.is_file() else (sorted(root.rglob("*")) if root.is_dir() else [])
+        )
         for path in candidates:
             try:
                 stat = path.stat()
@@ -525,8 +612,26 @@ def snapshot(paths: tuple[Path, ...]) -> dict[str, tuple[int, int]]:
     return seen
 
 
-__all__ = ["BUILD_DOCS", "EXTRA_CSS", "EXTRA_JAVASCRIPT", "FALLBACK_END", "FALLBACK_START",
-           "RENDER", "SUMMARY_MARKER", "GeneratedSite", "OutputOwner", "SiteSource",
-           "SiteSourceError", "check_output_folder", "fill_home", "generate", "generated_config",
-           "open_output", "resolve_source", "snapshot", "strip_fallback", "sync_tree",
-           "write_project"]
+__all__ = [
+    "BUILD_DOCS",
+    "EXTRA_CSS",
+    "EXTRA_JAVASCRIPT",
+    "FALLBACK_END",
+    "FALLBACK_START",
+    "RENDER",
+    "SUMMARY_MARKER",
+    "GeneratedSite",
+    "OutputOwner",
+    "SiteSource",
+    "SiteSourceError",
+    "check_output_folder",
+    "fill_home",
+    "generate",
+    "generated_config",
+    "open_output",
+    "resolve_source",
+    "snapshot",
+    "strip_fallback",
+    "sync_tree",
+    "write_project",
+]

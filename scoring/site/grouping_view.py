@@ -44,5 +44,10 @@ def proposal_row(card: ScoreCard, href: str, rubric: Rubric) -> dict[str, object
 
 def group_row(name: str, href: str | None, rollup: Rollup, depth: int = 0) -> dict[str, object]:
     """One row of an index of groups."""
-    return {"name": name, "href": href, "r": rollup, "states": dict(rollup.by_state),
-            "depth": depth}
+    return {
+        "name": name,
+        "href": href,
+        "r": rollup,
+        "states": dict(rollup.by_state),
+        "depth": depth,
+    }

@@ -25,10 +25,16 @@ _URL_SCHEMES = {"http", "https", "mailto"}
 
 # One translation table does both escapes in a single C-level pass: HTML first (so no tag
 # survives), then a backslash before each character Markdown would read as syntax.
-_ESCAPES = str.maketrans({
-    "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;",
-    **{ch: "\\" + ch for ch in "\\`*_{}[]()#+-.!|"},
-})
+_ESCAPES = str.maketrans(
+    {
+        "&": "&amp;",
+        "<": "&lt;",
+        ">": "&gt;",
+        '"': "&quot;",
+        "'": "&#x27;",
+        **{ch: "\\" + ch for ch in "\\`*_{}[]()#+-.!|"},
+    }
+)
 
 
 def md_text(value: Any) -> Markup:
@@ -57,8 +63,13 @@ def rich_text(value: str) -> Markup:
     """Render a Markdown field to sanitised HTML."""
     # Raw HTML in the source is escaped before rendering, and nh3 cleans the result too.
     rendered = _MARKDOWN.reset().convert(html.escape(value, quote=False))
-    cleaned = nh3.clean(rendered, tags=_ALLOWED_TAGS, attributes=_ALLOWED_ATTRIBUTES,
-                        url_schemes=_URL_SCHEMES, link_rel="noopener nofollow")
+    cleaned = nh3.clean(
+        rendered,
+        tags=_ALLOWED_TAGS,
+        attributes=_ALLOWED_ATTRIBUTES,
+        url_schemes=_URL_SCHEMES,
+        link_rel="noopener nofollow",
+    )
     return Markup(cleaned)
 
 

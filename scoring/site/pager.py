@@ -20,7 +20,7 @@ def paged_path(first: str, number: int, *, in_folder: bool = False) -> str:
     if number == 1:
         return first
     if in_folder and first.endswith("/index.md"):
-        return f"{first[:-len('index.md')]}page-{number}.md"
+        return f"{first[: -len('index.md')]}page-{number}.md"
     return f"{first[:-3]}-page-{number}.md"
 
 
@@ -72,21 +72,25 @@ class Page(Generic[T]):
         return (self.number, self.paths, self.start, self.total)
 
 
-def paginate(items: Sequence[T], first: str, size: int = PAGE_SIZE, *,
-             in_folder: bool = False) -> list[Page[T]]:
+def paginate(
+    items: Sequence[T], first: str, size: int = PAGE_SIZE, *, in_folder: bool = False
+) -> list[Page[T]]:
     """The pages of ``items``: always at least one, even when there are none."""
     count = max(1, -(-len(items) // size))
     paths = tuple(paged_path(first, n, in_folder=in_folder) for n in range(1, count + 1))
-    return [Page(items[(n - 1) * size:n * size], n, paths, (n - 1) * size + 1, len(items))
-            for n in range(1, count + 1)]
+    return [
+        Page(items[(n - 1) * size : n * size], n, paths, (n - 1) * size + 1, len(items))
+        for n in range(1, count + 1)
+    ]
 
 
 def pager_links(page: Page[T], link: Callable[[str], str]) -> list[dict[str, object]]:
     """Links to every page of the list, the current one marked; empty for a single page."""
     if page.count == 1:
         return []
-    return [{"number": n, "href": link(path), "current": n == page.number}
-            for n, path in page.pages]
+    return [
+        {"number": n, "href": link(path), "current": n == page.number} for n, path in page.pages
+    ]
 
 
 __all__ = ["PAGE_SIZE", "Page", "paged_path", "pager_links", "paginate"]

@@ -39,8 +39,11 @@ def mean_confidence(card: ScoreCard) -> float:
 
 def fund_next(cards: Sequence[ScoreCard]) -> list[ScoreCard]:
     """Placed, active proposals not yet in production, by priority."""
-    return [c for c in by_priority(cards) if is_active(c) and c.proposal.stage != "production"
-            and c.state != NEEDS_INFORMATION][:FUND_NEXT]
+    return [
+        c
+        for c in by_priority(cards)
+        if is_active(c) and c.proposal.stage != "production" and c.state != NEEDS_INFORMATION
+    ][:FUND_NEXT]
 
 
 def at_risk(cards: Sequence[ScoreCard]) -> list[ScoreCard]:
@@ -57,32 +60,37 @@ def risk_reason(card: ScoreCard, rubric: Rubric) -> str:
     return "; ".join(reasons)
 
 
-def table_rows(cards: Sequence[ScoreCard], ranks: dict[str, int], rubric: Rubric,
-               url: Callable[[str], str]) -> list[dict[str, Any]]:
+def table_rows(
+    cards: Sequence[ScoreCard], ranks: dict[str, int], rubric: Rubric, url: Callable[[str], str]
+) -> list[dict[str, Any]]:
     """Rows of the HTML proposals table; ``url`` maps a proposal id to its link."""
     classes = rubric.risk_model.classes
-    return [{
-        "rank": ranks[c.proposal.id],
-        "id": c.proposal.id,
-        "title": c.proposal.title,
-        "url": url(c.proposal.id),
-        "state": c.state,
-        "state_name": rubric.state_name(c.state),
-        "priority": c.priority,
-        "impact": c.impact,
-        "risk": c.delivery_risk,
-        "impact_range": c.placement["impact"],
-        "risk_range": c.placement["delivery_risk"],
-        "risk_class": c.risk_class,
-        "risk_class_name": classes[c.risk_class].label if c.risk_class in classes
-        else c.risk_class,
-        "flags": len(c.flags),
-        "red": len(red_flags(c)),
-        "confidence": mean_confidence(c),
-        "team": c.proposal.team,
-        "stage": c.proposal.stage,
-        "active": is_active(c),
-    } for c in cards]
+    return [
+        {
+            "rank": ranks[c.proposal.id],
+            "id": c.proposal.id,
+            "title": c.proposal.title,
+            "url": url(c.proposal.id),
+            "state": c.state,
+            "state_name": rubric.state_name(c.state),
+            "priority": c.priority,
+            "impact": c.impact,
+            "risk": c.delivery_risk,
+            "impact_range": c.placement["impact"],
+            "risk_range": c.placement["delivery_risk"],
+            "risk_class": c.risk_class,
+            "risk_class_name": classes[c.risk_class].label
+            if c.risk_class in classes
+            else c.risk_class,
+            "flags": len(c.flags),
+            "red": len(red_flags(c)),
+            "confidence": mean_confidence(c),
+            "team": c.proposal.team,
+            "stage": c.proposal.stage,
+            "active": is_active(c),
+        }
+        for c in cards
+    ]
 
 
 def bitmask(indices: set[int], size: int) -> str:
@@ -94,9 +102,13 @@ def bitmask(indices: set[int], size: int) -> str:
     return "".join(digits).rstrip("0")
 
 
-def rows_json(cards: Sequence[ScoreCard], ranks: dict[str, int], rubric: Rubric,
-              url_template: str,
-              row_of: Callable[[ScoreCard], list[Any]] | None = None) -> dict[str, Any]:
+def rows_json(
+    cards: Sequence[ScoreCard],
+    ranks: dict[str, int],
+    rubric: Rubric,
+    url_template: str,
+    row_of: Callable[[ScoreCard], list[Any]] | None = None,
+) -> dict[str, Any]:
     """Everything the filter bar needs, compactly: one short list per proposal, in priority
     order, with the field names once in ``fields``. Flags are indices into ``flag_ids``; the
     open pitfall items (``items``, as ``checklist.item``) are a bit mask in hex, see
@@ -115,9 +127,27 @@ def rows_json(cards: Sequence[ScoreCard], ranks: dict[str, int], rubric: Rubric,
         row.append(1 if is_active(c) else 0)
         rows.append(row)
     return {
-        "fields": ["id", "title", "team", "stage", "state", "impact", "delivery_risk",
-                   "impact_range", "delivery_risk_range", "priority", "risk_class", "flags",
-                   "red_flags", "tags", "org", "open", "confidence", "rank", "active"],
+        "fields": [
+            "id",
+            "title",
+            "team",
+            "stage",
+            "state",
+            "impact",
+            "delivery_risk",
+            "impact_range",
+            "delivery_risk_range",
+            "priority",
+            "risk_class",
+            "flags",
+            "red_flags",
+            "tags",
+            "org",
+            "open",
+            "confidence",
+            "rank",
+            "active",
+        ],
         "url": url_template,  # a proposal's link: replace {id}
         "states": {s: rubric.state_name(s) for s in STATES},
         "classes": {k: v.label for k, v in classes.items()},
@@ -138,16 +168,32 @@ def card_row(c: ScoreCard, rubric: Rubric) -> list[Any]:
     index = {key: n for n, key in enumerate(items)}
     # Open pitfalls count for active proposals only, as in the heatmap and on the
     # pitfall pages, so a link from there finds the same proposals.
-    open_items = {index[f"{s.id}.{i.id}"] for s in c.checklists for i in s.items
-                  if i.answer not in ("yes", "n/a") and f"{s.id}.{i.id}" in index
-                  } if is_active(c) else set()
+    open_items = (
+        {
+            index[f"{s.id}.{i.id}"]
+            for s in c.checklists
+            for i in s.items
+            if i.answer not in ("yes", "n/a") and f"{s.id}.{i.id}" in index
+        }
+        if is_active(c)
+        else set()
+    )
     return [
-        c.proposal.id, c.proposal.title, c.proposal.team, c.proposal.stage, c.state,
-        round(c.impact, 1), round(c.delivery_risk, 1),
+        c.proposal.id,
+        c.proposal.title,
+        c.proposal.team,
+        c.proposal.stage,
+        c.state,
+        round(c.impact, 1),
+        round(c.delivery_risk, 1),
         [round(v, 1) for v in c.placement["impact"]],
         [round(v, 1) for v in c.placement["delivery_risk"]],
-        round(c.priority, 1), c.risk_class, [f.id for f in c.flags],
-        [f.id for f in red_flags(c)], list(c.proposal.tags),
+        round(c.priority, 1),
+        c.risk_class,
+        [f.id for f in c.flags],
+        [f.id for f in red_flags(c)],
+        list(c.proposal.tags),
         list(unit_path(c.proposal)),
-        bitmask(open_items, len(items)), round(mean_confidence(c), 2),
+        bitmask(open_items, len(items)),
+        round(mean_confidence(c), 2),
     ]

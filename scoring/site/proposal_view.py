@@ -35,9 +35,12 @@ SAFEGUARD_GUIDANCE = {
 DEFAULT_SAFEGUARD_GUIDANCE = "playbooks/responsible-ai.md#act-early"
 # Short names of rubric ids where the id alone reads badly; the others are the id in words.
 SHORT_LABELS = {
-    "roi": "Return on cost", "human_fit": "Automate or assist",
-    "leak_free_split": "Leak-free split", "stakes": "Stakes of the use",
-    "findings": "Findings (flags)", "llm_production_concerns": "LLM production concerns",
+    "roi": "Return on cost",
+    "human_fit": "Automate or assist",
+    "leak_free_split": "Leak-free split",
+    "stakes": "Stakes of the use",
+    "findings": "Findings (flags)",
+    "llm_production_concerns": "LLM production concerns",
 }
 # Checklist answers as a reader sees them: a mark that does not rely on colour alone.
 ANSWER_MARKS = {"yes": "✓", "n/a": "–", "partial": "◐", "no": "✗", "unknown": "?"}
@@ -66,36 +69,75 @@ def next_steps(card: ScoreCard) -> list[Step]:
     ranked: list[tuple[tuple[int, float], Step]] = []
     for s in card.suggestions:
         if s.kind == "cap":
-            ranked.append(((0, -s.gain), Step("flag", s.id, s.text,
-                                              f"lifts a red flag; +{s.gain:.1f} priority points",
-                                              s.playbook)))
+            ranked.append(
+                (
+                    (0, -s.gain),
+                    Step(
+                        "flag",
+                        s.id,
+                        s.text,
+                        f"lifts a red flag; +{s.gain:.1f} priority points",
+                        s.playbook,
+                    ),
+                )
+            )
         else:
-            ranked.append(((3, -s.gain), Step("suggestion", s.id, _suggestion_text(s),
-                                              f"+{s.gain:.1f} priority points", s.playbook)))
+            ranked.append(
+                (
+                    (3, -s.gain),
+                    Step(
+                        "suggestion",
+                        s.id,
+                        _suggestion_text(s),
+                        f"+{s.gain:.1f} priority points",
+                        s.playbook,
+                    ),
+                )
+            )
     for flag in card.flags:
         if flag.severity == "red":  # a cap that lifts nothing still stops the proposal
-            ranked.append(((0, 0.0), Step("flag", flag.id,
-                                          f"Resolve the red flag: {flag.title[:1].lower()}"
-                                          f"{flag.title[1:]}",
-                                          "it stops the proposal, whatever the scores",
-                                          flag.playbook)))
+            ranked.append(
+                (
+                    (0, 0.0),
+                    Step(
+                        "flag",
+                        flag.id,
+                        f"Resolve the red flag: {flag.title[:1].lower()}{flag.title[1:]}",
+                        "it stops the proposal, whatever the scores",
+                        flag.playbook,
+                    ),
+                )
+            )
     for q in card.questions:
         if q.if_low != q.if_high:
-            why = (f"can change the state: {rubric.state_name(q.if_low)} or "
-                   f"{rubric.state_name(q.if_high)}")
-            ranked.append(((1, -q.narrowing), Step("question", q.id, f"Answer: {q.text}", why,
-                                                   q.playbook)))
+            why = (
+                f"can change the state: {rubric.state_name(q.if_low)} or "
+                f"{rubric.state_name(q.if_high)}"
+            )
+            ranked.append(
+                ((1, -q.narrowing), Step("question", q.id, f"Answer: {q.text}", why, q.playbook))
+            )
         else:
             why = f"narrows the ranges by {q.narrowing:.1f} points"
-            ranked.append(((4, -q.narrowing), Step("question", q.id, f"Answer: {q.text}", why,
-                                                   q.playbook)))
+            ranked.append(
+                ((4, -q.narrowing), Step("question", q.id, f"Answer: {q.text}", why, q.playbook))
+            )
     high = card.risk_class == "high"
     for measure in card.stakes.safeguards_missing:
         label = rubric.risk_model.measures.get(measure, measure.replace("_", " "))
         why = "an obligation of the high-risk class" if high else "lowers the residual risk"
-        ranked.append(((2 if high else 5, 0.0), Step(
-            "safeguard", measure, f"Put in place: {label.lower()}", why,
-            SAFEGUARD_GUIDANCE.get(measure, DEFAULT_SAFEGUARD_GUIDANCE))))
+        ranked.append(
+            (
+                (2 if high else 5, 0.0),
+                Step(
+                    "safeguard",
+                    measure,
+                    f"Put in place: {label.lower()}",
+                    why,
+                    SAFEGUARD_GUIDANCE.get(measure, DEFAULT_SAFEGUARD_GUIDANCE),
+                ),
+            )
+        )
     ranked.sort(key=lambda item: item[0])  # stable: ties keep the engine's order
     seen: set[str] = set()
     steps = []
@@ -126,6 +168,7 @@ def short_label(rubric_id: str) -> str:
 
 # -- structured answers -----------------------------------------------------------------
 
+
 def _label(key: Any) -> str:
     return str(key).replace("_", " ")
 
@@ -147,13 +190,17 @@ def structured(value: Any) -> Markup:
     mappings as a list with the first field (usually the name) in bold, other lists joined.
     Every piece of text is escaped."""
     if isinstance(value, Mapping):
-        parts = [Markup("<dt>{}</dt><dd>{}</dd>").format(_label(k), structured(v))
-                 for k, v in value.items() if _answered(v)]
+        parts = [
+            Markup("<dt>{}</dt><dd>{}</dd>").format(_label(k), structured(v))
+            for k, v in value.items()
+            if _answered(v)
+        ]
         return Markup('<dl class="ss-dl">{}</dl>').format(Markup("").join(parts))
     if isinstance(value, list):
         if any(isinstance(v, Mapping) for v in value):
             return Markup('<ul class="ss-list">{}</ul>').format(
-                Markup("").join(Markup("<li>{}</li>").format(_item(v)) for v in value))
+                Markup("").join(Markup("<li>{}</li>").format(_item(v)) for v in value)
+            )
         return escape(", ".join(_scalar(v) for v in value if _answered(v)))
     return escape(_scalar(value))
 
@@ -165,12 +212,12 @@ def _item(value: Any) -> Markup:
     if not entries:
         return Markup("")
     (_, first), rest = entries[0], entries[1:]
-    head = Markup("<b>{}</b>").format(_scalar(first) if not isinstance(first, (list, Mapping))
-                                      else "")
+    head = Markup("<b>{}</b>").format(
+        _scalar(first) if not isinstance(first, (list, Mapping)) else ""
+    )
     if not rest:
         return head
-    tail = Markup("; ").join(Markup("{}: {}").format(_label(k), structured(v))
-                             for k, v in rest)
+    tail = Markup("; ").join(Markup("{}: {}").format(_label(k), structured(v)) for k, v in rest)
     return Markup("{} <span>({})</span>").format(head, tail)
 
 
@@ -191,12 +238,15 @@ def answer_html(row: BreakdownRow, card: ScoreCard) -> Markup:
 
 # -- figures with their units ------------------------------------------------------------
 
+
 def level_text(row: BreakdownRow) -> str:
-    """"4 of 4 · Validated in production", or the reason there is no level."""
+    """ "4 of 4 · Validated in production", or the reason there is no level."""
     if row.level is None:
         return row.level_label
-    label = row.level_label.replace("Asserted without a stated evidence level: counts as",
-                                    "asserted, no level stated; counts as")
+    label = row.level_label.replace(
+        "Asserted without a stated evidence level: counts as",
+        "asserted, no level stated; counts as",
+    )
     return f"{row.level:g} of 4 · {label}"
 
 
@@ -212,8 +262,10 @@ def roi_text(roi: float | None, years: float) -> str:
         return "unknown (no value or cost given)"
     if math.isinf(roi):
         return "no cost given"
-    return (f"{roi:.1f}× the cost returned over {years:g} years "
-            f"(value ÷ cost − 1: value is {roi + 1:.1f}× the cost)")
+    return (
+        f"{roi:.1f}× the cost returned over {years:g} years "
+        f"(value ÷ cost − 1: value is {roi + 1:.1f}× the cost)"
+    )
 
 
 def payback_text(months: float | None) -> str:
@@ -233,8 +285,9 @@ def checklist_gist(statuses: tuple[ChecklistStatus, ...]) -> str:
 def proposal_context(card: ScoreCard, rubric: Rubric) -> dict[str, Any]:
     """What the proposal templates need beyond the card itself."""
     steps = next_steps(card)
-    reasons = "; ".join(card.stakes.reasons) or rubric.risk_model.classes[card.risk_class] \
-        .description.rstrip(".")
+    reasons = "; ".join(card.stakes.reasons) or rubric.risk_model.classes[
+        card.risk_class
+    ].description.rstrip(".")
     return {
         "steps": steps[:TOP_STEPS],
         "more_steps": steps[TOP_STEPS:],
@@ -263,10 +316,26 @@ class HtmlParts:
 
 # Functions and tables the HTML parts template calls.
 PART_HELPERS: dict[str, Any] = {
-    "answer_html": answer_html, "level_text": level_text, "max_points": max_points,
-    "structured": structured, "answer_marks": ANSWER_MARKS, "short_label": short_label,
+    "answer_html": answer_html,
+    "level_text": level_text,
+    "max_points": max_points,
+    "structured": structured,
+    "answer_marks": ANSWER_MARKS,
+    "short_label": short_label,
 }
 
-__all__ = ["PART_HELPERS", "HtmlParts", "Step", "answer_html", "checklist_gist", "level_text",
-           "max_points", "next_steps", "payback_text", "proposal_context", "roi_text",
-           "short_label", "structured"]
+__all__ = [
+    "PART_HELPERS",
+    "HtmlParts",
+    "Step",
+    "answer_html",
+    "checklist_gist",
+    "level_text",
+    "max_points",
+    "next_steps",
+    "payback_text",
+    "proposal_context",
+    "roi_text",
+    "short_label",
+    "structured",
+]

@@ -21,19 +21,35 @@ from markupsafe import Markup
 
 # Top-level fields that are not a mapping of their own are gathered into these sections;
 # every top-level mapping (problem, value, data …) is a section of its own, in schema order.
-BASICS = ("schema_version", "title", "summary", "team", "org", "stage", "owner", "sponsor",
-          "tags", "links")
+BASICS = (
+    "schema_version",
+    "title",
+    "summary",
+    "team",
+    "org",
+    "stage",
+    "owner",
+    "sponsor",
+    "tags",
+    "links",
+)
 INVENTORY = ("external_id", "dates", "sourcing", "vendor", "source", "custom")
 SECTION_INTRO = {
     "basics": "What the project is, who proposes it and where it stands. Only title, "
-              "summary, team and stage are required.",
+    "summary, team and stage are required.",
     "inventory": "Fields an organisation's register of use cases keeps, mostly written by "
-                 "`sweetspot import`. They are shown and exported but do not change scores.",
+    "`sweetspot import`. They are shown and exported but do not change scores.",
     "other": "Fields that belong to no other section.",
 }
 
-TYPE_NAMES = {"string": "text", "integer": "whole number", "number": "number",
-              "boolean": "true or false", "object": "mapping of fields", "array": "list"}
+TYPE_NAMES = {
+    "string": "text",
+    "integer": "whole number",
+    "number": "number",
+    "boolean": "true or false",
+    "object": "mapping of fields",
+    "array": "list",
+}
 
 _Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
@@ -61,8 +77,9 @@ def _type_name(spec: dict[str, Any]) -> str:
     return str(kind)
 
 
-def schema_fields(schema: dict[str, Any], prefix: str = "",
-                  depth: int = 0) -> Iterator[SchemaField]:
+def schema_fields(
+    schema: dict[str, Any], prefix: str = "", depth: int = 0
+) -> Iterator[SchemaField]:
     """Walk the schema's properties in order, depth first."""
     required = set(schema.get("required", []))
     for name, spec in schema.get("properties", {}).items():
@@ -81,10 +98,20 @@ def schema_fields(schema: dict[str, Any], prefix: str = "",
         examples = spec.get("examples") or []
         example = json.dumps(examples[0], ensure_ascii=False) if examples else ""
         nested = (spec.get("type") == "object" and "properties" in spec) or (
-            items.get("type") == "object" and "properties" in items)
-        yield SchemaField(path, depth, _type_name(spec), name in required,
-                          spec.get("description", ""), example, allowed,
-                          examples[0] if examples else None, bool(examples), nested)
+            items.get("type") == "object" and "properties" in items
+        )
+        yield SchemaField(
+            path,
+            depth,
+            _type_name(spec),
+            name in required,
+            spec.get("description", ""),
+            example,
+            allowed,
+            examples[0] if examples else None,
+            bool(examples),
+            nested,
+        )
         if spec.get("type") == "object" and "properties" in spec:
             yield from schema_fields(spec, path, depth + 1)
         if items.get("type") == "object":
@@ -106,8 +133,9 @@ class FieldView:
     def name_html(self) -> Markup:
         """The name with break opportunities after dots and underscores only, so a long
         path wraps between its words on a phone, never inside one."""
-        return Markup("".join(html.escape(ch) + ("<wbr>" if ch in "._" else "")
-                              for ch in self.name))
+        return Markup(
+            "".join(html.escape(ch) + ("<wbr>" if ch in "._" else "") for ch in self.name)
+        )
 
 
 @dataclass
@@ -120,8 +148,9 @@ class Section:
 
     @property
     def paths(self) -> list[str]:
-        found = [self.root.field.path, *(c.field.path for c in self.root.compact)] \
-            if self.root else []
+        found = (
+            [self.root.field.path, *(c.field.path for c in self.root.compact)] if self.root else []
+        )
         for view in self.fields:
             found.append(view.field.path)
             found += [child.field.path for child in view.compact]
@@ -138,9 +167,12 @@ def inline(text: str) -> Markup:
 
 def friendly_type(kind: str) -> str:
     if kind.startswith("list of "):
-        inner = kind[len("list of "):]
-        return "list of " + {"string": "texts", "object": "mappings",
-                             "integer": "whole numbers"}.get(inner, inner)
+        inner = kind[len("list of ") :]
+        return "list of " + {
+            "string": "texts",
+            "object": "mappings",
+            "integer": "whole numbers",
+        }.get(inner, inner)
     return " or ".join(TYPE_NAMES.get(part, part) for part in kind.split(" or "))
 
 
@@ -150,8 +182,16 @@ def example_yaml(path: str, value: Any) -> str:
     nested: Any = value
     for part in reversed(path.split(".")):
         nested = {part[:-2]: [nested]} if part.endswith("[]") else {part: nested}
-    return str(yaml.dump(nested, Dumper=_Dumper, allow_unicode=True, sort_keys=False,
-                         default_flow_style=False, width=72)).rstrip("\n")
+    return str(
+        yaml.dump(
+            nested,
+            Dumper=_Dumper,
+            allow_unicode=True,
+            sort_keys=False,
+            default_flow_style=False,
+            width=72,
+        )
+    ).rstrip("\n")
 
 
 def _anchor(path: str) -> str:
@@ -160,17 +200,25 @@ def _anchor(path: str) -> str:
 
 def _view(f: SchemaField, name: str | None = None) -> FieldView:
     allowed = [v.strip() for v in f.allowed.split(", ")] if f.allowed else []
-    return FieldView(f, name or f.path, _anchor(f.path), friendly_type(f.type), allowed,
-                     example_yaml(f.path, f.example_value) if f.has_example else "",
-                     inline(f.description))
+    return FieldView(
+        f,
+        name or f.path,
+        _anchor(f.path),
+        friendly_type(f.type),
+        allowed,
+        example_yaml(f.path, f.example_value) if f.has_example else "",
+        inline(f.description),
+    )
 
 
 def _compact(parent: SchemaField, children: list[SchemaField]) -> bool:
     """Whether a mapping's fields are all alike (same type and values, no deeper fields)
     and so read best as one list under their parent."""
-    return len(children) >= 4 and all(
-        c.depth == parent.depth + 1 and not c.has_children for c in children) and len(
-        {(c.type, c.allowed) for c in children}) == 1
+    return (
+        len(children) >= 4
+        and all(c.depth == parent.depth + 1 and not c.has_children for c in children)
+        and len({(c.type, c.allowed) for c in children}) == 1
+    )
 
 
 def sections(schema: dict[str, Any]) -> list[Section]:
@@ -192,8 +240,11 @@ def sections(schema: dict[str, Any]) -> list[Section]:
                 continue
             view = _view(f)
             if f.has_children:
-                children = [c for c in group if c.path.startswith(f.path + ".")
-                            or c.path.startswith(f.path + "[].")]
+                children = [
+                    c
+                    for c in group
+                    if c.path.startswith(f.path + ".") or c.path.startswith(f.path + "[].")
+                ]
                 direct = [c for c in children if c.depth == f.depth + 1]
                 if children and _compact(f, children):
                     view.compact = [_view(c, c.path.rsplit(".", 1)[-1]) for c in direct]
@@ -213,8 +264,9 @@ def sections(schema: dict[str, Any]) -> list[Section]:
         group: list[SchemaField] = []
         for f in members:
             group += [f, *below.get(f.path, [])]
-        result.append(Section(section_id, title, inline(SECTION_INTRO[section_id]),
-                              views(group), None))
+        result.append(
+            Section(section_id, title, inline(SECTION_INTRO[section_id]), views(group), None)
+        )
 
     gathered("basics", "Basics", BASICS)
     for f in tops:
@@ -228,8 +280,7 @@ def sections(schema: dict[str, Any]) -> list[Section]:
             root = _view(f)
             root.compact = [_view(c, c.path.rsplit(".", 1)[-1]) for c in children]
             body = []
-        result.append(Section(f.path, f.path.replace("_", " ").capitalize(), root.why, body,
-                              root))
+        result.append(Section(f.path, f.path.replace("_", " ").capitalize(), root.why, body, root))
     gathered("inventory", "Inventory", INVENTORY)
     placed = {p for s in result for p in s.paths}
     gathered("other", "Other fields", [f.path for f in tops if f.path not in placed])

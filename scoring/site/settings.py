@@ -68,13 +68,18 @@ class SiteSettings:
             raise SettingsError("target_mix must be a mapping")
         unknown = sorted(set(given) - set(QUADRANTS))
         if unknown:
-            raise SettingsError(f"target_mix: unknown quadrant(s) {', '.join(unknown)}; "
-                                f"use {', '.join(QUADRANTS)}")
+            raise SettingsError(
+                f"target_mix: unknown quadrant(s) {', '.join(unknown)}; use {', '.join(QUADRANTS)}"
+            )
         for name, share in given.items():
-            if isinstance(share, bool) or not isinstance(share, (int, float)) \
-                    or not 0 <= share <= 1:
-                raise SettingsError(f"target_mix: {name} must be a share between 0 and 1, "
-                                    f"not {share!r}")
+            if (
+                isinstance(share, bool)
+                or not isinstance(share, (int, float))
+                or not 0 <= share <= 1
+            ):
+                raise SettingsError(
+                    f"target_mix: {name} must be a share between 0 and 1, not {share!r}"
+                )
         return {**rubric.target_mix, **{k: float(v) for k, v in given.items()}}
 
 

@@ -39,7 +39,8 @@ def html_link(from_page: str, target: str, use_directory_urls: bool) -> str:
     here = here_url.rstrip("/") if use_directory_urls else posixpath.dirname(here_url)
     there = page_url(path, use_directory_urls) if path.endswith(".md") else path
     rel = posixpath.relpath(there or ".", here or ".")
-    if (there.endswith("/") or (use_directory_urls and path.endswith(".md"))) \
-            and not rel.endswith("/"):
+    if (there.endswith("/") or (use_directory_urls and path.endswith(".md"))) and not rel.endswith(
+        "/"
+    ):
         rel += "/"
     return f"{rel}#{anchor}" if anchor else rel

@@ -44,5 +44,6 @@ def suspicious(text: str) -> list[str]:
 def strip_suspicious(text: str) -> str:
     if not SUSPICIOUS.search(text):
         return text
-    return "".join(c for i, c in enumerate(text)
-                   if not SUSPICIOUS.fullmatch(c) or _is_emoji_join(text, i))
+    return "".join(
+        c for i, c in enumerate(text) if not SUSPICIOUS.fullmatch(c) or _is_emoji_join(text, i)
+    )

@@ -16,8 +16,16 @@ from scoring.sources.problems import Problem
 
 # Windows reserves these names for devices, whatever the extension: a checkout of a
 # repository holding con.yaml fails there.
-WINDOWS_RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"com{n}" for n in range(1, 10)),
-                              *(f"lpt{n}" for n in range(1, 10))})
+WINDOWS_RESERVED = frozenset(
+    {
+        "con",
+        "prn",
+        "aux",
+        "nul",
+        *(f"com{n}" for n in range(1, 10)),
+        *(f"lpt{n}" for n in range(1, 10)),
+    }
+)
 SUFFIXES = (".yaml", ".yml")
 
 
@@ -83,23 +91,46 @@ def refusal(path: Path, file: str) -> Problem | None:
     never followed. So are entries that are not files (a FIFO would block a read) and
     names that are not UTF-8 (nothing could print or publish them)."""
     if path.name != printable_name(path.name):
-        return Problem(file, 0, 0, "", "the file name is not valid UTF-8; rename the file "
-                       "using lowercase letters, digits and hyphens", "bad-file-name")
+        return Problem(
+            file,
+            0,
+            0,
+            "",
+            "the file name is not valid UTF-8; rename the file "
+            "using lowercase letters, digits and hyphens",
+            "bad-file-name",
+        )
     try:
         mode = os.lstat(path).st_mode
     except FileNotFoundError:
         return None  # reading it reports "cannot read the file"
     except OSError as error:
-        return Problem(file, 0, 0, "", f"cannot read the file: {error.strerror or error}",
-                       "unreadable")
+        return Problem(
+            file, 0, 0, "", f"cannot read the file: {error.strerror or error}", "unreadable"
+        )
     if stat.S_ISLNK(mode):
-        return Problem(file, 0, 0, "", "symlinks are not accepted in the proposals folder "
-                       "(one could publish a file from outside the repository); commit the "
-                       "file itself", "symlink")
+        return Problem(
+            file,
+            0,
+            0,
+            "",
+            "symlinks are not accepted in the proposals folder "
+            "(one could publish a file from outside the repository); commit the "
+            "file itself",
+            "symlink",
+        )
     if stat.S_ISDIR(mode):
-        return Problem(file, 0, 0, "", "cannot read the folder; check its permissions",
-                       "unreadable")
+        return Problem(
+            file, 0, 0, "", "cannot read the folder; check its permissions", "unreadable"
+        )
     if not stat.S_ISREG(mode):
-        return Problem(file, 0, 0, "", "not a regular file (a pipe, socket or device); only "
-                       "proposal files belong in the proposals folder", "not-a-file")
+        return Problem(
+            file,
+            0,
+            0,
+            "",
+            "not a regular file (a pipe, socket or device); only "
+            "proposal files belong in the proposals folder",
+            "not-a-file",
+        )
     return None

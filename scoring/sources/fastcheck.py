@@ -25,12 +25,12 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any
 
-_ANNOTATIONS = frozenset({"description", "examples", "title", "default", "$comment",
-                          "x-hint"})
+_ANNOTATIONS = frozenset({"description", "examples", "title", "default", "$comment", "x-hint"})
 _LITERAL_KEYWORDS = frozenset({"enum", "const", "examples", "default"})  # values are data
 # Keywords whose value maps names (never schema keywords) to subschemas.
-_NAME_MAPS = frozenset({"properties", "patternProperties", "$defs", "definitions",
-                        "dependentSchemas", "dependencies"})
+_NAME_MAPS = frozenset(
+    {"properties", "patternProperties", "$defs", "definitions", "dependentSchemas", "dependencies"}
+)
 _SHARED = "x-sweetspot-shared"  # where repeated subschemas are written once
 _SHARE_MIN_CHARS = 40  # smaller subschemas are cheaper inline than behind a function call
 
@@ -47,8 +47,9 @@ def fast_validator(schema: Mapping[str, Any]) -> Callable[[Any], Any] | None:
     try:
         # Without detailed exceptions the generated code is a third of the size; the
         # details are never shown, since jsonschema explains every failure.
-        compiled: Callable[[Any], Any] = fastjsonschema.compile(slim_schema(draft7),
-                                                                detailed_exceptions=False)
+        compiled: Callable[[Any], Any] = fastjsonschema.compile(
+            slim_schema(draft7), detailed_exceptions=False
+        )
         return compiled
     except fastjsonschema.JsonSchemaDefinitionException:
         return None
@@ -57,16 +58,20 @@ def fast_validator(schema: Mapping[str, Any]) -> Callable[[Any], Any] | None:
 def slim_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
     """An equivalent schema that compiles to less code (see the module docstring)."""
     stripped = _strip(schema)
-    if _count_keyword(stripped, "$ref") or _SHARED in stripped or \
-            _count_keyword(stripped, "$id") > ("$id" in stripped):
+    if (
+        _count_keyword(stripped, "$ref")
+        or _SHARED in stripped
+        or _count_keyword(stripped, "$id") > ("$id" in stripped)
+    ):
         # Moving subschemas could break a reference that points into them,
         # and a nested $id changes what references mean: only strip such schemas.
         return stripped
     return _share_repeats(stripped)
 
 
-def _walk_schema(schema: Any, visit: Callable[[dict[str, Any], Mapping[str, Any]],
-                                              dict[str, Any]]) -> Any:
+def _walk_schema(
+    schema: Any, visit: Callable[[dict[str, Any], Mapping[str, Any]], dict[str, Any]]
+) -> Any:
     """Rebuild ``schema`` bottom-up: ``visit(rebuilt, original)`` is called on every
     subschema once its children are rebuilt. Literal values (enum, const, examples,
     default) and property names are never taken for schemas."""
@@ -88,11 +93,13 @@ def _walk_schema(schema: Any, visit: Callable[[dict[str, Any], Mapping[str, Any]
 def _strip(schema: Mapping[str, Any]) -> dict[str, Any]:
     """Drop annotations, and write `const: x` as `enum: [x]`: fastjsonschema 2.x cannot
     generate `const` checks without detailed exceptions."""
+
     def visit(node: dict[str, Any], _: Mapping[str, Any]) -> dict[str, Any]:
         out = {k: v for k, v in node.items() if k not in _ANNOTATIONS}
         if "const" in out:
             out["enum"] = [out.pop("const")]
         return out
+
     result: dict[str, Any] = _walk_schema(schema, visit)
     return result
 
@@ -105,6 +112,7 @@ def _share_repeats(schema: dict[str, Any]) -> dict[str, Any]:
     def count(node: dict[str, Any], original: Mapping[str, Any]) -> dict[str, Any]:
         counts[_canonical(original)] += 1
         return node
+
     _walk_schema(schema, count)
 
     names: dict[str, str] = {}
@@ -137,5 +145,6 @@ def _count_keyword(schema: Mapping[str, Any], keyword: str) -> int:
         nonlocal seen
         seen += keyword in node
         return node
+
     _walk_schema(schema, visit)
     return seen

@@ -35,10 +35,17 @@ STORE_FILE = "proposals.json"
 # Loaded YAML is at most 40 levels deep (yamlsource.MAX_DEPTH); a deeper record is damage.
 MAX_RECORD_DEPTH = 64
 # The modules whose code decides what loading a file yields; editing one empties the cache.
-_LOADING_MODULES = ("sources/yamlsource.py", "sources/problems.py", "sources/validation.py",
-                    "sources/characters.py",
-                    "sources/fastcheck.py", "sources/filestore.py", "proposals/schema.py",
-                    "proposals/loading.py", "proposals/proposal.py")
+_LOADING_MODULES = (
+    "sources/yamlsource.py",
+    "sources/problems.py",
+    "sources/validation.py",
+    "sources/characters.py",
+    "sources/fastcheck.py",
+    "sources/filestore.py",
+    "proposals/schema.py",
+    "proposals/loading.py",
+    "proposals/proposal.py",
+)
 _LIBRARIES = ("sweetspot-kb", "PyYAML", "jsonschema", "fastjsonschema")
 
 Record = dict[str, Any]
@@ -84,8 +91,11 @@ class FileStore:
         except (OSError, ValueError, RecursionError) as error:
             log.debug("sweetspot: ignoring the proposal cache %s: %s", self.path, error)
             return {}
-        if not isinstance(stored, dict) or stored.get("key") != self.key \
-                or not isinstance(stored.get("files"), dict):
+        if (
+            not isinstance(stored, dict)
+            or stored.get("key") != self.key
+            or not isinstance(stored.get("files"), dict)
+        ):
             return {}
         return stored["files"]
 
@@ -119,8 +129,7 @@ class FileStore:
         # Records hold what the YAML loader yields: string keys and str, int, finite float,
         # bool or None values, which JSON gives back unchanged.
         try:
-            text = json.dumps(record, ensure_ascii=False, separators=(",", ":"),
-                              allow_nan=False)
+            text = json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
             check = _checksum(file, digest, text)
         except (TypeError, ValueError, RecursionError) as error:
             # Not JSON after all, or text UTF-8 cannot encode: cache nothing for this file.
@@ -132,13 +141,15 @@ class FileStore:
         """Write the cache atomically; an unwritable folder only costs speed next time."""
         if self._new == self._old:
             return
-        text = json.dumps({"key": self.key, "files": self._new}, ensure_ascii=False,
-                          separators=(",", ":"))
+        text = json.dumps(
+            {"key": self.key, "files": self._new}, ensure_ascii=False, separators=(",", ":")
+        )
         temporary: str | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".proposals-",
-                                                 suffix=".tmp")
+            handle, temporary = tempfile.mkstemp(
+                dir=self.path.parent, prefix=".proposals-", suffix=".tmp"
+            )
             with os.fdopen(handle, "w", encoding="utf-8") as out:
                 out.write(text)
             os.replace(temporary, self.path)  # readers never see a half-written file

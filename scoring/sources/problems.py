@@ -39,8 +39,9 @@ class Problem:
 # Line breaks, other controls, bidi overrides and zero-width characters: in a log they would
 # start a forged line (a GitHub Actions command such as ::error or ::stop-commands::) or
 # make the text read differently from what it is.
-_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e"
-                     "\u2060-\u2069\ufeff\ud800-\udfff]")
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ud800-\udfff]"
+)
 _NAMED = {"\n": "\\n", "\r": "\\r"}
 
 

@@ -43,8 +43,12 @@ CONFIG = FileKind("config", 1 * MiB)
 
 # O_NOFOLLOW refuses a symlink at the last component; O_NONBLOCK keeps open() of a FIFO
 # from waiting for a writer (it is refused by the fstat check straight after).
-_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) \
+_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_NONBLOCK", 0)
     | getattr(os, "O_BINARY", 0)
+)
 
 
 def _size_text(size: int) -> str:
@@ -61,8 +65,11 @@ def read_named(path: Path, kind: FileKind, display: str | None = None) -> bytes:
     except OSError as error:
         raise InputError(shown, f"cannot read the file: {error.strerror or error}") from error
     if stat.S_ISLNK(mode):
-        raise InputError(shown, f"the {kind.noun} file is a symlink; name the file itself "
-                         "(a link could point outside the repository)")
+        raise InputError(
+            shown,
+            f"the {kind.noun} file is a symlink; name the file itself "
+            "(a link could point outside the repository)",
+        )
     if stat.S_ISDIR(mode):
         raise InputError(shown, f"is a folder; name the {kind.noun} file")
     if not stat.S_ISREG(mode):
@@ -77,10 +84,14 @@ def read_named(path: Path, kind: FileKind, display: str | None = None) -> bytes:
         if not stat.S_ISREG(opened.st_mode):
             raise InputError(shown, "not a regular file (a pipe, socket or device)")
         if opened.st_size > kind.max_bytes:
-            raise InputError(shown, f"the file is {_size_text(opened.st_size)}; a "
-                             f"{kind.noun} file may have at most {_size_text(kind.max_bytes)}")
+            raise InputError(
+                shown,
+                f"the file is {_size_text(opened.st_size)}; a "
+                f"{kind.noun} file may have at most {_size_text(kind.max_bytes)}",
+            )
         raw = stream.read(kind.max_bytes + 1)  # a file growing while read stops at the cap
     if len(raw) > kind.max_bytes:
-        raise InputError(shown, f"the file is over the {_size_text(kind.max_bytes)} limit for "
-                         f"a {kind.noun} file")
+        raise InputError(
+            shown, f"the file is over the {_size_text(kind.max_bytes)} limit for a {kind.noun} file"
+        )
     return raw

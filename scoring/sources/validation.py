@@ -46,12 +46,16 @@ def _unique_key(value: Any) -> Any:
     return value
 
 
-def _unique_items(validator: Any, unique: Any, instance: Any,
-                  schema: Mapping[str, Any]) -> Iterable[ValidationError]:
+def _unique_items(
+    validator: Any, unique: Any, instance: Any, schema: Mapping[str, Any]
+) -> Iterable[ValidationError]:
     """jsonschema's uniqueItems compares lists of mappings pair by pair, which made one
     256 KiB file of 24,000 small mappings take minutes; hashing each item is linear."""
-    if unique and validator.is_type(instance, "array") \
-            and len({_unique_key(item) for item in instance}) < len(instance):
+    if (
+        unique
+        and validator.is_type(instance, "array")
+        and len({_unique_key(item) for item in instance}) < len(instance)
+    ):
         yield ValidationError(f"{_show(instance)} has non-unique elements")
 
 
@@ -113,8 +117,7 @@ class SchemaChecker:
 
     def is_valid(self, data: Any, large: bool = False) -> bool:
         self.checked += 1
-        slow = self.checked <= self.FAST_AFTER and self.expected <= self.FAST_AFTER \
-            and not large
+        slow = self.checked <= self.FAST_AFTER and self.expected <= self.FAST_AFTER and not large
         if slow or self.fast is None:
             return bool(self.validator.is_valid(data))
         try:
@@ -123,8 +126,9 @@ class SchemaChecker:
             return False
         return True
 
-    def problems(self, document: YamlDocument, file: str,
-                 already: Iterable[Problem] = ()) -> list[Problem]:
+    def problems(
+        self, document: YamlDocument, file: str, already: Iterable[Problem] = ()
+    ) -> list[Problem]:
         # jsonschema is slow per value, and a file at the size cap can hold tens of thousands.
         # Such a file is checked by the compiled validator, and explained from a copy with
         # its long lists cut short (every list the schema bounds has maxItems far below
@@ -139,14 +143,22 @@ class SchemaChecker:
         # repeat it in schema terms, so they are skipped here.
         flagged = {p.field for p in already if p.field}
         found: list[Problem] = []
-        for error in sorted(errors[:self.MAX_ERRORS], key=_error_order):
+        for error in sorted(errors[: self.MAX_ERRORS], key=_error_order):
             for problem in self._explain(error, document, file):
                 if problem.field not in flagged:
                     found.append(problem)
         if len(errors) > self.MAX_ERRORS:
-            found.append(Problem(file, 0, 0, "", f"more than {self.MAX_ERRORS} problems; "
-                                 "the rest are not listed: fix these and check again",
-                                 "too-many-problems"))
+            found.append(
+                Problem(
+                    file,
+                    0,
+                    0,
+                    "",
+                    f"more than {self.MAX_ERRORS} problems; "
+                    "the rest are not listed: fix these and check again",
+                    "too-many-problems",
+                )
+            )
         return found
 
     def _errors(self, data: Any) -> list[ValidationError]:
@@ -154,8 +166,7 @@ class SchemaChecker:
         # seconds and bury the first ones, so the report stops after MAX_ERRORS.
         return list(itertools.islice(self.validator.iter_errors(data), self.MAX_ERRORS + 1))
 
-    def _explain(self, error: ValidationError, document: YamlDocument,
-                 file: str) -> list[Problem]:
+    def _explain(self, error: ValidationError, document: YamlDocument, file: str) -> list[Problem]:
         path: JsonPath = tuple(error.absolute_path)
 
         def at(where: JsonPath, message: str, code: str, key: bool = False) -> Problem:
@@ -168,9 +179,17 @@ class SchemaChecker:
             extras = [k for k in instance if k not in allowed]
             where = format_field(path) or "the top level"
             return [
-                at((*path, key), f"unknown field '{key}' in {where}{did_you_mean(key, allowed)}"
-                   + ("" if did_you_mean(key, allowed) else
-                      f"; allowed fields: {', '.join(allowed)}"), "unknown-key", key=True)
+                at(
+                    (*path, key),
+                    f"unknown field '{key}' in {where}{did_you_mean(key, allowed)}"
+                    + (
+                        ""
+                        if did_you_mean(key, allowed)
+                        else f"; allowed fields: {', '.join(allowed)}"
+                    ),
+                    "unknown-key",
+                    key=True,
+                )
                 for key in extras
             ]
         if error.validator == "required":
@@ -190,8 +209,14 @@ class SchemaChecker:
             raw = document.plain_text.get(path)
             if raw is not None and "string" in expected_list:
                 kind = type(error.instance).__name__
-                return [at(path, f"{raw} is read as {_show(error.instance)} ({kind}), but text "
-                        f"is expected; quote it: '{raw}'", "yaml-type")]
+                return [
+                    at(
+                        path,
+                        f"{raw} is read as {_show(error.instance)} ({kind}), but text "
+                        f"is expected; quote it: '{raw}'",
+                        "yaml-type",
+                    )
+                ]
             if error.instance is None:
                 return [at(path, f"is empty; give {wanted} or remove the line", "empty-value")]
             return [at(path, f"{_show(error.instance)} should be {wanted}", "type")]
@@ -202,8 +227,16 @@ class SchemaChecker:
         if error.validator == "pattern":
             hint = error.schema.get("x-hint", f"the expected form is {error.validator_value}")
             return [at(path, f"{_show(error.instance)} is not valid: {hint}", "pattern")]
-        if error.validator in ("minLength", "maxLength", "minimum", "maximum", "maxItems",
-                               "minItems", "exclusiveMinimum", "uniqueItems"):
+        if error.validator in (
+            "minLength",
+            "maxLength",
+            "minimum",
+            "maximum",
+            "maxItems",
+            "minItems",
+            "exclusiveMinimum",
+            "uniqueItems",
+        ):
             return [at(path, _limit_message(error), error.validator)]
         return [at(path, error.message, str(error.validator))]
 

@@ -137,8 +137,15 @@ class _Builder:
                         "multiple-documents",
                     )
                     raise _Refused
-            elif isinstance(event, (yaml.ScalarEvent, yaml.MappingStartEvent,
-                                    yaml.SequenceStartEvent, yaml.AliasEvent)):
+            elif isinstance(
+                event,
+                (
+                    yaml.ScalarEvent,
+                    yaml.MappingStartEvent,
+                    yaml.SequenceStartEvent,
+                    yaml.AliasEvent,
+                ),
+            ):
                 root = self.node(event, events, (), 0)
         self.doc.data = root
         return self.doc
@@ -164,8 +171,12 @@ class _Builder:
                 "anchor",
             )
         tag = getattr(event, "tag", None)
-        if tag and tag not in ("!", "tag:yaml.org,2002:str", "tag:yaml.org,2002:map",
-                               "tag:yaml.org,2002:seq"):
+        if tag and tag not in (
+            "!",
+            "tag:yaml.org,2002:str",
+            "tag:yaml.org,2002:map",
+            "tag:yaml.org,2002:seq",
+        ):
             self.problem(mark, path, f"explicit YAML tags ({tag}) are not allowed", "tag")
         self.doc.values[path] = Position(mark.line + 1, mark.column + 1)
         if isinstance(event, yaml.ScalarEvent):
@@ -185,8 +196,12 @@ class _Builder:
             if isinstance(key_event, yaml.MappingEndEvent):
                 return result
             if not isinstance(key_event, yaml.ScalarEvent):
-                self.problem(key_event.start_mark, path,
-                             "keys must be plain words, not lists or mappings", "complex-key")
+                self.problem(
+                    key_event.start_mark,
+                    path,
+                    "keys must be plain words, not lists or mappings",
+                    "complex-key",
+                )
                 raise _Refused
             # Keys are names: keep their text as written, so `no:` stays the key "no".
             key = shared(key_event.value)
@@ -237,30 +252,47 @@ class _Builder:
             if _PLAIN_DECIMAL.match(text) and len(text) <= 300:
                 return int(text)
             if _SEXAGESIMAL.match(text):
-                self.problem(event.start_mark, path,
-                             f"'{text}' is read by YAML 1.1 as a base-60 number; quote it "
-                             f"('{text}') if you mean text", "yaml11-number")
+                self.problem(
+                    event.start_mark,
+                    path,
+                    f"'{text}' is read by YAML 1.1 as a base-60 number; quote it "
+                    f"('{text}') if you mean text",
+                    "yaml11-number",
+                )
             elif _LEADING_ZERO.match(text):
-                self.problem(event.start_mark, path,
-                             f"'{text}' is read by YAML 1.1 as an octal number; quote it "
-                             f"('{text}') or drop the leading zero", "yaml11-number")
+                self.problem(
+                    event.start_mark,
+                    path,
+                    f"'{text}' is read by YAML 1.1 as an octal number; quote it "
+                    f"('{text}') or drop the leading zero",
+                    "yaml11-number",
+                )
             try:
                 return yaml.load(text, Loader=_Loader)
             except (yaml.YAMLError, ValueError):
-                self.problem(event.start_mark, path,
-                             f"'{text[:40]}' looks like a number but cannot be read as one; "
-                             "quote it if you mean text", "bad-number")
+                self.problem(
+                    event.start_mark,
+                    path,
+                    f"'{text[:40]}' looks like a number but cannot be read as one; "
+                    "quote it if you mean text",
+                    "bad-number",
+                )
                 return text
         if kind == "float":
             try:
                 value = yaml.load(text, Loader=_Loader)
             except (yaml.YAMLError, ValueError):
-                self.problem(event.start_mark, path, f"'{text[:40]}' cannot be read as a "
-                             "number; quote it if you mean text", "bad-number")
+                self.problem(
+                    event.start_mark,
+                    path,
+                    f"'{text[:40]}' cannot be read as a number; quote it if you mean text",
+                    "bad-number",
+                )
                 return text
             if value != value or value in (float("inf"), float("-inf")):
-                self.problem(event.start_mark, path,
-                             f"'{text}' is not a finite number", "not-finite")
+                self.problem(
+                    event.start_mark, path, f"'{text}' is not a finite number", "not-finite"
+                )
                 return text
             return value
         return text
@@ -269,11 +301,19 @@ class _Builder:
 def _decode(raw: bytes, file: str, problems: list[Problem]) -> str | None:
     for bom in _BOMS:
         if raw.startswith(bom):
-            problems.append(Problem(file, 1, 1, "", "the file starts with a byte-order mark; "
-                                    "save it as UTF-8 without BOM", "bom"))
+            problems.append(
+                Problem(
+                    file,
+                    1,
+                    1,
+                    "",
+                    "the file starts with a byte-order mark; save it as UTF-8 without BOM",
+                    "bom",
+                )
+            )
             if bom != _BOMS[0]:
                 return None
-            raw = raw[len(bom):]
+            raw = raw[len(bom) :]
             break
     try:
         return raw.decode("utf-8")
@@ -281,10 +321,17 @@ def _decode(raw: bytes, file: str, problems: list[Problem]) -> str | None:
         line = raw.count(b"\n", 0, error.start) + 1
         line_start = raw.rfind(b"\n", 0, error.start) + 1
         # Count characters, not bytes, so earlier accented letters do not shift the column.
-        column = len(raw[line_start:error.start].decode("utf-8", errors="replace")) + 1
-        problems.append(Problem(file, line, column, "",
-                                f"byte 0x{raw[error.start]:02x} is not valid UTF-8; save the file "
-                                "as UTF-8", "encoding"))
+        column = len(raw[line_start : error.start].decode("utf-8", errors="replace")) + 1
+        problems.append(
+            Problem(
+                file,
+                line,
+                column,
+                "",
+                f"byte 0x{raw[error.start]:02x} is not valid UTF-8; save the file as UTF-8",
+                "encoding",
+            )
+        )
         return None
 
 
@@ -293,9 +340,16 @@ def _tab_problems(text: str, file: str) -> list[Problem]:
     for number, line in enumerate(text.splitlines(), start=1):
         indent = line[: len(line) - len(line.lstrip(" \t"))]
         if "\t" in indent:
-            found.append(Problem(file, number, indent.index("\t") + 1, "",
-                                 "a tab is used for indentation; YAML allows only spaces",
-                                 "tab"))
+            found.append(
+                Problem(
+                    file,
+                    number,
+                    indent.index("\t") + 1,
+                    "",
+                    "a tab is used for indentation; YAML allows only spaces",
+                    "tab",
+                )
+            )
     return found
 
 
@@ -332,37 +386,54 @@ def syntax_hint(lines: list[str], error: yaml.MarkedYAMLError) -> tuple[int, int
         if match and match.group("value") and at.column > match.end("key"):
             key, value = match.group("key"), match.group("value").split(" #")[0].rstrip()
             quoted = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-            return (at.line + 1, at.column + 1,
-                    f"the value of '{key.strip()}' contains ': ', which YAML reads as a new "
-                    f"key; put the whole value in quotes: {key.strip()}: {quoted}")
+            return (
+                at.line + 1,
+                at.column + 1,
+                f"the value of '{key.strip()}' contains ': ', which YAML reads as a new "
+                f"key; put the whole value in quotes: {key.strip()}: {quoted}",
+            )
         above = _previous(lines, at.line)
         if above is not None and _indent(here) > _indent(above):
             first = _indent(here) + 1
             inside = _KEY_VALUE.match(above)
             if inside and inside.group("lead").strip() == "-":
                 item_column = len(inside.group("lead")) + 1
-                return (at.line + 1, first,
-                        f"this key is indented more than the list item above; line the keys "
-                        f"of one item up under its first key (column {item_column})")
-            return (at.line + 1, first,
-                    "this line is indented more than the line above, which already has a "
-                    "value; line it up with the key above, or give that key no value and "
-                    "indent the lines under it")
+                return (
+                    at.line + 1,
+                    first,
+                    f"this key is indented more than the list item above; line the keys "
+                    f"of one item up under its first key (column {item_column})",
+                )
+            return (
+                at.line + 1,
+                first,
+                "this line is indented more than the line above, which already has a "
+                "value; line it up with the key above, or give that key no value and "
+                "indent the lines under it",
+            )
     if "could not find expected ':'" in problem and ctx is not None:
         glued = _GLUED_KEY.match(text(ctx))
         if glued:
             colon = glued.end("key")
-            return (ctx.line + 1, colon + 2,
-                    f"put a space after the colon: "
-                    f"{glued.group('key')}: {glued.group('value')}")
-        return (ctx.line + 1, ctx.column + 1,
-                "this line has no 'key: value' pair; write 'key: value', or indent it under "
-                "the key it belongs to")
+            return (
+                ctx.line + 1,
+                colon + 2,
+                f"put a space after the colon: {glued.group('key')}: {glued.group('value')}",
+            )
+        return (
+            ctx.line + 1,
+            ctx.column + 1,
+            "this line has no 'key: value' pair; write 'key: value', or indent it under "
+            "the key it belongs to",
+        )
     if "quoted scalar" in context and ctx is not None:
-        quote = text(ctx)[ctx.column:ctx.column + 1] or '"'
-        return (ctx.line + 1, ctx.column + 1,
-                f"the quote {quote} that starts here is never closed; end the value with a "
-                f"matching {quote} on the same line")
+        quote = text(ctx)[ctx.column : ctx.column + 1] or '"'
+        return (
+            ctx.line + 1,
+            ctx.column + 1,
+            f"the quote {quote} that starts here is never closed; end the value with a "
+            f"matching {quote} on the same line",
+        )
     if "did not find expected key" in problem and at is not None:
         here = text(at)
         match = _KEY_VALUE.match(here)
@@ -370,20 +441,26 @@ def syntax_hint(lines: list[str], error: yaml.MarkedYAMLError) -> tuple[int, int
         if value[:1] in ("'", '"'):
             quote = value[0]
             other = '"' if quote == "'" else "'"
-            advice = (f"the value's quotes close before its end, so text follows the closing "
-                      f"{quote}; ")
-            advice += ("inside single quotes write an apostrophe twice (Don''t), or quote "
-                       "the value with \" instead" if quote == "'" else
-                       f"quote the whole value once, or use {other} around text that "
-                       f"contains {quote}")
+            advice = (
+                f"the value's quotes close before its end, so text follows the closing {quote}; "
+            )
+            advice += (
+                "inside single quotes write an apostrophe twice (Don''t), or quote "
+                'the value with " instead'
+                if quote == "'"
+                else f"quote the whole value once, or use {other} around text that contains {quote}"
+            )
             return at.line + 1, at.column + 1, advice
     if "expected '-' indicator" in problem and at is not None and ctx is not None:
         here = text(at)
         item = _KEY_VALUE.match(text(ctx))
         column = len(item.group("lead")) + 1 if item else ctx.column + 3
-        return (at.line + 1, _indent(here) + 1,
-                f"in a list, every key of one item lines up under the first key after '- ' "
-                f"(column {column}); this line starts at column {_indent(here) + 1}")
+        return (
+            at.line + 1,
+            _indent(here) + 1,
+            f"in a list, every key of one item lines up under the first key after '- ' "
+            f"(column {column}); this line starts at column {_indent(here) + 1}",
+        )
     return None
 
 
@@ -417,28 +494,58 @@ def load_text(text: str, file: str) -> LoadResult:
             reason += f"; {advice}"
         elif error.context and error.context_mark and error.context_mark is not mark:
             # e.g. an unclosed quote: say where the quoted text started.
-            reason += (f" ({error.context} at line {error.context_mark.line + 1}, "
-                       f"column {error.context_mark.column + 1})")
+            reason += (
+                f" ({error.context} at line {error.context_mark.line + 1}, "
+                f"column {error.context_mark.column + 1})"
+            )
             line, column = error.context_mark.line + 1, error.context_mark.column + 1
-        return LoadResult(None, [*builder.problems,
-                                 Problem(file, line, column, "", f"YAML syntax error: {reason}",
-                                         "syntax")])
+        return LoadResult(
+            None,
+            [
+                *builder.problems,
+                Problem(file, line, column, "", f"YAML syntax error: {reason}", "syntax"),
+            ],
+        )
     except (yaml.YAMLError, RecursionError, ValueError) as error:
-        return LoadResult(None, [*builder.problems,
-                                 Problem(file, 0, 0, "", f"unreadable YAML: {error}", "syntax")])
+        return LoadResult(
+            None,
+            [*builder.problems, Problem(file, 0, 0, "", f"unreadable YAML: {error}", "syntax")],
+        )
     if document is None or document.data is None:
         return LoadResult(None, [Problem(file, 0, 0, "", "the file is empty", "empty")])
     if not isinstance(document.data, dict):
         kind = "a list" if isinstance(document.data, list) else "a single value"
-        return LoadResult(None, [*builder.problems,
-                                 Problem(file, 1, 1, "", f"the top level is {kind}; it must be a "
-                                         "mapping of fields such as 'title: ...'", "not-mapping")])
+        return LoadResult(
+            None,
+            [
+                *builder.problems,
+                Problem(
+                    file,
+                    1,
+                    1,
+                    "",
+                    f"the top level is {kind}; it must be a mapping of fields such as 'title: ...'",
+                    "not-mapping",
+                ),
+            ],
+        )
     return LoadResult(document, builder.problems)
 
 
 def _too_large(size: int, file: str) -> LoadResult:
-    return LoadResult(None, [Problem(file, 0, 0, "", f"the file is {size / 1024:.1f} KiB; the "
-                                     f"limit is {MAX_BYTES // 1024} KiB", "too-large")])
+    return LoadResult(
+        None,
+        [
+            Problem(
+                file,
+                0,
+                0,
+                "",
+                f"the file is {size / 1024:.1f} KiB; the limit is {MAX_BYTES // 1024} KiB",
+                "too-large",
+            )
+        ],
+    )
 
 
 def read_source(path: Path, file: str) -> bytes | LoadResult:
@@ -449,8 +556,14 @@ def read_source(path: Path, file: str) -> bytes | LoadResult:
             return _too_large(size, file)
         return path.read_bytes()
     except OSError as error:
-        return LoadResult(None, [Problem(file, 0, 0, "", f"cannot read the file: "
-                                         f"{error.strerror or error}", "unreadable")])
+        return LoadResult(
+            None,
+            [
+                Problem(
+                    file, 0, 0, "", f"cannot read the file: {error.strerror or error}", "unreadable"
+                )
+            ],
+        )
 
 
 def load_bytes(raw: bytes, file: str) -> LoadResult:

@@ -18,6 +18,17 @@ from scoring.site.pages.builder import SiteBuilder, asset_files, build_site, wri
 from scoring.site.pages.options import SiteOptions
 from scoring.site.reference_view import SchemaField, schema_fields
 
-__all__ = ["HTML_BLOCK_MARKER", "GeneratedPage", "SchemaField", "SiteBuilder", "SiteOptions",
-           "asset_files", "block_key", "build_site", "fill_html_blocks", "front_matter",
-           "schema_fields", "write_pages"]
+__all__ = [
+    "HTML_BLOCK_MARKER",
+    "GeneratedPage",
+    "SchemaField",
+    "SiteBuilder",
+    "SiteOptions",
+    "asset_files",
+    "block_key",
+    "build_site",
+    "fill_html_blocks",
+    "front_matter",
+    "schema_fields",
+    "write_pages",
+]

@@ -49,8 +49,9 @@ class GeneratedPage:
         files (build-docs, render), where no plugin puts them back."""
         if not self.html_blocks or isinstance(self.content, bytes):
             return self.content
-        return fill_html_blocks(self.content, {key: f"\n\n{block}\n\n"
-                                               for key, block in self.html_blocks.items()})
+        return fill_html_blocks(
+            self.content, {key: f"\n\n{block}\n\n" for key, block in self.html_blocks.items()}
+        )
 
     def with_html_blocks(self, blocks: Mapping[str, str]) -> GeneratedPage:
         return replace(self, html_blocks=blocks)
@@ -62,5 +63,11 @@ def front_matter(meta: dict[str, Any]) -> str:
     return "---\n" + text + "---\n\n"
 
 
-__all__ = ["HTML_BLOCK", "HTML_BLOCK_MARKER", "GeneratedPage", "block_key", "fill_html_blocks",
-           "front_matter"]
+__all__ = [
+    "HTML_BLOCK",
+    "HTML_BLOCK_MARKER",
+    "GeneratedPage",
+    "block_key",
+    "fill_html_blocks",
+    "front_matter",
+]

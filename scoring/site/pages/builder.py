@@ -36,9 +36,13 @@ if TYPE_CHECKING:
 class SiteBuilder:
     """The site's pages over one SiteContext; each family lives in its own module."""
 
-    def __init__(self, portfolio: ScoredPortfolio, options: SiteOptions,
-                 rebuild_memo: RebuildMemo | None = None,
-                 on_disk: ProposalPages | None = None) -> None:
+    def __init__(
+        self,
+        portfolio: ScoredPortfolio,
+        options: SiteOptions,
+        rebuild_memo: RebuildMemo | None = None,
+        on_disk: ProposalPages | None = None,
+    ) -> None:
         self.ctx = SiteContext(portfolio, options, rebuild_memo)
         self.portfolio = portfolio
         self.options = options
@@ -63,10 +67,12 @@ class SiteBuilder:
             ctx.drop_blocks(page)  # the page holds them; on disk beside it once written
             return page
 
-        key = (self.page_key, ctx.options.source_links.get(proposal.id)) \
-            if ctx.rebuild_memo is not None else None
-        self.on_disk.page(ctx.proposal_path(proposal.id), proposal, key, ctx.rebuild_memo,
-                          rendered)
+        key = (
+            (self.page_key, ctx.options.source_links.get(proposal.id))
+            if ctx.rebuild_memo is not None
+            else None
+        )
+        self.on_disk.page(ctx.proposal_path(proposal.id), proposal, key, ctx.rebuild_memo, rendered)
         return GeneratedPage(ctx.proposal_path(proposal.id), "", proposal.id, in_nav=False)
 
     def invalid_pages(self, source_line: SourceLine | None = None) -> list[GeneratedPage]:
@@ -81,10 +87,15 @@ class SiteBuilder:
 
     def all_pages(self) -> list[GeneratedPage]:
         ctx = self.ctx
-        pages = [self.proposal_page(card) if self.on_disk is None
-                 else self.proposal_page_on_disk(card) for card in self.portfolio.cards]
-        pages += [portfolio.portfolio_page(ctx), *groups.group_pages(ctx, "team"),
-                  *groups.group_pages(ctx, "stage")]
+        pages = [
+            self.proposal_page(card) if self.on_disk is None else self.proposal_page_on_disk(card)
+            for card in self.portfolio.cards
+        ]
+        pages += [
+            portfolio.portfolio_page(ctx),
+            *groups.group_pages(ctx, "team"),
+            *groups.group_pages(ctx, "stage"),
+        ]
         pages += portfolio.list_pages(ctx)
         pages.append(portfolio.rows_json(ctx))
         pages += groups.unit_pages(ctx)
@@ -109,24 +120,42 @@ def proposal_page_key(ctx: SiteContext) -> str:
     the templates and, when the templates read them, the portfolio-wide names."""
     reads = ctx.memo(("proposal templates read",), (), lambda: template_reads(ctx))
     options = ctx.options
-    portfolio = [repr(ctx.summary) if "summary" in reads else None,
-                 repr(ctx.portfolio.intake.invalid) if "invalid" in reads else None]
-    return fingerprint((repr(ctx.rubric), (options.output_dir, options.use_directory_urls,
-                                           options.template_dirs, options.source_root),
-                        portfolio, ctx.templates_fingerprint))
+    portfolio = [
+        repr(ctx.summary) if "summary" in reads else None,
+        repr(ctx.portfolio.intake.invalid) if "invalid" in reads else None,
+    ]
+    return fingerprint(
+        (
+            repr(ctx.rubric),
+            (
+                options.output_dir,
+                options.use_directory_urls,
+                options.template_dirs,
+                options.source_root,
+            ),
+            portfolio,
+            ctx.templates_fingerprint,
+        )
+    )
 
 
 def template_reads(ctx: SiteContext) -> frozenset[str]:
     """The names the proposal page's templates read (parsing them takes a while)."""
     # Only the top-level templates named so (list_templates would walk the assets too).
-    listed = sorted({path.name for folder in (*ctx.options.template_dirs, builtin_templates())
-                     for start in PROPOSAL_TEMPLATES
-                     for path in Path(folder).glob(f"{start}*.j2")})
+    listed = sorted(
+        {
+            path.name
+            for folder in (*ctx.options.template_dirs, builtin_templates())
+            for start in PROPOSAL_TEMPLATES
+            for path in Path(folder).glob(f"{start}*.j2")
+        }
+    )
     try:
         pages = [n for n in listed if n.endswith(".md.j2")]
         fragments = [n for n in listed if not n.endswith(".md.j2")]
-        return frozenset(template_names(ctx.md_env, pages)
-                         | template_names(ctx.html_env, fragments))
+        return frozenset(
+            template_names(ctx.md_env, pages) | template_names(ctx.html_env, fragments)
+        )
     except TemplateError:  # the page's own rendering reports it; assume it reads all
         return frozenset(PORTFOLIO_NAMES)
 
@@ -135,10 +164,15 @@ class SiteBuildError(Exception):
     """The site could not be built, and no single proposal was to blame."""
 
 
-def build_pages(intake: Intake, rubric: Rubric, options: SiteOptions, *,
-                previous: ScoredPortfolio | None = None, memo: RebuildMemo | None = None,
-                on_disk: ProposalPages | None = None
-                ) -> tuple[SiteBuilder, list[GeneratedPage], ScoredPortfolio]:
+def build_pages(
+    intake: Intake,
+    rubric: Rubric,
+    options: SiteOptions,
+    *,
+    previous: ScoredPortfolio | None = None,
+    memo: RebuildMemo | None = None,
+    on_disk: ProposalPages | None = None,
+) -> tuple[SiteBuilder, list[GeneratedPage], ScoredPortfolio]:
     """Score (``rescore`` against ``previous``) and render every page. A proposal whose page
     raises (a case the schema lets through and the code does not expect) becomes an intake
     problem naming its file, and the rest are rendered again: no traceback, and no stale
@@ -151,19 +185,36 @@ def build_pages(intake: Intake, rubric: Rubric, options: SiteOptions, *,
         except Exception as error:
             broken = _broken(intake, rubric, options)
             if not broken:
-                raise SiteBuildError(f"the site could not be built ({type(error).__name__}: "
-                                     f"{terminal_safe(str(error))[:300]})") from None
+                raise SiteBuildError(
+                    f"the site could not be built ({type(error).__name__}: "
+                    f"{terminal_safe(str(error))[:300]})"
+                ) from None
         for bad, failure in broken:
             intake.proposals.remove(bad)
-            intake.invalid.append(InvalidFile(bad.file, bad.id, (Problem(
-                bad.file, 0, 0, "", f"its page could not be built "
-                f"({type(failure).__name__}: {str(failure)[:200]}); it is left out of the "
-                "site. Please report this with the file", "build-error"),),
-                imported_from(bad.fields)))
+            intake.invalid.append(
+                InvalidFile(
+                    bad.file,
+                    bad.id,
+                    (
+                        Problem(
+                            bad.file,
+                            0,
+                            0,
+                            "",
+                            f"its page could not be built "
+                            f"({type(failure).__name__}: {str(failure)[:200]}); it is left "
+                            "out of the site. Please report this with the file",
+                            "build-error",
+                        ),
+                    ),
+                    imported_from(bad.fields),
+                )
+            )
 
 
-def _broken(intake: Intake, rubric: Rubric,
-            options: SiteOptions) -> list[tuple[Proposal, Exception]]:
+def _broken(
+    intake: Intake, rubric: Rubric, options: SiteOptions
+) -> list[tuple[Proposal, Exception]]:
     """The proposals whose own scoring or page fails, each tried alone."""
     found = []
     for candidate in intake.proposals:
@@ -175,9 +226,12 @@ def _broken(intake: Intake, rubric: Rubric,
     return found
 
 
-def build_site(portfolio: ScoredPortfolio, options: SiteOptions,
-               rebuild_memo: RebuildMemo | None = None,
-               on_disk: ProposalPages | None = None) -> SiteBuilder:
+def build_site(
+    portfolio: ScoredPortfolio,
+    options: SiteOptions,
+    rebuild_memo: RebuildMemo | None = None,
+    on_disk: ProposalPages | None = None,
+) -> SiteBuilder:
     return SiteBuilder(portfolio, options, rebuild_memo, on_disk)
 
 
@@ -202,9 +256,16 @@ def write_pages(builder: SiteBuilder, out: Path) -> list[GeneratedPage]:
 def asset_files() -> list[tuple[str, Path]]:
     """Static files every site needs (CSS, JS and vendored libraries with their licences)."""
     root = builtin_templates() / "assets"
-    return sorted((str(p.relative_to(root)).replace("\\", "/"), p)
-                  for p in root.rglob("*") if p.is_file())
+    return sorted(
+        (str(p.relative_to(root)).replace("\\", "/"), p) for p in root.rglob("*") if p.is_file()
+    )
 
 
-__all__ = ["SiteBuildError", "SiteBuilder", "asset_files", "build_pages", "build_site",
-           "write_pages"]
+__all__ = [
+    "SiteBuildError",
+    "SiteBuilder",
+    "asset_files",
+    "build_pages",
+    "build_site",
+    "write_pages",
+]

@@ -28,13 +28,18 @@ from scoring.site.urls import html_link, md_link
 class SiteContext:
     """One build's paths, links, templates and memo, handed to every page family."""
 
-    def __init__(self, portfolio: ScoredPortfolio, options: SiteOptions,
-                 rebuild_memo: RebuildMemo | None = None) -> None:
+    def __init__(
+        self,
+        portfolio: ScoredPortfolio,
+        options: SiteOptions,
+        rebuild_memo: RebuildMemo | None = None,
+    ) -> None:
         self.portfolio = portfolio
         self.rubric: Rubric = portfolio.rubric
         self.options = options
-        self.md_env, self.html_env = make_environment(options.template_dirs, options.cache_dir,
-                                                      self.templates_fingerprint)
+        self.md_env, self.html_env = make_environment(
+            options.template_dirs, options.cache_dir, self.templates_fingerprint
+        )
         self.summary: PortfolioSummary = summarise(portfolio)
         prefix = options.output_dir.strip("/")
         self.prefix = f"{prefix}/" if prefix else ""
@@ -42,9 +47,17 @@ class SiteContext:
         # Under serve: what pages and rows were made from, kept from the last rebuild.
         self.rebuild_memo = rebuild_memo
         if rebuild_memo is not None:
-            rebuild_memo.begin(fingerprint((
-                repr(self.rubric), options.output_dir, options.use_directory_urls,
-                options.template_dirs, self.templates_fingerprint)))
+            rebuild_memo.begin(
+                fingerprint(
+                    (
+                        repr(self.rubric),
+                        options.output_dir,
+                        options.use_directory_urls,
+                        options.template_dirs,
+                        self.templates_fingerprint,
+                    )
+                )
+            )
 
     @cached_property
     def templates_fingerprint(self) -> str:
@@ -101,20 +114,22 @@ class SiteContext:
             return html_block(self.render_html(name, page, **{**context, **extra}))
 
         return self.md_env.get_template(template).render(
-            **self.common(page), html_block=html_block, html_part=html_part, **context)
+            **self.common(page), html_block=html_block, html_part=html_part, **context
+        )
 
     def render_html(self, template: str, page: str, **context: Any) -> Markup:
-        return Markup(self.html_env.get_template(template).render(**self.common(page),
-                                                                  **context))
+        return Markup(self.html_env.get_template(template).render(**self.common(page), **context))
 
     def with_blocks(self, page: GeneratedPage) -> GeneratedPage:
         """The page with the deferred HTML its Markdown refers to."""
-        if not isinstance(page.content, str) or page.html_blocks \
-                or not page.path.endswith(".md"):  # downloads (CSV, JSON) are left as they are
+        if (
+            not isinstance(page.content, str) or page.html_blocks or not page.path.endswith(".md")
+        ):  # downloads (CSV, JSON) are left as they are
             return page
         # A marker only our own blocks fill: one typed into proposal text is escaped anyway.
-        found = {key: self.blocks[key] for key in HTML_BLOCK.findall(page.content)
-                 if key in self.blocks}
+        found = {
+            key: self.blocks[key] for key in HTML_BLOCK.findall(page.content) if key in self.blocks
+        }
         return page.with_html_blocks(found) if found else page
 
     def drop_blocks(self, page: GeneratedPage) -> None:
@@ -123,8 +138,14 @@ class SiteContext:
             self.blocks.pop(key, None)
 
     # -- the one memo -----------------------------------------------------------------------
-    def memo(self, key: Any, inputs: Sequence[object], make: Callable[[], Any], *,
-             valid: Callable[[Any], bool] | None = None) -> Any:
+    def memo(
+        self,
+        key: Any,
+        inputs: Sequence[object],
+        make: Callable[[], Any],
+        *,
+        valid: Callable[[Any], bool] | None = None,
+    ) -> Any:
         """``make()``, or under serve the value kept from the last rebuild under ``key`` (plain
         values) when it was made from these very ``inputs`` objects and ``valid`` accepts it.
         A key that is not plain values (an overriding template's object) is never kept."""
@@ -139,8 +160,12 @@ class SiteContext:
             return kept
         return self.rebuild_memo.put(frozen_key, tuple(inputs), make())
 
-    def memo_each(self, keys: Sequence[Any], inputs: Sequence[object],
-                  make_missing: Callable[[list[int]], list[Any] | None]) -> list[Any] | None:
+    def memo_each(
+        self,
+        keys: Sequence[Any],
+        inputs: Sequence[object],
+        make_missing: Callable[[list[int]], list[Any] | None],
+    ) -> list[Any] | None:
         """``memo`` for many values made best together (one CSV write for all the lines):
         ``make_missing(positions)`` makes those not kept, or gives None when it cannot one
         by one. None when nothing is kept (not under serve): make them all the usual way."""
@@ -148,8 +173,7 @@ class SiteContext:
         if memo is None:
             return None
         frozen_keys = [frozen(key) for key in keys]
-        values = [memo.get(key, (source,)) for key, source in zip(frozen_keys, inputs,
-                                                                  strict=True)]
+        values = [memo.get(key, (source,)) for key, source in zip(frozen_keys, inputs, strict=True)]
         missing = [n for n, value in enumerate(values) if value is None]
         made = make_missing(missing)
         if made is None or len(made) != len(missing):
@@ -158,13 +182,13 @@ class SiteContext:
             values[n] = memo.put(frozen_keys[n], (inputs[n],), value)
         return values
 
-    def memo_page(self, key: Any, make: Callable[[], GeneratedPage],
-                  cards: Sequence[ScoreCard] = ()) -> GeneratedPage:
+    def memo_page(
+        self, key: Any, make: Callable[[], GeneratedPage], cards: Sequence[ScoreCard] = ()
+    ) -> GeneratedPage:
         """A page through ``memo``: ``key`` holds what it shows as plain values (pager, titles,
         ranks, rows), ``cards`` the very cards it lists, and every page's key the part of the
         portfolio any page may show (the summary and the invalid files, in the banner)."""
-        return self.memo(("page", self.portfolio_key, key), cards,
-                         lambda: self.with_blocks(make()))
+        return self.memo(("page", self.portfolio_key, key), cards, lambda: self.with_blocks(make()))
 
     def memo_row(self, name: str, macro: Callable[..., Markup], *args: Any) -> Markup:
         """A table row rendered by a template's macro, which reads only its arguments."""
@@ -178,30 +202,37 @@ class SiteContext:
     @cached_property
     def ranks(self) -> dict[str, int]:
         """Each proposal's place by priority: the number on the chart and in the tables."""
-        return {c.proposal.id: n for n, c in
-                enumerate(portfolio_view.by_priority(self.portfolio.cards), start=1)}
+        return {
+            c.proposal.id: n
+            for n, c in enumerate(portfolio_view.by_priority(self.portfolio.cards), start=1)
+        }
 
     def rows(self, page: str, cards: Sequence[ScoreCard]) -> list[dict[str, Any]]:
-        return [{
-            "card": card,
-            "link": self.link(page, self.proposal_path(card.proposal.id)),
-            "quadrant_name": self.quadrant_name(card.state),
-        } for card in sorted(cards, key=lambda c: (-c.priority, c.proposal.id))]
+        return [
+            {
+                "card": card,
+                "link": self.link(page, self.proposal_path(card.proposal.id)),
+                "quadrant_name": self.quadrant_name(card.state),
+            }
+            for card in sorted(cards, key=lambda c: (-c.priority, c.proposal.id))
+        ]
 
     def proposal_table(self, page: str, cards: Sequence[ScoreCard], caption: str) -> Markup:
         """The proposals table as plain HTML (fast to build; cards on a phone)."""
         rows = portfolio_view.table_rows(
-            cards, self.ranks, self.rubric,
-            lambda pid: self.url(page, self.proposal_path(pid)))
+            cards, self.ranks, self.rubric, lambda pid: self.url(page, self.proposal_path(pid))
+        )
         return self.render_html("portfolio_table.html.j2", page, rows=rows, caption=caption)
 
     def banner(self, page: str) -> Markup:
         if not self.portfolio.intake.invalid:
             return Markup("")
         # Rendered (and escaped) by our own template, so it is embedded as is.
-        return Markup(self.render("banner.md.j2", page,
-                                  problems_link=self.link(page,
-                                                          self.path("intake-problems.md"))))
+        return Markup(
+            self.render(
+                "banner.md.j2", page, problems_link=self.link(page, self.path("intake-problems.md"))
+            )
+        )
 
 
 __all__ = ["SiteContext"]

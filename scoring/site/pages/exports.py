@@ -21,9 +21,10 @@ def exports(ctx: SiteContext) -> list[GeneratedPage]:
     return [
         GeneratedPage(ctx.path("portfolio/portfolio.csv"), portfolio_csv(ctx)),
         GeneratedPage(ctx.path("portfolio/portfolio.json"), portfolio_json(ctx)),
-        GeneratedPage(ctx.path(f"schema/{SCHEMA_FILE_NAME}"),
-                      json.dumps(proposal_schema(ctx.rubric), indent=2,
-                                 ensure_ascii=False) + "\n"),
+        GeneratedPage(
+            ctx.path(f"schema/{SCHEMA_FILE_NAME}"),
+            json.dumps(proposal_schema(ctx.rubric), indent=2, ensure_ascii=False) + "\n",
+        ),
     ]
 
 
@@ -46,8 +47,9 @@ def portfolio_csv(ctx: SiteContext) -> str:
         head.append(first)
         return made
 
-    lines = ctx.memo_each([("portfolio.csv", c.proposal.id, header) for c in cards], cards,
-                          lines_of)
+    lines = ctx.memo_each(
+        [("portfolio.csv", c.proposal.id, header) for c in cards], cards, lines_of
+    )
     if lines is None:  # not under serve, or not one line per proposal after all
         write_csv(frame, out)
         return out.getvalue()
@@ -59,24 +61,39 @@ def portfolio_json(ctx: SiteContext) -> bytes:
     several times the memory of their text. As UTF-8 bytes: one character beyond Latin-1
     (an en dash) makes Python keep a whole text at two bytes a character. "texts" comes
     last, once every entry has added to it; JSON keys have no order."""
+
     def dump(value: Any) -> bytes:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
     texts: dict[str, dict[str, Any]] = {}
     out = io.BytesIO()
-    out.write(b'{"format":' + dump(PORTFOLIO_FORMAT) + b',"rubric":' + dump(ctx.rubric.name)
-              + b',"portfolio":' + dump(summary_json(ctx.summary)) + b',"proposals":[')
+    out.write(
+        b'{"format":'
+        + dump(PORTFOLIO_FORMAT)
+        + b',"rubric":'
+        + dump(ctx.rubric.name)
+        + b',"portfolio":'
+        + dump(summary_json(ctx.summary))
+        + b',"proposals":['
+    )
     for index, card in enumerate(ctx.portfolio.cards):
+
         def packed(card: ScoreCard = card) -> tuple[bytes, Any]:
             entry, uses = pack(export_entry(card), texts)
             return dump(entry), uses
 
         # A kept entry holds when the shared texts it was packed against are this run's.
-        data, _ = ctx.memo(("portfolio.json", card.proposal.id), (card,), packed,
-                           valid=lambda kept: replay(kept[1], texts))
+        data, _ = ctx.memo(
+            ("portfolio.json", card.proposal.id),
+            (card,),
+            packed,
+            valid=lambda kept: replay(kept[1], texts),
+        )
         out.write(b"," + data if index else data)
-    invalid = [{"file": bad.file, "problems": [p.as_dict() for p in bad.problems]}
-               for bad in ctx.portfolio.intake.invalid]
+    invalid = [
+        {"file": bad.file, "problems": [p.as_dict() for p in bad.problems]}
+        for bad in ctx.portfolio.intake.invalid
+    ]
     out.write(b'],"texts":' + dump(texts) + b',"invalid":' + dump(invalid) + b"}\n")
     return out.getvalue()
 

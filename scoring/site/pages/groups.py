@@ -44,32 +44,63 @@ def group_pages(ctx: SiteContext, by: str) -> list[GeneratedPage]:
     pages: list[GeneratedPage] = []
     total = group_row(f"All {by}s", None, rollup_for(cards, currency))
     for part in paginate(order, index):
-        rows = [group_row(name, ctx.url(part.path, first[name]), rollups[name])
-                for name in part.items]
-        table = ctx.render_html("grouping_groups.html.j2", part.path, rows=rows,
-                                total=total, label=label, currency=currency,
-                                states=state_columns(ctx),
-                                caption=f"{label}s {part.start}–{part.end} of "
-                                        f"{part.total}, with their roll-ups"
-                                if part.total else f"No {by}s yet")
-        body = ctx.render("group.md.j2", part.path, kind="index", by=by, table=table,
-                          **pager_context(ctx, part, f"{label}s"))
+        rows = [
+            group_row(name, ctx.url(part.path, first[name]), rollups[name]) for name in part.items
+        ]
+        table = ctx.render_html(
+            "grouping_groups.html.j2",
+            part.path,
+            rows=rows,
+            total=total,
+            label=label,
+            currency=currency,
+            states=state_columns(ctx),
+            caption=f"{label}s {part.start}–{part.end} of {part.total}, with their roll-ups"
+            if part.total
+            else f"No {by}s yet",
+        )
+        body = ctx.render(
+            "group.md.j2",
+            part.path,
+            kind="index",
+            by=by,
+            table=table,
+            **pager_context(ctx, part, f"{label}s"),
+        )
         title = f"Proposals by {by}" + (f" (page {part.number})" if part.number > 1 else "")
-        pages.append(GeneratedPage(part.path, front_matter({"title": title,
-                                                           "hide": ["toc"]}) + body,
-                                   in_nav=part.number == 1))
+        pages.append(
+            GeneratedPage(
+                part.path,
+                front_matter({"title": title, "hide": ["toc"]}) + body,
+                in_nav=part.number == 1,
+            )
+        )
     for name in order:
         members = sorted(groups[name], key=card_order)
-        filter_link = ctx.link(first[name], ctx.path("portfolio/index.md")) + \
-            f"?{by}={quote(name, safe='')}#proposals"
+        filter_link = (
+            ctx.link(first[name], ctx.path("portfolio/index.md"))
+            + f"?{by}={quote(name, safe='')}#proposals"
+        )
         pages += card_list_pages(
-            ctx, first[name], members, other="stage" if by == "team" else "team",
-            template="group.md.j2", title=name,
-            kind="group", by=by, name=name, filter_link=Markup(filter_link),
-            rollup=ctx.render_html("grouping_rollup.html.j2", first[name],
-                                   r=rollups[name], currency=currency,
-                                   state_name=ctx.quadrant_name,
-                                   show_stages=by == "team"))
+            ctx,
+            first[name],
+            members,
+            other="stage" if by == "team" else "team",
+            template="group.md.j2",
+            title=name,
+            kind="group",
+            by=by,
+            name=name,
+            filter_link=Markup(filter_link),
+            rollup=ctx.render_html(
+                "grouping_rollup.html.j2",
+                first[name],
+                r=rollups[name],
+                currency=currency,
+                state_name=ctx.quadrant_name,
+                show_stages=by == "team",
+            ),
+        )
     return pages
 
 
@@ -87,49 +118,92 @@ def unit_pages(ctx: SiteContext) -> list[GeneratedPage]:
         return ctx.path(f"portfolio/units/{node.slug}.md")
 
     def unit_rows(page: str, nodes: Sequence[UnitNode]) -> list[dict[str, Any]]:
-        return [group_row(n.name, ctx.url(page, unit_page(n)), n.rollup
-                          or rollup_for(n.cards, currency)) for n in nodes]
+        return [
+            group_row(
+                n.name, ctx.url(page, unit_page(n)), n.rollup or rollup_for(n.cards, currency)
+            )
+            for n in nodes
+        ]
 
     pages: list[GeneratedPage] = []
-    total = group_row("All units", None, rollup_for(
-        [c for root in roots for c in root.cards], currency))
+    total = group_row(
+        "All units", None, rollup_for([c for root in roots for c in root.cards], currency)
+    )
     for part in paginate(roots, index):
         table = ctx.render_html(
-            "grouping_groups.html.j2", part.path, rows=unit_rows(part.path, part.items),
-            total=total, label="Unit", currency=currency, states=state_columns(ctx),
+            "grouping_groups.html.j2",
+            part.path,
+            rows=unit_rows(part.path, part.items),
+            total=total,
+            label="Unit",
+            currency=currency,
+            states=state_columns(ctx),
             caption=f"Top-level units {part.start}–{part.end} of {part.total}, with "
-                    "the roll-up of everything below them")
-        body = ctx.render("org.md.j2", part.path, unit=None, units=table,
-                          **pager_context(ctx, part, "Units"))
+            "the roll-up of everything below them",
+        )
+        body = ctx.render(
+            "org.md.j2", part.path, unit=None, units=table, **pager_context(ctx, part, "Units")
+        )
         title = "Organisation units" + (f" (page {part.number})" if part.number > 1 else "")
-        pages.append(GeneratedPage(part.path, front_matter({"title": title,
-                                                           "hide": ["toc"]}) + body,
-                                   in_nav=part.number == 1))
+        pages.append(
+            GeneratedPage(
+                part.path,
+                front_matter({"title": title, "hide": ["toc"]}) + body,
+                in_nav=part.number == 1,
+            )
+        )
     for root in roots:
         parents: dict[tuple[str, ...], UnitNode] = {n.path: n for n in root.walk()}
         for node in root.walk():
             first = unit_page(node)
             trail = [("Organisation units", ctx.link(first, index))] + [
-                (parents[node.path[:depth]].name,
-                 ctx.link(first, unit_page(parents[node.path[:depth]])))
-                for depth in range(1, len(node.path))]
+                (
+                    parents[node.path[:depth]].name,
+                    ctx.link(first, unit_page(parents[node.path[:depth]])),
+                )
+                for depth in range(1, len(node.path))
+            ]
             rollup = node.rollup or rollup_for(node.cards, currency)
-            subunits = ctx.render_html(
-                "grouping_groups.html.j2", first, rows=unit_rows(first, node.children),
-                total=None, label="Sub-unit", currency=currency, states=state_columns(ctx),
-                caption=f"The {len(node.children)} sub-units of {node.name}, each with "
-                        "everything below it") if node.children else Markup("")
+            subunits = (
+                ctx.render_html(
+                    "grouping_groups.html.j2",
+                    first,
+                    rows=unit_rows(first, node.children),
+                    total=None,
+                    label="Sub-unit",
+                    currency=currency,
+                    states=state_columns(ctx),
+                    caption=f"The {len(node.children)} sub-units of {node.name}, each with "
+                    "everything below it",
+                )
+                if node.children
+                else Markup("")
+            )
             unit_filter = "/".join(quote(part, safe="") for part in node.path)
-            filter_link = ctx.link(first, ctx.path("portfolio/index.md")) + \
-                f"?unit={unit_filter}#proposals"
+            filter_link = (
+                ctx.link(first, ctx.path("portfolio/index.md")) + f"?unit={unit_filter}#proposals"
+            )
             pages += card_list_pages(
-                ctx, first, sorted(node.direct, key=card_order), other="team",
-                template="org.md.j2", title=node.name, unit=node, trail=trail,
-                units=subunits, below=len(node.cards) - len(node.direct),
+                ctx,
+                first,
+                sorted(node.direct, key=card_order),
+                other="team",
+                template="org.md.j2",
+                title=node.name,
+                unit=node,
+                trail=trail,
+                units=subunits,
+                below=len(node.cards) - len(node.direct),
                 filter_link=Markup(filter_link),
-                rollup=ctx.render_html("grouping_rollup.html.j2", first, r=rollup,
-                                       currency=currency, state_name=ctx.quadrant_name,
-                                       show_stages=True))
+                rollup=ctx.render_html(
+                    "grouping_rollup.html.j2",
+                    first,
+                    r=rollup,
+                    currency=currency,
+                    state_name=ctx.quadrant_name,
+                    show_stages=True,
+                ),
+            )
     return pages
 
 
@@ -140,34 +214,58 @@ def state_columns(ctx: SiteContext) -> list[tuple[str, str]]:
 def pager_context(ctx: SiteContext, part: Page[Any], what: str) -> dict[str, Any]:
     """Where this page sits in its list and, when there are several pages, a link to
     each (Markdown; the links are built from slugs, never from proposal text)."""
-    position = f"{what} {part.start}–{part.end} of {part.total}" if part.total \
+    position = (
+        f"{what} {part.start}–{part.end} of {part.total}"
+        if part.total
         else f"No {what.lower()} yet"
+    )
     links = pager_links(part, lambda path: ctx.link(part.path, path))
-    line = " · ".join(f"**{pg['number']}**" if pg["current"]
-                      else f"[{pg['number']}]({pg['href']})" for pg in links)
-    return {"position": position,
-            "pager": Markup(f"{position}. Pages: {line}\n{{: .ss-pager }}\n\n")
-            if links else Markup("")}
+    line = " · ".join(
+        f"**{pg['number']}**" if pg["current"] else f"[{pg['number']}]({pg['href']})"
+        for pg in links
+    )
+    return {
+        "position": position,
+        "pager": Markup(f"{position}. Pages: {line}\n{{: .ss-pager }}\n\n")
+        if links
+        else Markup(""),
+    }
 
 
-def card_list_pages(ctx: SiteContext, first: str, members: Sequence[ScoreCard], *,
-                    other: str, template: str, title: str,
-                    **context: Any) -> list[GeneratedPage]:
+def card_list_pages(
+    ctx: SiteContext,
+    first: str,
+    members: Sequence[ScoreCard],
+    *,
+    other: str,
+    template: str,
+    title: str,
+    **context: Any,
+) -> list[GeneratedPage]:
     """A group's pages: its roll-up and its proposals, PAGE_SIZE rows per page."""
     pages = []
     for part in paginate(members, first):
         pager = pager_context(ctx, part, "Proposals")
 
         def make(part: Page[ScoreCard] = part, pager: dict[str, Any] = pager) -> GeneratedPage:
-            rows = [proposal_row(c, ctx.url(part.path, ctx.proposal_path(c.proposal.id)),
-                                 ctx.rubric) for c in part.items]
-            table = ctx.render_html(
-                "grouping_proposals.html.j2", part.path, rows=rows, other=other,
-                caption=f"Proposals {part.start}–{part.end} of {part.total}, active ones "
-                        "first, by priority") if rows else Markup("")
+            rows = [
+                proposal_row(c, ctx.url(part.path, ctx.proposal_path(c.proposal.id)), ctx.rubric)
+                for c in part.items
+            ]
+            table = (
+                ctx.render_html(
+                    "grouping_proposals.html.j2",
+                    part.path,
+                    rows=rows,
+                    other=other,
+                    caption=f"Proposals {part.start}–{part.end} of {part.total}, active ones "
+                    "first, by priority",
+                )
+                if rows
+                else Markup("")
+            )
             body = ctx.render(template, part.path, table=table, **pager, **context)
-            shown = " ".join(title.split()) + (f" (page {part.number})"
-                                               if part.number > 1 else "")
+            shown = " ".join(title.split()) + (f" (page {part.number})" if part.number > 1 else "")
             meta = {"title": html.escape(shown), "hide": ["toc"]}
             return GeneratedPage(part.path, front_matter(meta) + body, in_nav=False)
 

@@ -22,16 +22,19 @@ def intake_page(ctx: SiteContext) -> GeneratedPage:
     page = ctx.path("intake-problems.md")
     # For invalid files written by `sweetspot import`: the inventory row they came from
     # (the loader read it), so the page can say which row to fix at the source.
-    imported_from = {bad.file: bad.imported_from for bad in ctx.portfolio.intake.invalid
-                     if bad.imported_from}
-    body = ctx.render("intake_problems.md.j2", page,
-                      valid_count=len(ctx.portfolio.intake.proposals),
-                      imported_from=imported_from)
+    imported_from = {
+        bad.file: bad.imported_from for bad in ctx.portfolio.intake.invalid if bad.imported_from
+    }
+    body = ctx.render(
+        "intake_problems.md.j2",
+        page,
+        valid_count=len(ctx.portfolio.intake.proposals),
+        imported_from=imported_from,
+    )
     return GeneratedPage(page, front_matter({"title": "Intake problems"}) + body)
 
 
-def invalid_pages(ctx: SiteContext, source_line: SourceLine | None = None
-                  ) -> list[GeneratedPage]:
+def invalid_pages(ctx: SiteContext, source_line: SourceLine | None = None) -> list[GeneratedPage]:
     """A page at each invalid proposal's own URL that lists its problems, so the page an
     author watches under `mkdocs serve` never turns into a bare 404. ``source_line``
     (given only under serve) reads a file's line to show it with a caret."""
@@ -39,32 +42,41 @@ def invalid_pages(ctx: SiteContext, source_line: SourceLine | None = None
     valid_ids = {card.proposal.id for card in ctx.portfolio.cards}
     by_id: dict[str, list[tuple[int, InvalidFile]]] = {}
     for index, bad in enumerate(invalid, start=1):
-        if ID_PATTERN.match(bad.id) and len(bad.id) <= MAX_ID_LENGTH \
-                and bad.id not in valid_ids:
+        if ID_PATTERN.match(bad.id) and len(bad.id) <= MAX_ID_LENGTH and bad.id not in valid_ids:
             by_id.setdefault(bad.id, []).append((index, bad))
     pages = []
     for proposal_id, found in sorted(by_id.items()):
         page = ctx.proposal_path(proposal_id)
         intake = ctx.path("intake-problems.md")
-        files = [{
-            "file": bad.file,
-            "index": index,
-            "intake_link": Markup(f"{ctx.link(page, intake)}#file-{index}"),
-            "problems": [{
-                "problem": problem,
-                "fix": FIX_HINTS.get(problem.code, FIX_HINTS["invalid"]),
-                "source": _source(source_line, bad.file, problem),
-            } for problem in bad.problems],
-        } for index, bad in found]
+        files = [
+            {
+                "file": bad.file,
+                "index": index,
+                "intake_link": Markup(f"{ctx.link(page, intake)}#file-{index}"),
+                "problems": [
+                    {
+                        "problem": problem,
+                        "fix": FIX_HINTS.get(problem.code, FIX_HINTS["invalid"]),
+                        "source": _source(source_line, bad.file, problem),
+                    }
+                    for problem in bad.problems
+                ],
+            }
+            for index, bad in found
+        ]
         body = ctx.render(
-            "invalid_proposal.md.j2", page, proposal_id=proposal_id, files=files,
+            "invalid_proposal.md.j2",
+            page,
+            proposal_id=proposal_id,
+            files=files,
             problem_count=sum(len(bad.problems) for _, bad in found),
-            banner=ctx.banner(page), intake_link=ctx.link(page, intake),
+            banner=ctx.banner(page),
+            intake_link=ctx.link(page, intake),
             format_link=ctx.link(page, ctx.path("reference/proposal-format.md")),
-            show_source=source_line is not None)
+            show_source=source_line is not None,
+        )
         meta = {"title": f"{proposal_id} (not published yet)", "search": {"exclude": True}}
-        pages.append(GeneratedPage(page, front_matter(meta) + body, proposal_id,
-                                   in_nav=False))
+        pages.append(GeneratedPage(page, front_matter(meta) + body, proposal_id, in_nav=False))
     return pages
 
 

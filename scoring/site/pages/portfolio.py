@@ -35,12 +35,16 @@ def portfolio_page(ctx: SiteContext) -> GeneratedPage:
     units = ctx.path("portfolio/units/index.md")
     has_units = any(pv.unit_path(c.proposal) for c in cards)
     body = ctx.render(
-        "portfolio.md.j2", page, chart=chart(ctx, page),
+        "portfolio.md.j2",
+        page,
+        chart=chart(ctx, page),
         table=ctx.proposal_table(page, ordered[:PAGE_SIZE], "Proposals by priority"),
         shown=min(len(ordered), PAGE_SIZE),
         fund=ctx.rows(page, pv.fund_next(cards)),
-        risky=[dict(row, reason=pv.risk_reason(row["card"], ctx.rubric))
-               for row in ctx.rows(page, risky)][:pv.AT_RISK],
+        risky=[
+            dict(row, reason=pv.risk_reason(row["card"], ctx.rubric))
+            for row in ctx.rows(page, risky)
+        ][: pv.AT_RISK],
         risky_count=len(risky),
         red_count=sum(1 for c in cards if pv.is_active(c) and pv.red_flags(c)),
         needs=ctx.rows(page, [c for c in cards if not c.placed and pv.is_active(c)]),
@@ -54,7 +58,8 @@ def portfolio_page(ctx: SiteContext) -> GeneratedPage:
         rows_url=ctx.url(page, ctx.path("portfolio/rows.json")),
         rows_link=ctx.link(page, ctx.path("portfolio/rows.json")),
         filters=filter_options(ctx),
-        banner=ctx.banner(page), heat=heat_rows(ctx, page),
+        banner=ctx.banner(page),
+        heat=heat_rows(ctx, page),
         csv_link=ctx.link(page, ctx.path("portfolio/portfolio.csv")),
         json_link=ctx.link(page, ctx.path("portfolio/portfolio.json")),
         schema_link=ctx.link(page, ctx.path(f"schema/{SCHEMA_FILE_NAME}")),
@@ -68,27 +73,47 @@ def chart(ctx: SiteContext, page: str) -> Markup:
     cards = pv.by_priority(ctx.portfolio.cards)
     ranks = ctx.ranks
     # In density mode only these are drawn: what to fund next and the red-flagged.
-    top = {c.proposal.id for c in [c for c in cards if pv.is_active(c)
-                                   and c.proposal.stage != "production"][:TOP_HIGHLIGHTS]}
-    red = {c.proposal.id for c in [c for c in cards if pv.is_active(c)
-                                   and pv.red_flags(c)][:RED_HIGHLIGHTS]}
-    inputs = [PointInput(
-        rank=ranks[c.proposal.id], proposal_id=c.proposal.id, title=c.proposal.title,
-        stage=c.proposal.stage, state=c.state, state_name=ctx.quadrant_name(c.state),
-        impact=c.impact, risk=c.delivery_risk, impact_range=c.placement["impact"],
-        risk_range=c.placement["delivery_risk"],
-        href=ctx.url(page, ctx.proposal_path(c.proposal.id)),
-        tooltip=(f"{c.proposal.title} ({c.proposal.stage}, {ctx.quadrant_name(c.state)}): "
-                 f"impact {c.impact:.0f} (likely {c.placement['impact'][0]:.0f}–"
-                 f"{c.placement['impact'][1]:.0f}), delivery risk {c.delivery_risk:.0f} "
-                 f"(likely {c.placement['delivery_risk'][0]:.0f}–"
-                 f"{c.placement['delivery_risk'][1]:.0f}), priority {c.priority:.0f}"),
-        highlight=c.proposal.id in top or c.proposal.id in red,
-        red=bool(pv.red_flags(c)),
-    ) for c in cards]
-    built = build_chart(inputs, ctx.rubric.quadrants.impact_threshold,
-                        ctx.rubric.quadrants.risk_threshold,
-                        {s: ctx.quadrant_name(s) for s in STATES})
+    top = {
+        c.proposal.id
+        for c in [c for c in cards if pv.is_active(c) and c.proposal.stage != "production"][
+            :TOP_HIGHLIGHTS
+        ]
+    }
+    red = {
+        c.proposal.id
+        for c in [c for c in cards if pv.is_active(c) and pv.red_flags(c)][:RED_HIGHLIGHTS]
+    }
+    inputs = [
+        PointInput(
+            rank=ranks[c.proposal.id],
+            proposal_id=c.proposal.id,
+            title=c.proposal.title,
+            stage=c.proposal.stage,
+            state=c.state,
+            state_name=ctx.quadrant_name(c.state),
+            impact=c.impact,
+            risk=c.delivery_risk,
+            impact_range=c.placement["impact"],
+            risk_range=c.placement["delivery_risk"],
+            href=ctx.url(page, ctx.proposal_path(c.proposal.id)),
+            tooltip=(
+                f"{c.proposal.title} ({c.proposal.stage}, {ctx.quadrant_name(c.state)}): "
+                f"impact {c.impact:.0f} (likely {c.placement['impact'][0]:.0f}–"
+                f"{c.placement['impact'][1]:.0f}), delivery risk {c.delivery_risk:.0f} "
+                f"(likely {c.placement['delivery_risk'][0]:.0f}–"
+                f"{c.placement['delivery_risk'][1]:.0f}), priority {c.priority:.0f}"
+            ),
+            highlight=c.proposal.id in top or c.proposal.id in red,
+            red=bool(pv.red_flags(c)),
+        )
+        for c in cards
+    ]
+    built = build_chart(
+        inputs,
+        ctx.rubric.quadrants.impact_threshold,
+        ctx.rubric.quadrants.risk_threshold,
+        {s: ctx.quadrant_name(s) for s in STATES},
+    )
     return ctx.render_html("quadrant_chart.svg.j2", page, chart=built)
 
 
@@ -98,15 +123,19 @@ def filter_options(ctx: SiteContext) -> dict[str, list[tuple[str, str]]]:
     classes = ctx.rubric.risk_model.classes
     present = {c.proposal.stage for c in cards}
     # Every level of every unit path, so a menu entry selects a unit and its sub-units.
-    units = {"/".join(path[:n]) for path in (pv.unit_path(c.proposal) for c in cards)
-             for n in range(1, len(path) + 1)}
+    units = {
+        "/".join(path[:n])
+        for path in (pv.unit_path(c.proposal) for c in cards)
+        for n in range(1, len(path) + 1)
+    }
     return {
         "stage": [(s, s) for s in STAGES if s in present],
         "state": [(s, ctx.quadrant_name(s)) for s in STATES],
         "class": [(k, v.label) for k, v in classes.items()],
         "team": [(t, " ".join(t.split())) for t in sorted({c.proposal.team for c in cards})],
-        "tag": [(t, " ".join(t.split()))
-                for t in sorted({t for c in cards for t in c.proposal.tags})],
+        "tag": [
+            (t, " ".join(t.split())) for t in sorted({t for c in cards for t in c.proposal.tags})
+        ],
         "unit": [(u, " ".join(u.split())) for u in sorted(units)],
     }
 
@@ -114,29 +143,42 @@ def filter_options(ctx: SiteContext) -> dict[str, list[tuple[str, str]]]:
 def heat_rows(ctx: SiteContext, page: str) -> list[dict[str, Any]]:
     titles = {c.id: c.title for c in ctx.rubric.checklists}
     slugs = {c.id: c.slug for c in ctx.rubric.checklists}
-    return [{
-        "row": row,
-        "checklist_title": titles[row.checklist_id],
-        "checklist_link": ctx.link(page, ctx.path(f"pitfalls/{slugs[row.checklist_id]}.md")),
-        "heat": round(row.open_share, 2),
-    } for row in ctx.summary.heatmap]
+    return [
+        {
+            "row": row,
+            "checklist_title": titles[row.checklist_id],
+            "checklist_link": ctx.link(page, ctx.path(f"pitfalls/{slugs[row.checklist_id]}.md")),
+            "heat": round(row.open_share, 2),
+        }
+        for row in ctx.summary.heatmap
+    ]
 
 
 def list_pages(ctx: SiteContext) -> list[GeneratedPage]:
     """Static, paged proposal tables (readable without JavaScript): every proposal by
     priority, and one set per state."""
     ordered = pv.by_priority(ctx.portfolio.cards)
-    pages = _paged(ctx, "portfolio/proposals/index", ordered, "All proposals",
-                   "Every proposal, active or not, by priority.")
+    pages = _paged(
+        ctx,
+        "portfolio/proposals/index",
+        ordered,
+        "All proposals",
+        "Every proposal, active or not, by priority.",
+    )
     for state in STATES:
-        pages += _paged(ctx, f"portfolio/states/{state}",
-                        [c for c in ordered if c.state == state], ctx.quadrant_name(state),
-                        f"{ctx.rubric.state_description(state)}")
+        pages += _paged(
+            ctx,
+            f"portfolio/states/{state}",
+            [c for c in ordered if c.state == state],
+            ctx.quadrant_name(state),
+            f"{ctx.rubric.state_description(state)}",
+        )
     return pages
 
 
-def _paged(ctx: SiteContext, base: str, cards: list[ScoreCard], title: str,
-           intro: str) -> list[GeneratedPage]:
+def _paged(
+    ctx: SiteContext, base: str, cards: list[ScoreCard], title: str, intro: str
+) -> list[GeneratedPage]:
     pages = []
     portfolio = ctx.path("portfolio/index.md")
     for step in paginate(cards, ctx.path(f"{base}.md"), in_folder=True):
@@ -144,20 +186,29 @@ def _paged(ctx: SiteContext, base: str, cards: list[ScoreCard], title: str,
 
         def make(page: str = page, step: Page[ScoreCard] = step) -> GeneratedPage:
             body = ctx.render(
-                "portfolio_list.md.j2", page, title=title, intro=intro, pager=step,
+                "portfolio_list.md.j2",
+                page,
+                title=title,
+                intro=intro,
+                pager=step,
                 pages=[(n, ctx.link(page, p)) for n, p in step.pages],
                 prev_link=ctx.link(page, step.prev_path) if step.prev_path else None,
                 next_link=ctx.link(page, step.next_path) if step.next_path else None,
                 portfolio_link=ctx.link(page, portfolio),
-                table=ctx.proposal_table(page, step.items, title))
+                table=ctx.proposal_table(page, step.items, title),
+            )
             heading = title if step.count == 1 else f"{title}, page {step.number}"
-            meta = {"title": html.escape(heading), "hide": ["navigation", "toc"],
-                    "search": {"exclude": True}}
+            meta = {
+                "title": html.escape(heading),
+                "hide": ["navigation", "toc"],
+                "search": {"exclude": True},
+            }
             return GeneratedPage(page, front_matter(meta) + body, in_nav=False)
 
         ranks = [ctx.ranks[c.proposal.id] for c in step.items]
-        pages.append(ctx.memo_page(("list", page, title, intro, step.key(), ranks), make,
-                                   step.items))
+        pages.append(
+            ctx.memo_page(("list", page, title, intro, step.key(), ranks), make, step.items)
+        )
     return pages
 
 
@@ -166,22 +217,33 @@ def rows_json(ctx: SiteContext) -> GeneratedPage:
     template = ctx.url(page, ctx.proposal_path("ID")).replace("ID", "{id}", 1)
 
     def row_of(card: ScoreCard) -> list[Any]:
-        return ctx.memo(("rows.json", card.proposal.id), (card,),
-                        lambda: pv.card_row(card, ctx.rubric))
+        return ctx.memo(
+            ("rows.json", card.proposal.id), (card,), lambda: pv.card_row(card, ctx.rubric)
+        )
 
     payload = pv.rows_json(ctx.portfolio.cards, ctx.ranks, ctx.rubric, template, row_of)
-    return GeneratedPage(ctx.path("portfolio/rows.json"),
-                         json.dumps(payload, ensure_ascii=False, separators=(",", ":")) + "\n")
+    return GeneratedPage(
+        ctx.path("portfolio/rows.json"),
+        json.dumps(payload, ensure_ascii=False, separators=(",", ":")) + "\n",
+    )
 
 
 def home_summary(ctx: SiteContext, page: str) -> str:
-    return ctx.render("home_summary.md.j2", page,
-                      # What to fund or start next: nothing already in production.
-                      rows=ctx.rows(page, [c for c in ctx.portfolio.cards
-                                           if c.proposal.stage not in INACTIVE_STAGES
-                                           and c.proposal.stage != "production"])[:5],
-                      portfolio_link=ctx.link(page, ctx.path("portfolio/index.md")),
-                      banner=ctx.banner(page))
+    return ctx.render(
+        "home_summary.md.j2",
+        page,
+        # What to fund or start next: nothing already in production.
+        rows=ctx.rows(
+            page,
+            [
+                c
+                for c in ctx.portfolio.cards
+                if c.proposal.stage not in INACTIVE_STAGES and c.proposal.stage != "production"
+            ],
+        )[:5],
+        portfolio_link=ctx.link(page, ctx.path("portfolio/index.md")),
+        banner=ctx.banner(page),
+    )
 
 
 __all__ = ["home_summary", "list_pages", "portfolio_page", "rows_json"]

@@ -33,7 +33,8 @@ def proposal_page(ctx: SiteContext, card: ScoreCard) -> GeneratedPage:
     source = ctx.options.source_links.get(proposal.id)
     view = proposal_context(card, ctx.rubric)
     context = {
-        "card": card, "proposal": proposal,
+        "card": card,
+        "proposal": proposal,
         "quadrant_label": ctx.quadrant_name(card.state),
         "risk_class": ctx.rubric.risk_model.classes[card.risk_class],
         "severity_label": SEVERITY_LABEL,
@@ -42,18 +43,25 @@ def proposal_page(ctx: SiteContext, card: ScoreCard) -> GeneratedPage:
     }
     # The breakdown is compact HTML from macros (proposal_parts.html.j2), rendered by the
     # autoescaping environment with the page's links.
-    parts = HtmlParts(ctx.html_env.get_template("proposal_parts.html.j2").make_module(
-        {**ctx.common(page), **context, **PART_HELPERS}))
+    parts = HtmlParts(
+        ctx.html_env.get_template("proposal_parts.html.j2").make_module(
+            {**ctx.common(page), **context, **PART_HELPERS}
+        )
+    )
     body = ctx.render(
-        "proposal.md.j2", page, **context, parts=parts,
+        "proposal.md.j2",
+        page,
+        **context,
+        parts=parts,
         summary_html=rich_text(proposal.summary),
         scores_html=ctx.render_html("score_bars.html.j2", page, card=card),
         links=[(t, u) for t, u in links if u],
         source_link=Markup(md_link(page, source)) if source else None,
         severity_admonition=SEVERITY_ADMONITION,
     )
-    return ctx.with_blocks(GeneratedPage(page, front_matter(meta) + body, proposal.id,
-                                         in_nav=False))
+    return ctx.with_blocks(
+        GeneratedPage(page, front_matter(meta) + body, proposal.id, in_nav=False)
+    )
 
 
 __all__ = ["proposal_page"]

@@ -17,23 +17,34 @@ def reference_pages(ctx: SiteContext) -> list[GeneratedPage]:
 
     def proposal_format() -> GeneratedPage:
         schema = proposal_schema(ctx.rubric)
-        parts = [{"id": s.id, "title": s.title, "paths": s.paths,
-                  "html": ctx.render_html("reference_fields.html.j2", format_page,
-                                           root=s.root, fields=s.fields)}
-                 for s in sections(schema)]
-        fmt = ctx.render("proposal_format.md.j2", format_page, schema=schema,
-                          sections=parts,
-                          schema_link=ctx.link(format_page,
-                                                ctx.path(f"schema/{SCHEMA_FILE_NAME}")))
+        parts = [
+            {
+                "id": s.id,
+                "title": s.title,
+                "paths": s.paths,
+                "html": ctx.render_html(
+                    "reference_fields.html.j2", format_page, root=s.root, fields=s.fields
+                ),
+            }
+            for s in sections(schema)
+        ]
+        fmt = ctx.render(
+            "proposal_format.md.j2",
+            format_page,
+            schema=schema,
+            sections=parts,
+            schema_link=ctx.link(format_page, ctx.path(f"schema/{SCHEMA_FILE_NAME}")),
+        )
         return GeneratedPage(format_page, front_matter({"title": "Proposal format"}) + fmt)
 
     def scoring_method() -> GeneratedPage:
         method = ctx.render("scoring_method.md.j2", method_page)
-        return GeneratedPage(method_page,
-                             front_matter({"title": "Scoring method"}) + method)
+        return GeneratedPage(method_page, front_matter({"title": "Scoring method"}) + method)
 
-    return [ctx.memo_page(("reference", format_page), proposal_format),
-            ctx.memo_page(("reference", method_page), scoring_method)]
+    return [
+        ctx.memo_page(("reference", format_page), proposal_format),
+        ctx.memo_page(("reference", method_page), scoring_method),
+    ]
 
 
 __all__ = ["reference_pages"]

@@ -31,8 +31,11 @@ class RebuildMemo:
         """The value kept under ``key`` if it was made from these very objects, else None."""
         entry = self._entries.get(key)
         self._used.add(key)
-        if entry is None or len(entry.sources) != len(sources) or any(
-                a is not b for a, b in zip(entry.sources, sources, strict=True)):
+        if (
+            entry is None
+            or len(entry.sources) != len(sources)
+            or any(a is not b for a, b in zip(entry.sources, sources, strict=True))
+        ):
             return None
         return entry.value
 

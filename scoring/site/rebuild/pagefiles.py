@@ -37,7 +37,7 @@ class PageFolder:
         self._pruned: set[str] | None = None  # what the folder held after the last prune
 
     def path_of(self, relative: str) -> Path:
-        target = (self.folder / relative)
+        target = self.folder / relative
         # Generated paths come from slugs and rubric ids; refuse anything else outright.
         if os.path.isabs(relative) or ".." in Path(relative).parts:
             raise ValueError(f"not a path inside the site: {relative!r}")
@@ -64,8 +64,9 @@ class PageFolder:
         """Write a page and, beside it, the deferred HTML blocks its Markdown refers to
         (read back by the plugin's on_page_content only for pages MkDocs rebuilds)."""
         if page.html_blocks:
-            self.write(page.path + BLOCKS_SUFFIX,
-                       json.dumps(dict(page.html_blocks), ensure_ascii=False))
+            self.write(
+                page.path + BLOCKS_SUFFIX, json.dumps(dict(page.html_blocks), ensure_ascii=False)
+            )
         return self.write(page.path, page.content)
 
     def html_blocks(self, relative: str) -> dict[str, str]:
@@ -150,8 +151,14 @@ class ProposalPages:
         self.folder = folder  # kept across builds; this object lives for one build
         self.on_disk: dict[str, Path] = {}
 
-    def page(self, relative: str, source: object, key: object, memo: RebuildMemo | None,
-             render: Callable[[], WrittenPage]) -> Path:
+    def page(
+        self,
+        relative: str,
+        source: object,
+        key: object,
+        memo: RebuildMemo | None,
+        render: Callable[[], WrittenPage],
+    ) -> Path:
         """The file of the page at ``relative``: kept when the memo holds it for this very
         ``source`` and ``key`` and the file is as written, else ``render()``'s, written."""
         target = self.folder.path_of(relative)
@@ -166,5 +173,11 @@ class ProposalPages:
         return target
 
 
-__all__ = ["BLOCKS_SUFFIX", "PAGES_FOLDER", "PageFolder", "PageRecord", "ProposalPages",
-           "WrittenPage"]
+__all__ = [
+    "BLOCKS_SUFFIX",
+    "PAGES_FOLDER",
+    "PageFolder",
+    "PageRecord",
+    "ProposalPages",
+    "WrittenPage",
+]

@@ -28,9 +28,12 @@ ENVIRONMENT_SOURCE = Path(__file__).resolve().parent.parent / "environment.py"
 
 
 @lru_cache(maxsize=8)
-def kept_environments(make: Callable[[tuple[Path, ...], Path | None], T],
-                      template_dirs: tuple[Path, ...], cache_dir: Path | None,
-                      templates_key: str = "") -> T:
+def kept_environments(
+    make: Callable[[tuple[Path, ...], Path | None], T],
+    template_dirs: tuple[Path, ...],
+    cache_dir: Path | None,
+    templates_key: str = "",
+) -> T:
     """The environments ``make`` gives for this search path and these template files, made
     once per process: reused across `mkdocs serve` rebuilds so templates compile once
     (auto_reload picks up an edited file; a file added or removed changes the key)."""
@@ -57,8 +60,8 @@ class QuietBytecodeCache(FileSystemBytecodeCache):
         except OSError:  # missing or unreadable: a miss
             return
         head = len(self.MAGIC)
-        payload = data[head + 32:]
-        if data[:head] != self.MAGIC or data[head:head + 32] != hashlib.sha256(payload).digest():
+        payload = data[head + 32 :]
+        if data[:head] != self.MAGIC or data[head : head + 32] != hashlib.sha256(payload).digest():
             log.debug("sweetspot: template cache entry for %s failed its checksum", bucket.key)
             return
         try:
@@ -74,8 +77,9 @@ class QuietBytecodeCache(FileSystemBytecodeCache):
         name = self._get_cache_filename(bucket)
         temporary: str | None = None
         try:
-            handle, temporary = tempfile.mkstemp(dir=os.path.dirname(name),
-                                                 prefix=os.path.basename(name), suffix=".tmp")
+            handle, temporary = tempfile.mkstemp(
+                dir=os.path.dirname(name), prefix=os.path.basename(name), suffix=".tmp"
+            )
             with os.fdopen(handle, "wb") as out:
                 out.write(self.MAGIC + hashlib.sha256(payload).digest() + payload)
             os.replace(temporary, name)  # readers never see a half-written entry
@@ -137,5 +141,10 @@ class MemoryBytecodeCache(BytecodeCache):
         self._code[bucket.key] = bucket.bytecode_to_string()
 
 
-__all__ = ["MemoryBytecodeCache", "QuietBytecodeCache", "bytecode_cache", "kept_environments",
-           "settings_key"]
+__all__ = [
+    "MemoryBytecodeCache",
+    "QuietBytecodeCache",
+    "bytecode_cache",
+    "kept_environments",
+    "settings_key",
+]

@@ -69,8 +69,9 @@ def _single_lines(data: dict[str, Any]) -> None:
         if isinstance(value, str):
             data[name] = one_line_text(value)
         elif isinstance(value, list):
-            data[name] = list(dict.fromkeys(
-                one_line_text(v) if isinstance(v, str) else v for v in value))
+            data[name] = list(
+                dict.fromkeys(one_line_text(v) if isinstance(v, str) else v for v in value)
+            )
 
 
 def hidden_characters(data: dict[str, Any], prefix: str = "") -> list[str]:
@@ -84,8 +85,13 @@ def hidden_characters(data: dict[str, Any], prefix: str = "") -> list[str]:
         if isinstance(value, dict):
             found += hidden_characters(value, f"{dotted}.")
             continue
-        texts = [value] if isinstance(value, str) else [
-            v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+        texts = (
+            [value]
+            if isinstance(value, str)
+            else [v for v in value if isinstance(v, str)]
+            if isinstance(value, list)
+            else []
+        )
         codes: list[str] = []
         for text in texts:
             for code in suspicious(text):
@@ -93,9 +99,11 @@ def hidden_characters(data: dict[str, Any], prefix: str = "") -> list[str]:
                 if not layout and code not in codes:
                     codes.append(code)
         if codes:
-            found.append(f"{dotted}: holds invisible or direction-changing characters "
-                         f"({', '.join(codes)}), which can make text read differently from "
-                         "what it is")
+            found.append(
+                f"{dotted}: holds invisible or direction-changing characters "
+                f"({', '.join(codes)}), which can make text read differently from "
+                "what it is"
+            )
     return found
 
 
@@ -103,8 +111,16 @@ def cell_text(raw: str) -> str:
     """A cell's text without surrounding spaces, and without the quote that a formula-safe
     export puts before a cell starting with = + - or @."""
     text = raw.strip()
-    if text.startswith("'") and text[1:].lstrip(" ")[:1] in ("=", "+", "-", "@", "\uff1d",
-                                                             "\uff0b", "\uff0d", "\uff20"):
+    if text.startswith("'") and text[1:].lstrip(" ")[:1] in (
+        "=",
+        "+",
+        "-",
+        "@",
+        "\uff1d",
+        "\uff0b",
+        "\uff0d",
+        "\uff20",
+    ):
         text = text[1:]
     return text
 
@@ -129,8 +145,9 @@ def get_path(data: Mapping[str, Any], dotted: str, default: Any = None) -> Any:
 def _translate(rule: Rule, text: str) -> tuple[bool, Any]:
     """(found, value) for one non-empty source text."""
     if rule.values is None:
-        return (True, read_date(text, rule.formats)) if rule.kind == "date" else _read(
-            rule.kind, text)
+        return (
+            (True, read_date(text, rule.formats)) if rule.kind == "date" else _read(rule.kind, text)
+        )
     key = normalise(text)
     if key in rule.values:
         return True, rule.values[key]
@@ -170,8 +187,7 @@ def _read(kind: str, text: str) -> tuple[bool, Any]:
         return (True, value) if math.isfinite(value) else (False, None)
     if kind == "boolean":
         word = normalise(text)
-        return (True, True) if word in _TRUE else (True, False) if word in _FALSE else (
-            False, None)
+        return (True, True) if word in _TRUE else (True, False) if word in _FALSE else (False, None)
     if kind == "tag":
         return True, slugify(text)[:40].strip("-") or None
     return True, text
@@ -180,8 +196,15 @@ def _read(kind: str, text: str) -> tuple[bool, Any]:
 _URL = re.compile(r"https?://[^\s,;]+")
 
 
-def _links(rule: Rule, cells: list[str], binding: Binding, number: int,
-           data: dict[str, Any], unmapped: list[Unmapped], raw_unmapped: dict[str, str]) -> None:
+def _links(
+    rule: Rule,
+    cells: list[str],
+    binding: Binding,
+    number: int,
+    data: dict[str, Any],
+    unmapped: list[Unmapped],
+    raw_unmapped: dict[str, str],
+) -> None:
     """Every http(s) address in the rule's cells, as links titled ``rule.link_title``."""
     found: list[dict[str, str]] = list(data.get("links", []))
     for name in rule.columns:
@@ -205,9 +228,15 @@ def _links(rule: Rule, cells: list[str], binding: Binding, number: int,
         data["links"] = found
 
 
-def apply_rule(rule: Rule, cells: list[str], binding: Binding, number: int,
-               data: dict[str, Any], unmapped: list[Unmapped],
-               raw_unmapped: dict[str, str]) -> None:
+def apply_rule(
+    rule: Rule,
+    cells: list[str],
+    binding: Binding,
+    number: int,
+    data: dict[str, Any],
+    unmapped: list[Unmapped],
+    raw_unmapped: dict[str, str],
+) -> None:
     if rule.link_title is not None:
         _links(rule, cells, binding, number, data, unmapped, raw_unmapped)
         return
@@ -223,8 +252,11 @@ def apply_rule(rule: Rule, cells: list[str], binding: Binding, number: int,
             texts += [(name, p) for p in parts if p]
         items: list[Any] = []
         for name, text in texts:
-            found, value = _translate(rule, text) if rule.values is not None else _read(
-                "tag" if rule.kind == "tag" else "text", text)
+            found, value = (
+                _translate(rule, text)
+                if rule.values is not None
+                else _read("tag" if rule.kind == "tag" else "text", text)
+            )
             if not found:
                 label = header_label(binding, name)
                 unmapped.append(Unmapped(number, label, text, rule.target))
@@ -272,8 +304,11 @@ def convert_row(binding: Binding, cells: list[str], number: int) -> RowResult:
         key_text = " | ".join(" ".join(cell_text(cells[index[c]]).split()) for c in mapping.key)
         match = normalise(key_text)
     slug = slugify(" ".join(cell_text(cells[index[c]]) for c in mapping.slug))
-    source: dict[str, Any] = {"inventory": mapping.name, "file": _base(binding.table.file),
-                              "row": number}
+    source: dict[str, Any] = {
+        "inventory": mapping.name,
+        "file": _base(binding.table.file),
+        "row": number,
+    }
     if not mapping.external_id:
         source["key"] = key_text
     if raw_unmapped:
@@ -286,12 +321,16 @@ def _base(file: str) -> str:
     return file.replace("\\", "/").rsplit("/", 1)[-1]
 
 
-def ordered(data: Mapping[str, Any], schema: Mapping[str, Any],
-            last: tuple[str, ...] = ()) -> dict[str, Any]:
+def ordered(
+    data: Mapping[str, Any], schema: Mapping[str, Any], last: tuple[str, ...] = ()
+) -> dict[str, Any]:
     """The data with keys in the schema's order (then any others, then ``last``)."""
     props = schema.get("properties", {}) if isinstance(schema, Mapping) else {}
-    keys = [k for k in props if k in data and k not in last] + [
-        k for k in data if k not in props and k not in last] + [k for k in last if k in data]
+    keys = (
+        [k for k in props if k in data and k not in last]
+        + [k for k in data if k not in props and k not in last]
+        + [k for k in last if k in data]
+    )
     out: dict[str, Any] = {}
     for key in keys:
         value = data[key]

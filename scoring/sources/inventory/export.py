@@ -53,8 +53,14 @@ def write_date(value: str, formats: tuple[str, ...]) -> str:
         if fmt is None:
             return value
         when = dt.date.fromisoformat(value if has_day else value + "-01")
-        parts = {"%Y": f"{when.year}", "%y": f"{when.year % 100:02d}", "%m": f"{when.month}",
-                 "%d": f"{when.day}", "%b": when.strftime("%b"), "%B": when.strftime("%B")}
+        parts = {
+            "%Y": f"{when.year}",
+            "%y": f"{when.year % 100:02d}",
+            "%m": f"{when.month}",
+            "%d": f"{when.day}",
+            "%b": when.strftime("%b"),
+            "%B": when.strftime("%B"),
+        }
         return re.sub(r"%[YymdbB]", partial(_part, parts), fmt)
     return value
 
@@ -85,14 +91,22 @@ def export_record(mapping: InventoryMapping, record: Mapping[str, Any]) -> dict[
         if value is None:
             continue
         if rule.link_title is not None:
-            urls = [str(link.get("url")) for link in value if isinstance(link, dict)
-                    and link.get("title") == rule.link_title] if isinstance(value, list) else []
+            urls = (
+                [
+                    str(link.get("url"))
+                    for link in value
+                    if isinstance(link, dict) and link.get("title") == rule.link_title
+                ]
+                if isinstance(value, list)
+                else []
+            )
             if urls and rule.columns[0] not in cells:
                 cells[rule.columns[0]] = " ".join(urls)
             continue
         if len(rule.columns) > 1:
-            items = [(_back(rule, v) or "") for v in (value if isinstance(value, list)
-                                                       else [value])]
+            items = [
+                (_back(rule, v) or "") for v in (value if isinstance(value, list) else [value])
+            ]
             for i, column in enumerate(rule.columns):
                 if i < len(items) and column not in cells:
                     last = i == len(rule.columns) - 1

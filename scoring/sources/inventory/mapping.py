@@ -84,8 +84,11 @@ class InventoryMapping:
         return [rule.target for rule in self.rules]
 
     def referenced(self) -> list[str]:
-        named = [c for rule in self.rules for c in (*rule.columns, *(
-            [rule.fallback] if rule.fallback else []))]
+        named = [
+            c
+            for rule in self.rules
+            for c in (*rule.columns, *([rule.fallback] if rule.fallback else []))
+        ]
         named += list(self.key) + list(self.slug) + list(self.ignore)
         if self.external_id:
             named.append(self.external_id)
@@ -123,8 +126,9 @@ def _kind_for(spec: TypingMapping[str, Any]) -> str:
     return "text"
 
 
-def load_mapping(path: Path, proposal_schema: TypingMapping[str, Any],
-                 display: str | None = None) -> InventoryMapping:
+def load_mapping(
+    path: Path, proposal_schema: TypingMapping[str, Any], display: str | None = None
+) -> InventoryMapping:
     """Load and check a mapping file; every problem is raised at once, located. The file
     is read through read_named (no symlink, pipe or oversize file) and parsed by the safe
     loader, which refuses aliases, anchors and tags."""
@@ -140,13 +144,15 @@ def load_mapping(path: Path, proposal_schema: TypingMapping[str, Any],
     return _build(document, file, proposal_schema)
 
 
-def _build(document: YamlDocument, file: str,
-           proposal_schema: TypingMapping[str, Any]) -> InventoryMapping:
+def _build(
+    document: YamlDocument, file: str, proposal_schema: TypingMapping[str, Any]
+) -> InventoryMapping:
     data = document.data
     problems: list[Problem] = []
 
-    def at(path: tuple[str | int, ...], message: str, code: str = "mapping",
-           key: bool = True) -> None:
+    def at(
+        path: tuple[str | int, ...], message: str, code: str = "mapping", key: bool = True
+    ) -> None:
         pos = document.position(path, key=key)
         dotted = ".".join(str(p) for p in path)
         problems.append(Problem(file, pos.line, pos.column, dotted, message, code))
@@ -154,8 +160,9 @@ def _build(document: YamlDocument, file: str,
     names: dict[str, tuple[str, int]] = {}
     lines: dict[str, int] = {}
     for short, spec in (data.get("columns") or {}).items():
-        header, occurrence = (spec, 1) if isinstance(spec, str) else (
-            spec["header"], spec.get("occurrence", 1))
+        header, occurrence = (
+            (spec, 1) if isinstance(spec, str) else (spec["header"], spec.get("occurrence", 1))
+        )
         names[short] = (header, occurrence)
         lines[short] = document.position(("columns", short), key=True).line
 
@@ -168,17 +175,25 @@ def _build(document: YamlDocument, file: str,
         where: tuple[str | int, ...] = (section, name)
         if section == "fields":
             if name.startswith("custom.") or name in ("custom", "source", "external_id"):
-                at(where, f"'{name}' is filled by the importer itself; put your own fields "
-                   "under custom:")
+                at(
+                    where,
+                    f"'{name}' is filled by the importer itself; put your own fields under custom:",
+                )
                 continue
             schema_spec = field_schema(proposal_schema, name)
             if schema_spec is None or (schema_spec.get("type") == "object"):
                 parent = name.rsplit(".", 1)[0] if "." in name else ""
-                choices = [f"{parent}.{c}" if parent else c for c in (
-                    (field_schema(proposal_schema, parent) or {}) if parent else
-                    proposal_schema).get("properties", {})]
-                what = "is a group of fields; name one of its fields" if schema_spec else \
-                    "is not a proposal field"
+                choices = [
+                    f"{parent}.{c}" if parent else c
+                    for c in (
+                        (field_schema(proposal_schema, parent) or {}) if parent else proposal_schema
+                    ).get("properties", {})
+                ]
+                what = (
+                    "is a group of fields; name one of its fields"
+                    if schema_spec
+                    else "is not a proposal field"
+                )
                 at(where, f"'{name}' {what}{did_you_mean(name, choices)}", "unknown-field")
                 continue
         else:  # declared by the rubric (custom_fields): its type; otherwise text
@@ -200,10 +215,13 @@ def _build(document: YamlDocument, file: str,
             for source, value in spec["values"].items():
                 text = str(source)
                 if value is not None and allowed is not None and value not in allowed:
-                    at((*where, "values", source),
-                       f"{value!r} is not a value {name} allows: {', '.join(map(str, allowed))}"
-                       f"{did_you_mean(str(value), [str(a) for a in allowed])}", "bad-value",
-                       key=False)
+                    at(
+                        (*where, "values", source),
+                        f"{value!r} is not a value {name} allows: {', '.join(map(str, allowed))}"
+                        f"{did_you_mean(str(value), [str(a) for a in allowed])}",
+                        "bad-value",
+                        key=False,
+                    )
                 if text.endswith("*"):
                     prefixes.append((normalise(text[:-1]), value))
                 else:
@@ -211,29 +229,55 @@ def _build(document: YamlDocument, file: str,
                 if value is not None:
                     reverse.setdefault(_value_key(value), text.rstrip("*").rstrip())
         default = spec.get("default", _MISSING)
-        if default is not _MISSING and default is not None and allowed is not None \
-                and default not in allowed:
-            at((*where, "default"), f"{default!r} is not a value {name} allows: "
-               f"{', '.join(map(str, allowed))}", "bad-value", key=False)
+        if (
+            default is not _MISSING
+            and default is not None
+            and allowed is not None
+            and default not in allowed
+        ):
+            at(
+                (*where, "default"),
+                f"{default!r} is not a value {name} allows: {', '.join(map(str, allowed))}",
+                "bad-value",
+                key=False,
+            )
         if kind == "date" and not spec.get("formats"):
             at(where, "a date rule needs formats, e.g. formats: ['%m/%d/%Y']")
             continue
-        bad_formats = [(i, why) for i, fmt in enumerate(spec.get("formats") or ())
-                       if (why := date_format_problem(fmt)) is not None]
+        bad_formats = [
+            (i, why)
+            for i, fmt in enumerate(spec.get("formats") or ())
+            if (why := date_format_problem(fmt)) is not None
+        ]
         for i, why in bad_formats:
             at((*where, "formats", i), why, "bad-format", key=False)
         if bad_formats:
             continue
         link_title = spec.get("link_title")
         if (target == "links") != (link_title is not None):
-            at(where, "a rule for 'links' needs link_title (the title its URLs are listed "
-               "under), and only such a rule takes one")
+            at(
+                where,
+                "a rule for 'links' needs link_title (the title its URLs are listed "
+                "under), and only such a rule takes one",
+            )
             continue
-        rules.append(Rule(target, columns, spec.get("fallback"), values, tuple(prefixes),
-                          reverse, None if default is _MISSING else default,
-                          spec.get("split"), kind, bool(spec.get("export", True)),
-                          document.position(where, key=True).line, link_title,
-                          tuple(spec.get("formats") or ())))
+        rules.append(
+            Rule(
+                target,
+                columns,
+                spec.get("fallback"),
+                values,
+                tuple(prefixes),
+                reverse,
+                None if default is _MISSING else default,
+                spec.get("split"),
+                kind,
+                bool(spec.get("export", True)),
+                document.position(where, key=True).line,
+                link_title,
+                tuple(spec.get("formats") or ()),
+            )
+        )
 
     encoding = data.get("encoding")
     if encoding not in (None, "auto") and (why := encoding_problem(encoding)) is not None:
@@ -242,20 +286,34 @@ def _build(document: YamlDocument, file: str,
     external = ident.get("external_id")
     key = tuple(ident.get("key") or ())
     if not external and not key:
-        at(("id",), "give either external_id (the column holding the source's own id) or "
-           "key (the columns a stable id is derived from)")
+        at(
+            ("id",),
+            "give either external_id (the column holding the source's own id) or "
+            "key (the columns a stable id is derived from)",
+        )
     for required in ("title", "summary", "team", "stage"):
         if required not in fields:
-            at(("fields",), f"no rule fills '{required}', which every proposal needs; map a "
-               "column to it (with a default if the source may leave it empty)", "missing-field")
+            at(
+                ("fields",),
+                f"no rule fills '{required}', which every proposal needs; map a "
+                "column to it (with a default if the source may leave it empty)",
+                "missing-field",
+            )
     if problems:
         raise MappingError(problems)
     return InventoryMapping(
-        name=data["name"], title=data.get("title") or data["name"], file=file,
+        name=data["name"],
+        title=data.get("title") or data["name"],
+        file=file,
         encoding=data.get("encoding") if data.get("encoding") not in (None, "auto") else None,
-        column_names=names, external_id=external, key=key,
+        column_names=names,
+        external_id=external,
+        key=key,
         slug=tuple(ident.get("slug") or key or ([external] if external else [])),
-        rules=rules, ignore=tuple(data.get("ignore") or ()), lines=lines)
+        rules=rules,
+        ignore=tuple(data.get("ignore") or ()),
+        lines=lines,
+    )
 
 
 def date_format_problem(fmt: str) -> str | None:
@@ -302,8 +360,9 @@ class Binding:
     unused: tuple[str, ...]
 
 
-def bind(mapping: InventoryMapping, table: Table,
-         rule_lines: dict[str, int] | None = None) -> Binding:
+def bind(
+    mapping: InventoryMapping, table: Table, rule_lines: dict[str, int] | None = None
+) -> Binding:
     """Resolve every column the mapping names in the table's header, or fail naming them."""
     positions: dict[tuple[str, int], int] = {}
     seen: dict[str, int] = {}
@@ -318,12 +377,20 @@ def bind(mapping: InventoryMapping, table: Table,
             index[name] = positions[(header, occurrence)]
             continue
         line = mapping.lines.get(name) or next(
-            (r.line for r in mapping.rules if name in r.columns or name == r.fallback), 0)
+            (r.line for r in mapping.rules if name in r.columns or name == r.fallback), 0
+        )
         which = f" (occurrence {occurrence})" if occurrence > 1 else ""
-        problems.append(Problem(
-            mapping.file, line, 1 if line else 0, name,
-            f"the column '{header}'{which} is not in {table.file}"
-            f"{did_you_mean(header, table.headers)}", "missing-column"))
+        problems.append(
+            Problem(
+                mapping.file,
+                line,
+                1 if line else 0,
+                name,
+                f"the column '{header}'{which} is not in {table.file}"
+                f"{did_you_mean(header, table.headers)}",
+                "missing-column",
+            )
+        )
     if problems:
         raise MappingError(problems)
     used = set(index.values())
@@ -340,8 +407,9 @@ def bind(mapping: InventoryMapping, table: Table,
 def column_label(mapping: InventoryMapping, name: str) -> str:
     """A column as a person finds it in the file: its header, and which one if repeated."""
     header, occurrence = mapping.column_names.get(name, (name, 1))
-    repeated = occurrence > 1 or any(h == header and o > 1
-                                     for h, o in mapping.column_names.values())
+    repeated = occurrence > 1 or any(
+        h == header and o > 1 for h, o in mapping.column_names.values()
+    )
     return f"{header} (#{occurrence})" if repeated else header
 
 
@@ -354,6 +422,20 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
 
 
-__all__ = ["SHIPPED", "Binding", "InputError", "InventoryMapping", "MappingError", "Rule",
-           "bind", "column_label", "field_schema", "header_label", "is_empty", "load_mapping",
-           "normalise", "shipped_path", "slugify"]
+__all__ = [
+    "SHIPPED",
+    "Binding",
+    "InputError",
+    "InventoryMapping",
+    "MappingError",
+    "Rule",
+    "bind",
+    "column_label",
+    "field_schema",
+    "header_label",
+    "is_empty",
+    "load_mapping",
+    "normalise",
+    "shipped_path",
+    "slugify",
+]

@@ -29,9 +29,13 @@ from scoring.sources.inventory.table import (
 from scoring.sources.safefile import INVENTORY, InputError, read_named
 
 MAX_BYTES = INVENTORY.max_bytes
-_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"),
-         (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
-         (codecs.BOM_UTF16_BE, "utf-16"))
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 _SAMPLE = 8 * 1024 * 1024
 MIXED = "utf-8, with Windows-1252 for bytes that are not UTF-8"
 _FALLBACK = "sweetspot-cp1252-fallback"
@@ -41,7 +45,7 @@ _fallback_state = threading.local()  # where the fallback handler records what i
 def _cp1252_fallback(error: UnicodeError) -> tuple[str, int]:
     """A decode error handler: bytes that are not UTF-8 are read as Windows-1252."""
     assert isinstance(error, UnicodeDecodeError)
-    bad = error.object[error.start:error.end]
+    bad = error.object[error.start : error.end]
     _fallback_state.offsets.append(error.start)
     try:
         return bad.decode("cp1252"), error.end
@@ -85,19 +89,23 @@ def detect_encoding(raw: bytes, file: str) -> tuple[str, str]:
 
     # charset-normalizer takes about 20 s on a 130 MiB file; the first lines tell as much,
     # and the strict decoding that follows names any later byte the guess cannot read.
-    sample = raw if len(raw) <= _SAMPLE else raw[:raw.rfind(b"\n", 0, _SAMPLE) + 1 or _SAMPLE]
+    sample = raw if len(raw) <= _SAMPLE else raw[: raw.rfind(b"\n", 0, _SAMPLE) + 1 or _SAMPLE]
     results = from_bytes(sample)
     best = results.best()
     if best is None:
-        raise InputError(file, "cannot tell which text encoding this file uses (it may not "
-                         "be a text file); give it with --encoding, e.g. --encoding cp1252")
+        raise InputError(
+            file,
+            "cannot tell which text encoding this file uses (it may not "
+            "be a text file); give it with --encoding, e.g. --encoding cp1252",
+        )
     # Candidates with as little "chaos" (unlikely characters) as the best are equally
     # plausible decodings; their coherence (language fit) is noise on short files.
     tied = [r for r in results if r.chaos <= best.chaos]
     if best.encoding != "cp1252" and any("cp1252" in r.could_be_from_charset for r in tied):
         others = ", ".join(sorted({r.encoding for r in tied} - {"cp1252"}))
-        return "cp1252", (f"detected by charset-normalizer; {others} equally likely, "
-                          "Windows-1252 preferred")
+        return "cp1252", (
+            f"detected by charset-normalizer; {others} equally likely, Windows-1252 preferred"
+        )
     return best.encoding, "detected by charset-normalizer"
 
 
@@ -110,11 +118,21 @@ def decode_text(raw: bytes, file: str, encoding: str | None = None) -> tuple[str
     if mixed is not None:
         text, offsets, undefined = mixed
         if undefined:
-            raise InputError(file, f"byte 0x{raw[undefined[0]]:02x} at offset {undefined[0]} "
-                             "is neither UTF-8 nor Windows-1252; give the encoding with "
-                             "--encoding", row=_row_of(raw, undefined[0]))
-        return text, MIXED, (f"mostly UTF-8; {len(offsets)} byte(s) that are not UTF-8 read "
-                             f"as Windows-1252, the first on line {_row_of(raw, offsets[0])}")
+            raise InputError(
+                file,
+                f"byte 0x{raw[undefined[0]]:02x} at offset {undefined[0]} "
+                "is neither UTF-8 nor Windows-1252; give the encoding with "
+                "--encoding",
+                row=_row_of(raw, undefined[0]),
+            )
+        return (
+            text,
+            MIXED,
+            (
+                f"mostly UTF-8; {len(offsets)} byte(s) that are not UTF-8 read "
+                f"as Windows-1252, the first on line {_row_of(raw, offsets[0])}"
+            ),
+        )
     used, note = detect_encoding(raw, file)
     return _decode(raw, used, file), used, note
 
@@ -133,13 +151,17 @@ def _decode(raw: bytes, encoding: str, file: str) -> str:
     except LookupError as error:
         raise InputError(file, f"unknown encoding '{encoding}'") from error
     except UnicodeDecodeError as error:
-        before = raw[:error.start]
+        before = raw[: error.start]
         row = before.count(b"\n") + 1
-        last_line = before[before.rfind(b"\n") + 1:]
+        last_line = before[before.rfind(b"\n") + 1 :]
         column = _column_at(last_line, encoding)
-        raise InputError(file, f"byte 0x{raw[error.start]:02x} at offset {error.start} cannot "
-                         f"be decoded as {encoding}; give the right one with --encoding",
-                         row=row, column=column) from error
+        raise InputError(
+            file,
+            f"byte 0x{raw[error.start]:02x} at offset {error.start} cannot "
+            f"be decoded as {encoding}; give the right one with --encoding",
+            row=row,
+            column=column,
+        ) from error
     except UnicodeError as error:  # codecs such as idna fail without a position
         raise InputError(file, f"cannot be decoded as {encoding}: {error}") from error
 
@@ -178,14 +200,21 @@ def read_csv(raw: bytes, display: str, encoding: str | None = None) -> Table:
         except csv.Error as error:
             row = len(rows) + 2 if headers is not None else 1
             if "field larger than field limit" in str(error):
-                raise InputError(display, f"a cell starting on line {start} holds over "
-                                 f"{MAX_CELL_CHARS:,} characters; a cell may hold at most "
-                                 f"{MAX_CELL_CHARS:,} (or a quote is not closed)", row=row
-                                 ) from error
-            hint = (" (a quoted cell is not closed: check for an unbalanced double quote)"
-                    if "end of data" in str(error) or "EOF" in str(error) else "")
-            raise InputError(display, f"malformed CSV starting on line {start}: {error}{hint}",
-                             row=row) from error
+                raise InputError(
+                    display,
+                    f"a cell starting on line {start} holds over "
+                    f"{MAX_CELL_CHARS:,} characters; a cell may hold at most "
+                    f"{MAX_CELL_CHARS:,} (or a quote is not closed)",
+                    row=row,
+                ) from error
+            hint = (
+                " (a quoted cell is not closed: check for an unbalanced double quote)"
+                if "end of data" in str(error) or "EOF" in str(error)
+                else ""
+            )
+            raise InputError(
+                display, f"malformed CSV starting on line {start}: {error}{hint}", row=row
+            ) from error
         if headers is None:
             headers = [h.strip() for h in cells]
             check_header(display, headers)
@@ -194,10 +223,14 @@ def read_csv(raw: bytes, display: str, encoding: str | None = None) -> Table:
             continue  # a blank line
         if len(cells) != len(headers):
             column = headers[len(cells)] if len(cells) < len(headers) else f"#{len(cells)}"
-            raise InputError(display, f"the row has {len(cells)} cells but the header has "
-                             f"{len(headers)} (line {start}); a ragged row usually means a "
-                             "missing or extra separator or quote", row=len(rows) + 2,
-                             column=column)
+            raise InputError(
+                display,
+                f"the row has {len(cells)} cells but the header has "
+                f"{len(headers)} (line {start}); a ragged row usually means a "
+                "missing or extra separator or quote",
+                row=len(rows) + 2,
+                column=column,
+            )
         for header, cell in zip(headers, cells, strict=True):
             check_cell(display, cell, len(rows) + 2, header)
         check_room(display, len(rows), len(headers), len(rows) + 2)
@@ -207,8 +240,9 @@ def read_csv(raw: bytes, display: str, encoding: str | None = None) -> Table:
     return Table(display, headers, rows, list(range(2, len(rows) + 2)), used, note)
 
 
-def read_table(path: Path, display: str | None = None, *, encoding: str | None = None,
-               sheet: str | None = None) -> Table:
+def read_table(
+    path: Path, display: str | None = None, *, encoding: str | None = None, sheet: str | None = None
+) -> Table:
     """Read a CSV or XLSX file, by its suffix. The file is read through read_named, so a
     symlink, pipe, device or oversize file is refused before anything is parsed."""
     shown = display or str(path)
@@ -224,5 +258,12 @@ def read_table(path: Path, display: str | None = None, *, encoding: str | None =
     return read_csv(read_named(path, INVENTORY, shown), shown, encoding)
 
 
-__all__ = ["MAX_BYTES", "InputError", "Table", "decode_text", "detect_encoding", "read_csv",
-           "read_table"]
+__all__ = [
+    "MAX_BYTES",
+    "InputError",
+    "Table",
+    "decode_text",
+    "detect_encoding",
+    "read_csv",
+    "read_table",
+]

@@ -140,8 +140,8 @@ def fit(slug: str, room: int) -> str:
     if len(slug) <= room:
         return slug
     cut = slug[:room]
-    if "-" in cut and slug[room:room + 1] != "-":
-        cut = cut[:cut.rfind("-")]
+    if "-" in cut and slug[room : room + 1] != "-":
+        cut = cut[: cut.rfind("-")]
     return cut.strip("-") or slug[:room].strip("-")
 
 
@@ -229,8 +229,9 @@ def _with_occurrence(rows: list[RowResult]) -> None:
             row.data["source"]["key"] = row.key_text
 
 
-def _assign_ids(new_rows: list[RowResult], taken: set[str], max_len: int,
-                occurrence: dict[int, int]) -> tuple[dict[int, str], list[Collision]]:
+def _assign_ids(
+    new_rows: list[RowResult], taken: set[str], max_len: int, occurrence: dict[int, int]
+) -> tuple[dict[int, str], list[Collision]]:
     base = {row.number: fit(row.slug or "use-case", max_len) for row in new_rows}
     groups: dict[str, list[RowResult]] = {}
     for row in new_rows:
@@ -261,8 +262,9 @@ def _assign_ids(new_rows: list[RowResult], taken: set[str], max_len: int,
     return ids, collisions
 
 
-def _edits(existing: Mapping[str, Any], fresh: Mapping[str, Any],
-           owned: list[str]) -> tuple[list[tuple[tuple[str, ...], Any]], list[tuple[str, ...]]]:
+def _edits(
+    existing: Mapping[str, Any], fresh: Mapping[str, Any], owned: list[str]
+) -> tuple[list[tuple[tuple[str, ...], Any]], list[tuple[str, ...]]]:
     """What turns the existing file's data into the source's: the fields to set and the
     fields to delete, among those the source owns. None of either: the file is current."""
     sets: list[tuple[tuple[str, ...], Any]] = []
@@ -283,8 +285,9 @@ def _link_titles(mapping: InventoryMapping) -> set[str]:
     return {rule.link_title for rule in mapping.rules if rule.link_title is not None}
 
 
-def _keep_hand_links(existing: Mapping[str, Any], fresh: dict[str, Any],
-                     titles: set[str]) -> dict[str, Any]:
+def _keep_hand_links(
+    existing: Mapping[str, Any], fresh: dict[str, Any], titles: set[str]
+) -> dict[str, Any]:
     """The source owns only the links under its rules' titles; links added by hand stay."""
     old = existing.get("links")
     if not titles or not isinstance(old, list):
@@ -307,8 +310,7 @@ def _owned_value(data: Mapping[str, Any], target: str, titles: set[str]) -> Any:
     return value
 
 
-def _fingerprints(data: Mapping[str, Any], targets: list[str],
-                  titles: set[str]) -> dict[str, str]:
+def _fingerprints(data: Mapping[str, Any], targets: list[str], titles: set[str]) -> dict[str, str]:
     """``source.imported``: the digest of each field the source fills, by field."""
     out: dict[str, str] = {}
     for target in targets:
@@ -327,8 +329,9 @@ def _delete_path(data: dict[str, Any], target: str) -> None:
         node.pop(parts[-1], None)
 
 
-def _merge(existing: Mapping[str, Any], fresh: dict[str, Any], targets: list[str],
-           titles: set[str]) -> tuple[dict[str, Any], list[str], list[Overwritten]]:
+def _merge(
+    existing: Mapping[str, Any], fresh: dict[str, Any], targets: list[str], titles: set[str]
+) -> tuple[dict[str, Any], list[str], list[Overwritten]]:
     """The data the file should hold: the source's, except hand edits of fields whose
     source value has not changed since the last import. Also the fields kept that way and
     the hand edits the source replaced."""
@@ -354,8 +357,11 @@ def _merge(existing: Mapping[str, Any], fresh: dict[str, Any], targets: list[str
             else:
                 set_path(wanted, target, copy.deepcopy(whole))
         elif last != (None if old is _MISSING else digest(old)):
-            overwritten.append(Overwritten(target, None if old is _MISSING else old,
-                                           None if new is _MISSING else new))
+            overwritten.append(
+                Overwritten(
+                    target, None if old is _MISSING else old, None if new is _MISSING else new
+                )
+            )
     return wanted, kept, overwritten
 
 
@@ -364,13 +370,21 @@ def _blocked(item_id: str, existing: Existing) -> str | None:
     for name in (f"{item_id}.yaml", f"{item_id}.yml"):
         why = existing.top.get(name.casefold())
         if why is not None:
-            return (f"not written: {why}; remove or replace it (with the proposal file "
-                    "itself) and import again")
+            return (
+                f"not written: {why}; remove or replace it (with the proposal file "
+                "itself) and import again"
+            )
     return None
 
 
-def plan_import(binding: Binding, folder: Path, schema: Mapping[str, Any], max_len: int,
-                check: Checker, today: dt.date | None = None) -> ImportPlan:
+def plan_import(
+    binding: Binding,
+    folder: Path,
+    schema: Mapping[str, Any],
+    max_len: int,
+    check: Checker,
+    today: dt.date | None = None,
+) -> ImportPlan:
     mapping = binding.mapping
     table = binding.table
     rows: list[RowResult] = []
@@ -383,8 +397,13 @@ def plan_import(binding: Binding, folder: Path, schema: Mapping[str, Any], max_l
             continue
         if all(not cells[binding.index[c]].strip() for c in key_columns):
             what = "its id" if mapping.external_id else "every column of its key"
-            skipped.append((number, f"{what} ({', '.join(key_columns)}) is empty, so it "
-                            "cannot be matched on a re-import"))
+            skipped.append(
+                (
+                    number,
+                    f"{what} ({', '.join(key_columns)}) is empty, so it "
+                    "cannot be matched on a re-import",
+                )
+            )
             continue
         row = convert_row(binding, cells, number)
         rows.append(row)
@@ -425,8 +444,14 @@ def plan_import(binding: Binding, folder: Path, schema: Mapping[str, Any], max_l
                 try:
                     item = Item(row, path.stem, path, "updated", rewrite(text, sets, deletes))
                 except RewriteRefused as refused:
-                    item = Item(row, path.stem, path, "not_written", None,
-                                [f"{path} not updated: {refused}"])
+                    item = Item(
+                        row,
+                        path.stem,
+                        path,
+                        "not_written",
+                        None,
+                        [f"{path} not updated: {refused}"],
+                    )
             item.kept, item.overwritten = kept, overwritten
         else:
             path = folder / f"{ids[row.number]}.yaml"
@@ -443,8 +468,16 @@ def plan_import(binding: Binding, folder: Path, schema: Mapping[str, Any], max_l
 
     collisions = _collisions(items, existing, max_len)
     retired = _retire(rows, existing, targets, today)
-    return ImportPlan(items, retired, collisions, skipped, unmapped, binding.unused,
-                      existing.unreadable, existing.refused)
+    return ImportPlan(
+        items,
+        retired,
+        collisions,
+        skipped,
+        unmapped,
+        binding.unused,
+        existing.unreadable,
+        existing.refused,
+    )
 
 
 def _collisions(items: list[Item], existing: Existing, max_len: int) -> list[Collision]:
@@ -459,35 +492,44 @@ def _collisions(items: list[Item], existing: Existing, max_len: int) -> list[Col
         holders = [p for p in existing.taken.get(slug.casefold(), []) if p not in ours]
         reserved = slug in WINDOWS_RESERVED
         if len(group) > 1 or holders or reserved:
-            collisions.append(Collision(slug, [(i.row.number, i.row.key_text, i.id)
-                                               for i in group], holders, reserved))
+            collisions.append(
+                Collision(
+                    slug, [(i.row.number, i.row.key_text, i.id) for i in group], holders, reserved
+                )
+            )
     return collisions
 
 
-def _retire(rows: list[RowResult], existing: Existing, targets: list[str],
-            today: dt.date | None) -> list[Retired]:
+def _retire(
+    rows: list[RowResult], existing: Existing, targets: list[str], today: dt.date | None
+) -> list[Retired]:
     """Files of this inventory whose rows have left the source: marked, never deleted."""
     seen = {row.match for row in rows}
     retired = []
     day = (today or dt.date.today()).isoformat()
-    for match, (path, data, text) in sorted(existing.by_match.items(),
-                                            key=lambda kv: kv[1][0].name):
+    for match, (path, data, text) in sorted(
+        existing.by_match.items(), key=lambda kv: kv[1][0].name
+    ):
         if match in seen:
             continue
         source = data.get("source") or {}
         if source.get("listed") is False:
             retired.append(Retired(path.stem, path, str(source.get("key", match)), "unchanged"))
             continue
-        marks: list[tuple[tuple[str, ...], Any]] = [(("stage",), "retired"),
-                                                    (("source", "listed"), False)]
+        marks: list[tuple[tuple[str, ...], Any]] = [
+            (("stage",), "retired"),
+            (("source", "listed"), False),
+        ]
         if not get_path(data, "dates.retired"):
             marks.append((("dates", "retired"), day))
         # Recorded as the import's own values, so a row that comes back is not mistaken
         # for one whose stage was edited by hand.
         if isinstance(source.get("imported"), dict):
-            marks += [(("source", "imported", dotted), digest(value))
-                      for (parts, value) in marks[:1] + marks[2:]
-                      if (dotted := ".".join(parts)) in targets]
+            marks += [
+                (("source", "imported", dotted), digest(value))
+                for (parts, value) in marks[:1] + marks[2:]
+                if (dotted := ".".join(parts)) in targets
+            ]
         try:
             text = rewrite(text, marks, [])
         except RewriteRefused as refused:
@@ -505,9 +547,12 @@ def _check_unique_ids(rows: list[RowResult], binding: Binding) -> None:
     for row in rows:
         if row.match in first:
             column = header_label(binding, binding.mapping.external_id or "")
-            raise InputError(binding.table.file, f"the id '{row.key_text}' is also on row "
-                             f"{first[row.match]}; ids must be unique", row=row.number,
-                             column=column)
+            raise InputError(
+                binding.table.file,
+                f"the id '{row.key_text}' is also on row {first[row.match]}; ids must be unique",
+                row=row.number,
+                column=column,
+            )
         first[row.match] = row.number
 
 
@@ -524,8 +569,7 @@ def apply_plan(plan: ImportPlan) -> None:
                 replace_file(item.path, item.text)
         except FileExistsError:
             item.action, item.text = "not_written", None
-            item.problems = [f"not written: {item.path} appeared during the import; "
-                             "import again"]
+            item.problems = [f"not written: {item.path} appeared during the import; import again"]
         except OSError as error:
             item.action, item.text = "not_written", None
             item.problems = [f"not written: {item.path}: {error.strerror or error}"]

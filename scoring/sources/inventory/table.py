@@ -37,22 +37,38 @@ class Table:
 
 def check_header(file: str, headers: list[str]) -> None:
     if len(headers) > MAX_COLUMNS:
-        raise InputError(file, f"the header has {len(headers):,} columns; an inventory may "
-                         f"have at most {MAX_COLUMNS:,}", row=1)
+        raise InputError(
+            file,
+            f"the header has {len(headers):,} columns; an inventory may "
+            f"have at most {MAX_COLUMNS:,}",
+            row=1,
+        )
 
 
 def check_room(file: str, kept: int, width: int, row: int) -> None:
     """Refuse the row about to be kept when it would pass the row or cell limit."""
     if kept >= MAX_ROWS:
-        raise InputError(file, f"the inventory has more than {MAX_ROWS:,} rows, the most "
-                         "one import reads; split it into several files", row=row)
+        raise InputError(
+            file,
+            f"the inventory has more than {MAX_ROWS:,} rows, the most "
+            "one import reads; split it into several files",
+            row=row,
+        )
     if (kept + 1) * width > MAX_CELLS:
-        raise InputError(file, f"the inventory has more than {MAX_CELLS:,} cells ({width:,} "
-                         f"columns by {kept + 1:,} rows), the most one import reads; "
-                         "split it into several files, or leave out unused columns", row=row)
+        raise InputError(
+            file,
+            f"the inventory has more than {MAX_CELLS:,} cells ({width:,} "
+            f"columns by {kept + 1:,} rows), the most one import reads; "
+            "split it into several files, or leave out unused columns",
+            row=row,
+        )
 
 
 def check_cell(file: str, text: str, row: int, column: str) -> None:
     if len(text) > MAX_CELL_CHARS:
-        raise InputError(file, f"the cell holds {len(text):,} characters; a cell may hold at "
-                         f"most {MAX_CELL_CHARS:,}", row=row, column=column)
+        raise InputError(
+            file,
+            f"the cell holds {len(text):,} characters; a cell may hold at most {MAX_CELL_CHARS:,}",
+            row=row,
+            column=column,
+        )

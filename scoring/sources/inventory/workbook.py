@@ -74,17 +74,24 @@ class _Workbook:
     sheets: list[tuple[str, str]] = field(default_factory=list)  # (name, part)
     shared_strings: str | None = None
 
-    def parse(self, member: str, start: Callable[[str, dict[str, str]], None] | None = None,
-              end: Callable[[str], None] | None = None,
-              text: Callable[[str], None] | None = None) -> None:
+    def parse(
+        self,
+        member: str,
+        start: Callable[[str, dict[str, str]], None] | None = None,
+        end: Callable[[str], None] | None = None,
+        text: Callable[[str], None] | None = None,
+    ) -> None:
         """Stream one XML part through expat; every failure is an InputError naming it."""
         parser = expat.ParserCreate(namespace_separator=" ")
         parser.buffer_text = True  # text in fewer calls (still piecewise past 8 KiB)
 
         def refuse_doctype(*_: Any) -> None:
-            raise InputError(self.display, f"the part {member} declares a DOCTYPE, which no "
-                             "workbook has (it could define entities); save the file again "
-                             "from a spreadsheet program")
+            raise InputError(
+                self.display,
+                f"the part {member} declares a DOCTYPE, which no "
+                "workbook has (it could define entities); save the file again "
+                "from a spreadsheet program",
+            )
 
         parser.StartDoctypeDeclHandler = refuse_doctype
         # Handlers get expat's names ("namespace-uri localname"; unqualified attributes
@@ -102,16 +109,25 @@ class _Workbook:
                     fed += len(chunk)
                     parser.Parse(chunk, False)
                     if fed - parser.CurrentByteIndex > MAX_TOKEN:
-                        raise InputError(self.display, f"the part {member} has an XML tag "
-                                         f"longer than {MAX_TOKEN // MiB} MiB")
+                        raise InputError(
+                            self.display,
+                            f"the part {member} has an XML tag longer than {MAX_TOKEN // MiB} MiB",
+                        )
                 parser.Parse(b"", True)
         except expat.ExpatError as error:
-            raise InputError(self.display, f"the part {member} is not well-formed XML: "
-                             f"{error}") from error
-        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError,
-                RuntimeError) as error:  # RuntimeError: an encrypted member
-            raise InputError(self.display, f"the workbook is damaged ({member}): {error}"
-                             ) from error
+            raise InputError(
+                self.display, f"the part {member} is not well-formed XML: {error}"
+            ) from error
+        except (
+            zipfile.BadZipFile,
+            zlib.error,
+            EOFError,
+            NotImplementedError,
+            RuntimeError,
+        ) as error:  # RuntimeError: an encrypted member
+            raise InputError(
+                self.display, f"the workbook is damaged ({member}): {error}"
+            ) from error
 
     def relationships(self, part: str) -> dict[str, tuple[str, str]]:
         """Id → (type, target part) from the part's .rels file."""
@@ -124,8 +140,11 @@ class _Workbook:
         def start(name: str, attrs: dict[str, str]) -> None:
             if _local(name) == "Relationship" and attrs.get("TargetMode") != "External":
                 target = attrs.get("Target", "")
-                resolved = target.lstrip("/") if target.startswith("/") else \
-                    posixpath.normpath(posixpath.join(folder, target))
+                resolved = (
+                    target.lstrip("/")
+                    if target.startswith("/")
+                    else posixpath.normpath(posixpath.join(folder, target))
+                )
                 found[attrs.get("Id", "")] = (attrs.get("Type", ""), resolved)
 
         self.parse(rels, start)
@@ -141,12 +160,21 @@ def _open(raw: bytes, display: str) -> _Workbook:
         raise InputError(display, "cannot read this as an XLSX workbook: it is not a zip file")
     directory = struct.unpack_from("<I", raw, end + 12)[0]
     if directory > MAX_DIRECTORY:
-        raise InputError(display, f"the workbook's zip directory is {directory / MiB:.1f} MiB; "
-                         f"a workbook may have at most {MAX_DIRECTORY // MiB} MiB of it")
+        raise InputError(
+            display,
+            f"the workbook's zip directory is {directory / MiB:.1f} MiB; "
+            f"a workbook may have at most {MAX_DIRECTORY // MiB} MiB of it",
+        )
     try:
         archive = zipfile.ZipFile(io.BytesIO(raw))
-    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError,
-            struct.error) as error:
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
+        ValueError,
+        NotImplementedError,
+        struct.error,
+    ) as error:
         raise InputError(display, f"cannot read this as an XLSX workbook: {error}") from error
     book = _Workbook(display, archive)
     _find_parts(book)  # streamed, so safe before the sizes are checked
@@ -158,21 +186,31 @@ def _open(raw: bytes, display: str) -> _Workbook:
         if info.filename in streamed:
             unpacked += info.file_size
         elif info.file_size > MAX_PART:  # openpyxl parses these whole, into a tree
-            raise InputError(display, f"the part {info.filename} unpacks to "
-                             f"{info.file_size / MiB:.1f} MiB; at most {MAX_PART // MiB} MiB")
+            raise InputError(
+                display,
+                f"the part {info.filename} unpacks to "
+                f"{info.file_size / MiB:.1f} MiB; at most {MAX_PART // MiB} MiB",
+            )
     if unpacked > MAX_UNPACKED:
-        raise InputError(display, f"the workbook's sheets unpack to {unpacked / MiB:,.0f} MiB; "
-                         f"a workbook may unpack to at most {MAX_UNPACKED // MiB} MiB")
+        raise InputError(
+            display,
+            f"the workbook's sheets unpack to {unpacked / MiB:,.0f} MiB; "
+            f"a workbook may unpack to at most {MAX_UNPACKED // MiB} MiB",
+        )
     return book
 
 
 def _find_parts(book: _Workbook) -> None:
     """The sheets (in the workbook's order) and the shared strings, as openpyxl finds them."""
-    office = [target for kind, target in book.relationships("").values()
-              if kind.endswith("/officeDocument")]
+    office = [
+        target
+        for kind, target in book.relationships("").values()
+        if kind.endswith("/officeDocument")
+    ]
     if not office or office[0] not in book.archive.NameToInfo:
-        raise InputError(book.display, "cannot read this as an XLSX workbook: it names no "
-                         "workbook part")
+        raise InputError(
+            book.display, "cannot read this as an XLSX workbook: it names no workbook part"
+        )
     workbook = office[0]
     targets = book.relationships(workbook)
     for kind, target in targets.values():
@@ -183,8 +221,9 @@ def _find_parts(book: _Workbook) -> None:
         if _local(name) == "sheet":
             ident = next((v for k, v in attrs.items() if _local(k) == "id"), "")
             kind, target = targets.get(ident, ("", ""))
-            book.sheets.append((attrs.get("name", ""), target if kind.endswith(
-                "/worksheet") else ""))
+            book.sheets.append(
+                (attrs.get("name", ""), target if kind.endswith("/worksheet") else "")
+            )
 
     book.parse(workbook, start)
 
@@ -207,8 +246,9 @@ def _long_shared_string(book: _Workbook) -> int | None:
             state["index"] += 1
             state["length"] = 0
             if state["index"] >= MAX_CELLS:
-                raise InputError(book.display, f"the workbook has more than {MAX_CELLS:,} "
-                                 "shared strings")
+                raise InputError(
+                    book.display, f"the workbook has more than {MAX_CELLS:,} shared strings"
+                )
         elif tag == "t":
             state["in_text"] = 1
 
@@ -249,11 +289,15 @@ class _SheetWalk:
     _index_text: str = ""
 
     def refuse(self, message: str) -> InputError:
-        return InputError(self.book.display, f"in sheet '{self.name}', {message}",
-                          row=self._row, column=column_letters(self._column))
+        return InputError(
+            self.book.display,
+            f"in sheet '{self.name}', {message}",
+            row=self._row,
+            column=column_letters(self._column),
+        )
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
-        tag = name[name.rfind(" ") + 1:]
+        tag = name[name.rfind(" ") + 1 :]
         if tag == "row":
             number = attrs.get("r")
             if number is not None and not _ROW.match(number):
@@ -279,7 +323,7 @@ class _SheetWalk:
             self._in_text = True
 
     def end(self, name: str) -> None:
-        tag = name[name.rfind(" ") + 1:]
+        tag = name[name.rfind(" ") + 1 :]
         if tag in ("v", "t", "f"):
             self._in_text = False
         elif tag == "c" and self._has_value:
@@ -290,25 +334,36 @@ class _SheetWalk:
             return
         self._length += len(data)
         if self._length > MAX_CELL_CHARS:
-            raise self.refuse(f"the cell holds over {MAX_CELL_CHARS:,} characters; a cell "
-                              f"may hold at most {MAX_CELL_CHARS:,}")
+            raise self.refuse(
+                f"the cell holds over {MAX_CELL_CHARS:,} characters; a cell "
+                f"may hold at most {MAX_CELL_CHARS:,}"
+            )
         if self._shared and len(self._index_text) < 12:
             self._index_text += data
 
     def value_cell(self) -> None:
         if self._row > MAX_ROWS + 1:
-            raise self.refuse(f"a value is on row {self._row:,}; a sheet may have at most "
-                              f"{MAX_ROWS + 1:,} rows (a header and {MAX_ROWS:,} rows)")
+            raise self.refuse(
+                f"a value is on row {self._row:,}; a sheet may have at most "
+                f"{MAX_ROWS + 1:,} rows (a header and {MAX_ROWS:,} rows)"
+            )
         if self._column > MAX_COLUMNS:
-            raise self.refuse(f"a value is in column {self._column:,}; a sheet may have at "
-                              f"most {MAX_COLUMNS:,} columns")
+            raise self.refuse(
+                f"a value is in column {self._column:,}; a sheet may have at "
+                f"most {MAX_COLUMNS:,} columns"
+            )
         self.values += 1
         if self.values > MAX_CELLS:
             raise self.refuse(f"the sheet has more than {MAX_CELLS:,} values")
-        if self._shared and self.long_string is not None \
-                and self._index_text.strip() == str(self.long_string):
-            raise self.refuse(f"the cell holds over {MAX_CELL_CHARS:,} characters; a cell "
-                              f"may hold at most {MAX_CELL_CHARS:,}")
+        if (
+            self._shared
+            and self.long_string is not None
+            and self._index_text.strip() == str(self.long_string)
+        ):
+            raise self.refuse(
+                f"the cell holds over {MAX_CELL_CHARS:,} characters; a cell "
+                f"may hold at most {MAX_CELL_CHARS:,}"
+            )
         self.last_row = max(self.last_row, self._row)
         self.last_column = max(self.last_column, self._column)
 
@@ -318,16 +373,24 @@ def _choose(book: _Workbook, sheet: str | None) -> tuple[str, str]:
     if not names:
         raise InputError(book.display, "the workbook has no sheets")
     if sheet is None and len(names) > 1:
-        raise InputError(book.display, "the workbook has several sheets: "
-                         f"{', '.join(repr(n) for n in names)}; choose one with --sheet")
+        raise InputError(
+            book.display,
+            "the workbook has several sheets: "
+            f"{', '.join(repr(n) for n in names)}; choose one with --sheet",
+        )
     name = sheet if sheet is not None else names[0]
     if name not in names:
-        raise InputError(book.display, f"no sheet named '{name}'; the sheets are "
-                         f"{', '.join(repr(n) for n in names)}")
+        raise InputError(
+            book.display,
+            f"no sheet named '{name}'; the sheets are {', '.join(repr(n) for n in names)}",
+        )
     part = dict(book.sheets)[name]
     if not part or part not in book.archive.NameToInfo:
-        raise InputError(book.display, f"the sheet '{name}' is not a worksheet (a chart "
-                         "sheet, or a part missing from the file)")
+        raise InputError(
+            book.display,
+            f"the sheet '{name}' is not a worksheet (a chart "
+            "sheet, or a part missing from the file)",
+        )
     return name, part
 
 
@@ -359,8 +422,9 @@ def _values(raw: bytes, display: str, name: str, walk: _SheetWalk) -> Iterator[l
         if name not in book.sheetnames:
             raise InputError(display, f"cannot read sheet '{name}' from this workbook")
         # The range comes from the walk, never from the sheet's own <dimension>.
-        rows = book[name].iter_rows(min_row=1, max_row=walk.last_row, min_col=1,
-                                    max_col=walk.last_column, values_only=True)
+        rows = book[name].iter_rows(
+            min_row=1, max_row=walk.last_row, min_col=1, max_col=walk.last_column, values_only=True
+        )
         number = 0
         while True:
             number += 1
@@ -369,8 +433,9 @@ def _values(raw: bytes, display: str, name: str, walk: _SheetWalk) -> Iterator[l
             except MemoryError:
                 raise
             except Exception as error:
-                raise InputError(display, f"cannot read sheet '{name}': {error}",
-                                 row=number) from error
+                raise InputError(
+                    display, f"cannot read sheet '{name}': {error}", row=number
+                ) from error
             if row is None:
                 return
             yield [_cell_text(v) for v in row]
@@ -389,9 +454,12 @@ def read_xlsx(raw: bytes, display: str, sheet: str | None = None) -> Table:
             if other and other != part and other in book.archive.NameToInfo:
                 book.parse(other)
     if long_string is not None:  # unused by this sheet, but openpyxl would still load it
-        raise InputError(display, f"shared string #{long_string} holds over "
-                         f"{MAX_CELL_CHARS:,} characters, more than a cell may hold; "
-                         f"no cell of sheet '{name}' uses it, but the workbook may not have it")
+        raise InputError(
+            display,
+            f"shared string #{long_string} holds over "
+            f"{MAX_CELL_CHARS:,} characters, more than a cell may hold; "
+            f"no cell of sheet '{name}' uses it, but the workbook may not have it",
+        )
     if walk.last_row == 0:
         raise InputError(display, f"the sheet '{name}' is empty: no header row")
     values = _values(raw, display, name, walk)
@@ -402,12 +470,15 @@ def read_xlsx(raw: bytes, display: str, sheet: str | None = None) -> Table:
     rows: list[list[str]] = []
     numbers: list[int] = []
     for number, row in enumerate(values, start=2):
-        extra = [c for c in row[len(headers):] if c.strip()]
+        extra = [c for c in row[len(headers) :] if c.strip()]
         if extra:
-            raise InputError(display, f"the row has a value beyond the last named column "
-                             f"({extra[0][:80]!r})", row=number,
-                             column=column_letters(len(headers) + 1))
-        cells = (row + [""] * len(headers))[:len(headers)]
+            raise InputError(
+                display,
+                f"the row has a value beyond the last named column ({extra[0][:80]!r})",
+                row=number,
+                column=column_letters(len(headers) + 1),
+            )
+        cells = (row + [""] * len(headers))[: len(headers)]
         if not any(c.strip() for c in cells):
             continue
         check_room(display, len(rows), len(headers), number)

@@ -25,9 +25,11 @@ import yaml
 _Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-HEADER = ("# yaml-language-server: $schema=proposal.schema.json\n"
-          "# Imported by `sweetspot import` ({mapping}). A re-import rewrites the fields that\n"
-          "# come from the inventory and keeps every field and comment you add.\n")
+HEADER = (
+    "# yaml-language-server: $schema=proposal.schema.json\n"
+    "# Imported by `sweetspot import` ({mapping}). A re-import rewrites the fields that\n"
+    "# come from the inventory and keeps every field and comment you add.\n"
+)
 
 _RESOLVER = yaml.resolver.Resolver()
 
@@ -35,8 +37,14 @@ Path_ = tuple[str, ...]
 
 
 def new_file_text(data: Mapping[str, Any], mapping_name: str) -> str:
-    body = yaml.dump(dict(data), Dumper=_Dumper, allow_unicode=True, sort_keys=False,
-                     width=100, default_flow_style=False)
+    body = yaml.dump(
+        dict(data),
+        Dumper=_Dumper,
+        allow_unicode=True,
+        sort_keys=False,
+        width=100,
+        default_flow_style=False,
+    )
     return HEADER.format(mapping=mapping_name) + body
 
 
@@ -73,8 +81,10 @@ def rewrite(text: str, sets: Iterable[tuple[Path_, Any]], deletes: Iterable[Path
     sets, deletes = list(sets), list(deletes)
     alias = _aliases(text)
     if alias is not None:
-        raise RewriteRefused(f"the file uses a YAML alias (*{alias}), so it is not rewritten; "
-                             "write the value out in full and import again")
+        raise RewriteRefused(
+            f"the file uses a YAML alias (*{alias}), so it is not rewritten; "
+            "write the value out in full and import again"
+        )
     out = _rewritten(text, sets, deletes, _WIDTH)
     expected = _expected(text, sets, deletes)
     if expected is not None and _load(out) != expected:
@@ -86,8 +96,7 @@ def rewrite(text: str, sets: Iterable[tuple[Path_, Any]], deletes: Iterable[Path
 _WIDTH, _NO_FOLDING = 100, 1 << 30
 
 
-def _rewritten(text: str, sets: list[tuple[Path_, Any]], deletes: list[Path_],
-               width: int) -> str:
+def _rewritten(text: str, sets: list[tuple[Path_, Any]], deletes: list[Path_], width: int) -> str:
     from ruamel.yaml.comments import CommentedMap
 
     rt = _round_trip()
@@ -119,8 +128,13 @@ def _quote_space_runs(node: Any) -> None:
     and not only in the fields set, is written that way."""
     from ruamel.yaml.scalarstring import DoubleQuotedScalarString, ScalarString
 
-    items = node.items() if isinstance(node, dict) else enumerate(node) \
-        if isinstance(node, list) else ()
+    items = (
+        node.items()
+        if isinstance(node, dict)
+        else enumerate(node)
+        if isinstance(node, list)
+        else ()
+    )
     for key, value in list(items):
         if isinstance(value, (dict, list)):
             _quote_space_runs(value)
@@ -174,8 +188,10 @@ def _plain(value: Any) -> Any:
         return out
     if isinstance(value, list):
         return CommentedSeq(_plain(v) for v in value)
-    if isinstance(value, str) and _RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) \
-            != "tag:yaml.org,2002:str":
+    if (
+        isinstance(value, str)
+        and _RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) != "tag:yaml.org,2002:str"
+    ):
         # ruamel writes YAML 1.2, where `yes` or `2024-01` stay text unquoted; readers that
         # follow YAML 1.1 (PyYAML, and Sweetspot's own checks) would not. Quote them.
         from ruamel.yaml.scalarstring import DoubleQuotedScalarString
@@ -186,8 +202,9 @@ def _plain(value: Any) -> Any:
 
 # ---- writing without following links ------------------------------------------------------
 
-_NEW_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) \
-    | getattr(os, "O_BINARY", 0)
+_NEW_FLAGS = (
+    os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+)
 
 
 def _write_fd(handle: int, data: bytes) -> None:
