@@ -1,6 +1,6 @@
 """The scoring method worked by hand: an oracle for the scoring tests.
 
-This is written from the method page (site_templates/scoring_method.md.j2) and the comments
+This is written from the method page (site_templates/pages/scoring_method.md.j2) and the comments
 in data/rubric.yaml, not from the engine: plain Python over dicts, one proposal at a time,
 with every weight and constant written out below as the rubric states it.
 ``test_rubric_has_the_numbers_the_hand_model_assumes`` (tests/test_scoring.py) fails if the

@@ -320,7 +320,7 @@ def playbook_stubs() -> dict[str, str]:
     anchors: dict[str, set[str]] = {name: set(ids) for name, ids in SPEC_ANCHORS.items()}
     sources = [
         REPO / "scoring" / "data" / "rubric.yaml",
-        *sorted((REPO / "site_templates").glob("*.j2")),
+        *sorted((REPO / "site_templates").rglob("*.j2")),
     ]
     for source in sources:
         for match in _PLAYBOOK_LINK.finditer(source.read_text(encoding="utf-8")):

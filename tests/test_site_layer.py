@@ -251,7 +251,10 @@ def test_a_proposal_page_is_kept_until_its_own_proposal_changes(session: Session
 def test_every_proposal_page_is_rendered_again_when_a_template_changes(session: Session) -> None:
     (session.root / "templates" / "score_bars.html.j2").write_text(
         (
-            Path(__file__).resolve().parent.parent / "site_templates" / "score_bars.html.j2"
+            Path(__file__).resolve().parent.parent
+            / "site_templates"
+            / "fragments"
+            / "score_bars.html.j2"
         ).read_text("utf-8")
         + '<p class="edited-template"></p>\n',
         encoding="utf-8",

@@ -30,7 +30,19 @@ from scoring.site.rebuild.templates import bytecode_cache, kept_environments
 
 
 def builtin_templates() -> Path:
+    """The built-in ``site_templates/`` folder: ``pages/``, ``fragments/`` and ``assets/``."""
     return Path(str(resources.files("site_templates")))
+
+
+# Whole generated pages, then the fragments they and the site builder put together. Names
+# are flat across both (a template is found by its file name alone), so a site overrides
+# any of them by putting a file of the same name in one of its own template folders.
+TEMPLATE_FOLDERS = ("pages", "fragments")
+
+
+def builtin_template_dirs() -> tuple[Path, ...]:
+    root = builtin_templates()
+    return tuple(root / folder for folder in TEMPLATE_FOLDERS)
 
 
 def make_environment(
@@ -55,7 +67,7 @@ def new_environments(
     template_dirs: tuple[Path, ...], cache_dir: Path | None
 ) -> tuple[Environment, Environment]:
     loader = ChoiceLoader(
-        [FileSystemLoader([str(d) for d in (*template_dirs, builtin_templates())])]
+        [FileSystemLoader([str(d) for d in (*template_dirs, *builtin_template_dirs())])]
     )
     templates = cache_dir / "templates" if cache_dir else None
     # Markdown headings use {#anchor} (attr_list), so Jinja comments become {## ... ##}.

@@ -19,7 +19,7 @@ from scoring.model.scorecard import ScoreCard, ScoredPortfolio, rescore, score_i
 from scoring.proposals.loading import imported_from
 from scoring.proposals.proposal import Intake, InvalidFile, Proposal
 from scoring.rubric import Rubric
-from scoring.site.environment import builtin_templates, template_names
+from scoring.site.environment import builtin_template_dirs, builtin_templates, template_names
 from scoring.site.pages import exports, groups, intake, pitfalls, portfolio, proposal, reference
 from scoring.site.pages.blocks import GeneratedPage
 from scoring.site.pages.context import SiteContext
@@ -145,7 +145,7 @@ def template_reads(ctx: SiteContext) -> frozenset[str]:
     listed = sorted(
         {
             path.name
-            for folder in (*ctx.options.template_dirs, builtin_templates())
+            for folder in (*ctx.options.template_dirs, *builtin_template_dirs())
             for start in PROPOSAL_TEMPLATES
             for path in Path(folder).glob(f"{start}*.j2")
         }

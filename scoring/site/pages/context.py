@@ -12,12 +12,14 @@ from typing import Any
 
 from markupsafe import Markup
 
+from scoring.model.engine import PLAIN_DIMENSIONS
 from scoring.model.scorecard import ScoreCard, ScoredPortfolio
 from scoring.portfolio.summary import PortfolioSummary, summarise
 from scoring.proposals.proposal import STAGES
-from scoring.rubric import DIMENSIONS, Rubric
+from scoring.rubric import DIMENSIONS, QUADRANTS, RISK_CLASSES, Rubric
 from scoring.site import portfolio_view
 from scoring.site.environment import builtin_templates, make_environment
+from scoring.site.pager import PAGE_SIZE
 from scoring.site.pages.blocks import HTML_BLOCK, HTML_BLOCK_MARKER, GeneratedPage, block_key
 from scoring.site.pages.options import SiteOptions
 from scoring.site.rebuild.keys import fingerprint, frozen, tree_fingerprint
@@ -92,7 +94,12 @@ class SiteContext:
             "url": lambda target: self.url(page, target),
             "p": self.path,
             "quadrant_name": self.quadrant_name,
+            # Names the templates loop over come from the engine, never from a copy.
             "dimensions": DIMENSIONS,
+            "plain_dimensions": PLAIN_DIMENSIONS,
+            "quadrants": QUADRANTS,
+            "risk_classes": RISK_CLASSES,
+            "page_size": PAGE_SIZE,
             "invalid": self.portfolio.intake.invalid,
             "stages": STAGES,
             "inf": math.inf,
