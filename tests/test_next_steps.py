@@ -190,3 +190,24 @@ def test_what_is_at_risk_counts_high_flags(site: Path) -> None:
     assert "canteen-forecast" in listed, listed
     reason = next(li for li in section.select("li") if "canteen" in li.a["href"])
     assert "One-person team" in text(reason)
+
+
+def test_partial_safeguard_note_and_planned_date_show_on_the_page(site: Path) -> None:
+    article = page(site, "proposals/governed-claims").find("article")
+    states = article.find(id="safeguard-states")
+    pairs = {text(dt): dt.find_next_sibling("dd") for dt in states.find_all("dt")}
+    assert "appeal" in text(pairs["In place in part"])
+    assert "appeal" not in text(pairs["Missing or only planned"])
+    assert "notice" in text(pairs["Missing or only planned"])
+    # Each note beside its safeguard, escaped: the page shows the text, runs nothing.
+    appeal = next(li for li in pairs["In place in part"].find_all("li") if "appeal" in text(li))
+    assert "Only for claims over 500 <script>alert(1)</script>" in text(appeal)
+    assert article.find("script") is None
+    done = text(pairs["In place"])
+    assert "impact assessment" in done and "Signed off by the DPO in March" in done
+    summary = text(article.find(id="safeguards").find("summary"))
+    assert "1 safeguard missing" in summary and "1 in place in part" in summary
+    record = article.find(id="inventory-record")
+    dates = {text(dt): text(dt.find_next_sibling("dd")) for dt in record.find_all("dt")}
+    assert dates["Planned deployment"] == "2026-09" and dates["Initiated"] == "2024-02"
+    assert list(dates).index("Initiated") < list(dates).index("Planned deployment")
