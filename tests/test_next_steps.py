@@ -211,3 +211,19 @@ def test_partial_safeguard_note_and_planned_date_show_on_the_page(site: Path) ->
     dates = {text(dt): text(dt.find_next_sibling("dd")) for dt in record.find_all("dt")}
     assert dates["Planned deployment"] == "2026-09" and dates["Initiated"] == "2024-02"
     assert list(dates).index("Initiated") < list(dates).index("Planned deployment")
+
+
+def test_rules_based_training_items_are_not_applicable_on_pitfall_pages(site: Path) -> None:
+    # data.split_mirrors_use is about training a model: n/a for a rules-based system unless
+    # it answers the item, as on the proposal's own card.
+    article = page(site, "pitfalls/data").find("article")
+    heading = article.find(id="split-mirrors-use")
+    counts = text(heading.find_next("p").find_next("p"))
+    # Eight active proposals; the rules-based one is left out (before: "of 8").
+    assert re.search(r"Open in \d+ of 7 active proposals", counts), counts
+    rows = page(site, "portfolio").find(id="heatmap").find_next("table").find_all("tr")
+    row = next(r for r in rows if "pitfalls/data/" in str(r) and "split" in text(r).lower())
+    assert re.search(r"\b\d+ of 7\b", text(row)), text(row)
+    card = page(site, "proposals/rules-invoices").find(id="checklist-data").find_next("ul")
+    not_applicable = next(li for li in card.find_all("li") if "not applicable" in text(li))
+    assert "split mirrors use" in text(not_applicable)
