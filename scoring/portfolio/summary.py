@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from scoring.model.features import checklist_answer
 from scoring.model.scorecard import ScoredPortfolio
 from scoring.proposals.proposal import INACTIVE_STAGES, STAGES
 from scoring.rubric import NEEDS_INFORMATION, QUADRANTS, STATES, Rubric
@@ -125,21 +126,18 @@ def balance(frame: pd.DataFrame, rubric: Rubric) -> tuple[tuple[BalanceRow, ...]
 
 def heatmap(portfolio: ScoredPortfolio) -> tuple[HeatmapRow, ...]:
     """Which checklist items are open (no, partial or unknown) across active proposals."""
-    # Each proposal's answers as given (as ScoreCard.checklists reads them: a missing
-    # answer is unknown); the cards' own tables are built only for pages that show them.
-    given = [
-        (c.proposal.id, c.proposal.get("checklists") or {})
-        for c in portfolio.cards
-        if c.proposal.stage not in INACTIVE_STAGES
-    ]
+    # Each answer as scoring and the proposal card read it (checklist_answer: a missing
+    # answer is unknown, a rules-based system's training items n/a); the cards' own tables
+    # are built only for pages that show them.
+    active = [c.proposal for c in portfolio.cards if c.proposal.stage not in INACTIVE_STAGES]
     rows = []
     for checklist in portfolio.rubric.checklists:
-        answers = [(pid, answers.get(checklist.id) or {}) for pid, answers in given]
         for item in checklist.items:
             open_ids = []
             applicable = 0
-            for pid, items in answers:
-                answer = items.get(item.id, "unknown")
+            for proposal in active:
+                pid = proposal.id
+                answer = checklist_answer(proposal, checklist.id, item.id)
                 if answer == "n/a":
                     continue
                 applicable += 1

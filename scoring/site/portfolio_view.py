@@ -46,14 +46,26 @@ def fund_next(cards: Sequence[ScoreCard]) -> list[ScoreCard]:
     ][:FUND_NEXT]
 
 
+def high_flags(card: ScoreCard) -> list[Any]:
+    return [f for f in card.flags if f.severity == "high"]
+
+
 def at_risk(cards: Sequence[ScoreCard]) -> list[ScoreCard]:
-    """Active proposals with a red flag or in the high risk class: most red flags first."""
-    risky = [c for c in cards if is_active(c) and (red_flags(c) or c.risk_class == "high")]
-    return sorted(risky, key=lambda c: (-len(red_flags(c)), -c.priority, c.proposal.id))
+    """Active proposals with a red or high flag or in the high risk class: most red flags
+    first, then most high flags."""
+    risky = [
+        c
+        for c in cards
+        if is_active(c) and (red_flags(c) or high_flags(c) or c.risk_class == "high")
+    ]
+    return sorted(
+        risky,
+        key=lambda c: (-len(red_flags(c)), -len(high_flags(c)), -c.priority, c.proposal.id),
+    )
 
 
 def risk_reason(card: ScoreCard, rubric: Rubric) -> str:
-    reasons = [f.title for f in red_flags(card)]
+    reasons = [f.title for f in red_flags(card) + high_flags(card)]
     if card.risk_class == "high":
         classes = rubric.risk_model.classes
         reasons.append(classes["high"].label if "high" in classes else "High risk")

@@ -1,9 +1,10 @@
 """View data for a proposal page: the lead (next steps, red flags) and a readable breakdown.
 
 The page leads with what a leader decides on: the state and why, the four scores with their
-ranges, the red flags and the three most valuable next steps. The breakdown follows as
-compact HTML (tables and lists built here and in ``proposal_parts.html.j2``), which keeps
-each page small and fast to build; Markdown tables would cost more bytes and more time.
+ranges, the red flags and the first three next steps (ranked by scoring/model/steps.py). The
+breakdown follows as compact HTML (tables and lists built here and in
+``proposal_parts.html.j2``), which keeps each page small and fast to build; Markdown tables
+would cost more bytes and more time.
 
 Everything from a proposal is untrusted: it reaches HTML only through markupsafe's escape
 (or an autoescaping template), never as Markup made from proposal text.
@@ -13,26 +14,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from markupsafe import Markup, escape
 
-from scoring.model.actions import Suggestion
 from scoring.model.scorecard import BreakdownRow, ChecklistStatus, ScoreCard
+from scoring.model.steps import Step, next_steps
 from scoring.rubric import Rubric
 
 TOP_STEPS = 3
-# Guidance for a missing safeguard: the playbook section that explains why it matters.
-SAFEGUARD_GUIDANCE = {
-    "testing_by_group": "playbooks/responsible-ai.md#bias-sources",
-    "notice": "playbooks/responsible-ai.md#transparency",
-    "explanation": "playbooks/responsible-ai.md#transparency",
-    "appeal": "playbooks/responsible-ai.md#transparency",
-    "reidentification_review": "playbooks/responsible-ai.md#anonymisation-limits",
-    "consent": "playbooks/responsible-ai.md#anonymisation-limits",
-}
-DEFAULT_SAFEGUARD_GUIDANCE = "playbooks/responsible-ai.md#act-early"
 # Short names of rubric ids where the id alone reads badly; the others are the id in words.
 SHORT_LABELS = {
     "roi": "Return on cost",
@@ -44,119 +34,6 @@ SHORT_LABELS = {
 }
 # Checklist answers as a reader sees them: a mark that does not rely on colour alone.
 ANSWER_MARKS = {"yes": "✓", "n/a": "–", "partial": "◐", "no": "✗", "unknown": "?"}
-
-
-@dataclass(frozen=True)
-class Step:
-    """One next step: what to do, why in a few words, and where the guidance is."""
-
-    kind: str  # "flag", "question", "safeguard" or "suggestion"
-    id: str
-    text: str
-    why: str
-    playbook: str
-
-
-def next_steps(card: ScoreCard) -> list[Step]:
-    """Every open step, the most valuable first, merged from the questions that settle the
-    placement, the suggestions that raise priority and the missing safeguards.
-
-    Order: resolving a red flag (it stops the proposal whatever else improves); answers
-    that can change the state; safeguards a high-risk use must have; then the rest by
-    priority points; then answers that only narrow the ranges; other missing safeguards.
-    """
-    rubric = card.rubric
-    ranked: list[tuple[tuple[int, float], Step]] = []
-    for s in card.suggestions:
-        if s.kind == "cap":
-            ranked.append(
-                (
-                    (0, -s.gain),
-                    Step(
-                        "flag",
-                        s.id,
-                        s.text,
-                        f"lifts a red flag; +{s.gain:.1f} priority points",
-                        s.playbook,
-                    ),
-                )
-            )
-        else:
-            ranked.append(
-                (
-                    (3, -s.gain),
-                    Step(
-                        "suggestion",
-                        s.id,
-                        _suggestion_text(s),
-                        f"+{s.gain:.1f} priority points",
-                        s.playbook,
-                    ),
-                )
-            )
-    for flag in card.flags:
-        if flag.severity == "red":  # a cap that lifts nothing still stops the proposal
-            ranked.append(
-                (
-                    (0, 0.0),
-                    Step(
-                        "flag",
-                        flag.id,
-                        f"Resolve the red flag: {flag.title[:1].lower()}{flag.title[1:]}",
-                        "it stops the proposal, whatever the scores",
-                        flag.playbook,
-                    ),
-                )
-            )
-    for q in card.questions:
-        if q.if_low != q.if_high:
-            why = (
-                f"can change the state: {rubric.state_name(q.if_low)} or "
-                f"{rubric.state_name(q.if_high)}"
-            )
-            ranked.append(
-                ((1, -q.narrowing), Step("question", q.id, f"Answer: {q.text}", why, q.playbook))
-            )
-        else:
-            why = f"narrows the ranges by {q.narrowing:.1f} points"
-            ranked.append(
-                ((4, -q.narrowing), Step("question", q.id, f"Answer: {q.text}", why, q.playbook))
-            )
-    high = card.risk_class == "high"
-    for measure in card.stakes.safeguards_missing:
-        label = rubric.risk_model.measures.get(measure, measure.replace("_", " "))
-        why = "an obligation of the high-risk class" if high else "lowers the residual risk"
-        ranked.append(
-            (
-                (2 if high else 5, 0.0),
-                Step(
-                    "safeguard",
-                    measure,
-                    f"Put in place: {label.lower()}",
-                    why,
-                    SAFEGUARD_GUIDANCE.get(measure, DEFAULT_SAFEGUARD_GUIDANCE),
-                ),
-            )
-        )
-    ranked.sort(key=lambda item: item[0])  # stable: ties keep the engine's order
-    seen: set[str] = set()
-    steps = []
-    for _, step in ranked:
-        if step.id in seen:  # a question and a suggestion about the same answer
-            continue
-        seen.add(step.id)
-        steps.append(step)
-    return steps
-
-
-def _suggestion_text(s: Suggestion) -> str:
-    if s.kind == "answer":
-        return f"Answer: {s.text}"
-    if s.kind == "criterion":
-        return f"Raise to {s.target} (now {s.current.removeprefix('level ')}): {s.text}"
-    if s.kind == "checklist":
-        return f"Checklist item, now {s.current}: {s.text}"
-    return s.text
 
 
 def short_label(rubric_id: str) -> str:

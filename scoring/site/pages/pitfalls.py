@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 from markupsafe import Markup
 
+from scoring.model.features import checklist_answer
 from scoring.rubric import STATES, Checklist
 from scoring.site.grouping_view import card_order, proposal_row
 from scoring.site.pages.blocks import GeneratedPage, front_matter
@@ -29,10 +30,6 @@ def pitfall_pages(ctx: SiteContext) -> list[GeneratedPage]:
     ordered = sorted(ctx.portfolio.cards, key=card_order)  # for each item's top ten
     for checklist in ctx.rubric.checklists:
         page = ctx.path(f"pitfalls/{checklist.slug}.md")
-        given = {
-            c.proposal.id: (c.proposal.get("checklists") or {}).get(checklist.id) or {}
-            for c in ctx.portfolio.cards
-        }
         items: list[dict[str, Any]] = []
         for item in checklist.items:
             row = heat[(checklist.id, item.id)]
@@ -40,7 +37,7 @@ def pitfall_pages(ctx: SiteContext) -> list[GeneratedPage]:
             answers = {a: 0 for a in ("no", "partial", "unknown")}
             states = {s: 0 for s in STATES}
             for card in cards:
-                answer = given[card.proposal.id].get(item.id, "unknown")
+                answer = checklist_answer(card.proposal, checklist.id, item.id)
                 answers[answer] = answers.get(answer, 0) + 1
                 states[card.state] += 1
             is_open = set(row.open_ids)
@@ -48,7 +45,7 @@ def pitfall_pages(ctx: SiteContext) -> list[GeneratedPage]:
             rows = [
                 {
                     **proposal_row(c, ctx.url(page, ctx.proposal_path(c.proposal.id)), ctx.rubric),
-                    "answer": given[c.proposal.id].get(item.id, "unknown"),
+                    "answer": checklist_answer(c.proposal, checklist.id, item.id),
                 }
                 for c in top
             ]

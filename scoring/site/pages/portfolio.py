@@ -11,6 +11,7 @@ from typing import Any
 from markupsafe import Markup
 
 from scoring.model.scorecard import ScoreCard
+from scoring.model.steps import first_question
 from scoring.proposals.proposal import INACTIVE_STAGES, STAGES
 from scoring.proposals.schema import SCHEMA_FILE_NAME
 from scoring.rubric import STATES
@@ -25,6 +26,8 @@ from scoring.site.chart import (
 from scoring.site.pager import PAGE_SIZE, Page, paginate
 from scoring.site.pages.blocks import GeneratedPage, front_matter
 from scoring.site.pages.context import SiteContext
+
+NEEDS_SHOWN = 20  # rows of the needs-information table; the state's own page lists all
 
 
 def portfolio_page(ctx: SiteContext) -> GeneratedPage:
@@ -47,7 +50,14 @@ def portfolio_page(ctx: SiteContext) -> GeneratedPage:
         ][: pv.AT_RISK],
         risky_count=len(risky),
         red_count=sum(1 for c in cards if pv.is_active(c) and pv.red_flags(c)),
-        needs=ctx.rows(page, [c for c in cards if not c.placed and pv.is_active(c)]),
+        high_count=sum(1 for c in cards if pv.is_active(c) and pv.high_flags(c)),
+        needs=[
+            dict(row, first_question=first_question(row["card"]))
+            for row in ctx.rows(page, [c for c in cards if not c.placed and pv.is_active(c)])[
+                :NEEDS_SHOWN
+            ]
+        ],
+        needs_count=sum(1 for c in cards if not c.placed and pv.is_active(c)),
         state_links={s: ctx.link(page, ctx.path(f"portfolio/states/{s}.md")) for s in STATES},
         state_counts={s: sum(1 for c in cards if c.state == s) for s in STATES},
         chart_mode="density" if len(cards) > DENSITY_THRESHOLD else "points",

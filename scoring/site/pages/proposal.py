@@ -18,6 +18,28 @@ SEVERITY_ADMONITION = {"red": "danger", "high": "warning", "medium": "note", "lo
 SEVERITY_LABEL = {"red": "Red flag", "high": "High", "medium": "Medium", "low": "Low"}
 
 
+def safeguards_by_state(card: ScoreCard) -> dict[str, list[tuple[str, str]]]:
+    """The applicable safeguards by state (done, partial, missing, unknown), each with its
+    note from ``governance.notes`` ("" when none); a partial one is in place in part, not
+    missing. Notes on safeguards listed nowhere else are kept under "other", so none is
+    lost."""
+    governance = card.proposal.get("governance") or {}
+    notes = governance.get("notes") or {}
+    stakes = card.stakes
+    groups = {
+        "done": list(stakes.safeguards_done),
+        "partial": [m for m in stakes.safeguards_missing if governance.get(m) == "partial"],
+        "missing": [m for m in stakes.safeguards_missing if governance.get(m) != "partial"],
+        "unknown": list(stakes.safeguards_unknown),
+    }
+    listed = {m for measures in groups.values() for m in measures}
+    groups["other"] = [m for m in notes if m not in listed]
+    return {
+        state: [(m.replace("_", " "), str(notes.get(m) or "")) for m in measures]
+        for state, measures in groups.items()
+    }
+
+
 def proposal_page(ctx: SiteContext, card: ScoreCard) -> GeneratedPage:
     proposal = card.proposal
     page = ctx.proposal_path(proposal.id)
@@ -39,6 +61,7 @@ def proposal_page(ctx: SiteContext, card: ScoreCard) -> GeneratedPage:
         "risk_class": ctx.rubric.risk_model.classes[card.risk_class],
         "severity_label": SEVERITY_LABEL,
         "currency": proposal.get("value.currency") or "",
+        "safeguards": safeguards_by_state(card),
         **view,
     }
     # The breakdown is compact HTML from macros (proposal_parts.html.j2), rendered by the
@@ -64,4 +87,4 @@ def proposal_page(ctx: SiteContext, card: ScoreCard) -> GeneratedPage:
     )
 
 
-__all__ = ["proposal_page"]
+__all__ = ["proposal_page", "safeguards_by_state"]
