@@ -33,8 +33,10 @@ is fixed, and the mark is then removed.
 from __future__ import annotations
 
 import copy
+import importlib
 import json
 import os
+import re
 import string
 import tempfile
 from collections.abc import Iterator
@@ -740,3 +742,29 @@ def test_low_stakes_recommenders_land_low(path: Path) -> None:
         f"impact {outcome.impact}, delivery risk {outcome.delivery_risk}, "
         f"ranges {dict(outcome.ranges)}, flags {[f for f, _ in outcome.flags]}"
     )
+
+
+# ---- the report of both writing styles --------------------------------------------------
+
+
+def test_calibration_styles_report_sums_up_both_encodings(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """benchmarks/calibration_styles.py is a report: it exits 0, shows both encodings of
+    every case against its expectation, and ends with the summary the README quotes."""
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    report = importlib.import_module("calibration_styles")
+    assert report.main([]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    cases = sorted(path.stem for path in FIRST.glob("*.yaml"))
+    for case in cases:
+        at = lines.index(next(line for line in lines if line.startswith(f"{case}: expected")))
+        assert lines[at + 1].split()[0] == "first" and lines[at + 2].split()[0] == "second"
+    summary = re.fullmatch(
+        r"first encodings: (\d+)/(\d+) hold; second encodings: (\d+)/(\d+) hold; both: (\d+)",
+        lines[-1],
+    )
+    assert summary, lines[-1]
+    first, total, second, total_again, both = map(int, summary.groups())
+    assert total == total_again == len(cases)
+    assert both <= min(first, second)
