@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-import sys
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from scoring.sources.entries import (
     refusal,
 )
 from scoring.sources.filestore import FileStore, Record, content_key
+from scoring.sources.numbers import EXACT, plain_values, too_large, too_large_problem
 from scoring.sources.problems import Problem, format_field
 from scoring.sources.validation import SchemaChecker, checker_for
 from scoring.sources.yamlsource import (
@@ -130,45 +130,17 @@ def load_one(
     )
 
 
-# Integers beyond this cannot become floats, which scoring computes with.
-_LARGEST = sys.float_info.max
-_EXACT = 2**53  # integral floats up to here are exactly the int they stand for
-
-
 def _numbers(document: YamlDocument, file: str) -> list[Problem]:
-    """Normalise numbers in place and report those too large to compute with.
-
-    The schema's 'integer' accepts 4.0 and -0.0, as JSON Schema says, and the scoring code
-    expects ints: an integral float becomes the int it stands for (4.0 is 4, -0.0 is 0),
-    so every file the schema accepts can be scored."""
+    """Normalise numbers in place and report those too large to compute with: an integral
+    float becomes the int it stands for (4.0 is 4, -0.0 is 0), so every file the schema
+    accepts can be scored."""
     found: list[Problem] = []
-    # Numbers only come from plain scalars, which the loader lists with their source text.
-    for path in document.plain_text:
-        parent: Any = document.data
-        try:
-            for part in path[:-1]:
-                parent = parent[part]
-            value = parent[path[-1]]
-        except (IndexError, KeyError, TypeError):  # the root, or a duplicate key's value
-            continue
-        if isinstance(value, bool):
-            continue
+    for path, parent, value in plain_values(document):
         if isinstance(value, float):
-            if value.is_integer() and abs(value) < _EXACT:
+            if value.is_integer() and abs(value) < EXACT:
                 parent[path[-1]] = int(value)
-        elif isinstance(value, int) and abs(value) > _LARGEST:
-            pos = document.position(path)
-            found.append(
-                Problem(
-                    file,
-                    pos.line,
-                    pos.column,
-                    format_field(path),
-                    f"a number with {len(str(abs(value)))} digits is too large "
-                    "to compute with; the largest usable number is about 1.8e308",
-                    "number-too-large",
-                )
-            )
+        elif too_large(value):
+            found.append(too_large_problem(document, file, path, value))
     return found
 
 

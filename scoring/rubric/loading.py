@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sys
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -31,10 +30,11 @@ from scoring.rubric.definitions import (
     Rubric,
     Uncertainty,
 )
+from scoring.sources.numbers import numbers_too_large
 from scoring.sources.problems import Problem, format_field
 from scoring.sources.safefile import RUBRIC, InputError, read_named
 from scoring.sources.validation import checker_for
-from scoring.sources.yamlsource import YamlDocument, load_bytes, load_trusted
+from scoring.sources.yamlsource import load_bytes, load_trusted
 
 
 class RubricError(Exception):
@@ -298,7 +298,7 @@ def _load_cached(display: str, raw: bytes, builtin: bool) -> Rubric:
     if result.document is None or result.problems:
         raise RubricError(result.problems)
     document = result.document
-    problems = _numbers(document, display) or checker_for(rubric_schema()).problems(
+    problems = numbers_too_large(document, display) or checker_for(rubric_schema()).problems(
         document, display
     )
     if problems:
@@ -307,38 +307,6 @@ def _load_cached(display: str, raw: bytes, builtin: bool) -> Rubric:
     if problems:
         raise RubricError(problems)
     return _build(_with_defaults(document.data, None if builtin else _builtin_data()), display)
-
-
-# Every number a rubric holds is computed with as a float.
-_LARGEST = sys.float_info.max
-
-
-def _numbers(document: YamlDocument, file: str) -> list[Problem]:
-    """A located problem for each integer too large to become a float (floats that are not
-    finite are refused by the loader already)."""
-    found: list[Problem] = []
-    for path in document.plain_text:  # numbers only come from plain scalars
-        parent: Any = document.data
-        try:
-            for part in path[:-1]:
-                parent = parent[part]
-            value = parent[path[-1]]
-        except (IndexError, KeyError, TypeError):  # the root, or a duplicate key's value
-            continue
-        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > _LARGEST:
-            pos = document.position(path)
-            found.append(
-                Problem(
-                    file,
-                    pos.line,
-                    pos.column,
-                    format_field(path),
-                    f"a number with {len(str(abs(value)))} digits is too large "
-                    "to compute with; the largest usable number is about 1.8e308",
-                    "number-too-large",
-                )
-            )
-    return found
 
 
 @lru_cache(maxsize=1)
