@@ -596,3 +596,25 @@ def counting_compiles(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
 
     monkeypatch.setattr(Environment, "compile", compile_and_count)
     return compiled
+
+
+# A small mapping of an inventory with the columns Id, Name, Purpose, Dept, Unit, Stage and
+# Vendor, shared by the import tests.
+TINY_MAPPING = """\
+mapping_version: 1
+name: tiny
+id:
+  external_id: Id
+  slug: [Name]
+fields:
+  title: {column: Name}
+  summary: {column: Purpose}
+  team: {column: Unit}
+  org: {columns: [Dept, Unit]}
+  stage:
+    column: Stage
+    default: not_reported
+    values: {Live: production, Trial: pilot, Idea: idea}
+custom:
+  vendor_name: {column: Vendor}
+"""

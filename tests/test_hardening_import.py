@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import yaml
-from sitekit import REPO, build_project, write_site
+from sitekit import REPO, TINY_MAPPING, build_project, write_site
 
 from scoring.cli.main import main
 from scoring.sources.inventory.writer import rewrite
@@ -29,24 +29,7 @@ FEDERAL_CSV = (
     / "2024_consolidated_ai_inventory_raw_v2.csv"
 )
 
-MAPPING = """\
-mapping_version: 1
-name: tiny
-id:
-  external_id: Id
-  slug: [Name]
-fields:
-  title: {column: Name}
-  summary: {column: Purpose}
-  team: {column: Unit}
-  org: {columns: [Dept, Unit]}
-  stage:
-    column: Stage
-    default: not_reported
-    values: {Live: production, Trial: pilot, Idea: idea}
-custom:
-  vendor_name: {column: Vendor}
-"""
+MAPPING = TINY_MAPPING
 
 HEADER = ["Id", "Name", "Purpose", "Dept", "Unit", "Stage", "Vendor"]
 ROWS = [

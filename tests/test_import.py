@@ -23,7 +23,7 @@ import pandas as pd
 import pytest
 import yaml
 from bs4 import BeautifulSoup
-from sitekit import REPO, logged_build, page_of, write_site
+from sitekit import REPO, TINY_MAPPING, logged_build, page_of, write_site
 
 from scoring.cli.main import main
 from scoring.proposals.loading import MAX_ID_LENGTH, load_proposals
@@ -313,24 +313,7 @@ def test_site_builds_from_a_sample_with_warnings_only_for_invalid_rows(
 # Synthetic inventories: the mapping format, the report and every kind of bad input
 # ------------------------------------------------------------------------------------------
 
-MAPPING = """\
-mapping_version: 1
-name: tiny
-id:
-  external_id: Id
-  slug: [Name]
-fields:
-  title: {column: Name}
-  summary: {column: Purpose}
-  team: {column: Unit}
-  org: {columns: [Dept, Unit]}
-  stage:
-    column: Stage
-    default: not_reported
-    values: {Live: production, Trial: pilot, Idea: idea}
-custom:
-  vendor_name: {column: Vendor}
-"""
+MAPPING = TINY_MAPPING
 
 HEADER = "Id,Name,Purpose,Dept,Unit,Stage,Vendor\n"
 GOOD = HEADER + (
