@@ -46,12 +46,16 @@ class RiskStory:
         return "not yet assessed" if self.figure is None else f"{self.figure:.0f}"
 
     @property
+    def head(self) -> str:
+        """ "Risk 15 · Minimal risk", or "Risk not yet assessed"."""
+        if self.figure is None:
+            return f"{RISK_NAME} not yet assessed"
+        return f"{RISK_NAME} {self.figure_text} · {self.label}"
+
+    @property
     def summary(self) -> str:
         """ "Risk 15 · Minimal risk: no decisions about people ..." in one line."""
-        reason = self.reason[:1].lower() + self.reason[1:]
-        if self.figure is None:
-            return f"{RISK_NAME} not yet assessed: {reason}"
-        return f"{RISK_NAME} {self.figure_text} · {self.label}: {reason}"
+        return f"{self.head}: {self.reason[:1].lower()}{self.reason[1:]}"
 
     @property
     def band_sentence(self) -> str:
@@ -59,13 +63,14 @@ class RiskStory:
         if self.figure is None:
             return (
                 f"The stakes section is not answered, so the class is unknown and risk could "
-                f"lie anywhere from {low:g} to {high:g}."
+                f"lie anywhere from {low:g} to {high:g}: uncertain, not bad."
             )
-        within = f"{self.figure:.0f} of 100, inside the {self.label.lower()} band {low:g}–{high:g}"
+        band = f"{self.class_name.lower()} band ({low:g}–{high:g})"
+        within = f"Inside the {band}"
         if self.high - self.low >= 0.5:
             return (
-                f"{within}; likely {self.low:.0f}–{self.high:.0f}, as the safeguards not yet "
-                "answered are in place or not."
+                f"{within}; likely {self.low:.0f}–{self.high:.0f} as unanswered safeguards "
+                "are in place or not."
             )
         return within + "."
 
@@ -115,15 +120,10 @@ def _note(
         return None
     what = []
     if serious:
-        what.append(
-            f"{'a' if len(serious) == 1 else len(serious)} red or high "
-            f"flag{'' if len(serious) == 1 else 's'}"
-        )
+        what.append("its red or high flags")
     if high_delivery:
         what.append(f"delivery risk {delivery_risk:.0f}")
     return (
-        f"{' and '.join(what).capitalize()} beside {label.lower()}: the class and the risk "
-        "figure follow what the system can do to whom, after its safeguards; flags, rated "
-        "harms, open pitfalls and feasibility are how it could fail, and they raise delivery "
-        "risk, which places the proposal."
+        f"{' and '.join(what).capitalize()} do not set the class: it follows what the system "
+        "can do to whom."
     )
