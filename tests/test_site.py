@@ -885,7 +885,7 @@ def test_custom_template_overrides_the_proposal_page(tmp_path: Path) -> None:
         text = text_of(node)
         assert f"Custom layout for {card['team']}: priority {card['priority']:.0f}." in text
         assert node.find(id="breakdown") is None  # the built-in template was not used
-        assert len(node.select(".ss-score")) == 4
+        assert len(node.select(".ss-score")) == 5  # three scores, delivery risk and risk (issue 24)
     # Other pages still come from the built-in templates.
     assert article(site, "portfolio/index.md").select_one("svg.ss-quadrant-chart")
 
