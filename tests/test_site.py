@@ -885,7 +885,7 @@ def test_custom_template_overrides_the_proposal_page(tmp_path: Path) -> None:
         text = text_of(node)
         assert f"Custom layout for {card['team']}: priority {card['priority']:.0f}." in text
         assert node.find(id="breakdown") is None  # the built-in template was not used
-        assert len(node.select(".ss-score")) == 5  # three scores, delivery risk and risk (issue 24)
+        assert len(node.select(".ss-score")) == 5  # three scores, delivery risk, risk
     # Other pages still come from the built-in templates.
     assert article(site, "portfolio/index.md").select_one("svg.ss-quadrant-chart")
 
@@ -1062,7 +1062,8 @@ def test_plugin_works_with_the_plain_mkdocs_theme(tmp_path: Path) -> None:
         assert_resolves(site, page, point["href"])
     for proposal_id in SAMPLE_PROPOSALS:
         soup = soup_of(page_of(site, f"proposals/{proposal_id}.md"))
-        assert len(soup.select(".ss-scores .ss-score")) == 4
+        # Three scores, delivery risk and risk (issue 24).
+        assert len(soup.select(".ss-scores .ss-score")) == 5
 
 
 def test_search_indexes_what_readers_look_for_not_the_breakdown(demo_site: Path) -> None:

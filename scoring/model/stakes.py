@@ -121,8 +121,8 @@ def _class(proposal: Proposal, rubric: Rubric) -> tuple[str, list[str], bool]:
         return (
             "minimal",
             [
-                "no decisions about people or release of their data, no high-stakes area, "
-                "and no EU AI Act Art. 50 use (talking to people, content taken as real)"
+                "no decisions about people, no release of their data, no high-stakes area, "
+                "no Art. 50 use (talking to people, content taken as real)"
             ],
             high_area,
         )
