@@ -113,7 +113,7 @@ def test_home_and_proposal_pages_load_cleanly(
     proposal_id, card = max(demo_cards(demo_site).items(), key=lambda kv: kv[1]["priority"])
     page.goto(base_url + f"proposals/{proposal_id}/", wait_until="networkidle")
     pw_expect(page.locator("article h1")).to_contain_text(card["title"])
-    pw_expect(page.locator(".ss-scores .ss-score")).to_have_count(4)
+    pw_expect(page.locator(".ss-scores .ss-score")).to_have_count(5)  # with delivery risk
     save_screenshot(page, "proposal")
     assert watched.console_errors == [] and watched.page_errors == []
     assert watched.failed == []
@@ -297,8 +297,10 @@ def test_proposal_pages_show_the_placement_sentence_and_ranges(
             text = sentence.inner_text()
             assert text == card["placement_sentence"]
             assert "against the threshold of 50" in text
-            for bar in page.locator(".ss-scores .ss-score").all():
+            bars = page.locator(".ss-scores .ss-score").all()
+            for bar in bars:
                 assert bar.locator(".ss-bar").bounding_box()["width"] > 120  # readable
+            for bar in bars[:3]:  # delivery risk and risk follow, without a confidence
                 assert re.search(r"\d+–\d+ · confidence \d+%", bar.locator(".ss-conf").inner_text())
             assert page.evaluate("document.documentElement.scrollWidth") <= width
             if card["state"] == "needs_information":

@@ -71,18 +71,22 @@ def test_page_leads_with_state_sentence_scores_flags_and_three_steps(demo_site: 
         sentence = node.select_one("p strong")
         scores = node.select_one(".ss-scores")
         steps = node.find(id="next")
-        risk_line = next(s for s in node.find_all("strong") if text(s).startswith("Risk class:"))
+        risk_line = next(
+            s for s in node.find_all("strong") if text(s).startswith(("Risk ", "Risk not"))
+        )
         order = [position(node, e) for e in (badge, sentence, scores, steps, risk_line)]
         assert order == sorted(order), pid
         assert text(sentence) == card["placement_sentence"]
-        # Four scores, each with its range next to it.
+        # Three scores and delivery risk, each with its range next to it, then risk.
+        bars = scores.select(".ss-score")
         for score, dimension in zip(
-            scores.select(".ss-score"),
-            ("desirability", "profitability", "feasibility", "risk"),
+            bars[:4],
+            ("desirability", "profitability", "feasibility", "delivery_risk"),
             strict=True,
         ):
             low, high = card["ranges"][dimension]
             assert f"{low:.0f}–{high:.0f}" in text(score), (pid, dimension)
+        assert text(bars[4]).startswith("Risk"), pid
         # Red and high flags at the top, each linking to the Flags section.
         serious = [f for f in card["flags"] if f["severity"] in ("red", "high")]
         lead = node.select(".ss-lead-flags li")

@@ -320,14 +320,16 @@ def test_quadrant_badge_class_is_styled(sample_site: Path) -> None:
 
 
 def test_four_score_bars_with_confidence(sample_site: Path) -> None:
+    """Three scores with confidence, then delivery risk and risk (issue 24: the two risk
+    figures under their own names, risk with its class)."""
     cards = cards_by_id(sample_site)
     for proposal_id in SAMPLE_PROPOSALS:
         node = article(sample_site, f"proposals/{proposal_id}.md")
         bars = node.select(".ss-scores .ss-score")
-        assert len(bars) == 4
+        assert len(bars) == 5
         card = cards[proposal_id]
         for bar, dimension in zip(
-            bars, ("desirability", "profitability", "feasibility", "risk"), strict=True
+            bars[:3], ("desirability", "profitability", "feasibility"), strict=True
         ):
             label = text_of(bar.select_one(".ss-score-label"))
             assert label.startswith(dimension.capitalize())
@@ -344,6 +346,15 @@ def test_four_score_bars_with_confidence(sample_site: Path) -> None:
             width = re.search(r"width:\s*([\d.]+)%", fill["style"])
             assert width and float(width[1]) == pytest.approx(card["scores"][dimension], abs=0.051)
             assert bar.select_one(".ss-bar")["aria-hidden"] == "true"  # the text says it
+        delivery, risk = bars[3:]
+        assert text_of(delivery.select_one(".ss-score-label")) == "Delivery risk"
+        assert float(text_of(delivery.select_one(".ss-score-value"))) == pytest.approx(
+            card["delivery_risk"], abs=0.51
+        )
+        assert text_of(risk.select_one(".ss-score-label")) == "Risk"
+        assert text_of(risk.select_one(".ss-score-value")) == (
+            "–" if card["risk"] is None else f"{card['risk']:.0f}"
+        )
 
 
 def test_flags_are_admonitions_with_guidance(sample_site: Path) -> None:
@@ -874,7 +885,7 @@ def test_custom_template_overrides_the_proposal_page(tmp_path: Path) -> None:
         text = text_of(node)
         assert f"Custom layout for {card['team']}: priority {card['priority']:.0f}." in text
         assert node.find(id="breakdown") is None  # the built-in template was not used
-        assert len(node.select(".ss-score")) == 4
+        assert len(node.select(".ss-score")) == 5  # three scores, delivery risk, risk
     # Other pages still come from the built-in templates.
     assert article(site, "portfolio/index.md").select_one("svg.ss-quadrant-chart")
 
@@ -1051,7 +1062,8 @@ def test_plugin_works_with_the_plain_mkdocs_theme(tmp_path: Path) -> None:
         assert_resolves(site, page, point["href"])
     for proposal_id in SAMPLE_PROPOSALS:
         soup = soup_of(page_of(site, f"proposals/{proposal_id}.md"))
-        assert len(soup.select(".ss-scores .ss-score")) == 4
+        # Three scores, delivery risk and risk (issue 24).
+        assert len(soup.select(".ss-scores .ss-score")) == 5
 
 
 def test_search_indexes_what_readers_look_for_not_the_breakdown(demo_site: Path) -> None:

@@ -32,12 +32,13 @@ from scoring.model.scorecard import score_intake
 from scoring.proposals.loading import load_proposals
 from scoring.rubric import load_rubric
 
-SCORES = ("desirability", "profitability", "feasibility", "risk")
-FIGURES = ("impact", "delivery_risk", "priority")
+SCORES = ("desirability", "profitability", "feasibility", "risk_factors")
+FIGURES = ("impact", "delivery_risk", "risk", "priority")
 LABELS = {
     "desirability": "desirability",
     "profitability": "profitability",
     "feasibility": "feasibility",
+    "risk_factors": "risk factors",
     "risk": "risk",
     "impact": "impact",
     "delivery_risk": "delivery risk",
@@ -99,7 +100,10 @@ def _state(entry: dict[str, Any]) -> str | None:
 
 def _figures(entry: dict[str, Any]) -> dict[str, float]:
     # read_scores has checked each is a number from 0 to 100, or null (left out here).
-    scores = entry.get("scores") or {}
+    scores = dict(entry.get("scores") or {})
+    if "risk_factors" not in scores and "risk" in scores:
+        # Files written before issue 24 called the risk factors scores.risk.
+        scores["risk_factors"] = scores.pop("risk")
     values = {name: float(scores[name]) for name in SCORES if scores.get(name) is not None}
     values.update({name: float(entry[name]) for name in FIGURES if entry.get(name) is not None})
     return values

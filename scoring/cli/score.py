@@ -99,18 +99,21 @@ def write_table(
             f"{card.scores['desirability']:.0f}",
             f"{card.scores['profitability']:.0f}",
             f"{card.scores['feasibility']:.0f}",
-            f"{card.scores['risk']:.0f}",
+            f"{card.delivery_risk:.0f}",
+            "–" if card.risk is None else f"{card.risk:.0f}",
+            card.risk_story.class_name.lower(),
             f"{confidence[card.proposal.id]:.0%}",
             flags,
         ]
         for card, flags in zip(cards, flag_cells, strict=True)
     ]
-    headers = ["id", "state", "priority", "D", "P", "F", "R", "conf", "flags"]
+    headers = ["id", "state", "priority", "D", "P", "F", "Delivery risk", "Risk", "class"]
+    headers += ["conf", "flags"]
     widths = [
         max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
     ]
     widths[-1] = 0  # the last column is not padded
-    numeric = set(range(2, len(headers) - 1))
+    numeric = set(range(2, 8)) | {9}
 
     def line(cells: list[str]) -> str:
         return "  ".join(
@@ -125,11 +128,25 @@ def write_table(
         if colour and any(f.severity == "red" for f in card.flags):
             text = text[: len(text) - len(row[-1])] + paint(row[-1], "red", True)
         out.write(text + "\n")
+    bands = ", ".join(
+        f"{key} {c.band[0]:g}-{c.band[1]:g}"
+        for key, c in rubric.risk_model.classes.items()
+        if key != "unassessed"
+    )
     out.write(
         f"\n{plural(len(rows), 'proposal')}. D desirability, P profitability, "
-        "F feasibility, R risk (higher is riskier), all 0-100. Flags are the red flags "
-        "and warnings each proposal raised (see its page for what they mean).\n"
+        "F feasibility, all 0-100, higher is better. Delivery risk places the proposal: half "
+        "the shortfall of feasibility, half the risk factors (stakes, rated harms, flags and "
+        "open pitfalls), so it can be high for a minimal-risk use. Risk is what the system "
+        "can do to whom, after its safeguards: 0-100, always inside its class's band "
+        f"({bands}); flags never change it. Flags are the red flags and warnings each "
+        "proposal raised (see its page for what they mean).\n"
     )
+    width = max((len(r[0]) for r in rows), default=0)
+    out.write("\nWhy each risk class:\n")
+    for card, row in zip(cards, rows, strict=True):
+        story = card.risk_story
+        out.write(f"  {row[0].ljust(width)}  {one_line(story.summary)}\n")
     if summary.active < SUMMARY_MIN_ACTIVE:
         return
     mix = ", ".join(

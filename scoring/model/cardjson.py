@@ -4,9 +4,17 @@ portfolio.json alike (so the site never imports from the CLI)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 from scoring.model.scorecard import ScoreCard
+
+V = TypeVar("V")
+
+
+def published(by_score: dict[str, V]) -> dict[str, V]:
+    """A dict keyed by the engine's scores, with "risk" (the risk-factor score) published
+    under the name every surface gives it, "risk_factors"."""
+    return {("risk_factors" if k == "risk" else k): v for k, v in by_score.items()}
 
 # The explanation tables a ScoreCard builds on first use (functools.cached_property).
 _CACHED = ("levels", "risk_values", "placement_sentence", "breakdown", "risks", "checklists")
@@ -21,6 +29,7 @@ def release(card: ScoreCard) -> None:
 def card_json(card: ScoreCard) -> dict[str, Any]:
     """Everything a tool needs about one scored proposal, JSON-ready."""
     p = card.proposal
+    story = card.risk_story
     return {
         "id": p.id,
         "file": p.file,
@@ -30,17 +39,24 @@ def card_json(card: ScoreCard) -> dict[str, Any]:
         "owner": p.owner,
         "sponsor": p.sponsor,
         "tags": list(p.tags),
-        "scores": card.scores,
-        "confidence": card.confidence,
+        # The engine's "risk" score is published as risk_factors: "risk" is the stakes
+        # figure below, the same number as on the site and in the CSV.
+        "scores": published(card.scores),
+        "confidence": published(card.confidence),
         "priority": card.priority,
         "impact": card.impact,
         "delivery_risk": card.delivery_risk,
+        "risk": story.figure,
+        "risk_range": [story.low, story.high],
+        "risk_band": list(story.band),
+        "risk_class": card.risk_class,
+        "risk_reason": story.reason,
+        "risk_note": story.note,
         "state": card.state,
         "placement_sentence": card.placement_sentence,
         "quadrant": card.quadrant,
-        "ranges": {name: list(bounds) for name, bounds in card.ranges.items()},
+        "ranges": {name: list(bounds) for name, bounds in published(card.ranges).items()},
         "placement_range": {name: list(bounds) for name, bounds in card.placement.items()},
-        "risk_class": card.risk_class,
         "inherent_risk": card.stakes.inherent,
         "stakes": {
             "reasons": list(card.stakes.reasons),

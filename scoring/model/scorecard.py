@@ -35,6 +35,7 @@ from scoring.model.features import (
 )
 from scoring.model.findings import Flag, flags_for
 from scoring.model.money import MoneyEstimate, money_estimate
+from scoring.model.riskstory import RiskStory, risk_story
 from scoring.model.stakes import StakesAssessment
 from scoring.proposals.proposal import Intake, Proposal
 from scoring.rubric import NEEDS_INFORMATION, Cap, Rubric
@@ -95,6 +96,9 @@ class ScoreCard:
     them for every page, but scoring a large portfolio for a summary does not."""
 
     proposal: Proposal
+    # The engine's four scores. Its "risk" is the risk-factor score (all factors, worst
+    # first), an ingredient of delivery risk, published as "risk_factors"; Risk on every
+    # surface is ``risk`` below, the stakes figure.
     scores: dict[str, float]
     confidence: dict[str, float]
     priority: float
@@ -145,6 +149,27 @@ class ScoreCard:
     @property
     def risk_class(self) -> str:
         return self.stakes.risk_class
+
+    @property
+    def risk(self) -> float | None:
+        """Risk: what the system can do to whom, after its safeguards, inside its class's
+        band; None while the stakes are not answered."""
+        return self.stakes.residual
+
+    @property
+    def risk_factors(self) -> float:
+        """The risk-factor score, half of delivery risk (the other half is 100 minus
+        feasibility)."""
+        return self.scores["risk"]
+
+    @cached_property
+    def risk_story(self) -> RiskStory:
+        return risk_story(
+            self.stakes,
+            self.rubric,
+            tuple((f.severity, f.title) for f in self.flags),
+            self.delivery_risk,
+        )
 
     @property
     def placed(self) -> bool:
@@ -429,6 +454,18 @@ def _frame(
     return meta.join(scores)
 
 
+# The engine's risk-factor columns under the name every surface gives them; "risk" is the
+# stakes figure (added by score_intake), never the risk factors.
+RISK_FACTOR_COLUMNS = {
+    name: name.replace("risk", "risk_factors", 1)
+    for name in ("risk", "risk_low", "risk_high", "risk_confidence")
+}
+
+
+def published(scores: pd.DataFrame) -> pd.DataFrame:
+    return scores.rename(columns=RISK_FACTOR_COLUMNS)
+
+
 def _finite(value: float | None) -> float | None:
     return None if value is None or math.isinf(value) else value
 
@@ -496,9 +533,14 @@ def score_intake(intake: Intake, rubric: Rubric) -> ScoredPortfolio:
                 row=index,
             )
         )
-    frame = _frame(proposals, scores, money)
+    frame = _frame(proposals, published(scores), money)
     frame["flags"] = [" ".join(f.id for f in flags[p.id]) for p in proposals]
+    stories = [card.risk_story for card in cards]
+    frame["risk"] = [s.figure for s in stories]
+    frame["risk_low"] = [s.low for s in stories]
+    frame["risk_high"] = [s.high for s in stories]
     frame["risk_class"] = [s.risk_class for s in features.stakes]
+    frame["risk_reason"] = [s.reason for s in stories]
     return ScoredPortfolio(rubric, intake, cards, frame)
 
 

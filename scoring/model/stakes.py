@@ -2,9 +2,13 @@
 
 The class comes from the stakes: deciding about people in a high-stakes area (the EU AI
 Act's Annex III list), a regulator's own determination, or a release of data derived from
-many people makes a use high-risk. The class sets a band of risk points; where the
-proposal sits inside the band follows from how many people it reaches, whether a wrong
-output can be undone and how much a person stays in the loop. Safeguards lower the
+many people makes a use high-risk. Limited risk is deciding about people elsewhere,
+releasing data derived from people, or the EU AI Act's Art. 50 cases: a system that talks
+to people, or generates content they could take as real. A language model alone sets no
+class: it raises the use inside the band its stakes set. The class sets a band of risk
+points; where the proposal sits inside the band follows from how many people it reaches,
+whether a wrong output can be undone, how much a person stays in the loop and whether a
+language model writes the output. Safeguards lower the
 residual risk inside the band, never below its bottom, so a high-risk use never looks
 safer than a harmless one (after the Canadian Algorithmic Impact Assessment, where
 mitigation lowers the raw score only within limits).
@@ -30,6 +34,29 @@ PEOPLE_MEASURES = (
 )
 RELEASE_MEASURES = ("reidentification_review",)
 UNKNOWN_POSITION = 0.5
+# The legal basis of each high-stakes area, named beside the class so a reader can check it.
+AREA_BASIS = {
+    "biometrics": "EU AI Act Annex III 1",
+    "critical_infrastructure": "EU AI Act Annex III 2",
+    "education": "EU AI Act Annex III 3",
+    "employment": "EU AI Act Annex III 4",
+    "essential_services": "EU AI Act Annex III 5",
+    "credit": "EU AI Act Annex III 5(b)-(c)",
+    "housing": "OMB M-24-10",
+    "public_benefits": "EU AI Act Annex III 5(a)",
+    "health": "EU AI Act Annex III 5",
+    "law_enforcement": "EU AI Act Annex III 6",
+    "migration": "EU AI Act Annex III 7",
+    "justice": "EU AI Act Annex III 8",
+}
+# The EU AI Act's Art. 50 cases, as stakes answers: the only ones a language model's use
+# turns into the limited class.
+ART_50 = {
+    "talks_to_people": "talks to people directly (EU AI Act Art. 50(1))",
+    "content_seen_as_real": (
+        "generates content people could take as real (EU AI Act Art. 50(2), (4))"
+    ),
+}
 # What makes a wrong outcome at least this hard to undo, as a reversibility answer: a person
 # who must disprove it carries the cost of undoing it, and a severe penalty outlasts a refund.
 REVERSIBILITY_FLOOR = {
@@ -65,7 +92,10 @@ def _class(proposal: Proposal, rubric: Rubric) -> tuple[str, list[str], bool]:
     # Annex III areas, like M-24-10's presumed uses, count as high-risk unless the proposal
     # says the output does not decide about people.
     if high_area and decides is not False:
-        reasons.append(f"decides about people in a high-stakes area: {areas[str(area)]}")
+        basis = AREA_BASIS.get(str(area))
+        reasons.append(
+            f"decides about people in {areas[str(area)].lower()}" + (f" ({basis})" if basis else "")
+        )
     if (
         stakes.get("publishes_personal_data")
         and stakes.get("people_affected") in MANY_PEOPLE
@@ -79,19 +109,21 @@ def _class(proposal: Proposal, rubric: Rubric) -> tuple[str, list[str], bool]:
         limited.append("decides about people")
     if stakes.get("publishes_personal_data"):
         limited.append("releases data derived from people")
-    if proposal.get("delivery.uses_llm") is True and decides is not False:
-        limited.append("relies on a language model that people deal with")
+    limited += [reason for field, reason in ART_50.items() if stakes.get(field) is True]
     declared = stakes.get("declared_class")
     if limited or declared == "limited":
         return "limited", limited or ["declared limited-risk"], high_area
     answered = any(
         stakes.get(k) is not None
-        for k in ("area", "decides_about_people", "people_affected", "declared_class")
+        for k in ("area", "decides_about_people", "people_affected", "declared_class", *ART_50)
     )
     if answered:
         return (
             "minimal",
-            ["no decisions about people, no release of their data and no high-stakes area"],
+            [
+                "no decisions about people, no release of their data, no high-stakes area, "
+                "no Art. 50 use (talking to people, content taken as real)"
+            ],
             high_area,
         )
     return "unassessed", ["the stakes section is not answered"], high_area
@@ -114,7 +146,8 @@ def reversibility_position(stakes: dict[str, object], table: dict[str, float]) -
 
 
 def _position(proposal: Proposal, rubric: Rubric) -> float:
-    """Where inside its band the use sits, 0 (bottom) to 1 (top)."""
+    """Where inside its band the use sits, 0 (bottom) to 1 (top). A language model raises it
+    by the rubric's share of the room left above, so it never leaves the band."""
     stakes = proposal.get("stakes") or {}
     table = rubric.risk_model.position
     oversight = proposal.get("risks.human_oversight")
@@ -126,7 +159,14 @@ def _position(proposal: Proposal, rubric: Rubric) -> float:
         UNKNOWN_POSITION if reversibility is None else reversibility,
         table["autonomy"].get(oversight or "", UNKNOWN_POSITION),
     )
-    return sum(answers) / len(answers)
+    position = sum(answers) / len(answers)
+    if proposal.get("delivery.uses_llm") is True:
+        position += (1.0 - position) * language_model_raise(rubric)
+    return position
+
+
+def language_model_raise(rubric: Rubric) -> float:
+    return rubric.risk_model.position.get("language_model", {}).get("raises_by", 0.0)
 
 
 def assess_stakes(proposal: Proposal, rubric: Rubric) -> StakesAssessment:

@@ -94,6 +94,8 @@ def table_rows(
             "risk_class_name": classes[c.risk_class].label
             if c.risk_class in classes
             else c.risk_class,
+            "risk_figure": c.risk,  # Risk, the stakes figure; "risk" above is delivery risk
+            "risk_reason": c.risk_story.reason,
             "flags": len(c.flags),
             "red": len(red_flags(c)),
             "confidence": mean_confidence(c),
@@ -157,6 +159,8 @@ def rows_json(
             "org",
             "open",
             "confidence",
+            "risk",
+            "risk_reason",
             "rank",
             "active",
         ],
@@ -208,4 +212,6 @@ def card_row(c: ScoreCard, rubric: Rubric) -> list[Any]:
         list(unit_path(c.proposal)),
         bitmask(open_items, len(items)),
         round(mean_confidence(c), 2),
+        None if c.risk is None else round(c.risk, 1),  # Risk: the stakes figure
+        c.risk_story.reason,
     ]

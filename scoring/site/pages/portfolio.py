@@ -111,7 +111,8 @@ def chart(ctx: SiteContext, page: str) -> Markup:
                 f"impact {c.impact:.0f} (likely {c.placement['impact'][0]:.0f}–"
                 f"{c.placement['impact'][1]:.0f}), delivery risk {c.delivery_risk:.0f} "
                 f"(likely {c.placement['delivery_risk'][0]:.0f}–"
-                f"{c.placement['delivery_risk'][1]:.0f}), priority {c.priority:.0f}"
+                f"{c.placement['delivery_risk'][1]:.0f}), priority {c.priority:.0f}; "
+                f"{c.risk_story.head}"
             ),
             highlight=c.proposal.id in top or c.proposal.id in red,
             red=bool(pv.red_flags(c)),

@@ -113,7 +113,9 @@
         priority: r[f.priority], riskClass: r[f.risk_class], flags: flags,
         red: r[f.red_flags].length, tags: r[f.tags], org: r[f.org].join("/"),
         openMask: r[f.open],
-        confidence: r[f.confidence], rank: r[f.rank], active: r[f.active] === 1
+        confidence: r[f.confidence], rank: r[f.rank], active: r[f.active] === 1,
+        // Risk, the stakes figure (null until assessed); "risk" above is delivery risk.
+        riskFigure: r[f.risk], riskReason: r[f.risk_reason] || ""
       };
       row.text = [row.id, row.title, row.team, row.stage, data.states[row.state],
         data.classes[row.riskClass] || "", row.tags.join(" "), row.org].join(" ").toLowerCase();
@@ -160,8 +162,9 @@
       num(row.impactRange[0]) + "–" + num(row.impactRange[1]) + "</span></td>" +
       "<td data-label=\"Delivery risk\">" + num(row.risk) + "<span class=\"ss-range\"> " +
       num(row.riskRange[0]) + "–" + num(row.riskRange[1]) + "</span></td>" +
-      "<td data-label=\"Risk class\"><span class=\"ss-badge ss-class-" + esc(row.riskClass) +
-      "\">" + esc(cls) + "</span></td>" +
+      "<td data-label=\"Risk\">" + (row.riskFigure === null ? "–" : num(row.riskFigure)) +
+      " <span class=\"ss-badge ss-class-" + esc(row.riskClass) + "\">" + esc(cls) +
+      "</span><span class=\"ss-range\"> " + esc(row.riskReason) + "</span></td>" +
       "<td data-label=\"Flags\">" + row.flags.length +
       (row.red ? " <span class=\"ss-red\">" + row.red + " red</span>" : "") + "</td>" +
       "<td data-label=\"Confidence\">" + Math.round(row.confidence * 100) + "%</td>" +
@@ -175,7 +178,7 @@
     rank: function (r) { return r.rank; }, title: function (r) { return r.title; },
     state: function (r, states) { return states.indexOf(r.state); },
     priority: function (r) { return r.priority; }, impact: function (r) { return r.impact; },
-    delivery_risk: function (r) { return r.risk; }, risk_class: function (r) { return r.riskClass; },
+    delivery_risk: function (r) { return r.risk; }, risk: function (r) { return r.riskFigure === null ? -1 : r.riskFigure; },
     flags: function (r) { return r.red * 1000 + r.flags.length; },
     confidence: function (r) { return r.confidence; }, team: function (r) { return r.team; },
     stage: function (r) { return r.stage; }
@@ -252,7 +255,9 @@
         var a = el("a", { "class": "ss-point", href: url.replace("{id}", r.id),
           "data-proposal": r.id });
         a.appendChild(el("title", {}, r.rank + ". " + r.title + " (" + r.stage + "): impact " +
-          num(r.impact) + ", delivery risk " + num(r.risk) + ", priority " + num(r.priority)));
+          num(r.impact) + ", delivery risk " + num(r.risk) + ", priority " + num(r.priority) +
+          "; risk " + (r.riskFigure === null ? "not yet assessed" : num(r.riskFigure)) + " · " +
+          (data.classes[r.riskClass] || r.riskClass)));
         var m = el("g", { transform: "translate(" + px + " " + py + ")" });
         m.appendChild(el("path", { "class": "ss-marker", d: "M0,-6 A6,6 0 1,1 0,6 A6,6 0 1,1 0,-6 Z" }));
         a.appendChild(m);

@@ -1,0 +1,129 @@
+"""The one risk story every surface tells: Risk (the stakes figure) and its class.
+
+Two figures carry the word risk, and each keeps one name everywhere:
+
+* **Risk**: what the system can do to whom, after its safeguards. It is the stakes
+  assessment's residual risk, 0-100, always inside the band of its class (stakes.py), so the
+  figure can never contradict the class beside it.
+* **Delivery risk**: the placement axis (engine.py): half the shortfall of feasibility, half
+  the risk factors (the stakes, rated harms, flags and open pitfalls, worst first). Flags
+  and pitfalls move it, never the class.
+
+This module words the first, with its class and the reason for it, and says why a high
+delivery risk or a serious flag beside a low class is no contradiction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scoring.model.stakes import StakesAssessment
+from scoring.rubric import Rubric
+
+RISK_NAME = "Risk"
+DELIVERY_RISK_NAME = "Delivery risk"
+SERIOUS = ("red", "high")  # flag severities a reader may take as contradicting a low class
+
+
+@dataclass(frozen=True)
+class RiskStory:
+    figure: float | None  # None while the stakes are not answered
+    low: float  # the likely range: every unanswered safeguard in place ... as answered
+    high: float
+    band: tuple[float, float]  # the class's band, which holds the figure and its range
+    risk_class: str
+    label: str  # "Minimal risk"
+    reason: str  # why the class, starting with a capital letter
+    note: str | None  # why the flags or the delivery risk beside it do not change the class
+
+    @property
+    def class_name(self) -> str:
+        """The class as one word, "Minimal", for tight places."""
+        return self.label.removesuffix(" risk")
+
+    @property
+    def figure_text(self) -> str:
+        return "not yet assessed" if self.figure is None else f"{self.figure:.0f}"
+
+    @property
+    def head(self) -> str:
+        """ "Risk 15 · Minimal risk", or "Risk not yet assessed"."""
+        if self.figure is None:
+            return f"{RISK_NAME} not yet assessed"
+        return f"{RISK_NAME} {self.figure_text} · {self.label}"
+
+    @property
+    def summary(self) -> str:
+        """ "Risk 15 · Minimal risk: no decisions about people ..." in one line."""
+        return f"{self.head}: {self.reason[:1].lower()}{self.reason[1:]}"
+
+    @property
+    def band_sentence(self) -> str:
+        low, high = self.band
+        if self.figure is None:
+            return (
+                f"The stakes section is not answered, so the class is unknown and risk could "
+                f"lie anywhere from {low:g} to {high:g}: uncertain, not bad."
+            )
+        band = f"{self.class_name.lower()} band ({low:g}–{high:g})"
+        within = f"Inside the {band}"
+        if self.high - self.low >= 0.5:
+            return (
+                f"{within}; likely {self.low:.0f}–{self.high:.0f} as unanswered safeguards "
+                "are in place or not."
+            )
+        return within + "."
+
+
+def risk_story(
+    stakes: StakesAssessment,
+    rubric: Rubric,
+    flags: tuple[tuple[str, str], ...] = (),
+    delivery_risk: float | None = None,
+) -> RiskStory:
+    """The risk figure of one proposal with its class, reason and, where a reader could
+    see a contradiction, the sentence that resolves it. ``flags`` are (severity, title)."""
+    classes = rubric.risk_model.classes
+    known = stakes.risk_class in classes
+    band = classes[stakes.risk_class].band if known else (0.0, 100.0)
+    label = classes[stakes.risk_class].label if known else stakes.risk_class
+    reason = "; ".join(stakes.reasons) or (
+        classes[stakes.risk_class].description.rstrip(".") if known else ""
+    )
+    reason = reason[:1].upper() + reason[1:]
+    if stakes.residual is None:
+        figure, low, high = None, float(band[0]), float(band[1])
+    else:
+        figure = stakes.residual
+        low = stakes.residual_low if stakes.residual_low is not None else figure
+        high = figure
+    return RiskStory(
+        figure, low, high, (band[0], band[1]), stakes.risk_class, label, reason,
+        _note(stakes.risk_class, label, flags, delivery_risk, rubric),
+    )
+
+
+def _note(
+    risk_class: str,
+    label: str,
+    flags: tuple[tuple[str, str], ...],
+    delivery_risk: float | None,
+    rubric: Rubric,
+) -> str | None:
+    if risk_class not in ("minimal", "limited"):
+        return None  # nothing looks worse than a high class; an unassessed one has no claim
+    serious = [title for severity, title in flags if severity in SERIOUS]
+    high_delivery = (
+        delivery_risk is not None and delivery_risk >= rubric.quadrants.risk_threshold
+    )
+    if not serious and not high_delivery:
+        return None
+    what = []
+    if serious:
+        what.append("its red or high flags")
+    if high_delivery:
+        what.append(f"delivery risk {delivery_risk:.0f}")
+    return (
+        f"{' and '.join(what).capitalize()} do not set the class: it follows what the system "
+        "can do to whom."
+    )
