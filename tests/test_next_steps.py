@@ -227,3 +227,24 @@ def test_rules_based_training_items_are_not_applicable_on_pitfall_pages(site: Pa
     card = page(site, "proposals/rules-invoices").find(id="checklist-data").find_next("ul")
     not_applicable = next(li for li in card.find_all("li") if "not applicable" in text(li))
     assert "split mirrors use" in text(not_applicable)
+
+
+def test_past_six_steps_the_smaller_ones_are_counted_not_listed(demo_site: Path) -> None:
+    # Page weight (issue 14's 20 KB article): three steps shown, three collapsed, and a
+    # count of the rest, whose answers the breakdown's tables show with their levels.
+    capped = 0
+    for path in sorted((demo_site / "proposals").glob("*/index.html")):
+        more = BeautifulSoup(path.read_text("utf-8"), "html.parser").find(
+            "details", class_="ss-more"
+        )
+        if more is None:
+            continue
+        listed = more.find_all("li")
+        assert len(listed) <= 3, path
+        assert text(more.find("summary")).startswith(f"{len(listed)} more step"), path
+        note = more.find("p")
+        if note is not None:
+            capped += 1
+            assert len(listed) == 3
+            assert "smaller: see each answer's level in the breakdown" in text(note)
+    assert capped, "no demo proposal has more than six steps: the cap is not exercised"

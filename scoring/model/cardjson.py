@@ -16,6 +16,7 @@ def published(by_score: dict[str, V]) -> dict[str, V]:
     under the name every surface gives it, "risk_factors"."""
     return {("risk_factors" if k == "risk" else k): v for k, v in by_score.items()}
 
+
 # The explanation tables a ScoreCard builds on first use (functools.cached_property).
 _CACHED = ("levels", "risk_values", "placement_sentence", "breakdown", "risks", "checklists")
 

@@ -98,7 +98,13 @@ def risk_story(
         low = stakes.residual_low if stakes.residual_low is not None else figure
         high = figure
     return RiskStory(
-        figure, low, high, (band[0], band[1]), stakes.risk_class, label, reason,
+        figure,
+        low,
+        high,
+        (band[0], band[1]),
+        stakes.risk_class,
+        label,
+        reason,
         _note(stakes.risk_class, label, flags, delivery_risk, rubric),
     )
 
@@ -113,9 +119,7 @@ def _note(
     if risk_class not in ("minimal", "limited"):
         return None  # nothing looks worse than a high class; an unassessed one has no claim
     serious = [title for severity, title in flags if severity in SERIOUS]
-    high_delivery = (
-        delivery_risk is not None and delivery_risk >= rubric.quadrants.risk_threshold
-    )
+    high_delivery = delivery_risk is not None and delivery_risk >= rubric.quadrants.risk_threshold
     if not serious and not high_delivery:
         return None
     what = []
