@@ -40,7 +40,7 @@ def focused(intake: Intake, focus: Sequence[str]) -> Intake:
         ],
     )
     log.warning(
-        "sweetspot: focus %s: serving %d of %d proposals (the portfolio pages "
+        "focus %s: serving %d of %d proposals (the portfolio pages "
         "show these only); unset SWEETSPOT_FOCUS or the focus option for all",
         terminal_safe(", ".join(patterns)),
         len(kept.proposals),
@@ -71,7 +71,7 @@ def unpublish(files: Files, config: MkDocsConfig, proposals_dir: Path, valid: se
         path = os.path.abspath(file.abs_src_path)
         if os.path.islink(path) or through_link(os.path.dirname(path)):
             log.warning(
-                "sweetspot: not published: '%s' is a symlink or inside a "
+                "not published: '%s' is a symlink or inside a "
                 "symlinked folder; commit the file itself",
                 terminal_safe(file.src_uri),
             )
@@ -81,7 +81,7 @@ def unpublish(files: Files, config: MkDocsConfig, proposals_dir: Path, valid: se
         real = os.path.join(docs_real_text, os.path.relpath(path, docs_dir))
         if real.startswith(proposals_prefix) and not is_published_source(Path(real), valid):
             log.info(
-                "sweetspot: not published from the proposals folder: '%s' (only "
+                "not published from the proposals folder: '%s' (only "
                 "valid proposals and the editor schema are)",
                 terminal_safe(file.src_uri),
             )

@@ -236,15 +236,14 @@ class PluginSite:
             os.path.normpath(self.site_root / self.settings.cache_dir / PAGES_FOLDER)
         ):
             log.warning(
-                "sweetspot: cache_dir '%s' is or passes through a symlink; generated "
-                "pages are kept in memory",
+                "cache_dir '%s' is or passes through a symlink; generated pages are kept in memory",
                 terminal_safe(self.settings.cache_dir),
             )
             return None
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            log.info("sweetspot: generated pages kept in memory: %s", error)
+            log.info("generated pages kept in memory: %s", error)
             return None
         if folder.is_symlink() or folder.resolve() != folder:
             return None

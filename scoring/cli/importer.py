@@ -221,8 +221,9 @@ def report(
     invalid = [i for i in plan.items if i.problems and i.action != "not_written"]
     if invalid:
         write(
-            f"\nRows that are not valid proposals ({len(invalid)}); their files are "
-            f"{verb}written anyway and listed on the site's intake-problems page:\n"
+            f"\nRows that are not valid proposals ({len(invalid)}); their files "
+            f"{'would be' if args.dry_run else 'are'} written anyway and listed on the "
+            "site's intake-problems page:\n"
         )
         for item in invalid:
             for problem in item.problems:
