@@ -154,7 +154,6 @@ FAILING: dict[str, dict[str, tuple[str, ...]]] = {
         POSITION_WITHOUT_SPREAD: (
             "booking-filter-suggestions:risks.human_oversight",
             "booking-filter-suggestions:stakes.people_affected",
-            "catalogue-attribute-extraction:risks.human_oversight",
             "catalogue-attribute-extraction:stakes.people_affected",
             "catalogue-attribute-extraction:stakes.reversibility",
             "credit-scorecard-challenger:risks.human_oversight",
@@ -182,7 +181,6 @@ FAILING: dict[str, dict[str, tuple[str, ...]]] = {
         CLASS_FROM_ONE_SIDE: (
             "arrears-call-prioritisation:stakes.decides_about_people",
             "bank-pcb-model-swap:stakes.area",
-            "catalogue-attribute-extraction:stakes.decides_about_people",
             "credit-scorecard-challenger:stakes.area",
             "dutch-childcare-benefits-risk-model:stakes.area",
             "first-order-fraud-screen:stakes.decides_about_people",
