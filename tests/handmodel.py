@@ -27,6 +27,15 @@ The method, default rubric:
                  its spread: the same correlated sum over the unrated factors with sd 29,
                  divided by the total weight of the present factors; never below the worst
                  known factor
+    stakes       the band of the class the answers support; position = mean of people,
+                 reversibility and oversight (unanswered 0.5); safeguards remove up to 0.7
+                 of the room above the band's bottom. Low: every unanswered position answer
+                 at 0 and every unanswered safeguard done. High: every unanswered position
+                 answer at 1, unanswered safeguards not in place, in the highest class an
+                 unanswered stakes question could set
+    range        P10-P90 of risk and delivery risk: the spread of the unrated factors (and
+                 feasibility) around the risk with the stakes factor at its low and its high
+                 end; placement and priority use the full spread above
     impact       (0.30 D + 0.35 P) / 0.65, sd from D and P independently
     delivery     (risk + 100 - F) / 2, sd = sqrt(sd_R^2 + sd_F^2) / 2
     priority     (0.30 D_P25 + 0.35 P_P25 + 0.35 F_P25) * (1 - 0.5 * R_P75 / 100), then caps
@@ -227,7 +236,22 @@ def delivery_path(builds_on: str, monitored: bool = False) -> int:
 class Stakes:
     inherent: float
     residual: float
-    residual_low: float  # if every unanswered safeguard were done
+    residual_low: float  # unanswered position answers at 0, unanswered safeguards done
+    highest: float  # unanswered position answers at 1, in the highest class reachable
+
+
+def _shares(safeguards: Mapping[str, str | None] | None) -> tuple[float, float]:
+    given = [s for s in (safeguards or {}).values() if s != "not_applicable"]
+    possible = len(given)
+    earned = sum(CREDIT.get(s or "", 0) for s in given)
+    unknown = sum(1 for s in given if s is None)
+    return (earned / possible, (earned + unknown) / possible) if possible else (0.0, 0.0)
+
+
+def _after(risk_class: str, position: float, share: float) -> float:
+    low, high = BANDS[risk_class]
+    inherent = low + position * (high - low)
+    return inherent - (inherent - low) * MAX_REDUCTION * share
 
 
 def stakes(
@@ -236,27 +260,33 @@ def stakes(
     reversibility: str | None,
     oversight: str | None,
     safeguards: Mapping[str, str | None] | None = None,
+    *,
+    oversight_open: bool = False,
+    could_be: tuple[str, Mapping[str, str | None]] | None = None,
 ) -> Stakes:
     """``safeguards``: each applicable measure's answer (None = unanswered). Published to one
-    decimal, and the risk score uses the published value."""
-    low, high = BANDS[risk_class]
-    position = (
-        PEOPLE.get(people or "", 0.5)
-        + REVERSIBILITY.get(reversibility or "", 0.5)
-        + AUTONOMY.get(oversight or "", 0.5)
-    ) / 3
-    inherent = low + position * (high - low)
-    given = [s for s in (safeguards or {}).values() if s != "not_applicable"]
-    possible = len(given)
-    earned = sum(CREDIT.get(s or "", 0) for s in given)
-    unknown = sum(1 for s in given if s is None)
-    share = earned / possible if possible else 0.0
-    best = (earned + unknown) / possible if possible else 0.0
-    room = inherent - low
+    decimal, and the risk score uses the published value. ``oversight_open``: the oversight
+    counts as given (an automated use without one named counts none) but is not answered;
+    ``could_be``: the higher class an unanswered stakes question could set, with its
+    applicable safeguards."""
+    answers = (
+        (PEOPLE, people, False),
+        (REVERSIBILITY, reversibility, False),
+        (AUTONOMY, oversight, oversight_open),
+    )
+    point = sum(table.get(a or "", 0.5) for table, a, _ in answers) / 3
+    lowest = sum(0 if a is None or o else table[a] for table, a, o in answers) / 3
+    top = sum(1 if a is None or o else table[a] for table, a, o in answers) / 3
+    share, best = _shares(safeguards)
+    residual = _after(risk_class, point, share)
+    highest = _after(risk_class, top, share)
+    if could_be is not None:
+        highest = max(highest, _after(could_be[0], top, _shares(could_be[1])[0]))
     return Stakes(
-        r1(inherent),
-        r1(inherent - room * MAX_REDUCTION * share),
-        r1(inherent - room * MAX_REDUCTION * best),
+        r1(_after(risk_class, point, 0.0)),
+        r1(residual),
+        r1(min(residual, _after(risk_class, lowest, best))),
+        r1(max(residual, highest)),
     )
 
 
@@ -281,8 +311,18 @@ class Hand:
             value = max(value, self.floor)
         return clip(value)
 
+    # risk and delivery risk: how far the stakes factor's low and high ends move them, and
+    # the spread left around those
+    reach: dict[str, tuple[float, float]] = field(default_factory=dict)
+    reach_sd: dict[str, float] = field(default_factory=dict)
+
     def range(self, name: str) -> tuple[float, float]:
-        return self.pct(name, 10), self.pct(name, 90)
+        if name not in self.reach:
+            return self.pct(name, 10), self.pct(name, 90)
+        below, above = self.reach[name]
+        low = self.mean[name] + below - z(90) * self.reach_sd[name]
+        high = self.mean[name] + above + z(90) * self.reach_sd[name]
+        return clip(max(low, self.floor) if name == "risk" else low), clip(high)
 
     def placement(self, name: str) -> tuple[float, float]:
         return self.pct(name, 25), self.pct(name, 75)
@@ -299,13 +339,14 @@ def hand(
     risks: dict[str, float] | None = None,
     *,
     stakes_low: float | None = None,
+    stakes_high: float | None = None,
     dim_caps: dict[str, float] | None = None,
     priority_cap: float | None = None,
     weights: dict[str, dict[str, float]] | None = None,
 ) -> Hand:
     """``levels``: criterion id -> level, or (level, sd); left out = unanswered (prior).
     ``risks``: factor id -> risk points 0-100; left out = unrated. ``stakes_low``: the
-    stakes factor if every unanswered safeguard were done."""
+    stakes factor at its low end (unanswered safeguards done); ``stakes_high``: at its high."""
     risks = risks or {}
     dims = weights or DIMENSION_WEIGHTS
     mean: dict[str, float] = {}
@@ -339,6 +380,12 @@ def hand(
     worst = max(filled.values())
     present_weight = sum(R_W[f] for f in present)
     everything = sum(R_W[f] * filled[f] for f in present) / present_weight
+
+    def led(values: dict[str, float]) -> float:
+        worst = max(values.values())
+        everything = sum(R_W[f] * values[f] for f in present) / present_weight
+        return worst + (100 - worst) * OTHERS_SHARE * everything / 100
+
     mean["risk"] = worst + (100 - worst) * OTHERS_SHARE * everything / 100
     prior_part = correlated_sd([RISK_PRIOR_SD * R_W[f] for f in present if f not in risks])
     open_part = 0.0
@@ -350,12 +397,21 @@ def hand(
         for f, v in risks.items()
     ]
     result = Hand(mean, sd, max(known, default=0.0))
+    below = above = 0.0
+    if "stakes" in risks:
+        low_end = risks["stakes"] if stakes_low is None else stakes_low
+        high_end = risks["stakes"] if stakes_high is None else stakes_high
+        below = min(led({**filled, "stakes": low_end}) - mean["risk"], 0.0)
+        above = max(led({**filled, "stakes": high_end}) - mean["risk"], 0.0)
+    result.reach = {"risk": (below, above), "delivery_risk": (below / 2, above / 2)}
+    result.reach_sd = {"risk": prior_part / present_weight}
     a = PRIORITY_WEIGHTS["desirability"] / 0.65
     b = PRIORITY_WEIGHTS["profitability"] / 0.65
     mean["impact"] = a * mean["desirability"] + b * mean["profitability"]
     sd["impact"] = math.hypot(a * sd["desirability"], b * sd["profitability"])
     mean["delivery_risk"] = (mean["risk"] + 100 - mean["feasibility"]) / 2
     sd["delivery_risk"] = math.hypot(sd["risk"], sd["feasibility"]) / 2
+    result.reach_sd["delivery_risk"] = math.hypot(result.reach_sd["risk"], sd["feasibility"]) / 2
     base = sum(PRIORITY_WEIGHTS[d] * result.pct(d, 25) for d in PRIORITY_WEIGHTS)
     priority = base * (1 - RISK_DISCOUNT * result.pct("risk", 75) / 100)
     result.priority = priority if priority_cap is None else min(priority, priority_cap)

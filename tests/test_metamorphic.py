@@ -91,20 +91,6 @@ EVIDENCE_OUTSIDE_ASSERTED = (
     "(1.1-3.9) leaves out levels 0, 1 and 4, so stating one of them moves the dimension "
     "outside the range it had without the level"
 )
-POSITION_WITHOUT_SPREAD = (
-    "issue 24: an unanswered people_affected, reversibility or human_oversight counts as a "
-    "fixed mid-band position with no spread of its own, so answering it moves risk outside "
-    "its old range (often a single point) or widens it"
-)
-SAFEGUARD_WITHOUT_SPREAD = (
-    "issue 24: an unanswered safeguard counts as not in place, with no spread, so answering "
-    "done moves risk below its old range"
-)
-CLASS_FROM_ONE_SIDE = (
-    "issue 24: with a stakes field that sets the class left out (area, decides_about_people, "
-    "publishes_personal_data, a release's reversibility), the model picks one class and the "
-    "ranges cover only that class's band, not the class the answer gives"
-)
 LEFT_OUT_SAFEGUARD_FLAGGED = (
     "issue 24: a safeguard left out counts as missing (not_in matches an unanswered field) "
     "and raises a red or high flag, so answering it drops risk from 100, far outside its range"
@@ -151,44 +137,6 @@ FAILING: dict[str, dict[str, tuple[str, ...]]] = {
             "warehouse-applicant-screening:evidence.human_fit",
             "warehouse-applicant-screening:evidence.stakeholder_support",
         ),
-        POSITION_WITHOUT_SPREAD: (
-            "booking-filter-suggestions:risks.human_oversight",
-            "booking-filter-suggestions:stakes.people_affected",
-            "catalogue-attribute-extraction:stakes.people_affected",
-            "catalogue-attribute-extraction:stakes.reversibility",
-            "credit-scorecard-challenger:risks.human_oversight",
-            "credit-scorecard-challenger:stakes.people_affected",
-            "email-send-time-optimisation:risks.human_oversight",
-            "email-send-time-optimisation:stakes.people_affected",
-            "email-send-time-optimisation:stakes.reversibility",
-            "personalised-welcome-discounts:stakes.people_affected",
-            "pick-volume-forecast:risks.human_oversight",
-            "pick-volume-forecast:stakes.people_affected",
-            "pick-volume-forecast:stakes.reversibility",
-            "subscriber-churn-retention:stakes.people_affected",
-            "support-ticket-routing:risks.human_oversight",
-            "support-ticket-routing:stakes.people_affected",
-            "support-ticket-routing:stakes.reversibility",
-            "ticket-escalation-predictor:risks.human_oversight",
-            "ticket-escalation-predictor:stakes.reversibility",
-        ),
-        SAFEGUARD_WITHOUT_SPREAD: (
-            "credit-scorecard-challenger:governance.impact_assessment",
-            "credit-scorecard-challenger:governance.independent_review",
-            "credit-scorecard-challenger:governance.monitoring",
-            "credit-scorecard-challenger:governance.testing_by_group",
-        ),
-        CLASS_FROM_ONE_SIDE: (
-            "arrears-call-prioritisation:stakes.decides_about_people",
-            "bank-pcb-model-swap:stakes.area",
-            "credit-scorecard-challenger:stakes.area",
-            "dutch-childcare-benefits-risk-model:stakes.area",
-            "first-order-fraud-screen:stakes.decides_about_people",
-            "google-flu-trends:stakes.reversibility",
-            "personalised-welcome-discounts:stakes.decides_about_people",
-            "strava-global-heatmap:stakes.publishes_personal_data",
-            "subscriber-churn-retention:stakes.decides_about_people",
-        ),
         LEFT_OUT_SAFEGUARD_FLAGGED: (
             "credit-scorecard-challenger:governance.appeal",
             "credit-scorecard-challenger:governance.explanation",
@@ -197,10 +145,13 @@ FAILING: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         FLAG_OUTSIDE_RANGE: (
             "dutch-childcare-benefits-risk-model:governance.testing_by_group",
+            "dutch-childcare-benefits-risk-model:stakes.area",
             "dutch-childcare-benefits-risk-model:stakes.decides_about_people",
             "ofqual-2020-grading:stakes.decides_about_people",
             "personalised-welcome-discounts:problem.automation",
+            "personalised-welcome-discounts:stakes.decides_about_people",
             "subscriber-churn-retention:problem.automation",
+            "subscriber-churn-retention:stakes.decides_about_people",
         ),
     },
     DROP: {LOW_LEVEL_BELOW_NO_LEVEL: ("engine-failure-one-person:evidence.decision_named",)},

@@ -101,7 +101,10 @@ def test_json_names_risk_and_delivery_risk_and_keeps_risk_in_its_band(
     for pid, entry in scored.items():
         low, high = entry["risk_band"]
         assert low <= entry["risk"] <= high, pid
-        assert low <= entry["risk_range"][0] <= entry["risk_range"][1] <= high, pid
+        # The range holds the figure and starts in the band; its top may reach the band of
+        # a higher class an unanswered stakes question could set, and the reason says so.
+        assert low <= entry["risk_range"][0] <= entry["risk"] <= entry["risk_range"][1], pid
+        assert entry["risk_range"][1] <= high or "could be" in entry["risk_reason"], pid
         assert entry["risk_reason"], pid
         # The engine's risk-factor score has its own name; "risk" is never it.
         assert "risk" not in entry["scores"] and "risk_factors" in entry["scores"], pid

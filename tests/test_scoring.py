@@ -1146,7 +1146,15 @@ CLASS_CASES["class-personal-data-millions"] = (
         "risks.personal_data": True,
     },
     "minimal",
-    stakes("minimal", "millions", "easy", "review-before-action"),
+    # It uses personal data and does not say whether it releases any: the range reaches the
+    # limited band (a release, easily undone), where the re-identification review applies.
+    stakes(
+        "minimal",
+        "millions",
+        "easy",
+        "review-before-action",
+        could_be=("limited", {"reidentification_review": None}),
+    ),
 )
 # A release of data derived from millions of people that is easily undone is not the high
 # class: it is limited, and only the re-identification review applies.
@@ -1200,7 +1208,9 @@ def test_risk_class_inherent_and_residual(cards: dict[str, ScoreCard], pid: str)
         risks["findings"] = findings(*raised.values())
     assert_matches(
         card,
-        strong_hand(risks=risks, stakes_low=expected.residual_low),
+        strong_hand(
+            risks=risks, stakes_low=expected.residual_low, stakes_high=expected.highest
+        ),
         stopped="red" in raised.values(),
     )
 
@@ -1733,11 +1743,16 @@ def test_cap_harm_without_oversight(cards: dict[str, ScoreCard]) -> None:
         card = cards[pid]
         assert card.priority == 10.0
         assert_capped(card, "harm_without_oversight")
-        # No oversight puts the stakes at the top of their position scale.
-        residual = stakes("minimal", "none", "easy", oversight if oversight else "none").residual
+        # No oversight puts the stakes at the top of their position scale; automated with
+        # none named counts the same, and the range spans any oversight it could name.
+        expected = stakes("minimal", "none", "easy", "none", oversight_open=oversight is None)
         assert_matches(
             card,
-            strong_hand(risks={"harm_if_wrong": 75.0, "stakes": residual}, priority_cap=10),
+            strong_hand(
+                risks={"harm_if_wrong": 75.0, "stakes": expected.residual},
+                stakes_low=expected.residual_low,
+                priority_cap=10,
+            ),
             stopped=True,
         )
     reviewed = cards[NOCAP_HARM_REVIEWED]

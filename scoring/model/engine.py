@@ -14,7 +14,7 @@ function of arrays, so "what if this were answered" is the same code on a change
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from statistics import NormalDist
 
 import numpy as np
@@ -40,8 +40,13 @@ class Inputs:
     sd: np.ndarray  # their spread
     known: np.ndarray  # answered, N x criteria
     risk: np.ndarray  # risk factor points 0–100, NaN where unrated, N x factors
-    risk_low: np.ndarray  # the lowest each could turn out (stakes with unknown safeguards)
+    # The lowest each could turn out: the stakes in their class with every unanswered
+    # safeguard in place and every unanswered answer of their position at its lowest.
+    risk_low: np.ndarray
     conditions: dict[str, np.ndarray]  # cap id → which proposals trigger it
+    # The highest each could turn out: the stakes may reach the band of a higher class an
+    # unanswered question could set. None: as risk.
+    risk_high: np.ndarray | None = None
 
     def copy(self) -> Inputs:
         return Inputs(
@@ -51,6 +56,7 @@ class Inputs:
             self.risk.copy(),
             self.risk_low.copy(),
             dict(self.conditions),
+            None if self.risk_high is None else self.risk_high.copy(),
         )
 
 
@@ -64,9 +70,26 @@ class Estimates:
     priority: np.ndarray
     state: np.ndarray
     lean: np.ndarray  # the quadrant of the estimates themselves
+    # Risk and delivery risk as the open stakes answers could move them: how far below and
+    # above the estimate the lowest and highest answers put them, and the spread left
+    # around those (the unrated factors and feasibility).
+    reach: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    reach_sd: dict[str, np.ndarray] = field(default_factory=dict)
 
     def percentile(self, name: str, p: float) -> np.ndarray:
         value = self.mean[name] + z(p) * self.sd[name]
+        if name == "risk":
+            value = np.maximum(value, self.floor)
+        return np.clip(value, 0.0, 100.0)
+
+    def shown(self, name: str, p: float) -> np.ndarray:
+        """A published range end (the P10 or P90). For risk and delivery risk it holds what
+        any answer to the open stakes questions could give: the spread of the rest around
+        the lowest answers (below the middle) or the highest (above it)."""
+        if name not in self.reach:
+            return self.percentile(name, p)
+        below, above = self.reach[name]
+        value = self.mean[name] + (below if p < 50 else above) + z(p) * self.reach_sd[name]
         if name == "risk":
             value = np.maximum(value, self.floor)
         return np.clip(value, 0.0, 100.0)
@@ -148,18 +171,8 @@ def risk_inputs(features: Features, rubric: Rubric) -> tuple[np.ndarray, np.ndar
             values.append(column)
             lows.append(column)
         elif factor.kind == "stakes":
-            values.append(
-                np.array(
-                    [np.nan if s.residual is None else s.residual for s in features.stakes],
-                    dtype="float64",
-                )
-            )
-            lows.append(
-                np.array(
-                    [np.nan if s.residual_low is None else s.residual_low for s in features.stakes],
-                    dtype="float64",
-                )
-            )
+            values.append(column_of(features, "residual"))
+            lows.append(column_of(features, "residual_low"))
         else:
             column = features.risk[factor.id].to_numpy(dtype="float64")
             values.append(column)
@@ -167,6 +180,22 @@ def risk_inputs(features: Features, rubric: Rubric) -> tuple[np.ndarray, np.ndar
     if not values:
         return np.zeros((n, 0)), np.zeros((n, 0))
     return np.column_stack(values), np.column_stack(lows)
+
+
+def column_of(features: Features, name: str) -> np.ndarray:
+    """One figure of every proposal's stakes assessment; NaN where unassessed."""
+    values = (getattr(s, name) for s in features.stakes)
+    return np.array([np.nan if v is None else v for v in values], dtype="float64")
+
+
+def risk_highs(features: Features, rubric: Rubric, risk: np.ndarray) -> np.ndarray:
+    """Each factor at the highest any answers to the open stakes questions and safeguards
+    could give: only the stakes factor moves."""
+    highest = risk.copy()
+    for column, factor in enumerate(rubric.risk_factors):
+        if factor.kind == "stakes":
+            highest[:, column] = column_of(features, "highest")
+    return highest
 
 
 def cap_conditions(
@@ -210,7 +239,10 @@ def cap_conditions(
 def build_inputs(features: Features, rubric: Rubric) -> Inputs:
     mean, sd, known = criterion_inputs(features, rubric)
     risk, risk_low = risk_inputs(features, rubric)
-    return Inputs(mean, sd, known, risk, risk_low, cap_conditions(features, rubric, mean, known))
+    conditions = cap_conditions(features, rubric, mean, known)
+    return Inputs(
+        mean, sd, known, risk, risk_low, conditions, risk_highs(features, rubric, risk)
+    )
 
 
 # ---- the rubric's constants -------------------------------------------------------------
@@ -325,12 +357,23 @@ def evaluate(inputs: Inputs, rubric: Rubric) -> Estimates:
     open_range = np.nan_to_num(inputs.risk - inputs.risk_low) / (2 * z(90))
     total_risk = np.where(present, w.risk, 0.0).sum(axis=1)
     total_risk = np.where(total_risk > 0, total_risk, 1.0)
-    sd["risk"] = (
-        np.sqrt(
-            _spread(prior_sd, w.risk, correlation) ** 2 + ((open_range * w.risk) ** 2).sum(axis=1)
-        )
-        / total_risk
+    prior_part = _spread(prior_sd, w.risk, correlation)
+    sd["risk"] = np.sqrt(prior_part**2 + ((open_range * w.risk) ** 2).sum(axis=1)) / total_risk
+    # The published range holds the risk at the lowest and highest answers the open stakes
+    # questions and safeguards could give, with the unrated factors' spread around each.
+    # Placement and priority keep the spread above: they stand on the class the answers
+    # given support, so an open question never decides a verdict.
+    highest = inputs.risk if inputs.risk_high is None else inputs.risk_high
+    others_share = rubric.risk_model.others_share
+    reach_low = worst_led(
+        np.where(unrated, w.unknown_risk, inputs.risk_low), w.risk, others_share, present
     )
+    reach_high = worst_led(
+        np.where(unrated, w.unknown_risk, highest), w.risk, others_share, present
+    )
+    below = np.minimum(reach_low - mean["risk"], 0.0)
+    above = np.maximum(reach_high - mean["risk"], 0.0)
+    reach_sd = {"risk": prior_part / total_risk}
     known_values = np.where(unrated, 0.0, np.fmin(inputs.risk, inputs.risk_low))
     floor = known_values.max(axis=1) if known_values.shape[1] else np.zeros(len(filled))
 
@@ -341,8 +384,17 @@ def evaluate(inputs: Inputs, rubric: Rubric) -> Estimates:
     sd["impact"] = np.sqrt((a * sd["desirability"]) ** 2 + (b * sd["profitability"]) ** 2)
     mean["delivery_risk"] = (mean["risk"] + 100.0 - mean["feasibility"]) / 2.0
     sd["delivery_risk"] = np.sqrt(sd["risk"] ** 2 + sd["feasibility"] ** 2) / 2.0
+    reach_sd["delivery_risk"] = np.sqrt(reach_sd["risk"] ** 2 + sd["feasibility"] ** 2) / 2.0
+    reach = {"risk": (below, above), "delivery_risk": (below / 2.0, above / 2.0)}
     estimates = Estimates(
-        mean, sd, floor, np.zeros(len(floor)), np.zeros(len(floor)), np.zeros(len(floor))
+        mean,
+        sd,
+        floor,
+        np.zeros(len(floor)),
+        np.zeros(len(floor)),
+        np.zeros(len(floor)),
+        reach,
+        reach_sd,
     )
     estimates.priority = _priority(estimates, inputs, rubric)
     estimates.state, estimates.lean = _placement(estimates, rubric)
@@ -424,8 +476,8 @@ def score_frame(
     widths = unknown_widths(rubric)
     for name in (*SCORE_COLUMNS, "impact", "delivery_risk"):
         result[name] = np.clip(estimates.mean[name], 0.0, 100.0)
-        result[f"{name}_low"] = estimates.percentile(name, low_p)
-        result[f"{name}_high"] = estimates.percentile(name, high_p)
+        result[f"{name}_low"] = estimates.shown(name, low_p)
+        result[f"{name}_high"] = estimates.shown(name, high_p)
     for name in ("impact", "delivery_risk"):
         result[f"{name}_p{place_low:g}"] = estimates.percentile(name, place_low)
         result[f"{name}_p{place_high:g}"] = estimates.percentile(name, place_high)
@@ -486,4 +538,6 @@ def with_risk(inputs: Inputs, column: int, value: np.ndarray | float) -> Inputs:
     changed = inputs.copy()
     changed.risk[:, column] = value
     changed.risk_low[:, column] = value
+    if changed.risk_high is not None:
+        changed.risk_high[:, column] = value
     return changed

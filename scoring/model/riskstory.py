@@ -28,9 +28,12 @@ SERIOUS = ("red", "high")  # flag severities a reader may take as contradicting 
 @dataclass(frozen=True)
 class RiskStory:
     figure: float | None  # None while the stakes are not answered
-    low: float  # the likely range: every unanswered safeguard in place ... as answered
+    # The likely range: the lowest and highest any answers to the open stakes questions and
+    # safeguards could give. It holds the figure, and may reach past the band where an
+    # unanswered question could set another class.
+    low: float
     high: float
-    band: tuple[float, float]  # the class's band, which holds the figure and its range
+    band: tuple[float, float]  # the class's band, which holds the figure
     risk_class: str
     label: str  # "Minimal risk"
     reason: str  # why the class, starting with a capital letter
@@ -67,12 +70,15 @@ class RiskStory:
             )
         band = f"{self.class_name.lower()} band ({low:g}–{high:g})"
         within = f"Inside the {band}"
-        if self.high - self.low >= 0.5:
-            return (
-                f"{within}; likely {self.low:.0f}–{self.high:.0f} as unanswered safeguards "
-                "are in place or not."
-            )
-        return within + "."
+        if self.high - self.low < 0.5:
+            return within + "."
+        beyond = ""
+        if self.high > high:
+            beyond = ", up into a higher class's band where an answer could set it"
+        return (
+            f"{within}; likely {self.low:.0f}–{self.high:.0f} as the unanswered stakes "
+            f"questions and safeguards are answered{beyond}: uncertain, not bad."
+        )
 
 
 def risk_story(
@@ -95,8 +101,8 @@ def risk_story(
         figure, low, high = None, float(band[0]), float(band[1])
     else:
         figure = stakes.residual
-        low = stakes.residual_low if stakes.residual_low is not None else figure
-        high = figure
+        low = figure if stakes.residual_low is None else min(figure, stakes.residual_low)
+        high = figure if stakes.highest is None else max(figure, stakes.highest)
     return RiskStory(
         figure,
         low,

@@ -17,6 +17,7 @@ mitigation lowers the raw score only within limits).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import product
 
 from scoring.proposals.proposal import Proposal
 from scoring.rubric import Rubric
@@ -66,21 +67,58 @@ REVERSIBILITY_FLOOR = {
 }
 
 
+# The stakes questions whose answers set the class, each with the two answers at its
+# extremes (no class depends on a finer answer). A declared class and the Art. 50 answers
+# are declarations: read when given, never guessed at (as the next steps ask them).
+CLASS_FIELDS: dict[str, tuple[object, object]] = {
+    "area": ("none", None),  # None: any high-stakes area of the rubric (set per rubric)
+    "decides_about_people": (False, True),
+    "publishes_personal_data": (False, True),
+    "people_affected": ("none", "millions"),
+    "reversibility": ("easy", "irreversible"),
+}
+CLASS_RANK = {"unassessed": -1, "minimal": 0, "limited": 1, "high": 2}
+# How an unanswered question could raise the class: the class, what the use would then do,
+# and the answers that would make it so.
+RAISES: tuple[tuple[str, str, dict[str, object]], ...] = (
+    (
+        "high",
+        "decides about people in a high-stakes area",
+        {"area": None, "decides_about_people": True},
+    ),
+    (
+        "high",
+        "releases data derived from many people, which cannot be taken back",
+        {
+            "publishes_personal_data": True,
+            "people_affected": "millions",
+            "reversibility": "irreversible",
+        },
+    ),
+    ("limited", "decides about people", {"decides_about_people": True}),
+    ("limited", "releases data derived from people", {"publishes_personal_data": True}),
+)
+
+
 @dataclass(frozen=True)
 class StakesAssessment:
-    risk_class: str  # high, limited, minimal or unassessed
-    reasons: tuple[str, ...]  # why the class, in words
+    risk_class: str  # high, limited, minimal or unassessed: what the answers given support
+    reasons: tuple[str, ...]  # why the class, in words, and what could raise it
     high_stakes_area: bool
     inherent: float | None  # risk points 0–100 before safeguards; None when unassessed
     residual: float | None  # after the safeguards that are in place
-    residual_low: float | None  # if every unanswered safeguard turned out to be in place
+    # The lowest in its class: every unanswered safeguard in place and every unanswered
+    # answer of the position at its lowest.
+    residual_low: float | None
     safeguards_done: tuple[str, ...]
     safeguards_missing: tuple[str, ...]  # applicable, and answered none, planned or waived
     safeguards_unknown: tuple[str, ...]  # applicable, not answered
+    # The highest any answers to the open stakes questions and safeguards could give: may
+    # reach into the band of a higher class that an unanswered question could set.
+    highest: float | None = None
 
 
-def _class(proposal: Proposal, rubric: Rubric) -> tuple[str, list[str], bool]:
-    stakes = proposal.get("stakes") or {}
+def _class(stakes: dict[str, object], rubric: Rubric) -> tuple[str, list[str], bool]:
     area = stakes.get("area")
     decides = stakes.get("decides_about_people")
     areas = rubric.risk_model.high_stakes_areas
@@ -96,10 +134,12 @@ def _class(proposal: Proposal, rubric: Rubric) -> tuple[str, list[str], bool]:
         reasons.append(
             f"decides about people in {areas[str(area)].lower()}" + (f" ({basis})" if basis else "")
         )
+    # A release is high only when it is said not to be easily undone: an unanswered
+    # reversibility widens the range (into the high band), never the class.
     if (
         stakes.get("publishes_personal_data")
         and stakes.get("people_affected") in MANY_PEOPLE
-        and stakes.get("reversibility") != "easy"
+        and stakes.get("reversibility") not in (None, "easy")
     ):
         reasons.append("releases data derived from many people, which cannot be taken back")
     if reasons:
@@ -118,15 +158,21 @@ def _class(proposal: Proposal, rubric: Rubric) -> tuple[str, list[str], bool]:
         for k in ("area", "decides_about_people", "people_affected", "declared_class", *ART_50)
     )
     if answered:
-        return (
-            "minimal",
-            [
-                "no decisions about people, no release of their data, no high-stakes area, "
-                "no Art. 50 use (talking to people, content taken as real)"
-            ],
-            high_area,
-        )
+        return "minimal", [_minimal_reason(stakes, high_area)], high_area
     return "unassessed", ["the stakes section is not answered"], high_area
+
+
+def _minimal_reason(stakes: dict[str, object], high_area: bool) -> str:
+    """What the answers given rule out; an unanswered question is left to the range."""
+    ruled_out = []
+    if stakes.get("decides_about_people") is False:
+        ruled_out.append("no decisions about people")
+    if stakes.get("publishes_personal_data") is False:
+        ruled_out.append("no release of their data")
+    if stakes.get("area") is not None and not high_area:
+        ruled_out.append("no high-stakes area")
+    ruled_out.append("no Art. 50 use (talking to people, content taken as real)")
+    return ", ".join(ruled_out)
 
 
 def reversibility_position(stakes: dict[str, object], table: dict[str, float]) -> float | None:
@@ -145,38 +191,67 @@ def reversibility_position(stakes: dict[str, object], table: dict[str, float]) -
     return max(positions) if positions else None
 
 
-def _position(proposal: Proposal, rubric: Rubric) -> float:
-    """Where inside its band the use sits, 0 (bottom) to 1 (top). A language model raises it
-    by the rubric's share of the room left above, so it never leaves the band."""
+@dataclass(frozen=True)
+class Position:
+    """Where inside its band the use sits, 0 (bottom) to 1 (top): the point counts an
+    unanswered answer at UNKNOWN_POSITION; lowest and highest at the ends of its table."""
+
+    point: float
+    lowest: float
+    highest: float
+
+
+def _position(proposal: Proposal, rubric: Rubric) -> Position:
+    """The mean of how many people, how reversible and how much oversight. A language model
+    raises it by the rubric's share of the room left above, so it never leaves the band."""
     stakes = proposal.get("stakes") or {}
     table = rubric.risk_model.position
-    oversight = proposal.get("risks.human_oversight")
-    if oversight is None and proposal.get("problem.automation") == "automate":
-        oversight = "none"
-    reversibility = reversibility_position(stakes, table["reversibility"])
-    answers = (
-        table["people_affected"].get(stakes.get("people_affected") or "", UNKNOWN_POSITION),
-        UNKNOWN_POSITION if reversibility is None else reversibility,
-        table["autonomy"].get(oversight or "", UNKNOWN_POSITION),
-    )
-    position = sum(answers) / len(answers)
-    if proposal.get("delivery.uses_llm") is True:
-        position += (1.0 - position) * language_model_raise(rubric)
-    return position
+    oversight = _term(table["autonomy"], proposal.get("risks.human_oversight"))
+    if proposal.get("risks.human_oversight") is None and (
+        proposal.get("problem.automation") == "automate"
+    ):
+        # Automated with no oversight named counts as none, but the answer could name any.
+        oversight = (table["autonomy"].get("none", UNKNOWN_POSITION), *oversight[1:])
+    stated = reversibility_position(stakes, table["reversibility"])
+    terms = [_term(table["people_affected"], stakes.get("people_affected")), oversight]
+    if stakes.get("reversibility") is not None:
+        terms.append((stated,) * 3 if stated is not None else _term({}, None))
+    else:
+        # Answering the overall reversibility can only raise the worst one stated.
+        values = table["reversibility"].values()
+        point = UNKNOWN_POSITION if stated is None else stated
+        terms.append((point, min(values) if stated is None else stated, max(values)))
+    raise_by = language_model_raise(rubric) if proposal.get("delivery.uses_llm") is True else 0.0
+    means = [sum(term[i] for term in terms) / len(terms) for i in range(3)]
+    return Position(*(p + (1.0 - p) * raise_by for p in means))
+
+
+def _term(table: dict[str, float], answer: object) -> tuple[float, float, float]:
+    """One answer's position (point, lowest, highest): exact when answered, the table's
+    whole span when not."""
+    if answer is not None and str(answer) in table:
+        value = table[str(answer)]
+        return value, value, value
+    values = table.values() or (0.0, 1.0)
+    return UNKNOWN_POSITION, min(values), max(values)
 
 
 def language_model_raise(rubric: Rubric) -> float:
     return rubric.risk_model.position.get("language_model", {}).get("raises_by", 0.0)
 
 
-def assess_stakes(proposal: Proposal, rubric: Rubric) -> StakesAssessment:
-    risk_class, reasons, high_area = _class(proposal, rubric)
-    model = rubric.risk_model
-    if risk_class == "unassessed":
-        return StakesAssessment(risk_class, tuple(reasons), high_area, None, None, None, (), (), ())
-    low, high = model.classes[risk_class].band
-    inherent = low + _position(proposal, rubric) * (high - low)
-    stakes = proposal.get("stakes") or {}
+@dataclass(frozen=True)
+class Safeguards:
+    done: tuple[str, ...]
+    missing: tuple[str, ...]
+    unknown: tuple[str, ...]
+    share: float  # of the applicable ones' credit earned, an unanswered one counting none
+    best: float  # the same if every unanswered one turned out to be in place
+
+
+def _safeguards(
+    stakes: dict[str, object], risk_class: str, governance: dict[str, object], rubric: Rubric
+) -> Safeguards:
     applicable: list[str] = []
     if risk_class in ("high", "limited") and (
         stakes.get("decides_about_people") or risk_class == "high"
@@ -184,8 +259,7 @@ def assess_stakes(proposal: Proposal, rubric: Rubric) -> StakesAssessment:
         applicable += PEOPLE_MEASURES
     if stakes.get("publishes_personal_data"):
         applicable += RELEASE_MEASURES
-    governance = proposal.get("governance") or {}
-    credit = model.governance_credit
+    credit = rubric.risk_model.governance_credit
     done, missing, unknown = [], [], []
     earned = possible = 0.0
     for measure in applicable:
@@ -199,24 +273,111 @@ def assess_stakes(proposal: Proposal, rubric: Rubric) -> StakesAssessment:
             done.append(measure)
         else:
             missing.append(measure)
-        earned += credit.get(status or "", 0.0)
+        earned += credit.get(str(status or ""), 0.0)
     if stakes.get("publishes_personal_data") and governance.get("consent") in ("opt_out", "none"):
         missing.append("consent")
     share = earned / possible if possible else 0.0
     best = (earned + len(unknown)) / possible if possible else 0.0
-    room = inherent - low
+    return Safeguards(tuple(done), tuple(missing), tuple(unknown), share, best)
 
-    def after(fraction: float) -> float:
-        return inherent - room * model.max_reduction * fraction
 
+def _residual(band: tuple[float, float], position: float, fraction: float, rubric: Rubric) -> float:
+    """Risk points at a position in the band, after safeguards earning this share of their
+    credit: they remove up to max_reduction of the room above the band's bottom."""
+    low, high = band
+    inherent = low + position * (high - low)
+    return inherent - (inherent - low) * rubric.risk_model.max_reduction * fraction
+
+
+def _open_answers(stakes: dict[str, object], rubric: Rubric) -> list[dict[str, object]]:
+    """The stakes as answered, and with every unanswered class-setting question at each of
+    its extreme answers."""
+    high_area = next(iter(rubric.risk_model.high_stakes_areas), "none")
+    open_fields = [f for f in CLASS_FIELDS if stakes.get(f) is None]
+    choices = [
+        [high_area if answer is None else answer for answer in CLASS_FIELDS[f]]
+        for f in open_fields
+    ]
+    return [stakes] + [
+        {**stakes, **dict(zip(open_fields, combo, strict=True))} for combo in product(*choices)
+    ]
+
+
+def _highest(
+    stakes: dict[str, object], governance: dict[str, object], rubric: Rubric, position: float
+) -> float:
+    """The highest residual risk any answers to the open questions could give: in each class
+    they could set, with the position's unanswered answers at their highest and the
+    unanswered safeguards not in place."""
+    highest = 0.0
+    for answers in _open_answers(stakes, rubric):
+        risk_class, _, _ = _class(answers, rubric)
+        if risk_class not in rubric.risk_model.classes or risk_class == "unassessed":
+            continue
+        band = rubric.risk_model.classes[risk_class].band
+        guards = _safeguards(answers, risk_class, governance, rubric)
+        highest = max(highest, _residual(band, position, guards.share, rubric))
+    return highest
+
+
+def could_raise(stakes: dict[str, object], risk_class: str, rubric: Rubric) -> str | None:
+    """ "could be high if it decides about people in a high-stakes area (area not
+    answered)": the highest class the unanswered questions could set, and how."""
+    high_area = next(iter(rubric.risk_model.high_stakes_areas), "none")
+    best = CLASS_RANK.get(risk_class, -1)
+    routes: list[str] = []
+    for target, what, answers in RAISES:
+        wanted = {
+            field: high_area if answer is None else answer
+            for field, answer in answers.items()
+            if stakes.get(field) is None
+        }
+        if not wanted or CLASS_RANK[target] <= CLASS_RANK.get(risk_class, -1):
+            continue
+        reached, _, _ = _class({**stakes, **wanted}, rubric)
+        if CLASS_RANK.get(reached, -1) < CLASS_RANK[target]:
+            continue
+        if CLASS_RANK[target] > best:
+            best, routes = CLASS_RANK[target], []
+        if CLASS_RANK[target] == best:
+            routes.append(f"{what} ({', '.join(wanted)} not answered)")
+    if not routes:
+        return None
+    target = next(name for name, rank in CLASS_RANK.items() if rank == best)
+    return f"could be {target} if it {' or '.join(routes)}"
+
+
+def settled_stakes(proposal: Proposal) -> dict[str, object]:
+    """The stakes answers, with what other answers settle: a system that uses no personal
+    data (risks.personal_data: false) releases none."""
+    stakes = dict(proposal.get("stakes") or {})
+    if stakes.get("publishes_personal_data") is None and (
+        proposal.get("risks.personal_data") is False
+    ):
+        stakes["publishes_personal_data"] = False
+    return stakes
+
+
+def assess_stakes(proposal: Proposal, rubric: Rubric) -> StakesAssessment:
+    stakes = settled_stakes(proposal)
+    risk_class, reasons, high_area = _class(stakes, rubric)
+    if risk_class == "unassessed":
+        return StakesAssessment(risk_class, tuple(reasons), high_area, None, None, None, (), (), ())
+    band = rubric.risk_model.classes[risk_class].band
+    position = _position(proposal, rubric)
+    guards = _safeguards(stakes, risk_class, proposal.get("governance") or {}, rubric)
+    residual = _residual(band, position.point, guards.share, rubric)
+    highest = _highest(stakes, proposal.get("governance") or {}, rubric, position.highest)
+    raise_to = could_raise(stakes, risk_class, rubric)
     return StakesAssessment(
         risk_class=risk_class,
-        reasons=tuple(reasons),
+        reasons=tuple(reasons) + ((raise_to,) if raise_to else ()),
         high_stakes_area=high_area,
-        inherent=round(inherent, 1),
-        residual=round(after(share), 1),
-        residual_low=round(after(best), 1),
-        safeguards_done=tuple(done),
-        safeguards_missing=tuple(missing),
-        safeguards_unknown=tuple(unknown),
+        inherent=round(_residual(band, position.point, 0.0, rubric), 1),
+        residual=round(residual, 1),
+        residual_low=round(min(_residual(band, position.lowest, guards.best, rubric), residual), 1),
+        safeguards_done=guards.done,
+        safeguards_missing=guards.missing,
+        safeguards_unknown=guards.unknown,
+        highest=round(max(highest, residual), 1),
     )
