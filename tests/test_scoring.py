@@ -1208,9 +1208,7 @@ def test_risk_class_inherent_and_residual(cards: dict[str, ScoreCard], pid: str)
         risks["findings"] = findings(*raised.values())
     assert_matches(
         card,
-        strong_hand(
-            risks=risks, stakes_low=expected.residual_low, stakes_high=expected.highest
-        ),
+        strong_hand(risks=risks, stakes_low=expected.residual_low, stakes_high=expected.highest),
         stopped="red" in raised.values(),
     )
 

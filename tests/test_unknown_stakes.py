@@ -217,8 +217,9 @@ def test_leaving_a_question_open_never_moves_the_class_or_the_figure_up(
     assert pairs["area-credit-after"]["risk_class"] == "high"
     assert pairs["release-reversibility-before"]["risk_class"] == "limited"
     assert pairs["release-reversibility-after"]["risk_class"] == "high"
-    assert "could be high if it releases data derived from many people" in (
-        pairs["release-reversibility-before"]["risk_reason"]
+    assert (
+        "could be high if it releases data derived from many people"
+        in (pairs["release-reversibility-before"]["risk_reason"])
     )
 
 

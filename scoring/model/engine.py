@@ -240,9 +240,7 @@ def build_inputs(features: Features, rubric: Rubric) -> Inputs:
     mean, sd, known = criterion_inputs(features, rubric)
     risk, risk_low = risk_inputs(features, rubric)
     conditions = cap_conditions(features, rubric, mean, known)
-    return Inputs(
-        mean, sd, known, risk, risk_low, conditions, risk_highs(features, rubric, risk)
-    )
+    return Inputs(mean, sd, known, risk, risk_low, conditions, risk_highs(features, rubric, risk))
 
 
 # ---- the rubric's constants -------------------------------------------------------------

@@ -295,8 +295,7 @@ def _open_answers(stakes: dict[str, object], rubric: Rubric) -> list[dict[str, o
     high_area = next(iter(rubric.risk_model.high_stakes_areas), "none")
     open_fields = [f for f in CLASS_FIELDS if stakes.get(f) is None]
     choices = [
-        [high_area if answer is None else answer for answer in CLASS_FIELDS[f]]
-        for f in open_fields
+        [high_area if answer is None else answer for answer in CLASS_FIELDS[f]] for f in open_fields
     ]
     return [stakes] + [
         {**stakes, **dict(zip(open_fields, combo, strict=True))} for combo in product(*choices)
