@@ -7,7 +7,7 @@
    of markers, markers keep the legend's colours, quadrant names stay above the markers, the
    states' counts follow the filters, and the table's sort order is kept in the address;
 4. pitfall answers are words, not empty-looking boxes, and "retired (inactive)" stays inside
-   its card at 390 px (the next commit).
+   its card at 390 px.
 
 Screenshots (tests/.artifacts/screenshots): leader-faults-demo-{1400,390},
 leader-faults-density-{1400,390}, leader-faults-pitfall-{1400,390}.
@@ -290,3 +290,52 @@ def test_state_counts_follow_the_filters_and_sort_is_kept(browser: Browser, big_
         "cells => cells.map(c => parseFloat(c.firstChild.textContent))",
     )
     assert len(impacts) > 10 and impacts == sorted(impacts), impacts[:10]
+
+
+# --------------------------------------------------------------------------------------------
+# 4. Pitfall answers and inactive stages on a phone; the demo's screenshots
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo_url(demo_site: Path) -> Iterator[str]:
+    with serve(demo_site) as url:
+        yield url
+
+
+ANSWER_LOOK = """() => Array.from(document.querySelectorAll('table.ss-open td .ss-reply'))
+    .map(s => { const st = getComputedStyle(s);
+        return [s.textContent, st.borderTopStyle, st.borderTopWidth, st.fontWeight]; })"""
+
+INACTIVE_INSIDE = """() => Array.from(document.querySelectorAll('table.ss-ptable tr'))
+    .filter(tr => tr.querySelector('.ss-inactive'))
+    .map(tr => { const card = tr.getBoundingClientRect();
+        const word = tr.querySelector('.ss-inactive').getBoundingClientRect();
+        return [tr.dataset.proposal, word.right <= card.right + 0.5]; })"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1400, 390])
+def test_pitfall_answers_are_words_not_boxes(browser: Browser, demo_url: str, width: int) -> None:
+    page = open_page(browser, demo_url + "pitfalls/data/", width)
+    looks = page.evaluate(ANSWER_LOOK)
+    assert looks, "no open answers on the data pitfalls page"
+    for text, style, border, weight in looks:
+        assert text in ("no", "partial", "unknown")
+        assert style == "none" or border == "0px", (text, style, border)
+        assert int(weight) >= 600
+    save_screenshot(page, f"leader-faults-pitfall-{width}")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1400, 390])
+def test_inactive_stage_stays_inside_its_card(
+    browser: Browser, demo_url: str, width: int
+) -> None:
+    page = open_page(browser, demo_url + "portfolio/", width)
+    inside = page.evaluate(INACTIVE_INSIDE)
+    assert len(inside) >= 1
+    assert all(ok for _, ok in inside), inside
+    page.locator("figure.ss-chart").scroll_into_view_if_needed()
+    save_screenshot(page, f"leader-faults-demo-{width}")
+

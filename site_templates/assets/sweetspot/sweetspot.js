@@ -175,8 +175,9 @@
       (row.red ? " <span class=\"ss-red\">" + row.red + " red</span>" : "") + "</td>" +
       "<td data-label=\"Confidence\">" + Math.round(row.confidence * 100) + "%</td>" +
       "<td data-label=\"Team\">" + esc(row.team) + "</td>" +
-      "<td data-label=\"Stage\">" + esc(row.stage) +
-      (row.active ? "" : " <span class=\"ss-inactive\">(inactive)</span>") + "</td></tr>";
+      "<td data-label=\"Stage\">" + (row.active ? esc(row.stage) :
+        "<span class=\"ss-value\">" + esc(row.stage) +
+        " <span class=\"ss-inactive\">(inactive)</span></span>") + "</td></tr>";
   }
 
   // Sort keys of the live table; the states sort in the engine's order (rows.json "states").
