@@ -370,7 +370,8 @@
 
       // The table's order from the address too (?sort=priority&dir=desc), as it is kept.
       var sorted = params.get("sort");
-      var header = sorted && SORT_KEYS[sorted] ?
+      // Only a column of the table's own: any other value is ignored.
+      var header = sorted && Object.prototype.hasOwnProperty.call(SORT_KEYS, sorted) ?
         table.querySelector("th[data-key=\"" + sorted + "\"]") : null;
       if (header) {
         sortKey = sorted;
