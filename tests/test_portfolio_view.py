@@ -105,7 +105,7 @@ def test_small_chart_labels_every_point_it_can_without_overlap(demo_site: Path) 
     for point, text in placed:
         row = rows[point["data-proposal"]]
         label = text.get_text().rstrip("…")
-        assert row["title"].startswith(label) or label == str(row["rank"])
+        assert row["title"].startswith(label) or label == f"#{row['rank']}"
         x, y = markers[point["data-proposal"]]
         box = label_box(text)
         widest = box[0] + len(text.get_text()) * 13 * 0.7  # the widest the text could be

@@ -11,6 +11,7 @@ from scoring.model.features import checklist_answer
 from scoring.model.scorecard import ScoredPortfolio
 from scoring.proposals.proposal import INACTIVE_STAGES, STAGES
 from scoring.rubric import NEEDS_INFORMATION, QUADRANTS, STATES, Rubric
+from scoring.rubric.definitions import BalanceJudgement
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,11 @@ class PortfolioSummary:
     placed: int  # active proposals placed in a quadrant
     needs_information: int  # active proposals the answers cannot place yet
     balance: tuple[BalanceRow, ...]
-    in_balance: bool
+    in_balance: bool  # every quadrant within tolerance; a verdict only when ``judged``
+    # Enough placed proposals to judge the mix at all (the rubric's portfolio.judge_from):
+    # 12 placed of 1,992 active say nothing about the portfolio's balance.
+    judged: bool
+    judge_from: BalanceJudgement
     heatmap: tuple[HeatmapRow, ...]
 
 
@@ -124,6 +129,11 @@ def balance(frame: pd.DataFrame, rubric: Rubric) -> tuple[tuple[BalanceRow, ...]
     return tuple(rows), total == 0 or all(r.status == "ok" for r in rows)
 
 
+def can_judge(placed: int, active: int, rule: BalanceJudgement) -> bool:
+    """Enough placed active proposals, and a large enough share of the active ones."""
+    return placed >= rule.placed and placed >= rule.share * active
+
+
 def heatmap(portfolio: ScoredPortfolio) -> tuple[HeatmapRow, ...]:
     """Which checklist items are open (no, partial or unknown) across active proposals."""
     # Each answer as scoring and the proposal card read it (checklist_answer: a missing
@@ -166,6 +176,8 @@ def summarise(portfolio: ScoredPortfolio) -> PortfolioSummary:
     others = tuple(sorted(set(frame["currency"]) - {currency, ""}))
     active = frame[~frame["stage"].isin(INACTIVE_STAGES)]
     rows, in_balance = balance(frame, portfolio.rubric)
+    placed = int((active["state"] != NEEDS_INFORMATION).sum())
+    rule = portfolio.rubric.judge_from
     return PortfolioSummary(
         total=len(frame),
         active=len(active),
@@ -178,10 +190,12 @@ def summarise(portfolio: ScoredPortfolio) -> PortfolioSummary:
         by_team=_totals(frame, "team", []),
         by_quadrant=_totals(frame, "state", list(STATES)),
         active_by_state=_totals(active, "state", list(STATES)),
-        placed=int((active["state"] != NEEDS_INFORMATION).sum()),
+        placed=placed,
         needs_information=int((active["state"] == NEEDS_INFORMATION).sum()),
         balance=rows,
         in_balance=in_balance,
+        judged=can_judge(placed, len(active), rule),
+        judge_from=rule,
         heatmap=heatmap(portfolio),
     )
 
@@ -210,6 +224,9 @@ def summary_json(summary: PortfolioSummary) -> dict[str, object]:
         "needs_information": summary.needs_information,
         "balance": {
             "in_balance": summary.in_balance,
+            # False: too few placed proposals to judge; in_balance is then no verdict.
+            "judged": summary.judged,
+            "judge_from": {"placed": summary.judge_from.placed, "share": summary.judge_from.share},
             "quadrants": [dict(vars(row)) for row in summary.balance],
         },
         "open_pitfalls": [

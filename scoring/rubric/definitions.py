@@ -112,6 +112,15 @@ class Quadrants:
 
 
 @dataclass(frozen=True)
+class BalanceJudgement:
+    """When the portfolio's balance can be judged: at least ``placed`` active proposals are
+    placed, and they are at least ``share`` of the active ones. Fewer say nothing about a mix."""
+
+    placed: int = 10
+    share: float = 0.5
+
+
+@dataclass(frozen=True)
 class Prior:
     """What an unanswered criterion counts as: a level with a mean and a spread."""
 
@@ -191,6 +200,7 @@ class Rubric:
     needs_information_name: str
     needs_information_description: str
     custom_fields: tuple[CustomField, ...] = ()  # an organisation's own fields, declared
+    judge_from: BalanceJudgement = BalanceJudgement()  # portfolio.judge_from
 
     def state_name(self, state: str) -> str:
         if state == NEEDS_INFORMATION:

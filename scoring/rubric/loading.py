@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from scoring.rubric.definitions import (
+    BalanceJudgement,
     Cap,
     Checklist,
     ChecklistItem,
@@ -136,6 +137,7 @@ def _build(data: dict[str, Any], source: str) -> Rubric:
         ),
         target_mix={k: float(v) for k, v in data["portfolio"]["target_mix"].items()},
         tolerance=float(data["portfolio"]["tolerance"]),
+        judge_from=BalanceJudgement(**data["portfolio"].get("judge_from", {})),
         criteria=tuple(
             Criterion(
                 id=c["id"],

@@ -9,9 +9,12 @@ scaled down; the stylesheet then enlarges its text (in SVG units) and hides poin
 
 Two modes:
 - points (up to ``DENSITY_THRESHOLD`` proposals): every proposal is a marker with its
-  P25–P75 ranges as whiskers, labelled with a short name placed greedily without overlap;
+  P25–P75 ranges as whiskers, labelled with a short name (or its rank, "#3") placed greedily
+  without overlap and nearer its own marker than any other;
 - density (more): a grid of cells with counts, shaded by count, plus the few proposals that
-  matter (top priorities not yet in production, red flags) drawn and labelled.
+  matter (top priorities not yet in production, red flags) drawn above the cells and
+  labelled. A cell's count moves aside when a marker would cover it; ranks carry a "#", so
+  a number alone is always a count.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 WIDTH = 1100
 LEFT, RIGHT, TOP = 96, 24, 30
@@ -43,6 +46,8 @@ QUADRANT_FONT = 15
 LABEL_CHARS = 24  # longest short name before it is cut with an ellipsis
 CHAR_W = 0.62  # average glyph width in em: generous for the system sans-serif fonts
 MARKER_R = 7
+HALO_REACH = 9  # a marker with its halo, from its centre
+RING_REACH = 13  # a red-flag ring (r 11) with its stroke
 
 # One marker per stage; paths are centred on (0, 0).
 STAGE_MARKERS: dict[str, str] = {
@@ -123,6 +128,7 @@ class ChartCell:
     count: int
     level: int  # 1–5, for shading
     title: str
+    text_x: float = 0.0  # centre of the count: the cell's middle, or a side clear of markers
 
 
 @dataclass(frozen=True)
@@ -171,14 +177,31 @@ def overlaps(a: Box, b: Box) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
+def box_distance(box: Box, x: float, y: float) -> float:
+    """From a point to the nearest edge of a box (0 inside it)."""
+    dx = max(box[0] - x, 0.0, x - box[2])
+    dy = max(box[1] - y, 0.0, y - box[3])
+    return math.hypot(dx, dy)
+
+
 class LabelPlacer:
     """Greedy placement: each label, in priority order, takes the first candidate slot
-    around its marker that stays inside its area and overlaps no marker and no label."""
+    around its marker that stays inside its area, overlaps no marker and no label, and is
+    nearer its own marker than any other (so no reader pairs it with a neighbour)."""
 
     GAP = 4
 
     def __init__(self, fixed: Sequence[Box], markers: Sequence[Box]) -> None:
         self.taken: list[Box] = [*fixed, *markers]
+        self.centres = [((m[0] + m[2]) / 2, (m[1] + m[3]) / 2) for m in markers]
+
+    def nearest_is_own(self, box: Box, x: float, y: float) -> bool:
+        own = box_distance(box, x, y)
+        return all(
+            box_distance(box, cx, cy) > own
+            for cx, cy in self.centres
+            if abs(cx - x) > 0.05 or abs(cy - y) > 0.05  # every marker but its own
+        )
 
     def place(self, text: str, x: float, y: float, area: Box) -> ChartLabel | None:
         w, h = text_width(text, LABEL_FONT), LABEL_FONT + 2
@@ -203,6 +226,8 @@ class LabelPlacer:
                 continue
             if any(overlaps(box, other) for other in self.taken):
                 continue
+            if not self.nearest_is_own(box, x, y):
+                continue
             self.taken.append(box)
             rounded = (round(box[0], 1), round(box[1], 1), round(box[2], 1), round(box[3], 1))
             return ChartLabel(text, round(bx + 1, 1), round(by + h - 4, 1), rounded)
@@ -225,6 +250,27 @@ def quadrant_label_boxes(names: dict[str, str]) -> list[Box]:
         x0 = x if key in ("quick_win", "incremental") else x - w
         boxes.append((x0 - 2, y - QUADRANT_FONT - 2, x0 + w + 2, y + 5))
     return boxes
+
+
+def count_box(cell: ChartCell, text_x: float) -> Box:
+    """Where a cell's count is written, centred on ``text_x``."""
+    half = text_width(str(cell.count), LABEL_FONT) / 2
+    middle = cell.y + cell.h / 2
+    return (text_x - half, middle - 6, text_x + half, middle + 7)
+
+
+def clear_of_markers(cell: ChartCell, markers: Sequence[Box]) -> ChartCell:
+    """The cell with its count where no marker covers it (markers are drawn above the
+    cells): the clear spot nearest the middle, in steps of 1 unit; the middle when no spot
+    is clear. Most cells have no marker, and stop at the first spot."""
+    half = text_width(str(cell.count), LABEL_FONT) / 2
+    middle, reach = cell.x + cell.w / 2, cell.w / 2 - half
+    steps = range(int(max(reach, 0)) + 1)
+    slots = [middle + sign * k for k in steps for sign in ((1,) if k == 0 else (-1, 1))]
+    for text_x in slots:
+        if not any(overlaps(count_box(cell, text_x), m) for m in markers):
+            return replace(cell, text_x=round(text_x, 1))
+    return replace(cell, text_x=round(slots[0], 1))
 
 
 def _position(pt: PointInput, fan: dict[tuple[int, int], int]) -> tuple[float, float]:
@@ -264,6 +310,7 @@ def _cells(points: Sequence[PointInput]) -> tuple[tuple[ChartCell, ...], tuple[C
             level(n),
             f"{n} proposals: delivery risk {col * 100 // GRID}–{(col + 1) * 100 // GRID}, "
             f"impact {100 - (row + 1) * 100 // GRID}–{100 - row * 100 // GRID}",
+            round(LEFT + col * cw + cw / 2, 1),
         )
         for (col, row), n in sorted(grid.items())
     )
@@ -277,6 +324,7 @@ def _cells(points: Sequence[PointInput]) -> tuple[tuple[ChartCell, ...], tuple[C
             level(n),
             f"{n} proposals needing information: delivery risk {col * 100 // GRID}–"
             f"{(col + 1) * 100 // GRID}",
+            round(LEFT + col * cw + cw / 2, 1),
         )
         for col, n in sorted(strip.items())
     )
@@ -296,16 +344,16 @@ def build_chart(
     positions = [_position(pt, fan) for pt in shown]
     markers = [(x - MARKER_R, y - MARKER_R, x + MARKER_R, y + MARKER_R) for x, y in positions]
     cells, strip_cells = _cells(inputs) if density else ((), ())
-    # Labels keep clear of the cells' counts, so both stay readable.
-    counts_boxes = [
-        (
-            c.x + c.w / 2 - text_width(str(c.count), LABEL_FONT) / 2,
-            c.y + c.h / 2 - 6,
-            c.x + c.w / 2 + text_width(str(c.count), LABEL_FONT) / 2,
-            c.y + c.h / 2 + 7,
-        )
-        for c in (*cells, *strip_cells)
+    # What a marker covers above the cells: its halo, or its red-flag ring.
+    covers = [
+        (x - r, y - r, x + r, y + r)
+        for pt, (x, y) in zip(shown, positions, strict=True)
+        for r in [RING_REACH if pt.red else HALO_REACH]
     ]
+    cells = tuple(clear_of_markers(c, covers) for c in cells)
+    strip_cells = tuple(clear_of_markers(c, covers) for c in strip_cells)
+    # Labels keep clear of the cells' counts, so both stay readable.
+    counts_boxes = [count_box(c, c.text_x) for c in (*cells, *strip_cells)]
     placer = LabelPlacer([*quadrant_label_boxes(state_names), *counts_boxes], markers)
     plot_area: Box = (LEFT + 2, TOP + 2, LEFT + PLOT_W - 2, TOP + PLOT_H - 2)
     strip_area: Box = (LEFT + 2, STRIP_Y + 22, LEFT + PLOT_W - 2, STRIP_Y + STRIP_H - 2)
@@ -315,8 +363,9 @@ def build_chart(
         area = strip_area if unplaced else plot_area
         # A short name where it fits, else the rank number the table shows, else nothing:
         # the tooltip and the table still name the proposal.
+        # "#3", never a bare number: in density mode bare numbers are the cells' counts.
         label = placer.place(short_name(pt.title), x, y, area) or placer.place(
-            str(pt.rank), x, y, area
+            f"#{pt.rank}", x, y, area
         )
         whiskers = not density
         points.append(

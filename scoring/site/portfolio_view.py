@@ -37,6 +37,18 @@ def mean_confidence(card: ScoreCard) -> float:
     return sum(card.confidence[d] for d in DIMENSIONS) / len(DIMENSIONS)
 
 
+def reconsider_by_red_flag(card: ScoreCard) -> bool:
+    """Reconsider because of a red flag, not where the scores place it: such a proposal can
+    sit in another quadrant on the chart, so every surface says why."""
+    return card.state == "reconsider" and card.quadrant != "reconsider" and bool(red_flags(card))
+
+
+def state_label(card: ScoreCard, rubric: Rubric) -> str:
+    """The state's name, with "(red flag)" when a red flag, not the position, set it."""
+    name = rubric.state_name(card.state)
+    return f"{name} (red flag)" if reconsider_by_red_flag(card) else name
+
+
 def fund_next(cards: Sequence[ScoreCard]) -> list[ScoreCard]:
     """Placed, active proposals not yet in production, by priority."""
     return [
@@ -84,7 +96,7 @@ def table_rows(
             "title": c.proposal.title,
             "url": url(c.proposal.id),
             "state": c.state,
-            "state_name": rubric.state_name(c.state),
+            "state_name": state_label(c, rubric),
             "priority": c.priority,
             "impact": c.impact,
             "risk": c.delivery_risk,
@@ -139,6 +151,7 @@ def rows_json(
         row[12] = [flag_index[f] for f in row[12]]
         row.append(ranks[c.proposal.id])
         row.append(1 if is_active(c) else 0)
+        row.append(1 if reconsider_by_red_flag(c) else 0)
         rows.append(row)
     return {
         "fields": [
@@ -163,6 +176,7 @@ def rows_json(
             "risk_reason",
             "rank",
             "active",
+            "by_red_flag",  # 1: Reconsider because of a red flag, wherever the scores place it
         ],
         "url": url_template,  # a proposal's link: replace {id}
         "states": {s: rubric.state_name(s) for s in STATES},

@@ -100,14 +100,14 @@ def chart(ctx: SiteContext, page: str) -> Markup:
             title=c.proposal.title,
             stage=c.proposal.stage,
             state=c.state,
-            state_name=ctx.quadrant_name(c.state),
+            state_name=pv.state_label(c, ctx.rubric),
             impact=c.impact,
             risk=c.delivery_risk,
             impact_range=c.placement["impact"],
             risk_range=c.placement["delivery_risk"],
             href=ctx.url(page, ctx.proposal_path(c.proposal.id)),
             tooltip=(
-                f"{c.proposal.title} ({c.proposal.stage}, {ctx.quadrant_name(c.state)}): "
+                f"{c.proposal.title} ({c.proposal.stage}, {pv.state_label(c, ctx.rubric)}): "
                 f"impact {c.impact:.0f} (likely {c.placement['impact'][0]:.0f}–"
                 f"{c.placement['impact'][1]:.0f}), delivery risk {c.delivery_risk:.0f} "
                 f"(likely {c.placement['delivery_risk'][0]:.0f}–"

@@ -114,6 +114,8 @@
         red: r[f.red_flags].length, tags: r[f.tags], org: r[f.org].join("/"),
         openMask: r[f.open],
         confidence: r[f.confidence], rank: r[f.rank], active: r[f.active] === 1,
+        // Reconsider because of a red flag, wherever the scores place it.
+        byRedFlag: r[f.by_red_flag] === 1,
         // Risk, the stakes figure (null until assessed); "risk" above is delivery risk.
         riskFigure: r[f.risk], riskReason: r[f.risk_reason] || ""
       };
@@ -149,6 +151,10 @@
     };
   }
 
+  function stateName(row, data) {
+    return data.states[row.state] + (row.byRedFlag ? " (red flag)" : "");
+  }
+
   function tableRow(row, data, url) {
     var cls = data.classes[row.riskClass] || row.riskClass;
     return "<tr data-proposal=\"" + esc(row.id) + "\">" +
@@ -156,7 +162,7 @@
       "<td data-label=\"Proposal\"><a href=\"" + esc(url.replace("{id}", row.id)) + "\">" +
       esc(row.title) + "</a></td>" +
       "<td data-label=\"State\"><span class=\"ss-badge ss-q-" + esc(row.state) + "\">" +
-      esc(data.states[row.state]) + "</span></td>" +
+      esc(stateName(row, data)) + "</span></td>" +
       "<td data-label=\"Priority\">" + num(row.priority) + "</td>" +
       "<td data-label=\"Impact\">" + num(row.impact) + "<span class=\"ss-range\"> " +
       num(row.impactRange[0]) + "–" + num(row.impactRange[1]) + "</span></td>" +
@@ -169,8 +175,9 @@
       (row.red ? " <span class=\"ss-red\">" + row.red + " red</span>" : "") + "</td>" +
       "<td data-label=\"Confidence\">" + Math.round(row.confidence * 100) + "%</td>" +
       "<td data-label=\"Team\">" + esc(row.team) + "</td>" +
-      "<td data-label=\"Stage\">" + esc(row.stage) +
-      (row.active ? "" : " <span class=\"ss-inactive\">(inactive)</span>") + "</td></tr>";
+      "<td data-label=\"Stage\">" + (row.active ? esc(row.stage) :
+        "<span class=\"ss-value\">" + esc(row.stage) +
+        " <span class=\"ss-inactive\">(inactive)</span></span>") + "</td></tr>";
   }
 
   // Sort keys of the live table; the states sort in the engine's order (rows.json "states").
@@ -203,12 +210,45 @@
     var points = Array.prototype.slice.call(svg.querySelectorAll("a.ss-point"));
     var cells = svg.querySelector("g.ss-cells");
     var layer = el("g", { "class": "ss-points ss-js-points" });
-    svg.appendChild(layer);
+    // Below the quadrants' names, which stay readable above every marker.
+    svg.insertBefore(layer, svg.querySelector("g.ss-quadrant-names"));
+    // Each stage's marker as the legend draws it, so the two always match.
+    var shapes = {};
+    document.querySelectorAll(".ss-legend-item[data-stage] path").forEach(function (path) {
+      shapes[path.closest("[data-stage]").dataset.stage] = {
+        d: path.getAttribute("d"), filled: path.classList.contains("ss-filled")
+      };
+    });
+    // What a marker covers, from its centre in SVG units: its halo, or its red-flag ring.
+    var HALO = 9, RING = 13;
+
+    function centre(a) {
+      var g = a.querySelector("g[transform]");
+      var m = g ? /translate\(([-\d.]+)[ ,]+([-\d.]+)\)/.exec(g.getAttribute("transform")) : null;
+      return m ? [+m[1], +m[2]] : null;
+    }
+
+    // A cell's count where no drawn marker covers it: the clear spot nearest the middle,
+    // in steps of 1 unit (as chart.py places it); the middle when none is clear.
+    function countX(cx, cy, cw, h, n, markers) {
+      var half = String(n).length * 13 * 0.62 / 2 + 1, mid = cy + h / 2;
+      var middle = cx + cw / 2, reach = Math.max(cw / 2 - half, 0), slots = [middle];
+      for (var k = 1; k <= reach; k += 1) { slots.push(middle - k, middle + k); }
+      for (var i = 0; i < slots.length; i += 1) {
+        var clear = markers.every(function (m) {
+          var r = m[2] ? RING : HALO;
+          return m[0] + r <= slots[i] - half || m[0] - r >= slots[i] + half ||
+            m[1] + r <= mid - 6 || m[1] - r >= mid + 7;
+        });
+        if (clear) { return slots[i]; }
+      }
+      return slots[0];
+    }
 
     function x(risk) { return g.left + g.w * Math.min(Math.max(risk, 0), 100) / 100; }
     function y(impact) { return g.top + g.h * (1 - Math.min(Math.max(impact, 0), 100) / 100); }
 
-    function drawCells(rows) {
+    function drawCells(rows, markers) {
       while (cells.firstChild) { cells.removeChild(cells.firstChild); }
       var counts = {}, biggest = 1;
       rows.forEach(function (r) {
@@ -231,7 +271,7 @@
         var group = el("g", { "class": "ss-cell ss-d" + level });
         group.appendChild(el("title", {}, n + " proposals"));
         group.appendChild(el("rect", { x: cx, y: cy, width: cw, height: h }));
-        group.appendChild(el("text", { x: cx + cw / 2, y: cy + h / 2 + 5,
+        group.appendChild(el("text", { x: countX(cx, cy, cw, h, n, markers), y: cy + h / 2 + 5,
           "text-anchor": "middle" }, String(n)));
         cells.appendChild(group);
       });
@@ -247,22 +287,36 @@
       });
       while (layer.firstChild) { layer.removeChild(layer.firstChild); }
       if (!density) { return; }
-      drawCells(rows);
-      if (rows.length > FEW || rows.length === all) { return; }
-      rows.forEach(function (r) {
-        if (drawn[r.id]) { return; }
-        var px = x(r.risk), py = r.state === "needs_information" ? g.stripY + 46 : y(r.impact);
-        var a = el("a", { "class": "ss-point", href: url.replace("{id}", r.id),
-          "data-proposal": r.id });
-        a.appendChild(el("title", {}, r.rank + ". " + r.title + " (" + r.stage + "): impact " +
-          num(r.impact) + ", delivery risk " + num(r.risk) + ", priority " + num(r.priority) +
-          "; risk " + (r.riskFigure === null ? "not yet assessed" : num(r.riskFigure)) + " · " +
-          (data.classes[r.riskClass] || r.riskClass)));
-        var m = el("g", { transform: "translate(" + px + " " + py + ")" });
-        m.appendChild(el("path", { "class": "ss-marker", d: "M0,-6 A6,6 0 1,1 0,6 A6,6 0 1,1 0,-6 Z" }));
-        a.appendChild(m);
-        layer.appendChild(a);
+      var markers = [];
+      points.forEach(function (a) {
+        var c = keep[a.dataset.proposal] ? centre(a) : null;
+        if (c) { markers.push([c[0], c[1], a.classList.contains("ss-redflag")]); }
       });
+      if (rows.length <= FEW && rows.length !== all) {
+        rows.forEach(function (r) {
+          if (drawn[r.id]) { return; }
+          var px = x(r.risk), py = r.state === "needs_information" ? g.stripY + 46 : y(r.impact);
+          var a = el("a", { "class": "ss-point ss-stage-" + r.stage +
+            (r.red ? " ss-redflag" : ""), href: url.replace("{id}", r.id),
+            "data-proposal": r.id });
+          a.appendChild(el("title", {}, "#" + r.rank + ": " + r.title + " (" + r.stage + ", " +
+            stateName(r, data) + "): impact " + num(r.impact) + ", delivery risk " +
+            num(r.risk) + ", priority " + num(r.priority) + "; risk " +
+            (r.riskFigure === null ? "not yet assessed" : num(r.riskFigure)) + " · " +
+            (data.classes[r.riskClass] || r.riskClass)));
+          var shape = shapes[r.stage] || shapes.idea ||
+            { d: "M0,-6 A6,6 0 1,1 0,6 A6,6 0 1,1 0,-6 Z", filled: false };
+          var m = el("g", { transform: "translate(" + px + " " + py + ")" });
+          if (r.red) { m.appendChild(el("circle", { "class": "ss-ring", r: 11 })); }
+          m.appendChild(el("path", { "class": "ss-halo", d: shape.d }));
+          m.appendChild(el("path", { "class": "ss-marker" + (shape.filled ? " ss-filled" : ""),
+            d: shape.d }));
+          a.appendChild(m);
+          layer.appendChild(a);
+          markers.push([px, py, r.red > 0]);
+        });
+      }
+      drawCells(rows, markers);
     };
   }
 
@@ -314,11 +368,35 @@
         return filters;
       }
 
-      function describe(shown) {
+      // The table's order from the address too (?sort=priority&dir=desc), as it is kept.
+      var sorted = params.get("sort");
+      // Only a column of the table's own: any other value is ignored.
+      var header = sorted && Object.prototype.hasOwnProperty.call(SORT_KEYS, sorted) ?
+        table.querySelector("th[data-key=\"" + sorted + "\"]") : null;
+      if (header) {
+        sortKey = sorted;
+        descending = params.get("dir") === "desc";
+        header.setAttribute("aria-sort", descending ? "descending" : "ascending");
+      }
+
+      function countStates(shown) {
         var counts = {};
         shown.forEach(function (r) { counts[r.state] = (counts[r.state] || 0) + 1; });
+        return counts;
+      }
+
+      function describe(counts) {
         return states.map(function (s) { return data.states[s] + " " + (counts[s] || 0); })
           .join(", ");
+      }
+
+      // The states' counts listed under the chart follow the filters too.
+      function legendCounts(counts, active) {
+        document.querySelectorAll(".ss-state-count[data-state]").forEach(function (span) {
+          var n = counts[span.dataset.state] || 0;
+          span.textContent = active ? n + " of " + span.dataset.all + " match the filters" :
+            span.dataset.all + ", all stages";
+        });
       }
 
       function render() {
@@ -336,7 +414,9 @@
         var active = Object.keys(filters).length > 0;
         var what = active ? shown.length + " of " + rows.length + " proposals match the filters"
           : "All " + rows.length + " proposals";
-        if (summary) { summary.textContent = what + ": " + describe(shown) + "."; }
+        var counts = countStates(shown);
+        if (summary) { summary.textContent = what + ": " + describe(counts) + "."; }
+        legendCounts(counts, active);
         if (status) {
           status.textContent = what + "; showing " + Math.min(limit, shown.length) +
             (shown.length ? ", sorted by " + (table.querySelector("th[aria-sort]") ?
@@ -345,7 +425,12 @@
         more.hidden = shown.length <= limit;
         more.textContent = "Show " + Math.min(page, shown.length - limit) + " more";
         if (chart) { chart.update(shown, rows.length); }
-        var query = new URLSearchParams(filters).toString();
+        var address = new URLSearchParams(filters);
+        if (sortKey !== "rank" || descending) {
+          address.set("sort", sortKey);
+          address.set("dir", descending ? "desc" : "asc");
+        }
+        var query = address.toString();
         history.replaceState(history.state, "",
           location.pathname + (query ? "?" + query : "") + location.hash);
       }
