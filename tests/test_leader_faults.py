@@ -329,13 +329,10 @@ def test_pitfall_answers_are_words_not_boxes(browser: Browser, demo_url: str, wi
 
 @pytest.mark.browser
 @pytest.mark.parametrize("width", [1400, 390])
-def test_inactive_stage_stays_inside_its_card(
-    browser: Browser, demo_url: str, width: int
-) -> None:
+def test_inactive_stage_stays_inside_its_card(browser: Browser, demo_url: str, width: int) -> None:
     page = open_page(browser, demo_url + "portfolio/", width)
     inside = page.evaluate(INACTIVE_INSIDE)
     assert len(inside) >= 1
     assert all(ok for _, ok in inside), inside
     page.locator("figure.ss-chart").scroll_into_view_if_needed()
     save_screenshot(page, f"leader-faults-demo-{width}")
-

@@ -61,3 +61,14 @@ def test_the_method_page_reads_as_sentences(tmp_path: Path) -> None:
     assert "Results tested separately for each group" in text
     assert ".;" not in text
     assert "seed 0" not in text
+
+
+def test_the_method_page_says_when_balance_is_judged(tmp_path: Path) -> None:
+    from bs4 import BeautifulSoup
+
+    root = write_site(tmp_path, {MINIMAL_ID: MINIMAL_YAML})
+    outcome = logged_build(root)
+    assert outcome.site_dir is not None
+    page = outcome.site_dir / "reference" / "scoring-method" / "index.html"
+    text = " ".join(BeautifulSoup(page.read_text("utf-8"), "html.parser").get_text(" ").split())
+    assert "only once at least 10 active proposals are placed" in text

@@ -152,6 +152,14 @@ def write_table(
     mix = ", ".join(
         f"{names[b.quadrant]} {b.share:.0%} (target {b.target:.0%})" for b in summary.balance
     )
+    if not summary.judged:  # a few placed proposals say nothing about the mix
+        rule = rubric.judge_from
+        out.write(
+            f"{plural(summary.active, 'active proposal')}, {summary.placed} placed; the balance "
+            f"cannot be judged yet: it needs at least {rule.placed} placed and "
+            f"{rule.share:.0%} of the active ones.\n"
+        )
+        return
     verdict = "in balance" if summary.in_balance else paint("OUT OF BALANCE", "yellow", colour)
     out.write(f"{plural(summary.active, 'active proposal')}; portfolio {verdict}: {mix}.\n")
 
