@@ -436,7 +436,7 @@ def test_plurals_and_the_one_file_summary(
     (one / f"{PILOT_ID}.yaml").write_text(PILOT_YAML)
     _, out, _ = run(capsys, "score", str(one))
     assert "\n2 proposals. " in out
-    assert "2 active proposals; portfolio " in out
+    assert "2 active proposals, 1 placed; the balance cannot be judged yet" in out
     assert "(s)" not in out
 
 

@@ -600,7 +600,9 @@ def test_portfolio_balance_section(sample_site: Path) -> None:
     # Only placed active proposals count in the shares; the others are reported apart.
     assert sum(int(r[1]) for r in rows) == len(placed)
     text = section_text(node, "balance")
-    assert "out of balance" in text or "in balance" in text
+    # The sample site places too few proposals for a verdict: the section says why.
+    assert f"{len(placed)} of {len(active)} active proposals are placed" in text
+    assert "cannot be judged yet" in text
 
 
 def test_portfolio_table_one_row_per_proposal(sample_site: Path) -> None:
