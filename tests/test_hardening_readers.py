@@ -622,3 +622,20 @@ def test_the_builtin_rubric_is_named_without_the_machines_paths(
 
     monkeypatch.chdir(tmp_path)
     assert load_rubric().source == "scoring/data/rubric.yaml"
+
+
+def test_score_by_unit_keeps_an_invalid_file_of_that_unit(tmp_path: Path) -> None:
+    """An invalid file's `org` comes with the loaded file, so `--org` still lists its
+    problems (and the file is read once, by the loader)."""
+    folder = tmp_path / "proposals"
+    folder.mkdir()
+    bad = MINIMAL_YAML.replace("stage:", "org: [Field Service, Depots]\nstage:", 1)
+    bad = bad.replace("title:", "title: x\nnot_a_field: 1\nold_title:", 1)
+    (folder / "depot-parts.yaml").write_text(bad, encoding="utf-8")
+    (folder / "elsewhere.yaml").write_text(
+        MINIMAL_YAML.replace("stage:", "org: [Finance]\nstage:", 1), encoding="utf-8"
+    )
+    code, out, err, _ = run_sweetspot("score", "proposals", "--org", "Field Service", cwd=tmp_path)
+    assert code == 1, err
+    assert "depot-parts.yaml" in err and "not_a_field" in err
+    assert "elsewhere" not in out

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import IO
 
 from scoring.cli.common import (
@@ -28,7 +27,6 @@ from scoring.portfolio.csvfile import write_csv
 from scoring.portfolio.orgunits import SEPARATOR, filter_intake, parse_unit, unit_path, with_org
 from scoring.portfolio.summary import PortfolioSummary, summarise, summary_json
 from scoring.proposals.loading import load_proposals
-from scoring.proposals.plaindata import read_data
 from scoring.proposals.proposal import Intake
 from scoring.rubric import Rubric
 
@@ -170,25 +168,15 @@ def run(args: argparse.Namespace) -> int:
         proposal_paths(args), rubric, progress=lambda files: progress(files, "Scoring")
     )
     if args.org:
-        intake = filter_intake(intake, parse_unit(args.org), _invalid_units(intake))
+        intake = filter_intake(
+            intake, parse_unit(args.org), {bad.file: bad.org for bad in intake.invalid if bad.org}
+        )
         if not intake.proposals and not intake.invalid:
             print(f"sweetspot: no proposal is in the unit '{args.org}'", file=sys.stderr)
     if intake.invalid:
         report_problems(intake, "text", sys.stderr, use_colour(sys.stderr, args.color))
     write_scores(intake, rubric, args.format, sys.stdout, use_colour(sys.stdout, args.color))
     return EXIT_INVALID if intake.invalid else EXIT_OK
-
-
-def _invalid_units(intake: Intake) -> dict[str, tuple[str, ...]]:
-    """The ``org`` of each invalid file, read leniently (but never through a symlink, pipe
-    or alias), so --org keeps its problems."""
-    units: dict[str, tuple[str, ...]] = {}
-    for bad in intake.invalid:
-        data = read_data(Path(bad.file), bad.file).data
-        org = data.get("org") if data is not None else None
-        if isinstance(org, list):
-            units[bad.file] = tuple(str(part) for part in org)
-    return units
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -118,6 +118,7 @@ def load_one(
             proposal_id,
             tuple(sorted(problems, key=_problem_order)),
             imported_from(document.data if document is not None else None),
+            unit_of(document.data if document is not None else None),
         )
     ordered = sorted(problems, key=_problem_order)
     return _proposal(
@@ -229,6 +230,12 @@ def imported_from(data: Any) -> str | None:
     return None
 
 
+def unit_of(data: Any) -> tuple[str, ...]:
+    """The ``org`` path as written, even in a file that is not valid."""
+    org = data.get("org") if isinstance(data, Mapping) else None
+    return tuple(str(part) for part in org) if isinstance(org, list) else ()
+
+
 def _to_record(loaded: Proposal | InvalidFile) -> Record:
     if isinstance(loaded, Proposal):
         return {
@@ -242,6 +249,7 @@ def _to_record(loaded: Proposal | InvalidFile) -> Record:
         "kind": "invalid",
         "problems": [p.as_dict() for p in loaded.problems],
         "imported_from": loaded.imported_from,
+        "org": list(loaded.org),
     }
 
 
@@ -268,6 +276,7 @@ def _from_record(record: Record, path: Path, file: str) -> Proposal | InvalidFil
                 path.stem,
                 tuple(Problem(**p) for p in record["problems"]),
                 imported if isinstance(imported, str) else None,
+                unit_of({"org": record.get("org")}),
             )
     except (KeyError, TypeError, ValueError, OverflowError):  # Overflow: a line below 0
         pass
@@ -469,6 +478,7 @@ def load_proposals(
                 loaded.imported_from
                 if isinstance(loaded, InvalidFile)
                 else imported_from(loaded.fields),
+                loaded.org if isinstance(loaded, InvalidFile) else unit_of(loaded.fields),
             )
         if isinstance(loaded, Proposal):
             intake.proposals.append(loaded)

@@ -156,6 +156,8 @@ class InvalidFile:
     # For a file `sweetspot import` wrote: "row N of FILE", from its `source` (the intake
     # page says which inventory row to fix), read with the file, never again at render time.
     imported_from: str | None = None
+    # Its `org` as written, read with the file too, so `score --org` keeps its problems.
+    org: tuple[str, ...] = ()
 
 
 @dataclass

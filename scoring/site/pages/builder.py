@@ -16,7 +16,7 @@ from jinja2 import TemplateError
 
 from scoring.model.cardjson import release
 from scoring.model.scorecard import ScoreCard, ScoredPortfolio, rescore, score_intake
-from scoring.proposals.loading import imported_from
+from scoring.proposals.loading import imported_from, unit_of
 from scoring.proposals.proposal import Intake, InvalidFile, Proposal
 from scoring.rubric import Rubric
 from scoring.site.environment import builtin_template_dirs, builtin_templates, template_names
@@ -208,6 +208,7 @@ def build_pages(
                         ),
                     ),
                     imported_from(bad.fields),
+                    unit_of(bad.fields),
                 )
             )
 
