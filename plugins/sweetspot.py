@@ -17,6 +17,7 @@ from scoring.site.rebuild.session import KeptBetweenBuilds
 
 from .checks import read_nav_titles
 from .config import SweetspotConfig
+from .navtrim import SectionsNavigation
 from .site import PluginSite
 
 
@@ -26,6 +27,7 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
         self.dirty = False
         self.kept = KeptBetweenBuilds()  # what serve rebuilds reuse (see on_startup)
         self.site: PluginSite | None = None  # this build's; None while disabled
+        self.first_level: tuple[Any, SectionsNavigation] | None = None  # (nav, its first level)
 
     @property
     def cache(self) -> LoadCache:
@@ -87,7 +89,15 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
     ) -> Any:
         if self.site is not None:
             self.site.fill_blocks(page)
+            if page.file.src_uri in self.site.proposal_pages and nav is not None:
+                context["nav"] = self.sections_only(nav)
         return context
+
+    def sections_only(self, nav: Any) -> SectionsNavigation:
+        # One per build: MkDocs makes the navigation anew for each.
+        if self.first_level is None or self.first_level[0] is not nav:
+            self.first_level = (nav, SectionsNavigation(nav))
+        return self.first_level[1]
 
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
         return self.site.post_page(output, page) if self.site is not None else output
