@@ -3,7 +3,8 @@
 A theme renders the whole navigation tree into every page. On a site of a thousand proposals
 that tree, repeated on each proposal page, was a fifth of the site's bytes and a tenth of its
 build time, and a proposal page is in no section of it (proposal pages are not in the
-navigation). So a proposal page gets the navigation's first level only: every section that
+navigation). So a generated page that is in no section of it (a proposal page, the second
+and later pages of a long list) gets the navigation's first level only: every section that
 has an index page becomes one link to that page, as Material's own ``navigation.prune`` does
 for the sections a reader is not in; sections without an index page keep their pages. Every
 other page keeps the full tree.
@@ -37,6 +38,7 @@ class SectionsNavigation:
         self.items: list[Any] = [_first_level(item) for item in nav.items]
         self.homepage = nav.homepage
         self.pages = nav.pages
+        self.listed = {page.file.src_uri for page in nav.pages}  # the pages the tree shows
 
     def __iter__(self) -> Iterator[Any]:
         return iter(self.items)

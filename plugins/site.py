@@ -64,7 +64,6 @@ class PluginSite:
         self.serving = serving
         self.builder: SiteBuilder | None = None  # set by add_pages
         self.generated_pages: set[str] = set()
-        self.proposal_pages: set[str] = set()  # the generated pages of valid proposals
         self.html_blocks: dict[str, Mapping[str, str]] = {}  # page path → deferred HTML
 
     def resolve(self, value: str) -> Path:
@@ -196,7 +195,6 @@ class PluginSite:
             self.generated_pages.add(page.path)
             if page.proposal_id is not None:
                 generated.edit_uri = edit_paths.get(page.proposal_id)
-                self.proposal_pages.add(page.path)
             files.append(generated)
         # An invalid proposal keeps its URL: a page listing its problems (see pages.py).
         for page in self.builder.invalid_pages(self.source_line if self.serving else None):

@@ -89,8 +89,10 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
     ) -> Any:
         if self.site is not None:
             self.site.fill_blocks(page)
-            if page.file.src_uri in self.site.proposal_pages and nav is not None:
-                context["nav"] = self.sections_only(nav)
+            if page.file.src_uri in self.site.generated_pages and nav is not None:
+                first_level = self.sections_only(nav)
+                if page.file.src_uri not in first_level.listed:
+                    context["nav"] = first_level
         return context
 
     def sections_only(self, nav: Any) -> SectionsNavigation:
