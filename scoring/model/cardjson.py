@@ -92,9 +92,7 @@ TextTable = tuple[str, tuple[str, ...], tuple[str, ...]]  # table, key fields, t
 TEXT_FIELDS: dict[str, tuple[TextTable, ...]] = {
     "flags": (("flags", ("id",), ("title", "message", "playbook")),),
     "suggestions": (("suggestions", ("kind", "id"), ("text", "playbook")),),
-    "questions": (
-        ("questions", ("kind", "id"), ("text", "playbook", "low_label", "high_label")),
-    ),
+    "questions": (("questions", ("kind", "id"), ("text", "playbook", "low_label", "high_label")),),
     "breakdown": (
         ("breakdown", ("criterion_id",), ("dimension", "question", "playbook", "weight")),
         ("breakdown_levels", ("basis", "level"), ("level_label",)),
