@@ -17,6 +17,7 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 from sitekit import REPO, logged_build, page_of
+from test_workflows import assert_parses, load, sweetspot_commands, triggers
 
 from scoring.cli.main import main
 
@@ -149,6 +150,23 @@ def test_init_writes_a_site_with_its_config_workflow_playbooks_and_no_proposals(
     home = (site / "content" / "index.md").read_text(encoding="utf-8")
     assert "# Agency AI" in home and "(portfolio/units/index.md)" in home
     assert "<!-- sweetspot:summary -->" in home
+
+
+def test_init_workflow_runs_real_commands_and_init_documents_its_options(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    site = tmp_path / "site"
+    assert run_cli("init", str(site))[0] == 0
+    workflow = load(site / ".github" / "workflows" / "proposals.yml")
+    assert "pull_request" in triggers(workflow)
+    commands = sweetspot_commands(workflow)
+    assert [tokens[1] for tokens in commands] == ["validate", "diff"]
+    for tokens in commands:
+        assert_parses(tokens)
+    assert main(["init", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "--currency" in out and "new or an empty folder" in " ".join(out.split())
+    assert "\n  2    usage error" in out
 
 
 def test_init_refuses_a_folder_that_is_not_empty(tmp_path: Path) -> None:

@@ -414,7 +414,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         sub,
         "init",
         "Make a new site (no demo proposals) in a new or empty folder.",
-        epilog="DIR must not exist yet or be an empty folder; it is never overwritten.",
+        epilog="DIR must be new or an empty folder: init never overwrites or merges anything "
+        "(there is no --force). --rubric shapes the pitfall navigation and the editor schema; "
+        "name the same file in the plugin's rubric option.",
     )
     init.add_argument("dir", metavar="DIR", help="the folder to make the site in")
     init.add_argument("--title", default=DEFAULT_TITLE, help="the site's name")
