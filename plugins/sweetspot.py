@@ -60,6 +60,9 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
     def on_nav(self, nav: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
         if self.dirty:
             read_nav_titles(nav, config)
+        if self.site is not None and not config.nav:
+            prefix = self.site.settings.output_dir.strip("/")
+            name_units_section(nav, f"{prefix}/" if prefix else "")
         return nav
 
     def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
@@ -108,3 +111,16 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
         for path in self.site.watched(config) if self.site is not None else ():
             server.watch(str(path))
         return server
+
+
+def name_units_section(nav: Any, prefix: str) -> None:
+    """A site without `nav:` gets MkDocs' own, which names the units folder "Units"; give
+    it the name its pages use, so "Organisation units" is in every site's navigation."""
+    index = f"{prefix}portfolio/units/index.md"
+    pending = list(nav.items)
+    while pending:
+        item = pending.pop()
+        children = getattr(item, "children", None) or []
+        if any(getattr(getattr(c, "file", None), "src_uri", None) == index for c in children):
+            item.title = "Organisation units"
+        pending.extend(children)
