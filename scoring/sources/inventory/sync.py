@@ -42,10 +42,12 @@ from scoring.sources.inventory.convert import (
     Unmapped,
     convert_row,
     get_path,
+    id_match,
+    key_match,
     ordered,
     set_path,
 )
-from scoring.sources.inventory.mapping import Binding, InventoryMapping, normalise
+from scoring.sources.inventory.mapping import Binding, InventoryMapping
 from scoring.sources.inventory.writer import (
     RewriteRefused,
     create_file,
@@ -120,6 +122,9 @@ class ImportPlan:
     unused: tuple[str, ...]
     unreadable: list[Path]
     refused: dict[Path, str] = field(default_factory=dict)
+    repeated: list[tuple[str, list[int]]] = field(default_factory=list)  # id, its rows
+    derived: list[int] = field(default_factory=list)  # rows matched by key: blank id
+    labels: dict[str, tuple[str, str]] = field(default_factory=dict)  # undeclared custom
 
     def count(self, action: str) -> int:
         return sum(1 for item in self.items if item.action == action)
@@ -207,26 +212,42 @@ def _index_existing(folder: Path, mapping: InventoryMapping, check: Checker) -> 
         source = data.get("source")
         if not isinstance(source, dict) or source.get("inventory") != mapping.name:
             continue
-        if mapping.external_id:
-            match = str(data.get("external_id", ""))
-        else:
-            match = normalise(str(source.get("key", "")))
+        match = file_match(mapping, data, source)
         if match and match not in found.by_match:
             found.by_match[match] = (path, data, raw.decode("utf-8", "replace"))
     return found
 
 
-def _with_occurrence(rows: list[RowResult]) -> None:
-    """Rows with identical keys: the 2nd, 3rd ... get ' #2', ' #3' on their key."""
+def file_match(
+    mapping: InventoryMapping, data: Mapping[str, Any], source: Mapping[str, Any]
+) -> str:
+    """What a file written by this mapping is matched by, as convert_row matches rows: its
+    id (qualified, or numbered when repeated: source.key) or else its derived key."""
+    own_id = data.get("external_id")
+    if mapping.external_id and own_id not in (None, ""):
+        return id_match(str(source.get("key") or own_id))
+    key = str(source.get("key", ""))
+    return key_match(key) if key else ""
+
+
+def _with_occurrence(rows: list[RowResult]) -> list[tuple[str, list[int]]]:
+    """Rows with identical keys or ids: the 2nd, 3rd ... get ' #2', ' #3' on their key.
+    Returns each repeated id with its rows (derived keys repeat silently, as before)."""
     seen: dict[str, int] = {}
+    repeated: dict[str, list[int]] = {}
     for row in rows:
         count = seen.get(row.match, 0) + 1
         seen[row.match] = count
         if count > 1:
+            if row.data.get("external_id") is not None:
+                repeated.setdefault(row.key_text, []).append(row.number)
             row.key_text = f"{row.key_text} #{count}"
             # Matched the way _index_existing reads it back from the file.
-            row.match = row.key_text if row.data.get("external_id") else normalise(row.key_text)
+            own = row.data.get("external_id") is not None
+            row.match = id_match(row.key_text) if own else key_match(row.key_text)
             row.data["source"]["key"] = row.key_text
+    firsts = {row.key_text: row.number for row in rows}
+    return [(key, [firsts[key], *numbers]) for key, numbers in repeated.items()]
 
 
 def _assign_ids(
@@ -390,13 +411,21 @@ def plan_import(
     rows: list[RowResult] = []
     skipped: list[tuple[int, str]] = []
     unmapped: list[Unmapped] = []
-    key_columns = [mapping.external_id] if mapping.external_id else list(mapping.key)
+    key_columns = [mapping.external_id] if mapping.external_id else []
+    key_columns += list(mapping.key)
+    derived: list[int] = []
     for cells, number in zip(table.rows, table.row_numbers, strict=True):
         if all(not c.strip() for c in cells):
             skipped.append((number, "the row is empty"))
             continue
         if all(not cells[binding.index[c]].strip() for c in key_columns):
-            what = "its id" if mapping.external_id else "every column of its key"
+            what = (
+                "its id"
+                if not mapping.key
+                else "its id and every column of its key"
+                if mapping.external_id
+                else "every column of its key"
+            )
             skipped.append(
                 (
                     number,
@@ -408,7 +437,9 @@ def plan_import(
         row = convert_row(binding, cells, number)
         rows.append(row)
         unmapped += row.unmapped
-    if mapping.external_id:
+        if mapping.external_id and "external_id" not in row.data:
+            derived.append(number)
+    if mapping.external_id and mapping.repeats == "refuse":
         _check_unique_ids(rows, binding)
     counts: dict[str, int] = {}
     occurrence: dict[int, int] = {}
@@ -416,7 +447,7 @@ def plan_import(
         counts[row.match] = counts.get(row.match, 0) + 1
         if counts[row.match] > 1:
             occurrence[row.number] = counts[row.match]
-    _with_occurrence(rows)
+    repeated = _with_occurrence(rows)
 
     existing = _index_existing(folder, mapping, check)
     by_match = existing.by_match
@@ -477,6 +508,8 @@ def plan_import(
         binding.unused,
         existing.unreadable,
         existing.refused,
+        repeated,
+        derived,
     )
 
 
@@ -514,7 +547,7 @@ def _retire(
             continue
         source = data.get("source") or {}
         if source.get("listed") is False:
-            retired.append(Retired(path.stem, path, str(source.get("key", match)), "unchanged"))
+            retired.append(Retired(path.stem, path, _shown_key(data, match), "unchanged"))
             continue
         marks: list[tuple[tuple[str, ...], Any]] = [
             (("stage",), "retired"),
@@ -535,8 +568,13 @@ def _retire(
         except RewriteRefused as refused:
             existing.refused[path] = f"not marked as no longer in the source: {refused}"
             continue
-        retired.append(Retired(path.stem, path, str(source.get("key", match)), "marked", text))
+        retired.append(Retired(path.stem, path, _shown_key(data, match), "marked", text))
     return retired
+
+
+def _shown_key(data: Mapping[str, Any], match: str) -> str:
+    source = data.get("source") or {}
+    return str(source.get("key") or data.get("external_id") or match.split(":", 1)[-1])
 
 
 def _check_unique_ids(rows: list[RowResult], binding: Binding) -> None:
@@ -545,6 +583,8 @@ def _check_unique_ids(rows: list[RowResult], binding: Binding) -> None:
 
     first: dict[str, int] = {}
     for row in rows:
+        if row.data.get("external_id") is None:
+            continue  # a blank id: matched by its derived key
         if row.match in first:
             column = header_label(binding, binding.mapping.external_id or "")
             raise InputError(
