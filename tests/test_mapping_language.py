@@ -453,3 +453,25 @@ def test_the_federal_mapping_labels_its_custom_fields_and_keeps_contracts_apart(
     assert "vendor" not in mapping.targets()
     piids = next(r for r in mapping.rules if r.target == "custom.contract_piids")
     assert piids.columns == ("23_contract_piids",)
+
+
+# The reference ------------------------------------------------------------------------------
+
+
+def test_the_mapping_reference_is_generated_from_the_schema(tmp_path: Path) -> None:
+    from scoring.sources.inventory.mapping import mapping_schema
+
+    code, text, err = run_cli("schema", "--mapping")
+    assert code == 0, err
+    assert text.startswith("# Inventory mapping reference")
+    schema = mapping_schema()
+    for name, spec in schema["$defs"]["rule"]["properties"].items():
+        rules = text.split("## A rule", 1)[1].splitlines()
+        line = next(x for x in rules if x.startswith(f"| `{name}` |"))
+        assert " ".join(spec["description"].split())[:40] in line.replace("\\|", "|"), name
+    for name in schema["properties"]["id"]["properties"]:
+        assert f"| `id.{name}` |" in text
+    assert "| `unlisted` | `report` or `keep` or `default` |" in text
+    out = tmp_path / "mapping-reference.md"
+    assert run_cli("schema", "--mapping", "--out", str(out))[0] == 0
+    assert out.read_text("utf-8") == text

@@ -128,7 +128,7 @@ class InventoryMapping:
 
 
 @lru_cache(maxsize=1)
-def _mapping_schema() -> dict[str, Any]:
+def mapping_schema() -> dict[str, Any]:
     text = (resources.files("scoring") / "data" / "mapping.schema.yaml").read_text("utf-8")
     schema: dict[str, Any] = load_trusted(text)
     return schema
@@ -170,7 +170,7 @@ def load_mapping(
     document = result.document
     if document is None:
         raise MappingError(problems or [Problem(file, 0, 0, "", "the mapping file is empty")])
-    problems += checker_for(_mapping_schema()).problems(document, file, problems)
+    problems += checker_for(mapping_schema()).problems(document, file, problems)
     if problems:
         raise MappingError(problems)
     return _build(document, file, proposal_schema)
