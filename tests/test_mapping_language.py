@@ -174,9 +174,10 @@ def test_columns_join_into_one_text(tmp_path: Path) -> None:
     found = by_title(out)
     assert found["Both"]["summary"] == "Late invoices.\n\nBenefits: Cash."
     assert found["One"]["summary"] == "Late invoices."
-    # The joined text is not split back into the source's columns.
+    # An export splits it back at the separator.
     back = {r["use_case_name"]: r for r in exported(out, mapping_file)}
-    assert back["Both"]["problem"] == "" and back["Both"]["benefits"] == ""
+    assert (back["Both"]["problem"], back["Both"]["benefits"]) == ("Late invoices.", "Cash.")
+    assert (back["One"]["problem"], back["One"]["benefits"]) == ("Late invoices.", "")
 
 
 # 3. Several rules per field ---------------------------------------------------------------

@@ -179,6 +179,12 @@ def _payload(plan: ImportPlan, table: Table, args: argparse.Namespace) -> dict[s
             for c in plan.collisions
         ],
         "repeated_ids": [{"id": key, "rows": rows} for key, rows in plan.repeated],
+        "matched_to_earlier_format": plan.adopted,
+        "earlier_not_matched": [str(p) for p in plan.earlier_left],
+        "likely_renames": [
+            {"file": str(r.path), "title": r.old_title, "row": r.row, "new_title": r.new_title}
+            for r in plan.renames
+        ],
         "rows_without_id": plan.derived,
         "custom_fields": {k: {"label": v, "type": t} for k, (v, t) in plan.labels.items()},
         "unreadable": [str(p) for p in plan.unreadable],
@@ -298,6 +304,25 @@ def report(
             f"\nRows without an id of their own ({len(plan.derived)}); matched by their "
             f"key columns instead: rows {shown}\n"
         )
+    if plan.adopted or plan.earlier_left:
+        write(
+            f"\nRows matched to files of an earlier format ({len(plan.adopted)}); they keep "
+            "their ids and hand edits.\n"
+        )
+    if plan.earlier_left:
+        write(
+            f"\nFiles of an earlier format no row matched ({len(plan.earlier_left)}); left "
+            "as they are:\n"
+        )
+        for path in plan.earlier_left:
+            write(f"  {one_line(str(path))}\n")
+    if plan.renames:
+        write(f"\nLikely renames ({len(plan.renames)}); check them, and edit by hand if so:\n")
+        for r in plan.renames:
+            write(
+                f"  {one_line(str(r.path))} ({_shown(r.old_title)}) -> row {r.row} "
+                f"({_shown(r.new_title)})\n"
+            )
     if plan.retired:
         write(
             f"\nNo longer in the source ({len(plan.retired)}); kept, marked retired "

@@ -293,10 +293,10 @@ def _cell_items(rule: Rule, raw: str) -> list[str]:
     text = cell_text(raw)
     if is_empty(text):
         return []
-    if rule.python_list:
-        items = python_list(text)
-        parts = items if items is not None else [text]
-    elif rule.split:
+    items = python_list(text) if rule.python_list else None
+    if items is not None:
+        parts = items
+    elif rule.split:  # also a python_list cell that is not one: "a; b"
         parts = text.split(rule.split)
     else:
         parts = [text]

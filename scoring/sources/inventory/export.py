@@ -145,6 +145,14 @@ def _write_links(rule: Rule, value: Any, cells: dict[str, str]) -> None:
 
 
 def _write(rule: Rule, value: Any, cells: dict[str, str]) -> None:
+    if rule.join is not None and isinstance(value, str):
+        if value == rule.default:
+            return  # the columns were empty
+        parts = value.split(rule.join)
+        if len(parts) in (1, len(rule.columns)):
+            for column, part in zip(rule.columns, parts, strict=False):
+                cells.setdefault(column, part)
+        return
     if len(rule.columns) > 1:
         items = [(_back(rule, v) or "") for v in (value if isinstance(value, list) else [value])]
         for i, column in enumerate(rule.columns):

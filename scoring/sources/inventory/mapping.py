@@ -26,7 +26,7 @@ from scoring.sources.safefile import MAPPING, read_named
 from scoring.sources.validation import checker_for, did_you_mean
 from scoring.sources.yamlsource import YamlDocument, load_bytes, load_trusted
 
-SHIPPED = ("us-federal-2024",)
+SHIPPED = ("us-federal-2024", "us-federal-2025")
 _SPACES = re.compile(r"\s+")
 _DASHES = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2019": "'", "\u2018": "'"})
 _MISSING = object()
@@ -91,6 +91,8 @@ class InventoryMapping:
     lines: dict[str, int] = field(default_factory=dict)  # column name → line in the file
     qualify: tuple[str, ...] = ()  # columns the external id is unique only within
     repeats: str = "refuse"  # a repeated external id: refuse, or number the repeats
+    previous: tuple[str, ...] = ()  # earlier formats' mapping names
+    previous_match: tuple[str, ...] = ()  # fields a row is matched to their files by
 
     def targets(self) -> list[str]:
         """Every field the import fills, full-text fields of cut values included."""
@@ -256,6 +258,9 @@ def _build(
         )
     if (qualify or "repeats" in ident) and not external:
         at(("id",), "qualify and repeats apply to external_id; give the id's column")
+    for i, dotted in enumerate((data.get("previous") or {}).get("match") or ()):
+        if field_schema(proposal_schema, dotted) is None:
+            at(("previous", "match", i), f"'{dotted}' is not a proposal field", key=False)
     for required in ("title", "summary", "team", "stage"):
         if required not in fields:
             at(
@@ -280,6 +285,8 @@ def _build(
         lines=lines,
         qualify=qualify,
         repeats=ident.get("repeats", "refuse"),
+        previous=tuple((data.get("previous") or {}).get("inventories") or ()),
+        previous_match=tuple((data.get("previous") or {}).get("match") or ()),
     )
 
 
@@ -401,7 +408,7 @@ def _rule(
         None if default is _MISSING else default,
         spec.get("split"),
         kind,
-        bool(spec.get("export", join is None)),
+        bool(spec.get("export", True)),
         document.position(where, key=True).line,
         link_title,
         tuple(spec.get("formats") or ()),

@@ -48,6 +48,7 @@ from scoring.sources.inventory.convert import (
     set_path,
 )
 from scoring.sources.inventory.mapping import Binding, InventoryMapping
+from scoring.sources.inventory.previous import Earlier, Rename, likely_renames
 from scoring.sources.inventory.writer import (
     RewriteRefused,
     create_file,
@@ -110,6 +111,7 @@ class Existing:
     refused: dict[Path, str]  # entries never read (symlinks, FIFOs, ...) and why
     problems: dict[Path, list[str]]
     top: dict[str, str]  # entry name, case-folded -> why it is no place to write a file
+    earlier: Earlier | None = None  # files of the mapping's previous formats
 
 
 @dataclass
@@ -125,6 +127,9 @@ class ImportPlan:
     repeated: list[tuple[str, list[int]]] = field(default_factory=list)  # id, its rows
     derived: list[int] = field(default_factory=list)  # rows matched by key: blank id
     labels: dict[str, tuple[str, str]] = field(default_factory=dict)  # undeclared custom
+    adopted: list[int] = field(default_factory=list)  # rows matched to an earlier format's file
+    earlier_left: list[Path] = field(default_factory=list)  # earlier files no row matched
+    renames: list[Rename] = field(default_factory=list)
 
     def count(self, action: str) -> int:
         return sum(1 for item in self.items if item.action == action)
@@ -189,6 +194,8 @@ def _index_existing(folder: Path, mapping: InventoryMapping, check: Checker) -> 
     """Files this inventory wrote before (by match key), every id taken, the entries that
     could not be read or were refused, and the problems of each file as it is now."""
     found = Existing({}, {}, [], {}, {}, {})
+    if mapping.previous:
+        found.earlier = Earlier(mapping.previous_match)
     if not folder.is_dir() or folder.is_symlink():
         return found
     found.top = _top_entries(folder)
@@ -210,7 +217,13 @@ def _index_existing(folder: Path, mapping: InventoryMapping, check: Checker) -> 
             found.unreadable.append(path)
             continue
         source = data.get("source")
-        if not isinstance(source, dict) or source.get("inventory") != mapping.name:
+        if not isinstance(source, dict):
+            continue
+        if found.earlier is not None and source.get("inventory") in mapping.previous:
+            if source.get("listed") is not False:  # a retired use case stays retired
+                found.earlier.add((path, data, raw.decode("utf-8", "replace")))
+            continue
+        if source.get("inventory") != mapping.name:
             continue
         match = file_match(mapping, data, source)
         if match and match not in found.by_match:
@@ -386,6 +399,29 @@ def _merge(
     return wanted, kept, overwritten
 
 
+def _adopt(
+    existing: Mapping[str, Any], fresh: dict[str, Any], targets: list[str], titles: set[str]
+) -> tuple[dict[str, Any], list[str], list[Overwritten]]:
+    """The data a file an earlier format wrote should hold now: the new source's values,
+    except fields edited by hand since that import (their value differs from its record,
+    or the earlier import did not fill them), which stay: the new format is another
+    source, so a change in its wording is no reason to drop an edit."""
+    source = existing.get("source")
+    record = source.get("imported") if isinstance(source, dict) else None
+    wanted = copy.deepcopy(_keep_hand_links(existing, fresh, titles))
+    if not isinstance(record, dict):  # imported before records were kept: the source wins
+        return wanted, [], []
+    kept: list[str] = []
+    for target in targets:
+        old = _owned_value(existing, target, titles)
+        if old is _MISSING or old == _owned_value(fresh, target, titles):
+            continue
+        if record.get(target) != digest(old):
+            kept.append(target)
+            set_path(wanted, target, copy.deepcopy(get_path(existing, target)))
+    return wanted, kept, []
+
+
 def _blocked(item_id: str, existing: Existing) -> str | None:
     """Why a new file may not be written under this id, or None."""
     for name in (f"{item_id}.yaml", f"{item_id}.yml"):
@@ -458,6 +494,14 @@ def plan_import(
     for row in rows:
         if row.match in by_match:
             matched[row.number] = by_match[row.match]
+    adopted: set[int] = set()
+    if existing.earlier is not None:
+        for row in rows:
+            if row.number not in matched:
+                found = existing.earlier.claim(row.data)
+                if found is not None:
+                    matched[row.number] = found
+                    adopted.add(row.number)
     new_rows = [row for row in rows if row.number not in matched]
     ids, _ = _assign_ids(new_rows, set(existing.taken), max_len, occurrence)
 
@@ -467,7 +511,8 @@ def plan_import(
         fresh = ordered(row.data, schema, last=("custom", "source"))
         if row.number in matched:
             path, data, text = matched[row.number]
-            wanted, kept, overwritten = _merge(data, fresh, targets, titles)
+            merge = _adopt if row.number in adopted else _merge
+            wanted, kept, overwritten = merge(data, fresh, targets, titles)
             sets, deletes = _edits(data, wanted, owned)
             if not sets and not deletes:
                 item = Item(row, path.stem, path, "unchanged")
@@ -499,6 +544,13 @@ def plan_import(
 
     collisions = _collisions(items, existing, max_len)
     retired = _retire(rows, existing, targets, today)
+    earlier_left: list[Path] = []
+    renames: list[Rename] = []
+    if existing.earlier is not None:
+        left = existing.earlier.left()
+        earlier_left = [path for path, _, _ in left]
+        fresh_rows = [(row.number, row.data) for row in new_rows]
+        renames = likely_renames(left, fresh_rows, mapping.previous_match[0])
     return ImportPlan(
         items,
         retired,
@@ -510,6 +562,9 @@ def plan_import(
         existing.refused,
         repeated,
         derived,
+        adopted=sorted(adopted),
+        earlier_left=earlier_left,
+        renames=renames,
     )
 
 
