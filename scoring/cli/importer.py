@@ -122,7 +122,15 @@ def run_import(args: argparse.Namespace, rubric: Rubric) -> tuple[ImportPlan, Ta
             for p in loaded.problems
         ]
 
-    plan = plan_import(binding, out, schema, MAX_ID_LENGTH, check)
+    def valid_data(path: Path, data: Any) -> bool:
+        return bool(
+            ID_PATTERN.match(path.stem)
+            and len(path.stem) <= MAX_ID_LENGTH
+            and path.stem not in WINDOWS_RESERVED
+            and checker.is_valid(data)
+        )
+
+    plan = plan_import(binding, out, schema, MAX_ID_LENGTH, check, valid_data=valid_data)
     declared = {f.id for f in rubric.custom_fields}
     plan.labels = {k: v for k, v in mapping.labels().items() if k not in declared}
     if not args.dry_run:

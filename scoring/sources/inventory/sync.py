@@ -61,6 +61,9 @@ from scoring.sources.yamlsource import LoadResult, read_source
 # Parses a file's text once: its data (None when it is not YAML) and its problems as a
 # proposal, as messages. Existing files are read through it, so each is parsed only once.
 Checker = Callable[[Path, bytes], tuple[Any, list[str]]]
+# Whether a new file of this data, at this path, is a valid proposal: the data is what its
+# text is dumped from, so a valid one need not be parsed back (a quarter of an import).
+DataCheck = Callable[[Path, Mapping[str, Any]], bool]
 
 
 @dataclass(frozen=True)
@@ -376,12 +379,14 @@ def _merge(
     overwritten: list[Overwritten] = []
     if not isinstance(record, dict):  # imported before records were kept: the source wins
         return wanted, kept, overwritten
-    wanted = copy.deepcopy(wanted)
+    copied = False
     for target in targets:
         new = _owned_value(fresh, target, titles)
         old = _owned_value(existing, target, titles)
         if new == old:
             continue
+        if not copied:  # most rows of a re-import change nothing: copy only when needed
+            wanted, copied = copy.deepcopy(wanted), True
         last = record.get(target)
         if last == (None if new is _MISSING else digest(new)):
             kept.append(target)  # the source is as it was: the difference is a hand edit
@@ -441,6 +446,7 @@ def plan_import(
     max_len: int,
     check: Checker,
     today: dt.date | None = None,
+    valid_data: DataCheck | None = None,
 ) -> ImportPlan:
     mapping = binding.mapping
     table = binding.table
@@ -538,6 +544,8 @@ def plan_import(
             item = Item(row, ids[row.number], path, "new", new_file_text(fresh, mapping.name))
         if item.text is None:
             item.problems = item.problems + existing.problems.get(path, [])
+        elif item.action == "new" and valid_data is not None and valid_data(path, fresh):
+            item.problems = []
         else:
             item.problems = check(path, item.text.encode("utf-8"))[1]
         items.append(item)
