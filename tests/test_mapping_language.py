@@ -476,3 +476,29 @@ def test_the_mapping_reference_is_generated_from_the_schema(tmp_path: Path) -> N
     out = tmp_path / "mapping-reference.md"
     assert run_cli("schema", "--mapping", "--out", str(out))[0] == 0
     assert out.read_text("utf-8") == text
+
+
+def test_rules_that_cannot_work_are_refused_at_their_lines(tmp_path: Path) -> None:
+    mapping = BASE_MAPPING.replace(
+        "  stage: {column: stage, default: not_reported, values: {Deployed: production, "
+        "Pilot: pilot}}",
+        "  stage: {column: stage, unlisted: keep, values: {Deployed: production}}\n"
+        "  team: {column: bureau, max_length: 500}\n"
+        "  owner: {column: name, full_text: custom.owner_full}\n"
+        "  sponsor: {column: name, label: Sponsor}",
+    ).replace("  team: {column: bureau, fallback: agency}\n", "") + (
+        "previous: {inventories: [older], match: [titel]}\n"
+    )
+    source, mapping_file, out = setup(tmp_path, [], mapping)
+    code, _, err = run_cli("import", str(source), "--mapping", str(mapping_file), "--out", str(out))
+    assert code == 2 and "Traceback" not in err
+    lines = mapping.splitlines()
+
+    def line_of(text: str) -> int:
+        return next(i for i, x in enumerate(lines, 1) if text in x)
+
+    assert f"mapping.yaml:{line_of('unlisted: keep')}:" in err and "cannot be kept" in err
+    assert f"mapping.yaml:{line_of('max_length: 500')}:" in err and "at most 200" in err
+    assert f"mapping.yaml:{line_of('owner_full')}:" in err and "give max_length" in err
+    assert f"mapping.yaml:{line_of('label: Sponsor')}:" in err and "custom field" in err
+    assert f"mapping.yaml:{line_of('titel')}:" in err and "'titel' is not a proposal field" in err
