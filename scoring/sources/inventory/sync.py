@@ -1,17 +1,17 @@
 """Plan and apply an import: match rows to files, give new rows stable ids, and work out
 which files are new, changed, unchanged or no longer in the source.
 
-Ids. A row keeps the id of the file it was imported into before (matched by its external
-id, qualified by the ``id.qualify`` columns when given, or else, as for a row whose id is
-blank, by the key derived from the mapping's ``id.key`` columns), so ids never change once
-given. Files of the mapping's ``previous`` formats are matched next (previous.py): they
-keep their ids, and their hand edits stay. A new row's id is the slug of its ``id.slug``
-columns, cut at a hyphen to fit MAX_ID_LENGTH. When several rows would get the same slug,
-or the slug is taken by another file (ignoring case, as macOS and Windows checkouts do) or
-is a name Windows reserves (``con``, ``nul``, ...), each such row gets ``-`` and the first 6 hex digits of the SHA-1
-of its key instead (the same on every run, whatever the row order); rows whose keys are
-identical too get a further ``-2``, ``-3`` ... in source order. The report lists every
-such group, with the files already there that hold the slug.
+Ids. A row keeps the id of the file it was imported into before (matched by its external id,
+qualified by the ``id.qualify`` columns when given, or else, as for a row whose id is blank,
+by the key derived from the mapping's ``id.key`` columns), so ids never change once given.
+Files of the mapping's ``previous`` formats are matched next (previous.py): they keep their
+ids, and their hand edits stay. A new row's id is the slug of its ``id.slug`` columns, cut
+at a hyphen to fit MAX_ID_LENGTH. When several rows would get the same slug, or the slug is
+taken by another file (ignoring case, as macOS and Windows checkouts do) or is a name
+Windows reserves (``con``, ``nul``, ...), each such row gets ``-`` and the first 6 hex
+digits of the SHA-1 of its key instead (the same on every run, whatever the row order); rows
+whose keys are identical too get a further ``-2``, ``-3`` ... in source order. The report
+lists every such group, with the files already there that hold the slug.
 
 Hand edits. Each file records under ``source.imported`` a short digest of every mapped
 field's value as the import wrote it. A re-import compares: where the file differs from
