@@ -19,9 +19,10 @@ from scoring.rubric.definitions import BalanceJudgement
 class GroupTotal:
     key: str
     count: int
-    annual_value: float
-    one_off_cost: float
-    annual_running_cost: float
+    # None when no proposal of the group gives the figure: unknown, not 0.
+    annual_value: float | None
+    one_off_cost: float | None
+    annual_running_cost: float | None
     mean_priority: float
 
 
@@ -57,8 +58,8 @@ class PortfolioSummary:
     currency: str
     other_currencies: tuple[str, ...]
     annual_value: float | None  # None when no active proposal gives one: unknown, not 0
-    one_off_cost: float
-    annual_running_cost: float
+    one_off_cost: float | None  # None when no active proposal gives one, as the value
+    annual_running_cost: float | None
     by_stage: tuple[GroupTotal, ...]
     by_team: tuple[GroupTotal, ...]
     by_quadrant: tuple[GroupTotal, ...]  # by state: the four quadrants and needs information
@@ -90,6 +91,15 @@ def _main_currency(frame: pd.DataFrame) -> str:
     return str(sorted(counts[counts == best].index)[0])
 
 
+def _sum_or_none(column: pd.Series) -> float | None:
+    return float(column.sum()) if column.notna().any() else None
+
+
+def _known(record: dict[Any, Any], name: str) -> float | None:
+    """A group's sum of one money figure, or None when none of its proposals gives it."""
+    return float(record[name]) if record[f"{name}_given"] else None
+
+
 def _totals(frame: pd.DataFrame, by: str, order: list[str]) -> tuple[GroupTotal, ...]:
     if frame.empty:
         return ()
@@ -99,6 +109,9 @@ def _totals(frame: pd.DataFrame, by: str, order: list[str]) -> tuple[GroupTotal,
         one_off_cost=("one_off_cost_main", "sum"),
         annual_running_cost=("annual_running_cost_main", "sum"),
         mean_priority=("priority", "mean"),
+        annual_value_given=("annual_value_main", "count"),
+        one_off_cost_given=("one_off_cost_main", "count"),
+        annual_running_cost_given=("annual_running_cost_main", "count"),
     )
     keys = [k for k in order if k in grouped.index] + sorted(
         k for k in grouped.index if k not in order
@@ -108,9 +121,9 @@ def _totals(frame: pd.DataFrame, by: str, order: list[str]) -> tuple[GroupTotal,
         GroupTotal(
             str(k),
             int(records[k]["count"]),
-            float(records[k]["annual_value"]),
-            float(records[k]["one_off_cost"]),
-            float(records[k]["annual_running_cost"]),
+            _known(records[k], "annual_value"),
+            _known(records[k], "one_off_cost"),
+            _known(records[k], "annual_running_cost"),
             round(float(records[k]["mean_priority"]), 1),
         )
         for k in keys
@@ -196,7 +209,8 @@ def summarise(
     factor = codes.map(lambda code: 1.0 if code == currency else rates.get(code))
     factor = pd.to_numeric(factor, errors="coerce")
     for column in ("annual_value", "one_off_cost", "annual_running_cost"):
-        frame[f"{column}_main"] = (frame[column] * factor).fillna(0.0)
+        # NaN where unknown (or in a currency without a rate): sums skip it, counts see it.
+        frame[f"{column}_main"] = frame[column] * factor
     others = tuple(sorted(set(codes) - {currency, *rates}))
     active = frame[~frame["stage"].isin(INACTIVE_STAGES)]
     counted = active["annual_value"].notna() & factor.loc[active.index].notna()
@@ -209,8 +223,8 @@ def summarise(
         currency=currency,
         other_currencies=others,
         annual_value=float(active["annual_value_main"].sum()) if counted.any() else None,
-        one_off_cost=float(active["one_off_cost_main"].sum()),
-        annual_running_cost=float(active["annual_running_cost_main"].sum()),
+        one_off_cost=_sum_or_none(active["one_off_cost_main"]),
+        annual_running_cost=_sum_or_none(active["annual_running_cost_main"]),
         by_stage=_totals(frame, "stage", list(STAGES)),
         by_team=_totals(frame, "team", []),
         by_quadrant=_totals(frame, "state", list(STATES)),
