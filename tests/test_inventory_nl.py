@@ -13,8 +13,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
+from bs4 import BeautifulSoup
 from fixtures.nl_algoritmeregister import COLUMNS, LONG_LEGAL_BASIS, rows, write
+from sitekit import logged_build, page_of
 
 from scoring.cli.main import main
 
@@ -241,3 +244,30 @@ def test_a_values_key_between_two_stars_matches_a_value_holding_that_text(
         f"Registratie {k} met een naam": v
         for k, v in {"a": "done", "b": "done", "c": "none", "d": None}.items()
     }
+
+
+@pytest.mark.slow
+def test_a_new_site_with_the_register_imported_builds_strict_and_shows_it(
+    tmp_path: Path,
+) -> None:
+    site = tmp_path / "algoritmes"
+    assert run_cli("init", str(site), "--title", "Algoritmes")[0] == 0
+    # Without the registration that has no name: a strict build refuses invalid proposals.
+    source = write(tmp_path / "register.csv", rows()[:-1])
+    with contextlib.chdir(site):
+        code, _, err = run_cli("import", str(source), "--mapping", MAPPING)
+    assert code == 0, err
+    outcome = logged_build(site, strict=True)
+    assert outcome.error is None, outcome.warnings
+    assert outcome.site_dir is not None
+    proposals = site / "content" / "proposals"
+    high = next(proposals.glob("gemeente-zuiderhaaks-beoordelen-*.yaml")).stem
+    page = BeautifulSoup(
+        page_of(outcome.site_dir, f"proposals/{high}.md").read_text("utf-8"), "html.parser"
+    )
+    text = " ".join(page.select_one("article").get_text(" ", strip=True).split())
+    assert "Beoordelen aanvragen bijzondere bijstand" in text
+    assert "High risk" in text and "Dutch algorithm register" in text
+    units = page_of(outcome.site_dir, "portfolio/units/index.md").read_text("utf-8")
+    for organisation in ("Gemeente Noorderhaaks", "Waterschap Haakse Polders"):
+        assert organisation in units
