@@ -152,8 +152,8 @@ def _translate(rule: Rule, text: str) -> tuple[bool, Any]:
     key = normalise(text)
     if key in rule.values:
         return True, rule.values[key]
-    for prefix, value in rule.prefixes:
-        if key.startswith(prefix):
+    for pattern, value, anywhere in rule.prefixes:
+        if (pattern in key) if anywhere else key.startswith(pattern):
             return True, value
     if rule.kind == "date":  # the table only names special words such as N/A
         return True, read_date(text, rule.formats)

@@ -26,7 +26,7 @@ from scoring.sources.safefile import MAPPING, read_named
 from scoring.sources.validation import checker_for, did_you_mean
 from scoring.sources.yamlsource import YamlDocument, load_bytes, load_trusted
 
-SHIPPED = ("us-federal-2024", "us-federal-2025")
+SHIPPED = ("us-federal-2024", "us-federal-2025", "nl-algoritmeregister")
 _SPACES = re.compile(r"\s+")
 _DASHES = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2019": "'", "\u2018": "'"})
 _MISSING = object()
@@ -56,7 +56,9 @@ class Rule:
     columns: tuple[str, ...]
     fallback: str | None
     values: dict[str, Any] | None  # normalised source text → value
-    prefixes: tuple[tuple[str, Any], ...]
+    # (normalised text, value, anywhere): keys ending in * match a start, keys between two
+    # * match anywhere in the value; tried in the order given, after the exact keys
+    prefixes: tuple[tuple[str, Any, bool], ...]
     reverse: dict[str, str]  # json-dumped value → source text, for exports
     default: Any
     split: str | None
@@ -311,7 +313,7 @@ def _rule(
     kind = spec.get("type") or ("list" if listy and target.startswith("custom.") else None)
     kind = kind or _kind_for(schema_spec)
     values: dict[str, Any] | None = None
-    prefixes: list[tuple[str, Any]] = []
+    prefixes: list[tuple[str, Any, bool]] = []
     reverse: dict[str, str] = {}
     allowed = schema_spec.get("enum")
     if schema_spec.get("type") == "array":
@@ -328,8 +330,11 @@ def _rule(
                     "bad-value",
                     key=False,
                 )
+            anywhere = len(text) > 2 and text.startswith("*") and text.endswith("*")
+            if anywhere:  # "*IAMA*"
+                text = text[1:]
             if text.endswith("*"):
-                prefixes.append((normalise(text[:-1]), value))
+                prefixes.append((normalise(text[:-1]), value, anywhere))
             else:
                 values[normalise(text)] = value
             if value is not None:
@@ -347,7 +352,7 @@ def _rule(
             "bad-value",
             key=False,
         )
-    if default not in (_MISSING, None) and any(p == "" for p, _ in prefixes):
+    if default not in (_MISSING, None) and any(p == "" for p, _, _ in prefixes):
         at(
             (*where, "default"),
             "the catch-all '*' in values matches every value, so this default would never "
