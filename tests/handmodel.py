@@ -8,7 +8,7 @@ rubric changes under it.
 
 The method, default rubric:
     level        answered: its level (exact, or with a spread for a money range);
-                 written without a stated evidence level: "asserted", mean 2.5, sd 1.1
+                 written without a stated evidence level: "asserted", mean 2.5, sd 1.17
                  (labels "none" and "planned" map to the exact levels 0 and 1);
                  unanswered: the prior, mean 2, standard deviation 1.4 levels; an
                  unanswered roi or payback is centred on the value_scale level when that
@@ -98,7 +98,7 @@ DIMENSION_WEIGHTS = {"desirability": D_W, "profitability": P_W, "feasibility": F
 PRIORITY_WEIGHTS = {"desirability": 0.30, "profitability": 0.35, "feasibility": 0.35}
 RISK_DISCOUNT = 0.5
 PRIOR_MEAN, PRIOR_SD = 2.0, 1.4
-ASSERTED = (2.5, 1.1)  # (level, sd) of an answer without a stated evidence level
+ASSERTED = (2.5, 1.17)  # (level, sd) of an answer without a stated evidence level
 RHO = 0.5
 RISK_PRIOR_SD = 29.0
 OTHERS_SHARE = 0.5

@@ -86,11 +86,6 @@ LOW_STAKES_RECOMMENDERS = ("booking-filter-suggestions", "netflix-prize-blend")
 SHARPEN = "test_answering_a_structured_field_only_sharpens"
 DROP = "test_dropping_an_evidence_level_only_moves_towards_needs_information"
 
-EVIDENCE_OUTSIDE_ASSERTED = (
-    "issue 24: an answer without an evidence level counts as 2.5 +- 1.1, whose P10-P90 "
-    "(1.1-3.9) leaves out levels 0, 1 and 4, so stating one of them moves the dimension "
-    "outside the range it had without the level"
-)
 LEFT_OUT_SAFEGUARD_FLAGGED = (
     "issue 24: a safeguard left out counts as missing (not_in matches an unanswered field) "
     "and raises a red or high flag, so answering it drops risk from 100, far outside its range"
@@ -100,43 +95,12 @@ FLAG_OUTSIDE_RANGE = (
     "obligations unmet); with the field left out, the ranges made no room for such a flag"
 )
 LOW_LEVEL_BELOW_NO_LEVEL = (
-    "issue 24: a stated level of 1 scores below no level at all (asserted, 2.5), so dropping "
-    "it raises impact and places an honest draft as a strategic bet"
+    "issue 24: a stated level of 1 scores below no level at all (asserted, 2.5 +- 1.17), so "
+    "dropping it raises impact and places an honest draft as a strategic bet"
 )
 
 FAILING: dict[str, dict[str, tuple[str, ...]]] = {
     SHARPEN: {
-        EVIDENCE_OUTSIDE_ASSERTED: (
-            "catalogue-attribute-extraction:evidence.beats_baseline",
-            "credit-scorecard-challenger:evidence.beats_baseline",
-            "credit-scorecard-challenger:evidence.decision_named",
-            "credit-scorecard-challenger:evidence.stakeholder_support",
-            "email-send-time-optimisation:evidence.decision_named",
-            "email-send-time-optimisation:evidence.human_fit",
-            "email-send-time-optimisation:evidence.user_need",
-            "new-subscriber-box-recommender:evidence.beats_baseline",
-            "new-subscriber-box-recommender:evidence.human_fit",
-            "new-subscriber-box-recommender:evidence.stakeholder_support",
-            "personalised-welcome-discounts:evidence.human_fit",
-            "returns-volume-forecast:evidence.beats_baseline",
-            "returns-volume-forecast:evidence.human_fit",
-            "subscriber-churn-retention:evidence.beats_baseline",
-            "subscriber-churn-retention:evidence.decision_named",
-            "subscriber-churn-retention:evidence.stakeholder_support",
-            "subscriber-churn-retention:evidence.user_need",
-            "supplier-invoice-matching:evidence.stakeholder_support",
-            "support-reply-drafts-llm:evidence.beats_baseline",
-            "support-reply-drafts-llm:evidence.user_need",
-            "support-ticket-routing:evidence.beats_baseline",
-            "support-ticket-routing:evidence.decision_named",
-            "support-ticket-routing:evidence.human_fit",
-            "support-ticket-routing:evidence.stakeholder_support",
-            "support-ticket-routing:evidence.user_need",
-            "ticket-escalation-predictor:evidence.human_fit",
-            "warehouse-applicant-screening:evidence.beats_baseline",
-            "warehouse-applicant-screening:evidence.human_fit",
-            "warehouse-applicant-screening:evidence.stakeholder_support",
-        ),
         LEFT_OUT_SAFEGUARD_FLAGGED: (
             "credit-scorecard-challenger:governance.appeal",
             "credit-scorecard-challenger:governance.explanation",

@@ -523,7 +523,7 @@ EXAMPLE = scenario("example", EXAMPLE_YAML)
 # (x / sqrt 1.5 to x * sqrt 1.5). Cost over 3 years 100000 + 3 x 50000 = 250000.
 EX_MONEY = money(300000, 100000, 50000, "high", {"annual_value": (200000, 450000)})
 EX_LEVELS: dict[str, Any] = {
-    # Desirability: decision 4, user need 2, baseline asserted by its text (2.5 +- 1.1),
+    # Desirability: decision 4, user need 2, baseline asserted by its text (2.5 +- 1.17),
     # human fit 3; stakeholder support unanswered (prior).
     "decision_named": 4,
     "user_need": 2,
@@ -585,9 +585,9 @@ def test_example_money(cards: dict[str, ScoreCard]) -> None:
 def test_example_scores_ranges_and_placement(cards: dict[str, ScoreCard]) -> None:
     card = cards[EXAMPLE]
     # Desirability by hand: (3x4 + 2x2 + 2x2.5 [asserted] + 2x2 [prior] + 1x3) / 40 = 70;
-    # the asserted answer (weight 2, sd 1.1) and the unknown (weight 2, sd 1.4) spread it by
-    # sqrt(0.5 (2.2^2 + 2.8^2) + 0.5 (2.2 + 2.8)^2) / 40 x 100.
-    spread = math.sqrt(0.5 * (2.2**2 + 2.8**2) + 0.5 * 5.0**2) / 40 * 100
+    # the asserted answer (weight 2, sd 1.17) and the unknown (weight 2, sd 1.4) spread it by
+    # sqrt(0.5 (2.34^2 + 2.8^2) + 0.5 (2.34 + 2.8)^2) / 40 x 100.
+    spread = math.sqrt(0.5 * (2.34**2 + 2.8**2) + 0.5 * 5.14**2) / 40 * 100
     assert card.scores["desirability"] == 70.0
     assert EX_HAND.sd["desirability"] == pytest.approx(spread)
     assert card.ranges["desirability"] == (r1(70 - spread * 1.2816), r1(70 + spread * 1.2816))
@@ -2312,7 +2312,7 @@ LABEL_CASES = {
 
 def test_label_answers_map_to_exact_levels(cards: dict[str, ScoreCard]) -> None:
     # The labels answer says what the level is: "none" is 0 and "planned" is 1, exactly (no
-    # "asserted" spread); "available" without a stated level is asserted, 2.5 +- 1.1.
+    # "asserted" spread); "available" without a stated level is asserted, 2.5 +- 1.17.
     for answer, level in (("none", 0), ("planned", 1)):
         card = cards[LABEL_CASES[answer]]
         assert row(card, "labels").level == level, answer
