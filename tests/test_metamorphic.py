@@ -86,13 +86,10 @@ LOW_STAKES_RECOMMENDERS = ("booking-filter-suggestions", "netflix-prize-blend")
 SHARPEN = "test_answering_a_structured_field_only_sharpens"
 DROP = "test_dropping_an_evidence_level_only_moves_towards_needs_information"
 
-LEFT_OUT_SAFEGUARD_FLAGGED = (
-    "issue 24: a safeguard left out counts as missing (not_in matches an unanswered field) "
-    "and raises a red or high flag, so answering it drops risk from 100, far outside its range"
-)
-FLAG_OUTSIDE_RANGE = (
-    "issue 24: the answer raises a high or red flag (automated decision without recourse, "
-    "obligations unmet); with the field left out, the ranges made no room for such a flag"
+STAKES_LOW_END = (
+    "issue 24: with decides_about_people left out in a high-stakes area the stakes count as "
+    "the high class, whose low end (45.1) does not reach the limited class's residual (24) "
+    "that answering false gives (scoring/model/stakes.py, the prior of unanswered stakes)"
 )
 LOW_LEVEL_BELOW_NO_LEVEL = (
     "issue 24: a stated level of 1 scores below no level at all (asserted, 2.5 +- 1.17), so "
@@ -100,24 +97,7 @@ LOW_LEVEL_BELOW_NO_LEVEL = (
 )
 
 FAILING: dict[str, dict[str, tuple[str, ...]]] = {
-    SHARPEN: {
-        LEFT_OUT_SAFEGUARD_FLAGGED: (
-            "credit-scorecard-challenger:governance.appeal",
-            "credit-scorecard-challenger:governance.explanation",
-            "credit-scorecard-challenger:governance.notice",
-            "google-flu-trends:governance.reidentification_review",
-        ),
-        FLAG_OUTSIDE_RANGE: (
-            "dutch-childcare-benefits-risk-model:governance.testing_by_group",
-            "dutch-childcare-benefits-risk-model:stakes.area",
-            "dutch-childcare-benefits-risk-model:stakes.decides_about_people",
-            "ofqual-2020-grading:stakes.decides_about_people",
-            "personalised-welcome-discounts:problem.automation",
-            "personalised-welcome-discounts:stakes.decides_about_people",
-            "subscriber-churn-retention:problem.automation",
-            "subscriber-churn-retention:stakes.decides_about_people",
-        ),
-    },
+    SHARPEN: {STAKES_LOW_END: ("google-flu-trends:stakes.decides_about_people",)},
     DROP: {LOW_LEVEL_BELOW_NO_LEVEL: ("engine-failure-one-person:evidence.decision_named",)},
 }
 KNOWN_FAILURES: dict[tuple[str, str], str] = {

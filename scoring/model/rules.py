@@ -2,8 +2,11 @@
 
 A leaf tests a proposal field (`field`), a fact the engine derives (`fact`), a criterion's
 level (`level`) or a score (`score`) with `equals`, `in`, `not_in`, `below`, `at_least` or
-`answered`. A value that is not answered satisfies no comparison except `answered: false`
-and `not_in`, so a rule fires on what a proposal says, not on what it leaves out.
+`answered`. Rules are read in three values (Kleene's logic): a leaf on a value that is not
+answered is neither true nor false but open, and so is `answered: false` on it, since a field
+left out says nothing. A rule fires only where it is true on what the proposal says; where
+it is open, the answers left out could make it fire, so it is a question (the risk range
+makes room for it, and the next steps ask it), never a flag (issue 26, item 4).
 """
 
 from __future__ import annotations
@@ -87,21 +90,37 @@ class RuleTable:
         return self._values[key], self._known[key]
 
 
-def holds_for(condition: Mapping[str, Any], table: RuleTable) -> np.ndarray:
-    """Which proposals satisfy a condition: the vectorised form of ``holds``."""
+Truth = tuple[np.ndarray, np.ndarray]  # (true, open): false is neither
+
+
+def _and(left: Truth, right: Truth) -> Truth:
+    true = left[0] & right[0]
+    false = (~left[0] & ~left[1]) | (~right[0] & ~right[1])
+    return true, ~true & ~false
+
+
+def _or(left: Truth, right: Truth) -> Truth:
+    true = left[0] | right[0]
+    false = ~left[0] & ~left[1] & ~right[0] & ~right[1]
+    return true, ~true & ~false
+
+
+def truth_for(condition: Mapping[str, Any], table: RuleTable) -> Truth:
+    """Which proposals satisfy a condition on what they say (true), and which could, once
+    what they leave out is answered (open)."""
     n = len(table.proposals)
+    nothing = np.zeros(n, dtype=bool)
     if "all" in condition:
-        result = np.ones(n, dtype=bool)
+        result: Truth = (~nothing, nothing)
         for part in condition["all"]:
-            result &= holds_for(part, table)
+            result = _and(result, truth_for(part, table))
         return result
     if "any" in condition:
-        result = np.zeros(n, dtype=bool)
+        result = (nothing, nothing)
         for part in condition["any"]:
-            result |= holds_for(part, table)
+            result = _or(result, truth_for(part, table))
         return result
     values, known = table.values(condition)
-    result = np.ones(n, dtype=bool)
 
     def each(test: Any) -> np.ndarray:
         return np.fromiter((test(v) for v in values), dtype=bool, count=n)
@@ -114,33 +133,65 @@ def holds_for(condition: Mapping[str, Any], table: RuleTable) -> np.ndarray:
             [_hashable(v) and (type(v) is bool, v) in wanted for v in values], dtype=bool
         )
 
+    # Each test on an unanswered value is open; `answered: true` is known either way.
+    tests: list[Truth] = []
     if "answered" in condition:
-        result &= known == condition["answered"]
+        if condition["answered"]:
+            tests.append((known, nothing))
+        else:
+            tests.append((nothing, ~known))
     if "equals" in condition:
-        result &= known & member([condition["equals"]])
+        tests.append((known & member([condition["equals"]]), ~known))
     if "in" in condition:
-        result &= known & member(condition["in"])
+        tests.append((known & member(condition["in"]), ~known))
     if "not_in" in condition:
-        result &= ~(known & member(condition["not_in"]))
+        tests.append((known & ~member(condition["not_in"]), ~known))
     for key, compare in (("below", float.__lt__), ("at_least", float.__ge__)):
         if key in condition:
             limit = float(condition[key])
-            result &= each(
+            hit = each(
                 lambda v, c=compare, lim=limit: (
                     isinstance(v, (int, float)) and not isinstance(v, bool) and c(float(v), lim)
                 )
             )
+            tests.append((known & hit, ~known))
+    result = (~nothing, nothing)
+    for test in tests:
+        result = _and(result, test)
+    if "if_left_out" in condition:
+        # The rubric settles what a left-out value means here (a second place to confirm
+        # a safeguard that the proposal says, in the first, is not in place).
+        left_out = ~known if condition["if_left_out"] else nothing
+        return (result[0] & known) | left_out, nothing
     return result
+
+
+def holds_for(condition: Mapping[str, Any], table: RuleTable) -> np.ndarray:
+    """Which proposals satisfy a condition on what they say."""
+    return truth_for(condition, table)[0]
 
 
 def severities(rule: FlagRule, table: RuleTable) -> list[str | None]:
     """Each proposal's severity for a rule, or None where it does not fire."""
+    return _severities(rule, table, could=False)
+
+
+def could_reach(rule: FlagRule, table: RuleTable) -> list[str | None]:
+    """The highest severity each proposal could get from a rule once the questions it leaves
+    open are answered (its severity now where it fires and nothing is open), or None where
+    no answer could make it fire."""
+    return _severities(rule, table, could=True)
+
+
+def _severities(rule: FlagRule, table: RuleTable, *, could: bool) -> list[str | None]:
     if not rule.when:
         return [None] * len(table.proposals)
-    fires = holds_for(rule.when, table)
+    true, open_ = truth_for(rule.when, table)
+    fires = true | open_ if could else true
     if not rule.escalate:
         return [rule.severity if hit else None for hit in fires]
-    escalated = holds_for(rule.escalate["when"], table)
+    up_true, up_open = truth_for(rule.escalate["when"], table)
+    escalated = up_true | up_open if could else up_true
     higher = str(rule.escalate["severity"])
     return [
         None if not hit else (higher if up else rule.severity)
