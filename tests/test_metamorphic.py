@@ -86,18 +86,12 @@ LOW_STAKES_RECOMMENDERS = ("booking-filter-suggestions", "netflix-prize-blend")
 SHARPEN = "test_answering_a_structured_field_only_sharpens"
 DROP = "test_dropping_an_evidence_level_only_moves_towards_needs_information"
 
-STAKES_LOW_END = (
-    "issue 24: with decides_about_people left out in a high-stakes area the stakes count as "
-    "the high class, whose low end (45.1) does not reach the limited class's residual (24) "
-    "that answering false gives (scoring/model/stakes.py, the prior of unanswered stakes)"
-)
 LOW_LEVEL_BELOW_NO_LEVEL = (
     "issue 24: a stated level of 1 scores below no level at all (asserted, 2.5 +- 1.17), so "
     "dropping it raises impact and places an honest draft as a strategic bet"
 )
 
 FAILING: dict[str, dict[str, tuple[str, ...]]] = {
-    SHARPEN: {STAKES_LOW_END: ("google-flu-trends:stakes.decides_about_people",)},
     DROP: {LOW_LEVEL_BELOW_NO_LEVEL: ("engine-failure-one-person:evidence.decision_named",)},
 }
 KNOWN_FAILURES: dict[tuple[str, str], str] = {

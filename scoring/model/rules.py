@@ -2,11 +2,13 @@
 
 A leaf tests a proposal field (`field`), a fact the engine derives (`fact`), a criterion's
 level (`level`) or a score (`score`) with `equals`, `in`, `not_in`, `below`, `at_least` or
-`answered`. Rules are read in three values (Kleene's logic): a leaf on a value that is not
-answered is neither true nor false but open, and so is `answered: false` on it, since a field
-left out says nothing. A rule fires only where it is true on what the proposal says; where
-it is open, the answers left out could make it fire, so it is a question (the risk range
-makes room for it, and the next steps ask it), never a flag (issue 26, item 4).
+`answered`. Rules are read in three values (Kleene's logic): a test for what is missing
+(`not_in`, `answered: false`) on a value that is not answered is neither true nor false but
+open, and so is any test of a stakes question left out (STAKES_FIELDS, and the facts they
+settle); a test of any other field left out is false, since a hazard nobody declared is not
+assumed. A rule fires only where it is true on what the proposal says; where it is open,
+the answers left out could make it fire, so it is a question (the risk range makes room for
+it, and the next steps ask it), never a flag (issue 26, item 4).
 """
 
 from __future__ import annotations
@@ -16,10 +18,17 @@ from typing import Any
 
 import numpy as np
 
+from scoring.model.stakes import settled_stakes
 from scoring.proposals.proposal import Proposal
 from scoring.rubric import FlagRule
 
 SEVERITY_POINTS = {"red": 100.0, "high": 75.0, "medium": 50.0, "low": 25.0}
+# The stakes questions: what the system does to whom, its safeguards and who reviews it. The
+# risk range already holds what any answer to them could give, so a rule on one left out is
+# open whatever it compares. Any other field left out is open only where a rule asks for
+# what is missing (`not_in`, `answered: false`: a safeguard left out could be missing); a
+# hazard the proposal does not declare (a stand-in target, learning in use) is not assumed.
+STAKES_FIELDS = ("stakes.", "governance.", "risks.human_oversight", "problem.automation")
 
 
 def is_answered(value: Any) -> bool:
@@ -70,7 +79,10 @@ class RuleTable:
             key = ("none", "")
         if key not in self._values:
             kind, name = key
-            if kind == "field":
+            if kind == "field" and name.startswith("stakes."):
+                # As the class reads them: what other answers settle counts as answered.
+                column = [settled_stakes(p).get(name.split(".", 1)[1]) for p in self.proposals]
+            elif kind == "field":
                 column = [p.get(name) for p in self.proposals]
             elif kind == "fact":
                 column = list(self.facts.get(name, [None] * len(self.proposals)))
@@ -133,7 +145,11 @@ def truth_for(condition: Mapping[str, Any], table: RuleTable) -> Truth:
             [_hashable(v) and (type(v) is bool, v) in wanted for v in values], dtype=bool
         )
 
-    # Each test on an unanswered value is open; `answered: true` is known either way.
+    # A test for what is missing is open on an unanswered value; so is any test of a stakes
+    # question or of a fact they settle (None: open). `answered: true` is known either way.
+    name = str(condition.get("field", ""))
+    stakes_question = "fact" in condition or name.startswith(STAKES_FIELDS)
+    unasked = ~known if stakes_question else nothing
     tests: list[Truth] = []
     if "answered" in condition:
         if condition["answered"]:
@@ -141,9 +157,9 @@ def truth_for(condition: Mapping[str, Any], table: RuleTable) -> Truth:
         else:
             tests.append((nothing, ~known))
     if "equals" in condition:
-        tests.append((known & member([condition["equals"]]), ~known))
+        tests.append((known & member([condition["equals"]]), unasked))
     if "in" in condition:
-        tests.append((known & member(condition["in"]), ~known))
+        tests.append((known & member(condition["in"]), unasked))
     if "not_in" in condition:
         tests.append((known & ~member(condition["not_in"]), ~known))
     for key, compare in (("below", float.__lt__), ("at_least", float.__ge__)):
@@ -154,7 +170,7 @@ def truth_for(condition: Mapping[str, Any], table: RuleTable) -> Truth:
                     isinstance(v, (int, float)) and not isinstance(v, bool) and c(float(v), lim)
                 )
             )
-            tests.append((known & hit, ~known))
+            tests.append((known & hit, unasked))
     result = (~nothing, nothing)
     for test in tests:
         result = _and(result, test)
