@@ -99,11 +99,11 @@ def report(portfolio: ScoredPortfolio, seed: int) -> list[str]:
         return lines
     lines.append("")
     lines.append("flag                                 fires on        only asked on")
-    for flag in portfolio.rubric.flags:
-        count = len(fired.get(flag.id, []))
+    for rule in portfolio.rubric.flags:
+        count = len(fired.get(rule.id, []))
         lines.append(
-            f"{flag.id:<36} {count:>5} ({count / total:>4.0%})  {asked[flag.id]:>5} "
-            f"({asked[flag.id] / total:>4.0%})"
+            f"{rule.id:<36} {count:>5} ({count / total:>4.0%})  {asked[rule.id]:>5} "
+            f"({asked[rule.id] / total:>4.0%})"
         )
     for cap_id in sorted(set(fired) - {f.id for f in portfolio.rubric.flags}):
         count = len(fired[cap_id])
@@ -120,8 +120,8 @@ def report(portfolio: ScoredPortfolio, seed: int) -> list[str]:
         lines.append("")
         lines.append(f"{flag_id}: {SAMPLES} of {len(ids)} rows, drawn at random (seed {seed})")
         for pid in sorted(picker.sample(ids, min(SAMPLES, len(ids)))):
-            card = portfolio.card(pid)
-            title = card.proposal.title[:70] if card is not None else ""
+            found = portfolio.card(pid)
+            title = found.proposal.title[:70] if found is not None else ""
             lines.append(f"  {pid}: {title}")
             lines.append(f"    {what_it_reads(portfolio, flag_id, pid)}")
     return lines
