@@ -581,19 +581,20 @@ def test_any_rewording_of_any_free_text_changes_nothing(data: st.DataObject) -> 
 
 LOW_STAKES_FAILURES = {
     "cases/netflix-prize-blend": (
-        "issue 24: needs information; its point estimate is in reconsider (delivery risk 58.6, "
-        "risk 85 from the proxy_target and no_guardrails flags) and impact straddles 50 at "
-        "negligible value. It names no guardrail metrics, and expected.yaml expects needs "
-        "information, so item 6 and the case's expectation disagree"
+        "issue 24: needs information; its point estimate is in reconsider (delivery risk 50.9, "
+        "risk factors 69.7 with the proxy_target flag) and impact straddles 50 at negligible "
+        "value (P25-P75 40.0-55.6). It names no guardrail metrics, and expected.yaml expects "
+        "needs information, so item 6 and the case's expectation disagree"
     ),
     "second/booking-filter-suggestions": (
         "issue 24: needs information; the second encoding has no stakes section (its summary "
-        "says nothing is decided about anyone), so the class is unassessed, and impact "
-        "(P25 45.4) and delivery risk (P75 54.9) straddle 50 around a quick-win estimate"
+        "says nothing is decided about anyone) and no A/B plan field (its MVP says so in "
+        "prose), so the class is unassessed, and impact (P25 45.1: no evidence level stated) "
+        "and delivery risk (P75 55.1) straddle 50 around a quick-win estimate"
     ),
     "second/netflix-prize-blend": (
         "issue 24: needs information; no stakes section, so the class is unassessed, and "
-        "impact (P25-P75 33.1-54.0) and delivery risk (40.4-59.1) straddle 50 around an "
+        "impact (P25-P75 32.7-54.4) and delivery risk (34.8-54.8) straddle 50 around an "
         "incremental estimate"
     ),
 }
