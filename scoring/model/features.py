@@ -18,9 +18,8 @@ from scoring.model.money import money_estimate
 from scoring.model.rules import (
     SEVERITY_POINTS,
     RuleTable,
-    could_reach,
     is_answered,
-    severities,
+    severities_and_reach,
     uses_scores,
 )
 from scoring.model.stakes import StakesAssessment, assess_stakes, could_raise, settled_stakes
@@ -312,8 +311,9 @@ def extract(proposals: Sequence[Proposal], rubric: Rubric) -> Features:
         {c: levels[c].tolist() for c in levels.columns},
     )
     on_answers = [rule for rule in rubric.flags if rule.when and not uses_scores(rule.when)]
-    raised = {rule.id: severities(rule, table) for rule in on_answers}
-    could = {rule.id: could_reach(rule, table) for rule in on_answers}
+    graded = {rule.id: severities_and_reach(rule, table) for rule in on_answers}
+    raised = {rule_id: now for rule_id, (now, _) in graded.items()}
+    could = {rule_id: reach for rule_id, (_, reach) in graded.items()}
     return Features(
         levels=levels,
         level_sd=pd.DataFrame(

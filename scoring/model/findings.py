@@ -71,10 +71,10 @@ def open_flags(features: Features, rubric: Rubric, row: int) -> list[Flag]:
     """The flags one proposal does not raise but could, once its open stakes questions and
     safeguards are answered, each at the highest severity it could reach, most severe
     first."""
-    found = [
-        Flag(rule.id, severity, rule.title, rule.message, rule.playbook)
-        for rule in rubric.flags
-        if (severity := features.could.get(rule.id, [None] * (row + 1))[row]) is not None
-        and features.raised[rule.id][row] is None
-    ]
+    found = []
+    for rule in rubric.flags:
+        could = features.could.get(rule.id)  # rules on scores are never open
+        severity = None if could is None else could[row]
+        if severity is not None and features.raised[rule.id][row] is None:
+            found.append(Flag(rule.id, severity, rule.title, rule.message, rule.playbook))
     return sorted(found, key=lambda f: (SEVERITY_ORDER[f.severity], f.id))

@@ -189,27 +189,34 @@ def holds_for(condition: Mapping[str, Any], table: RuleTable) -> np.ndarray:
 
 def severities(rule: FlagRule, table: RuleTable) -> list[str | None]:
     """Each proposal's severity for a rule, or None where it does not fire."""
-    return _severities(rule, table, could=False)
+    return severities_and_reach(rule, table)[0]
 
 
 def could_reach(rule: FlagRule, table: RuleTable) -> list[str | None]:
     """The highest severity each proposal could get from a rule once the questions it leaves
     open are answered (its severity now where it fires and nothing is open), or None where
     no answer could make it fire."""
-    return _severities(rule, table, could=True)
+    return severities_and_reach(rule, table)[1]
 
 
-def _severities(rule: FlagRule, table: RuleTable, *, could: bool) -> list[str | None]:
+def severities_and_reach(
+    rule: FlagRule, table: RuleTable
+) -> tuple[list[str | None], list[str | None]]:
+    """``severities`` and ``could_reach`` together, each condition read once."""
+    n = len(table.proposals)
     if not rule.when:
-        return [None] * len(table.proposals)
+        return [None] * n, [None] * n
     true, open_ = truth_for(rule.when, table)
-    fires = true | open_ if could else true
-    if not rule.escalate:
-        return [rule.severity if hit else None for hit in fires]
-    up_true, up_open = truth_for(rule.escalate["when"], table)
-    escalated = up_true | up_open if could else up_true
-    higher = str(rule.escalate["severity"])
-    return [
-        None if not hit else (higher if up else rule.severity)
-        for hit, up in zip(fires, escalated, strict=True)
-    ]
+    if rule.escalate:
+        up_true, up_open = truth_for(rule.escalate["when"], table)
+    else:
+        up_true = up_open = np.zeros(n, dtype=bool)
+    higher = str(rule.escalate["severity"]) if rule.escalate else rule.severity
+
+    def graded(fires: np.ndarray, up: np.ndarray) -> list[str | None]:
+        return [
+            None if not hit else (higher if raised else rule.severity)
+            for hit, raised in zip(fires, up, strict=True)
+        ]
+
+    return graded(true, up_true), graded(true | open_, up_true | up_open)
