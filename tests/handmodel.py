@@ -8,7 +8,7 @@ rubric changes under it.
 
 The method, default rubric:
     level        answered: its level (exact, or with a spread for a money range);
-                 written without a stated evidence level: "asserted", mean 2.5, sd 1.1
+                 written without a stated evidence level: "asserted", mean 2.5, sd 1.17
                  (labels "none" and "planned" map to the exact levels 0 and 1);
                  unanswered: the prior, mean 2, standard deviation 1.4 levels; an
                  unanswered roi or payback is centred on the value_scale level when that
@@ -98,7 +98,7 @@ DIMENSION_WEIGHTS = {"desirability": D_W, "profitability": P_W, "feasibility": F
 PRIORITY_WEIGHTS = {"desirability": 0.30, "profitability": 0.35, "feasibility": 0.35}
 RISK_DISCOUNT = 0.5
 PRIOR_MEAN, PRIOR_SD = 2.0, 1.4
-ASSERTED = (2.5, 1.1)  # (level, sd) of an answer without a stated evidence level
+ASSERTED = (2.5, 1.17)  # (level, sd) of an answer without a stated evidence level
 RHO = 0.5
 RISK_PRIOR_SD = 29.0
 OTHERS_SHARE = 0.5
@@ -340,13 +340,18 @@ def hand(
     *,
     stakes_low: float | None = None,
     stakes_high: float | None = None,
+    findings_high: float | None = None,
+    findings_least: float | None = None,
     dim_caps: dict[str, float] | None = None,
     priority_cap: float | None = None,
     weights: dict[str, dict[str, float]] | None = None,
 ) -> Hand:
     """``levels``: criterion id -> level, or (level, sd); left out = unanswered (prior).
     ``risks``: factor id -> risk points 0-100; left out = unrated. ``stakes_low``: the
-    stakes factor at its low end (unanswered safeguards done); ``stakes_high``: at its high."""
+    stakes factor at its low end (unanswered safeguards done); ``stakes_high``: at its high.
+    ``findings_high``: the findings factor with every flag the open stakes questions and
+    safeguards could raise; ``findings_least``: the least it could be once present (the range
+    makes room for both; None: no flag could be raised)."""
     risks = risks or {}
     dims = weights or DIMENSION_WEIGHTS
     mean: dict[str, float] = {}
@@ -382,8 +387,9 @@ def hand(
     everything = sum(R_W[f] * filled[f] for f in present) / present_weight
 
     def led(values: dict[str, float]) -> float:
-        worst = max(values.values())
-        everything = sum(R_W[f] * values[f] for f in present) / present_weight
+        here = [f for f in R_W if f in values]
+        worst = max(values[f] for f in here)
+        everything = sum(R_W[f] * values[f] for f in here) / sum(R_W[f] for f in here)
         return worst + (100 - worst) * OTHERS_SHARE * everything / 100
 
     mean["risk"] = worst + (100 - worst) * OTHERS_SHARE * everything / 100
@@ -398,11 +404,18 @@ def hand(
     ]
     result = Hand(mean, sd, max(known, default=0.0))
     below = above = 0.0
+    ends = []
+    low_end = risks.get("stakes", U) if stakes_low is None else stakes_low
+    high_end = risks.get("stakes", U) if stakes_high is None else stakes_high
     if "stakes" in risks:
-        low_end = risks["stakes"] if stakes_low is None else stakes_low
-        high_end = risks["stakes"] if stakes_high is None else stakes_high
-        below = min(led({**filled, "stakes": low_end}) - mean["risk"], 0.0)
-        above = max(led({**filled, "stakes": high_end}) - mean["risk"], 0.0)
+        ends += [led({**filled, "stakes": low_end}), led({**filled, "stakes": high_end})]
+    if findings_high is not None:
+        ends.append(led({**filled, "stakes": high_end, "findings": findings_high}))
+    if findings_least is not None:
+        ends.append(led({**filled, "stakes": low_end, "findings": findings_least}))
+    if ends:
+        below = min(min(ends) - mean["risk"], 0.0)
+        above = max(max(ends) - mean["risk"], 0.0)
     result.reach = {"risk": (below, above), "delivery_risk": (below / 2, above / 2)}
     result.reach_sd = {"risk": prior_part / present_weight}
     a = PRIORITY_WEIGHTS["desirability"] / 0.65

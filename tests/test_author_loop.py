@@ -441,10 +441,12 @@ def test_plurals_and_the_one_file_summary(
 
 
 def test_score_table_names_the_flags(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    (tmp_path / f"{MINIMAL_ID}.yaml").write_text(MINIMAL_YAML)
+    # A flag fires on what a proposal says (issue 26): untested pipelines, said.
+    said = MINIMAL_YAML + 'delivery:\n  pipeline_tests: "no"\n'
+    (tmp_path / f"{MINIMAL_ID}.yaml").write_text(said)
     payload = json.loads(run(capsys, "score", str(tmp_path), "--format", "json")[1])
     flags = [f["id"] for f in payload["proposals"][0]["flags"]]
-    assert flags, "the minimal proposal should raise flags"
+    assert flags, "the proposal should raise flags"
     _, out, _ = run(capsys, "score", str(tmp_path))
     row = next(line for line in out.splitlines() if line.startswith(MINIMAL_ID))
     assert row.endswith(", ".join(flags))

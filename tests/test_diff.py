@@ -200,7 +200,8 @@ def repo(tmp_path: Path) -> tuple[Path, str]:
     """A repository with four proposals committed on main; returns (root, base commit)."""
     root = new_repo(tmp_path / "repo")
     (root / "README.md").write_text("proposals\n", encoding="utf-8")
-    write(root, "alpha.yaml", minimal("Alpha idea"))
+    # alpha says its pipelines have no tests (a flag on what it says; a sparse file raises none)
+    write(root, "alpha.yaml", minimal("Alpha idea", delivery={"pipeline_tests": "no"}))
     write(root, "beta.yaml", rich("Beta forecast"))
     write(root, "gamma.yaml", rich("Gamma to be removed", team="Operations"))
     write(root, "delta.yaml", minimal("Delta to be renamed", owner="Lee Park"))
@@ -209,7 +210,7 @@ def repo(tmp_path: Path) -> tuple[Path, str]:
 
 def make_changes(root: Path) -> None:
     """Edit, remove, rename and add proposals, leaving the changes in the working tree."""
-    # alpha: filled in, moves quadrant, changes stage, clears flags (no sponsor, ...).
+    # alpha: filled in, moves quadrant, changes stage, clears its flag (untested pipelines).
     write(root, "alpha.yaml", rich("Alpha idea"))
     # beta: now uses an LLM and has no golden set, which raises a flag.
     write(
@@ -275,7 +276,7 @@ def test_working_tree_against_ref_json(
     assert set(alpha["scores"]) >= {"priority", "desirability", "profitability", "feasibility"}
     assert alpha["quadrant"] == {"old": "needs_information", "new": "quick_win"}
     assert alpha["stage"] == {"old": "idea", "new": "proposed"}
-    assert "thin_evidence" in {f["id"] for f in alpha["flags_cleared"]}
+    assert "untested_pipeline" in {f["id"] for f in alpha["flags_cleared"]}
     assert alpha["flags_added"] == []
 
     beta = changed["beta"]

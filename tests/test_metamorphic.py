@@ -86,74 +86,12 @@ LOW_STAKES_RECOMMENDERS = ("booking-filter-suggestions", "netflix-prize-blend")
 SHARPEN = "test_answering_a_structured_field_only_sharpens"
 DROP = "test_dropping_an_evidence_level_only_moves_towards_needs_information"
 
-EVIDENCE_OUTSIDE_ASSERTED = (
-    "issue 24: an answer without an evidence level counts as 2.5 +- 1.1, whose P10-P90 "
-    "(1.1-3.9) leaves out levels 0, 1 and 4, so stating one of them moves the dimension "
-    "outside the range it had without the level"
-)
-LEFT_OUT_SAFEGUARD_FLAGGED = (
-    "issue 24: a safeguard left out counts as missing (not_in matches an unanswered field) "
-    "and raises a red or high flag, so answering it drops risk from 100, far outside its range"
-)
-FLAG_OUTSIDE_RANGE = (
-    "issue 24: the answer raises a high or red flag (automated decision without recourse, "
-    "obligations unmet); with the field left out, the ranges made no room for such a flag"
-)
 LOW_LEVEL_BELOW_NO_LEVEL = (
-    "issue 24: a stated level of 1 scores below no level at all (asserted, 2.5), so dropping "
-    "it raises impact and places an honest draft as a strategic bet"
+    "issue 24: a stated level of 1 scores below no level at all (asserted, 2.5 +- 1.17), so "
+    "dropping it raises impact and places an honest draft as a strategic bet"
 )
 
 FAILING: dict[str, dict[str, tuple[str, ...]]] = {
-    SHARPEN: {
-        EVIDENCE_OUTSIDE_ASSERTED: (
-            "catalogue-attribute-extraction:evidence.beats_baseline",
-            "credit-scorecard-challenger:evidence.beats_baseline",
-            "credit-scorecard-challenger:evidence.decision_named",
-            "credit-scorecard-challenger:evidence.stakeholder_support",
-            "email-send-time-optimisation:evidence.decision_named",
-            "email-send-time-optimisation:evidence.human_fit",
-            "email-send-time-optimisation:evidence.user_need",
-            "new-subscriber-box-recommender:evidence.beats_baseline",
-            "new-subscriber-box-recommender:evidence.human_fit",
-            "new-subscriber-box-recommender:evidence.stakeholder_support",
-            "personalised-welcome-discounts:evidence.human_fit",
-            "returns-volume-forecast:evidence.beats_baseline",
-            "returns-volume-forecast:evidence.human_fit",
-            "subscriber-churn-retention:evidence.beats_baseline",
-            "subscriber-churn-retention:evidence.decision_named",
-            "subscriber-churn-retention:evidence.stakeholder_support",
-            "subscriber-churn-retention:evidence.user_need",
-            "supplier-invoice-matching:evidence.stakeholder_support",
-            "support-reply-drafts-llm:evidence.beats_baseline",
-            "support-reply-drafts-llm:evidence.user_need",
-            "support-ticket-routing:evidence.beats_baseline",
-            "support-ticket-routing:evidence.decision_named",
-            "support-ticket-routing:evidence.human_fit",
-            "support-ticket-routing:evidence.stakeholder_support",
-            "support-ticket-routing:evidence.user_need",
-            "ticket-escalation-predictor:evidence.human_fit",
-            "warehouse-applicant-screening:evidence.beats_baseline",
-            "warehouse-applicant-screening:evidence.human_fit",
-            "warehouse-applicant-screening:evidence.stakeholder_support",
-        ),
-        LEFT_OUT_SAFEGUARD_FLAGGED: (
-            "credit-scorecard-challenger:governance.appeal",
-            "credit-scorecard-challenger:governance.explanation",
-            "credit-scorecard-challenger:governance.notice",
-            "google-flu-trends:governance.reidentification_review",
-        ),
-        FLAG_OUTSIDE_RANGE: (
-            "dutch-childcare-benefits-risk-model:governance.testing_by_group",
-            "dutch-childcare-benefits-risk-model:stakes.area",
-            "dutch-childcare-benefits-risk-model:stakes.decides_about_people",
-            "ofqual-2020-grading:stakes.decides_about_people",
-            "personalised-welcome-discounts:problem.automation",
-            "personalised-welcome-discounts:stakes.decides_about_people",
-            "subscriber-churn-retention:problem.automation",
-            "subscriber-churn-retention:stakes.decides_about_people",
-        ),
-    },
     DROP: {LOW_LEVEL_BELOW_NO_LEVEL: ("engine-failure-one-person:evidence.decision_named",)},
 }
 KNOWN_FAILURES: dict[tuple[str, str], str] = {
@@ -643,19 +581,20 @@ def test_any_rewording_of_any_free_text_changes_nothing(data: st.DataObject) -> 
 
 LOW_STAKES_FAILURES = {
     "cases/netflix-prize-blend": (
-        "issue 24: needs information; its point estimate is in reconsider (delivery risk 58.6, "
-        "risk 85 from the proxy_target and no_guardrails flags) and impact straddles 50 at "
-        "negligible value. It names no guardrail metrics, and expected.yaml expects needs "
-        "information, so item 6 and the case's expectation disagree"
+        "issue 24: needs information; its point estimate is in reconsider (delivery risk 50.9, "
+        "risk factors 69.7 with the proxy_target flag) and impact straddles 50 at negligible "
+        "value (P25-P75 40.0-55.6). It names no guardrail metrics, and expected.yaml expects "
+        "needs information, so item 6 and the case's expectation disagree"
     ),
     "second/booking-filter-suggestions": (
         "issue 24: needs information; the second encoding has no stakes section (its summary "
-        "says nothing is decided about anyone), so the class is unassessed, and impact "
-        "(P25 45.4) and delivery risk (P75 54.9) straddle 50 around a quick-win estimate"
+        "says nothing is decided about anyone) and no A/B plan field (its MVP says so in "
+        "prose), so the class is unassessed, and impact (P25 45.1: no evidence level stated) "
+        "and delivery risk (P75 55.1) straddle 50 around a quick-win estimate"
     ),
     "second/netflix-prize-blend": (
         "issue 24: needs information; no stakes section, so the class is unassessed, and "
-        "impact (P25-P75 33.1-54.0) and delivery risk (40.4-59.1) straddle 50 around an "
+        "impact (P25-P75 32.7-54.4) and delivery risk (34.8-54.8) straddle 50 around an "
         "incremental estimate"
     ),
 }

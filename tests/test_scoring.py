@@ -290,7 +290,9 @@ def test_fresh_draft_needs_information(draft_card: ScoreCard) -> None:
     assert not card.placed
     # The point estimates sit on both thresholds, which count as high.
     assert card.quadrant == STRATEGIC_BET
-    h = hand({}, {})
+    # Every stakes question and safeguard is open: the flags they could raise (red at most,
+    # high at least) widen the risk range, never the figure.
+    h = hand({}, {}, findings_high=findings("red"), findings_least=findings("high"))
     assert_matches(card, h)
     # Priority by hand: each dimension at its P25 (mean - 0.6745 sd), risk at its P75. With
     # every level unknown (sd 1.4, correlation 0.5) a dimension's sd is
@@ -317,7 +319,7 @@ def test_fresh_draft_needs_information(draft_card: ScoreCard) -> None:
     # Nothing is known: every range is as wide as it gets, so confidence is 0.
     assert set(card.confidence.values()) == {0.0}
     assert card.caps == ()
-    assert flag_ids(card) == {"thin_evidence"}  # nothing said, so nothing flagged as bad
+    assert flag_ids(card) == set()  # nothing said, so nothing flagged (issue 26)
     assert card.stakes.risk_class == "unassessed" and card.stakes.inherent is None
     assert card.answered_share == 0.0
     assert 1 <= len(card.questions) <= 3
@@ -523,7 +525,7 @@ EXAMPLE = scenario("example", EXAMPLE_YAML)
 # (x / sqrt 1.5 to x * sqrt 1.5). Cost over 3 years 100000 + 3 x 50000 = 250000.
 EX_MONEY = money(300000, 100000, 50000, "high", {"annual_value": (200000, 450000)})
 EX_LEVELS: dict[str, Any] = {
-    # Desirability: decision 4, user need 2, baseline asserted by its text (2.5 +- 1.1),
+    # Desirability: decision 4, user need 2, baseline asserted by its text (2.5 +- 1.17),
     # human fit 3; stakeholder support unanswered (prior).
     "decision_named": 4,
     "user_need": 2,
@@ -556,7 +558,12 @@ EX_RISKS = {
     "open_pitfalls": open_pitfalls(19, 1.5, 17),
     "findings": findings("low"),
 }
-EX_HAND = hand(EX_LEVELS, EX_RISKS)
+# With no stakes section, the flags the stakes questions and safeguards could raise
+# (automated decisions without recourse, unmet obligations, a release: red at most) are
+# questions: the risk range makes room for the findings factor at 100, and at the flag that
+# fires (25) below.
+EX_ENDS = {"findings_high": findings("red"), "findings_least": findings("low")}
+EX_HAND = hand(EX_LEVELS, EX_RISKS, **EX_ENDS)
 
 
 def test_example_money(cards: dict[str, ScoreCard]) -> None:
@@ -585,9 +592,9 @@ def test_example_money(cards: dict[str, ScoreCard]) -> None:
 def test_example_scores_ranges_and_placement(cards: dict[str, ScoreCard]) -> None:
     card = cards[EXAMPLE]
     # Desirability by hand: (3x4 + 2x2 + 2x2.5 [asserted] + 2x2 [prior] + 1x3) / 40 = 70;
-    # the asserted answer (weight 2, sd 1.1) and the unknown (weight 2, sd 1.4) spread it by
-    # sqrt(0.5 (2.2^2 + 2.8^2) + 0.5 (2.2 + 2.8)^2) / 40 x 100.
-    spread = math.sqrt(0.5 * (2.2**2 + 2.8**2) + 0.5 * 5.0**2) / 40 * 100
+    # the asserted answer (weight 2, sd 1.17) and the unknown (weight 2, sd 1.4) spread it by
+    # sqrt(0.5 (2.34^2 + 2.8^2) + 0.5 (2.34 + 2.8)^2) / 40 x 100.
+    spread = math.sqrt(0.5 * (2.34**2 + 2.8**2) + 0.5 * 5.14**2) / 40 * 100
     assert card.scores["desirability"] == 70.0
     assert EX_HAND.sd["desirability"] == pytest.approx(spread)
     assert card.ranges["desirability"] == (r1(70 - spread * 1.2816), r1(70 + spread * 1.2816))
@@ -648,7 +655,9 @@ def test_confidence_is_one_minus_width_over_the_unknown_width(
         for name in ("desirability", "profitability", "feasibility", "risk"):
             low, high = card.ranges[name]
             # Published ranges are rounded, so allow for that in the width.
-            expected = 1 - (high - low) / unknown_width(name)
+            # Clipped at 0: a range can be wider than an unknown's (issue 26: the flags open
+            # questions could raise widen the risk range).
+            expected = max(0.0, 1 - (high - low) / unknown_width(name))
             assert card.confidence[name] == pytest.approx(expected, abs=0.011), name
 
 
@@ -1183,9 +1192,16 @@ for _pid, (_set, _, _) in CLASS_CASES.items():
 # the high class. Each counts 100 points in the findings factor and stops the proposal.
 CLASS_FLAGS = {
     "class-credit-no-safeguards": {"obligations_unmet": "red"},
-    "class-release": {"personal_data_release": "red"},
-    # the same unreviewed release outside the high class: high, not red
-    "class-release-reversible": {"personal_data_release": "high"},
+}
+# Flags a safeguard or stakes question left out could raise (issue 26: a question, not a
+# flag): the range makes room for the findings factor at the highest they give and at the
+# mildest (the rule's own severity). The release's review is left out: personal_data_release,
+# red in the high class and high outside it.
+CLASS_COULD = {
+    "class-credit-unknown-safeguards": ("red", "red"),
+    "class-release": ("red", "high"),
+    "class-release-reversible": ("high", "high"),
+    "class-personal-data-millions": ("red", "high"),
 }
 
 
@@ -1206,9 +1222,16 @@ def test_risk_class_inherent_and_residual(cards: dict[str, ScoreCard], pid: str)
     risks: dict[str, float] = {"stakes": expected.residual}
     if raised:
         risks["findings"] = findings(*raised.values())
+    highest, mildest = CLASS_COULD.get(pid, (None, None))
     assert_matches(
         card,
-        strong_hand(risks=risks, stakes_low=expected.residual_low, stakes_high=expected.highest),
+        strong_hand(
+            risks=risks,
+            stakes_low=expected.residual_low,
+            stakes_high=expected.highest,
+            findings_high=findings(highest) if highest else None,
+            findings_least=findings(mildest) if mildest else None,
+        ),
         stopped="red" in raised.values(),
     )
 
@@ -1276,9 +1299,10 @@ def test_hiring_screener_is_high_risk_and_flagged(cards: dict[str, ScoreCard]) -
         {**dict.fromkeys(PEOPLE_MEASURES), "testing_by_group": "none"},
     )
     assert (card.stakes.inherent, card.stakes.residual) == (expected.inherent, expected.residual)
-    assert {"automated_decision_without_recourse", "affected_groups_not_evaluated"} <= flag_ids(
-        card
-    )
+    # Testing by group is answered "none": flagged. Notice, reasons and appeal are left out,
+    # so an automated decision without recourse is a question, not a flag (issue 26).
+    assert "affected_groups_not_evaluated" in flag_ids(card)
+    assert "automated_decision_without_recourse" not in flag_ids(card)
 
 
 def test_automated_hiring_screener_without_group_testing_is_not_a_quick_win(
@@ -1323,7 +1347,7 @@ def test_delivery_path_levels(cards: dict[str, ScoreCard], pid: str) -> None:
     _, level = SWAP_CASES[pid]
     card = cards[pid]
     assert row(card, "delivery_path").level == level
-    assert_matches(card, hand({**EX_LEVELS, "delivery_path": level}, EX_RISKS))
+    assert_matches(card, hand({**EX_LEVELS, "delivery_path": level}, EX_RISKS, **EX_ENDS))
 
 
 def test_model_swap_into_monitored_system_lowers_delivery_risk(cards: dict[str, ScoreCard]) -> None:
@@ -1952,15 +1976,16 @@ flag_case(
 flag_case(
     "no_guardrails",
     {
-        "flag-ab-without-guardrails": edit(STRONG, drop=("delivery.guardrails",)),
         "flag-guardrails-checklist-no": edit(
             STRONG, {"checklists.offline_online.guardrails": "no"}
         ),
     },
     {
+        # guardrails left out: a question, never a flag (issue 26)
+        "flag-ab-without-guardrails": edit(STRONG, drop=("delivery.guardrails",)),
         "flag-offline-only": edit(
             STRONG, drop=("delivery.guardrails", "delivery.ab_plan", "delivery.online_metrics")
-        )
+        ),
     },
 )
 flag_case(
@@ -2008,12 +2033,12 @@ flag_case(
 flag_case(
     "labels_without_guidelines",
     {
-        "flag-partial-no-plan": edit(
-            STRONG, {"data.labels": "partial"}, drop=("data.labelling_plan",)
-        ),
         "flag-guidelines-no": edit(STRONG, {"checklists.data.labels_with_guidelines": "no"}),
     },
     {
+        "flag-partial-no-plan": edit(
+            STRONG, {"data.labels": "partial"}, drop=("data.labelling_plan",)
+        ),
         "flag-partial-with-plan": edit(STRONG, {"data.labels": "partial"}),
         "flag-labels-unanswered": edit(STRONG, drop=("data.labels", "data.labelling_plan")),
     },
@@ -2036,7 +2061,13 @@ flag_case(
 flag_case(
     "personal_data_release",
     {
-        "flag-release-unreviewed": edit(STRONG, {"stakes.publishes_personal_data": True}),
+        "flag-release-unreviewed": edit(
+            STRONG,
+            {
+                "stakes.publishes_personal_data": True,
+                "governance": {"reidentification_review": "none"},
+            },
+        ),
         "flag-release-opt-out": edit(
             STRONG,
             {
@@ -2054,6 +2085,7 @@ flag_case(
             },
         ),
         "flag-no-release": edit(STRONG, {"stakes.publishes_personal_data": False}),
+        "flag-release-review-left-out": edit(STRONG, {"stakes.publishes_personal_data": True}),
     },
     # data from millions of people, irreversibly released: the high class, so red
     {
@@ -2066,7 +2098,8 @@ flag_case(
                     "people_affected": "millions",
                     "reversibility": "irreversible",
                     "publishes_personal_data": True,
-                }
+                },
+                "governance": {"reidentification_review": "planned"},
             },
         )
     },
@@ -2075,7 +2108,12 @@ flag_case(
     "automated_decision_without_recourse",
     {
         "flag-automated-no-recourse": edit(
-            STRONG, {"problem.automation": "automate", "stakes.decides_about_people": True}
+            STRONG,
+            {
+                "problem.automation": "automate",
+                "stakes.decides_about_people": True,
+                "governance": {"notice": "none"},
+            },
         ),
         "flag-automated-appeal-planned": edit(
             STRONG,
@@ -2097,11 +2135,15 @@ flag_case(
         ),
         "flag-assisted-no-recourse": edit(STRONG, {"stakes.decides_about_people": True}),
         "flag-automated-not-about-people": edit(STRONG, {"problem.automation": "automate"}),
+        "flag-automated-recourse-left-out": edit(
+            STRONG, {"problem.automation": "automate", "stakes.decides_about_people": True}
+        ),
     },
     # deciding about people in health is the high class: red
     {
         "flag-automated-no-recourse-health": edit(
-            STRONG, {"problem.automation": "automate", **HEALTH}
+            STRONG,
+            {"problem.automation": "automate", **HEALTH, "governance": {"appeal": "waived"}},
         )
     },
 )
@@ -2183,11 +2225,11 @@ flag_case(
 )
 flag_case(
     "no_sponsor",
+    # A sponsor left out is a question, never a flag (issue 26): no answer says "none".
+    {},
     {
         "flag-no-sponsor": edit(STRONG, drop=("sponsor",)),
         "flag-blank-sponsor": edit(STRONG, {"sponsor": "  "}),
-    },
-    {
         "flag-sponsor": edit(STRONG, {"sponsor": "CFO"}),
         "flag-no-sponsor-yet": edit(STRONG, {"stage": "proposed"}, drop=("sponsor",)),
     },
@@ -2214,13 +2256,18 @@ flag_case(
                 "checklists.responsible_ai.results_by_group": "partial",
             },
         ),
+        "flag-groups-not-tested": edit(
+            STRONG,
+            {"risks.affected_groups": ["Small businesses"], "governance.testing_by_group": "none"},
+            drop=("checklists.responsible_ai.results_by_group",),
+        ),
+    },
+    {
         "flag-groups-unknown": edit(
             STRONG,
             {"risks.affected_groups": ["Small businesses"]},
             drop=("checklists.responsible_ai.results_by_group",),
         ),
-    },
-    {
         "flag-groups-evaluated": edit(STRONG, {"risks.affected_groups": ["Small businesses"]}),
         "flag-groups-governed": edit(
             STRONG,
@@ -2250,7 +2297,9 @@ flag_case(
         )
     },
 )
-# thin_evidence: the answered share of the weights of every question (criteria 10 + 14 + 23,
+
+# The answered share (no flag reads it since issue 26; confidence shows it) of the weights
+# of every question (criteria 10 + 14 + 23,
 # risk factors 21 less the findings factor's 2, which nobody answers: 66). All of
 # desirability (10) and profitability (14: money gives roi and payback, plus the value
 # scale), data access (3) and labels (2), and harm rated (3): 32 of 66 = 0.48, thin. With
@@ -2273,10 +2322,9 @@ _HALF = {
     "evidence": {k: 3 for k in (*_D, *_P, "data_access", "labels")},
     "risks": {"factors": {"harm_if_wrong": {"severity": 1, "likelihood": 2}}},
 }
-flag_case(
-    "thin_evidence",
-    {"flag-thin": _HALF},
-    {"flag-half": edit(_HALF, {"risks.factors.personal_data": {"severity": 1, "likelihood": 1}})},
+scenario("flag-thin", _HALF)
+scenario(
+    "flag-half", edit(_HALF, {"risks.factors.personal_data": {"severity": 1, "likelihood": 1}})
 )
 
 
@@ -2312,7 +2360,7 @@ LABEL_CASES = {
 
 def test_label_answers_map_to_exact_levels(cards: dict[str, ScoreCard]) -> None:
     # The labels answer says what the level is: "none" is 0 and "planned" is 1, exactly (no
-    # "asserted" spread); "available" without a stated level is asserted, 2.5 +- 1.1.
+    # "asserted" spread); "available" without a stated level is asserted, 2.5 +- 1.17.
     for answer, level in (("none", 0), ("planned", 1)):
         card = cards[LABEL_CASES[answer]]
         assert row(card, "labels").level == level, answer

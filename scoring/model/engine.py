@@ -45,8 +45,12 @@ class Inputs:
     risk_low: np.ndarray
     conditions: dict[str, np.ndarray]  # cap id → which proposals trigger it
     # The highest each could turn out: the stakes may reach the band of a higher class an
-    # unanswered question could set. None: as risk.
+    # unanswered question could set, and the findings factor with every flag the open
+    # questions could raise (NaN: none could). None: as risk.
     risk_high: np.ndarray | None = None
+    # The lowest with the findings factor present at the least it could be. None: as
+    # risk_low.
+    risk_least: np.ndarray | None = None
 
     def copy(self) -> Inputs:
         return Inputs(
@@ -57,6 +61,7 @@ class Inputs:
             self.risk_low.copy(),
             dict(self.conditions),
             None if self.risk_high is None else self.risk_high.copy(),
+            None if self.risk_least is None else self.risk_least.copy(),
         )
 
 
@@ -190,12 +195,25 @@ def column_of(features: Features, name: str) -> np.ndarray:
 
 def risk_highs(features: Features, rubric: Rubric, risk: np.ndarray) -> np.ndarray:
     """Each factor at the highest any answers to the open stakes questions and safeguards
-    could give: only the stakes factor moves."""
+    could give: the stakes factor, and the findings factor with every flag the open
+    questions could raise (NaN where none could)."""
     highest = risk.copy()
     for column, factor in enumerate(rubric.risk_factors):
         if factor.kind == "stakes":
             highest[:, column] = column_of(features, "highest")
+        elif factor.kind == "findings":
+            highest[:, column] = features.findings_high.to_numpy(dtype="float64")
     return highest
+
+
+def risk_leasts(features: Features, rubric: Rubric, risk_low: np.ndarray) -> np.ndarray:
+    """Each factor at its lowest, with the findings factor present at the least it could be
+    (a mild flag the open questions could raise joins the mean and can lower the figure)."""
+    least = risk_low.copy()
+    for column, factor in enumerate(rubric.risk_factors):
+        if factor.kind == "findings":
+            least[:, column] = features.findings_least.to_numpy(dtype="float64")
+    return least
 
 
 def cap_conditions(
@@ -240,7 +258,16 @@ def build_inputs(features: Features, rubric: Rubric) -> Inputs:
     mean, sd, known = criterion_inputs(features, rubric)
     risk, risk_low = risk_inputs(features, rubric)
     conditions = cap_conditions(features, rubric, mean, known)
-    return Inputs(mean, sd, known, risk, risk_low, conditions, risk_highs(features, rubric, risk))
+    return Inputs(
+        mean,
+        sd,
+        known,
+        risk,
+        risk_low,
+        conditions,
+        risk_highs(features, rubric, risk),
+        risk_leasts(features, rubric, risk_low),
+    )
 
 
 # ---- the rubric's constants -------------------------------------------------------------
@@ -361,14 +388,27 @@ def evaluate(inputs: Inputs, rubric: Rubric) -> Estimates:
     # questions and safeguards could give, with the unrated factors' spread around each.
     # Placement and priority keep the spread above: they stand on the class the answers
     # given support, so an open question never decides a verdict.
-    highest = inputs.risk if inputs.risk_high is None else inputs.risk_high
+    # A flag the open questions could raise is a question: the range makes room for it
+    # (the findings factor, absent or as it is, at its highest and at its least), while
+    # the figure stands on the flags the answers raise.
     others_share = rubric.risk_model.others_share
     reach_low = worst_led(
         np.where(unrated, w.unknown_risk, inputs.risk_low), w.risk, others_share, present
     )
     reach_high = worst_led(
-        np.where(unrated, w.unknown_risk, highest), w.risk, others_share, present
+        np.where(unrated, w.unknown_risk, inputs.risk), w.risk, others_share, present
     )
+    for ends in (inputs.risk_high, inputs.risk_least):
+        if ends is None:
+            continue
+        could_be = present | (~np.isnan(ends) & ~w.uncertain)
+        value = worst_led(
+            np.nan_to_num(np.where(unrated & w.uncertain, w.unknown_risk, ends)),
+            w.risk,
+            others_share,
+            could_be,
+        )
+        reach_low, reach_high = np.minimum(reach_low, value), np.maximum(reach_high, value)
     below = np.minimum(reach_low - mean["risk"], 0.0)
     above = np.maximum(reach_high - mean["risk"], 0.0)
     reach_sd = {"risk": prior_part / total_risk}

@@ -15,8 +15,14 @@ from typing import Any
 import pandas as pd
 
 from scoring.model.money import money_estimate
-from scoring.model.rules import SEVERITY_POINTS, RuleTable, is_answered, severities, uses_scores
-from scoring.model.stakes import StakesAssessment, assess_stakes
+from scoring.model.rules import (
+    SEVERITY_POINTS,
+    RuleTable,
+    is_answered,
+    severities_and_reach,
+    uses_scores,
+)
+from scoring.model.stakes import StakesAssessment, assess_stakes, could_raise, settled_stakes
 from scoring.proposals.proposal import Proposal
 from scoring.rubric import Criterion, Rubric
 
@@ -68,6 +74,11 @@ class Features:
     facts:        values the caps and flag rules need
     findings:     risk points of the flags its answers raise (NaN when none fires)
     raised:       each answer-based rule's severity per proposal (None where it does not fire)
+    could:        each answer-based rule's highest severity once the open questions are
+                  answered (None where no answer could make it fire)
+    findings_high: risk points of every flag that fires or could (NaN when none)
+    findings_least: the least the findings factor could be once present: as it is, or the
+                  mildest flag that could fire when none fires (NaN when none could)
     """
 
     levels: pd.DataFrame
@@ -79,6 +90,9 @@ class Features:
     facts: pd.DataFrame
     findings: pd.Series
     raised: dict[str, list[str | None]]
+    could: dict[str, list[str | None]]
+    findings_high: pd.Series
+    findings_least: pd.Series
 
 
 def checklist_answer(proposal: Proposal, checklist_id: str, item_id: str) -> str:
@@ -237,6 +251,24 @@ def _facts(proposal: Proposal, stakes: StakesAssessment) -> dict[str, Any]:
     }
 
 
+def _rule_facts(
+    proposal: Proposal, stakes: StakesAssessment, facts: dict[str, Any], rubric: Rubric
+) -> dict[str, Any]:
+    """The facts as rules read them: None (open) where the answers left out could change
+    them, so a rule never fires on what a proposal leaves out."""
+    ruled = dict(facts)
+    settled = settled_stakes(proposal)
+    if stakes.risk_class == "unassessed" or could_raise(settled, stakes.risk_class, rubric):
+        ruled["risk_class"] = None
+    if settled.get("area") is None and not stakes.high_stakes_area:
+        ruled["high_stakes_area"] = None
+    automation = proposal.get("problem.automation")
+    oversight = proposal.get("risks.human_oversight")
+    if not facts["automated"] and (automation is None or oversight is None):
+        ruled["automated"] = None
+    return ruled
+
+
 def extract(proposals: Sequence[Proposal], rubric: Rubric) -> Features:
     ids = [p.id for p in proposals]
     direct = [c for c in rubric.criteria if c.kind != "checklist"]
@@ -244,6 +276,7 @@ def extract(proposals: Sequence[Proposal], rubric: Rubric) -> Features:
     rated = [f for f in rubric.risk_factors if f.kind == "rated"]
     level_rows, sd_rows, item_rows, applicable_rows, risk_rows, fact_rows = [], [], [], [], [], []
     stakes_list = []
+    rule_fact_rows: list[dict[str, Any]] = []
     for proposal in proposals:
         computed = [criterion_level(proposal, c, rubric) for c in direct]
         level_rows.append([level for level, _ in computed])
@@ -268,19 +301,19 @@ def extract(proposals: Sequence[Proposal], rubric: Rubric) -> Features:
         stakes = assess_stakes(proposal, rubric)
         stakes_list.append(stakes)
         fact_rows.append(_facts(proposal, stakes))
+        rule_fact_rows.append(_rule_facts(proposal, stakes, fact_rows[-1], rubric))
     index = pd.Index(ids, name="id")
     facts = pd.DataFrame(fact_rows, index=index, columns=FACT_COLUMNS)
     levels = pd.DataFrame(level_rows, index=index, columns=[c.id for c in direct], dtype="float64")
     table = RuleTable(
         proposals,
-        {c: facts[c].tolist() for c in FACT_COLUMNS},
+        {c: [row[c] for row in rule_fact_rows] for c in FACT_COLUMNS},
         {c: levels[c].tolist() for c in levels.columns},
     )
-    raised = {
-        rule.id: severities(rule, table)
-        for rule in rubric.flags
-        if rule.when and not uses_scores(rule.when)
-    }
+    on_answers = [rule for rule in rubric.flags if rule.when and not uses_scores(rule.when)]
+    graded = {rule.id: severities_and_reach(rule, table) for rule in on_answers}
+    raised = {rule_id: now for rule_id, (now, _) in graded.items()}
+    could = {rule_id: reach for rule_id, (_, reach) in graded.items()}
     return Features(
         levels=levels,
         level_sd=pd.DataFrame(
@@ -293,6 +326,11 @@ def extract(proposals: Sequence[Proposal], rubric: Rubric) -> Features:
         facts=facts,
         findings=pd.Series(_findings(raised, len(ids)), index=index, dtype="float64"),
         raised=raised,
+        could=could,
+        findings_high=pd.Series(_findings(could, len(ids)), index=index, dtype="float64"),
+        findings_least=pd.Series(
+            _least(raised, _mildest(on_answers, could), len(ids)), index=index, dtype="float64"
+        ),
     )
 
 
@@ -312,3 +350,29 @@ def _findings(raised: dict[str, list[str | None]], n: int) -> list[float]:
         100.0 * (1.0 - s) if hit else float("nan")
         for s, hit in zip(survive, any_raised, strict=True)
     ]
+
+
+def _mildest(
+    rules: Sequence[Any], could: dict[str, list[str | None]]
+) -> dict[str, list[str | None]]:
+    """Each rule's own severity where it could fire: the mildest it could raise."""
+    return {
+        rule.id: [None if c is None else rule.severity for c in could[rule.id]] for rule in rules
+    }
+
+
+def _least(
+    raised: dict[str, list[str | None]], could: dict[str, list[str | None]], n: int
+) -> list[float]:
+    """The least the findings factor could be once a flag is raised: as it is where flags
+    fire, else the mildest flag the open questions could raise (NaN when none could). A
+    mild flag can lower the risk figure (it joins the mean of the factors), so the range
+    makes room for that too."""
+    fired = _findings(raised, n)
+    least = [math.nan] * n
+    for column in could.values():
+        for i, severity in enumerate(column):
+            if severity is not None:
+                points = SEVERITY_POINTS[severity]
+                least[i] = points if math.isnan(least[i]) else min(least[i], points)
+    return [f if not math.isnan(f) else m for f, m in zip(fired, least, strict=True)]

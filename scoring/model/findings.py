@@ -2,8 +2,9 @@
 
 Red flags are the caps that fired; the others come from each rule's `when` condition,
 evaluated on the proposal's fields, the facts the engine derives, criterion levels and
-scores. A field that is not answered satisfies no comparison except `answered: false` and
-`not_in`, so a flag fires on what a proposal says, not on what it leaves out.
+scores. Rules are read in three values (rules.py): a flag fires on what a proposal says,
+never on what it leaves out; a rule the open stakes questions or safeguards could make fire
+is an open flag, a question the next steps ask and the risk range makes room for.
 """
 
 from __future__ import annotations
@@ -64,3 +65,16 @@ def flags_for(
         flags.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.id))
         result[proposal.id] = flags
     return result
+
+
+def open_flags(features: Features, rubric: Rubric, row: int) -> list[Flag]:
+    """The flags one proposal does not raise but could, once its open stakes questions and
+    safeguards are answered, each at the highest severity it could reach, most severe
+    first."""
+    found = []
+    for rule in rubric.flags:
+        could = features.could.get(rule.id)  # rules on scores are never open
+        severity = None if could is None else could[row]
+        if severity is not None and features.raised[rule.id][row] is None:
+            found.append(Flag(rule.id, severity, rule.title, rule.message, rule.playbook))
+    return sorted(found, key=lambda f: (SEVERITY_ORDER[f.severity], f.id))

@@ -2,8 +2,13 @@
 
 A leaf tests a proposal field (`field`), a fact the engine derives (`fact`), a criterion's
 level (`level`) or a score (`score`) with `equals`, `in`, `not_in`, `below`, `at_least` or
-`answered`. A value that is not answered satisfies no comparison except `answered: false`
-and `not_in`, so a rule fires on what a proposal says, not on what it leaves out.
+`answered`. Rules are read in three values (Kleene's logic): a test for what is missing
+(`not_in`, `answered: false`) on a value that is not answered is neither true nor false but
+open, and so is any test of a stakes question left out (STAKES_FIELDS, and the facts they
+settle); a test of any other field left out is false, since a hazard nobody declared is not
+assumed. A rule fires only where it is true on what the proposal says; where it is open,
+the answers left out could make it fire, so it is a question (the risk range makes room for
+it, and the next steps ask it), never a flag (issue 26, item 4).
 """
 
 from __future__ import annotations
@@ -13,10 +18,17 @@ from typing import Any
 
 import numpy as np
 
+from scoring.model.stakes import settled_stakes
 from scoring.proposals.proposal import Proposal
 from scoring.rubric import FlagRule
 
 SEVERITY_POINTS = {"red": 100.0, "high": 75.0, "medium": 50.0, "low": 25.0}
+# The stakes questions: what the system does to whom, its safeguards and who reviews it. The
+# risk range already holds what any answer to them could give, so a rule on one left out is
+# open whatever it compares. Any other field left out is open only where a rule asks for
+# what is missing (`not_in`, `answered: false`: a safeguard left out could be missing); a
+# hazard the proposal does not declare (a stand-in target, learning in use) is not assumed.
+STAKES_FIELDS = ("stakes.", "governance.", "risks.human_oversight", "problem.automation")
 
 
 def is_answered(value: Any) -> bool:
@@ -67,7 +79,10 @@ class RuleTable:
             key = ("none", "")
         if key not in self._values:
             kind, name = key
-            if kind == "field":
+            if kind == "field" and name.startswith("stakes."):
+                # As the class reads them: what other answers settle counts as answered.
+                column = [settled_stakes(p).get(name.split(".", 1)[1]) for p in self.proposals]
+            elif kind == "field":
                 column = [p.get(name) for p in self.proposals]
             elif kind == "fact":
                 column = list(self.facts.get(name, [None] * len(self.proposals)))
@@ -87,21 +102,37 @@ class RuleTable:
         return self._values[key], self._known[key]
 
 
-def holds_for(condition: Mapping[str, Any], table: RuleTable) -> np.ndarray:
-    """Which proposals satisfy a condition: the vectorised form of ``holds``."""
+Truth = tuple[np.ndarray, np.ndarray]  # (true, open): false is neither
+
+
+def _and(left: Truth, right: Truth) -> Truth:
+    true = left[0] & right[0]
+    false = (~left[0] & ~left[1]) | (~right[0] & ~right[1])
+    return true, ~true & ~false
+
+
+def _or(left: Truth, right: Truth) -> Truth:
+    true = left[0] | right[0]
+    false = ~left[0] & ~left[1] & ~right[0] & ~right[1]
+    return true, ~true & ~false
+
+
+def truth_for(condition: Mapping[str, Any], table: RuleTable) -> Truth:
+    """Which proposals satisfy a condition on what they say (true), and which could, once
+    what they leave out is answered (open)."""
     n = len(table.proposals)
+    nothing = np.zeros(n, dtype=bool)
     if "all" in condition:
-        result = np.ones(n, dtype=bool)
+        result: Truth = (~nothing, nothing)
         for part in condition["all"]:
-            result &= holds_for(part, table)
+            result = _and(result, truth_for(part, table))
         return result
     if "any" in condition:
-        result = np.zeros(n, dtype=bool)
+        result = (nothing, nothing)
         for part in condition["any"]:
-            result |= holds_for(part, table)
+            result = _or(result, truth_for(part, table))
         return result
     values, known = table.values(condition)
-    result = np.ones(n, dtype=bool)
 
     def each(test: Any) -> np.ndarray:
         return np.fromiter((test(v) for v in values), dtype=bool, count=n)
@@ -114,35 +145,78 @@ def holds_for(condition: Mapping[str, Any], table: RuleTable) -> np.ndarray:
             [_hashable(v) and (type(v) is bool, v) in wanted for v in values], dtype=bool
         )
 
+    # A test for what is missing is open on an unanswered value; so is any test of a stakes
+    # question or of a fact they settle (None: open). `answered: true` is known either way.
+    name = str(condition.get("field", ""))
+    stakes_question = "fact" in condition or name.startswith(STAKES_FIELDS)
+    unasked = ~known if stakes_question else nothing
+    tests: list[Truth] = []
     if "answered" in condition:
-        result &= known == condition["answered"]
+        if condition["answered"]:
+            tests.append((known, nothing))
+        else:
+            tests.append((nothing, ~known))
     if "equals" in condition:
-        result &= known & member([condition["equals"]])
+        tests.append((known & member([condition["equals"]]), unasked))
     if "in" in condition:
-        result &= known & member(condition["in"])
+        tests.append((known & member(condition["in"]), unasked))
     if "not_in" in condition:
-        result &= ~(known & member(condition["not_in"]))
+        tests.append((known & ~member(condition["not_in"]), ~known))
     for key, compare in (("below", float.__lt__), ("at_least", float.__ge__)):
         if key in condition:
             limit = float(condition[key])
-            result &= each(
+            hit = each(
                 lambda v, c=compare, lim=limit: (
                     isinstance(v, (int, float)) and not isinstance(v, bool) and c(float(v), lim)
                 )
             )
+            tests.append((known & hit, unasked))
+    result = (~nothing, nothing)
+    for test in tests:
+        result = _and(result, test)
+    if "if_left_out" in condition:
+        # The rubric settles what a left-out value means here (a second place to confirm
+        # a safeguard that the proposal says, in the first, is not in place).
+        left_out = ~known if condition["if_left_out"] else nothing
+        return (result[0] & known) | left_out, nothing
     return result
+
+
+def holds_for(condition: Mapping[str, Any], table: RuleTable) -> np.ndarray:
+    """Which proposals satisfy a condition on what they say."""
+    return truth_for(condition, table)[0]
 
 
 def severities(rule: FlagRule, table: RuleTable) -> list[str | None]:
     """Each proposal's severity for a rule, or None where it does not fire."""
+    return severities_and_reach(rule, table)[0]
+
+
+def could_reach(rule: FlagRule, table: RuleTable) -> list[str | None]:
+    """The highest severity each proposal could get from a rule once the questions it leaves
+    open are answered (its severity now where it fires and nothing is open), or None where
+    no answer could make it fire."""
+    return severities_and_reach(rule, table)[1]
+
+
+def severities_and_reach(
+    rule: FlagRule, table: RuleTable
+) -> tuple[list[str | None], list[str | None]]:
+    """``severities`` and ``could_reach`` together, each condition read once."""
+    n = len(table.proposals)
     if not rule.when:
-        return [None] * len(table.proposals)
-    fires = holds_for(rule.when, table)
-    if not rule.escalate:
-        return [rule.severity if hit else None for hit in fires]
-    escalated = holds_for(rule.escalate["when"], table)
-    higher = str(rule.escalate["severity"])
-    return [
-        None if not hit else (higher if up else rule.severity)
-        for hit, up in zip(fires, escalated, strict=True)
-    ]
+        return [None] * n, [None] * n
+    true, open_ = truth_for(rule.when, table)
+    if rule.escalate:
+        up_true, up_open = truth_for(rule.escalate["when"], table)
+    else:
+        up_true = up_open = np.zeros(n, dtype=bool)
+    higher = str(rule.escalate["severity"]) if rule.escalate else rule.severity
+
+    def graded(fires: np.ndarray, up: np.ndarray) -> list[str | None]:
+        return [
+            None if not hit else (higher if raised else rule.severity)
+            for hit, raised in zip(fires, up, strict=True)
+        ]
+
+    return graded(true, up_true), graded(true | open_, up_true | up_open)

@@ -206,6 +206,7 @@ class Actions:
         stopped: set[str],
     ) -> None:
         self._args = (features, inputs, estimates, rubric, ids)
+        self.features = features  # the next steps read the flags open questions could raise
         self.inputs = inputs
         self._stopped = stopped  # red-flagged: Reconsider whatever an answer changes
         self._suggestions: dict[str, tuple[Suggestion, ...]] | None = None

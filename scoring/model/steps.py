@@ -10,7 +10,8 @@ The rule (README, "Next steps", and the scoring method page state it in words):
 2. red and high flags: the missing safeguards a flag names, or the flag itself when it names
    none; then the missing safeguards of the high-risk class;
 3. the largest priority gains, by points;
-4. questions that only narrow the ranges of a placed proposal;
+4. questions that only narrow the ranges of a placed proposal, first the safeguards left out
+   that could raise a red or high flag (a question, not a flag: issue 26);
 5. other missing safeguards.
 
 A step appears once, where it ranks first (a question and a suggestion about the same
@@ -24,6 +25,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from scoring.model.actions import Question, Suggestion
+from scoring.model.findings import open_flags
 from scoring.model.scorecard import ScoreCard
 from scoring.model.stakes import assess_stakes
 from scoring.proposals.proposal import Proposal
@@ -221,6 +223,21 @@ def _flag_steps(card: ScoreCard) -> Iterator[tuple[tuple[float, ...], Step]]:
         else:
             why = "a high flag adds to risk"
             yield rank, Step("flag", flag.id, f"Resolve the high flag: {title}", why, flag.playbook)
+    # A safeguard left out that could raise a red or high flag is a question, not a flag
+    # (issue 26): asked with the questions that narrow the ranges (the risk range makes
+    # room for the flag), the more severe first.
+    for flag in open_flags(card.actions.features, card.rubric, card.row):
+        rule = card.rubric.flag(flag.id)
+        if flag.severity not in SERIOUS or rule is None:
+            continue
+        for measure in _governance_fields(rule.when or {}):
+            if governance.get(measure) is None:
+                why = (
+                    f"left out, it could raise the {_severity_word(flag.severity)} flag: "
+                    f"{_in_sentence(flag.title)}"
+                )
+                step = _safeguard_step(card, measure, why, asked=True)
+                yield (NARROWING, -2, SERIOUS.index(flag.severity)), step
     if card.risk_class == "high":
         for measure in card.stakes.safeguards_missing:
             why = "an obligation of the high-risk class"
@@ -248,10 +265,12 @@ def _governance_fields(condition: Any) -> list[str]:
     return []
 
 
-def _safeguard_step(card: ScoreCard, measure: str, why: str) -> Step:
+def _safeguard_step(card: ScoreCard, measure: str, why: str, *, asked: bool = False) -> Step:
     label = card.rubric.risk_model.measures.get(measure, measure.replace("_", " "))
     status = (card.proposal.get("governance") or {}).get(measure)
     action = "Put in place in full" if status == "partial" else "Put in place"
+    if asked:  # left out: it may already be in place
+        action = "Say whether it is in place, or put in place"
     return Step(
         "safeguard",
         measure,
