@@ -59,6 +59,7 @@ def card_json(card: ScoreCard) -> dict[str, Any]:
         "ranges": {name: list(bounds) for name, bounds in published(card.ranges).items()},
         "placement_range": {name: list(bounds) for name, bounds in card.placement.items()},
         "inherent_risk": card.stakes.inherent,
+        "suggested_class": suggested_json(card),
         "stakes": {
             "reasons": list(card.stakes.reasons),
             "safeguards_done": list(card.stakes.safeguards_done),
@@ -81,6 +82,29 @@ def card_json(card: ScoreCard) -> dict[str, Any]:
         "breakdown": [dict(vars(b)) for b in card.breakdown],
         "risks": [dict(vars(r)) for r in card.risks],
         "checklists": {c.id: {i.id: i.answer for i in c.items} for c in card.checklists},
+    }
+
+
+def suggested_json(card: ScoreCard) -> dict[str, Any] | None:
+    """The class the proposal's words suggest, with each matching rule's reason, source and
+    the words that matched; None when no rule matches."""
+    suggestion = card.suggestion
+    if suggestion is None or suggestion.risk_class is None:
+        return None
+    return {
+        "class": suggestion.risk_class,
+        "reason": suggestion.reason,
+        "rules": [
+            {
+                "id": rule.id,
+                "suggests": rule.suggests,
+                "reason": rule.reason,
+                "source": rule.source,
+                "words": list(rule.words),
+                "texts": list(rule.texts),
+            }
+            for rule in suggestion.rules
+        ],
     }
 
 

@@ -37,6 +37,7 @@ from scoring.model.findings import Flag, flags_for
 from scoring.model.money import MoneyEstimate, money_estimate
 from scoring.model.riskstory import RiskStory, risk_story
 from scoring.model.stakes import StakesAssessment
+from scoring.model.suggestion import ClassSuggestion
 from scoring.proposals.proposal import Intake, Proposal
 from scoring.rubric import NEEDS_INFORMATION, Cap, Rubric
 
@@ -149,6 +150,12 @@ class ScoreCard:
     @property
     def risk_class(self) -> str:
         return self.stakes.risk_class
+
+    @property
+    def suggestion(self) -> ClassSuggestion | None:
+        """The class the proposal's own words suggest, with its reasons: shown beside the
+        class (which only the stakes answers set), never in its place."""
+        return self.stakes.suggestion
 
     @property
     def risk(self) -> float | None:

@@ -1,0 +1,317 @@
+"""A risk class suggested from what a use case says, with its reasons and sources.
+
+The rules are data (the rubric's ``class_suggestions``): each names the class it suggests,
+what the use does in words a reader can follow, the legal text that names such uses (the EU
+AI Act's Annex III, Art. 5 and Art. 50; OMB memorandum M-25-21's uses presumed high-impact),
+the words it looks for in the proposal's own texts (title, summary, outputs, topic, data)
+and, where needed, conditions on structured fields. A suggestion is not an assessment: the
+class stays what the stakes answers support, and an unanswered stakes section takes the
+suggested class's band as its prior (stakes.py).
+
+Matching works on words, not on raw characters, so it survives rewording: a term is one or
+more words, each ending in ``*`` to match every word starting with it (``recogni*``), and
+the words of a phrase may have up to two others between them ("determine their
+eligibility" matches ``determin* eligib*``). Everything a rubric's rules need is compiled
+once per rubric; a proposal is read once, word by word, with a cache of which pattern
+words each distinct word matches, so scoring 10,000 rows costs little.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from scoring.model.rules import is_answered
+from scoring.proposals.proposal import Proposal
+from scoring.rubric import Rubric, SuggestionRule
+
+CLASS_ORDER = ("limited", "high")  # low to high: a higher match wins
+PHRASE_GAP = 2  # words allowed between the words of a phrase
+MAX_TEXT = 20_000  # characters read from one text; a register's cells are far shorter
+_WORD = re.compile(r"[a-z0-9]+")
+# A sentence ends at . ; ! ? or a line break followed by a space or the end (so "e.g." and
+# "3.5" do not split it).
+_SENTENCE_END = re.compile(r"[.;!?\n]+(?=\s|$)")
+
+
+@dataclass(frozen=True)
+class MatchedRule:
+    id: str
+    suggests: str
+    reason: str
+    source: str
+    words: tuple[str, ...]  # the words of the proposal that matched, lowercased
+    texts: tuple[str, ...]  # the texts they were found in (title, summary, ...)
+
+    @property
+    def sentence(self) -> str:
+        """ "biometric identification of people (EU AI Act Annex III 1(a)), from 'facial
+        recognition'"."""
+        said = ", ".join(f"'{w}'" for w in self.words[:3])
+        return f"{self.reason} ({self.source})" + (f", from {said}" if said else "")
+
+
+@dataclass(frozen=True)
+class ClassSuggestion:
+    """The class a use case's own words suggest (None when no rule matches), the rules that
+    matched (the highest class's first) and the words that matched them."""
+
+    risk_class: str | None
+    rules: tuple[MatchedRule, ...] = ()
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(w for rule in self.rules for w in rule.words))
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """Why, one entry per rule that suggests the class itself."""
+        return tuple(r.sentence for r in self.rules if r.suggests == self.risk_class)
+
+    @property
+    def reason(self) -> str:
+        """ "likely high: biometric identification of people (...)", or ""."""
+        if self.risk_class is None:
+            return ""
+        return f"likely {self.risk_class}: " + "; ".join(self.reasons)
+
+
+NO_SUGGESTION = ClassSuggestion(None)
+
+
+# ---- the compiled rules -------------------------------------------------------------------
+
+Term = tuple[int, ...]  # the ids of its pattern words, in order
+
+
+@dataclass(frozen=True)
+class _Rule:
+    rule: SuggestionRule
+    words: tuple[Term, ...]
+    with_words: tuple[Term, ...]
+    unless: tuple[Term, ...]
+    texts: tuple[str, ...]
+    needs: frozenset[int]  # a sentence can match only if it has one of these pattern words
+    context: tuple[Term, ...]
+    context_texts: tuple[str, ...]
+
+
+class _Compiled:
+    """A rubric's rules as pattern-word ids, with the lookups that find them in a word."""
+
+    def __init__(self, rubric: Rubric) -> None:
+        section = rubric.class_suggestions
+        self.texts = dict(section.texts)
+        self._ids: dict[str, int] = {}
+        self._exact: dict[str, set[int]] = {}
+        self._stems: dict[str, set[int]] = {}
+        self.rules = tuple(self._rule(rule) for rule in section.rules)
+        self._lengths = sorted({len(stem) for stem in self._stems})
+        self._cache: dict[str, frozenset[int]] = {}
+
+    def _word(self, pattern: str) -> int:
+        if pattern not in self._ids:
+            self._ids[pattern] = len(self._ids)
+            stem = pattern.endswith("*")
+            table = self._stems if stem else self._exact
+            table.setdefault(pattern.rstrip("*"), set()).add(self._ids[pattern])
+        return self._ids[pattern]
+
+    def _terms(self, terms: tuple[str, ...]) -> tuple[Term, ...]:
+        return tuple(tuple(self._word(w) for w in term.split()) for term in terms)
+
+    def _rule(self, rule: SuggestionRule) -> _Rule:
+        words = self._terms(rule.words)
+        texts = rule.texts or tuple(self.texts)
+        return _Rule(
+            rule,
+            words,
+            self._terms(rule.with_words),
+            self._terms(rule.unless),
+            texts,
+            frozenset(term[0] for term in words),
+            self._terms(rule.context_words),
+            rule.context_texts,
+        )
+
+    def matches(self, word: str) -> frozenset[int]:
+        """The pattern words a word of the text matches (exactly, or by its stem)."""
+        found = self._cache.get(word)
+        if found is None:
+            hits = set(self._exact.get(word, ()))
+            for length in self._lengths:
+                if length > len(word):
+                    break
+                hits |= self._stems.get(word[:length], set())
+            found = frozenset(hits)
+            if len(self._cache) > 200_000:  # bounded: a register's vocabulary is far smaller
+                self._cache.clear()
+            self._cache[word] = found
+        return found
+
+
+_COMPILED: dict[int, tuple[Rubric, _Compiled]] = {}
+
+
+def compiled(rubric: Rubric) -> _Compiled:
+    """The rubric's rules compiled once per rubric object."""
+    cached = _COMPILED.get(id(rubric))
+    if cached is None or cached[0] is not rubric:
+        cached = (rubric, _Compiled(rubric))
+        _COMPILED[id(rubric)] = cached
+    return cached[1]
+
+
+# ---- reading a proposal -------------------------------------------------------------------
+
+
+@dataclass
+class _Sentence:
+    words: list[str]
+    ids: list[frozenset[int]]  # the pattern words each word matches
+    present: set[int]
+
+
+def _strings(value: Any, depth: int = 0) -> Iterator[str]:
+    """Every text in an answer: a string, or the strings in a list or mapping."""
+    if isinstance(value, str):
+        yield value
+    elif depth < 4 and isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item, depth + 1)
+    elif depth < 4 and isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _strings(item, depth + 1)
+
+
+def _sentences(text: str, matcher: _Compiled) -> list[_Sentence]:
+    found = []
+    for part in _SENTENCE_END.split(text[:MAX_TEXT].lower()):
+        words = _WORD.findall(part)
+        if not words:
+            continue
+        ids = [matcher.matches(w) for w in words]
+        present: set[int] = set()
+        for hit in ids:
+            present |= hit
+        if present:
+            found.append(_Sentence(words, ids, present))
+    return found
+
+
+def _term_at(term: Term, sentence: _Sentence) -> str | None:
+    """The words of the sentence that match a term, or None."""
+    if not all(w in sentence.present for w in term):
+        return None
+    first, rest = term[0], term[1:]
+    for start, hit in enumerate(sentence.ids):
+        if first not in hit:
+            continue
+        end, ok = start, True
+        for wanted in rest:
+            window = range(end + 1, min(end + 2 + PHRASE_GAP, len(sentence.ids)))
+            end = next((i for i in window if wanted in sentence.ids[i]), -1)
+            if end < 0:
+                ok = False
+                break
+        if ok:
+            return " ".join(sentence.words[start : end + 1])
+    return None
+
+
+def _first(terms: tuple[Term, ...], sentence: _Sentence) -> str | None:
+    for term in terms:
+        said = _term_at(term, sentence)
+        if said is not None:
+            return said
+    return None
+
+
+def _holds(condition: dict[str, Any], proposal: Proposal) -> bool:
+    """A ``when`` condition on proposal fields, with the flags' semantics (rules.py): an
+    unanswered field satisfies no comparison except ``answered: false`` and ``not_in``."""
+    if "all" in condition:
+        return all(_holds(part, proposal) for part in condition["all"])
+    if "any" in condition:
+        return any(_holds(part, proposal) for part in condition["any"])
+    value = proposal.get(str(condition.get("field", "")))
+    known = is_answered(value)
+
+    def member(options: list[Any]) -> bool:
+        # As the flags match: true never equals 1; a list or mapping matches nothing.
+        if isinstance(value, (list, dict, set)):
+            return False
+        return any((type(o) is bool) == (type(value) is bool) and o == value for o in options)
+
+    if "answered" in condition and known != condition["answered"]:
+        return False
+    if "equals" in condition and not (known and member([condition["equals"]])):
+        return False
+    if "in" in condition and not (known and member(condition["in"])):
+        return False
+    if "not_in" in condition and known and member(condition["not_in"]):
+        return False
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if "below" in condition and not (number and float(value) < float(condition["below"])):
+        return False
+    return "at_least" not in condition or (number and float(value) >= float(condition["at_least"]))
+
+
+def suggest_class(proposal: Proposal, rubric: Rubric) -> ClassSuggestion:
+    """The class the proposal's own words suggest, and why. Pure: the same proposal and
+    rubric always give the same suggestion."""
+    matcher = compiled(rubric)
+    if not matcher.rules:
+        return NO_SUGGESTION
+    texts: dict[str, list[_Sentence]] = {}
+    for name, fields in matcher.texts.items():
+        texts[name] = [
+            sentence
+            for field in fields
+            for text in _strings(proposal.get(field))
+            for sentence in _sentences(text, matcher)
+        ]
+    matched = []
+    for compiled_rule in matcher.rules:
+        hit = _match(compiled_rule, texts, proposal)
+        if hit is not None:
+            matched.append(hit)
+    if not matched:
+        return NO_SUGGESTION
+    best = max(CLASS_ORDER.index(m.suggests) for m in matched)
+    matched.sort(key=lambda m: -CLASS_ORDER.index(m.suggests))
+    return ClassSuggestion(CLASS_ORDER[best], tuple(matched))
+
+
+def _match(
+    compiled_rule: _Rule, texts: dict[str, list[_Sentence]], proposal: Proposal
+) -> MatchedRule | None:
+    words: list[str] = []
+    where: list[str] = []
+    for name in compiled_rule.texts:
+        for sentence in texts.get(name, ()):
+            if compiled_rule.needs.isdisjoint(sentence.present):
+                continue
+            said = _first(compiled_rule.words, sentence)
+            if said is None:
+                continue
+            also = _first(compiled_rule.with_words, sentence) if compiled_rule.with_words else ""
+            if also is None or _first(compiled_rule.unless, sentence) is not None:
+                continue
+            words += [w for w in (said, also) if w and w not in words]
+            if name not in where:
+                where.append(name)
+    if not words:
+        return None
+    if compiled_rule.context and not any(
+        _first(compiled_rule.context, sentence) is not None
+        for name in compiled_rule.context_texts
+        for sentence in texts.get(name, ())
+    ):
+        return None
+    rule = compiled_rule.rule
+    if rule.when and not _holds(rule.when, proposal):
+        return None
+    return MatchedRule(rule.id, rule.suggests, rule.reason, rule.source, tuple(words), tuple(where))
