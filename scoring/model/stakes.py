@@ -432,7 +432,11 @@ def _from_prior(
         ),
         default=residual,
     )
-    highest = _highest(stakes, governance, rubric, position.highest)
+    # Unassessed: the area and whether it decides about people are both open, so the answers
+    # could make it high (where the rubric has that class) with its people safeguards due.
+    top = "high" if "high" in rubric.risk_model.classes else prior
+    due = _safeguards({**stakes, "decides_about_people": True}, top, governance, rubric)
+    highest = _residual(rubric.risk_model.classes[top].band, position.highest, due.share, rubric)
     return StakesAssessment(
         risk_class="unassessed",
         reasons=("the stakes section is not answered", suggestion.reason),

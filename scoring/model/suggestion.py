@@ -30,10 +30,6 @@ from scoring.rubric import Rubric, SuggestionRule
 CLASS_ORDER = ("limited", "high")  # low to high: a higher match wins
 PHRASE_GAP = 2  # words allowed between the words of a phrase
 MAX_TEXT = 20_000  # characters read from one text; a register's cells are far shorter
-_WORD = re.compile(r"[a-z0-9]+")
-# A sentence ends at . ; ! ? or a line break followed by a space or the end (so "e.g." and
-# "3.5" do not split it).
-_SENTENCE_END = re.compile(r"[.;!?\n]+(?=\s|$)")
 
 
 @dataclass(frozen=True)
@@ -87,15 +83,37 @@ Term = tuple[int, ...]  # the ids of its pattern words, in order
 
 
 @dataclass(frozen=True)
+class _Terms:
+    """A list of terms, indexed by their first word: a sentence is tried only against the
+    terms whose first word it has."""
+
+    by_first: dict[int, tuple[Term, ...]]
+    needs: frozenset[int]  # a sentence can match only if it has one of these pattern words
+
+    @classmethod
+    def of(cls, terms: list[Term]) -> _Terms:
+        by_first: dict[int, list[Term]] = {}
+        for term in terms:
+            by_first.setdefault(term[0], []).append(term)
+        return cls({k: tuple(v) for k, v in by_first.items()}, frozenset(by_first))
+
+    def __bool__(self) -> bool:
+        return bool(self.by_first)
+
+
+@dataclass(frozen=True)
 class _Rule:
     rule: SuggestionRule
-    words: tuple[Term, ...]
-    with_words: tuple[Term, ...]
-    unless: tuple[Term, ...]
+    words: _Terms
+    with_words: _Terms
+    unless: _Terms
     texts: tuple[str, ...]
-    needs: frozenset[int]  # a sentence can match only if it has one of these pattern words
-    context: tuple[Term, ...]
+    context: _Terms
     context_texts: tuple[str, ...]
+
+    @property
+    def needs(self) -> frozenset[int]:
+        return self.words.needs
 
 
 class _Compiled:
@@ -109,7 +127,13 @@ class _Compiled:
         self._stems: dict[str, set[int]] = {}
         self.rules = tuple(self._rule(rule) for rule in section.rules)
         self._lengths = sorted({len(stem) for stem in self._stems})
-        self._cache: dict[str, frozenset[int]] = {}
+        self.cache: dict[str, frozenset[int]] = {}
+        # The rules each pattern word can start a match of.
+        starts: dict[int, set[int]] = {}
+        for index, compiled_rule in enumerate(self.rules):
+            for word in compiled_rule.needs:
+                starts.setdefault(word, set()).add(index)
+        self.starts = {word: frozenset(rules) for word, rules in starts.items()}
 
     def _word(self, pattern: str) -> int:
         if pattern not in self._ids:
@@ -119,26 +143,23 @@ class _Compiled:
             table.setdefault(pattern.rstrip("*"), set()).add(self._ids[pattern])
         return self._ids[pattern]
 
-    def _terms(self, terms: tuple[str, ...]) -> tuple[Term, ...]:
-        return tuple(tuple(self._word(w) for w in term.split()) for term in terms)
+    def _terms(self, terms: tuple[str, ...]) -> _Terms:
+        return _Terms.of([tuple(self._word(w) for w in term.split()) for term in terms])
 
     def _rule(self, rule: SuggestionRule) -> _Rule:
-        words = self._terms(rule.words)
-        texts = rule.texts or tuple(self.texts)
         return _Rule(
             rule,
-            words,
+            self._terms(rule.words),
             self._terms(rule.with_words),
             self._terms(rule.unless),
-            texts,
-            frozenset(term[0] for term in words),
+            rule.texts or tuple(self.texts),
             self._terms(rule.context_words),
             rule.context_texts,
         )
 
     def matches(self, word: str) -> frozenset[int]:
         """The pattern words a word of the text matches (exactly, or by its stem)."""
-        found = self._cache.get(word)
+        found = self.cache.get(word)
         if found is None:
             hits = set(self._exact.get(word, ()))
             for length in self._lengths:
@@ -146,9 +167,9 @@ class _Compiled:
                     break
                 hits |= self._stems.get(word[:length], set())
             found = frozenset(hits)
-            if len(self._cache) > 200_000:  # bounded: a register's vocabulary is far smaller
-                self._cache.clear()
-            self._cache[word] = found
+            if len(self.cache) > 200_000:  # bounded: a register's vocabulary is far smaller
+                self.cache.clear()
+            self.cache[word] = found
         return found
 
 
@@ -165,6 +186,42 @@ def compiled(rubric: Rubric) -> _Compiled:
 
 
 # ---- reading a proposal -------------------------------------------------------------------
+
+# A word, or the end of a sentence: a line break, or . ; ! ? followed by a space or the end
+# (so "e.g." and "3.5" do not end one).
+_TOKEN = re.compile(r"[a-z0-9]+|[.;!?]+(?=\s|$)|\n")
+_NONE: frozenset[int] = frozenset()
+
+
+class _Text:
+    """One text of a proposal as words, each with the pattern words it matches; sentences
+    are cut only when a rule needs to look closer (most rules match no word at all)."""
+
+    def __init__(self, strings: list[str], matcher: _Compiled) -> None:
+        joined = "\n".join(strings)[:MAX_TEXT].lower()
+        self.tokens = _TOKEN.findall(joined)
+        ids = list(map(matcher.cache.get, self.tokens))  # a sentence end matches nothing
+        if None in ids:
+            ids = [
+                hit if hit is not None else matcher.matches(t)
+                for t, hit in zip(self.tokens, ids, strict=True)
+            ]
+        self.ids: list[frozenset[int]] = ids  # type: ignore[assignment]
+        self.present: set[int] = set().union(*filter(None, ids))
+        self._sentences: list[_Sentence] | None = None
+
+    @property
+    def sentences(self) -> list[_Sentence]:
+        if self._sentences is None:
+            found, start = [], 0
+            for end in [*(i for i, t in enumerate(self.tokens) if t[0] in ".;!?\n"), None]:
+                ids = self.ids[start:end]
+                present: set[int] = set().union(*(hit for hit in ids if hit))
+                if present:
+                    found.append(_Sentence(self.tokens[start:end], ids, present))
+                start = 0 if end is None else end + 1
+            self._sentences = found
+        return self._sentences
 
 
 @dataclass
@@ -184,21 +241,6 @@ def _strings(value: Any, depth: int = 0) -> Iterator[str]:
     elif depth < 4 and isinstance(value, (list, tuple)):
         for item in value:
             yield from _strings(item, depth + 1)
-
-
-def _sentences(text: str, matcher: _Compiled) -> list[_Sentence]:
-    found = []
-    for part in _SENTENCE_END.split(text[:MAX_TEXT].lower()):
-        words = _WORD.findall(part)
-        if not words:
-            continue
-        ids = [matcher.matches(w) for w in words]
-        present: set[int] = set()
-        for hit in ids:
-            present |= hit
-        if present:
-            found.append(_Sentence(words, ids, present))
-    return found
 
 
 def _term_at(term: Term, sentence: _Sentence) -> str | None:
@@ -221,11 +263,13 @@ def _term_at(term: Term, sentence: _Sentence) -> str | None:
     return None
 
 
-def _first(terms: tuple[Term, ...], sentence: _Sentence) -> str | None:
-    for term in terms:
-        said = _term_at(term, sentence)
-        if said is not None:
-            return said
+def _first(terms: _Terms, sentence: _Sentence) -> str | None:
+    """The words of the first term the sentence has, or None."""
+    for first in terms.needs & sentence.present:
+        for term in terms.by_first[first]:
+            said = _term_at(term, sentence)
+            if said is not None:
+                return said
     return None
 
 
@@ -265,17 +309,17 @@ def suggest_class(proposal: Proposal, rubric: Rubric) -> ClassSuggestion:
     matcher = compiled(rubric)
     if not matcher.rules:
         return NO_SUGGESTION
-    texts: dict[str, list[_Sentence]] = {}
-    for name, fields in matcher.texts.items():
-        texts[name] = [
-            sentence
-            for field in fields
-            for text in _strings(proposal.get(field))
-            for sentence in _sentences(text, matcher)
-        ]
+    texts = {
+        name: _Text([t for f in fields for t in _strings(proposal.get(f))], matcher)
+        for name, fields in matcher.texts.items()
+    }
+    present = set().union(*(text.present for text in texts.values()))
+    starts = matcher.starts
+    # Only the rules whose words occur somewhere: usually none.
+    candidates = sorted(set().union(*(starts[w] for w in present if w in starts)))
     matched = []
-    for compiled_rule in matcher.rules:
-        hit = _match(compiled_rule, texts, proposal)
+    for index in candidates:
+        hit = _match(matcher.rules[index], texts, proposal)
         if hit is not None:
             matched.append(hit)
     if not matched:
@@ -285,13 +329,20 @@ def suggest_class(proposal: Proposal, rubric: Rubric) -> ClassSuggestion:
     return ClassSuggestion(CLASS_ORDER[best], tuple(matched))
 
 
-def _match(
-    compiled_rule: _Rule, texts: dict[str, list[_Sentence]], proposal: Proposal
-) -> MatchedRule | None:
+def _match(compiled_rule: _Rule, texts: dict[str, _Text], proposal: Proposal) -> MatchedRule | None:
+    rule = compiled_rule.rule
+    context = compiled_rule.context
+    if context and all(context.needs.isdisjoint(texts[n].present) for n in rule.context_texts):
+        return None
+    if rule.when and not _holds(rule.when, proposal):
+        return None
     words: list[str] = []
     where: list[str] = []
     for name in compiled_rule.texts:
-        for sentence in texts.get(name, ()):
+        text = texts[name]
+        if compiled_rule.needs.isdisjoint(text.present):
+            continue
+        for sentence in text.sentences:
             if compiled_rule.needs.isdisjoint(sentence.present):
                 continue
             said = _first(compiled_rule.words, sentence)
@@ -305,13 +356,10 @@ def _match(
                 where.append(name)
     if not words:
         return None
-    if compiled_rule.context and not any(
-        _first(compiled_rule.context, sentence) is not None
-        for name in compiled_rule.context_texts
-        for sentence in texts.get(name, ())
+    if context and not any(
+        _first(context, sentence) is not None
+        for name in rule.context_texts
+        for sentence in texts[name].sentences
     ):
-        return None
-    rule = compiled_rule.rule
-    if rule.when and not _holds(rule.when, proposal):
         return None
     return MatchedRule(rule.id, rule.suggests, rule.reason, rule.source, tuple(words), tuple(where))
