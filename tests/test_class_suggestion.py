@@ -369,3 +369,16 @@ def test_a_declared_class_below_the_suggestion_stays_declared_beside_it(tmp_path
     assert "title" in rule["texts"] or "summary" in rule["texts"]
     errors = Draft202012Validator(scores_schema()).iter_errors({"proposals": [card]})
     assert not [e.message for e in errors]
+
+
+def test_the_terminal_table_shows_a_suggested_class_with_a_question_mark(tmp_path: Path) -> None:
+    faces = file_of("Facial recognition at the gate", "Matches travellers' faces to passports.")
+    plain = file_of("Queue forecasting", "Forecasts the length of the queue at each counter.")
+    done = score(tmp_path, {"faces": faces, "plain": plain}, "--format", "table")
+    assert done.returncode == 0, done.stderr
+    rows = {
+        line.split()[0]: line for line in done.stdout.splitlines() if line[:5] in ("faces", "plain")
+    }
+    assert " high? " in rows["faces"]
+    assert "not yet assessed" in rows["plain"]
+    assert "likely high: biometric identification of people" in done.stdout
