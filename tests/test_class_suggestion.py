@@ -12,6 +12,7 @@ import contextlib
 import io
 import json
 import re
+import time
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,7 @@ from jsonschema import Draft202012Validator
 
 from scoring.cli.main import main as cli
 from scoring.cli.scorefile import scores_schema
-from scoring.model.suggestion import suggest_class
+from scoring.model.suggestion import MAX_CACHED_WORD, compiled, suggest_class
 from scoring.proposals.proposal import Proposal
 from scoring.rubric import load_rubric
 from scoring.rubric.loading import default_rubric_path
@@ -382,3 +383,17 @@ def test_the_terminal_table_shows_a_suggested_class_with_a_question_mark(tmp_pat
     assert " high? " in rows["faces"]
     assert "not yet assessed" in rows["plain"]
     assert "likely high: biometric identification of people" in done.stdout
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["facial " * 40_000, "a" * 250_000, "face " * 50_000 + "match", ". " * 100_000],
+    ids=["repeated-first-word", "one-long-word", "phrase-never-closed", "sentence-ends"],
+)
+def test_hostile_text_is_read_in_bounded_time(text: str) -> None:
+    """A summary as large as a proposal file may be reads at most MAX_TEXT characters per
+    text, in linear time, and long words are not kept in the word cache."""
+    start = time.perf_counter()
+    suggest_class(proposal("x", "t", text), RUBRIC)
+    assert time.perf_counter() - start < 2.0
+    assert max(map(len, compiled(RUBRIC).cache), default=0) <= MAX_CACHED_WORD

@@ -30,6 +30,7 @@ from scoring.rubric import Rubric, SuggestionRule
 CLASS_ORDER = ("limited", "high")  # low to high: a higher match wins
 PHRASE_GAP = 2  # words allowed between the words of a phrase
 MAX_TEXT = 20_000  # characters read from one text; a register's cells are far shorter
+MAX_CACHED_WORD = 40  # longer words are matched but not remembered
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,8 @@ class _Compiled:
                     break
                 hits |= self._stems.get(word[:length], set())
             found = frozenset(hits)
+            if len(word) > MAX_CACHED_WORD:
+                return found  # no real word is this long: kept out, so the cache stays small
             if len(self.cache) > 200_000:  # bounded: a register's vocabulary is far smaller
                 self.cache.clear()
             self.cache[word] = found
