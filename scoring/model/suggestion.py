@@ -85,21 +85,30 @@ Term = tuple[int, ...]  # the ids of its pattern words, in order
 
 @dataclass(frozen=True)
 class _Terms:
-    """A list of terms, indexed by their first word: a sentence is tried only against the
-    terms whose first word it has."""
+    """A list of terms, each indexed by its anchor: its longest word, the one least likely to
+    occur by chance ("screening" in "on person screening"). A sentence is tried only against
+    the terms whose anchor it has."""
 
-    by_first: dict[int, tuple[Term, ...]]
+    by_anchor: dict[int, tuple[Term, ...]]
     needs: frozenset[int]  # a sentence can match only if it has one of these pattern words
 
     @classmethod
-    def of(cls, terms: list[Term]) -> _Terms:
-        by_first: dict[int, list[Term]] = {}
-        for term in terms:
-            by_first.setdefault(term[0], []).append(term)
-        return cls({k: tuple(v) for k, v in by_first.items()}, frozenset(by_first))
+    def of(cls, terms: list[tuple[Term, int]]) -> _Terms:
+        by_anchor: dict[int, list[Term]] = {}
+        for term, anchor in terms:
+            by_anchor.setdefault(anchor, []).append(term)
+        return cls({k: tuple(v) for k, v in by_anchor.items()}, frozenset(by_anchor))
 
     def __bool__(self) -> bool:
-        return bool(self.by_first)
+        return bool(self.by_anchor)
+
+    def could(self, present: set[int]) -> bool:
+        """Whether some term has all its words among these."""
+        return any(
+            all(w in present for w in term)
+            for anchor in self.needs & present
+            for term in self.by_anchor[anchor]
+        )
 
 
 @dataclass(frozen=True)
@@ -128,7 +137,8 @@ class _Compiled:
         self._stems: dict[str, set[int]] = {}
         self.rules = tuple(self._rule(rule) for rule in section.rules)
         self._lengths = sorted({len(stem) for stem in self._stems})
-        self.cache: dict[str, frozenset[int]] = {}
+        self.cache: dict[str, frozenset[int]] = {}  # every word looked up
+        self.matching: set[str] = set()  # the words in the cache that match something
         # The rules each pattern word can start a match of.
         starts: dict[int, set[int]] = {}
         for index, compiled_rule in enumerate(self.rules):
@@ -145,7 +155,13 @@ class _Compiled:
         return self._ids[pattern]
 
     def _terms(self, terms: tuple[str, ...]) -> _Terms:
-        return _Terms.of([tuple(self._word(w) for w in term.split()) for term in terms])
+        found = []
+        for term in terms:
+            words = term.split()
+            # The longest word, an exact one before a stem of the same length.
+            anchor = max(words, key=lambda w: (len(w.rstrip("*")), not w.endswith("*")))
+            found.append((tuple(self._word(w) for w in words), self._word(anchor)))
+        return _Terms.of(found)
 
     def _rule(self, rule: SuggestionRule) -> _Rule:
         return _Rule(
@@ -158,21 +174,43 @@ class _Compiled:
             rule.context_texts,
         )
 
+    def _lookup(self, word: str) -> frozenset[int]:
+        hits = set(self._exact.get(word, ()))
+        for length in self._lengths:
+            if length > len(word):
+                break
+            hits |= self._stems.get(word[:length], set())
+        return frozenset(hits)
+
     def matches(self, word: str) -> frozenset[int]:
         """The pattern words a word of the text matches (exactly, or by its stem)."""
         found = self.cache.get(word)
         if found is None:
-            hits = set(self._exact.get(word, ()))
-            for length in self._lengths:
-                if length > len(word):
-                    break
-                hits |= self._stems.get(word[:length], set())
-            found = frozenset(hits)
-            if len(word) > MAX_CACHED_WORD:
-                return found  # no real word is this long: kept out, so the cache stays small
-            if len(self.cache) > 200_000:  # bounded: a register's vocabulary is far smaller
-                self.cache.clear()
-            self.cache[word] = found
+            found = self._remember(word)
+        return found
+
+    def _remember(self, word: str) -> frozenset[int]:
+        found = self._lookup(word)
+        if len(word) > MAX_CACHED_WORD:
+            return found  # no real word is this long: kept out, so the cache stays small
+        if len(self.cache) > 200_000:  # bounded: a register's vocabulary is far smaller
+            self.cache.clear()
+            self.matching.clear()
+        self.cache[word] = found
+        if found:
+            self.matching.add(word)
+        return found
+
+    def present(self, words: set[str]) -> set[int]:
+        """The pattern words that the distinct words of a text match: set operations on the
+        words, and a lookup only for the few that match something or are new."""
+        found: set[int] = set()
+        for word in words.difference(self.cache):
+            hit = self._remember(word)
+            if hit and len(word) > MAX_CACHED_WORD:
+                found |= hit
+        for word in words & self.matching:
+            found |= self.cache[word]
         return found
 
 
@@ -203,25 +241,20 @@ class _Text:
     def __init__(self, strings: list[str], matcher: _Compiled) -> None:
         joined = "\n".join(strings)[:MAX_TEXT].lower()
         self.tokens = _TOKEN.findall(joined)
-        ids = list(map(matcher.cache.get, self.tokens))  # a sentence end matches nothing
-        if None in ids:
-            ids = [
-                hit if hit is not None else matcher.matches(t)
-                for t, hit in zip(self.tokens, ids, strict=True)
-            ]
-        self.ids: list[frozenset[int]] = ids  # type: ignore[assignment]
-        self.present: set[int] = set().union(*filter(None, ids))
+        self.present = matcher.present(set(self.tokens)) if self.tokens else set()
+        self._matcher = matcher
         self._sentences: list[_Sentence] | None = None
 
     @property
     def sentences(self) -> list[_Sentence]:
         if self._sentences is None:
             found, start = [], 0
+            ids = list(map(self._matcher.matches, self.tokens))  # a sentence end matches none
             for end in [*(i for i, t in enumerate(self.tokens) if t[0] in ".;!?\n"), None]:
-                ids = self.ids[start:end]
-                present: set[int] = set().union(*(hit for hit in ids if hit))
+                part = ids[start:end]
+                present: set[int] = set().union(*filter(None, part))
                 if present:
-                    found.append(_Sentence(self.tokens[start:end], ids, present))
+                    found.append(_Sentence(self.tokens[start:end], part, present))
                 start = 0 if end is None else end + 1
             self._sentences = found
         return self._sentences
@@ -268,8 +301,8 @@ def _term_at(term: Term, sentence: _Sentence) -> str | None:
 
 def _first(terms: _Terms, sentence: _Sentence) -> str | None:
     """The words of the first term the sentence has, or None."""
-    for first in terms.needs & sentence.present:
-        for term in terms.by_first[first]:
+    for anchor in terms.needs & sentence.present:
+        for term in terms.by_anchor[anchor]:
             said = _term_at(term, sentence)
             if said is not None:
                 return said
@@ -335,7 +368,7 @@ def suggest_class(proposal: Proposal, rubric: Rubric) -> ClassSuggestion:
 def _match(compiled_rule: _Rule, texts: dict[str, _Text], proposal: Proposal) -> MatchedRule | None:
     rule = compiled_rule.rule
     context = compiled_rule.context
-    if context and all(context.needs.isdisjoint(texts[n].present) for n in rule.context_texts):
+    if context and not any(context.could(texts[n].present) for n in rule.context_texts):
         return None
     if rule.when and not _holds(rule.when, proposal):
         return None
@@ -343,8 +376,8 @@ def _match(compiled_rule: _Rule, texts: dict[str, _Text], proposal: Proposal) ->
     where: list[str] = []
     for name in compiled_rule.texts:
         text = texts[name]
-        if compiled_rule.needs.isdisjoint(text.present):
-            continue
+        if not compiled_rule.words.could(text.present):
+            continue  # no term has all its words in this text: no need to cut sentences
         for sentence in text.sentences:
             if compiled_rule.needs.isdisjoint(sentence.present):
                 continue
