@@ -231,7 +231,7 @@ def compiled(rubric: Rubric) -> _Compiled:
 # A word, or the end of a sentence: a line break, or . ; ! ? followed by a space or the end
 # (so "e.g." and "3.5" do not end one).
 _TOKEN = re.compile(r"[a-z0-9]+|[.;!?]+(?=\s|$)|\n")
-_NONE: frozenset[int] = frozenset()
+_WORD = re.compile(r"[a-z0-9]+")
 
 
 class _Text:
@@ -239,8 +239,8 @@ class _Text:
     are cut only when a rule needs to look closer (most rules match no word at all)."""
 
     def __init__(self, strings: list[str], matcher: _Compiled) -> None:
-        joined = "\n".join(strings)[:MAX_TEXT].lower()
-        self.tokens = _TOKEN.findall(joined)
+        joined = "\n".join(strings)[:MAX_TEXT].lower() if strings else ""
+        self.tokens = _TOKEN.findall(joined) if joined else []
         self.present = matcher.present(set(self.tokens)) if self.tokens else set()
         self._matcher = matcher
         self._sentences: list[_Sentence] | None = None
@@ -260,11 +260,43 @@ class _Text:
         return self._sentences
 
 
+class _Texts:
+    """A proposal's texts, read once as one run of words for what they hold together; each
+    text is cut into words and sentences of its own only when a rule asks for it."""
+
+    def __init__(self, proposal: Proposal, matcher: _Compiled) -> None:
+        self._matcher = matcher
+        self._strings = {
+            name: [t for f in fields for t in _answer_strings(proposal.get(f))]
+            for name, fields in matcher.texts.items()
+        }
+        # \x00 keeps the texts' words apart; each text is read up to MAX_TEXT characters.
+        joined = "\x00".join("\n".join(v)[:MAX_TEXT] for v in self._strings.values() if v)
+        words = _WORD.findall(joined.lower()) if joined else []
+        self.present = matcher.present(set(words)) if words else set()
+        self._texts: dict[str, _Text] = {}
+
+    def __getitem__(self, name: str) -> _Text:
+        text = self._texts.get(name)
+        if text is None:
+            text = self._texts[name] = _Text(self._strings.get(name, []), self._matcher)
+        return text
+
+
 @dataclass
 class _Sentence:
     words: list[str]
     ids: list[frozenset[int]]  # the pattern words each word matches
     present: set[int]
+
+
+def _answer_strings(value: Any) -> list[str] | Iterator[str]:
+    """The strings of one answer; most answers are one string or none."""
+    if isinstance(value, str):
+        return [value]
+    if value is None:
+        return []
+    return _strings(value)
 
 
 def _strings(value: Any, depth: int = 0) -> Iterator[str]:
@@ -345,16 +377,15 @@ def suggest_class(proposal: Proposal, rubric: Rubric) -> ClassSuggestion:
     matcher = compiled(rubric)
     if not matcher.rules:
         return NO_SUGGESTION
-    texts = {
-        name: _Text([t for f in fields for t in _strings(proposal.get(f))], matcher)
-        for name, fields in matcher.texts.items()
-    }
-    present = set().union(*(text.present for text in texts.values()))
+    texts = _Texts(proposal, matcher)
+    present = texts.present
     starts = matcher.starts
     # Only the rules whose words occur somewhere: usually none.
     candidates = sorted(set().union(*(starts[w] for w in present if w in starts)))
     matched = []
     for index in candidates:
+        if not matcher.rules[index].words.could(present):
+            continue  # a phrase whose other words occur nowhere
         hit = _match(matcher.rules[index], texts, proposal)
         if hit is not None:
             matched.append(hit)
@@ -365,7 +396,7 @@ def suggest_class(proposal: Proposal, rubric: Rubric) -> ClassSuggestion:
     return ClassSuggestion(CLASS_ORDER[best], tuple(matched))
 
 
-def _match(compiled_rule: _Rule, texts: dict[str, _Text], proposal: Proposal) -> MatchedRule | None:
+def _match(compiled_rule: _Rule, texts: _Texts, proposal: Proposal) -> MatchedRule | None:
     rule = compiled_rule.rule
     context = compiled_rule.context
     if context and not any(context.could(texts[n].present) for n in rule.context_texts):
