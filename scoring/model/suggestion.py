@@ -139,6 +139,8 @@ class _Compiled:
         self._lengths = sorted({len(stem) for stem in self._stems})
         self.cache: dict[str, frozenset[int]] = {}  # every word looked up
         self.matching: set[str] = set()  # the words in the cache that match something
+        self.byte_cache: dict[bytes, frozenset[int]] = {}  # the same, for words as bytes
+        self.byte_matching: set[bytes] = set()
         # The rules each pattern word can start a match of.
         starts: dict[int, set[int]] = {}
         for index, compiled_rule in enumerate(self.rules):
@@ -194,11 +196,26 @@ class _Compiled:
         if len(word) > MAX_CACHED_WORD:
             return found  # no real word is this long: kept out, so the cache stays small
         if len(self.cache) > 200_000:  # bounded: a register's vocabulary is far smaller
-            self.cache.clear()
-            self.matching.clear()
+            for table in (self.cache, self.matching, self.byte_cache, self.byte_matching):
+                table.clear()
         self.cache[word] = found
         if found:
             self.matching.add(word)
+        return found
+
+    def present_bytes(self, words: set[bytes]) -> set[int]:
+        """``present`` for words as ASCII bytes (see _Texts)."""
+        found: set[int] = set()
+        for word in words.difference(self.byte_cache):
+            hit = self._remember(word.decode("ascii"))
+            if len(word) <= MAX_CACHED_WORD:
+                self.byte_cache[word] = hit
+                if hit:
+                    self.byte_matching.add(word)
+            elif hit:
+                found |= hit
+        for word in words & self.byte_matching:
+            found |= self.byte_cache[word]
         return found
 
     def present(self, words: set[str]) -> set[int]:
@@ -231,38 +248,50 @@ def compiled(rubric: Rubric) -> _Compiled:
 # A word, or the end of a sentence: a line break, or . ; ! ? followed by a space or the end
 # (so "e.g." and "3.5" do not end one).
 _TOKEN = re.compile(r"[a-z0-9]+|[.;!?]+(?=\s|$)|\n")
-_WORD = re.compile(r"[a-z0-9]+")
+
+
+# Letters and digits kept (capitals lowered), every other byte a space.
+_ASCII_WORDS = bytes(
+    c + 32 if 65 <= c <= 90 else c if 48 <= c <= 57 or 97 <= c <= 122 else 32 for c in range(256)
+)
 
 
 class _Text:
-    """One text of a proposal as words, each with the pattern words it matches; sentences
-    are cut only when a rule needs to look closer (most rules match no word at all)."""
+    """One text of a proposal as words (and sentence ends), with the pattern words they match
+    (worked out on first use); sentences are cut only when a rule needs to look closer."""
 
     def __init__(self, strings: list[str], matcher: _Compiled) -> None:
-        joined = "\n".join(strings)[:MAX_TEXT].lower() if strings else ""
-        self.tokens = _TOKEN.findall(joined) if joined else []
-        self.present = matcher.present(set(self.tokens)) if self.tokens else set()
+        self._joined = "\n".join(strings)[:MAX_TEXT]
         self._matcher = matcher
+        self._present: set[int] | None = None
         self._sentences: list[_Sentence] | None = None
+
+    @property
+    def present(self) -> set[int]:
+        if self._present is None:
+            words = self._joined.encode("ascii", "replace").translate(_ASCII_WORDS).split()
+            self._present = self._matcher.present_bytes(set(words)) if words else set()
+        return self._present
 
     @property
     def sentences(self) -> list[_Sentence]:
         if self._sentences is None:
             found, start = [], 0
-            ids = list(map(self._matcher.matches, self.tokens))  # a sentence end matches none
-            for end in [*(i for i, t in enumerate(self.tokens) if t[0] in ".;!?\n"), None]:
+            tokens: list[str] = _TOKEN.findall(self._joined.lower())
+            ids = list(map(self._matcher.matches, tokens))  # a sentence end matches none
+            for end in [*(i for i, t in enumerate(tokens) if t[0] in ".;!?\n"), None]:
                 part = ids[start:end]
                 present: set[int] = set().union(*filter(None, part))
                 if present:
-                    found.append(_Sentence(self.tokens[start:end], part, present))
+                    found.append(_Sentence(tokens[start:end], part, present))
                 start = 0 if end is None else end + 1
             self._sentences = found
         return self._sentences
 
 
 class _Texts:
-    """A proposal's texts, read once as one run of words for what they hold together; each
-    text is cut into words and sentences of its own only when a rule asks for it."""
+    """A proposal's texts: the words they hold together are looked up once; each text is
+    cut into words and sentences of its own only when a rule asks for it."""
 
     def __init__(self, proposal: Proposal, matcher: _Compiled) -> None:
         self._matcher = matcher
@@ -270,16 +299,17 @@ class _Texts:
             name: [t for f in fields for t in _answer_strings(proposal.get(f))]
             for name, fields in matcher.texts.items()
         }
-        # \x00 keeps the texts' words apart; each text is read up to MAX_TEXT characters.
-        joined = "\x00".join("\n".join(v)[:MAX_TEXT] for v in self._strings.values() if v)
-        words = _WORD.findall(joined.lower()) if joined else []
-        self.present = matcher.present(set(words)) if words else set()
+        # All texts as ASCII bytes, lowercased, everything but letters and digits a space:
+        # bytes.translate and split are far faster than a regular expression per text.
+        joined = "\n".join("\n".join(v)[:MAX_TEXT] for v in self._strings.values() if v)
+        words = set(joined.encode("ascii", "replace").translate(_ASCII_WORDS).split())
+        self.present = matcher.present_bytes(words) if words else set()
         self._texts: dict[str, _Text] = {}
 
     def __getitem__(self, name: str) -> _Text:
         text = self._texts.get(name)
         if text is None:
-            text = self._texts[name] = _Text(self._strings.get(name, []), self._matcher)
+            text = self._texts[name] = _Text(self._strings[name], self._matcher)
         return text
 
 
