@@ -301,7 +301,7 @@ class _Texts:
         }
         # All texts as ASCII bytes, lowercased, everything but letters and digits a space:
         # bytes.translate and split are far faster than a regular expression per text.
-        joined = "\n".join("\n".join(v)[:MAX_TEXT] for v in self._strings.values() if v)
+        joined = "\n".join(t for v in self._strings.values() for t in v)[: MAX_TEXT * 8]
         words = set(joined.encode("ascii", "replace").translate(_ASCII_WORDS).split())
         self.present = matcher.present_bytes(words) if words else set()
         self._texts: dict[str, _Text] = {}
@@ -414,9 +414,12 @@ def suggest_class(proposal: Proposal, rubric: Rubric) -> ClassSuggestion:
     candidates = sorted(set().union(*(starts[w] for w in present if w in starts)))
     matched = []
     for index in candidates:
-        if not matcher.rules[index].words.could(present):
+        compiled_rule = matcher.rules[index]
+        if not compiled_rule.words.could(present):
             continue  # a phrase whose other words occur nowhere
-        hit = _match(matcher.rules[index], texts, proposal)
+        if compiled_rule.context and not compiled_rule.context.could(present):
+            continue  # its context occurs nowhere (checked text by text below)
+        hit = _match(compiled_rule, texts, proposal)
         if hit is not None:
             matched.append(hit)
     if not matched:
@@ -452,11 +455,5 @@ def _match(compiled_rule: _Rule, texts: _Texts, proposal: Proposal) -> MatchedRu
             if name not in where:
                 where.append(name)
     if not words:
-        return None
-    if context and not any(
-        _first(context, sentence) is not None
-        for name in rule.context_texts
-        for sentence in texts[name].sentences
-    ):
         return None
     return MatchedRule(rule.id, rule.suggests, rule.reason, rule.source, tuple(words), tuple(where))
