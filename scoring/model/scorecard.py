@@ -115,7 +115,6 @@ class ScoreCard:
     actions: Actions = field(repr=False, compare=False)
     stakes: StakesAssessment
     answered_share: float
-    money: MoneyEstimate | None
     roi: float | None
     payback_months: float | None
     rubric: Rubric = field(repr=False, compare=False)
@@ -150,6 +149,12 @@ class ScoreCard:
     @property
     def risk_class(self) -> str:
         return self.stakes.risk_class
+
+    @cached_property
+    def money(self) -> MoneyEstimate | None:
+        """The value and cost estimate with its spread, worked out on first use: scoring a
+        large portfolio for a table never needs it."""
+        return money_estimate(self.proposal, self.rubric)
 
     @property
     def suggestion(self) -> ClassSuggestion | None:
@@ -533,7 +538,6 @@ def score_intake(intake: Intake, rubric: Rubric) -> ScoredPortfolio:
                 actions=actions,
                 stakes=features.stakes[index],
                 answered_share=float(row["answered_share"]),
-                money=money_estimate(proposal, rubric),
                 roi=money[proposal.id]["roi"],
                 payback_months=money[proposal.id]["payback_months"],
                 rubric=rubric,
