@@ -206,7 +206,7 @@ class _Compiled:
     def present_bytes(self, words: set[bytes]) -> set[int]:
         """``present`` for words as ASCII bytes (see _Texts)."""
         found: set[int] = set()
-        for word in words.difference(self.byte_cache):
+        for word in [w for w in words if w not in self.byte_cache]:  # difference() walks the dict
             hit = self._remember(word.decode("ascii"))
             if len(word) <= MAX_CACHED_WORD:
                 self.byte_cache[word] = hit
@@ -222,7 +222,7 @@ class _Compiled:
         """The pattern words that the distinct words of a text match: set operations on the
         words, and a lookup only for the few that match something or are new."""
         found: set[int] = set()
-        for word in words.difference(self.cache):
+        for word in [w for w in words if w not in self.cache]:
             hit = self._remember(word)
             if hit and len(word) > MAX_CACHED_WORD:
                 found |= hit
