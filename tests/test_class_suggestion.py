@@ -26,6 +26,7 @@ from jsonschema import Draft202012Validator
 
 from scoring.cli.main import main as cli
 from scoring.cli.scorefile import scores_schema
+from scoring.model.cardjson import expand, pack
 from scoring.model.suggestion import MAX_CACHED_WORD, compiled, suggest_class
 from scoring.proposals.proposal import Proposal
 from scoring.rubric import load_rubric
@@ -307,10 +308,10 @@ def test_a_plain_language_helper_using_a_language_model_is_not_suggested_high(
         "Matches each traveller's face with the passport photo at the gate.",
     )
     cards = scored(tmp_path, {"helper": helper, "faces": faces})
-    assert cards["helper"]["suggested_class"] is None
+    assert cards["helper"]["suggested_class"] is None and cards["helper"]["suggested_rules"] == []
     assert cards["helper"]["risk"] is None
     assert cards["helper"]["risk_class"] == "unassessed"
-    assert cards["faces"]["suggested_class"]["class"] == "high"
+    assert cards["faces"]["suggested_class"] == "high"
     assert HIGH_BAND[0] <= cards["faces"]["risk"] <= HIGH_BAND[1]
     assert cards["faces"]["risk"] > RUBRIC.uncertainty.risk_prior_mean  # the neutral prior
     assert cards["faces"]["delivery_risk"] > cards["helper"]["delivery_risk"] - 15
@@ -363,9 +364,8 @@ def test_a_declared_class_below_the_suggestion_stays_declared_beside_it(tmp_path
     card = scored(tmp_path, {"faces": faces})["faces"]
     assert card["risk_class"] == "limited"
     assert 20.0 <= card["risk"] <= 60.0  # the declared class's band
-    suggested = card["suggested_class"]
-    assert suggested["class"] == "high"
-    rule = next(r for r in suggested["rules"] if r["id"] == "biometric_identification")
+    assert card["suggested_class"] == "high"
+    rule = next(r for r in card["suggested_rules"] if r["id"] == "biometric_identification")
     assert rule["words"] and "Annex III 1(a)" in rule["source"]
     assert "title" in rule["texts"] or "summary" in rule["texts"]
     errors = Draft202012Validator(scores_schema()).iter_errors({"proposals": [card]})
@@ -397,3 +397,13 @@ def test_hostile_text_is_read_in_bounded_time(text: str) -> None:
     suggest_class(proposal("x", "t", text), RUBRIC)
     assert time.perf_counter() - start < 2.0
     assert max(map(len, compiled(RUBRIC).cache), default=0) <= MAX_CACHED_WORD
+
+
+def test_portfolio_json_writes_the_rules_texts_once_and_expands_back(tmp_path: Path) -> None:
+    faces = file_of("Facial recognition at the gate", "Matches travellers' faces to passports.")
+    cards = scored(tmp_path, {"a": faces, "b": faces})
+    texts: dict[str, dict[str, Any]] = {}
+    packed = [pack(entry, texts)[0] for entry in cards.values()]
+    assert "biometric_identification" in texts["suggested_rules"]
+    assert "source" not in json.dumps(packed[1]["suggested_rules"]["cols"])
+    assert expand({"proposals": packed, "texts": texts}) == list(cards.values())

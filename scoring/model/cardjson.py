@@ -59,7 +59,10 @@ def card_json(card: ScoreCard) -> dict[str, Any]:
         "ranges": {name: list(bounds) for name, bounds in published(card.ranges).items()},
         "placement_range": {name: list(bounds) for name, bounds in card.placement.items()},
         "inherent_risk": card.stakes.inherent,
-        "suggested_class": suggested_json(card),
+        # The class the proposal's own words suggest, beside the class (which only the
+        # stakes answers set), and the rules that suggest it.
+        "suggested_class": card.suggestion.risk_class if card.suggestion else None,
+        "suggested_rules": suggested_rules(card),
         "stakes": {
             "reasons": list(card.stakes.reasons),
             "safeguards_done": list(card.stakes.safeguards_done),
@@ -85,27 +88,24 @@ def card_json(card: ScoreCard) -> dict[str, Any]:
     }
 
 
-def suggested_json(card: ScoreCard) -> dict[str, Any] | None:
-    """The class the proposal's words suggest, with each matching rule's reason, source and
-    the words that matched; None when no rule matches."""
+def suggested_rules(card: ScoreCard) -> list[dict[str, Any]]:
+    """The rules that suggest the proposal's class from its own words: each with the class
+    it suggests, its reason and source (the rubric's texts, which portfolio.json writes
+    once) and the words that matched in which texts."""
     suggestion = card.suggestion
-    if suggestion is None or suggestion.risk_class is None:
-        return None
-    return {
-        "class": suggestion.risk_class,
-        "reason": suggestion.reason,
-        "rules": [
-            {
-                "id": rule.id,
-                "suggests": rule.suggests,
-                "reason": rule.reason,
-                "source": rule.source,
-                "words": list(rule.words),
-                "texts": list(rule.texts),
-            }
-            for rule in suggestion.rules
-        ],
-    }
+    if suggestion is None:
+        return []
+    return [
+        {
+            "id": rule.id,
+            "suggests": rule.suggests,
+            "reason": rule.reason,
+            "source": rule.source,
+            "words": list(rule.words),
+            "texts": list(rule.texts),
+        }
+        for rule in suggestion.rules
+    ]
 
 
 # Rubric texts in card_json's lists: the same for every proposal that has the row, so
@@ -117,6 +117,7 @@ TEXT_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "questions": (("kind", "id"), ("text", "playbook", "low_label", "high_label")),
     "breakdown": (("criterion_id",), ("dimension", "question", "playbook")),
     "risks": (("factor_id",), ("question", "playbook")),
+    "suggested_rules": (("id",), ("suggests", "reason", "source")),
 }
 PORTFOLIO_FORMAT = "sweetspot-portfolio/3"
 
