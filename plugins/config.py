@@ -57,3 +57,11 @@ class SweetspotConfig(base.Config):
     patterns (shell-style, e.g. `churn-*`); the environment variable SWEETSPOT_FOCUS
     (comma-separated) overrides it. Ignored by `mkdocs build`, so a published site is
     always whole."""
+
+    currency = c.Type(str, default="EUR")
+    """The currency of the site's totals (a three-letter code such as EUR or USD). A
+    proposal in another currency keeps its own on its page."""
+
+    exchange_rates = c.Optional(c.Type(dict))
+    """What one unit of another currency is worth in `currency`, e.g. {USD: 0.92}; totals
+    add converted amounts. Without a rate, a currency's amounts are added up on their own."""

@@ -166,6 +166,8 @@ class PluginSite:
             source_links=source_links,
             cache_dir=self.cache_dir,
             source_root=self.site_root,
+            currency=self.settings.currency,
+            exchange_rates=self.settings.rates(),
         )
         kept.page_folder = self.page_folder()
         self.builder, pages = self.render(intake, options)

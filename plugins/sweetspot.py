@@ -17,6 +17,7 @@ from scoring.site.rebuild.session import KeptBetweenBuilds
 
 from .checks import read_nav_titles
 from .config import SweetspotConfig
+from .navtrim import SectionsNavigation
 from .site import PluginSite
 
 
@@ -26,6 +27,7 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
         self.dirty = False
         self.kept = KeptBetweenBuilds()  # what serve rebuilds reuse (see on_startup)
         self.site: PluginSite | None = None  # this build's; None while disabled
+        self.first_level: tuple[Any, SectionsNavigation] | None = None  # (nav, its first level)
 
     @property
     def cache(self) -> LoadCache:
@@ -58,6 +60,9 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
     def on_nav(self, nav: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
         if self.dirty:
             read_nav_titles(nav, config)
+        if self.site is not None and not config.nav:
+            prefix = self.site.settings.output_dir.strip("/")
+            name_units_section(nav, f"{prefix}/" if prefix else "")
         return nav
 
     def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
@@ -87,7 +92,17 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
     ) -> Any:
         if self.site is not None:
             self.site.fill_blocks(page)
+            if page.file.src_uri in self.site.generated_pages and nav is not None:
+                first_level = self.sections_only(nav)
+                if page.file.src_uri not in first_level.listed:
+                    context["nav"] = first_level
         return context
+
+    def sections_only(self, nav: Any) -> SectionsNavigation:
+        # One per build: MkDocs makes the navigation anew for each.
+        if self.first_level is None or self.first_level[0] is not nav:
+            self.first_level = (nav, SectionsNavigation(nav))
+        return self.first_level[1]
 
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
         return self.site.post_page(output, page) if self.site is not None else output
@@ -96,3 +111,16 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
         for path in self.site.watched(config) if self.site is not None else ():
             server.watch(str(path))
         return server
+
+
+def name_units_section(nav: Any, prefix: str) -> None:
+    """A site without `nav:` gets MkDocs' own, which names the units folder "Units"; give
+    it the name its pages use, so "Organisation units" is in every site's navigation."""
+    index = f"{prefix}portfolio/units/index.md"
+    pending = list(nav.items)
+    while pending:
+        item = pending.pop()
+        children = getattr(item, "children", None) or []
+        if any(getattr(getattr(c, "file", None), "src_uri", None) == index for c in children):
+            item.title = "Organisation units"
+        pending.extend(children)

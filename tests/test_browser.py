@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import collections
 import json
+import random
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import yaml
 from browser_support import LOCAL_HOSTS, Browser, Page, Watched, pw_expect, save_screenshot, serve
 
 from scoring.model.cardjson import expand
+
+REPO = Path(__file__).resolve().parent.parent
 
 pytestmark = pytest.mark.browser
 
@@ -310,3 +314,35 @@ def test_proposal_pages_show_the_placement_sentence_and_ranges(
         save_screenshot(page, f"proposal-placement-{width}")
     finally:
         context.close()
+
+
+def _summary_phrases(demo_site: Path, count: int) -> list[tuple[str, str]]:
+    """(proposal id, four words in a row from its summary) for `count` proposals drawn at
+    random (a fixed seed, so a failure can be replayed)."""
+    chosen = []
+    for path in sorted((REPO / "content" / "proposals").glob("*.yaml")):
+        summary = yaml.safe_load(path.read_text("utf-8")).get("summary") or ""
+        words = re.findall(r"[A-Za-z]{4,}", summary)
+        if len(words) >= 8:
+            chosen.append((path.stem, words))
+    picked = random.Random(32).sample(chosen, count)
+    phrases = []
+    for proposal_id, words in picked:
+        start = random.Random(proposal_id).randrange(len(words) - 4)
+        phrases.append((proposal_id, " ".join(words[start : start + 4])))
+    return phrases
+
+
+def test_search_finds_a_phrase_from_ten_random_summaries(
+    watched: Watched, base_url: str, demo_site: Path
+) -> None:
+    """Issue 32: what the proposal pages leave to the search index still finds them."""
+    page = watched.page
+    page.goto(base_url, wait_until="networkidle")
+    for proposal_id, phrase in _summary_phrases(demo_site, 10):
+        results = _search(page, phrase)
+        assert any(f"/proposals/{proposal_id}/" in href for href, _ in results), (
+            proposal_id,
+            phrase,
+            results[:5],
+        )

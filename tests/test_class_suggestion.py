@@ -406,4 +406,8 @@ def test_portfolio_json_writes_the_rules_texts_once_and_expands_back(tmp_path: P
     packed = [pack(entry, texts)[0] for entry in cards.values()]
     assert "biometric_identification" in texts["suggested_rules"]
     assert "source" not in json.dumps(packed[1]["suggested_rules"]["cols"])
-    assert expand({"proposals": packed, "texts": texts}) == list(cards.values())
+    expanded = expand({"proposals": packed, "texts": texts})
+    assert [e["suggested_rules"] for e in expanded] == [
+        c["suggested_rules"] for c in cards.values()
+    ]
+    assert [e["suggested_class"] for e in expanded] == ["high", "high"]

@@ -286,7 +286,7 @@ def test_state_counts_follow_the_filters_and_sort_is_kept(browser: Browser, big_
     header = page.locator('th[data-key="impact"]')
     pw_expect(header).to_have_attribute("aria-sort", "ascending")
     impacts = page.eval_on_selector_all(
-        "table.ss-ptable tbody tr td[data-label=Impact]",
+        "table.ss-ptable tbody tr td:nth-child(5)",
         "cells => cells.map(c => parseFloat(c.firstChild.textContent))",
     )
     assert len(impacts) > 10 and impacts == sorted(impacts), impacts[:10]

@@ -120,7 +120,7 @@ def test_portfolio_downloads_are_lean_and_complete(tmp_path: Path) -> None:
     from sitekit import build_project, write_site
 
     from scoring.cli.score import write_json
-    from scoring.model.cardjson import expand
+    from scoring.model.cardjson import expand, without_own_words
     from scoring.model.scorecard import score_intake
     from scoring.portfolio.summary import summarise
     from scoring.proposals.loading import load_proposals
@@ -135,14 +135,16 @@ def test_portfolio_downloads_are_lean_and_complete(tmp_path: Path) -> None:
     site = build_project(root)
     raw = (site / "portfolio" / "portfolio.json").read_bytes()
     payload = json.loads(raw)
-    assert payload["format"] == "sweetspot-portfolio/3"
+    assert payload["format"] == "sweetspot-portfolio/4"
     # What `sweetspot score --format json` writes, from the same files.
     rubric = load_rubric(None)
     portfolio = score_intake(load_proposals([folder], rubric, root=root), rubric)
     buffer = io.StringIO()
     write_json(portfolio, summarise(portfolio), buffer)
     scored = json.loads(buffer.getvalue())["proposals"]
-    assert expand(payload) == scored
+    # Everything but the proposals' own answers and notes, which their published files hold.
+    assert expand(payload) == [without_own_words(entry) for entry in scored]
+    assert all("answer" not in p["breakdown"]["cols"] for p in payload["proposals"])
     assert len(raw) / 60 < 12 * 1024, len(raw)
     assert len(raw) < len(json.dumps(scored, separators=(",", ":"), ensure_ascii=False)) * 0.7
     orgs = {p["id"]: p["org"] for p in payload["proposals"]}

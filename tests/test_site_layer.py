@@ -39,6 +39,7 @@ def every_option_set() -> dict[str, Any]:
         risk_threshold=40,
         balance_tolerance=0.2,
         target_mix={"quick_win": 0.5},
+        exchange_rates={"USD": 0.92},
         compact_html=False,
         strict=False,
         focus=["churn-*"],

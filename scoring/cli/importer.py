@@ -122,7 +122,17 @@ def run_import(args: argparse.Namespace, rubric: Rubric) -> tuple[ImportPlan, Ta
             for p in loaded.problems
         ]
 
-    plan = plan_import(binding, out, schema, MAX_ID_LENGTH, check)
+    def valid_data(path: Path, data: Any) -> bool:
+        return bool(
+            ID_PATTERN.match(path.stem)
+            and len(path.stem) <= MAX_ID_LENGTH
+            and path.stem not in WINDOWS_RESERVED
+            and checker.is_valid(data)
+        )
+
+    plan = plan_import(binding, out, schema, MAX_ID_LENGTH, check, valid_data=valid_data)
+    declared = {f.id for f in rubric.custom_fields}
+    plan.labels = {k: v for k, v in mapping.labels().items() if k not in declared}
     if not args.dry_run:
         if any(item.text is not None for item in plan.items):
             make_out(out)
@@ -176,6 +186,15 @@ def _payload(plan: ImportPlan, table: Table, args: argparse.Namespace) -> dict[s
             }
             for c in plan.collisions
         ],
+        "repeated_ids": [{"id": key, "rows": rows} for key, rows in plan.repeated],
+        "matched_to_earlier_format": plan.adopted,
+        "earlier_not_matched": [str(p) for p in plan.earlier_left],
+        "likely_renames": [
+            {"file": str(r.path), "title": r.old_title, "row": r.row, "new_title": r.new_title}
+            for r in plan.renames
+        ],
+        "rows_without_id": plan.derived,
+        "custom_fields": {k: {"label": v, "type": t} for k, (v, t) in plan.labels.items()},
         "unreadable": [str(p) for p in plan.unreadable],
         "refused": [{"file": str(p), "reason": why} for p, why in plan.refused.items()],
     }
@@ -280,6 +299,38 @@ def report(
                 + (f" ({'; '.join(reasons)})" if reasons else "")
                 + "\n"
             )
+    if plan.repeated:
+        write(
+            f"\nIds given on several rows ({len(plan.repeated)}); the 2nd, 3rd ... are "
+            "matched as id #2, #3 (in source order):\n"
+        )
+        for key, numbers in plan.repeated:
+            write(f"  {one_line(key)}: rows {', '.join(map(str, numbers))}\n")
+    if plan.derived:
+        shown = ", ".join(map(str, plan.derived[:20])) + (" ..." if len(plan.derived) > 20 else "")
+        write(
+            f"\nRows without an id of their own ({len(plan.derived)}); matched by their "
+            f"key columns instead: rows {shown}\n"
+        )
+    if plan.adopted or plan.earlier_left:
+        write(
+            f"\nRows matched to files of an earlier format ({len(plan.adopted)}); they keep "
+            "their ids and hand edits.\n"
+        )
+    if plan.earlier_left:
+        write(
+            f"\nFiles of an earlier format no row matched ({len(plan.earlier_left)}); left "
+            "as they are:\n"
+        )
+        for path in plan.earlier_left:
+            write(f"  {one_line(str(path))}\n")
+    if plan.renames:
+        write(f"\nLikely renames ({len(plan.renames)}); check them, and edit by hand if so:\n")
+        for r in plan.renames:
+            write(
+                f"  {one_line(str(r.path))} ({_shown(r.old_title)}) -> row {r.row} "
+                f"({_shown(r.new_title)})\n"
+            )
     if plan.retired:
         write(
             f"\nNo longer in the source ({len(plan.retired)}); kept, marked retired "
@@ -299,6 +350,13 @@ def report(
             write(f"  {one_line(str(path))}\n")
         for path, why in plan.refused.items():
             write(f"  {one_line(str(path))}: {one_line(why)}\n")
+    if plan.labels:
+        write(
+            f"\nCustom fields with labels in the mapping ({len(plan.labels)}); pages show "
+            "a label once the rubric declares the field: add these to its custom_fields:\n"
+        )
+        for name, (label, kind) in plan.labels.items():
+            write(f"  {name}: {{label: {json.dumps(label, ensure_ascii=False)}, type: {kind}}}\n")
     if plan.unused:
         write(f"\nColumns left unused ({len(plan.unused)}):\n")
         for column in plan.unused:

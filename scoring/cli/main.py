@@ -14,6 +14,7 @@ from scoring.cli import (
     diff,
     export,
     importer,
+    init,
     new,
     render,
     schema,
@@ -25,7 +26,19 @@ from scoring.rubric import RubricError
 from scoring.sources.inventory.mapping import MappingError
 from scoring.sources.inventory.reader import InputError
 
-COMMANDS = (validate, schema, score, new, diff, compare, build_docs, render, importer, export)
+COMMANDS = (
+    validate,
+    schema,
+    score,
+    new,
+    init,
+    diff,
+    compare,
+    build_docs,
+    render,
+    importer,
+    export,
+)
 EXIT_PIPE = 141  # what a shell reports for a program ended by SIGPIPE (128 + 13)
 
 

@@ -1,4 +1,5 @@
-"""`sweetspot schema`: print the proposal JSON Schema."""
+"""`sweetspot schema`: print the proposal JSON Schema, or (--mapping) the inventory mapping
+language's reference in Markdown, generated from its schema."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 from scoring.cli.common import EXIT_OK, UsageError, add_command, one_line, rubric_from
 from scoring.proposals.schema import schema_json
 from scoring.site.diskwrite import linked_part, write_if_changed
+from scoring.sources.inventory.reference import mapping_reference
 
 
 def write_schema(out: Path, text: str) -> None:
@@ -30,7 +32,7 @@ def write_schema(out: Path, text: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    text = schema_json(rubric_from(args))
+    text = mapping_reference() if args.mapping else schema_json(rubric_from(args))
     if args.out:
         write_schema(Path(args.out), text)
     else:
@@ -41,4 +43,9 @@ def run(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     schema = add_command(sub, "schema", "Print the proposal JSON Schema.")
     schema.add_argument("--out", metavar="FILE", help="write to FILE instead of printing")
+    schema.add_argument(
+        "--mapping",
+        action="store_true",
+        help="print the inventory mapping reference (Markdown) instead",
+    )
     schema.set_defaults(func=run)

@@ -109,17 +109,26 @@ def suggested_rules(card: ScoreCard) -> list[dict[str, Any]]:
 
 
 # Rubric texts in card_json's lists: the same for every proposal that has the row, so
-# portfolio.json writes them once, under "texts", keyed by list and row id.
-TEXT_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    # list: (fields naming the row, fields holding rubric text)
-    "flags": (("id",), ("title", "message", "playbook")),
-    "suggestions": (("kind", "id"), ("text", "playbook")),
-    "questions": (("kind", "id"), ("text", "playbook", "low_label", "high_label")),
-    "breakdown": (("criterion_id",), ("dimension", "question", "playbook")),
-    "risks": (("factor_id",), ("question", "playbook")),
-    "suggested_rules": (("id",), ("suggests", "reason", "source")),
+# portfolio.json writes them once, under "texts", keyed by list and row id. Each list may
+# share texts in more than one table, each keyed by its own fields (a criterion's question
+# by the criterion, the label of a level by the level and how it was reached).
+TextTable = tuple[str, tuple[str, ...], tuple[str, ...]]  # table, key fields, text fields
+TEXT_FIELDS: dict[str, tuple[TextTable, ...]] = {
+    "flags": (("flags", ("id",), ("title", "message", "playbook")),),
+    "suggestions": (("suggestions", ("kind", "id"), ("text", "playbook")),),
+    "questions": (("questions", ("kind", "id"), ("text", "playbook", "low_label", "high_label")),),
+    "breakdown": (
+        ("breakdown", ("criterion_id",), ("dimension", "question", "playbook", "weight")),
+        ("breakdown_levels", ("basis", "level"), ("level_label",)),
+    ),
+    "risks": (("risks", ("factor_id",), ("question", "playbook", "weight")),),
+    "suggested_rules": (("suggested_rules", ("id",), ("suggests", "reason", "source")),),
 }
-PORTFOLIO_FORMAT = "sweetspot-portfolio/3"
+# The proposal's own words in those lists (its answers and notes) are in its file, which the
+# site publishes beside its page; portfolio.json leaves them out (``sweetspot score
+# --format json`` keeps them). They were a third of its size.
+OWN_WORDS: dict[str, tuple[str, ...]] = {"breakdown": ("answer", "note"), "risks": ("note",)}
+PORTFOLIO_FORMAT = "sweetspot-portfolio/4"
 
 
 def _row_key(row: dict[str, Any], names: tuple[str, ...]) -> str:
@@ -135,8 +144,9 @@ TextUse = tuple[str, str | None, Any, Any]
 def pack(
     entry: dict[str, Any], texts: dict[str, dict[str, Any]]
 ) -> tuple[dict[str, Any], list[TextUse]]:
-    """One card_json entry made compact for portfolio.json, losslessly (``expand`` undoes
-    it), and the shared texts it was packed against:
+    """One card_json entry made compact for portfolio.json, and the shared texts it was
+    packed against. ``expand`` undoes it, giving the entry back without the proposal's own
+    words (``OWN_WORDS``):
 
     * rubric texts move into ``texts`` (filled as entries go by), keyed
       ``texts[list][row key]``; a row whose text differs from the one kept for its key
@@ -149,23 +159,28 @@ def pack(
     uses: list[TextUse] = []
     items: dict[str, list[str]] = texts.setdefault("checklist_items", {})
     entry = dict(entry)
-    for name, (key_fields, text_fields) in TEXT_FIELDS.items():
+    for name, tables in TEXT_FIELDS.items():
         if name not in entry:
             continue
-        table = texts.setdefault(name, {})
-        uses.append((name, None, None, None))
+        shared_fields = {f for _, _, fields in tables for f in fields}
+        left_out = set(OWN_WORDS.get(name, ()))
+        for table_name, _, _ in tables:
+            texts.setdefault(table_name, {})
+            uses.append((table_name, None, None, None))
         cols: list[str] = []
         rows: list[list[Any]] = []
         own: dict[str, dict[str, Any]] = {}
         for index, row in enumerate(entry[name]):
-            key = _row_key(row, key_fields)
-            shared = {f: row[f] for f in text_fields if f in row}
-            kept = table.setdefault(key, shared)
-            uses.append((name, key, shared, kept))
+            differs: dict[str, Any] = {}
+            for table_name, key_fields, text_fields in tables:
+                key = _row_key(row, key_fields)
+                shared = {f: row[f] for f in text_fields if f in row}
+                kept = texts[table_name].setdefault(key, shared)
+                uses.append((table_name, key, shared, kept))
+                differs.update({f: v for f, v in shared.items() if kept.get(f) != v})
             if not cols:
-                cols = [f for f in row if f not in text_fields]
+                cols = [f for f in row if f not in shared_fields and f not in left_out]
             rows.append([row.get(f) for f in cols])
-            differs = {f: v for f, v in shared.items() if kept.get(f) != v}
             if differs:
                 own[str(index)] = differs
         packed: dict[str, Any] = {"cols": cols, "rows": rows}
@@ -197,6 +212,15 @@ def replay(uses: list[TextUse], texts: dict[str, dict[str, Any]]) -> bool:
     return True
 
 
+def without_own_words(entry: dict[str, Any]) -> dict[str, Any]:
+    """A card_json entry as portfolio.json keeps it: the proposal's answers and notes out."""
+    entry = dict(entry)
+    for name, fields in OWN_WORDS.items():
+        if isinstance(entry.get(name), list):
+            entry[name] = [{k: v for k, v in row.items() if k not in fields} for row in entry[name]]
+    return entry
+
+
 def normalise(
     entries: Iterable[dict[str, Any]], texts: dict[str, dict[str, Any]]
 ) -> Iterator[dict[str, Any]]:
@@ -206,24 +230,25 @@ def normalise(
 
 
 def expand(payload: dict[str, Any]) -> list[dict[str, Any]]:
-    """portfolio.json's proposals as card_json wrote them: texts, rows and answers back."""
+    """portfolio.json's proposals as card_json wrote them, texts, rows and checklist answers
+    back, but for the proposal's own words in the lists (``OWN_WORDS``), left out."""
     texts = payload.get("texts", {})
     items = texts.get("checklist_items", {})
     found = []
     for entry in payload["proposals"]:
         entry = dict(entry)
-        for name, (key_fields, _) in TEXT_FIELDS.items():
+        for name, tables in TEXT_FIELDS.items():
             packed = entry.get(name)
             if not isinstance(packed, dict):
                 continue
-            table = texts.get(name, {})
             own = packed.get("own", {})
             rows = []
             for index, values in enumerate(packed["rows"]):
                 row = dict(zip(packed["cols"], values, strict=True))
-                rows.append(
-                    {**table.get(_row_key(row, key_fields), {}), **row, **own.get(str(index), {})}
-                )
+                shared: dict[str, Any] = {}
+                for table_name, key_fields, _ in tables:
+                    shared.update(texts.get(table_name, {}).get(_row_key(row, key_fields), {}))
+                rows.append({**shared, **row, **own.get(str(index), {})})
             entry[name] = rows
         if isinstance(entry.get("checklists"), dict):
             entry["checklists"] = {

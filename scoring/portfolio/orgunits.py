@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from scoring.model.scorecard import ScoreCard, ScoredPortfolio
+from scoring.portfolio.currencies import TotalsAdder
 from scoring.proposals.proposal import INACTIVE_STAGES, STAGES, Intake, Proposal
 from scoring.rubric import RISK_CLASSES, STATES
 
@@ -75,7 +76,7 @@ class UnitStats:
     red_flags: int
     with_red_flags: int
     declared_high: int  # declared high-risk by the inventory (stakes.declared_class)
-    annual_value: float  # active proposals, in the portfolio's main currency
+    annual_value: float | None  # active proposals, in the site's currency; None: unknown
     mean_priority: float
 
 
@@ -89,6 +90,7 @@ class UnitNode:
     cards: list[ScoreCard] = field(default_factory=list)
     stats: UnitStats | None = None
     rollup: Rollup | None = None
+    label: str = ""  # the name to show: an abbreviation gets its parent's name beside it
 
     def walk(self) -> Iterable[UnitNode]:
         yield self
@@ -107,15 +109,22 @@ class Rollup:
     by_stage: tuple[tuple[str, int], ...]  # every proposal, stages with none left out
     red_flagged: int  # active proposals with at least one red flag
     high_class: int  # active proposals whose assessed risk class is high
-    annual_value: float  # active proposals, in the portfolio's main currency
+    # Active proposals, in the site's currency (converted where a rate is given); None when
+    # no such amount is known, which a page shows as unknown, never as 0.
+    annual_value: float | None
     mean_priority: float | None  # over active proposals; None when there are none
+    # Amounts in currencies no exchange rate converts, summed per currency.
+    other_values: tuple[tuple[str, float], ...] = ()
 
 
-def rollup_for(cards: Sequence[ScoreCard], currency: str) -> Rollup:
+def rollup_for(
+    cards: Sequence[ScoreCard], currency: str, rates: Mapping[str, float] | None = None
+) -> Rollup:
     states = {q: 0 for q in STATES}
     stages = {s: 0 for s in STAGES}
     red = high = 0
-    value = priority = 0.0
+    priority = 0.0
+    values = TotalsAdder(currency, rates or {})
     active = 0
     for card in cards:
         p = card.proposal
@@ -127,9 +136,8 @@ def rollup_for(cards: Sequence[ScoreCard], currency: str) -> Rollup:
         red += any(f.severity == "red" for f in card.flags)
         high += card.risk_class == "high"
         priority += card.priority
-        amount = p.get("value.annual_value")
-        if isinstance(amount, int | float) and (p.get("value.currency") or "") == currency:
-            value += float(amount)
+        values.add(p.get("value.annual_value"), p.get("value.currency"))
+    totals = values.totals()
     return Rollup(
         len(cards),
         active,
@@ -137,8 +145,9 @@ def rollup_for(cards: Sequence[ScoreCard], currency: str) -> Rollup:
         tuple((s, n) for s, n in stages.items() if n),
         red,
         high,
-        value,
+        totals.main,
         round(priority / active, 1) if active else None,
+        totals.others,
     )
 
 
@@ -173,12 +182,14 @@ def unique_slugs(names: Iterable[str], fallback: str) -> dict[str, str]:
     return found
 
 
-def stats_for(cards: Sequence[ScoreCard], currency: str) -> UnitStats:
+def stats_for(
+    cards: Sequence[ScoreCard], currency: str, rates: Mapping[str, float] | None = None
+) -> UnitStats:
     stages = {s: 0 for s in STAGES}
     states = {q: 0 for q in STATES}
     classes = {c: 0 for c in RISK_CLASSES}
     flags = red = with_red = high = 0
-    value = 0.0
+    values = TotalsAdder(currency, rates or {})
     active = 0
     for card in cards:
         p = card.proposal
@@ -192,9 +203,7 @@ def stats_for(cards: Sequence[ScoreCard], currency: str) -> UnitStats:
         high += p.get("stakes.declared_class") == "high"
         if p.stage not in INACTIVE_STAGES:
             active += 1
-            amount = p.get("value.annual_value")
-            if isinstance(amount, int | float) and (p.get("value.currency") or "") == currency:
-                value += float(amount)
+            values.add(p.get("value.annual_value"), p.get("value.currency"))
     mean = sum(c.priority for c in cards) / len(cards) if cards else 0.0
     return UnitStats(
         len(cards),
@@ -206,12 +215,29 @@ def stats_for(cards: Sequence[ScoreCard], currency: str) -> UnitStats:
         red,
         with_red,
         high,
-        value,
+        values.totals().main,
         round(mean, 1),
     )
 
 
-def unit_tree(portfolio: ScoredPortfolio, currency: str) -> list[UnitNode]:
+def looks_abbreviated(name: str) -> bool:
+    """Whether a unit's name is only an abbreviation ('CBP', 'FAA AFN', 'OCIO/CTO'): no
+    lower-case letter and short. Such a name says little on its own."""
+    letters = [ch for ch in name if ch.isalpha()]
+    return bool(letters) and len(name) <= 24 and not any(ch.islower() for ch in letters)
+
+
+def unit_label(name: str, parent: str | None) -> str:
+    """A unit's name as pages show it: an abbreviation with its parent's full name
+    ('CBP (Department of Homeland Security)'), any other name as it is."""
+    if parent and looks_abbreviated(name):
+        return f"{name} ({parent})"
+    return name
+
+
+def unit_tree(
+    portfolio: ScoredPortfolio, currency: str, rates: Mapping[str, float] | None = None
+) -> list[UnitNode]:
     """The top-level units, each with its sub-units and roll-up; empty when no proposal
     names a unit."""
     roots: dict[str, UnitNode] = {}
@@ -236,12 +262,23 @@ def unit_tree(portfolio: ScoredPortfolio, currency: str) -> list[UnitNode]:
     ordered = sorted(roots.values(), key=lambda n: n.name.casefold())
     for root in ordered:
         _dedupe_slugs(root)
+        root.label = root.name
         for node in root.walk():
             node.children.sort(key=lambda n: n.name.casefold())
-            node.stats = stats_for(node.cards, currency)
-            node.rollup = rollup_for(node.cards, currency)
+            node.stats = stats_for(node.cards, currency, rates)
+            node.rollup = rollup_for(node.cards, currency, rates)
+            for child in node.children:
+                child.label = unit_label(child.name, _spelt_out(node))
     _dedupe_top(ordered)
     return ordered
+
+
+def _spelt_out(node: UnitNode) -> str:
+    """A unit's name with what it needs to be understood: 'CBP, Department of Homeland
+    Security' for an abbreviation whose label named its parent."""
+    if node.label.startswith(f"{node.name} (") and node.label.endswith(")"):
+        return f"{node.name}, {node.label[len(node.name) + 2 : -1]}"
+    return node.name
 
 
 def _dedupe_top(nodes: list[UnitNode]) -> None:

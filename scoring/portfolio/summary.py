@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -18,9 +19,10 @@ from scoring.rubric.definitions import BalanceJudgement
 class GroupTotal:
     key: str
     count: int
-    annual_value: float
-    one_off_cost: float
-    annual_running_cost: float
+    # None when no proposal of the group gives the figure: unknown, not 0.
+    annual_value: float | None
+    one_off_cost: float | None
+    annual_running_cost: float | None
     mean_priority: float
 
 
@@ -55,9 +57,9 @@ class PortfolioSummary:
     active: int
     currency: str
     other_currencies: tuple[str, ...]
-    annual_value: float
-    one_off_cost: float
-    annual_running_cost: float
+    annual_value: float | None  # None when no active proposal gives one: unknown, not 0
+    one_off_cost: float | None  # None when no active proposal gives one, as the value
+    annual_running_cost: float | None
     by_stage: tuple[GroupTotal, ...]
     by_team: tuple[GroupTotal, ...]
     by_quadrant: tuple[GroupTotal, ...]  # by state: the four quadrants and needs information
@@ -73,6 +75,11 @@ class PortfolioSummary:
     judged: bool
     judge_from: BalanceJudgement
     heatmap: tuple[HeatmapRow, ...]
+    # The site's rates: what one unit of another currency is worth in ``currency``; amounts
+    # in those currencies are converted into the totals, others are left out of them.
+    exchange_rates: Mapping[str, float] = field(default_factory=dict)
+    # Active proposals' annual values in currencies no rate converts, summed per currency.
+    other_values: tuple[tuple[str, float], ...] = ()
 
 
 def _main_currency(frame: pd.DataFrame) -> str:
@@ -84,6 +91,15 @@ def _main_currency(frame: pd.DataFrame) -> str:
     return str(sorted(counts[counts == best].index)[0])
 
 
+def _sum_or_none(column: pd.Series) -> float | None:
+    return float(column.sum()) if column.notna().any() else None
+
+
+def _known(record: dict[Any, Any], name: str) -> float | None:
+    """A group's sum of one money figure, or None when none of its proposals gives it."""
+    return float(record[name]) if record[f"{name}_given"] else None
+
+
 def _totals(frame: pd.DataFrame, by: str, order: list[str]) -> tuple[GroupTotal, ...]:
     if frame.empty:
         return ()
@@ -93,6 +109,9 @@ def _totals(frame: pd.DataFrame, by: str, order: list[str]) -> tuple[GroupTotal,
         one_off_cost=("one_off_cost_main", "sum"),
         annual_running_cost=("annual_running_cost_main", "sum"),
         mean_priority=("priority", "mean"),
+        annual_value_given=("annual_value_main", "count"),
+        one_off_cost_given=("one_off_cost_main", "count"),
+        annual_running_cost_given=("annual_running_cost_main", "count"),
     )
     keys = [k for k in order if k in grouped.index] + sorted(
         k for k in grouped.index if k not in order
@@ -102,9 +121,9 @@ def _totals(frame: pd.DataFrame, by: str, order: list[str]) -> tuple[GroupTotal,
         GroupTotal(
             str(k),
             int(records[k]["count"]),
-            float(records[k]["annual_value"]),
-            float(records[k]["one_off_cost"]),
-            float(records[k]["annual_running_cost"]),
+            _known(records[k], "annual_value"),
+            _known(records[k], "one_off_cost"),
+            _known(records[k], "annual_running_cost"),
             round(float(records[k]["mean_priority"]), 1),
         )
         for k in keys
@@ -167,14 +186,34 @@ def heatmap(portfolio: ScoredPortfolio) -> tuple[HeatmapRow, ...]:
     return tuple(rows)
 
 
-def summarise(portfolio: ScoredPortfolio) -> PortfolioSummary:
+def _per_currency(active: pd.DataFrame, factor: pd.Series) -> tuple[tuple[str, float], ...]:
+    """Active annual values no rate converts, summed per currency."""
+    left = active[factor.loc[active.index].isna() & active["annual_value"].notna()]
+    sums = left.groupby("currency")["annual_value"].sum()
+    return tuple((str(code), float(amount)) for code, amount in sorted(sums.items()))
+
+
+def summarise(
+    portfolio: ScoredPortfolio,
+    currency: str | None = None,
+    rates: Mapping[str, float] | None = None,
+) -> PortfolioSummary:
+    """The portfolio's analytics. Totals are in ``currency`` (a site's setting; by default
+    the currency most proposals use), with amounts in a currency ``rates`` names converted
+    and amounts without a currency read as ``currency``; other currencies are left out."""
     frame = portfolio.frame.copy()
-    currency = _main_currency(frame)
-    in_main = frame["currency"] == currency
+    rates = dict(rates or {})
+    if currency is None:
+        currency = _main_currency(frame)
+    codes = frame["currency"].where(frame["currency"] != "", currency)
+    factor = codes.map(lambda code: 1.0 if code == currency else rates.get(code))
+    factor = pd.to_numeric(factor, errors="coerce")
     for column in ("annual_value", "one_off_cost", "annual_running_cost"):
-        frame[f"{column}_main"] = frame[column].where(in_main, 0.0).fillna(0.0)
-    others = tuple(sorted(set(frame["currency"]) - {currency, ""}))
+        # NaN where unknown (or in a currency without a rate): sums skip it, counts see it.
+        frame[f"{column}_main"] = frame[column] * factor
+    others = tuple(sorted(set(codes) - {currency, *rates}))
     active = frame[~frame["stage"].isin(INACTIVE_STAGES)]
+    counted = active["annual_value"].notna() & factor.loc[active.index].notna()
     rows, in_balance = balance(frame, portfolio.rubric)
     placed = int((active["state"] != NEEDS_INFORMATION).sum())
     rule = portfolio.rubric.judge_from
@@ -183,9 +222,9 @@ def summarise(portfolio: ScoredPortfolio) -> PortfolioSummary:
         active=len(active),
         currency=currency,
         other_currencies=others,
-        annual_value=float(active["annual_value_main"].sum()),
-        one_off_cost=float(active["one_off_cost_main"].sum()),
-        annual_running_cost=float(active["annual_running_cost_main"].sum()),
+        annual_value=float(active["annual_value_main"].sum()) if counted.any() else None,
+        one_off_cost=_sum_or_none(active["one_off_cost_main"]),
+        annual_running_cost=_sum_or_none(active["annual_running_cost_main"]),
         by_stage=_totals(frame, "stage", list(STAGES)),
         by_team=_totals(frame, "team", []),
         by_quadrant=_totals(frame, "state", list(STATES)),
@@ -197,6 +236,8 @@ def summarise(portfolio: ScoredPortfolio) -> PortfolioSummary:
         judged=can_judge(placed, len(active), rule),
         judge_from=rule,
         heatmap=heatmap(portfolio),
+        exchange_rates=rates,
+        other_values=_per_currency(active, factor),
     )
 
 
@@ -212,7 +253,10 @@ def summary_json(summary: PortfolioSummary) -> dict[str, object]:
         "active": summary.active,
         "currency": summary.currency,
         "other_currencies": list(summary.other_currencies),
+        "exchange_rates": dict(summary.exchange_rates),
+        "other_values": dict(summary.other_values),
         "active_totals": {
+            # null, not 0, when no active proposal gives a value in a counted currency
             "annual_value": summary.annual_value,
             "one_off_cost": summary.one_off_cost,
             "annual_running_cost": summary.annual_running_cost,

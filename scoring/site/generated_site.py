@@ -252,6 +252,8 @@ class SiteSource:
     template_dirs: tuple[Path, ...] = ()
     home_page: str = "index.md"
     watched: tuple[Path, ...] = field(default=())  # what a watching build polls
+    currency: str = "EUR"  # the site's totals (SiteSettings.currency)
+    exchange_rates: dict[str, float] = field(default_factory=dict)
 
 
 def resolve_source(
@@ -291,7 +293,8 @@ def resolve_source(
         raise SiteSourceError(f"rubric file not found: {rubric_path}")
     rubric = load_rubric(rubric_path)
     try:
-        rubric = SiteSettings.from_options(options).quadrants_of(rubric)
+        settings = SiteSettings.from_options(options)
+        rubric = settings.quadrants_of(rubric)
     except SettingsError as error:
         raise SiteSourceError(f"{where}: sweetspot: {error}") from None
     templates = (
@@ -324,6 +327,8 @@ def resolve_source(
         template_dirs=templates,
         home_page=home_page,
         watched=tuple(watched),
+        currency=settings.currency,
+        exchange_rates=settings.rates(),
     )
 
 
@@ -423,6 +428,8 @@ def generate(source: SiteSource) -> GeneratedSite:
             output_dir=source.output_dir,
             template_dirs=source.template_dirs,
             source_links=source_links,
+            currency=source.currency,
+            exchange_rates=source.exchange_rates,
         ),
     )
     generated, hidden = [], []

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -134,6 +135,68 @@ def max_points(card: ScoreCard, row: BreakdownRow) -> float:
     return row.weight / total * 100
 
 
+@dataclass(frozen=True)
+class CriterionCells:
+    """One row of a breakdown table, each cell ready to print (proposal text escaped)."""
+
+    label: str
+    answer: Markup
+    level: str
+    points: str
+
+
+def breakdown_cells(card: ScoreCard) -> dict[str, list[CriterionCells]]:
+    """The breakdown's rows by dimension, formatted once here: a template that called a
+    helper per cell spent most of a proposal page's build time in those calls."""
+    by_dimension: dict[str, list[CriterionCells]] = {}
+    totals: dict[str, float] = {}
+    for row in card.breakdown:
+        if row.dimension not in totals:
+            totals[row.dimension] = (
+                sum(c.weight for c in card.rubric.criteria_for(row.dimension)) or 1.0
+            )
+        most = row.weight / totals[row.dimension] * 100
+        answer = answer_html(row, card)
+        if row.note:
+            answer = Markup("{} <i>({})</i>").format(answer, row.note)
+        by_dimension.setdefault(row.dimension, []).append(
+            CriterionCells(
+                label=short_label(row.criterion_id),
+                answer=answer,
+                level=level_text(row),
+                points=f"{row.contribution:,.1f} of {most:,.0f}",
+            )
+        )
+    return by_dimension
+
+
+@dataclass(frozen=True)
+class ChecklistLine:
+    """One line of a pitfall's checklist: an item answered no or partial, with its text, or
+    every item of one other answer by its short name."""
+
+    answer: str  # the CSS class suffix; "" for a line of names
+    mark: str
+    text: str
+
+
+# Items answered yes, not applicable or not at all are listed by name, one line each.
+NAMED_ANSWERS = (("unknown", "not answered"), ("yes", "yes"), ("n/a", "not applicable"))
+
+
+def checklist_lines(status: ChecklistStatus) -> list[ChecklistLine]:
+    lines = [
+        ChecklistLine(item.answer, f"{ANSWER_MARKS[item.answer]} {item.answer}", item.text)
+        for item in status.items
+        if item.answer in ("no", "partial")
+    ]
+    for answer, label in NAMED_ANSWERS:
+        named = [item.id.replace("_", " ") for item in status.items if item.answer == answer]
+        if named:
+            lines.append(ChecklistLine("", f"{ANSWER_MARKS[answer]} {label}", " · ".join(named)))
+    return lines
+
+
 def roi_text(roi: float | None, years: float) -> str:
     if roi is None:
         return "unknown (no value or cost given)"
@@ -173,6 +236,8 @@ def proposal_context(card: ScoreCard, rubric: Rubric) -> dict[str, Any]:
         "checklist_gist": checklist_gist(card.checklists),
         "roi_text": roi_text(card.roi, rubric.roi_horizon_years),
         "payback_text": payback_text(card.payback_months),
+        "breakdown_cells": breakdown_cells(card),
+        "checklist_lines": {status.id: checklist_lines(status) for status in card.checklists},
     }
 
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
+from scoring.portfolio.currencies import check_rates, is_currency
 from scoring.rubric import QUADRANTS, Rubric
 
 
@@ -38,6 +39,10 @@ class SiteSettings:
     strict: bool = False
     home_page: str = "index.md"
     focus: tuple[str, ...] = ()  # under `mkdocs serve` only
+    # Totals are in this currency; amounts in another are converted at these rates (what
+    # one unit is worth in ``currency``) or, without a rate, added up per currency.
+    currency: str = "EUR"
+    exchange_rates: Mapping[str, Any] | None = None
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> SiteSettings:
@@ -50,8 +55,22 @@ class SiteSettings:
             given["focus"] = tuple(str(pattern) for pattern in given["focus"])
         return cls(**given)
 
+    def rates(self) -> dict[str, float]:
+        """The exchange rates, checked; SettingsError names what is wrong."""
+        if not is_currency(self.currency):
+            raise SettingsError(
+                f"currency must be a three-letter code in capitals such as EUR or USD, "
+                f"not {self.currency!r}"
+            )
+        try:
+            return check_rates(self.exchange_rates, self.currency)
+        except ValueError as error:
+            raise SettingsError(str(error)) from None
+
     def quadrants_of(self, rubric: Rubric) -> Rubric:
-        """The rubric with the thresholds, target mix and tolerance these settings set."""
+        """The rubric with the thresholds, target mix and tolerance these settings set.
+        The currency settings are checked here too, so every build refuses them early."""
+        self.rates()
         return rubric.with_quadrants(
             impact_threshold=_share(self.impact_threshold, "impact_threshold", 100),
             risk_threshold=_share(self.risk_threshold, "risk_threshold", 100),

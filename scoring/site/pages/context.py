@@ -42,7 +42,9 @@ class SiteContext:
         self.md_env, self.html_env = make_environment(
             options.template_dirs, options.cache_dir, self.templates_fingerprint
         )
-        self.summary: PortfolioSummary = summarise(portfolio)
+        self.summary: PortfolioSummary = summarise(
+            portfolio, options.currency, options.exchange_rates
+        )
         prefix = options.output_dir.strip("/")
         self.prefix = f"{prefix}/" if prefix else ""
         self.blocks: dict[str, str] = {}  # deferred HTML by marker key, all pages
@@ -54,6 +56,8 @@ class SiteContext:
                     (
                         repr(self.rubric),
                         options.output_dir,
+                        options.currency,
+                        sorted(options.exchange_rates.items()),
                         options.use_directory_urls,
                         options.template_dirs,
                         self.templates_fingerprint,

@@ -26,6 +26,7 @@ def group_pages(ctx: SiteContext, by: str) -> list[GeneratedPage]:
     roll-up and its proposals. Both are paged beyond PAGE_SIZE rows."""
     cards = ctx.portfolio.cards
     currency = ctx.summary.currency
+    rates = ctx.summary.exchange_rates
     groups: dict[str, list[ScoreCard]] = {}
     for card in cards:
         key = card.proposal.team if by == "team" else card.proposal.stage
@@ -38,11 +39,11 @@ def group_pages(ctx: SiteContext, by: str) -> list[GeneratedPage]:
         order = [s for s in STAGES if s in groups]
     folder = "teams" if by == "team" else "stages"
     first = {name: ctx.path(f"portfolio/{folder}/{slugs[name]}.md") for name in order}
-    rollups = {name: rollup_for(groups[name], currency) for name in order}
+    rollups = {name: rollup_for(groups[name], currency, rates) for name in order}
     index = ctx.path(f"portfolio/by-{by}.md")
     label = by.capitalize()
     pages: list[GeneratedPage] = []
-    total = group_row(f"All {by}s", None, rollup_for(cards, currency))
+    total = group_row(f"All {by}s", None, rollup_for(cards, currency, rates))
     for part in paginate(order, index):
         rows = [
             group_row(name, ctx.url(part.path, first[name]), rollups[name]) for name in part.items
@@ -106,12 +107,12 @@ def group_pages(ctx: SiteContext, by: str) -> list[GeneratedPage]:
 
 def unit_pages(ctx: SiteContext) -> list[GeneratedPage]:
     """A page per organisation unit: a trail of its parents, its roll-up, its
-    sub-units' roll-ups and its own proposals; and an index of the top-level units.
-    None when no proposal names a unit (``org``)."""
+    sub-units' roll-ups and every proposal at it or below it, by priority; and an index
+    of the top-level units, made even when no proposal names a unit (``org``), so a
+    site's navigation can always link to it."""
     currency = ctx.summary.currency
-    roots = unit_tree(ctx.portfolio, currency)
-    if not roots:
-        return []
+    rates = ctx.summary.exchange_rates
+    roots = unit_tree(ctx.portfolio, currency, rates)
     index = ctx.path("portfolio/units/index.md")
 
     def unit_page(node: UnitNode) -> str:
@@ -120,26 +121,32 @@ def unit_pages(ctx: SiteContext) -> list[GeneratedPage]:
     def unit_rows(page: str, nodes: Sequence[UnitNode]) -> list[dict[str, Any]]:
         return [
             group_row(
-                n.name, ctx.url(page, unit_page(n)), n.rollup or rollup_for(n.cards, currency)
+                n.label or n.name,
+                ctx.url(page, unit_page(n)),
+                n.rollup or rollup_for(n.cards, currency, rates),
             )
             for n in nodes
         ]
 
     pages: list[GeneratedPage] = []
     total = group_row(
-        "All units", None, rollup_for([c for root in roots for c in root.cards], currency)
+        "All units", None, rollup_for([c for root in roots for c in root.cards], currency, rates)
     )
     for part in paginate(roots, index):
-        table = ctx.render_html(
-            "grouping_groups.html.j2",
-            part.path,
-            rows=unit_rows(part.path, part.items),
-            total=total,
-            label="Unit",
-            currency=currency,
-            states=state_columns(ctx),
-            caption=f"Top-level units {part.start}–{part.end} of {part.total}, with "
-            "the roll-up of everything below them",
+        table = (
+            ctx.render_html(
+                "grouping_groups.html.j2",
+                part.path,
+                rows=unit_rows(part.path, part.items),
+                total=total,
+                label="Unit",
+                currency=currency,
+                states=state_columns(ctx),
+                caption=f"Top-level units {part.start}–{part.end} of {part.total}, with "
+                "the roll-up of everything below them",
+            )
+            if roots
+            else Markup("")
         )
         body = ctx.render(
             "org.md.j2", part.path, unit=None, units=table, **pager_context(ctx, part, "Units")
@@ -158,12 +165,12 @@ def unit_pages(ctx: SiteContext) -> list[GeneratedPage]:
             first = unit_page(node)
             trail = [("Organisation units", ctx.link(first, index))] + [
                 (
-                    parents[node.path[:depth]].name,
+                    parents[node.path[:depth]].label or parents[node.path[:depth]].name,
                     ctx.link(first, unit_page(parents[node.path[:depth]])),
                 )
                 for depth in range(1, len(node.path))
             ]
-            rollup = node.rollup or rollup_for(node.cards, currency)
+            rollup = node.rollup or rollup_for(node.cards, currency, rates)
             subunits = (
                 ctx.render_html(
                     "grouping_groups.html.j2",
@@ -173,8 +180,8 @@ def unit_pages(ctx: SiteContext) -> list[GeneratedPage]:
                     label="Sub-unit",
                     currency=currency,
                     states=state_columns(ctx),
-                    caption=f"The {len(node.children)} sub-units of {node.name}, each with "
-                    "everything below it",
+                    caption=f"The {len(node.children)} sub-units of {node.label or node.name}, "
+                    "each with everything below it",
                 )
                 if node.children
                 else Markup("")
@@ -186,14 +193,14 @@ def unit_pages(ctx: SiteContext) -> list[GeneratedPage]:
             pages += card_list_pages(
                 ctx,
                 first,
-                sorted(node.direct, key=card_order),
+                sorted(node.cards, key=card_order),
                 other="team",
                 template="org.md.j2",
-                title=node.name,
+                title=node.label or node.name,
                 unit=node,
                 trail=trail,
                 units=subunits,
-                below=len(node.cards) - len(node.direct),
+                direct=len(node.direct),
                 filter_link=Markup(filter_link),
                 rollup=ctx.render_html(
                     "grouping_rollup.html.j2",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,3 +17,5 @@ class SiteOptions:
     source_links: dict[str, str] = field(default_factory=dict)  # proposal id → YAML link
     cache_dir: Path | None = None  # compiled templates are kept here between builds
     source_root: Path | None = None  # what problem file names are relative to (the cwd)
+    currency: str = "EUR"  # the site's totals; see SiteSettings.currency
+    exchange_rates: Mapping[str, float] = field(default_factory=dict)

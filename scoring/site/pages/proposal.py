@@ -5,14 +5,11 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from markupsafe import Markup
-
 from scoring.model.scorecard import ScoreCard
 from scoring.site.markup import rich_text, safe_url
 from scoring.site.pages.blocks import GeneratedPage, front_matter
 from scoring.site.pages.context import SiteContext
 from scoring.site.proposal_view import PART_HELPERS, HtmlParts, proposal_context
-from scoring.site.urls import md_link
 
 SEVERITY_ADMONITION = {"red": "danger", "high": "warning", "medium": "note", "low": "info"}
 SEVERITY_LABEL = {"red": "Red flag", "high": "High", "medium": "Medium", "low": "Low"}
@@ -79,7 +76,7 @@ def proposal_page(ctx: SiteContext, card: ScoreCard) -> GeneratedPage:
         summary_html=rich_text(proposal.summary),
         scores_html=ctx.render_html("score_bars.html.j2", page, card=card),
         links=[(t, u) for t, u in links if u],
-        source_link=Markup(md_link(page, source)) if source else None,
+        source_url=ctx.url(page, source) if source else None,
         severity_admonition=SEVERITY_ADMONITION,
     )
     return ctx.with_blocks(

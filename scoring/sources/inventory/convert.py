@@ -136,7 +136,8 @@ def set_path(data: dict[str, Any], dotted: str, value: Any) -> None:
 def get_path(data: Mapping[str, Any], dotted: str, default: Any = None) -> Any:
     node: Any = data
     for part in dotted.split("."):
-        if not isinstance(node, Mapping) or part not in node:
+        # type() first: the abstract-class check is slow, and this runs for every field
+        if (type(node) is not dict and not isinstance(node, Mapping)) or part not in node:
             return default
         node = node[part]
     return node
@@ -156,6 +157,10 @@ def _translate(rule: Rule, text: str) -> tuple[bool, Any]:
             return True, value
     if rule.kind == "date":  # the table only names special words such as N/A
         return True, read_date(text, rule.formats)
+    if rule.unlisted == "keep":
+        return _read(rule.kind if rule.kind not in ("list", "tag") else "text", text)
+    if rule.unlisted == "default":
+        return True, rule.default
     return False, None
 
 
@@ -167,8 +172,15 @@ def read_date(text: str, formats: tuple[str, ...]) -> str:
             parsed = dt.datetime.strptime(text, fmt)
         except ValueError:
             continue
-        return parsed.date().isoformat() if "%d" in fmt else parsed.strftime("%Y-%m")
+        if "%d" in fmt or "%j" in fmt:
+            return parsed.date().isoformat()
+        # A format without a month gives a year alone: no month is invented.
+        return parsed.strftime("%Y-%m") if _has_month(fmt) else f"{parsed.year:04d}"
     return text
+
+
+def _has_month(fmt: str) -> bool:
+    return any(code in fmt for code in ("%m", "%b", "%B"))
 
 
 def _read(kind: str, text: str) -> tuple[bool, Any]:
@@ -202,8 +214,7 @@ def _links(
     binding: Binding,
     number: int,
     data: dict[str, Any],
-    unmapped: list[Unmapped],
-    raw_unmapped: dict[str, str],
+    outcome: Outcome,
 ) -> None:
     """Every http(s) address in the rule's cells, as links titled ``rule.link_title``."""
     found: list[dict[str, str]] = list(data.get("links", []))
@@ -217,9 +228,7 @@ def _links(
                 continue  # listed in the values table: understood, not a link
         urls = [u.rstrip(".)") for u in _URL.findall(text)]
         if not urls:
-            label = header_label(binding, name)
-            unmapped.append(Unmapped(number, label, text, rule.target))
-            raw_unmapped.setdefault(label, cells[binding.index[name]].strip())
+            outcome.miss(binding, number, name, text, cells)
         for url in urls:
             link = {"title": rule.link_title or "Link", "url": url}
             if link not in found:
@@ -228,8 +237,166 @@ def _links(
         data["links"] = found
 
 
+def python_list(text: str) -> list[str] | None:
+    """The items of a stringified Python list of strings (['a) x', "b) y"]), or None when
+    the text is not one. Read by a linear pattern, never evaluated."""
+    inner = text.strip()
+    if not (inner.startswith("[") and inner.endswith("]")):
+        return None
+    inner = inner[1:-1].strip()
+    if not inner:
+        return []
+    items: list[str] = []
+    position = 0
+    while position < len(inner):
+        found = _LIST_ITEM.match(inner, position)
+        if found is None:
+            return None
+        quoted = found.group(1)
+        items.append(_UNESCAPE.sub(r"\1", quoted[1:-1]))
+        position = found.end()
+    return items
+
+
+_LIST_ITEM = re.compile(r"""\s*('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")\s*(?:,|$)""", re.DOTALL)
+_UNESCAPE = re.compile(r"\\(.)", re.DOTALL)
+
+
+def reshape(rule: Rule, text: str) -> str:
+    """The text transforms of a rule: a known prefix stripped, then one part taken."""
+    if rule.strip_prefix:
+        folded = text.casefold()
+        for prefix in rule.strip_prefix:
+            if folded.startswith(prefix.casefold()):
+                text = text[len(prefix) :].strip()
+                break
+    if rule.take is not None:
+        separator, part = rule.take
+        parts = [p.strip() for p in text.split(separator)]
+        if len(parts) > 1 and -len(parts) <= part < len(parts) and parts[part]:
+            text = parts[part]
+    return text
+
+
+def cut(text: str, limit: int) -> str:
+    """A text of at most ``limit`` characters: cut at a word where one is near, with …"""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    space = head.rfind(" ")
+    if space > limit // 2:
+        head = head[:space]
+    return head.rstrip(" ,;:.-") + "…"
+
+
+def _cell_items(rule: Rule, raw: str) -> list[str]:
+    """The texts a list rule reads from one cell."""
+    text = cell_text(raw)
+    if is_empty(text):
+        return []
+    items = python_list(text) if rule.python_list else None
+    if items is not None:
+        parts = items
+    elif rule.split:  # also a python_list cell that is not one: "a; b"
+        parts = text.split(rule.split)
+    else:
+        parts = [text]
+    return [t for p in parts if (t := reshape(rule, p.strip()))]
+
+
+def _usable(rule: Rule, text: str) -> bool:
+    return not is_empty(text) and len(text) >= rule.min_length
+
+
+@dataclass
+class Outcome:
+    """What one rule made of a row: values it set, values it could not translate."""
+
+    unmapped: list[Unmapped] = field(default_factory=list)
+    raw: dict[str, str] = field(default_factory=dict)
+
+    def miss(self, binding: Binding, number: int, name: str, text: str, cells: list[str]) -> None:
+        label = header_label(binding, name)
+        self.unmapped.append(Unmapped(number, label, text, ""))
+        self.raw.setdefault(label, cells[binding.index[name]].strip())
+
+
 def apply_rule(
     rule: Rule,
+    cells: list[str],
+    binding: Binding,
+    number: int,
+    data: dict[str, Any],
+    outcome: Outcome,
+    use_default: bool = True,
+) -> None:
+    if rule.link_title is not None:
+        _links(rule, cells, binding, number, data, outcome)
+        return
+    index = binding.index
+    if rule.join is not None:
+        texts = [reshape(rule, cell_text(cells[index[name]])) for name in rule.columns]
+        joined = rule.join.join(t for t in texts if _usable(rule, t))
+        if joined:
+            _set_text(rule, data, joined)
+        elif use_default and rule.default is not None:
+            set_path(data, rule.target, rule.default)
+        return
+    if len(rule.columns) > 1 or rule.kind in ("list", "tag"):
+        items: list[Any] = []
+        full: list[str] = []
+        for name in rule.columns:
+            for text in _cell_items(rule, cells[index[name]]):
+                found, value = (
+                    _translate(rule, text)
+                    if rule.values is not None
+                    else _read("tag" if rule.kind == "tag" else "text", text)
+                )
+                if not found:
+                    outcome.miss(binding, number, name, text, cells)
+                elif value is not None and value not in items:
+                    if rule.max_length and isinstance(value, str):
+                        full.append(value)
+                        value = cut(value, rule.max_length)
+                    items.append(value)
+        if items:
+            set_path(data, rule.target, items)
+            if rule.full_text and any(len(t) > (rule.max_length or 0) for t in full):
+                set_path(data, rule.full_text, full)
+        elif use_default and rule.default is not None:
+            set_path(data, rule.target, rule.default)
+        return
+    column = rule.columns[0]
+    text = reshape(rule, cell_text(cells[index[column]]))
+    if not _usable(rule, text) and rule.fallback:
+        column = rule.fallback
+        text = reshape(rule, cell_text(cells[index[column]]))
+    if not _usable(rule, text):
+        if use_default and rule.default is not None:
+            set_path(data, rule.target, rule.default)
+        return
+    found, value = _translate(rule, text)
+    if not found:
+        outcome.miss(binding, number, column, text, cells)
+        value = rule.default if use_default else None
+    if isinstance(value, str):
+        _set_text(rule, data, value)
+    elif value is not None:
+        set_path(data, rule.target, value)
+
+
+def _set_text(rule: Rule, data: dict[str, Any], text: str) -> None:
+    """A text value, cut to the rule's max_length with the whole kept in full_text."""
+    if rule.max_length and len(text) > rule.max_length:
+        set_path(data, rule.target, cut(text, rule.max_length))
+        if rule.full_text:
+            set_path(data, rule.full_text, text)
+        return
+    set_path(data, rule.target, text)
+
+
+def apply_chain(
+    chain: list[Rule],
     cells: list[str],
     binding: Binding,
     number: int,
@@ -237,53 +404,35 @@ def apply_rule(
     unmapped: list[Unmapped],
     raw_unmapped: dict[str, str],
 ) -> None:
-    if rule.link_title is not None:
-        _links(rule, cells, binding, number, data, unmapped, raw_unmapped)
+    """The rules of one field in order: the first that gives a value wins. Links add up.
+    What no rule could translate is reported only when no rule gave a value."""
+    target = chain[0].target
+    if len(chain) == 1 or target == "links":
+        for rule in chain:
+            outcome = Outcome()
+            apply_rule(rule, cells, binding, number, data, outcome)
+            _report(outcome, rule, unmapped, raw_unmapped)
         return
-    index = binding.index
-    column = rule.columns[0]
-    if len(rule.columns) > 1 or rule.kind in ("list", "tag"):
-        texts: list[tuple[str, str]] = []
-        for name in rule.columns:
-            text = cell_text(cells[index[name]])
-            if is_empty(text):
-                continue
-            parts = [p.strip() for p in text.split(rule.split)] if rule.split else [text]
-            texts += [(name, p) for p in parts if p]
-        items: list[Any] = []
-        for name, text in texts:
-            found, value = (
-                _translate(rule, text)
-                if rule.values is not None
-                else _read("tag" if rule.kind == "tag" else "text", text)
-            )
-            if not found:
-                label = header_label(binding, name)
-                unmapped.append(Unmapped(number, label, text, rule.target))
-                raw_unmapped.setdefault(label, cells[index[name]].strip())
-            elif value is not None and value not in items:
-                items.append(value)
-        if items:
-            set_path(data, rule.target, items)
-        elif rule.default is not None:
-            set_path(data, rule.target, rule.default)
-        return
-    text = cell_text(cells[index[column]])
-    if is_empty(text) and rule.fallback:
-        column = rule.fallback
-        text = cell_text(cells[index[column]])
-    if is_empty(text):
-        if rule.default is not None:
-            set_path(data, rule.target, rule.default)
-        return
-    found, value = _translate(rule, text)
-    if not found:
-        label = header_label(binding, column)
-        unmapped.append(Unmapped(number, label, text, rule.target))
-        raw_unmapped.setdefault(label, cells[index[column]].strip())
-        value = rule.default
-    if value is not None:
-        set_path(data, rule.target, value)
+    tried: list[tuple[Outcome, Rule]] = []
+    for rule in chain:
+        outcome = Outcome()
+        apply_rule(rule, cells, binding, number, data, outcome, use_default=False)
+        if get_path(data, target) is not None:
+            return
+        tried.append((outcome, rule))
+    for outcome, rule in tried:
+        _report(outcome, rule, unmapped, raw_unmapped)
+    default = next((r.default for r in chain if r.default is not None), None)
+    if default is not None:
+        set_path(data, target, default)
+
+
+def _report(
+    outcome: Outcome, rule: Rule, unmapped: list[Unmapped], raw_unmapped: dict[str, str]
+) -> None:
+    unmapped += [Unmapped(u.row, u.column, u.value, rule.target) for u in outcome.unmapped]
+    for label, raw in outcome.raw.items():
+        raw_unmapped.setdefault(label, raw)
 
 
 def convert_row(binding: Binding, cells: list[str], number: int) -> RowResult:
@@ -291,30 +440,47 @@ def convert_row(binding: Binding, cells: list[str], number: int) -> RowResult:
     data: dict[str, Any] = {}
     unmapped: list[Unmapped] = []
     raw_unmapped: dict[str, str] = {}
-    for rule in mapping.rules:
-        apply_rule(rule, cells, binding, number, data, unmapped, raw_unmapped)
+    for chain in mapping.chains():
+        apply_chain(chain, cells, binding, number, data, unmapped, raw_unmapped)
     _single_lines(data)
     warnings = hidden_characters(data)
     index = binding.index
-    if mapping.external_id:
-        key_text = cell_text(cells[index[mapping.external_id]])
-        match = key_text
-        data["external_id"] = key_text
-    else:
-        key_text = " | ".join(" ".join(cell_text(cells[index[c]]).split()) for c in mapping.key)
-        match = normalise(key_text)
+    own_id = cell_text(cells[index[mapping.external_id]]) if mapping.external_id else ""
+    qualified = False
+    if own_id:
+        data["external_id"] = own_id
+        qualified = bool(mapping.qualify)
+        key_text = _joined(cells, index, mapping.qualify) + f" | {own_id}" if qualified else own_id
+        match = id_match(key_text)
+    else:  # no id of its own (or a blank one): a key derived from the row
+        key_text = _joined(cells, index, mapping.key)
+        match = key_match(key_text)
     slug = slugify(" ".join(cell_text(cells[index[c]]) for c in mapping.slug))
     source: dict[str, Any] = {
         "inventory": mapping.name,
         "file": _base(binding.table.file),
         "row": number,
     }
-    if not mapping.external_id:
+    if not own_id or qualified:
         source["key"] = key_text
     if raw_unmapped:
         source["unmapped"] = raw_unmapped
     data["source"] = source
     return RowResult(number, data, match, key_text, slug, unmapped, warnings)
+
+
+def _joined(cells: list[str], index: dict[str, int], columns: tuple[str, ...]) -> str:
+    return " | ".join(" ".join(cell_text(cells[index[c]]).split()) for c in columns)
+
+
+def id_match(text: str) -> str:
+    """What a re-import matches a row with an id of its own by (exactly, as given)."""
+    return f"id:{text}"
+
+
+def key_match(text: str) -> str:
+    """What a re-import matches a row without an id by (its derived key, normalised)."""
+    return f"key:{normalise(text)}"
 
 
 def _base(file: str) -> str:

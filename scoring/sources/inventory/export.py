@@ -38,38 +38,51 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _part(parts: dict[str, str], match: re.Match[str]) -> str:
-    return parts[match.group(0)]
+_DATE_SHAPES = (
+    (re.compile(r"^\d{4}-\d{2}-\d{2}$"), "day"),
+    (re.compile(r"^\d{4}-\d{2}$"), "month"),
+    (re.compile(r"^\d{4}$"), "year"),
+)
+_CODE = re.compile(r"%.")
+
+
+def precision(fmt: str) -> str:
+    """What a date format pins down: a day, a month or a year."""
+    if "%d" in fmt or "%j" in fmt:
+        return "day"
+    return "month" if any(c in fmt for c in ("%m", "%b", "%B")) else "year"
 
 
 def write_date(value: str, formats: tuple[str, ...]) -> str:
-    """An ISO date written back in the source's first format of the same precision, with
-    unpadded day and month numbers as spreadsheets write them (10/1/2023); text that is not
-    an ISO date is written as it is."""
-    for pattern, has_day in ((r"^\d{4}-\d{2}-\d{2}$", True), (r"^\d{4}-\d{2}$", False)):
-        if not re.match(pattern, value):
+    """An ISO date (2024-11-01, 2024-11 or 2024) written back in the source's first format
+    of the same precision, every code filled (a time as 00:00:00). Month and day numbers get
+    leading zeros, except in a format with slashes, where spreadsheets write 10/1/2023.
+    Text that is not an ISO date is written as it is."""
+    for shape, wanted in _DATE_SHAPES:
+        if not shape.match(value):
             continue
-        fmt = next((f for f in formats if ("%d" in f) == has_day), None)
+        fmt = next((f for f in formats if precision(f) == wanted), None)
         if fmt is None:
             return value
-        when = dt.date.fromisoformat(value if has_day else value + "-01")
-        parts = {
-            "%Y": f"{when.year}",
-            "%y": f"{when.year % 100:02d}",
-            "%m": f"{when.month}",
-            "%d": f"{when.day}",
-            "%b": when.strftime("%b"),
-            "%B": when.strftime("%B"),
-        }
-        return re.sub(r"%[YymdbB]", partial(_part, parts), fmt)
+        parts = [int(p) for p in value.split("-")] + [1, 1]
+        when = dt.datetime(parts[0], parts[1], parts[2])
+        return _CODE.sub(partial(_code, when, "/" in fmt), fmt)
     return value
+
+
+def _code(when: dt.datetime, unpadded: bool, found: re.Match[str]) -> str:
+    text = found.group(0)
+    if unpadded and text in ("%m", "%d"):
+        return str(when.month if text == "%m" else when.day)
+    return when.strftime(text)
 
 
 def _back(rule: Rule, value: Any) -> str | None:
     if rule.kind == "date" and isinstance(value, str):
         return write_date(value, rule.formats)
     if rule.values is None and not rule.prefixes:
-        return _text(value)
+        # A default was never in the source: the cell was empty.
+        return "" if rule.default is not None and value == rule.default else _text(value)
     text = rule.reverse.get(repr(value))
     if text is not None:
         return text
@@ -84,44 +97,82 @@ def export_record(mapping: InventoryMapping, record: Mapping[str, Any]) -> dict[
             cells[labels[label]] = str(raw)
     if mapping.external_id and record.get("external_id") is not None:
         cells.setdefault(mapping.external_id, str(record["external_id"]))
-    for rule in mapping.rules:
-        if not rule.export:
-            continue
-        value = get_path(record, rule.target)
+    for chain in mapping.chains():
+        value = get_path(record, chain[0].target)
         if value is None:
             continue
-        if rule.link_title is not None:
-            urls = (
-                [
-                    str(link.get("url"))
-                    for link in value
-                    if isinstance(link, dict) and link.get("title") == rule.link_title
-                ]
-                if isinstance(value, list)
-                else []
-            )
-            if urls and rule.columns[0] not in cells:
-                cells[rule.columns[0]] = " ".join(urls)
+        if chain[0].link_title is not None:
+            for rule in chain:
+                if rule.export:
+                    _write_links(rule, value, cells)
             continue
-        if len(rule.columns) > 1:
-            items = [
-                (_back(rule, v) or "") for v in (value if isinstance(value, list) else [value])
-            ]
-            for i, column in enumerate(rule.columns):
-                if i < len(items) and column not in cells:
-                    last = i == len(rule.columns) - 1
-                    cells[column] = " / ".join(items[i:]) if last else items[i]
-            continue
+        rule_ = _writer(chain, value)
+        if rule_ is not None:
+            full = get_path(record, rule_.full_text) if rule_.full_text else None
+            _write(rule_, value if full is None else full, cells)
+    for chain in mapping.chains():  # a fallback's value is its own column's, not this one's
+        rule = chain[0]
         column = rule.columns[0]
-        if column in cells:
-            continue
-        if isinstance(value, list):
-            cells[column] = (rule.split or "; ").join((_back(rule, v) or "") for v in value)
-        else:
-            text = _back(rule, value)
-            if text is not None:
-                cells[column] = text
+        if rule.fallback and rule.export and cells.get(column) == cells.get(rule.fallback, ""):
+            cells[column] = ""
     return cells
+
+
+def _writer(chain: list[Rule], value: Any) -> Rule | None:
+    """The rule that writes a field back: the first exporting one that can give the value
+    (no table, or a table listing it), else the first exporting one."""
+    exporting = [rule for rule in chain if rule.export]
+    for rule in exporting:
+        if rule.values is None and not rule.prefixes:
+            return rule
+        if repr(value) in rule.reverse or rule.unlisted == "keep":
+            return rule
+    return exporting[0] if exporting else None
+
+
+def _write_links(rule: Rule, value: Any, cells: dict[str, str]) -> None:
+    urls = (
+        [
+            str(link.get("url"))
+            for link in value
+            if isinstance(link, dict) and link.get("title") == rule.link_title
+        ]
+        if isinstance(value, list)
+        else []
+    )
+    if urls and rule.columns[0] not in cells:
+        cells[rule.columns[0]] = " ".join(urls)
+
+
+def _write(rule: Rule, value: Any, cells: dict[str, str]) -> None:
+    if rule.join is not None and isinstance(value, str):
+        if value == rule.default:
+            return  # the columns were empty
+        parts = value.split(rule.join)
+        if len(parts) in (1, len(rule.columns)):
+            for column, part in zip(rule.columns, parts, strict=False):
+                cells.setdefault(column, part)
+        return
+    if len(rule.columns) > 1:
+        items = [(_back(rule, v) or "") for v in (value if isinstance(value, list) else [value])]
+        for i, column in enumerate(rule.columns):
+            if i < len(items) and column not in cells:
+                last = i == len(rule.columns) - 1
+                cells[column] = " / ".join(items[i:]) if last else items[i]
+        return
+    column = rule.columns[0]
+    if column in cells:
+        return
+    if isinstance(value, list):
+        texts = [(_back(rule, v) or "") for v in value]
+        if rule.python_list:
+            cells[column] = "[" + ", ".join(repr(t) for t in texts) + "]"
+        else:
+            cells[column] = (rule.split or "; ").join(texts)
+    else:
+        text = _back(rule, value)
+        if text is not None:
+            cells[column] = text
 
 
 def protect(text: str) -> str:

@@ -12,6 +12,7 @@ import codecs
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Callable
 from collections.abc import Mapping as TypingMapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -25,7 +26,7 @@ from scoring.sources.safefile import MAPPING, read_named
 from scoring.sources.validation import checker_for, did_you_mean
 from scoring.sources.yamlsource import YamlDocument, load_bytes, load_trusted
 
-SHIPPED = ("us-federal-2024",)
+SHIPPED = ("us-federal-2024", "us-federal-2025")
 _SPACES = re.compile(r"\s+")
 _DASHES = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2019": "'", "\u2018": "'"})
 _MISSING = object()
@@ -64,6 +65,15 @@ class Rule:
     line: int
     link_title: str | None = None  # for `links`: each URL in the cell, under this title
     formats: tuple[str, ...] = ()  # for dates: the source's strptime formats
+    join: str | None = None  # several columns joined into one text
+    unlisted: str = "report"  # a value the table does not list: report, keep or default
+    python_list: bool = False  # cells like "['a) x', 'b) y']"
+    min_length: int = 0  # shorter texts count as empty
+    max_length: int | None = None  # longer texts are cut to this
+    full_text: str | None = None  # custom.name keeping the whole text when cut
+    strip_prefix: tuple[str, ...] = ()
+    take: tuple[str, int] | None = None  # (separator, part)
+    label: str | None = None  # a custom field's name as a reader sees it
 
 
 @dataclass
@@ -79,9 +89,33 @@ class InventoryMapping:
     rules: list[Rule]
     ignore: tuple[str, ...]
     lines: dict[str, int] = field(default_factory=dict)  # column name → line in the file
+    qualify: tuple[str, ...] = ()  # columns the external id is unique only within
+    repeats: str = "refuse"  # a repeated external id: refuse, or number the repeats
+    previous: tuple[str, ...] = ()  # earlier formats' mapping names
+    previous_match: tuple[str, ...] = ()  # fields a row is matched to their files by
 
     def targets(self) -> list[str]:
-        return [rule.target for rule in self.rules]
+        """Every field the import fills, full-text fields of cut values included."""
+        named = [rule.target for rule in self.rules]
+        named += [rule.full_text for rule in self.rules if rule.full_text]
+        return list(dict.fromkeys(named))
+
+    def chains(self) -> list[list[Rule]]:
+        """The rules grouped by field, in order: the first that gives a value wins."""
+        groups: dict[str, list[Rule]] = {}
+        for rule in self.rules:
+            groups.setdefault(rule.target, []).append(rule)
+        return list(groups.values())
+
+    def labels(self) -> dict[str, tuple[str, str]]:
+        """Custom field name → (the label the mapping gives it, its rubric type)."""
+        out: dict[str, tuple[str, str]] = {}
+        for rule in self.rules:
+            if rule.label and rule.target.startswith("custom."):
+                kind = rule.kind if rule.kind in ("number", "integer", "boolean") else "text"
+                kind = "list" if rule.kind in ("list", "tag") else kind
+                out.setdefault(rule.target.split(".", 1)[1], (rule.label, kind))
+        return out
 
     def referenced(self) -> list[str]:
         named = [
@@ -89,14 +123,14 @@ class InventoryMapping:
             for rule in self.rules
             for c in (*rule.columns, *([rule.fallback] if rule.fallback else []))
         ]
-        named += list(self.key) + list(self.slug) + list(self.ignore)
+        named += list(self.key) + list(self.slug) + list(self.ignore) + list(self.qualify)
         if self.external_id:
             named.append(self.external_id)
         return list(dict.fromkeys(named))
 
 
 @lru_cache(maxsize=1)
-def _mapping_schema() -> dict[str, Any]:
+def mapping_schema() -> dict[str, Any]:
     text = (resources.files("scoring") / "data" / "mapping.schema.yaml").read_text("utf-8")
     schema: dict[str, Any] = load_trusted(text)
     return schema
@@ -138,7 +172,7 @@ def load_mapping(
     document = result.document
     if document is None:
         raise MappingError(problems or [Problem(file, 0, 0, "", "the mapping file is empty")])
-    problems += checker_for(_mapping_schema()).problems(document, file, problems)
+    problems += checker_for(mapping_schema()).problems(document, file, problems)
     if problems:
         raise MappingError(problems)
     return _build(document, file, proposal_schema)
@@ -170,15 +204,18 @@ def _build(
     sections = [("fields", name, spec) for name, spec in data["fields"].items()]
     sections += [("custom", name, spec) for name, spec in (data.get("custom") or {}).items()]
     fields = set()
-    for section, name, spec in sections:
+    for section, name, specs in sections:
         target = name if section == "fields" else f"custom.{name}"
         where: tuple[str | int, ...] = (section, name)
         if section == "fields":
             if name.startswith("custom.") or name in ("custom", "source", "external_id"):
-                at(
-                    where,
-                    f"'{name}' is filled by the importer itself; put your own fields under custom:",
+                what = (
+                    "give the source's id as id.external_id (with id.qualify when it is "
+                    "unique only within, say, an agency)"
+                    if name == "external_id"
+                    else "put your own fields under custom:"
                 )
+                at(where, f"'{name}' is filled by the importer itself; {what}")
                 continue
             schema_spec = field_schema(proposal_schema, name)
             if schema_spec is None or (schema_spec.get("type") == "object"):
@@ -199,85 +236,12 @@ def _build(
         else:  # declared by the rubric (custom_fields): its type; otherwise text
             schema_spec = field_schema(proposal_schema, target) or {"type": "string"}
         fields.add(target)
-        columns = tuple(spec.get("columns") or ([spec["column"]] if "column" in spec else []))
-        if not columns:
-            at(where, "give the column (or columns) this field comes from")
-            continue
-        kind = spec.get("type") or _kind_for(schema_spec)
-        values: dict[str, Any] | None = None
-        prefixes: list[tuple[str, Any]] = []
-        reverse: dict[str, str] = {}
-        allowed = schema_spec.get("enum")
-        if schema_spec.get("type") == "array":
-            allowed = (schema_spec.get("items") or {}).get("enum")
-        if "values" in spec:
-            values = {}
-            for source, value in spec["values"].items():
-                text = str(source)
-                if value is not None and allowed is not None and value not in allowed:
-                    at(
-                        (*where, "values", source),
-                        f"{value!r} is not a value {name} allows: {', '.join(map(str, allowed))}"
-                        f"{did_you_mean(str(value), [str(a) for a in allowed])}",
-                        "bad-value",
-                        key=False,
-                    )
-                if text.endswith("*"):
-                    prefixes.append((normalise(text[:-1]), value))
-                else:
-                    values[normalise(text)] = value
-                if value is not None:
-                    reverse.setdefault(_value_key(value), text.rstrip("*").rstrip())
-        default = spec.get("default", _MISSING)
-        if (
-            default is not _MISSING
-            and default is not None
-            and allowed is not None
-            and default not in allowed
-        ):
-            at(
-                (*where, "default"),
-                f"{default!r} is not a value {name} allows: {', '.join(map(str, allowed))}",
-                "bad-value",
-                key=False,
-            )
-        if kind == "date" and not spec.get("formats"):
-            at(where, "a date rule needs formats, e.g. formats: ['%m/%d/%Y']")
-            continue
-        bad_formats = [
-            (i, why)
-            for i, fmt in enumerate(spec.get("formats") or ())
-            if (why := date_format_problem(fmt)) is not None
-        ]
-        for i, why in bad_formats:
-            at((*where, "formats", i), why, "bad-format", key=False)
-        if bad_formats:
-            continue
-        link_title = spec.get("link_title")
-        if (target == "links") != (link_title is not None):
-            at(
-                where,
-                "a rule for 'links' needs link_title (the title its URLs are listed "
-                "under), and only such a rule takes one",
-            )
-            continue
-        rules.append(
-            Rule(
-                target,
-                columns,
-                spec.get("fallback"),
-                values,
-                tuple(prefixes),
-                reverse,
-                None if default is _MISSING else default,
-                spec.get("split"),
-                kind,
-                bool(spec.get("export", True)),
-                document.position(where, key=True).line,
-                link_title,
-                tuple(spec.get("formats") or ()),
-            )
-        )
+        chain = specs if isinstance(specs, list) else [specs]
+        for i, spec in enumerate(chain):
+            here = (*where, i) if isinstance(specs, list) else where
+            rule = _rule(spec, target, name, here, schema_spec, document, at)
+            if rule is not None:
+                rules.append(rule)
 
     encoding = data.get("encoding")
     if encoding not in (None, "auto") and (why := encoding_problem(encoding)) is not None:
@@ -285,12 +249,18 @@ def _build(
     ident = data["id"]
     external = ident.get("external_id")
     key = tuple(ident.get("key") or ())
+    qualify = tuple(ident.get("qualify") or ())
     if not external and not key:
         at(
             ("id",),
             "give either external_id (the column holding the source's own id) or "
             "key (the columns a stable id is derived from)",
         )
+    if (qualify or "repeats" in ident) and not external:
+        at(("id",), "qualify and repeats apply to external_id; give the id's column")
+    for i, dotted in enumerate((data.get("previous") or {}).get("match") or ()):
+        if field_schema(proposal_schema, dotted) is None:
+            at(("previous", "match", i), f"'{dotted}' is not a proposal field", key=False)
     for required in ("title", "summary", "team", "stage"):
         if required not in fields:
             at(
@@ -309,10 +279,148 @@ def _build(
         column_names=names,
         external_id=external,
         key=key,
-        slug=tuple(ident.get("slug") or key or ([external] if external else [])),
+        slug=tuple(ident.get("slug") or key or ((*qualify, external) if external else ())),
         rules=rules,
         ignore=tuple(data.get("ignore") or ()),
         lines=lines,
+        qualify=qualify,
+        repeats=ident.get("repeats", "refuse"),
+        previous=tuple((data.get("previous") or {}).get("inventories") or ()),
+        previous_match=tuple((data.get("previous") or {}).get("match") or ()),
+    )
+
+
+Locate = Callable[..., None]
+
+
+def _rule(
+    spec: dict[str, Any],
+    target: str,
+    name: str,
+    where: tuple[str | int, ...],
+    schema_spec: TypingMapping[str, Any],
+    document: YamlDocument,
+    at: Locate,
+) -> Rule | None:
+    """One rule of a field, checked; None (with the problems located) when it cannot work."""
+    columns = tuple(spec.get("columns") or ([spec["column"]] if "column" in spec else []))
+    if not columns:
+        at(where, "give the column (or columns) this field comes from")
+        return None
+    listy = spec.get("split") is not None or spec.get("python_list")
+    kind = spec.get("type") or ("list" if listy and target.startswith("custom.") else None)
+    kind = kind or _kind_for(schema_spec)
+    values: dict[str, Any] | None = None
+    prefixes: list[tuple[str, Any]] = []
+    reverse: dict[str, str] = {}
+    allowed = schema_spec.get("enum")
+    if schema_spec.get("type") == "array":
+        allowed = (schema_spec.get("items") or {}).get("enum")
+    if "values" in spec:
+        values = {}
+        for source, value in spec["values"].items():
+            text = str(source)
+            if value is not None and allowed is not None and value not in allowed:
+                at(
+                    (*where, "values", source),
+                    f"{value!r} is not a value {name} allows: {', '.join(map(str, allowed))}"
+                    f"{did_you_mean(str(value), [str(a) for a in allowed])}",
+                    "bad-value",
+                    key=False,
+                )
+            if text.endswith("*"):
+                prefixes.append((normalise(text[:-1]), value))
+            else:
+                values[normalise(text)] = value
+            if value is not None:
+                reverse.setdefault(_value_key(value), text.rstrip("*").rstrip())
+    default = spec.get("default", _MISSING)
+    if (
+        default is not _MISSING
+        and default is not None
+        and allowed is not None
+        and default not in allowed
+    ):
+        at(
+            (*where, "default"),
+            f"{default!r} is not a value {name} allows: {', '.join(map(str, allowed))}",
+            "bad-value",
+            key=False,
+        )
+    if default not in (_MISSING, None) and any(p == "" for p, _ in prefixes):
+        at(
+            (*where, "default"),
+            "the catch-all '*' in values matches every value, so this default would never "
+            "be used; remove the catch-all and write unlisted: default",
+        )
+    unlisted = spec.get("unlisted", "report")
+    if unlisted != "report" and values is None:
+        at((*where, "unlisted"), "unlisted says what to do with values a `values` table lacks")
+    if unlisted == "default" and default in (_MISSING, None):
+        at((*where, "unlisted"), "unlisted: default needs a default")
+    if unlisted == "keep" and allowed is not None:
+        at(
+            (*where, "unlisted"),
+            f"{name} allows only {', '.join(map(str, allowed))}, so other values cannot be "
+            "kept as they are; use report or default",
+        )
+    join = spec.get("join")
+    if join is not None and (values is not None or kind in ("list", "tag", "date")):
+        at((*where, "join"), "join makes one text; it takes no values table, type or list")
+        return None
+    if kind == "date" and not spec.get("formats"):
+        at(where, "a date rule needs formats, e.g. formats: ['%m/%d/%Y']")
+        return None
+    bad_formats = [
+        (i, why)
+        for i, fmt in enumerate(spec.get("formats") or ())
+        if (why := date_format_problem(fmt)) is not None
+    ]
+    for i, why in bad_formats:
+        at((*where, "formats", i), why, "bad-format", key=False)
+    if bad_formats:
+        return None
+    link_title = spec.get("link_title")
+    if (target == "links") != (link_title is not None):
+        at(
+            where,
+            "a rule for 'links' needs link_title (the title its URLs are listed "
+            "under), and only such a rule takes one",
+        )
+        return None
+    max_length = spec.get("max_length")
+    limit = schema_spec.get("maxLength") or (schema_spec.get("items") or {}).get("maxLength")
+    if max_length is not None and limit is not None and max_length > limit:
+        at((*where, "max_length"), f"{name} holds at most {limit} characters", key=False)
+    full_text = spec.get("full_text")
+    if full_text is not None and max_length is None:
+        at((*where, "full_text"), "full_text keeps a text cut by max_length; give max_length")
+    if spec.get("label") is not None and not target.startswith("custom."):
+        at((*where, "label"), "label names a custom field; proposal fields have their own")
+    take = spec.get("take")
+    return Rule(
+        target,
+        columns,
+        spec.get("fallback"),
+        values,
+        tuple(prefixes),
+        reverse,
+        None if default is _MISSING else default,
+        spec.get("split"),
+        kind,
+        bool(spec.get("export", True)),
+        document.position(where, key=True).line,
+        link_title,
+        tuple(spec.get("formats") or ()),
+        join=join,
+        unlisted=unlisted,
+        python_list=bool(spec.get("python_list")),
+        min_length=int(spec.get("min_length") or 0),
+        max_length=max_length,
+        full_text=full_text,
+        strip_prefix=tuple(spec.get("strip_prefix") or ()),
+        take=(take["split"], int(take["part"])) if take else None,
+        label=spec.get("label"),
     )
 
 

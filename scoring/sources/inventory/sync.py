@@ -1,15 +1,17 @@
 """Plan and apply an import: match rows to files, give new rows stable ids, and work out
 which files are new, changed, unchanged or no longer in the source.
 
-Ids. A row keeps the id of the file it was imported into before (matched by its external
-id, or else by the key derived from the mapping's ``id.key`` columns), so ids never change
-once given. A new row's id is the slug of its ``id.slug`` columns, cut at a hyphen to fit
-MAX_ID_LENGTH. When several rows would get the same slug, or the slug is taken by another
-file (ignoring case, as macOS and Windows checkouts do) or is a name Windows reserves
-(``con``, ``nul``, ...), each such row gets ``-`` and the first 6 hex digits of the SHA-1
-of its key instead (the same on every run, whatever the row order); rows whose keys are
-identical too get a further ``-2``, ``-3`` ... in source order. The report lists every
-such group, with the files already there that hold the slug.
+Ids. A row keeps the id of the file it was imported into before (matched by its external id,
+qualified by the ``id.qualify`` columns when given, or else, as for a row whose id is blank,
+by the key derived from the mapping's ``id.key`` columns), so ids never change once given.
+Files of the mapping's ``previous`` formats are matched next (previous.py): they keep their
+ids, and their hand edits stay. A new row's id is the slug of its ``id.slug`` columns, cut
+at a hyphen to fit MAX_ID_LENGTH. When several rows would get the same slug, or the slug is
+taken by another file (ignoring case, as macOS and Windows checkouts do) or is a name
+Windows reserves (``con``, ``nul``, ...), each such row gets ``-`` and the first 6 hex
+digits of the SHA-1 of its key instead (the same on every run, whatever the row order); rows
+whose keys are identical too get a further ``-2``, ``-3`` ... in source order. The report
+lists every such group, with the files already there that hold the slug.
 
 Hand edits. Each file records under ``source.imported`` a short digest of every mapped
 field's value as the import wrote it. A re-import compares: where the file differs from
@@ -42,10 +44,13 @@ from scoring.sources.inventory.convert import (
     Unmapped,
     convert_row,
     get_path,
+    id_match,
+    key_match,
     ordered,
     set_path,
 )
-from scoring.sources.inventory.mapping import Binding, InventoryMapping, normalise
+from scoring.sources.inventory.mapping import Binding, InventoryMapping
+from scoring.sources.inventory.previous import Earlier, Rename, likely_renames
 from scoring.sources.inventory.writer import (
     RewriteRefused,
     create_file,
@@ -58,6 +63,9 @@ from scoring.sources.yamlsource import LoadResult, read_source
 # Parses a file's text once: its data (None when it is not YAML) and its problems as a
 # proposal, as messages. Existing files are read through it, so each is parsed only once.
 Checker = Callable[[Path, bytes], tuple[Any, list[str]]]
+# Whether a new file of this data, at this path, is a valid proposal: the data is what its
+# text is dumped from, so a valid one need not be parsed back (a quarter of an import).
+DataCheck = Callable[[Path, Mapping[str, Any]], bool]
 
 
 @dataclass(frozen=True)
@@ -108,6 +116,7 @@ class Existing:
     refused: dict[Path, str]  # entries never read (symlinks, FIFOs, ...) and why
     problems: dict[Path, list[str]]
     top: dict[str, str]  # entry name, case-folded -> why it is no place to write a file
+    earlier: Earlier | None = None  # files of the mapping's previous formats
 
 
 @dataclass
@@ -120,6 +129,12 @@ class ImportPlan:
     unused: tuple[str, ...]
     unreadable: list[Path]
     refused: dict[Path, str] = field(default_factory=dict)
+    repeated: list[tuple[str, list[int]]] = field(default_factory=list)  # id, its rows
+    derived: list[int] = field(default_factory=list)  # rows matched by key: blank id
+    labels: dict[str, tuple[str, str]] = field(default_factory=dict)  # undeclared custom
+    adopted: list[int] = field(default_factory=list)  # rows matched to an earlier format's file
+    earlier_left: list[Path] = field(default_factory=list)  # earlier files no row matched
+    renames: list[Rename] = field(default_factory=list)
 
     def count(self, action: str) -> int:
         return sum(1 for item in self.items if item.action == action)
@@ -184,6 +199,8 @@ def _index_existing(folder: Path, mapping: InventoryMapping, check: Checker) -> 
     """Files this inventory wrote before (by match key), every id taken, the entries that
     could not be read or were refused, and the problems of each file as it is now."""
     found = Existing({}, {}, [], {}, {}, {})
+    if mapping.previous:
+        found.earlier = Earlier(mapping.previous_match)
     if not folder.is_dir() or folder.is_symlink():
         return found
     found.top = _top_entries(folder)
@@ -205,28 +222,50 @@ def _index_existing(folder: Path, mapping: InventoryMapping, check: Checker) -> 
             found.unreadable.append(path)
             continue
         source = data.get("source")
-        if not isinstance(source, dict) or source.get("inventory") != mapping.name:
+        if not isinstance(source, dict):
             continue
-        if mapping.external_id:
-            match = str(data.get("external_id", ""))
-        else:
-            match = normalise(str(source.get("key", "")))
+        if found.earlier is not None and source.get("inventory") in mapping.previous:
+            if source.get("listed") is not False:  # a retired use case stays retired
+                found.earlier.add((path, data, raw.decode("utf-8", "replace")))
+            continue
+        if source.get("inventory") != mapping.name:
+            continue
+        match = file_match(mapping, data, source)
         if match and match not in found.by_match:
             found.by_match[match] = (path, data, raw.decode("utf-8", "replace"))
     return found
 
 
-def _with_occurrence(rows: list[RowResult]) -> None:
-    """Rows with identical keys: the 2nd, 3rd ... get ' #2', ' #3' on their key."""
+def file_match(
+    mapping: InventoryMapping, data: Mapping[str, Any], source: Mapping[str, Any]
+) -> str:
+    """What a file written by this mapping is matched by, as convert_row matches rows: its
+    id (qualified, or numbered when repeated: source.key) or else its derived key."""
+    own_id = data.get("external_id")
+    if mapping.external_id and own_id not in (None, ""):
+        return id_match(str(source.get("key") or own_id))
+    key = str(source.get("key", ""))
+    return key_match(key) if key else ""
+
+
+def _with_occurrence(rows: list[RowResult]) -> list[tuple[str, list[int]]]:
+    """Rows with identical keys or ids: the 2nd, 3rd ... get ' #2', ' #3' on their key.
+    Returns each repeated id with its rows (derived keys repeat silently, as before)."""
     seen: dict[str, int] = {}
+    repeated: dict[str, list[int]] = {}
     for row in rows:
         count = seen.get(row.match, 0) + 1
         seen[row.match] = count
         if count > 1:
+            if row.data.get("external_id") is not None:
+                repeated.setdefault(row.key_text, []).append(row.number)
             row.key_text = f"{row.key_text} #{count}"
             # Matched the way _index_existing reads it back from the file.
-            row.match = row.key_text if row.data.get("external_id") else normalise(row.key_text)
+            own = row.data.get("external_id") is not None
+            row.match = id_match(row.key_text) if own else key_match(row.key_text)
             row.data["source"]["key"] = row.key_text
+    firsts = {row.key_text: row.number for row in rows}
+    return [(key, [firsts[key], *numbers]) for key, numbers in repeated.items()]
 
 
 def _assign_ids(
@@ -342,12 +381,14 @@ def _merge(
     overwritten: list[Overwritten] = []
     if not isinstance(record, dict):  # imported before records were kept: the source wins
         return wanted, kept, overwritten
-    wanted = copy.deepcopy(wanted)
+    copied = False
     for target in targets:
         new = _owned_value(fresh, target, titles)
         old = _owned_value(existing, target, titles)
         if new == old:
             continue
+        if not copied:  # most rows of a re-import change nothing: copy only when needed
+            wanted, copied = copy.deepcopy(wanted), True
         last = record.get(target)
         if last == (None if new is _MISSING else digest(new)):
             kept.append(target)  # the source is as it was: the difference is a hand edit
@@ -363,6 +404,29 @@ def _merge(
                 )
             )
     return wanted, kept, overwritten
+
+
+def _adopt(
+    existing: Mapping[str, Any], fresh: dict[str, Any], targets: list[str], titles: set[str]
+) -> tuple[dict[str, Any], list[str], list[Overwritten]]:
+    """The data a file an earlier format wrote should hold now: the new source's values,
+    except fields edited by hand since that import (their value differs from its record,
+    or the earlier import did not fill them), which stay: the new format is another
+    source, so a change in its wording is no reason to drop an edit."""
+    source = existing.get("source")
+    record = source.get("imported") if isinstance(source, dict) else None
+    wanted = copy.deepcopy(_keep_hand_links(existing, fresh, titles))
+    if not isinstance(record, dict):  # imported before records were kept: the source wins
+        return wanted, [], []
+    kept: list[str] = []
+    for target in targets:
+        old = _owned_value(existing, target, titles)
+        if old is _MISSING or old == _owned_value(fresh, target, titles):
+            continue
+        if record.get(target) != digest(old):
+            kept.append(target)
+            set_path(wanted, target, copy.deepcopy(get_path(existing, target)))
+    return wanted, kept, []
 
 
 def _blocked(item_id: str, existing: Existing) -> str | None:
@@ -384,19 +448,28 @@ def plan_import(
     max_len: int,
     check: Checker,
     today: dt.date | None = None,
+    valid_data: DataCheck | None = None,
 ) -> ImportPlan:
     mapping = binding.mapping
     table = binding.table
     rows: list[RowResult] = []
     skipped: list[tuple[int, str]] = []
     unmapped: list[Unmapped] = []
-    key_columns = [mapping.external_id] if mapping.external_id else list(mapping.key)
+    key_columns = [mapping.external_id] if mapping.external_id else []
+    key_columns += list(mapping.key)
+    derived: list[int] = []
     for cells, number in zip(table.rows, table.row_numbers, strict=True):
         if all(not c.strip() for c in cells):
             skipped.append((number, "the row is empty"))
             continue
         if all(not cells[binding.index[c]].strip() for c in key_columns):
-            what = "its id" if mapping.external_id else "every column of its key"
+            what = (
+                "its id"
+                if not mapping.key
+                else "its id and every column of its key"
+                if mapping.external_id
+                else "every column of its key"
+            )
             skipped.append(
                 (
                     number,
@@ -408,7 +481,9 @@ def plan_import(
         row = convert_row(binding, cells, number)
         rows.append(row)
         unmapped += row.unmapped
-    if mapping.external_id:
+        if mapping.external_id and "external_id" not in row.data:
+            derived.append(number)
+    if mapping.external_id and mapping.repeats == "refuse":
         _check_unique_ids(rows, binding)
     counts: dict[str, int] = {}
     occurrence: dict[int, int] = {}
@@ -416,7 +491,7 @@ def plan_import(
         counts[row.match] = counts.get(row.match, 0) + 1
         if counts[row.match] > 1:
             occurrence[row.number] = counts[row.match]
-    _with_occurrence(rows)
+    repeated = _with_occurrence(rows)
 
     existing = _index_existing(folder, mapping, check)
     by_match = existing.by_match
@@ -427,6 +502,14 @@ def plan_import(
     for row in rows:
         if row.match in by_match:
             matched[row.number] = by_match[row.match]
+    adopted: set[int] = set()
+    if existing.earlier is not None:
+        for row in rows:
+            if row.number not in matched:
+                found = existing.earlier.claim(row.data)
+                if found is not None:
+                    matched[row.number] = found
+                    adopted.add(row.number)
     new_rows = [row for row in rows if row.number not in matched]
     ids, _ = _assign_ids(new_rows, set(existing.taken), max_len, occurrence)
 
@@ -436,7 +519,8 @@ def plan_import(
         fresh = ordered(row.data, schema, last=("custom", "source"))
         if row.number in matched:
             path, data, text = matched[row.number]
-            wanted, kept, overwritten = _merge(data, fresh, targets, titles)
+            merge = _adopt if row.number in adopted else _merge
+            wanted, kept, overwritten = merge(data, fresh, targets, titles)
             sets, deletes = _edits(data, wanted, owned)
             if not sets and not deletes:
                 item = Item(row, path.stem, path, "unchanged")
@@ -462,12 +546,21 @@ def plan_import(
             item = Item(row, ids[row.number], path, "new", new_file_text(fresh, mapping.name))
         if item.text is None:
             item.problems = item.problems + existing.problems.get(path, [])
+        elif item.action == "new" and valid_data is not None and valid_data(path, fresh):
+            item.problems = []
         else:
             item.problems = check(path, item.text.encode("utf-8"))[1]
         items.append(item)
 
     collisions = _collisions(items, existing, max_len)
     retired = _retire(rows, existing, targets, today)
+    earlier_left: list[Path] = []
+    renames: list[Rename] = []
+    if existing.earlier is not None:
+        left = existing.earlier.left()
+        earlier_left = [path for path, _, _ in left]
+        fresh_rows = [(row.number, row.data) for row in new_rows]
+        renames = likely_renames(left, fresh_rows, mapping.previous_match[0])
     return ImportPlan(
         items,
         retired,
@@ -477,6 +570,11 @@ def plan_import(
         binding.unused,
         existing.unreadable,
         existing.refused,
+        repeated,
+        derived,
+        adopted=sorted(adopted),
+        earlier_left=earlier_left,
+        renames=renames,
     )
 
 
@@ -514,7 +612,7 @@ def _retire(
             continue
         source = data.get("source") or {}
         if source.get("listed") is False:
-            retired.append(Retired(path.stem, path, str(source.get("key", match)), "unchanged"))
+            retired.append(Retired(path.stem, path, _shown_key(data, match), "unchanged"))
             continue
         marks: list[tuple[tuple[str, ...], Any]] = [
             (("stage",), "retired"),
@@ -535,8 +633,13 @@ def _retire(
         except RewriteRefused as refused:
             existing.refused[path] = f"not marked as no longer in the source: {refused}"
             continue
-        retired.append(Retired(path.stem, path, str(source.get("key", match)), "marked", text))
+        retired.append(Retired(path.stem, path, _shown_key(data, match), "marked", text))
     return retired
+
+
+def _shown_key(data: Mapping[str, Any], match: str) -> str:
+    source = data.get("source") or {}
+    return str(source.get("key") or data.get("external_id") or match.split(":", 1)[-1])
 
 
 def _check_unique_ids(rows: list[RowResult], binding: Binding) -> None:
@@ -545,6 +648,8 @@ def _check_unique_ids(rows: list[RowResult], binding: Binding) -> None:
 
     first: dict[str, int] = {}
     for row in rows:
+        if row.data.get("external_id") is None:
+            continue  # a blank id: matched by its derived key
         if row.match in first:
             column = header_label(binding, binding.mapping.external_id or "")
             raise InputError(

@@ -158,24 +158,24 @@
   function tableRow(row, data, url) {
     var cls = data.classes[row.riskClass] || row.riskClass;
     return "<tr data-proposal=\"" + esc(row.id) + "\">" +
-      "<td data-label=\"#\">" + row.rank + "</td>" +
-      "<td data-label=\"Proposal\"><a href=\"" + esc(url.replace("{id}", row.id)) + "\">" +
+      "<td>" + row.rank + "</td>" +
+      "<td><a href=\"" + esc(url.replace("{id}", row.id)) + "\">" +
       esc(row.title) + "</a></td>" +
-      "<td data-label=\"State\"><span class=\"ss-badge ss-q-" + esc(row.state) + "\">" +
+      "<td><span class=\"ss-badge ss-q-" + esc(row.state) + "\">" +
       esc(stateName(row, data)) + "</span></td>" +
-      "<td data-label=\"Priority\">" + num(row.priority) + "</td>" +
-      "<td data-label=\"Impact\">" + num(row.impact) + "<span class=\"ss-range\"> " +
+      "<td>" + num(row.priority) + "</td>" +
+      "<td>" + num(row.impact) + "<span class=\"ss-range\"> " +
       num(row.impactRange[0]) + "–" + num(row.impactRange[1]) + "</span></td>" +
-      "<td data-label=\"Delivery risk\">" + num(row.risk) + "<span class=\"ss-range\"> " +
+      "<td>" + num(row.risk) + "<span class=\"ss-range\"> " +
       num(row.riskRange[0]) + "–" + num(row.riskRange[1]) + "</span></td>" +
-      "<td data-label=\"Risk\">" + (row.riskFigure === null ? "–" : num(row.riskFigure)) +
+      "<td>" + (row.riskFigure === null ? "–" : num(row.riskFigure)) +
       " <span class=\"ss-badge ss-class-" + esc(row.riskClass) + "\">" + esc(cls) +
       "</span><span class=\"ss-range\"> " + esc(row.riskReason) + "</span></td>" +
-      "<td data-label=\"Flags\">" + row.flags.length +
+      "<td>" + row.flags.length +
       (row.red ? " <span class=\"ss-red\">" + row.red + " red</span>" : "") + "</td>" +
-      "<td data-label=\"Confidence\">" + Math.round(row.confidence * 100) + "%</td>" +
-      "<td data-label=\"Team\">" + esc(row.team) + "</td>" +
-      "<td data-label=\"Stage\">" + (row.active ? esc(row.stage) :
+      "<td>" + Math.round(row.confidence * 100) + "%</td>" +
+      "<td>" + esc(row.team) + "</td>" +
+      "<td>" + (row.active ? esc(row.stage) :
         "<span class=\"ss-value\">" + esc(row.stage) +
         " <span class=\"ss-inactive\">(inactive)</span></span>") + "</td></tr>";
   }
