@@ -22,7 +22,7 @@ from scoring.cli.common import (
 )
 from scoring.cli.validate import report_problems
 from scoring.model.cardjson import card_json, release
-from scoring.model.scorecard import ScoredPortfolio, score_intake
+from scoring.model.scorecard import ScoreCard, ScoredPortfolio, score_intake
 from scoring.portfolio.csvfile import write_csv
 from scoring.portfolio.orgunits import SEPARATOR, filter_intake, parse_unit, unit_path, with_org
 from scoring.portfolio.summary import PortfolioSummary, summarise, summary_json
@@ -78,6 +78,14 @@ def write_json(portfolio: ScoredPortfolio, summary: PortfolioSummary, out: IO[st
 SUMMARY_MIN_ACTIVE = 2  # a balance of fewer active proposals says nothing
 
 
+def class_cell(card: ScoreCard) -> str:
+    """The class, or "high?" while the stakes are unanswered and the words suggest one."""
+    suggested = card.suggestion.risk_class if card.suggestion else None
+    if card.risk_class == "unassessed" and suggested:
+        return f"{suggested}?"
+    return card.risk_story.class_name.lower()
+
+
 def write_table(
     portfolio: ScoredPortfolio,
     summary: PortfolioSummary,
@@ -99,7 +107,7 @@ def write_table(
             f"{card.scores['feasibility']:.0f}",
             f"{card.delivery_risk:.0f}",
             "–" if card.risk is None else f"{card.risk:.0f}",
-            card.risk_story.class_name.lower(),
+            class_cell(card),
             f"{confidence[card.proposal.id]:.0%}",
             flags,
         ]
@@ -137,8 +145,9 @@ def write_table(
         "the shortfall of feasibility, half the risk factors (stakes, rated harms, flags and "
         "open pitfalls), so it can be high for a minimal-risk use. Risk is what the system "
         "can do to whom, after its safeguards: 0-100, always inside its class's band "
-        f"({bands}); flags never change it. Flags are the red flags and warnings each "
-        "proposal raised (see its page for what they mean).\n"
+        f"({bands}); flags never change it. A class such as high? is the one a proposal's "
+        "own words suggest while its stakes are unanswered. Flags are the red flags and "
+        "warnings each proposal raised (see its page for what they mean).\n"
     )
     width = max((len(r[0]) for r in rows), default=0)
     out.write("\nWhy each risk class:\n")

@@ -59,6 +59,10 @@ def card_json(card: ScoreCard) -> dict[str, Any]:
         "ranges": {name: list(bounds) for name, bounds in published(card.ranges).items()},
         "placement_range": {name: list(bounds) for name, bounds in card.placement.items()},
         "inherent_risk": card.stakes.inherent,
+        # The class the proposal's own words suggest, beside the class (which only the
+        # stakes answers set), and the rules that suggest it.
+        "suggested_class": card.suggestion.risk_class if card.suggestion else None,
+        "suggested_rules": suggested_rules(card),
         "stakes": {
             "reasons": list(card.stakes.reasons),
             "safeguards_done": list(card.stakes.safeguards_done),
@@ -84,6 +88,26 @@ def card_json(card: ScoreCard) -> dict[str, Any]:
     }
 
 
+def suggested_rules(card: ScoreCard) -> list[dict[str, Any]]:
+    """The rules that suggest the proposal's class from its own words: each with the class
+    it suggests, its reason and source (the rubric's texts, which portfolio.json writes
+    once) and the words that matched in which texts."""
+    suggestion = card.suggestion
+    if suggestion is None:
+        return []
+    return [
+        {
+            "id": rule.id,
+            "suggests": rule.suggests,
+            "reason": rule.reason,
+            "source": rule.source,
+            "words": list(rule.words),
+            "texts": list(rule.texts),
+        }
+        for rule in suggestion.rules
+    ]
+
+
 # Rubric texts in card_json's lists: the same for every proposal that has the row, so
 # portfolio.json writes them once, under "texts", keyed by list and row id. Each list may
 # share texts in more than one table, each keyed by its own fields (a criterion's question
@@ -98,6 +122,7 @@ TEXT_FIELDS: dict[str, tuple[TextTable, ...]] = {
         ("breakdown_levels", ("basis", "level"), ("level_label",)),
     ),
     "risks": (("risks", ("factor_id",), ("question", "playbook", "weight")),),
+    "suggested_rules": (("suggested_rules", ("id",), ("suggests", "reason", "source")),),
 }
 # The proposal's own words in those lists (its answers and notes) are in its file, which the
 # site publishes beside its page; portfolio.json leaves them out (``sweetspot score

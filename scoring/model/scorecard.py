@@ -37,6 +37,7 @@ from scoring.model.findings import Flag, flags_for
 from scoring.model.money import MoneyEstimate, money_estimate
 from scoring.model.riskstory import RiskStory, risk_story
 from scoring.model.stakes import StakesAssessment
+from scoring.model.suggestion import ClassSuggestion
 from scoring.proposals.proposal import Intake, Proposal
 from scoring.rubric import NEEDS_INFORMATION, Cap, Rubric
 
@@ -114,7 +115,6 @@ class ScoreCard:
     actions: Actions = field(repr=False, compare=False)
     stakes: StakesAssessment
     answered_share: float
-    money: MoneyEstimate | None
     roi: float | None
     payback_months: float | None
     rubric: Rubric = field(repr=False, compare=False)
@@ -149,6 +149,18 @@ class ScoreCard:
     @property
     def risk_class(self) -> str:
         return self.stakes.risk_class
+
+    @cached_property
+    def money(self) -> MoneyEstimate | None:
+        """The value and cost estimate with its spread, worked out on first use: scoring a
+        large portfolio for a table never needs it."""
+        return money_estimate(self.proposal, self.rubric)
+
+    @property
+    def suggestion(self) -> ClassSuggestion | None:
+        """The class the proposal's own words suggest, with its reasons: shown beside the
+        class (which only the stakes answers set), never in its place."""
+        return self.stakes.suggestion
 
     @property
     def risk(self) -> float | None:
@@ -527,7 +539,6 @@ def score_intake(intake: Intake, rubric: Rubric) -> ScoredPortfolio:
                 actions=actions,
                 stakes=features.stakes[index],
                 answered_share=float(row["answered_share"]),
-                money=money_estimate(proposal, rubric),
                 roi=money[proposal.id]["roi"],
                 payback_months=money[proposal.id]["payback_months"],
                 rubric=rubric,

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import product
 
+from scoring.model.suggestion import ClassSuggestion, suggest_class
 from scoring.proposals.proposal import Proposal
 from scoring.rubric import Rubric
 
@@ -116,6 +117,12 @@ class StakesAssessment:
     # The highest any answers to the open stakes questions and safeguards could give: may
     # reach into the band of a higher class that an unanswered question could set.
     highest: float | None = None
+    # The class the use case's own words suggest, with its reasons; shown apart from the
+    # class above, which only answers set. None when the rubric has no suggestion rules.
+    suggestion: ClassSuggestion | None = None
+    # The class whose band the figures stand in: the class itself, or the suggested one
+    # while the stakes section is unanswered (its prior).
+    band_class: str | None = None
 
 
 def _class(stakes: dict[str, object], rubric: Rubric) -> tuple[str, list[str], bool]:
@@ -360,8 +367,24 @@ def settled_stakes(proposal: Proposal) -> dict[str, object]:
 def assess_stakes(proposal: Proposal, rubric: Rubric) -> StakesAssessment:
     stakes = settled_stakes(proposal)
     risk_class, reasons, high_area = _class(stakes, rubric)
+    suggestion = suggest_class(proposal, rubric) if rubric.class_suggestions.rules else None
     if risk_class == "unassessed":
-        return StakesAssessment(risk_class, tuple(reasons), high_area, None, None, None, (), (), ())
+        prior = suggestion.risk_class if suggestion else None
+        if prior not in rubric.risk_model.classes:
+            return StakesAssessment(
+                risk_class,
+                tuple(reasons),
+                high_area,
+                None,
+                None,
+                None,
+                (),
+                (),
+                (),
+                suggestion=suggestion,
+            )
+        assert suggestion is not None and prior is not None
+        return _from_prior(proposal, rubric, stakes, suggestion, prior, high_area)
     band = rubric.risk_model.classes[risk_class].band
     position = _position(proposal, rubric)
     guards = _safeguards(stakes, risk_class, proposal.get("governance") or {}, rubric)
@@ -379,4 +402,52 @@ def assess_stakes(proposal: Proposal, rubric: Rubric) -> StakesAssessment:
         safeguards_missing=guards.missing,
         safeguards_unknown=guards.unknown,
         highest=round(max(highest, residual), 1),
+        suggestion=suggestion,
+        band_class=risk_class,
+    )
+
+
+def _from_prior(
+    proposal: Proposal,
+    rubric: Rubric,
+    stakes: dict[str, object],
+    suggestion: ClassSuggestion,
+    prior: str,
+    high_area: bool,
+) -> StakesAssessment:
+    """An unanswered stakes section whose words suggest a class: the class stays
+    unassessed, and the figure stands where the use would sit in the suggested class's band
+    (its prior, instead of a neutral one). The range still holds whatever the answers could
+    give, from the lowest class up."""
+    band = rubric.risk_model.classes[prior].band
+    governance = proposal.get("governance") or {}
+    position = _position(proposal, rubric)
+    guards = _safeguards(stakes, prior, governance, rubric)
+    residual = _residual(band, position.point, guards.share, rubric)
+    lowest = min(
+        (
+            _residual(rubric.risk_model.classes[name].band, position.lowest, 1.0, rubric)
+            for name in ("minimal", "limited", "high")
+            if name in rubric.risk_model.classes
+        ),
+        default=residual,
+    )
+    # Unassessed: the area and whether it decides about people are both open, so the answers
+    # could make it high (where the rubric has that class) with its people safeguards due.
+    top = "high" if "high" in rubric.risk_model.classes else prior
+    due = _safeguards({**stakes, "decides_about_people": True}, top, governance, rubric)
+    highest = _residual(rubric.risk_model.classes[top].band, position.highest, due.share, rubric)
+    return StakesAssessment(
+        risk_class="unassessed",
+        reasons=("the stakes section is not answered", suggestion.reason),
+        high_stakes_area=high_area,
+        inherent=round(_residual(band, position.point, 0.0, rubric), 1),
+        residual=round(residual, 1),
+        residual_low=round(min(lowest, residual), 1),
+        safeguards_done=guards.done,
+        safeguards_missing=guards.missing,
+        safeguards_unknown=guards.unknown,
+        highest=round(max(highest, residual), 1),
+        suggestion=suggestion,
+        band_class=prior,
     )

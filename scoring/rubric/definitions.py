@@ -163,6 +163,38 @@ class RiskModel:
 
 
 @dataclass(frozen=True)
+class SuggestionRule:
+    """One rule of ``class_suggestions``: the class a use case's own words suggest.
+
+    It matches when a term of ``words`` occurs in one of the texts it reads (all of them
+    when ``texts`` is empty), a term of ``with_words`` (if any) occurs in the same
+    sentence, no term of ``unless`` does, a term of ``context_words`` (if any) occurs in one
+    of ``context_texts``, and the structured fields satisfy ``when``."""
+
+    id: str
+    suggests: str  # high or limited
+    reason: str  # what the use does, in words a reader can follow
+    source: str  # the legal text that names it
+    words: tuple[str, ...]
+    with_words: tuple[str, ...] = ()
+    unless: tuple[str, ...] = ()
+    texts: tuple[str, ...] = ()
+    when: dict[str, Any] = dataclasses.field(default_factory=dict)
+    # And a term of these anywhere in the context texts (a register's topic column names the
+    # area a use is in: "law and justice" makes "people" mean suspects and inmates).
+    context_words: tuple[str, ...] = ()
+    context_texts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ClassSuggestions:
+    """The rules that suggest a class, and which proposal fields make up each text."""
+
+    texts: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    rules: tuple[SuggestionRule, ...] = ()
+
+
+@dataclass(frozen=True)
 class CustomField:
     """A declared ``custom.<id>`` proposal field: checked, labelled on pages, exported."""
 
@@ -201,6 +233,7 @@ class Rubric:
     needs_information_description: str
     custom_fields: tuple[CustomField, ...] = ()  # an organisation's own fields, declared
     judge_from: BalanceJudgement = BalanceJudgement()  # portfolio.judge_from
+    class_suggestions: ClassSuggestions = ClassSuggestions()
 
     def state_name(self, state: str) -> str:
         if state == NEEDS_INFORMATION:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -19,6 +20,7 @@ from scoring.rubric.definitions import (
     Cap,
     Checklist,
     ChecklistItem,
+    ClassSuggestions,
     Criterion,
     CustomField,
     FlagRule,
@@ -29,6 +31,7 @@ from scoring.rubric.definitions import (
     RiskFactor,
     RiskModel,
     Rubric,
+    SuggestionRule,
     Uncertainty,
 )
 from scoring.sources.numbers import numbers_too_large
@@ -110,9 +113,72 @@ def _cross_check(data: dict[str, Any], file: str, position: Any) -> list[Problem
     for index, flag in enumerate(data["flags"]):
         if "when" not in flag and flag["id"] not in known_rules:
             problem(("flags", index), f"flag '{flag['id']}' needs a 'when' rule")
+    _check_suggestions(data.get("class_suggestions"), problem)
     if sum(data["aggregation"]["priority_weights"].values()) <= 0:
         problem(("aggregation", "priority_weights"), "the priority weights must not all be 0")
     return problems
+
+
+def _check_suggestions(section: Any, problem: Callable[[tuple[str | int, ...], str], None]) -> None:
+    """Unique rule ids, and every text a rule reads defined under `texts`."""
+    if not isinstance(section, dict):
+        return
+    names = set(section.get("texts") or {})
+    seen: set[str] = set()
+    for index, rule in enumerate(section.get("rules") or []):
+        where = ("class_suggestions", "rules", index)
+        if rule["id"] in seen:
+            problem((*where, "id"), f"id '{rule['id']}' is used twice in class_suggestions")
+        seen.add(rule["id"])
+        for kind in _leaf_kinds(rule.get("when", {})) - {"field"}:
+            problem(
+                (*where, "when"),
+                f"a class suggestion reads proposal fields only, not a '{kind}'",
+            )
+        listed: list[tuple[tuple[str | int, ...], Any]] = [
+            (("texts", i), name) for i, name in enumerate(rule.get("texts", []))
+        ]
+        context = rule.get("context") or {}
+        listed += [(("context", "texts", i), n) for i, n in enumerate(context.get("texts", []))]
+        for path, name in listed:
+            if name not in names:
+                known = ", ".join(sorted(names)) or "none"
+                problem(
+                    (*where, *path),
+                    f"text '{name}' is not defined under class_suggestions.texts ({known})",
+                )
+
+
+def _leaf_kinds(condition: dict[str, Any]) -> set[str]:
+    kinds: set[str] = {k for k in ("field", "fact", "level", "score") if k in condition}
+    for key in ("all", "any"):
+        for part in condition.get(key, ()):
+            kinds |= _leaf_kinds(part)
+    return kinds
+
+
+def _suggestions(data: dict[str, Any] | None) -> ClassSuggestions:
+    if not data:
+        return ClassSuggestions()
+    return ClassSuggestions(
+        texts={name: tuple(fields) for name, fields in (data.get("texts") or {}).items()},
+        rules=tuple(
+            SuggestionRule(
+                id=r["id"],
+                suggests=r["suggests"],
+                reason=r["reason"],
+                source=r["source"],
+                words=tuple(r["words"]),
+                with_words=tuple(r.get("with", ())),
+                unless=tuple(r.get("unless", ())),
+                texts=tuple(r.get("texts", ())),
+                when=dict(r.get("when", {})),
+                context_words=tuple((r.get("context") or {}).get("words", ())),
+                context_texts=tuple((r.get("context") or {}).get("texts", ())),
+            )
+            for r in data.get("rules") or []
+        ),
+    )
 
 
 def _build(data: dict[str, Any], source: str) -> Rubric:
@@ -194,6 +260,7 @@ def _build(data: dict[str, Any], source: str) -> Rubric:
             )
             for k, v in (data.get("custom_fields") or {}).items()
         ),
+        class_suggestions=_suggestions(data.get("class_suggestions")),
     )
 
 
@@ -236,7 +303,7 @@ def _risk_model(data: dict[str, Any]) -> RiskModel:
     )
 
 
-_OPTIONAL_SECTIONS = ("uncertainty", "states", "risk_model")
+_OPTIONAL_SECTIONS = ("uncertainty", "states", "risk_model", "class_suggestions")
 
 
 def _with_defaults(data: dict[str, Any], builtin: dict[str, Any] | None) -> dict[str, Any]:

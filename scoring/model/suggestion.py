@@ -1,0 +1,459 @@
+"""A risk class suggested from what a use case says, with its reasons and sources.
+
+The rules are data (the rubric's ``class_suggestions``): each names the class it suggests,
+what the use does in words a reader can follow, the legal text that names such uses (the EU
+AI Act's Annex III, Art. 5 and Art. 50; OMB memorandum M-25-21's uses presumed high-impact),
+the words it looks for in the proposal's own texts (title, summary, outputs, topic, data)
+and, where needed, conditions on structured fields. A suggestion is not an assessment: the
+class stays what the stakes answers support, and an unanswered stakes section takes the
+suggested class's band as its prior (stakes.py).
+
+Matching works on words, not on raw characters, so it survives rewording: a term is one or
+more words, each ending in ``*`` to match every word starting with it (``recogni*``), and
+the words of a phrase may have up to two others between them ("determine their
+eligibility" matches ``determin* eligib*``). Everything a rubric's rules need is compiled
+once per rubric; a proposal is read once, word by word, with a cache of which pattern
+words each distinct word matches, so scoring 10,000 rows costs little.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from scoring.model.rules import is_answered
+from scoring.proposals.proposal import Proposal
+from scoring.rubric import Rubric, SuggestionRule
+
+CLASS_ORDER = ("limited", "high")  # low to high: a higher match wins
+PHRASE_GAP = 2  # words allowed between the words of a phrase
+MAX_TEXT = 20_000  # characters read from one text; a register's cells are far shorter
+MAX_CACHED_WORD = 40  # longer words are matched but not remembered
+
+
+@dataclass(frozen=True)
+class MatchedRule:
+    id: str
+    suggests: str
+    reason: str
+    source: str
+    words: tuple[str, ...]  # the words of the proposal that matched, lowercased
+    texts: tuple[str, ...]  # the texts they were found in (title, summary, ...)
+
+    @property
+    def sentence(self) -> str:
+        """ "biometric identification of people (EU AI Act Annex III 1(a)), from 'facial
+        recognition'"."""
+        said = ", ".join(f"'{w}'" for w in self.words[:3])
+        return f"{self.reason} ({self.source})" + (f", from {said}" if said else "")
+
+
+@dataclass(frozen=True)
+class ClassSuggestion:
+    """The class a use case's own words suggest (None when no rule matches), the rules that
+    matched (the highest class's first) and the words that matched them."""
+
+    risk_class: str | None
+    rules: tuple[MatchedRule, ...] = ()
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(w for rule in self.rules for w in rule.words))
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """Why, one entry per rule that suggests the class itself."""
+        return tuple(r.sentence for r in self.rules if r.suggests == self.risk_class)
+
+    @property
+    def reason(self) -> str:
+        """ "likely high: biometric identification of people (...)", or ""."""
+        if self.risk_class is None:
+            return ""
+        return f"likely {self.risk_class}: " + "; ".join(self.reasons)
+
+
+NO_SUGGESTION = ClassSuggestion(None)
+
+
+# ---- the compiled rules -------------------------------------------------------------------
+
+Term = tuple[int, ...]  # the ids of its pattern words, in order
+
+
+@dataclass(frozen=True)
+class _Terms:
+    """A list of terms, each indexed by its anchor: its longest word, the one least likely to
+    occur by chance ("screening" in "on person screening"). A sentence is tried only against
+    the terms whose anchor it has."""
+
+    by_anchor: dict[int, tuple[Term, ...]]
+    needs: frozenset[int]  # a sentence can match only if it has one of these pattern words
+
+    @classmethod
+    def of(cls, terms: list[tuple[Term, int]]) -> _Terms:
+        by_anchor: dict[int, list[Term]] = {}
+        for term, anchor in terms:
+            by_anchor.setdefault(anchor, []).append(term)
+        return cls({k: tuple(v) for k, v in by_anchor.items()}, frozenset(by_anchor))
+
+    def __bool__(self) -> bool:
+        return bool(self.by_anchor)
+
+    def could(self, present: set[int]) -> bool:
+        """Whether some term has all its words among these."""
+        return any(
+            all(w in present for w in term)
+            for anchor in self.needs & present
+            for term in self.by_anchor[anchor]
+        )
+
+
+@dataclass(frozen=True)
+class _Rule:
+    rule: SuggestionRule
+    words: _Terms
+    with_words: _Terms
+    unless: _Terms
+    texts: tuple[str, ...]
+    context: _Terms
+    context_texts: tuple[str, ...]
+
+    @property
+    def needs(self) -> frozenset[int]:
+        return self.words.needs
+
+
+class _Compiled:
+    """A rubric's rules as pattern-word ids, with the lookups that find them in a word."""
+
+    def __init__(self, rubric: Rubric) -> None:
+        section = rubric.class_suggestions
+        self.texts = dict(section.texts)
+        self._ids: dict[str, int] = {}
+        self._exact: dict[str, set[int]] = {}
+        self._stems: dict[str, set[int]] = {}
+        self.rules = tuple(self._rule(rule) for rule in section.rules)
+        self._lengths = sorted({len(stem) for stem in self._stems})
+        self.cache: dict[str, frozenset[int]] = {}  # every word looked up
+        self.matching: set[str] = set()  # the words in the cache that match something
+        self.byte_cache: dict[bytes, frozenset[int]] = {}  # the same, for words as bytes
+        self.byte_matching: set[bytes] = set()
+        # The rules each pattern word can start a match of.
+        starts: dict[int, set[int]] = {}
+        for index, compiled_rule in enumerate(self.rules):
+            for word in compiled_rule.needs:
+                starts.setdefault(word, set()).add(index)
+        self.starts = {word: frozenset(rules) for word, rules in starts.items()}
+
+    def _word(self, pattern: str) -> int:
+        if pattern not in self._ids:
+            self._ids[pattern] = len(self._ids)
+            stem = pattern.endswith("*")
+            table = self._stems if stem else self._exact
+            table.setdefault(pattern.rstrip("*"), set()).add(self._ids[pattern])
+        return self._ids[pattern]
+
+    def _terms(self, terms: tuple[str, ...]) -> _Terms:
+        found = []
+        for term in terms:
+            words = term.split()
+            # The longest word, an exact one before a stem of the same length.
+            anchor = max(words, key=lambda w: (len(w.rstrip("*")), not w.endswith("*")))
+            found.append((tuple(self._word(w) for w in words), self._word(anchor)))
+        return _Terms.of(found)
+
+    def _rule(self, rule: SuggestionRule) -> _Rule:
+        return _Rule(
+            rule,
+            self._terms(rule.words),
+            self._terms(rule.with_words),
+            self._terms(rule.unless),
+            rule.texts or tuple(self.texts),
+            self._terms(rule.context_words),
+            rule.context_texts,
+        )
+
+    def _lookup(self, word: str) -> frozenset[int]:
+        hits = set(self._exact.get(word, ()))
+        for length in self._lengths:
+            if length > len(word):
+                break
+            hits |= self._stems.get(word[:length], set())
+        return frozenset(hits)
+
+    def matches(self, word: str) -> frozenset[int]:
+        """The pattern words a word of the text matches (exactly, or by its stem)."""
+        found = self.cache.get(word)
+        if found is None:
+            found = self._remember(word)
+        return found
+
+    def _remember(self, word: str) -> frozenset[int]:
+        found = self._lookup(word)
+        if len(word) > MAX_CACHED_WORD:
+            return found  # no real word is this long: kept out, so the cache stays small
+        if len(self.cache) > 200_000:  # bounded: a register's vocabulary is far smaller
+            for table in (self.cache, self.matching, self.byte_cache, self.byte_matching):
+                table.clear()
+        self.cache[word] = found
+        if found:
+            self.matching.add(word)
+        return found
+
+    def present_bytes(self, words: set[bytes]) -> set[int]:
+        """``present`` for words as ASCII bytes (see _Texts)."""
+        found: set[int] = set()
+        for word in [w for w in words if w not in self.byte_cache]:  # difference() walks the dict
+            hit = self._remember(word.decode("ascii"))
+            if len(word) <= MAX_CACHED_WORD:
+                self.byte_cache[word] = hit
+                if hit:
+                    self.byte_matching.add(word)
+            elif hit:
+                found |= hit
+        for word in words & self.byte_matching:
+            found |= self.byte_cache[word]
+        return found
+
+    def present(self, words: set[str]) -> set[int]:
+        """The pattern words that the distinct words of a text match: set operations on the
+        words, and a lookup only for the few that match something or are new."""
+        found: set[int] = set()
+        for word in [w for w in words if w not in self.cache]:
+            hit = self._remember(word)
+            if hit and len(word) > MAX_CACHED_WORD:
+                found |= hit
+        for word in words & self.matching:
+            found |= self.cache[word]
+        return found
+
+
+_COMPILED: dict[int, tuple[Rubric, _Compiled]] = {}
+
+
+def compiled(rubric: Rubric) -> _Compiled:
+    """The rubric's rules compiled once per rubric object."""
+    cached = _COMPILED.get(id(rubric))
+    if cached is None or cached[0] is not rubric:
+        cached = (rubric, _Compiled(rubric))
+        _COMPILED[id(rubric)] = cached
+    return cached[1]
+
+
+# ---- reading a proposal -------------------------------------------------------------------
+
+# A word, or the end of a sentence: a line break, or . ; ! ? followed by a space or the end
+# (so "e.g." and "3.5" do not end one).
+_TOKEN = re.compile(r"[a-z0-9]+|[.;!?]+(?=\s|$)|\n")
+
+
+# Letters and digits kept (capitals lowered), every other byte a space.
+_ASCII_WORDS = bytes(
+    c + 32 if 65 <= c <= 90 else c if 48 <= c <= 57 or 97 <= c <= 122 else 32 for c in range(256)
+)
+
+
+class _Text:
+    """One text of a proposal as words (and sentence ends), with the pattern words they match
+    (worked out on first use); sentences are cut only when a rule needs to look closer."""
+
+    def __init__(self, strings: list[str], matcher: _Compiled) -> None:
+        self._joined = "\n".join(strings)[:MAX_TEXT]
+        self._matcher = matcher
+        self._present: set[int] | None = None
+        self._sentences: list[_Sentence] | None = None
+
+    @property
+    def present(self) -> set[int]:
+        if self._present is None:
+            words = self._joined.encode("ascii", "replace").translate(_ASCII_WORDS).split()
+            self._present = self._matcher.present_bytes(set(words)) if words else set()
+        return self._present
+
+    @property
+    def sentences(self) -> list[_Sentence]:
+        if self._sentences is None:
+            found, start = [], 0
+            tokens: list[str] = _TOKEN.findall(self._joined.lower())
+            ids = list(map(self._matcher.matches, tokens))  # a sentence end matches none
+            for end in [*(i for i, t in enumerate(tokens) if t[0] in ".;!?\n"), None]:
+                part = ids[start:end]
+                present: set[int] = set().union(*filter(None, part))
+                if present:
+                    found.append(_Sentence(tokens[start:end], part, present))
+                start = 0 if end is None else end + 1
+            self._sentences = found
+        return self._sentences
+
+
+class _Texts:
+    """A proposal's texts: the words they hold together are looked up once; each text is
+    cut into words and sentences of its own only when a rule asks for it."""
+
+    def __init__(self, proposal: Proposal, matcher: _Compiled) -> None:
+        self._matcher = matcher
+        self._strings = {
+            name: [t for f in fields for t in _answer_strings(proposal.get(f))]
+            for name, fields in matcher.texts.items()
+        }
+        # All texts as ASCII bytes, lowercased, everything but letters and digits a space:
+        # bytes.translate and split are far faster than a regular expression per text.
+        joined = "\n".join(t for v in self._strings.values() for t in v)[: MAX_TEXT * 8]
+        words = set(joined.encode("ascii", "replace").translate(_ASCII_WORDS).split())
+        self.present = matcher.present_bytes(words) if words else set()
+        self._texts: dict[str, _Text] = {}
+
+    def __getitem__(self, name: str) -> _Text:
+        text = self._texts.get(name)
+        if text is None:
+            text = self._texts[name] = _Text(self._strings[name], self._matcher)
+        return text
+
+
+@dataclass
+class _Sentence:
+    words: list[str]
+    ids: list[frozenset[int]]  # the pattern words each word matches
+    present: set[int]
+
+
+def _answer_strings(value: Any) -> list[str] | Iterator[str]:
+    """The strings of one answer; most answers are one string or none."""
+    if isinstance(value, str):
+        return [value]
+    if value is None:
+        return []
+    return _strings(value)
+
+
+def _strings(value: Any, depth: int = 0) -> Iterator[str]:
+    """Every text in an answer: a string, or the strings in a list or mapping."""
+    if isinstance(value, str):
+        yield value
+    elif depth < 4 and isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item, depth + 1)
+    elif depth < 4 and isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _strings(item, depth + 1)
+
+
+def _term_at(term: Term, sentence: _Sentence) -> str | None:
+    """The words of the sentence that match a term, or None."""
+    if not all(w in sentence.present for w in term):
+        return None
+    first, rest = term[0], term[1:]
+    for start, hit in enumerate(sentence.ids):
+        if first not in hit:
+            continue
+        end, ok = start, True
+        for wanted in rest:
+            window = range(end + 1, min(end + 2 + PHRASE_GAP, len(sentence.ids)))
+            end = next((i for i in window if wanted in sentence.ids[i]), -1)
+            if end < 0:
+                ok = False
+                break
+        if ok:
+            return " ".join(sentence.words[start : end + 1])
+    return None
+
+
+def _first(terms: _Terms, sentence: _Sentence) -> str | None:
+    """The words of the first term the sentence has, or None."""
+    for anchor in terms.needs & sentence.present:
+        for term in terms.by_anchor[anchor]:
+            said = _term_at(term, sentence)
+            if said is not None:
+                return said
+    return None
+
+
+def _holds(condition: dict[str, Any], proposal: Proposal) -> bool:
+    """A ``when`` condition on proposal fields, with the flags' semantics (rules.py): an
+    unanswered field satisfies no comparison except ``answered: false`` and ``not_in``."""
+    if "all" in condition:
+        return all(_holds(part, proposal) for part in condition["all"])
+    if "any" in condition:
+        return any(_holds(part, proposal) for part in condition["any"])
+    value = proposal.get(str(condition.get("field", "")))
+    known = is_answered(value)
+
+    def member(options: list[Any]) -> bool:
+        # As the flags match: true never equals 1; a list or mapping matches nothing.
+        if isinstance(value, (list, dict, set)):
+            return False
+        return any((type(o) is bool) == (type(value) is bool) and o == value for o in options)
+
+    if "answered" in condition and known != condition["answered"]:
+        return False
+    if "equals" in condition and not (known and member([condition["equals"]])):
+        return False
+    if "in" in condition and not (known and member(condition["in"])):
+        return False
+    if "not_in" in condition and known and member(condition["not_in"]):
+        return False
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if "below" in condition and not (number and float(value) < float(condition["below"])):
+        return False
+    return "at_least" not in condition or (number and float(value) >= float(condition["at_least"]))
+
+
+def suggest_class(proposal: Proposal, rubric: Rubric) -> ClassSuggestion:
+    """The class the proposal's own words suggest, and why. Pure: the same proposal and
+    rubric always give the same suggestion."""
+    matcher = compiled(rubric)
+    if not matcher.rules:
+        return NO_SUGGESTION
+    texts = _Texts(proposal, matcher)
+    present = texts.present
+    starts = matcher.starts
+    # Only the rules whose words occur somewhere: usually none.
+    candidates = sorted(set().union(*(starts[w] for w in present if w in starts)))
+    matched = []
+    for index in candidates:
+        compiled_rule = matcher.rules[index]
+        if not compiled_rule.words.could(present):
+            continue  # a phrase whose other words occur nowhere
+        if compiled_rule.context and not compiled_rule.context.could(present):
+            continue  # its context occurs nowhere (checked text by text below)
+        hit = _match(compiled_rule, texts, proposal)
+        if hit is not None:
+            matched.append(hit)
+    if not matched:
+        return NO_SUGGESTION
+    best = max(CLASS_ORDER.index(m.suggests) for m in matched)
+    matched.sort(key=lambda m: -CLASS_ORDER.index(m.suggests))
+    return ClassSuggestion(CLASS_ORDER[best], tuple(matched))
+
+
+def _match(compiled_rule: _Rule, texts: _Texts, proposal: Proposal) -> MatchedRule | None:
+    rule = compiled_rule.rule
+    context = compiled_rule.context
+    if context and not any(context.could(texts[n].present) for n in rule.context_texts):
+        return None
+    if rule.when and not _holds(rule.when, proposal):
+        return None
+    words: list[str] = []
+    where: list[str] = []
+    for name in compiled_rule.texts:
+        text = texts[name]
+        if not compiled_rule.words.could(text.present):
+            continue  # no term has all its words in this text: no need to cut sentences
+        for sentence in text.sentences:
+            if compiled_rule.needs.isdisjoint(sentence.present):
+                continue
+            said = _first(compiled_rule.words, sentence)
+            if said is None:
+                continue
+            also = _first(compiled_rule.with_words, sentence) if compiled_rule.with_words else ""
+            if also is None or _first(compiled_rule.unless, sentence) is not None:
+                continue
+            words += [w for w in (said, also) if w and w not in words]
+            if name not in where:
+                where.append(name)
+    if not words:
+        return None
+    return MatchedRule(rule.id, rule.suggests, rule.reason, rule.source, tuple(words), tuple(where))
