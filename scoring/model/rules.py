@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from scoring.model.answered import is_answered
 from scoring.model.stakes import settled_stakes
 from scoring.proposals.proposal import Proposal
 from scoring.rubric import FlagRule
@@ -29,16 +30,6 @@ SEVERITY_POINTS = {"red": 100.0, "high": 75.0, "medium": 50.0, "low": 25.0}
 # what is missing (`not_in`, `answered: false`: a safeguard left out could be missing); a
 # hazard the proposal does not declare (a stand-in target, learning in use) is not assumed.
 STAKES_FIELDS = ("stakes.", "governance.", "risks.human_oversight", "problem.automation")
-
-
-def is_answered(value: Any) -> bool:
-    if value is None:
-        return False
-    if isinstance(value, str):
-        return bool(value.strip())
-    if isinstance(value, (list, dict, tuple)):
-        return len(value) > 0
-    return True
 
 
 def _hashable(value: Any) -> bool:

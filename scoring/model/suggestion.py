@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from scoring.model.rules import is_answered
+from scoring.model.answered import is_answered
 from scoring.proposals.proposal import Proposal
 from scoring.rubric import Rubric, SuggestionRule
 

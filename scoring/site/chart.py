@@ -129,6 +129,7 @@ class ChartCell:
     level: int  # 1–5, for shading
     title: str
     text_x: float = 0.0  # centre of the count: the cell's middle, or a side clear of markers
+    text_y: float = 0.0  # the count's vertical middle: the cell's, or nearer an edge
 
 
 @dataclass(frozen=True)
@@ -252,25 +253,36 @@ def quadrant_label_boxes(names: dict[str, str]) -> list[Box]:
     return boxes
 
 
-def count_box(cell: ChartCell, text_x: float) -> Box:
-    """Where a cell's count is written, centred on ``text_x``."""
+def count_box(cell: ChartCell, text_x: float, text_y: float | None = None) -> Box:
+    """Where a cell's count is written, centred on ``text_x`` and ``text_y`` (by default
+    the cell's middle)."""
     half = text_width(str(cell.count), LABEL_FONT) / 2
-    middle = cell.y + cell.h / 2
+    middle = cell.y + cell.h / 2 if text_y is None else text_y
     return (text_x - half, middle - 6, text_x + half, middle + 7)
 
 
 def clear_of_markers(cell: ChartCell, markers: Sequence[Box]) -> ChartCell:
     """The cell with its count where no marker covers it (markers are drawn above the
-    cells): the clear spot nearest the middle, in steps of 1 unit; the middle when no spot
-    is clear. Most cells have no marker, and stop at the first spot."""
+    cells): the clear spot nearest the middle, in steps of 1 unit across and then up or
+    down within the cell; the middle when no spot is clear. Most cells have no marker, and
+    stop at the first spot."""
     half = text_width(str(cell.count), LABEL_FONT) / 2
-    middle, reach = cell.x + cell.w / 2, cell.w / 2 - half
-    steps = range(int(max(reach, 0)) + 1)
-    slots = [middle + sign * k for k in steps for sign in ((1,) if k == 0 else (-1, 1))]
-    for text_x in slots:
-        if not any(overlaps(count_box(cell, text_x), m) for m in markers):
-            return replace(cell, text_x=round(text_x, 1))
-    return replace(cell, text_x=round(slots[0], 1))
+    centre_x, centre_y = cell.x + cell.w / 2, cell.y + cell.h / 2
+    across = range(int(max(cell.w / 2 - half, 0)) + 1)
+    # The count is 13 units tall (count_box): it may move until it reaches an edge.
+    upright = range(int(max(cell.h / 2 - 6.5, 0)) + 1)
+    offsets = sorted(
+        ((dx, dy) for dx in across for dy in upright),
+        key=lambda d: (d[0] ** 2 + d[1] ** 2, d[1], d[0]),
+    )
+    near = [m for m in markers if overlaps((cell.x, cell.y, cell.x + cell.w, cell.y + cell.h), m)]
+    for dx, dy in offsets:
+        for sx in (1, -1) if dx else (1,):
+            for sy in (1, -1) if dy else (1,):
+                x, y = centre_x + sx * dx, centre_y + sy * dy
+                if not any(overlaps(count_box(cell, x, y), m) for m in near):
+                    return replace(cell, text_x=round(x, 1), text_y=round(y, 1))
+    return replace(cell, text_x=round(centre_x, 1), text_y=round(centre_y, 1))
 
 
 def _position(pt: PointInput, fan: dict[tuple[int, int], int]) -> tuple[float, float]:
@@ -353,7 +365,7 @@ def build_chart(
     cells = tuple(clear_of_markers(c, covers) for c in cells)
     strip_cells = tuple(clear_of_markers(c, covers) for c in strip_cells)
     # Labels keep clear of the cells' counts, so both stay readable.
-    counts_boxes = [count_box(c, c.text_x) for c in (*cells, *strip_cells)]
+    counts_boxes = [count_box(c, c.text_x, c.text_y) for c in (*cells, *strip_cells)]
     placer = LabelPlacer([*quadrant_label_boxes(state_names), *counts_boxes], markers)
     plot_area: Box = (LEFT + 2, TOP + 2, LEFT + PLOT_W - 2, TOP + PLOT_H - 2)
     strip_area: Box = (LEFT + 2, STRIP_Y + 22, LEFT + PLOT_W - 2, STRIP_Y + STRIP_H - 2)
