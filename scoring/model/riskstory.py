@@ -38,6 +38,10 @@ class RiskStory:
     label: str  # "Minimal risk"
     reason: str  # why the class, starting with a capital letter
     note: str | None  # why the flags or the delivery risk beside it do not change the class
+    # The class the use case's own words suggest while its stakes are unanswered ("high"):
+    # the figure then stands in that class's band, and the label says "Likely high, not yet
+    # assessed", apart from any class the answers set. None otherwise.
+    suggested: str | None = None
 
     @property
     def class_name(self) -> str:
@@ -63,6 +67,13 @@ class RiskStory:
     @property
     def band_sentence(self) -> str:
         low, high = self.band
+        if self.suggested is not None and self.figure is not None:
+            return (
+                f"Not yet assessed: the stakes section is not answered, so the figure stands "
+                f"where the use would sit in the {self.suggested} band ({low:g}–{high:g}), the "
+                f"class its own words suggest; likely {self.low:.0f}–{self.high:.0f} as the "
+                "stakes questions are answered: uncertain, not bad."
+            )
         if self.figure is None:
             return (
                 f"The stakes section is not answered, so the class is unknown and risk could "
@@ -96,6 +107,10 @@ def risk_story(
     reason = "; ".join(stakes.reasons) or (
         classes[stakes.risk_class].description.rstrip(".") if known else ""
     )
+    suggested = suggested_class(stakes)
+    if suggested is not None and stakes.band_class in classes:
+        band = classes[stakes.band_class].band
+        label = f"Likely {suggested}, not yet assessed"
     reason = reason[:1].upper() + reason[1:]
     if stakes.residual is None:
         figure, low, high = None, float(band[0]), float(band[1])
@@ -112,7 +127,18 @@ def risk_story(
         label,
         reason,
         _note(stakes.risk_class, label, flags, delivery_risk, rubric),
+        suggested,
     )
+
+
+def suggested_class(stakes: StakesAssessment) -> str | None:
+    """The class a use's words suggest, while it stands in for an unanswered stakes section;
+    None when the answers set the class (the suggestion is then shown beside it only)."""
+    if stakes.risk_class != "unassessed" or stakes.suggestion is None:
+        return None
+    if stakes.band_class is None or stakes.residual is None:
+        return None
+    return stakes.suggestion.risk_class
 
 
 def _note(

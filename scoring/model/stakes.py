@@ -391,6 +391,16 @@ def assess_stakes(proposal: Proposal, rubric: Rubric) -> StakesAssessment:
     residual = _residual(band, position.point, guards.share, rubric)
     highest = _highest(stakes, proposal.get("governance") or {}, rubric, position.highest)
     raise_to = could_raise(stakes, risk_class, rubric)
+    below = _declared_below(stakes, risk_class, suggestion, rubric)
+    if below is not None:
+        # Until a determination with its grounds is on record, the suggested class sets
+        # the range: the figure keeps the declared band, the top reaches the suggested one.
+        band_above = rubric.risk_model.classes[below].band
+        highest = max(highest, _residual(band_above, position.highest, guards.share, rubric))
+        reasons.append(
+            f"declared {risk_class}, below the {below} class its own words suggest: a "
+            "determination that needs written grounds"
+        )
     return StakesAssessment(
         risk_class=risk_class,
         reasons=tuple(reasons) + ((raise_to,) if raise_to else ()),
@@ -405,6 +415,22 @@ def assess_stakes(proposal: Proposal, rubric: Rubric) -> StakesAssessment:
         suggestion=suggestion,
         band_class=risk_class,
     )
+
+
+def _declared_below(
+    stakes: dict[str, object],
+    risk_class: str,
+    suggestion: ClassSuggestion | None,
+    rubric: Rubric,
+) -> str | None:
+    """The suggested class, where a declared class sits below it (issue 26, item 2)."""
+    if suggestion is None or suggestion.risk_class not in rubric.risk_model.classes:
+        return None
+    declared = stakes.get("declared_class")
+    if declared is None or declared != risk_class:
+        return None
+    rank = CLASS_RANK
+    return suggestion.risk_class if rank[suggestion.risk_class] > rank[risk_class] else None
 
 
 def _from_prior(

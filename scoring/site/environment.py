@@ -97,6 +97,8 @@ def new_environments(
         env.filters["md"] = md_text
         env.filters["h"] = lambda v: Markup(html.escape("" if v is None else str(v)))
         env.filters["money"] = money
+        # A total nobody gave a figure for: "unknown", never 0 or a dash.
+        env.filters["known_money"] = lambda v, c="": "unknown" if v is None else money(v, c)
         env.filters["pct"] = lambda v: "–" if v is None else f"{float(v):.0%}"
         env.filters["num"] = lambda v, d=0: (
             "–" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{float(v):,.{d}f}"

@@ -21,7 +21,6 @@ def proposal_row(card: ScoreCard, href: str, rubric: Rubric) -> dict[str, object
     """One row of a grouping page's proposals table."""
     red = [f for f in card.flags if f.severity == "red"]
     others = len(card.flags) - len(red)
-    risk_class = rubric.risk_model.classes.get(card.risk_class)
     return {
         "id": card.proposal.id,
         "title": " ".join(card.proposal.title.split()),
@@ -32,7 +31,8 @@ def proposal_row(card: ScoreCard, href: str, rubric: Rubric) -> dict[str, object
         "impact": card.impact,
         "risk": card.delivery_risk,
         "class_id": card.risk_class,
-        "class_label": risk_class.label if risk_class else card.risk_class,
+        "class_label": card.risk_story.label,
+        "suggested": card.risk_story.suggested,
         "red": len(red),
         "other_flags": others,
         "flag_titles": "; ".join(f.title for f in card.flags),

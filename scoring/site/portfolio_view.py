@@ -88,7 +88,6 @@ def table_rows(
     cards: Sequence[ScoreCard], ranks: dict[str, int], rubric: Rubric, url: Callable[[str], str]
 ) -> list[dict[str, Any]]:
     """Rows of the HTML proposals table; ``url`` maps a proposal id to its link."""
-    classes = rubric.risk_model.classes
     return [
         {
             "rank": ranks[c.proposal.id],
@@ -103,9 +102,9 @@ def table_rows(
             "impact_range": c.placement["impact"],
             "risk_range": c.placement["delivery_risk"],
             "risk_class": c.risk_class,
-            "risk_class_name": classes[c.risk_class].label
-            if c.risk_class in classes
-            else c.risk_class,
+            "suggested": c.risk_story.suggested,
+            # "Likely high, not yet assessed" while only the use's words suggest a class.
+            "risk_class_name": c.risk_story.label,
             "risk_figure": c.risk,  # Risk, the stakes figure; "risk" above is delivery risk
             "risk_reason": c.risk_story.reason,
             "flags": len(c.flags),
@@ -174,6 +173,7 @@ def rows_json(
             "confidence",
             "risk",
             "risk_reason",
+            "suggested_class",
             "rank",
             "active",
             "by_red_flag",  # 1: Reconsider because of a red flag, wherever the scores place it
@@ -228,4 +228,5 @@ def card_row(c: ScoreCard, rubric: Rubric) -> list[Any]:
         round(mean_confidence(c), 2),
         None if c.risk is None else round(c.risk, 1),  # Risk: the stakes figure
         c.risk_story.reason,
+        c.risk_story.suggested,  # "high" for "Likely high, not yet assessed"
     ]

@@ -117,7 +117,8 @@
         // Reconsider because of a red flag, wherever the scores place it.
         byRedFlag: r[f.by_red_flag] === 1,
         // Risk, the stakes figure (null until assessed); "risk" above is delivery risk.
-        riskFigure: r[f.risk], riskReason: r[f.risk_reason] || ""
+        riskFigure: r[f.risk], riskReason: r[f.risk_reason] || "",
+        suggested: f.suggested_class === undefined ? null : r[f.suggested_class]
       };
       row.text = [row.id, row.title, row.team, row.stage, data.states[row.state],
         data.classes[row.riskClass] || "", row.tags.join(" "), row.org].join(" ").toLowerCase();
@@ -156,7 +157,8 @@
   }
 
   function tableRow(row, data, url) {
-    var cls = data.classes[row.riskClass] || row.riskClass;
+    var cls = row.suggested ? "Likely " + row.suggested + ", not yet assessed" :
+      (data.classes[row.riskClass] || row.riskClass);
     return "<tr data-proposal=\"" + esc(row.id) + "\">" +
       "<td>" + row.rank + "</td>" +
       "<td><a href=\"" + esc(url.replace("{id}", row.id)) + "\">" +
@@ -169,7 +171,8 @@
       "<td>" + num(row.risk) + "<span class=\"ss-range\"> " +
       num(row.riskRange[0]) + "–" + num(row.riskRange[1]) + "</span></td>" +
       "<td>" + (row.riskFigure === null ? "–" : num(row.riskFigure)) +
-      " <span class=\"ss-badge ss-class-" + esc(row.riskClass) + "\">" + esc(cls) +
+      " <span class=\"ss-badge ss-class-" + esc(row.riskClass) +
+      (row.suggested ? " ss-likely-" + esc(row.suggested) : "") + "\">" + esc(cls) +
       "</span><span class=\"ss-range\"> " + esc(row.riskReason) + "</span></td>" +
       "<td>" + row.flags.length +
       (row.red ? " <span class=\"ss-red\">" + row.red + " red</span>" : "") + "</td>" +
