@@ -156,6 +156,32 @@ def test_production_and_inventory_rows_lead_with_class_questions(
     assert not placement or max(classes) < min(placement), found
 
 
+def test_a_register_row_is_asked_each_class_question_its_answers_leave_open(
+    tmp_path: Path,
+) -> None:
+    """Issue 26, item 5: a row from a register with no stakes answered is asked the class
+    questions one by one, before any placement question (a draft proposal keeps one step
+    for the whole stakes section, which its author fills in at once)."""
+    inventory = "source:\n  inventory: us-federal-2024\n  file: inventory.csv\n  row: 3\n"
+    site = make_site(
+        tmp_path,
+        {
+            "bare-inventory-row": TRAINED_YAML.replace("Predict", "Registered use to predict")
+            + inventory,
+            "bare-proposal": TRAINED_YAML.replace("Predict", "Draft idea to predict"),
+        },
+    )
+    found = steps(site, "bare-inventory-row")
+    first_three = found[:3]
+    assert all("can change the risk class" in s for s in first_three), first_three
+    assert any("regulator or a register" in s for s in first_three), first_three
+    assert any("high-stakes area" in s for s in first_three), first_three
+    assert not any(s.startswith("Answer the stakes questions") for s in found), found
+    draft = steps(site, "bare-proposal")
+    assert any(s.startswith("Answer the stakes questions") for s in draft), draft
+    assert not any("regulator or a register" in s for s in draft), draft
+
+
 def test_only_an_inventory_row_is_asked_for_a_class_set_elsewhere(site: Path) -> None:
     assert any("regulator or a register" in s for s in steps(site, "inventory-row"))
     assert not any("regulator or a register" in s for s in steps(site, "in-production"))

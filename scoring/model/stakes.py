@@ -364,6 +364,12 @@ def settled_stakes(proposal: Proposal) -> dict[str, object]:
     return stakes
 
 
+def class_of(proposal: Proposal, rubric: Rubric) -> str:
+    """The class the proposal's stakes answers set, alone: what a next step asks about,
+    without the figures, safeguards or the class its words suggest."""
+    return _class(settled_stakes(proposal), rubric)[0]
+
+
 def assess_stakes(proposal: Proposal, rubric: Rubric) -> StakesAssessment:
     stakes = settled_stakes(proposal)
     risk_class, reasons, high_area = _class(stakes, rubric)

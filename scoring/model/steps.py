@@ -27,7 +27,7 @@ from typing import Any
 from scoring.model.actions import Question, Suggestion
 from scoring.model.findings import open_flags
 from scoring.model.scorecard import ScoreCard
-from scoring.model.stakes import assess_stakes
+from scoring.model.stakes import class_of
 from scoring.proposals.proposal import Proposal
 from scoring.rubric import Rubric
 
@@ -115,10 +115,13 @@ def first_question(card: ScoreCard) -> Step | None:
 
 def _ranked(card: ScoreCard) -> Iterator[tuple[tuple[float, ...], Step]]:
     placement, klass = (1, 0) if class_first(card.proposal) else (0, 1)
+    first = class_first(card.proposal)
     for order, (step, high_at_stake) in enumerate(class_questions(card)):
         # Minimal against limited changes less than the high class's obligations: such a
-        # question waits with the ones that only narrow the ranges.
-        yield ((QUESTIONS, klass) if high_at_stake else (NARROWING, -1)) + (order,), step
+        # question waits with the ones that only narrow the ranges, except for a system in
+        # production or a register's row, whose every class question outranks placement.
+        leads = high_at_stake or first
+        yield ((QUESTIONS, klass) if leads else (NARROWING, -1)) + (order,), step
     for q in card.questions:
         changes_state = q.if_low != q.if_high
         settles = changes_state or (not card.placed and q.narrowing > 0)
@@ -150,20 +153,28 @@ def _question_step(q: Question, card: ScoreCard) -> Step:
 def class_questions(card: ScoreCard) -> list[tuple[Step, bool]]:
     """Unanswered stakes questions whose answer can change the risk class, each with whether
     the high-risk class is at stake (an answer moves the use into it or out of it); those
-    that can reach the highest class first. An unassessed proposal gets one step: the whole
-    section. Only an inventory row is asked for a class set elsewhere: a register's
+    that can reach the highest class first, and among them those that would confirm the
+    class the use's own words suggest. A proposal with no stakes section at all gets one
+    step, the whole section; a register's row is asked each question its own answers leave
+    open. Only an inventory row is asked for a class set elsewhere: a register's
     determination is what an inventory records, and any use could have one."""
     proposal, rubric = card.proposal, card.rubric
     labels = {k: v.label.lower() for k, v in rubric.risk_model.classes.items()}
-    if card.risk_class == "unassessed":
+    stakes = proposal.get("stakes") or {}
+    if card.risk_class == "unassessed" and not is_inventory_row(proposal) and not stakes:
+        # A proposal nobody has described the stakes of yet: one step, the whole section.
         text = (
             "Answer the stakes questions: the area, whether it decides about people, how many "
             "it affects and whether a wrong output can be undone"
         )
         why = f"sets the risk class, {labels.get('unassessed', 'unassessed')} until then"
+        if card.stakes.suggestion is not None and card.stakes.suggestion.risk_class:
+            why += f"; its words suggest {card.stakes.suggestion.risk_class}"
         return [(Step("class", "stakes", text, why, CLASS_GUIDANCE), True)]
-    stakes = proposal.get("stakes") or {}
+    # Otherwise each open question on its own, those that can reach the highest class first,
+    # so a register's row is asked what its own answers leave open (issue 26, item 5).
     asked = [f for f in CLASS_QUESTIONS if f != "declared_class" or is_inventory_row(proposal)]
+    suggested = _suggested(card)
     found = []
     for order, field in enumerate(asked):
         if stakes.get(field) is not None:
@@ -176,10 +187,24 @@ def class_questions(card: ScoreCard) -> list[tuple[Step, bool]]:
             continue
         low, high = sorted(reached, key=CLASS_ORDER.index)[:: len(reached) - 1]
         why = f"can change the risk class: {labels.get(low, low)} or {labels.get(high, high)}"
-        rank = (-CLASS_ORDER.index(high), -len(reached), order)
+        # The questions that would confirm the class a use's words suggest lead.
+        confirms = suggested is not None and suggested in reached
+        if confirms and suggested is not None:
+            why += f"; its words suggest {suggested}"
+        rank = (-CLASS_ORDER.index(high), 0 if confirms else 1, -len(reached), order)
         step = Step("class", f"stakes.{field}", f"Answer: {question}", why, CLASS_GUIDANCE)
         found.append((rank, step, "high" in reached))
     return [(step, high_at_stake) for _, step, high_at_stake in sorted(found, key=_first)]
+
+
+def _suggested(card: ScoreCard) -> str | None:
+    """The class a use's own words suggest, when it is above the class the answers set."""
+    suggestion = card.stakes.suggestion
+    if suggestion is None or suggestion.risk_class is None:
+        return None
+    if CLASS_ORDER.index(suggestion.risk_class) <= CLASS_ORDER.index(card.risk_class):
+        return None
+    return suggestion.risk_class
 
 
 def _first(item: tuple[Any, ...]) -> Any:
@@ -189,7 +214,7 @@ def _first(item: tuple[Any, ...]) -> Any:
 def _class_with(proposal: Proposal, rubric: Rubric, field: str, answer: Any) -> str:
     stakes = {**(proposal.get("stakes") or {}), field: answer}
     changed = replace(proposal, fields={**proposal.fields, "stakes": stakes})
-    return assess_stakes(changed, rubric).risk_class
+    return class_of(changed, rubric)
 
 
 def _flag_steps(card: ScoreCard) -> Iterator[tuple[tuple[float, ...], Step]]:
