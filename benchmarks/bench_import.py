@@ -22,17 +22,13 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from register import DEFAULT_CSV
 
 from scoring.cli.main import main as cli
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_CSV = (
-    REPO.parent
-    / "shared"
-    / "data"
-    / "us-federal-ai-inventory-2024"
-    / "2024_consolidated_ai_inventory_raw_v2.csv"
-)
 TARGETS = {"import": 30.0, "re-import": 10.0}
 
 

@@ -16,40 +16,19 @@ It is a report, not a check: it exits 0 whatever it finds (2 when the import fai
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from scoring.cli.main import main as cli
-from scoring.model.scorecard import ScoredPortfolio, score_intake
+from register import DEFAULT_CSV, imported
+
 from scoring.model.steps import next_steps
-from scoring.proposals.loading import load_proposals
-from scoring.rubric import load_rubric
 
-REPO = Path(__file__).resolve().parent.parent
-DEFAULT_CSV = (
-    REPO.parent
-    / "shared"
-    / "data"
-    / "us-federal-ai-inventory-2024"
-    / "2024_consolidated_ai_inventory_raw_v2.csv"
-)
 SHOWN = 3  # the steps a page shows before "more steps"
 TARGET = 0.5  # the commonest set of three should cover less than this share of rows
-
-
-def imported(source: Path, mapping: str, out: Path) -> ScoredPortfolio:
-    with contextlib.redirect_stdout(io.StringIO()):
-        code = cli(["import", str(source), "--mapping", mapping, "--out", str(out)])
-    if code not in (0, 1):  # 1: some rows are not valid proposals, written anyway
-        raise SystemExit(2)
-    rubric = load_rubric()
-    return score_intake(load_proposals([out], rubric), rubric)
 
 
 def main() -> None:

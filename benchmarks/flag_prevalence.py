@@ -17,8 +17,6 @@ It is a report, not a check: it exits 0 whatever it finds (2 when the import fai
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import random
 import sys
 import tempfile
@@ -27,35 +25,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from scoring.cli.main import main as cli
+from register import DEFAULT_CSV, imported
+
 from scoring.model.findings import open_flags
-from scoring.model.scorecard import ScoredPortfolio, score_intake
-from scoring.proposals.loading import load_proposals
-from scoring.rubric import load_rubric
+from scoring.model.scorecard import ScoredPortfolio
 
-REPO = Path(__file__).resolve().parent.parent
-DEFAULT_CSV = (
-    REPO.parent
-    / "shared"
-    / "data"
-    / "us-federal-ai-inventory-2024"
-    / "2024_consolidated_ai_inventory_raw_v2.csv"
-)
 MOST = 0.5  # no flag should fire on more rows than this share
 SAMPLED = 0.1  # flags above this share get rows to check by hand
 SAMPLES = 10
-
-
-def imported(source: Path, mapping: str, out: Path) -> ScoredPortfolio:
-    """The register imported into ``out`` and scored as `sweetspot score` would."""
-    with contextlib.redirect_stdout(io.StringIO()):
-        code = cli(["import", str(source), "--mapping", mapping, "--out", str(out)])
-    if code not in (0, 1):  # 1: some rows are not valid proposals, written anyway
-        raise SystemExit(f"import failed with exit status {code}")
-    rubric = load_rubric()
-    return score_intake(load_proposals([out], rubric), rubric)
 
 
 def leaves(condition: Any) -> Iterator[str]:
