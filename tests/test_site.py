@@ -455,10 +455,11 @@ def test_value_and_cost_table(sample_site: Path) -> None:
     assert values["Estimate confidence"] == "medium"
     assert "Roughly 2,400 late invoices" in section_text(node, "value")
     minimal = facts_after(article(sample_site, f"proposals/{MINIMAL_ID}.md"), "value")
+    # Money nobody gave reads "unknown", never 0 or a bare dash.
     assert [minimal["Expected value"], minimal["One-off cost"], minimal["Running cost"]] == [
-        "–",
-        "–",
-        "–",
+        "unknown",
+        "unknown",
+        "unknown",
     ]
 
 
