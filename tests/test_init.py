@@ -280,3 +280,14 @@ def test_init_then_import_builds_a_strict_site_of_the_inventory_only(tmp_path: P
     # No row gives a value: the value is unknown, not "USD 0".
     assert "Expected value per year (active) unknown" in text
     assert "USD 0" not in text and "EUR 0" not in text
+
+    # A proposal page names the register's own fields as its mapping labels them, not by
+    # their keys ("Impact type"): the file names its shipped mapping (source.inventory).
+    claims = next(
+        p
+        for p in (site / "content" / "proposals").glob("*.yaml")
+        if "Claims triage assistant" in p.read_text("utf-8")
+    )
+    record = article_text(page_of(built, f"proposals/{claims.stem}.md"))
+    assert "Rights- or safety-impacting Rights-Impacting" in record, record[-600:]
+    assert "Impact type" not in record

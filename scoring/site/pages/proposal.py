@@ -6,6 +6,7 @@ import html
 from typing import Any
 
 from scoring.model.scorecard import ScoreCard
+from scoring.site.custom_labels import mapping_labels
 from scoring.site.markup import rich_text, safe_url
 from scoring.site.pages.blocks import GeneratedPage, front_matter
 from scoring.site.pages.context import SiteContext
@@ -59,6 +60,7 @@ def proposal_page(ctx: SiteContext, card: ScoreCard) -> GeneratedPage:
         "severity_label": SEVERITY_LABEL,
         "currency": proposal.get("value.currency") or "",
         "safeguards": safeguards_by_state(card),
+        "custom_labels": mapping_labels(proposal, ctx.rubric),
         **view,
     }
     # The breakdown is compact HTML from macros (proposal_parts.html.j2), rendered by the
