@@ -1,7 +1,7 @@
 """Benchmark: builds that scale (issue #14), measured against a plain-MkDocs floor.
 
     python benchmarks/bench_scale.py [--sizes 1000 2000 5000] [--keep DIR] [--seed 0] [--notes]
-    python benchmarks/bench_scale.py --demo --sizes 1000 [--notes]
+    python benchmarks/bench_scale.py --demo --sizes 1000 [--notes] [--demo-at REV]
     python benchmarks/bench_scale.py --notes --inventory \
         ../shared/data/us-federal-ai-inventory-2024/2024_consolidated_ai_inventory_raw_v2.csv
 
@@ -144,11 +144,34 @@ def write_demo_proposals(folder: Path, n: int, sources: list[Path]) -> None:
         (folder / f"{stem}-{i // len(texts) + 1:04d}.yaml").write_bytes(text)
 
 
-def write_demo_project(project: Path, n: int) -> None:
+def demo_at(revision: str, folder: Path) -> list[Path]:
+    """The demo's proposal files as they were at a git revision (issue 32 asks for its
+    budgets on the demo as it was when the issue was filed), written into ``folder``."""
+    listed = subprocess.run(
+        ["git", "-C", str(ROOT), "ls-tree", "--name-only", f"{revision}:content/proposals"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if listed.returncode != 0:
+        raise SystemExit(f"--demo-at {revision}: {listed.stderr.strip()}")
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in listed.stdout.split():
+        if name.endswith(".yaml") and name != "proposal.schema.json":
+            text = subprocess.run(
+                ["git", "-C", str(ROOT), "show", f"{revision}:content/proposals/{name}"],
+                capture_output=True,
+                check=True,
+            ).stdout
+            (folder / name).write_bytes(text)
+    return demo_sources(folder)
+
+
+def write_demo_project(project: Path, n: int, sources: list[Path] | None = None) -> None:
     import yaml
 
     content = project / "content"
-    write_demo_proposals(content / "proposals", n, demo_sources())
+    write_demo_proposals(content / "proposals", n, sources or demo_sources())
     shutil.copytree(ROOT / "content" / "playbooks", content / "playbooks")
     (content / "index.md").write_text(HOME, encoding="utf-8")
     (project / "mkdocs.yml").write_text(
@@ -359,16 +382,23 @@ def record_notes(kind: str, results: dict[int, dict[str, Any]], started: notes.S
 
 
 def bench(
-    sizes: list[int], seed: int, workdir: Path, *, demo: bool = False, keep_notes: bool = False
+    sizes: list[int],
+    seed: int,
+    workdir: Path,
+    *,
+    demo: bool = False,
+    keep_notes: bool = False,
+    demo_revision: str | None = None,
 ) -> int:
     started = notes.start()
     results: dict[int, dict[str, Any]] = {}
+    sources = demo_at(demo_revision, workdir / "demo-at") if demo_revision else None
     for n in sorted(sizes):
         plugin_project, floor_project = workdir / f"sweetspot-{n}", workdir / f"floor-{n}"
         for old in (plugin_project, floor_project):
             shutil.rmtree(old, ignore_errors=True)
         if demo:
-            write_demo_project(plugin_project, n)
+            write_demo_project(plugin_project, n, sources)
         else:
             write_plugin_project(plugin_project, n, seed)
         write_floor_project(floor_project, n)
@@ -472,6 +502,11 @@ def main(argv: list[str] | None = None) -> int:
         help="build N copies of the demo's proposals instead of synthetic ones",
     )
     parser.add_argument(
+        "--demo-at",
+        metavar="REV",
+        help="with --demo: the demo's proposals as they were at this git revision",
+    )
+    parser.add_argument(
         "--notes",
         action="store_true",
         help="record the figures in benchmarks/figures.json and CONTRIBUTING.md",
@@ -495,7 +530,13 @@ def main(argv: list[str] | None = None) -> int:
         content = f"inventory {args.inventory.name}"
     else:
         content = f"sizes {sorted(args.sizes)}, " + (
-            "demo proposals replicated" if args.demo else f"synthetic, seed {args.seed}"
+            (
+                f"demo proposals replicated (as at {args.demo_at})"
+                if args.demo and args.demo_at
+                else "demo proposals replicated"
+            )
+            if args.demo
+            else f"synthetic, seed {args.seed}"
         )
     print(f"python {sys.version.split()[0]}, {content}, load average {os.getloadavg()[0]:.1f}")
     with tempfile.TemporaryDirectory(prefix="sweetspot-scale-") as tmp:
@@ -503,7 +544,14 @@ def main(argv: list[str] | None = None) -> int:
         workdir.mkdir(parents=True, exist_ok=True)
         if args.inventory is not None:
             return bench_inventory(args.inventory, workdir, keep_notes=args.notes)
-        return bench(args.sizes, args.seed, workdir, demo=args.demo, keep_notes=args.notes)
+        return bench(
+            args.sizes,
+            args.seed,
+            workdir,
+            demo=args.demo,
+            keep_notes=args.notes,
+            demo_revision=args.demo_at,
+        )
 
 
 if __name__ == "__main__":
