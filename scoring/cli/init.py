@@ -311,6 +311,7 @@ def navigation(playbooks: list[str], rubric: Rubric) -> list[object]:
             "Reference": [
                 {"Proposal format": "reference/proposal-format.md"},
                 {"Scoring method": "reference/scoring-method.md"},
+                {"Inventory mapping format": "reference/mapping-format.md"},
                 {"Intake problems": "intake-problems.md"},
             ]
         },

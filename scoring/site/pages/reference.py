@@ -1,5 +1,5 @@
-"""The reference pages: the proposal format and the scoring method, made from the rubric and
-the templates alone."""
+"""The reference pages: the proposal format, the scoring method and the inventory mapping
+format, made from the rubric, the package's schemas and the templates alone."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from scoring.proposals.schema import SCHEMA_FILE_NAME, proposal_schema
 from scoring.site.pages.blocks import GeneratedPage, front_matter
 from scoring.site.pages.context import SiteContext
 from scoring.site.reference_view import sections
+from scoring.sources.inventory.reference import mapping_reference
 
 
 def reference_pages(ctx: SiteContext) -> list[GeneratedPage]:
@@ -14,6 +15,7 @@ def reference_pages(ctx: SiteContext) -> list[GeneratedPage]:
     alone (the rebuild memo's context), so a serve rebuild keeps them."""
     format_page = ctx.path("reference/proposal-format.md")
     method_page = ctx.path("reference/scoring-method.md")
+    mapping_page = ctx.path("reference/mapping-format.md")
 
     def proposal_format() -> GeneratedPage:
         schema = proposal_schema(ctx.rubric)
@@ -41,9 +43,21 @@ def reference_pages(ctx: SiteContext) -> list[GeneratedPage]:
         method = ctx.render("scoring_method.md.j2", method_page)
         return GeneratedPage(method_page, front_matter({"title": "Scoring method"}) + method)
 
+    def mapping_format() -> GeneratedPage:
+        # The same Markdown `sweetspot schema --mapping` prints, from mapping.schema.yaml's
+        # descriptions (package data, not proposal text), under the page's own title.
+        body = mapping_reference().split("\n", 1)[1]
+        return GeneratedPage(
+            mapping_page,
+            front_matter({"title": "Inventory mapping format"})
+            + "# Inventory mapping format\n"
+            + body,
+        )
+
     return [
         ctx.memo_page(("reference", format_page), proposal_format),
         ctx.memo_page(("reference", method_page), scoring_method),
+        ctx.memo_page(("reference", mapping_page), mapping_format),
     ]
 
 
