@@ -38,10 +38,18 @@ class RiskStory:
     label: str  # "Minimal risk"
     reason: str  # why the class, starting with a capital letter
     note: str | None  # why the flags or the delivery risk beside it do not change the class
+    # ``reason`` up to the clauses about the range (None: all of it is about the class).
+    short_reason: str | None = None
     # The class the use case's own words suggest while its stakes are unanswered ("high"):
     # the figure then stands in that class's band, and the label says "Likely high, not yet
     # assessed", apart from any class the answers set. None otherwise.
     suggested: str | None = None
+
+    @property
+    def class_reason(self) -> str:
+        """Why the class, without what an open answer could raise it to: for a table, which
+        shows the figure and the class but not the range."""
+        return self.short_reason or self.reason
 
     @property
     def class_name(self) -> str:
@@ -127,8 +135,17 @@ def risk_story(
         label,
         reason,
         _note(stakes.risk_class, label, flags, delivery_risk, rubric),
+        _short(stakes),
         suggested,
     )
+
+
+def _short(stakes: StakesAssessment) -> str | None:
+    count = stakes.class_reasons
+    if count is None or count >= len(stakes.reasons) or count == 0:
+        return None
+    short = "; ".join(stakes.reasons[:count])
+    return short[:1].upper() + short[1:]
 
 
 def suggested_class(stakes: StakesAssessment) -> str | None:

@@ -123,6 +123,9 @@ class StakesAssessment:
     # The class whose band the figures stand in: the class itself, or the suggested one
     # while the stakes section is unanswered (its prior).
     band_class: str | None = None
+    # How many of ``reasons`` say why the class is what it is; the rest say what an open
+    # answer could raise it to (the range), which a table with no range leaves out.
+    class_reasons: int | None = None
 
 
 def _class(stakes: dict[str, object], rubric: Rubric) -> tuple[str, list[str], bool]:
@@ -410,6 +413,7 @@ def assess_stakes(proposal: Proposal, rubric: Rubric) -> StakesAssessment:
     return StakesAssessment(
         risk_class=risk_class,
         reasons=tuple(reasons) + ((raise_to,) if raise_to else ()),
+        class_reasons=len(reasons),
         high_stakes_area=high_area,
         inherent=round(_residual(band, position.point, 0.0, rubric), 1),
         residual=round(residual, 1),

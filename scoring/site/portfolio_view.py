@@ -106,7 +106,7 @@ def table_rows(
             # "Likely high, not yet assessed" while only the use's words suggest a class.
             "risk_class_name": c.risk_story.label,
             "risk_figure": c.risk,  # Risk, the stakes figure; "risk" above is delivery risk
-            "risk_reason": c.risk_story.reason,
+            "risk_reason": c.risk_story.class_reason,
             "flags": len(c.flags),
             "red": len(red_flags(c)),
             "confidence": mean_confidence(c),
@@ -227,6 +227,6 @@ def card_row(c: ScoreCard, rubric: Rubric) -> list[Any]:
         bitmask(open_items, len(items)),
         round(mean_confidence(c), 2),
         None if c.risk is None else round(c.risk, 1),  # Risk: the stakes figure
-        c.risk_story.reason,
+        c.risk_story.class_reason,  # why the class (the table shows no range)
         c.risk_story.suggested,  # "high" for "Likely high, not yet assessed"
     ]
