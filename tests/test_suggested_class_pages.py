@@ -93,3 +93,17 @@ def test_a_declared_class_below_the_suggestion_needs_written_grounds(site: Path)
     assert card["risk_class"] == "minimal"
     high_band = card["risk_band"]
     assert card["risk_range"][1] > high_band[1], (card["risk_range"], high_band)
+
+
+def test_the_scoring_method_lists_every_rule_with_its_source(demo_site: Path) -> None:
+    from scoring.rubric import load_rubric
+
+    page = page_of(demo_site, "reference/scoring-method.md")
+    soup = BeautifulSoup(page.read_text("utf-8"), "html.parser")
+    heading = soup.find(id="suggested-class")
+    assert heading is not None
+    listed = [" ".join(li.get_text(" ").split()) for li in heading.find_next("ul").find_all("li")]
+    rules = load_rubric().class_suggestions.rules
+    assert len(listed) == len(rules)
+    for rule, item in zip(rules, listed, strict=True):
+        assert rule.reason in item and rule.source.split(";")[0] in item, item
