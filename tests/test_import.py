@@ -238,7 +238,12 @@ def test_reimport_keeps_hand_edits_and_marks_rows_gone(tmp_path: Path) -> None:
     row_number = plain(target)["source"]["row"]
     text = target.read_text(encoding="utf-8")
     text = text.replace("title:", "# Reviewed by the AI board in May.\ntitle:", 1)
-    text += "owner: Dana Okafor  # added by hand\nstakes:\n  area: health\n"
+    text += "owner: Dana Okafor  # added by hand\n"
+    # A hand-added stakes answer, beside the register's determination where it has one.
+    if "\nstakes:\n" in text:
+        text = text.replace("\nstakes:\n", "\nstakes:\n  area: health\n", 1)
+    else:
+        text += "stakes:\n  area: health\n"
     assert "\nlinks:" not in text
     text += "links:\n  - title: Impact assessment\n    url: https://example.org/ia\n"
     target.write_text(text, encoding="utf-8")

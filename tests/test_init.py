@@ -291,3 +291,13 @@ def test_init_then_import_builds_a_strict_site_of_the_inventory_only(tmp_path: P
     record = article_text(page_of(built, f"proposals/{claims.stem}.md"))
     assert "Rights- or safety-impacting Rights-Impacting" in record, record[-600:]
     assert "Impact type" not in record
+    # "Neither" is the agency's determination that a use is not high-impact: a declared
+    # minimal class with its basis, not "not yet assessed".
+    cargo = next(
+        p
+        for p in (site / "content" / "proposals").glob("*.yaml")
+        if "Cargo image screening" in p.read_text("utf-8")
+    )
+    cargo_page = article_text(page_of(built, f"proposals/{cargo.stem}.md"))
+    assert "Minimal risk" in cargo_page and "neither rights- nor safety-impacting" in cargo_page
+    assert "not yet assessed" not in cargo_page.lower()

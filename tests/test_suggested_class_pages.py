@@ -89,6 +89,9 @@ def test_a_declared_class_below_the_suggestion_needs_written_grounds(site: Path)
     page = text_of(page_of(site, "proposals/gate-faces-declared.md"))
     assert "Minimal risk" in page and "Likely high, not yet assessed" not in page
     assert "a determination that needs written grounds" in page
+    assert "Minimal risk as declared; likely high" in page
+    listed = text_of(page_of(site, "portfolio/teams/border-operations.md"))
+    assert "Minimal risk as declared; likely high" in listed
     card = cards(site)["gate-faces-declared"]
     assert card["risk_class"] == "minimal"
     high_band = card["risk_band"]

@@ -44,6 +44,13 @@ class RiskStory:
     # the figure then stands in that class's band, and the label says "Likely high, not yet
     # assessed", apart from any class the answers set. None otherwise.
     suggested: str | None = None
+    declared_below: str | None = None  # a declared class below the class its words suggest
+
+    @property
+    def likely(self) -> str | None:
+        """The class the use's own words suggest where it is above the class shown (the
+        badge is outlined in its colour): unassessed, or declared below it."""
+        return self.suggested or self.declared_below
 
     @property
     def class_reason(self) -> str:
@@ -119,6 +126,8 @@ def risk_story(
     if suggested is not None and stakes.band_class in classes:
         band = classes[stakes.band_class].band
         label = f"Likely {suggested}, not yet assessed"
+    elif stakes.declared_below is not None:
+        label = f"{label} as declared; likely {stakes.declared_below}"
     reason = reason[:1].upper() + reason[1:]
     if stakes.residual is None:
         figure, low, high = None, float(band[0]), float(band[1])
@@ -137,6 +146,7 @@ def risk_story(
         _note(stakes.risk_class, label, flags, delivery_risk, rubric),
         _short(stakes),
         suggested,
+        stakes.declared_below,
     )
 
 

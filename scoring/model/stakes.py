@@ -126,6 +126,9 @@ class StakesAssessment:
     # How many of ``reasons`` say why the class is what it is; the rest say what an open
     # answer could raise it to (the range), which a table with no range leaves out.
     class_reasons: int | None = None
+    # The higher class a use's own words suggest, where a declared class sits below it: a
+    # determination that needs written grounds (issue 26, item 2).
+    declared_below: str | None = None
 
 
 def _class(stakes: dict[str, object], rubric: Rubric) -> tuple[str, list[str], bool]:
@@ -167,6 +170,15 @@ def _class(stakes: dict[str, object], rubric: Rubric) -> tuple[str, list[str], b
         stakes.get(k) is not None
         for k in ("area", "decides_about_people", "people_affected", "declared_class", *ART_50)
     )
+    if declared == "minimal":
+        # A determination made elsewhere (a register's "neither rights- nor safety-
+        # impacting"): it is the reason, not what the answers happen to rule out.
+        basis = stakes.get("declared_basis")
+        return (
+            "minimal",
+            [f"declared minimal ({basis})" if basis else "declared minimal"],
+            high_area,
+        )
     if answered:
         return "minimal", [_minimal_reason(stakes, high_area)], high_area
     return "unassessed", ["the stakes section is not answered"], high_area
@@ -414,6 +426,7 @@ def assess_stakes(proposal: Proposal, rubric: Rubric) -> StakesAssessment:
         risk_class=risk_class,
         reasons=tuple(reasons) + ((raise_to,) if raise_to else ()),
         class_reasons=len(reasons),
+        declared_below=below,
         high_stakes_area=high_area,
         inherent=round(_residual(band, position.point, 0.0, rubric), 1),
         residual=round(residual, 1),

@@ -32,7 +32,7 @@ def proposal_row(card: ScoreCard, href: str, rubric: Rubric) -> dict[str, object
         "risk": card.delivery_risk,
         "class_id": card.risk_class,
         "class_label": card.risk_story.label,
-        "suggested": card.risk_story.suggested,
+        "suggested": card.risk_story.likely,  # outlines the badge in that class's colour
         "red": len(red),
         "other_flags": others,
         "flag_titles": "; ".join(f.title for f in card.flags),

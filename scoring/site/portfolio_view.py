@@ -102,7 +102,7 @@ def table_rows(
             "impact_range": c.placement["impact"],
             "risk_range": c.placement["delivery_risk"],
             "risk_class": c.risk_class,
-            "suggested": c.risk_story.suggested,
+            "suggested": c.risk_story.likely,  # outlines the badge in that class's colour
             # "Likely high, not yet assessed" while only the use's words suggest a class.
             "risk_class_name": c.risk_story.label,
             "risk_figure": c.risk,  # Risk, the stakes figure; "risk" above is delivery risk
@@ -174,6 +174,8 @@ def rows_json(
             "risk",
             "risk_reason",
             "suggested_class",
+            "likely_class",
+            "risk_label",
             "rank",
             "active",
             "by_red_flag",  # 1: Reconsider because of a red flag, wherever the scores place it
@@ -229,4 +231,6 @@ def card_row(c: ScoreCard, rubric: Rubric) -> list[Any]:
         None if c.risk is None else round(c.risk, 1),  # Risk: the stakes figure
         c.risk_story.class_reason,  # why the class (the table shows no range)
         c.risk_story.suggested,  # "high" for "Likely high, not yet assessed"
+        c.risk_story.likely,  # the same, or above a declared class
+        c.risk_story.label,  # "Likely high, not yet assessed", "Minimal risk as declared; ..."
     ]

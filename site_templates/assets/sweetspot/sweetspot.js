@@ -118,7 +118,8 @@
         byRedFlag: r[f.by_red_flag] === 1,
         // Risk, the stakes figure (null until assessed); "risk" above is delivery risk.
         riskFigure: r[f.risk], riskReason: r[f.risk_reason] || "",
-        suggested: f.suggested_class === undefined ? null : r[f.suggested_class]
+        likely: f.likely_class === undefined ? null : r[f.likely_class],
+        riskLabel: f.risk_label === undefined ? null : r[f.risk_label]
       };
       row.text = [row.id, row.title, row.team, row.stage, data.states[row.state],
         data.classes[row.riskClass] || "", row.tags.join(" "), row.org].join(" ").toLowerCase();
@@ -157,8 +158,7 @@
   }
 
   function tableRow(row, data, url) {
-    var cls = row.suggested ? "Likely " + row.suggested + ", not yet assessed" :
-      (data.classes[row.riskClass] || row.riskClass);
+    var cls = row.riskLabel || data.classes[row.riskClass] || row.riskClass;
     return "<tr data-proposal=\"" + esc(row.id) + "\">" +
       "<td>" + row.rank + "</td>" +
       "<td><a href=\"" + esc(url.replace("{id}", row.id)) + "\">" +
@@ -172,7 +172,7 @@
       num(row.riskRange[0]) + "–" + num(row.riskRange[1]) + "</span></td>" +
       "<td>" + (row.riskFigure === null ? "–" : num(row.riskFigure)) +
       " <span class=\"ss-badge ss-class-" + esc(row.riskClass) +
-      (row.suggested ? " ss-likely-" + esc(row.suggested) : "") + "\">" + esc(cls) +
+      (row.likely ? " ss-likely-" + esc(row.likely) : "") + "\">" + esc(cls) +
       "</span><span class=\"ss-range\"> " + esc(row.riskReason) + "</span></td>" +
       "<td>" + row.flags.length +
       (row.red ? " <span class=\"ss-red\">" + row.red + " red</span>" : "") + "</td>" +
