@@ -3,41 +3,12 @@ from its data dictionary, and next year's file imported over last year's import.
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import io
-import json
 from pathlib import Path
-from typing import Any
 
 import yaml
 from fixtures.us_federal_2025 import BENEFITS, COLUMNS, rows_2024, rows_2025, write
-
-from scoring.cli.main import main
-
-
-def run_cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(list(argv))
-    return code, out.getvalue(), err.getvalue()
-
-
-def do_import(source: Path, out: Path, mapping: str) -> tuple[int, dict[str, Any]]:
-    code, stdout, stderr = run_cli(
-        "import", str(source), "--mapping", mapping, "--out", str(out), "--format", "json"
-    )
-    assert code in (0, 1), stderr
-    report: dict[str, Any] = json.loads(stdout)
-    return code, report
-
-
-def files(out: Path) -> dict[str, Any]:
-    return {p.stem: yaml.safe_load(p.read_text("utf-8")) for p in sorted(out.glob("*.yaml"))}
-
-
-def by_title(out: Path) -> dict[str, Any]:
-    return {data["title"]: data for data in files(out).values()}
+from inventorykit import by_title, do_import, files, run_cli
 
 
 def test_the_2025_format_imports_every_row_valid_with_stakes_and_safeguards(

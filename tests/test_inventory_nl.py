@@ -8,44 +8,21 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import io
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from bs4 import BeautifulSoup
 from fixtures.nl_algoritmeregister import COLUMNS, LONG_LEGAL_BASIS, rows, write
+from inventorykit import by_title, files, run_cli
+from inventorykit import do_import as import_with
 from sitekit import logged_build, page_of
-
-from scoring.cli.main import main
 
 MAPPING = "nl-algoritmeregister"
 
 
-def run_cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(list(argv))
-    return code, out.getvalue(), err.getvalue()
-
-
 def do_import(source: Path, out: Path, mapping: str = MAPPING) -> tuple[int, dict[str, Any]]:
-    code, stdout, stderr = run_cli(
-        "import", str(source), "--mapping", mapping, "--out", str(out), "--format", "json"
-    )
-    assert code in (0, 1), stderr
-    report: dict[str, Any] = json.loads(stdout)
-    return code, report
-
-
-def files(out: Path) -> dict[str, Any]:
-    return {p.stem: yaml.safe_load(p.read_text("utf-8")) for p in sorted(out.glob("*.yaml"))}
-
-
-def by_title(out: Path) -> dict[str, Any]:
-    return {data.get("title", ""): data for data in files(out).values()}
+    return import_with(source, out, mapping)
 
 
 def test_every_registration_imports_valid_or_is_reported_with_its_reason(
