@@ -117,6 +117,8 @@ def base_config(*, plugin: bool) -> dict[str, Any]:
     plugins: list[Any] = ["search", "tags"]
     if plugin:
         plugins.append({"sweetspot": {"proposals_dir": "content/proposals"}})
+    from scoring.site.generated_site import DEFAULT_CONFIG  # after ROOT is on the path
+
     return {
         "site_name": "Sweetspot benchmark",
         "site_url": "https://bench.example.test/",
@@ -133,16 +135,8 @@ def base_config(*, plugin: bool) -> dict[str, Any]:
             ],
         },
         "plugins": plugins,
-        "markdown_extensions": [
-            "admonition",
-            "attr_list",
-            "md_in_html",
-            "tables",
-            {"toc": {"permalink": True}},
-            "pymdownx.details",
-            "pymdownx.superfences",
-            {"pymdownx.tasklist": {"custom_checkbox": True}},
-        ],
+        # The Markdown extensions a site without its own config gets (generated_site.py).
+        "markdown_extensions": DEFAULT_CONFIG["markdown_extensions"],
         "validation": {"anchors": "warn", "unrecognized_links": "warn"},
     }
 

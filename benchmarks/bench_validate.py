@@ -28,6 +28,7 @@ from pathlib import Path
 import yaml
 
 from scoring.proposals.loading import load_proposals
+from scoring.proposals.proposal import STAGES as ALL_STAGES
 from scoring.proposals.schema import proposal_schema
 from scoring.rubric import load_rubric
 from scoring.sources import yamlsource
@@ -126,16 +127,7 @@ checklists:
 TEAMS = ["Credit Risk", "Logistics", "Customer Support", "Marketing", "Finance", "Field Service"]
 THINGS = ["overdue invoices", "delivery routes", "support tickets", "leads", "claims", "parts"]
 VERBS = ["ranks", "forecasts", "flags", "scores", "routes"]
-STAGES = [
-    "idea",
-    "proposed",
-    "approved",
-    "incubating",
-    "pilot",
-    "production",
-    "retired",
-    "rejected",
-]
+STAGES = [stage for stage in ALL_STAGES if stage != "not_reported"]
 ANSWERS = ["yes", "partial", "no", "unknown", "n/a"]
 
 

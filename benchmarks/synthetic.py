@@ -18,19 +18,13 @@ from typing import Any
 
 import yaml
 
+from scoring.model.features import ROLES
+from scoring.proposals.proposal import STAGES as ALL_STAGES
+
 # The C dumper is ~10x faster and writes the same YAML; fall back when libyaml is missing.
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
-STAGES = (
-    "idea",
-    "proposed",
-    "approved",
-    "incubating",
-    "pilot",
-    "production",
-    "retired",
-    "rejected",
-)
+STAGES = tuple(stage for stage in ALL_STAGES if stage != "not_reported")
 TEAMS = (
     "Risk",
     "Customer Support",
@@ -52,15 +46,6 @@ PEOPLE = (
     "Marco Bianchi",
     "Jana Novak",
     "Emil Sorensen",
-)
-ROLES = (
-    "product_owner",
-    "data_scientist",
-    "data_engineer",
-    "backend_engineer",
-    "qa_engineer",
-    "research_engineer",
-    "subject_matter_expert",
 )
 EVIDENCE_CRITERIA = (
     "decision_named",

@@ -452,8 +452,8 @@ def _declared_below(
     declared = stakes.get("declared_class")
     if declared is None or declared != risk_class:
         return None
-    rank = CLASS_RANK
-    return suggestion.risk_class if rank[suggestion.risk_class] > rank[risk_class] else None
+    above = CLASS_RANK[suggestion.risk_class] > CLASS_RANK[risk_class]
+    return suggestion.risk_class if above else None
 
 
 def _from_prior(
