@@ -65,3 +65,8 @@ class SweetspotConfig(base.Config):
     exchange_rates = c.Optional(c.Type(dict))
     """What one unit of another currency is worth in `currency`, e.g. {USD: 0.92}; totals
     add converted amounts. Without a rate, a currency's amounts are added up on their own."""
+
+    build_date = c.Optional(c.Type(str))
+    """The date the site treats as today (YYYY-MM-DD), for whatever falls due or expires.
+    Unset: the environment variable SWEETSPOT_BUILD_DATE, then SOURCE_DATE_EPOCH, then
+    today's date (UTC)."""

@@ -44,6 +44,7 @@ def every_option_set() -> dict[str, Any]:
         strict=False,
         focus=["churn-*"],
         custom_templates="overrides",
+        build_date="2026-12-07",
     )
     assert set(values) == OPTION_NAMES - {"rubric"}  # the built-in rubric: no file to name
     return values

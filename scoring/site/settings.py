@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from datetime import date
 from typing import Any
 
+from scoring.model.clock import BuildDateError, build_date
 from scoring.portfolio.currencies import check_rates, is_currency
 from scoring.rubric import QUADRANTS, Rubric
 
@@ -43,6 +45,9 @@ class SiteSettings:
     # one unit is worth in ``currency``) or, without a rate, added up per currency.
     currency: str = "EUR"
     exchange_rates: Mapping[str, Any] | None = None
+    # The date date-dependent answers use (YYYY-MM-DD); unset: SWEETSPOT_BUILD_DATE, then
+    # SOURCE_DATE_EPOCH, then today (scoring/model/clock.py).
+    build_date: str | None = None
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> SiteSettings:
@@ -67,10 +72,18 @@ class SiteSettings:
         except ValueError as error:
             raise SettingsError(str(error)) from None
 
+    def today(self) -> date:
+        """The build date (scoring/model/clock.py); SettingsError when it is not a date."""
+        try:
+            return build_date(self.build_date)
+        except BuildDateError as error:
+            raise SettingsError(str(error)) from None
+
     def quadrants_of(self, rubric: Rubric) -> Rubric:
         """The rubric with the thresholds, target mix and tolerance these settings set.
         The currency settings are checked here too, so every build refuses them early."""
         self.rates()
+        self.today()
         return rubric.with_quadrants(
             impact_threshold=_share(self.impact_threshold, "impact_threshold", 100),
             risk_threshold=_share(self.risk_threshold, "risk_threshold", 100),
