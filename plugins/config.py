@@ -70,3 +70,12 @@ class SweetspotConfig(base.Config):
     """The date the site treats as today (YYYY-MM-DD), for whatever falls due or expires.
     Unset: the environment variable SWEETSPOT_BUILD_DATE, then SOURCE_DATE_EPOCH, then
     today's date (UTC)."""
+
+    decisions_dir = c.Type(str, default="decisions")
+    """Folder of decision files (approvals, risk acceptances, waivers...), one decision per
+    file, relative to mkdocs.yml; a missing folder means no decisions. Keep it outside
+    docs_dir: the files name requesters and deciders, and are never published as such."""
+
+    deciders = c.Type(list, default=[])
+    """Who may take decisions (names as written in `decided_by`); empty: anyone but the
+    person who requested the decision."""

@@ -6,7 +6,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -40,6 +40,9 @@ from scoring.model.stakes import StakesAssessment
 from scoring.model.suggestion import ClassSuggestion
 from scoring.proposals.proposal import Intake, Proposal
 from scoring.rubric import NEEDS_INFORMATION, Cap, Rubric
+
+if TYPE_CHECKING:
+    from scoring.model.decisions import DecisionRegister
 
 
 @dataclass(frozen=True)
@@ -250,6 +253,7 @@ class ScoredPortfolio:
     intake: Intake
     cards: list[ScoreCard]
     frame: pd.DataFrame  # one row per valid proposal: metadata, money and scores
+    decisions: DecisionRegister | None = None  # what the flags were adjusted by
 
     def card(self, proposal_id: str) -> ScoreCard | None:
         return self._by_id.get(proposal_id)
@@ -483,8 +487,11 @@ def _finite(value: float | None) -> float | None:
     return None if value is None or math.isinf(value) else value
 
 
-def score_intake(intake: Intake, rubric: Rubric) -> ScoredPortfolio:
-    """Score every valid proposal in an intake and explain each number."""
+def score_intake(
+    intake: Intake, rubric: Rubric, decisions: DecisionRegister | None = None
+) -> ScoredPortfolio:
+    """Score every valid proposal in an intake and explain each number; ``decisions``
+    (scoring/model/decisions.py) take accepted flags out and add lapsed ones."""
     proposals = sorted(intake.proposals, key=lambda p: p.id)
     ids = [p.id for p in proposals]
     features: Features = extract(proposals, rubric)
@@ -492,6 +499,8 @@ def score_intake(intake: Intake, rubric: Rubric) -> ScoredPortfolio:
     estimates = evaluate(inputs, rubric)
     scores = rounded(score_frame(estimates, inputs, features, rubric))
     flags = flags_for(proposals, features, scores, rubric)
+    if decisions is not None:  # before anything counts the flags (state, risk story)
+        flags = {p.id: decisions.adjust_flags(p, flags[p.id]) for p in proposals}
     # A red flag is a reason to stop as proposed: Reconsider until it is resolved.
     red = [any(f.severity == "red" for f in flags[p.id]) for p in proposals]
     scores["placed_by_scores"] = scores["state"]
@@ -553,17 +562,22 @@ def score_intake(intake: Intake, rubric: Rubric) -> ScoredPortfolio:
     frame["risk_high"] = [s.high for s in stories]
     frame["risk_class"] = [s.risk_class for s in features.stakes]
     frame["risk_reason"] = [s.reason for s in stories]
-    return ScoredPortfolio(rubric, intake, cards, frame)
+    return ScoredPortfolio(rubric, intake, cards, frame, decisions)
 
 
-def rescore(intake: Intake, rubric: Rubric, previous: ScoredPortfolio | None) -> ScoredPortfolio:
+def rescore(
+    intake: Intake,
+    rubric: Rubric,
+    previous: ScoredPortfolio | None,
+    decisions: DecisionRegister | None = None,
+) -> ScoredPortfolio:
     """``score_intake`` for a rebuild under `mkdocs serve`: a proposal that is the very
     object scored last time (the load cache hands back the same object for an unchanged
     file) keeps its card; only the others are scored. Scoring is per proposal (each row of
     the engine's arrays depends on its own answers only), so the result equals a full
     scoring, and the unchanged cards keep what they computed on first use."""
-    if previous is None or previous.rubric != rubric:
-        return score_intake(intake, rubric)
+    if previous is None or previous.rubric != rubric or previous.decisions != decisions:
+        return score_intake(intake, rubric, decisions)
     before = {card.proposal.id: card for card in previous.cards}
     kept: list[ScoreCard] = []
     changed: list[Proposal] = []
@@ -574,11 +588,11 @@ def rescore(intake: Intake, rubric: Rubric, previous: ScoredPortfolio | None) ->
         else:
             changed.append(proposal)
     if not kept:
-        return score_intake(intake, rubric)
+        return score_intake(intake, rubric, decisions)
     frames = [previous.frame.loc[[card.proposal.id for card in kept]]]
     cards = kept
     if changed:
-        fresh = score_intake(Intake(proposals=changed), previous.rubric)
+        fresh = score_intake(Intake(proposals=changed), previous.rubric, decisions)
         cards = kept + fresh.cards
         frames.append(fresh.frame)
     return ScoredPortfolio(
@@ -586,6 +600,7 @@ def rescore(intake: Intake, rubric: Rubric, previous: ScoredPortfolio | None) ->
         intake,
         sorted(cards, key=lambda c: c.proposal.id),
         pd.concat(frames).sort_index(),
+        decisions,
     )
 
 

@@ -48,6 +48,11 @@ class SiteSettings:
     # The date date-dependent answers use (YYYY-MM-DD); unset: SWEETSPOT_BUILD_DATE, then
     # SOURCE_DATE_EPOCH, then today (scoring/model/clock.py).
     build_date: str | None = None
+    # Decision files (approvals, acceptances, waivers...), one per file; a missing folder
+    # means no decisions. Deciders: the people who may decide (empty: anyone but the
+    # requester).
+    decisions_dir: str = "decisions"
+    deciders: tuple[str, ...] = ()
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> SiteSettings:
@@ -58,6 +63,8 @@ class SiteSettings:
         given = {name: value for name, value in options.items() if value is not None}
         if isinstance(given.get("focus"), (list, tuple)):
             given["focus"] = tuple(str(pattern) for pattern in given["focus"])
+        if isinstance(given.get("deciders"), (list, tuple)):
+            given["deciders"] = tuple(str(name) for name in given["deciders"])
         return cls(**given)
 
     def rates(self) -> dict[str, float]:
