@@ -15,6 +15,7 @@ from mkdocs.plugins import get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
+from scoring.model.decisions import DecisionRegister, read_register
 from scoring.proposals.loading import load_proposals
 from scoring.proposals.proposal import Intake
 from scoring.rubric import Rubric, RubricError, load_rubric
@@ -62,6 +63,7 @@ class PluginSite:
         self.cache_dir = self.resolve(settings.cache_dir) if settings.cache else None
         self.kept = kept
         self.serving = serving
+        self.decisions: DecisionRegister | None = None
         self.builder: SiteBuilder | None = None  # set by add_pages
         self.generated_pages: set[str] = set()
         self.html_blocks: dict[str, Mapping[str, str]] = {}  # page path → deferred HTML
@@ -170,6 +172,7 @@ class PluginSite:
             exchange_rates=self.settings.rates(),
         )
         kept.page_folder = self.page_folder()
+        self.decisions = self.read_decisions(intake)
         self.builder, pages = self.render(intake, options)
         self.log_problems(intake)
         unpublish(
@@ -214,6 +217,20 @@ class PluginSite:
             if files.get_file_from_path(target) is None:
                 files.append(File.generated(config, target, abs_src_path=str(path)))
         return files
+
+    def read_decisions(self, intake: Intake) -> DecisionRegister | None:
+        """The decision files (#29) at the build date; their problems are warnings."""
+        register = read_register(
+            self.site_root / self.settings.decisions_dir,  # a symlinked folder is refused
+            self.rubric,
+            intake,
+            self.settings.today(),
+            self.settings.deciders,
+            root=self.site_root,
+        )
+        for problem in register.problems if register is not None else ():
+            log.warning("Invalid decision: %s", problem.as_text())
+        return register
 
     @staticmethod
     def log_problems(intake: Intake) -> None:
@@ -293,6 +310,7 @@ class PluginSite:
                 previous=self.kept.scored if self.serving else None,
                 memo=self.kept.memo if self.serving else None,
                 on_disk=ProposalPages(folder) if folder is not None else None,
+                decisions=self.decisions,
             )
         except SiteBuildError as error:
             raise PluginError(f"sweetspot: {error}") from None
@@ -346,6 +364,9 @@ class PluginSite:
         )
         if self.rubric_path is not None:
             paths.append(self.rubric_path)
+        decisions = self.site_root / self.settings.decisions_dir
+        if decisions.is_dir():
+            paths.append(decisions)
         return paths + list(self.templates)
 
 

@@ -29,12 +29,12 @@ from scoring.proposals.decisions import (
     EXPIRING,
     Condition,
     Decision,
-    DecisionIntake,
     DecisionRules,
     load_decisions,
 )
 from scoring.proposals.proposal import Intake, Proposal
 from scoring.rubric import Rubric
+from scoring.sources.problems import Problem
 
 ACTIVE, PENDING, EXPIRED, REVOKED, NEEDS_RENEWAL = (
     "active",
@@ -264,6 +264,7 @@ class DecisionRegister:
 
     decisions: tuple[Decision, ...]
     today: date
+    problems: tuple[Problem, ...] = ()  # of the decision files, shown on the decisions page
     _ledgers: dict[str, Ledger] = field(default_factory=dict, compare=False, repr=False)
 
     def about(self, proposal_id: str) -> tuple[Decision, ...]:
@@ -399,13 +400,13 @@ def read_register(
     today: date,
     deciders: Collection[str] = (),
     root: Path | None = None,
-) -> tuple[DecisionRegister | None, DecisionIntake]:
-    """The valid decisions of ``folder`` at ``today`` (None when there is no such folder)
-    and every problem found in its files."""
+) -> DecisionRegister | None:
+    """The valid decisions of ``folder`` at ``today``, with every problem found in its
+    files; None when there is no such folder (a symlink is refused as no folder)."""
     if not folder.is_dir() or folder.is_symlink():
-        return None, DecisionIntake()
+        return None
     loaded = load_decisions([folder], rules_for(rubric, intake, deciders), root)
-    return DecisionRegister(tuple(loaded.decisions), today), loaded
+    return DecisionRegister(tuple(loaded.decisions), today, tuple(loaded.problems))
 
 
 def _iso(day: date | None) -> str | None:
@@ -424,10 +425,10 @@ __all__ = [
     "Granted",
     "Ledger",
     "as_json",
-    "read_register",
-    "rules_for",
     "fields_read",
     "ledger_for",
+    "read_register",
+    "rules_for",
     "scope_hash",
     "state_of",
 ]

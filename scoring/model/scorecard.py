@@ -42,7 +42,7 @@ from scoring.proposals.proposal import Intake, Proposal
 from scoring.rubric import NEEDS_INFORMATION, Cap, Rubric
 
 if TYPE_CHECKING:
-    from scoring.model.decisions import DecisionRegister
+    from scoring.model.decisions import DecisionRegister, Ledger
 
 
 @dataclass(frozen=True)
@@ -122,6 +122,8 @@ class ScoreCard:
     payback_months: float | None
     rubric: Rubric = field(repr=False, compare=False)
     row: int = field(repr=False, compare=False, default=0)  # this proposal's row in inputs
+    # Its decisions at the build date (scoring/model/decisions.py); None: no decisions folder.
+    ledger: Ledger | None = field(repr=False, compare=False, default=None)
 
     @cached_property
     def levels(self) -> dict[str, tuple[float, bool]]:
@@ -552,6 +554,7 @@ def score_intake(
                 payback_months=money[proposal.id]["payback_months"],
                 rubric=rubric,
                 row=index,
+                ledger=decisions.ledger(proposal) if decisions is not None else None,
             )
         )
     frame = _frame(proposals, published(scores), money)

@@ -10,6 +10,7 @@ never edited by it. Folders are read as proposals are: no symlinks, FIFOs or dev
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from collections.abc import Collection, Iterable, Sequence
@@ -84,8 +85,8 @@ class Decision:
     kind: str
     requested_by: str  # personal data: the fields a public site leaves out
     decided_by: str
-    date: date
-    expires: date | None
+    date: dt.date
+    expires: dt.date | None
     scope: tuple[tuple[str, str], ...]  # sorted (key, value) pairs, so the record is frozen
     grounds: str | None = None
     record: str | None = None

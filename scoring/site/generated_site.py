@@ -15,12 +15,15 @@ import stat
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import yaml
 from yaml.composer import ComposerError
 
+from scoring.model.clock import build_date
+from scoring.model.decisions import read_register
 from scoring.model.scorecard import ScoredPortfolio, score_intake
 from scoring.proposals.loading import Intake, is_published_source, load_proposals
 from scoring.rubric import Rubric, load_rubric
@@ -254,6 +257,9 @@ class SiteSource:
     watched: tuple[Path, ...] = field(default=())  # what a watching build polls
     currency: str = "EUR"  # the site's totals (SiteSettings.currency)
     exchange_rates: dict[str, float] = field(default_factory=dict)
+    decisions_dir: Path | None = None  # decision files (#29); None or missing: none
+    deciders: tuple[str, ...] = ()
+    today: date | None = None  # the build date (SiteSettings.today)
 
 
 def resolve_source(
@@ -329,6 +335,11 @@ def resolve_source(
         watched=tuple(watched),
         currency=settings.currency,
         exchange_rates=settings.rates(),
+        decisions_dir=(base / settings.decisions_dir).resolve(strict=False)
+        if (base / settings.decisions_dir).is_dir()
+        else None,
+        deciders=settings.deciders,
+        today=settings.today(),
     )
 
 
@@ -421,7 +432,17 @@ def generate(source: SiteSource) -> GeneratedSite:
             file = (Path.cwd() / proposal.file).resolve()
             if file.is_relative_to(inside):
                 source_links[proposal.id] = file.relative_to(inside).as_posix()
-    portfolio = score_intake(intake, source.rubric)
+    register = None
+    if source.decisions_dir is not None:
+        register = read_register(
+            source.decisions_dir,
+            source.rubric,
+            intake,
+            source.today or build_date(),
+            source.deciders,
+            root=Path.cwd(),
+        )
+    portfolio = score_intake(intake, source.rubric, register)
     builder = build_site(
         portfolio,
         SiteOptions(

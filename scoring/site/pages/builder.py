@@ -30,6 +30,7 @@ from scoring.site.rebuild.memo import RebuildMemo
 from scoring.sources.problems import Problem, terminal_safe
 
 if TYPE_CHECKING:
+    from scoring.model.decisions import DecisionRegister
     from scoring.site.rebuild.pagefiles import ProposalPages
 
 
@@ -67,8 +68,13 @@ class SiteBuilder:
             ctx.drop_blocks(page)  # the page holds them; on disk beside it once written
             return page
 
+        decided = self.portfolio.decisions  # its block reads the build date and decisions
         key = (
-            (self.page_key, ctx.options.source_links.get(proposal.id))
+            (
+                self.page_key,
+                ctx.options.source_links.get(proposal.id),
+                decided.key_for(proposal.id) if decided is not None else None,
+            )
             if ctx.rebuild_memo is not None
             else None
         )
@@ -172,6 +178,7 @@ def build_pages(
     previous: ScoredPortfolio | None = None,
     memo: RebuildMemo | None = None,
     on_disk: ProposalPages | None = None,
+    decisions: DecisionRegister | None = None,
 ) -> tuple[SiteBuilder, list[GeneratedPage], ScoredPortfolio]:
     """Score (``rescore`` against ``previous``) and render every page. A proposal whose page
     raises (a case the schema lets through and the code does not expect) becomes an intake
@@ -179,7 +186,7 @@ def build_pages(
     `mkdocs serve`."""
     while True:
         try:
-            scored = rescore(intake, rubric, previous)
+            scored = rescore(intake, rubric, previous, decisions)
             builder = build_site(scored, options, memo, on_disk)
             return builder, builder.all_pages(), scored
         except Exception as error:
