@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from scoring.cli import decisions_check
 from scoring.cli.common import (
     DEFAULT_PROPOSALS,
     EXIT_INVALID,
@@ -59,7 +60,11 @@ def source_excerpt(problem: Problem) -> list[str]:
 
 
 def report_problems(
-    intake: Intake, fmt: str, out: TextIO | None = None, colour: bool = False
+    intake: Intake,
+    fmt: str,
+    out: TextIO | None = None,
+    colour: bool = False,
+    extra: dict[str, object] | None = None,
 ) -> None:
     stream = out or sys.stdout
     problems = intake.problems
@@ -73,6 +78,7 @@ def report_problems(
             "invalid": sorted(bad.file for bad in intake.invalid),
             "problems": [p.as_dict() for p in problems],
             "hints": [p.as_dict() for p in intake.hints],
+            **(extra or {}),
         }
         print(json.dumps(payload, indent=2), file=stream)
         return
@@ -101,8 +107,13 @@ def run(args: argparse.Namespace) -> int:
     intake = load_proposals(
         proposal_paths(args), rubric, progress=lambda files: progress(files, "Validating")
     )
-    report_problems(intake, args.format, colour=use_colour(sys.stdout, args.color))
-    return EXIT_INVALID if intake.invalid else EXIT_OK
+    colour = use_colour(sys.stdout, args.color)
+    decided = decisions_check.check_decisions(args, intake, rubric)
+    extra = decisions_check.payload(decided) if decided.register is not None else None
+    report_problems(intake, args.format, colour=colour, extra=extra)
+    if args.format != "json":
+        decisions_check.report(decided, args.format, sys.stdout, colour)
+    return EXIT_INVALID if intake.invalid or decided.failed else EXIT_OK
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -119,4 +130,5 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="text for people (file:line:col: field: message), github for "
         "workflow annotations on the pull request, json for tools",
     )
+    decisions_check.add_options(validate)
     validate.set_defaults(func=run)
