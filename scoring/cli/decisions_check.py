@@ -28,7 +28,7 @@ DEFAULT_DECISIONS = Path("decisions")
 LAPSE_MODES = ("fail", "warn", "off")
 
 
-def add_options(command: argparse.ArgumentParser) -> None:
+def add_options(command: argparse.ArgumentParser, *, lapse: bool = True) -> None:
     command.add_argument(
         "--decisions",
         metavar="DIR",
@@ -46,6 +46,8 @@ def add_options(command: argparse.ArgumentParser) -> None:
         help="the build date decisions are read at (default: SWEETSPOT_BUILD_DATE, then "
         "SOURCE_DATE_EPOCH, then today)",
     )
+    if not lapse:
+        return
     command.add_argument(
         "--decisions-expired",
         choices=LAPSE_MODES,
@@ -81,8 +83,10 @@ def _site_options() -> dict[str, Any]:
         raise UsageError(str(error)) from None
 
 
-def check_decisions(args: argparse.Namespace, intake: Intake, rubric: Rubric) -> DecisionCheck:
-    """Every decision file checked, and the lapses of those about ``intake``'s proposals."""
+def register_for(
+    args: argparse.Namespace, intake: Intake, rubric: Rubric
+) -> tuple[DecisionRegister | None, date]:
+    """The decisions the command's options (or ./mkdocs.yml) name, at its build date."""
     site = _site_options()
     named = getattr(args, "decisions", None)
     folder = Path(named) if named else Path(str(site.get("decisions_dir", DEFAULT_DECISIONS)))
@@ -99,7 +103,12 @@ def check_decisions(args: argparse.Namespace, intake: Intake, rubric: Rubric) ->
         today = build_date(getattr(args, "as_of", None) or site.get("build_date"))
     except BuildDateError as error:
         raise UsageError(str(error)) from None
-    register = read_register(folder, rubric, intake, today, deciders)
+    return read_register(folder, rubric, intake, today, deciders), today
+
+
+def check_decisions(args: argparse.Namespace, intake: Intake, rubric: Rubric) -> DecisionCheck:
+    """Every decision file checked, and the lapses of those about ``intake``'s proposals."""
+    register, today = register_for(args, intake, rubric)
     if register is None:
         return DecisionCheck(None)
     invalid = sorted({p.file for p in register.problems if p.severity == "error"})
@@ -203,4 +212,11 @@ def payload(check: DecisionCheck) -> dict[str, Any]:
     }
 
 
-__all__ = ["DecisionCheck", "add_options", "check_decisions", "payload", "report"]
+__all__ = [
+    "DecisionCheck",
+    "add_options",
+    "check_decisions",
+    "payload",
+    "register_for",
+    "report",
+]

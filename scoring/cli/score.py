@@ -7,6 +7,7 @@ import json
 import sys
 from typing import IO
 
+from scoring.cli import decisions_check
 from scoring.cli.common import (
     DEFAULT_PROPOSALS,
     EXIT_INVALID,
@@ -22,6 +23,8 @@ from scoring.cli.common import (
 )
 from scoring.cli.validate import report_problems
 from scoring.model.cardjson import card_json, release
+from scoring.model.decisions import DecisionRegister
+from scoring.model.decisions import as_json as decisions_json
 from scoring.model.scorecard import ScoreCard, ScoredPortfolio, score_intake
 from scoring.portfolio.csvfile import write_csv
 from scoring.portfolio.orgunits import SEPARATOR, filter_intake, parse_unit, unit_path, with_org
@@ -32,9 +35,14 @@ from scoring.rubric import Rubric
 
 
 def write_scores(
-    intake: Intake, rubric: Rubric, fmt: str, out: IO[str], colour: bool = False
+    intake: Intake,
+    rubric: Rubric,
+    fmt: str,
+    out: IO[str],
+    colour: bool = False,
+    decisions: DecisionRegister | None = None,
 ) -> None:
-    portfolio = score_intake(intake, rubric)
+    portfolio = score_intake(intake, rubric, decisions)
     summary = summarise(portfolio)
     if fmt == "json":
         write_json(portfolio, summary, out)
@@ -65,6 +73,8 @@ def write_json(portfolio: ScoredPortfolio, summary: PortfolioSummary, out: IO[st
     )
     for index, card in enumerate(portfolio.cards):
         entry = {**card_json(card), "org": list(unit_path(card.proposal))}
+        if card.ledger is not None:
+            entry["decisions"] = decisions_json(card.ledger)
         out.write(("," if index else "") + "\n    " + _nested(entry).replace("\n", "\n  "))
         release(card)  # its explanation tables were built for this entry only
     out.write("\n  ]" if portfolio.cards else "]")
@@ -184,8 +194,14 @@ def run(args: argparse.Namespace) -> int:
             print(f"sweetspot: no proposal is in the unit '{args.org}'", file=sys.stderr)
     if intake.invalid:
         report_problems(intake, "text", sys.stderr, use_colour(sys.stderr, args.color))
-    write_scores(intake, rubric, args.format, sys.stdout, use_colour(sys.stdout, args.color))
-    return EXIT_INVALID if intake.invalid else EXIT_OK
+    register, _ = decisions_check.register_for(args, intake, rubric)
+    for problem in register.problems if register is not None else ():
+        print(problem.as_text(), file=sys.stderr)
+    decided_badly = register is not None and any(p.severity == "error" for p in register.problems)
+    write_scores(
+        intake, rubric, args.format, sys.stdout, use_colour(sys.stdout, args.color), register
+    )
+    return EXIT_INVALID if intake.invalid or decided_badly else EXIT_OK
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -209,4 +225,5 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         f"the top ('Department of Energy{SEPARATOR}Office of Science') or one "
         "unit's name",
     )
+    decisions_check.add_options(scores, lapse=False)
     scores.set_defaults(func=run)

@@ -409,6 +409,28 @@ def read_register(
     return DecisionRegister(tuple(loaded.decisions), today, tuple(loaded.problems))
 
 
+def decision_columns(ledgers: Sequence[Ledger | None]) -> dict[str, list[str]]:
+    """Columns for the CSV download and `score --format csv`: what each proposal's decisions
+    say, without the names of who asked and who decided."""
+
+    def joined(ledger: Ledger | None, part: str) -> str:
+        if ledger is None:
+            return ""
+        if part == "needs_review":
+            return "; ".join(ledger.needs_review)
+        if part == "open_conditions":
+            return "; ".join(
+                f"{c.condition.id} due {c.condition.due}" for c in ledger.open_conditions
+            )
+        granted = ledger.accepted_flags if part == "accepted_flags" else ledger.waived
+        return "; ".join(
+            f"{key} until {g.until}" if g.until else key for key, g in sorted(granted.items())
+        )
+
+    parts = ("needs_review", "open_conditions", "accepted_flags", "waived")
+    return {f"decisions_{part}": [joined(ledger, part) for ledger in ledgers] for part in parts}
+
+
 def _iso(day: date | None) -> str | None:
     return day.isoformat() if day is not None else None
 
@@ -425,6 +447,7 @@ __all__ = [
     "Granted",
     "Ledger",
     "as_json",
+    "decision_columns",
     "fields_read",
     "ledger_for",
     "read_register",

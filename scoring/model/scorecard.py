@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from scoring.model.actions import Question, Suggestion, questions_for, suggestions_for
+from scoring.model.decisions import decision_columns
 from scoring.model.engine import (
     MAX_LEVEL,
     SCORE_COLUMNS,
@@ -565,6 +566,9 @@ def score_intake(
     frame["risk_high"] = [s.high for s in stories]
     frame["risk_class"] = [s.risk_class for s in features.stakes]
     frame["risk_reason"] = [s.reason for s in stories]
+    if decisions is not None:  # the CSV's decision columns (no names: see decisions.py)
+        for column, values in decision_columns([c.ledger for c in cards]).items():
+            frame[column] = values
     return ScoredPortfolio(rubric, intake, cards, frame, decisions)
 
 

@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from scoring.model.cardjson import PORTFOLIO_FORMAT, card_json, pack, release, replay
+from scoring.model.decisions import as_json as decisions_json
 from scoring.model.scorecard import ScoreCard
 from scoring.portfolio.csvfile import write_csv
 from scoring.portfolio.orgunits import unit_path, with_org
@@ -100,6 +101,8 @@ def portfolio_json(ctx: SiteContext) -> bytes:
 
 def export_entry(card: ScoreCard) -> dict[str, Any]:
     entry = {**card_json(card), "org": list(unit_path(card.proposal))}
+    if card.ledger is not None:  # the site has a decisions folder (#29)
+        entry["decisions"] = decisions_json(card.ledger)
     release(card)  # the explanation tables, built for this entry only (memory)
     return entry
 

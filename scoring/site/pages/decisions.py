@@ -1,0 +1,103 @@
+"""The decisions page (#29): what leaders decided about the proposals and where each
+decision stands at the build date: Needs review, conditions due, decisions expiring within
+90 days, expired or needing renewal, active ones by kind, and approvals without a record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from scoring.model.decisions import (
+    ACTIVE,
+    EXPIRED,
+    NEEDS_RENEWAL,
+    ConditionState,
+    DecisionState,
+    Ledger,
+)
+from scoring.proposals.decisions import KINDS
+from scoring.site.pages.blocks import GeneratedPage, front_matter
+from scoring.site.pages.context import SiteContext
+
+EXPIRING_WITHIN = timedelta(days=90)  # the governance view's horizon for renewals
+
+
+@dataclass(frozen=True)
+class DecisionRow:
+    proposal_id: str
+    title: str
+    state: DecisionState
+
+
+@dataclass(frozen=True)
+class ConditionRow:
+    proposal_id: str
+    title: str
+    condition: ConditionState
+    days: int  # until due; negative when overdue
+
+
+def decisions_view(ledgers: list[tuple[str, str, Ledger]], today: date) -> dict[str, Any]:
+    """The page's sections from each proposal's (id, title, ledger)."""
+    rows = [DecisionRow(pid, title, s) for pid, title, ledger in ledgers for s in ledger.states]
+    horizon = today + EXPIRING_WITHIN
+    active = [r for r in rows if r.state.status == ACTIVE]
+    return {
+        "today": today,
+        "review": [
+            (pid, title, ledger.needs_review)
+            for pid, title, ledger in ledgers
+            if ledger.needs_review
+        ],
+        "conditions": sorted(
+            (
+                ConditionRow(pid, title, c, (c.condition.due - today).days)
+                for pid, title, ledger in ledgers
+                for c in ledger.open_conditions
+            ),
+            key=lambda c: (c.condition.condition.due, c.proposal_id),
+        ),
+        "expiring": sorted(
+            (
+                r
+                for r in active
+                if r.state.decision.expires is not None and r.state.decision.expires <= horizon
+            ),
+            key=lambda r: (r.state.decision.expires, r.proposal_id),
+        ),
+        "lapsed": [r for r in rows if r.state.status in (EXPIRED, NEEDS_RENEWAL)],
+        "by_kind": [
+            (kind, [r for r in active if r.state.decision.kind == kind])
+            for kind in KINDS
+            if any(r.state.decision.kind == kind for r in active)
+        ],
+        "other": [r for r in rows if r.state.status not in (ACTIVE, EXPIRED, NEEDS_RENEWAL)],
+        "no_record": [(pid, title) for pid, title, ledger in ledgers if ledger.approved_no_record],
+        "count": len(rows),
+    }
+
+
+def decisions_page(ctx: SiteContext) -> list[GeneratedPage]:
+    """The page, when the site has a decisions folder."""
+    register = ctx.portfolio.decisions
+    if register is None:
+        return []
+    page = ctx.path("decisions/index.md")
+    ledgers = [
+        (card.proposal.id, card.proposal.title, card.ledger)
+        for card in ctx.portfolio.cards
+        if card.ledger is not None
+    ]
+    body = ctx.render(
+        "decisions.md.j2",
+        page,
+        **decisions_view(ledgers, register.today),
+        problems=register.problems,
+        proposal_link=lambda pid: ctx.link(page, ctx.proposal_path(pid)),
+        within_days=EXPIRING_WITHIN.days,
+    )
+    return [GeneratedPage(page, front_matter({"title": "Decisions"}) + body)]
+
+
+__all__ = ["decisions_page", "decisions_view"]
