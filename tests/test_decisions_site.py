@@ -1,0 +1,144 @@
+"""Decisions on the built site (#29): the proposal page's Decisions block and flags, the
+decisions page, and cached pages that follow the build date and the decision files."""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from sitekit import REPO, write_site
+
+LLM = "support-reply-drafts-llm"
+CARRIER = "carrier-delay-alerts"
+
+ACCEPTANCE = f"""\
+proposal: {LLM}
+kind: risk_acceptance
+requested_by: "Camille <script>alert(1)</script> Laurent"
+decided_by: Frederik Aalto
+date: 2026-11-20
+expires: 2027-05-31
+scope:
+  flag: labels_without_guidelines
+"""
+
+APPROVAL = f"""\
+proposal: {CARRIER}
+kind: approval
+requested_by: Daan Visser
+decided_by: Pieter Janssens
+date: 2026-11-02
+scope:
+  stage: approved
+conditions:
+  - id: guidelines
+    text: Labelling guidelines written
+    due: 2027-06-30
+"""
+
+
+def project(root: Path, build_date: str) -> Path:
+    proposals = {
+        pid: (REPO / "content" / "proposals" / f"{pid}.yaml").read_text("utf-8")
+        for pid in (LLM, CARRIER)
+    }
+    write_site(
+        root,
+        proposals,
+        plugin_options={
+            "build_date": build_date,
+            "deciders": ["Frederik Aalto", "Pieter Janssens"],
+        },
+        extra_files={"decisions/accept.yaml": ACCEPTANCE, "decisions/approval.yaml": APPROVAL},
+    )
+    return root
+
+
+def set_build_date(root: Path, day: str) -> None:
+    config = yaml.safe_load((root / "mkdocs.yml").read_text("utf-8"))
+    for plugin in config["plugins"]:
+        if isinstance(plugin, dict) and "sweetspot" in plugin:
+            plugin["sweetspot"]["build_date"] = day
+    (root / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+
+
+def serve_build(root: Path, *, startup: bool) -> Any:
+    """One build as `mkdocs serve` runs it: config read afresh, the plugin instance kept,
+    proposal pages cached on disk and kept while their key holds."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    config = load_config(config_file=str(root / "mkdocs.yml"))
+    if startup:
+        config.plugins.on_startup(command="serve", dirty=True)
+    build(config, dirty=True)
+    return config
+
+
+def text_of(site: Path, page: str) -> str:
+    raw = (site / page / "index.html").read_text("utf-8")
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", raw)))
+
+
+def flags_section(text: str) -> str:
+    return text[text.index("Flags ¶") : text.index("Decisions ¶")]
+
+
+@pytest.mark.slow
+def test_an_acceptance_and_a_condition_follow_the_build_date_on_a_cached_site(
+    tmp_path: Path,
+) -> None:
+    root = project(tmp_path, "2027-05-31")
+    site = Path(serve_build(root, startup=True).site_dir)
+    llm = text_of(site, f"proposals/{LLM}")
+    assert "labels_without_guidelines" not in flags_section(llm)
+    assert (
+        "Flag accepted: Partial labels without guidelines (labels_without_guidelines), by "
+        "Frederik Aalto until 2027-05-31" in llm
+    ), llm
+    carrier = text_of(site, f"proposals/{CARRIER}")
+    assert (
+        "Labelling guidelines written (guidelines, set by approval): due 2027-06-30, in 30 days"
+        in carrier
+    )
+    assert "Needs review" not in carrier
+
+    set_build_date(root, "2027-07-01")  # no file of the proposals changed
+    serve_build(root, startup=False)
+    llm = text_of(site, f"proposals/{LLM}")
+    flags = flags_section(llm)
+    assert "Expired decision: risk acceptance of flag labels_without_guidelines" in flags
+    assert "Partial labels without guidelines" in flags  # back
+    carrier = text_of(site, f"proposals/{CARRIER}")
+    assert "Needs review The condition 'guidelines' of approval" in carrier
+    assert "1 day overdue" in carrier
+    page = text_of(site, "decisions")
+    assert "Needs review ¶ An approval's condition is past its due date" in page
+    assert "Expired : expired after 2027-05-31" in page
+
+    shutil.rmtree(root / "decisions")
+    (root / "decisions").mkdir()
+    serve_build(root, startup=False)
+    llm = text_of(site, f"proposals/{LLM}")
+    assert "Expired decision" not in llm
+    assert "No decisions on record for this proposal." in llm
+
+
+@pytest.mark.slow
+def test_decision_text_is_escaped_and_the_page_lists_requester_and_decider(
+    tmp_path: Path,
+) -> None:
+    root = project(tmp_path, "2026-12-07")
+    site = Path(serve_build(root, startup=True).site_dir)
+    for page in (f"proposals/{LLM}", "decisions"):
+        raw = (site / page / "index.html").read_text("utf-8")
+        assert "<script>alert(1)</script>" not in raw
+        assert "Camille <script>alert(1)</script> Laurent" in text_of(site, page)
+    page = text_of(site, "decisions")
+    assert "Risk acceptance (1)" in page and "Frederik Aalto" in page
+    assert "Expiring within 90 days" in page
