@@ -19,6 +19,7 @@ import sys
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -35,6 +36,9 @@ from scoring.cli.common import (
     printable,
     rubric_from,
 )
+from scoring.cli.decisions_diff import DecisionChanges, decision_changes
+from scoring.cli.decisions_diff import markdown_lines as decisions_markdown
+from scoring.model.clock import BuildDateError, build_date
 from scoring.model.engine import SCORE_COLUMNS
 from scoring.model.scorecard import ScoreCard, score_intake
 from scoring.proposals.loading import SUFFIXES, display_path, load_proposals, printable_name
@@ -521,6 +525,7 @@ class DiffReport:
     invalid_files: list[str] = field(default_factory=list)
     # Serious flags raised, and moves to approved or production with such flags open.
     attention: list[dict[str, Any]] = field(default_factory=list)
+    decisions: DecisionChanges | None = None  # #29; None without a decisions folder
 
     @property
     def renamed(self) -> list[dict[str, Any]]:
@@ -695,6 +700,8 @@ def render_markdown(report: DiffReport) -> str:
     out.append("")
     if report.attention:
         out += ["**Needs attention**", "", *attention_lines(report), ""]
+    if report.decisions is not None:
+        out += decisions_markdown(report.decisions, md_text, md_code)
     nothing = not (report.added or report.removed or report.changed or report.problems)
     if nothing:
         out.append("No proposal changes.")
@@ -923,6 +930,8 @@ def render_json(report: DiffReport) -> str:
         "invalid_files": report.invalid_files,
         "problems": [p.as_dict() for p in report.problems],
     }
+    if report.decisions is not None:
+        payload["decisions"] = report.decisions.as_json()
     return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -935,6 +944,8 @@ def diff(
     folder_arg: str,
     rubric: Rubric,
     cwd: Path | str | None = None,
+    decisions_folder: str | None = None,
+    today: date | None = None,
 ) -> DiffReport:
     root = repo_root(cwd)
     folder = normalise_folder(folder_arg, root)
@@ -952,18 +963,44 @@ def diff(
     )
     head = load_side(head_ref or WORKING_TREE, head_commit, head_files, folder, rubric)
     renames = git_renames(base_commit, head_commit, folder, root)
-    return build_report(base, head, renames, folder, rubric)
+    report = build_report(base, head, renames, folder, rubric)
+    if decisions_folder is not None:
+        where = normalise_folder(decisions_folder, root)
+        changed = {c["id"] for c in [*report.added, *report.changed] if c.get("id")}
+        report.decisions = decision_changes(
+            files_at_ref(base_commit, where, root),
+            files_at_ref(head_commit, where, root) if head_commit else files_in_tree(where, root),
+            where,
+            rubric,
+            base.intake,
+            head.intake,
+            changed,
+            today or build_date(),
+        )
+    return report
 
 
 def run_diff(args: argparse.Namespace, rubric: Rubric) -> int:
     try:
-        report = diff(args.base, args.head, args.path, rubric)
+        today = build_date(getattr(args, "as_of", None))
+    except BuildDateError as error:
+        print(f"sweetspot: error: {one_line(str(error))}", file=sys.stderr)
+        return EXIT_USAGE
+    folder = getattr(args, "decisions", None) or "decisions"
+    try:
+        report = diff(args.base, args.head, args.path, rubric, decisions_folder=folder, today=today)
     except DiffError as error:
         print(f"sweetspot: error: {one_line(printable(str(error)))}", file=sys.stderr)
         return EXIT_USAGE
     text = render_json(report) if args.format == "json" else render_markdown(report)
     sys.stdout.write(printable(text))
-    return EXIT_INVALID if report.problems else EXIT_OK
+    lapsed = (
+        report.decisions.lapsed_touched()
+        if report.decisions is not None and getattr(args, "decisions_expired", "warn") == "fail"
+        else []
+    )
+    decided_badly = report.decisions is not None and bool(report.decisions.problems)
+    return EXIT_INVALID if report.problems or lapsed or decided_badly else EXIT_OK
 
 
 def run(args: argparse.Namespace) -> int:
@@ -990,5 +1027,23 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         choices=["markdown", "json"],
         default="markdown",
         help="markdown for a pull-request comment, json for tools",
+    )
+    diff.add_argument(
+        "--decisions",
+        metavar="DIR",
+        help="the decisions folder inside the repository (default: decisions)",
+    )
+    diff.add_argument(
+        "--as-of",
+        metavar="YYYY-MM-DD",
+        help="the build date decisions are read at (default: SWEETSPOT_BUILD_DATE, then "
+        "SOURCE_DATE_EPOCH, then today)",
+    )
+    diff.add_argument(
+        "--decisions-expired",
+        choices=["fail", "warn"],
+        default="warn",
+        help="fail: exit 1 when a decision the change touches (its file or its proposal) has "
+        "expired or needs renewal at the build date",
     )
     diff.set_defaults(func=run)
