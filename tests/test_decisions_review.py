@@ -108,3 +108,41 @@ def test_an_edit_to_the_fields_a_decision_covers_invalidates_it(
         "risks, stakes, governance, data changed" in report["decisions"]["invalidated"][0]["reason"]
     )
     assert status == 1
+
+
+def test_the_digest_lists_expired_due_and_needs_review_with_owners(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    add_acceptance(repo)
+    (repo / "decisions" / "approval.yaml").write_text(
+        f"""\
+proposal: {LLM}
+kind: approval
+requested_by: Camille Laurent
+decided_by: "@frederik"
+date: 2026-11-02
+scope:
+  stage: pilot
+conditions:
+  - id: eval-set
+    text: A golden evaluation set of 300 tickets
+    due: 2027-05-15
+  - id: dpo
+    text: The DPO review is done
+    due: 2027-06-20
+""",
+        encoding="utf-8",
+    )
+    assert main(["decisions-digest", "--as-of", "2027-06-01"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("<!-- sweetspot-decisions-digest -->\n## Decisions as of 2027-06-01\n")
+    assert "Expired or needing renewal: 1 · due within 30 days: 1 · needs review: 1" in out
+    expired = out.split("### Expired or needing renewal")[1].split("###")[0]
+    assert "`accept`: risk acceptance of flag labels\\_without\\_guidelines" in expired
+    assert "owner Camille Laurent" in expired and "decided by Frederik Aalto" in expired
+    due = out.split("### Due within 30 days")[1].split("###")[0]
+    assert "condition `dpo` of `approval`" in due and "due 2027-06-20" in due
+    review = out.split("### Needs review")[1]
+    assert "condition 'eval-set' of approval" in review
+    assert "@frederik" not in out  # no one is notified by a name in a file
+    assert "&#64;<!-- -->frederik" in out

@@ -12,6 +12,7 @@ from scoring.cli import (
     build_docs,
     compare,
     diff,
+    digest,
     export,
     importer,
     init,
@@ -38,6 +39,7 @@ COMMANDS = (
     render,
     importer,
     export,
+    digest,
 )
 EXIT_PIPE = 141  # what a shell reports for a program ended by SIGPIPE (128 + 13)
 
