@@ -344,3 +344,18 @@ def test_a_bad_as_of_date_is_a_usage_error(
     root = project(tmp_path, {})
     assert validate(root, monkeypatch, "--as-of", "next week") == 2
     assert "build_date must be a date written YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_a_symlinked_decisions_folder_is_not_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = project(tmp_path / "site", {})
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "accept.yaml").write_text(ACCEPTANCE, encoding="utf-8")
+    (root / "decisions").rmdir()
+    (root / "decisions").symlink_to(elsewhere, target_is_directory=True)
+    assert validate(root, monkeypatch) == 1
+    out = capsys.readouterr().out
+    assert "decisions: the decisions folder is a symlink and is not read" in out
+    assert "accept" not in out

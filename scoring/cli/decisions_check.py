@@ -32,8 +32,8 @@ def add_options(command: argparse.ArgumentParser, *, lapse: bool = True) -> None
     command.add_argument(
         "--decisions",
         metavar="DIR",
-        help=f"the folder of decision files (default: {DEFAULT_DECISIONS} when it exists, or "
-        "the decisions_dir of ./mkdocs.yml)",
+        help="the folder of decision files; without it, decisions are checked only when no "
+        f"PATH is given, in the decisions_dir of ./mkdocs.yml or else {DEFAULT_DECISIONS}/",
     )
     command.add_argument(
         "--deciders",
@@ -86,14 +86,16 @@ def _site_options() -> dict[str, Any]:
 def register_for(
     args: argparse.Namespace, intake: Intake, rubric: Rubric
 ) -> tuple[DecisionRegister | None, date]:
-    """The decisions the command's options (or ./mkdocs.yml) name, at its build date."""
-    site = _site_options()
+    """The decisions the command's options (or ./mkdocs.yml) name, at its build date. A
+    command given PATHs checks those files only, unless --decisions names the folder: the
+    site's decisions are about the site's proposals, not about any file named."""
     named = getattr(args, "decisions", None)
+    if getattr(args, "paths", None) and not named:
+        return None, date.min
+    site = _site_options()
     folder = Path(named) if named else Path(str(site.get("decisions_dir", DEFAULT_DECISIONS)))
     if named and not folder.is_dir():
         raise UsageError(f"no such folder: {named} (--decisions)")
-    if folder.is_symlink():
-        raise UsageError(f"{folder}: the decisions folder is a symlink; commit the folder itself")
     deciders = (
         [n.strip() for n in args.deciders.split(",") if n.strip()]
         if getattr(args, "deciders", None)

@@ -34,6 +34,7 @@ from scoring.proposals.decisions import (
 )
 from scoring.proposals.proposal import Intake, Proposal
 from scoring.rubric import Rubric
+from scoring.rubric.definitions import NEEDS_REVIEW
 from scoring.sources.problems import Problem
 
 ACTIVE, PENDING, EXPIRED, REVOKED, NEEDS_RENEWAL = (
@@ -50,7 +51,6 @@ STATUS_LABEL = {
     REVOKED: "Revoked",
     NEEDS_RENEWAL: "Needs renewal",
 }
-NEEDS_REVIEW = "needs_review"
 NEEDS_REVIEW_NAME = "Needs review"
 EXPIRED_FLAG = "decision_expired"
 RENEWAL_FLAG = "decision_needs_renewal"
@@ -265,6 +265,7 @@ class DecisionRegister:
     decisions: tuple[Decision, ...]
     today: date
     problems: tuple[Problem, ...] = ()  # of the decision files, shown on the decisions page
+    review_name: str = NEEDS_REVIEW_NAME  # the rubric's name for the state (`states`)
     _ledgers: dict[str, Ledger] = field(default_factory=dict, compare=False, repr=False)
 
     def about(self, proposal_id: str) -> tuple[Decision, ...]:
@@ -286,11 +287,11 @@ class DecisionRegister:
         decisions, decisions needing renewal and missed conditions in."""
         ledger = self.ledger(proposal)
         kept = [f for f in flags if f.id not in ledger.accepted_flags]
-        kept += decision_flags(ledger)
+        kept += decision_flags(ledger, self.review_name)
         return sorted(kept, key=lambda f: (SEVERITY_ORDER[f.severity], f.id))
 
 
-def decision_flags(ledger: Ledger) -> list[Flag]:
+def decision_flags(ledger: Ledger, review_name: str = NEEDS_REVIEW_NAME) -> list[Flag]:
     found: list[Flag] = []
     for state in ledger.lapsed:
         d = state.decision
@@ -323,7 +324,7 @@ def decision_flags(ledger: Ledger) -> list[Flag]:
             Flag(
                 REVIEW_FLAG,
                 "high",
-                f"{NEEDS_REVIEW_NAME}: a condition of its approval was missed",
+                f"{review_name}: a condition of its approval was missed",
                 f"The {reason[0].lower()}{reason[1:]}. Record a closure decision when the "
                 "condition is met, or revoke the approval.",
                 DECISION_PLAYBOOK,
@@ -403,10 +404,25 @@ def read_register(
 ) -> DecisionRegister | None:
     """The valid decisions of ``folder`` at ``today``, with every problem found in its
     files; None when there is no such folder (a symlink is refused as no folder)."""
-    if not folder.is_dir() or folder.is_symlink():
+    if folder.is_symlink():  # it could point anywhere on the build machine
+        refused = Problem(
+            str(folder),
+            0,
+            0,
+            "",
+            "the decisions folder is a symlink and is not read; commit the folder itself",
+            "symlink",
+        )
+        return DecisionRegister((), today, (refused,), rubric.state_name(NEEDS_REVIEW))
+    if not folder.is_dir():
         return None
     loaded = load_decisions([folder], rules_for(rubric, intake, deciders), root)
-    return DecisionRegister(tuple(loaded.decisions), today, tuple(loaded.problems))
+    return DecisionRegister(
+        tuple(loaded.decisions),
+        today,
+        tuple(loaded.problems),
+        rubric.state_name(NEEDS_REVIEW),
+    )
 
 
 def decision_columns(ledgers: Sequence[Ledger | None]) -> dict[str, list[str]]:

@@ -9,6 +9,7 @@ from typing import Any
 DIMENSIONS = ("desirability", "profitability", "feasibility", "risk")
 QUADRANTS = ("quick_win", "strategic_bet", "incremental", "reconsider")
 NEEDS_INFORMATION = "needs_information"
+NEEDS_REVIEW = "needs_review"
 STATES = (*QUADRANTS, NEEDS_INFORMATION)
 RISK_CLASSES = ("high", "limited", "minimal", "unassessed")
 
@@ -234,15 +235,22 @@ class Rubric:
     custom_fields: tuple[CustomField, ...] = ()  # an organisation's own fields, declared
     judge_from: BalanceJudgement = BalanceJudgement()  # portfolio.judge_from
     class_suggestions: ClassSuggestions = ClassSuggestions()
+    # Needs review (#29): an approval's condition missed; shown beside the placement.
+    needs_review_name: str = "Needs review"
+    needs_review_description: str = ""
 
     def state_name(self, state: str) -> str:
         if state == NEEDS_INFORMATION:
             return self.needs_information_name
+        if state == NEEDS_REVIEW:
+            return self.needs_review_name
         return self.quadrants.names.get(state, state)
 
     def state_description(self, state: str) -> str:
         if state == NEEDS_INFORMATION:
             return self.needs_information_description
+        if state == NEEDS_REVIEW:
+            return self.needs_review_description
         return self.quadrants.descriptions.get(state, "")
 
     def criterion(self, criterion_id: str) -> Criterion | None:

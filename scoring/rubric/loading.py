@@ -238,6 +238,8 @@ def _build(data: dict[str, Any], source: str) -> Rubric:
         risk_model=_risk_model(data["risk_model"]),
         needs_information_name=data["states"]["needs_information"]["name"],
         needs_information_description=data["states"]["needs_information"]["description"],
+        needs_review_name=data["states"].get("needs_review", {}).get("name", "Needs review"),
+        needs_review_description=data["states"].get("needs_review", {}).get("description", ""),
         checklists=tuple(
             Checklist(
                 id=c["id"],

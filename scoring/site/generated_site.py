@@ -320,6 +320,8 @@ def resolve_source(
         watched.append(content_dir)
     if rubric_path is not None:
         watched.append(rubric_path)
+    if (base / settings.decisions_dir).is_dir():
+        watched.append(base / settings.decisions_dir)
     if config_file is not None:
         watched.append(config_file.resolve())
     return SiteSource(
@@ -335,9 +337,8 @@ def resolve_source(
         watched=tuple(watched),
         currency=settings.currency,
         exchange_rates=settings.rates(),
-        decisions_dir=(base / settings.decisions_dir).resolve(strict=False)
-        if (base / settings.decisions_dir).is_dir()
-        else None,
+        # Not resolved: read_register refuses a folder that is a symlink.
+        decisions_dir=base / settings.decisions_dir,
         deciders=settings.deciders,
         today=settings.today(),
     )
