@@ -196,7 +196,7 @@ def test_the_demo_decisions_are_valid(
     monkeypatch.chdir(REPO)
     assert main(["validate", "--as-of", "2026-12-07"]) == 0
     out = capsys.readouterr().out
-    assert "5 decision files checked: 5 valid, 0 invalid, 0 errors" in out
+    assert "3 decision files checked: 3 valid, 0 invalid, 0 errors" in out
     assert "style hint" not in out  # each demo decision stores its basis
 
 

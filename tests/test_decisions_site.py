@@ -37,12 +37,12 @@ scope:
   stage: approved
 conditions:
   - id: guidelines
-    text: Labelling guidelines written
+    text: "Labelling{{hostile}} guidelines written"
     due: 2027-06-30
 """
 
 
-def project(root: Path, build_date: str) -> Path:
+def project(root: Path, build_date: str, hostile: str = "") -> Path:
     proposals = {
         pid: (REPO / "content" / "proposals" / f"{pid}.yaml").read_text("utf-8")
         for pid in (LLM, CARRIER)
@@ -54,7 +54,10 @@ def project(root: Path, build_date: str) -> Path:
             "build_date": build_date,
             "deciders": ["Frederik Aalto", "Pieter Janssens"],
         },
-        extra_files={"decisions/accept.yaml": ACCEPTANCE, "decisions/approval.yaml": APPROVAL},
+        extra_files={
+            "decisions/accept.yaml": ACCEPTANCE,
+            "decisions/approval.yaml": APPROVAL.format(hostile=hostile),
+        },
     )
     return root
 
@@ -98,13 +101,12 @@ def test_an_acceptance_and_a_condition_follow_the_build_date_on_a_cached_site(
     llm = text_of(site, f"proposals/{LLM}")
     assert "labels_without_guidelines" not in flags_section(llm)
     assert (
-        "Flag accepted: Partial labels without guidelines (labels_without_guidelines), by "
-        "Frederik Aalto until 2027-05-31" in llm
+        "Flag accepted : Partial labels without guidelines, by Frederik Aalto until "
+        "2027-05-31." in llm
     ), llm
     carrier = text_of(site, f"proposals/{CARRIER}")
     assert (
-        "Labelling guidelines written (guidelines, set by approval): due 2027-06-30, in 30 days"
-        in carrier
+        "Condition guidelines: Labelling guidelines written, due 2027-06-30, in 30 days." in carrier
     )
     assert "Needs review" not in carrier
 
@@ -126,19 +128,22 @@ def test_an_acceptance_and_a_condition_follow_the_build_date_on_a_cached_site(
     serve_build(root, startup=False)
     llm = text_of(site, f"proposals/{LLM}")
     assert "Expired decision" not in llm
-    assert "No decisions on record for this proposal." in llm
+    assert "Decisions ¶" not in llm  # no decisions, not approved: no section
 
 
 @pytest.mark.slow
 def test_decision_text_is_escaped_and_the_page_lists_requester_and_decider(
     tmp_path: Path,
 ) -> None:
-    root = project(tmp_path, "2026-12-07")
+    root = project(tmp_path, "2026-12-07", hostile=" <script>alert(2)</script>")
     site = Path(serve_build(root, startup=True).site_dir)
-    for page in (f"proposals/{LLM}", "decisions"):
+    for page, shown in (
+        (f"proposals/{CARRIER}", "Labelling <script>alert(2)</script> guidelines written"),
+        ("decisions", "Camille <script>alert(1)</script> Laurent"),
+    ):
         raw = (site / page / "index.html").read_text("utf-8")
-        assert "<script>alert(1)</script>" not in raw
-        assert "Camille <script>alert(1)</script> Laurent" in text_of(site, page)
+        assert "<script>alert" not in raw
+        assert shown in text_of(site, page)
     page = text_of(site, "decisions")
     assert "Risk acceptance (1)" in page and "Frederik Aalto" in page
     assert "Expiring within 90 days" in page

@@ -122,6 +122,7 @@ class Granted:
     decision: str
     decided_by: str
     until: date | None
+    record: str | None = None  # the link to the full record
 
 
 @dataclass(frozen=True)
@@ -213,7 +214,7 @@ def ledger_for(
     factors: dict[str, Granted] = {}
     waived: dict[str, Granted] = {}
     for d in active:
-        granted = Granted(d.id, d.decided_by, d.expires)
+        granted = Granted(d.id, d.decided_by, d.expires, d.record)
         if d.kind == "risk_acceptance" and d.scoped("flag"):
             flags[d.scoped("flag") or ""] = granted
         elif d.kind == "risk_acceptance" and d.scoped("risk_factor"):

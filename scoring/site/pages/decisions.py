@@ -74,8 +74,38 @@ def decisions_view(ledgers: list[tuple[str, str, Ledger]], today: date) -> dict[
         ],
         "other": [r for r in rows if r.state.status not in (ACTIVE, EXPIRED, NEEDS_RENEWAL)],
         "no_record": [(pid, title) for pid, title, ledger in ledgers if ledger.approved_no_record],
+        "people": _people(rows, horizon),
         "count": len(rows),
     }
+
+
+def _people(rows: list[DecisionRow], horizon: date) -> list[tuple[str, int, int, int, int]]:
+    """Per decider: active decisions, those expiring within the horizon, those expired or
+    needing renewal, and requests of theirs decided by others (the page's people filter,
+    readable without JavaScript)."""
+    names = sorted(
+        {r.state.decision.decided_by for r in rows} | {r.state.decision.requested_by for r in rows},
+        key=str.casefold,
+    )
+    table = []
+    for name in names:
+        decided = [r.state for r in rows if r.state.decision.decided_by == name]
+        table.append(
+            (
+                name,
+                sum(1 for s in decided if s.status == ACTIVE),
+                sum(
+                    1
+                    for s in decided
+                    if s.status == ACTIVE
+                    and s.decision.expires is not None
+                    and s.decision.expires <= horizon
+                ),
+                sum(1 for s in decided if s.status in (EXPIRED, NEEDS_RENEWAL)),
+                sum(1 for r in rows if r.state.decision.requested_by == name),
+            )
+        )
+    return table
 
 
 def decisions_page(ctx: SiteContext) -> list[GeneratedPage]:
