@@ -509,6 +509,7 @@ def techdocs_plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     python = techdocs_python()
     root = tmp_path_factory.mktemp("techdocs-plugin")
     shutil.copytree(REPO / "content", root / "content")
+    shutil.copytree(REPO / "decisions", root / "decisions")  # decisions_dir, outside docs
     config = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))
     config["plugins"] = ["techdocs-core", *[p for p in config["plugins"] if p != "search"]]
     (root / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
