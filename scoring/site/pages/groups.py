@@ -215,7 +215,10 @@ def unit_pages(ctx: SiteContext) -> list[GeneratedPage]:
 
 
 def state_columns(ctx: SiteContext) -> list[tuple[str, str]]:
-    return [(state, ctx.quadrant_name(state)) for state in STATES]
+    """The states some active proposal is in: a column of zeros in every row says nothing
+    (a register whose rows all await answers would show four of them)."""
+    held = {total.key for total in ctx.summary.active_by_state if total.count}
+    return [(state, ctx.quadrant_name(state)) for state in STATES if state in held]
 
 
 def pager_context(ctx: SiteContext, part: Page[Any], what: str) -> dict[str, Any]:
