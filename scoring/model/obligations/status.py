@@ -108,6 +108,8 @@ class Determination:
     label: str
     grounds: tuple[str, ...]  # why: the outcome's grounds and the class's reasons
     needs_grounds: bool  # a determination that still needs written grounds on record
+    basis: str = ""  # the regime's reason for this outcome
+    reasons: tuple[str, ...] = ()  # what the proposal's answers say (the class's reasons)
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,10 @@ class RegimeCompliance:
     @property
     def state_label(self) -> str:
         return STATE_LABELS[self.state]
+
+    @property
+    def state_meaning(self) -> str:
+        return STATE_MEANINGS[self.state]
 
     def counts(self) -> dict[str, int]:
         found = {status: 0 for status in STATUSES}
@@ -211,7 +217,7 @@ def determine(profile: Profile, proposal: Proposal, stakes: StakesAssessment) ->
     # A declared class below the one the use's own words suggest is a determination that
     # needs written grounds, under every regime (issue 26, item 2).
     needs = outcome.needs_grounds or stakes.declared_below is not None
-    return Determination(outcome, outcome.label, grounds, needs)
+    return Determination(outcome, outcome.label, grounds, needs, outcome.grounds, tuple(reasons))
 
 
 def _answer_status(source: Evidence, proposal: Proposal) -> tuple[str, str]:
@@ -251,7 +257,7 @@ def _plain(value: Any) -> str:
 def evidence_status(obligation: Obligation, proposal: Proposal) -> tuple[str, str]:
     """The obligation's status from its evidence, and a note naming what was read."""
     if not obligation.evidence:
-        return "not_reported", "nothing in the proposal records it"
+        return "not_reported", "Nothing in a proposal records it"
     read = [(source, *_answer_status(source, proposal)) for source in obligation.evidence]
     order = _ANY_ORDER if obligation.combine == "any" else _ALL_ORDER
     answered = [r for r in read if r[1] != "not_reported"]
@@ -263,7 +269,7 @@ def evidence_status(obligation: Obligation, proposal: Proposal) -> tuple[str, st
         status = min((s for _, s, _ in read if s != "not_applicable"), key=order.index)
     note = ", ".join(f"{source.where}: {answer}" for source, _, answer in read if answer)
     if not note:
-        note = "not answered (" + ", ".join(source.where for source, _, _ in read) + ")"
+        note = "Not answered: " + ", ".join(source.where for source, _, _ in read)
     return status, note
 
 
