@@ -238,17 +238,22 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         f"the top ('Department of Energy{SEPARATOR}Office of Science') or one "
         "unit's name",
     )
-    scores.add_argument(
+    add_compliance_arguments(scores)
+    scores.set_defaults(func=run)
+
+
+def add_compliance_arguments(parser: argparse.ArgumentParser) -> None:
+    """--regime and --as-of, for every command that judges obligations (issue 27)."""
+    parser.add_argument(
         "--regime",
         action="append",
         metavar="ID|FILE",
         help="judge obligations against this regulatory profile (repeat for more): "
         f"{', '.join(builtin_ids())} or a profile file; default: {DEFAULT_PROFILE}",
     )
-    scores.add_argument(
+    parser.add_argument(
         "--as-of",
         metavar="YYYY-MM-DD",
         help="the date obligations fall due against; default: SWEETSPOT_BUILD_DATE, "
         "then SOURCE_DATE_EPOCH, then today",
     )
-    scores.set_defaults(func=run)
