@@ -94,7 +94,9 @@ class SiteSettings:
         try:
             return make_context(rubric, self.regimes, self.today(), base)
         except ProfileError as error:
-            problems = "; ".join(p.as_text() for p in error.problems)
+            problems = "; ".join(
+                p.message if p.file == "regimes" else p.as_text() for p in error.problems
+            )
             raise SettingsError(f"regimes: {problems}") from None
 
     def quadrants_of(self, rubric: Rubric) -> Rubric:

@@ -16,9 +16,9 @@ KINDS = {
 
 
 def flag_kind(item: ObligationStatus) -> str:
-    if item.flag == "high":
-        return "in_progress"
-    return "past_due" if item.past_due and item.status != "missing" else "missing"
+    if item.past_due and item.status != "missing":
+        return "past_due"
+    return "missing" if item.status == "missing" else "in_progress"
 
 
 def flag_id(profile_id: str, obligation_id: str, kind: str) -> str:

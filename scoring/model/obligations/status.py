@@ -307,18 +307,23 @@ def obligation_status(
             status = "extension_granted"
             note = profile.extension.note or f"extension until {until.isoformat()}"
     past_due = due is not None and as_of >= due
+    binding = due is None or past_due  # an obligation whose date is still ahead binds no one
     stage = proposal.stage
     open_ = status in ("missing", "in_progress")
-    gap = obligation.required and (
-        (status == "missing" and stage in profile.production)
-        or (open_ and past_due and stage in profile.in_use)
+    gap = (
+        obligation.required
+        and binding
+        and (
+            (status == "missing" and stage in profile.production)
+            or (open_ and past_due and stage in profile.in_use)
+        )
     )
     flag = None
     if outcome is not None and outcome.flags and obligation.required:
         if gap:
             flag = "red"
-        elif status == "in_progress" and stage in profile.production:
-            flag = "high"
+        elif open_ and stage in profile.production:
+            flag = "high"  # under way, or not yet due: in production all the same
     return ObligationStatus(obligation, status, note, due, past_due, gap, flag)
 
 
