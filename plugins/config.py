@@ -70,3 +70,8 @@ class SweetspotConfig(base.Config):
     """The date the site treats as today (YYYY-MM-DD), for whatever falls due or expires.
     Unset: the environment variable SWEETSPOT_BUILD_DATE, then SOURCE_DATE_EPOCH, then
     today's date (UTC)."""
+
+    regimes = c.Type(list, default=["rubric-classes"])
+    """The regulatory profiles each proposal's obligations are judged against: built-in ids
+    (rubric-classes, eu-ai-act-2026, omb-m-25-21, omb-m-24-10, canada-dadm, uk-atrs) or a
+    profile file of your own, relative to mkdocs.yml. Default: the rubric's own classes."""

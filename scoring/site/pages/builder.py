@@ -135,6 +135,8 @@ def proposal_page_key(ctx: SiteContext) -> str:
             ),
             portfolio,
             ctx.templates_fingerprint,
+            # Obligations depend on the enabled regimes and the build date (issue 27).
+            repr(ctx.portfolio.context.key()) if ctx.portfolio.context else None,
         )
     )
 
@@ -179,7 +181,7 @@ def build_pages(
     `mkdocs serve`."""
     while True:
         try:
-            scored = rescore(intake, rubric, previous)
+            scored = rescore(intake, rubric, previous, options.compliance)
             builder = build_site(scored, options, memo, on_disk)
             return builder, builder.all_pages(), scored
         except Exception as error:
@@ -220,7 +222,7 @@ def _broken(
     found = []
     for candidate in intake.proposals:
         try:
-            alone = score_intake(Intake(proposals=[candidate]), rubric)
+            alone = score_intake(Intake(proposals=[candidate]), rubric, options.compliance)
             build_site(alone, options).proposal_page(alone.cards[0])
         except Exception as error:
             found.append((candidate, error))

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from scoring.model.obligations import ComplianceContext
+
 
 @dataclass(frozen=True)
 class SiteOptions:
@@ -19,3 +21,5 @@ class SiteOptions:
     source_root: Path | None = None  # what problem file names are relative to (the cwd)
     currency: str = "EUR"  # the site's totals; see SiteSettings.currency
     exchange_rates: Mapping[str, float] = field(default_factory=dict)
+    # The regimes and build date obligations are judged against (issue 27); None: defaults.
+    compliance: ComplianceContext | None = None
