@@ -70,3 +70,13 @@ class SweetspotConfig(base.Config):
     """The date the site treats as today (YYYY-MM-DD), for whatever falls due or expires.
     Unset: the environment variable SWEETSPOT_BUILD_DATE, then SOURCE_DATE_EPOCH, then
     today's date (UTC)."""
+
+    publication = c.Type(str, default="internal")
+    """public: the public register, without withheld rows and without internal or withheld
+    fields (names, e-mail addresses, what the register's rules withhold); internal (the
+    default): everything, with what the public register leaves out marked."""
+
+    visibility = c.Optional(c.Type(dict))
+    """Field visibility overriding the defaults and the shipped mappings':
+    {fields: {owner: public, custom.cost_note: internal}, withhold_rows: {field:
+    custom.withheld, public_values: ["a) No"]}}."""

@@ -15,6 +15,12 @@ from typing import Any
 
 from scoring.model.clock import BuildDateError, build_date
 from scoring.portfolio.currencies import check_rates, is_currency
+from scoring.proposals.publication import (
+    PUBLICATIONS,
+    Visibility,
+    VisibilityError,
+    parse_visibility,
+)
 from scoring.rubric import QUADRANTS, Rubric
 
 
@@ -48,6 +54,11 @@ class SiteSettings:
     # The date date-dependent answers use (YYYY-MM-DD); unset: SWEETSPOT_BUILD_DATE, then
     # SOURCE_DATE_EPOCH, then today (scoring/model/clock.py).
     build_date: str | None = None
+    # public: the public register (withheld rows and internal or withheld fields left out,
+    # scoring/proposals/publication.py); internal: everything, marked. ``visibility``
+    # overrides the field levels a shipped mapping and the defaults give.
+    publication: str = "internal"
+    visibility: Mapping[str, Any] | None = None
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> SiteSettings:
@@ -79,11 +90,23 @@ class SiteSettings:
         except BuildDateError as error:
             raise SettingsError(str(error)) from None
 
+    def publication_rules(self) -> tuple[str, Visibility]:
+        """The publication and the site's visibility rules; SettingsError names the fault."""
+        if self.publication not in PUBLICATIONS:
+            raise SettingsError(
+                f"publication must be {' or '.join(PUBLICATIONS)}, not {self.publication!r}"
+            )
+        try:
+            return self.publication, parse_visibility(self.visibility, "visibility")
+        except VisibilityError as error:
+            raise SettingsError(str(error)) from None
+
     def quadrants_of(self, rubric: Rubric) -> Rubric:
         """The rubric with the thresholds, target mix and tolerance these settings set.
         The currency settings are checked here too, so every build refuses them early."""
         self.rates()
         self.today()
+        self.publication_rules()
         return rubric.with_quadrants(
             impact_threshold=_share(self.impact_threshold, "impact_threshold", 100),
             risk_threshold=_share(self.risk_threshold, "risk_threshold", 100),

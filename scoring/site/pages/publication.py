@@ -1,0 +1,77 @@
+"""The publication's own page (what this register publishes and what it leaves out, as
+counts and field names, never values) and the mark each proposal page carries."""
+
+from __future__ import annotations
+
+from markupsafe import Markup
+
+from scoring.proposals.proposal import Proposal
+from scoring.proposals.publication import INTERNAL, LeftOut
+from scoring.site.custom_labels import mapping_labels
+from scoring.site.pages.blocks import GeneratedPage, front_matter
+from scoring.site.pages.context import SiteContext
+
+PAGE = "publication.md"
+
+
+def field_label(path: str, labels: dict[str, str]) -> str:
+    """A field path as a reader names it: a custom field by its label, else in words."""
+    if path in labels:
+        return labels[path]
+    name = path.removeprefix("custom.").replace("_", " ").replace(".", ": ")
+    return name[:1].upper() + name[1:]
+
+
+def _labels_of(ctx: SiteContext, proposal: Proposal, left: LeftOut) -> list[str]:
+    labels = {f"custom.{k}": v for k, v in mapping_labels(proposal, ctx.rubric).items()}
+    return [field_label(path, labels) for path in sorted(left.fields)]
+
+
+def publication_pages(ctx: SiteContext) -> list[GeneratedPage]:
+    publication = ctx.options.publication
+    page = ctx.path(PAGE)
+    by_field: dict[str, int] = {}
+    for proposal in ctx.portfolio.intake.proposals:
+        left = publication.left_out.get(proposal.id)
+        if left is None or left.row_withheld:
+            continue
+        for label in _labels_of(ctx, proposal, left):
+            by_field[label] = by_field.get(label, 0) + 1
+    withheld = [
+        (p.title, ctx.link(page, ctx.proposal_path(p.id)))
+        for p in ctx.portfolio.intake.proposals
+        if (left := publication.left_out.get(p.id)) is not None and left.row_withheld
+    ]
+    emails = sum(1 for left in publication.left_out.values() if left.emails)
+    body = ctx.render(
+        "publication.md.j2",
+        page,
+        publication=publication,
+        by_field=sorted(by_field.items()),
+        withheld=withheld,  # listed in the internal build only: the public one has none
+        emails=emails,
+        published=len(ctx.portfolio.intake.proposals),
+    )
+    title = "About this register" if publication.public else "About this portfolio"
+    return [GeneratedPage(page, front_matter({"title": title}) + body)]
+
+
+def publication_mark(ctx: SiteContext, proposal: Proposal, page: str) -> Markup:
+    """A proposal page's note on what the public register leaves out of it: in the
+    internal build, the fields (or the whole row); in the public one, that some are."""
+    publication = ctx.options.publication
+    left = publication.left_out.get(proposal.id)
+    if left is None:
+        return Markup("")
+    return ctx.render_html(
+        "publication_mark.html.j2",
+        page,
+        publication=publication,
+        left=left,
+        labels=_labels_of(ctx, proposal, left),
+        internal_only=[k for k, v in sorted(left.fields.items()) if v == INTERNAL],
+        about=ctx.url(page, ctx.path(PAGE)),
+    )
+
+
+__all__ = ["PAGE", "field_label", "publication_mark", "publication_pages"]
