@@ -34,6 +34,7 @@ PUBLICATIONS = ("public", "internal")
 DEFAULT_FIELDS: Mapping[str, str] = {
     "owner": INTERNAL,
     "sponsor": INTERNAL,
+    "data.sources.owner": INTERNAL,  # who owns a data source: often a person's name
     "source.unmapped": INTERNAL,  # raw inventory cells the mapping did not translate
 }
 # Fields every proposal must have: a non-public value is replaced, not removed.
@@ -206,6 +207,11 @@ def _redact(data: Mapping[str, Any], rules: Visibility, prefix: str, out: _Found
             continue
         if isinstance(value, Mapping):
             kept[key] = _redact(value, rules, f"{path}.", out)
+        elif isinstance(value, list) and any(isinstance(v, Mapping) for v in value):
+            # A list of records (data.sources): a rule names their fields without an index.
+            kept[key] = [
+                _redact(v, rules, f"{path}.", out) if isinstance(v, Mapping) else v for v in value
+            ]
         elif explicit:
             kept[key] = value
         else:
