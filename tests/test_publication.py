@@ -38,6 +38,7 @@ MARKERS = {
     "summary_email": "mksummarymailq8",
     "data_owner": "mkdataownerq9",
     "unmapped": "mkunmappedq10",
+    "role": "mkroleq11",
 }
 
 PUBLIC_ROW = f"""\
@@ -48,6 +49,9 @@ stage: pilot
 owner: Alice {MARKERS["owner"]}
 sponsor: Bob {MARKERS["sponsor"]}
 tags: [claims]
+roles:
+  product_owner: Dana {MARKERS["role"]}
+  data_scientist: vacant
 data:
   sources:
     - name: Claims history
@@ -148,6 +152,7 @@ def test_a_public_publication_drops_withheld_rows_and_redacts_fields(tmp_path: P
     assert claims.get("custom.contact_email") is None  # internal by the 2025 mapping
     assert claims.get("custom.topic_area") == "Benefits"  # public stays
     assert claims.get("source.unmapped") is None
+    assert claims.get("roles") == {"product_owner": "Not published", "data_scientist": "vacant"}
     assert public.left_out["benefit-claims"].fields["custom.security_detail"] == "withheld"
     calls = public.intake.proposals[1]
     assert EMAIL_WITHHELD in calls.summary and MARKERS["summary_email"] not in calls.summary

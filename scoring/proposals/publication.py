@@ -35,10 +35,15 @@ DEFAULT_FIELDS: Mapping[str, str] = {
     "owner": INTERNAL,
     "sponsor": INTERNAL,
     "data.sources.owner": INTERNAL,  # who owns a data source: often a person's name
+    "roles": INTERNAL,  # names of the people in each role
     "source.unmapped": INTERNAL,  # raw inventory cells the mapping did not translate
 }
 # Fields every proposal must have: a non-public value is replaced, not removed.
 REQUIRED_TEXT = ("title", "summary", "team")
+# Names whose presence the scores read (a role filled or vacant): a non-public name is
+# replaced, so the public scores stay those of the same facts.
+NAMED_ROLES = "roles"
+VACANT = "vacant"
 NOT_PUBLISHED = "Not published"
 EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 EMAIL_WITHHELD = "[e-mail address not published]"
@@ -204,6 +209,11 @@ def _redact(data: Mapping[str, Any], rules: Visibility, prefix: str, out: _Found
             out.fields[path] = level
             if path in REQUIRED_TEXT:
                 kept[key] = NOT_PUBLISHED
+            elif path.startswith(NAMED_ROLES) and isinstance(value, Mapping):
+                kept[key] = {
+                    role: name if str(name).strip().casefold() == VACANT else NOT_PUBLISHED
+                    for role, name in value.items()
+                }
             continue
         if isinstance(value, Mapping):
             kept[key] = _redact(value, rules, f"{path}.", out)
