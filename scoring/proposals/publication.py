@@ -50,6 +50,15 @@ EMAIL_WITHHELD = "[e-mail address not published]"
 WAIVED = "waived"
 
 
+def _get(data: Mapping[str, Any], dotted: str) -> Any:
+    value: Any = data
+    for part in dotted.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(part)
+    return value
+
+
 class VisibilityError(ValueError):
     """A visibility section that cannot be used; the message names the key."""
 
@@ -63,8 +72,8 @@ class RowRule:
     field: str
     public_values: tuple[str, ...]
 
-    def withholds(self, proposal: Proposal) -> bool:
-        value = proposal.get(self.field)
+    def withholds(self, data: Mapping[str, Any]) -> bool:
+        value = _get(data, self.field)
         if value is None or (isinstance(value, str) and not value.strip()):
             return False
         if isinstance(value, bool):
@@ -137,8 +146,10 @@ def shipped_visibility(name: str) -> Visibility:
     return parse_visibility(yaml.safe_load(text).get("visibility"), f"mapping {name}")
 
 
-def rules_for(proposal: Proposal, site: Visibility) -> Visibility:
-    inventory = proposal.get("source.inventory")
+def rules_for(data: Mapping[str, Any], site: Visibility) -> Visibility:
+    """The rules for one proposal's data: the site's over its shipped mapping's over the
+    defaults."""
+    inventory = _get(data, "source.inventory")
     base = Visibility(DEFAULT_FIELDS)
     if isinstance(inventory, str) and inventory in SHIPPED:
         base = shipped_visibility(inventory).over(base)
@@ -278,8 +289,10 @@ def publish(
     proposals: list[Proposal] = []
     used: RedactionCache = {}
     for proposal in intake.proposals:
-        rules = rules_for(proposal, site)
-        withheld = rules.withhold_rows is not None and rules.withhold_rows.withholds(proposal)
+        rules = rules_for(proposal.fields, site)
+        withheld = rules.withhold_rows is not None and rules.withhold_rows.withholds(
+            proposal.fields
+        )
         if withheld:
             result.withheld_rows += 1
             result.withheld_with_waivers += _has_waiver(proposal)
@@ -305,8 +318,21 @@ def publish(
     return result
 
 
-def withheld_ids(publication: Publication) -> Iterable[str]:
-    return (pid for pid, left in publication.left_out.items() if left.row_withheld)
+def publish_records(
+    records: Iterable[Mapping[str, Any]], kind: str, site: Visibility = Visibility()
+) -> tuple[list[dict[str, Any]], int]:
+    """Plain proposal data (an inventory export reads files, valid or not) as the
+    publication may show it, and how many rows the public one withholds."""
+    kept: list[dict[str, Any]] = []
+    withheld = 0
+    for data in records:
+        rules = rules_for(data, site)
+        if rules.withhold_rows is not None and rules.withhold_rows.withholds(data):
+            withheld += 1
+            if kind == "public":
+                continue
+        kept.append(_redact(data, rules, "", _Found()) if kind == "public" else dict(data))
+    return kept, withheld
 
 
 __all__ = [
@@ -322,6 +348,7 @@ __all__ = [
     "VisibilityError",
     "parse_visibility",
     "publish",
+    "publish_records",
     "redact",
     "rules_for",
 ]

@@ -10,8 +10,15 @@ from scoring.proposals.publication import INTERNAL, LeftOut
 from scoring.site.custom_labels import mapping_labels
 from scoring.site.pages.blocks import GeneratedPage, front_matter
 from scoring.site.pages.context import SiteContext
+from scoring.sources.inventory.registers import (
+    REGISTER_FORMATS,
+    register_csv,
+    register_json,
+    register_rows,
+)
 
 PAGE = "publication.md"
+DOWNLOADS = "publication/"  # beside the page's own URL (publication/)
 
 
 def field_label(path: str, labels: dict[str, str]) -> str:
@@ -51,9 +58,29 @@ def publication_pages(ctx: SiteContext) -> list[GeneratedPage]:
         withheld=withheld,  # listed in the internal build only: the public one has none
         emails=emails,
         published=len(ctx.portfolio.intake.proposals),
+        downloads=[
+            (
+                fmt.title,
+                ctx.link(page, ctx.path(f"{DOWNLOADS}{name}.csv")),
+                ctx.link(page, ctx.path(f"{DOWNLOADS}{name}.json")),
+            )
+            for name, fmt in REGISTER_FORMATS.items()
+        ],
     )
     title = "About this register" if publication.public else "About this portfolio"
-    return [GeneratedPage(page, front_matter({"title": title}) + body)]
+    return [GeneratedPage(page, front_matter({"title": title}) + body), *register_downloads(ctx)]
+
+
+def register_downloads(ctx: SiteContext) -> list[GeneratedPage]:
+    """The registers' own formats, CSV and JSON, from the proposals this build publishes."""
+    publication = ctx.options.publication
+    entries = [(p.id, p.fields) for p in ctx.portfolio.intake.proposals]
+    pages = []
+    for name, fmt in REGISTER_FORMATS.items():
+        export = register_rows(fmt, entries, public=publication.public)
+        pages.append(GeneratedPage(ctx.path(f"{DOWNLOADS}{name}.csv"), register_csv(export)))
+        pages.append(GeneratedPage(ctx.path(f"{DOWNLOADS}{name}.json"), register_json(fmt, export)))
+    return pages
 
 
 def publication_mark(ctx: SiteContext, proposal: Proposal, page: str) -> Markup:
