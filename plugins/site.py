@@ -84,7 +84,7 @@ class PluginSite:
         serving: bool,
     ) -> PluginSite:
         """Check the options against the files they name and wire in the CSS and scripts."""
-        settings = SiteSettings.from_options(options)
+        settings = SiteSettings.from_options(options).from_environment(os.environ)
         base = Path(config.config_file_path or ".").resolve().parent
         proposals_dir = (base / settings.proposals_dir).resolve()
         if proposals_dir != Path(os.path.normpath(base / settings.proposals_dir)):

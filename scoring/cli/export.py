@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -91,6 +92,8 @@ def _publication(args: argparse.Namespace) -> tuple[str, Visibility]:
         options = {**options, "publication": args.publication}
     try:
         settings = SiteSettings.from_options(options)
+        if not args.publication:
+            settings = settings.from_environment(os.environ)
         return settings.publication_rules()
     except (SettingsError, TypeError) as error:
         raise UsageError(f"{args.config or '--publication'}: sweetspot: {error}") from None

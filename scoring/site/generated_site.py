@@ -300,6 +300,8 @@ def resolve_source(
         if publication is not None:  # --publication overrides the config's option
             options = {**options, "publication": publication}
         settings = SiteSettings.from_options(options)
+        if publication is None:  # no --publication: SWEETSPOT_PUBLICATION, as the plugin
+            settings = settings.from_environment(os.environ)
         rubric = settings.quadrants_of(rubric)
         kind, visibility = settings.publication_rules()
     except SettingsError as error:

@@ -9,7 +9,7 @@ tests/test_site_layer.py holds the two lists to each other, default by default.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date
 from typing import Any
 
@@ -22,6 +22,8 @@ from scoring.proposals.publication import (
     parse_visibility,
 )
 from scoring.rubric import QUADRANTS, Rubric
+
+PUBLICATION_VARIABLE = "SWEETSPOT_PUBLICATION"
 
 
 class SettingsError(ValueError):
@@ -90,11 +92,18 @@ class SiteSettings:
         except BuildDateError as error:
             raise SettingsError(str(error)) from None
 
+    def from_environment(self, environ: Mapping[str, str]) -> SiteSettings:
+        """These settings with SWEETSPOT_PUBLICATION, when set, as the publication: CI
+        chooses what each deployment target gets, whatever mkdocs.yml says."""
+        chosen = environ.get(PUBLICATION_VARIABLE, "").strip()
+        return replace(self, publication=chosen) if chosen else self
+
     def publication_rules(self) -> tuple[str, Visibility]:
         """The publication and the site's visibility rules; SettingsError names the fault."""
         if self.publication not in PUBLICATIONS:
             raise SettingsError(
-                f"publication must be {' or '.join(PUBLICATIONS)}, not {self.publication!r}"
+                f"publication (or {PUBLICATION_VARIABLE}) must be "
+                f"{' or '.join(PUBLICATIONS)}, not {self.publication!r}"
             )
         try:
             return self.publication, parse_visibility(self.visibility, "visibility")
