@@ -183,7 +183,11 @@ class PluginSite:
         )
         kept.page_folder = self.page_folder()
         self.builder, pages = self.render(intake, options)
-        self.log_problems(intake)
+        # The public register leaves invalid files out of its pages, not out of the log:
+        # --strict still stops on them.
+        self.log_problems(
+            Intake(intake.proposals, [*publication.unpublished_invalid, *intake.invalid])
+        )
         unpublish(
             files,
             config,

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 import pytest
-from sitekit import build_project, write_site
+from sitekit import build_project, logged_build, write_site
 
 from scoring.cli.main import main
 from scoring.proposals.loading import load_proposals
@@ -209,7 +209,7 @@ def test_an_unknown_publication_is_refused(
     root = write_site(tmp_path / "src", PORTFOLIO, plugin_options={"publication": "open"})
     monkeypatch.chdir(root)
     assert main(["build-docs", "--out", str(tmp_path / "out")]) == 2
-    assert "publication must be public or internal, not 'open'" in capsys.readouterr().err
+    assert "must be public or internal, not 'open'" in capsys.readouterr().err
 
 
 # -- the hostile check: whole sites ---------------------------------------------------------
@@ -302,3 +302,26 @@ def test_public_counts_are_the_internal_ones_minus_the_withheld(tmp_path: Path) 
         counts[publication] = (len(portfolio["proposals"]), len(rows["rows"]), len(csv_lines) - 1)
     assert counts["internal"] == (3, 3, 3)
     assert counts["public"] == (2, 2, 2)
+
+
+@pytest.mark.slow
+def test_an_invalid_file_is_left_out_of_the_public_register_but_still_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An imported file's name is its title, and an invalid one cannot be read for its
+    visibility: the public register counts it; the build still reports it."""
+    marker = "mkinvalidnameq12"
+    broken = {f"dhs-{marker}": "title: [unclosed\n"}
+    root = write_site(
+        tmp_path / "src", {**PORTFOLIO, **broken}, plugin_options={"publication": "public"}
+    )
+    outcome = logged_build(root, strict=True)
+    assert outcome.error is not None  # --strict still stops on it
+    assert any(marker in record.getMessage() for record in outcome.records)
+    site = site_files(build_project(root))
+    assert not [name for name, data in site.items() if marker in data.decode("utf-8", "replace")]
+    assert "1 proposal file is not valid" in site["publication/index.html"].decode()
+    monkeypatch.chdir(root)
+    assert main(["build-docs", "--out", str(tmp_path / "out")]) == 1
+    assert marker in capsys.readouterr().err
+    assert not [n for n, d in site_files(tmp_path / "out").items() if marker.encode() in d]

@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from scoring.proposals.proposal import Intake, LineMap, Link, Proposal
+from scoring.proposals.proposal import Intake, InvalidFile, LineMap, Link, Proposal
 from scoring.sources.inventory.mapping import SHIPPED, shipped_path
 
 PUBLIC, INTERNAL, WITHHELD = "public", "internal", "withheld"
@@ -176,6 +176,9 @@ class Publication:
     withheld_with_waivers: int = 0
     proposals_total: int = 0
     rules: object = None  # the site's visibility rules, as plain values
+    # Public only: the invalid files left out of every page, for the build's own report
+    # (logs, exit status), never for a page, which gives their number alone.
+    unpublished_invalid: list[InvalidFile] = field(default_factory=list)
 
     @property
     def public(self) -> bool:
@@ -313,8 +316,14 @@ def publish(
     if cache is not None:
         cache.clear()
         cache.update(used)
-    # Invalid files are listed by name and problem only (never their values' fields).
-    result.intake = Intake(proposals=proposals, invalid=list(intake.invalid))
+    # An invalid file cannot be read for its visibility, and its name and problems can quote
+    # what it holds (an imported file's name is its title): the public register leaves it
+    # out and counts it; the build still reports it (``unpublished_invalid``).
+    if kind == "public":
+        result.unpublished_invalid = list(intake.invalid)
+        result.intake = Intake(proposals=proposals)
+    else:
+        result.intake = Intake(proposals=proposals, invalid=list(intake.invalid))
     return result
 
 

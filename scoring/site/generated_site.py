@@ -478,7 +478,9 @@ def generate(source: SiteSource) -> GeneratedSite:
     patterns = sorted(
         {f"/{path.rsplit('/', 1)[0]}/*.md" if "/" in path else f"/{path}" for path in hidden}
     )
-    return GeneratedSite(files, intake, portfolio, generated, patterns)
+    # The report (problems printed, exit status) covers the files a public build leaves out.
+    reported = Intake(intake.proposals, [*publication.unpublished_invalid, *intake.invalid])
+    return GeneratedSite(files, reported, portfolio, generated, patterns)
 
 
 def published_copy(path: Path, real: Path, proposals_dir: Path, valid: set[Path]) -> bool:
