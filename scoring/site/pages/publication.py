@@ -21,10 +21,18 @@ PAGE = "publication.md"
 DOWNLOADS = "publication/"  # beside the page's own URL (publication/)
 
 
+# The fields the defaults leave out, as a reader names them.
+DEFAULT_LABELS = {
+    "data.sources.owner": "Data source owners",
+    "roles": "Names of the people in each role (whether a role is filled is published)",
+    "source.unmapped": "Inventory cells the import could not translate",
+}
+
+
 def field_label(path: str, labels: dict[str, str]) -> str:
     """A field path as a reader names it: a custom field by its label, else in words."""
-    if path in labels:
-        return labels[path]
+    if path in labels or path in DEFAULT_LABELS:
+        return labels.get(path) or DEFAULT_LABELS[path]
     name = path.removeprefix("custom.").replace("_", " ").replace(".", ": ")
     return name[:1].upper() + name[1:]
 
