@@ -39,6 +39,9 @@ MARKERS = {
     "data_owner": "mkdataownerq9",
     "unmapped": "mkunmappedq10",
     "role": "mkroleq11",
+    "withheld_unit": "mkunitq13",
+    "withheld_tag": "mktagq14",
+    "withheld_team": "mkteamq15",
 }
 
 PUBLIC_ROW = f"""\
@@ -72,7 +75,9 @@ source:
 WITHHELD_ROW = f"""\
 title: Screen visa files {MARKERS["withheld_title"]}
 summary: A model flags files for review {MARKERS["withheld_summary"]}.
-team: Border Operations
+team: Border {MARKERS["withheld_team"]}
+org: [Department of Travel, Office {MARKERS["withheld_unit"]}]
+tags: [{MARKERS["withheld_tag"]}]
 stage: production
 governance:
   testing_by_group: waived

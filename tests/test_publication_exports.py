@@ -104,6 +104,8 @@ def test_the_site_offers_the_register_downloads_of_its_publication(tmp_path: Pat
     files = site_files(build_project(write_portfolio(tmp_path / "src", "public")))
     for fmt in REGISTER_FORMATS:
         assert f"publication/{fmt}.csv" in files and f"publication/{fmt}.json" in files
+    federal = files["publication/us-federal-2025.csv"].decode()
+    assert "Route benefit claims" in federal and len(federal.strip().splitlines()) == 2
     assert markers_in(files) == {}
     about = files["publication/index.html"].decode()
     assert 'href="atrs-tier1.csv"' in about or "atrs-tier1.csv" in about

@@ -7,9 +7,12 @@ from markupsafe import Markup
 
 from scoring.proposals.proposal import Proposal
 from scoring.proposals.publication import INTERNAL, LeftOut
+from scoring.proposals.schema import proposal_schema
 from scoring.site.custom_labels import mapping_labels
 from scoring.site.pages.blocks import GeneratedPage, front_matter
 from scoring.site.pages.context import SiteContext
+from scoring.sources.inventory.export import export_csv
+from scoring.sources.inventory.mapping import load_mapping, shipped_path
 from scoring.sources.inventory.registers import (
     REGISTER_FORMATS,
     register_csv,
@@ -19,6 +22,7 @@ from scoring.sources.inventory.registers import (
 
 PAGE = "publication.md"
 DOWNLOADS = "publication/"  # beside the page's own URL (publication/)
+FEDERAL = "us-federal-2025"  # the register format an import can be exported back to
 
 
 # The fields the defaults leave out, as a reader names them.
@@ -66,6 +70,9 @@ def publication_pages(ctx: SiteContext) -> list[GeneratedPage]:
         withheld=withheld,  # listed in the internal build only: the public one has none
         emails=emails,
         published=len(ctx.portfolio.intake.proposals),
+        federal=(
+            ctx.link(page, ctx.path(f"{DOWNLOADS}{FEDERAL}.csv")) if _federal_records(ctx) else None
+        ),
         downloads=[
             (
                 fmt.title,
@@ -88,7 +95,29 @@ def register_downloads(ctx: SiteContext) -> list[GeneratedPage]:
         export = register_rows(fmt, entries, public=publication.public)
         pages.append(GeneratedPage(ctx.path(f"{DOWNLOADS}{name}.csv"), register_csv(export)))
         pages.append(GeneratedPage(ctx.path(f"{DOWNLOADS}{name}.json"), register_json(fmt, export)))
+    federal = federal_csv(ctx)
+    if federal is not None:
+        pages.append(GeneratedPage(ctx.path(f"{DOWNLOADS}{FEDERAL}.csv"), federal))
     return pages
+
+
+def _federal_records(ctx: SiteContext) -> list[Proposal]:
+    return [p for p in ctx.portfolio.intake.proposals if p.get("source.inventory") == FEDERAL]
+
+
+def _source_order(proposal: Proposal) -> tuple[int, str]:
+    row = proposal.get("source.row")
+    return (row if isinstance(row, int) else 10**9, proposal.id)
+
+
+def federal_csv(ctx: SiteContext) -> str | None:
+    """The 2025 US federal inventory CSV of the use cases imported in that format, in their
+    source order, as `sweetspot export --format us-federal-2025` writes it (None: none)."""
+    imported = _federal_records(ctx)
+    if not imported:
+        return None
+    mapping = load_mapping(shipped_path(FEDERAL), proposal_schema(ctx.rubric), display=FEDERAL)
+    return export_csv(mapping, [p.fields for p in sorted(imported, key=_source_order)])
 
 
 def publication_mark(ctx: SiteContext, proposal: Proposal, page: str) -> Markup:
