@@ -28,9 +28,11 @@ FEDERAL = "us-federal-2025"  # the register format an import can be exported bac
 # The fields the defaults leave out, as a reader names them.
 DEFAULT_LABELS = {
     "data.sources.owner": "Data source owners",
-    "roles": "Names of the people in each role (whether a role is filled is published)",
+    "roles": "Names in roles",  # whether a role is filled stays published
     "source.unmapped": "Inventory cells the import could not translate",
 }
+# People's names the defaults leave out: one word on a proposal page's mark.
+NAMES = ("owner", "sponsor", "roles", "data.sources.owner")
 
 
 def field_label(path: str, labels: dict[str, str]) -> str:
@@ -41,9 +43,15 @@ def field_label(path: str, labels: dict[str, str]) -> str:
     return name[:1].upper() + name[1:]
 
 
-def _labels_of(ctx: SiteContext, proposal: Proposal, left: LeftOut) -> list[str]:
+def _labels_of(
+    ctx: SiteContext, proposal: Proposal, left: LeftOut, *, short: bool = False
+) -> list[str]:
     labels = {f"custom.{k}": v for k, v in mapping_labels(proposal, ctx.rubric).items()}
-    return [field_label(path, labels) for path in sorted(left.fields)]
+    paths = sorted(left.fields)
+    if not short:
+        return [field_label(path, labels) for path in paths]
+    names = ["names"] if any(path in NAMES for path in paths) else []
+    return names + [field_label(path, labels) for path in paths if path not in NAMES]
 
 
 def publication_pages(ctx: SiteContext) -> list[GeneratedPage]:
@@ -132,7 +140,7 @@ def publication_mark(ctx: SiteContext, proposal: Proposal, page: str) -> Markup:
         page,
         publication=publication,
         left=left,
-        labels=_labels_of(ctx, proposal, left),
+        labels=_labels_of(ctx, proposal, left, short=True),
         internal_only=[k for k, v in sorted(left.fields.items()) if v == INTERNAL],
         about=ctx.url(page, ctx.path(PAGE)),
     )
