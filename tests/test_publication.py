@@ -16,6 +16,7 @@ import pytest
 from sitekit import build_project, logged_build, write_site
 
 from scoring.cli.main import main
+from scoring.model.scorecard import score_intake
 from scoring.proposals.loading import load_proposals
 from scoring.proposals.publication import (
     EMAIL_WITHHELD,
@@ -151,7 +152,7 @@ def test_a_public_publication_drops_withheld_rows_and_redacts_fields(tmp_path: P
     assert ids == ["benefit-claims", "call-volumes"]
     assert (public.withheld_rows, public.withheld_with_waivers) == (1, 1)
     claims = public.intake.proposals[0]
-    assert claims.owner is None and claims.sponsor is None
+    assert claims.owner == claims.sponsor == "Not published"
     assert claims.get("custom.cost_note") is None
     assert claims.get("custom.security_detail") is None
     assert claims.get("custom.contact_email") is None  # internal by the 2025 mapping
@@ -174,6 +175,30 @@ def test_the_internal_publication_keeps_everything_and_counts_the_same(tmp_path:
     assert len(public.intake.proposals) == len(internal.intake.proposals) - 1
     assert public.withheld_rows == internal.withheld_rows == 1
     assert internal.intake.proposals[0].owner == f"Alice {MARKERS['owner']}"
+
+
+def test_names_left_out_do_not_change_the_scores(tmp_path: Path) -> None:
+    """A sponsor's name is withheld, not the fact that one is named: no `no_sponsor` flag, and
+    the same scores, ranges and flags as the internal build."""
+    intake = loaded(tmp_path)
+    site = parse_visibility(SITE_VISIBILITY, "visibility")
+    rubric = load_rubric(None)
+    cards = {
+        kind: {
+            c.proposal.id: c
+            for c in score_intake(publish(intake, kind, site).intake, rubric).cards  # type: ignore[arg-type]
+        }
+        for kind in ("internal", "public")
+    }
+    internal, public = cards["internal"]["benefit-claims"], cards["public"]["benefit-claims"]
+    assert "no_sponsor" not in [f.id for f in public.flags]
+    assert [f.id for f in public.flags] == [f.id for f in internal.flags]
+
+    def figures(card: object) -> tuple[object, ...]:
+        names = ("scores", "confidence", "ranges", "priority", "risk", "state")
+        return tuple(getattr(card, name) for name in names)
+
+    assert figures(public) == figures(internal)
 
 
 def test_a_field_marked_public_is_published_with_its_email(tmp_path: Path) -> None:

@@ -38,8 +38,10 @@ DEFAULT_FIELDS: Mapping[str, str] = {
     "roles": INTERNAL,  # names of the people in each role
     "source.unmapped": INTERNAL,  # raw inventory cells the mapping did not translate
 }
-# Fields every proposal must have: a non-public value is replaced, not removed.
-REQUIRED_TEXT = ("title", "summary", "team")
+# A non-public value of these is replaced, not removed: the first three every proposal must
+# have, and the scores read whether the others are named (a sponsor named or not, the
+# owners of the data), never who, so the public register's scores stay those of the same facts.
+REPLACED_TEXT = ("title", "summary", "team", "owner", "sponsor", "data.sources.owner")
 # Names whose presence the scores read (a role filled or vacant): a non-public name is
 # replaced, so the public scores stay those of the same facts.
 NAMED_ROLES = "roles"
@@ -221,7 +223,7 @@ def _redact(data: Mapping[str, Any], rules: Visibility, prefix: str, out: _Found
         level, explicit = rules.level(path)
         if level != PUBLIC:
             out.fields[path] = level
-            if path in REQUIRED_TEXT:
+            if path in REPLACED_TEXT and isinstance(value, str):
                 kept[key] = NOT_PUBLISHED
             elif path.startswith(NAMED_ROLES) and isinstance(value, Mapping):
                 kept[key] = {
