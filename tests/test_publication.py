@@ -356,3 +356,48 @@ def test_an_invalid_file_is_left_out_of_the_public_register_but_still_reported(
     assert main(["build-docs", "--out", str(tmp_path / "out")]) == 1
     assert marker in capsys.readouterr().err
     assert not [n for n, d in site_files(tmp_path / "out").items() if marker.encode() in d]
+
+
+def test_a_bad_environment_publication_is_a_one_line_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = write_site(tmp_path / "src", PORTFOLIO)
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("SWEETSPOT_PUBLICATION", "everyone")
+    assert main(["build-docs", "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "SWEETSPOT_PUBLICATION) must be public or internal, not 'everyone'" in err
+    assert len(err.strip().splitlines()) == 1
+    # --publication on the command line wins over the environment.
+    assert main(["build-docs", "--publication", "public", "--out", str(tmp_path / "out")]) == 0
+
+
+MAPPING_WITH_VISIBILITY = """\
+mapping_version: 1
+name: own-register
+id: {key: [Name]}
+fields:
+  title: {column: Name}
+  summary: {column: Name}
+  team: {column: Name}
+  stage: {column: Name, default: idea, values: {x: idea}}
+visibility:
+  fields:
+    custom.contact: LEVEL
+  withhold_rows: {field: custom.secret, public_values: ["no"]}
+"""
+
+
+def test_a_mapping_may_state_its_visibility_and_a_bad_level_is_located(tmp_path: Path) -> None:
+    from scoring.proposals.schema import proposal_schema
+    from scoring.sources.inventory.mapping import MappingError, load_mapping
+
+    schema = proposal_schema(load_rubric(None))
+    good = tmp_path / "good.yaml"
+    good.write_text(MAPPING_WITH_VISIBILITY.replace("LEVEL", "internal"), encoding="utf-8")
+    load_mapping(good, schema)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(MAPPING_WITH_VISIBILITY.replace("LEVEL", "secret"), encoding="utf-8")
+    with pytest.raises(MappingError) as raised:
+        load_mapping(bad, schema)
+    assert "bad.yaml:11" in str(raised.value) and "visibility" in str(raised.value)
