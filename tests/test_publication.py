@@ -9,6 +9,7 @@ this round extends it by adding its own marked fields to ``PORTFOLIO`` (and its 
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -109,12 +110,16 @@ SITE_VISIBILITY = {
 
 
 def site_files(root: Path) -> dict[str, bytes]:
-    """Every file under ``root`` (a built site, a build-docs folder), by relative path."""
-    return {
-        path.relative_to(root).as_posix(): path.read_bytes()
-        for path in sorted(root.rglob("*"))
-        if path.is_file() and not path.is_symlink()
-    }
+    """Every file under ``root`` (a built site, a build-docs folder), by relative path; a
+    gzipped one (sitemap.xml.gz) unpacked, so its text is searched too."""
+    files = {}
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and not path.is_symlink():
+            data = path.read_bytes()
+            files[path.relative_to(root).as_posix()] = (
+                gzip.decompress(data) if path.suffix == ".gz" else data
+            )
+    return files
 
 
 def markers_in(files: dict[str, bytes]) -> dict[str, list[str]]:
@@ -253,6 +258,7 @@ def test_the_plugin_build_holds_no_marker_in_public_and_all_in_internal(
     root = write_portfolio(tmp_path / "src", publication)
     files = site_files(build_project(root))
     assert "search/search_index.json" in files and "sitemap.xml" in files
+    assert "sitemap.xml.gz" in files
     found = markers_in(files)
     if publication == "public":
         assert found == {}, found
@@ -358,6 +364,7 @@ def test_an_invalid_file_is_left_out_of_the_public_register_but_still_reported(
     assert not [n for n, d in site_files(tmp_path / "out").items() if marker.encode() in d]
 
 
+@pytest.mark.slow  # builds the site with build-docs
 def test_a_bad_environment_publication_is_a_one_line_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
