@@ -88,7 +88,7 @@ def scored(root: Path, today: date):  # type: ignore[no-untyped-def]
     register = read_register(root / "decisions", rubric, intake, today, DECIDERS, root=root)
     assert register is not None
     assert register.problems == ()
-    portfolio = score_intake(intake, rubric, register)
+    portfolio = score_intake(intake, rubric, decisions=register)
     return portfolio, register
 
 

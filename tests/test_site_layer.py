@@ -47,6 +47,8 @@ def every_option_set() -> dict[str, Any]:
         build_date="2026-12-07",
         decisions_dir="decisions",
         deciders=["Ada Lovelace"],
+        regimes=["rubric-classes", "omb-m-24-10"],
+        visibility={"fields": {"owner": "public"}},
     )
     assert set(values) == OPTION_NAMES - {"rubric"}  # the built-in rubric: no file to name
     return values

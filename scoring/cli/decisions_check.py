@@ -28,7 +28,11 @@ DEFAULT_DECISIONS = Path("decisions")
 LAPSE_MODES = ("fail", "warn", "off")
 
 
-def add_options(command: argparse.ArgumentParser, *, lapse: bool = True) -> None:
+def add_options(
+    command: argparse.ArgumentParser, *, lapse: bool = True, as_of: bool = True
+) -> None:
+    """--decisions and --deciders; --as-of unless the command has it already (score's
+    obligations take it too); --decisions-expired for the checks that can fail."""
     command.add_argument(
         "--decisions",
         metavar="DIR",
@@ -40,12 +44,13 @@ def add_options(command: argparse.ArgumentParser, *, lapse: bool = True) -> None
         metavar="NAMES",
         help="comma-separated names of who may decide (default: the deciders of ./mkdocs.yml)",
     )
-    command.add_argument(
-        "--as-of",
-        metavar="YYYY-MM-DD",
-        help="the build date decisions are read at (default: SWEETSPOT_BUILD_DATE, then "
-        "SOURCE_DATE_EPOCH, then today)",
-    )
+    if as_of:
+        command.add_argument(
+            "--as-of",
+            metavar="YYYY-MM-DD",
+            help="the build date decisions are read at (default: SWEETSPOT_BUILD_DATE, then "
+            "SOURCE_DATE_EPOCH, then today)",
+        )
     if not lapse:
         return
     command.add_argument(

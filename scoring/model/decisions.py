@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -279,6 +279,22 @@ class DecisionRegister:
             self._ledgers[proposal.id] = found
         return found
 
+    def obligation_waivers(self, proposals: Iterable[Proposal]) -> dict[str, dict[str, str]]:
+        """Waivers in force, for the obligations module: proposal id → {"profile:obligation":
+        what the record says}. A waiver that expired, was revoked or needs renewal is not
+        there, so its obligation counts again."""
+        found: dict[str, dict[str, str]] = {}
+        for proposal in proposals:
+            waived = self.ledger(proposal).waived
+            if waived:
+                found[proposal.id] = {
+                    key: f"waived by {g.decided_by}"
+                    + (f" until {g.until}" if g.until else "")
+                    + f" ({g.decision})"
+                    for key, g in sorted(waived.items())
+                }
+        return found
+
     def key_for(self, proposal_id: str) -> str:
         """What a cached proposal page's decisions block depends on besides the proposal."""
         return repr((self.today.isoformat(), self.about(proposal_id)))
@@ -395,6 +411,15 @@ def rules_for(rubric: Rubric, intake: Intake, deciders: Collection[str] = ()) ->
     )
 
 
+WITHHELD_NAME = "name withheld"
+
+
+def withheld_names(decision: Decision) -> Decision:
+    """The decision as a public build shows it: who asked and who decided are personal
+    data, and the record link leads to internal minutes."""
+    return replace(decision, requested_by=WITHHELD_NAME, decided_by=WITHHELD_NAME, record=None)
+
+
 def read_register(
     folder: Path,
     rubric: Rubric,
@@ -402,6 +427,7 @@ def read_register(
     today: date,
     deciders: Collection[str] = (),
     root: Path | None = None,
+    public: bool = False,
 ) -> DecisionRegister | None:
     """The valid decisions of ``folder`` at ``today``, with every problem found in its
     files; None when there is no such folder (a symlink is refused as no folder)."""
@@ -418,8 +444,9 @@ def read_register(
     if not folder.is_dir():
         return None
     loaded = load_decisions([folder], rules_for(rubric, intake, deciders), root)
+    kept = [withheld_names(d) for d in loaded.decisions] if public else loaded.decisions
     return DecisionRegister(
-        tuple(loaded.decisions),
+        tuple(kept),
         today,
         tuple(loaded.problems),
         rubric.state_name(NEEDS_REVIEW),

@@ -34,8 +34,16 @@ from scoring.model.features import (
     is_answered,
     money_figures,
 )
-from scoring.model.findings import Flag, flags_for
+from scoring.model.findings import SEVERITY_ORDER, Flag, flags_for
 from scoring.model.money import MoneyEstimate, money_estimate
+from scoring.model.obligations import (
+    ComplianceContext,
+    RegimeCompliance,
+    assess,
+    default_context,
+    obligation_flags,
+    worst_state,
+)
 from scoring.model.riskstory import RiskStory, risk_story
 from scoring.model.stakes import StakesAssessment
 from scoring.model.suggestion import ClassSuggestion
@@ -125,6 +133,8 @@ class ScoreCard:
     row: int = field(repr=False, compare=False, default=0)  # this proposal's row in inputs
     # Its decisions at the build date (scoring/model/decisions.py); None: no decisions folder.
     ledger: Ledger | None = field(repr=False, compare=False, default=None)
+    # Under each enabled regime (issue 27): determination, obligations, compliance state.
+    compliance: tuple[RegimeCompliance, ...] = ()
 
     @cached_property
     def levels(self) -> dict[str, tuple[float, bool]]:
@@ -256,7 +266,8 @@ class ScoredPortfolio:
     intake: Intake
     cards: list[ScoreCard]
     frame: pd.DataFrame  # one row per valid proposal: metadata, money and scores
-    decisions: DecisionRegister | None = None  # what the flags were adjusted by
+    context: ComplianceContext | None = None  # the regimes and build date judged against
+    decisions: DecisionRegister | None = None  # what the flags were adjusted by (#29)
 
     def card(self, proposal_id: str) -> ScoreCard | None:
         return self._by_id.get(proposal_id)
@@ -491,17 +502,31 @@ def _finite(value: float | None) -> float | None:
 
 
 def score_intake(
-    intake: Intake, rubric: Rubric, decisions: DecisionRegister | None = None
+    intake: Intake,
+    rubric: Rubric,
+    compliance: ComplianceContext | None = None,
+    decisions: DecisionRegister | None = None,
 ) -> ScoredPortfolio:
-    """Score every valid proposal in an intake and explain each number; ``decisions``
-    (scoring/model/decisions.py) take accepted flags out and add lapsed ones."""
+    """Score every valid proposal in an intake and explain each number. ``compliance``
+    names the regimes and build date obligations are judged against (default: the rubric's
+    classes at the build date from the environment); ``decisions``
+    (scoring/model/decisions.py) take accepted flags out, add lapsed ones and record the
+    waivers the obligations read."""
     proposals = sorted(intake.proposals, key=lambda p: p.id)
+    context = with_waivers(compliance or default_context(rubric), decisions, proposals)
     ids = [p.id for p in proposals]
     features: Features = extract(proposals, rubric)
     inputs = build_inputs(features, rubric)
     estimates = evaluate(inputs, rubric)
     scores = rounded(score_frame(estimates, inputs, features, rubric))
     flags = flags_for(proposals, features, scores, rubric)
+    # Obligation gaps are flags like any other (issue 27): red ones stop a proposal too.
+    regimes = [assess(p, features.stakes[i], context) for i, p in enumerate(proposals)]
+    for proposal, results in zip(proposals, regimes, strict=True):
+        if extra := obligation_flags(results):
+            flags[proposal.id] = sorted(
+                flags[proposal.id] + extra, key=lambda f: (SEVERITY_ORDER[f.severity], f.id)
+            )
     if decisions is not None:  # before anything counts the flags (state, risk story)
         flags = {p.id: decisions.adjust_flags(p, flags[p.id]) for p in proposals}
     # A red flag is a reason to stop as proposed: Reconsider until it is resolved.
@@ -556,6 +581,7 @@ def score_intake(
                 rubric=rubric,
                 row=index,
                 ledger=decisions.ledger(proposal) if decisions is not None else None,
+                compliance=regimes[index],
             )
         )
     frame = _frame(proposals, published(scores), money)
@@ -566,16 +592,32 @@ def score_intake(
     frame["risk_high"] = [s.high for s in stories]
     frame["risk_class"] = [s.risk_class for s in features.stakes]
     frame["risk_reason"] = [s.reason for s in stories]
+    frame["compliance"] = [worst_state(results) for results in regimes]
+    frame["obligation_gaps"] = [
+        " ".join(f"{r.profile.id}:{o.id}" for r in results for o in r.gaps) for results in regimes
+    ]
     if decisions is not None:  # the CSV's decision columns (no names: see decisions.py)
         for column, values in decision_columns([c.ledger for c in cards]).items():
             frame[column] = values
-    return ScoredPortfolio(rubric, intake, cards, frame, decisions)
+    return ScoredPortfolio(rubric, intake, cards, frame, context, decisions)
+
+
+def with_waivers(
+    context: ComplianceContext,
+    decisions: DecisionRegister | None,
+    proposals: Sequence[Proposal],
+) -> ComplianceContext:
+    """The context with the waivers the decisions record (#29), unless it names its own."""
+    if decisions is None or context.waivers:
+        return context
+    return replace(context, waivers=decisions.obligation_waivers(proposals))
 
 
 def rescore(
     intake: Intake,
     rubric: Rubric,
     previous: ScoredPortfolio | None,
+    compliance: ComplianceContext | None = None,
     decisions: DecisionRegister | None = None,
 ) -> ScoredPortfolio:
     """``score_intake`` for a rebuild under `mkdocs serve`: a proposal that is the very
@@ -583,8 +625,14 @@ def rescore(
     file) keeps its card; only the others are scored. Scoring is per proposal (each row of
     the engine's arrays depends on its own answers only), so the result equals a full
     scoring, and the unchanged cards keep what they computed on first use."""
-    if previous is None or previous.rubric != rubric or previous.decisions != decisions:
-        return score_intake(intake, rubric, decisions)
+    context = with_waivers(compliance or default_context(rubric), decisions, intake.proposals)
+    if (
+        previous is None
+        or previous.rubric != rubric
+        or previous.context != context
+        or previous.decisions != decisions
+    ):
+        return score_intake(intake, rubric, context, decisions)
     before = {card.proposal.id: card for card in previous.cards}
     kept: list[ScoreCard] = []
     changed: list[Proposal] = []
@@ -595,11 +643,11 @@ def rescore(
         else:
             changed.append(proposal)
     if not kept:
-        return score_intake(intake, rubric, decisions)
+        return score_intake(intake, rubric, context, decisions)
     frames = [previous.frame.loc[[card.proposal.id for card in kept]]]
     cards = kept
     if changed:
-        fresh = score_intake(Intake(proposals=changed), previous.rubric, decisions)
+        fresh = score_intake(Intake(proposals=changed), previous.rubric, context, decisions)
         cards = kept + fresh.cards
         frames.append(fresh.frame)
     return ScoredPortfolio(
@@ -607,6 +655,7 @@ def rescore(
         intake,
         sorted(cards, key=lambda c: c.proposal.id),
         pd.concat(frames).sort_index(),
+        context,
         decisions,
     )
 

@@ -9,13 +9,23 @@ tests/test_site_layer.py holds the two lists to each other, default by default.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from scoring.model.clock import BuildDateError, build_date
+from scoring.model.obligations import ComplianceContext, ProfileError, make_context
 from scoring.portfolio.currencies import check_rates, is_currency
+from scoring.proposals.publication import (
+    PUBLICATIONS,
+    Visibility,
+    VisibilityError,
+    parse_visibility,
+)
 from scoring.rubric import QUADRANTS, Rubric
+
+PUBLICATION_VARIABLE = "SWEETSPOT_PUBLICATION"
 
 
 class SettingsError(ValueError):
@@ -53,6 +63,14 @@ class SiteSettings:
     # requester).
     decisions_dir: str = "decisions"
     deciders: tuple[str, ...] = ()
+    # The regulatory profiles obligations are judged against (issue 27): built-in ids or
+    # profile files relative to mkdocs.yml; the default is the rubric's own classes.
+    regimes: tuple[str, ...] = ("rubric-classes",)
+    # public: the public register (withheld rows and internal or withheld fields left out,
+    # scoring/proposals/publication.py); internal: everything, marked. ``visibility``
+    # overrides the field levels a shipped mapping and the defaults give.
+    publication: str = "internal"
+    visibility: Mapping[str, Any] | None = None
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> SiteSettings:
@@ -65,6 +83,8 @@ class SiteSettings:
             given["focus"] = tuple(str(pattern) for pattern in given["focus"])
         if isinstance(given.get("deciders"), (list, tuple)):
             given["deciders"] = tuple(str(name) for name in given["deciders"])
+        if isinstance(given.get("regimes"), (list, tuple)):
+            given["regimes"] = tuple(str(name) for name in given["regimes"])
         return cls(**given)
 
     def rates(self) -> dict[str, float]:
@@ -86,11 +106,43 @@ class SiteSettings:
         except BuildDateError as error:
             raise SettingsError(str(error)) from None
 
+    def compliance(self, rubric: Rubric, base: Path) -> ComplianceContext:
+        """The enabled regimes at the build date; SettingsError names a regime that cannot
+        be used (an unknown id, or a profile file with its file, line and field)."""
+        if isinstance(self.regimes, str) or not self.regimes:
+            raise SettingsError("regimes must be a list of profile ids or files, not empty")
+        try:
+            return make_context(rubric, self.regimes, self.today(), base)
+        except ProfileError as error:
+            problems = "; ".join(
+                p.message if p.file == "regimes" else p.as_text() for p in error.problems
+            )
+            raise SettingsError(f"regimes: {problems}") from None
+
+    def from_environment(self, environ: Mapping[str, str]) -> SiteSettings:
+        """These settings with SWEETSPOT_PUBLICATION, when set, as the publication: CI
+        chooses what each deployment target gets, whatever mkdocs.yml says."""
+        chosen = environ.get(PUBLICATION_VARIABLE, "").strip()
+        return replace(self, publication=chosen) if chosen else self
+
+    def publication_rules(self) -> tuple[str, Visibility]:
+        """The publication and the site's visibility rules; SettingsError names the fault."""
+        if self.publication not in PUBLICATIONS:
+            raise SettingsError(
+                f"publication (or {PUBLICATION_VARIABLE}) must be "
+                f"{' or '.join(PUBLICATIONS)}, not {self.publication!r}"
+            )
+        try:
+            return self.publication, parse_visibility(self.visibility, "visibility")
+        except VisibilityError as error:
+            raise SettingsError(str(error)) from None
+
     def quadrants_of(self, rubric: Rubric) -> Rubric:
         """The rubric with the thresholds, target mix and tolerance these settings set.
         The currency settings are checked here too, so every build refuses them early."""
         self.rates()
         self.today()
+        self.publication_rules()
         return rubric.with_quadrants(
             impact_threshold=_share(self.impact_threshold, "impact_threshold", 100),
             risk_threshold=_share(self.risk_threshold, "risk_threshold", 100),

@@ -6,6 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from scoring.model.obligations import ComplianceContext
+from scoring.proposals.publication import Publication
+
 
 @dataclass(frozen=True)
 class SiteOptions:
@@ -19,3 +22,7 @@ class SiteOptions:
     source_root: Path | None = None  # what problem file names are relative to (the cwd)
     currency: str = "EUR"  # the site's totals; see SiteSettings.currency
     exchange_rates: Mapping[str, float] = field(default_factory=dict)
+    # The regimes and build date obligations are judged against (issue 27); None: defaults.
+    compliance: ComplianceContext | None = None
+    # Which publication this is and what the public one leaves out (counts, field names).
+    publication: Publication = field(default_factory=Publication, compare=False)
