@@ -147,3 +147,43 @@ def test_decision_text_is_escaped_and_the_page_lists_requester_and_decider(
     page = text_of(site, "decisions")
     assert "Risk acceptance (1)" in page and "Frederik Aalto" in page
     assert "Expiring within 90 days" in page
+
+
+@pytest.mark.slow
+def test_a_public_build_shows_decisions_without_names_or_record_links(tmp_path: Path) -> None:
+    """Requesters and deciders are personal data (issue 28): no page, download or search
+    index of a public build holds them, nor the link to the internal record; the internal
+    build keeps them."""
+    markers = {"requested_by": "mkrequesterq21", "decided_by": "mkdeciderq22"}
+    acceptance = (
+        ACCEPTANCE.replace(
+            'requested_by: "Camille <script>alert(1)</script> Laurent"',
+            f"requested_by: Camille {markers['requested_by']}",
+        ).replace("decided_by: Frederik Aalto", f"decided_by: Frederik {markers['decided_by']}")
+        + "record: https://intranet.example.com/mkrecordq23\n"
+    )
+    markers["record"] = "mkrecordq23"
+    sites = {}
+    for publication in ("public", "internal"):
+        root = tmp_path / publication
+        proposals = {LLM: (REPO / "content" / "proposals" / f"{LLM}.yaml").read_text("utf-8")}
+        write_site(
+            root,
+            proposals,
+            plugin_options={"publication": publication, "build_date": "2026-12-07"},
+            extra_files={"decisions/accept.yaml": acceptance},
+        )
+        sites[publication] = Path(serve_build(root, startup=True).site_dir)
+    public_text = "\n".join(
+        p.read_text("utf-8", "replace").casefold()
+        for p in sites["public"].rglob("*")
+        if p.is_file() and p.suffix in (".html", ".json", ".csv", ".xml", ".txt")
+    )
+    assert not [m for m in markers.values() if m in public_text]
+    assert "flag accepted : partial labels without guidelines, by name withheld until" in (
+        text_of(sites["public"], f"proposals/{LLM}").casefold()
+    )
+    internal = text_of(sites["internal"], f"proposals/{LLM}")
+    assert markers["decided_by"] in internal
+    decisions_json = (sites["internal"] / "portfolio" / "portfolio.json").read_text("utf-8")
+    assert markers["requested_by"] in decisions_json
