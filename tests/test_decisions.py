@@ -128,7 +128,7 @@ def validate(root: Path, monkeypatch: pytest.MonkeyPatch, *extra: str) -> int:
         ),
         (
             ACCEPTANCE.replace("kind: risk_acceptance", "kind: waiver")
-            .replace(f"  flag: {ACCEPTED}", "  obligation: omb-m-25-21:impact_assessment")
+            .replace(f"  flag: {ACCEPTED}", "  obligation: omb-m-25-21:impact-assessment")
             .replace("2027-05-31", "2028-01-01"),
             "decisions/bad.yaml:6:10: expires: a waiver is recertified every year: expires "
             "is at most 2027-11-20",
@@ -138,7 +138,14 @@ def validate(root: Path, monkeypatch: pytest.MonkeyPatch, *extra: str) -> int:
                 f"  flag: {ACCEPTED}", "  obligation: impact_assessment"
             ),
             "decisions/bad.yaml:8:15: scope.obligation: 'impact_assessment' is not valid: "
-            "write it as profile_id:obligation_id, for example omb-m-25-21:impact_assessment",
+            "write it as profile_id:obligation_id, for example omb-m-25-21:impact-assessment",
+        ),
+        (
+            ACCEPTANCE.replace("kind: risk_acceptance", "kind: waiver").replace(
+                f"  flag: {ACCEPTED}", "  obligation: eu-ai-act-2026:human_oversight"
+            ),
+            "decisions/bad.yaml:8:15: scope.obligation: no obligation "
+            "'eu-ai-act-2026:human_oversight'; did you mean 'eu-ai-act-2026:human-oversight'?",
         ),
         (
             ACCEPTANCE.replace("2026-11-20", "2026-02-30"),

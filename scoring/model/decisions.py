@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from scoring.model.findings import SEVERITY_ORDER, Flag
+from scoring.model.obligations import ProfileError, builtin_ids, load_profiles
 from scoring.proposals.decisions import (
     EXPIRING,
     Condition,
@@ -408,7 +409,17 @@ def rules_for(rubric: Rubric, intake: Intake, deciders: Collection[str] = ()) ->
         ),
         risk_factors=frozenset(f.id for f in rubric.risk_factors),
         proposals=frozenset([p.id for p in intake.proposals] + [bad.id for bad in intake.invalid]),
+        obligations=builtin_obligations(rubric),
     )
+
+
+def builtin_obligations(rubric: Rubric) -> frozenset[str]:
+    """Every "profile:obligation" of the profiles that ship with Sweetspot."""
+    try:
+        profiles = load_profiles(builtin_ids(), rubric)
+    except ProfileError:  # a broken built-in profile is reported where it is enabled
+        return frozenset()
+    return frozenset(f"{p.id}:{o.id}" for p in profiles for o in p.obligations)
 
 
 WITHHELD_NAME = "name withheld"

@@ -127,6 +127,9 @@ class DecisionRules:
     flags: Collection[str] = ()  # flag and cap ids of the rubric
     risk_factors: Collection[str] = ()
     proposals: Collection[str] = ()  # ids of the proposals (valid or not) of the site
+    # "profile:obligation" of the built-in regulatory profiles; a waiver naming one of
+    # these profiles must name one of its obligations (another profile: only the form).
+    obligations: Collection[str] = ()
 
 
 def load_decisions(
@@ -315,6 +318,18 @@ def kind_problems(document: YamlDocument, file: str, rules: DecisionRules) -> li
     flag = scope.get("flag")
     if flag is not None and rules.flags and flag not in rules.flags:
         at(("scope", "flag"), f"no flag '{flag}'{did_you_mean(flag, rules.flags)}", "enum")
+    obligation = scope.get("obligation")
+    profiles = {known.split(":", 1)[0] for known in rules.obligations}
+    if (
+        obligation is not None
+        and obligation.split(":", 1)[0] in profiles
+        and obligation not in rules.obligations
+    ):
+        at(
+            ("scope", "obligation"),
+            f"no obligation '{obligation}'{did_you_mean(obligation, rules.obligations)}",
+            "enum",
+        )
     factor = scope.get("risk_factor")
     if factor is not None and rules.risk_factors and factor not in rules.risk_factors:
         at(
