@@ -243,7 +243,11 @@ def test_a_register_waiver_reads_waived_no_record_and_a_recorded_one_its_record(
 
 def test_an_extension_holds_a_gap_off_until_it_ends(tmp_path: Path) -> None:
     gaps = {**ALL_DONE, "impact_assessment": "in_progress"}
-    body = proposal("production", gaps, custom={"extension_request": "Yes"})
+    body = proposal(
+        "production",
+        gaps,
+        custom={"extension_request": "Yes – Agency requested an extension for this use case."},
+    )
     during = scored(tmp_path, {"claims": body}, as_of="2025-06-01")
     item = next(o for o in regime(during, "claims").obligations if o.id == "impact-assessment")
     assert item.status == "extension_granted"

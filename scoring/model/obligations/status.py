@@ -243,9 +243,18 @@ def _answer_status(source: Evidence, proposal: Proposal) -> tuple[str, str]:
         return "not_reported", ""
     text = _plain(value)
     for answer, status in source.values:
-        if answer.lower() == text.lower():
+        if matches(answer, text):
             return status, text
     return source.otherwise or "not_reported", text
+
+
+def matches(answer: str, text: str) -> bool:
+    """A profile's answer against a proposal's: ignoring case; "Yes*" matches every answer
+    starting with "Yes" (a register's long form, "Yes – Agency requested an extension")."""
+    wanted, given = answer.lower(), text.strip().lower()
+    if wanted.endswith("*"):
+        return given.startswith(wanted[:-1])
+    return given == wanted
 
 
 def _plain(value: Any) -> str:
@@ -261,6 +270,8 @@ def evidence_status(obligation: Obligation, proposal: Proposal) -> tuple[str, st
     read = [(source, *_answer_status(source, proposal)) for source in obligation.evidence]
     order = _ANY_ORDER if obligation.combine == "any" else _ALL_ORDER
     answered = [r for r in read if r[1] != "not_reported"]
+    if obligation.combine == "first" and answered:
+        read = answered[:1]  # the first source that answers speaks for the obligation
     if obligation.combine == "any" and answered:
         read = answered
     if all(status == "not_applicable" for _, status, _ in read):
@@ -280,8 +291,7 @@ def _extended(profile: Profile, proposal: Proposal) -> bool:
     value = proposal.get(extension.field)
     if value is None:
         return False
-    wanted = {_plain(v).lower() for v in extension.values}
-    return _plain(value).lower() in wanted
+    return any(matches(_plain(wanted), _plain(value)) for wanted in extension.values)
 
 
 def obligation_status(
