@@ -273,3 +273,40 @@ def test_a_retired_use_owes_nothing(tmp_path: Path) -> None:
     portfolio = scored(tmp_path, {"old": proposal("retired", {"impact_assessment": "none"})})
     result = regime(portfolio, "old")
     assert (result.obligations, result.state) == ((), "none")
+
+
+def test_m_25_21_reads_the_2025_registers_own_answers(tmp_path: Path) -> None:
+    body = proposal(
+        "production",
+        {**ALL_DONE, "appeal": "none"},
+        custom={
+            "appeal": "Appeal Precluded by Law",
+            "operator_training": "Training In-progress",
+            "failsafe": "a) Yes",
+        },
+    )
+    portfolio = scored(tmp_path, {"claims": body}, regimes=("omb-m-25-21",))
+    result = regime(portfolio, "claims", "omb-m-25-21")
+    by_id = {o.id: o for o in result.obligations}
+    assert by_id["appeal"].status == "not_applicable"  # precluded by law: no gap
+    assert by_id["human-oversight"].status == "met"
+    assert (by_id["training"].status, by_id["training"].gap) == ("in_progress", True)
+    assert by_id["feedback"].status == "not_reported"
+    assert result.state == "gap"
+
+
+def test_a_pilot_is_exempt_under_m_25_21_and_a_presumed_use_needs_grounds(
+    tmp_path: Path,
+) -> None:
+    pilot = proposal("pilot", {**ALL_DONE, "impact_assessment": "none"})
+    presumed = {
+        **BASE,
+        "stage": "production",
+        "stakes": {"decides_about_people": False},
+        "custom": {"high_impact": "Presumed High-Impact, but Not High-impact"},
+    }
+    portfolio = scored(tmp_path, {"pilot": pilot, "presumed": presumed}, regimes=("omb-m-25-21",))
+    assert regime(portfolio, "pilot", "omb-m-25-21").gaps == ()
+    determination = regime(portfolio, "presumed", "omb-m-25-21").determination
+    assert determination.needs_grounds
+    assert determination.label == "Presumed high-impact, determined not high-impact"

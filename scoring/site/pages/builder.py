@@ -25,6 +25,7 @@ from scoring.site.pages.blocks import GeneratedPage
 from scoring.site.pages.context import SiteContext
 from scoring.site.pages.intake import SourceLine
 from scoring.site.pages.options import SiteOptions
+from scoring.site.pages.regimes import regimes_page
 from scoring.site.rebuild.keys import fingerprint
 from scoring.site.rebuild.memo import RebuildMemo
 from scoring.sources.problems import Problem, terminal_safe
@@ -101,6 +102,7 @@ class SiteBuilder:
         pages += groups.unit_pages(ctx)
         pages += pitfalls.pitfall_pages(ctx)
         pages += reference.reference_pages(ctx)
+        pages.append(regimes_page(ctx))
         pages.append(intake.intake_page(ctx))
         pages += exports.exports(ctx)
         pages = [ctx.with_blocks(page) for page in pages]
