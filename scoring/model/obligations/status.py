@@ -15,7 +15,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from scoring.model.obligations.profiles import Condition, Evidence, Obligation, Outcome, Profile
+from scoring.model.obligations.profiles import (
+    DEFAULT_PROFILE,
+    Condition,
+    Evidence,
+    Obligation,
+    Outcome,
+    Profile,
+)
 from scoring.model.stakes import StakesAssessment
 from scoring.proposals.proposal import INACTIVE_STAGES, Proposal
 
@@ -151,6 +158,13 @@ class RegimeCompliance:
     @property
     def state_meaning(self) -> str:
         return STATE_MEANINGS[self.state]
+
+    @property
+    def on_page(self) -> bool:
+        """Whether the proposal page gives it a block of its own: the default profile's
+        obligations are the class's, which the page lists with the stakes (and its gaps
+        are flags), so a page without other regimes stays as short as it was."""
+        return self.profile.id != DEFAULT_PROFILE
 
     def counts(self) -> dict[str, int]:
         found = {status: 0 for status in STATUSES}
