@@ -20,7 +20,16 @@ from scoring.proposals.loading import imported_from, unit_of
 from scoring.proposals.proposal import Intake, InvalidFile, Proposal
 from scoring.rubric import Rubric
 from scoring.site.environment import builtin_template_dirs, builtin_templates, template_names
-from scoring.site.pages import exports, groups, intake, pitfalls, portfolio, proposal, reference
+from scoring.site.pages import (
+    exports,
+    governance,
+    groups,
+    intake,
+    pitfalls,
+    portfolio,
+    proposal,
+    reference,
+)
 from scoring.site.pages.blocks import GeneratedPage
 from scoring.site.pages.context import SiteContext
 from scoring.site.pages.intake import SourceLine
@@ -101,6 +110,7 @@ class SiteBuilder:
         pages.append(portfolio.rows_json(ctx))
         pages += groups.unit_pages(ctx)
         pages += pitfalls.pitfall_pages(ctx)
+        pages += governance.governance_pages(ctx)
         pages += reference.reference_pages(ctx)
         pages.append(regimes_page(ctx))
         pages.append(intake.intake_page(ctx))
