@@ -92,7 +92,7 @@ def test_the_proposal_page_shows_each_regimes_determination_and_obligations(
     assert "EU AI Act</b>: High-risk (Annex III)" in block
     assert "falls due 2027-12-02" in block  # the regulatory clock, from the build date
     assert "Falls due next:</b> 2027-12-02" in block
-    assert "As of 2026-12-07, the build date." in block
+    assert "as of 2026-12-07 (the build date)" in block
 
 
 def test_the_downloads_carry_obligations_and_the_compliance_state(tmp_path: Path) -> None:
