@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from scoring.model.obligations import ComplianceContext
+from scoring.proposals.publication import Publication
 
 
 @dataclass(frozen=True)
@@ -23,3 +24,5 @@ class SiteOptions:
     exchange_rates: Mapping[str, float] = field(default_factory=dict)
     # The regimes and build date obligations are judged against (issue 27); None: defaults.
     compliance: ComplianceContext | None = None
+    # Which publication this is and what the public one leaves out (counts, field names).
+    publication: Publication = field(default_factory=Publication, compare=False)
