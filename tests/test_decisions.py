@@ -366,3 +366,43 @@ def test_a_symlinked_decisions_folder_is_not_read(
     out = capsys.readouterr().out
     assert "decisions: the decisions folder is a symlink and is not read" in out
     assert "accept" not in out
+
+
+def test_an_active_waiver_is_the_obligations_record_until_it_expires(tmp_path: Path) -> None:
+    """The obligations module (#27) reads waivers in force from the decisions: "waived by"
+    the decision instead of a gap; once the waiver expires, the obligation counts again."""
+    from scoring.model.obligations import make_context
+
+    credit = "credit-scorecard-challenger"
+    proposals = tmp_path / "content" / "proposals"
+    proposals.mkdir(parents=True)
+    shutil.copy(REPO / "content" / "proposals" / f"{credit}.yaml", proposals)
+    (tmp_path / "decisions").mkdir()
+    (tmp_path / "decisions" / "waiver.yaml").write_text(
+        f"""\
+proposal: {credit}
+kind: waiver
+requested_by: Tomasz Wierzbicki
+decided_by: Noor Bakker
+date: 2026-09-15
+expires: 2027-09-14
+scope:
+  obligation: eu-ai-act-2026:human-oversight
+""",
+        encoding="utf-8",
+    )
+    rubric = load_rubric(None)
+    intake = load_proposals([proposals], rubric)
+
+    def oversight(day: date) -> tuple[str, str]:
+        register = read_register(tmp_path / "decisions", rubric, intake, day)
+        context = make_context(rubric, ["eu-ai-act-2026"], day)
+        card = score_intake(intake, rubric, context, register).cards[0]
+        item = next(o for r in card.compliance for o in r.obligations if o.id == "human-oversight")
+        return item.status, item.note
+
+    assert oversight(date(2027, 9, 14)) == (
+        "waived",
+        "waived by Noor Bakker until 2027-09-14 (waiver)",
+    )
+    assert oversight(date(2027, 9, 15))[0] != "waived"
