@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from scoring.model.money import money_estimate
+from scoring.model.prose import as_read
 from scoring.model.rules import (
     SEVERITY_POINTS,
     RuleTable,
@@ -270,6 +271,8 @@ def _rule_facts(
 
 
 def extract(proposals: Sequence[Proposal], rubric: Rubric) -> Features:
+    # Scoring reads each proposal with the fields its own words settle (prose.py).
+    proposals = [as_read(proposal) for proposal in proposals]
     ids = [p.id for p in proposals]
     direct = [c for c in rubric.criteria if c.kind != "checklist"]
     item_columns = [f"{cl.id}.{item.id}" for cl in rubric.checklists for item in cl.items]
