@@ -80,6 +80,8 @@ def prose_rules() -> tuple[dict[str, tuple[str, ...]], tuple[ProseRule, ...]]:
             with_words=_tuple(entry.get("with")),
             unless=_tuple(entry.get("unless")),
             texts=_tuple(entry.get("texts")),
+            context_words=_tuple((entry.get("context") or {}).get("words")),
+            context_texts=_tuple((entry.get("context") or {}).get("texts")),
         )
         for entry in data["rules"]
     )
