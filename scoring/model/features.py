@@ -224,7 +224,10 @@ FACT_COLUMNS = [
     "oversight",
     "automation",
     "stage",
+    "experiment_gated",
 ]
+# A running system the change goes into: an experiment there compares it with what runs now.
+RUNNING_PLATFORM = ("existing_pipeline", "model_swap")
 
 
 def _facts(proposal: Proposal, stakes: StakesAssessment) -> dict[str, Any]:
@@ -249,7 +252,22 @@ def _facts(proposal: Proposal, stakes: StakesAssessment) -> dict[str, Any]:
         "oversight": oversight,
         "automation": automation,
         "stage": proposal.stage,
+        "experiment_gated": experiment_gated(proposal, stakes),
     }
+
+
+def experiment_gated(proposal: Proposal, stakes: StakesAssessment) -> bool:
+    """A minimal-class change, not said to be hard to undo, that ships into a running system
+    behind a randomised experiment with guardrail metrics (issue 24, item 6): the experiment
+    bounds what it can break and measures what it gains."""
+    reversibility = settled_stakes(proposal).get("reversibility")
+    return (
+        stakes.risk_class == "minimal"
+        and reversibility not in ("costly", "irreversible")
+        and is_answered(proposal.get("delivery.ab_plan"))
+        and is_answered(proposal.get("delivery.guardrails"))
+        and proposal.get("delivery.builds_on") in RUNNING_PLATFORM
+    )
 
 
 def _rule_facts(
