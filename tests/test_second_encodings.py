@@ -43,6 +43,7 @@ HOLDING = {
     "netflix-prize-blend",
     "robodebt-income-averaging",
     "sparse-draft",
+    "strava-global-heatmap",
     "ups-orion-routing",
     "zillow-offers-pricing",
 }
@@ -111,7 +112,7 @@ def test_the_second_encodings_that_hold_keep_holding() -> None:
         card.proposal.id for card in portfolio.cards if holds(card, expected()[card.proposal.id])
     }
     assert holding >= HOLDING, f"no longer hold: {sorted(HOLDING - holding)}"
-    assert len(holding) >= 11
+    assert len(holding) >= 12
 
 
 # ---- answers in prose ---------------------------------------------------------------------
@@ -156,6 +157,26 @@ REWORDINGS: list[tuple[str, str, Any, tuple[str, ...]]] = [
             "Only changes which chips are shown; nothing is decided about anyone.",
             "It decides nothing about any person.",
             "The output is not used to decide about individual customers.",
+        ),
+    ),
+    (
+        "summary",
+        "stakes.people_affected",
+        "millions",
+        (
+            "Re-render the map from every public activity (~1 billion activities).",
+            "It scores the records of tens of millions of customers.",
+            "Built from millions of members' GPS traces.",
+        ),
+    ),
+    (
+        "summary",
+        "stakes.reversibility",
+        "irreversible",
+        (
+            "Publish the new map worldwide.",
+            "The tiles are published globally on launch day.",
+            "We publish it to the world as open tiles.",
         ),
     ),
     (
