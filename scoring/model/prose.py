@@ -21,8 +21,15 @@ from typing import Any
 
 import yaml
 
-from scoring.model.suggestion import _Compiled, matching_rules
+from scoring.model.suggestion import (
+    ClassSuggestion,
+    _Compiled,
+    _Texts,
+    matching_rules,
+    suggestion_of,
+)
 from scoring.proposals.proposal import Proposal
+from scoring.rubric import Rubric
 
 
 @dataclass(frozen=True)
@@ -97,8 +104,12 @@ def _matcher() -> _Compiled:
 def prose_answers(proposal: Proposal) -> tuple[ProseAnswer, ...]:
     """The fields the proposal leaves out that its words settle, the first matching rule of
     each field in the file's order."""
+    return _answers(proposal, matching_rules(_matcher(), proposal))
+
+
+def _answers(proposal: Proposal, matched: list[tuple[Any, Any, Any]]) -> tuple[ProseAnswer, ...]:
     found: dict[str, ProseAnswer] = {}
-    for rule, words, where in matching_rules(_matcher(), proposal):
+    for rule, words, where in matched:
         if rule.field in found or proposal.get(rule.field) is not None:
             continue
         found[rule.field] = ProseAnswer(rule.field, rule.value, rule, words, where)
@@ -107,7 +118,10 @@ def prose_answers(proposal: Proposal) -> tuple[ProseAnswer, ...]:
 
 def as_read(proposal: Proposal) -> Proposal:
     """The proposal with the fields its words settle filled in (itself when there are none)."""
-    answers = prose_answers(proposal)
+    return _settled(proposal, prose_answers(proposal))
+
+
+def _settled(proposal: Proposal, answers: tuple[ProseAnswer, ...]) -> Proposal:
     if not answers:
         return proposal
     fields = copy.deepcopy(dict(proposal.fields))
@@ -121,3 +135,52 @@ def as_read(proposal: Proposal) -> Proposal:
             node = child
         node[leaf] = copy.deepcopy(answer.value)
     return dataclasses.replace(proposal, fields=fields)
+
+
+# ---- one reading for the answers and the class suggestion --------------------------------
+
+PROSE_TEXT = "prose:"  # the prose rules' texts, apart from the class suggestions' own
+
+
+_COMBINED: dict[int, tuple[Rubric, _Compiled, int]] = {}
+
+
+def _combined(rubric: Rubric) -> tuple[_Compiled, int]:
+    """One matcher for the prose rules (first) and the rubric's class suggestions, so a
+    proposal's words are read and looked up once for both; and how many prose rules."""
+    cached = _COMBINED.get(id(rubric))
+    if cached is None or cached[0] is not rubric:
+        texts, rules = prose_rules()
+        own = [
+            dataclasses.replace(
+                rule,
+                texts=tuple(PROSE_TEXT + t for t in rule.texts or texts),
+                context_texts=tuple(PROSE_TEXT + t for t in rule.context_texts),
+            )
+            for rule in rules
+        ]
+        section = rubric.class_suggestions
+        all_texts = {
+            **{PROSE_TEXT + name: fields for name, fields in texts.items()},
+            **section.texts,
+        }
+        matcher = _Compiled(all_texts, [*own, *section.rules])
+        cached = (rubric, matcher, len(own))
+        _COMBINED[id(rubric)] = cached
+    return cached[1], cached[2]
+
+
+def read_with_suggestion(
+    proposal: Proposal, rubric: Rubric
+) -> tuple[Proposal, ClassSuggestion | None]:
+    """The proposal as read (``as_read``) and the class its words suggest (None when the
+    rubric has no suggestion rules), from one reading of its words. The suggestions' own
+    conditions on structured fields read the proposal as read."""
+    matcher, prose_count = _combined(rubric)
+    texts = _Texts(proposal, matcher)
+    answers = _answers(proposal, matching_rules(matcher, proposal, texts, range(0, prose_count)))
+    read = _settled(proposal, answers)
+    if not rubric.class_suggestions.rules:
+        return read, None
+    matched = matching_rules(matcher, read, texts, range(prose_count, len(matcher.rules)))
+    return read, suggestion_of(matched)

@@ -150,6 +150,7 @@ class _Compiled:
 
     def __init__(self, texts: Mapping[str, tuple[str, ...]], rules: Sequence[WordRule]) -> None:
         self.texts = dict(texts)
+        self.fields = tuple(dict.fromkeys(f for fields in self.texts.values() for f in fields))
         self._ids: dict[str, int] = {}
         self._exact: dict[str, set[int]] = {}
         self._stems: dict[str, set[int]] = {}
@@ -315,13 +316,14 @@ class _Texts:
 
     def __init__(self, proposal: Proposal, matcher: _Compiled) -> None:
         self._matcher = matcher
+        # Each field read once, however many texts it belongs to.
+        by_field = {f: list(_answer_strings(proposal.get(f))) for f in matcher.fields}
         self._strings = {
-            name: [t for f in fields for t in _answer_strings(proposal.get(f))]
-            for name, fields in matcher.texts.items()
+            name: [t for f in fields for t in by_field[f]] for name, fields in matcher.texts.items()
         }
         # All texts as ASCII bytes, lowercased, everything but letters and digits a space:
         # bytes.translate and split are far faster than a regular expression per text.
-        joined = "\n".join(t for v in self._strings.values() for t in v)[: MAX_TEXT * 8]
+        joined = "\n".join(t for v in by_field.values() for t in v)[: MAX_TEXT * 8]
         words = set(joined.encode("ascii", "replace").translate(_ASCII_WORDS).split())
         self.present = matcher.present_bytes(words) if words else set()
         self._texts: dict[str, _Text] = {}
@@ -422,17 +424,24 @@ def _holds(condition: dict[str, Any], proposal: Proposal) -> bool:
 
 
 def matching_rules(
-    matcher: _Compiled, proposal: Proposal
+    matcher: _Compiled,
+    proposal: Proposal,
+    texts: _Texts | None = None,
+    only: range | None = None,
 ) -> list[tuple[Any, tuple[str, ...], tuple[str, ...]]]:
     """The rules of a matcher that the proposal's texts match, in the matcher's order, each
-    with the words that matched and the texts they were found in."""
-    texts = _Texts(proposal, matcher)
+    with the words that matched and the texts they were found in. ``texts`` reuses texts
+    already read (with the same matcher); ``only`` limits the rules to those indices;
+    ``when`` conditions read the proposal given."""
+    texts = texts if texts is not None else _Texts(proposal, matcher)
     present = texts.present
     starts = matcher.starts
     # Only the rules whose words occur somewhere: usually none.
     candidates = sorted(set().union(*(starts[w] for w in present if w in starts)))
     matched = []
     for index in candidates:
+        if only is not None and index not in only:
+            continue
         compiled_rule = matcher.rules[index]
         if not compiled_rule.words.could(present):
             continue  # a phrase whose other words occur nowhere
@@ -444,21 +453,26 @@ def matching_rules(
     return matched
 
 
+def suggestion_of(matched: list[tuple[Any, tuple[str, ...], tuple[str, ...]]]) -> ClassSuggestion:
+    """The suggestion the matched class rules make (the highest class wins)."""
+    found = [
+        MatchedRule(rule.id, rule.suggests, rule.reason, rule.source, words, where)
+        for rule, words, where in matched
+    ]
+    if not found:
+        return NO_SUGGESTION
+    best = max(CLASS_ORDER.index(m.suggests) for m in found)
+    found.sort(key=lambda m: -CLASS_ORDER.index(m.suggests))
+    return ClassSuggestion(CLASS_ORDER[best], tuple(found))
+
+
 def suggest_class(proposal: Proposal, rubric: Rubric) -> ClassSuggestion:
     """The class the proposal's own words suggest, and why. Pure: the same proposal and
     rubric always give the same suggestion."""
     matcher = compiled(rubric)
     if not matcher.rules:
         return NO_SUGGESTION
-    matched = [
-        MatchedRule(rule.id, rule.suggests, rule.reason, rule.source, words, where)
-        for rule, words, where in matching_rules(matcher, proposal)
-    ]
-    if not matched:
-        return NO_SUGGESTION
-    best = max(CLASS_ORDER.index(m.suggests) for m in matched)
-    matched.sort(key=lambda m: -CLASS_ORDER.index(m.suggests))
-    return ClassSuggestion(CLASS_ORDER[best], tuple(matched))
+    return suggestion_of(matching_rules(matcher, proposal))
 
 
 def _match(
