@@ -438,10 +438,10 @@ def matching_rules(
     starts = matcher.starts
     # Only the rules whose words occur somewhere: usually none.
     candidates = sorted(set().union(*(starts[w] for w in present if w in starts)))
+    if only is not None:
+        candidates = [index for index in candidates if index in only]
     matched = []
     for index in candidates:
-        if only is not None and index not in only:
-            continue
         compiled_rule = matcher.rules[index]
         if not compiled_rule.words.could(present):
             continue  # a phrase whose other words occur nowhere
@@ -490,6 +490,8 @@ def _match(
         text = texts[name]
         if not compiled_rule.words.could(text.present):
             continue  # no term has all its words in this text: no need to cut sentences
+        if compiled_rule.with_words and not compiled_rule.with_words.could(text.present):
+            continue  # nor any term it needs in the same sentence
         for sentence in text.sentences:
             if compiled_rule.needs.isdisjoint(sentence.present):
                 continue
