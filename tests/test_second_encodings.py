@@ -161,6 +161,26 @@ REWORDINGS: list[tuple[str, str, Any, tuple[str, ...]]] = [
     ),
     (
         "summary",
+        "stakes.decides_about_people",
+        False,
+        (
+            "It improves the comparability of offense charges across jurisdictions.",
+            "The model is used for statistical purposes only.",
+            "The output is not used to make decisions about anyone.",
+        ),
+    ),
+    (
+        "summary",
+        "stakes.decides_about_people",
+        False,
+        (
+            "A chatbot that answers questions about the program guidance.",
+            "It helps staff retrieve information from technical manuals.",
+            "Answers staff questions on the service manual.",
+        ),
+    ),
+    (
+        "summary",
         "stakes.people_affected",
         "millions",
         (
