@@ -318,9 +318,7 @@ class _Texts:
         self._matcher = matcher
         # Each field read once, however many texts it belongs to.
         by_field = {f: list(_answer_strings(proposal.get(f))) for f in matcher.fields}
-        self._strings = {
-            name: [t for f in fields for t in by_field[f]] for name, fields in matcher.texts.items()
-        }
+        self._by_field = by_field
         # All texts as ASCII bytes, lowercased, everything but letters and digits a space:
         # bytes.translate and split are far faster than a regular expression per text.
         joined = "\n".join(t for v in by_field.values() for t in v)[: MAX_TEXT * 8]
@@ -331,7 +329,9 @@ class _Texts:
     def __getitem__(self, name: str) -> _Text:
         text = self._texts.get(name)
         if text is None:
-            text = self._texts[name] = _Text(self._strings[name], self._matcher)
+            # A text's strings are gathered only when a rule asks for it.
+            strings = [t for f in self._matcher.texts[name] for t in self._by_field[f]]
+            text = self._texts[name] = _Text(strings, self._matcher)
         return text
 
 
