@@ -70,3 +70,12 @@ class SweetspotConfig(base.Config):
     """The date the site treats as today (YYYY-MM-DD), for whatever falls due or expires.
     Unset: the environment variable SWEETSPOT_BUILD_DATE, then SOURCE_DATE_EPOCH, then
     today's date (UTC)."""
+
+    history = c.Type(bool, default=True)
+    """Show where each proposal has been, from the repository's own git: a timeline on its
+    page and a "What changed" page. In a plain folder or a shallow clone the pages say
+    "history unavailable" (publishing workflows need `fetch-depth: 0`)."""
+
+    history_since = c.Optional(c.Type(str))
+    """The date (YYYY-MM-DD) "what moved since" starts from. Unset: 90 days before the
+    build date."""

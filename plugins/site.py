@@ -168,6 +168,10 @@ class PluginSite:
             source_root=self.site_root,
             currency=self.settings.currency,
             exchange_rates=self.settings.rates(),
+            history=self.settings.history,
+            history_since=self.settings.history_start(),
+            proposals_dir=self.proposals_dir,
+            rubric_path=self.rubric_path,
         )
         kept.page_folder = self.page_folder()
         self.builder, pages = self.render(intake, options)

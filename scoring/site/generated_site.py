@@ -15,6 +15,7 @@ import stat
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -254,6 +255,8 @@ class SiteSource:
     watched: tuple[Path, ...] = field(default=())  # what a watching build polls
     currency: str = "EUR"  # the site's totals (SiteSettings.currency)
     exchange_rates: dict[str, float] = field(default_factory=dict)
+    history: bool = False  # SiteSettings.history
+    history_since: date | None = None
 
 
 def resolve_source(
@@ -329,6 +332,8 @@ def resolve_source(
         watched=tuple(watched),
         currency=settings.currency,
         exchange_rates=settings.rates(),
+        history=settings.history,
+        history_since=settings.history_start(),
     )
 
 
@@ -430,6 +435,10 @@ def generate(source: SiteSource) -> GeneratedSite:
             source_links=source_links,
             currency=source.currency,
             exchange_rates=source.exchange_rates,
+            history=source.history,
+            history_since=source.history_since,
+            proposals_dir=source.proposals_dir,
+            rubric_path=source.rubric_path,
         ),
     )
     generated, hidden = [], []

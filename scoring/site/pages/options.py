@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 
@@ -19,3 +20,8 @@ class SiteOptions:
     source_root: Path | None = None  # what problem file names are relative to (the cwd)
     currency: str = "EUR"  # the site's totals; see SiteSettings.currency
     exchange_rates: Mapping[str, float] = field(default_factory=dict)
+    # History from git (history.py): off unless the plugin or build-docs turns it on.
+    history: bool = False
+    history_since: date | None = None  # where "what moved since" starts
+    proposals_dir: Path | None = None  # the folder whose git log is read
+    rubric_path: Path | None = None  # the rubric file, when the site names one

@@ -1,0 +1,430 @@
+"""History from git: a timeline on each proposal page and the "What changed" page.
+
+Computed from the repository's own git (scoring/sources/gitrevisions.py: fixed arguments, no
+shell, blobs by id, symbolic links never read) and loaded with the proposal loader
+(`load_one` on the blob's bytes, through yamlsource's ``load_bytes``: size cap, aliases
+refused). Each version is scored with today's engine and rubric, so the lines compare like
+with like. Commit authors are never read, only dates and short commit ids.
+
+Under `mkdocs serve` the one memo keeps the log (by HEAD), each version (by blob id, the
+rubric, the site's scoring options and the engine's version) and each "since" comparison
+(by the very proposal object), so a rebuild scores nothing that did not change. In a plain
+folder or a shallow clone the pages say "history unavailable"; the build never fails.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path, PurePosixPath
+from typing import Any
+from weakref import WeakKeyDictionary
+
+from markupsafe import Markup
+
+from scoring.model.scorecard import ScoreCard, score_intake
+from scoring.model.timeline import (
+    Line,
+    Movement,
+    Version,
+    engine_version,
+    facts_of,
+    invalid_version,
+    movement,
+)
+from scoring.proposals.loading import load_one
+from scoring.proposals.proposal import Intake, Proposal
+from scoring.proposals.schema import proposal_schema
+from scoring.rubric import Rubric
+from scoring.site.pages.blocks import GeneratedPage, front_matter
+from scoring.site.pages.context import SiteContext
+from scoring.site.rebuild.keys import fingerprint
+from scoring.sources.gitrevisions import (
+    FileChange,
+    GitError,
+    PathLog,
+    Repository,
+    path_log,
+    read_blobs,
+    repository_at,
+)
+from scoring.sources.validation import checker_for
+
+PAGE = "what-changed.md"
+MAX_LINES = 40  # timeline lines on a proposal page; older ones are counted, not listed
+NOT_A_REPOSITORY = (
+    "History unavailable: the site was not built from a git repository, so there is no "
+    "record of earlier versions."
+)
+SHALLOW = (
+    "History unavailable: the site was built from a shallow clone, which holds only the "
+    "latest commit (a publishing workflow needs `fetch-depth: 0`)."
+)
+GIT_FAILED = "History unavailable: git could not read the repository's log."
+_KEPT = object()  # the memo's "made from" for values whose key says everything
+
+
+def score_versions(
+    files: Sequence[tuple[str, bytes]], rubric: Rubric, state_name: Any
+) -> list[Version]:
+    """Each (repository path, content) loaded as a proposal and scored with ``rubric``; a
+    version invalid under today's format says so. Whatever goes wrong stays in its line."""
+    checker = checker_for(proposal_schema(rubric))
+    versions: list[Version | None] = [None] * len(files)
+    valid: list[tuple[int, Proposal]] = []
+    for n, (path, content) in enumerate(files):
+        try:
+            loaded = load_one(Path(PurePosixPath(path).name), rubric, path, checker, content)
+        except Exception:  # an input nobody foresaw: shown as such, never a traceback
+            versions[n] = Version(None, "not valid under today's format: the file")
+            continue
+        if isinstance(loaded, Proposal):
+            # Unique ids: many versions of one proposal are scored together.
+            valid.append((n, dataclasses.replace(loaded, id=f"{loaded.id}--v{n}")))
+        else:
+            versions[n] = invalid_version(loaded)
+    if valid:
+        try:
+            cards = score_intake(Intake(proposals=[p for _, p in valid]), rubric).cards
+            by_id = {card.proposal.id: card for card in cards}
+            for n, proposal in valid:
+                card = by_id[proposal.id]
+                versions[n] = Version(facts_of(card, state_name(card.state)))
+        except Exception:
+            for n, _ in valid:
+                versions[n] = versions[n] or Version(None, "could not be scored today")
+    return [v or Version(None, "could not be scored today") for v in versions]
+
+
+@dataclass(frozen=True)
+class ProposalHistory:
+    """What the proposal page's History block shows."""
+
+    lines: tuple[Line, ...]  # newest first, at most MAX_LINES
+    older: int  # lines left out
+    since: Movement
+    committed: bool  # the file has at least one commit
+
+
+class History:
+    """One build's history; made once per SiteContext (see ``history_of``)."""
+
+    def __init__(self, ctx: SiteContext) -> None:
+        self.ctx = ctx
+        self.options = ctx.options
+        self.since = self.options.history_since.isoformat() if self.options.history_since else ""
+        self.unavailable: str | None = None
+        self.log = PathLog((), {})
+        self.folder_rel = ""
+        self.rubric_rel: str | None = None
+        self.repo: Repository | None = None
+        self._movements: dict[str, Movement] = {}
+        self._open()
+
+    def _open(self) -> None:
+        folder = self.options.proposals_dir
+        repo = repository_at(folder) if folder is not None and folder.is_dir() else None
+        if folder is None or repo is None:
+            self.unavailable = NOT_A_REPOSITORY
+            return
+        if repo.shallow:
+            self.unavailable = SHALLOW
+            return
+        root = repo.root.resolve()
+        try:
+            self.folder_rel = folder.resolve().relative_to(root).as_posix()
+        except ValueError:  # never read outside the repository
+            self.unavailable = NOT_A_REPOSITORY
+            return
+        rubric = self.options.rubric_path
+        if rubric is not None and not rubric.is_symlink():
+            try:
+                self.rubric_rel = rubric.resolve().relative_to(root).as_posix()
+            except ValueError:
+                self.rubric_rel = None
+        specs = [self.folder_rel or ".", *([self.rubric_rel] if self.rubric_rel else [])]
+        self.repo = found = dataclasses.replace(repo, root=root)
+        try:
+            self.log = self.ctx.memo(
+                ("history log", str(root), repo.head, tuple(specs)),
+                (),
+                lambda: path_log(found, specs),
+            )
+        except (GitError, OSError):
+            self.unavailable = GIT_FAILED
+
+    # -- where each proposal is in git -----------------------------------------------------
+    def path_of(self, proposal: Proposal) -> str | None:
+        """The proposal's path in the repository, or None when it is not under the folder."""
+        folder = self.options.proposals_dir
+        if folder is None or self.unavailable:
+            return None
+        base = self.options.source_root or Path.cwd()
+        file = Path(os.path.normpath(base / proposal.file))
+        try:
+            inside = file.relative_to(folder)
+        except ValueError:
+            try:
+                inside = file.resolve().relative_to(folder.resolve())
+            except ValueError:
+                return None
+        return PurePosixPath(self.folder_rel, inside.as_posix()).as_posix()
+
+    def changes(self, proposal: Proposal) -> tuple[FileChange, ...]:
+        path = self.path_of(proposal)
+        return self.log.changes.get(path, ()) if path else ()
+
+    def rubric_changes(self) -> tuple[FileChange, ...]:
+        return self.log.changes.get(self.rubric_rel, ()) if self.rubric_rel else ()
+
+    def page_key(self, proposal: Proposal) -> tuple[object, ...]:
+        """What the proposal's History block depends on besides the proposal file."""
+        if not self.options.history:
+            return ()
+        return (
+            self.unavailable,
+            self.since,
+            tuple((c.commit, c.blob) for c in self.changes(proposal)),
+            tuple(c.commit for c in self.rubric_changes()),
+        )
+
+    # -- versions, scored once ---------------------------------------------------------------
+    @cached_property
+    def scoring_key(self) -> str:
+        """The rubric with the site's scoring options, and the engine's version."""
+        return fingerprint((repr(self.ctx.rubric), engine_version()))
+
+    @cached_property
+    def versions(self) -> dict[tuple[str, str], Version]:
+        """Every version of every current proposal, by (path, blob)."""
+        wanted = sorted(
+            {
+                (path, change.blob)
+                for card in self.ctx.portfolio.cards
+                if (path := self.path_of(card.proposal))
+                for change in self.log.changes.get(path, ())
+                if change.blob
+            }
+        )
+        keys = [
+            ("history version", blob, PurePosixPath(path).name, self.scoring_key)
+            for path, blob in wanted
+        ]
+
+        def make(positions: list[int]) -> list[Version]:
+            chosen = [wanted[n] for n in positions]
+            assert self.repo is not None  # versions are asked for only when git answered
+            try:
+                contents = read_blobs({blob for _, blob in chosen}, self.repo.root)
+            except (GitError, OSError):
+                contents = {}
+            present = [(p, b) for p, b in chosen if b in contents]
+            scored = dict(
+                zip(
+                    present,
+                    score_versions(
+                        [(p, contents[b]) for p, b in present],
+                        self.ctx.rubric,
+                        self.ctx.quadrant_name,
+                    ),
+                    strict=True,
+                )
+            )
+            return [
+                scored.get(pair, Version(None, "not in this clone (a partial clone)"))
+                for pair in chosen
+            ]
+
+        kept = self.ctx.memo_each(keys, [_KEPT] * len(keys), make)
+        values = kept if kept is not None else make(list(range(len(wanted))))
+        return dict(zip(wanted, values, strict=True))
+
+    def version(self, path: str, change: FileChange) -> Version | None:
+        return self.versions.get((path, change.blob)) if change.blob else None
+
+    # -- one proposal ---------------------------------------------------------------------
+    def timeline(self, proposal: Proposal) -> tuple[Line, ...]:
+        """Newest first: each commit that changed the proposal, and each that changed the
+        rubric while the proposal existed (marked: by the rubric's blob ids)."""
+        path = self.path_of(proposal)
+        if path is None:
+            return ()
+        own = {c.commit: c for c in self.changes(proposal)}
+        rubric = {c.commit for c in self.rubric_changes()}
+        lines: list[Line] = []
+        current: Version | None = None
+        exists = False
+        for commit in reversed(self.log.commits):  # oldest first
+            change = own.get(commit.id)
+            if change is not None:
+                current = self.version(path, change)
+                exists = change.blob is not None
+            if change is None and not (commit.id in rubric and exists):
+                continue
+            lines.append(
+                Line(commit.id[:7], commit.date, current, change is not None, commit.id in rubric)
+            )
+        return tuple(reversed(lines))
+
+    def movement(self, card: ScoreCard) -> Movement:
+        """What moved since ``history_since``: the version then against the page now."""
+        known = self._movements.get(card.proposal.id)
+        if known is not None:
+            return known
+        changes = self.changes(card.proposal)
+        path = self.path_of(card.proposal) or ""
+
+        def make() -> Movement:
+            then = next((c for c in changes if c.date <= self.since), None)
+            before = self.version(path, then) if then is not None else None
+            now = facts_of(card, self.ctx.quadrant_name(card.state))
+            return movement(self.since, before, now)
+
+        key = (
+            "history since",
+            path,
+            self.since,
+            tuple((c.commit, c.blob) for c in changes),
+            self.scoring_key,
+        )
+        found: Movement = self.ctx.memo(key, (card.proposal,), make)
+        self._movements[card.proposal.id] = found
+        return found
+
+    def proposal_history(self, card: ScoreCard) -> ProposalHistory:
+        lines = self.timeline(card.proposal)
+        return ProposalHistory(
+            lines[:MAX_LINES],
+            max(0, len(lines) - MAX_LINES),
+            self.movement(card),
+            bool(self.changes(card.proposal)),
+        )
+
+    def removed(self) -> list[tuple[str, str, str]]:
+        """(date, short commit, file name) of proposals removed since the start date."""
+        current = {self.path_of(card.proposal) for card in self.ctx.portfolio.cards}
+        gone = []
+        for path, changes in self.log.changes.items():
+            if path == self.rubric_rel or path in current or not changes:
+                continue
+            last = changes[0]
+            if last.blob is None and last.date > self.since and path.endswith((".yaml", ".yml")):
+                gone.append((last.date, last.commit[:7], PurePosixPath(path).name))
+        return sorted(gone, reverse=True)
+
+
+_histories: WeakKeyDictionary[SiteContext, History] = WeakKeyDictionary()
+
+
+def history_of(ctx: SiteContext) -> History:
+    found = _histories.get(ctx)
+    if found is None:
+        found = _histories[ctx] = History(ctx)
+    return found
+
+
+def page_key(ctx: SiteContext, proposal: Proposal) -> tuple[object, ...]:
+    """For the proposal page's cache key (builder.py)."""
+    return history_of(ctx).page_key(proposal) if ctx.options.history else ()
+
+
+def proposal_block(ctx: SiteContext, card: ScoreCard, page: str) -> Markup:
+    """The proposal page's History block as HTML ("" with history off)."""
+    if not ctx.options.history:
+        return Markup("")
+    history = history_of(ctx)
+    view = None if history.unavailable else history.proposal_history(card)
+    return ctx.render_html(
+        "history.html.j2",
+        page,
+        view="proposal",
+        unavailable=history.unavailable,
+        history=view,
+        rubric_file=history.rubric_rel,
+        since=history.since,
+        changes_page=ctx.path(PAGE),
+    )
+
+
+# -- the portfolio's view -------------------------------------------------------------------
+
+FILTERS = (
+    ("stage", "Stage moved", lambda m: m.stage),
+    ("state", "State moved", lambda m: m.state),
+    ("class", "Class changed", lambda m: m.risk_class),
+    ("raised", "Flags raised", lambda m: bool(m.flags_raised)),
+    ("cleared", "Flags cleared", lambda m: bool(m.flags_cleared)),
+    ("scores", "Scores moved", lambda m: bool(m.scores)),
+    ("new", "New or newly valid", lambda m: m.new or m.was_invalid),
+)
+
+
+@dataclass(frozen=True)
+class ChangeEntry:
+    card: ScoreCard
+    date: str  # the latest commit touching it; "" when not committed
+    commit: str
+    movement: Movement
+    kinds: tuple[str, ...]  # the FILTERS it appears under
+
+
+def change_entries(history: History) -> list[ChangeEntry]:
+    """Proposals that moved since the start date, newest first (uncommitted ones first)."""
+    entries = []
+    for card in history.ctx.portfolio.cards:
+        moved = history.movement(card)
+        if not moved.moved:
+            continue
+        changes = history.changes(card.proposal)
+        latest = changes[0] if changes else None
+        entries.append(
+            ChangeEntry(
+                card,
+                latest.date if latest else "",
+                latest.commit[:7] if latest else "",
+                moved,
+                tuple(name for name, _, test in FILTERS if test(moved)),
+            )
+        )
+    entries.sort(key=lambda e: (e.date or "9999", e.card.proposal.id), reverse=True)
+    return entries
+
+
+def history_pages(ctx: SiteContext) -> list[GeneratedPage]:
+    """The "What changed" page (none with history off)."""
+    if not ctx.options.history:
+        return []
+    page = ctx.path(PAGE)
+    history = history_of(ctx)
+    entries = [] if history.unavailable else change_entries(history)
+    filters = [(name, label, [e for e in entries if name in e.kinds]) for name, label, _ in FILTERS]
+    teams: dict[str, list[ChangeEntry]] = {}
+    for entry in entries:
+        teams.setdefault(entry.card.proposal.team, []).append(entry)
+    body = ctx.render(
+        "history.md.j2",
+        page,
+        view="portfolio",
+        unavailable=history.unavailable,
+        since=history.since,
+        entries=entries,
+        filters=[f for f in filters if f[2]],
+        teams=sorted(teams.items()),
+        removed=[] if history.unavailable else history.removed(),
+        proposal_url=lambda pid: ctx.url(page, ctx.proposal_path(pid)),
+    )
+    return [ctx.with_blocks(GeneratedPage(page, front_matter({"title": "What changed"}) + body))]
+
+
+__all__ = [
+    "History",
+    "ProposalHistory",
+    "history_of",
+    "history_pages",
+    "page_key",
+    "proposal_block",
+    "score_versions",
+]
