@@ -159,16 +159,19 @@ def score_moves(before: Facts, after: Facts) -> tuple[ScoreMove, ...]:
     that changed under each."""
     old, new = dict(before.scores), dict(after.scores)
     old_answers = {(d, item): answer for d, item, answer in before.answers}
+    changed = [
+        (d, f"{item}: {old_answers.get((d, item), 'unanswered')} → {answer}")
+        for d, item, answer in after.answers
+        if old_answers.get((d, item), "unanswered") != answer
+    ]
     moves = []
     for name in SCORE_NAMES:
         if name not in old or name not in new or round(old[name]) == round(new[name]):
             continue
-        reasons = tuple(
-            f"{item}: {old_answers.get((d, item), 'unanswered')} → {answer}"
-            for d, item, answer in after.answers
-            if d == name and old_answers.get((d, item), "unanswered") != answer
-        )
-        moves.append(ScoreMove(SCORE_NAMES[name], old[name], new[name], reasons))
+        own = [words for d, words in changed if d == name]
+        # A score can move through another's answers (a finding raises a risk factor).
+        reasons = own or [words for _, words in changed][:LARGEST]
+        moves.append(ScoreMove(SCORE_NAMES[name], old[name], new[name], tuple(reasons)))
     moves.sort(key=lambda m: (-abs(m.delta), m.name))
     return tuple(moves[:LARGEST])
 

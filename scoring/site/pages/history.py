@@ -54,7 +54,7 @@ from scoring.sources.gitrevisions import (
 from scoring.sources.validation import checker_for
 
 PAGE = "what-changed.md"
-MAX_LINES = 40  # timeline lines on a proposal page; older ones are counted, not listed
+MAX_LINES = 12  # timeline lines on a proposal page; older ones are counted, not listed
 NOT_A_REPOSITORY = (
     "History unavailable: the site was not built from a git repository, so there is no "
     "record of earlier versions."
@@ -253,7 +253,8 @@ class History:
         if path is None:
             return ()
         own = {c.commit: c for c in self.changes(proposal)}
-        rubric = {c.commit for c in self.rubric_changes()}
+        # The rubric's first commit added it: nothing moved then.
+        rubric = {c.commit for c in self.rubric_changes()[:-1]}
         lines: list[Line] = []
         current: Version | None = None
         exists = False
