@@ -215,6 +215,8 @@ class History:
         ]
 
         def make(positions: list[int]) -> list[Version]:
+            if not positions:
+                return []
             chosen = [wanted[n] for n in positions]
             assert self.repo is not None  # versions are asked for only when git answered
             try:
@@ -400,6 +402,8 @@ def history_pages(ctx: SiteContext) -> list[GeneratedPage]:
         return []
     page = ctx.path(PAGE)
     history = history_of(ctx)
+    # Asked for every build, so the memo keeps the versions of pages kept on disk too.
+    history.versions  # noqa: B018
     entries = [] if history.unavailable else change_entries(history)
     filters = [(name, label, [e for e in entries if name in e.kinds]) for name, label, _ in FILTERS]
     teams: dict[str, list[ChangeEntry]] = {}
