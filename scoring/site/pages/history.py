@@ -122,6 +122,7 @@ class History:
         self.rubric_rel: str | None = None
         self.repo: Repository | None = None
         self._movements: dict[str, Movement] = {}
+        self._paths: dict[str, str | None] = {}
         self._open()
 
     def _open(self) -> None:
@@ -159,6 +160,11 @@ class History:
     # -- where each proposal is in git -----------------------------------------------------
     def path_of(self, proposal: Proposal) -> str | None:
         """The proposal's path in the repository, or None when it is not under the folder."""
+        if proposal.file not in self._paths:
+            self._paths[proposal.file] = self._path_of(proposal)
+        return self._paths[proposal.file]
+
+    def _path_of(self, proposal: Proposal) -> str | None:
         folder = self.options.proposals_dir
         if folder is None or self.unavailable:
             return None
@@ -339,17 +345,24 @@ def proposal_block(ctx: SiteContext, card: ScoreCard, page: str) -> Markup:
     if not ctx.options.history:
         return Markup("")
     history = history_of(ctx)
-    view = None if history.unavailable else history.proposal_history(card)
-    return ctx.render_html(
-        "history.html.j2",
-        page,
-        view="proposal",
-        unavailable=history.unavailable,
-        history=view,
-        rubric_file=history.rubric_rel,
-        since=history.since,
-        changes_page=ctx.path(PAGE),
-    )
+
+    def render() -> Markup:
+        view = None if history.unavailable else history.proposal_history(card)
+        return ctx.render_html(
+            "history.html.j2",
+            page,
+            view="proposal",
+            unavailable=history.unavailable,
+            history=view,
+            rubric_file=history.rubric_rel,
+            since=history.since,
+            changes_page=ctx.path(PAGE),
+        )
+
+    # Kept under serve for this very proposal while its history and the scoring stay.
+    key = ("history block", page, history.page_key(card.proposal), history.scoring_key)
+    block: Markup = ctx.memo(key, (card.proposal,), render)
+    return block
 
 
 # -- the portfolio's view -------------------------------------------------------------------
