@@ -258,3 +258,20 @@ def test_the_publishing_workflow_fetches_full_history() -> None:
     ]
     assert checkouts
     assert all((step.get("with") or {}).get("fetch-depth") == 0 for step in checkouts)
+
+
+def test_old_versions_are_escaped(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hostile = PILOT_YAML.replace(
+        "labels: available", "labels: available\n  '<img src=x onerror=alert(1)>': 1"
+    ).replace("  split_plan:", "  '<script>alert(2)</script>': 2\n  split_plan:")
+    pilot_file(repo).write_text(hostile, encoding="utf-8")
+    commit(repo, "hostile keys", "2026-05-04")
+    pilot_file(repo).write_text(PILOT_YAML, encoding="utf-8")
+    out = tmp_path / "out"
+    assert build_docs(repo, out, monkeypatch) == 0
+    page = (out / "docs" / "proposals" / f"{PILOT_ID}.md").read_text(encoding="utf-8")
+    block = page[page.index("## History") : page.index("## Links")]
+    assert "<img" not in block and "<script" not in block
+    assert "not valid under today&#39;s format: data.&lt;" in block

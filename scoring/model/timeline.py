@@ -96,7 +96,7 @@ def invalid_version(bad: InvalidFile) -> Version:
     if not errors:
         return Version(None, "not valid under today's format")
     first = errors[0]
-    where = first.field or " ".join(first.message.split())[:80]
+    where = (first.field or " ".join(first.message.split()))[:80]
     return Version(None, f"not valid under today's format: {where}")
 
 

@@ -422,19 +422,35 @@ def history_pages(ctx: SiteContext) -> list[GeneratedPage]:
     teams: dict[str, list[ChangeEntry]] = {}
     for entry in entries:
         teams.setdefault(entry.card.proposal.team, []).append(entry)
-    body = ctx.render(
-        "history.md.j2",
-        page,
-        view="portfolio",
-        unavailable=history.unavailable,
-        since=history.since,
-        entries=entries,
-        filters=[f for f in filters if f[2]],
-        teams=sorted(teams.items()),
-        removed=[] if history.unavailable else history.removed(),
-        proposal_url=lambda pid: ctx.url(page, ctx.proposal_path(pid)),
+    removed = [] if history.unavailable else history.removed()
+
+    def make() -> GeneratedPage:
+        body = ctx.render(
+            "history.md.j2",
+            page,
+            view="portfolio",
+            unavailable=history.unavailable,
+            since=history.since,
+            entries=entries,
+            filters=[f for f in filters if f[2]],
+            teams=sorted(teams.items()),
+            removed=removed,
+            proposal_url=lambda pid: ctx.url(page, ctx.proposal_path(pid)),
+        )
+        return GeneratedPage(page, front_matter({"title": "What changed"}) + body)
+
+    # Under serve, kept while what it shows is the same.
+    shown = [
+        (e.card.proposal.id, e.card.proposal.title, e.card.proposal.team, e.date, e.commit)
+        for e in entries
+    ]
+    key = (
+        "what changed",
+        history.unavailable,
+        history.since,
+        fingerprint((shown, [e.movement for e in entries], removed)),
     )
-    return [ctx.with_blocks(GeneratedPage(page, front_matter({"title": "What changed"}) + body))]
+    return [ctx.memo_page(key, make)]
 
 
 __all__ = [
