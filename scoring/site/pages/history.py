@@ -192,7 +192,7 @@ class History:
             return ()
         return (
             self.unavailable,
-            self.since,
+            self.since_for(proposal),
             tuple((c.commit, c.blob) for c in self.changes(proposal)),
             tuple(c.commit for c in self.rubric_changes()),
         )
@@ -278,6 +278,12 @@ class History:
             )
         return tuple(reversed(lines))
 
+    def since_for(self, proposal: Proposal) -> str:
+        """The date "what moved since" starts for ``proposal`` (YYYY-MM-DD): the site's
+        history_since. The place for the date of the proposal's last decision, once
+        decisions are recorded (issue #29)."""
+        return self.since
+
     def movement(self, card: ScoreCard) -> Movement:
         """What moved since ``history_since``: the version then against the page now."""
         known = self._movements.get(card.proposal.id)
@@ -286,16 +292,18 @@ class History:
         changes = self.changes(card.proposal)
         path = self.path_of(card.proposal) or ""
 
+        since = self.since_for(card.proposal)
+
         def make() -> Movement:
-            then = next((c for c in changes if c.date <= self.since), None)
+            then = next((c for c in changes if c.date <= since), None)
             before = self.version(path, then) if then is not None else None
             now = facts_of(card, self.ctx.quadrant_name(card.state))
-            return movement(self.since, before, now)
+            return movement(since, before, now)
 
         key = (
             "history since",
             path,
-            self.since,
+            since,
             tuple((c.commit, c.blob) for c in changes),
             self.scoring_key,
         )
