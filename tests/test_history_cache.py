@@ -75,3 +75,22 @@ def test_a_page_follows_its_history_when_the_file_stays_the_same(tmp_path: Path)
     serve_build(root, dirty=False, startup=False)
     shown = page.read_text("utf-8")
     assert "2026-04-20" in shown and "2026-04-01" not in shown
+
+
+def test_only_the_versions_shown_are_scored(
+    tmp_path: Path, scored: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = served_repo(tmp_path / "site")  # 2 pilot versions (one before 2026-03-01), 1 other
+    for n in range(history.MAX_LINES + 3):
+        pilot_file(root).write_text(PILOT_YAML + f"# revision {n}\n", encoding="utf-8")
+        commit(root, f"revision {n}", f"2026-05-{n + 1:02d}")
+    monkeypatch.chdir(root)
+    from scoring.cli.main import main
+
+    assert main(["build-docs", "--config", "mkdocs.yml", "--out", str(tmp_path / "out")]) == 0
+    page = (tmp_path / "out" / "docs" / "proposals" / f"{PILOT_ID}.md").read_text()
+    assert page.count("<li>2026-") == history.MAX_LINES
+    assert "5 older commits not listed" in page  # 17 commits touch it
+    # The listed lines, the one before them (for a rubric line), the one on the "since"
+    # date, and the other proposal's one version.
+    assert sum(scored) == history.MAX_LINES + 1 + 1 + 1

@@ -205,16 +205,19 @@ class History:
 
     @cached_property
     def versions(self) -> dict[tuple[str, str], Version]:
-        """Every version of every current proposal, by (path, blob)."""
-        wanted = sorted(
-            {
-                (path, change.blob)
-                for card in self.ctx.portfolio.cards
-                if (path := self.path_of(card.proposal))
-                for change in self.log.changes.get(path, ())
-                if change.blob
-            }
-        )
+        """The versions of current proposals the pages show, by (path, blob): those of the
+        lines listed (older ones are only counted) and the one on the "since" date."""
+        shown: set[tuple[str, str]] = set()
+        for card in self.ctx.portfolio.cards:
+            path = self.path_of(card.proposal)
+            changes = self.log.changes.get(path, ()) if path else ()
+            since = self.since_for(card.proposal)
+            then = next((c for c in changes if c.date <= since), None)
+            # A listed line shows its commit's version or, for the rubric's, the one before.
+            for change in (*changes[: MAX_LINES + 1], *([then] if then else [])):
+                if path and change.blob:
+                    shown.add((path, change.blob))
+        wanted = sorted(shown)
         keys = [
             ("history version", blob, PurePosixPath(path).name, self.scoring_key)
             for path, blob in wanted
