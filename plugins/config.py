@@ -71,6 +71,11 @@ class SweetspotConfig(base.Config):
     Unset: the environment variable SWEETSPOT_BUILD_DATE, then SOURCE_DATE_EPOCH, then
     today's date (UTC)."""
 
+    regimes = c.Type(list, default=["rubric-classes"])
+    """The regulatory profiles each proposal's obligations are judged against: built-in ids
+    (rubric-classes, eu-ai-act-2026, omb-m-25-21, omb-m-24-10, canada-dadm, uk-atrs) or a
+    profile file of your own, relative to mkdocs.yml. Default: the rubric's own classes."""
+
     history = c.Type(bool, default=True)
     """Show where each proposal has been, from the repository's own git: a timeline on its
     page and a "What changed" page. In a plain folder or a shallow clone the pages say

@@ -15,6 +15,7 @@ from mkdocs.plugins import get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
+from scoring.model.obligations import ComplianceContext
 from scoring.proposals.loading import load_proposals
 from scoring.proposals.proposal import Intake
 from scoring.rubric import Rubric, RubricError, load_rubric
@@ -65,6 +66,7 @@ class PluginSite:
         self.builder: SiteBuilder | None = None  # set by add_pages
         self.generated_pages: set[str] = set()
         self.html_blocks: dict[str, Mapping[str, str]] = {}  # page path → deferred HTML
+        self.compliance: ComplianceContext | None = None  # the regimes and build date
 
     def resolve(self, value: str) -> Path:
         return (self.site_root / value).resolve()
@@ -100,11 +102,13 @@ class PluginSite:
             raise PluginError(f"sweetspot: rubric file '{settings.rubric}' not found")
         try:
             rubric = settings.quadrants_of(load_rubric(rubric_path))
+            compliance = settings.compliance(rubric, base)
         except RubricError as error:
             raise PluginError("sweetspot: the rubric is invalid:\n" + str(error)) from None
         except SettingsError as error:
             raise PluginError(f"sweetspot: {error}") from None
         site = cls(settings, config, kept.same_rubric(rubric), rubric_path, kept, serving=serving)
+        site.compliance = compliance
         if site.cache_dir is not None and site.cache_dir.is_relative_to(
             Path(config.docs_dir).resolve()
         ):
@@ -168,6 +172,7 @@ class PluginSite:
             source_root=self.site_root,
             currency=self.settings.currency,
             exchange_rates=self.settings.rates(),
+            compliance=self.compliance,
             history=self.settings.history,
             history_since=self.settings.history_start(),
             proposals_dir=self.proposals_dir,

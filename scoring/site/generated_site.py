@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 from yaml.composer import ComposerError
 
+from scoring.model.obligations import ComplianceContext
 from scoring.model.scorecard import ScoredPortfolio, score_intake
 from scoring.proposals.loading import Intake, is_published_source, load_proposals
 from scoring.rubric import Rubric, load_rubric
@@ -255,6 +256,7 @@ class SiteSource:
     watched: tuple[Path, ...] = field(default=())  # what a watching build polls
     currency: str = "EUR"  # the site's totals (SiteSettings.currency)
     exchange_rates: dict[str, float] = field(default_factory=dict)
+    compliance: ComplianceContext | None = None  # the enabled regimes and build date
     history: bool = False  # SiteSettings.history
     history_since: date | None = None
 
@@ -298,6 +300,7 @@ def resolve_source(
     try:
         settings = SiteSettings.from_options(options)
         rubric = settings.quadrants_of(rubric)
+        compliance = settings.compliance(rubric, base)
     except SettingsError as error:
         raise SiteSourceError(f"{where}: sweetspot: {error}") from None
     templates = (
@@ -332,6 +335,7 @@ def resolve_source(
         watched=tuple(watched),
         currency=settings.currency,
         exchange_rates=settings.rates(),
+        compliance=compliance,
         history=settings.history,
         history_since=settings.history_start(),
     )
@@ -426,7 +430,7 @@ def generate(source: SiteSource) -> GeneratedSite:
             file = (Path.cwd() / proposal.file).resolve()
             if file.is_relative_to(inside):
                 source_links[proposal.id] = file.relative_to(inside).as_posix()
-    portfolio = score_intake(intake, source.rubric)
+    portfolio = score_intake(intake, source.rubric, source.compliance)
     builder = build_site(
         portfolio,
         SiteOptions(
@@ -435,6 +439,7 @@ def generate(source: SiteSource) -> GeneratedSite:
             source_links=source_links,
             currency=source.currency,
             exchange_rates=source.exchange_rates,
+            compliance=source.compliance,
             history=source.history,
             history_since=source.history_since,
             proposals_dir=source.proposals_dir,

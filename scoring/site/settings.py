@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from scoring.model.clock import BuildDateError, build_date
+from scoring.model.obligations import ComplianceContext, ProfileError, make_context
 from scoring.portfolio.currencies import check_rates, is_currency
 from scoring.rubric import QUADRANTS, Rubric
 
@@ -50,6 +52,9 @@ class SiteSettings:
     # The date date-dependent answers use (YYYY-MM-DD); unset: SWEETSPOT_BUILD_DATE, then
     # SOURCE_DATE_EPOCH, then today (scoring/model/clock.py).
     build_date: str | None = None
+    # The regulatory profiles obligations are judged against (issue 27): built-in ids or
+    # profile files relative to mkdocs.yml; the default is the rubric's own classes.
+    regimes: tuple[str, ...] = ("rubric-classes",)
     # History from git (scoring/site/pages/history.py): a timeline on each proposal page
     # and the "What changed" page, which starts at history_since (YYYY-MM-DD; unset:
     # HISTORY_DAYS before the build date).
@@ -65,6 +70,8 @@ class SiteSettings:
         given = {name: value for name, value in options.items() if value is not None}
         if isinstance(given.get("focus"), (list, tuple)):
             given["focus"] = tuple(str(pattern) for pattern in given["focus"])
+        if isinstance(given.get("regimes"), (list, tuple)):
+            given["regimes"] = tuple(str(name) for name in given["regimes"])
         return cls(**given)
 
     def rates(self) -> dict[str, float]:
@@ -85,6 +92,19 @@ class SiteSettings:
             return build_date(self.build_date)
         except BuildDateError as error:
             raise SettingsError(str(error)) from None
+
+    def compliance(self, rubric: Rubric, base: Path) -> ComplianceContext:
+        """The enabled regimes at the build date; SettingsError names a regime that cannot
+        be used (an unknown id, or a profile file with its file, line and field)."""
+        if isinstance(self.regimes, str) or not self.regimes:
+            raise SettingsError("regimes must be a list of profile ids or files, not empty")
+        try:
+            return make_context(rubric, self.regimes, self.today(), base)
+        except ProfileError as error:
+            problems = "; ".join(
+                p.message if p.file == "regimes" else p.as_text() for p in error.problems
+            )
+            raise SettingsError(f"regimes: {problems}") from None
 
     def history_start(self) -> date:
         """Where "what moved since" starts; SettingsError when history_since is not a date."""

@@ -22,6 +22,7 @@ from scoring.rubric import Rubric
 from scoring.site.environment import builtin_template_dirs, builtin_templates, template_names
 from scoring.site.pages import (
     exports,
+    governance,
     groups,
     history,
     intake,
@@ -113,6 +114,7 @@ class SiteBuilder:
         pages.append(portfolio.rows_json(ctx))
         pages += groups.unit_pages(ctx)
         pages += pitfalls.pitfall_pages(ctx)
+        pages += governance.governance_pages(ctx)
         pages += reference.reference_pages(ctx)
         pages.append(intake.intake_page(ctx))
         pages += exports.exports(ctx)
@@ -149,6 +151,8 @@ def proposal_page_key(ctx: SiteContext) -> str:
             ),
             portfolio,
             ctx.templates_fingerprint,
+            # Obligations depend on the enabled regimes and the build date (issue 27).
+            repr(ctx.portfolio.context.key()) if ctx.portfolio.context else None,
         )
     )
 
@@ -193,7 +197,7 @@ def build_pages(
     `mkdocs serve`."""
     while True:
         try:
-            scored = rescore(intake, rubric, previous)
+            scored = rescore(intake, rubric, previous, options.compliance)
             builder = build_site(scored, options, memo, on_disk)
             return builder, builder.all_pages(), scored
         except Exception as error:
@@ -234,7 +238,7 @@ def _broken(
     found = []
     for candidate in intake.proposals:
         try:
-            alone = score_intake(Intake(proposals=[candidate]), rubric)
+            alone = score_intake(Intake(proposals=[candidate]), rubric, options.compliance)
             build_site(alone, options).proposal_page(alone.cards[0])
         except Exception as error:
             found.append((candidate, error))

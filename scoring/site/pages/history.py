@@ -25,6 +25,7 @@ from weakref import WeakKeyDictionary
 
 from markupsafe import Markup
 
+from scoring.model.obligations import ComplianceContext
 from scoring.model.scorecard import ScoreCard, score_intake
 from scoring.model.timeline import (
     Line,
@@ -68,10 +69,14 @@ _KEPT = object()  # the memo's "made from" for values whose key says everything
 
 
 def score_versions(
-    files: Sequence[tuple[str, bytes]], rubric: Rubric, state_name: Any
+    files: Sequence[tuple[str, bytes]],
+    rubric: Rubric,
+    state_name: Any,
+    compliance: ComplianceContext | None = None,
 ) -> list[Version]:
-    """Each (repository path, content) loaded as a proposal and scored with ``rubric``; a
-    version invalid under today's format says so. Whatever goes wrong stays in its line."""
+    """Each (repository path, content) loaded as a proposal and scored with ``rubric`` and
+    today's ``compliance`` (regimes and build date), as the page now is; a version invalid
+    under today's format says so. Whatever goes wrong stays in its line."""
     checker = checker_for(proposal_schema(rubric))
     versions: list[Version | None] = [None] * len(files)
     valid: list[tuple[int, Proposal]] = []
@@ -88,7 +93,8 @@ def score_versions(
             versions[n] = invalid_version(loaded)
     if valid:
         try:
-            cards = score_intake(Intake(proposals=[p for _, p in valid]), rubric).cards
+            proposals = Intake(proposals=[p for _, p in valid])
+            cards = score_intake(proposals, rubric, compliance).cards
             by_id = {card.proposal.id: card for card in cards}
             for n, proposal in valid:
                 card = by_id[proposal.id]
@@ -200,8 +206,12 @@ class History:
     # -- versions, scored once ---------------------------------------------------------------
     @cached_property
     def scoring_key(self) -> str:
-        """The rubric with the site's scoring options, and the engine's version."""
-        return fingerprint((repr(self.ctx.rubric), engine_version()))
+        """The rubric with the site's scoring options, the regimes and build date
+        obligations are judged against, and the engine's version."""
+        context = self.ctx.portfolio.context
+        return fingerprint(
+            (repr(self.ctx.rubric), repr(context.key()) if context else None, engine_version())
+        )
 
     @cached_property
     def versions(self) -> dict[tuple[str, str], Version]:
@@ -240,6 +250,7 @@ class History:
                         [(p, contents[b]) for p, b in present],
                         self.ctx.rubric,
                         self.ctx.quadrant_name,
+                        self.ctx.portfolio.context,
                     ),
                     strict=True,
                 )

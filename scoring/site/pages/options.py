@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from scoring.model.obligations import ComplianceContext
+
 
 @dataclass(frozen=True)
 class SiteOptions:
@@ -20,6 +22,8 @@ class SiteOptions:
     source_root: Path | None = None  # what problem file names are relative to (the cwd)
     currency: str = "EUR"  # the site's totals; see SiteSettings.currency
     exchange_rates: Mapping[str, float] = field(default_factory=dict)
+    # The regimes and build date obligations are judged against (issue 27); None: defaults.
+    compliance: ComplianceContext | None = None
     # History from git (history.py): off unless the plugin or build-docs turns it on.
     history: bool = False
     history_since: date | None = None  # where "what moved since" starts
