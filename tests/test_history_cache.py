@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sitekit import MINIMAL_ID, MINIMAL_YAML, PILOT_ID, PILOT_YAML, write_site
+from sitekit import MINIMAL_ID, MINIMAL_YAML, PILOT_ID, PILOT_YAML, build_project, write_site
 from test_dirty_build import serve_build
 from test_history import commit, git, pilot_file
 
 from scoring.site.pages import history
+from scoring.site.rebuild.versionstore import FILE
 
 
 @pytest.fixture
@@ -94,3 +95,24 @@ def test_only_the_versions_shown_are_scored(
     # The listed lines, the one before them (for a rubric line), the one on the "since"
     # date, and the other proposal's one version.
     assert sum(scored) == history.MAX_LINES + 1 + 1 + 1
+
+
+@pytest.mark.slow
+def test_a_later_build_takes_versions_from_the_cache_folder(
+    tmp_path: Path, scored: list[int]
+) -> None:
+    root = served_repo(tmp_path / "site")
+    site = build_project(root)
+    page = site / "proposals" / PILOT_ID / "index.html"
+    first = page.read_text("utf-8")
+    assert sum(scored) == 3
+    scored.clear()
+    build_project(root)  # `mkdocs build` again: no memo, the cache folder's store
+    assert sum(scored) == 0
+    assert page.read_text("utf-8") == first
+    # A damaged store is ignored and written again.
+    store = root / ".cache" / "plugin" / "sweetspot" / FILE
+    store.write_text(store.read_text("utf-8").replace("pilot", "retired"), encoding="utf-8")
+    build_project(root)
+    assert sum(scored) == 3
+    assert page.read_text("utf-8") == first

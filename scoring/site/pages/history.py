@@ -43,6 +43,7 @@ from scoring.rubric import Rubric
 from scoring.site.pages.blocks import GeneratedPage, front_matter
 from scoring.site.pages.context import SiteContext
 from scoring.site.rebuild.keys import fingerprint
+from scoring.site.rebuild.versionstore import VersionStore
 from scoring.sources.gitrevisions import (
     FileChange,
     GitError,
@@ -65,6 +66,7 @@ SHALLOW = (
     "latest commit (a publishing workflow needs `fetch-depth: 0`)."
 )
 GIT_FAILED = "History unavailable: git could not read the repository's log."
+NOT_IN_CLONE = "not in this clone (a partial clone)"
 _KEPT = object()  # the memo's "made from" for values whose key says everything
 
 
@@ -228,15 +230,20 @@ class History:
                 if path and change.blob:
                     shown.add((path, change.blob))
         wanted = sorted(shown)
-        keys = [
-            ("history version", blob, PurePosixPath(path).name, self.scoring_key)
-            for path, blob in wanted
-        ]
+        names = [f"{blob}:{PurePosixPath(path).name}" for path, blob in wanted]
+        keys = [("history version", name, self.scoring_key) for name in names]
+        store = self.store
 
         def make(positions: list[int]) -> list[Version]:
             if not positions:
                 return []
             chosen = [wanted[n] for n in positions]
+            on_disk = {
+                wanted[n]: kept
+                for n in positions
+                if store is not None and (kept := store.get(names[n])) is not None
+            }
+            chosen = [pair for pair in chosen if pair not in on_disk]
             assert self.repo is not None  # versions are asked for only when git answered
             try:
                 contents = read_blobs({blob for _, blob in chosen}, self.repo.root)
@@ -255,14 +262,22 @@ class History:
                     strict=True,
                 )
             )
-            return [
-                scored.get(pair, Version(None, "not in this clone (a partial clone)"))
-                for pair in chosen
-            ]
+            scored.update(on_disk)
+            return [scored.get(wanted[n], Version(None, NOT_IN_CLONE)) for n in positions]
 
         kept = self.ctx.memo_each(keys, [_KEPT] * len(keys), make)
         values = kept if kept is not None else make(list(range(len(wanted))))
+        if store is not None:
+            store.save(
+                {n: v for n, v in zip(names, values, strict=True) if v.problem != NOT_IN_CLONE}
+            )
         return dict(zip(wanted, values, strict=True))
+
+    @cached_property
+    def store(self) -> VersionStore | None:
+        """Versions kept on disk in the plugin's cache folder (none without one)."""
+        folder = self.options.cache_dir
+        return VersionStore(folder, self.scoring_key) if folder is not None else None
 
     def version(self, path: str, change: FileChange) -> Version | None:
         return self.versions.get((path, change.blob)) if change.blob else None
