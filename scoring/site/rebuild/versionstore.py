@@ -1,10 +1,11 @@
 """Scored old versions kept on disk between builds (the plugin's cache folder), so a build
 after the first, and CI with a restored cache, scores only versions it has not seen.
 
-One JSON file under ``<cache_dir>/history/``, for one scoring key (the rubric, the regimes
-and build date, and the engine's version; another key starts afresh). Entries are keyed by
-blob id and file name, and the file carries a SHA-256 of its entries, checked before use:
-a damaged or foreign file is ignored and rewritten. The file is never read or written
+One file under ``<cache_dir>/history/``, for one scoring key (the rubric, the regimes and
+build date, and the engine's version; another key starts afresh): a header line with the
+key and the SHA-256 of the rest, then the entries' JSON, keyed by blob id and file name.
+The checksum is checked before the JSON is parsed: a damaged or foreign file is ignored
+and rewritten. The file is never read or written
 through a symbolic link. Safe to delete at any time.
 """
 
@@ -14,6 +15,7 @@ import contextlib
 import hashlib
 import json
 import os
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +23,6 @@ from scoring.model.timeline import Facts, Version
 
 FILE = "history/versions.json"
 MAX_BYTES = 64 * 1024 * 1024  # a larger file is not ours: ignored
-
-
-def _digest(entries: dict[str, Any]) -> str:
-    text = json.dumps(entries, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _plain(version: Version) -> Any:
@@ -70,30 +67,35 @@ def _version(value: Any) -> Version:
 
 
 class VersionStore:
+    """Read on first use (a rebuild that scores nothing never reads it)."""
+
     def __init__(self, cache_dir: Path, scoring_key: str) -> None:
         self.path = cache_dir / FILE
         self.key = scoring_key
-        self.entries: dict[str, Any] = self._read()
+        self.used = False
 
-    def _read(self) -> dict[str, Any]:
+    @cached_property
+    def entries(self) -> dict[str, Any]:
+        """The kept entries: the file is a header line (the key and the SHA-256 of the rest)
+        and the entries' JSON, checked before it is parsed."""
+        self.used = True
         try:
             fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-        except OSError:
-            return {}
-        try:
             with os.fdopen(fd, "rb") as handle:
                 raw = handle.read(MAX_BYTES + 1)
-            data = json.loads(raw) if len(raw) <= MAX_BYTES else None
+            header_line, _, body = raw.partition(b"\n")
+            header = json.loads(header_line)
+            if (
+                len(raw) > MAX_BYTES
+                or not isinstance(header, dict)
+                or header.get("key") != self.key
+                or header.get("sha256") != hashlib.sha256(body).hexdigest()
+            ):
+                return {}
+            entries = json.loads(body)
         except (OSError, ValueError):
             return {}
-        if (
-            not isinstance(data, dict)
-            or data.get("key") != self.key
-            or not isinstance(data.get("entries"), dict)
-            or data.get("sha256") != _digest(data["entries"])
-        ):
-            return {}
-        return data["entries"]
+        return entries if isinstance(entries, dict) else {}
 
     def get(self, name: str) -> Version | None:
         value = self.entries.get(name)
@@ -105,12 +107,14 @@ class VersionStore:
             return None
 
     def save(self, versions: dict[str, Version]) -> None:
-        """Keep exactly this build's versions (those no page shows any more drop out); only
-        written when that set changed. A folder that cannot be written only costs speed."""
-        if set(versions) == set(self.entries):
+        """Keep exactly this build's versions (those no page shows any more drop out), when
+        this build read the file and the set changed. A folder that cannot be written only
+        costs speed."""
+        if not self.used or set(versions) == set(self.entries):
             return
         entries = {name: self.entries.get(name) or _plain(v) for name, v in versions.items()}
-        text = json.dumps({"key": self.key, "entries": entries, "sha256": _digest(entries)})
+        body = json.dumps(entries, separators=(",", ":")).encode("utf-8")
+        header = json.dumps({"key": self.key, "sha256": hashlib.sha256(body).hexdigest()})
         folder = self.path.parent
         temporary = folder / f".versions.{os.getpid()}.tmp"
         try:
@@ -118,8 +122,8 @@ class VersionStore:
                 return
             folder.mkdir(parents=True, exist_ok=True)
             flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
-            with os.fdopen(os.open(temporary, flags, 0o644), "w", encoding="utf-8") as handle:
-                handle.write(text)
+            with os.fdopen(os.open(temporary, flags, 0o644), "wb") as handle:
+                handle.write(header.encode("utf-8") + b"\n" + body)
             os.replace(temporary, self.path)
             self.entries = entries
         except OSError:
