@@ -76,6 +76,16 @@ class SweetspotConfig(base.Config):
     (rubric-classes, eu-ai-act-2026, omb-m-25-21, omb-m-24-10, canada-dadm, uk-atrs) or a
     profile file of your own, relative to mkdocs.yml. Default: the rubric's own classes."""
 
+    publication = c.Type(str, default="internal")
+    """public: the public register, without withheld rows and without internal or withheld
+    fields (names, e-mail addresses, what the register's rules withhold); internal (the
+    default): everything, with what the public register leaves out marked."""
+
+    visibility = c.Optional(c.Type(dict))
+    """Field visibility overriding the defaults and the shipped mappings':
+    {fields: {owner: public, custom.cost_note: internal}, withhold_rows: {field:
+    custom.withheld, public_values: ["a) No"]}}."""
+
     history = c.Type(bool, default=True)
     """Show where each proposal has been, from the repository's own git: a timeline on its
     page and a "What changed" page. In a plain folder or a shallow clone the pages say

@@ -169,6 +169,8 @@ def test_the_units_index_counts_production_and_gaps(site: Path) -> None:
     page = soup(page_of(site, "portfolio/units/index.md"))
     header = [th.get_text(" ", strip=True) for th in page.select("article table thead th")]
     assert "In production" in header and "Gaps" in header
+    # No use case gives a value: no column of "unknown".
+    assert "Expected value per year" not in header
     # Likely high: declared high or minimal here, so no column of zeros... unless words say so.
     foot = {
         td["data-label"]: td.get_text(strip=True) for td in page.select("article table tfoot td")

@@ -275,3 +275,36 @@ def test_old_versions_are_escaped(
     block = page[page.index("## History") : page.index("## Links")]
     assert "<img" not in block and "<script" not in block
     assert "not valid under today&#39;s format: data.&lt;" in block
+
+
+def test_the_public_register_shows_no_internal_history(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    marker = "Zedmarkerton"
+    # An old version names an internal owner and holds a key that makes it invalid (its
+    # field path would quote it); a withheld-looking proposal is added and removed.
+    pilot_file(repo).write_text(
+        PILOT_YAML.replace("owner: Dario Esposito", f"owner: {marker}")
+        + f"{marker.lower()}_note: 1\n",
+        encoding="utf-8",
+    )
+    commit(repo, "internal names", "2026-05-02")
+    other = repo / "content" / "proposals" / f"{marker.lower()}-secret.yaml"
+    other.write_text(MINIMAL_YAML, encoding="utf-8")
+    commit(repo, "a proposal", "2026-05-03")
+    other.unlink()
+    pilot_file(repo).write_text(PILOT_YAML, encoding="utf-8")
+    commit(repo, "gone", "2026-05-04")
+    config = repo / "mkdocs.yml"
+    data = yaml.safe_load(config.read_text())
+    for plugin in data["plugins"]:
+        if isinstance(plugin, dict) and "sweetspot" in plugin:
+            plugin["sweetspot"]["publication"] = "public"
+    config.write_text(yaml.safe_dump(data), encoding="utf-8")
+    out = tmp_path / "out"
+    assert build_docs(repo, out, monkeypatch) == 0
+    block = history_block((out / "docs" / "proposals" / f"{PILOT_ID}.md").read_text())
+    assert re.search(r"2026-05-02 [0-9a-f]{7} not valid under today's format ", block)
+    for path in (out / "docs").rglob("*"):
+        if path.is_file():
+            assert marker.lower() not in path.read_bytes().decode("utf-8", "replace").lower()

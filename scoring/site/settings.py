@@ -9,7 +9,7 @@ tests/test_site_layer.py holds the two lists to each other, default by default.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,8 +17,15 @@ from typing import Any
 from scoring.model.clock import BuildDateError, build_date
 from scoring.model.obligations import ComplianceContext, ProfileError, make_context
 from scoring.portfolio.currencies import check_rates, is_currency
+from scoring.proposals.publication import (
+    PUBLICATIONS,
+    Visibility,
+    VisibilityError,
+    parse_visibility,
+)
 from scoring.rubric import QUADRANTS, Rubric
 
+PUBLICATION_VARIABLE = "SWEETSPOT_PUBLICATION"
 HISTORY_DAYS = 90  # "What changed" looks this far back unless history_since says otherwise
 
 
@@ -55,6 +62,11 @@ class SiteSettings:
     # The regulatory profiles obligations are judged against (issue 27): built-in ids or
     # profile files relative to mkdocs.yml; the default is the rubric's own classes.
     regimes: tuple[str, ...] = ("rubric-classes",)
+    # public: the public register (withheld rows and internal or withheld fields left out,
+    # scoring/proposals/publication.py); internal: everything, marked. ``visibility``
+    # overrides the field levels a shipped mapping and the defaults give.
+    publication: str = "internal"
+    visibility: Mapping[str, Any] | None = None
     # History from git (scoring/site/pages/history.py): a timeline on each proposal page
     # and the "What changed" page, which starts at history_since (YYYY-MM-DD; unset:
     # HISTORY_DAYS before the build date).
@@ -106,6 +118,24 @@ class SiteSettings:
             )
             raise SettingsError(f"regimes: {problems}") from None
 
+    def from_environment(self, environ: Mapping[str, str]) -> SiteSettings:
+        """These settings with SWEETSPOT_PUBLICATION, when set, as the publication: CI
+        chooses what each deployment target gets, whatever mkdocs.yml says."""
+        chosen = environ.get(PUBLICATION_VARIABLE, "").strip()
+        return replace(self, publication=chosen) if chosen else self
+
+    def publication_rules(self) -> tuple[str, Visibility]:
+        """The publication and the site's visibility rules; SettingsError names the fault."""
+        if self.publication not in PUBLICATIONS:
+            raise SettingsError(
+                f"publication (or {PUBLICATION_VARIABLE}) must be "
+                f"{' or '.join(PUBLICATIONS)}, not {self.publication!r}"
+            )
+        try:
+            return self.publication, parse_visibility(self.visibility, "visibility")
+        except VisibilityError as error:
+            raise SettingsError(str(error)) from None
+
     def history_start(self) -> date:
         """Where "what moved since" starts; SettingsError when history_since is not a date."""
         if self.history_since is None:
@@ -122,6 +152,7 @@ class SiteSettings:
         The currency settings are checked here too, so every build refuses them early."""
         self.rates()
         self.today()
+        self.publication_rules()
         self.history_start()
         return rubric.with_quadrants(
             impact_threshold=_share(self.impact_threshold, "impact_threshold", 100),

@@ -35,6 +35,7 @@ from scoring.site.pages.blocks import GeneratedPage
 from scoring.site.pages.context import SiteContext
 from scoring.site.pages.intake import SourceLine
 from scoring.site.pages.options import SiteOptions
+from scoring.site.pages.publication import publication_pages
 from scoring.site.rebuild.keys import fingerprint
 from scoring.site.rebuild.memo import RebuildMemo
 from scoring.sources.problems import Problem, terminal_safe
@@ -118,6 +119,7 @@ class SiteBuilder:
         pages += reference.reference_pages(ctx)
         pages.append(intake.intake_page(ctx))
         pages += exports.exports(ctx)
+        pages += publication_pages(ctx)
         pages += history.history_pages(ctx)
         pages = [ctx.with_blocks(page) for page in pages]
         ctx.blocks = {}  # each page holds its own now
@@ -153,6 +155,7 @@ def proposal_page_key(ctx: SiteContext) -> str:
             ctx.templates_fingerprint,
             # Obligations depend on the enabled regimes and the build date (issue 27).
             repr(ctx.portfolio.context.key()) if ctx.portfolio.context else None,
+            options.publication.key,
         )
     )
 

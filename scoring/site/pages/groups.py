@@ -228,7 +228,10 @@ def optional_columns(ctx: SiteContext) -> frozenset[str]:
     """The optional count columns the whole portfolio has a non-zero count in: a column of
     zeros in every row says nothing (no regime's gaps in a portfolio of ideas)."""
     total = rollup_for(ctx.portfolio.cards, ctx.summary.currency, ctx.summary.exchange_rates)
-    return frozenset(name for name in OPTIONAL_COLUMNS if getattr(total, name))
+    shown = {name for name in OPTIONAL_COLUMNS if getattr(total, name)}
+    if total.annual_value is not None or total.other_values:  # a register gives no values
+        shown.add("value")
+    return frozenset(shown)
 
 
 def state_columns(ctx: SiteContext) -> list[tuple[str, str]]:

@@ -38,6 +38,7 @@ from scoring.model.timeline import (
 )
 from scoring.proposals.loading import load_one
 from scoring.proposals.proposal import Intake, Proposal
+from scoring.proposals.publication import Publication, Visibility, redact, rules_for
 from scoring.proposals.schema import proposal_schema
 from scoring.rubric import Rubric
 from scoring.site.pages.blocks import GeneratedPage, front_matter
@@ -67,7 +68,16 @@ SHALLOW = (
 )
 GIT_FAILED = "History unavailable: git could not read the repository's log."
 NOT_IN_CLONE = "not in this clone (a partial clone)"
+WITHHELD = "not in the public register then"
 _KEPT = object()  # the memo's "made from" for values whose key says everything
+
+
+def site_visibility(publication: Publication) -> Visibility:
+    """The site's visibility rules, from the plain values a Publication keeps of them."""
+    rules = publication.rules
+    if isinstance(rules, tuple) and len(rules) == 2:
+        return Visibility(dict(rules[0]), rules[1])
+    return Visibility()
 
 
 def score_versions(
@@ -75,22 +85,34 @@ def score_versions(
     rubric: Rubric,
     state_name: Any,
     compliance: ComplianceContext | None = None,
+    public: Visibility | None = None,
 ) -> list[Version]:
     """Each (repository path, content) loaded as a proposal and scored with ``rubric`` and
     today's ``compliance`` (regimes and build date), as the page now is; a version invalid
-    under today's format says so. Whatever goes wrong stays in its line."""
+    under today's format says so. For the public register (``public``: the site's
+    visibility rules) each version is redacted as today's files are, a withheld one is not
+    shown, and an invalid one does not name its field (it can quote what the file holds).
+    Whatever goes wrong stays in its line."""
     checker = checker_for(proposal_schema(rubric))
     versions: list[Version | None] = [None] * len(files)
     valid: list[tuple[int, Proposal]] = []
     for n, (path, content) in enumerate(files):
         try:
             loaded = load_one(Path(PurePosixPath(path).name), rubric, path, checker, content)
+            if isinstance(loaded, Proposal) and public is not None:
+                rules = rules_for(loaded.fields, public)
+                if rules.withhold_rows is not None and rules.withhold_rows.withholds(loaded.fields):
+                    versions[n] = Version(None, WITHHELD)
+                    continue
+                loaded = redact(loaded, rules)[0]
         except Exception:  # an input nobody foresaw: shown as such, never a traceback
-            versions[n] = Version(None, "not valid under today's format: the file")
+            versions[n] = Version(None, "not valid under today's format")
             continue
         if isinstance(loaded, Proposal):
             # Unique ids: many versions of one proposal are scored together.
             valid.append((n, dataclasses.replace(loaded, id=f"{loaded.id}--v{n}")))
+        elif public is not None:
+            versions[n] = Version(None, "not valid under today's format")
         else:
             versions[n] = invalid_version(loaded)
     if valid:
@@ -212,8 +234,19 @@ class History:
         obligations are judged against, and the engine's version."""
         context = self.ctx.portfolio.context
         return fingerprint(
-            (repr(self.ctx.rubric), repr(context.key()) if context else None, engine_version())
+            (
+                repr(self.ctx.rubric),
+                repr(context.key()) if context else None,
+                self.options.publication.key,  # a public build's versions are redacted
+                engine_version(),
+            )
         )
+
+    @cached_property
+    def public(self) -> Visibility | None:
+        """The site's visibility rules when this is the public register, else None."""
+        publication = self.options.publication
+        return site_visibility(publication) if publication.public else None
 
     @cached_property
     def versions(self) -> dict[tuple[str, str], Version]:
@@ -258,6 +291,7 @@ class History:
                         self.ctx.rubric,
                         self.ctx.quadrant_name,
                         self.ctx.portfolio.context,
+                        self.public,
                     ),
                     strict=True,
                 )
@@ -350,7 +384,10 @@ class History:
         )
 
     def removed(self) -> list[tuple[str, str, str]]:
-        """(date, short commit, file name) of proposals removed since the start date."""
+        """(date, short commit, file name) of proposals removed since the start date; none
+        in the public register (a withheld proposal's file name can be its title)."""
+        if self.public is not None:
+            return []
         current = {self.path_of(card.proposal) for card in self.ctx.portfolio.cards}
         gone = []
         for path, changes in self.log.changes.items():

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from scoring.model.obligations import ComplianceContext
+from scoring.proposals.publication import Publication
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,8 @@ class SiteOptions:
     exchange_rates: Mapping[str, float] = field(default_factory=dict)
     # The regimes and build date obligations are judged against (issue 27); None: defaults.
     compliance: ComplianceContext | None = None
+    # Which publication this is and what the public one leaves out (counts, field names).
+    publication: Publication = field(default_factory=Publication, compare=False)
     # History from git (history.py): off unless the plugin or build-docs turns it on.
     history: bool = False
     history_since: date | None = None  # where "what moved since" starts

@@ -11,6 +11,7 @@ from scoring.site.markup import rich_text, safe_url
 from scoring.site.pages import history
 from scoring.site.pages.blocks import GeneratedPage, front_matter
 from scoring.site.pages.context import SiteContext
+from scoring.site.pages.publication import publication_mark
 from scoring.site.proposal_view import PART_HELPERS, HtmlParts, proposal_context
 
 SEVERITY_ADMONITION = {"red": "danger", "high": "warning", "medium": "note", "low": "info"}
@@ -62,6 +63,7 @@ def proposal_page(ctx: SiteContext, card: ScoreCard) -> GeneratedPage:
         "currency": proposal.get("value.currency") or "",
         "safeguards": safeguards_by_state(card),
         "custom_labels": mapping_labels(proposal, ctx.rubric),
+        "publication_mark": publication_mark(ctx, proposal, page),
         **view,
     }
     # The breakdown is compact HTML from macros (proposal_parts.html.j2), rendered by the
