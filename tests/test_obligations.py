@@ -243,7 +243,11 @@ def test_a_register_waiver_reads_waived_no_record_and_a_recorded_one_its_record(
 
 def test_an_extension_holds_a_gap_off_until_it_ends(tmp_path: Path) -> None:
     gaps = {**ALL_DONE, "impact_assessment": "in_progress"}
-    body = proposal("production", gaps, custom={"extension_request": "Yes"})
+    body = proposal(
+        "production",
+        gaps,
+        custom={"extension_request": "Yes – Agency requested an extension for this use case."},
+    )
     during = scored(tmp_path, {"claims": body}, as_of="2025-06-01")
     item = next(o for o in regime(during, "claims").obligations if o.id == "impact-assessment")
     assert item.status == "extension_granted"
@@ -269,3 +273,89 @@ def test_a_retired_use_owes_nothing(tmp_path: Path) -> None:
     portfolio = scored(tmp_path, {"old": proposal("retired", {"impact_assessment": "none"})})
     result = regime(portfolio, "old")
     assert (result.obligations, result.state) == ((), "none")
+
+
+def test_m_25_21_reads_the_2025_registers_own_answers(tmp_path: Path) -> None:
+    body = proposal(
+        "production",
+        {**ALL_DONE, "appeal": "none"},
+        custom={
+            "appeal": "Appeal Precluded by Law",
+            "operator_training": "Training In-progress",
+            "failsafe": "a) Yes",
+        },
+    )
+    portfolio = scored(tmp_path, {"claims": body}, regimes=("omb-m-25-21",))
+    result = regime(portfolio, "claims", "omb-m-25-21")
+    by_id = {o.id: o for o in result.obligations}
+    assert by_id["appeal"].status == "not_applicable"  # precluded by law: no gap
+    assert by_id["human-oversight"].status == "met"
+    assert (by_id["training"].status, by_id["training"].gap) == ("in_progress", True)
+    assert by_id["feedback"].status == "not_reported"
+    assert result.state == "gap"
+
+
+def test_a_pilot_is_exempt_under_m_25_21_and_a_presumed_use_needs_grounds(
+    tmp_path: Path,
+) -> None:
+    pilot = proposal("pilot", {**ALL_DONE, "impact_assessment": "none"})
+    presumed = {
+        **BASE,
+        "stage": "production",
+        "stakes": {"decides_about_people": False},
+        "custom": {"high_impact": "Presumed High-Impact, but Not High-impact"},
+    }
+    portfolio = scored(tmp_path, {"pilot": pilot, "presumed": presumed}, regimes=("omb-m-25-21",))
+    assert regime(portfolio, "pilot", "omb-m-25-21").gaps == ()
+    determination = regime(portfolio, "presumed", "omb-m-25-21").determination
+    assert determination.needs_grounds
+    assert determination.label == "Presumed high-impact, determined not high-impact"
+
+
+def test_the_eu_act_claims_art_6_3_only_with_grounds_and_dates_art_50_now(
+    tmp_path: Path,
+) -> None:
+    exempt = {
+        **BASE,
+        "stage": "production",
+        "stakes": {"area": "employment", "decides_about_people": False},
+    }
+    chatbot = {
+        **BASE,
+        "stage": "production",
+        "stakes": {"decides_about_people": False, "talks_to_people": True},
+        "governance": {"notice": "none"},
+    }
+    portfolio = scored(
+        tmp_path, {"exempt": exempt, "chatbot": chatbot}, regimes=("eu-ai-act-2026",)
+    )
+    art_6_3 = regime(portfolio, "exempt", "eu-ai-act-2026")
+    assert art_6_3.determination.label == "Annex III area, not high-risk under Art. 6(3)"
+    assert art_6_3.determination.needs_grounds
+    assert [o.id for o in art_6_3.obligations] == ["art-6-3-assessment"]
+    talks = regime(portfolio, "chatbot", "eu-ai-act-2026")
+    notice = next(o for o in talks.obligations if o.id == "art-50-interaction")
+    assert (notice.status, str(notice.due), notice.past_due) == ("missing", "2026-08-02", True)
+    assert notice.gap and notice.flag is None  # a gap, but not in the Act's high class
+
+
+def test_canadas_level_is_indicative_from_the_answers_or_declared(tmp_path: Path) -> None:
+    severe = proposal("production", ALL_DONE)
+    severe["stakes"] = {**severe["stakes"], "penalty": "severe"}
+    declared = proposal("production", ALL_DONE, custom={"aia_level": "II"})
+    portfolio = scored(tmp_path, {"severe": severe, "declared": declared}, regimes=("canada-dadm",))
+    assert regime(portfolio, "severe", "canada-dadm").determination.label == (
+        "Level IV, very high impact (indicative)"
+    )
+    level_ii = regime(portfolio, "declared", "canada-dadm")
+    assert level_ii.determination.label == "Level II, moderate impact (declared)"
+    assert "peer-review" not in [o.id for o in level_ii.obligations]  # levels III and IV only
+
+
+def test_the_regulatory_clock_lists_what_falls_due_soonest_first(tmp_path: Path) -> None:
+    body = proposal("pilot", {}, stakes={"area": "credit", "decides_about_people": True})
+    portfolio = scored(tmp_path, {"credit": body}, regimes=("eu-ai-act-2026",), as_of="2027-01-15")
+    clock = regime(portfolio, "credit", "eu-ai-act-2026").clock
+    assert [str(e.due) for e in clock][:1] == ["2027-12-02"]
+    assert not any(e.past for e in clock)
+    assert regime(portfolio, "credit", "eu-ai-act-2026").state == "not_reported"

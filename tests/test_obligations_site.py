@@ -92,7 +92,7 @@ def test_the_proposal_page_shows_each_regimes_determination_and_obligations(
     assert "EU AI Act</b>: High-risk (Annex III)" in block
     assert "falls due 2027-12-02" in block  # the regulatory clock, from the build date
     assert "Falls due next:</b> 2027-12-02" in block
-    assert "As of 2026-12-07, the build date." in block
+    assert "as of 2026-12-07 (the build date)" in block
 
 
 def test_the_downloads_carry_obligations_and_the_compliance_state(tmp_path: Path) -> None:
@@ -155,3 +155,17 @@ def test_an_organisations_profile_is_escaped_everywhere_on_the_page(tmp_path: Pa
     assert "<script>" not in block and "<img" not in block and "<i>scope" not in block
     assert "Publish a &lt;script&gt;model card&lt;/script&gt;" in block
     assert "Policy &lt;script&gt;" in block
+
+
+def test_the_regulatory_profiles_page_lists_each_enabled_regimes_obligations(
+    tmp_path: Path,
+) -> None:
+    built = build_project(site(tmp_path), strict=True)
+    html = (built / "reference" / "regulatory-profiles" / "index.html").read_text(encoding="utf-8")
+    assert 'id="omb-m-24-10"' in html and 'id="eu-ai-act-2026"' in html
+    assert 'id="canada-dadm"' not in html  # not enabled on this site
+    assert "Complete an AI impact assessment</strong> (section 5(c)(iv)(A))" in html
+    assert "Evidence: governance.impact_assessment. Due 2024-12-01." in html
+    assert 'href="https://eur-lex.europa.eu/eli/reg/2024/1689/oj"' in html
+    proposal = page_of(built, "proposals/claims.md").read_text(encoding="utf-8")
+    assert 'href="../../reference/regulatory-profiles/#omb-m-24-10"' in proposal

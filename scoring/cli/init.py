@@ -317,6 +317,7 @@ def navigation(playbooks: list[str], rubric: Rubric) -> list[object]:
                 {"Proposal format": "reference/proposal-format.md"},
                 {"Scoring method": "reference/scoring-method.md"},
                 {"Inventory mapping format": "reference/mapping-format.md"},
+                {"Regulatory profiles": "reference/regulatory-profiles.md"},
                 {"Intake problems": "intake-problems.md"},
             ]
         },

@@ -15,7 +15,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from scoring.model.obligations.profiles import Condition, Evidence, Obligation, Outcome, Profile
+from scoring.model.obligations.profiles import (
+    DEFAULT_PROFILE,
+    Condition,
+    Evidence,
+    Obligation,
+    Outcome,
+    Profile,
+)
 from scoring.model.stakes import StakesAssessment
 from scoring.proposals.proposal import INACTIVE_STAGES, Proposal
 
@@ -152,6 +159,13 @@ class RegimeCompliance:
     def state_meaning(self) -> str:
         return STATE_MEANINGS[self.state]
 
+    @property
+    def on_page(self) -> bool:
+        """Whether the proposal page gives it a block of its own: the default profile's
+        obligations are the class's, which the page lists with the stakes (and its gaps
+        are flags), so a page without other regimes stays as short as it was."""
+        return self.profile.id != DEFAULT_PROFILE
+
     def counts(self) -> dict[str, int]:
         found = {status: 0 for status in STATUSES}
         for item in self.obligations:
@@ -243,9 +257,18 @@ def _answer_status(source: Evidence, proposal: Proposal) -> tuple[str, str]:
         return "not_reported", ""
     text = _plain(value)
     for answer, status in source.values:
-        if answer.lower() == text.lower():
+        if matches(answer, text):
             return status, text
     return source.otherwise or "not_reported", text
+
+
+def matches(answer: str, text: str) -> bool:
+    """A profile's answer against a proposal's: ignoring case; "Yes*" matches every answer
+    starting with "Yes" (a register's long form, "Yes – Agency requested an extension")."""
+    wanted, given = answer.lower(), text.strip().lower()
+    if wanted.endswith("*"):
+        return given.startswith(wanted[:-1])
+    return given == wanted
 
 
 def _plain(value: Any) -> str:
@@ -261,6 +284,8 @@ def evidence_status(obligation: Obligation, proposal: Proposal) -> tuple[str, st
     read = [(source, *_answer_status(source, proposal)) for source in obligation.evidence]
     order = _ANY_ORDER if obligation.combine == "any" else _ALL_ORDER
     answered = [r for r in read if r[1] != "not_reported"]
+    if obligation.combine == "first" and answered:
+        read = answered[:1]  # the first source that answers speaks for the obligation
     if obligation.combine == "any" and answered:
         read = answered
     if all(status == "not_applicable" for _, status, _ in read):
@@ -280,8 +305,7 @@ def _extended(profile: Profile, proposal: Proposal) -> bool:
     value = proposal.get(extension.field)
     if value is None:
         return False
-    wanted = {_plain(v).lower() for v in extension.values}
-    return _plain(value).lower() in wanted
+    return any(matches(_plain(wanted), _plain(value)) for wanted in extension.values)
 
 
 def obligation_status(

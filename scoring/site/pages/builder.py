@@ -36,6 +36,7 @@ from scoring.site.pages.context import SiteContext
 from scoring.site.pages.intake import SourceLine
 from scoring.site.pages.options import SiteOptions
 from scoring.site.pages.publication import publication_pages
+from scoring.site.pages.regimes import regimes_page
 from scoring.site.rebuild.keys import fingerprint
 from scoring.site.rebuild.memo import RebuildMemo
 from scoring.sources.problems import Problem, terminal_safe
@@ -117,6 +118,7 @@ class SiteBuilder:
         pages += pitfalls.pitfall_pages(ctx)
         pages += governance.governance_pages(ctx)
         pages += reference.reference_pages(ctx)
+        pages.append(regimes_page(ctx))
         pages.append(intake.intake_page(ctx))
         pages += exports.exports(ctx)
         pages += publication_pages(ctx)
