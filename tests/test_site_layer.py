@@ -47,6 +47,7 @@ def every_option_set() -> dict[str, Any]:
         build_date="2026-12-07",
         regimes=["rubric-classes", "omb-m-24-10"],
         visibility={"fields": {"owner": "public"}},
+        history_since="2026-09-01",
     )
     assert set(values) == OPTION_NAMES - {"rubric"}  # the built-in rubric: no file to name
     return values

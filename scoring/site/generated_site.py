@@ -15,6 +15,7 @@ import stat
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -259,6 +260,8 @@ class SiteSource:
     compliance: ComplianceContext | None = None  # the enabled regimes and build date
     publication: str = "internal"  # or public (SiteSettings.publication)
     visibility: Visibility = field(default_factory=Visibility)
+    history: bool = False  # SiteSettings.history
+    history_since: date | None = None
 
 
 def resolve_source(
@@ -344,6 +347,8 @@ def resolve_source(
         compliance=compliance,
         publication=kind,
         visibility=visibility,
+        history=settings.history,
+        history_since=settings.history_start(),
     )
 
 
@@ -452,6 +457,10 @@ def generate(source: SiteSource) -> GeneratedSite:
             exchange_rates=source.exchange_rates,
             compliance=source.compliance,
             publication=publication,
+            history=source.history,
+            history_since=source.history_since,
+            proposals_dir=source.proposals_dir,
+            rubric_path=source.rubric_path,
         ),
     )
     generated, hidden = [], []

@@ -24,6 +24,7 @@ from scoring.site.pages import (
     exports,
     governance,
     groups,
+    history,
     intake,
     pitfalls,
     portfolio,
@@ -79,7 +80,11 @@ class SiteBuilder:
             return page
 
         key = (
-            (self.page_key, ctx.options.source_links.get(proposal.id))
+            (
+                self.page_key,
+                ctx.options.source_links.get(proposal.id),
+                history.page_key(ctx, proposal),
+            )
             if ctx.rebuild_memo is not None
             else None
         )
@@ -117,6 +122,7 @@ class SiteBuilder:
         pages.append(intake.intake_page(ctx))
         pages += exports.exports(ctx)
         pages += publication_pages(ctx)
+        pages += history.history_pages(ctx)
         pages = [ctx.with_blocks(page) for page in pages]
         ctx.blocks = {}  # each page holds its own now
         if ctx.rebuild_memo is not None:
