@@ -84,6 +84,7 @@ class SweetspotConfig(base.Config):
     """The regulatory profiles each proposal's obligations are judged against: built-in ids
     (rubric-classes, eu-ai-act-2026, omb-m-25-21, omb-m-24-10, canada-dadm, uk-atrs) or a
     profile file of your own, relative to mkdocs.yml. Default: the rubric's own classes."""
+
     publication = c.Type(str, default="internal")
     """public: the public register, without withheld rows and without internal or withheld
     fields (names, e-mail addresses, what the register's rules withhold); internal (the
@@ -93,3 +94,12 @@ class SweetspotConfig(base.Config):
     """Field visibility overriding the defaults and the shipped mappings':
     {fields: {owner: public, custom.cost_note: internal}, withhold_rows: {field:
     custom.withheld, public_values: ["a) No"]}}."""
+
+    history = c.Type(bool, default=True)
+    """Show where each proposal has been, from the repository's own git: a timeline on its
+    page and a "What changed" page. In a plain folder or a shallow clone the pages say
+    "history unavailable" (publishing workflows need `fetch-depth: 0`)."""
+
+    history_since = c.Optional(c.Type(str))
+    """The date (YYYY-MM-DD) "what moved since" starts from. Unset: 90 days before the
+    build date."""

@@ -187,6 +187,10 @@ class PluginSite:
             exchange_rates=self.settings.rates(),
             compliance=self.compliance,
             publication=publication,
+            history=self.settings.history,
+            history_since=self.settings.history_start(),
+            proposals_dir=self.proposals_dir,
+            rubric_path=self.rubric_path,
         )
         kept.page_folder = self.page_folder()
         self.decisions = self.read_decisions(found, publication.public)

@@ -49,6 +49,7 @@ def every_option_set() -> dict[str, Any]:
         deciders=["Ada Lovelace"],
         regimes=["rubric-classes", "omb-m-24-10"],
         visibility={"fields": {"owner": "public"}},
+        history_since="2026-09-01",
     )
     assert set(values) == OPTION_NAMES - {"rubric"}  # the built-in rubric: no file to name
     return values

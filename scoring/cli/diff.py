@@ -46,8 +46,16 @@ from scoring.model.scorecard import ScoreCard, score_intake
 from scoring.proposals.loading import SUFFIXES, display_path, load_proposals, printable_name
 from scoring.proposals.proposal import Intake, InvalidFile, Proposal
 from scoring.rubric import Rubric
+from scoring.sources.gitrevisions import (
+    READ_CAP as _READ_CAP,
+)
+from scoring.sources.gitrevisions import (
+    GitError,
+    blob_start,
+    read_small_blobs,
+    run_git,
+)
 from scoring.sources.problems import Problem
-from scoring.sources.yamlsource import MAX_BYTES
 
 MARKER = "<!-- sweetspot-diff -->"
 METRICS = ("priority", *SCORE_COLUMNS)
@@ -70,19 +78,9 @@ class DiffError(Exception):
 
 def _git(args: list[str], cwd: Path | str, stdin: bytes | None = None) -> bytes:
     try:
-        done = subprocess.run(
-            ["git", "--literal-pathspecs", *args],
-            cwd=cwd,
-            input=stdin,
-            capture_output=True,
-            check=False,
-        )
-    except FileNotFoundError as error:
-        raise DiffError("git is not installed or not on PATH") from error
-    if done.returncode != 0:
-        message = done.stderr.decode("utf-8", "replace").strip()
-        raise DiffError(f"git {args[0]} failed: {message}")
-    return done.stdout
+        return run_git(args, cwd, stdin)
+    except GitError as error:
+        raise DiffError(str(error)) from error
 
 
 def repo_root(cwd: Path | str | None = None) -> Path:
@@ -202,12 +200,6 @@ def _is_proposal_file(path: str) -> bool:
     return PurePosixPath(path).suffix in SUFFIXES
 
 
-# A proposal over the loader's cap is refused whatever it holds, so only its first
-# MAX_BYTES + 1 bytes are ever read: enough for the loader to call it too large, and memory
-# stays bounded however large a file a commit or the working tree holds.
-_READ_CAP = MAX_BYTES + 1
-
-
 def files_at_ref(commit: str, folder: str, root: Path) -> dict[str, bytes]:
     """Every proposal file under ``folder`` at ``commit``: repository path -> content (of a
     file over the size cap, its first bytes only)."""
@@ -222,33 +214,13 @@ def files_at_ref(commit: str, folder: str, root: Path) -> dict[str, bytes]:
         path = raw_path.decode("utf-8", "surrogateescape")
         if kind == "blob" and mode != "120000" and _is_proposal_file(path):
             (large if int(listed_size) > _READ_CAP else blobs).append((path, sha))
-    files: dict[str, bytes] = {path: _blob_start(sha, root) for path, sha in large}
-    if blobs:
-        out = _git(
-            ["cat-file", "--batch"], root, stdin="".join(f"{sha}\n" for _, sha in blobs).encode()
-        )
-        position = 0
-        for path, _ in blobs:
-            header_end = out.index(b"\n", position)
-            size = int(out[position:header_end].split()[2])
-            start = header_end + 1
-            files[path] = out[start : start + size]
-            position = start + size + 1
+    files: dict[str, bytes] = {path: blob_start(sha, root) for path, sha in large}
+    try:
+        found = read_small_blobs([sha for _, sha in blobs], root)
+    except GitError as error:
+        raise DiffError(str(error)) from error
+    files.update({path: found[sha] for path, sha in blobs if sha in found})
     return dict(sorted(files.items()))
-
-
-def _blob_start(sha: str, root: Path) -> bytes:
-    """The first _READ_CAP bytes of a blob, without reading the rest."""
-    with subprocess.Popen(
-        ["git", "cat-file", "blob", sha],
-        cwd=root,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-    ) as reader:
-        assert reader.stdout is not None
-        start = reader.stdout.read(_READ_CAP)
-        reader.kill()
-    return start
 
 
 def files_in_tree(folder: str, root: Path) -> dict[str, bytes]:

@@ -680,8 +680,6 @@ def placement_sentence(card: ScoreCard) -> str:
             f"{name}: a red flag stops it as proposed ({'; '.join(red)}), whatever the "
             f"scores; {figures}."
         )
-    if card.placed:
-        return f"{name}: {figures}; both ranges lie on one side of their thresholds."
     straddle = [
         axis
         for axis, (low, high), threshold in (
@@ -691,6 +689,16 @@ def placement_sentence(card: ScoreCard) -> str:
         if low < threshold <= high
     ]
     which = " and ".join(straddle) or "the placement"
+    if card.placed and straddle:
+        # Only a low-stakes change gated by an experiment is placed on a straddling range.
+        return (
+            f"{name}: {figures}. The likely range of {which} spans the threshold, but a "
+            "randomised experiment with guardrail metrics gates this minimal-risk change on "
+            "a running system, so it goes ahead on its estimate and the experiment settles "
+            "the rest."
+        )
+    if card.placed:
+        return f"{name}: {figures}; both ranges lie on one side of their thresholds."
     return (
         f"{name}: {figures}. The likely range of {which} "
         f"(P{low_p:g}–P{high_p:g}) spans the threshold, so the answers so far cannot "

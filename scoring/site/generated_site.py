@@ -265,6 +265,8 @@ class SiteSource:
     compliance: ComplianceContext | None = None  # the enabled regimes and build date
     publication: str = "internal"  # or public (SiteSettings.publication)
     visibility: Visibility = field(default_factory=Visibility)
+    history: bool = False  # SiteSettings.history
+    history_since: date | None = None
 
 
 def resolve_source(
@@ -356,6 +358,8 @@ def resolve_source(
         compliance=compliance,
         publication=kind,
         visibility=visibility,
+        history=settings.history,
+        history_since=settings.history_start(),
     )
 
 
@@ -475,6 +479,10 @@ def generate(source: SiteSource) -> GeneratedSite:
             exchange_rates=source.exchange_rates,
             compliance=source.compliance,
             publication=publication,
+            history=source.history,
+            history_since=source.history_since,
+            proposals_dir=source.proposals_dir,
+            rubric_path=source.rubric_path,
         ),
     )
     generated, hidden = [], []

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from scoring.proposals.publication import (
 from scoring.rubric import QUADRANTS, Rubric
 
 PUBLICATION_VARIABLE = "SWEETSPOT_PUBLICATION"
+HISTORY_DAYS = 90  # "What changed" looks this far back unless history_since says otherwise
 
 
 class SettingsError(ValueError):
@@ -71,6 +72,11 @@ class SiteSettings:
     # overrides the field levels a shipped mapping and the defaults give.
     publication: str = "internal"
     visibility: Mapping[str, Any] | None = None
+    # History from git (scoring/site/pages/history.py): a timeline on each proposal page
+    # and the "What changed" page, which starts at history_since (YYYY-MM-DD; unset:
+    # HISTORY_DAYS before the build date).
+    history: bool = True
+    history_since: str | None = None
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> SiteSettings:
@@ -137,12 +143,24 @@ class SiteSettings:
         except VisibilityError as error:
             raise SettingsError(str(error)) from None
 
+    def history_start(self) -> date:
+        """Where "what moved since" starts; SettingsError when history_since is not a date."""
+        if self.history_since is None:
+            return self.today() - timedelta(days=HISTORY_DAYS)
+        try:
+            return date.fromisoformat(str(self.history_since))
+        except ValueError:
+            raise SettingsError(
+                f"history_since must be a date written YYYY-MM-DD, not {self.history_since!r}"
+            ) from None
+
     def quadrants_of(self, rubric: Rubric) -> Rubric:
         """The rubric with the thresholds, target mix and tolerance these settings set.
         The currency settings are checked here too, so every build refuses them early."""
         self.rates()
         self.today()
         self.publication_rules()
+        self.history_start()
         return rubric.with_quadrants(
             impact_threshold=_share(self.impact_threshold, "impact_threshold", 100),
             risk_threshold=_share(self.risk_threshold, "risk_threshold", 100),

@@ -25,6 +25,7 @@ from scoring.site.pages import (
     exports,
     governance,
     groups,
+    history,
     intake,
     pitfalls,
     portfolio,
@@ -86,6 +87,7 @@ class SiteBuilder:
                 self.page_key,
                 ctx.options.source_links.get(proposal.id),
                 decided.key_for(proposal.id) if decided is not None else None,
+                history.page_key(ctx, proposal),
             )
             if ctx.rebuild_memo is not None
             else None
@@ -125,6 +127,7 @@ class SiteBuilder:
         pages += decisions.decisions_page(ctx)
         pages += exports.exports(ctx)
         pages += publication_pages(ctx)
+        pages += history.history_pages(ctx)
         pages = [ctx.with_blocks(page) for page in pages]
         ctx.blocks = {}  # each page holds its own now
         if ctx.rebuild_memo is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from scoring.model.obligations import ComplianceContext
@@ -26,3 +27,8 @@ class SiteOptions:
     compliance: ComplianceContext | None = None
     # Which publication this is and what the public one leaves out (counts, field names).
     publication: Publication = field(default_factory=Publication, compare=False)
+    # History from git (history.py): off unless the plugin or build-docs turns it on.
+    history: bool = False
+    history_since: date | None = None  # where "what moved since" starts
+    proposals_dir: Path | None = None  # the folder whose git log is read
+    rubric_path: Path | None = None  # the rubric file, when the site names one

@@ -8,6 +8,7 @@ from typing import Any
 from scoring.model.scorecard import ScoreCard
 from scoring.site.custom_labels import mapping_labels
 from scoring.site.markup import rich_text, safe_url
+from scoring.site.pages import history
 from scoring.site.pages.blocks import GeneratedPage, front_matter
 from scoring.site.pages.context import SiteContext
 from scoring.site.pages.publication import publication_mark
@@ -82,6 +83,7 @@ def proposal_page(ctx: SiteContext, card: ScoreCard) -> GeneratedPage:
         links=[(t, u) for t, u in links if u],
         source_url=ctx.url(page, source) if source else None,
         severity_admonition=SEVERITY_ADMONITION,
+        history_html=history.proposal_block(ctx, card, page),
     )
     return ctx.with_blocks(
         GeneratedPage(page, front_matter(meta) + body, proposal.id, in_nav=False)
