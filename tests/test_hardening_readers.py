@@ -28,6 +28,7 @@ from sitekit import FULL_YAML, MINIMAL_YAML, PILOT_YAML, REPO
 from scoring.cli.common import md_text
 from scoring.cli.main import main
 from scoring.proposals.plaindata import read_data
+from scoring.sources import gitrevisions
 
 SECRET = "TOPSECRET-5d1a7b"  # in a file outside the repository; must never be exported
 MEMORY_LIMIT = 2 * 1024**3  # bytes of address space for a subprocess
@@ -604,7 +605,7 @@ def test_diff_reads_only_the_start_of_a_huge_proposal_on_either_side(
     (folder / "huge.yaml").write_bytes(huge + b"summary: more\n")
     at_ref = diff_module.files_at_ref("HEAD", "content/proposals", root)
     in_tree = diff_module.files_in_tree("content/proposals", root)
-    cap = diff_module.MAX_BYTES + 1
+    cap = gitrevisions.READ_CAP  # the 256 KiB cap + 1 byte, shared with the history
     assert len(at_ref["content/proposals/huge.yaml"]) == cap
     assert len(in_tree["content/proposals/huge.yaml"]) == cap
     monkeypatch.chdir(root)
