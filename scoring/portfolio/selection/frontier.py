@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scoring.portfolio.selection.solve import Problem
+import numpy as np
+
+from scoring.portfolio.selection.robustness import EXACT_UP_TO
+from scoring.portfolio.selection.solve import Problem, Solution
 
 LEVELS = 14  # points on the curve besides the scenario's own budget
 
@@ -17,9 +20,15 @@ class FrontierPoint:
     cost: float  # what that best set costs over the horizon
     count: int  # how many candidates it funds
     chosen: bool = False  # the scenario's own budget
+    bound: float | None = None  # above EXACT_UP_TO: no set at this budget is worth more
 
 
-def frontier(problem: Problem, costs: list[float], levels: int = LEVELS) -> list[FrontierPoint]:
+def frontier(
+    problem: Problem,
+    costs: list[float],
+    best: Solution | None = None,
+    levels: int = LEVELS,
+) -> list[FrontierPoint]:
     """Points from the committed spending to 1.5 times the budget (or to what funding every
     candidate worth something would cost, if that is less), and the scenario's own point."""
     budget = problem.scenario.total_budget
@@ -34,18 +43,34 @@ def frontier(problem: Problem, costs: list[float], levels: int = LEVELS) -> list
         steps = [committed + (top - committed) * k / levels for k in range(levels + 1)]
         steps = sorted({*steps, budget})
     points = []
+    exact = problem.size <= EXACT_UP_TO
+    cost_of = np.array(costs, dtype=float)
     for level in steps:
         factor = level / budget if budget > 0 else 0.0
-        solution = problem.solve(factor=factor)
-        if solution is None:
+        bound = None
+        chosen: np.ndarray | None
+        if level == budget and best is not None:
+            chosen = best.chosen
+        elif exact or level == budget:
+            solution = problem.solve(factor=factor)
+            chosen = None if solution is None else solution.chosen
+        else:
+            # Thousands of candidates: the relaxation's set (rounded down, filled up) and its
+            # bound, seconds faster per point; the page says how close it is.
+            lower, upper = problem.bounds()
+            relaxed = problem.relax(problem.value, lower, upper, problem.limits_at(factor))
+            chosen = None if relaxed is None else relaxed.rounded
+            bound = None if relaxed is None else relaxed.total
+        if chosen is None:
             continue
         points.append(
             FrontierPoint(
                 budget=level,
-                value=solution.value,
-                cost=float(sum(c for c, x in zip(costs, solution.chosen, strict=True) if x)),
-                count=int(solution.chosen.sum()),
+                value=float(problem.value[chosen].sum()),
+                cost=float(cost_of[chosen].sum()),
+                count=int(chosen.sum()),
                 chosen=level == budget,
+                bound=bound,
             )
         )
     return points

@@ -48,6 +48,7 @@ class Choice:
     reason: str = ""  # why left out, or why not a candidate
     core_index: float | None = None  # borderline only, when enumerated in full
     decisive: bool = False  # needs information, and answering it could change the set
+    maybe_decisive: bool = False  # the same, not settled (the solver was not asked)
 
     @property
     def id(self) -> str:
@@ -68,6 +69,7 @@ class Plan:
     infeasible: str = ""
     portfolios: int | None = None  # non-dominated portfolios behind the core index
     borderline_count: int = 0
+    unsettled: int = 0  # borderline only because the solver was not asked (robustness.py)
     value: float = 0.0  # expected net value of the chosen candidates and the committed
     low: float = 0.0  # every one at its low figure
     high: float = 0.0
@@ -118,10 +120,15 @@ def plan_of(
         "" if best is not None else "the must-fund proposals and what they require do not fit"
     )
     chosen = best.chosen if best is not None else np.zeros(problem.size, dtype=bool)
-    labels = classify(problem) if best is not None else [BORDERLINE] * problem.size
+    settled = classify(problem) if best is not None else None
+    labels = settled.labels if settled is not None else [BORDERLINE] * problem.size
     index = core_index(problem, labels) if best is not None else None
     ask = [position[i.id] for i in items if i.id in position and i.needs_information]
-    decisive = decisive_information(problem, chosen, best.value, ask) if best is not None else set()
+    decisive, maybe = (
+        decisive_information(problem, chosen, best.value, ask)
+        if best is not None
+        else (set(), set())
+    )
     chosen_ids = {pid for pid, x in zip(problem.ids, chosen, strict=True) if x}
     committed_ids = {i.id for i in items if i.status == COMMITTED}
     choices = []
@@ -139,12 +146,13 @@ def plan_of(
                 reason,
                 core_index=index.shares.get(n) if index is not None else None,
                 decisive=n in decisive,
+                maybe_decisive=n in maybe,
             )
         )
     funded = [c.item for c in choices if c.chosen and c.item.status in (CANDIDATE, COMMITTED)]
     costed = [i for i in funded if i.status == CANDIDATE or i.cost or i.value]
     points = (
-        frontier(problem, [i.cost for i in items if i.status == CANDIDATE])
+        frontier(problem, [i.cost for i in items if i.status == CANDIDATE], best)
         if (with_frontier and best is not None)
         else []
     )
@@ -157,6 +165,7 @@ def plan_of(
         infeasible=infeasible,
         portfolios=index.portfolios if index is not None else None,
         borderline_count=labels.count(BORDERLINE),
+        unsettled=settled.unsettled if settled is not None else 0,
         value=sum(i.value for i in costed),
         low=sum(i.low for i in costed),
         high=sum(i.high for i in costed),

@@ -19,89 +19,182 @@ only when every such portfolio was enumerated; otherwise None.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
-from scoring.portfolio.selection.solve import Problem
+from scoring.portfolio.selection.solve import Problem, Relaxation, _tolerance
 
 CORE, OUT, BORDERLINE = "core", "out", "borderline"
 MAX_ENUMERATED = 25  # borderline proposals whose subsets are enumerated for the core index
 MAX_FEASIBLE = 200_000  # sets visited while enumerating
 MAX_COMPARED = 4_000  # maximal sets compared for dominance (all pairs)
+# Questions a bound and a quick set cannot settle need the solver; past this many per
+# scenario they are left open, and the proposal counts as borderline (never as core or
+# out without proof). A count, not a time, so the same input always gives the same page.
+MAX_EXACT = 60
+EXACT_UP_TO = 500  # candidates; above, each question takes the solver seconds: none are asked
 
 
-def _tolerance(values: np.ndarray) -> float:
-    return 1e-7 * max(1.0, float(np.abs(values).sum()))
+@dataclass(frozen=True)
+class Labels:
+    labels: list[str]
+    unsettled: int  # borderline because the solver was not asked (MAX_EXACT), not proven
 
 
-def classify(problem: Problem) -> list[str]:
+def classify(problem: Problem, max_exact: int = MAX_EXACT) -> Labels:
     """CORE, OUT or BORDERLINE for each candidate (forced ones: CORE if must-fund, OUT if
-    ruled out)."""
+    ruled out).
+
+    Core means OPT_high(with it) - width > OPT_high(without it), out means
+    OPT_low(with it) + width < OPT_low(without it). Each side is bounded from above by the
+    relaxation and from below by a set that fits (the relaxation's, rounded down and filled
+    up, with the proposal added or dropped): most proposals are settled by comparing those.
+    The rest are asked of the solver, up to ``max_exact`` questions."""
     width = problem.high - problem.low
-    tol = _tolerance(problem.high)
     labels = [BORDERLINE] * problem.size
     for n in problem.fixed_out:
         labels[n] = OUT
     for forced in np.flatnonzero(problem.fixed_in):
         labels[int(forced)] = CORE
-    top = problem.solve(problem.high)
-    bottom = problem.solve(problem.low)
-    if top is None or bottom is None:
-        return labels
-    high_bound, low_bound = problem.bound(problem.high), problem.bound(problem.low)
-    for n in range(problem.size):
-        if labels[n] != BORDERLINE:
-            continue
-        if top.chosen[n]:
-            # Core when, at its low, the best set without it is worth less than top minus
-            # what it loses: top.value - width.
-            target = top.value - width[n]
-            if high_bound is not None and high_bound.without[n] < target - tol:
-                labels[n] = CORE
-                continue
-            without = problem.solve(problem.high, {n: False})
-            if without is None or without.value < target - tol:
-                labels[n] = CORE
-                continue
-        if not bottom.chosen[n]:
-            # Out when, at its high, the best set with it is worth less than bottom.
-            if low_bound is not None and low_bound.with_it[n] + width[n] < bottom.value - tol:
-                labels[n] = OUT
-                continue
-            with_it = problem.solve(problem.low, {n: True})
-            if with_it is None or with_it.value + width[n] < bottom.value - tol:
-                labels[n] = OUT
-    return labels
+    if problem.size == 0:
+        return Labels(labels, 0)
+    budget = _Budget(max_exact if problem.size <= EXACT_UP_TO else 0)
+    for values, sign, label in ((problem.high, -1.0, CORE), (problem.low, 1.0, OUT)):
+        relaxed = problem.bound(values)
+        if relaxed is None or relaxed.rounded is None:
+            return Labels(labels, 0)
+        tol = _tolerance(values)
+        quick = problem.quick_sets(relaxed.rounded, values)
+        for n in range(problem.size):
+            if labels[n] == BORDERLINE and _proven(
+                problem, relaxed, quick, values, label, n, sign * width[n], tol, budget
+            ):
+                labels[n] = label
+    return Labels(labels, budget.skipped)
+
+
+def _proven(
+    problem: Problem,
+    relaxed: Relaxation,
+    quick: tuple[np.ndarray, np.ndarray],
+    values: np.ndarray,
+    label: str,
+    n: int,
+    shift: float,
+    tol: float,
+    budget: _Budget,
+) -> bool:
+    """Whether ``n`` is proven CORE (with it at its low beats without) or OUT (with it at its
+    high loses to without). The relaxation bounds each side from above for free; a set that
+    fits bounds it from below and is made only when the free comparison does not settle."""
+    start = relaxed.rounded
+    assert start is not None
+    with_high, without_high = relaxed.with_it[n], relaxed.without[n]
+
+    def with_low() -> float:
+        found = float(quick[0][n])
+        return found if found > -np.inf else problem.with_one(start, values, n)
+
+    def without_low() -> float:
+        found = float(quick[1][n])
+        return found if found > -np.inf else problem.without_one(start, values, n)
+
+    if label == CORE:
+        if with_low() + shift > without_high + tol:
+            return True
+        if with_high + shift <= without_low() + tol:
+            return False
+        return budget.spend() and _strictly_better_with(problem, values, n, shift, tol)
+    if with_high + shift < without_low() - tol:
+        return True
+    if with_low() + shift >= without_high - tol:
+        return False
+    return budget.spend() and _strictly_better_without(problem, values, n, shift, tol)
+
+
+def _first(quick: float, slow: Callable[[], float]) -> float:
+    return float(quick) if quick > -np.inf else slow()
+
+
+class _Budget:
+    """How many questions may still go to the solver; counts those that could not."""
+
+    def __init__(self, limit: int) -> None:
+        self.left, self.skipped = limit, 0
+
+    def spend(self) -> bool:
+        if self.left <= 0:
+            self.skipped += 1
+            return False
+        self.left -= 1
+        return True
+
+
+def _strictly_better_with(
+    problem: Problem, values: np.ndarray, n: int, shift: float, tol: float
+) -> bool:
+    """Whether OPT(with n) + shift > OPT(without n), both exact."""
+    without = problem.solve(values, {n: False})
+    if without is None:
+        return problem.solve(values, {n: True}) is not None
+    return problem.reaches(values, {n: True}, without.value - shift + 2 * tol)
+
+
+def _strictly_better_without(
+    problem: Problem, values: np.ndarray, n: int, shift: float, tol: float
+) -> bool:
+    """Whether OPT(with n) + shift < OPT(without n), both exact."""
+    without = problem.solve(values, {n: False})
+    if without is None:
+        return False
+    return not problem.reaches(values, {n: True}, without.value - shift - tol)
 
 
 def decisive_information(
-    problem: Problem, chosen: np.ndarray, best: float, ask: list[int]
-) -> set[int]:
-    """Of the candidates ``ask`` (needs information), those whose value, anywhere in its
-    own range with every other at its expected value, would change the chosen set."""
+    problem: Problem, chosen: np.ndarray, best: float, ask: list[int], max_exact: int = MAX_EXACT
+) -> tuple[set[int], set[int]]:
+    """Of the candidates ``ask`` (needs information), those whose value, anywhere in its own
+    range with every other at its expected value, would change the chosen set; and those
+    the solver was not asked about (past ``max_exact``), which may."""
+    if problem.size == 0 or not ask:
+        return set(), set()
     tol = _tolerance(problem.value)
     bound = problem.bound(problem.value)
-    found = set()
+    found, unsettled = set(), set()
+    budget = _Budget(max_exact if problem.size <= EXACT_UP_TO else 0)
+    quick_with, quick_without = problem.quick_sets(chosen, problem.value)
     for n in ask:
-        if n in problem.fixed_out or problem.fixed_in[n]:
+        if n in problem.fixed_out or problem.fixed_in[n] or bound is None:
             continue
         if chosen[n]:
-            # At its low, is the best set without it worth more?
+            # At its low, is a set without it worth more than the chosen one is then?
             at_low = best - (problem.value[n] - problem.low[n])
-            if bound is not None and bound.without[n] <= at_low + tol:
+            if bound.without[n] <= at_low + tol:
                 continue
-            without = problem.solve(force={n: False})
-            if without is not None and without.value > at_low + tol:
+            if _first(quick_without[n], partial(problem.without_one, chosen, problem.value, n)) > (
+                at_low + tol
+            ):
+                found.add(n)
+            elif not budget.spend():
+                unsettled.add(n)
+            elif problem.reaches(problem.value, {n: False}, at_low + 2 * tol):
                 found.add(n)
         else:
             gain = problem.high[n] - problem.value[n]
-            if bound is not None and bound.with_it[n] + gain <= best + tol:
+            if bound.with_it[n] + gain <= best + tol:
                 continue
-            with_it = problem.solve(force={n: True})
-            if with_it is not None and with_it.value + gain > best + tol:
+            if _first(quick_with[n], partial(problem.with_one, chosen, problem.value, n)) + gain > (
+                best + tol
+            ):
                 found.add(n)
-    return found
+            elif not budget.spend():
+                unsettled.add(n)
+            elif problem.reaches(problem.value, {n: True}, best + 2 * tol - gain):
+                found.add(n)
+    return found, unsettled
 
 
 @dataclass(frozen=True)
@@ -200,6 +293,7 @@ __all__ = [
     "MAX_ENUMERATED",
     "OUT",
     "CoreIndex",
+    "Labels",
     "classify",
     "core_index",
     "decisive_information",

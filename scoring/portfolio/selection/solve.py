@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
@@ -22,6 +23,7 @@ from scoring.portfolio.selection.inputs import CANDIDATE, COMMITTED, Item
 from scoring.portfolio.selection.scenario import Scenario
 
 OPTIONS = {"mip_rel_gap": 0.0, "presolve": True}
+FILL_TRIES = 25  # proposals tried when filling up a rounded set
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,8 @@ class Problem:
     pair_limits: np.ndarray
     fixed_in: np.ndarray  # bool: must fund
     fixed_out: dict[int, str] = field(default_factory=dict)  # position -> why it cannot be
+    requires: list[tuple[int, int]] = field(default_factory=list)  # (i, j): i needs j
+    excludes: list[tuple[int, int]] = field(default_factory=list)
     infeasible: str = ""  # why no set at all fits (the must-fund alone exceed the budget)
 
     @property
@@ -56,7 +60,7 @@ class Problem:
 
     def constraint(self, factor: float = 1.0) -> list[LinearConstraint]:
         """The rows, with the budget scaled by ``factor`` (the frontier's budget levels)."""
-        limits = np.array(self._limits(factor))
+        limits = self._limits(factor)
         found = []
         if len(limits):
             found.append(LinearConstraint(self.rows, -np.inf, limits))
@@ -78,17 +82,39 @@ class Problem:
         values: np.ndarray | None = None,
         force: Mapping[int, bool] | None = None,
         factor: float = 1.0,
+        floor: float | None = None,
     ) -> Solution | None:
         """The optimum for ``values`` (default: the expected values), with the proposals in
-        ``force`` fixed in or out; None when no set fits."""
+        ``force`` fixed in or out and the budget scaled by ``factor``; None when no set fits.
+        With ``floor``, only an optimum worth at least ``floor`` is exact: below it, what is
+        returned (a set, or None) is only known to be worth less than ``floor``.
+
+        The linear relaxation first gives a set (its solution rounded down, which still fits:
+        every row has costs of at least 0, and requires/excludes rows survive rounding down)
+        and, from its dual prices, a bound for each proposal. A proposal whose bound with it is
+        below the value to reach is in no set worth reaching, and one whose bound without it is
+        below is in every one: both are fixed before HiGHS branches, which leaves it only the
+        proposals near the margin."""
         values = self.value if values is None else values
         if self.size == 0:
             return Solution(np.zeros(0, dtype=bool), 0.0)
-        if any(limit < -1e-9 for limit in self._limits(factor)):
+        limits = self._limits(factor)
+        if np.any(limits[: len(self.budget_rows)] < -1e-9):
             return None
         lower, upper = self.bounds(force)
         if np.any(lower > upper):
             return None
+        relaxed = self.relax(values, lower, upper, limits)
+        if relaxed is None:
+            return None
+        rounded = relaxed.rounded
+        reach = max(relaxed.rounded_value, -np.inf if floor is None else floor)
+        reach -= _tolerance(values)
+        lower = np.where((relaxed.without < reach) & (upper == 1), 1.0, lower)
+        upper = np.where((relaxed.with_it < reach) & (lower == 0), 0.0, upper)
+        fallback = None if rounded is None else Solution(rounded, relaxed.rounded_value)
+        if np.any(lower > upper):
+            return fallback
         scale = max(1.0, float(np.abs(values).max()))
         result = milp(
             -values / scale,
@@ -98,46 +124,270 @@ class Problem:
             options=OPTIONS,
         )
         if result.x is None:
-            return None
+            return fallback
         chosen = np.round(result.x).astype(bool)
         return Solution(chosen, float(values[chosen].sum()))
 
-    def _limits(self, factor: float) -> list[float]:
-        return [(r.limit + r.committed) * factor - r.committed for r in self.budget_rows] + [
-            float(x) for x in self.limits[len(self.budget_rows) :]
-        ]
+    def reaches(
+        self, values: np.ndarray, force: Mapping[int, bool], floor: float, factor: float = 1.0
+    ) -> bool:
+        """Whether some set (with ``force``) is worth at least ``floor`` at ``values``. Most
+        answers need no branching: the relaxation's rounded set may already reach it, or its
+        bound may fall short of it."""
+        limits = self._limits(factor)
+        lower, upper = self.bounds(force)
+        if np.any(limits[: len(self.budget_rows)] < -1e-9) or np.any(lower > upper):
+            return False
+        relaxed = self.relax(values, lower, upper, limits)
+        if relaxed is None or relaxed.total < floor:
+            return False
+        if relaxed.rounded_value >= floor:
+            return True
+        # A question of feasibility: is there a set worth at least ``floor``? Asked so, with
+        # no objective, HiGHS stops at the first such set instead of proving an optimum.
+        reach = floor - _tolerance(values)
+        lower = np.where((relaxed.without < reach) & (upper == 1), 1.0, lower)
+        upper = np.where((relaxed.with_it < reach) & (lower == 0), 0.0, upper)
+        if np.any(lower > upper):
+            return False
+        scale = max(1.0, float(np.abs(values).max()))
+        worth = LinearConstraint(values[None, :] / scale, floor / scale, np.inf)
+        result = milp(
+            np.zeros(self.size),
+            integrality=np.ones(self.size),
+            bounds=Bounds(lower, upper),
+            constraints=[*self.constraint(factor), worth],
+            options=OPTIONS,
+        )
+        if result.x is None:
+            return False
+        chosen = np.round(result.x).astype(bool)
+        return self.fits(chosen, limits) and float(values[chosen].sum()) >= floor - _tolerance(
+            values
+        )
 
-    def bound(self, values: np.ndarray) -> Bound | None:
-        """Upper bounds on the best value with each proposal forced in or out, from one
-        linear relaxation: for any dual prices y >= 0, value(x) <= y.b + sum of the positive
-        reduced costs (weak duality), so these hold for every set, not only the relaxed one."""
+    def limits_at(self, factor: float) -> np.ndarray:
+        return self._limits(factor)
+
+    def _limits(self, factor: float) -> np.ndarray:
+        scaled = self.limits.copy()
+        for n, row in enumerate(self.budget_rows):
+            scaled[n] = (row.limit + row.committed) * factor - row.committed
+        return scaled
+
+    def fits(self, chosen: np.ndarray, limits: np.ndarray | None = None) -> bool:
+        """Whether ``chosen`` keeps within every row (``limits``: the budget rows' limits)."""
+        x = chosen.astype(float)
+        limits = self._limits(1.0) if limits is None else limits
+        if self.rows.size and np.any(self.rows @ x > limits + 1e-9 * (1 + np.abs(limits))):
+            return False
+        return not (self.pairs.shape[0] and np.any(self.pairs @ x > self.pair_limits + 1e-9))
+
+    def relax(
+        self, values: np.ndarray, lower: np.ndarray, upper: np.ndarray, limits: np.ndarray
+    ) -> Relaxation | None:
+        """The linear relaxation's bounds, and its solution rounded down; None when even the
+        relaxation has no solution (then no set fits), or there are no candidates."""
         if self.size == 0:
             return None
-        lower, upper = self.bounds()
         matrix = vstack([csr_array(self.rows), self.pairs]) if self.rows.size else self.pairs
-        limits = np.concatenate([self.limits, self.pair_limits])
-        if matrix.shape[0] == 0:
-            prices = np.zeros(0)
-        else:
-            result = linprog(
-                -values,
-                A_ub=matrix,
-                b_ub=limits,
-                bounds=list(zip(lower, upper, strict=True)),
-                method="highs",
-            )
-            if result.status != 0:
-                return None
-            prices = np.maximum(0.0, -np.asarray(result.ineqlin.marginals))
-        reduced = values - (matrix.T @ prices if prices.size else 0.0)
-        contribution = np.where(
-            upper == 0, 0.0, np.where(lower == 1, reduced, np.maximum(reduced, 0))
+        all_limits = np.concatenate([limits, self.pair_limits])
+        result = linprog(
+            -values,
+            A_ub=matrix if matrix.shape[0] else None,
+            b_ub=all_limits if matrix.shape[0] else None,
+            bounds=np.column_stack([lower, upper]),
+            method="highs",
         )
-        base = float(prices @ limits) + float(contribution.sum())
-        slack = 1e-7 * max(1.0, float(np.abs(values).sum()))
-        without = base - contribution + slack  # best with the proposal left out
-        with_it = without + np.where(upper == 0, -np.inf, reduced)
-        return Bound(with_it=with_it, without=without)
+        if result.status != 0:
+            return None
+        if matrix.shape[0]:
+            prices = np.maximum(0.0, -np.asarray(result.ineqlin.marginals))
+            reduced = values - matrix.T @ prices
+            base = float(prices @ all_limits)
+        else:
+            reduced, base = values.copy(), 0.0
+        # For any dual prices y >= 0, value(x) <= y.b + the sum of the reduced costs that x can
+        # take (weak duality), so these bound every set, not only the relaxed one.
+        contribution = np.where(
+            upper == 0, 0.0, np.where(lower == 1, reduced, np.maximum(reduced, 0.0))
+        )
+        total = base + float(contribution.sum()) + _tolerance(values)
+        without = total - contribution
+        with_it = np.where(upper == 0, -np.inf, without + reduced)
+        x = np.asarray(result.x)
+        near = np.abs(x - np.round(x)) < 1e-6
+        rounded = np.where(near, np.round(x), np.floor(x)).astype(bool)
+        feasible = self.fits(rounded, limits)
+        if feasible:
+            rounded = self._fill(rounded, values, upper, limits)
+        return Relaxation(
+            total=total,
+            with_it=with_it,
+            without=without,
+            rounded=rounded if feasible else None,
+            rounded_value=float(values[rounded].sum()) if feasible else -np.inf,
+        )
+
+    def _fill(
+        self, chosen: np.ndarray, values: np.ndarray, upper: np.ndarray, limits: np.ndarray
+    ) -> np.ndarray:
+        """``chosen`` with the best-paying proposals that still fit added, one by one (a
+        better set to start from; it only has to fit)."""
+        chosen = chosen.copy()
+        used = self.rows @ chosen if self.rows.size else np.zeros(0)
+        paired = self.pairs @ chosen.astype(float) if self.pairs.shape[0] else np.zeros(0)
+        columns = self._pair_columns
+        room = limits + 1e-9 * (1 + np.abs(limits))
+        open_ = np.flatnonzero(~chosen & (upper == 1) & (values > 0))
+        price = (
+            values[open_] / np.maximum(self.rows[:, open_].sum(axis=0), 1e-12)
+            if self.rows.size
+            else values[open_]
+        )
+        for j in open_[np.argsort(-price)][:FILL_TRIES]:
+            more = used + self.rows[:, j] if self.rows.size else used
+            if np.any(more > room):
+                continue
+            entries = columns.get(int(j), ())
+            if any(paired[r] + c > self.pair_limits[r] + 1e-9 for r, c in entries):
+                continue
+            for r, c in entries:
+                paired[r] += c
+            chosen[j] = True
+            used = more
+        return chosen
+
+    def without_one(self, chosen: np.ndarray, values: np.ndarray, n: int) -> float:
+        """The value of a set without ``n`` made from ``chosen``: ``n`` and whatever requires
+        it dropped, then filled up; -inf when that breaks a must-fund."""
+        drop = self._closure({n}, self._needed_by)
+        keep = chosen.copy()
+        keep[list(drop)] = False
+        lower, upper = self.bounds({n: False})
+        if np.any(keep < (lower == 1)):
+            return -np.inf
+        filled = self._fill(keep, values, upper, self._limits(1.0))
+        return float(values[filled].sum()) if self.fits(filled) else -np.inf
+
+    def with_one(self, chosen: np.ndarray, values: np.ndarray, n: int) -> float:
+        """The value of a set with ``n`` made from ``chosen``: ``n`` and what it requires
+        added, their alternatives and what requires those dropped, then the worst-paying of
+        the rest dropped until it fits, then filled up; -inf when no such set is found."""
+        add = self._closure({n}, self._needs)
+        lower, upper = self.bounds({n: True})
+        if any(upper[j] == 0 for j in add):
+            return -np.inf
+        x = chosen.copy()
+        x[list(add)] = True
+        rivals = {b for a, b in self.excludes if a in add} | {
+            a for a, b in self.excludes if b in add
+        }
+        if rivals & add:
+            return -np.inf
+        x[list(self._closure(rivals, self._needed_by))] = False
+        limits = self._limits(1.0)
+        used = self.rows @ x if self.rows.size else np.zeros(0)
+        over = used - limits
+        if np.any(over > 0):
+            removable = np.flatnonzero(x & (lower == 0))
+            removable = np.array([j for j in removable if j not in add], dtype=int)
+            if removable.size == 0:
+                return -np.inf
+            weight = self.rows[:, removable].sum(axis=0)
+            order = removable[np.argsort(values[removable] / np.maximum(weight, 1e-12))]
+            freed = np.cumsum(self.rows[:, order], axis=1)
+            enough = np.all(freed >= over[:, None], axis=0)
+            if not enough.any():
+                return -np.inf
+            cut = order[: int(np.argmax(enough)) + 1]
+            x[list(self._closure(set(cut.tolist()), self._needed_by))] = False
+            if not x[list(add)].all():
+                return -np.inf
+        filled = self._fill(x, values, upper, limits)
+        return float(values[filled].sum()) if self.fits(filled) else -np.inf
+
+    def quick_sets(self, start: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For every candidate at once, the value of a set that fits with it and of one
+        without it, made from ``start`` (a set that fits): without a chosen one, drop it;
+        with one not chosen, add it and drop the worst-paying chosen ones, in order, until it
+        fits. -inf where that does not give a set that fits (a dependency or alternative is
+        involved, or a must-fund would go): the per-proposal ``with_one``/``without_one``
+        then try."""
+        base = float(values[start].sum())
+        linked = np.zeros(self.size, dtype=bool)
+        for i, j in (*self.requires, *self.excludes):
+            linked[i] = linked[j] = True
+        forced = self.fixed_in
+        without = np.where(start & ~linked & ~forced, base - values, -np.inf)
+        without = np.where(~start, base, without)
+        with_it = np.where(start, base, -np.inf)
+        limits = self._limits(1.0)
+        used = self.rows @ start if self.rows.size else np.zeros(0)
+        removable = np.flatnonzero(start & ~linked & ~forced)
+        weight = self.rows[:, removable].sum(axis=0) if self.rows.size else np.ones(0)
+        order = removable[np.argsort(values[removable] / np.maximum(weight, 1e-12))]
+        freed = np.concatenate(
+            [np.zeros((self.rows.shape[0], 1)), np.cumsum(self.rows[:, order], axis=1)], axis=1
+        )
+        lost = np.concatenate([[0.0], np.cumsum(values[order])])
+        room = limits - used + 1e-9 * (1 + np.abs(limits))
+        lower, upper = self.bounds()
+        adding = np.flatnonzero(~start & ~linked & (upper == 1))
+        if adding.size and self.rows.shape[0]:
+            need = self.rows[:, adding] - room[:, None]  # what must be freed, row by row
+            steps = np.zeros(adding.size, dtype=int)
+            possible = np.ones(adding.size, dtype=bool)
+            for r in range(self.rows.shape[0]):
+                at = np.searchsorted(freed[r], need[r] - 1e-9, side="left")
+                possible &= at < freed.shape[1]
+                steps = np.maximum(steps, np.minimum(at, freed.shape[1] - 1))
+            with_it[adding] = np.where(possible, base + values[adding] - lost[steps], -np.inf)
+        elif adding.size:
+            with_it[adding] = base + values[adding]
+        del lower
+        return with_it, without
+
+    @cached_property
+    def _pair_columns(self) -> dict[int, list[tuple[int, float]]]:
+        """Each candidate's entries in the requires/excludes rows: (row, coefficient)."""
+        found: dict[int, list[tuple[int, float]]] = {}
+        coo = self.pairs.tocoo()
+        for r, j, c in zip(coo.row.tolist(), coo.col.tolist(), coo.data.tolist(), strict=True):
+            found.setdefault(j, []).append((r, c))
+        return found
+
+    @cached_property
+    def _needs(self) -> dict[int, list[int]]:
+        found: dict[int, list[int]] = {}
+        for i, j in self.requires:
+            found.setdefault(i, []).append(j)
+        return found
+
+    @cached_property
+    def _needed_by(self) -> dict[int, list[int]]:
+        found: dict[int, list[int]] = {}
+        for i, j in self.requires:
+            found.setdefault(j, []).append(i)
+        return found
+
+    @staticmethod
+    def _closure(start: set[int], links: dict[int, list[int]]) -> set[int]:
+        found, todo = set(start), list(start)
+        while todo:
+            for other in links.get(todo.pop(), ()):
+                if other not in found:
+                    found.add(other)
+                    todo.append(other)
+        return found
+
+    def bound(self, values: np.ndarray) -> Relaxation | None:
+        lower, upper = self.bounds()
+        return self.relax(values, lower, upper, self._limits(1.0))
+
+
+def _tolerance(values: np.ndarray) -> float:
+    return 1e-7 * max(1.0, float(np.abs(values).sum()))
 
 
 @dataclass(frozen=True)
@@ -147,9 +397,12 @@ class Solution:
 
 
 @dataclass(frozen=True)
-class Bound:
+class Relaxation:
+    total: float  # no set is worth more
     with_it: np.ndarray  # per candidate: no set containing it is worth more
     without: np.ndarray  # per candidate: no set without it is worth more
+    rounded: np.ndarray | None  # the relaxed solution rounded down (None if it does not fit)
+    rounded_value: float
 
 
 def build_problem(items: Sequence[Item], scenario: Scenario) -> Problem:
@@ -247,6 +500,8 @@ def build_problem(items: Sequence[Item], scenario: Scenario) -> Problem:
         pair_limits=np.array(pair_limits, dtype=float),
         fixed_in=fixed_in,
         fixed_out=fixed_out,
+        requires=[(i, j) for i, j, sign in pair_rows if sign < 0],
+        excludes=[(i, j) for i, j, sign in pair_rows if sign > 0],
     )
     over = [r.label for r in budget_rows if r.limit < 0]
     over += [
@@ -257,4 +512,4 @@ def build_problem(items: Sequence[Item], scenario: Scenario) -> Problem:
     return problem
 
 
-__all__ = ["Bound", "BudgetRow", "Problem", "Solution", "build_problem"]
+__all__ = ["BudgetRow", "Problem", "Relaxation", "Solution", "build_problem"]
