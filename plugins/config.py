@@ -70,3 +70,8 @@ class SweetspotConfig(base.Config):
     """The date the site treats as today (YYYY-MM-DD), for whatever falls due or expires.
     Unset: the environment variable SWEETSPOT_BUILD_DATE, then SOURCE_DATE_EPOCH, then
     today's date (UTC)."""
+
+    scenarios = c.Optional(c.Type(list))
+    """Budget scenarios (issue 31), each {name, budget} or {name, budget_per_year,
+    horizon_years}, with optional capacity (people per team) and max_risk: a Budget page
+    each, and a line on every proposal page saying where it stands in each plan."""

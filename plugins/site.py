@@ -168,6 +168,7 @@ class PluginSite:
             source_root=self.site_root,
             currency=self.settings.currency,
             exchange_rates=self.settings.rates(),
+            scenarios=self.settings.budget_scenarios(self.rubric),
         )
         kept.page_folder = self.page_folder()
         self.builder, pages = self.render(intake, options)

@@ -45,6 +45,7 @@ def every_option_set() -> dict[str, Any]:
         focus=["churn-*"],
         custom_templates="overrides",
         build_date="2026-12-07",
+        scenarios=[{"name": "2027", "budget": 500000, "capacity": {"Risk": 3}}],
     )
     assert set(values) == OPTION_NAMES - {"rubric"}  # the built-in rubric: no file to name
     return values

@@ -19,6 +19,7 @@ from scoring.cli import (
     render,
     schema,
     score,
+    select,
     validate,
 )
 from scoring.cli.common import EXIT_CODES, EXIT_USAGE, UsageError, one_line
@@ -38,6 +39,7 @@ COMMANDS = (
     render,
     importer,
     export,
+    select,
 )
 EXIT_PIPE = 141  # what a shell reports for a program ended by SIGPIPE (128 + 13)
 

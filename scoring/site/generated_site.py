@@ -22,6 +22,7 @@ import yaml
 from yaml.composer import ComposerError
 
 from scoring.model.scorecard import ScoredPortfolio, score_intake
+from scoring.portfolio.selection.scenario import Scenario
 from scoring.proposals.loading import Intake, is_published_source, load_proposals
 from scoring.rubric import Rubric, load_rubric
 from scoring.site.diskwrite import OutputError, OutputFolder, linked_part
@@ -254,6 +255,7 @@ class SiteSource:
     watched: tuple[Path, ...] = field(default=())  # what a watching build polls
     currency: str = "EUR"  # the site's totals (SiteSettings.currency)
     exchange_rates: dict[str, float] = field(default_factory=dict)
+    scenarios: tuple[Scenario, ...] = ()  # budget scenarios (issue 31)
 
 
 def resolve_source(
@@ -329,6 +331,7 @@ def resolve_source(
         watched=tuple(watched),
         currency=settings.currency,
         exchange_rates=settings.rates(),
+        scenarios=settings.budget_scenarios(rubric),
     )
 
 
@@ -430,6 +433,7 @@ def generate(source: SiteSource) -> GeneratedSite:
             source_links=source_links,
             currency=source.currency,
             exchange_rates=source.exchange_rates,
+            scenarios=source.scenarios,
         ),
     )
     generated, hidden = [], []

@@ -15,6 +15,7 @@ from typing import Any
 
 from scoring.model.clock import BuildDateError, build_date
 from scoring.portfolio.currencies import check_rates, is_currency
+from scoring.portfolio.selection.scenario import Scenario, ScenarioError, parse_scenarios
 from scoring.rubric import QUADRANTS, Rubric
 
 
@@ -48,6 +49,9 @@ class SiteSettings:
     # The date date-dependent answers use (YYYY-MM-DD); unset: SWEETSPOT_BUILD_DATE, then
     # SOURCE_DATE_EPOCH, then today (scoring/model/clock.py).
     build_date: str | None = None
+    # Budget scenarios for the Budget pages and `sweetspot select` (issue 31): a list of
+    # {name, budget | budget_per_year + horizon_years, capacity, max_risk}.
+    scenarios: tuple[Any, ...] | None = None
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> SiteSettings:
@@ -56,6 +60,8 @@ class SiteSettings:
         if unknown:
             raise SettingsError(f"unknown option(s) {', '.join(unknown)}")
         given = {name: value for name, value in options.items() if value is not None}
+        if isinstance(given.get("scenarios"), list):
+            given["scenarios"] = tuple(given["scenarios"])
         if isinstance(given.get("focus"), (list, tuple)):
             given["focus"] = tuple(str(pattern) for pattern in given["focus"])
         return cls(**given)
@@ -79,11 +85,19 @@ class SiteSettings:
         except BuildDateError as error:
             raise SettingsError(str(error)) from None
 
+    def budget_scenarios(self, rubric: Rubric) -> tuple[Scenario, ...]:
+        """The scenarios, checked (a total budget's horizon is the rubric's return horizon)."""
+        try:
+            return parse_scenarios(self.scenarios, rubric.roi_horizon_years)
+        except ScenarioError as error:
+            raise SettingsError(str(error)) from None
+
     def quadrants_of(self, rubric: Rubric) -> Rubric:
         """The rubric with the thresholds, target mix and tolerance these settings set.
         The currency settings are checked here too, so every build refuses them early."""
         self.rates()
         self.today()
+        self.budget_scenarios(rubric)
         return rubric.with_quadrants(
             impact_threshold=_share(self.impact_threshold, "impact_threshold", 100),
             risk_threshold=_share(self.risk_threshold, "risk_threshold", 100),

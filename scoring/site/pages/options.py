@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from scoring.portfolio.selection.scenario import Scenario
+
 
 @dataclass(frozen=True)
 class SiteOptions:
@@ -19,3 +21,4 @@ class SiteOptions:
     source_root: Path | None = None  # what problem file names are relative to (the cwd)
     currency: str = "EUR"  # the site's totals; see SiteSettings.currency
     exchange_rates: Mapping[str, float] = field(default_factory=dict)
+    scenarios: tuple[Scenario, ...] = ()  # budget scenarios (SiteSettings.budget_scenarios)
