@@ -20,7 +20,16 @@ from scoring.proposals.loading import imported_from, unit_of
 from scoring.proposals.proposal import Intake, InvalidFile, Proposal
 from scoring.rubric import Rubric
 from scoring.site.environment import builtin_template_dirs, builtin_templates, template_names
-from scoring.site.pages import exports, groups, intake, pitfalls, portfolio, proposal, reference
+from scoring.site.pages import (
+    budget,
+    exports,
+    groups,
+    intake,
+    pitfalls,
+    portfolio,
+    proposal,
+    reference,
+)
 from scoring.site.pages.blocks import GeneratedPage
 from scoring.site.pages.context import SiteContext
 from scoring.site.pages.intake import SourceLine
@@ -68,7 +77,11 @@ class SiteBuilder:
             return page
 
         key = (
-            (self.page_key, ctx.options.source_links.get(proposal.id))
+            (
+                self.page_key,
+                ctx.options.source_links.get(proposal.id),
+                budget.selection_key(ctx, proposal.id),
+            )
             if ctx.rebuild_memo is not None
             else None
         )
@@ -103,6 +116,7 @@ class SiteBuilder:
         pages += reference.reference_pages(ctx)
         pages.append(intake.intake_page(ctx))
         pages += exports.exports(ctx)
+        pages += budget.budget_pages(ctx)
         pages = [ctx.with_blocks(page) for page in pages]
         ctx.blocks = {}  # each page holds its own now
         if ctx.rebuild_memo is not None:

@@ -9,6 +9,7 @@ from scoring.model.scorecard import ScoreCard
 from scoring.site.custom_labels import mapping_labels
 from scoring.site.markup import rich_text, safe_url
 from scoring.site.pages.blocks import GeneratedPage, front_matter
+from scoring.site.pages.budget import selection_lines
 from scoring.site.pages.context import SiteContext
 from scoring.site.proposal_view import PART_HELPERS, HtmlParts, proposal_context
 
@@ -61,6 +62,7 @@ def proposal_page(ctx: SiteContext, card: ScoreCard) -> GeneratedPage:
         "currency": proposal.get("value.currency") or "",
         "safeguards": safeguards_by_state(card),
         "custom_labels": mapping_labels(proposal, ctx.rubric),
+        "selection": selection_lines(ctx, proposal.id, page),
         **view,
     }
     # The breakdown is compact HTML from macros (proposal_parts.html.j2), rendered by the
