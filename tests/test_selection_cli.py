@@ -155,3 +155,37 @@ def test_without_scenarios_it_asks_for_a_budget(
     (site / "mkdocs.yml").write_text("site_name: t\nplugins: [sweetspot]\n", encoding="utf-8")
     assert main(["select"]) == 2
     assert "give --budget AMOUNT" in capsys.readouterr().err
+
+
+def test_diff_says_when_a_change_moves_the_chosen_set(
+    site: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from test_diff import commit, git
+
+    empty = site.parent / "gitconfig"
+    empty.write_text("", encoding="utf-8")
+    for name, value in {
+        "GIT_AUTHOR_NAME": "Test",
+        "GIT_AUTHOR_EMAIL": "test@example.com",
+        "GIT_COMMITTER_NAME": "Test",
+        "GIT_COMMITTER_EMAIL": "test@example.com",
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": str(empty),
+    }.items():
+        monkeypatch.setenv(name, value)
+    git(site, "init", "-q", "-b", "main")
+    base = commit(site, "base")
+    (site / "content" / "proposals" / "vendor-fraud.yaml").write_text(
+        proposal("Buy a vendor fraud tool", "idea", 3_000_000, 100_000, 80_000), encoding="utf-8"
+    )
+    assert main(["diff", base, "--path", "content/proposals"]) == 0
+    out = capsys.readouterr().out
+    assert "**Moves the chosen set**" in out
+    expected = (
+        "- Budget scenario 2027 plan: now funds `vendor-fraud`; "
+        "no longer funds `feature-store`, `fraud-model`"
+    )
+    assert expected in out
+    assert main(["diff", base, "--path", "content/proposals", "--format", "json"]) == 0
+    moves = json.loads(capsys.readouterr().out)["chosen_set"]
+    assert moves[0]["scenario"] == "2027 plan" and moves[0]["now_funds"] == ["vendor-fraud"]

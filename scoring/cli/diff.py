@@ -35,6 +35,7 @@ from scoring.cli.common import (
     printable,
     rubric_from,
 )
+from scoring.cli.select import chosen_set_moves_here
 from scoring.model.engine import SCORE_COLUMNS
 from scoring.model.scorecard import ScoreCard, score_intake
 from scoring.proposals.loading import SUFFIXES, display_path, load_proposals, printable_name
@@ -521,6 +522,8 @@ class DiffReport:
     invalid_files: list[str] = field(default_factory=list)
     # Serious flags raised, and moves to approved or production with such flags open.
     attention: list[dict[str, Any]] = field(default_factory=list)
+    # Budget scenarios whose chosen set the change moves (scoring/portfolio/selection/).
+    chosen_set: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def renamed(self) -> list[dict[str, Any]]:
@@ -695,6 +698,8 @@ def render_markdown(report: DiffReport) -> str:
     out.append("")
     if report.attention:
         out += ["**Needs attention**", "", *attention_lines(report), ""]
+    if report.chosen_set:
+        out += ["**Moves the chosen set**", "", *chosen_set_lines(report.chosen_set), ""]
     nothing = not (report.added or report.removed or report.changed or report.problems)
     if nothing:
         out.append("No proposal changes.")
@@ -887,6 +892,20 @@ def attention_lines(report: DiffReport) -> list[str]:
     return lines
 
 
+def chosen_set_lines(moves: list[dict[str, Any]]) -> list[str]:
+    lines = []
+    for move in moves:
+        parts = []
+        if move["now_funds"]:
+            parts.append("now funds " + ", ".join(md_code(i) for i in move["now_funds"]))
+        if move["no_longer_funds"]:
+            parts.append(
+                "no longer funds " + ", ".join(md_code(i) for i in move["no_longer_funds"])
+            )
+        lines.append(f"- Budget scenario {md_text(move['scenario'])}: {'; '.join(parts)}")
+    return lines
+
+
 def render_json(report: DiffReport) -> str:
     def side(s: Side) -> dict[str, Any]:
         return {
@@ -919,6 +938,7 @@ def render_json(report: DiffReport) -> str:
             for c in report.renamed
         ],
         "attention": report.attention,
+        "chosen_set": report.chosen_set,
         "changed": report.changed,
         "invalid_files": report.invalid_files,
         "problems": [p.as_dict() for p in report.problems],
@@ -961,6 +981,7 @@ def run_diff(args: argparse.Namespace, rubric: Rubric) -> int:
     except DiffError as error:
         print(f"sweetspot: error: {one_line(printable(str(error)))}", file=sys.stderr)
         return EXIT_USAGE
+    report.chosen_set = chosen_set_moves_here(report.base.intake, report.head.intake, rubric)
     text = render_json(report) if args.format == "json" else render_markdown(report)
     sys.stdout.write(printable(text))
     return EXIT_INVALID if report.problems else EXIT_OK

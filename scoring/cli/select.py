@@ -6,7 +6,7 @@ import argparse
 import math
 import sys
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from scoring.cli.common import (
     EXIT_INVALID,
@@ -21,8 +21,10 @@ from scoring.cli.validate import report_problems
 from scoring.model.scorecard import score_intake
 from scoring.portfolio.selection import Plan, Scenario, select
 from scoring.portfolio.selection.export import plans_csv, plans_json
+from scoring.portfolio.selection.moves import chosen_set_moves
 from scoring.portfolio.selection.plan import MEANINGS
 from scoring.proposals.loading import load_proposals
+from scoring.proposals.proposal import Intake
 from scoring.rubric import Rubric
 from scoring.site.environment import money
 from scoring.site.generated_site import SiteSourceError, read_config, sweetspot_options
@@ -69,6 +71,18 @@ def chosen_scenarios(
             "give --budget AMOUNT"
         )
     return scenarios
+
+
+def chosen_set_moves_here(before: Intake, after: Intake, rubric: Rubric) -> list[dict[str, Any]]:
+    """`sweetspot diff`'s moves of the chosen set, for the scenarios of ./mkdocs.yml (none
+    when it has none)."""
+    settings = site_settings(None)
+    try:
+        scenarios = settings.budget_scenarios(rubric)
+        rates = settings.rates()
+    except SettingsError as error:
+        raise UsageError(f"mkdocs.yml: sweetspot: {error}") from None
+    return chosen_set_moves(before, after, rubric, scenarios, settings.currency, rates)
 
 
 def write_table(plans: list[Plan], out: IO[str]) -> None:
