@@ -207,7 +207,6 @@ def budget_pages(ctx: SiteContext) -> list[GeneratedPage]:
                     csv_link=ctx.link(page, csv_path),
                     json_link=ctx.link(page, json_path),
                 ),
-                in_nav=False,
             )
         )
     method = ctx.path("reference/selection-method.md")
@@ -224,8 +223,8 @@ def budget_pages(ctx: SiteContext) -> list[GeneratedPage]:
             ),
         )
     )
-    pages.append(GeneratedPage(csv_path, plans_csv(made), in_nav=False))
-    pages.append(GeneratedPage(json_path, plans_json(made) + "\n", in_nav=False))
+    pages.append(GeneratedPage(csv_path, plans_csv(made)))
+    pages.append(GeneratedPage(json_path, plans_json(made) + "\n"))
     return [ctx.with_blocks(page) for page in pages]
 
 
