@@ -64,7 +64,7 @@ def test_each_proposal_gets_its_status_and_reason(tmp_path: Path) -> None:
         "no one off cost, annual running cost",
     )
     capped = {i.id: i for i in items_of(cards, Scenario("T", 3, budget=1e6, max_risk=50))}
-    assert capped["plain"].reason == "Risk unknown (the scenario allows up to 50)"
+    assert capped["plain"].reason == "Risk unknown, and the scenario allows up to 50"
 
 
 def test_value_over_the_horizon_waits_for_months_to_value(tmp_path: Path) -> None:

@@ -159,7 +159,7 @@ def ineligible_reason(card: ScoreCard, scenario: Scenario, accepted_flags: set[s
     if scenario.max_risk is not None:
         risk = card.risk
         if risk is None:
-            return f"Risk unknown (the scenario allows up to {scenario.max_risk:g})"
+            return f"Risk unknown, and the scenario allows up to {scenario.max_risk:g}"
         if risk > scenario.max_risk:
             return f"Risk {risk:.0f}, above the scenario's {scenario.max_risk:g}"
     return ""

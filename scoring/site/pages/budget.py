@@ -20,6 +20,7 @@ from scoring.site.pages.blocks import GeneratedPage, front_matter
 from scoring.site.pages.context import SiteContext
 
 FOLDER = "portfolio/budget"
+CLOSED_REASONS = ("in production", "retired", "rejected")
 _PLANS: WeakKeyDictionary[SiteContext, list[Plan]] = WeakKeyDictionary()
 
 
@@ -57,8 +58,8 @@ def selection_lines(ctx: SiteContext, proposal_id: str, page: str) -> list[Selec
     lines = []
     for plan in plans(ctx):
         choice = plan.of(proposal_id)
-        if choice is None:
-            continue
+        if choice is None or choice.reason in CLOSED_REASONS:
+            continue  # in production, retired or rejected: no plan is about it
         lines.append(
             SelectionLine(
                 scenario=plan.scenario.name,

@@ -63,6 +63,7 @@ def proposal_page(ctx: SiteContext, card: ScoreCard) -> GeneratedPage:
         "safeguards": safeguards_by_state(card),
         "custom_labels": mapping_labels(proposal, ctx.rubric),
         "selection": selection_lines(ctx, proposal.id, page),
+        "method_url": ctx.url(page, ctx.path("reference/selection-method.md")),
         **view,
     }
     # The breakdown is compact HTML from macros (proposal_parts.html.j2), rendered by the
