@@ -71,6 +71,30 @@ class SweetspotConfig(base.Config):
     Unset: the environment variable SWEETSPOT_BUILD_DATE, then SOURCE_DATE_EPOCH, then
     today's date (UTC)."""
 
+    regimes = c.Type(list, default=["rubric-classes"])
+    """The regulatory profiles each proposal's obligations are judged against: built-in ids
+    (rubric-classes, eu-ai-act-2026, omb-m-25-21, omb-m-24-10, canada-dadm, uk-atrs) or a
+    profile file of your own, relative to mkdocs.yml. Default: the rubric's own classes."""
+
+    publication = c.Type(str, default="internal")
+    """public: the public register, without withheld rows and without internal or withheld
+    fields (names, e-mail addresses, what the register's rules withhold); internal (the
+    default): everything, with what the public register leaves out marked."""
+
+    visibility = c.Optional(c.Type(dict))
+    """Field visibility overriding the defaults and the shipped mappings':
+    {fields: {owner: public, custom.cost_note: internal}, withhold_rows: {field:
+    custom.withheld, public_values: ["a) No"]}}."""
+
+    history = c.Type(bool, default=True)
+    """Show where each proposal has been, from the repository's own git: a timeline on its
+    page and a "What changed" page. In a plain folder or a shallow clone the pages say
+    "history unavailable" (publishing workflows need `fetch-depth: 0`)."""
+
+    history_since = c.Optional(c.Type(str))
+    """The date (YYYY-MM-DD) "what moved since" starts from. Unset: 90 days before the
+    build date."""
+
     scenarios = c.Optional(c.Type(list))
     """Budget scenarios (issue 31), each {name, budget} or {name, budget_per_year,
     horizon_years}, with optional capacity (people per team) and max_risk: a Budget page

@@ -15,8 +15,10 @@ from mkdocs.plugins import get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
+from scoring.model.obligations import ComplianceContext
 from scoring.proposals.loading import load_proposals
 from scoring.proposals.proposal import Intake
+from scoring.proposals.publication import RedactionCache, publish
 from scoring.rubric import Rubric, RubricError, load_rubric
 from scoring.site.generated_site import EXTRA_CSS, EXTRA_JAVASCRIPT, fill_home
 from scoring.site.markup import collapse_indentation
@@ -36,6 +38,9 @@ from scoring.sources.problems import terminal_safe
 from .checks import check_tags, focused, unpublish
 
 log = get_plugin_logger("sweetspot")
+
+# Under serve, an unchanged proposal keeps its published object (page caches key on it).
+_REDACTED: RedactionCache = {}
 
 
 class PluginSite:
@@ -65,6 +70,7 @@ class PluginSite:
         self.builder: SiteBuilder | None = None  # set by add_pages
         self.generated_pages: set[str] = set()
         self.html_blocks: dict[str, Mapping[str, str]] = {}  # page path → deferred HTML
+        self.compliance: ComplianceContext | None = None  # the regimes and build date
 
     def resolve(self, value: str) -> Path:
         return (self.site_root / value).resolve()
@@ -80,7 +86,7 @@ class PluginSite:
         serving: bool,
     ) -> PluginSite:
         """Check the options against the files they name and wire in the CSS and scripts."""
-        settings = SiteSettings.from_options(options)
+        settings = SiteSettings.from_options(options).from_environment(os.environ)
         base = Path(config.config_file_path or ".").resolve().parent
         proposals_dir = (base / settings.proposals_dir).resolve()
         if proposals_dir != Path(os.path.normpath(base / settings.proposals_dir)):
@@ -100,11 +106,13 @@ class PluginSite:
             raise PluginError(f"sweetspot: rubric file '{settings.rubric}' not found")
         try:
             rubric = settings.quadrants_of(load_rubric(rubric_path))
+            compliance = settings.compliance(rubric, base)
         except RubricError as error:
             raise PluginError("sweetspot: the rubric is invalid:\n" + str(error)) from None
         except SettingsError as error:
             raise PluginError(f"sweetspot: {error}") from None
         site = cls(settings, config, kept.same_rubric(rubric), rubric_path, kept, serving=serving)
+        site.compliance = compliance
         if site.cache_dir is not None and site.cache_dir.is_relative_to(
             Path(config.docs_dir).resolve()
         ):
@@ -145,6 +153,11 @@ class PluginSite:
             raise PluginError(
                 f"sweetspot: {len(intake.invalid)} invalid proposal file(s); see the warnings above"
             )
+        kind, visibility = self.settings.publication_rules()
+        # Redacted before anything reads it: no page, table, download or index of a public
+        # build sees a withheld row or field (scoring/proposals/publication.py).
+        publication = publish(intake, kind, visibility, _REDACTED)
+        intake = publication.intake
         check_tags(intake, config)
         docs_dir = Path(config.docs_dir).resolve()
         source_links, edit_paths = {}, {}
@@ -159,6 +172,8 @@ class PluginSite:
             edit_paths[proposal_id] = os.path.relpath(source, docs_dir).replace(os.sep, "/")
             if source.is_relative_to(docs_dir):
                 source_links[proposal_id] = edit_paths[proposal_id]
+        if publication.public:  # the YAML holds everything: no link, no copy, no edit link
+            source_links, edit_paths = {}, {}
         options = SiteOptions(
             output_dir=self.settings.output_dir,
             use_directory_urls=config.use_directory_urls,
@@ -168,16 +183,28 @@ class PluginSite:
             source_root=self.site_root,
             currency=self.settings.currency,
             exchange_rates=self.settings.rates(),
+            compliance=self.compliance,
+            publication=publication,
+            history=self.settings.history,
+            history_since=self.settings.history_start(),
+            proposals_dir=self.proposals_dir,
+            rubric_path=self.rubric_path,
             scenarios=self.settings.budget_scenarios(self.rubric),
         )
         kept.page_folder = self.page_folder()
         self.builder, pages = self.render(intake, options)
-        self.log_problems(intake)
+        # The public register leaves invalid files out of its pages, not out of the log:
+        # --strict still stops on them.
+        self.log_problems(
+            Intake(intake.proposals, [*publication.unpublished_invalid, *intake.invalid])
+        )
         unpublish(
             files,
             config,
             self.proposals_dir,
-            {sources[p.id] for p in intake.proposals if p.id in sources},
+            set()
+            if publication.public
+            else {sources[p.id] for p in intake.proposals if p.id in sources},
         )
         # Pages kept in memory keep their deferred HTML here; pages in the page folder have
         # it in a file beside them (pagefiles.py), read only if MkDocs rebuilds the page.

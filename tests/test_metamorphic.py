@@ -17,8 +17,10 @@ and the variant side by side, and checks how far the result may move:
   information, and its risk class is not lowered (minimal < limited < high; an assessed class
   never becomes unassessed, since dropping evidence says nothing about the stakes).
 
-Item 6 (low stakes stay low) is `test_low_stakes_recommenders_land_low`: both low-stakes
-recommender cases, in both writing styles, land in Quick win or Incremental.
+Item 6 (low stakes stay low) is `test_low_stakes_recommenders_land_low`: the suite's
+low-stakes recommender, in both writing styles, lands in Quick win or Incremental; and
+`test_recommenders_with_a_pitfall_are_not_waved_through`: the recommenders whose own pitfalls
+say otherwise (item 6's "unless") are placed by their ranges.
 
 Every variant is written as a file and loaded through the normal validator, and all of
 them are scored in one intake (scoring one proposal does not depend on the others). The
@@ -75,9 +77,16 @@ WORDS_READ = ("roles",)
 # what is automated. Evidence levels are removed one by one as well.
 PROSE_SECTIONS = ("stakes", "governance")
 PROSE_FIELDS = ("risks.human_oversight", "problem.automation")
-# The two low-stakes recommender cases of the suite: small, easily reversed changes on
-# mature platforms where every model ships behind a randomised experiment (issue 24, item 6).
-LOW_STAKES_RECOMMENDERS = ("booking-filter-suggestions", "netflix-prize-blend")
+# The low-stakes recommender of the suite: a small, easily reversed change on a mature
+# platform where every model ships behind a randomised experiment with guardrail metrics
+# (issue 24, item 6).
+LOW_STAKES_RECOMMENDERS = ("booking-filter-suggestions",)
+# The suite's other recommenders, where a specific pitfall says otherwise (item 6's
+# "unless"): the Netflix Prize blend optimises RMSE on ratings as a stand-in for retention
+# and names no guardrail metrics (expected: needs information; its sources say the gain did
+# not justify the engineering); the cold-start photo filter optimises popularity for
+# retention on a correlation, with other models on the same feed.
+PITFALL_RECOMMENDERS = ("netflix-prize-blend", "cold-start-photo-recommender")
 
 # ---- where the current model breaks a property ------------------------------------------
 # What the model does, and the cases where it shows. Each case is a strict expected failure
@@ -579,25 +588,7 @@ def test_any_rewording_of_any_free_text_changes_nothing(data: st.DataObject) -> 
 
 # ---- 6. low stakes stay low -------------------------------------------------------------
 
-LOW_STAKES_FAILURES = {
-    "cases/netflix-prize-blend": (
-        "issue 24: needs information; its point estimate is in reconsider (delivery risk 50.9, "
-        "risk factors 69.7 with the proxy_target flag) and impact straddles 50 at negligible "
-        "value (P25-P75 40.0-55.6). It names no guardrail metrics, and expected.yaml expects "
-        "needs information, so item 6 and the case's expectation disagree"
-    ),
-    "second/booking-filter-suggestions": (
-        "issue 24: needs information; the second encoding has no stakes section (its summary "
-        "says nothing is decided about anyone) and no A/B plan field (its MVP says so in "
-        "prose), so the class is unassessed, and impact (P25 45.1: no evidence level stated) "
-        "and delivery risk (P75 55.1) straddle 50 around a quick-win estimate"
-    ),
-    "second/netflix-prize-blend": (
-        "issue 24: needs information; no stakes section, so the class is unassessed, and "
-        "impact (P25-P75 32.7-54.4) and delivery risk (34.8-54.8) straddle 50 around an "
-        "incremental estimate"
-    ),
-}
+LOW_STAKES_FAILURES: dict[str, str] = {}
 
 
 def low_stakes_params() -> list[Any]:
@@ -615,7 +606,7 @@ def low_stakes_params() -> list[Any]:
 def encodings() -> dict[str, Outcome]:
     found = {}
     for folder in (FIRST, SECOND):
-        for case in LOW_STAKES_RECOMMENDERS:
+        for case in (*LOW_STAKES_RECOMMENDERS, *PITFALL_RECOMMENDERS):
             found[f"{folder.name}-{case}"] = read_yaml(folder / f"{case}.yaml")
     return score_all(found)
 
@@ -630,6 +621,23 @@ def test_low_stakes_recommenders_land_low(path: Path) -> None:
         f"impact {outcome.impact}, delivery risk {outcome.delivery_risk}, "
         f"ranges {dict(outcome.ranges)}, flags {[f for f, _ in outcome.flags]}"
     )
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        pytest.param(folder / f"{case}.yaml", id=f"{folder.name}/{case}")
+        for folder in (FIRST, SECOND)
+        for case in PITFALL_RECOMMENDERS
+    ],
+)
+def test_recommenders_with_a_pitfall_are_not_waved_through(path: Path) -> None:
+    """Item 6's "unless a specific pitfall says otherwise": a recommender that raises a
+    pitfall (a medium flag or worse) is placed by its ranges, as any other proposal."""
+    outcome = encodings()[f"{path.parent.name}-{path.stem}"]
+    pitfalls = [flag for flag, severity in outcome.flags if severity in {"medium", "high", "red"}]
+    assert pitfalls, f"{path.parent.name}/{path.name}: no pitfall raised"
+    assert outcome.state not in LOW_STATES, f"{path.parent.name}/{path.name}: {outcome.state}"
 
 
 # ---- the report of both writing styles --------------------------------------------------

@@ -175,9 +175,10 @@ def test_build_docs_config_is_the_sites_own_without_the_plugin(tmp_path: Path) -
     assert written["plugins"] == ["search", "tags"]
     assert written["extra_css"] == [*ours.get("extra_css", []), *EXTRA_CSS]  # the site's first
     assert written["extra_javascript"] == list(EXTRA_JAVASCRIPT)
-    # As the plugin keeps them: proposal pages, the portfolio's paged tables and each team's
-    # and stage's page.
+    # As the plugin keeps them: proposal pages, the portfolio's paged tables, each team's
+    # and stage's page and each regime's governance page.
     assert set(written["not_in_nav"].splitlines()) == {
+        "/governance/*.md",
         "/proposals/*.md",
         "/portfolio/proposals/*.md",
         "/portfolio/states/*.md",

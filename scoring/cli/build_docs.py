@@ -38,6 +38,7 @@ def source_from(args: argparse.Namespace) -> SiteSource:
         proposals=Path(args.proposals) if args.proposals else None,
         content=Path(args.content) if args.content else None,
         rubric_file=Path(args.rubric) if args.rubric else None,
+        publication=args.publication,
     )
 
 
@@ -150,6 +151,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         action="store_true",
         help="keep running and rebuild on every change, for `zensical "
         "serve` or `mkdocs serve` on the output",
+    )
+    command.add_argument(
+        "--publication",
+        choices=["public", "internal"],
+        help="public: the public register (no withheld rows, no internal or withheld "
+        "fields, no source YAML); internal: everything (default: the config's publication "
+        "option, else internal)",
     )
     command.add_argument(
         "--interval",

@@ -35,14 +35,24 @@ from scoring.cli.common import (
     printable,
     rubric_from,
 )
+from scoring.cli.score import add_compliance_arguments, compliance_from
 from scoring.cli.select import chosen_set_moves_here
 from scoring.model.engine import SCORE_COLUMNS
+from scoring.model.obligations import ComplianceContext
 from scoring.model.scorecard import ScoreCard, score_intake
 from scoring.proposals.loading import SUFFIXES, display_path, load_proposals, printable_name
 from scoring.proposals.proposal import Intake, InvalidFile, Proposal
 from scoring.rubric import Rubric
+from scoring.sources.gitrevisions import (
+    READ_CAP as _READ_CAP,
+)
+from scoring.sources.gitrevisions import (
+    GitError,
+    blob_start,
+    read_small_blobs,
+    run_git,
+)
 from scoring.sources.problems import Problem
-from scoring.sources.yamlsource import MAX_BYTES
 
 MARKER = "<!-- sweetspot-diff -->"
 METRICS = ("priority", *SCORE_COLUMNS)
@@ -65,19 +75,9 @@ class DiffError(Exception):
 
 def _git(args: list[str], cwd: Path | str, stdin: bytes | None = None) -> bytes:
     try:
-        done = subprocess.run(
-            ["git", "--literal-pathspecs", *args],
-            cwd=cwd,
-            input=stdin,
-            capture_output=True,
-            check=False,
-        )
-    except FileNotFoundError as error:
-        raise DiffError("git is not installed or not on PATH") from error
-    if done.returncode != 0:
-        message = done.stderr.decode("utf-8", "replace").strip()
-        raise DiffError(f"git {args[0]} failed: {message}")
-    return done.stdout
+        return run_git(args, cwd, stdin)
+    except GitError as error:
+        raise DiffError(str(error)) from error
 
 
 def repo_root(cwd: Path | str | None = None) -> Path:
@@ -197,12 +197,6 @@ def _is_proposal_file(path: str) -> bool:
     return PurePosixPath(path).suffix in SUFFIXES
 
 
-# A proposal over the loader's cap is refused whatever it holds, so only its first
-# MAX_BYTES + 1 bytes are ever read: enough for the loader to call it too large, and memory
-# stays bounded however large a file a commit or the working tree holds.
-_READ_CAP = MAX_BYTES + 1
-
-
 def files_at_ref(commit: str, folder: str, root: Path) -> dict[str, bytes]:
     """Every proposal file under ``folder`` at ``commit``: repository path -> content (of a
     file over the size cap, its first bytes only)."""
@@ -217,33 +211,13 @@ def files_at_ref(commit: str, folder: str, root: Path) -> dict[str, bytes]:
         path = raw_path.decode("utf-8", "surrogateescape")
         if kind == "blob" and mode != "120000" and _is_proposal_file(path):
             (large if int(listed_size) > _READ_CAP else blobs).append((path, sha))
-    files: dict[str, bytes] = {path: _blob_start(sha, root) for path, sha in large}
-    if blobs:
-        out = _git(
-            ["cat-file", "--batch"], root, stdin="".join(f"{sha}\n" for _, sha in blobs).encode()
-        )
-        position = 0
-        for path, _ in blobs:
-            header_end = out.index(b"\n", position)
-            size = int(out[position:header_end].split()[2])
-            start = header_end + 1
-            files[path] = out[start : start + size]
-            position = start + size + 1
+    files: dict[str, bytes] = {path: blob_start(sha, root) for path, sha in large}
+    try:
+        found = read_small_blobs([sha for _, sha in blobs], root)
+    except GitError as error:
+        raise DiffError(str(error)) from error
+    files.update({path: found[sha] for path, sha in blobs if sha in found})
     return dict(sorted(files.items()))
-
-
-def _blob_start(sha: str, root: Path) -> bytes:
-    """The first _READ_CAP bytes of a blob, without reading the rest."""
-    with subprocess.Popen(
-        ["git", "cat-file", "blob", sha],
-        cwd=root,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-    ) as reader:
-        assert reader.stdout is not None
-        start = reader.stdout.read(_READ_CAP)
-        reader.kill()
-    return start
 
 
 def files_in_tree(folder: str, root: Path) -> dict[str, bytes]:
@@ -310,12 +284,14 @@ class Side:
     proposals: dict[str, Proposal]  # valid proposals by repository path
     invalid: dict[str, InvalidFile]  # by repository path
     cards: dict[str, ScoreCard] = field(default_factory=dict)  # the scored ones, by path
+    # The regimes and build date obligations are judged against: the same on both sides.
+    compliance: ComplianceContext | None = None
 
     def score(self, paths: Iterable[str], rubric: Rubric) -> None:
         """Score the proposals at ``paths``. Scores depend on nothing but the proposal and
         the rubric, so files identical on both sides need no scoring."""
         wanted = [self.proposals[p] for p in sorted(set(paths)) if p in self.proposals]
-        portfolio = score_intake(Intake(proposals=wanted), rubric)
+        portfolio = score_intake(Intake(proposals=wanted), rubric, self.compliance)
         self.cards.update({card.proposal.file: card for card in portfolio.cards})
 
 
@@ -476,6 +452,8 @@ def compare_pair(old: str, new: str, base: Side, head: Side) -> dict[str, Any] |
         "stage": None,
         "flags_added": [],
         "flags_cleared": [],
+        "gaps_opened": [],
+        "gaps_closed": [],
     }
     if before and after:
         for metric in METRICS:
@@ -497,6 +475,9 @@ def compare_pair(old: str, new: str, base: Side, head: Side) -> dict[str, Any] |
         new_flags = {f.id: f for f in after.flags}
         entry["flags_added"] = [_flag_json(f) for i, f in new_flags.items() if i not in old_flags]
         entry["flags_cleared"] = [_flag_json(f) for i, f in old_flags.items() if i not in new_flags]
+        old_gaps, new_gaps = _gaps(before), _gaps(after)
+        entry["gaps_opened"] = [g for key, g in new_gaps.items() if key not in old_gaps]
+        entry["gaps_closed"] = [g for key, g in old_gaps.items() if key not in new_gaps]
     interesting = (
         status != "unchanged"
         or entry["valid_before"] != entry["valid_after"]
@@ -505,8 +486,24 @@ def compare_pair(old: str, new: str, base: Side, head: Side) -> dict[str, Any] |
         or entry["stage"]
         or entry["flags_added"]
         or entry["flags_cleared"]
+        or entry["gaps_opened"]
+        or entry["gaps_closed"]
     )
     return entry if interesting else None
+
+
+def _gaps(card: ScoreCard) -> dict[str, dict[str, str]]:
+    """The obligations in a gap (issue 27), keyed "regime:obligation"."""
+    return {
+        f"{r.profile.id}:{o.id}": {
+            "id": f"{r.profile.id}:{o.id}",
+            "regime": r.profile.short,
+            "text": o.obligation.text,
+            "rule": o.obligation.rule,
+        }
+        for r in card.compliance
+        for o in r.gaps
+    }
 
 
 @dataclass
@@ -540,6 +537,8 @@ class DiffReport:
             "stage_changes": sum(1 for c in self.changed if c["stage"]),
             "flags_added": sum(len(c["flags_added"]) for c in self.changed),
             "flags_cleared": sum(len(c["flags_cleared"]) for c in self.changed),
+            "gaps_opened": sum(len(c["gaps_opened"]) for c in self.changed),
+            "gaps_closed": sum(len(c["gaps_closed"]) for c in self.changed),
             "invalid_files": len(self.invalid_files),
             "problems": len(self.problems),
             "attention": len(self.attention),
@@ -745,15 +744,26 @@ def render_markdown(report: DiffReport) -> str:
             )
         if c["stage"]:
             notes.append(f"stage {c['stage']['old']} → {c['stage']['new']}")
-        if c["flags_added"]:
+        # A gap's own flag is said once, as the gap opened or closed.
+        opened = {g["id"] for g in c.get("gaps_opened", ())}
+        closed = {g["id"] for g in c.get("gaps_closed", ())}
+        new_flags = [f for f in c["flags_added"] if f["id"].rsplit(":", 1)[0] not in opened]
+        gone_flags = [f for f in c["flags_cleared"] if f["id"].rsplit(":", 1)[0] not in closed]
+        for verb, gaps in (
+            ("gap opened", c.get("gaps_opened", ())),
+            ("gap closed", c.get("gaps_closed", ())),
+        ):
+            notes += [
+                f"{verb}: {md_text(g['text'])} ({md_text(g['regime'])}, {md_text(g['rule'])})"
+                for g in gaps
+            ]
+        if new_flags:
             notes.append(
-                ("new flag: " if len(c["flags_added"]) == 1 else "new flags: ")
-                + ", ".join(
-                    f"{md_text(f['title'])} ({md_text(f['severity'])})" for f in c["flags_added"]
-                )
+                ("new flag: " if len(new_flags) == 1 else "new flags: ")
+                + ", ".join(f"{md_text(f['title'])} ({md_text(f['severity'])})" for f in new_flags)
             )
-        if c["flags_cleared"]:
-            notes.append("cleared: " + ", ".join(md_text(f["title"]) for f in c["flags_cleared"]))
+        if gone_flags:
+            notes.append("cleared: " + ", ".join(md_text(f["title"]) for f in gone_flags))
         if notes:
             lines.append(f"- {name}: " + "; ".join(notes))
         elif c["scores"]:
@@ -955,6 +965,7 @@ def diff(
     folder_arg: str,
     rubric: Rubric,
     cwd: Path | str | None = None,
+    compliance: ComplianceContext | None = None,
 ) -> DiffReport:
     root = repo_root(cwd)
     folder = normalise_folder(folder_arg, root)
@@ -971,13 +982,15 @@ def diff(
         files_at_ref(head_commit, folder, root) if head_commit else files_in_tree(folder, root)
     )
     head = load_side(head_ref or WORKING_TREE, head_commit, head_files, folder, rubric)
+    base.compliance = head.compliance = compliance
     renames = git_renames(base_commit, head_commit, folder, root)
     return build_report(base, head, renames, folder, rubric)
 
 
 def run_diff(args: argparse.Namespace, rubric: Rubric) -> int:
+    compliance = compliance_from(args, rubric)
     try:
-        report = diff(args.base, args.head, args.path, rubric)
+        report = diff(args.base, args.head, args.path, rubric, compliance=compliance)
     except DiffError as error:
         print(f"sweetspot: error: {one_line(printable(str(error)))}", file=sys.stderr)
         return EXIT_USAGE
@@ -1012,4 +1025,5 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default="markdown",
         help="markdown for a pull-request comment, json for tools",
     )
+    add_compliance_arguments(diff)
     diff.set_defaults(func=run)

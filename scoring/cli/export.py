@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -30,8 +31,17 @@ from scoring.portfolio.csvfile import write_csv
 from scoring.portfolio.orgunits import with_org
 from scoring.proposals.loading import discover, display_path, load_proposals, printable_name
 from scoring.proposals.plaindata import read_data
+from scoring.proposals.publication import Visibility, publish, publish_records
+from scoring.site.generated_site import SiteSourceError, read_config, sweetspot_options
+from scoring.site.settings import SettingsError, SiteSettings
 from scoring.sources.inventory.export import export_csv
 from scoring.sources.inventory.mapping import SHIPPED
+from scoring.sources.inventory.registers import (
+    REGISTER_FORMATS,
+    register_csv,
+    register_json,
+    register_rows,
+)
 from scoring.sources.problems import Problem
 
 
@@ -70,11 +80,64 @@ def _write_out(path: Path, text: str) -> None:
         raise UsageError(f"cannot write --out {path}: {error.strerror or error}") from None
 
 
+def _publication(args: argparse.Namespace) -> tuple[str, Visibility]:
+    """--publication, else the config's; the config's visibility rules (exit 2 if bad)."""
+    options: dict[str, Any] = {}
+    if args.config:
+        try:
+            options = sweetspot_options(read_config(Path(args.config)), args.config) or {}
+        except SiteSourceError as error:
+            raise UsageError(str(error)) from None
+    if args.publication:
+        options = {**options, "publication": args.publication}
+    try:
+        settings = SiteSettings.from_options(options)
+        if not args.publication:
+            settings = settings.from_environment(os.environ)
+        return settings.publication_rules()
+    except (SettingsError, TypeError) as error:
+        raise UsageError(f"{args.config or '--publication'}: sweetspot: {error}") from None
+
+
+def _register(args: argparse.Namespace, kind: str, visibility: Visibility) -> tuple[str, str]:
+    """An export in a register's own format, from the valid proposals as published."""
+    fmt = REGISTER_FORMATS[args.format]
+    intake = load_proposals(proposal_paths(args), rubric_from(args))
+    published = publish(intake, kind, visibility)
+    export = register_rows(
+        fmt, ((p.id, p.fields) for p in published.intake.proposals), public=published.public
+    )
+    left_out = []
+    if published.public and published.withheld_rows:
+        left_out.append(f"{plural(published.withheld_rows, 'withheld row')}")
+    if export.non_public:
+        entries = "entry" if export.non_public == 1 else "entries"
+        left_out.append(f"{export.non_public} {entries} of the EU database's non-public section")
+    if left_out:  # counts only, on stderr: stdout is the export
+        print(f"sweetspot: public export: left out {' and '.join(left_out)}", file=sys.stderr)
+    text = register_json(fmt, export) if args.json else register_csv(export)
+    skipped = [bad.problems[0] for bad in intake.invalid if bad.problems]
+    return text, "\n".join(p.as_text() for p in skipped)
+
+
 def run(args: argparse.Namespace) -> int:
+    kind, visibility = _publication(args)
+    if args.json and args.format not in REGISTER_FORMATS:
+        raise UsageError("--json is for the register formats (atrs-*, eu-annex-viii-*)")
+    if args.format in REGISTER_FORMATS and not args.mapping:
+        text, problems = _register(args, kind, visibility)
+        if args.out:
+            _write_out(Path(args.out), text)
+        else:
+            sys.stdout.write(text)
+        if problems:
+            print(problems, file=sys.stderr)
+            return EXIT_INVALID
+        return EXIT_OK
     rubric = rubric_from(args)
     paths = proposal_paths(args)
     if args.format == "csv" and not args.mapping:
-        intake = load_proposals(paths, rubric)
+        intake = publish(load_proposals(paths, rubric), kind, visibility).intake
         frame = with_org(score_intake(intake, rubric))
         # Declared custom fields (the rubric's custom_fields) are exported as columns.
         custom = {p.id: p.get("custom") or {} for p in intake.proposals}
@@ -90,6 +153,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         mapping = mapping_from(args.mapping or args.format, rubric)  # errors: see main
         records, skipped = _records(paths)
+        records, _ = publish_records(records, kind, visibility)
         text = export_csv(mapping, records)
         note = "left out (could not be read)"
     if args.out:
@@ -115,9 +179,24 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     command.add_argument(
         "--format",
-        choices=["csv", *SHIPPED],
+        choices=["csv", *SHIPPED, *REGISTER_FORMATS],
         default="csv",
-        help="csv: the portfolio table; or an inventory format",
+        help="csv: the portfolio table; an inventory format; or a register's own format "
+        "(UK ATRS tier 1 or 2, EU database Annex VIII section B or C)",
+    )
+    command.add_argument(
+        "--json", action="store_true", help="a register format as JSON instead of CSV"
+    )
+    command.add_argument(
+        "--publication",
+        choices=["public", "internal"],
+        help="public: leave out withheld rows and internal or withheld fields; internal "
+        "(default, unless --config says otherwise): everything",
+    )
+    command.add_argument(
+        "--config",
+        metavar="FILE",
+        help="a site's mkdocs.yml whose sweetspot publication and visibility options apply",
     )
     command.add_argument(
         "--mapping", metavar="FILE", help="export in the columns of your own mapping file"

@@ -75,6 +75,10 @@ plugins:
       # Totals are in this currency; amounts in others are converted at exchange_rates,
       # e.g. {{USD: 0.92}}, or added up per currency where no rate is given.
       currency: {currency}
+      # The regimes whose obligations the Governance pages judge each use case against:
+      # rubric-classes, eu-ai-act-2026, omb-m-25-21, omb-m-24-10, canada-dadm, uk-atrs,
+      # or a profile file of your own.
+      regimes: [rubric-classes]
       exchange_rates: null
 
 markdown_extensions:
@@ -307,11 +311,13 @@ def navigation(playbooks: list[str], rubric: Rubric) -> list[object]:
             "Pitfall checklists": ["pitfalls/index.md"]
             + [{c.title: f"pitfalls/{c.slug}.md"} for c in rubric.checklists]
         },
+        {"Governance": "governance/index.md"},
         {
             "Reference": [
                 {"Proposal format": "reference/proposal-format.md"},
                 {"Scoring method": "reference/scoring-method.md"},
                 {"Inventory mapping format": "reference/mapping-format.md"},
+                {"Regulatory profiles": "reference/regulatory-profiles.md"},
                 {"Intake problems": "intake-problems.md"},
             ]
         },

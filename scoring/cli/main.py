@@ -23,6 +23,8 @@ from scoring.cli import (
     validate,
 )
 from scoring.cli.common import EXIT_CODES, EXIT_USAGE, UsageError, one_line
+from scoring.model.clock import BuildDateError
+from scoring.model.obligations import ProfileError
 from scoring.rubric import RubricError
 from scoring.sources.inventory.mapping import MappingError
 from scoring.sources.inventory.reader import InputError
@@ -95,6 +97,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"sweetspot: error: {one_line(str(error))}", file=sys.stderr)
         return EXIT_USAGE
     except InputError as error:  # an inventory that cannot be read
+        print(f"sweetspot: error: {one_line(str(error))}", file=sys.stderr)
+        return EXIT_USAGE
+    except (BuildDateError, ProfileError) as error:  # a bad build date or regime (issue 27)
         print(f"sweetspot: error: {one_line(str(error))}", file=sys.stderr)
         return EXIT_USAGE
     except (RubricError, MappingError) as error:  # a rubric or mapping, every problem located

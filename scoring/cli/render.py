@@ -26,10 +26,11 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     try:
         source = resolve_source(
-            None,
+            Path(args.config) if args.config else None,
             proposals=Path(args.proposals),
             content=Path(args.content) if args.content else None,
             rubric_file=Path(args.rubric) if args.rubric else None,
+            publication=args.publication,
         )
         check_output_folder(out, source, RENDER)
         site = generate(source)
@@ -83,5 +84,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="DIR",
         help="also copy this folder's hand-written pages (home, playbooks), "
         "filling the home page's summary marker, so the output is a whole site",
+    )
+    render.add_argument(
+        "--config",
+        metavar="FILE",
+        help="read the sweetspot plugin's options (publication, visibility, currency ...) "
+        "from this mkdocs.yml (default: none, every option at its default)",
+    )
+    render.add_argument(
+        "--publication",
+        choices=["public", "internal"],
+        help="public: the public register (no withheld rows, no internal or withheld "
+        "fields, no source YAML); internal: everything (default: the config's publication "
+        "option, else internal)",
     )
     render.set_defaults(func=run)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import IO
 
 from scoring.cli.common import (
     DEFAULT_PROPOSALS,
     EXIT_INVALID,
     EXIT_OK,
+    UsageError,
     add_command,
     one_line,
     paint,
@@ -22,6 +24,14 @@ from scoring.cli.common import (
 )
 from scoring.cli.validate import report_problems
 from scoring.model.cardjson import card_json, release
+from scoring.model.clock import BuildDateError
+from scoring.model.obligations import (
+    DEFAULT_PROFILE,
+    ComplianceContext,
+    ProfileError,
+    builtin_ids,
+    make_context,
+)
 from scoring.model.scorecard import ScoreCard, ScoredPortfolio, score_intake
 from scoring.portfolio.csvfile import write_csv
 from scoring.portfolio.orgunits import SEPARATOR, filter_intake, parse_unit, unit_path, with_org
@@ -32,9 +42,14 @@ from scoring.rubric import Rubric
 
 
 def write_scores(
-    intake: Intake, rubric: Rubric, fmt: str, out: IO[str], colour: bool = False
+    intake: Intake,
+    rubric: Rubric,
+    fmt: str,
+    out: IO[str],
+    colour: bool = False,
+    compliance: ComplianceContext | None = None,
 ) -> None:
-    portfolio = score_intake(intake, rubric)
+    portfolio = score_intake(intake, rubric, compliance)
     summary = summarise(portfolio)
     if fmt == "json":
         write_json(portfolio, summary, out)
@@ -171,8 +186,21 @@ def write_table(
     out.write(f"{plural(summary.active, 'active proposal')}; portfolio {verdict}: {mix}.\n")
 
 
+def compliance_from(args: argparse.Namespace, rubric: Rubric) -> ComplianceContext:
+    """The --regime profiles (default: the rubric's classes) at the --as-of date (default:
+    the build date, scoring/model/clock.py); a bad one is a one-line usage error."""
+    try:
+        return make_context(rubric, args.regime or (DEFAULT_PROFILE,), args.as_of, Path.cwd())
+    except ProfileError as error:
+        raise UsageError(error.problems[0].as_text()) from None
+    except BuildDateError as error:
+        text = str(error)
+        raise UsageError(text.replace("build_date", "--as-of", 1) if args.as_of else text) from None
+
+
 def run(args: argparse.Namespace) -> int:
     rubric = rubric_from(args)
+    compliance = compliance_from(args, rubric)
     intake = load_proposals(
         proposal_paths(args), rubric, progress=lambda files: progress(files, "Scoring")
     )
@@ -184,7 +212,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"sweetspot: no proposal is in the unit '{args.org}'", file=sys.stderr)
     if intake.invalid:
         report_problems(intake, "text", sys.stderr, use_colour(sys.stderr, args.color))
-    write_scores(intake, rubric, args.format, sys.stdout, use_colour(sys.stdout, args.color))
+    colour = use_colour(sys.stdout, args.color)
+    write_scores(intake, rubric, args.format, sys.stdout, colour, compliance)
     return EXIT_INVALID if intake.invalid else EXIT_OK
 
 
@@ -209,4 +238,22 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         f"the top ('Department of Energy{SEPARATOR}Office of Science') or one "
         "unit's name",
     )
+    add_compliance_arguments(scores)
     scores.set_defaults(func=run)
+
+
+def add_compliance_arguments(parser: argparse.ArgumentParser) -> None:
+    """--regime and --as-of, for every command that judges obligations (issue 27)."""
+    parser.add_argument(
+        "--regime",
+        action="append",
+        metavar="ID|FILE",
+        help="judge obligations against this regulatory profile (repeat for more): "
+        f"{', '.join(builtin_ids())} or a profile file; default: {DEFAULT_PROFILE}",
+    )
+    parser.add_argument(
+        "--as-of",
+        metavar="YYYY-MM-DD",
+        help="the date obligations fall due against; default: SWEETSPOT_BUILD_DATE, "
+        "then SOURCE_DATE_EPOCH, then today",
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any, TypeVar
 
+from scoring.model.obligations import worst_state
 from scoring.model.scorecard import ScoreCard
 
 V = TypeVar("V")
@@ -85,6 +86,43 @@ def card_json(card: ScoreCard) -> dict[str, Any]:
         "breakdown": [dict(vars(b)) for b in card.breakdown],
         "risks": [dict(vars(r)) for r in card.risks],
         "checklists": {c.id: {i.id: i.answer for i in c.items} for c in card.checklists},
+        **compliance_json(card),
+    }
+
+
+def compliance_json(card: ScoreCard) -> dict[str, Any]:
+    """Issue 27: the state across regimes, each regime's determination and state, and one
+    row per applicable obligation (flat rows, so portfolio.json keeps each text once)."""
+    results = card.compliance
+    return {
+        "compliance": worst_state(results),
+        "regimes": [
+            {
+                "regime": r.profile.id,
+                "determination": r.determination.label,
+                "outcome": r.determination.outcome.id if r.determination.outcome else None,
+                "needs_grounds": r.determination.needs_grounds,
+                "state": r.state,
+                "as_of": r.as_of.isoformat(),
+            }
+            for r in results
+        ],
+        "obligations": [
+            {
+                "regime": r.profile.id,
+                "id": o.id,
+                "status": o.status,
+                "due": o.due.isoformat() if o.due else None,
+                "past_due": o.past_due,
+                "gap": o.gap,
+                "flag": o.flag,
+                "note": o.note,
+                "text": o.obligation.text,
+                "rule": o.obligation.rule,
+            }
+            for r in results
+            for o in r.obligations
+        ],
     }
 
 
@@ -123,6 +161,7 @@ TEXT_FIELDS: dict[str, tuple[TextTable, ...]] = {
     ),
     "risks": (("risks", ("factor_id",), ("question", "playbook", "weight")),),
     "suggested_rules": (("suggested_rules", ("id",), ("suggests", "reason", "source")),),
+    "obligations": (("obligations", ("regime", "id"), ("text", "rule")),),
 }
 # The proposal's own words in those lists (its answers and notes) are in its file, which the
 # site publishes beside its page; portfolio.json leaves them out (``sweetspot score

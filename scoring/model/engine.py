@@ -24,6 +24,10 @@ from scoring.model.features import UNREVIEWED_OVERSIGHT, Features
 from scoring.rubric import NEEDS_INFORMATION, QUADRANTS, Rubric
 
 MAX_LEVEL = 4.0
+# Not a cap: the condition under which a low-stakes change behind a randomised experiment
+# with guardrails goes ahead on its estimate (issue 24, item 6; see _placement).
+EXPERIMENT_GATED = "experiment_gated"
+PITFALL_SEVERITIES = ("medium", "high", "red")
 SCORE_COLUMNS = ("desirability", "profitability", "feasibility", "risk")
 PLAIN_DIMENSIONS = ("desirability", "profitability", "feasibility")
 
@@ -238,7 +242,12 @@ def cap_conditions(
     oversight = facts["oversight"].to_numpy(dtype=object)
     automated = facts["automation"].to_numpy(dtype=object) == "automate"
     pilot_on = facts["stage"].isin(["pilot", "production"]).to_numpy(dtype=bool)
+    # A pitfall the answers raise (a medium flag or worse) says the experiment is not enough.
+    pitfall = np.zeros(len(facts), dtype=bool)
+    for severities in features.raised.values():
+        pitfall |= np.array([s in PITFALL_SEVERITIES for s in severities], dtype=bool)
     return {
+        EXPERIMENT_GATED: facts["experiment_gated"].to_numpy(dtype=bool) & ~pitfall,
         "no_decision_or_metric": answered_zero("decision_named") | answered_zero("business_metric"),
         "no_data_access": facts["all_access_refused"].to_numpy(dtype=bool)
         | (
@@ -436,6 +445,15 @@ def evaluate(inputs: Inputs, rubric: Rubric) -> Estimates:
     )
     estimates.priority = _priority(estimates, inputs, rubric)
     estimates.state, estimates.lean = _placement(estimates, rubric)
+    gated = inputs.conditions.get(EXPERIMENT_GATED)
+    if gated is not None:
+        # Low stakes stay low: a minimal-class change behind a randomised experiment with
+        # guardrail metrics, on a running platform and with no pitfall raised, goes ahead on
+        # its estimate where it leans towards low delivery risk. Both low-risk quadrants say
+        # "do it"; the experiment measures the impact the ranges leave open.
+        low_lean = np.isin(estimates.lean, QUADRANTS[0:3:2])
+        waiting = (estimates.state == NEEDS_INFORMATION) & gated & low_lean
+        estimates.state = np.where(waiting, estimates.lean, estimates.state).astype(object)
     return estimates
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from scoring.model.money import money_estimate
+from scoring.model.prose import read_with_suggestion
 from scoring.model.rules import (
     SEVERITY_POINTS,
     RuleTable,
@@ -99,10 +100,14 @@ def checklist_answer(proposal: Proposal, checklist_id: str, item_id: str) -> str
     """A checklist item's answer as scoring reads it: as given, else unknown, except the
     training items of a rules-based system, which are n/a until answered."""
     given = (proposal.get("checklists") or {}).get(checklist_id) or {}
+    return _item_answer(given, checklist_id, item_id, proposal.get("delivery.approach") == "rules")
+
+
+def _item_answer(given: dict[str, Any], checklist_id: str, item_id: str, rules: bool) -> str:
     answer = given.get(item_id)
     if answer is not None:
         return str(answer)
-    if (checklist_id, item_id) in TRAINING_ITEMS and proposal.get("delivery.approach") == "rules":
+    if rules and (checklist_id, item_id) in TRAINING_ITEMS:
         return "n/a"
     return "unknown"
 
@@ -145,12 +150,23 @@ def money_figures(proposal: Proposal, rubric: Rubric) -> dict[str, float | None]
     return {"roi": estimate.roi, "payback_months": estimate.payback_months}
 
 
+_LAST_MONEY: list[Any] = [None, None, None]  # proposal, rubric, estimate
+
+
+def _money(proposal: Proposal, rubric: Rubric) -> Any:
+    """``money_estimate``, worked out once for the return and the payback criterion of the
+    same proposal (they are read one after the other)."""
+    if _LAST_MONEY[0] is not proposal or _LAST_MONEY[1] is not rubric:
+        _LAST_MONEY[:] = [proposal, rubric, money_estimate(proposal, rubric)]
+    return _LAST_MONEY[2]
+
+
 def computed_level(
     proposal: Proposal, criterion: Criterion, rubric: Rubric
 ) -> tuple[float | None, float]:
     """A computed criterion's level and the spread of that level (0 when exact)."""
     if criterion.kind in ("roi", "payback"):
-        estimate = money_estimate(proposal, rubric)
+        estimate = _money(proposal, rubric)
         if estimate is None:
             return None, 0.0
         ascending = criterion.kind == "roi"
@@ -190,13 +206,18 @@ def computed_level(
 
 
 def criterion_level(
-    proposal: Proposal, criterion: Criterion, rubric: Rubric
+    proposal: Proposal,
+    criterion: Criterion,
+    rubric: Rubric,
+    evidence: dict[str, Any] | None = None,
 ) -> tuple[float | None, float]:
+    """A criterion's level and spread; ``evidence`` is the proposal's evidence section when
+    already read (scoring reads it once per proposal, not once per criterion)."""
     if criterion.kind != "evidence":
         return computed_level(proposal, criterion, rubric)
-    level, _ = evidence_level(proposal, criterion.id)
-    if level is not None:
-        return level, 0.0
+    entry = (proposal.get("evidence") or {} if evidence is None else evidence).get(criterion.id)
+    if entry is not None:
+        return (float(entry["level"]) if isinstance(entry, dict) else float(entry)), 0.0
     answer = proposal.get(criterion.answer)
     if isinstance(answer, str) and answer in criterion.answer_levels:
         return float(criterion.answer_levels[answer]), 0.0
@@ -223,7 +244,10 @@ FACT_COLUMNS = [
     "oversight",
     "automation",
     "stage",
+    "experiment_gated",
 ]
+# A running system the change goes into: an experiment there compares it with what runs now.
+RUNNING_PLATFORM = ("existing_pipeline", "model_swap")
 
 
 def _facts(proposal: Proposal, stakes: StakesAssessment) -> dict[str, Any]:
@@ -248,7 +272,22 @@ def _facts(proposal: Proposal, stakes: StakesAssessment) -> dict[str, Any]:
         "oversight": oversight,
         "automation": automation,
         "stage": proposal.stage,
+        "experiment_gated": experiment_gated(proposal, stakes),
     }
+
+
+def experiment_gated(proposal: Proposal, stakes: StakesAssessment) -> bool:
+    """A minimal-class change, not said to be hard to undo, that ships into a running system
+    behind a randomised experiment with guardrail metrics (issue 24, item 6): the experiment
+    bounds what it can break and measures what it gains."""
+    reversibility = settled_stakes(proposal).get("reversibility")
+    return (
+        stakes.risk_class == "minimal"
+        and reversibility not in ("costly", "irreversible")
+        and is_answered(proposal.get("delivery.ab_plan"))
+        and is_answered(proposal.get("delivery.guardrails"))
+        and proposal.get("delivery.builds_on") in RUNNING_PLATFORM
+    )
 
 
 def _rule_facts(
@@ -270,21 +309,30 @@ def _rule_facts(
 
 
 def extract(proposals: Sequence[Proposal], rubric: Rubric) -> Features:
+    # Scoring reads each proposal with the fields its own words settle (prose.py), and the
+    # class its words suggest, from one reading of its words.
+    read = [read_with_suggestion(proposal, rubric) for proposal in proposals]
+    proposals = [proposal for proposal, _ in read]
     ids = [p.id for p in proposals]
     direct = [c for c in rubric.criteria if c.kind != "checklist"]
     item_columns = [f"{cl.id}.{item.id}" for cl in rubric.checklists for item in cl.items]
     rated = [f for f in rubric.risk_factors if f.kind == "rated"]
     level_rows, sd_rows, item_rows, applicable_rows, risk_rows, fact_rows = [], [], [], [], [], []
-    stakes_list = []
+    stakes_list: list[StakesAssessment] = []
     rule_fact_rows: list[dict[str, Any]] = []
     for proposal in proposals:
-        computed = [criterion_level(proposal, c, rubric) for c in direct]
+        evidence = proposal.get("evidence") or {}
+        computed = [criterion_level(proposal, c, rubric, evidence) for c in direct]
         level_rows.append([level for level, _ in computed])
         sd_rows.append([spread for _, spread in computed])
         item_row, applicable_row = [], []
+        # Each checklist read once per proposal, not once per item.
+        checklists = proposal.get("checklists") or {}
+        rules_based = proposal.get("delivery.approach") == "rules"
         for checklist in rubric.checklists:
+            given = checklists.get(checklist.id) or {}
             for item in checklist.items:
-                answer = checklist_answer(proposal, checklist.id, item.id)
+                answer = _item_answer(given, checklist.id, item.id, rules_based)
                 item_row.append(ANSWER_VALUE.get(answer, math.nan))
                 applicable_row.append(answer != "n/a")
         item_rows.append(item_row)
@@ -298,7 +346,7 @@ def extract(proposals: Sequence[Proposal], rubric: Rubric) -> Features:
                 for f in rated
             ]
         )
-        stakes = assess_stakes(proposal, rubric)
+        stakes = assess_stakes(proposal, rubric, read[len(stakes_list)][1])
         stakes_list.append(stakes)
         fact_rows.append(_facts(proposal, stakes))
         rule_fact_rows.append(_rule_facts(proposal, stakes, fact_rows[-1], rubric))

@@ -33,8 +33,16 @@ from scoring.model.features import (
     is_answered,
     money_figures,
 )
-from scoring.model.findings import Flag, flags_for
+from scoring.model.findings import SEVERITY_ORDER, Flag, flags_for
 from scoring.model.money import MoneyEstimate, money_estimate
+from scoring.model.obligations import (
+    ComplianceContext,
+    RegimeCompliance,
+    assess,
+    default_context,
+    obligation_flags,
+    worst_state,
+)
 from scoring.model.riskstory import RiskStory, risk_story
 from scoring.model.stakes import StakesAssessment
 from scoring.model.suggestion import ClassSuggestion
@@ -119,6 +127,8 @@ class ScoreCard:
     payback_months: float | None
     rubric: Rubric = field(repr=False, compare=False)
     row: int = field(repr=False, compare=False, default=0)  # this proposal's row in inputs
+    # Under each enabled regime (issue 27): determination, obligations, compliance state.
+    compliance: tuple[RegimeCompliance, ...] = ()
 
     @cached_property
     def levels(self) -> dict[str, tuple[float, bool]]:
@@ -250,6 +260,7 @@ class ScoredPortfolio:
     intake: Intake
     cards: list[ScoreCard]
     frame: pd.DataFrame  # one row per valid proposal: metadata, money and scores
+    context: ComplianceContext | None = None  # the regimes and build date judged against
 
     def card(self, proposal_id: str) -> ScoreCard | None:
         return self._by_id.get(proposal_id)
@@ -483,8 +494,13 @@ def _finite(value: float | None) -> float | None:
     return None if value is None or math.isinf(value) else value
 
 
-def score_intake(intake: Intake, rubric: Rubric) -> ScoredPortfolio:
-    """Score every valid proposal in an intake and explain each number."""
+def score_intake(
+    intake: Intake, rubric: Rubric, compliance: ComplianceContext | None = None
+) -> ScoredPortfolio:
+    """Score every valid proposal in an intake and explain each number. ``compliance``
+    names the regimes and build date obligations are judged against (default: the rubric's
+    classes at the build date from the environment)."""
+    context = compliance or default_context(rubric)
     proposals = sorted(intake.proposals, key=lambda p: p.id)
     ids = [p.id for p in proposals]
     features: Features = extract(proposals, rubric)
@@ -492,6 +508,13 @@ def score_intake(intake: Intake, rubric: Rubric) -> ScoredPortfolio:
     estimates = evaluate(inputs, rubric)
     scores = rounded(score_frame(estimates, inputs, features, rubric))
     flags = flags_for(proposals, features, scores, rubric)
+    # Obligation gaps are flags like any other (issue 27): red ones stop a proposal too.
+    regimes = [assess(p, features.stakes[i], context) for i, p in enumerate(proposals)]
+    for proposal, results in zip(proposals, regimes, strict=True):
+        if extra := obligation_flags(results):
+            flags[proposal.id] = sorted(
+                flags[proposal.id] + extra, key=lambda f: (SEVERITY_ORDER[f.severity], f.id)
+            )
     # A red flag is a reason to stop as proposed: Reconsider until it is resolved.
     red = [any(f.severity == "red" for f in flags[p.id]) for p in proposals]
     scores["placed_by_scores"] = scores["state"]
@@ -543,6 +566,7 @@ def score_intake(intake: Intake, rubric: Rubric) -> ScoredPortfolio:
                 payback_months=money[proposal.id]["payback_months"],
                 rubric=rubric,
                 row=index,
+                compliance=regimes[index],
             )
         )
     frame = _frame(proposals, published(scores), money)
@@ -553,17 +577,27 @@ def score_intake(intake: Intake, rubric: Rubric) -> ScoredPortfolio:
     frame["risk_high"] = [s.high for s in stories]
     frame["risk_class"] = [s.risk_class for s in features.stakes]
     frame["risk_reason"] = [s.reason for s in stories]
-    return ScoredPortfolio(rubric, intake, cards, frame)
+    frame["compliance"] = [worst_state(results) for results in regimes]
+    frame["obligation_gaps"] = [
+        " ".join(f"{r.profile.id}:{o.id}" for r in results for o in r.gaps) for results in regimes
+    ]
+    return ScoredPortfolio(rubric, intake, cards, frame, context)
 
 
-def rescore(intake: Intake, rubric: Rubric, previous: ScoredPortfolio | None) -> ScoredPortfolio:
+def rescore(
+    intake: Intake,
+    rubric: Rubric,
+    previous: ScoredPortfolio | None,
+    compliance: ComplianceContext | None = None,
+) -> ScoredPortfolio:
     """``score_intake`` for a rebuild under `mkdocs serve`: a proposal that is the very
     object scored last time (the load cache hands back the same object for an unchanged
     file) keeps its card; only the others are scored. Scoring is per proposal (each row of
     the engine's arrays depends on its own answers only), so the result equals a full
     scoring, and the unchanged cards keep what they computed on first use."""
-    if previous is None or previous.rubric != rubric:
-        return score_intake(intake, rubric)
+    context = compliance or default_context(rubric)
+    if previous is None or previous.rubric != rubric or previous.context != context:
+        return score_intake(intake, rubric, context)
     before = {card.proposal.id: card for card in previous.cards}
     kept: list[ScoreCard] = []
     changed: list[Proposal] = []
@@ -574,11 +608,11 @@ def rescore(intake: Intake, rubric: Rubric, previous: ScoredPortfolio | None) ->
         else:
             changed.append(proposal)
     if not kept:
-        return score_intake(intake, rubric)
+        return score_intake(intake, rubric, context)
     frames = [previous.frame.loc[[card.proposal.id for card in kept]]]
     cards = kept
     if changed:
-        fresh = score_intake(Intake(proposals=changed), previous.rubric)
+        fresh = score_intake(Intake(proposals=changed), previous.rubric, context)
         cards = kept + fresh.cards
         frames.append(fresh.frame)
     return ScoredPortfolio(
@@ -586,6 +620,7 @@ def rescore(intake: Intake, rubric: Rubric, previous: ScoredPortfolio | None) ->
         intake,
         sorted(cards, key=lambda c: c.proposal.id),
         pd.concat(frames).sort_index(),
+        context,
     )
 
 
@@ -609,8 +644,6 @@ def placement_sentence(card: ScoreCard) -> str:
             f"{name}: a red flag stops it as proposed ({'; '.join(red)}), whatever the "
             f"scores; {figures}."
         )
-    if card.placed:
-        return f"{name}: {figures}; both ranges lie on one side of their thresholds."
     straddle = [
         axis
         for axis, (low, high), threshold in (
@@ -620,6 +653,16 @@ def placement_sentence(card: ScoreCard) -> str:
         if low < threshold <= high
     ]
     which = " and ".join(straddle) or "the placement"
+    if card.placed and straddle:
+        # Only a low-stakes change gated by an experiment is placed on a straddling range.
+        return (
+            f"{name}: {figures}. The likely range of {which} spans the threshold, but a "
+            "randomised experiment with guardrail metrics gates this minimal-risk change on "
+            "a running system, so it goes ahead on its estimate and the experiment settles "
+            "the rest."
+        )
+    if card.placed:
+        return f"{name}: {figures}; both ranges lie on one side of their thresholds."
     return (
         f"{name}: {figures}. The likely range of {which} "
         f"(P{low_p:g}–P{high_p:g}) spans the threshold, so the answers so far cannot "

@@ -385,10 +385,18 @@ def class_of(proposal: Proposal, rubric: Rubric) -> str:
     return _class(settled_stakes(proposal), rubric)[0]
 
 
-def assess_stakes(proposal: Proposal, rubric: Rubric) -> StakesAssessment:
+READ_THE_WORDS = ClassSuggestion("read the words")  # assess_stakes: suggest from the words
+
+
+def assess_stakes(
+    proposal: Proposal, rubric: Rubric, suggestion: ClassSuggestion | None = READ_THE_WORDS
+) -> StakesAssessment:
+    """The class, band and figures of a proposal's stakes. ``suggestion`` is the class its
+    words suggest when already read (prose.read_with_suggestion); by default read here."""
     stakes = settled_stakes(proposal)
     risk_class, reasons, high_area = _class(stakes, rubric)
-    suggestion = suggest_class(proposal, rubric) if rubric.class_suggestions.rules else None
+    if suggestion is READ_THE_WORDS:
+        suggestion = suggest_class(proposal, rubric) if rubric.class_suggestions.rules else None
     if risk_class == "unassessed":
         prior = suggestion.risk_class if suggestion else None
         if prior not in rubric.risk_model.classes:

@@ -20,6 +20,7 @@ answer, a safeguard named by a flag and by the class).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
@@ -72,7 +73,51 @@ CLASS_QUESTIONS: dict[str, tuple[str, tuple[Any, ...]]] = {
         ("dozens", "millions"),
     ),
     "reversibility": ("Can a wrong output be undone?", ("easy", "irreversible")),
+    "talks_to_people": (
+        "Does the system talk to people directly, as a chatbot or an assistant does (EU AI "
+        "Act Art. 50(1))?",
+        (False, True),
+    ),
+    "content_seen_as_real": (
+        "Does it generate text, images, audio or video that people could take as real or "
+        "as written by a person (EU AI Act Art. 50(2) and (4))?",
+        (False, True),
+    ),
 }
+# The Art. 50 questions are declarations, asked only where the use points to one: it uses a
+# language model, or its words match an Art. 50 rule (the class suggestions' own ids).
+ART_50_QUESTIONS = {"talks_to_people", "content_seen_as_real"}
+# The high-stakes area each class suggestion rule of the shipped rubric points to: the area
+# question then names it (the one that would settle the row's class). A rule not listed
+# points to none; the use's topic may still name an area (``_pointed_area``).
+RULE_AREA = {
+    "biometric_identification": "biometrics",
+    "identity_verification": "biometrics",
+    "emotion_or_deception": "biometrics",
+    "facial_image_scraping": "biometrics",
+    "law_enforcement": "law_enforcement",
+    "law_and_justice_area": "law_enforcement",
+    "justice_and_elections": "justice",
+    "migration_and_border": "migration",
+    "traveller_screening": "migration",
+    "public_benefits": "public_benefits",
+    "benefits_area": "public_benefits",
+    "fraud_about_people": "public_benefits",
+    "credit_and_insurance": "credit",
+    "employment": "employment",
+    "education": "education",
+    "health_care": "health",
+    "health_care_area": "health",
+    "critical_infrastructure_safety": "critical_infrastructure",
+    "dangerous_items": "critical_infrastructure",
+    "vehicle_safety": "critical_infrastructure",
+    "emergency_response": "essential_services",
+    "housing": "housing",
+    "child_and_family": "public_benefits",
+}
+# Words of an area's label too common to point to it from a topic ("Access to essential
+# services" is not named by "Government services").
+LABEL_STOPWORDS = {"and", "to", "of", "the", "access", "public", "services", "processes"}
 CLASS_ORDER = ("unassessed", "minimal", "limited", "high")
 
 
@@ -174,12 +219,23 @@ def class_questions(card: ScoreCard) -> list[tuple[Step, bool]]:
     # Otherwise each open question on its own, those that can reach the highest class first,
     # so a register's row is asked what its own answers leave open (issue 26, item 5).
     asked = [f for f in CLASS_QUESTIONS if f != "declared_class" or is_inventory_row(proposal)]
+    pointed = _art_50_pointers(card)
+    asked = [f for f in asked if f not in ART_50_QUESTIONS or f in pointed]
     suggested = _suggested(card)
     found = []
     for order, field in enumerate(asked):
         if stakes.get(field) is not None:
             continue
         question, answers = CLASS_QUESTIONS[field]
+        area = _pointed_area(card) if field == "area" else None
+        if area is not None:
+            # Ask about the area the row's words or topic point to: the one that settles it.
+            label = rubric.risk_model.high_stakes_areas[area]
+            question = (
+                f"Does the use decide about people in {label.lower()}, a high-stakes area "
+                "its own words or topic point to?"
+            )
+            answers = ("none", area)
         reached = {card.risk_class} | {
             _class_with(proposal, rubric, field, answer) for answer in answers
         }
@@ -187,14 +243,53 @@ def class_questions(card: ScoreCard) -> list[tuple[Step, bool]]:
             continue
         low, high = sorted(reached, key=CLASS_ORDER.index)[:: len(reached) - 1]
         why = f"can change the risk class: {labels.get(low, low)} or {labels.get(high, high)}"
-        # The questions that would confirm the class a use's words suggest lead.
+        # The Art. 50 question a language model or the use's words point to leads, then the
+        # questions that would confirm the class a use's words suggest.
         confirms = suggested is not None and suggested in reached
         if confirms and suggested is not None:
             why += f"; its words suggest {suggested}"
-        rank = (-CLASS_ORDER.index(high), 0 if confirms else 1, -len(reached), order)
+        if field in pointed:
+            why += "; " + _art_50_reason(card)
+        lead = 0 if field in pointed else 1 if confirms else 2
+        rank = (-CLASS_ORDER.index(high), lead, -len(reached), order)
         step = Step("class", f"stakes.{field}", f"Answer: {question}", why, CLASS_GUIDANCE)
         found.append((rank, step, "high" in reached))
     return [(step, high_at_stake) for _, step, high_at_stake in sorted(found, key=_first)]
+
+
+def _art_50_pointers(card: ScoreCard) -> set[str]:
+    """The Art. 50 questions a use points to: both when it uses a language model, else those
+    whose rule its words match."""
+    if card.proposal.get("delivery.uses_llm") is True:
+        return set(ART_50_QUESTIONS)
+    suggestion = card.stakes.suggestion
+    matched = {rule.id for rule in suggestion.rules} if suggestion is not None else set()
+    return matched & ART_50_QUESTIONS
+
+
+def _pointed_area(card: ScoreCard) -> str | None:
+    """The high-stakes area a use points to: the one its words suggest (the first matching
+    rule's), else the one its topic names (a word of the area's label). None when neither."""
+    areas = card.rubric.risk_model.high_stakes_areas
+    suggestion = card.stakes.suggestion
+    for rule in suggestion.rules if suggestion is not None else ():
+        area = RULE_AREA.get(rule.id)
+        if area in areas:
+            return area
+    topic = " ".join(
+        str(t) for t in (card.proposal.get("custom.topic_area"), *card.proposal.tags) if t
+    ).lower()
+    words = set(re.findall(r"[a-z]+", topic))
+    for area, label in areas.items():
+        if words & (set(re.findall(r"[a-z]+", label.lower())) - LABEL_STOPWORDS):
+            return area
+    return None
+
+
+def _art_50_reason(card: ScoreCard) -> str:
+    if card.proposal.get("delivery.uses_llm") is True:
+        return "it uses a language model"
+    return "its words point to it"
 
 
 def _suggested(card: ScoreCard) -> str | None:

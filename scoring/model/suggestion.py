@@ -19,13 +19,13 @@ words each distinct word matches, so scoring 10,000 rows costs little.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from scoring.model.answered import is_answered
 from scoring.proposals.proposal import Proposal
-from scoring.rubric import Rubric, SuggestionRule
+from scoring.rubric import Rubric
 
 CLASS_ORDER = ("limited", "high")  # low to high: a higher match wins
 PHRASE_GAP = 2  # words allowed between the words of a phrase
@@ -111,9 +111,28 @@ class _Terms:
         )
 
 
+class WordRule(Protocol):
+    """What the word matcher reads of a rule (a class suggestion, or a prose answer)."""
+
+    @property
+    def words(self) -> tuple[str, ...]: ...
+    @property
+    def with_words(self) -> tuple[str, ...]: ...
+    @property
+    def unless(self) -> tuple[str, ...]: ...
+    @property
+    def texts(self) -> tuple[str, ...]: ...
+    @property
+    def when(self) -> dict[str, Any]: ...
+    @property
+    def context_words(self) -> tuple[str, ...]: ...
+    @property
+    def context_texts(self) -> tuple[str, ...]: ...
+
+
 @dataclass(frozen=True)
 class _Rule:
-    rule: SuggestionRule
+    rule: Any  # a WordRule
     words: _Terms
     with_words: _Terms
     unless: _Terms
@@ -127,15 +146,15 @@ class _Rule:
 
 
 class _Compiled:
-    """A rubric's rules as pattern-word ids, with the lookups that find them in a word."""
+    """Word rules as pattern-word ids, with the lookups that find them in a word."""
 
-    def __init__(self, rubric: Rubric) -> None:
-        section = rubric.class_suggestions
-        self.texts = dict(section.texts)
+    def __init__(self, texts: Mapping[str, tuple[str, ...]], rules: Sequence[WordRule]) -> None:
+        self.texts = dict(texts)
+        self.fields = tuple(dict.fromkeys(f for fields in self.texts.values() for f in fields))
         self._ids: dict[str, int] = {}
         self._exact: dict[str, set[int]] = {}
         self._stems: dict[str, set[int]] = {}
-        self.rules = tuple(self._rule(rule) for rule in section.rules)
+        self.rules = tuple(self._rule(rule) for rule in rules)
         self._lengths = sorted({len(stem) for stem in self._stems})
         self.cache: dict[str, frozenset[int]] = {}  # every word looked up
         self.matching: set[str] = set()  # the words in the cache that match something
@@ -165,7 +184,7 @@ class _Compiled:
             found.append((tuple(self._word(w) for w in words), self._word(anchor)))
         return _Terms.of(found)
 
-    def _rule(self, rule: SuggestionRule) -> _Rule:
+    def _rule(self, rule: WordRule) -> _Rule:
         return _Rule(
             rule,
             self._terms(rule.words),
@@ -238,16 +257,18 @@ def compiled(rubric: Rubric) -> _Compiled:
     """The rubric's rules compiled once per rubric object."""
     cached = _COMPILED.get(id(rubric))
     if cached is None or cached[0] is not rubric:
-        cached = (rubric, _Compiled(rubric))
+        section = rubric.class_suggestions
+        cached = (rubric, _Compiled(section.texts, section.rules))
         _COMPILED[id(rubric)] = cached
     return cached[1]
 
 
 # ---- reading a proposal -------------------------------------------------------------------
 
-# A word, or the end of a sentence: a line break, or . ; ! ? followed by a space or the end
-# (so "e.g." and "3.5" do not end one).
-_TOKEN = re.compile(r"[a-z0-9]+|[.;!?]+(?=\s|$)|\n")
+# A word, or the end of a sentence: a blank line (between paragraphs, list items on lines of
+# their own, or two answers), or . ; ! ? followed by a space or the end (so "e.g." and "3.5"
+# do not end one). A single line break is how a text is wrapped, not where a sentence ends.
+_TOKEN = re.compile(r"[a-z0-9]+|[.;!?]+(?=\s|$)|\n[ \t]*(?:-[ \t]|\n)")
 
 
 # Letters and digits kept (capitals lowered), every other byte a space.
@@ -261,7 +282,7 @@ class _Text:
     (worked out on first use); sentences are cut only when a rule needs to look closer."""
 
     def __init__(self, strings: list[str], matcher: _Compiled) -> None:
-        self._joined = "\n".join(strings)[:MAX_TEXT]
+        self._joined = "\n\n".join(strings)[:MAX_TEXT]
         self._matcher = matcher
         self._present: set[int] | None = None
         self._sentences: list[_Sentence] | None = None
@@ -295,13 +316,12 @@ class _Texts:
 
     def __init__(self, proposal: Proposal, matcher: _Compiled) -> None:
         self._matcher = matcher
-        self._strings = {
-            name: [t for f in fields for t in _answer_strings(proposal.get(f))]
-            for name, fields in matcher.texts.items()
-        }
+        # Each field read once, however many texts it belongs to.
+        by_field = {f: list(_answer_strings(proposal.get(f))) for f in matcher.fields}
+        self._by_field = by_field
         # All texts as ASCII bytes, lowercased, everything but letters and digits a space:
         # bytes.translate and split are far faster than a regular expression per text.
-        joined = "\n".join(t for v in self._strings.values() for t in v)[: MAX_TEXT * 8]
+        joined = "\n".join(t for v in by_field.values() for t in v)[: MAX_TEXT * 8]
         words = set(joined.encode("ascii", "replace").translate(_ASCII_WORDS).split())
         self.present = matcher.present_bytes(words) if words else set()
         self._texts: dict[str, _Text] = {}
@@ -309,7 +329,9 @@ class _Texts:
     def __getitem__(self, name: str) -> _Text:
         text = self._texts.get(name)
         if text is None:
-            text = self._texts[name] = _Text(self._strings[name], self._matcher)
+            # A text's strings are gathered only when a rule asks for it.
+            strings = [t for f in self._matcher.texts[name] for t in self._by_field[f]]
+            text = self._texts[name] = _Text(strings, self._matcher)
         return text
 
 
@@ -401,17 +423,23 @@ def _holds(condition: dict[str, Any], proposal: Proposal) -> bool:
     return "at_least" not in condition or (number and float(value) >= float(condition["at_least"]))
 
 
-def suggest_class(proposal: Proposal, rubric: Rubric) -> ClassSuggestion:
-    """The class the proposal's own words suggest, and why. Pure: the same proposal and
-    rubric always give the same suggestion."""
-    matcher = compiled(rubric)
-    if not matcher.rules:
-        return NO_SUGGESTION
-    texts = _Texts(proposal, matcher)
+def matching_rules(
+    matcher: _Compiled,
+    proposal: Proposal,
+    texts: _Texts | None = None,
+    only: range | None = None,
+) -> list[tuple[Any, tuple[str, ...], tuple[str, ...]]]:
+    """The rules of a matcher that the proposal's texts match, in the matcher's order, each
+    with the words that matched and the texts they were found in. ``texts`` reuses texts
+    already read (with the same matcher); ``only`` limits the rules to those indices;
+    ``when`` conditions read the proposal given."""
+    texts = texts if texts is not None else _Texts(proposal, matcher)
     present = texts.present
     starts = matcher.starts
     # Only the rules whose words occur somewhere: usually none.
     candidates = sorted(set().union(*(starts[w] for w in present if w in starts)))
+    if only is not None:
+        candidates = [index for index in candidates if index in only]
     matched = []
     for index in candidates:
         compiled_rule = matcher.rules[index]
@@ -421,15 +449,35 @@ def suggest_class(proposal: Proposal, rubric: Rubric) -> ClassSuggestion:
             continue  # its context occurs nowhere (checked text by text below)
         hit = _match(compiled_rule, texts, proposal)
         if hit is not None:
-            matched.append(hit)
-    if not matched:
+            matched.append((compiled_rule.rule, *hit))
+    return matched
+
+
+def suggestion_of(matched: list[tuple[Any, tuple[str, ...], tuple[str, ...]]]) -> ClassSuggestion:
+    """The suggestion the matched class rules make (the highest class wins)."""
+    found = [
+        MatchedRule(rule.id, rule.suggests, rule.reason, rule.source, words, where)
+        for rule, words, where in matched
+    ]
+    if not found:
         return NO_SUGGESTION
-    best = max(CLASS_ORDER.index(m.suggests) for m in matched)
-    matched.sort(key=lambda m: -CLASS_ORDER.index(m.suggests))
-    return ClassSuggestion(CLASS_ORDER[best], tuple(matched))
+    best = max(CLASS_ORDER.index(m.suggests) for m in found)
+    found.sort(key=lambda m: -CLASS_ORDER.index(m.suggests))
+    return ClassSuggestion(CLASS_ORDER[best], tuple(found))
 
 
-def _match(compiled_rule: _Rule, texts: _Texts, proposal: Proposal) -> MatchedRule | None:
+def suggest_class(proposal: Proposal, rubric: Rubric) -> ClassSuggestion:
+    """The class the proposal's own words suggest, and why. Pure: the same proposal and
+    rubric always give the same suggestion."""
+    matcher = compiled(rubric)
+    if not matcher.rules:
+        return NO_SUGGESTION
+    return suggestion_of(matching_rules(matcher, proposal))
+
+
+def _match(
+    compiled_rule: _Rule, texts: _Texts, proposal: Proposal
+) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
     rule = compiled_rule.rule
     context = compiled_rule.context
     if context and not any(context.could(texts[n].present) for n in rule.context_texts):
@@ -442,6 +490,8 @@ def _match(compiled_rule: _Rule, texts: _Texts, proposal: Proposal) -> MatchedRu
         text = texts[name]
         if not compiled_rule.words.could(text.present):
             continue  # no term has all its words in this text: no need to cut sentences
+        if compiled_rule.with_words and not compiled_rule.with_words.could(text.present):
+            continue  # nor any term it needs in the same sentence
         for sentence in text.sentences:
             if compiled_rule.needs.isdisjoint(sentence.present):
                 continue
@@ -456,4 +506,4 @@ def _match(compiled_rule: _Rule, texts: _Texts, proposal: Proposal) -> MatchedRu
                 where.append(name)
     if not words:
         return None
-    return MatchedRule(rule.id, rule.suggests, rule.reason, rule.source, tuple(words), tuple(where))
+    return tuple(words), tuple(where)

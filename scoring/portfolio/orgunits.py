@@ -115,6 +115,14 @@ class Rollup:
     mean_priority: float | None  # over active proposals; None when there are none
     # Amounts in currencies no exchange rate converts, summed per currency.
     other_values: tuple[tuple[str, float], ...] = ()
+    in_production: int = 0  # what a register's keepers count first: systems running now
+    # Active proposals not classed high whose own words suggest the high class (or a class
+    # above the one declared): "Likely high" on their pages.
+    likely_high: int = 0
+    # Active proposals with a compliance gap (a required practice missing in production, or
+    # past its due date) under any enabled regime, and with a practice waived.
+    gaps: int = 0
+    waived: int = 0
 
 
 def rollup_for(
@@ -122,7 +130,7 @@ def rollup_for(
 ) -> Rollup:
     states = {q: 0 for q in STATES}
     stages = {s: 0 for s in STAGES}
-    red = high = 0
+    red = high = running = likely = gaps = waived = 0
     priority = 0.0
     values = TotalsAdder(currency, rates or {})
     active = 0
@@ -135,6 +143,10 @@ def rollup_for(
         states[card.state] = states.get(card.state, 0) + 1
         red += any(f.severity == "red" for f in card.flags)
         high += card.risk_class == "high"
+        running += p.stage == "production"
+        likely += card.risk_class != "high" and card.risk_story.likely == "high"
+        gaps += any(regime.gaps for regime in card.compliance)
+        waived += any(o.status == "waived" for r in card.compliance for o in r.obligations)
         priority += card.priority
         values.add(p.get("value.annual_value"), p.get("value.currency"))
     totals = values.totals()
@@ -148,6 +160,10 @@ def rollup_for(
         totals.main,
         round(priority / active, 1) if active else None,
         totals.others,
+        in_production=running,
+        likely_high=likely,
+        gaps=gaps,
+        waived=waived,
     )
 
 

@@ -15,15 +15,18 @@ import stat
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import yaml
 from yaml.composer import ComposerError
 
+from scoring.model.obligations import ComplianceContext
 from scoring.model.scorecard import ScoredPortfolio, score_intake
 from scoring.portfolio.selection.scenario import Scenario
 from scoring.proposals.loading import Intake, is_published_source, load_proposals
+from scoring.proposals.publication import Visibility, publish
 from scoring.rubric import Rubric, load_rubric
 from scoring.site.diskwrite import OutputError, OutputFolder, linked_part
 from scoring.site.pages import SiteBuilder, SiteOptions, asset_files, build_site
@@ -255,6 +258,11 @@ class SiteSource:
     watched: tuple[Path, ...] = field(default=())  # what a watching build polls
     currency: str = "EUR"  # the site's totals (SiteSettings.currency)
     exchange_rates: dict[str, float] = field(default_factory=dict)
+    compliance: ComplianceContext | None = None  # the enabled regimes and build date
+    publication: str = "internal"  # or public (SiteSettings.publication)
+    visibility: Visibility = field(default_factory=Visibility)
+    history: bool = False  # SiteSettings.history
+    history_since: date | None = None
     scenarios: tuple[Scenario, ...] = ()  # budget scenarios (issue 31)
 
 
@@ -264,6 +272,7 @@ def resolve_source(
     proposals: Path | None = None,
     content: Path | None = None,
     rubric_file: Path | None = None,
+    publication: str | None = None,
 ) -> SiteSource:
     """Read a site's mkdocs.yml (or none) and the sweetspot plugin's options in it, as the
     plugin would; command-line folders override the config's."""
@@ -295,8 +304,14 @@ def resolve_source(
         raise SiteSourceError(f"rubric file not found: {rubric_path}")
     rubric = load_rubric(rubric_path)
     try:
+        if publication is not None:  # --publication overrides the config's option
+            options = {**options, "publication": publication}
         settings = SiteSettings.from_options(options)
+        if publication is None:  # no --publication: SWEETSPOT_PUBLICATION, as the plugin
+            settings = settings.from_environment(os.environ)
         rubric = settings.quadrants_of(rubric)
+        compliance = settings.compliance(rubric, base)
+        kind, visibility = settings.publication_rules()
     except SettingsError as error:
         raise SiteSourceError(f"{where}: sweetspot: {error}") from None
     templates = (
@@ -331,6 +346,11 @@ def resolve_source(
         watched=tuple(watched),
         currency=settings.currency,
         exchange_rates=settings.rates(),
+        compliance=compliance,
+        publication=kind,
+        visibility=visibility,
+        history=settings.history,
+        history_since=settings.history_start(),
         scenarios=settings.budget_scenarios(rubric),
     )
 
@@ -409,22 +429,27 @@ class GeneratedSite:
 
 def generate(source: SiteSource) -> GeneratedSite:
     """Load, score and render; collect the docs folder's files in memory."""
-    intake = load_proposals([source.proposals_dir], source.rubric, root=Path.cwd())
+    loaded = load_proposals([source.proposals_dir], source.rubric, root=Path.cwd())
+    # Redacted before anything reads it, as the plugin does (scoring/proposals/publication.py).
+    publication = publish(loaded, source.publication, source.visibility)
+    intake = publication.intake
     files: dict[str, bytes] = {}
     source_links: dict[str, str] = {}
     content = source.content_dir
     if content is not None:
         inside = content.resolve()
         valid = {(Path.cwd() / proposal.file).resolve() for proposal in intake.proposals}
+        if publication.public:  # the YAML holds everything: never copied, never linked
+            valid = set()
         for path in sorted(content.rglob("*")):
             name = path.relative_to(content)
             if published_copy(path, inside / name, source.proposals_dir, valid):
                 files[name.as_posix()] = path.read_bytes()
-        for proposal in intake.proposals:
+        for proposal in intake.proposals if not publication.public else ():
             file = (Path.cwd() / proposal.file).resolve()
             if file.is_relative_to(inside):
                 source_links[proposal.id] = file.relative_to(inside).as_posix()
-    portfolio = score_intake(intake, source.rubric)
+    portfolio = score_intake(intake, source.rubric, source.compliance)
     builder = build_site(
         portfolio,
         SiteOptions(
@@ -433,6 +458,12 @@ def generate(source: SiteSource) -> GeneratedSite:
             source_links=source_links,
             currency=source.currency,
             exchange_rates=source.exchange_rates,
+            compliance=source.compliance,
+            publication=publication,
+            history=source.history,
+            history_since=source.history_since,
+            proposals_dir=source.proposals_dir,
+            rubric_path=source.rubric_path,
             scenarios=source.scenarios,
         ),
     )
@@ -465,7 +496,9 @@ def generate(source: SiteSource) -> GeneratedSite:
     patterns = sorted(
         {f"/{path.rsplit('/', 1)[0]}/*.md" if "/" in path else f"/{path}" for path in hidden}
     )
-    return GeneratedSite(files, intake, portfolio, generated, patterns)
+    # The report (problems printed, exit status) covers the files a public build leaves out.
+    reported = Intake(intake.proposals, [*publication.unpublished_invalid, *intake.invalid])
+    return GeneratedSite(files, reported, portfolio, generated, patterns)
 
 
 def published_copy(path: Path, real: Path, proposals_dir: Path, valid: set[Path]) -> bool:

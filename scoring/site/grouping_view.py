@@ -17,6 +17,12 @@ def card_order(card: ScoreCard) -> tuple[bool, float, str]:
     return (card.proposal.stage in INACTIVE_STAGES, -card.priority, card.proposal.id)
 
 
+def gaps_first(card: ScoreCard) -> tuple[bool, bool, float, str]:
+    """Active proposals first; among them those with a compliance gap, then by priority."""
+    inactive, priority, pid = card_order(card)
+    return (inactive, not any(r.gaps for r in card.compliance), priority, pid)
+
+
 def proposal_row(card: ScoreCard, href: str, rubric: Rubric) -> dict[str, object]:
     """One row of a grouping page's proposals table."""
     red = [f for f in card.flags if f.severity == "red"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from scoring.model.obligations import worst_state
 from scoring.model.scorecard import ScoreCard
 from scoring.portfolio.orgunits import unit_path
 from scoring.proposals.proposal import INACTIVE_STAGES
@@ -176,6 +177,7 @@ def rows_json(
             "suggested_class",
             "likely_class",
             "risk_label",
+            "compliance",  # the worst compliance state under the enabled regimes
             "rank",
             "active",
             "by_red_flag",  # 1: Reconsider because of a red flag, wherever the scores place it
@@ -233,4 +235,5 @@ def card_row(c: ScoreCard, rubric: Rubric) -> list[Any]:
         c.risk_story.suggested,  # "high" for "Likely high, not yet assessed"
         c.risk_story.likely,  # the same, or above a declared class
         c.risk_story.label,  # "Likely high, not yet assessed", "Minimal risk as declared; ..."
+        worst_state(c.compliance),
     ]

@@ -9,14 +9,25 @@ tests/test_site_layer.py holds the two lists to each other, default by default.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
-from datetime import date
+from dataclasses import dataclass, fields, replace
+from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from scoring.model.clock import BuildDateError, build_date
+from scoring.model.obligations import ComplianceContext, ProfileError, make_context
 from scoring.portfolio.currencies import check_rates, is_currency
 from scoring.portfolio.selection.scenario import Scenario, ScenarioError, parse_scenarios
+from scoring.proposals.publication import (
+    PUBLICATIONS,
+    Visibility,
+    VisibilityError,
+    parse_visibility,
+)
 from scoring.rubric import QUADRANTS, Rubric
+
+PUBLICATION_VARIABLE = "SWEETSPOT_PUBLICATION"
+HISTORY_DAYS = 90  # "What changed" looks this far back unless history_since says otherwise
 
 
 class SettingsError(ValueError):
@@ -49,6 +60,19 @@ class SiteSettings:
     # The date date-dependent answers use (YYYY-MM-DD); unset: SWEETSPOT_BUILD_DATE, then
     # SOURCE_DATE_EPOCH, then today (scoring/model/clock.py).
     build_date: str | None = None
+    # The regulatory profiles obligations are judged against (issue 27): built-in ids or
+    # profile files relative to mkdocs.yml; the default is the rubric's own classes.
+    regimes: tuple[str, ...] = ("rubric-classes",)
+    # public: the public register (withheld rows and internal or withheld fields left out,
+    # scoring/proposals/publication.py); internal: everything, marked. ``visibility``
+    # overrides the field levels a shipped mapping and the defaults give.
+    publication: str = "internal"
+    visibility: Mapping[str, Any] | None = None
+    # History from git (scoring/site/pages/history.py): a timeline on each proposal page
+    # and the "What changed" page, which starts at history_since (YYYY-MM-DD; unset:
+    # HISTORY_DAYS before the build date).
+    history: bool = True
+    history_since: str | None = None
     # Budget scenarios for the Budget pages and `sweetspot select` (issue 31): a list of
     # {name, budget | budget_per_year + horizon_years, capacity, max_risk}.
     scenarios: tuple[Any, ...] | None = None
@@ -64,6 +88,8 @@ class SiteSettings:
             given["scenarios"] = tuple(given["scenarios"])
         if isinstance(given.get("focus"), (list, tuple)):
             given["focus"] = tuple(str(pattern) for pattern in given["focus"])
+        if isinstance(given.get("regimes"), (list, tuple)):
+            given["regimes"] = tuple(str(name) for name in given["regimes"])
         return cls(**given)
 
     def rates(self) -> dict[str, float]:
@@ -85,6 +111,48 @@ class SiteSettings:
         except BuildDateError as error:
             raise SettingsError(str(error)) from None
 
+    def compliance(self, rubric: Rubric, base: Path) -> ComplianceContext:
+        """The enabled regimes at the build date; SettingsError names a regime that cannot
+        be used (an unknown id, or a profile file with its file, line and field)."""
+        if isinstance(self.regimes, str) or not self.regimes:
+            raise SettingsError("regimes must be a list of profile ids or files, not empty")
+        try:
+            return make_context(rubric, self.regimes, self.today(), base)
+        except ProfileError as error:
+            problems = "; ".join(
+                p.message if p.file == "regimes" else p.as_text() for p in error.problems
+            )
+            raise SettingsError(f"regimes: {problems}") from None
+
+    def from_environment(self, environ: Mapping[str, str]) -> SiteSettings:
+        """These settings with SWEETSPOT_PUBLICATION, when set, as the publication: CI
+        chooses what each deployment target gets, whatever mkdocs.yml says."""
+        chosen = environ.get(PUBLICATION_VARIABLE, "").strip()
+        return replace(self, publication=chosen) if chosen else self
+
+    def publication_rules(self) -> tuple[str, Visibility]:
+        """The publication and the site's visibility rules; SettingsError names the fault."""
+        if self.publication not in PUBLICATIONS:
+            raise SettingsError(
+                f"publication (or {PUBLICATION_VARIABLE}) must be "
+                f"{' or '.join(PUBLICATIONS)}, not {self.publication!r}"
+            )
+        try:
+            return self.publication, parse_visibility(self.visibility, "visibility")
+        except VisibilityError as error:
+            raise SettingsError(str(error)) from None
+
+    def history_start(self) -> date:
+        """Where "what moved since" starts; SettingsError when history_since is not a date."""
+        if self.history_since is None:
+            return self.today() - timedelta(days=HISTORY_DAYS)
+        try:
+            return date.fromisoformat(str(self.history_since))
+        except ValueError:
+            raise SettingsError(
+                f"history_since must be a date written YYYY-MM-DD, not {self.history_since!r}"
+            ) from None
+
     def budget_scenarios(self, rubric: Rubric) -> tuple[Scenario, ...]:
         """The scenarios, checked (a total budget's horizon is the rubric's return horizon)."""
         try:
@@ -97,6 +165,8 @@ class SiteSettings:
         The currency settings are checked here too, so every build refuses them early."""
         self.rates()
         self.today()
+        self.publication_rules()
+        self.history_start()
         self.budget_scenarios(rubric)
         return rubric.with_quadrants(
             impact_threshold=_share(self.impact_threshold, "impact_threshold", 100),

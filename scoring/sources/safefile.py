@@ -40,6 +40,7 @@ MAPPING = FileKind("mapping", 1 * MiB)
 RUBRIC = FileKind("rubric", 1 * MiB)
 SCORES = FileKind("score JSON", 64 * MiB)
 CONFIG = FileKind("config", 1 * MiB)
+PROFILE = FileKind("regulatory profile", 1 * MiB)
 
 # O_NOFOLLOW refuses a symlink at the last component; O_NONBLOCK keeps open() of a FIFO
 # from waiting for a writer (it is refused by the fstat check straight after).

@@ -27,6 +27,9 @@ _PLANS: WeakKeyDictionary[SiteContext, list[Plan]] = WeakKeyDictionary()
 def plans(ctx: SiteContext) -> list[Plan]:
     """Every scenario's plan for this build, made once."""
     found = _PLANS.get(ctx)
+    if found is None and ctx.options.publication.public:
+        found = []  # costs and plans are internal: the public register has no plans
+        _PLANS[ctx] = found
     if found is None:
         found = [
             select(
@@ -174,6 +177,7 @@ def budget_pages(ctx: SiteContext) -> list[GeneratedPage]:
                 "budget_index.md.j2",
                 index,
                 plans=made,
+                public=ctx.options.publication.public,
                 side_by_side=side,
                 links={
                     plan.scenario.name: ctx.link(index, scenario_path(ctx, plan)) for plan in made

@@ -23,7 +23,9 @@ from scoring.site.environment import builtin_template_dirs, builtin_templates, t
 from scoring.site.pages import (
     budget,
     exports,
+    governance,
     groups,
+    history,
     intake,
     pitfalls,
     portfolio,
@@ -34,6 +36,8 @@ from scoring.site.pages.blocks import GeneratedPage
 from scoring.site.pages.context import SiteContext
 from scoring.site.pages.intake import SourceLine
 from scoring.site.pages.options import SiteOptions
+from scoring.site.pages.publication import publication_pages
+from scoring.site.pages.regimes import regimes_page
 from scoring.site.rebuild.keys import fingerprint
 from scoring.site.rebuild.memo import RebuildMemo
 from scoring.sources.problems import Problem, terminal_safe
@@ -80,6 +84,7 @@ class SiteBuilder:
             (
                 self.page_key,
                 ctx.options.source_links.get(proposal.id),
+                history.page_key(ctx, proposal),
                 budget.selection_key(ctx, proposal.id),
             )
             if ctx.rebuild_memo is not None
@@ -113,9 +118,13 @@ class SiteBuilder:
         pages.append(portfolio.rows_json(ctx))
         pages += groups.unit_pages(ctx)
         pages += pitfalls.pitfall_pages(ctx)
+        pages += governance.governance_pages(ctx)
         pages += reference.reference_pages(ctx)
+        pages.append(regimes_page(ctx))
         pages.append(intake.intake_page(ctx))
         pages += exports.exports(ctx)
+        pages += publication_pages(ctx)
+        pages += history.history_pages(ctx)
         pages += budget.budget_pages(ctx)
         pages = [ctx.with_blocks(page) for page in pages]
         ctx.blocks = {}  # each page holds its own now
@@ -149,6 +158,9 @@ def proposal_page_key(ctx: SiteContext) -> str:
             ),
             portfolio,
             ctx.templates_fingerprint,
+            # Obligations depend on the enabled regimes and the build date (issue 27).
+            repr(ctx.portfolio.context.key()) if ctx.portfolio.context else None,
+            options.publication.key,
         )
     )
 
@@ -193,7 +205,7 @@ def build_pages(
     `mkdocs serve`."""
     while True:
         try:
-            scored = rescore(intake, rubric, previous)
+            scored = rescore(intake, rubric, previous, options.compliance)
             builder = build_site(scored, options, memo, on_disk)
             return builder, builder.all_pages(), scored
         except Exception as error:
@@ -234,7 +246,7 @@ def _broken(
     found = []
     for candidate in intake.proposals:
         try:
-            alone = score_intake(Intake(proposals=[candidate]), rubric)
+            alone = score_intake(Intake(proposals=[candidate]), rubric, options.compliance)
             build_site(alone, options).proposal_page(alone.cards[0])
         except Exception as error:
             found.append((candidate, error))

@@ -14,7 +14,7 @@ from scoring.model.scorecard import ScoreCard
 from scoring.portfolio.orgunits import UnitNode, rollup_for, unique_slugs, unit_tree
 from scoring.proposals.proposal import STAGES
 from scoring.rubric import STATES
-from scoring.site.grouping_view import card_order, group_row, proposal_row
+from scoring.site.grouping_view import card_order, gaps_first, group_row, proposal_row
 from scoring.site.pager import Page, pager_links, paginate
 from scoring.site.pages.blocks import GeneratedPage, front_matter
 from scoring.site.pages.context import SiteContext
@@ -27,6 +27,7 @@ def group_pages(ctx: SiteContext, by: str) -> list[GeneratedPage]:
     cards = ctx.portfolio.cards
     currency = ctx.summary.currency
     rates = ctx.summary.exchange_rates
+    show = optional_columns(ctx)
     groups: dict[str, list[ScoreCard]] = {}
     for card in cards:
         key = card.proposal.team if by == "team" else card.proposal.stage
@@ -56,6 +57,7 @@ def group_pages(ctx: SiteContext, by: str) -> list[GeneratedPage]:
             label=label,
             currency=currency,
             states=state_columns(ctx),
+            show=show,
             caption=f"{label}s {part.start}–{part.end} of {part.total}, with their roll-ups"
             if part.total
             else f"No {by}s yet",
@@ -113,6 +115,7 @@ def unit_pages(ctx: SiteContext) -> list[GeneratedPage]:
     currency = ctx.summary.currency
     rates = ctx.summary.exchange_rates
     roots = unit_tree(ctx.portfolio, currency, rates)
+    show = optional_columns(ctx)
     index = ctx.path("portfolio/units/index.md")
 
     def unit_page(node: UnitNode) -> str:
@@ -142,6 +145,7 @@ def unit_pages(ctx: SiteContext) -> list[GeneratedPage]:
                 label="Unit",
                 currency=currency,
                 states=state_columns(ctx),
+                show=show,
                 caption=f"Top-level units {part.start}–{part.end} of {part.total}, with "
                 "the roll-up of everything below them",
             )
@@ -180,6 +184,7 @@ def unit_pages(ctx: SiteContext) -> list[GeneratedPage]:
                     label="Sub-unit",
                     currency=currency,
                     states=state_columns(ctx),
+                    show=show,
                     caption=f"The {len(node.children)} sub-units of {node.label or node.name}, "
                     "each with everything below it",
                 )
@@ -193,8 +198,9 @@ def unit_pages(ctx: SiteContext) -> list[GeneratedPage]:
             pages += card_list_pages(
                 ctx,
                 first,
-                sorted(node.cards, key=card_order),
+                sorted(node.cards, key=gaps_first),
                 other="team",
+                order="active ones first, those with a compliance gap first, then by priority",
                 template="org.md.j2",
                 title=node.label or node.name,
                 unit=node,
@@ -214,8 +220,25 @@ def unit_pages(ctx: SiteContext) -> list[GeneratedPage]:
     return pages
 
 
+# Count columns an index shows only when some group counts something in them.
+OPTIONAL_COLUMNS = ("in_production", "likely_high", "gaps", "waived")
+
+
+def optional_columns(ctx: SiteContext) -> frozenset[str]:
+    """The optional count columns the whole portfolio has a non-zero count in: a column of
+    zeros in every row says nothing (no regime's gaps in a portfolio of ideas)."""
+    total = rollup_for(ctx.portfolio.cards, ctx.summary.currency, ctx.summary.exchange_rates)
+    shown = {name for name in OPTIONAL_COLUMNS if getattr(total, name)}
+    if total.annual_value is not None or total.other_values:  # a register gives no values
+        shown.add("value")
+    return frozenset(shown)
+
+
 def state_columns(ctx: SiteContext) -> list[tuple[str, str]]:
-    return [(state, ctx.quadrant_name(state)) for state in STATES]
+    """The states some active proposal is in: a column of zeros in every row says nothing
+    (a register whose rows all await answers would show four of them)."""
+    held = {total.key for total in ctx.summary.active_by_state if total.count}
+    return [(state, ctx.quadrant_name(state)) for state in STATES if state in held]
 
 
 def pager_context(ctx: SiteContext, part: Page[Any], what: str) -> dict[str, Any]:
@@ -247,6 +270,7 @@ def card_list_pages(
     other: str,
     template: str,
     title: str,
+    order: str = "active ones first, by priority",
     **context: Any,
 ) -> list[GeneratedPage]:
     """A group's pages: its roll-up and its proposals, PAGE_SIZE rows per page."""
@@ -265,8 +289,7 @@ def card_list_pages(
                     part.path,
                     rows=rows,
                     other=other,
-                    caption=f"Proposals {part.start}–{part.end} of {part.total}, active ones "
-                    "first, by priority",
+                    caption=f"Proposals {part.start}–{part.end} of {part.total}, {order}",
                 )
                 if rows
                 else Markup("")
@@ -276,7 +299,7 @@ def card_list_pages(
             meta = {"title": html.escape(shown), "hide": ["toc"]}
             return GeneratedPage(part.path, front_matter(meta) + body, in_nav=False)
 
-        key = ("group", template, part.key(), pager, other, title, context)
+        key = ("group", template, part.key(), pager, other, title, order, context)
         pages.append(ctx.memo_page(key, make, part.items))
     return pages
 

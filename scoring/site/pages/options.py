@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
+from scoring.model.obligations import ComplianceContext
 from scoring.portfolio.selection.scenario import Scenario
+from scoring.proposals.publication import Publication
 
 
 @dataclass(frozen=True)
@@ -21,4 +24,13 @@ class SiteOptions:
     source_root: Path | None = None  # what problem file names are relative to (the cwd)
     currency: str = "EUR"  # the site's totals; see SiteSettings.currency
     exchange_rates: Mapping[str, float] = field(default_factory=dict)
+    # The regimes and build date obligations are judged against (issue 27); None: defaults.
+    compliance: ComplianceContext | None = None
+    # Which publication this is and what the public one leaves out (counts, field names).
+    publication: Publication = field(default_factory=Publication, compare=False)
+    # History from git (history.py): off unless the plugin or build-docs turns it on.
+    history: bool = False
+    history_since: date | None = None  # where "what moved since" starts
+    proposals_dir: Path | None = None  # the folder whose git log is read
+    rubric_path: Path | None = None  # the rubric file, when the site names one
     scenarios: tuple[Scenario, ...] = ()  # budget scenarios (SiteSettings.budget_scenarios)

@@ -10,6 +10,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from scoring.model.obligations import COMPLIANCE_STATES, STATE_LABELS, worst_state
 from scoring.model.scorecard import ScoreCard
 from scoring.model.steps import first_question
 from scoring.proposals.proposal import INACTIVE_STAGES, STAGES
@@ -142,7 +143,18 @@ def filter_options(ctx: SiteContext) -> dict[str, list[tuple[str, str]]]:
     return {
         "stage": [(s, s) for s in STAGES if s in present],
         "state": [(s, ctx.quadrant_name(s)) for s in STATES],
-        "class": [(k, v.label) for k, v in classes.items()],
+        # The assessed class, then the class a use's own words suggest above it.
+        "class": [(k, v.label) for k, v in classes.items()]
+        + [
+            (f"likely:{k}", f"Likely {v.label[0].lower() + v.label[1:]} (suggested by its words)")
+            for k, v in classes.items()
+            if any(c.risk_story.likely == k for c in cards)
+        ],
+        "compliance": [
+            (state, STATE_LABELS[state])
+            for state in COMPLIANCE_STATES
+            if any(worst_state(c.compliance) == state for c in cards)
+        ],
         "team": [(t, " ".join(t.split())) for t in sorted({c.proposal.team for c in cards})],
         "tag": [
             (t, " ".join(t.split())) for t in sorted({t for c in cards for t in c.proposal.tags})

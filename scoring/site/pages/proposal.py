@@ -8,9 +8,11 @@ from typing import Any
 from scoring.model.scorecard import ScoreCard
 from scoring.site.custom_labels import mapping_labels
 from scoring.site.markup import rich_text, safe_url
+from scoring.site.pages import history
 from scoring.site.pages.blocks import GeneratedPage, front_matter
 from scoring.site.pages.budget import selection_lines
 from scoring.site.pages.context import SiteContext
+from scoring.site.pages.publication import publication_mark
 from scoring.site.proposal_view import PART_HELPERS, HtmlParts, proposal_context
 
 SEVERITY_ADMONITION = {"red": "danger", "high": "warning", "medium": "note", "low": "info"}
@@ -62,6 +64,7 @@ def proposal_page(ctx: SiteContext, card: ScoreCard) -> GeneratedPage:
         "currency": proposal.get("value.currency") or "",
         "safeguards": safeguards_by_state(card),
         "custom_labels": mapping_labels(proposal, ctx.rubric),
+        "publication_mark": publication_mark(ctx, proposal, page),
         "selection": selection_lines(ctx, proposal.id, page),
         "method_url": ctx.url(page, ctx.path("reference/selection-method.md")),
         **view,
@@ -83,6 +86,7 @@ def proposal_page(ctx: SiteContext, card: ScoreCard) -> GeneratedPage:
         links=[(t, u) for t, u in links if u],
         source_url=ctx.url(page, source) if source else None,
         severity_admonition=SEVERITY_ADMONITION,
+        history_html=history.proposal_block(ctx, card, page),
     )
     return ctx.with_blocks(
         GeneratedPage(page, front_matter(meta) + body, proposal.id, in_nav=False)

@@ -6,7 +6,8 @@
   "use strict";
 
   var SVG = "http://www.w3.org/2000/svg";
-  var PARAMS = ["q", "stage", "state", "class", "flag", "tag", "unit", "team", "open"];
+  var PARAMS = ["q", "stage", "state", "class", "compliance", "flag", "tag", "unit", "team",
+    "open"];
   var FEW = 60; // at most this many filtered proposals are drawn as markers in density mode
   // The states, in the engine's order, and the rows a page shows come from the page itself:
   // the keys of rows.json's "states", and the number of rows the static table was built with.
@@ -119,7 +120,9 @@
         // Risk, the stakes figure (null until assessed); "risk" above is delivery risk.
         riskFigure: r[f.risk], riskReason: r[f.risk_reason] || "",
         likely: f.likely_class === undefined ? null : r[f.likely_class],
-        riskLabel: f.risk_label === undefined ? null : r[f.risk_label]
+        riskLabel: f.risk_label === undefined ? null : r[f.risk_label],
+        // The worst compliance state under the enabled regimes ("gap" first).
+        compliance: f.compliance === undefined ? null : r[f.compliance]
       };
       row.text = [row.id, row.title, row.team, row.stage, data.states[row.state],
         data.classes[row.riskClass] || "", row.tags.join(" "), row.org].join(" ").toLowerCase();
@@ -139,7 +142,11 @@
     return function (row) {
       if (filters.stage && row.stage !== filters.stage) { return false; }
       if (filters.state && row.state !== filters.state) { return false; }
-      if (filters["class"] && row.riskClass !== filters["class"]) { return false; }
+      // "likely:high" selects those whose words suggest a class above the one they have.
+      if (filters["class"] && filters["class"].indexOf("likely:") === 0) {
+        if (row.likely !== filters["class"].slice(7)) { return false; }
+      } else if (filters["class"] && row.riskClass !== filters["class"]) { return false; }
+      if (filters.compliance && row.compliance !== filters.compliance) { return false; }
       if (filters.team && row.team !== filters.team) { return false; }
       if (filters.tag && row.tags.indexOf(filters.tag) === -1) { return false; }
       if (filters.unit && row.org !== filters.unit &&

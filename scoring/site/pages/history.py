@@ -1,0 +1,538 @@
+"""History from git: a timeline on each proposal page and the "What changed" page.
+
+Computed from the repository's own git (scoring/sources/gitrevisions.py: fixed arguments, no
+shell, blobs by id, symbolic links never read) and loaded with the proposal loader
+(`load_one` on the blob's bytes, through yamlsource's ``load_bytes``: size cap, aliases
+refused). Each version is scored with today's engine and rubric, so the lines compare like
+with like. Commit authors are never read, only dates and short commit ids.
+
+Under `mkdocs serve` the one memo keeps the log (by HEAD), each version (by blob id, the
+rubric, the site's scoring options and the engine's version) and each "since" comparison
+(by the very proposal object), so a rebuild scores nothing that did not change. In a plain
+folder or a shallow clone the pages say "history unavailable"; the build never fails.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path, PurePosixPath
+from typing import Any
+from weakref import WeakKeyDictionary
+
+from markupsafe import Markup
+
+from scoring.model.obligations import ComplianceContext
+from scoring.model.scorecard import ScoreCard, score_intake
+from scoring.model.timeline import (
+    Line,
+    Movement,
+    Version,
+    engine_version,
+    facts_of,
+    invalid_version,
+    movement,
+)
+from scoring.proposals.loading import load_one
+from scoring.proposals.proposal import Intake, Proposal
+from scoring.proposals.publication import Publication, Visibility, redact, rules_for
+from scoring.proposals.schema import proposal_schema
+from scoring.rubric import Rubric
+from scoring.site.pages.blocks import GeneratedPage, front_matter
+from scoring.site.pages.context import SiteContext
+from scoring.site.rebuild.keys import fingerprint
+from scoring.site.rebuild.versionstore import VersionStore
+from scoring.sources.gitrevisions import (
+    FileChange,
+    GitError,
+    PathLog,
+    Repository,
+    path_log,
+    read_blobs,
+    repository_at,
+)
+from scoring.sources.validation import checker_for
+
+PAGE = "what-changed.md"
+MAX_LINES = 12  # timeline lines on a proposal page; older ones are counted, not listed
+NOT_A_REPOSITORY = (
+    "History unavailable: the site was not built from a git repository, so there is no "
+    "record of earlier versions."
+)
+SHALLOW = (
+    "History unavailable: the site was built from a shallow clone, which holds only the "
+    "latest commit (a publishing workflow needs `fetch-depth: 0`)."
+)
+GIT_FAILED = "History unavailable: git could not read the repository's log."
+NOT_IN_CLONE = "not in this clone (a partial clone)"
+WITHHELD = "not in the public register then"
+_KEPT = object()  # the memo's "made from" for values whose key says everything
+
+
+def site_visibility(publication: Publication) -> Visibility:
+    """The site's visibility rules, from the plain values a Publication keeps of them."""
+    rules = publication.rules
+    if isinstance(rules, tuple) and len(rules) == 2:
+        return Visibility(dict(rules[0]), rules[1])
+    return Visibility()
+
+
+def score_versions(
+    files: Sequence[tuple[str, bytes]],
+    rubric: Rubric,
+    state_name: Any,
+    compliance: ComplianceContext | None = None,
+    public: Visibility | None = None,
+) -> list[Version]:
+    """Each (repository path, content) loaded as a proposal and scored with ``rubric`` and
+    today's ``compliance`` (regimes and build date), as the page now is; a version invalid
+    under today's format says so. For the public register (``public``: the site's
+    visibility rules) each version is redacted as today's files are, a withheld one is not
+    shown, and an invalid one does not name its field (it can quote what the file holds).
+    Whatever goes wrong stays in its line."""
+    checker = checker_for(proposal_schema(rubric))
+    versions: list[Version | None] = [None] * len(files)
+    valid: list[tuple[int, Proposal]] = []
+    for n, (path, content) in enumerate(files):
+        try:
+            loaded = load_one(Path(PurePosixPath(path).name), rubric, path, checker, content)
+            if isinstance(loaded, Proposal) and public is not None:
+                rules = rules_for(loaded.fields, public)
+                if rules.withhold_rows is not None and rules.withhold_rows.withholds(loaded.fields):
+                    versions[n] = Version(None, WITHHELD)
+                    continue
+                loaded = redact(loaded, rules)[0]
+        except Exception:  # an input nobody foresaw: shown as such, never a traceback
+            versions[n] = Version(None, "not valid under today's format")
+            continue
+        if isinstance(loaded, Proposal):
+            # Unique ids: many versions of one proposal are scored together.
+            valid.append((n, dataclasses.replace(loaded, id=f"{loaded.id}--v{n}")))
+        elif public is not None:
+            versions[n] = Version(None, "not valid under today's format")
+        else:
+            versions[n] = invalid_version(loaded)
+    if valid:
+        try:
+            proposals = Intake(proposals=[p for _, p in valid])
+            cards = score_intake(proposals, rubric, compliance).cards
+            by_id = {card.proposal.id: card for card in cards}
+            for n, proposal in valid:
+                card = by_id[proposal.id]
+                versions[n] = Version(facts_of(card, state_name(card.state)))
+        except Exception:
+            for n, _ in valid:
+                versions[n] = versions[n] or Version(None, "could not be scored today")
+    return [v or Version(None, "could not be scored today") for v in versions]
+
+
+@dataclass(frozen=True)
+class ProposalHistory:
+    """What the proposal page's History block shows."""
+
+    lines: tuple[Line, ...]  # newest first, at most MAX_LINES
+    older: int  # lines left out
+    since: Movement
+    committed: bool  # the file has at least one commit
+
+
+class History:
+    """One build's history; made once per SiteContext (see ``history_of``)."""
+
+    def __init__(self, ctx: SiteContext) -> None:
+        self.ctx = ctx
+        self.options = ctx.options
+        self.since = self.options.history_since.isoformat() if self.options.history_since else ""
+        self.unavailable: str | None = None
+        self.log = PathLog((), {})
+        self.folder_rel = ""
+        self.rubric_rel: str | None = None
+        self.repo: Repository | None = None
+        self._movements: dict[str, Movement] = {}
+        self._paths: dict[str, str | None] = {}
+        self._open()
+
+    def _open(self) -> None:
+        folder = self.options.proposals_dir
+        repo = repository_at(folder) if folder is not None and folder.is_dir() else None
+        if folder is None or repo is None:
+            self.unavailable = NOT_A_REPOSITORY
+            return
+        if repo.shallow:
+            self.unavailable = SHALLOW
+            return
+        root = repo.root.resolve()
+        try:
+            self.folder_rel = folder.resolve().relative_to(root).as_posix()
+        except ValueError:  # never read outside the repository
+            self.unavailable = NOT_A_REPOSITORY
+            return
+        rubric = self.options.rubric_path
+        if rubric is not None and not rubric.is_symlink():
+            try:
+                self.rubric_rel = rubric.resolve().relative_to(root).as_posix()
+            except ValueError:
+                self.rubric_rel = None
+        specs = [self.folder_rel or ".", *([self.rubric_rel] if self.rubric_rel else [])]
+        self.repo = found = dataclasses.replace(repo, root=root)
+        try:
+            self.log = self.ctx.memo(
+                ("history log", str(root), repo.head, tuple(specs)),
+                (),
+                lambda: path_log(found, specs),
+            )
+        except (GitError, OSError):
+            self.unavailable = GIT_FAILED
+
+    # -- where each proposal is in git -----------------------------------------------------
+    def path_of(self, proposal: Proposal) -> str | None:
+        """The proposal's path in the repository, or None when it is not under the folder."""
+        if proposal.file not in self._paths:
+            self._paths[proposal.file] = self._path_of(proposal)
+        return self._paths[proposal.file]
+
+    def _path_of(self, proposal: Proposal) -> str | None:
+        folder = self.options.proposals_dir
+        if folder is None or self.unavailable:
+            return None
+        base = self.options.source_root or Path.cwd()
+        file = Path(os.path.normpath(base / proposal.file))
+        try:
+            inside = file.relative_to(folder)
+        except ValueError:
+            try:
+                inside = file.resolve().relative_to(folder.resolve())
+            except ValueError:
+                return None
+        return PurePosixPath(self.folder_rel, inside.as_posix()).as_posix()
+
+    def changes(self, proposal: Proposal) -> tuple[FileChange, ...]:
+        path = self.path_of(proposal)
+        return self.log.changes.get(path, ()) if path else ()
+
+    def rubric_changes(self) -> tuple[FileChange, ...]:
+        return self.log.changes.get(self.rubric_rel, ()) if self.rubric_rel else ()
+
+    def page_key(self, proposal: Proposal) -> tuple[object, ...]:
+        """What the proposal's History block depends on besides the proposal file."""
+        if not self.options.history:
+            return ()
+        return (
+            self.unavailable,
+            self.since_for(proposal),
+            tuple((c.commit, c.blob) for c in self.changes(proposal)),
+            tuple(c.commit for c in self.rubric_changes()),
+        )
+
+    # -- versions, scored once ---------------------------------------------------------------
+    @cached_property
+    def scoring_key(self) -> str:
+        """The rubric with the site's scoring options, the regimes and build date
+        obligations are judged against, and the engine's version."""
+        context = self.ctx.portfolio.context
+        return fingerprint(
+            (
+                repr(self.ctx.rubric),
+                repr(context.key()) if context else None,
+                self.options.publication.key,  # a public build's versions are redacted
+                engine_version(),
+            )
+        )
+
+    @cached_property
+    def public(self) -> Visibility | None:
+        """The site's visibility rules when this is the public register, else None."""
+        publication = self.options.publication
+        return site_visibility(publication) if publication.public else None
+
+    @cached_property
+    def versions(self) -> dict[tuple[str, str], Version]:
+        """The versions of current proposals the pages show, by (path, blob): those of the
+        lines listed (older ones are only counted) and the one on the "since" date."""
+        shown: set[tuple[str, str]] = set()
+        for card in self.ctx.portfolio.cards:
+            path = self.path_of(card.proposal)
+            changes = self.log.changes.get(path, ()) if path else ()
+            since = self.since_for(card.proposal)
+            then = next((c for c in changes if c.date <= since), None)
+            # A listed line shows its commit's version or, for the rubric's, the one before.
+            for change in (*changes[: MAX_LINES + 1], *([then] if then else [])):
+                if path and change.blob:
+                    shown.add((path, change.blob))
+        wanted = sorted(shown)
+        names = [f"{blob}:{PurePosixPath(path).name}" for path, blob in wanted]
+        keys = [("history version", name, self.scoring_key) for name in names]
+        store = self.store
+
+        def make(positions: list[int]) -> list[Version]:
+            if not positions:
+                return []
+            chosen = [wanted[n] for n in positions]
+            on_disk = {
+                wanted[n]: kept
+                for n in positions
+                if store is not None and (kept := store.get(names[n])) is not None
+            }
+            chosen = [pair for pair in chosen if pair not in on_disk]
+            assert self.repo is not None  # versions are asked for only when git answered
+            try:
+                contents = read_blobs({blob for _, blob in chosen}, self.repo.root)
+            except (GitError, OSError):
+                contents = {}
+            present = [(p, b) for p, b in chosen if b in contents]
+            scored = dict(
+                zip(
+                    present,
+                    score_versions(
+                        [(p, contents[b]) for p, b in present],
+                        self.ctx.rubric,
+                        self.ctx.quadrant_name,
+                        self.ctx.portfolio.context,
+                        self.public,
+                    ),
+                    strict=True,
+                )
+            )
+            scored.update(on_disk)
+            return [scored.get(wanted[n], Version(None, NOT_IN_CLONE)) for n in positions]
+
+        kept = self.ctx.memo_each(keys, [_KEPT] * len(keys), make)
+        values = kept if kept is not None else make(list(range(len(wanted))))
+        if store is not None:
+            store.save(
+                {n: v for n, v in zip(names, values, strict=True) if v.problem != NOT_IN_CLONE}
+            )
+        return dict(zip(wanted, values, strict=True))
+
+    @cached_property
+    def store(self) -> VersionStore | None:
+        """Versions kept on disk in the plugin's cache folder (none without one)."""
+        folder = self.options.cache_dir
+        return VersionStore(folder, self.scoring_key) if folder is not None else None
+
+    def version(self, path: str, change: FileChange) -> Version | None:
+        return self.versions.get((path, change.blob)) if change.blob else None
+
+    # -- one proposal ---------------------------------------------------------------------
+    def timeline(self, proposal: Proposal) -> tuple[Line, ...]:
+        """Newest first: each commit that changed the proposal, and each that changed the
+        rubric while the proposal existed (marked: by the rubric's blob ids)."""
+        path = self.path_of(proposal)
+        if path is None:
+            return ()
+        own = {c.commit: c for c in self.changes(proposal)}
+        # The rubric's first commit added it: nothing moved then.
+        rubric = {c.commit for c in self.rubric_changes()[:-1]}
+        lines: list[Line] = []
+        current: Version | None = None
+        exists = False
+        for commit in reversed(self.log.commits):  # oldest first
+            change = own.get(commit.id)
+            if change is not None:
+                current = self.version(path, change)
+                exists = change.blob is not None
+            if change is None and not (commit.id in rubric and exists):
+                continue
+            lines.append(
+                Line(commit.id[:7], commit.date, current, change is not None, commit.id in rubric)
+            )
+        return tuple(reversed(lines))
+
+    def since_for(self, proposal: Proposal) -> str:
+        """The date "what moved since" starts for ``proposal`` (YYYY-MM-DD): the site's
+        history_since. The place for the date of the proposal's last decision, once
+        decisions are recorded (issue #29)."""
+        return self.since
+
+    def movement(self, card: ScoreCard) -> Movement:
+        """What moved since ``history_since``: the version then against the page now."""
+        known = self._movements.get(card.proposal.id)
+        if known is not None:
+            return known
+        changes = self.changes(card.proposal)
+        path = self.path_of(card.proposal) or ""
+
+        since = self.since_for(card.proposal)
+
+        def make() -> Movement:
+            then = next((c for c in changes if c.date <= since), None)
+            before = self.version(path, then) if then is not None else None
+            now = facts_of(card, self.ctx.quadrant_name(card.state))
+            return movement(since, before, now)
+
+        key = (
+            "history since",
+            path,
+            since,
+            tuple((c.commit, c.blob) for c in changes),
+            self.scoring_key,
+        )
+        found: Movement = self.ctx.memo(key, (card.proposal,), make)
+        self._movements[card.proposal.id] = found
+        return found
+
+    def proposal_history(self, card: ScoreCard) -> ProposalHistory:
+        lines = self.timeline(card.proposal)
+        return ProposalHistory(
+            lines[:MAX_LINES],
+            max(0, len(lines) - MAX_LINES),
+            self.movement(card),
+            bool(self.changes(card.proposal)),
+        )
+
+    def removed(self) -> list[tuple[str, str, str]]:
+        """(date, short commit, file name) of proposals removed since the start date; none
+        in the public register (a withheld proposal's file name can be its title)."""
+        if self.public is not None:
+            return []
+        current = {self.path_of(card.proposal) for card in self.ctx.portfolio.cards}
+        gone = []
+        for path, changes in self.log.changes.items():
+            if path == self.rubric_rel or path in current or not changes:
+                continue
+            last = changes[0]
+            if last.blob is None and last.date > self.since and path.endswith((".yaml", ".yml")):
+                gone.append((last.date, last.commit[:7], PurePosixPath(path).name))
+        return sorted(gone, reverse=True)
+
+
+_histories: WeakKeyDictionary[SiteContext, History] = WeakKeyDictionary()
+
+
+def history_of(ctx: SiteContext) -> History:
+    found = _histories.get(ctx)
+    if found is None:
+        found = _histories[ctx] = History(ctx)
+    return found
+
+
+def page_key(ctx: SiteContext, proposal: Proposal) -> tuple[object, ...]:
+    """For the proposal page's cache key (builder.py)."""
+    return history_of(ctx).page_key(proposal) if ctx.options.history else ()
+
+
+def proposal_block(ctx: SiteContext, card: ScoreCard, page: str) -> Markup:
+    """The proposal page's History block as HTML ("" with history off)."""
+    if not ctx.options.history:
+        return Markup("")
+    history = history_of(ctx)
+
+    def render() -> Markup:
+        view = None if history.unavailable else history.proposal_history(card)
+        return ctx.render_html(
+            "history.html.j2",
+            page,
+            view="proposal",
+            unavailable=history.unavailable,
+            history=view,
+            rubric_file=history.rubric_rel,
+            since=history.since,
+            changes_page=ctx.path(PAGE),
+        )
+
+    # Kept under serve for this very proposal while its history and the scoring stay.
+    key = ("history block", page, history.page_key(card.proposal), history.scoring_key)
+    block: Markup = ctx.memo(key, (card.proposal,), render)
+    return block
+
+
+# -- the portfolio's view -------------------------------------------------------------------
+
+FILTERS = (
+    ("stage", "Stage moved", lambda m: m.stage),
+    ("state", "State moved", lambda m: m.state),
+    ("class", "Class changed", lambda m: m.risk_class),
+    ("raised", "Flags raised", lambda m: bool(m.flags_raised)),
+    ("cleared", "Flags cleared", lambda m: bool(m.flags_cleared)),
+    ("scores", "Scores moved", lambda m: bool(m.scores)),
+    ("new", "New or newly valid", lambda m: m.new or m.was_invalid),
+)
+
+
+@dataclass(frozen=True)
+class ChangeEntry:
+    card: ScoreCard
+    date: str  # the latest commit touching it; "" when not committed
+    commit: str
+    movement: Movement
+    kinds: tuple[str, ...]  # the FILTERS it appears under
+
+
+def change_entries(history: History) -> list[ChangeEntry]:
+    """Proposals that moved since the start date, newest first (uncommitted ones first)."""
+    entries = []
+    for card in history.ctx.portfolio.cards:
+        moved = history.movement(card)
+        if not moved.moved:
+            continue
+        changes = history.changes(card.proposal)
+        latest = changes[0] if changes else None
+        entries.append(
+            ChangeEntry(
+                card,
+                latest.date if latest else "",
+                latest.commit[:7] if latest else "",
+                moved,
+                tuple(name for name, _, test in FILTERS if test(moved)),
+            )
+        )
+    entries.sort(key=lambda e: (e.date or "9999", e.card.proposal.id), reverse=True)
+    return entries
+
+
+def history_pages(ctx: SiteContext) -> list[GeneratedPage]:
+    """The "What changed" page (none with history off)."""
+    if not ctx.options.history:
+        return []
+    page = ctx.path(PAGE)
+    history = history_of(ctx)
+    # Asked for every build, so the memo keeps the versions of pages kept on disk too.
+    history.versions  # noqa: B018
+    entries = [] if history.unavailable else change_entries(history)
+    filters = [(name, label, [e for e in entries if name in e.kinds]) for name, label, _ in FILTERS]
+    teams: dict[str, list[ChangeEntry]] = {}
+    for entry in entries:
+        teams.setdefault(entry.card.proposal.team, []).append(entry)
+    removed = [] if history.unavailable else history.removed()
+
+    def make() -> GeneratedPage:
+        body = ctx.render(
+            "history.md.j2",
+            page,
+            view="portfolio",
+            unavailable=history.unavailable,
+            since=history.since,
+            entries=entries,
+            filters=[f for f in filters if f[2]],
+            teams=sorted(teams.items()),
+            removed=removed,
+            proposal_url=lambda pid: ctx.url(page, ctx.proposal_path(pid)),
+        )
+        return GeneratedPage(page, front_matter({"title": "What changed"}) + body)
+
+    # Under serve, kept while what it shows is the same.
+    shown = [
+        (e.card.proposal.id, e.card.proposal.title, e.card.proposal.team, e.date, e.commit)
+        for e in entries
+    ]
+    key = (
+        "what changed",
+        history.unavailable,
+        history.since,
+        fingerprint((shown, [e.movement for e in entries], removed)),
+    )
+    return [ctx.memo_page(key, make)]
+
+
+__all__ = [
+    "History",
+    "ProposalHistory",
+    "history_of",
+    "history_pages",
+    "page_key",
+    "proposal_block",
+    "score_versions",
+]

@@ -1,0 +1,118 @@
+"""History under `mkdocs serve` (#30): the one memo keeps every scored version by blob id,
+so a rebuild scores nothing unchanged, and a proposal page whose history moved (a commit
+that left the file as it was) is written again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sitekit import MINIMAL_ID, MINIMAL_YAML, PILOT_ID, PILOT_YAML, build_project, write_site
+from test_dirty_build import serve_build
+from test_history import commit, git, pilot_file
+
+from scoring.site.pages import history
+from scoring.site.rebuild.versionstore import FILE
+
+
+@pytest.fixture
+def scored(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many versions each call of score_versions scored."""
+    calls: list[int] = []
+    real = history.score_versions
+
+    def counting(files: Any, *args: Any) -> Any:
+        calls.append(len(files))
+        return real(files, *args)
+
+    monkeypatch.setattr(history, "score_versions", counting)
+    return calls
+
+
+def served_repo(root: Path) -> Path:
+    write_site(
+        root,
+        {PILOT_ID: PILOT_YAML.replace("stage: pilot", "stage: idea"), MINIMAL_ID: MINIMAL_YAML},
+        plugin_options={"history_since": "2026-03-01"},
+    )
+    git(root, "init", "-q", "-b", "main")
+    commit(root, "first", "2026-01-05")
+    pilot_file(root).write_text(PILOT_YAML)
+    commit(root, "to pilot", "2026-04-01")
+    return root
+
+
+@pytest.mark.dirty
+def test_a_rebuild_scores_only_new_versions(tmp_path: Path, scored: list[int]) -> None:
+    root = served_repo(tmp_path / "site")
+    serve_build(root, dirty=False, startup=True)
+    assert sum(scored) == 3  # the pilot's two versions and the minimal one's
+    scored.clear()
+    serve_build(root, dirty=False, startup=False)
+    assert sum(scored) == 0  # nothing changed: nothing scored again
+    pilot_file(root).write_text(PILOT_YAML.replace("labels: available", "labels: none"))
+    commit(root, "labels lost", "2026-05-01")
+    serve_build(root, dirty=False, startup=False)
+    assert scored == [1]  # only the new blob
+
+
+@pytest.mark.dirty
+def test_a_page_follows_its_history_when_the_file_stays_the_same(tmp_path: Path) -> None:
+    root = served_repo(tmp_path / "site")
+    config = serve_build(root, dirty=False, startup=True)
+    page = Path(config.site_dir) / "proposals" / PILOT_ID / "index.html"
+    assert "2026-04-01" in page.read_text("utf-8")
+    # The same file content, committed again on another date: only git changed.
+    git(
+        root,
+        "commit",
+        "-q",
+        "--amend",
+        "--no-edit",
+        "--date=2026-04-20T10:00:00",
+        date="2026-04-20",
+    )
+    serve_build(root, dirty=False, startup=False)
+    shown = page.read_text("utf-8")
+    assert "2026-04-20" in shown and "2026-04-01" not in shown
+
+
+def test_only_the_versions_shown_are_scored(
+    tmp_path: Path, scored: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = served_repo(tmp_path / "site")  # 2 pilot versions (one before 2026-03-01), 1 other
+    for n in range(history.MAX_LINES + 3):
+        pilot_file(root).write_text(PILOT_YAML + f"# revision {n}\n", encoding="utf-8")
+        commit(root, f"revision {n}", f"2026-05-{n + 1:02d}")
+    monkeypatch.chdir(root)
+    from scoring.cli.main import main
+
+    assert main(["build-docs", "--config", "mkdocs.yml", "--out", str(tmp_path / "out")]) == 0
+    page = (tmp_path / "out" / "docs" / "proposals" / f"{PILOT_ID}.md").read_text()
+    assert page.count("<li>2026-") == history.MAX_LINES
+    assert "5 older commits not listed" in page  # 17 commits touch it
+    # The listed lines, the one before them (for a rubric line), the one on the "since"
+    # date, and the other proposal's one version.
+    assert sum(scored) == history.MAX_LINES + 1 + 1 + 1
+
+
+@pytest.mark.slow
+def test_a_later_build_takes_versions_from_the_cache_folder(
+    tmp_path: Path, scored: list[int]
+) -> None:
+    root = served_repo(tmp_path / "site")
+    site = build_project(root)
+    page = site / "proposals" / PILOT_ID / "index.html"
+    first = page.read_text("utf-8")
+    assert sum(scored) == 3
+    scored.clear()
+    build_project(root)  # `mkdocs build` again: no memo, the cache folder's store
+    assert sum(scored) == 0
+    assert page.read_text("utf-8") == first
+    # A damaged store is ignored and written again.
+    store = root / ".cache" / "plugin" / "sweetspot" / FILE
+    store.write_text(store.read_text("utf-8").replace("pilot", "retired"), encoding="utf-8")
+    build_project(root)
+    assert sum(scored) == 3
+    assert page.read_text("utf-8") == first
