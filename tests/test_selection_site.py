@@ -120,3 +120,26 @@ def test_a_bad_scenario_stops_the_build_with_its_name(
         "sweetspot: error: mkdocs.yml: sweetspot: scenarios[0] (2027).capacity.Risk must be a "
         "number of at least 0, not -1"
     )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("publication", ["public", "internal"])
+def test_budget_pages_and_downloads_leak_no_marker_in_public(
+    tmp_path: Path, publication: str
+) -> None:
+    """The publications marker check (tests/test_publication.py) with scenarios set: the
+    public register has no plan, its pages and downloads hold no internal field."""
+    from test_publication import PORTFOLIO, SITE_VISIBILITY, markers_in, site_files
+
+    options = {"publication": publication, "visibility": SITE_VISIBILITY, "scenarios": SCENARIOS}
+    root = write_site(tmp_path / "src", PORTFOLIO, plugin_options=options)
+    files = site_files(build_project(root))
+    index = " ".join(files["portfolio/budget/index.html"].decode().split())
+    if publication == "public":
+        assert markers_in(files) == {}
+        assert "Budget plans are published on the internal site only" in index
+        assert "portfolio/budget/plans.json" in files  # an empty list of plans
+        assert '"scenarios": []' in files["portfolio/budget/plans.json"].decode()
+    else:
+        assert "The budget scenarios side by side" in index
+        assert "portfolio/budget/2027/index.html" in files
