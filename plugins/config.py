@@ -103,3 +103,8 @@ class SweetspotConfig(base.Config):
     history_since = c.Optional(c.Type(str))
     """The date (YYYY-MM-DD) "what moved since" starts from. Unset: 90 days before the
     build date."""
+
+    scenarios = c.Optional(c.Type(list))
+    """Budget scenarios (issue 31), each {name, budget} or {name, budget_per_year,
+    horizon_years}, with optional capacity (people per team) and max_risk: a Budget page
+    each, and a line on every proposal page saying where it stands in each plan."""

@@ -191,6 +191,7 @@ class PluginSite:
             history_since=self.settings.history_start(),
             proposals_dir=self.proposals_dir,
             rubric_path=self.rubric_path,
+            scenarios=self.settings.budget_scenarios(self.rubric),
         )
         kept.page_folder = self.page_folder()
         self.decisions = self.read_decisions(found, publication.public)

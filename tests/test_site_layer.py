@@ -50,6 +50,7 @@ def every_option_set() -> dict[str, Any]:
         regimes=["rubric-classes", "omb-m-24-10"],
         visibility={"fields": {"owner": "public"}},
         history_since="2026-09-01",
+        scenarios=[{"name": "2027", "budget": 500000, "capacity": {"Risk": 3}}],
     )
     assert set(values) == OPTION_NAMES - {"rubric"}  # the built-in rubric: no file to name
     return values

@@ -39,6 +39,7 @@ from scoring.cli.common import (
 from scoring.cli.decisions_diff import DecisionChanges, decision_changes
 from scoring.cli.decisions_diff import markdown_lines as decisions_markdown
 from scoring.cli.score import add_compliance_arguments, compliance_from
+from scoring.cli.select import chosen_set_moves_here
 from scoring.model.clock import build_date
 from scoring.model.engine import SCORE_COLUMNS
 from scoring.model.obligations import ComplianceContext
@@ -523,6 +524,8 @@ class DiffReport:
     # Serious flags raised, and moves to approved or production with such flags open.
     attention: list[dict[str, Any]] = field(default_factory=list)
     decisions: DecisionChanges | None = None  # #29; None without a decisions folder
+    # Budget scenarios whose chosen set the change moves (scoring/portfolio/selection/).
+    chosen_set: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def renamed(self) -> list[dict[str, Any]]:
@@ -701,6 +704,8 @@ def render_markdown(report: DiffReport) -> str:
         out += ["**Needs attention**", "", *attention_lines(report), ""]
     if report.decisions is not None:
         out += decisions_markdown(report.decisions, md_text, md_code)
+    if report.chosen_set:
+        out += ["**Moves the chosen set**", "", *chosen_set_lines(report.chosen_set), ""]
     nothing = not (report.added or report.removed or report.changed or report.problems)
     if nothing:
         out.append("No proposal changes.")
@@ -904,6 +909,20 @@ def attention_lines(report: DiffReport) -> list[str]:
     return lines
 
 
+def chosen_set_lines(moves: list[dict[str, Any]]) -> list[str]:
+    lines = []
+    for move in moves:
+        parts = []
+        if move["now_funds"]:
+            parts.append("now funds " + ", ".join(md_code(i) for i in move["now_funds"]))
+        if move["no_longer_funds"]:
+            parts.append(
+                "no longer funds " + ", ".join(md_code(i) for i in move["no_longer_funds"])
+            )
+        lines.append(f"- Budget scenario {md_text(move['scenario'])}: {'; '.join(parts)}")
+    return lines
+
+
 def render_json(report: DiffReport) -> str:
     def side(s: Side) -> dict[str, Any]:
         return {
@@ -936,6 +955,7 @@ def render_json(report: DiffReport) -> str:
             for c in report.renamed
         ],
         "attention": report.attention,
+        "chosen_set": report.chosen_set,
         "changed": report.changed,
         "invalid_files": report.invalid_files,
         "problems": [p.as_dict() for p in report.problems],
@@ -1007,6 +1027,7 @@ def run_diff(args: argparse.Namespace, rubric: Rubric) -> int:
     except DiffError as error:
         print(f"sweetspot: error: {one_line(printable(str(error)))}", file=sys.stderr)
         return EXIT_USAGE
+    report.chosen_set = chosen_set_moves_here(report.base.intake, report.head.intake, rubric)
     text = render_json(report) if args.format == "json" else render_markdown(report)
     sys.stdout.write(printable(text))
     lapsed = (

@@ -20,6 +20,7 @@ from scoring.cli import (
     render,
     schema,
     score,
+    select,
     validate,
 )
 from scoring.cli.common import EXIT_CODES, EXIT_USAGE, UsageError, one_line
@@ -42,6 +43,7 @@ COMMANDS = (
     importer,
     export,
     digest,
+    select,
 )
 EXIT_PIPE = 141  # what a shell reports for a program ended by SIGPIPE (128 + 13)
 

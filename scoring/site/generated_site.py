@@ -26,6 +26,7 @@ from scoring.model.clock import build_date
 from scoring.model.decisions import read_register
 from scoring.model.obligations import ComplianceContext
 from scoring.model.scorecard import ScoredPortfolio, score_intake
+from scoring.portfolio.selection.scenario import Scenario
 from scoring.proposals.loading import Intake, is_published_source, load_proposals
 from scoring.proposals.publication import Visibility, publish
 from scoring.rubric import Rubric, load_rubric
@@ -267,6 +268,7 @@ class SiteSource:
     visibility: Visibility = field(default_factory=Visibility)
     history: bool = False  # SiteSettings.history
     history_since: date | None = None
+    scenarios: tuple[Scenario, ...] = ()  # budget scenarios (issue 31)
 
 
 def resolve_source(
@@ -360,6 +362,7 @@ def resolve_source(
         visibility=visibility,
         history=settings.history,
         history_since=settings.history_start(),
+        scenarios=settings.budget_scenarios(rubric),
     )
 
 
@@ -483,6 +486,7 @@ def generate(source: SiteSource) -> GeneratedSite:
             history_since=source.history_since,
             proposals_dir=source.proposals_dir,
             rubric_path=source.rubric_path,
+            scenarios=source.scenarios,
         ),
     )
     generated, hidden = [], []

@@ -17,6 +17,7 @@ from typing import Any
 from scoring.model.clock import BuildDateError, build_date
 from scoring.model.obligations import ComplianceContext, ProfileError, make_context
 from scoring.portfolio.currencies import check_rates, is_currency
+from scoring.portfolio.selection.scenario import Scenario, ScenarioError, parse_scenarios
 from scoring.proposals.publication import (
     PUBLICATIONS,
     Visibility,
@@ -77,6 +78,9 @@ class SiteSettings:
     # HISTORY_DAYS before the build date).
     history: bool = True
     history_since: str | None = None
+    # Budget scenarios for the Budget pages and `sweetspot select` (issue 31): a list of
+    # {name, budget | budget_per_year + horizon_years, capacity, max_risk}.
+    scenarios: tuple[Any, ...] | None = None
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> SiteSettings:
@@ -85,6 +89,8 @@ class SiteSettings:
         if unknown:
             raise SettingsError(f"unknown option(s) {', '.join(unknown)}")
         given = {name: value for name, value in options.items() if value is not None}
+        if isinstance(given.get("scenarios"), list):
+            given["scenarios"] = tuple(given["scenarios"])
         if isinstance(given.get("focus"), (list, tuple)):
             given["focus"] = tuple(str(pattern) for pattern in given["focus"])
         if isinstance(given.get("deciders"), (list, tuple)):
@@ -154,6 +160,13 @@ class SiteSettings:
                 f"history_since must be a date written YYYY-MM-DD, not {self.history_since!r}"
             ) from None
 
+    def budget_scenarios(self, rubric: Rubric) -> tuple[Scenario, ...]:
+        """The scenarios, checked (a total budget's horizon is the rubric's return horizon)."""
+        try:
+            return parse_scenarios(self.scenarios, rubric.roi_horizon_years)
+        except ScenarioError as error:
+            raise SettingsError(str(error)) from None
+
     def quadrants_of(self, rubric: Rubric) -> Rubric:
         """The rubric with the thresholds, target mix and tolerance these settings set.
         The currency settings are checked here too, so every build refuses them early."""
@@ -161,6 +174,7 @@ class SiteSettings:
         self.today()
         self.publication_rules()
         self.history_start()
+        self.budget_scenarios(rubric)
         return rubric.with_quadrants(
             impact_threshold=_share(self.impact_threshold, "impact_threshold", 100),
             risk_threshold=_share(self.risk_threshold, "risk_threshold", 100),

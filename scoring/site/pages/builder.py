@@ -21,6 +21,7 @@ from scoring.proposals.proposal import Intake, InvalidFile, Proposal
 from scoring.rubric import Rubric
 from scoring.site.environment import builtin_template_dirs, builtin_templates, template_names
 from scoring.site.pages import (
+    budget,
     decisions,
     exports,
     governance,
@@ -88,6 +89,7 @@ class SiteBuilder:
                 ctx.options.source_links.get(proposal.id),
                 decided.key_for(proposal.id) if decided is not None else None,
                 history.page_key(ctx, proposal),
+                budget.selection_key(ctx, proposal.id),
             )
             if ctx.rebuild_memo is not None
             else None
@@ -128,6 +130,7 @@ class SiteBuilder:
         pages += exports.exports(ctx)
         pages += publication_pages(ctx)
         pages += history.history_pages(ctx)
+        pages += budget.budget_pages(ctx)
         pages = [ctx.with_blocks(page) for page in pages]
         ctx.blocks = {}  # each page holds its own now
         if ctx.rebuild_memo is not None:

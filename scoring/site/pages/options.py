@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from scoring.model.obligations import ComplianceContext
+from scoring.portfolio.selection.scenario import Scenario
 from scoring.proposals.publication import Publication
 
 
@@ -32,3 +33,4 @@ class SiteOptions:
     history_since: date | None = None  # where "what moved since" starts
     proposals_dir: Path | None = None  # the folder whose git log is read
     rubric_path: Path | None = None  # the rubric file, when the site names one
+    scenarios: tuple[Scenario, ...] = ()  # budget scenarios (SiteSettings.budget_scenarios)

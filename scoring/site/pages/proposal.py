@@ -10,6 +10,7 @@ from scoring.site.custom_labels import mapping_labels
 from scoring.site.markup import rich_text, safe_url
 from scoring.site.pages import history
 from scoring.site.pages.blocks import GeneratedPage, front_matter
+from scoring.site.pages.budget import selection_lines
 from scoring.site.pages.context import SiteContext
 from scoring.site.pages.publication import publication_mark
 from scoring.site.proposal_view import PART_HELPERS, HtmlParts, proposal_context
@@ -64,6 +65,8 @@ def proposal_page(ctx: SiteContext, card: ScoreCard) -> GeneratedPage:
         "safeguards": safeguards_by_state(card),
         "custom_labels": mapping_labels(proposal, ctx.rubric),
         "publication_mark": publication_mark(ctx, proposal, page),
+        "selection": selection_lines(ctx, proposal.id, page),
+        "method_url": ctx.url(page, ctx.path("reference/selection-method.md")),
         **view,
     }
     # The breakdown is compact HTML from macros (proposal_parts.html.j2), rendered by the
