@@ -178,3 +178,10 @@ def test_the_units_index_counts_production_and_gaps(site: Path) -> None:
     assert foot["In production"] == "3"
     assert foot["Gaps"] == "1"
     assert ("Likely high" in header) == (foot.get("Likely high", "0") != "0")
+
+
+def test_without_a_decisions_folder_the_decisions_page_says_where_they_go(site: Path) -> None:
+    """Always made, so the Governance section of a navigation can link to it."""
+    page = soup(page_of(site, "decisions/index.md"))
+    text = page.find("article").get_text(" ", strip=True)
+    assert "No decisions on record yet" in text and "decisions_dir" in text

@@ -233,7 +233,7 @@ def test_history_since_must_be_a_date(
     assert "Traceback" not in err
 
 
-def test_history_off_leaves_no_block_and_no_page(
+def test_history_off_leaves_no_block_and_says_so_on_the_page(
     repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     config = repo / "mkdocs.yml"
@@ -245,7 +245,9 @@ def test_history_off_leaves_no_block_and_no_page(
     out = tmp_path / "out"
     assert build_docs(repo, out, monkeypatch) == 0
     assert "## History" not in (out / "docs" / "proposals" / f"{PILOT_ID}.md").read_text()
-    assert not (out / "docs" / "what-changed.md").exists()
+    # The page stays, so a navigation that links to it builds; it lists nothing.
+    changed = (out / "docs" / "what-changed.md").read_text(encoding="utf-8")
+    assert "History is turned off" in changed and "`history: false`" in changed
 
 
 def test_the_publishing_workflow_fetches_full_history() -> None:

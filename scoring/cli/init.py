@@ -311,7 +311,13 @@ def navigation(playbooks: list[str], rubric: Rubric) -> list[object]:
             "Pitfall checklists": ["pitfalls/index.md"]
             + [{c.title: f"pitfalls/{c.slug}.md"} for c in rubric.checklists]
         },
-        {"Governance": "governance/index.md"},
+        {
+            "Governance": [
+                "governance/index.md",
+                {"Decisions": "decisions/index.md"},
+                {"What changed": "what-changed.md"},
+            ]
+        },
         {
             "Reference": [
                 {"Proposal format": "reference/proposal-format.md"},

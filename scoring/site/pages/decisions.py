@@ -18,6 +18,7 @@ from scoring.model.decisions import (
 )
 from scoring.proposals.decisions import KINDS
 from scoring.site.pages.blocks import GeneratedPage, front_matter
+from scoring.model.obligations import default_context
 from scoring.site.pages.context import SiteContext
 
 EXPIRING_WITHIN = timedelta(days=90)  # the governance view's horizon for renewals
@@ -109,11 +110,21 @@ def _people(rows: list[DecisionRow], horizon: date) -> list[tuple[str, int, int,
 
 
 def decisions_page(ctx: SiteContext) -> list[GeneratedPage]:
-    """The page, when the site has a decisions folder."""
+    """The page, always made (so a navigation can link to it): without a decisions folder
+    it says where decisions go."""
     register = ctx.portfolio.decisions
-    if register is None:
-        return []
     page = ctx.path("decisions/index.md")
+    if register is None:
+        body = ctx.render(
+            "decisions.md.j2",
+            page,
+            **decisions_view([], (ctx.portfolio.context or default_context(ctx.rubric)).as_of),
+            problems=(),
+            proposal_link=lambda pid: ctx.link(page, ctx.proposal_path(pid)),
+            within_days=EXPIRING_WITHIN.days,
+            no_folder=True,
+        )
+        return [GeneratedPage(page, front_matter({"title": "Decisions"}) + body)]
     ledgers = [
         (card.proposal.id, card.proposal.title, card.ledger)
         for card in ctx.portfolio.cards
@@ -126,6 +137,7 @@ def decisions_page(ctx: SiteContext) -> list[GeneratedPage]:
         problems=register.problems,
         proposal_link=lambda pid: ctx.link(page, ctx.proposal_path(pid)),
         within_days=EXPIRING_WITHIN.days,
+        no_folder=False,
     )
     return [GeneratedPage(page, front_matter({"title": "Decisions"}) + body)]
 

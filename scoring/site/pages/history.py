@@ -484,10 +484,15 @@ def change_entries(history: History) -> list[ChangeEntry]:
 
 
 def history_pages(ctx: SiteContext) -> list[GeneratedPage]:
-    """The "What changed" page (none with history off)."""
-    if not ctx.options.history:
-        return []
+    """The "What changed" page; with history off it says so, so a navigation that links to
+    it still builds."""
     page = ctx.path(PAGE)
+    if not ctx.options.history:
+        body = (
+            "# What changed\n\nHistory is turned off for this site (`history: false` in "
+            "`mkdocs.yml`), so no change is listed here.\n"
+        )
+        return [GeneratedPage(page, front_matter({"title": "What changed"}) + body)]
     history = history_of(ctx)
     # Asked for every build, so the memo keeps the versions of pages kept on disk too.
     history.versions  # noqa: B018
