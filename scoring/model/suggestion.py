@@ -91,19 +91,23 @@ class _Terms:
 
     by_anchor: dict[int, tuple[Term, ...]]
     needs: frozenset[int]  # a sentence can match only if it has one of these pattern words
+    singles: frozenset[int]  # the anchors that are a whole term: present, a term is too
 
     @classmethod
     def of(cls, terms: list[tuple[Term, int]]) -> _Terms:
         by_anchor: dict[int, list[Term]] = {}
         for term, anchor in terms:
             by_anchor.setdefault(anchor, []).append(term)
-        return cls({k: tuple(v) for k, v in by_anchor.items()}, frozenset(by_anchor))
+        singles = frozenset(anchor for term, anchor in terms if term == (anchor,))
+        return cls({k: tuple(v) for k, v in by_anchor.items()}, frozenset(by_anchor), singles)
 
     def __bool__(self) -> bool:
         return bool(self.by_anchor)
 
     def could(self, present: set[int]) -> bool:
         """Whether some term has all its words among these."""
+        if not self.singles.isdisjoint(present):
+            return True  # most terms are one word: no need to look at the others
         return any(
             all(w in present for w in term)
             for anchor in self.needs & present
@@ -222,9 +226,10 @@ class _Compiled:
             self.matching.add(word)
         return found
 
-    def present_bytes(self, words: set[bytes]) -> set[int]:
-        """``present`` for words as ASCII bytes (see _Texts)."""
-        found: set[int] = set()
+    def hits_bytes(self, words: set[bytes]) -> dict[bytes, frozenset[int]]:
+        """The words (ASCII bytes, see _Texts) that match a pattern word, with the pattern
+        words each matches."""
+        hits: dict[bytes, frozenset[int]] = {}
         for word in [w for w in words if w not in self.byte_cache]:  # difference() walks the dict
             hit = self._remember(word.decode("ascii"))
             if len(word) <= MAX_CACHED_WORD:
@@ -232,10 +237,15 @@ class _Compiled:
                 if hit:
                     self.byte_matching.add(word)
             elif hit:
-                found |= hit
+                hits[word] = hit
+        cache = self.byte_cache
         for word in words & self.byte_matching:
-            found |= self.byte_cache[word]
-        return found
+            hits[word] = cache[word]
+        return hits
+
+    def present_bytes(self, words: set[bytes]) -> set[int]:
+        """``present`` for words as ASCII bytes (see _Texts)."""
+        return set().union(*self.hits_bytes(words).values())
 
     def present(self, words: set[str]) -> set[int]:
         """The pattern words that the distinct words of a text match: set operations on the
@@ -281,17 +291,30 @@ class _Text:
     """One text of a proposal as words (and sentence ends), with the pattern words they match
     (worked out on first use); sentences are cut only when a rule needs to look closer."""
 
-    def __init__(self, strings: list[str], matcher: _Compiled) -> None:
-        self._joined = "\n\n".join(strings)[:MAX_TEXT]
+    def __init__(
+        self,
+        strings: list[str],
+        matcher: _Compiled,
+        hits: dict[bytes, frozenset[int]] | None = None,
+    ) -> None:
+        joined = "\n\n".join(strings)
+        self._joined = joined[:MAX_TEXT]
         self._matcher = matcher
+        # The words of all the proposal's texts already looked up (_Texts), usable when
+        # nothing of this text is cut off: then every word of it is among them.
+        self._hits = hits if len(joined) <= MAX_TEXT else None
         self._present: set[int] | None = None
         self._sentences: list[_Sentence] | None = None
 
     @property
     def present(self) -> set[int]:
         if self._present is None:
-            words = self._joined.encode("ascii", "replace").translate(_ASCII_WORDS).split()
-            self._present = self._matcher.present_bytes(set(words)) if words else set()
+            words = set(self._joined.encode("ascii", "replace").translate(_ASCII_WORDS).split())
+            hits = self._hits
+            if hits is not None:
+                self._present = set().union(*(hits[w] for w in hits.keys() & words))
+            else:
+                self._present = self._matcher.present_bytes(words) if words else set()
         return self._present
 
     @property
@@ -321,9 +344,14 @@ class _Texts:
         self._by_field = by_field
         # All texts as ASCII bytes, lowercased, everything but letters and digits a space:
         # bytes.translate and split are far faster than a regular expression per text.
-        joined = "\n".join(t for v in by_field.values() for t in v)[: MAX_TEXT * 8]
-        words = set(joined.encode("ascii", "replace").translate(_ASCII_WORDS).split())
-        self.present = matcher.present_bytes(words) if words else set()
+        joined = "\n".join(t for v in by_field.values() for t in v)
+        whole = len(joined) <= MAX_TEXT * 8
+        words = set(
+            joined[: MAX_TEXT * 8].encode("ascii", "replace").translate(_ASCII_WORDS).split()
+        )
+        hits = matcher.hits_bytes(words) if words else {}
+        self.present: set[int] = set().union(*hits.values())
+        self._hits = hits if whole else None  # every text's words are among them
         self._texts: dict[str, _Text] = {}
 
     def __getitem__(self, name: str) -> _Text:
@@ -331,7 +359,7 @@ class _Texts:
         if text is None:
             # A text's strings are gathered only when a rule asks for it.
             strings = [t for f in self._matcher.texts[name] for t in self._by_field[f]]
-            text = self._texts[name] = _Text(strings, self._matcher)
+            text = self._texts[name] = _Text(strings, self._matcher, self._hits)
         return text
 
 
