@@ -148,8 +148,10 @@ def truth_for(condition: Mapping[str, Any], table: RuleTable) -> Truth:
         # A value matches when its kind (yes/no or not) and its value both match, so true
         # never matches 1; unhashable values (lists, mappings) match nothing.
         wanted = {(type(o) is bool, o) for o in options if _hashable(o)}  # schema: scalars
+        unhashable = (list, dict, set)  # _hashable, inlined: it runs once per proposal
         return np.array(
-            [_hashable(v) and (type(v) is bool, v) in wanted for v in values], dtype=bool
+            [not isinstance(v, unhashable) and (type(v) is bool, v) in wanted for v in values],
+            dtype=bool,
         )
 
     # A test for what is missing is open on an unanswered value; so is any test of a stakes
