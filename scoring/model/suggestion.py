@@ -155,6 +155,7 @@ class _Compiled:
     def __init__(self, texts: Mapping[str, tuple[str, ...]], rules: Sequence[WordRule]) -> None:
         self.texts = dict(texts)
         self.fields = tuple(dict.fromkeys(f for fields in self.texts.values() for f in fields))
+        self.field_paths = tuple((f, tuple(f.split("."))) for f in self.fields)
         self._ids: dict[str, int] = {}
         self._exact: dict[str, set[int]] = {}
         self._stems: dict[str, set[int]] = {}
@@ -163,6 +164,7 @@ class _Compiled:
         self.cache: dict[str, frozenset[int]] = {}  # every word looked up
         self.matching: set[str] = set()  # the words in the cache that match something
         self.byte_cache: dict[bytes, frozenset[int]] = {}  # the same, for words as bytes
+        self.byte_seen: set[bytes] = set()  # its keys, as a set: new words by set difference
         self.byte_matching: set[bytes] = set()
         # The rules each pattern word can start a match of.
         starts: dict[int, set[int]] = {}
@@ -219,7 +221,8 @@ class _Compiled:
         if len(word) > MAX_CACHED_WORD:
             return found  # no real word is this long: kept out, so the cache stays small
         if len(self.cache) > 200_000:  # bounded: a register's vocabulary is far smaller
-            for table in (self.cache, self.matching, self.byte_cache, self.byte_matching):
+            tables = (self.cache, self.matching, self.byte_cache, self.byte_matching)
+            for table in (*tables, self.byte_seen):
                 table.clear()
         self.cache[word] = found
         if found:
@@ -230,10 +233,11 @@ class _Compiled:
         """The words (ASCII bytes, see _Texts) that match a pattern word, with the pattern
         words each matches."""
         hits: dict[bytes, frozenset[int]] = {}
-        for word in [w for w in words if w not in self.byte_cache]:  # difference() walks the dict
+        for word in words - self.byte_seen:
             hit = self._remember(word.decode("ascii"))
             if len(word) <= MAX_CACHED_WORD:
                 self.byte_cache[word] = hit
+                self.byte_seen.add(word)
                 if hit:
                     self.byte_matching.add(word)
             elif hit:
@@ -340,7 +344,7 @@ class _Texts:
     def __init__(self, proposal: Proposal, matcher: _Compiled) -> None:
         self._matcher = matcher
         # Each field read once, however many texts it belongs to.
-        by_field = {f: list(_answer_strings(proposal.get(f))) for f in matcher.fields}
+        by_field = {f: list(_answer_strings(_field(proposal, p))) for f, p in matcher.field_paths}
         self._by_field = by_field
         # All texts as ASCII bytes, lowercased, everything but letters and digits a space:
         # bytes.translate and split are far faster than a regular expression per text.
@@ -368,6 +372,16 @@ class _Sentence:
     words: list[str]
     ids: list[frozenset[int]]  # the pattern words each word matches
     present: set[int]
+
+
+def _field(proposal: Proposal, path: tuple[str, ...]) -> Any:
+    """``proposal.get`` with the dotted path split once per rubric."""
+    value: Any = proposal.fields
+    for part in path:
+        value = value.get(part) if type(value) is dict or isinstance(value, Mapping) else None
+        if value is None:
+            return None
+    return value
 
 
 def _answer_strings(value: Any) -> list[str] | Iterator[str]:
