@@ -78,7 +78,9 @@ def money_estimate(proposal: Proposal, rubric: Rubric) -> MoneyEstimate | None:
     cached = _LAST.get(id(proposal))
     if cached is not None and cached[0] is proposal and cached[1] is rubric:
         return cached[2]
-    if len(_LAST) > 4096:
+    # Scoring asks for every proposal's figures in two passes (criteria, then the cards):
+    # the memo holds a large portfolio whole, so the second pass reads it.
+    if len(_LAST) > 20_000:
         _LAST.clear()
     estimate = _estimate(proposal, rubric)
     _LAST[id(proposal)] = (proposal, rubric, estimate)

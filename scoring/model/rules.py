@@ -43,6 +43,22 @@ def uses_scores(condition: Mapping[str, Any]) -> bool:
     return any(uses_scores(part) for key in ("all", "any") for part in condition.get(key, ()))
 
 
+def field_column(proposals: Sequence[Proposal], dotted: str) -> list[Any]:
+    """``proposal.get(dotted)`` for each proposal, the path split once for all of them:
+    a rule's column is read for every proposal of the portfolio."""
+    parts = tuple(dotted.split("."))
+    column: list[Any] = []
+    for proposal in proposals:
+        value: Any = proposal.fields
+        for part in parts:
+            mapping = type(value) is dict or isinstance(value, Mapping)
+            value = value.get(part) if mapping else None
+            if value is None:
+                break
+        column.append(value)
+    return column
+
+
 class RuleTable:
     """The values rules test, one column per leaf, one row per proposal: rules are then
     evaluated for the whole portfolio at once, each proposal field read once."""
@@ -74,7 +90,7 @@ class RuleTable:
                 # As the class reads them: what other answers settle counts as answered.
                 column = [settled_stakes(p).get(name.split(".", 1)[1]) for p in self.proposals]
             elif kind == "field":
-                column = [p.get(name) for p in self.proposals]
+                column = field_column(self.proposals, name)
             elif kind == "fact":
                 column = list(self.facts.get(name, [None] * len(self.proposals)))
             elif kind == "level":
@@ -132,8 +148,10 @@ def truth_for(condition: Mapping[str, Any], table: RuleTable) -> Truth:
         # A value matches when its kind (yes/no or not) and its value both match, so true
         # never matches 1; unhashable values (lists, mappings) match nothing.
         wanted = {(type(o) is bool, o) for o in options if _hashable(o)}  # schema: scalars
+        unhashable = (list, dict, set)  # _hashable, inlined: it runs once per proposal
         return np.array(
-            [_hashable(v) and (type(v) is bool, v) in wanted for v in values], dtype=bool
+            [not isinstance(v, unhashable) and (type(v) is bool, v) in wanted for v in values],
+            dtype=bool,
         )
 
     # A test for what is missing is open on an unanswered value; so is any test of a stakes

@@ -91,19 +91,23 @@ class _Terms:
 
     by_anchor: dict[int, tuple[Term, ...]]
     needs: frozenset[int]  # a sentence can match only if it has one of these pattern words
+    singles: frozenset[int]  # the anchors that are a whole term: present, a term is too
 
     @classmethod
     def of(cls, terms: list[tuple[Term, int]]) -> _Terms:
         by_anchor: dict[int, list[Term]] = {}
         for term, anchor in terms:
             by_anchor.setdefault(anchor, []).append(term)
-        return cls({k: tuple(v) for k, v in by_anchor.items()}, frozenset(by_anchor))
+        singles = frozenset(anchor for term, anchor in terms if term == (anchor,))
+        return cls({k: tuple(v) for k, v in by_anchor.items()}, frozenset(by_anchor), singles)
 
     def __bool__(self) -> bool:
         return bool(self.by_anchor)
 
     def could(self, present: set[int]) -> bool:
         """Whether some term has all its words among these."""
+        if not self.singles.isdisjoint(present):
+            return True  # most terms are one word: no need to look at the others
         return any(
             all(w in present for w in term)
             for anchor in self.needs & present
@@ -151,6 +155,7 @@ class _Compiled:
     def __init__(self, texts: Mapping[str, tuple[str, ...]], rules: Sequence[WordRule]) -> None:
         self.texts = dict(texts)
         self.fields = tuple(dict.fromkeys(f for fields in self.texts.values() for f in fields))
+        self.field_paths = tuple((f, tuple(f.split("."))) for f in self.fields)
         self._ids: dict[str, int] = {}
         self._exact: dict[str, set[int]] = {}
         self._stems: dict[str, set[int]] = {}
@@ -159,6 +164,7 @@ class _Compiled:
         self.cache: dict[str, frozenset[int]] = {}  # every word looked up
         self.matching: set[str] = set()  # the words in the cache that match something
         self.byte_cache: dict[bytes, frozenset[int]] = {}  # the same, for words as bytes
+        self.byte_seen: set[bytes] = set()  # its keys, as a set: new words by set difference
         self.byte_matching: set[bytes] = set()
         # The rules each pattern word can start a match of.
         starts: dict[int, set[int]] = {}
@@ -215,27 +221,35 @@ class _Compiled:
         if len(word) > MAX_CACHED_WORD:
             return found  # no real word is this long: kept out, so the cache stays small
         if len(self.cache) > 200_000:  # bounded: a register's vocabulary is far smaller
-            for table in (self.cache, self.matching, self.byte_cache, self.byte_matching):
+            tables = (self.cache, self.matching, self.byte_cache, self.byte_matching)
+            for table in (*tables, self.byte_seen):
                 table.clear()
         self.cache[word] = found
         if found:
             self.matching.add(word)
         return found
 
-    def present_bytes(self, words: set[bytes]) -> set[int]:
-        """``present`` for words as ASCII bytes (see _Texts)."""
-        found: set[int] = set()
-        for word in [w for w in words if w not in self.byte_cache]:  # difference() walks the dict
+    def hits_bytes(self, words: set[bytes]) -> dict[bytes, frozenset[int]]:
+        """The words (ASCII bytes, see _Texts) that match a pattern word, with the pattern
+        words each matches."""
+        hits: dict[bytes, frozenset[int]] = {}
+        for word in words - self.byte_seen:
             hit = self._remember(word.decode("ascii"))
             if len(word) <= MAX_CACHED_WORD:
                 self.byte_cache[word] = hit
+                self.byte_seen.add(word)
                 if hit:
                     self.byte_matching.add(word)
             elif hit:
-                found |= hit
+                hits[word] = hit
+        cache = self.byte_cache
         for word in words & self.byte_matching:
-            found |= self.byte_cache[word]
-        return found
+            hits[word] = cache[word]
+        return hits
+
+    def present_bytes(self, words: set[bytes]) -> set[int]:
+        """``present`` for words as ASCII bytes (see _Texts)."""
+        return set().union(*self.hits_bytes(words).values())
 
     def present(self, words: set[str]) -> set[int]:
         """The pattern words that the distinct words of a text match: set operations on the
@@ -281,17 +295,30 @@ class _Text:
     """One text of a proposal as words (and sentence ends), with the pattern words they match
     (worked out on first use); sentences are cut only when a rule needs to look closer."""
 
-    def __init__(self, strings: list[str], matcher: _Compiled) -> None:
-        self._joined = "\n\n".join(strings)[:MAX_TEXT]
+    def __init__(
+        self,
+        strings: list[str],
+        matcher: _Compiled,
+        hits: dict[bytes, frozenset[int]] | None = None,
+    ) -> None:
+        joined = "\n\n".join(strings)
+        self._joined = joined[:MAX_TEXT]
         self._matcher = matcher
+        # The words of all the proposal's texts already looked up (_Texts), usable when
+        # nothing of this text is cut off: then every word of it is among them.
+        self._hits = hits if len(joined) <= MAX_TEXT else None
         self._present: set[int] | None = None
         self._sentences: list[_Sentence] | None = None
 
     @property
     def present(self) -> set[int]:
         if self._present is None:
-            words = self._joined.encode("ascii", "replace").translate(_ASCII_WORDS).split()
-            self._present = self._matcher.present_bytes(set(words)) if words else set()
+            words = set(self._joined.encode("ascii", "replace").translate(_ASCII_WORDS).split())
+            hits = self._hits
+            if hits is not None:
+                self._present = set().union(*(hits[w] for w in hits.keys() & words))
+            else:
+                self._present = self._matcher.present_bytes(words) if words else set()
         return self._present
 
     @property
@@ -317,13 +344,18 @@ class _Texts:
     def __init__(self, proposal: Proposal, matcher: _Compiled) -> None:
         self._matcher = matcher
         # Each field read once, however many texts it belongs to.
-        by_field = {f: list(_answer_strings(proposal.get(f))) for f in matcher.fields}
+        by_field = {f: list(_answer_strings(_field(proposal, p))) for f, p in matcher.field_paths}
         self._by_field = by_field
         # All texts as ASCII bytes, lowercased, everything but letters and digits a space:
         # bytes.translate and split are far faster than a regular expression per text.
-        joined = "\n".join(t for v in by_field.values() for t in v)[: MAX_TEXT * 8]
-        words = set(joined.encode("ascii", "replace").translate(_ASCII_WORDS).split())
-        self.present = matcher.present_bytes(words) if words else set()
+        joined = "\n".join(t for v in by_field.values() for t in v)
+        whole = len(joined) <= MAX_TEXT * 8
+        words = set(
+            joined[: MAX_TEXT * 8].encode("ascii", "replace").translate(_ASCII_WORDS).split()
+        )
+        hits = matcher.hits_bytes(words) if words else {}
+        self.present: set[int] = set().union(*hits.values())
+        self._hits = hits if whole else None  # every text's words are among them
         self._texts: dict[str, _Text] = {}
 
     def __getitem__(self, name: str) -> _Text:
@@ -331,7 +363,7 @@ class _Texts:
         if text is None:
             # A text's strings are gathered only when a rule asks for it.
             strings = [t for f in self._matcher.texts[name] for t in self._by_field[f]]
-            text = self._texts[name] = _Text(strings, self._matcher)
+            text = self._texts[name] = _Text(strings, self._matcher, self._hits)
         return text
 
 
@@ -340,6 +372,16 @@ class _Sentence:
     words: list[str]
     ids: list[frozenset[int]]  # the pattern words each word matches
     present: set[int]
+
+
+def _field(proposal: Proposal, path: tuple[str, ...]) -> Any:
+    """``proposal.get`` with the dotted path split once per rubric."""
+    value: Any = proposal.fields
+    for part in path:
+        value = value.get(part) if type(value) is dict or isinstance(value, Mapping) else None
+        if value is None:
+            return None
+    return value
 
 
 def _answer_strings(value: Any) -> list[str] | Iterator[str]:
