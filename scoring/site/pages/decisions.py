@@ -16,9 +16,9 @@ from scoring.model.decisions import (
     DecisionState,
     Ledger,
 )
+from scoring.model.obligations import default_context
 from scoring.proposals.decisions import KINDS
 from scoring.site.pages.blocks import GeneratedPage, front_matter
-from scoring.model.obligations import default_context
 from scoring.site.pages.context import SiteContext
 
 EXPIRING_WITHIN = timedelta(days=90)  # the governance view's horizon for renewals
