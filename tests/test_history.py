@@ -310,3 +310,33 @@ def test_the_public_register_shows_no_internal_history(
     for path in (out / "docs").rglob("*"):
         if path.is_file():
             assert marker.lower() not in path.read_bytes().decode("utf-8", "replace").lower()
+
+
+def test_since_the_last_decision_on_record(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a decision on record, "what moved since" starts at its date, the proposal's
+    last review, not at history_since."""
+    config = repo / "mkdocs.yml"
+    data = yaml.safe_load(config.read_text())
+    for plugin in data["plugins"]:
+        if isinstance(plugin, dict) and "sweetspot" in plugin:
+            plugin["sweetspot"]["deciders"] = ["Ada Byron"]
+    config.write_text(yaml.safe_dump(data), encoding="utf-8")
+    (repo / "decisions").mkdir()
+    (repo / "decisions" / "pilot-approval.yaml").write_text(
+        f"proposal: {PILOT_ID}\n"
+        "kind: approval\n"
+        "requested_by: Grace Hopper\n"
+        "decided_by: Ada Byron\n"
+        'date: "2026-04-20"\n'
+        "scope: {stage: pilot}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    assert build_docs(repo, out, monkeypatch) == 0
+    block = history_block((out / "docs" / "proposals" / f"{PILOT_ID}.md").read_text())
+    assert "Since 2026-04-20" in block and f"Since {SINCE}" not in block
+    # The proposal without a decision keeps the site's date.
+    other = history_block((out / "docs" / "proposals" / f"{MINIMAL_ID}.md").read_text())
+    assert f"Since {SINCE}" in other

@@ -342,9 +342,15 @@ class History:
         return tuple(reversed(lines))
 
     def since_for(self, proposal: Proposal) -> str:
-        """The date "what moved since" starts for ``proposal`` (YYYY-MM-DD): the site's
-        history_since. The place for the date of the proposal's last decision, once
-        decisions are recorded (issue #29)."""
+        """The date "what moved since" starts for ``proposal`` (YYYY-MM-DD): the date of its
+        last decision on record up to the build date (its last review), else the site's
+        history_since."""
+        card = self.ctx.portfolio.card(proposal.id)
+        ledger = card.ledger if card is not None else None
+        if ledger is not None:
+            dates = [s.decision.date for s in ledger.states if s.decision.date <= ledger.today]
+            if dates:
+                return max(dates).isoformat()
         return self.since
 
     def movement(self, card: ScoreCard) -> Movement:
