@@ -185,3 +185,37 @@ def test_without_a_decisions_folder_the_decisions_page_says_where_they_go(site: 
     page = soup(page_of(site, "decisions/index.md"))
     text = page.find("article").get_text(" ", strip=True)
     assert "No decisions on record yet" in text and "decisions_dir" in text
+
+
+WAIVER = """proposal: claims-screen
+kind: waiver
+requested_by: Grace Hopper
+decided_by: Ada Byron
+date: "2026-10-01"
+expires: "2027-01-15"
+scope:
+  obligation: omb-m-24-10:impact-assessment
+grounds: The assessment is being redone after the model change; the old one covers the pilot.
+"""
+
+
+def test_a_recorded_waiver_lapsing_within_90_days_is_listed(tmp_path: Path) -> None:
+    options = {**OPTIONS, "deciders": ["Ada Byron"]}
+    root = write_site(
+        tmp_path / "waiver",
+        FILES,
+        plugin_options=options,
+        extra_files={"decisions/claims-screen-waiver.yaml": WAIVER},
+    )
+    site = build_project(root)
+    page = soup(page_of(site, "governance/omb-m-24-10.md"))
+    expiring = section(page, "expiring")
+    assert "Screen benefit claims for fraud" in expiring
+    assert "waiver of impact assessment" in expiring and "2027-01-15" in expiring
+    assert "Ada Byron" in expiring and "(39 days)" in expiring
+    # The recorded waiver holds: the practice is no longer a gap for this use.
+    gaps = section(page, "gaps").lower()
+    assert "impact assessment" not in gaps and "real-world context" in gaps
+    # Another regime's page does not list a waiver of this regime's practice.
+    eu = soup(page_of(site, "governance/eu-ai-act-2026.md"))
+    assert "waiver of impact assessment" not in section(eu, "expiring")

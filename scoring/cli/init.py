@@ -316,6 +316,7 @@ def navigation(playbooks: list[str], rubric: Rubric) -> list[object]:
                 "governance/index.md",
                 {"Decisions": "decisions/index.md"},
                 {"What changed": "what-changed.md"},
+                {"Publication and register exports": "publication.md"},
             ]
         },
         {

@@ -30,6 +30,7 @@ from scoring.site.grouping_view import card_order
 
 CLASSES = ("high", "limited", "minimal", "unassessed")
 HORIZON_DAYS = 365  # "what falls due in the next 12 months"
+EXPIRING_DAYS = 90  # recorded waivers and acceptances that lapse soon
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,9 @@ class RegimeView:
     due: tuple[DueGroup, ...]
     not_reported: tuple[tuple[str, str, int], ...]  # obligation text, rule, use cases
     units: tuple[UnitCounts, ...]
+    # Recorded waivers (of this regime's obligations) and risk acceptances that lapse within
+    # EXPIRING_DAYS of the build date: (use case, what, decided by, expires, days left).
+    expiring: tuple[tuple[Entry, str, str, date, int], ...] = ()
 
 
 def regime_views(cards: Sequence[ScoreCard], context: ComplianceContext) -> list[RegimeView]:
@@ -131,7 +135,35 @@ def regime_view(profile: Profile, entries: Sequence[Entry], as_of: date) -> Regi
         due=due_groups(entries, as_of),
         not_reported=not_reported(entries),
         units=unit_counts(entries),
+        expiring=expiring_decisions(profile, entries),
     )
+
+
+def expiring_decisions(
+    profile: Profile, entries: Sequence[Entry]
+) -> tuple[tuple[Entry, str, str, date, int], ...]:
+    """Active waivers of this regime's obligations, and risk acceptances, that expire within
+    EXPIRING_DAYS of the build date, soonest first."""
+    found = []
+    for e in entries:
+        ledger = e.card.ledger
+        if ledger is None:
+            continue
+        for state in ledger.states:
+            d = state.decision
+            if state.status != "active" or d.expires is None or state.days_left is None:
+                continue
+            if state.days_left > EXPIRING_DAYS:
+                continue
+            obligation = d.scoped("obligation")
+            if d.kind == "waiver" and obligation and obligation.startswith(f"{profile.id}:"):
+                what = f"waiver of {obligation.split(':', 1)[1].replace('-', ' ')}"
+            elif d.kind == "risk_acceptance":
+                what = f"acceptance of {d.subject}"
+            else:
+                continue
+            found.append((e, what, d.decided_by, d.expires, state.days_left))
+    return tuple(sorted(found, key=lambda x: (x[3], x[0].card.proposal.id)))
 
 
 def class_counts(entries: Sequence[Entry]) -> tuple[tuple[str, int, int, int], ...]:

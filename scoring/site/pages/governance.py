@@ -40,6 +40,7 @@ def governance_pages(ctx: SiteContext) -> list[GeneratedPage]:
             use_case=use_case,
             unit_href=unit_href,
             index_link=ctx.link(page, index),
+            decisions_url=ctx.url(page, ctx.path("decisions/index.md")),
         )
         title = f"Governance: {view.profile.short}"
         pages.append(GeneratedPage(page, front_matter({"title": title}) + body, in_nav=False))
