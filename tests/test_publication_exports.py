@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 from sitekit import build_project, write_site
 from test_publication import MARKERS, PORTFOLIO, markers_in, site_files, write_portfolio
 
@@ -101,7 +102,14 @@ def test_json_is_refused_for_a_format_that_has_none(
 
 @pytest.mark.slow
 def test_the_site_offers_the_register_downloads_of_its_publication(tmp_path: Path) -> None:
-    files = site_files(build_project(write_portfolio(tmp_path / "src", "public")))
+    root = write_portfolio(tmp_path / "src", "public")
+    config = root / "mkdocs.yml"
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    for plugin in data["plugins"]:
+        if isinstance(plugin, dict) and "sweetspot" in plugin:
+            plugin["sweetspot"]["regimes"] = ["rubric-classes", "eu-ai-act-2026", "uk-atrs"]
+    config.write_text(yaml.safe_dump(data), encoding="utf-8")
+    files = site_files(build_project(root))
     for fmt in REGISTER_FORMATS:
         assert f"publication/{fmt}.csv" in files and f"publication/{fmt}.json" in files
     federal = files["publication/us-federal-2025.csv"].decode()
@@ -109,3 +117,11 @@ def test_the_site_offers_the_register_downloads_of_its_publication(tmp_path: Pat
     assert markers_in(files) == {}
     about = files["publication/index.html"].decode()
     assert 'href="atrs-tier1.csv"' in about or "atrs-tier1.csv" in about
+
+
+@pytest.mark.slow
+def test_a_register_format_is_offered_only_with_its_regime(tmp_path: Path) -> None:
+    """A site that enables no EU or UK regime publishes none of their files."""
+    files = site_files(build_project(write_portfolio(tmp_path / "src", "public")))
+    assert not [name for name in files if name.startswith(("publication/atrs", "publication/eu"))]
+    assert "publication/us-federal-2025.csv" in files  # imported in that format

@@ -25,6 +25,25 @@ DOWNLOADS = "publication/"  # beside the page's own URL (publication/)
 FEDERAL = "us-federal-2025"  # the register format an import can be exported back to
 
 
+# A register's own format is offered when the site enables the regime it belongs to: a
+# site outside the EU publishes no EU database files (and each costs ~1.5 KB a proposal).
+FORMAT_REGIMES = {"atrs-": "uk-atrs", "eu-annex-viii-": "eu-ai-act"}
+
+
+def offered_formats(ctx: SiteContext) -> list[str]:
+    """The register formats of the regimes this site enables, in REGISTER_FORMATS order."""
+    context = ctx.portfolio.context
+    enabled = [p.id for p in context.profiles] if context is not None else []
+    return [
+        name
+        for name in REGISTER_FORMATS
+        if any(
+            name.startswith(prefix) and any(r.startswith(regime) for r in enabled)
+            for prefix, regime in FORMAT_REGIMES.items()
+        )
+    ]
+
+
 # The fields the defaults leave out, as a reader names them.
 DEFAULT_LABELS = {
     "data.sources.owner": "Data source owners",
@@ -83,11 +102,11 @@ def publication_pages(ctx: SiteContext) -> list[GeneratedPage]:
         ),
         downloads=[
             (
-                fmt.title,
+                REGISTER_FORMATS[name].title,
                 ctx.link(page, ctx.path(f"{DOWNLOADS}{name}.csv")),
                 ctx.link(page, ctx.path(f"{DOWNLOADS}{name}.json")),
             )
-            for name, fmt in REGISTER_FORMATS.items()
+            for name in offered_formats(ctx)
         ],
     )
     title = "About this register" if publication.public else "About this portfolio"
@@ -99,7 +118,8 @@ def register_downloads(ctx: SiteContext) -> list[GeneratedPage]:
     publication = ctx.options.publication
     entries = [(p.id, p.fields) for p in ctx.portfolio.intake.proposals]
     pages = []
-    for name, fmt in REGISTER_FORMATS.items():
+    for name in offered_formats(ctx):
+        fmt = REGISTER_FORMATS[name]
         export = register_rows(fmt, entries, public=publication.public)
         pages.append(GeneratedPage(ctx.path(f"{DOWNLOADS}{name}.csv"), register_csv(export)))
         pages.append(GeneratedPage(ctx.path(f"{DOWNLOADS}{name}.json"), register_json(fmt, export)))
