@@ -28,7 +28,10 @@ from sitekit import (
 
 from scoring.model.cardjson import expand
 
-BUDGET = 20 * 1024  # issue 14: each proposal page's <article>, on average
+# Issue 14 set 20 KB for each proposal page's <article>, on average; issues 27-31 added the
+# obligations, decisions, history and plan blocks (about 1.5 KB on the demo), so the demo's
+# pages get 22 KB. benchmarks/bench_scale.py still measures against issue 14's 20 KB.
+BUDGET = 22 * 1024
 
 
 def soup(path: Path) -> BeautifulSoup:
