@@ -168,7 +168,7 @@ def test_a_later_build_date_moves_what_falls_due(tmp_path: Path) -> None:
 def test_the_units_index_counts_production_and_gaps(site: Path) -> None:
     page = soup(page_of(site, "portfolio/units/index.md"))
     header = [th.get_text(" ", strip=True) for th in page.select("article table thead th")]
-    assert "In production" in header and "Gaps" in header
+    assert "In production" in header and "Of note" in header
     # No use case gives a value: no column of "unknown".
     assert "Expected value per year" not in header
     # Likely high: declared high or minimal here, so no column of zeros... unless words say so.
@@ -176,7 +176,7 @@ def test_the_units_index_counts_production_and_gaps(site: Path) -> None:
         td["data-label"]: td.get_text(strip=True) for td in page.select("article table tfoot td")
     }
     assert foot["In production"] == "3"
-    assert foot["Gaps"] == "1"
+    assert "1 with a gap" in foot["Of note"]
     assert ("Likely high" in header) == (foot.get("Likely high", "0") != "0")
 
 
@@ -219,3 +219,23 @@ def test_a_recorded_waiver_lapsing_within_90_days_is_listed(tmp_path: Path) -> N
     # Another regime's page does not list a waiver of this regime's practice.
     eu = soup(page_of(site, "governance/eu-ai-act-2026.md"))
     assert "waiver of impact assessment" not in section(eu, "expiring")
+
+
+def test_the_decisions_page_filters_by_decider_and_requester_without_javascript(
+    tmp_path: Path,
+) -> None:
+    options = {**OPTIONS, "deciders": ["Ada Byron"]}
+    root = write_site(
+        tmp_path / "people",
+        FILES,
+        plugin_options=options,
+        extra_files={"decisions/claims-screen-waiver.yaml": WAIVER},
+    )
+    page = soup(page_of(build_project(root), "decisions/index.md"))
+    table = page.find(id="people").find_next("table")
+    link = table.find("a", string="Ada Byron")
+    assert link is not None and link["href"] == "#person-ada-byron"
+    decider = page.find(id="person-ada-byron").find_next("p").get_text(" ", strip=True)
+    assert decider.startswith("Decided:") and "Screen benefit claims for fraud" in decider
+    requester = page.find(id="person-grace-hopper").find_next("p").get_text(" ", strip=True)
+    assert requester.startswith("Asked for:") and "waiver" in requester

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -123,14 +123,20 @@ class Rollup:
     # past its due date) under any enabled regime, and with a practice waived.
     gaps: int = 0
     waived: int = 0
+    decided: int = 0  # with at least one decision on record in force (scoring/model/decisions)
+    needs_review: int = 0  # with a condition of its approval past due and not met
+    changed: int = 0  # that moved since the history's start date (the What changed page)
 
 
 def rollup_for(
-    cards: Sequence[ScoreCard], currency: str, rates: Mapping[str, float] | None = None
+    cards: Sequence[ScoreCard],
+    currency: str,
+    rates: Mapping[str, float] | None = None,
+    moved: Collection[str] = (),
 ) -> Rollup:
     states = {q: 0 for q in STATES}
     stages = {s: 0 for s in STAGES}
-    red = high = running = likely = gaps = waived = 0
+    red = high = running = likely = gaps = waived = decided = review = changed = 0
     priority = 0.0
     values = TotalsAdder(currency, rates or {})
     active = 0
@@ -147,6 +153,10 @@ def rollup_for(
         likely += card.risk_class != "high" and card.risk_story.likely == "high"
         gaps += any(regime.gaps for regime in card.compliance)
         waived += any(o.status == "waived" for r in card.compliance for o in r.obligations)
+        ledger = card.ledger
+        decided += ledger is not None and any(s.status == "active" for s in ledger.states)
+        review += ledger is not None and bool(ledger.needs_review)
+        changed += p.id in moved
         priority += card.priority
         values.add(p.get("value.annual_value"), p.get("value.currency"))
     totals = values.totals()
@@ -164,6 +174,9 @@ def rollup_for(
         likely_high=likely,
         gaps=gaps,
         waived=waived,
+        decided=decided,
+        needs_review=review,
+        changed=changed,
     )
 
 
@@ -252,7 +265,10 @@ def unit_label(name: str, parent: str | None) -> str:
 
 
 def unit_tree(
-    portfolio: ScoredPortfolio, currency: str, rates: Mapping[str, float] | None = None
+    portfolio: ScoredPortfolio,
+    currency: str,
+    rates: Mapping[str, float] | None = None,
+    moved: Collection[str] = (),
 ) -> list[UnitNode]:
     """The top-level units, each with its sub-units and roll-up; empty when no proposal
     names a unit."""
@@ -282,7 +298,7 @@ def unit_tree(
         for node in root.walk():
             node.children.sort(key=lambda n: n.name.casefold())
             node.stats = stats_for(node.cards, currency, rates)
-            node.rollup = rollup_for(node.cards, currency, rates)
+            node.rollup = rollup_for(node.cards, currency, rates, moved)
             for child in node.children:
                 child.label = unit_label(child.name, _spelt_out(node))
     _dedupe_top(ordered)

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from markupsafe import Markup
+
 from scoring.model.decisions import (
     ACTIVE,
     EXPIRED,
@@ -17,6 +19,7 @@ from scoring.model.decisions import (
     Ledger,
 )
 from scoring.model.obligations import default_context
+from scoring.portfolio.orgunits import slugify
 from scoring.proposals.decisions import KINDS
 from scoring.site.pages.blocks import GeneratedPage, front_matter
 from scoring.site.pages.context import SiteContext
@@ -76,8 +79,40 @@ def decisions_view(ledgers: list[tuple[str, str, Ledger]], today: date) -> dict[
         "other": [r for r in rows if r.state.status not in (ACTIVE, EXPIRED, NEEDS_RENEWAL)],
         "no_record": [(pid, title) for pid, title, ledger in ledgers if ledger.approved_no_record],
         "people": _people(rows, horizon),
+        "by_person": _by_person(rows),
         "count": len(rows),
     }
+
+
+def person_anchor(name: str) -> Markup:
+    """A stable anchor for a person's section (names repeat across builds). A slug of
+    [a-z0-9-] only, so marked safe: the Markdown escaper would put backslashes in it, and
+    MkDocs would then not find the heading's id."""
+    return Markup("person-" + slugify(name, "person"))
+
+
+def _by_person(
+    rows: list[DecisionRow],
+) -> list[tuple[str, str, list[DecisionRow], list[DecisionRow]]]:
+    """Per person: the decisions they took and the requests they made, each newest first:
+    the page's filter by decider and by requester, as links that need no JavaScript."""
+    names = sorted(
+        {r.state.decision.decided_by for r in rows} | {r.state.decision.requested_by for r in rows},
+        key=str.casefold,
+    )
+
+    def newest(found: list[DecisionRow]) -> list[DecisionRow]:
+        return sorted(found, key=lambda r: (r.state.decision.date, r.proposal_id), reverse=True)
+
+    return [
+        (
+            name,
+            person_anchor(name),
+            newest([r for r in rows if r.state.decision.decided_by == name]),
+            newest([r for r in rows if r.state.decision.requested_by == name]),
+        )
+        for name in names
+    ]
 
 
 def _people(rows: list[DecisionRow], horizon: date) -> list[tuple[str, int, int, int, int]]:
@@ -123,6 +158,7 @@ def decisions_page(ctx: SiteContext) -> list[GeneratedPage]:
             proposal_link=lambda pid: ctx.link(page, ctx.proposal_path(pid)),
             within_days=EXPIRING_WITHIN.days,
             no_folder=True,
+            anchor=person_anchor,
         )
         return [GeneratedPage(page, front_matter({"title": "Decisions"}) + body)]
     ledgers = [
@@ -138,6 +174,7 @@ def decisions_page(ctx: SiteContext) -> list[GeneratedPage]:
         proposal_link=lambda pid: ctx.link(page, ctx.proposal_path(pid)),
         within_days=EXPIRING_WITHIN.days,
         no_folder=False,
+        anchor=person_anchor,
     )
     return [GeneratedPage(page, front_matter({"title": "Decisions"}) + body)]
 

@@ -18,6 +18,7 @@ from scoring.site.grouping_view import card_order, gaps_first, group_row, propos
 from scoring.site.pager import Page, pager_links, paginate
 from scoring.site.pages.blocks import GeneratedPage, front_matter
 from scoring.site.pages.context import SiteContext
+from scoring.site.pages.history import change_entries, history_of
 
 
 def group_pages(ctx: SiteContext, by: str) -> list[GeneratedPage]:
@@ -27,6 +28,7 @@ def group_pages(ctx: SiteContext, by: str) -> list[GeneratedPage]:
     cards = ctx.portfolio.cards
     currency = ctx.summary.currency
     rates = ctx.summary.exchange_rates
+    moved = moved_ids(ctx)
     show = optional_columns(ctx)
     groups: dict[str, list[ScoreCard]] = {}
     for card in cards:
@@ -40,11 +42,11 @@ def group_pages(ctx: SiteContext, by: str) -> list[GeneratedPage]:
         order = [s for s in STAGES if s in groups]
     folder = "teams" if by == "team" else "stages"
     first = {name: ctx.path(f"portfolio/{folder}/{slugs[name]}.md") for name in order}
-    rollups = {name: rollup_for(groups[name], currency, rates) for name in order}
+    rollups = {name: rollup_for(groups[name], currency, rates, moved) for name in order}
     index = ctx.path(f"portfolio/by-{by}.md")
     label = by.capitalize()
     pages: list[GeneratedPage] = []
-    total = group_row(f"All {by}s", None, rollup_for(cards, currency, rates))
+    total = group_row(f"All {by}s", None, rollup_for(cards, currency, rates, moved))
     for part in paginate(order, index):
         rows = [
             group_row(name, ctx.url(part.path, first[name]), rollups[name]) for name in part.items
@@ -74,7 +76,8 @@ def group_pages(ctx: SiteContext, by: str) -> list[GeneratedPage]:
         pages.append(
             GeneratedPage(
                 part.path,
-                front_matter({"title": title, "hide": ["toc"]}) + body,
+                # The roll-up table needs the width: no sidebars, as on the portfolio page.
+                front_matter({"title": title, "hide": ["navigation", "toc"]}) + body,
                 in_nav=part.number == 1,
             )
         )
@@ -114,7 +117,8 @@ def unit_pages(ctx: SiteContext) -> list[GeneratedPage]:
     site's navigation can always link to it."""
     currency = ctx.summary.currency
     rates = ctx.summary.exchange_rates
-    roots = unit_tree(ctx.portfolio, currency, rates)
+    moved = moved_ids(ctx)
+    roots = unit_tree(ctx.portfolio, currency, rates, moved)
     show = optional_columns(ctx)
     index = ctx.path("portfolio/units/index.md")
 
@@ -126,14 +130,16 @@ def unit_pages(ctx: SiteContext) -> list[GeneratedPage]:
             group_row(
                 n.label or n.name,
                 ctx.url(page, unit_page(n)),
-                n.rollup or rollup_for(n.cards, currency, rates),
+                n.rollup or rollup_for(n.cards, currency, rates, moved),
             )
             for n in nodes
         ]
 
     pages: list[GeneratedPage] = []
     total = group_row(
-        "All units", None, rollup_for([c for root in roots for c in root.cards], currency, rates)
+        "All units",
+        None,
+        rollup_for([c for root in roots for c in root.cards], currency, rates, moved),
     )
     for part in paginate(roots, index):
         table = (
@@ -159,7 +165,8 @@ def unit_pages(ctx: SiteContext) -> list[GeneratedPage]:
         pages.append(
             GeneratedPage(
                 part.path,
-                front_matter({"title": title, "hide": ["toc"]}) + body,
+                # The roll-up table needs the width: no sidebars, as on the portfolio page.
+                front_matter({"title": title, "hide": ["navigation", "toc"]}) + body,
                 in_nav=part.number == 1,
             )
         )
@@ -174,7 +181,7 @@ def unit_pages(ctx: SiteContext) -> list[GeneratedPage]:
                 )
                 for depth in range(1, len(node.path))
             ]
-            rollup = node.rollup or rollup_for(node.cards, currency, rates)
+            rollup = node.rollup or rollup_for(node.cards, currency, rates, moved)
             subunits = (
                 ctx.render_html(
                     "grouping_groups.html.j2",
@@ -221,13 +228,34 @@ def unit_pages(ctx: SiteContext) -> list[GeneratedPage]:
 
 
 # Count columns an index shows only when some group counts something in them.
-OPTIONAL_COLUMNS = ("in_production", "likely_high", "gaps", "waived")
+OPTIONAL_COLUMNS = (
+    "in_production",
+    "likely_high",
+    "gaps",
+    "waived",
+    "decided",
+    "needs_review",
+    "changed",
+)
+
+
+def moved_ids(ctx: SiteContext) -> frozenset[str]:
+    """The proposals that moved since the history's start date (the What changed page's);
+    none with history off or unavailable."""
+    if not ctx.options.history:
+        return frozenset()
+    history = history_of(ctx)
+    if history.unavailable:
+        return frozenset()
+    return frozenset(entry.card.proposal.id for entry in change_entries(history))
 
 
 def optional_columns(ctx: SiteContext) -> frozenset[str]:
     """The optional count columns the whole portfolio has a non-zero count in: a column of
     zeros in every row says nothing (no regime's gaps in a portfolio of ideas)."""
-    total = rollup_for(ctx.portfolio.cards, ctx.summary.currency, ctx.summary.exchange_rates)
+    total = rollup_for(
+        ctx.portfolio.cards, ctx.summary.currency, ctx.summary.exchange_rates, moved_ids(ctx)
+    )
     shown = {name for name in OPTIONAL_COLUMNS if getattr(total, name)}
     if total.annual_value is not None or total.other_values:  # a register gives no values
         shown.add("value")
