@@ -105,3 +105,30 @@ def test_a_bad_selection_field_is_a_located_error(tmp_path: Path) -> None:
     fields = {p.field for p in bad.problems}
     assert {"selection.funding", "selection.requires[0]"} <= fields, bad.problems
     assert all(p.line > 0 for p in bad.problems)
+
+
+def test_a_proposal_that_needs_review_is_no_candidate(tmp_path: Path) -> None:
+    """A condition of its approval past due and not met (a decision on record) takes a
+    proposal out of the plan until it is reviewed."""
+    from datetime import date
+
+    from scoring.model.decisions import read_register
+
+    (tmp_path / "p").mkdir()
+    write(tmp_path / "p", "late")
+    write(tmp_path / "p", "fine")
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "late-approval.yaml").write_text(
+        "proposal: late\nkind: approval\nrequested_by: Grace Hopper\ndecided_by: Ada Byron\n"
+        'date: "2026-01-10"\nscope: {stage: approved}\n'
+        'conditions:\n  - {id: guidelines, text: Labelling guidelines written, due: "2026-06-30"}\n',
+        encoding="utf-8",
+    )
+    rubric = load_rubric()
+    intake = load_proposals([tmp_path / "p"], rubric)
+    register = read_register(tmp_path / "d", rubric, intake, date(2026, 12, 7), ["Ada Byron"])
+    assert register is not None and not register.problems, register and register.problems
+    cards = score_intake(intake, rubric, None, register).cards
+    items = {i.id: i for i in items_of(cards, Scenario("T", 3, budget=1e6))}
+    assert (items["late"].status, items["late"].reason) == ("not eligible", "needs review")
+    assert items["fine"].status == "candidate"

@@ -149,7 +149,8 @@ def ineligible_reason(card: ScoreCard, scenario: Scenario, accepted_flags: set[s
     proposal = card.proposal
     if proposal.stage in CLOSED_STAGES:
         return "in production" if proposal.stage == "production" else proposal.stage
-    if card.state == "needs_review":  # a state other features may add
+    # A condition of its approval past due and not met (decisions on record, issue 29).
+    if card.ledger is not None and card.ledger.needs_review:
         return "needs review"
     red = [f.id for f in card.flags if f.severity == "red" and f.id not in accepted_flags]
     if red:
