@@ -121,7 +121,8 @@ def test_a_proposal_that_needs_review_is_no_candidate(tmp_path: Path) -> None:
     (tmp_path / "d" / "late-approval.yaml").write_text(
         "proposal: late\nkind: approval\nrequested_by: Grace Hopper\ndecided_by: Ada Byron\n"
         'date: "2026-01-10"\nscope: {stage: approved}\n'
-        'conditions:\n  - {id: guidelines, text: Labelling guidelines written, due: "2026-06-30"}\n',
+        "conditions:\n"
+        '  - {id: guidelines, text: Labelling guidelines written, due: "2026-06-30"}\n',
         encoding="utf-8",
     )
     rubric = load_rubric()
