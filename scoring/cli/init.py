@@ -61,7 +61,6 @@ theme:
   name: material
   font: false  # no Google Fonts: nothing is fetched from a CDN
   features:
-    - navigation.sections
     - navigation.indexes
     - navigation.top
     - search.highlight
