@@ -217,3 +217,20 @@ def test_diff_names_a_gap_that_opened_and_one_that_closed(
     gap = "Complete an AI impact assessment (OMB M-24-10, section 5(c)(iv)(A))"
     assert f"gap opened: {gap}" in lines["- `claims`"]
     assert f"gap closed: {gap}" in lines["- `triage`"]
+
+
+def test_export_csv_judges_the_regimes_it_is_given(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`sweetspot export --format csv` writes the portfolio download's columns, so its
+    compliance columns take --regime and --as-of as `score` does."""
+    path = write(tmp_path, "claims", CLAIMS)
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, "export", str(path), "--format", "csv", "--regime", "omb-m-24-10")
+    assert code == 0, err
+    row = next(csv.DictReader(io.StringIO(out)))
+    assert (row["compliance"], row["obligation_gaps"]) == ("gap", "omb-m-24-10:impact-assessment")
+    _, out, _ = run(capsys, "export", str(path), "--format", "csv")
+    assert "omb-m-24-10" not in next(csv.DictReader(io.StringIO(out)))["obligation_gaps"]
+    code, _, err = run(capsys, "export", str(path), "--format", "csv", "--regime", "nope")
+    assert code == 2 and "unknown regime 'nope'" in err

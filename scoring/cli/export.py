@@ -26,6 +26,7 @@ from scoring.cli.common import (
     rubric_from,
 )
 from scoring.cli.importer import mapping_from
+from scoring.cli.score import add_compliance_arguments, compliance_from
 from scoring.model.scorecard import score_intake
 from scoring.portfolio.csvfile import write_csv
 from scoring.portfolio.orgunits import with_org
@@ -138,7 +139,8 @@ def run(args: argparse.Namespace) -> int:
     paths = proposal_paths(args)
     if args.format == "csv" and not args.mapping:
         intake = publish(load_proposals(paths, rubric), kind, visibility).intake
-        frame = with_org(score_intake(intake, rubric))
+        # Its compliance and obligation_gaps columns judge the --regime profiles at --as-of.
+        frame = with_org(score_intake(intake, rubric, compliance_from(args, rubric)))
         # Declared custom fields (the rubric's custom_fields) are exported as columns.
         custom = {p.id: p.get("custom") or {} for p in intake.proposals}
         for declared in rubric.custom_fields:
@@ -202,6 +204,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--mapping", metavar="FILE", help="export in the columns of your own mapping file"
     )
     command.add_argument("--out", metavar="FILE", help="write here instead of to stdout")
+    add_compliance_arguments(command)  # for --format csv
     command.set_defaults(func=run)
 
 
