@@ -128,6 +128,17 @@ class Rollup:
     changed: int = 0  # that moved since the history's start date (the What changed page)
 
 
+def likely_high(card: ScoreCard) -> bool:
+    """Not classed high, but its own words suggest the high class (or a class above the one
+    declared): "Likely high" on its page and in every roll-up."""
+    return card.risk_class != "high" and card.risk_story.likely == "high"
+
+
+def has_gap(card: ScoreCard) -> bool:
+    """A compliance gap under any enabled regime."""
+    return any(regime.gaps for regime in card.compliance)
+
+
 def rollup_for(
     cards: Sequence[ScoreCard],
     currency: str,
@@ -150,8 +161,8 @@ def rollup_for(
         red += any(f.severity == "red" for f in card.flags)
         high += card.risk_class == "high"
         running += p.stage == "production"
-        likely += card.risk_class != "high" and card.risk_story.likely == "high"
-        gaps += any(regime.gaps for regime in card.compliance)
+        likely += likely_high(card)
+        gaps += has_gap(card)
         waived += any(o.status == "waived" for r in card.compliance for o in r.obligations)
         ledger = card.ledger
         decided += ledger is not None and any(s.status == "active" for s in ledger.states)

@@ -24,7 +24,7 @@ from scoring.model.obligations import (
 )
 from scoring.model.obligations.status import NO_RECORD
 from scoring.model.scorecard import ScoreCard
-from scoring.portfolio.orgunits import unit_path
+from scoring.portfolio.orgunits import likely_high, unit_path
 from scoring.proposals.proposal import INACTIVE_STAGES
 from scoring.site.grouping_view import card_order
 
@@ -251,10 +251,7 @@ def unit_counts(entries: Sequence[Entry]) -> tuple[UnitCounts, ...]:
                 use_cases=len(members),
                 in_production=sum(e.card.proposal.stage == "production" for e in members),
                 high=sum(e.card.risk_class == "high" for e in members),
-                likely_high=sum(
-                    e.card.risk_class != "high" and e.card.risk_story.likely == "high"
-                    for e in members
-                ),
+                likely_high=sum(likely_high(e.card) for e in members),
                 gaps=sum(bool(e.regime.gaps) for e in members),
                 waived=sum(
                     any(o.status == "waived" for o in e.regime.obligations) for e in members

@@ -7,7 +7,7 @@ Each grouping has an index page (one row per group with its roll-up) and a page 
 from __future__ import annotations
 
 from scoring.model.scorecard import ScoreCard
-from scoring.portfolio.orgunits import Rollup
+from scoring.portfolio.orgunits import Rollup, has_gap
 from scoring.proposals.proposal import INACTIVE_STAGES
 from scoring.rubric import Rubric
 
@@ -20,7 +20,7 @@ def card_order(card: ScoreCard) -> tuple[bool, float, str]:
 def gaps_first(card: ScoreCard) -> tuple[bool, bool, float, str]:
     """Active proposals first; among them those with a compliance gap, then by priority."""
     inactive, priority, pid = card_order(card)
-    return (inactive, not any(r.gaps for r in card.compliance), priority, pid)
+    return (inactive, not has_gap(card), priority, pid)
 
 
 def proposal_row(card: ScoreCard, href: str, rubric: Rubric) -> dict[str, object]:

@@ -18,7 +18,7 @@ from scoring.site.grouping_view import card_order, gaps_first, group_row, propos
 from scoring.site.pager import Page, pager_links, paginate
 from scoring.site.pages.blocks import GeneratedPage, front_matter
 from scoring.site.pages.context import SiteContext
-from scoring.site.pages.history import change_entries, history_of
+from scoring.site.pages.history import history_of
 
 
 def group_pages(ctx: SiteContext, by: str) -> list[GeneratedPage]:
@@ -29,7 +29,7 @@ def group_pages(ctx: SiteContext, by: str) -> list[GeneratedPage]:
     currency = ctx.summary.currency
     rates = ctx.summary.exchange_rates
     moved = moved_ids(ctx)
-    show = optional_columns(ctx)
+    show = optional_columns(ctx, moved)
     groups: dict[str, list[ScoreCard]] = {}
     for card in cards:
         key = card.proposal.team if by == "team" else card.proposal.stage
@@ -119,7 +119,7 @@ def unit_pages(ctx: SiteContext) -> list[GeneratedPage]:
     rates = ctx.summary.exchange_rates
     moved = moved_ids(ctx)
     roots = unit_tree(ctx.portfolio, currency, rates, moved)
-    show = optional_columns(ctx)
+    show = optional_columns(ctx, moved)
     index = ctx.path("portfolio/units/index.md")
 
     def unit_page(node: UnitNode) -> str:
@@ -245,17 +245,13 @@ def moved_ids(ctx: SiteContext) -> frozenset[str]:
     if not ctx.options.history:
         return frozenset()
     history = history_of(ctx)
-    if history.unavailable:
-        return frozenset()
-    return frozenset(entry.card.proposal.id for entry in change_entries(history))
+    return frozenset() if history.unavailable else history.moved_ids
 
 
-def optional_columns(ctx: SiteContext) -> frozenset[str]:
+def optional_columns(ctx: SiteContext, moved: frozenset[str]) -> frozenset[str]:
     """The optional count columns the whole portfolio has a non-zero count in: a column of
     zeros in every row says nothing (no regime's gaps in a portfolio of ideas)."""
-    total = rollup_for(
-        ctx.portfolio.cards, ctx.summary.currency, ctx.summary.exchange_rates, moved_ids(ctx)
-    )
+    total = rollup_for(ctx.portfolio.cards, ctx.summary.currency, ctx.summary.exchange_rates, moved)
     shown = {name for name in OPTIONAL_COLUMNS if getattr(total, name)}
     if total.annual_value is not None or total.other_values:  # a register gives no values
         shown.add("value")

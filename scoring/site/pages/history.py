@@ -341,6 +341,12 @@ class History:
             )
         return tuple(reversed(lines))
 
+    @cached_property
+    def moved_ids(self) -> frozenset[str]:
+        """The proposals that moved since their start date, found once per build (the roll-ups
+        of teams, stages and units all count them)."""
+        return frozenset(entry.card.proposal.id for entry in change_entries(self))
+
     def since_for(self, proposal: Proposal) -> str:
         """The date "what moved since" starts for ``proposal`` (YYYY-MM-DD): the date of its
         last decision on record up to the build date (its last review), else the site's
