@@ -187,3 +187,25 @@ def test_a_public_build_shows_decisions_without_names_or_record_links(tmp_path: 
     assert markers["decided_by"] in internal
     decisions_json = (sites["internal"] / "portfolio" / "portfolio.json").read_text("utf-8")
     assert markers["requested_by"] in decisions_json
+
+
+@pytest.mark.slow
+def test_every_decisions_table_turns_into_labelled_cards_on_a_phone(tmp_path: Path) -> None:
+    """Each table of the decisions page is an HTML card table: every cell carries the label
+    its column has, which the phone layout shows beside the value (no sideways scroll)."""
+    from bs4 import BeautifulSoup
+
+    root = project(tmp_path, "2026-12-07", hostile="")
+    site = Path(serve_build(root, startup=True).site_dir)
+    soup = BeautifulSoup((site / "decisions" / "index.html").read_text("utf-8"), "html.parser")
+    tables = soup.select("article table")
+    assert tables, "the decisions page has no table"
+    for table in tables:
+        assert "ss-cards" in (table.get("class") or []), table.get("class")
+        columns = [th.get_text(strip=True) for th in table.select("thead th")]
+        for row in table.select("tbody tr"):
+            cells = row.find_all(["th", "td"], recursive=False)
+            assert [c.get("data-label") for c in cells] == columns
+    conditions = soup.find(id="conditions").find_next("table")
+    labels = [td["data-label"] for td in conditions.select("tbody tr td")]
+    assert labels[:4] == ["Condition", "Due", "When", "Set by"]

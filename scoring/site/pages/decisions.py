@@ -4,6 +4,7 @@ decision stands at the build date: Needs review, conditions due, decisions expir
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -144,6 +145,24 @@ def _people(rows: list[DecisionRow], horizon: date) -> list[tuple[str, int, int,
     return table
 
 
+def _table_renderer(ctx: SiteContext, page: str) -> Callable[[str, Sequence[Any]], Markup]:
+    """Renders one of the page's tables as HTML (site_templates/fragments/
+    decisions_tables.html.j2), so that on a phone its rows become labelled cards."""
+
+    def table(section: str, rows: Sequence[Any]) -> Markup:
+        return ctx.render_html(
+            "decisions_tables.html.j2",
+            page,
+            section=section,
+            rows=rows,
+            within_days=EXPIRING_WITHIN.days,
+            anchor=person_anchor,
+            proposal_url=lambda pid: ctx.url(page, ctx.proposal_path(pid)),
+        )
+
+    return table
+
+
 def decisions_page(ctx: SiteContext) -> list[GeneratedPage]:
     """The page, always made (so a navigation can link to it): without a decisions folder
     it says where decisions go."""
@@ -155,6 +174,7 @@ def decisions_page(ctx: SiteContext) -> list[GeneratedPage]:
             page,
             **decisions_view([], (ctx.portfolio.context or default_context(ctx.rubric)).as_of),
             problems=(),
+            table=_table_renderer(ctx, page),
             proposal_link=lambda pid: ctx.link(page, ctx.proposal_path(pid)),
             within_days=EXPIRING_WITHIN.days,
             no_folder=True,
@@ -170,6 +190,7 @@ def decisions_page(ctx: SiteContext) -> list[GeneratedPage]:
         "decisions.md.j2",
         page,
         **decisions_view(ledgers, register.today),
+        table=_table_renderer(ctx, page),
         problems=register.problems,
         proposal_link=lambda pid: ctx.link(page, ctx.proposal_path(pid)),
         within_days=EXPIRING_WITHIN.days,
