@@ -92,6 +92,15 @@ def flags_section(text: str) -> str:
     return text[text.index("Flags ¶") : text.index("Decisions ¶")]
 
 
+def portfolio_state(site: Path, proposal: str) -> str:
+    """The State cell of the proposal's row in the portfolio table, as a reader sees it."""
+    page = (site / "portfolio" / "index.html").read_text("utf-8")
+    row = re.search(rf'<tr data-proposal="{proposal}">(.*?)</tr>', page, re.DOTALL)
+    assert row, f"no row for {proposal} in the portfolio table"
+    cells = re.findall(r"<td\b[^>]*>(.*?)</td>", row.group(1), re.DOTALL)
+    return html.unescape(re.sub(r"<[^>]+>", "", cells[2])).strip()
+
+
 @pytest.mark.slow
 def test_an_acceptance_and_a_condition_follow_the_build_date_on_a_cached_site(
     tmp_path: Path,
@@ -109,6 +118,7 @@ def test_an_acceptance_and_a_condition_follow_the_build_date_on_a_cached_site(
         "Condition guidelines: Labelling guidelines written, due 2027-06-30, in 30 days." in carrier
     )
     assert "Needs review" not in carrier
+    assert "Needs review" not in portfolio_state(site, CARRIER)
 
     set_build_date(root, "2027-07-01")  # no file of the proposals changed
     serve_build(root, startup=False)
@@ -119,6 +129,7 @@ def test_an_acceptance_and_a_condition_follow_the_build_date_on_a_cached_site(
     carrier = text_of(site, f"proposals/{CARRIER}")
     assert "Needs review The condition 'guidelines' of approval" in carrier
     assert "1 day overdue" in carrier
+    assert portfolio_state(site, CARRIER).startswith("Needs review: ")  # the table's state
     page = text_of(site, "decisions")
     assert "Needs review ¶ An approval's condition is past its due date" in page
     assert "Expired : expired after 2027-05-31" in page

@@ -45,9 +45,14 @@ def reconsider_by_red_flag(card: ScoreCard) -> bool:
 
 
 def state_label(card: ScoreCard, rubric: Rubric) -> str:
-    """The state's name, with "(red flag)" when a red flag, not the position, set it."""
+    """The state's name, with "(red flag)" when a red flag, not the position, set it, and
+    the Needs review state beside it when a decision's condition is past due (#29): the
+    quadrant stays, since the portfolio's lists and counts are by quadrant."""
     name = rubric.state_name(card.state)
-    return f"{name} (red flag)" if reconsider_by_red_flag(card) else name
+    name = f"{name} (red flag)" if reconsider_by_red_flag(card) else name
+    if card.ledger is not None and card.ledger.needs_review:
+        return f"{rubric.state_name('needs_review')}: {name}"
+    return name
 
 
 def fund_next(cards: Sequence[ScoreCard]) -> list[ScoreCard]:
