@@ -239,3 +239,38 @@ def test_the_decisions_page_filters_by_decider_and_requester_without_javascript(
     assert decider.startswith("Decided:") and "Screen benefit claims for fraud" in decider
     requester = page.find(id="person-grace-hopper").find_next("p").get_text(" ", strip=True)
     assert requester.startswith("Asked for:") and "waiver" in requester
+
+
+def test_grounds_are_split_into_exceptions_claimed_and_classes_declared_below(
+    tmp_path: Path,
+) -> None:
+    """Written grounds are needed for two different reasons, listed apart: an outcome that
+    claims an exception (Art. 6(3)) and a class declared below what the words suggest."""
+    exempt = variant(
+        "Sort job applications into folders",
+        stakes={"area": "employment", "decides_about_people": False},
+    )
+    faces = {
+        "schema_version": 1,
+        "title": "Match travellers' faces to their passport photos at the gate",
+        "summary": "A camera at each boarding gate takes a photo of the traveller and facial "
+        "recognition software compares it with the passport photo.",
+        "team": "Border Operations",
+        "stage": "pilot",
+        "stakes": {"declared_class": "minimal"},
+    }
+    files = {"exempt": yaml.safe_dump(exempt), "faces": yaml.safe_dump(faces)}
+    options = {"regimes": ["eu-ai-act-2026"], "build_date": "2026-12-07"}
+    built = build_project(write_site(tmp_path, files, plugin_options=options))
+    page = soup(page_of(built, "governance/eu-ai-act-2026.md"))
+    grounds = section(page, "grounds")
+    exception = page.find(id="grounds-exception")
+    below = page.find(id="grounds-below")
+    assert exception is not None and below is not None, grounds
+    assert "An exception claimed (1)" in exception.get_text(" ", strip=True)
+    assert "Sort job applications" in exception.find_next("ul").get_text()
+    assert "Match travellers" not in exception.find_next("ul").get_text()
+    assert "Declared below what its own words suggest (1)" in below.get_text(" ", strip=True)
+    assert "Match travellers" in below.find_next("ul").get_text()
+    summary = page.get_text(" ", strip=True)
+    assert "2 (1 exception claimed, 1 declared below their words)" in summary

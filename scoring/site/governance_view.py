@@ -85,7 +85,7 @@ class RegimeView:
     by_state: tuple[tuple[str, str, str, int], ...]  # state, label, meaning, use cases
     by_class: tuple[tuple[str, int, int, int], ...]  # class, declared, assessed, suggested
     gaps: tuple[GapEntry, ...]
-    needs_grounds: tuple[Entry, ...]
+    needs_grounds: tuple[Entry, ...]  # both kinds below, each use once
     waived_no_record: tuple[tuple[Entry, tuple[ObligationStatus, ...]], ...]
     due: tuple[DueGroup, ...]
     not_reported: tuple[tuple[str, str, int], ...]  # obligation text, rule, use cases
@@ -93,6 +93,18 @@ class RegimeView:
     # Recorded waivers (of this regime's obligations) and risk acceptances that lapse within
     # EXPIRING_DAYS of the build date: (use case, what, decided by, expires, days left).
     expiring: tuple[tuple[Entry, str, str, date, int], ...] = ()
+
+    @property
+    def exceptions_claimed(self) -> tuple[Entry, ...]:
+        """Outcomes that claim an exception from a higher class (an Art. 6(3) condition, a
+        presumption of high impact rebutted): the rule itself asks for written grounds."""
+        return tuple(e for e in self.needs_grounds if e.regime.determination.claims_exception)
+
+    @property
+    def below_suggested(self) -> tuple[Entry, ...]:
+        """Uses declared in a class below the one their own words suggest, claiming no
+        exception: the declaration, not the rule, is what needs its grounds."""
+        return tuple(e for e in self.needs_grounds if not e.regime.determination.claims_exception)
 
 
 def regime_views(cards: Sequence[ScoreCard], context: ComplianceContext) -> list[RegimeView]:

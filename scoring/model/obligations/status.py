@@ -117,6 +117,10 @@ class Determination:
     needs_grounds: bool  # a determination that still needs written grounds on record
     basis: str = ""  # the regime's reason for this outcome
     reasons: tuple[str, ...] = ()  # what the proposal's answers say (the class's reasons)
+    # Why grounds are needed: the outcome claims an exception from a higher class (Art. 6(3),
+    # a presumption rebutted), or the class declared sits below the one its words suggest.
+    claims_exception: bool = False
+    below_suggestion: bool = False
 
 
 @dataclass(frozen=True)
@@ -230,8 +234,17 @@ def determine(profile: Profile, proposal: Proposal, stakes: StakesAssessment) ->
     grounds = tuple(g for g in (outcome.grounds, *reasons) if g)
     # A declared class below the one the use's own words suggest is a determination that
     # needs written grounds, under every regime (issue 26, item 2).
-    needs = outcome.needs_grounds or stakes.declared_below is not None
-    return Determination(outcome, outcome.label, grounds, needs, outcome.grounds, tuple(reasons))
+    below = stakes.declared_below is not None
+    return Determination(
+        outcome,
+        outcome.label,
+        grounds,
+        outcome.needs_grounds or below,
+        outcome.grounds,
+        tuple(reasons),
+        claims_exception=outcome.needs_grounds,
+        below_suggestion=below,
+    )
 
 
 def _answer_status(source: Evidence, proposal: Proposal) -> tuple[str, str]:
