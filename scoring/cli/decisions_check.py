@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
+from scoring.cli.annotations import github_annotation
 from scoring.cli.common import UsageError, paint, plural
 from scoring.model.clock import BuildDateError, build_date
 from scoring.model.decisions import (
@@ -192,7 +193,6 @@ def report(check: DecisionCheck, fmt: str, out: TextIO, colour: bool) -> None:
     """Text and github lines, then a one-line summary (json goes into validate's payload)."""
     if check.register is None:
         return
-    from scoring.cli.validate import github_annotation  # validate imports this module
 
     for problem in check.problems:
         if fmt == "github":

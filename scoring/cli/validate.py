@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TextIO
 
 from scoring.cli import decisions_check
+from scoring.cli.annotations import github_annotation
 from scoring.cli.common import (
     DEFAULT_PROPOSALS,
     EXIT_INVALID,
@@ -26,23 +27,6 @@ from scoring.proposals.loading import load_proposals
 from scoring.proposals.proposal import Intake
 from scoring.sources.problems import Problem
 from scoring.sources.yamlsource import SYNTAX_CODES, excerpt
-
-
-def github_annotation(problem: Problem) -> str:
-    """A workflow command that GitHub shows on the offending line of the pull request."""
-
-    def escape(text: str, *, prop: bool = False) -> str:
-        text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-        return text.replace(":", "%3A").replace(",", "%2C") if prop else text
-
-    level = {"error": "error", "info": "notice"}.get(problem.severity, "warning")
-    parts = [f"file={escape(problem.file, prop=True)}"]
-    if problem.line:
-        parts += [f"line={problem.line}", f"col={problem.column}"]
-    title = f"Sweetspot: {problem.field}" if problem.field else "Sweetspot"
-    parts.append(f"title={escape(title, prop=True)}")
-    message = f"{problem.field}: {problem.message}" if problem.field else problem.message
-    return f"::{level} {','.join(parts)}::{escape(message)}"
 
 
 def source_excerpt(problem: Problem) -> list[str]:
