@@ -15,8 +15,13 @@ the other way round: they do not fire, and each names a flag the first encoding 
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import io
+import json
+import shutil
 import sys
+from contextlib import redirect_stderr, redirect_stdout
 from functools import cache
 from pathlib import Path
 from types import ModuleType
@@ -25,6 +30,7 @@ from typing import Any
 import pytest
 import yaml
 
+from scoring.cli.main import main as cli
 from scoring.model.scorecard import ScoreCard, ScoredPortfolio, score_intake
 from scoring.proposals.loading import load_proposals
 from scoring.rubric import load_rubric
@@ -140,3 +146,22 @@ def test_a_flag_whose_fact_is_not_stated_does_not_fire(case: str, flag: str) -> 
 
 def test_not_stated_names_real_cases() -> None:
     assert set(report().NOT_STATED) <= set(CASES)
+
+
+def test_a_quick_win_in_the_high_class_says_why_that_is_no_contradiction(tmp_path: Path) -> None:
+    """The bank's model swap is a quick win (low delivery risk) in the high class: wherever
+    the class sits beside that low figure (the proposal page's risk line, JSON's risk_note),
+    a sentence says the figure measures delivery, not what the system can do to whom."""
+    folder = tmp_path / "proposals"
+    folder.mkdir()
+    shutil.copy(FIRST / "bank-pcb-model-swap.yaml", folder)
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.chdir(tmp_path), redirect_stdout(out), redirect_stderr(err):
+        code = cli(["score", str(folder), "--format", "json"])
+    assert code == 0, err.getvalue()
+    (bank,) = json.loads(out.getvalue())["proposals"]
+    assert (bank["state"], bank["risk_class"]) == ("quick_win", "high")
+    assert bank["delivery_risk"] < 50
+    note = bank["risk_note"]
+    assert f"Delivery risk {bank['delivery_risk']:.0f} is low" in note
+    assert "what the system can do to whom" in note
