@@ -165,3 +165,16 @@ def test_a_quick_win_in_the_high_class_says_why_that_is_no_contradiction(tmp_pat
     note = bank["risk_note"]
     assert f"Delivery risk {bank['delivery_risk']:.0f} is low" in note
     assert "what the system can do to whom" in note
+
+
+def test_a_high_delivery_risk_alone_beside_a_low_class_reads_as_one_sentence() -> None:
+    """The cold-start recommender: minimal class, delivery risk over 50, no red or high flag.
+    Its note names the one figure with a verb that agrees with it."""
+    card = card_of(FIRST, "cold-start-photo-recommender")
+    assert card.risk_class == "minimal" and card.delivery_risk >= 50
+    assert not any(flag.severity in ("red", "high") for flag in card.flags)
+    note = card.risk_story.note
+    assert note == (
+        f"Delivery risk {card.delivery_risk:.0f} does not set the class: it follows what the "
+        "system can do to whom."
+    )

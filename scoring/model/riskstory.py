@@ -198,7 +198,8 @@ def _note(
         what.append("its red or high flags")
     if high_delivery:
         what.append(f"delivery risk {delivery_risk:.0f}")
+    verb = "do" if serious else "does"  # "its red or high flags ... do", "delivery risk does"
     return (
-        f"{' and '.join(what).capitalize()} do not set the class: it follows what the system "
-        "can do to whom."
+        f"{' and '.join(what).capitalize()} {verb} not set the class: it follows what the "
+        "system can do to whom."
     )
