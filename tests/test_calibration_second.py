@@ -85,8 +85,9 @@ CASES = sorted(expectations())
 MISPLACED = {
     "bank-pcb-model-swap": (
         "needs information, not a quick win: the terse file rates no risk factor and names no "
-        "roles or checklist answers, so delivery risk's likely range spans 50 even with every "
-        "fact it states read (tests/calibration/README.md, 'Second encodings')"
+        "roles or checklist answers, so delivery risk's likely range (44-63) spans 50; it "
+        "would still (37-53) with every fact its prose states read as its field "
+        "(tests/calibration/README.md, 'Second encodings')"
     ),
 }
 
