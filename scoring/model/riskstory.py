@@ -10,7 +10,8 @@ Two figures carry the word risk, and each keeps one name everywhere:
   and pitfalls move it, never the class.
 
 This module words the first, with its class and the reason for it, and says why a high
-delivery risk or a serious flag beside a low class is no contradiction.
+delivery risk or a serious flag beside a low class, or a low delivery risk beside a high
+class, is no contradiction.
 """
 
 from __future__ import annotations
@@ -175,10 +176,21 @@ def _note(
     delivery_risk: float | None,
     rubric: Rubric,
 ) -> str | None:
+    threshold = rubric.quadrants.risk_threshold
+    if risk_class == "high":
+        # A quick win or incremental use in the high class: the low placement figure beside
+        # the class reads as a contradiction unless said otherwise.
+        if delivery_risk is None or delivery_risk >= threshold:
+            return None  # nothing looks worse than a high class
+        return (
+            f"Delivery risk {delivery_risk:.0f} is low: it measures how hard the project is to "
+            "deliver, not the class, which follows what the system can do to whom and keeps "
+            "its obligations."
+        )
     if risk_class not in ("minimal", "limited"):
-        return None  # nothing looks worse than a high class; an unassessed one has no claim
+        return None  # an unassessed class has no claim
     serious = [title for severity, title in flags if severity in SERIOUS]
-    high_delivery = delivery_risk is not None and delivery_risk >= rubric.quadrants.risk_threshold
+    high_delivery = delivery_risk is not None and delivery_risk >= threshold
     if not serious and not high_delivery:
         return None
     what = []
@@ -186,7 +198,8 @@ def _note(
         what.append("its red or high flags")
     if high_delivery:
         what.append(f"delivery risk {delivery_risk:.0f}")
+    verb = "do" if serious else "does"  # "its red or high flags ... do", "delivery risk does"
     return (
-        f"{' and '.join(what).capitalize()} do not set the class: it follows what the system "
-        "can do to whom."
+        f"{' and '.join(what).capitalize()} {verb} not set the class: it follows what the "
+        "system can do to whom."
     )
