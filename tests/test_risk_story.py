@@ -155,6 +155,11 @@ def test_csv_and_terminal_show_the_same_figures_under_the_same_names(
         why = next(row for row in table if row.strip().startswith(pid + " ") and "·" in row)
         assert f"Risk {entry['risk']:.0f} · {CLASS_LABELS[entry['risk_class']]}" in why
         assert entry["risk_reason"][1:] in why
+        # A figure beside the class that reads as a contradiction is explained there too.
+        if entry.get("risk_note"):
+            assert entry["risk_note"] in why, (pid, why)
+    notes = [pid for pid, entry in scored.items() if entry.get("risk_note")]
+    assert "credit-scorecard-challenger" in notes, notes  # a quick win in the high class
 
 
 def test_proposal_pages_show_risk_with_class_and_reason(

@@ -174,7 +174,10 @@ def write_table(
     out.write("\nWhy each risk class:\n")
     for card, row in zip(cards, rows, strict=True):
         story = card.risk_story
-        out.write(f"  {row[0].ljust(width)}  {one_line(story.summary)}\n")
+        # The note says why a figure beside the class (flags, a low delivery risk) does
+        # not contradict it, as the proposal page's risk line does.
+        why = f"{story.summary} {story.note}" if story.note else story.summary
+        out.write(f"  {row[0].ljust(width)}  {one_line(why)}\n")
     if summary.active < SUMMARY_MIN_ACTIVE:
         return
     mix = ", ".join(
