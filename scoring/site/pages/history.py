@@ -16,6 +16,10 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import pickle
+import subprocess
+import sys
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -69,6 +73,10 @@ SHALLOW = (
 GIT_FAILED = "History unavailable: git could not read the repository's log."
 NOT_IN_CLONE = "not in this clone (a partial clone)"
 WITHHELD = "not in the public register then"
+# A worker process starts and imports the engine in about 1.5 s, the time this process takes
+# to score some 800 versions: it gets its part of the rest, and only a part this large.
+WORKER_START = 800
+WORKER_PART = 600
 _KEPT = object()  # the memo's "made from" for values whose key says everything
 
 
@@ -127,6 +135,91 @@ def score_versions(
             for n, _ in valid:
                 versions[n] = versions[n] or Version(None, "could not be scored today")
     return [v or Version(None, "could not be scored today") for v in versions]
+
+
+def score_in_worker() -> None:
+    """A worker process's whole job: score_versions on the pickled arguments read from
+    standard input, the versions pickled to standard output. The input is this build's own
+    (file contents read from git by the parent, and the site's rubric and rules)."""
+    files, rubric, compliance, public = pickle.load(sys.stdin.buffer)
+    versions = score_versions(files, rubric, rubric.state_name, compliance, public)
+    pickle.dump(versions, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+class _Worker:
+    """One worker process scoring one part, fed and read in a thread so that this process
+    scores its own part meanwhile. A fresh interpreter started with fixed arguments (never a
+    fork of a process that runs serve's threads, and never a re-run of the main script)."""
+
+    def __init__(self, payload: bytes) -> None:
+        self.versions: list[Version] | None = None
+        paths = [entry for entry in sys.path if entry]
+        code = (
+            f"import sys; sys.path[:0] = {paths!r}; "
+            "from scoring.site.pages.history import score_in_worker; score_in_worker()"
+        )
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", code],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        self.thread = threading.Thread(target=self._talk, args=(payload,), daemon=True)
+        self.thread.start()
+
+    def _talk(self, payload: bytes) -> None:
+        out, _ = self.process.communicate(payload)
+        if self.process.returncode == 0:
+            found = pickle.loads(out)
+            if isinstance(found, list) and all(isinstance(v, Version) for v in found):
+                self.versions = found
+
+    def result(self) -> list[Version] | None:
+        self.thread.join()
+        return self.versions
+
+
+def scoring_processes() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def score_all(
+    files: Sequence[tuple[str, bytes]],
+    rubric: Rubric,
+    compliance: ComplianceContext | None = None,
+    public: Visibility | None = None,
+    processes: int | None = None,
+) -> list[Version]:
+    """score_versions over every core: the first parts in worker processes while this one
+    scores the last; the same versions in the same order as one process gives (each version
+    is scored on its own). With few versions or one core, or where a worker cannot start
+    or fails, its part is scored here: the build never depends on a second process."""
+    processes = scoring_processes() if processes is None else processes
+    part = (len(files) - WORKER_START) // processes if processes > 1 else 0
+    if part < WORKER_PART:
+        return score_versions(files, rubric, rubric.state_name, compliance, public)
+    # Each worker scores ``part`` versions; this process the rest (its head start).
+    chunks = [list(files[n * part : (n + 1) * part]) for n in range(processes - 1)]
+    chunks.append(list(files[(processes - 1) * part :]))
+    workers: list[_Worker | None] = []
+    for chunk in chunks[:-1]:
+        try:
+            payload = pickle.dumps((chunk, rubric, compliance, public), pickle.HIGHEST_PROTOCOL)
+            workers.append(_Worker(payload))
+        except Exception:  # no second process here (a sandbox), or unpicklable rules
+            workers.append(None)
+    last = score_versions(chunks[-1], rubric, rubric.state_name, compliance, public)
+    done: list[Version] = []
+    for chunk, worker in zip(chunks[:-1], workers, strict=True):
+        found = worker.result() if worker is not None else None
+        if found is None or len(found) != len(chunk):
+            found = score_versions(chunk, rubric, rubric.state_name, compliance, public)
+        done.extend(found)
+    return [*done, *last]
 
 
 @dataclass(frozen=True)
@@ -286,10 +379,9 @@ class History:
             scored = dict(
                 zip(
                     present,
-                    score_versions(
+                    score_all(
                         [(p, contents[b]) for p, b in present],
                         self.ctx.rubric,
-                        self.ctx.quadrant_name,
                         self.ctx.portfolio.context,
                         self.public,
                     ),
@@ -551,5 +643,7 @@ __all__ = [
     "history_pages",
     "page_key",
     "proposal_block",
+    "score_all",
+    "score_in_worker",
     "score_versions",
 ]

@@ -1,0 +1,144 @@
+"""History's speed (#30): old versions scored over every core, with the very same result as
+one process gives, and git asked once per build, however many proposals there are."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sitekit import MINIMAL_ID, MINIMAL_YAML, PILOT_ID, PILOT_YAML, write_site
+from test_history import build_docs, commit, git, text_of
+
+from scoring.proposals.publication import Visibility
+from scoring.rubric import load_rubric
+from scoring.site.pages import history
+from scoring.sources import gitrevisions
+
+
+def versions_to_score() -> list[tuple[str, bytes]]:
+    """Valid versions, ones today's format refuses, and one that is no YAML at all."""
+    path = f"content/proposals/{PILOT_ID}.yaml"
+    variants = [
+        PILOT_YAML,
+        PILOT_YAML.replace("stage: pilot", "stage: idea"),
+        PILOT_YAML.replace("stage: pilot", "stage: bogus"),
+        PILOT_YAML.replace("labels: available", "labels: none"),
+        "title: [unclosed\n",
+    ]
+    files = [(path, text.encode("utf-8")) for text in variants] * 3
+    return [*files, (f"content/proposals/{MINIMAL_ID}.yaml", MINIMAL_YAML.encode("utf-8"))]
+
+
+@pytest.fixture
+def workers(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Every worker started; a worker takes any part, however small."""
+    started: list[Any] = []
+    real = history._Worker
+
+    def recording(payload: bytes) -> Any:
+        worker = real(payload)
+        started.append(worker)
+        return worker
+
+    monkeypatch.setattr(history, "_Worker", recording)
+    monkeypatch.setattr(history, "WORKER_START", 0)
+    monkeypatch.setattr(history, "WORKER_PART", 1)
+    return started
+
+
+@pytest.mark.parametrize("public", [None, Visibility()], ids=["internal", "public"])
+def test_versions_scored_in_a_worker_equal_those_scored_here(
+    workers: list[Any], public: Visibility | None
+) -> None:
+    rubric = load_rubric(None)
+    files = versions_to_score()
+    alone = history.score_versions(files, rubric, rubric.state_name, None, public)
+    shared = history.score_all(files, rubric, None, public, processes=2)
+    assert len(workers) == 1 and workers[0].result() is not None  # a worker did score
+    assert shared == alone
+    assert repr(shared) == repr(alone)  # every float to the last digit, in the same order
+    assert any(v.valid for v in shared) and any(not v.valid for v in shared)
+
+
+@pytest.mark.parametrize("executable", ["/nonexistent/python", "/bin/false"])
+def test_a_worker_that_cannot_start_or_fails_leaves_its_part_to_this_process(
+    workers: list[Any], monkeypatch: pytest.MonkeyPatch, executable: str
+) -> None:
+    rubric = load_rubric(None)
+    files = versions_to_score()
+    alone = history.score_versions(files, rubric, rubric.state_name)
+    monkeypatch.setattr(sys, "executable", executable)
+    assert history.score_all(files, rubric, processes=2) == alone
+
+
+def test_few_versions_or_one_core_start_no_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[bytes] = []
+    monkeypatch.setattr(history, "_Worker", started.append)
+    rubric = load_rubric(None)
+    files = versions_to_score()
+    history.score_all(files, rubric, processes=2)  # far fewer than a worker's start costs
+    monkeypatch.setattr(history, "WORKER_START", 0)
+    monkeypatch.setattr(history, "WORKER_PART", 1)
+    history.score_all(files, rubric, processes=1)
+    assert started == []
+
+
+def many_commits(root: Path, proposals: int = 6, commits: int = 3) -> Path:
+    """A site of ``proposals`` copies of the pilot, each changed in ``commits`` commits."""
+    folder = root / "content" / "proposals"
+    write_site(
+        root,
+        {f"case-{n}": PILOT_YAML for n in range(proposals)},
+        plugin_options={"history_since": "2026-03-01"},
+    )
+    git(root, "init", "-q", "-b", "main")
+    for c in range(commits):
+        for n in range(proposals):
+            # The middle commit is one today's format refuses for half of them.
+            stage = "bogus" if c == 1 and n % 2 == 0 else ("idea", "pilot")[(n + c) % 2]
+            text = PILOT_YAML.replace("stage: pilot", f"stage: {stage}")
+            (folder / f"case-{n}.yaml").write_text(text + f"# {c}\n", encoding="utf-8")
+        commit(root, f"revision {c}", f"2026-0{c + 1}-05")
+    return root
+
+
+def test_one_git_log_and_one_blob_batch_per_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = many_commits(tmp_path / "site")
+    calls: list[str] = []
+    real = gitrevisions.run_git
+
+    def counting(args: list[str], *rest: Any, **named: Any) -> bytes:
+        calls.append(next(a for a in args if not a.startswith("-") and "=" not in a))
+        return real(args, *rest, **named)
+
+    monkeypatch.setattr(gitrevisions, "run_git", counting)
+    out = tmp_path / "out"
+    assert build_docs(root, out, monkeypatch) == 0
+    page = (out / "docs" / "proposals" / "case-0.md").read_text(encoding="utf-8")
+    assert "not valid under today's format: stage" in text_of(page)  # old versions were read
+    # One log for all six proposals (and the rubric), one listing and one read of the blobs.
+    assert calls.count("log") == 1
+    assert calls.count("cat-file") == 2
+    assert len(calls) <= 4, calls
+
+
+@pytest.mark.slow
+def test_a_build_scoring_in_a_worker_writes_the_same_site(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: list[Any]
+) -> None:
+    root = many_commits(tmp_path / "site")
+    shared = tmp_path / "shared"
+    assert build_docs(root, shared, monkeypatch) == 0
+    assert workers, "the build scored no version in a worker"
+    monkeypatch.setattr(history, "WORKER_START", 10**9)  # one process
+    alone = tmp_path / "alone"
+    assert build_docs(root, alone, monkeypatch) == 0
+    files = sorted(p.relative_to(alone) for p in alone.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(shared) for p in shared.rglob("*") if p.is_file())
+    for name in files:
+        assert (shared / name).read_bytes() == (alone / name).read_bytes(), name
+    assert "History unavailable" not in (alone / "docs" / "what-changed.md").read_text()
