@@ -3,13 +3,14 @@ one process gives, and git asked once per build, however many proposals there ar
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sitekit import MINIMAL_ID, MINIMAL_YAML, PILOT_ID, PILOT_YAML, write_site
-from test_history import build_docs, commit, git, text_of
+from sitekit import MINIMAL_ID, MINIMAL_YAML, PILOT_ID, PILOT_YAML, REPO, write_site
+from test_history import build_docs, commit, git, history_block, pilot_file, text_of
 
 from scoring.proposals.publication import Visibility
 from scoring.rubric import load_rubric
@@ -142,3 +143,43 @@ def test_a_build_scoring_in_a_worker_writes_the_same_site(
     for name in files:
         assert (shared / name).read_bytes() == (alone / name).read_bytes(), name
     assert "History unavailable" not in (alone / "docs" / "what-changed.md").read_text()
+
+
+def test_a_listed_rubric_line_scores_the_version_in_force_then(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The twelfth line is a rubric change: it shows the version before every listed edit,
+    which is scored; no other unlisted version is."""
+    root = tmp_path / "site"
+    rubric = (REPO / "scoring" / "data" / "rubric.yaml").read_text(encoding="utf-8")
+    write_site(
+        root,
+        {PILOT_ID: PILOT_YAML.replace("stage: pilot", "stage: idea")},
+        plugin_options={"history_since": "2026-01-07", "rubric": "rubric.yaml"},
+        extra_files={"rubric.yaml": rubric},
+    )
+    git(root, "init", "-q", "-b", "main")
+    commit(root, "first", "2026-01-05")
+    (root / "rubric.yaml").write_text(
+        rubric.replace("  risk_discount: 0.5\n", "  risk_discount: 0.4\n")
+    )
+    commit(root, "rubric only", "2026-01-10")
+    for n in range(history.MAX_LINES - 1):
+        pilot_file(root).write_text(PILOT_YAML + f"# revision {n}\n", encoding="utf-8")
+        commit(root, f"revision {n}", f"2026-02-{n + 1:02d}")
+    scored: list[int] = []
+    real = history.score_versions
+
+    def counting(files: Any, *args: Any) -> Any:
+        scored.append(len(files))
+        return real(files, *args)
+
+    monkeypatch.setattr(history, "score_versions", counting)
+    out = tmp_path / "out"
+    assert build_docs(root, out, monkeypatch) == 0
+    block = history_block((out / "docs" / "proposals" / f"{PILOT_ID}.md").read_text())
+    line = re.search(r"2026-01-10 [0-9a-f]{7} (.*?) rubric changed", block)
+    assert line is not None and line.group(1).startswith("idea · Quick win · priority")
+    assert "2026-01-05" not in block  # the first commit is the 13th line: counted, not listed
+    assert "1 older commit" in block
+    assert sum(scored) == history.MAX_LINES  # the 11 edits listed and the first version

@@ -50,6 +50,7 @@ from scoring.site.pages.context import SiteContext
 from scoring.site.rebuild.keys import fingerprint
 from scoring.site.rebuild.versionstore import VersionStore
 from scoring.sources.gitrevisions import (
+    Commit,
     FileChange,
     GitError,
     PathLog,
@@ -223,6 +224,16 @@ def score_all(
 
 
 @dataclass(frozen=True)
+class LineChange:
+    """A timeline line before its version is scored."""
+
+    commit: Commit
+    change: FileChange | None  # the proposal's change in force at this commit
+    own: bool  # the commit changed the proposal
+    rubric: bool  # the commit changed the rubric
+
+
+@dataclass(frozen=True)
 class ProposalHistory:
     """What the proposal page's History block shows."""
 
@@ -246,6 +257,7 @@ class History:
         self.repo: Repository | None = None
         self._movements: dict[str, Movement] = {}
         self._paths: dict[str, str | None] = {}
+        self._lines: dict[str, tuple[LineChange, ...]] = {}
         self._open()
 
     def _open(self) -> None:
@@ -348,12 +360,15 @@ class History:
         shown: set[tuple[str, str]] = set()
         for card in self.ctx.portfolio.cards:
             path = self.path_of(card.proposal)
-            changes = self.log.changes.get(path, ()) if path else ()
+            if path is None:
+                continue
+            changes = self.log.changes.get(path, ())
             since = self.since_for(card.proposal)
             then = next((c for c in changes if c.date <= since), None)
-            # A listed line shows its commit's version or, for the rubric's, the one before.
-            for change in (*changes[: MAX_LINES + 1], *([then] if then else [])):
-                if path and change.blob:
+            # Each listed line shows the version in force at its commit.
+            listed = [line.change for line in self.line_changes(path)[:MAX_LINES]]
+            for change in (*listed, then):
+                if change is not None and change.blob:
                     shown.add((path, change.blob))
         wanted = sorted(shown)
         names = [f"{blob}:{PurePosixPath(path).name}" for path, blob in wanted]
@@ -409,29 +424,54 @@ class History:
         return self.versions.get((path, change.blob)) if change.blob else None
 
     # -- one proposal ---------------------------------------------------------------------
+    @cached_property
+    def commit_order(self) -> dict[str, int]:
+        """Each commit's place in the log, newest first."""
+        return {commit.id: n for n, commit in enumerate(self.log.commits)}
+
+    def line_changes(self, path: str) -> tuple[LineChange, ...]:
+        """Newest first: each commit that changed the file at ``path``, and each that changed
+        the rubric while the file existed, with the file's change in force then. Only those
+        commits are visited, not the whole log."""
+        known = self._lines.get(path)
+        if known is not None:
+            return known
+        own = {c.commit: c for c in self.log.changes.get(path, ())}
+        # The rubric's first commit added it: nothing moved then.
+        rubric = {c.commit for c in self.rubric_changes()[:-1]}
+        order = self.commit_order
+        lines: list[LineChange] = []
+        current: FileChange | None = None
+        exists = False
+        oldest_first = sorted(own.keys() | rubric, key=order.__getitem__, reverse=True)
+        for commit_id in oldest_first:
+            change = own.get(commit_id)
+            if change is not None:
+                current = change
+                exists = change.blob is not None
+            if change is None and not exists:
+                continue
+            commit = self.log.commits[order[commit_id]]
+            lines.append(LineChange(commit, current, change is not None, commit_id in rubric))
+        found = self._lines[path] = tuple(reversed(lines))
+        return found
+
     def timeline(self, proposal: Proposal) -> tuple[Line, ...]:
         """Newest first: each commit that changed the proposal, and each that changed the
         rubric while the proposal existed (marked: by the rubric's blob ids)."""
         path = self.path_of(proposal)
         if path is None:
             return ()
-        own = {c.commit: c for c in self.changes(proposal)}
-        # The rubric's first commit added it: nothing moved then.
-        rubric = {c.commit for c in self.rubric_changes()[:-1]}
-        lines: list[Line] = []
-        current: Version | None = None
-        exists = False
-        for commit in reversed(self.log.commits):  # oldest first
-            change = own.get(commit.id)
-            if change is not None:
-                current = self.version(path, change)
-                exists = change.blob is not None
-            if change is None and not (commit.id in rubric and exists):
-                continue
-            lines.append(
-                Line(commit.id[:7], commit.date, current, change is not None, commit.id in rubric)
+        return tuple(
+            Line(
+                line.commit.id[:7],
+                line.commit.date,
+                self.version(path, line.change) if line.change is not None else None,
+                line.own,
+                line.rubric,
             )
-        return tuple(reversed(lines))
+            for line in self.line_changes(path)
+        )
 
     @cached_property
     def moved_ids(self) -> frozenset[str]:
