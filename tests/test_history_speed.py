@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from sitekit import MINIMAL_ID, MINIMAL_YAML, PILOT_ID, PILOT_YAML, REPO, write_site
+from test_dirty_build import serve_build
 from test_history import build_docs, commit, git, history_block, pilot_file, text_of
 
 from scoring.proposals.publication import Visibility
@@ -183,3 +184,30 @@ def test_a_listed_rubric_line_scores_the_version_in_force_then(
     assert "2026-01-05" not in block  # the first commit is the 13th line: counted, not listed
     assert "1 older commit" in block
     assert sum(scored) == history.MAX_LINES  # the 11 edits listed and the first version
+
+
+@pytest.mark.dirty
+def test_a_reload_with_the_same_log_takes_the_last_table_of_versions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under `serve --dirty` an edit to one proposal file changes neither the log nor the
+    dates: the versions shown are not worked out again for every proposal."""
+    root = many_commits(tmp_path / "site")
+    walked: list[str] = []
+    real = history.History.line_changes
+
+    def counting(self: history.History, path: str) -> Any:
+        walked.append(path)
+        return real(self, path)
+
+    monkeypatch.setattr(history.History, "line_changes", counting)
+    config = serve_build(root, dirty=True, startup=True)
+    assert len(set(walked)) == 6
+    edited = root / "content" / "proposals" / "case-2.yaml"
+    edited.write_text(edited.read_text("utf-8").replace("Route", "Now route"), encoding="utf-8")
+    walked.clear()
+    serve_build(root, dirty=True, startup=False)
+    assert set(walked) <= {"content/proposals/case-2.yaml"}  # its own page only
+    page = Path(config.site_dir) / "proposals" / "case-2" / "index.html"
+    assert "Now route" in page.read_text("utf-8")
+    assert "not valid under today" in page.read_text("utf-8")  # its history is still shown

@@ -78,7 +78,6 @@ WITHHELD = "not in the public register then"
 # to score some 800 versions: it gets its part of the rest, and only a part this large.
 WORKER_START = 800
 WORKER_PART = 600
-_KEPT = object()  # the memo's "made from" for values whose key says everything
 
 
 def site_visibility(publication: Publication) -> Visibility:
@@ -223,6 +222,20 @@ def score_all(
     return [*done, *last]
 
 
+def version_name(pair: tuple[str, str]) -> str:
+    """A version's name in the cache folder: its blob id and file name."""
+    path, blob = pair
+    return f"{blob}:{PurePosixPath(path).name}"
+
+
+@dataclass(frozen=True)
+class ShownVersions:
+    """The versions one build's pages showed, and a fingerprint of what decided them."""
+
+    made_from: str
+    versions: dict[tuple[str, str], Version]
+
+
 @dataclass(frozen=True)
 class LineChange:
     """A timeline line before its version is scored."""
@@ -355,15 +368,26 @@ class History:
 
     @cached_property
     def versions(self) -> dict[tuple[str, str], Version]:
-        """The versions of current proposals the pages show, by (path, blob): those of the
-        lines listed (older ones are only counted) and the one on the "since" date."""
+        """The versions of current proposals the pages show, by (path, blob): the one in
+        force at each listed line (older lines are only counted) and the one on the "since"
+        date. Under serve the memo keeps the last build's table: a reload whose log, files
+        and dates are the same takes it whole, and otherwise only new versions are scored."""
+        plan = [
+            (path, self.since_for(card.proposal))
+            for card in self.ctx.portfolio.cards
+            if (path := self.path_of(card.proposal)) is not None
+        ]
+        head = self.repo.head if self.repo is not None else None
+        made_from = fingerprint((head, self.folder_rel, self.rubric_rel, plan))
+        memo = self.ctx.rebuild_memo
+        key = ("history versions", self.scoring_key)
+        previous = memo.get(key, ()) if memo is not None else None
+        if isinstance(previous, ShownVersions) and previous.made_from == made_from:
+            return previous.versions
+        known = previous.versions if isinstance(previous, ShownVersions) else {}
         shown: set[tuple[str, str]] = set()
-        for card in self.ctx.portfolio.cards:
-            path = self.path_of(card.proposal)
-            if path is None:
-                continue
+        for path, since in plan:
             changes = self.log.changes.get(path, ())
-            since = self.since_for(card.proposal)
             then = next((c for c in changes if c.date <= since), None)
             # Each listed line shows the version in force at its commit.
             listed = [line.change for line in self.line_changes(path)[:MAX_LINES]]
@@ -371,48 +395,53 @@ class History:
                 if change is not None and change.blob:
                     shown.add((path, change.blob))
         wanted = sorted(shown)
-        names = [f"{blob}:{PurePosixPath(path).name}" for path, blob in wanted]
-        keys = [("history version", name, self.scoring_key) for name in names]
+        found = {pair: known[pair] for pair in wanted if pair in known}
+        found.update(self._score([pair for pair in wanted if pair not in found]))
+        versions = {pair: found[pair] for pair in wanted}
+        if memo is not None:
+            memo.put(key, (), ShownVersions(made_from, versions))
+        if self.store is not None:
+            self.store.save(
+                {
+                    version_name(pair): version
+                    for pair, version in versions.items()
+                    if version.problem != NOT_IN_CLONE
+                }
+            )
+        return versions
+
+    def _score(self, chosen: list[tuple[str, str]]) -> dict[tuple[str, str], Version]:
+        """Versions by (path, blob): those kept in the cache folder, the others read from git
+        and scored; a blob this clone lacks says so."""
+        if not chosen:
+            return {}
         store = self.store
-
-        def make(positions: list[int]) -> list[Version]:
-            if not positions:
-                return []
-            chosen = [wanted[n] for n in positions]
-            on_disk = {
-                wanted[n]: kept
-                for n in positions
-                if store is not None and (kept := store.get(names[n])) is not None
-            }
-            chosen = [pair for pair in chosen if pair not in on_disk]
-            assert self.repo is not None  # versions are asked for only when git answered
-            try:
-                contents = read_blobs({blob for _, blob in chosen}, self.repo.root)
-            except (GitError, OSError):
-                contents = {}
-            present = [(p, b) for p, b in chosen if b in contents]
-            scored = dict(
-                zip(
-                    present,
-                    score_all(
-                        [(p, contents[b]) for p, b in present],
-                        self.ctx.rubric,
-                        self.ctx.portfolio.context,
-                        self.public,
-                    ),
-                    strict=True,
-                )
+        on_disk = {
+            pair: kept
+            for pair in chosen
+            if store is not None and (kept := store.get(version_name(pair))) is not None
+        }
+        to_read = [pair for pair in chosen if pair not in on_disk]
+        assert self.repo is not None  # versions are asked for only when git answered
+        try:
+            contents = read_blobs({blob for _, blob in to_read}, self.repo.root)
+        except (GitError, OSError):
+            contents = {}
+        present = [(p, b) for p, b in to_read if b in contents]
+        scored = dict(
+            zip(
+                present,
+                score_all(
+                    [(p, contents[b]) for p, b in present],
+                    self.ctx.rubric,
+                    self.ctx.portfolio.context,
+                    self.public,
+                ),
+                strict=True,
             )
-            scored.update(on_disk)
-            return [scored.get(wanted[n], Version(None, NOT_IN_CLONE)) for n in positions]
-
-        kept = self.ctx.memo_each(keys, [_KEPT] * len(keys), make)
-        values = kept if kept is not None else make(list(range(len(wanted))))
-        if store is not None:
-            store.save(
-                {n: v for n, v in zip(names, values, strict=True) if v.problem != NOT_IN_CLONE}
-            )
-        return dict(zip(wanted, values, strict=True))
+        )
+        scored.update(on_disk)
+        return {pair: scored.get(pair, Version(None, NOT_IN_CLONE)) for pair in chosen}
 
     @cached_property
     def store(self) -> VersionStore | None:
