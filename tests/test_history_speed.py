@@ -211,3 +211,18 @@ def test_a_reload_with_the_same_log_takes_the_last_table_of_versions(
     page = Path(config.site_dir) / "proposals" / "case-2" / "index.html"
     assert "Now route" in page.read_text("utf-8")
     assert "not valid under today" in page.read_text("utf-8")  # its history is still shown
+
+
+def test_a_workers_answer_is_read_as_versions_only() -> None:
+    """The answer is unpickled with versions and facts as its only classes: anything else
+    (here a callable a crafted answer would run) is refused, and the part scored here."""
+    import io
+    import os
+    import pickle
+
+    rubric = load_rubric(None)
+    versions = history.score_versions(versions_to_score(), rubric, rubric.state_name)
+    answer = history._VersionsUnpickler(io.BytesIO(pickle.dumps(versions))).load()
+    assert answer == versions
+    with pytest.raises(pickle.UnpicklingError, match="may not hold posix"):
+        history._VersionsUnpickler(io.BytesIO(pickle.dumps([os.system]))).load()
