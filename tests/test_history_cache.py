@@ -92,9 +92,9 @@ def test_only_the_versions_shown_are_scored(
     page = (tmp_path / "out" / "docs" / "proposals" / f"{PILOT_ID}.md").read_text()
     assert page.count("<li>2026-") == history.MAX_LINES
     assert "5 older commits not listed" in page  # 17 commits touch it
-    # The listed lines, the one before them (for a rubric line), the one on the "since"
-    # date, and the other proposal's one version.
-    assert sum(scored) == history.MAX_LINES + 1 + 1 + 1
+    # The listed lines (no rubric line among them needs an older version), the one on the
+    # "since" date, and the other proposal's one version.
+    assert sum(scored) == history.MAX_LINES + 1 + 1
 
 
 @pytest.mark.slow

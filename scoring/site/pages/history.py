@@ -15,7 +15,12 @@ folder or a shallow clone the pages say "history unavailable"; the build never f
 from __future__ import annotations
 
 import dataclasses
+import io
 import os
+import pickle
+import subprocess
+import sys
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -46,6 +51,7 @@ from scoring.site.pages.context import SiteContext
 from scoring.site.rebuild.keys import fingerprint
 from scoring.site.rebuild.versionstore import VersionStore
 from scoring.sources.gitrevisions import (
+    Commit,
     FileChange,
     GitError,
     PathLog,
@@ -69,7 +75,10 @@ SHALLOW = (
 GIT_FAILED = "History unavailable: git could not read the repository's log."
 NOT_IN_CLONE = "not in this clone (a partial clone)"
 WITHHELD = "not in the public register then"
-_KEPT = object()  # the memo's "made from" for values whose key says everything
+# A worker process starts and imports the engine in about 1.5 s, the time this process takes
+# to score some 800 versions: it gets its part of the rest, and only a part this large.
+WORKER_START = 800
+WORKER_PART = 600
 
 
 def site_visibility(publication: Publication) -> Visibility:
@@ -129,6 +138,127 @@ def score_versions(
     return [v or Version(None, "could not be scored today") for v in versions]
 
 
+def score_in_worker() -> None:
+    """A worker process's whole job: score_versions on the pickled arguments read from
+    standard input, the versions pickled to standard output. The input is this build's own
+    (file contents read from git by the parent, and the site's rubric and rules)."""
+    files, rubric, compliance, public = pickle.load(sys.stdin.buffer)
+    versions = score_versions(files, rubric, rubric.state_name, compliance, public)
+    pickle.dump(versions, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+class _Worker:
+    """One worker process scoring one part, fed and read in a thread so that this process
+    scores its own part meanwhile. A fresh interpreter started with fixed arguments (never a
+    fork of a process that runs serve's threads, and never a re-run of the main script)."""
+
+    def __init__(self, payload: bytes) -> None:
+        self.versions: list[Version] | None = None
+        paths = [entry for entry in sys.path if entry]
+        code = (
+            f"import sys; sys.path[:0] = {paths!r}; "
+            "from scoring.site.pages.history import score_in_worker; score_in_worker()"
+        )
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", code],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        self.thread = threading.Thread(target=self._talk, args=(payload,), daemon=True)
+        self.thread.start()
+
+    def _talk(self, payload: bytes) -> None:
+        out, _ = self.process.communicate(payload)
+        if self.process.returncode == 0:
+            try:
+                found = _VersionsUnpickler(io.BytesIO(out)).load()
+            except Exception:  # not versions: its part is scored here
+                return
+            if isinstance(found, list) and all(isinstance(v, Version) for v in found):
+                self.versions = found
+
+    def result(self) -> list[Version] | None:
+        self.thread.join()
+        return self.versions
+
+
+class _VersionsUnpickler(pickle.Unpickler):
+    """Reads a worker's answer: versions and their facts, no other class."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if module != "scoring.model.timeline" or name not in ("Version", "Facts"):
+            raise pickle.UnpicklingError(f"a worker's answer may not hold {module}.{name}")
+        return super().find_class(module, name)
+
+
+def scoring_processes() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def score_all(
+    files: Sequence[tuple[str, bytes]],
+    rubric: Rubric,
+    compliance: ComplianceContext | None = None,
+    public: Visibility | None = None,
+    processes: int | None = None,
+) -> list[Version]:
+    """score_versions over every core: the first parts in worker processes while this one
+    scores the last; the same versions in the same order as one process gives (each version
+    is scored on its own). With few versions or one core, or where a worker cannot start
+    or fails, its part is scored here: the build never depends on a second process."""
+    processes = scoring_processes() if processes is None else processes
+    part = (len(files) - WORKER_START) // processes if processes > 1 else 0
+    if part < WORKER_PART:
+        return score_versions(files, rubric, rubric.state_name, compliance, public)
+    # Each worker scores ``part`` versions; this process the rest (its head start).
+    chunks = [list(files[n * part : (n + 1) * part]) for n in range(processes - 1)]
+    chunks.append(list(files[(processes - 1) * part :]))
+    workers: list[_Worker | None] = []
+    for chunk in chunks[:-1]:
+        try:
+            payload = pickle.dumps((chunk, rubric, compliance, public), pickle.HIGHEST_PROTOCOL)
+            workers.append(_Worker(payload))
+        except Exception:  # no second process here (a sandbox), or unpicklable rules
+            workers.append(None)
+    last = score_versions(chunks[-1], rubric, rubric.state_name, compliance, public)
+    done: list[Version] = []
+    for chunk, worker in zip(chunks[:-1], workers, strict=True):
+        found = worker.result() if worker is not None else None
+        if found is None or len(found) != len(chunk):
+            found = score_versions(chunk, rubric, rubric.state_name, compliance, public)
+        done.extend(found)
+    return [*done, *last]
+
+
+def version_name(pair: tuple[str, str]) -> str:
+    """A version's name in the cache folder: its blob id and file name."""
+    path, blob = pair
+    return f"{blob}:{PurePosixPath(path).name}"
+
+
+@dataclass(frozen=True)
+class ShownVersions:
+    """The versions one build's pages showed, and a fingerprint of what decided them."""
+
+    made_from: str
+    versions: dict[tuple[str, str], Version]
+
+
+@dataclass(frozen=True)
+class LineChange:
+    """A timeline line before its version is scored."""
+
+    commit: Commit
+    change: FileChange | None  # the proposal's change in force at this commit
+    own: bool  # the commit changed the proposal
+    rubric: bool  # the commit changed the rubric
+
+
 @dataclass(frozen=True)
 class ProposalHistory:
     """What the proposal page's History block shows."""
@@ -153,6 +283,7 @@ class History:
         self.repo: Repository | None = None
         self._movements: dict[str, Movement] = {}
         self._paths: dict[str, str | None] = {}
+        self._lines: dict[str, tuple[LineChange, ...]] = {}
         self._open()
 
     def _open(self) -> None:
@@ -250,62 +381,80 @@ class History:
 
     @cached_property
     def versions(self) -> dict[tuple[str, str], Version]:
-        """The versions of current proposals the pages show, by (path, blob): those of the
-        lines listed (older ones are only counted) and the one on the "since" date."""
+        """The versions of current proposals the pages show, by (path, blob): the one in
+        force at each listed line (older lines are only counted) and the one on the "since"
+        date. Under serve the memo keeps the last build's table: a reload whose log, files
+        and dates are the same takes it whole, and otherwise only new versions are scored."""
+        plan = [
+            (path, self.since_for(card.proposal))
+            for card in self.ctx.portfolio.cards
+            if (path := self.path_of(card.proposal)) is not None
+        ]
+        head = self.repo.head if self.repo is not None else None
+        made_from = fingerprint((head, self.folder_rel, self.rubric_rel, plan))
+        memo = self.ctx.rebuild_memo
+        key = ("history versions", self.scoring_key)
+        previous = memo.get(key, ()) if memo is not None else None
+        if isinstance(previous, ShownVersions) and previous.made_from == made_from:
+            return previous.versions
+        known = previous.versions if isinstance(previous, ShownVersions) else {}
         shown: set[tuple[str, str]] = set()
-        for card in self.ctx.portfolio.cards:
-            path = self.path_of(card.proposal)
-            changes = self.log.changes.get(path, ()) if path else ()
-            since = self.since_for(card.proposal)
+        for path, since in plan:
+            changes = self.log.changes.get(path, ())
             then = next((c for c in changes if c.date <= since), None)
-            # A listed line shows its commit's version or, for the rubric's, the one before.
-            for change in (*changes[: MAX_LINES + 1], *([then] if then else [])):
-                if path and change.blob:
+            # Each listed line shows the version in force at its commit.
+            listed = [line.change for line in self.line_changes(path)[:MAX_LINES]]
+            for change in (*listed, then):
+                if change is not None and change.blob:
                     shown.add((path, change.blob))
         wanted = sorted(shown)
-        names = [f"{blob}:{PurePosixPath(path).name}" for path, blob in wanted]
-        keys = [("history version", name, self.scoring_key) for name in names]
+        found = {pair: known[pair] for pair in wanted if pair in known}
+        found.update(self._score([pair for pair in wanted if pair not in found]))
+        versions = {pair: found[pair] for pair in wanted}
+        if memo is not None:
+            memo.put(key, (), ShownVersions(made_from, versions))
+        if self.store is not None:
+            self.store.save(
+                {
+                    version_name(pair): version
+                    for pair, version in versions.items()
+                    if version.problem != NOT_IN_CLONE
+                }
+            )
+        return versions
+
+    def _score(self, chosen: list[tuple[str, str]]) -> dict[tuple[str, str], Version]:
+        """Versions by (path, blob): those kept in the cache folder, the others read from git
+        and scored; a blob this clone lacks says so."""
+        if not chosen:
+            return {}
         store = self.store
-
-        def make(positions: list[int]) -> list[Version]:
-            if not positions:
-                return []
-            chosen = [wanted[n] for n in positions]
-            on_disk = {
-                wanted[n]: kept
-                for n in positions
-                if store is not None and (kept := store.get(names[n])) is not None
-            }
-            chosen = [pair for pair in chosen if pair not in on_disk]
-            assert self.repo is not None  # versions are asked for only when git answered
-            try:
-                contents = read_blobs({blob for _, blob in chosen}, self.repo.root)
-            except (GitError, OSError):
-                contents = {}
-            present = [(p, b) for p, b in chosen if b in contents]
-            scored = dict(
-                zip(
-                    present,
-                    score_versions(
-                        [(p, contents[b]) for p, b in present],
-                        self.ctx.rubric,
-                        self.ctx.quadrant_name,
-                        self.ctx.portfolio.context,
-                        self.public,
-                    ),
-                    strict=True,
-                )
+        on_disk = {
+            pair: kept
+            for pair in chosen
+            if store is not None and (kept := store.get(version_name(pair))) is not None
+        }
+        to_read = [pair for pair in chosen if pair not in on_disk]
+        assert self.repo is not None  # versions are asked for only when git answered
+        try:
+            contents = read_blobs({blob for _, blob in to_read}, self.repo.root)
+        except (GitError, OSError):
+            contents = {}
+        present = [(p, b) for p, b in to_read if b in contents]
+        scored = dict(
+            zip(
+                present,
+                score_all(
+                    [(p, contents[b]) for p, b in present],
+                    self.ctx.rubric,
+                    self.ctx.portfolio.context,
+                    self.public,
+                ),
+                strict=True,
             )
-            scored.update(on_disk)
-            return [scored.get(wanted[n], Version(None, NOT_IN_CLONE)) for n in positions]
-
-        kept = self.ctx.memo_each(keys, [_KEPT] * len(keys), make)
-        values = kept if kept is not None else make(list(range(len(wanted))))
-        if store is not None:
-            store.save(
-                {n: v for n, v in zip(names, values, strict=True) if v.problem != NOT_IN_CLONE}
-            )
-        return dict(zip(wanted, values, strict=True))
+        )
+        scored.update(on_disk)
+        return {pair: scored.get(pair, Version(None, NOT_IN_CLONE)) for pair in chosen}
 
     @cached_property
     def store(self) -> VersionStore | None:
@@ -317,29 +466,54 @@ class History:
         return self.versions.get((path, change.blob)) if change.blob else None
 
     # -- one proposal ---------------------------------------------------------------------
+    @cached_property
+    def commit_order(self) -> dict[str, int]:
+        """Each commit's place in the log, newest first."""
+        return {commit.id: n for n, commit in enumerate(self.log.commits)}
+
+    def line_changes(self, path: str) -> tuple[LineChange, ...]:
+        """Newest first: each commit that changed the file at ``path``, and each that changed
+        the rubric while the file existed, with the file's change in force then. Only those
+        commits are visited, not the whole log."""
+        known = self._lines.get(path)
+        if known is not None:
+            return known
+        own = {c.commit: c for c in self.log.changes.get(path, ())}
+        # The rubric's first commit added it: nothing moved then.
+        rubric = {c.commit for c in self.rubric_changes()[:-1]}
+        order = self.commit_order
+        lines: list[LineChange] = []
+        current: FileChange | None = None
+        exists = False
+        oldest_first = sorted(own.keys() | rubric, key=order.__getitem__, reverse=True)
+        for commit_id in oldest_first:
+            change = own.get(commit_id)
+            if change is not None:
+                current = change
+                exists = change.blob is not None
+            if change is None and not exists:
+                continue
+            commit = self.log.commits[order[commit_id]]
+            lines.append(LineChange(commit, current, change is not None, commit_id in rubric))
+        found = self._lines[path] = tuple(reversed(lines))
+        return found
+
     def timeline(self, proposal: Proposal) -> tuple[Line, ...]:
         """Newest first: each commit that changed the proposal, and each that changed the
         rubric while the proposal existed (marked: by the rubric's blob ids)."""
         path = self.path_of(proposal)
         if path is None:
             return ()
-        own = {c.commit: c for c in self.changes(proposal)}
-        # The rubric's first commit added it: nothing moved then.
-        rubric = {c.commit for c in self.rubric_changes()[:-1]}
-        lines: list[Line] = []
-        current: Version | None = None
-        exists = False
-        for commit in reversed(self.log.commits):  # oldest first
-            change = own.get(commit.id)
-            if change is not None:
-                current = self.version(path, change)
-                exists = change.blob is not None
-            if change is None and not (commit.id in rubric and exists):
-                continue
-            lines.append(
-                Line(commit.id[:7], commit.date, current, change is not None, commit.id in rubric)
+        return tuple(
+            Line(
+                line.commit.id[:7],
+                line.commit.date,
+                self.version(path, line.change) if line.change is not None else None,
+                line.own,
+                line.rubric,
             )
-        return tuple(reversed(lines))
+            for line in self.line_changes(path)
+        )
 
     @cached_property
     def moved_ids(self) -> frozenset[str]:
@@ -551,5 +725,7 @@ __all__ = [
     "history_pages",
     "page_key",
     "proposal_block",
+    "score_all",
+    "score_in_worker",
     "score_versions",
 ]
