@@ -25,7 +25,7 @@ from scoring.model.rules import (
 )
 from scoring.model.stakes import StakesAssessment, assess_stakes, could_raise, settled_stakes
 from scoring.proposals.proposal import Proposal
-from scoring.rubric import Criterion, Rubric
+from scoring.rubric import Checklist, Criterion, Rubric
 
 ROLES = (
     "product_owner",
@@ -320,6 +320,13 @@ def extract(proposals: Sequence[Proposal], rubric: Rubric) -> Features:
     level_rows, sd_rows, item_rows, applicable_rows, risk_rows, fact_rows = [], [], [], [], [], []
     stakes_list: list[StakesAssessment] = []
     rule_fact_rows: list[dict[str, Any]] = []
+    # A checklist left out reads the same for every proposal (of one approach): worked out
+    # once, as most rows of an imported register answer none.
+    unanswered = {
+        (checklist.id, rules_based): _checklist_row(checklist, {}, rules_based)
+        for checklist in rubric.checklists
+        for rules_based in (False, True)
+    }
     for proposal in proposals:
         evidence = proposal.get("evidence") or {}
         computed = [criterion_level(proposal, c, rubric, evidence) for c in direct]
@@ -331,10 +338,13 @@ def extract(proposals: Sequence[Proposal], rubric: Rubric) -> Features:
         rules_based = proposal.get("delivery.approach") == "rules"
         for checklist in rubric.checklists:
             given = checklists.get(checklist.id) or {}
-            for item in checklist.items:
-                answer = _item_answer(given, checklist.id, item.id, rules_based)
-                item_row.append(ANSWER_VALUE.get(answer, math.nan))
-                applicable_row.append(answer != "n/a")
+            values, applies = (
+                _checklist_row(checklist, given, rules_based)
+                if given
+                else unanswered[checklist.id, rules_based]
+            )
+            item_row += values
+            applicable_row += applies
         item_rows.append(item_row)
         applicable_rows.append(applicable_row)
         factors = proposal.get("risks.factors") or {}
@@ -380,6 +390,19 @@ def extract(proposals: Sequence[Proposal], rubric: Rubric) -> Features:
             _least(raised, _mildest(on_answers, could), len(ids)), index=index, dtype="float64"
         ),
     )
+
+
+def _checklist_row(
+    checklist: Checklist, given: dict[str, Any], rules_based: bool
+) -> tuple[list[float], list[bool]]:
+    """A checklist's answers as scoring reads them (1 / 0.5 / 0, NaN when unknown) and
+    whether each item applies (not n/a)."""
+    values, applies = [], []
+    for item in checklist.items:
+        answer = _item_answer(given, checklist.id, item.id, rules_based)
+        values.append(ANSWER_VALUE.get(answer, math.nan))
+        applies.append(answer != "n/a")
+    return values, applies
 
 
 def _findings(raised: dict[str, list[str | None]], n: int) -> list[float]:

@@ -544,11 +544,14 @@ def score_intake(
     money = {p.id: money_figures(p, rubric) for p in proposals}
     caps_by_id = {c.id: c for c in rubric.caps}
     place_low, place_high = rubric.uncertainty.placement_percentiles
-    # Whole-frame conversions once; per-row .loc lookups cost more than the scoring itself.
-    rows = scores.to_dict("index")
+    # Whole-column conversions once; per-row .loc lookups cost more than the scoring itself,
+    # and a dict per row (to_dict) holds every column where a card reads a few.
+    columns = {name: scores[name].tolist() for name in scores.columns}
+    position = {pid: i for i, pid in enumerate(scores.index.tolist())}
     cards = []
     for index, proposal in enumerate(proposals):
-        row = rows[proposal.id]
+        at = position[proposal.id]
+        row = {name: column[at] for name, column in columns.items()}
         cards.append(
             ScoreCard(
                 proposal=proposal,

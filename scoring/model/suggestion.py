@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Protocol
 
 from scoring.model.answered import is_answered
@@ -43,7 +44,7 @@ class MatchedRule:
     words: tuple[str, ...]  # the words of the proposal that matched, lowercased
     texts: tuple[str, ...]  # the texts they were found in (title, summary, ...)
 
-    @property
+    @cached_property  # read for every page, table and JSON record of the proposal
     def sentence(self) -> str:
         """ "biometric identification of people (EU AI Act Annex III 1(a)), from 'facial
         recognition'"."""
@@ -63,7 +64,7 @@ class ClassSuggestion:
     def words(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(w for rule in self.rules for w in rule.words))
 
-    @property
+    @cached_property
     def reasons(self) -> tuple[str, ...]:
         """Why, one entry per rule that suggests the class itself."""
         return tuple(r.sentence for r in self.rules if r.suggests == self.risk_class)
@@ -317,27 +318,28 @@ class _Text:
         self,
         strings: list[str],
         matcher: _Compiled,
-        hits: dict[bytes, frozenset[int]] | None = None,
+        fields: tuple[str, ...] = (),
+        owner: _Texts | None = None,
     ) -> None:
         joined = "\n\n".join(strings)
         self._joined = joined[:MAX_TEXT]
         self._matcher = matcher
-        # The words of all the proposal's texts already looked up (_Texts), usable when
-        # nothing of this text is cut off: then every word of it is among them.
-        self._hits = hits if len(joined) <= MAX_TEXT else None
+        # The words of each field, already looked up (_Texts), are usable when nothing of
+        # this text is cut off: then its words are exactly those of its fields.
+        self._fields = fields
+        self._owner = owner if len(joined) <= MAX_TEXT else None
         self._present: set[int] | None = None
         self._sentences: list[_Sentence] | None = None
 
     @property
     def present(self) -> set[int]:
         if self._present is None:
-            words = set(self._joined.encode("ascii", "replace").translate(_ASCII_WORDS).split())
-            hits = self._hits
-            if hits is None:
-                self._present = self._matcher.present_bytes(words)
+            owner = self._owner
+            if owner is None:
+                words = self._joined.encode("ascii", "replace").translate(_ASCII_WORDS).split()
+                self._present = self._matcher.present_bytes(set(words))
             else:
-                found: set[int] = set().union(*(hits[w] for w in hits.keys() & words))
-                self._present = found | self._matcher.universal if words else found
+                self._present = owner.present_in(self._fields)
         return self._present
 
     @property
@@ -369,26 +371,56 @@ class _Texts:
         by_field = {f: list(_answer_strings(_field(proposal, p))) for f, p in matcher.field_paths}
         self._by_field = by_field
         # All texts as ASCII bytes, lowercased, everything but letters and digits a space:
-        # bytes.translate and split are far faster than a regular expression per text.
-        joined = "\n".join(t for v in by_field.values() for t in v)
-        whole = len(joined) <= MAX_TEXT * 8
-        words = set(
-            joined[: MAX_TEXT * 8].encode("ascii", "replace").translate(_ASCII_WORDS).split()
-        )
+        # bytes.translate and split are far faster than a regular expression per text. Each
+        # field's words are kept: a text's words are those of its fields.
+        size = sum(len(t) + 1 for v in by_field.values() for t in v) - 1
+        self._field_words: dict[str, set[bytes]] | None = None
+        if size <= MAX_TEXT * 8:
+            self._field_words = {
+                f: set("\n".join(v).encode("ascii", "replace").translate(_ASCII_WORDS).split())
+                for f, v in by_field.items()
+                if v
+            }
+            words: set[bytes] = set().union(*self._field_words.values())
+        else:  # cut off: each text reads its own words (_Text)
+            joined = "\n".join(t for v in by_field.values() for t in v)[: MAX_TEXT * 8]
+            words = set(joined.encode("ascii", "replace").translate(_ASCII_WORDS).split())
         hits = matcher.hits_bytes(words) if words else {}
+        self._hits = hits
         self.present: set[int] = set().union(*hits.values())
         if words:
             self.present |= matcher.universal
-        self._hits = hits if whole else None  # every text's words are among them
+        self._field_present: dict[str, set[int]] = {}
         self._texts: dict[str, _Text] = {}
         self.universal = matcher.universal
+
+    def present_in(self, fields: tuple[str, ...]) -> set[int]:
+        """The pattern words the words of these fields match (only when no field is cut
+        off, see __init__)."""
+        assert self._field_words is not None
+        found: set[int] = set()
+        any_words = False
+        for name in fields:
+            words = self._field_words.get(name)
+            if not words:
+                continue
+            any_words = True
+            present = self._field_present.get(name)
+            if present is None:
+                hits = self._hits
+                present = set().union(*map(hits.__getitem__, hits.keys() & words))
+                self._field_present[name] = present
+            found |= present
+        return found | self.universal if any_words else found
 
     def __getitem__(self, name: str) -> _Text:
         text = self._texts.get(name)
         if text is None:
             # A text's strings are gathered only when a rule asks for it.
-            strings = [t for f in self._matcher.texts[name] for t in self._by_field[f]]
-            text = self._texts[name] = _Text(strings, self._matcher, self._hits)
+            fields = self._matcher.texts[name]
+            strings = [t for f in fields for t in self._by_field[f]]
+            owner = self if self._field_words is not None else None
+            text = self._texts[name] = _Text(strings, self._matcher, fields, owner)
         return text
 
 
