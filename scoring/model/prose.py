@@ -49,6 +49,7 @@ class ProseRule:
     when: dict[str, Any] = dataclasses.field(default_factory=dict)
     context_words: tuple[str, ...] = ()
     context_texts: tuple[str, ...] = ()
+    unless_anywhere: tuple[str, ...] = ()  # the class suggestions' exclusions; none here
 
 
 @dataclass(frozen=True)

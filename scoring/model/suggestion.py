@@ -145,6 +145,8 @@ class WordRule(Protocol):
     def context_words(self) -> tuple[str, ...]: ...
     @property
     def context_texts(self) -> tuple[str, ...]: ...
+    @property
+    def unless_anywhere(self) -> tuple[str, ...]: ...
 
 
 @dataclass(frozen=True)
@@ -156,6 +158,7 @@ class _Rule:
     texts: tuple[str, ...]
     context: _Terms
     context_texts: tuple[str, ...]
+    unless_anywhere: _Terms  # in any sentence of its texts, and the rule does not apply
 
     @property
     def needs(self) -> frozenset[int]:
@@ -219,6 +222,7 @@ class _Compiled:
             rule.texts or tuple(self.texts),
             self._terms(rule.context_words),
             rule.context_texts,
+            self._terms(rule.unless_anywhere),
         )
 
     def _lookup(self, word: str) -> frozenset[int]:
@@ -616,6 +620,23 @@ def _match(
             words += [w for w in (said, also) if w and w not in words]
             if name not in where:
                 where.append(name)
-    if not words:
+    if not words or _says_anywhere(compiled_rule, texts):
         return None
     return tuple(words), tuple(where)
+
+
+def _says_anywhere(compiled_rule: _Rule, texts: _Texts) -> bool:
+    """Whether a term of the rule's exclusions occurs in a sentence of a text it reads."""
+    terms = compiled_rule.unless_anywhere
+    if not terms:
+        return False
+    for name in compiled_rule.texts:
+        text = texts[name]
+        if not terms.could(text.present):
+            continue
+        for sentence in text.sentences:
+            if terms.needs.isdisjoint(sentence.present):
+                continue
+            if _first(terms, sentence, texts.universal) is not None:
+                return True
+    return False
