@@ -37,8 +37,10 @@ def _hashable(value: Any) -> bool:
 
 
 _UNHASHABLE = object()  # a list or mapping's key: among no options
-# Kinds of value compared as they are: no yes/no to tell from 1, no list or mapping.
+# Kinds of value compared as they are: no yes/no to tell from 1, no list or mapping; or
+# only yes/no (and unanswered), where no number can be among the options compared.
 _PLAIN = frozenset({type(None), str, int, float})
+_YES_NO = frozenset({type(None), bool})
 
 
 def _member_key(value: Any) -> Any:
@@ -85,7 +87,7 @@ class RuleTable:
         self.scores = scores or {}
         self._values: dict[tuple[str, str], list[Any]] = {}
         self._known: dict[tuple[str, str], np.ndarray] = {}
-        self._keys: dict[tuple[str, str], tuple[list[Any], bool]] = {}
+        self._keys: dict[tuple[str, str], tuple[list[Any], str]] = {}
         self._kinds: dict[tuple[str, str], set[type]] = {}
         # Field columns by path: rules share sections ("risks", "data"), read once each.
         self._paths: dict[tuple[str, ...], list[Any]] = {}
@@ -107,19 +109,22 @@ class RuleTable:
                 return kind, str(leaf[kind])
         return "none", ""
 
-    def member_keys(self, leaf: Mapping[str, Any]) -> tuple[list[Any], bool]:
+    def member_keys(self, leaf: Mapping[str, Any]) -> tuple[list[Any], str]:
         """The leaf's values as membership tests compare them, worked out once a column:
-        the values themselves where all are plain (no yes/no, list or mapping), with True;
-        else each as ``_member_key`` compares it, with False."""
+        the values themselves where all are plain (no yes/no, list or mapping: "plain") or
+        all yes/no ("yes_no"); else each as ``_member_key`` compares it ("keyed")."""
         key = self._key(leaf)
         found = self._keys.get(key)
         if found is None:
             column = self.values(leaf)[0]
-            if self._kinds[key] <= _PLAIN:
-                found = (column, True)
+            kinds = self._kinds[key]
+            if kinds <= _PLAIN:
+                found = (column, "plain")
+            elif kinds <= _YES_NO:
+                found = (column, "yes_no")
             else:
                 keys = [(type(v) is bool, v) if _hashable(v) else _UNHASHABLE for v in column]
-                found = (keys, False)
+                found = (keys, "keyed")
             self._keys[key] = found
         return found
 
@@ -192,9 +197,11 @@ def truth_for(condition: Mapping[str, Any], table: RuleTable) -> Truth:
     def member(options: list[Any]) -> np.ndarray:
         # A value matches when its kind (yes/no or not) and its value both match, so true
         # never matches 1; unhashable values (lists, mappings) match nothing.
-        keys, plain = table.member_keys(condition)
-        if plain:  # no yes/no among the values: a yes/no option matches none of them
+        keys, how = table.member_keys(condition)
+        if how == "plain":  # no yes/no among the values: a yes/no option matches none
             wanted = {o for o in options if _hashable(o) and type(o) is not bool}
+        elif how == "yes_no":  # only yes/no (or unanswered): no other option matches one
+            wanted = {o for o in options if type(o) is bool or o is None}
         else:
             wanted = {_member_key(o) for o in options if _hashable(o)}  # schema: scalars
         return np.fromiter(map(wanted.__contains__, keys), dtype=bool, count=n)

@@ -349,20 +349,30 @@ class _Text:
     @property
     def sentences(self) -> list[_Sentence]:
         if self._sentences is None:
-            found, start = [], 0
-            tokens: list[str] = _TOKEN.findall(self._joined.lower())
-            ids = self._matcher.ids_of(tokens)  # a sentence end matches none
-            universal = self._matcher.universal
-            for end in [*(i for i, t in enumerate(tokens) if t[0] in ".;!?\n"), None]:
-                part = ids[start:end]
-                present: set[int] = set().union(*filter(None, part))
-                if part and universal:
-                    present |= universal  # every token between two ends is a word
-                if present:
-                    found.append(_Sentence(tokens[start:end], part, present))
-                start = 0 if end is None else end + 1
-            self._sentences = found
+            owner = self._owner
+            if owner is None:
+                self._sentences = _cut(self._joined, self._matcher)
+            else:
+                self._sentences = owner.sentences_in(self._fields)
         return self._sentences
+
+
+def _cut(text: str, matcher: _Compiled) -> list[_Sentence]:
+    """A text's sentences that match some pattern word, each as its words and what they
+    match."""
+    found, start = [], 0
+    tokens: list[str] = _TOKEN.findall(text.lower())
+    ids = matcher.ids_of(tokens)  # a sentence end matches none
+    universal = matcher.universal
+    for end in [*(i for i, t in enumerate(tokens) if t[0] in ".;!?\n"), None]:
+        part = ids[start:end]
+        present: set[int] = set().union(*filter(None, part))
+        if part and universal:
+            present |= universal  # every token between two ends is a word
+        if present:
+            found.append(_Sentence(tokens[start:end], part, present))
+        start = 0 if end is None else end + 1
+    return found
 
 
 class _Texts:
@@ -395,6 +405,7 @@ class _Texts:
         if words:
             self.present |= matcher.universal
         self._field_present: dict[str, set[int]] = {}
+        self._field_sentences: dict[str, list[_Sentence]] = {}
         self._texts: dict[str, _Text] = {}
         self.universal = matcher.universal
 
@@ -416,6 +427,21 @@ class _Texts:
                 self._field_present[name] = present
             found |= present
         return found | self.universal if any_words else found
+
+    def sentences_in(self, fields: tuple[str, ...]) -> list[_Sentence]:
+        """The sentences of these fields, in order, each field cut once however many texts
+        read it: the blank line between two strings of a text always ends a sentence, so a
+        text's sentences are its fields' (only when no field is cut off, see __init__)."""
+        found: list[_Sentence] = []
+        for name in fields:
+            strings = self._by_field.get(name)
+            if not strings:
+                continue
+            cut = self._field_sentences.get(name)
+            if cut is None:
+                cut = self._field_sentences[name] = _cut("\n\n".join(strings), self._matcher)
+            found += cut
+        return found
 
     def __getitem__(self, name: str) -> _Text:
         text = self._texts.get(name)
