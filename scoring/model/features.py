@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from scoring.model.money import money_estimate
@@ -362,7 +363,7 @@ def extract(proposals: Sequence[Proposal], rubric: Rubric) -> Features:
         rule_fact_rows.append(_rule_facts(proposal, stakes, fact_rows[-1], rubric))
     index = pd.Index(ids, name="id")
     facts = pd.DataFrame(fact_rows, index=index, columns=FACT_COLUMNS)
-    levels = pd.DataFrame(level_rows, index=index, columns=[c.id for c in direct], dtype="float64")
+    levels = _numbers(level_rows, index, [c.id for c in direct], "float64")
     table = RuleTable(
         proposals,
         {c: [row[c] for row in rule_fact_rows] for c in FACT_COLUMNS},
@@ -374,12 +375,10 @@ def extract(proposals: Sequence[Proposal], rubric: Rubric) -> Features:
     could = {rule_id: reach for rule_id, (_, reach) in graded.items()}
     return Features(
         levels=levels,
-        level_sd=pd.DataFrame(
-            sd_rows, index=index, columns=[c.id for c in direct], dtype="float64"
-        ),
-        items=pd.DataFrame(item_rows, index=index, columns=item_columns, dtype="float64"),
-        applicable=pd.DataFrame(applicable_rows, index=index, columns=item_columns, dtype=bool),
-        risk=pd.DataFrame(risk_rows, index=index, columns=[f.id for f in rated], dtype="float64"),
+        level_sd=_numbers(sd_rows, index, [c.id for c in direct], "float64"),
+        items=_numbers(item_rows, index, item_columns, "float64"),
+        applicable=_numbers(applicable_rows, index, item_columns, "bool"),
+        risk=_numbers(risk_rows, index, [f.id for f in rated], "float64"),
         stakes=stakes_list,
         facts=facts,
         findings=pd.Series(_findings(raised, len(ids)), index=index, dtype="float64"),
@@ -390,6 +389,15 @@ def extract(proposals: Sequence[Proposal], rubric: Rubric) -> Features:
             _least(raised, _mildest(on_answers, could), len(ids)), index=index, dtype="float64"
         ),
     )
+
+
+def _numbers(
+    rows: list[list[Any]], index: pd.Index, columns: list[str], dtype: str
+) -> pd.DataFrame:
+    """A frame of one dtype from rows (None is NaN), through one numpy array: pandas reads
+    a list of lists column by column, which costs more than the scoring around it."""
+    values = np.array(rows, dtype=dtype).reshape(len(rows), len(columns))
+    return pd.DataFrame(values, index=index, columns=columns)
 
 
 def _checklist_row(
@@ -413,6 +421,8 @@ def _findings(raised: dict[str, list[str | None]], n: int) -> list[float]:
     survive = [1.0] * n
     any_raised = [False] * n
     for column in raised.values():
+        if column.count(None) == len(column):
+            continue  # a rule no proposal raises: most, in a register
         for i, severity in enumerate(column):
             if severity is not None:
                 any_raised[i] = True
@@ -428,7 +438,10 @@ def _mildest(
 ) -> dict[str, list[str | None]]:
     """Each rule's own severity where it could fire: the mildest it could raise."""
     return {
-        rule.id: [None if c is None else rule.severity for c in could[rule.id]] for rule in rules
+        rule.id: list(column)
+        if (column := could[rule.id]).count(None) == len(column)
+        else [None if c is None else rule.severity for c in column]
+        for rule in rules
     }
 
 
@@ -442,6 +455,8 @@ def _least(
     fired = _findings(raised, n)
     least = [math.nan] * n
     for column in could.values():
+        if column.count(None) == len(column):
+            continue
         for i, severity in enumerate(column):
             if severity is not None:
                 points = SEVERITY_POINTS[severity]

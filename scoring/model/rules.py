@@ -275,6 +275,8 @@ def severities_and_reach(
     higher = str(rule.escalate["severity"]) if rule.escalate else rule.severity
 
     def graded(fires: np.ndarray, up: np.ndarray) -> list[str | None]:
+        if not fires.any():
+            return [None] * n  # fires nowhere: most rules on most rows of a register
         return [
             None if not hit else (higher if raised else rule.severity)
             for hit, raised in zip(fires.tolist(), up.tolist(), strict=True)
