@@ -19,6 +19,7 @@ from scoring.model.money import money_estimate
 from scoring.model.prose import read_with_suggestion
 from scoring.model.rules import (
     SEVERITY_POINTS,
+    FieldColumns,
     RuleTable,
     is_answered,
     severities_and_reach,
@@ -217,9 +218,16 @@ def criterion_level(
     if criterion.kind != "evidence":
         return computed_level(proposal, criterion, rubric)
     entry = (proposal.get("evidence") or {} if evidence is None else evidence).get(criterion.id)
+    return _evidence_level(entry, proposal.get(criterion.answer), criterion, rubric)
+
+
+def _evidence_level(
+    entry: Any, answer: Any, criterion: Criterion, rubric: Rubric
+) -> tuple[float | None, float]:
+    """An evidence criterion's level and spread from its evidence entry (if any) and the
+    answer it reads."""
     if entry is not None:
         return (float(entry["level"]) if isinstance(entry, dict) else float(entry)), 0.0
-    answer = proposal.get(criterion.answer)
     if isinstance(answer, str) and answer in criterion.answer_levels:
         return float(criterion.answer_levels[answer]), 0.0
     if not is_answered(answer):
@@ -328,9 +336,17 @@ def extract(proposals: Sequence[Proposal], rubric: Rubric) -> Features:
         for checklist in rubric.checklists
         for rules_based in (False, True)
     }
-    for proposal in proposals:
+    # The answers the evidence criteria read, a column each: sections read once.
+    fields = FieldColumns(proposals)
+    answers = [fields.column(c.answer) if c.kind == "evidence" else None for c in direct]
+    for row, proposal in enumerate(proposals):
         evidence = proposal.get("evidence") or {}
-        computed = [criterion_level(proposal, c, rubric, evidence) for c in direct]
+        computed = [
+            computed_level(proposal, c, rubric)
+            if column is None
+            else _evidence_level(evidence.get(c.id), column[row], c, rubric)
+            for c, column in zip(direct, answers, strict=True)
+        ]
         level_rows.append([level for level, _ in computed])
         sd_rows.append([spread for _, spread in computed])
         item_row, applicable_row = [], []
@@ -368,6 +384,7 @@ def extract(proposals: Sequence[Proposal], rubric: Rubric) -> Features:
         proposals,
         {c: [row[c] for row in rule_fact_rows] for c in FACT_COLUMNS},
         {c: levels[c].tolist() for c in levels.columns},
+        fields=fields,
     )
     on_answers = [rule for rule in rubric.flags if rule.when and not uses_scores(rule.when)]
     graded = {rule.id: severities_and_reach(rule, table) for rule in on_answers}

@@ -70,6 +70,28 @@ def _children(column: list[Any], key: str) -> list[Any]:
     ]
 
 
+class FieldColumns:
+    """``proposal.get(path)`` for every proposal, one column per path; sections shared by
+    several paths ("risks", "data") are read once each."""
+
+    def __init__(self, proposals: Sequence[Proposal]) -> None:
+        self.proposals = proposals
+        self._paths: dict[tuple[str, ...], list[Any]] = {}
+
+    def column(self, dotted: str) -> list[Any]:
+        return self._column(tuple(dotted.split(".")))
+
+    def _column(self, path: tuple[str, ...]) -> list[Any]:
+        column = self._paths.get(path)
+        if column is None:
+            if len(path) == 1:
+                parent = [proposal.fields for proposal in self.proposals]
+            else:
+                parent = self._column(path[:-1])
+            column = self._paths[path] = _children(parent, path[-1])
+        return column
+
+
 class RuleTable:
     """The values rules test, one column per leaf, one row per proposal: rules are then
     evaluated for the whole portfolio at once, each proposal field read once."""
@@ -80,6 +102,7 @@ class RuleTable:
         facts: Mapping[str, Sequence[Any]],
         levels: Mapping[str, Sequence[Any]],
         scores: Mapping[str, Sequence[float]] | None = None,
+        fields: FieldColumns | None = None,
     ) -> None:
         self.proposals = proposals
         self.facts = facts
@@ -89,18 +112,8 @@ class RuleTable:
         self._known: dict[tuple[str, str], np.ndarray] = {}
         self._keys: dict[tuple[str, str], tuple[list[Any], str]] = {}
         self._kinds: dict[tuple[str, str], set[type]] = {}
-        # Field columns by path: rules share sections ("risks", "data"), read once each.
-        self._paths: dict[tuple[str, ...], list[Any]] = {}
-
-    def _field(self, path: tuple[str, ...]) -> list[Any]:
-        column = self._paths.get(path)
-        if column is None:
-            if len(path) == 1:
-                parent = [proposal.fields for proposal in self.proposals]
-            else:
-                parent = self._field(path[:-1])
-            column = self._paths[path] = _children(parent, path[-1])
-        return column
+        # Field columns, shared with whoever read the same proposals' fields before.
+        self.fields = fields if fields is not None else FieldColumns(proposals)
 
     @staticmethod
     def _key(leaf: Mapping[str, Any]) -> tuple[str, str]:
@@ -136,7 +149,7 @@ class RuleTable:
                 # As the class reads them: what other answers settle counts as answered.
                 column = [settled_stakes(p).get(name.split(".", 1)[1]) for p in self.proposals]
             elif kind == "field":
-                column = self._field(tuple(name.split(".")))
+                column = self.fields.column(name)
             elif kind == "fact":
                 column = list(self.facts.get(name, [None] * len(self.proposals)))
             elif kind == "level":
