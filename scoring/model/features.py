@@ -12,12 +12,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from scoring.model.money import money_estimate
 from scoring.model.prose import read_with_suggestion
 from scoring.model.rules import (
     SEVERITY_POINTS,
+    FieldColumns,
     RuleTable,
     is_answered,
     severities_and_reach,
@@ -25,7 +27,7 @@ from scoring.model.rules import (
 )
 from scoring.model.stakes import StakesAssessment, assess_stakes, could_raise, settled_stakes
 from scoring.proposals.proposal import Proposal
-from scoring.rubric import Criterion, Rubric
+from scoring.rubric import Checklist, Criterion, Rubric
 
 ROLES = (
     "product_owner",
@@ -216,9 +218,16 @@ def criterion_level(
     if criterion.kind != "evidence":
         return computed_level(proposal, criterion, rubric)
     entry = (proposal.get("evidence") or {} if evidence is None else evidence).get(criterion.id)
+    return _evidence_level(entry, proposal.get(criterion.answer), criterion, rubric)
+
+
+def _evidence_level(
+    entry: Any, answer: Any, criterion: Criterion, rubric: Rubric
+) -> tuple[float | None, float]:
+    """An evidence criterion's level and spread from its evidence entry (if any) and the
+    answer it reads."""
     if entry is not None:
         return (float(entry["level"]) if isinstance(entry, dict) else float(entry)), 0.0
-    answer = proposal.get(criterion.answer)
     if isinstance(answer, str) and answer in criterion.answer_levels:
         return float(criterion.answer_levels[answer]), 0.0
     if not is_answered(answer):
@@ -320,9 +329,24 @@ def extract(proposals: Sequence[Proposal], rubric: Rubric) -> Features:
     level_rows, sd_rows, item_rows, applicable_rows, risk_rows, fact_rows = [], [], [], [], [], []
     stakes_list: list[StakesAssessment] = []
     rule_fact_rows: list[dict[str, Any]] = []
-    for proposal in proposals:
+    # A checklist left out reads the same for every proposal (of one approach): worked out
+    # once, as most rows of an imported register answer none.
+    unanswered = {
+        (checklist.id, rules_based): _checklist_row(checklist, {}, rules_based)
+        for checklist in rubric.checklists
+        for rules_based in (False, True)
+    }
+    # The answers the evidence criteria read, a column each: sections read once.
+    fields = FieldColumns(proposals)
+    answers = [fields.column(c.answer) if c.kind == "evidence" else None for c in direct]
+    for row, proposal in enumerate(proposals):
         evidence = proposal.get("evidence") or {}
-        computed = [criterion_level(proposal, c, rubric, evidence) for c in direct]
+        computed = [
+            computed_level(proposal, c, rubric)
+            if column is None
+            else _evidence_level(evidence.get(c.id), column[row], c, rubric)
+            for c, column in zip(direct, answers, strict=True)
+        ]
         level_rows.append([level for level, _ in computed])
         sd_rows.append([spread for _, spread in computed])
         item_row, applicable_row = [], []
@@ -331,10 +355,13 @@ def extract(proposals: Sequence[Proposal], rubric: Rubric) -> Features:
         rules_based = proposal.get("delivery.approach") == "rules"
         for checklist in rubric.checklists:
             given = checklists.get(checklist.id) or {}
-            for item in checklist.items:
-                answer = _item_answer(given, checklist.id, item.id, rules_based)
-                item_row.append(ANSWER_VALUE.get(answer, math.nan))
-                applicable_row.append(answer != "n/a")
+            values, applies = (
+                _checklist_row(checklist, given, rules_based)
+                if given
+                else unanswered[checklist.id, rules_based]
+            )
+            item_row += values
+            applicable_row += applies
         item_rows.append(item_row)
         applicable_rows.append(applicable_row)
         factors = proposal.get("risks.factors") or {}
@@ -352,11 +379,12 @@ def extract(proposals: Sequence[Proposal], rubric: Rubric) -> Features:
         rule_fact_rows.append(_rule_facts(proposal, stakes, fact_rows[-1], rubric))
     index = pd.Index(ids, name="id")
     facts = pd.DataFrame(fact_rows, index=index, columns=FACT_COLUMNS)
-    levels = pd.DataFrame(level_rows, index=index, columns=[c.id for c in direct], dtype="float64")
+    levels = _numbers(level_rows, index, [c.id for c in direct], "float64")
     table = RuleTable(
         proposals,
         {c: [row[c] for row in rule_fact_rows] for c in FACT_COLUMNS},
         {c: levels[c].tolist() for c in levels.columns},
+        fields=fields,
     )
     on_answers = [rule for rule in rubric.flags if rule.when and not uses_scores(rule.when)]
     graded = {rule.id: severities_and_reach(rule, table) for rule in on_answers}
@@ -364,12 +392,10 @@ def extract(proposals: Sequence[Proposal], rubric: Rubric) -> Features:
     could = {rule_id: reach for rule_id, (_, reach) in graded.items()}
     return Features(
         levels=levels,
-        level_sd=pd.DataFrame(
-            sd_rows, index=index, columns=[c.id for c in direct], dtype="float64"
-        ),
-        items=pd.DataFrame(item_rows, index=index, columns=item_columns, dtype="float64"),
-        applicable=pd.DataFrame(applicable_rows, index=index, columns=item_columns, dtype=bool),
-        risk=pd.DataFrame(risk_rows, index=index, columns=[f.id for f in rated], dtype="float64"),
+        level_sd=_numbers(sd_rows, index, [c.id for c in direct], "float64"),
+        items=_numbers(item_rows, index, item_columns, "float64"),
+        applicable=_numbers(applicable_rows, index, item_columns, "bool"),
+        risk=_numbers(risk_rows, index, [f.id for f in rated], "float64"),
         stakes=stakes_list,
         facts=facts,
         findings=pd.Series(_findings(raised, len(ids)), index=index, dtype="float64"),
@@ -382,6 +408,28 @@ def extract(proposals: Sequence[Proposal], rubric: Rubric) -> Features:
     )
 
 
+def _numbers(
+    rows: list[list[Any]], index: pd.Index, columns: list[str], dtype: str
+) -> pd.DataFrame:
+    """A frame of one dtype from rows (None is NaN), through one numpy array: pandas reads
+    a list of lists column by column, which costs more than the scoring around it."""
+    values = np.array(rows, dtype=dtype).reshape(len(rows), len(columns))
+    return pd.DataFrame(values, index=index, columns=columns)
+
+
+def _checklist_row(
+    checklist: Checklist, given: dict[str, Any], rules_based: bool
+) -> tuple[list[float], list[bool]]:
+    """A checklist's answers as scoring reads them (1 / 0.5 / 0, NaN when unknown) and
+    whether each item applies (not n/a)."""
+    values, applies = [], []
+    for item in checklist.items:
+        answer = _item_answer(given, checklist.id, item.id, rules_based)
+        values.append(ANSWER_VALUE.get(answer, math.nan))
+        applies.append(answer != "n/a")
+    return values, applies
+
+
 def _findings(raised: dict[str, list[str | None]], n: int) -> list[float]:
     """Known pitfalls raise risk. Each flag the answers raise is read as an independent
     chance of failure (its severity's points out of 100), combined as a noisy-OR: two medium
@@ -390,6 +438,8 @@ def _findings(raised: dict[str, list[str | None]], n: int) -> list[float]:
     survive = [1.0] * n
     any_raised = [False] * n
     for column in raised.values():
+        if column.count(None) == len(column):
+            continue  # a rule no proposal raises: most, in a register
         for i, severity in enumerate(column):
             if severity is not None:
                 any_raised[i] = True
@@ -405,7 +455,10 @@ def _mildest(
 ) -> dict[str, list[str | None]]:
     """Each rule's own severity where it could fire: the mildest it could raise."""
     return {
-        rule.id: [None if c is None else rule.severity for c in could[rule.id]] for rule in rules
+        rule.id: list(column)
+        if (column := could[rule.id]).count(None) == len(column)
+        else [None if c is None else rule.severity for c in column]
+        for rule in rules
     }
 
 
@@ -419,6 +472,8 @@ def _least(
     fired = _findings(raised, n)
     least = [math.nan] * n
     for column in could.values():
+        if column.count(None) == len(column):
+            continue
         for i, severity in enumerate(column):
             if severity is not None:
                 points = SEVERITY_POINTS[severity]

@@ -25,6 +25,7 @@ from scoring.model.suggestion import (
     ClassSuggestion,
     _Compiled,
     _Texts,
+    candidates,
     matching_rules,
     suggestion_of,
 )
@@ -48,6 +49,7 @@ class ProseRule:
     when: dict[str, Any] = dataclasses.field(default_factory=dict)
     context_words: tuple[str, ...] = ()
     context_texts: tuple[str, ...] = ()
+    unless_anywhere: tuple[str, ...] = ()  # the class suggestions' exclusions; none here
 
 
 @dataclass(frozen=True)
@@ -178,9 +180,12 @@ def read_with_suggestion(
     conditions on structured fields read the proposal as read."""
     matcher, prose_count = _combined(rubric)
     texts = _Texts(proposal, matcher)
-    answers = _answers(proposal, matching_rules(matcher, proposal, texts, range(0, prose_count)))
+    # The rules that could match found once for both; the prose rules come first.
+    found = candidates(matcher, texts)
+    own = [index for index in found if index < prose_count]
+    answers = _answers(proposal, matching_rules(matcher, proposal, texts, own))
     read = _settled(proposal, answers)
     if not rubric.class_suggestions.rules:
         return read, None
-    matched = matching_rules(matcher, read, texts, range(prose_count, len(matcher.rules)))
-    return read, suggestion_of(matched)
+    classes = [index for index in found if index >= prose_count]
+    return read, suggestion_of(matching_rules(matcher, read, texts, classes))

@@ -36,6 +36,19 @@ def _hashable(value: Any) -> bool:
     return not isinstance(value, (list, dict, set))
 
 
+_UNHASHABLE = object()  # a list or mapping's key: among no options
+# Kinds of value compared as they are: no yes/no to tell from 1, no list or mapping; or
+# only yes/no (and unanswered), where no number can be among the options compared.
+_PLAIN = frozenset({type(None), str, int, float})
+_YES_NO = frozenset({type(None), bool})
+
+
+def _member_key(value: Any) -> Any:
+    """What a value is compared by: its kind (yes/no or not) and itself, so true never
+    matches 1; a list or mapping matches nothing."""
+    return (type(value) is bool, value) if _hashable(value) else _UNHASHABLE
+
+
 def uses_scores(condition: Mapping[str, Any]) -> bool:
     """Whether a rule looks at scores (so it can only run after scoring)."""
     if "score" in condition:
@@ -43,20 +56,40 @@ def uses_scores(condition: Mapping[str, Any]) -> bool:
     return any(uses_scores(part) for key in ("all", "any") for part in condition.get(key, ()))
 
 
-def field_column(proposals: Sequence[Proposal], dotted: str) -> list[Any]:
-    """``proposal.get(dotted)`` for each proposal, the path split once for all of them:
-    a rule's column is read for every proposal of the portfolio."""
-    parts = tuple(dotted.split("."))
-    column: list[Any] = []
-    for proposal in proposals:
-        value: Any = proposal.fields
-        for part in parts:
-            mapping = type(value) is dict or isinstance(value, Mapping)
-            value = value.get(part) if mapping else None
-            if value is None:
-                break
-        column.append(value)
-    return column
+def _children(column: list[Any], key: str) -> list[Any]:
+    """Each value's ``key`` where it is a mapping, else None (a section left out)."""
+    return [
+        value.get(key)
+        if type(value) is dict
+        else None
+        if value is None
+        else value.get(key)
+        if isinstance(value, Mapping)
+        else None
+        for value in column
+    ]
+
+
+class FieldColumns:
+    """``proposal.get(path)`` for every proposal, one column per path; sections shared by
+    several paths ("risks", "data") are read once each."""
+
+    def __init__(self, proposals: Sequence[Proposal]) -> None:
+        self.proposals = proposals
+        self._paths: dict[tuple[str, ...], list[Any]] = {}
+
+    def column(self, dotted: str) -> list[Any]:
+        return self._column(tuple(dotted.split(".")))
+
+    def _column(self, path: tuple[str, ...]) -> list[Any]:
+        column = self._paths.get(path)
+        if column is None:
+            if len(path) == 1:
+                parent = [proposal.fields for proposal in self.proposals]
+            else:
+                parent = self._column(path[:-1])
+            column = self._paths[path] = _children(parent, path[-1])
+        return column
 
 
 class RuleTable:
@@ -69,6 +102,7 @@ class RuleTable:
         facts: Mapping[str, Sequence[Any]],
         levels: Mapping[str, Sequence[Any]],
         scores: Mapping[str, Sequence[float]] | None = None,
+        fields: FieldColumns | None = None,
     ) -> None:
         self.proposals = proposals
         self.facts = facts
@@ -76,21 +110,46 @@ class RuleTable:
         self.scores = scores or {}
         self._values: dict[tuple[str, str], list[Any]] = {}
         self._known: dict[tuple[str, str], np.ndarray] = {}
+        self._keys: dict[tuple[str, str], tuple[list[Any], str]] = {}
+        self._kinds: dict[tuple[str, str], set[type]] = {}
+        # Field columns, shared with whoever read the same proposals' fields before.
+        self.fields = fields if fields is not None else FieldColumns(proposals)
 
-    def values(self, leaf: Mapping[str, Any]) -> tuple[list[Any], np.ndarray]:
+    @staticmethod
+    def _key(leaf: Mapping[str, Any]) -> tuple[str, str]:
         for kind in ("field", "fact", "level", "score"):
             if kind in leaf:
-                key = (kind, str(leaf[kind]))
-                break
-        else:
-            key = ("none", "")
+                return kind, str(leaf[kind])
+        return "none", ""
+
+    def member_keys(self, leaf: Mapping[str, Any]) -> tuple[list[Any], str]:
+        """The leaf's values as membership tests compare them, worked out once a column:
+        the values themselves where all are plain (no yes/no, list or mapping: "plain") or
+        all yes/no ("yes_no"); else each as ``_member_key`` compares it ("keyed")."""
+        key = self._key(leaf)
+        found = self._keys.get(key)
+        if found is None:
+            column = self.values(leaf)[0]
+            kinds = self._kinds[key]
+            if kinds <= _PLAIN:
+                found = (column, "plain")
+            elif kinds <= _YES_NO:
+                found = (column, "yes_no")
+            else:
+                keys = [(type(v) is bool, v) if _hashable(v) else _UNHASHABLE for v in column]
+                found = (keys, "keyed")
+            self._keys[key] = found
+        return found
+
+    def values(self, leaf: Mapping[str, Any]) -> tuple[list[Any], np.ndarray]:
+        key = self._key(leaf)
         if key not in self._values:
             kind, name = key
             if kind == "field" and name.startswith("stakes."):
                 # As the class reads them: what other answers settle counts as answered.
                 column = [settled_stakes(p).get(name.split(".", 1)[1]) for p in self.proposals]
             elif kind == "field":
-                column = field_column(self.proposals, name)
+                column = self.fields.column(name)
             elif kind == "fact":
                 column = list(self.facts.get(name, [None] * len(self.proposals)))
             elif kind == "level":
@@ -103,9 +162,13 @@ class RuleTable:
             else:
                 column = [None] * len(self.proposals)
             self._values[key] = column
-            self._known[key] = np.fromiter(
-                (is_answered(v) for v in column), dtype=bool, count=len(column)
-            )
+            kinds = self._kinds[key] = set(map(type, column))
+            if kinds == {type(None)}:  # a field no proposal answers: common in a register
+                self._known[key] = np.zeros(len(column), dtype=bool)
+            else:
+                self._known[key] = np.fromiter(
+                    map(is_answered, column), dtype=bool, count=len(column)
+                )
         return self._values[key], self._known[key]
 
 
@@ -147,12 +210,14 @@ def truth_for(condition: Mapping[str, Any], table: RuleTable) -> Truth:
     def member(options: list[Any]) -> np.ndarray:
         # A value matches when its kind (yes/no or not) and its value both match, so true
         # never matches 1; unhashable values (lists, mappings) match nothing.
-        wanted = {(type(o) is bool, o) for o in options if _hashable(o)}  # schema: scalars
-        unhashable = (list, dict, set)  # _hashable, inlined: it runs once per proposal
-        return np.array(
-            [not isinstance(v, unhashable) and (type(v) is bool, v) in wanted for v in values],
-            dtype=bool,
-        )
+        keys, how = table.member_keys(condition)
+        if how == "plain":  # no yes/no among the values: a yes/no option matches none
+            wanted = {o for o in options if _hashable(o) and type(o) is not bool}
+        elif how == "yes_no":  # only yes/no (or unanswered): no other option matches one
+            wanted = {o for o in options if type(o) is bool or o is None}
+        else:
+            wanted = {_member_key(o) for o in options if _hashable(o)}  # schema: scalars
+        return np.fromiter(map(wanted.__contains__, keys), dtype=bool, count=n)
 
     # A test for what is missing is open on an unanswered value; so is any test of a stakes
     # question or of a fact they settle (None: open). `answered: true` is known either way.
@@ -223,9 +288,11 @@ def severities_and_reach(
     higher = str(rule.escalate["severity"]) if rule.escalate else rule.severity
 
     def graded(fires: np.ndarray, up: np.ndarray) -> list[str | None]:
+        if not fires.any():
+            return [None] * n  # fires nowhere: most rules on most rows of a register
         return [
             None if not hit else (higher if raised else rule.severity)
-            for hit, raised in zip(fires, up, strict=True)
+            for hit, raised in zip(fires.tolist(), up.tolist(), strict=True)
         ]
 
     return graded(true, up_true), graded(true | open_, up_true | up_open)

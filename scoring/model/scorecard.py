@@ -501,6 +501,19 @@ def _finite(value: float | None) -> float | None:
     return None if value is None or math.isinf(value) else value
 
 
+# The single columns a score card reads.
+ROW_COLUMNS = (
+    "priority",
+    "impact",
+    "delivery_risk",
+    "state",
+    "quadrant",
+    "weakest",
+    "caps",
+    "answered_share",
+)
+
+
 def score_intake(
     intake: Intake,
     rubric: Rubric,
@@ -544,31 +557,37 @@ def score_intake(
     money = {p.id: money_figures(p, rubric) for p in proposals}
     caps_by_id = {c.id: c for c in rubric.caps}
     place_low, place_high = rubric.uncertainty.placement_percentiles
-    # Whole-frame conversions once; per-row .loc lookups cost more than the scoring itself.
-    rows = scores.to_dict("index")
+    # Whole-column conversions once; per-row .loc lookups cost more than the scoring itself,
+    # and a dict per row (to_dict) holds every column where a card reads a few.
+    columns = {name: scores[name].tolist() for name in scores.columns}
+    position = {pid: i for i, pid in enumerate(scores.index.tolist())}
+    # The column names a card reads, spelled once rather than once per card.
+    confidence_of = [(d, columns[f"{d}_confidence"]) for d in SCORE_COLUMNS]
+    range_of = [
+        (name, columns[f"{name}_low"], columns[f"{name}_high"])
+        for name in (*SCORE_COLUMNS, "impact", "delivery_risk")
+    ]
+    placement_of = [
+        (name, columns[f"{name}_p{place_low:g}"], columns[f"{name}_p{place_high:g}"])
+        for name in ("impact", "delivery_risk")
+    ]
     cards = []
     for index, proposal in enumerate(proposals):
-        row = rows[proposal.id]
+        at = position[proposal.id]
+        row = {name: columns[name][at] for name in ROW_COLUMNS}
         cards.append(
             ScoreCard(
                 proposal=proposal,
-                scores={d: float(row[d]) for d in SCORE_COLUMNS},
-                confidence={d: float(row[f"{d}_confidence"]) for d in SCORE_COLUMNS},
+                scores={d: float(columns[d][at]) for d in SCORE_COLUMNS},
+                confidence={d: float(column[at]) for d, column in confidence_of},
                 priority=float(row["priority"]),
                 impact=float(row["impact"]),
                 delivery_risk=float(row["delivery_risk"]),
                 state=str(row["state"]),
                 quadrant=str(row["quadrant"]),
-                ranges={
-                    name: (float(row[f"{name}_low"]), float(row[f"{name}_high"]))
-                    for name in (*SCORE_COLUMNS, "impact", "delivery_risk")
-                },
+                ranges={name: (float(low[at]), float(high[at])) for name, low, high in range_of},
                 placement={
-                    name: (
-                        float(row[f"{name}_p{place_low:g}"]),
-                        float(row[f"{name}_p{place_high:g}"]),
-                    )
-                    for name in ("impact", "delivery_risk")
+                    name: (float(low[at]), float(high[at])) for name, low, high in placement_of
                 },
                 weakest=str(row["weakest"]),
                 caps=tuple(caps_by_id[c] for c in str(row["caps"]).split()),

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Protocol
 
 from scoring.model.answered import is_answered
@@ -31,6 +32,7 @@ CLASS_ORDER = ("limited", "high")  # low to high: a higher match wins
 PHRASE_GAP = 2  # words allowed between the words of a phrase
 MAX_TEXT = 20_000  # characters read from one text; a register's cells are far shorter
 MAX_CACHED_WORD = 40  # longer words are matched but not remembered
+MAX_CACHED = 200_000  # words remembered at most: a register's vocabulary is far smaller
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,7 @@ class MatchedRule:
     words: tuple[str, ...]  # the words of the proposal that matched, lowercased
     texts: tuple[str, ...]  # the texts they were found in (title, summary, ...)
 
-    @property
+    @cached_property  # read for every page, table and JSON record of the proposal
     def sentence(self) -> str:
         """ "biometric identification of people (EU AI Act Annex III 1(a)), from 'facial
         recognition'"."""
@@ -62,7 +64,7 @@ class ClassSuggestion:
     def words(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(w for rule in self.rules for w in rule.words))
 
-    @property
+    @cached_property
     def reasons(self) -> tuple[str, ...]:
         """Why, one entry per rule that suggests the class itself."""
         return tuple(r.sentence for r in self.rules if r.suggests == self.risk_class)
@@ -92,14 +94,24 @@ class _Terms:
     by_anchor: dict[int, tuple[Term, ...]]
     needs: frozenset[int]  # a sentence can match only if it has one of these pattern words
     singles: frozenset[int]  # the anchors that are a whole term: present, a term is too
+    # The terms of several words, as sets of their words, by anchor.
+    phrases: dict[int, tuple[frozenset[int], ...]]
 
     @classmethod
     def of(cls, terms: list[tuple[Term, int]]) -> _Terms:
         by_anchor: dict[int, list[Term]] = {}
+        phrases: dict[int, list[frozenset[int]]] = {}
         for term, anchor in terms:
             by_anchor.setdefault(anchor, []).append(term)
+            if term != (anchor,):
+                phrases.setdefault(anchor, []).append(frozenset(term))
         singles = frozenset(anchor for term, anchor in terms if term == (anchor,))
-        return cls({k: tuple(v) for k, v in by_anchor.items()}, frozenset(by_anchor), singles)
+        return cls(
+            {k: tuple(v) for k, v in by_anchor.items()},
+            frozenset(by_anchor),
+            singles,
+            {k: tuple(v) for k, v in phrases.items()},
+        )
 
     def __bool__(self) -> bool:
         return bool(self.by_anchor)
@@ -108,11 +120,12 @@ class _Terms:
         """Whether some term has all its words among these."""
         if not self.singles.isdisjoint(present):
             return True  # most terms are one word: no need to look at the others
-        return any(
-            all(w in present for w in term)
-            for anchor in self.needs & present
-            for term in self.by_anchor[anchor]
-        )
+        phrases = self.phrases
+        for anchor in phrases.keys() & present:
+            for words in phrases[anchor]:
+                if words <= present:
+                    return True
+        return False
 
 
 class WordRule(Protocol):
@@ -132,6 +145,8 @@ class WordRule(Protocol):
     def context_words(self) -> tuple[str, ...]: ...
     @property
     def context_texts(self) -> tuple[str, ...]: ...
+    @property
+    def unless_anywhere(self) -> tuple[str, ...]: ...
 
 
 @dataclass(frozen=True)
@@ -143,6 +158,7 @@ class _Rule:
     texts: tuple[str, ...]
     context: _Terms
     context_texts: tuple[str, ...]
+    unless_anywhere: _Terms  # in any sentence of its texts, and the rule does not apply
 
     @property
     def needs(self) -> frozenset[int]:
@@ -159,10 +175,14 @@ class _Compiled:
         self._ids: dict[str, int] = {}
         self._exact: dict[str, set[int]] = {}
         self._stems: dict[str, set[int]] = {}
+        # A lone ``*`` ("answer* * questions about") matches every word: it is kept out of the
+        # lookups (or every word of every text would be a hit) and counted present wherever
+        # a text or a sentence has a word.
+        self._universal: set[int] = set()
         self.rules = tuple(self._rule(rule) for rule in rules)
+        self.universal = frozenset(self._universal)
         self._lengths = sorted({len(stem) for stem in self._stems})
         self.cache: dict[str, frozenset[int]] = {}  # every word looked up
-        self.matching: set[str] = set()  # the words in the cache that match something
         self.byte_cache: dict[bytes, frozenset[int]] = {}  # the same, for words as bytes
         self.byte_seen: set[bytes] = set()  # its keys, as a set: new words by set difference
         self.byte_matching: set[bytes] = set()
@@ -177,6 +197,9 @@ class _Compiled:
         if pattern not in self._ids:
             self._ids[pattern] = len(self._ids)
             stem = pattern.endswith("*")
+            if stem and not pattern.rstrip("*"):
+                self._universal.add(self._ids[pattern])
+                return self._ids[pattern]
             table = self._stems if stem else self._exact
             table.setdefault(pattern.rstrip("*"), set()).add(self._ids[pattern])
         return self._ids[pattern]
@@ -199,6 +222,7 @@ class _Compiled:
             rule.texts or tuple(self.texts),
             self._terms(rule.context_words),
             rule.context_texts,
+            self._terms(rule.unless_anywhere),
         )
 
     def _lookup(self, word: str) -> frozenset[int]:
@@ -209,59 +233,58 @@ class _Compiled:
             hits |= self._stems.get(word[:length], set())
         return frozenset(hits)
 
-    def matches(self, word: str) -> frozenset[int]:
-        """The pattern words a word of the text matches (exactly, or by its stem)."""
-        found = self.cache.get(word)
-        if found is None:
-            found = self._remember(word)
-        return found
+    def ids_of(self, tokens: list[str]) -> list[frozenset[int]]:
+        """The pattern words each token matches (exactly, or by its stem): the new ones
+        looked up, then one pass over the cache."""
+        cache = self.cache
+        new = set(tokens).difference(cache)
+        if new:
+            self._make_room(len(new))
+            for word in new:
+                self._remember(word)
+            if any(len(word) > MAX_CACHED_WORD for word in new):
+                return [cache[t] if t in cache else self._lookup(t) for t in tokens]
+        return list(map(cache.__getitem__, tokens))
+
+    def _make_room(self, words: int) -> None:
+        """Forget every word when this many more would overflow the bound (before a batch of
+        lookups, so nothing a batch remembers is forgotten while it runs)."""
+        if len(self.cache) + words > MAX_CACHED:
+            for table in (self.cache, self.byte_cache, self.byte_matching, self.byte_seen):
+                table.clear()
 
     def _remember(self, word: str) -> frozenset[int]:
         found = self._lookup(word)
         if len(word) > MAX_CACHED_WORD:
             return found  # no real word is this long: kept out, so the cache stays small
-        if len(self.cache) > 200_000:  # bounded: a register's vocabulary is far smaller
-            tables = (self.cache, self.matching, self.byte_cache, self.byte_matching)
-            for table in (*tables, self.byte_seen):
-                table.clear()
         self.cache[word] = found
-        if found:
-            self.matching.add(word)
         return found
 
     def hits_bytes(self, words: set[bytes]) -> dict[bytes, frozenset[int]]:
         """The words (ASCII bytes, see _Texts) that match a pattern word, with the pattern
         words each matches."""
         hits: dict[bytes, frozenset[int]] = {}
-        for word in words - self.byte_seen:
-            hit = self._remember(word.decode("ascii"))
-            if len(word) <= MAX_CACHED_WORD:
-                self.byte_cache[word] = hit
-                self.byte_seen.add(word)
-                if hit:
-                    self.byte_matching.add(word)
-            elif hit:
-                hits[word] = hit
-        cache = self.byte_cache
-        for word in words & self.byte_matching:
-            hits[word] = cache[word]
+        new = words - self.byte_seen
+        if new:
+            self._make_room(len(new))
+            for word in new:
+                hit = self._remember(word.decode("ascii"))
+                if len(word) <= MAX_CACHED_WORD:
+                    self.byte_cache[word] = hit
+                    self.byte_seen.add(word)
+                    if hit:
+                        self.byte_matching.add(word)
+                elif hit:
+                    hits[word] = hit
+        matching = list(words & self.byte_matching)
+        hits.update(zip(matching, map(self.byte_cache.__getitem__, matching), strict=True))
         return hits
 
     def present_bytes(self, words: set[bytes]) -> set[int]:
-        """``present`` for words as ASCII bytes (see _Texts)."""
-        return set().union(*self.hits_bytes(words).values())
-
-    def present(self, words: set[str]) -> set[int]:
-        """The pattern words that the distinct words of a text match: set operations on the
-        words, and a lookup only for the few that match something or are new."""
-        found: set[int] = set()
-        for word in [w for w in words if w not in self.cache]:
-            hit = self._remember(word)
-            if hit and len(word) > MAX_CACHED_WORD:
-                found |= hit
-        for word in words & self.matching:
-            found |= self.cache[word]
-        return found
+        """The pattern words that the distinct words of a text (ASCII bytes, see _Texts)
+        match."""
+        found: set[int] = set().union(*self.hits_bytes(words).values())
+        return found | self.universal if words else found
 
 
 _COMPILED: dict[int, tuple[Rubric, _Compiled]] = {}
@@ -299,42 +322,57 @@ class _Text:
         self,
         strings: list[str],
         matcher: _Compiled,
-        hits: dict[bytes, frozenset[int]] | None = None,
+        fields: tuple[str, ...] = (),
+        owner: _Texts | None = None,
     ) -> None:
         joined = "\n\n".join(strings)
         self._joined = joined[:MAX_TEXT]
         self._matcher = matcher
-        # The words of all the proposal's texts already looked up (_Texts), usable when
-        # nothing of this text is cut off: then every word of it is among them.
-        self._hits = hits if len(joined) <= MAX_TEXT else None
+        # The words of each field, already looked up (_Texts), are usable when nothing of
+        # this text is cut off: then its words are exactly those of its fields.
+        self._fields = fields
+        self._owner = owner if len(joined) <= MAX_TEXT else None
         self._present: set[int] | None = None
         self._sentences: list[_Sentence] | None = None
 
     @property
     def present(self) -> set[int]:
         if self._present is None:
-            words = set(self._joined.encode("ascii", "replace").translate(_ASCII_WORDS).split())
-            hits = self._hits
-            if hits is not None:
-                self._present = set().union(*(hits[w] for w in hits.keys() & words))
+            owner = self._owner
+            if owner is None:
+                words = self._joined.encode("ascii", "replace").translate(_ASCII_WORDS).split()
+                self._present = self._matcher.present_bytes(set(words))
             else:
-                self._present = self._matcher.present_bytes(words) if words else set()
+                self._present = owner.present_in(self._fields)
         return self._present
 
     @property
     def sentences(self) -> list[_Sentence]:
         if self._sentences is None:
-            found, start = [], 0
-            tokens: list[str] = _TOKEN.findall(self._joined.lower())
-            ids = list(map(self._matcher.matches, tokens))  # a sentence end matches none
-            for end in [*(i for i, t in enumerate(tokens) if t[0] in ".;!?\n"), None]:
-                part = ids[start:end]
-                present: set[int] = set().union(*filter(None, part))
-                if present:
-                    found.append(_Sentence(tokens[start:end], part, present))
-                start = 0 if end is None else end + 1
-            self._sentences = found
+            owner = self._owner
+            if owner is None:
+                self._sentences = _cut(self._joined, self._matcher)
+            else:
+                self._sentences = owner.sentences_in(self._fields)
         return self._sentences
+
+
+def _cut(text: str, matcher: _Compiled) -> list[_Sentence]:
+    """A text's sentences that match some pattern word, each as its words and what they
+    match."""
+    found, start = [], 0
+    tokens: list[str] = _TOKEN.findall(text.lower())
+    ids = matcher.ids_of(tokens)  # a sentence end matches none
+    universal = matcher.universal
+    for end in [*(i for i, t in enumerate(tokens) if t[0] in ".;!?\n"), None]:
+        part = ids[start:end]
+        present: set[int] = set().union(*filter(None, part))
+        if part and universal:
+            present |= universal  # every token between two ends is a word
+        if present:
+            found.append(_Sentence(tokens[start:end], part, present))
+        start = 0 if end is None else end + 1
+    return found
 
 
 class _Texts:
@@ -347,23 +385,72 @@ class _Texts:
         by_field = {f: list(_answer_strings(_field(proposal, p))) for f, p in matcher.field_paths}
         self._by_field = by_field
         # All texts as ASCII bytes, lowercased, everything but letters and digits a space:
-        # bytes.translate and split are far faster than a regular expression per text.
-        joined = "\n".join(t for v in by_field.values() for t in v)
-        whole = len(joined) <= MAX_TEXT * 8
-        words = set(
-            joined[: MAX_TEXT * 8].encode("ascii", "replace").translate(_ASCII_WORDS).split()
-        )
+        # bytes.translate and split are far faster than a regular expression per text. Each
+        # field's words are kept: a text's words are those of its fields.
+        size = sum(len(t) + 1 for v in by_field.values() for t in v) - 1
+        self._field_words: dict[str, set[bytes]] | None = None
+        if size <= MAX_TEXT * 8:
+            self._field_words = {
+                f: set("\n".join(v).encode("ascii", "replace").translate(_ASCII_WORDS).split())
+                for f, v in by_field.items()
+                if v
+            }
+            words: set[bytes] = set().union(*self._field_words.values())
+        else:  # cut off: each text reads its own words (_Text)
+            joined = "\n".join(t for v in by_field.values() for t in v)[: MAX_TEXT * 8]
+            words = set(joined.encode("ascii", "replace").translate(_ASCII_WORDS).split())
         hits = matcher.hits_bytes(words) if words else {}
+        self._hits = hits
         self.present: set[int] = set().union(*hits.values())
-        self._hits = hits if whole else None  # every text's words are among them
+        if words:
+            self.present |= matcher.universal
+        self._field_present: dict[str, set[int]] = {}
+        self._field_sentences: dict[str, list[_Sentence]] = {}
         self._texts: dict[str, _Text] = {}
+        self.universal = matcher.universal
+
+    def present_in(self, fields: tuple[str, ...]) -> set[int]:
+        """The pattern words the words of these fields match (only when no field is cut
+        off, see __init__)."""
+        assert self._field_words is not None
+        found: set[int] = set()
+        any_words = False
+        for name in fields:
+            words = self._field_words.get(name)
+            if not words:
+                continue
+            any_words = True
+            present = self._field_present.get(name)
+            if present is None:
+                hits = self._hits
+                present = set().union(*map(hits.__getitem__, hits.keys() & words))
+                self._field_present[name] = present
+            found |= present
+        return found | self.universal if any_words else found
+
+    def sentences_in(self, fields: tuple[str, ...]) -> list[_Sentence]:
+        """The sentences of these fields, in order, each field cut once however many texts
+        read it: the blank line between two strings of a text always ends a sentence, so a
+        text's sentences are its fields' (only when no field is cut off, see __init__)."""
+        found: list[_Sentence] = []
+        for name in fields:
+            strings = self._by_field.get(name)
+            if not strings:
+                continue
+            cut = self._field_sentences.get(name)
+            if cut is None:
+                cut = self._field_sentences[name] = _cut("\n\n".join(strings), self._matcher)
+            found += cut
+        return found
 
     def __getitem__(self, name: str) -> _Text:
         text = self._texts.get(name)
         if text is None:
             # A text's strings are gathered only when a rule asks for it.
-            strings = [t for f in self._matcher.texts[name] for t in self._by_field[f]]
-            text = self._texts[name] = _Text(strings, self._matcher, self._hits)
+            fields = self._matcher.texts[name]
+            strings = [t for f in fields for t in self._by_field[f]]
+            owner = self if self._field_words is not None else None
+            text = self._texts[name] = _Text(strings, self._matcher, fields, owner)
         return text
 
 
@@ -405,18 +492,20 @@ def _strings(value: Any, depth: int = 0) -> Iterator[str]:
             yield from _strings(item, depth + 1)
 
 
-def _term_at(term: Term, sentence: _Sentence) -> str | None:
-    """The words of the sentence that match a term, or None."""
+def _term_at(term: Term, sentence: _Sentence, universal: frozenset[int]) -> str | None:
+    """The words of the sentence that match a term, or None. A universal pattern word (a
+    lone ``*``) matches any word."""
     if not all(w in sentence.present for w in term):
         return None
     first, rest = term[0], term[1:]
-    for start, hit in enumerate(sentence.ids):
-        if first not in hit:
+    ids = sentence.ids
+    for start, hit in enumerate(ids):
+        if first not in hit and first not in universal:
             continue
         end, ok = start, True
         for wanted in rest:
-            window = range(end + 1, min(end + 2 + PHRASE_GAP, len(sentence.ids)))
-            end = next((i for i in window if wanted in sentence.ids[i]), -1)
+            window = range(end + 1, min(end + 2 + PHRASE_GAP, len(ids)))
+            end = next((i for i in window if wanted in ids[i] or wanted in universal), -1)
             if end < 0:
                 ok = False
                 break
@@ -425,11 +514,11 @@ def _term_at(term: Term, sentence: _Sentence) -> str | None:
     return None
 
 
-def _first(terms: _Terms, sentence: _Sentence) -> str | None:
+def _first(terms: _Terms, sentence: _Sentence, universal: frozenset[int]) -> str | None:
     """The words of the first term the sentence has, or None."""
     for anchor in terms.needs & sentence.present:
         for term in terms.by_anchor[anchor]:
-            said = _term_at(term, sentence)
+            said = _term_at(term, sentence, universal)
             if said is not None:
                 return said
     return None
@@ -465,37 +554,46 @@ def _holds(condition: dict[str, Any], proposal: Proposal) -> bool:
     return "at_least" not in condition or (number and float(value) >= float(condition["at_least"]))
 
 
-def matching_rules(
-    matcher: _Compiled,
-    proposal: Proposal,
-    texts: _Texts | None = None,
-    only: range | None = None,
-) -> list[tuple[Any, tuple[str, ...], tuple[str, ...]]]:
-    """The rules of a matcher that the proposal's texts match, in the matcher's order, each
-    with the words that matched and the texts they were found in. ``texts`` reuses texts
-    already read (with the same matcher); ``only`` limits the rules to those indices;
-    ``when`` conditions read the proposal given."""
-    texts = texts if texts is not None else _Texts(proposal, matcher)
+Matched = list[tuple[Any, tuple[str, ...], tuple[str, ...]]]  # rule, words, texts
+
+
+def candidates(matcher: _Compiled, texts: _Texts) -> list[int]:
+    """The indices of the rules, in the matcher's order, that could match somewhere in the
+    texts: a term of theirs (and of their context) has all its words in them. Usually few."""
     present = texts.present
     starts = matcher.starts
-    # Only the rules whose words occur somewhere: usually none.
-    candidates = sorted(set().union(*(starts[w] for w in present if w in starts)))
-    if only is not None:
-        candidates = [index for index in candidates if index in only]
-    matched = []
-    for index in candidates:
+    found = []
+    for index in sorted(set().union(*map(starts.__getitem__, starts.keys() & present))):
         compiled_rule = matcher.rules[index]
         if not compiled_rule.words.could(present):
             continue  # a phrase whose other words occur nowhere
         if compiled_rule.context and not compiled_rule.context.could(present):
-            continue  # its context occurs nowhere (checked text by text below)
+            continue  # its context occurs nowhere (checked text by text in _match)
+        found.append(index)
+    return found
+
+
+def matching_rules(
+    matcher: _Compiled,
+    proposal: Proposal,
+    texts: _Texts | None = None,
+    indices: list[int] | None = None,
+) -> Matched:
+    """The rules of a matcher that the proposal's texts match, in the matcher's order, each
+    with the words that matched and the texts they were found in. ``texts`` reuses texts
+    already read (with the same matcher); ``indices`` are the candidates to try (default:
+    all of them); ``when`` conditions read the proposal given."""
+    texts = texts if texts is not None else _Texts(proposal, matcher)
+    matched = []
+    for index in candidates(matcher, texts) if indices is None else indices:
+        compiled_rule = matcher.rules[index]
         hit = _match(compiled_rule, texts, proposal)
         if hit is not None:
             matched.append((compiled_rule.rule, *hit))
     return matched
 
 
-def suggestion_of(matched: list[tuple[Any, tuple[str, ...], tuple[str, ...]]]) -> ClassSuggestion:
+def suggestion_of(matched: Matched) -> ClassSuggestion:
     """The suggestion the matched class rules make (the highest class wins)."""
     found = [
         MatchedRule(rule.id, rule.suggests, rule.reason, rule.source, words, where)
@@ -528,6 +626,7 @@ def _match(
         return None
     words: list[str] = []
     where: list[str] = []
+    universal = texts.universal
     for name in compiled_rule.texts:
         text = texts[name]
         if not compiled_rule.words.could(text.present):
@@ -537,15 +636,33 @@ def _match(
         for sentence in text.sentences:
             if compiled_rule.needs.isdisjoint(sentence.present):
                 continue
-            said = _first(compiled_rule.words, sentence)
+            said = _first(compiled_rule.words, sentence, universal)
             if said is None:
                 continue
-            also = _first(compiled_rule.with_words, sentence) if compiled_rule.with_words else ""
-            if also is None or _first(compiled_rule.unless, sentence) is not None:
+            with_words = compiled_rule.with_words
+            also = _first(with_words, sentence, universal) if with_words else ""
+            if also is None or _first(compiled_rule.unless, sentence, universal) is not None:
                 continue
             words += [w for w in (said, also) if w and w not in words]
             if name not in where:
                 where.append(name)
-    if not words:
+    if not words or _says_anywhere(compiled_rule, texts):
         return None
     return tuple(words), tuple(where)
+
+
+def _says_anywhere(compiled_rule: _Rule, texts: _Texts) -> bool:
+    """Whether a term of the rule's exclusions occurs in a sentence of a text it reads."""
+    terms = compiled_rule.unless_anywhere
+    if not terms:
+        return False
+    for name in compiled_rule.texts:
+        text = texts[name]
+        if not terms.could(text.present):
+            continue
+        for sentence in text.sentences:
+            if terms.needs.isdisjoint(sentence.present):
+                continue
+            if _first(terms, sentence, texts.universal) is not None:
+                return True
+    return False

@@ -185,14 +185,32 @@ class SuggestionRule:
     # area a use is in: "law and justice" makes "people" mean suspects and inmates).
     context_words: tuple[str, ...] = ()
     context_texts: tuple[str, ...] = ()
+    # The terms of the exclusions that name this rule: one in any sentence of its texts
+    # and it does not apply (filled in from ``ClassSuggestions.exclusions``).
+    unless_anywhere: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SuggestionExclusion:
+    """A statement about the whole use ("the output is not a principal basis for a
+    decision", "searches databases of state laws") that keeps the named rules from applying
+    wherever it occurs in the texts they read, with its reason and source."""
+
+    id: str
+    reason: str
+    source: str
+    words: tuple[str, ...]
+    rules: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class ClassSuggestions:
-    """The rules that suggest a class, and which proposal fields make up each text."""
+    """The rules that suggest a class, the exclusions that keep them from applying, and
+    which proposal fields make up each text."""
 
     texts: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
     rules: tuple[SuggestionRule, ...] = ()
+    exclusions: tuple[SuggestionExclusion, ...] = ()
 
 
 @dataclass(frozen=True)

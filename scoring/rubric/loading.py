@@ -31,6 +31,7 @@ from scoring.rubric.definitions import (
     RiskFactor,
     RiskModel,
     Rubric,
+    SuggestionExclusion,
     SuggestionRule,
     Uncertainty,
 )
@@ -147,6 +148,13 @@ def _check_suggestions(section: Any, problem: Callable[[tuple[str | int, ...], s
                     (*where, *path),
                     f"text '{name}' is not defined under class_suggestions.texts ({known})",
                 )
+    for index, exclusion in enumerate(section.get("exclusions") or []):
+        for i, rule_id in enumerate(exclusion.get("rules", [])):
+            if rule_id not in seen:
+                problem(
+                    ("class_suggestions", "exclusions", index, "rules", i),
+                    f"rule '{rule_id}' is not a rule of class_suggestions",
+                )
 
 
 def _leaf_kinds(condition: dict[str, Any]) -> set[str]:
@@ -160,8 +168,19 @@ def _leaf_kinds(condition: dict[str, Any]) -> set[str]:
 def _suggestions(data: dict[str, Any] | None) -> ClassSuggestions:
     if not data:
         return ClassSuggestions()
+    exclusions = tuple(
+        SuggestionExclusion(
+            id=e["id"],
+            reason=e["reason"],
+            source=e["source"],
+            words=tuple(e["words"]),
+            rules=tuple(e["rules"]),
+        )
+        for e in data.get("exclusions") or []
+    )
     return ClassSuggestions(
         texts={name: tuple(fields) for name, fields in (data.get("texts") or {}).items()},
+        exclusions=exclusions,
         rules=tuple(
             SuggestionRule(
                 id=r["id"],
@@ -175,6 +194,9 @@ def _suggestions(data: dict[str, Any] | None) -> ClassSuggestions:
                 when=dict(r.get("when", {})),
                 context_words=tuple((r.get("context") or {}).get("words", ())),
                 context_texts=tuple((r.get("context") or {}).get("texts", ())),
+                unless_anywhere=tuple(
+                    term for e in exclusions if r["id"] in e.rules for term in e.words
+                ),
             )
             for r in data.get("rules") or []
         ),
