@@ -276,3 +276,26 @@ def test_past_six_steps_the_smaller_ones_are_counted_not_listed(demo_site: Path)
             assert len(listed) == 3
             assert "smaller: see each answer's level in the breakdown" in text(note)
     assert capped, "no demo proposal has more than six steps: the cap is not exercised"
+
+
+def test_a_question_other_answers_settle_is_not_asked(tmp_path: Path) -> None:
+    """A use that holds no personal data cannot release data derived from people: a row that
+    says so is not asked that class question (the question set then fits the row; on the
+    2024 register it cut the commonest first three from 51% of rows to 26%)."""
+    from scoring.model.scorecard import score_intake
+    from scoring.model.steps import next_steps
+    from scoring.proposals.loading import load_proposals
+    from scoring.rubric import load_rubric
+
+    inventory = "source:\n  inventory: us-federal-2024\n  file: inventory.csv\n  row: 3\n"
+    folder = tmp_path / "proposals"
+    folder.mkdir()
+    for pid, personal in (("no-personal-data", "false"), ("personal-data", "true")):
+        body = TRAINED_YAML + inventory + f"risks:\n  personal_data: {personal}\n"
+        (folder / f"{pid}.yaml").write_text(body, "utf-8")
+    rubric = load_rubric()
+    cards = {c.proposal.id: c for c in score_intake(load_proposals([folder], rubric), rubric).cards}
+    asked = {pid: [s.text for s in next_steps(card)] for pid, card in cards.items()}
+    release = "Does the system publish or release data derived from people?"
+    assert not any(release in s for s in asked["no-personal-data"]), asked["no-personal-data"]
+    assert any(release in s for s in asked["personal-data"]), asked["personal-data"]

@@ -28,7 +28,7 @@ from typing import Any
 from scoring.model.actions import Question, Suggestion
 from scoring.model.findings import open_flags
 from scoring.model.scorecard import ScoreCard
-from scoring.model.stakes import class_of
+from scoring.model.stakes import class_of, settled_stakes
 from scoring.proposals.proposal import Proposal
 from scoring.rubric import Rubric
 
@@ -223,8 +223,10 @@ def class_questions(card: ScoreCard) -> list[tuple[Step, bool]]:
     asked = [f for f in asked if f not in ART_50_QUESTIONS or f in pointed]
     suggested = _suggested(card)
     found = []
+    # An answer other answers settle is not open: a use of no personal data releases none.
+    settled = settled_stakes(proposal)
     for order, field in enumerate(asked):
-        if stakes.get(field) is not None:
+        if settled.get(field) is not None:
             continue
         question, answers = CLASS_QUESTIONS[field]
         area = _pointed_area(card) if field == "area" else None
