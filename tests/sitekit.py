@@ -618,3 +618,53 @@ fields:
 custom:
   vendor_name: {column: Vendor}
 """
+
+
+def use_case(pid: str, title: str, summary: str, extra: Mapping[str, Any]) -> Any:
+    """A proposal object in memory, in production, for the class-suggestion tests: the
+    words of a use case without a file or a build."""
+    from scoring.proposals.proposal import Proposal
+
+    data = {"schema_version": 1, "team": "Operations", "stage": "production"}
+    data |= {"title": title, "summary": summary, **extra}
+    return Proposal(
+        id=pid,
+        file=f"{pid}.yaml",
+        title=title,
+        summary=summary,
+        team="Operations",
+        stage="production",
+        owner=None,
+        sponsor=None,
+        tags=tuple(data.get("tags", ())),
+        links=(),
+        fields=data,
+    )
+
+
+def scored_json_texts(
+    tmp_path: Path, cases: Mapping[str, tuple[str, str, Mapping[str, Any]]]
+) -> dict[str, str]:
+    """Each (title, summary, extra) written as a proposal file and scored as a user runs it,
+    `sweetspot score --format json`: each proposal's JSON as text, by id."""
+    import contextlib
+    import io
+    import json
+
+    from scoring.cli.main import main as cli
+
+    folder = tmp_path / "proposals"
+    folder.mkdir()
+    for pid, (title, summary, extra) in cases.items():
+        data = {"schema_version": 1, "team": "Operations", "stage": "production"}
+        data |= {"title": title, "summary": summary, **extra}
+        (folder / f"{pid}.yaml").write_text(yaml.safe_dump(data, sort_keys=False), "utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    with (
+        contextlib.chdir(tmp_path),
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+    ):
+        code = cli(["score", str(folder), "--format", "json"])
+    assert code == 0, err.getvalue()
+    return {p["id"]: json.dumps(p) for p in json.loads(out.getvalue())["proposals"]}

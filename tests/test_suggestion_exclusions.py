@@ -16,17 +16,16 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from sitekit import scored_json_texts, use_case
 
 from scoring.cli.main import main as cli
 from scoring.model.suggestion import suggest_class
-from scoring.proposals.proposal import Proposal
 from scoring.rubric import default_rubric_path, load_rubric
 
 RUBRIC = load_rubric()
@@ -167,21 +166,7 @@ PAIRS: dict[str, tuple[tuple[str, str, dict[str, Any]], tuple[str, str, dict[str
 }
 
 
-def proposal(pid: str, title: str, summary: str, extra: dict[str, Any]) -> Proposal:
-    data = {**BASE, "title": title, "summary": summary, **extra}
-    return Proposal(
-        id=pid,
-        file=f"{pid}.yaml",
-        title=title,
-        summary=summary,
-        team="Operations",
-        stage="production",
-        owner=None,
-        sponsor=None,
-        tags=tuple(data.get("tags", ())),
-        links=(),
-        fields=data,
-    )
+proposal = use_case  # sitekit: a use case in memory
 
 
 @pytest.mark.parametrize("case", sorted(PAIRS))
@@ -233,16 +218,7 @@ def test_an_exclusion_naming_an_unknown_rule_is_refused_with_the_field(tmp_path:
 
 def test_the_score_command_shows_no_likely_high_for_an_excluded_use(tmp_path: Path) -> None:
     """As a user sees it: `sweetspot score --format json` on files."""
-    folder = tmp_path / "proposals"
-    folder.mkdir()
     cases = {"law-search": PAIRS["legal_research"][0], "checks": PAIRS["legal_research"][1]}
-    for pid, (title, summary, extra) in cases.items():
-        data = {**BASE, "title": title, "summary": summary, **extra}
-        (folder / f"{pid}.yaml").write_text(yaml.safe_dump(data, sort_keys=False), "utf-8")
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.chdir(tmp_path), redirect_stdout(out), redirect_stderr(err):
-        code = cli(["score", str(folder), "--format", "json"])
-    assert code == 0, err.getvalue()
-    text = {p["id"]: json.dumps(p) for p in json.loads(out.getvalue())["proposals"]}
+    text = scored_json_texts(tmp_path, cases)
     assert "likely high" not in text["law-search"]
     assert "likely high" in text["checks"]

@@ -11,19 +11,13 @@ subject, and must stay high: the unless terms narrow a rule, they do not switch 
 
 from __future__ import annotations
 
-import contextlib
-import io
-import json
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+from sitekit import scored_json_texts, use_case
 
-from scoring.cli.main import main as cli
 from scoring.model.suggestion import suggest_class
-from scoring.proposals.proposal import Proposal
 from scoring.rubric import load_rubric
 
 RUBRIC = load_rubric()
@@ -131,21 +125,7 @@ PEOPLE: dict[str, tuple[str, str, dict[str, Any]]] = {
 }
 
 
-def proposal(pid: str, title: str, summary: str, extra: dict[str, Any]) -> Proposal:
-    data = {**BASE, "title": title, "summary": summary, **extra}
-    return Proposal(
-        id=pid,
-        file=f"{pid}.yaml",
-        title=title,
-        summary=summary,
-        team="Operations",
-        stage="production",
-        owner=None,
-        sponsor=None,
-        tags=tuple(data.get("tags", ())),
-        links=(),
-        fields=data,
-    )
+proposal = use_case  # sitekit: a use case in memory
 
 
 @pytest.mark.parametrize("pid", sorted(THINGS))
@@ -165,16 +145,7 @@ def test_the_same_words_about_a_person_stay_high(pid: str) -> None:
 def test_the_score_command_shows_no_likely_high_for_a_thing(tmp_path: Path) -> None:
     """As a user sees it: `sweetspot score --format json` on files, the thing without a
     suggested class, the person beside it still likely high."""
-    folder = tmp_path / "proposals"
-    folder.mkdir()
     cases = {"rover-paths": THINGS["rover-paths"], "delivery-robot": PEOPLE["delivery-robot"]}
-    for pid, (title, summary, extra) in cases.items():
-        data = {**BASE, "title": title, "summary": summary, **extra}
-        (folder / f"{pid}.yaml").write_text(yaml.safe_dump(data, sort_keys=False), "utf-8")
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.chdir(tmp_path), redirect_stdout(out), redirect_stderr(err):
-        code = cli(["score", str(folder), "--format", "json"])
-    assert code == 0, err.getvalue()
-    text = {p["id"]: json.dumps(p) for p in json.loads(out.getvalue())["proposals"]}
+    text = scored_json_texts(tmp_path, cases)
     assert "likely high" not in text["rover-paths"]
     assert "likely high" in text["delivery-robot"]
