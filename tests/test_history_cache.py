@@ -116,3 +116,28 @@ def test_a_later_build_takes_versions_from_the_cache_folder(
     build_project(root)
     assert sum(scored) == 3
     assert page.read_text("utf-8") == first
+
+
+@pytest.mark.slow
+def test_a_store_over_its_cap_is_not_written_and_history_is_scored_again(
+    tmp_path: Path, scored: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store larger than a reader would accept is not written (and an older one goes), so
+    no build reads a stale or refused file: the pages are the same, scored afresh."""
+    from scoring.site.rebuild import versionstore
+
+    root = served_repo(tmp_path / "site")
+    site = build_project(root)
+    store = root / ".cache" / "plugin" / "sweetspot" / FILE
+    assert store.is_file()
+    first = (site / "proposals" / PILOT_ID / "index.html").read_text("utf-8")
+    monkeypatch.setattr(versionstore, "MAX_BYTES", 64)
+    # A new version to keep makes the build write the store again, now over the cap.
+    pilot_file(root).write_text(PILOT_YAML.replace("labels: available", "labels: none"))
+    commit(root, "labels lost", "2026-05-01")
+    scored.clear()
+    build_project(root)
+    assert sum(scored) == 4  # the store is refused: every version shown is scored
+    assert not store.exists()
+    page = (site / "proposals" / PILOT_ID / "index.html").read_text("utf-8")
+    assert "History" in page and page != first  # the new commit is listed

@@ -114,6 +114,13 @@ class VersionStore:
             return
         entries = {name: self.entries.get(name) or _plain(v) for name, v in versions.items()}
         body = json.dumps(entries, separators=(",", ":")).encode("utf-8")
+        if len(body) > MAX_BYTES:
+            # Reading would refuse it (a larger file is not ours): writing it only costs
+            # time and disk, and an old, smaller file would be as stale.
+            with contextlib.suppress(OSError):
+                if not self.path.is_symlink():
+                    self.path.unlink()
+            return
         header = json.dumps({"key": self.key, "sha256": hashlib.sha256(body).hexdigest()})
         folder = self.path.parent
         temporary = folder / f".versions.{os.getpid()}.tmp"
