@@ -30,26 +30,15 @@ from scoring.model.suggestion import (
     suggestion_of,
 )
 from scoring.proposals.proposal import Proposal
-from scoring.rubric import Rubric
+from scoring.rubric import Rubric, WordRule
 
 
-@dataclass(frozen=True)
-class ProseRule:
-    """One rule: the field it settles, its value, and the words that state it."""
+@dataclass(frozen=True, kw_only=True)
+class ProseRule(WordRule):
+    """One rule: the field it settles and its value, with the words that state it."""
 
-    id: str
     field: str
     value: Any
-    reason: str
-    source: str
-    words: tuple[str, ...]
-    with_words: tuple[str, ...] = ()
-    unless: tuple[str, ...] = ()
-    texts: tuple[str, ...] = ()
-    when: dict[str, Any] = dataclasses.field(default_factory=dict)
-    context_words: tuple[str, ...] = ()
-    context_texts: tuple[str, ...] = ()
-    unless_anywhere: tuple[str, ...] = ()  # the class suggestions' exclusions; none here
 
 
 @dataclass(frozen=True)

@@ -22,11 +22,11 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Protocol
+from typing import Any
 
 from scoring.model.answered import is_answered
 from scoring.proposals.proposal import Proposal
-from scoring.rubric import Rubric
+from scoring.rubric import Rubric, WordRule
 
 CLASS_ORDER = ("limited", "high")  # low to high: a higher match wins
 PHRASE_GAP = 2  # words allowed between the words of a phrase
@@ -128,30 +128,9 @@ class _Terms:
         return False
 
 
-class WordRule(Protocol):
-    """What the word matcher reads of a rule (a class suggestion, or a prose answer)."""
-
-    @property
-    def words(self) -> tuple[str, ...]: ...
-    @property
-    def with_words(self) -> tuple[str, ...]: ...
-    @property
-    def unless(self) -> tuple[str, ...]: ...
-    @property
-    def texts(self) -> tuple[str, ...]: ...
-    @property
-    def when(self) -> dict[str, Any]: ...
-    @property
-    def context_words(self) -> tuple[str, ...]: ...
-    @property
-    def context_texts(self) -> tuple[str, ...]: ...
-    @property
-    def unless_anywhere(self) -> tuple[str, ...]: ...
-
-
 @dataclass(frozen=True)
 class _Rule:
-    rule: Any  # a WordRule
+    rule: WordRule
     words: _Terms
     with_words: _Terms
     unless: _Terms

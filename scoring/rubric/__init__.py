@@ -23,6 +23,7 @@ from scoring.rubric.definitions import (
     SuggestionExclusion,
     SuggestionRule,
     Uncertainty,
+    WordRule,
     slugify,
 )
 from scoring.rubric.loading import RubricError, default_rubric_path, load_rubric, rubric_schema
@@ -51,6 +52,7 @@ __all__ = [
     "SuggestionExclusion",
     "SuggestionRule",
     "Uncertainty",
+    "WordRule",
     "default_rubric_path",
     "load_rubric",
     "rubric_schema",

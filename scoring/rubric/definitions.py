@@ -163,9 +163,10 @@ class RiskModel:
     measures: dict[str, str]
 
 
-@dataclass(frozen=True)
-class SuggestionRule:
-    """One rule of ``class_suggestions``: the class a use case's own words suggest.
+@dataclass(frozen=True, kw_only=True)
+class WordRule:
+    """A rule that reads a use case's own words (scoring/model/suggestion.py matches both
+    kinds): a class suggestion here, or a prose answer (scoring/model/prose.py).
 
     It matches when a term of ``words`` occurs in one of the texts it reads (all of them
     when ``texts`` is empty), a term of ``with_words`` (if any) occurs in the same
@@ -173,9 +174,8 @@ class SuggestionRule:
     of ``context_texts``, and the structured fields satisfy ``when``."""
 
     id: str
-    suggests: str  # high or limited
     reason: str  # what the use does, in words a reader can follow
-    source: str  # the legal text that names it
+    source: str  # the text that grounds it
     words: tuple[str, ...]
     with_words: tuple[str, ...] = ()
     unless: tuple[str, ...] = ()
@@ -188,6 +188,13 @@ class SuggestionRule:
     # The terms of the exclusions that name this rule: one in any sentence of its texts
     # and it does not apply (filled in from ``ClassSuggestions.exclusions``).
     unless_anywhere: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class SuggestionRule(WordRule):
+    """One rule of ``class_suggestions``: the class a use case's own words suggest."""
+
+    suggests: str  # high or limited
 
 
 @dataclass(frozen=True)
