@@ -24,6 +24,7 @@ from typing import Any
 import yaml
 
 from scoring.proposals.proposal import Intake, InvalidFile, LineMap, Link, Proposal
+from scoring.sources.inventory.convert import get_path
 from scoring.sources.inventory.mapping import SHIPPED, shipped_path
 
 PUBLIC, INTERNAL, WITHHELD = "public", "internal", "withheld"
@@ -52,15 +53,6 @@ EMAIL_WITHHELD = "[e-mail address not published]"
 WAIVED = "waived"
 
 
-def _get(data: Mapping[str, Any], dotted: str) -> Any:
-    value: Any = data
-    for part in dotted.split("."):
-        if not isinstance(value, Mapping):
-            return None
-        value = value.get(part)
-    return value
-
-
 class VisibilityError(ValueError):
     """A visibility section that cannot be used; the message names the key."""
 
@@ -75,7 +67,7 @@ class RowRule:
     public_values: tuple[str, ...]
 
     def withholds(self, data: Mapping[str, Any]) -> bool:
-        value = _get(data, self.field)
+        value = get_path(data, self.field)
         if value is None or (isinstance(value, str) and not value.strip()):
             return False
         if isinstance(value, bool):
@@ -151,7 +143,7 @@ def shipped_visibility(name: str) -> Visibility:
 def rules_for(data: Mapping[str, Any], site: Visibility) -> Visibility:
     """The rules for one proposal's data: the site's over its shipped mapping's over the
     defaults."""
-    inventory = _get(data, "source.inventory")
+    inventory = get_path(data, "source.inventory")
     base = Visibility(DEFAULT_FIELDS)
     if isinstance(inventory, str) and inventory in SHIPPED:
         base = shipped_visibility(inventory).over(base)

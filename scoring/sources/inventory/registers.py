@@ -19,20 +19,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from scoring.sources.inventory.convert import get_path
+
 Data = Mapping[str, Any]
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 # Annex III points 1, 6 and 7: registered in the EU database's secure non-public section.
 EU_NON_PUBLIC_AREAS = ("biometrics", "law_enforcement", "migration")
-
-
-def _get(data: Data, dotted: str) -> Any:
-    value: Any = data
-    for part in dotted.split("."):
-        if not isinstance(value, Mapping):
-            return None
-        value = value.get(part)
-    return value
 
 
 def _text(value: Any) -> str:
@@ -46,7 +39,7 @@ def _text(value: Any) -> str:
 
 
 def field(path: str) -> Callable[[Data], str]:
-    return lambda data: _text(_get(data, path))
+    return lambda data: _text(get_path(data, path))
 
 
 def first(*paths: str) -> Callable[[Data], str]:
@@ -54,7 +47,7 @@ def first(*paths: str) -> Callable[[Data], str]:
 
     def take(data: Data) -> str:
         for path in paths:
-            text = _text(_get(data, path))
+            text = _text(get_path(data, path))
             if text:
                 return text
         return ""
@@ -79,7 +72,7 @@ def _first_link(data: Data) -> str:
 
 
 def _sources(data: Data) -> str:
-    sources = _get(data, "data.sources")
+    sources = get_path(data, "data.sources")
     if not isinstance(sources, list):
         return ""
     return "; ".join(_text(s.get("name")) for s in sources if isinstance(s, Mapping))
@@ -230,7 +223,7 @@ def register_rows(
     rows: list[dict[str, str]] = []
     non_public = 0
     for proposal_id, data in entries:
-        if fmt.eu and public and _get(data, "stakes.area") in EU_NON_PUBLIC_AREAS:
+        if fmt.eu and public and get_path(data, "stakes.area") in EU_NON_PUBLIC_AREAS:
             non_public += 1
             continue
         row = {name: make(data) for name, make in fmt.columns}
