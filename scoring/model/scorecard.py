@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from scoring.model.actions import Question, Suggestion, questions_for, suggestions_for
+from scoring.model.collector import inputs_held
 from scoring.model.decisions import decision_columns
 from scoring.model.engine import (
     MAX_LEVEL,
@@ -525,6 +526,16 @@ def score_intake(
     classes at the build date from the environment); ``decisions``
     (scoring/model/decisions.py) take accepted flags out, add lapsed ones and record the
     waivers the obligations read."""
+    with inputs_held():
+        return _score_intake(intake, rubric, compliance, decisions)
+
+
+def _score_intake(
+    intake: Intake,
+    rubric: Rubric,
+    compliance: ComplianceContext | None,
+    decisions: DecisionRegister | None,
+) -> ScoredPortfolio:
     proposals = sorted(intake.proposals, key=lambda p: p.id)
     context = with_waivers(compliance or default_context(rubric), decisions, proposals)
     ids = [p.id for p in proposals]

@@ -150,7 +150,13 @@ class _Compiled:
     def __init__(self, texts: Mapping[str, tuple[str, ...]], rules: Sequence[WordRule]) -> None:
         self.texts = dict(texts)
         self.fields = tuple(dict.fromkeys(f for fields in self.texts.values() for f in fields))
-        self.field_paths = tuple((f, tuple(f.split("."))) for f in self.fields)
+        # The fields by their section (the path's first part): a register's rows leave most
+        # sections out, and a section left out is looked up once, not once per field.
+        sections: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+        for name in self.fields:
+            top, *rest = name.split(".")
+            sections.setdefault(top, []).append((name, tuple(rest)))
+        self.sections = tuple((top, tuple(members)) for top, members in sections.items())
         self._ids: dict[str, int] = {}
         self._exact: dict[str, set[int]] = {}
         self._stems: dict[str, set[int]] = {}
@@ -302,13 +308,13 @@ class _Text:
         strings: list[str],
         matcher: _Compiled,
         fields: tuple[str, ...] = (),
-        owner: _Texts | None = None,
+        owner: _FieldWords | None = None,
     ) -> None:
         joined = "\n\n".join(strings)
         self._joined = joined[:MAX_TEXT]
         self._matcher = matcher
-        # The words of each field, already looked up (_Texts), are usable when nothing of
-        # this text is cut off: then its words are exactly those of its fields.
+        # The words of each field, already looked up (_FieldWords), are usable when nothing
+        # of this text is cut off: then its words are exactly those of its fields.
         self._fields = fields
         self._owner = owner if len(joined) <= MAX_TEXT else None
         self._present: set[int] | None = None
@@ -354,44 +360,28 @@ def _cut(text: str, matcher: _Compiled) -> list[_Sentence]:
     return found
 
 
-class _Texts:
-    """A proposal's texts: the words they hold together are looked up once; each text is
-    cut into words and sentences of its own only when a rule asks for it."""
+class _FieldWords:
+    """The words of each field of a proposal, looked up once, and the sentences of each field
+    cut once however many texts read it. Kept apart from _Texts so that a text can use it
+    without holding the object that holds the text: no reference cycle, so each proposal's
+    words are freed as soon as it is read, not by the cycle collector."""
 
-    def __init__(self, proposal: Proposal, matcher: _Compiled) -> None:
-        self._matcher = matcher
-        # Each field read once, however many texts it belongs to.
-        by_field = {f: list(_answer_strings(_field(proposal, p))) for f, p in matcher.field_paths}
+    def __init__(
+        self,
+        by_field: dict[str, list[str]],
+        field_words: dict[str, set[bytes]],
+        hits: dict[bytes, frozenset[int]],
+        matcher: _Compiled,
+    ) -> None:
         self._by_field = by_field
-        # All texts as ASCII bytes, lowercased, everything but letters and digits a space:
-        # bytes.translate and split are far faster than a regular expression per text. Each
-        # field's words are kept: a text's words are those of its fields.
-        size = sum(len(t) + 1 for v in by_field.values() for t in v) - 1
-        self._field_words: dict[str, set[bytes]] | None = None
-        if size <= MAX_TEXT * 8:
-            self._field_words = {
-                f: set("\n".join(v).encode("ascii", "replace").translate(_ASCII_WORDS).split())
-                for f, v in by_field.items()
-                if v
-            }
-            words: set[bytes] = set().union(*self._field_words.values())
-        else:  # cut off: each text reads its own words (_Text)
-            joined = "\n".join(t for v in by_field.values() for t in v)[: MAX_TEXT * 8]
-            words = set(joined.encode("ascii", "replace").translate(_ASCII_WORDS).split())
-        hits = matcher.hits_bytes(words) if words else {}
+        self._field_words = field_words
         self._hits = hits
-        self.present: set[int] = set().union(*hits.values())
-        if words:
-            self.present |= matcher.universal
+        self._matcher = matcher
         self._field_present: dict[str, set[int]] = {}
         self._field_sentences: dict[str, list[_Sentence]] = {}
-        self._texts: dict[str, _Text] = {}
-        self.universal = matcher.universal
 
     def present_in(self, fields: tuple[str, ...]) -> set[int]:
-        """The pattern words the words of these fields match (only when no field is cut
-        off, see __init__)."""
-        assert self._field_words is not None
+        """The pattern words the words of these fields match."""
         found: set[int] = set()
         any_words = False
         for name in fields:
@@ -405,12 +395,11 @@ class _Texts:
                 present = set().union(*map(hits.__getitem__, hits.keys() & words))
                 self._field_present[name] = present
             found |= present
-        return found | self.universal if any_words else found
+        return found | self._matcher.universal if any_words else found
 
     def sentences_in(self, fields: tuple[str, ...]) -> list[_Sentence]:
-        """The sentences of these fields, in order, each field cut once however many texts
-        read it: the blank line between two strings of a text always ends a sentence, so a
-        text's sentences are its fields' (only when no field is cut off, see __init__)."""
+        """The sentences of these fields, in order: the blank line between two strings of a
+        text always ends a sentence, so a text's sentences are its fields'."""
         found: list[_Sentence] = []
         for name in fields:
             strings = self._by_field.get(name)
@@ -422,15 +411,87 @@ class _Texts:
             found += cut
         return found
 
+
+class _Texts:
+    """A proposal's texts: the words they hold together are looked up once; each text is
+    cut into words and sentences of its own only when a rule asks for it."""
+
+    def __init__(self, proposal: Proposal, matcher: _Compiled) -> None:
+        self._matcher = matcher
+        # Each field read once, however many texts it belongs to; only those with a text.
+        by_field = _strings_by_field(proposal, matcher)
+        self._by_field = by_field
+        # All texts as ASCII bytes, lowercased, everything but letters and digits a space:
+        # bytes.translate and split are far faster than a regular expression per text. Each
+        # field's words are kept: a text's words are those of its fields.
+        size = sum(len(t) + 1 for v in by_field.values() for t in v) - 1
+        field_words: dict[str, set[bytes]] | None = None
+        if size <= MAX_TEXT * 8:
+            field_words = _words_by_field(by_field)
+            words: set[bytes] = set().union(*field_words.values())
+        else:  # cut off: each text reads its own words (_Text)
+            joined = "\n".join(t for f in matcher.fields for t in by_field.get(f, ()))
+            words = set(
+                joined[: MAX_TEXT * 8].encode("ascii", "replace").translate(_ASCII_WORDS).split()
+            )
+        hits = matcher.hits_bytes(words) if words else {}
+        self.present: set[int] = set().union(*hits.values())
+        if words:
+            self.present |= matcher.universal
+        self._fields = (
+            _FieldWords(by_field, field_words, hits, matcher) if field_words is not None else None
+        )
+        self._texts: dict[str, _Text] = {}
+        self.universal = matcher.universal
+
     def __getitem__(self, name: str) -> _Text:
         text = self._texts.get(name)
         if text is None:
             # A text's strings are gathered only when a rule asks for it.
             fields = self._matcher.texts[name]
-            strings = [t for f in fields for t in self._by_field[f]]
-            owner = self if self._field_words is not None else None
-            text = self._texts[name] = _Text(strings, self._matcher, fields, owner)
+            strings = [t for f in fields for t in self._by_field.get(f, ())]
+            text = self._texts[name] = _Text(strings, self._matcher, fields, self._fields)
         return text
+
+
+def _strings_by_field(proposal: Proposal, matcher: _Compiled) -> dict[str, list[str]]:
+    """The strings of each field the matcher reads that holds any, section by section."""
+    found: dict[str, list[str]] = {}
+    fields: Any = proposal.fields
+    for top, members in matcher.sections:
+        section = fields.get(top)
+        if section is None:
+            continue
+        for name, rest in members:
+            value = section
+            for part in rest:
+                is_mapping = type(value) is dict or isinstance(value, Mapping)
+                value = value.get(part) if is_mapping else None
+                if value is None:
+                    break
+            strings = list(_answer_strings(value))
+            if strings:
+                found[name] = strings
+    return found
+
+
+# As _ASCII_WORDS, but NUL kept: it separates the fields of one translation (_words_by_field).
+_ASCII_WORDS_AND_NUL = b"\x00" + _ASCII_WORDS[1:]
+
+
+def _words_by_field(by_field: dict[str, list[str]]) -> dict[str, set[bytes]]:
+    """Each field's distinct words as ASCII bytes (see _Texts), from one encoding and one
+    translation of all fields together, cut apart at the NUL between two fields; a text
+    that holds a NUL itself is read field by field."""
+    joined = "\x00".join("\n".join(strings) for strings in by_field.values())
+    table = _ASCII_WORDS_AND_NUL
+    parts = joined.encode("ascii", "replace").translate(table).split(b"\x00")
+    if len(parts) != len(by_field):
+        parts = [
+            "\n".join(v).encode("ascii", "replace").translate(_ASCII_WORDS)
+            for v in by_field.values()
+        ]
+    return {name: set(part.split()) for name, part in zip(by_field, parts, strict=True)}
 
 
 @dataclass
@@ -438,16 +499,6 @@ class _Sentence:
     words: list[str]
     ids: list[frozenset[int]]  # the pattern words each word matches
     present: set[int]
-
-
-def _field(proposal: Proposal, path: tuple[str, ...]) -> Any:
-    """``proposal.get`` with the dotted path split once per rubric."""
-    value: Any = proposal.fields
-    for part in path:
-        value = value.get(part) if type(value) is dict or isinstance(value, Mapping) else None
-        if value is None:
-            return None
-    return value
 
 
 def _answer_strings(value: Any) -> list[str] | Iterator[str]:
