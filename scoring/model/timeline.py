@@ -45,8 +45,9 @@ class Facts:
     priority: float
     scores: tuple[tuple[str, float], ...]  # the engine's four scores, by name
     flags: tuple[tuple[str, str, str], ...]  # (id, severity, title)
-    # What each score is made of: (score name, item, answer as written).
-    answers: tuple[tuple[str, str, str], ...]
+    # What each score is made of: (score name, item, answer as written); None when not
+    # worked out, for a version only a timeline line shows (lines show no reasons).
+    answers: tuple[tuple[str, str, str], ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -61,8 +62,26 @@ class Version:
         return self.facts is not None
 
 
-def facts_of(card: ScoreCard, state_name: str) -> Facts:
+def facts_of(card: ScoreCard, state_name: str, *, answers: bool = True) -> Facts:
+    """The facts a page shows of a scored version; ``answers=False`` leaves out what each
+    score is made of (working it out costs a sixth of scoring a version), which only "since
+    the last review" reads."""
     story = card.risk_story
+    return Facts(
+        stage=card.proposal.stage,
+        state=card.state,
+        state_name=state_name,
+        risk_class=card.risk_class,
+        risk_label=story.label,
+        risk_head=story.head,
+        priority=card.priority,
+        scores=tuple((name, float(card.scores[name])) for name in SCORE_NAMES),
+        flags=tuple((f.id, f.severity, f.title) for f in card.flags),
+        answers=_answers(card) if answers else None,
+    )
+
+
+def _answers(card: ScoreCard) -> tuple[tuple[str, str, str], ...]:
     answers = [
         (row.dimension, row.criterion_id, row.answer or "unanswered") for row in card.breakdown
     ]
@@ -76,18 +95,7 @@ def facts_of(card: ScoreCard, state_name: str) -> Facts:
         )
         for row in card.risks
     ]
-    return Facts(
-        stage=card.proposal.stage,
-        state=card.state,
-        state_name=state_name,
-        risk_class=card.risk_class,
-        risk_label=story.label,
-        risk_head=story.head,
-        priority=card.priority,
-        scores=tuple((name, float(card.scores[name])) for name in SCORE_NAMES),
-        flags=tuple((f.id, f.severity, f.title) for f in card.flags),
-        answers=tuple(answers),
-    )
+    return tuple(answers)
 
 
 def invalid_version(bad: InvalidFile) -> Version:
@@ -158,10 +166,11 @@ def score_moves(before: Facts, after: Facts) -> tuple[ScoreMove, ...]:
     """The largest visible score changes (scores show with no decimals), with the answers
     that changed under each."""
     old, new = dict(before.scores), dict(after.scores)
-    old_answers = {(d, item): answer for d, item, answer in before.answers}
+    old_answers = {(d, item): answer for d, item, answer in before.answers or ()}
+    # Both sides' answers are worked out wherever a movement is made (History.versions).
     changed = [
         (d, f"{item}: {old_answers.get((d, item), 'unanswered')} → {answer}")
-        for d, item, answer in after.answers
+        for d, item, answer in after.answers or ()
         if old_answers.get((d, item), "unanswered") != answer
     ]
     moves = []

@@ -95,12 +95,15 @@ def score_versions(
     state_name: Any,
     compliance: ComplianceContext | None = None,
     public: Visibility | None = None,
+    lines_only: Sequence[bool] = (),
 ) -> list[Version]:
     """Each (repository path, content) loaded as a proposal and scored with ``rubric`` and
     today's ``compliance`` (regimes and build date), as the page now is; a version invalid
-    under today's format says so. For the public register (``public``: the site's
-    visibility rules) each version is redacted as today's files are, a withheld one is not
-    shown, and an invalid one does not name its field (it can quote what the file holds).
+    under today's format says so. A version ``lines_only`` marks (by position) is shown only
+    on a timeline line, so what each score is made of is not worked out. For the public
+    register (``public``: the site's visibility rules) each version is redacted as today's
+    files are, a withheld one is not shown, and an invalid one does not name its field (it
+    can quote what the file holds).
     Whatever goes wrong stays in its line."""
     checker = checker_for(proposal_schema(rubric))
     versions: list[Version | None] = [None] * len(files)
@@ -131,7 +134,8 @@ def score_versions(
             by_id = {card.proposal.id: card for card in cards}
             for n, proposal in valid:
                 card = by_id[proposal.id]
-                versions[n] = Version(facts_of(card, state_name(card.state)))
+                full = n >= len(lines_only) or not lines_only[n]
+                versions[n] = Version(facts_of(card, state_name(card.state), answers=full))
         except Exception:
             for n, _ in valid:
                 versions[n] = versions[n] or Version(None, "could not be scored today")
@@ -142,8 +146,8 @@ def score_in_worker() -> None:
     """A worker process's whole job: score_versions on the pickled arguments read from
     standard input, the versions pickled to standard output. The input is this build's own
     (file contents read from git by the parent, and the site's rubric and rules)."""
-    files, rubric, compliance, public = pickle.load(sys.stdin.buffer)
-    versions = score_versions(files, rubric, rubric.state_name, compliance, public)
+    files, rubric, compliance, public, lines_only = pickle.load(sys.stdin.buffer)
+    versions = score_versions(files, rubric, rubric.state_name, compliance, public, lines_only)
     pickle.dump(versions, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
 
 
@@ -206,6 +210,7 @@ def score_all(
     compliance: ComplianceContext | None = None,
     public: Visibility | None = None,
     processes: int | None = None,
+    lines_only: Sequence[bool] = (),
 ) -> list[Version]:
     """score_versions over every core: the first parts in worker processes while this one
     scores the last; the same versions in the same order as one process gives (each version
@@ -213,24 +218,29 @@ def score_all(
     or fails, its part is scored here: the build never depends on a second process."""
     processes = scoring_processes() if processes is None else processes
     part = (len(files) - WORKER_START) // processes if processes > 1 else 0
+    light = [n < len(lines_only) and lines_only[n] for n in range(len(files))]
     if part < WORKER_PART:
-        return score_versions(files, rubric, rubric.state_name, compliance, public)
+        return score_versions(files, rubric, rubric.state_name, compliance, public, light)
     # Each worker scores ``part`` versions; this process the rest (its head start).
-    chunks = [list(files[n * part : (n + 1) * part]) for n in range(processes - 1)]
-    chunks.append(list(files[(processes - 1) * part :]))
+    bounds = [(n * part, (n + 1) * part) for n in range(processes - 1)]
+    bounds.append(((processes - 1) * part, len(files)))
+    chunks = [(list(files[start:end]), light[start:end]) for start, end in bounds]
     workers: list[_Worker | None] = []
-    for chunk in chunks[:-1]:
+    for chunk, chunk_light in chunks[:-1]:
         try:
-            payload = pickle.dumps((chunk, rubric, compliance, public), pickle.HIGHEST_PROTOCOL)
-            workers.append(_Worker(payload))
+            arguments = (chunk, rubric, compliance, public, chunk_light)
+            workers.append(_Worker(pickle.dumps(arguments, pickle.HIGHEST_PROTOCOL)))
         except Exception:  # no second process here (a sandbox), or unpicklable rules
             workers.append(None)
-    last = score_versions(chunks[-1], rubric, rubric.state_name, compliance, public)
+    own, own_light = chunks[-1]
+    last = score_versions(own, rubric, rubric.state_name, compliance, public, own_light)
     done: list[Version] = []
-    for chunk, worker in zip(chunks[:-1], workers, strict=True):
+    for (chunk, chunk_light), worker in zip(chunks[:-1], workers, strict=True):
         found = worker.result() if worker is not None else None
         if found is None or len(found) != len(chunk):
-            found = score_versions(chunk, rubric, rubric.state_name, compliance, public)
+            found = score_versions(
+                chunk, rubric, rubric.state_name, compliance, public, chunk_light
+            )
         done.extend(found)
     return [*done, *last]
 
@@ -239,6 +249,17 @@ def version_name(pair: tuple[str, str]) -> str:
     """A version's name in the cache folder: its blob id and file name."""
     path, blob = pair
     return f"{blob}:{PurePosixPath(path).name}"
+
+
+def _stored_name(pair: tuple[str, str], full: bool) -> str:
+    """A version's name in the cache folder, marked when only a timeline line shows it (so
+    a version later compared "since the last review" is never taken without its answers)."""
+    return version_name(pair) if full else f"{version_name(pair)}:line"
+
+
+def _in_full(version: Version) -> bool:
+    """Whether a version holds what "since the last review" reads (an invalid one does)."""
+    return version.facts is None or version.facts.answers is not None
 
 
 @dataclass(frozen=True)
@@ -399,40 +420,53 @@ class History:
             return previous.versions
         known = previous.versions if isinstance(previous, ShownVersions) else {}
         shown: set[tuple[str, str]] = set()
+        # The versions "since the last review" compares with: only theirs are worked out in
+        # full (what each score is made of); a timeline line shows no reasons.
+        compared: set[tuple[str, str]] = set()
         for path, since in plan:
             changes = self.log.changes.get(path, ())
             then = next((c for c in changes if c.date <= since), None)
             # Each listed line shows the version in force at its commit.
-            listed = [line.change for line in self.line_changes(path)[:MAX_LINES]]
-            for change in (*listed, then):
-                if change is not None and change.blob:
-                    shown.add((path, change.blob))
+            for line in self.line_changes(path)[:MAX_LINES]:
+                if line.change is not None and line.change.blob:
+                    shown.add((path, line.change.blob))
+            if then is not None and then.blob:
+                shown.add((path, then.blob))
+                compared.add((path, then.blob))
         wanted = sorted(shown)
-        found = {pair: known[pair] for pair in wanted if pair in known}
-        found.update(self._score([pair for pair in wanted if pair not in found]))
+        found = {
+            pair: known[pair]
+            for pair in wanted
+            if pair in known and (pair not in compared or _in_full(known[pair]))
+        }
+        found.update(self._score([pair for pair in wanted if pair not in found], compared))
         versions = {pair: found[pair] for pair in wanted}
         if memo is not None:
             memo.put(key, (), ShownVersions(made_from, versions))
         if self.store is not None:
             self.store.save(
                 {
-                    version_name(pair): version
+                    _stored_name(pair, pair in compared): version
                     for pair, version in versions.items()
                     if version.problem != NOT_IN_CLONE
                 }
             )
         return versions
 
-    def _score(self, chosen: list[tuple[str, str]]) -> dict[tuple[str, str], Version]:
+    def _score(
+        self, chosen: list[tuple[str, str]], compared: set[tuple[str, str]]
+    ) -> dict[tuple[str, str], Version]:
         """Versions by (path, blob): those kept in the cache folder, the others read from git
-        and scored; a blob this clone lacks says so."""
+        and scored (in full for the ``compared`` ones); a blob this clone lacks says so."""
         if not chosen:
             return {}
         store = self.store
         on_disk = {
             pair: kept
             for pair in chosen
-            if store is not None and (kept := store.get(version_name(pair))) is not None
+            if store is not None
+            and (kept := store.get(_stored_name(pair, pair in compared))) is not None
+            and (pair not in compared or _in_full(kept))
         }
         to_read = [pair for pair in chosen if pair not in on_disk]
         assert self.repo is not None  # versions are asked for only when git answered
@@ -449,6 +483,7 @@ class History:
                     self.ctx.rubric,
                     self.ctx.portfolio.context,
                     self.public,
+                    lines_only=[pair not in compared for pair in present],
                 ),
                 strict=True,
             )

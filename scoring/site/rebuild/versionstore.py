@@ -40,7 +40,9 @@ def _plain(version: Version) -> Any:
             "priority": facts.priority,
             "scores": [list(pair) for pair in facts.scores],
             "flags": [list(flag) for flag in facts.flags],
-            "answers": [list(answer) for answer in facts.answers],
+            "answers": None
+            if facts.answers is None
+            else [list(answer) for answer in facts.answers],
         }
     }
 
@@ -61,7 +63,9 @@ def _version(value: Any) -> Version:
             priority=float(f["priority"]),
             scores=tuple((str(n), float(v)) for n, v in f["scores"]),
             flags=tuple((str(i), str(s), str(t)) for i, s, t in f["flags"]),
-            answers=tuple((str(d), str(i), str(a)) for d, i, a in f["answers"]),
+            answers=None
+            if f["answers"] is None
+            else tuple((str(d), str(i), str(a)) for d, i, a in f["answers"]),
         )
     )
 
