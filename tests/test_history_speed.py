@@ -3,6 +3,7 @@ one process gives, and git asked once per build, however many proposals there ar
 
 from __future__ import annotations
 
+import pickle
 import re
 import sys
 from pathlib import Path
@@ -35,49 +36,73 @@ def versions_to_score() -> list[tuple[str, bytes]]:
 
 @pytest.fixture
 def workers(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """Every worker started; a worker takes any part, however small."""
+    """Every worker started; workers start for any number of versions, one batch each."""
     started: list[Any] = []
     real = history._Worker
 
-    def recording(payload: bytes) -> Any:
-        worker = real(payload)
+    def recording(*args: Any) -> Any:
+        worker = real(*args)
         started.append(worker)
         return worker
 
     monkeypatch.setattr(history, "_Worker", recording)
     monkeypatch.setattr(history, "WORKER_START", 0)
     monkeypatch.setattr(history, "WORKER_PART", 1)
+    monkeypatch.setattr(history, "BATCH", 1)
     return started
 
 
 @pytest.mark.parametrize("public", [None, Visibility()], ids=["internal", "public"])
-def test_versions_scored_in_a_worker_equal_those_scored_here(
+def test_versions_scored_over_several_processes_equal_those_scored_here(
     workers: list[Any], public: Visibility | None
 ) -> None:
     rubric = load_rubric(None)
     files = versions_to_score()
     alone = history.score_versions(files, rubric, rubric.state_name, None, public)
-    shared = history.score_all(files, rubric, None, public, processes=2)
-    assert len(workers) == 1 and workers[0].result() is not None  # a worker did score
+    shared = history.score_all(files, rubric, None, public, processes=3)
+    assert len(workers) == 2
     assert shared == alone
     assert repr(shared) == repr(alone)  # every float to the last digit, in the same order
     assert any(v.valid for v in shared) and any(not v.valid for v in shared)
 
 
-@pytest.mark.parametrize("executable", ["/nonexistent/python", "/bin/false"])
-def test_a_worker_that_cannot_start_or_fails_leaves_its_part_to_this_process(
+@pytest.mark.parametrize("public", [None, Visibility()], ids=["internal", "public"])
+def test_a_worker_scores_the_batches_it_takes_as_this_process_would(
+    public: Visibility | None,
+) -> None:
+    rubric = load_rubric(None)
+    files = versions_to_score()
+    lines_only = [n % 2 == 0 for n in range(len(files))]
+    alone = history.score_versions(files, rubric, rubric.state_name, None, public, lines_only)
+    batches = history._Batches(len(files), 4)
+    payload = pickle.dumps((files, rubric, None, public, lines_only))
+    worker = history._Worker(payload, batches)
+    worker.thread.join(120)  # nobody else takes a batch: it scores them all
+    found = worker.result(timeout=60)
+    assert sorted(found) == [start for start, _ in batches.bounds]
+    scored = [version for start in sorted(found) for version in found[start]]
+    assert repr(scored) == repr(alone)
+    # A version only a timeline line shows is scored without its answers, in a worker too.
+    valid = [(n, v) for n, v in enumerate(scored) if v.facts is not None]
+    assert valid and all((v.facts.answers is None) == lines_only[n] for n, v in valid)
+
+
+@pytest.mark.parametrize("executable", ["/nonexistent/python", "/bin/false", "/bin/cat"])
+def test_a_worker_that_cannot_start_fails_or_answers_nonsense_leaves_its_batches_here(
     workers: list[Any], monkeypatch: pytest.MonkeyPatch, executable: str
 ) -> None:
+    """/bin/cat answers with what it is sent: the build's own pickled rubric, which a
+    worker's answer may not hold (only versions and their facts are read back)."""
     rubric = load_rubric(None)
     files = versions_to_score()
     alone = history.score_versions(files, rubric, rubric.state_name)
     monkeypatch.setattr(sys, "executable", executable)
-    assert history.score_all(files, rubric, processes=2) == alone
+    assert repr(history.score_all(files, rubric, processes=2)) == repr(alone)
 
 
 def test_few_versions_or_one_core_start_no_worker(monkeypatch: pytest.MonkeyPatch) -> None:
-    started: list[bytes] = []
-    monkeypatch.setattr(history, "_Worker", started.append)
+    started: list[Any] = []
+    monkeypatch.setattr(history, "_Worker", lambda *args: started.append(args))
     rubric = load_rubric(None)
     files = versions_to_score()
     history.score_all(files, rubric, processes=2)  # far fewer than a worker's start costs

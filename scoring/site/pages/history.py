@@ -14,8 +14,8 @@ folder or a shallow clone the pages say "history unavailable"; the build never f
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-import io
 import os
 import pickle
 import subprocess
@@ -76,9 +76,12 @@ GIT_FAILED = "History unavailable: git could not read the repository's log."
 NOT_IN_CLONE = "not in this clone (a partial clone)"
 WITHHELD = "not in the public register then"
 # A worker process starts and imports the engine in about 1.5 s, the time this process takes
-# to score some 800 versions: it gets its part of the rest, and only a part this large.
+# to score some 800 versions: workers start only when there are this many and more to share.
 WORKER_START = 800
 WORKER_PART = 600
+# Versions scored at a time, by a worker or this process: a batch's fixed cost is small
+# against 200 versions, and the last batches end within a fifth of a second of each other.
+BATCH = 200
 
 
 def site_visibility(publication: Publication) -> Visibility:
@@ -143,21 +146,51 @@ def score_versions(
 
 
 def score_in_worker() -> None:
-    """A worker process's whole job: score_versions on the pickled arguments read from
-    standard input, the versions pickled to standard output. The input is this build's own
-    (file contents read from git by the parent, and the site's rubric and rules)."""
-    files, rubric, compliance, public, lines_only = pickle.load(sys.stdin.buffer)
-    versions = score_versions(files, rubric, rubric.state_name, compliance, public, lines_only)
-    pickle.dump(versions, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    """A worker process's whole job: the pickled arguments of score_versions read from
+    standard input, then one (start, end) request at a time, each answered with the
+    versions of ``files[start:end]``, pickled to standard output; None ends it. The input is
+    this build's own (file contents read from git by the parent, and the site's rubric and
+    rules)."""
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    files, rubric, compliance, public, lines_only = pickle.load(stdin)
+    pickle.dump(None, stdout)  # ready: a batch sent now is scored at once
+    stdout.flush()
+    while (request := pickle.load(stdin)) is not None:
+        start, end = request
+        part = score_versions(
+            files[start:end], rubric, rubric.state_name, compliance, public, lines_only[start:end]
+        )
+        pickle.dump(part, stdout, protocol=pickle.HIGHEST_PROTOCOL)
+        stdout.flush()
+
+
+class _Batches:
+    """The batches of versions still to score, handed out in order to whoever asks first:
+    this process or a worker's feeder thread. Each takes another as soon as it is done, so
+    all finish together whatever their speed (a worker often shares a core with the build,
+    or starts late)."""
+
+    def __init__(self, count: int, size: int) -> None:
+        self.bounds = [(start, min(start + size, count)) for start in range(0, count, size)]
+        self._next = 0
+        self._lock = threading.Lock()
+
+    def take(self) -> tuple[int, int] | None:
+        with self._lock:
+            if self._next == len(self.bounds):
+                return None
+            self._next += 1
+            return self.bounds[self._next - 1]
 
 
 class _Worker:
-    """One worker process scoring one part, fed and read in a thread so that this process
-    scores its own part meanwhile. A fresh interpreter started with fixed arguments (never a
-    fork of a process that runs serve's threads, and never a re-run of the main script)."""
+    """One worker process, fed batches by a thread so that this process scores batches of
+    its own meanwhile. A fresh interpreter started with fixed arguments (never a fork of a
+    process that runs serve's threads, and never a re-run of the main script)."""
 
-    def __init__(self, payload: bytes) -> None:
-        self.versions: list[Version] | None = None
+    def __init__(self, payload: bytes, batches: _Batches) -> None:
+        self.found: dict[int, list[Version]] = {}  # by the batch's first index
+        self.busy = False  # a batch taken and not answered yet
         paths = [entry for entry in sys.path if entry]
         code = (
             f"import sys; sys.path[:0] = {paths!r}; "
@@ -169,22 +202,52 @@ class _Worker:
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
         )
-        self.thread = threading.Thread(target=self._talk, args=(payload,), daemon=True)
+        self.thread = threading.Thread(target=self._feed, args=(payload, batches), daemon=True)
         self.thread.start()
 
-    def _talk(self, payload: bytes) -> None:
-        out, _ = self.process.communicate(payload)
-        if self.process.returncode == 0:
-            try:
-                found = _VersionsUnpickler(io.BytesIO(out)).load()
-            except Exception:  # not versions: its part is scored here
+    def _feed(self, payload: bytes, batches: _Batches) -> None:
+        stdin, stdout = self.process.stdin, self.process.stdout
+        assert stdin is not None and stdout is not None
+        try:
+            stdin.write(payload)
+            stdin.flush()
+            # One unpickler per answer: each answer is a pickle of its own, whose memo
+            # numbers start again at 0.
+            # No batch waits for a worker still starting: this process may score them all.
+            if _VersionsUnpickler(stdout).load() is not None:
                 return
-            if isinstance(found, list) and all(isinstance(v, Version) for v in found):
-                self.versions = found
+            while (batch := batches.take()) is not None:
+                self.busy = True
+                stdin.write(pickle.dumps(batch))
+                stdin.flush()
+                part = _VersionsUnpickler(stdout).load()
+                size = batch[1] - batch[0]
+                if not isinstance(part, list) or len(part) != size:
+                    return  # not versions: its batch is scored by this process
+                if not all(isinstance(v, Version) for v in part):
+                    return
+                self.found[batch[0]] = part
+                self.busy = False
+            stdin.write(pickle.dumps(None))
+            stdin.flush()
+        except Exception:  # it could not start, or stopped: its batch is scored here
+            return
 
-    def result(self) -> list[Version] | None:
+    def result(self, timeout: float) -> dict[int, list[Version]]:
+        """The batches it scored; one it has not answered within ``timeout`` seconds is
+        given up and scored here. The process is stopped either way: it has answered all
+        it will (called once no batch is left to take, so an idle worker is not waited
+        for, however late it starts)."""
+        if self.busy:
+            self.thread.join(timeout)
+        self.process.kill()  # done (told to stop), failed, or too slow
         self.thread.join()
-        return self.versions
+        self.process.wait()
+        for pipe in (self.process.stdin, self.process.stdout):
+            if pipe is not None:
+                with contextlib.suppress(OSError):
+                    pipe.close()
+        return dict(self.found)
 
 
 class _VersionsUnpickler(pickle.Unpickler):
@@ -212,37 +275,40 @@ def score_all(
     processes: int | None = None,
     lines_only: Sequence[bool] = (),
 ) -> list[Version]:
-    """score_versions over every core: the first parts in worker processes while this one
-    scores the last; the same versions in the same order as one process gives (each version
-    is scored on its own). With few versions or one core, or where a worker cannot start
-    or fails, its part is scored here: the build never depends on a second process."""
+    """score_versions over every core: worker processes and this one take batches of
+    versions in turn until none is left; the same versions in the same order as one
+    process gives (each version is scored on its own). With few versions or one core, or
+    where a worker cannot start or fails, its batches are scored here: the build never
+    depends on a second process."""
     processes = scoring_processes() if processes is None else processes
-    part = (len(files) - WORKER_START) // processes if processes > 1 else 0
     light = [n < len(lines_only) and lines_only[n] for n in range(len(files))]
-    if part < WORKER_PART:
-        return score_versions(files, rubric, rubric.state_name, compliance, public, light)
-    # Each worker scores ``part`` versions; this process the rest (its head start).
-    bounds = [(n * part, (n + 1) * part) for n in range(processes - 1)]
-    bounds.append(((processes - 1) * part, len(files)))
-    chunks = [(list(files[start:end]), light[start:end]) for start, end in bounds]
-    workers: list[_Worker | None] = []
-    for chunk, chunk_light in chunks[:-1]:
-        try:
-            arguments = (chunk, rubric, compliance, public, chunk_light)
-            workers.append(_Worker(pickle.dumps(arguments, pickle.HIGHEST_PROTOCOL)))
-        except Exception:  # no second process here (a sandbox), or unpicklable rules
-            workers.append(None)
-    own, own_light = chunks[-1]
-    last = score_versions(own, rubric, rubric.state_name, compliance, public, own_light)
-    done: list[Version] = []
-    for (chunk, chunk_light), worker in zip(chunks[:-1], workers, strict=True):
-        found = worker.result() if worker is not None else None
-        if found is None or len(found) != len(chunk):
-            found = score_versions(
-                chunk, rubric, rubric.state_name, compliance, public, chunk_light
-            )
-        done.extend(found)
-    return [*done, *last]
+
+    def score(start: int, end: int) -> list[Version]:
+        return score_versions(
+            files[start:end], rubric, rubric.state_name, compliance, public, light[start:end]
+        )
+
+    if processes < 2 or len(files) < WORKER_START + WORKER_PART:
+        return score(0, len(files))
+    batches = _Batches(len(files), BATCH)
+    workers: list[_Worker] = []
+    try:
+        arguments = (list(files), rubric, compliance, public, light)
+        payload = pickle.dumps(arguments, pickle.HIGHEST_PROTOCOL)
+        for _ in range(processes - 1):
+            workers.append(_Worker(payload, batches))
+    except Exception:  # no second process here (a sandbox), or unpicklable rules
+        pass
+    done: dict[int, list[Version]] = {}
+    while (batch := batches.take()) is not None:
+        done[batch[0]] = score(*batch)
+    for worker in workers:
+        # Its last batch takes about as long as one of ours: far less than a minute.
+        done.update(worker.result(timeout=60.0))
+    versions: list[Version] = []
+    for start, end in batches.bounds:
+        versions += done[start] if start in done else score(start, end)
+    return versions
 
 
 def version_name(pair: tuple[str, str]) -> str:
