@@ -314,7 +314,7 @@ def score_all(
 def version_name(pair: tuple[str, str]) -> str:
     """A version's name in the cache folder: its blob id and file name."""
     path, blob = pair
-    return f"{blob}:{PurePosixPath(path).name}"
+    return f"{blob}:{path.rpartition('/')[2]}"  # a repository path: "/" separates
 
 
 def _stored_name(pair: tuple[str, str], full: bool) -> str:
