@@ -24,6 +24,7 @@ from scoring.sources.filestore import FileStore, Record, content_key
 from scoring.sources.numbers import EXACT, plain_values, too_large, too_large_problem
 from scoring.sources.problems import Problem, format_field
 from scoring.sources.validation import SchemaChecker, checker_for
+from scoring.sources.yamlsections import SectionCache, load_in_sections
 from scoring.sources.yamlsource import (
     JsonPath,
     LoadResult,
@@ -65,8 +66,10 @@ def load_one(
     display: str | None = None,
     checker: SchemaChecker | None = None,
     raw: bytes | None = None,
+    sections: SectionCache | None = None,
 ) -> Proposal | InvalidFile:
-    """Load and validate one file (from ``raw`` when its bytes were read already)."""
+    """Load and validate one file (from ``raw`` when its bytes were read already; with
+    ``sections``, the top-level sections other versions of it parsed are reused)."""
     file = display or display_path(path)
     proposal_id = path.stem
     problems: list[Problem] = []
@@ -102,7 +105,12 @@ def load_one(
                 "bad-id",
             )
         )
-    result = load_file(path, file) if raw is None else load_bytes(raw, file)
+    if raw is None:
+        result = load_file(path, file)
+    elif sections is not None:
+        result = load_in_sections(raw, file, sections)
+    else:
+        result = load_bytes(raw, file)
     problems.extend(_in_proposal_terms(p) for p in result.problems)
     document = result.document
     if document is not None:

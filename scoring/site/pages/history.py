@@ -61,6 +61,7 @@ from scoring.sources.gitrevisions import (
     repository_at,
 )
 from scoring.sources.validation import checker_for
+from scoring.sources.yamlsections import SectionCache
 
 PAGE = "what-changed.md"
 MAX_LINES = 12  # timeline lines on a proposal page; older ones are counted, not listed
@@ -99,6 +100,7 @@ def score_versions(
     compliance: ComplianceContext | None = None,
     public: Visibility | None = None,
     lines_only: Sequence[bool] = (),
+    sections: SectionCache | None = None,
 ) -> list[Version]:
     """Each (repository path, content) loaded as a proposal and scored with ``rubric`` and
     today's ``compliance`` (regimes and build date), as the page now is; a version invalid
@@ -106,14 +108,16 @@ def score_versions(
     on a timeline line, so what each score is made of is not worked out. For the public
     register (``public``: the site's visibility rules) each version is redacted as today's
     files are, a withheld one is not shown, and an invalid one does not name its field (it
-    can quote what the file holds).
+    can quote what the file holds). ``sections`` keeps the top-level sections parsed so
+    far: the versions of one file share most of them (yamlsections.py).
     Whatever goes wrong stays in its line."""
     checker = checker_for(proposal_schema(rubric))
     versions: list[Version | None] = [None] * len(files)
     valid: list[tuple[int, Proposal]] = []
     for n, (path, content) in enumerate(files):
         try:
-            loaded = load_one(Path(PurePosixPath(path).name), rubric, path, checker, content)
+            name = Path(PurePosixPath(path).name)
+            loaded = load_one(name, rubric, path, checker, content, sections)
             if isinstance(loaded, Proposal) and public is not None:
                 rules = rules_for(loaded.fields, public)
                 if rules.withhold_rows is not None and rules.withhold_rows.withholds(loaded.fields):
@@ -155,10 +159,17 @@ def score_in_worker() -> None:
     files, rubric, compliance, public, lines_only = pickle.load(stdin)
     pickle.dump(None, stdout)  # ready: a batch sent now is scored at once
     stdout.flush()
+    sections = SectionCache()
     while (request := pickle.load(stdin)) is not None:
         start, end = request
         part = score_versions(
-            files[start:end], rubric, rubric.state_name, compliance, public, lines_only[start:end]
+            files[start:end],
+            rubric,
+            rubric.state_name,
+            compliance,
+            public,
+            lines_only[start:end],
+            sections,
         )
         pickle.dump(part, stdout, protocol=pickle.HIGHEST_PROTOCOL)
         stdout.flush()
@@ -282,10 +293,17 @@ def score_all(
     depends on a second process."""
     processes = scoring_processes() if processes is None else processes
     light = [n < len(lines_only) and lines_only[n] for n in range(len(files))]
+    sections = SectionCache()
 
     def score(start: int, end: int) -> list[Version]:
         return score_versions(
-            files[start:end], rubric, rubric.state_name, compliance, public, light[start:end]
+            files[start:end],
+            rubric,
+            rubric.state_name,
+            compliance,
+            public,
+            light[start:end],
+            sections,
         )
 
     if processes < 2 or len(files) < WORKER_START + WORKER_PART:

@@ -1,0 +1,136 @@
+"""Many versions of one YAML file, parsed a top-level section at a time, each section kept
+by its text: history scores every version of every proposal, and most commits change one
+section of a file, so most of each version was parsed already.
+
+Every section goes through the one safe loader (``yamlsource.load_text``) with all its
+checks, and the result is the very document that loader gives for the whole text: the same
+data, positions and plain texts. A text is cut only where the whole reads the same in parts:
+at lines that start a plain key at the first column, in a text of plain line breaks with no
+document markers or directives, where every part parses on its own without a problem and
+no key repeats. Anything else (a problem to report, a byte-order mark, a part that does not
+parse alone) is parsed whole, as ``load_bytes`` does. tests/test_yaml_sections.py compares
+the two on every YAML file in the repository and on thousands of edits of them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from scoring.sources.yamlsource import (
+    MAX_BYTES,
+    JsonPath,
+    LoadResult,
+    Position,
+    YamlDocument,
+    load_bytes,
+    load_text,
+)
+
+# A line that starts a top-level key: a plain key at the first column, then ':' and a space,
+# a tab or the end of the line.
+_SECTION_START = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*[ \t]*:(?:[ \t]|$)")
+# Lines that make the whole read differently from its parts: document markers, directives.
+_WHOLE_ONLY = re.compile(r"^(?:---|\.\.\.)(?:[ \t]|$)|^%", re.MULTILINE)
+# Line breaks other than "\n", which YAML counts as lines too (and a byte-order mark).
+_OTHER_BREAKS = re.compile("[\r\x85\u2028\u2029\ufeff]")
+CACHED_SECTIONS = 50_000  # sections kept at most; emptied when full
+
+
+@dataclass(frozen=True)
+class _Section:
+    """One section parsed alone, positions counted from its first line."""
+
+    data: dict[str, Any]
+    values: dict[JsonPath, Position]
+    keys: dict[JsonPath, Position]
+    plain_text: dict[JsonPath, str]
+
+
+class SectionCache:
+    """Sections parsed so far, by their text (None: it does not parse alone cleanly)."""
+
+    def __init__(self) -> None:
+        self._parsed: dict[str, _Section | None] = {}
+
+    def parsed(self, text: str) -> _Section | None:
+        if text in self._parsed:
+            return self._parsed[text]
+        if len(self._parsed) >= CACHED_SECTIONS:
+            self._parsed.clear()
+        result = load_text(text, "")
+        document = result.document
+        found = None
+        if not result.problems and document is not None and isinstance(document.data, dict):
+            found = _Section(document.data, document.values, document.keys, document.plain_text)
+        self._parsed[text] = found
+        return found
+
+
+def load_in_sections(raw: bytes, file: str, cache: SectionCache) -> LoadResult:
+    """``load_bytes(raw, file)``, reusing the sections ``cache`` parsed before."""
+    document = _in_sections(raw, cache)
+    return LoadResult(document, []) if document is not None else load_bytes(raw, file)
+
+
+def _in_sections(raw: bytes, cache: SectionCache) -> YamlDocument | None:
+    if len(raw) > MAX_BYTES:
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if _OTHER_BREAKS.search(text) or _WHOLE_ONLY.search(text):
+        return None
+    lines = text.split("\n")
+    starts = [n for n, line in enumerate(lines) if _SECTION_START.match(line)]
+    if not starts or any(_holds_more(line) for line in lines[: starts[0]]):
+        return None
+    document = YamlDocument(data={})
+    data: dict[str, Any] = document.data
+    ends = [*starts[1:], len(lines)]
+    for start, end in zip(starts, ends, strict=True):
+        # Each with the line break that ends its last line, as in the whole (a block
+        # scalar keeps it).
+        section = cache.parsed("\n".join(lines[start:end]) + ("\n" if end < len(lines) else ""))
+        if section is None or not section.data.keys().isdisjoint(data):
+            return None  # parsed whole: its problems, or a key set twice, named there
+        for key, value in section.data.items():
+            data[key] = _copy(value)  # each version its own data: loading normalises it
+        _shift(section.values, start, document.values, root=start == starts[0])
+        _shift(section.keys, start, document.keys, root=False)
+        document.plain_text.update(section.plain_text)
+    return document
+
+
+def _holds_more(line: str) -> bool:
+    """Whether a line before the first key holds more than a comment."""
+    stripped = line.strip()
+    return bool(stripped) and not stripped.startswith("#")
+
+
+def _shift(
+    positions: dict[JsonPath, Position],
+    lines: int,
+    into: dict[JsonPath, Position],
+    *,
+    root: bool,
+) -> None:
+    """Positions counted from a section's first line, moved down to where it starts; the
+    root's (where the whole mapping starts) only from the first section."""
+    for path, position in positions.items():
+        if path or root:
+            into[path] = Position(position.line + lines, position.column)
+
+
+def _copy(value: Any) -> Any:
+    """Loaded data (dicts, lists, scalars) copied down to its scalars."""
+    if type(value) is dict:
+        return {key: _copy(item) for key, item in value.items()}
+    if type(value) is list:
+        return [_copy(item) for item in value]
+    return value
+
+
+__all__ = ["SectionCache", "load_in_sections"]
