@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from scoring.sources.yamlsource import (
     MAX_BYTES,
@@ -48,17 +48,41 @@ class _Section:
     plain_text: dict[JsonPath, str]
 
 
+class _Placed(NamedTuple):
+    """A section's positions where it starts in one file; the root's apart."""
+
+    root: Position  # where the section's mapping starts: the file's, for its first section
+    values: dict[JsonPath, Position]
+    keys: dict[JsonPath, Position]
+
+
 class SectionCache:
-    """Sections parsed so far, by their text (None: it does not parse alone cleanly)."""
+    """Sections parsed so far, by their text (None: it does not parse alone cleanly), and
+    their positions moved down to where they start in a file (most start where they did in
+    the version before)."""
 
     def __init__(self) -> None:
         self._parsed: dict[str, _Section | None] = {}
+        self._placed: dict[tuple[str, int], _Placed] = {}
+
+    def placed(self, text: str, section: _Section, start: int) -> _Placed:
+        """The section's positions, ``start`` lines down; not to be changed (each version's
+        document copies them into its own)."""
+        found = self._placed.get((text, start))
+        if found is None:
+            if len(self._placed) >= CACHED_SECTIONS:
+                self._placed.clear()
+            values = _shifted(section.values, start)
+            root = values.pop((), Position(start + 1, 1))
+            found = self._placed[text, start] = _Placed(root, values, _shifted(section.keys, start))
+        return found
 
     def parsed(self, text: str) -> _Section | None:
         if text in self._parsed:
             return self._parsed[text]
         if len(self._parsed) >= CACHED_SECTIONS:
             self._parsed.clear()
+            self._placed.clear()
         result = load_text(text, "")
         document = result.document
         found = None
@@ -93,13 +117,17 @@ def _in_sections(raw: bytes, cache: SectionCache) -> YamlDocument | None:
     for start, end in zip(starts, ends, strict=True):
         # Each with the line break that ends its last line, as in the whole (a block
         # scalar keeps it).
-        section = cache.parsed("\n".join(lines[start:end]) + ("\n" if end < len(lines) else ""))
+        text = "\n".join(lines[start:end]) + ("\n" if end < len(lines) else "")
+        section = cache.parsed(text)
         if section is None or not section.data.keys().isdisjoint(data):
             return None  # parsed whole: its problems, or a key set twice, named there
         for key, value in section.data.items():
             data[key] = _copy(value)  # each version its own data: loading normalises it
-        _shift(section.values, start, document.values, root=start == starts[0])
-        _shift(section.keys, start, document.keys, root=False)
+        placed = cache.placed(text, section, start)
+        if start == starts[0]:
+            document.values[()] = placed.root
+        document.values.update(placed.values)
+        document.keys.update(placed.keys)
         document.plain_text.update(section.plain_text)
     return document
 
@@ -110,18 +138,9 @@ def _holds_more(line: str) -> bool:
     return bool(stripped) and not stripped.startswith("#")
 
 
-def _shift(
-    positions: dict[JsonPath, Position],
-    lines: int,
-    into: dict[JsonPath, Position],
-    *,
-    root: bool,
-) -> None:
-    """Positions counted from a section's first line, moved down to where it starts; the
-    root's (where the whole mapping starts) only from the first section."""
-    for path, position in positions.items():
-        if path or root:
-            into[path] = Position(position.line + lines, position.column)
+def _shifted(positions: dict[JsonPath, Position], lines: int) -> dict[JsonPath, Position]:
+    """Positions counted from a section's first line, moved down to where it starts."""
+    return {path: Position(at.line + lines, at.column) for path, at in positions.items()}
 
 
 def _copy(value: Any) -> Any:
