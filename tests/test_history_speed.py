@@ -75,11 +75,17 @@ def test_a_worker_scores_the_batches_it_takes_as_this_process_would(
     lines_only = [n % 2 == 0 for n in range(len(files))]
     alone = history.score_versions(files, rubric, rubric.state_name, None, public, lines_only)
     batches = history._Batches(len(files), 4)
-    payload = pickle.dumps((files, rubric, None, public, lines_only))
-    worker = history._Worker(payload, batches)
+    sent: list[tuple[int, int]] = []
+
+    def request(start: int, end: int) -> bytes:
+        sent.append((start, end))
+        return pickle.dumps((files[start:end], lines_only[start:end]))
+
+    worker = history._Worker(pickle.dumps((rubric, None, public)), batches, request)
     worker.thread.join(120)  # nobody else takes a batch: it scores them all
     found = worker.result(timeout=60)
     assert sorted(found) == [start for start, _ in batches.bounds]
+    assert sent == batches.bounds  # each batch's files sent once, with its request
     scored = [version for start in sorted(found) for version in found[start]]
     assert repr(scored) == repr(alone)
     # A version only a timeline line shows is scored without its answers, in a worker too.

@@ -21,7 +21,7 @@ import pickle
 import subprocess
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path, PurePosixPath
@@ -150,26 +150,20 @@ def score_versions(
 
 
 def score_in_worker() -> None:
-    """A worker process's whole job: the pickled arguments of score_versions read from
-    standard input, then one (start, end) request at a time, each answered with the
-    versions of ``files[start:end]``, pickled to standard output; None ends it. The input is
-    this build's own (file contents read from git by the parent, and the site's rubric and
-    rules)."""
+    """A worker process's whole job: the site's rubric, regimes and visibility rules read
+    pickled from standard input, then one batch at a time (its files, and which of them
+    only a timeline line shows), each answered with its versions pickled to standard
+    output; None ends it. The input is this build's own (file contents read from git by the
+    parent, and the site's rubric and rules)."""
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
-    files, rubric, compliance, public, lines_only = pickle.load(stdin)
+    rubric, compliance, public = pickle.load(stdin)
     pickle.dump(None, stdout)  # ready: a batch sent now is scored at once
     stdout.flush()
     sections = SectionCache()
-    while (request := pickle.load(stdin)) is not None:
-        start, end = request
+    while (batch := pickle.load(stdin)) is not None:
+        files, lines_only = batch
         part = score_versions(
-            files[start:end],
-            rubric,
-            rubric.state_name,
-            compliance,
-            public,
-            lines_only[start:end],
-            sections,
+            files, rubric, rubric.state_name, compliance, public, lines_only, sections
         )
         pickle.dump(part, stdout, protocol=pickle.HIGHEST_PROTOCOL)
         stdout.flush()
@@ -199,7 +193,9 @@ class _Worker:
     its own meanwhile. A fresh interpreter started with fixed arguments (never a fork of a
     process that runs serve's threads, and never a re-run of the main script)."""
 
-    def __init__(self, payload: bytes, batches: _Batches) -> None:
+    def __init__(
+        self, payload: bytes, batches: _Batches, request: Callable[[int, int], bytes]
+    ) -> None:
         self.found: dict[int, list[Version]] = {}  # by the batch's first index
         self.busy = False  # a batch taken and not answered yet
         paths = [entry for entry in sys.path if entry]
@@ -213,10 +209,14 @@ class _Worker:
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
         )
-        self.thread = threading.Thread(target=self._feed, args=(payload, batches), daemon=True)
+        self.thread = threading.Thread(
+            target=self._feed, args=(payload, batches, request), daemon=True
+        )
         self.thread.start()
 
-    def _feed(self, payload: bytes, batches: _Batches) -> None:
+    def _feed(
+        self, payload: bytes, batches: _Batches, request: Callable[[int, int], bytes]
+    ) -> None:
         stdin, stdout = self.process.stdin, self.process.stdout
         assert stdin is not None and stdout is not None
         try:
@@ -229,7 +229,7 @@ class _Worker:
                 return
             while (batch := batches.take()) is not None:
                 self.busy = True
-                stdin.write(pickle.dumps(batch))
+                stdin.write(request(*batch))  # its files go with it: each only where scored
                 stdin.flush()
                 part = _VersionsUnpickler(stdout).load()
                 size = batch[1] - batch[0]
@@ -311,10 +311,14 @@ def score_all(
     batches = _Batches(len(files), BATCH)
     workers: list[_Worker] = []
     try:
-        arguments = (list(files), rubric, compliance, public, light)
-        payload = pickle.dumps(arguments, pickle.HIGHEST_PROTOCOL)
+        payload = pickle.dumps((rubric, compliance, public), pickle.HIGHEST_PROTOCOL)
+
+        def request(start: int, end: int) -> bytes:
+            batch = (list(files[start:end]), light[start:end])
+            return pickle.dumps(batch, pickle.HIGHEST_PROTOCOL)
+
         for _ in range(processes - 1):
-            workers.append(_Worker(payload, batches))
+            workers.append(_Worker(payload, batches, request))
     except Exception:  # no second process here (a sandbox), or unpicklable rules
         pass
     done: dict[int, list[Version]] = {}
