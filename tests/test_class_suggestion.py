@@ -23,12 +23,12 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
+from sitekit import use_case
 
 from scoring.cli.main import main as cli
 from scoring.cli.scorefile import scores_schema
 from scoring.model.cardjson import expand, pack
 from scoring.model.suggestion import MAX_CACHED_WORD, compiled, suggest_class
-from scoring.proposals.proposal import Proposal
 from scoring.rubric import load_rubric
 from scoring.rubric.loading import default_rubric_path
 
@@ -116,23 +116,6 @@ AGENCY_WORDS = {
     "cbp", "dhs", "doj", "fbi", "ice", "irs", "ssa", "tsa", "uscis", "usda", "hhs", "cms",
     "dea", "atf", "va", "vha", "fda", "nasa", "noaa", "faa", "hud", "epa", "ftc", "cftc",
 }  # fmt: skip
-
-
-def proposal(pid: str, title: str, summary: str, **sections: Any) -> Proposal:
-    data = {**BASE, "title": title, "summary": summary, **sections}
-    return Proposal(
-        id=pid,
-        file=f"{pid}.yaml",
-        title=title,
-        summary=summary,
-        team="Operations",
-        stage=str(data["stage"]),
-        owner=None,
-        sponsor=None,
-        tags=tuple(data.get("tags", ())),
-        links=(),
-        fields=data,
-    )
 
 
 @dataclass
@@ -245,7 +228,7 @@ def test_a_custom_rubric_without_the_section_takes_the_builtin_rules(tmp_path: P
 @pytest.mark.parametrize("pid", list(KNOWN))
 def test_known_uses_suggest_the_expected_class_with_the_reason(pid: str) -> None:
     title, summary, expected, reason = KNOWN[pid]
-    suggestion = suggest_class(proposal(pid, title, summary), RUBRIC)
+    suggestion = suggest_class(use_case(pid, title, summary, {}), RUBRIC)
     assert suggestion.risk_class == expected
     if reason is not None:
         assert reason in suggestion.reason
@@ -257,7 +240,9 @@ def test_known_uses_suggest_the_expected_class_with_the_reason(pid: str) -> None
 def test_rewording_a_summary_keeps_its_suggested_class(group: str) -> None:
     expected = group.split("-")[0]
     _, summaries = PARAPHRASES[group]
-    found = {s: suggest_class(proposal("p", "A service", s), RUBRIC).risk_class for s in summaries}
+    found = {
+        s: suggest_class(use_case("p", "A service", s, {}), RUBRIC).risk_class for s in summaries
+    }
     assert set(found.values()) == {expected}, found
 
 
@@ -290,7 +275,10 @@ def test_wording_that_changes_no_meaning_keeps_the_class(
         text = text.upper()
     if hyphens:
         text = text.replace("face matching", "face-matching").replace("chat bot", "chat-bot")
-    assert suggest_class(proposal("p", "A service", text), RUBRIC).risk_class == group.split("-")[0]
+    assert (
+        suggest_class(use_case("p", "A service", text, {}), RUBRIC).risk_class
+        == group.split("-")[0]
+    )
 
 
 def test_a_plain_language_helper_using_a_language_model_is_not_suggested_high(
@@ -394,7 +382,7 @@ def test_hostile_text_is_read_in_bounded_time(text: str) -> None:
     """A summary as large as a proposal file may be reads at most MAX_TEXT characters per
     text, in linear time, and long words are not kept in the word cache."""
     start = time.perf_counter()
-    suggest_class(proposal("x", "t", text), RUBRIC)
+    suggest_class(use_case("x", "t", text, {}), RUBRIC)
     assert time.perf_counter() - start < 2.0
     assert max(map(len, compiled(RUBRIC).cache), default=0) <= MAX_CACHED_WORD
 

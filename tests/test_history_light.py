@@ -7,16 +7,27 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from mkdocs.config.defaults import MkDocsConfig
 from sitekit import MINIMAL_ID, MINIMAL_YAML, PILOT_ID, PILOT_YAML, build_project, write_site
 from test_dirty_build import serve_build
 from test_history import commit, git, pilot_file, text_of
 
 from scoring.site.pages import history
 from scoring.site.rebuild.versionstore import FILE
+
+
+@pytest.fixture(autouse=True)
+def fresh_plugin() -> Iterator[None]:
+    """MkDocs keeps the sweetspot plugin (and its memo) for the whole process, as serve
+    does; these builds leave no memo behind for the next test file's first build."""
+    yield
+    MkDocsConfig.plugins.plugin_cache.pop("sweetspot", None)
+
 
 MOVE = re.compile(r"Risk factors: \d+ → \d+ \(\+\d+\) \(labels: available → none\)\.")
 

@@ -36,7 +36,7 @@ def versions_to_score() -> list[tuple[str, bytes]]:
 
 @pytest.fixture
 def workers(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """Every worker started; workers start for any number of versions, one batch each."""
+    """Every worker started; workers start for any number of versions, one version a batch."""
     started: list[Any] = []
     real = history._Worker
 
@@ -47,7 +47,6 @@ def workers(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 
     monkeypatch.setattr(history, "_Worker", recording)
     monkeypatch.setattr(history, "WORKER_START", 0)
-    monkeypatch.setattr(history, "WORKER_PART", 1)
     monkeypatch.setattr(history, "BATCH", 1)
     return started
 
@@ -113,7 +112,6 @@ def test_few_versions_or_one_core_start_no_worker(monkeypatch: pytest.MonkeyPatc
     files = versions_to_score()
     history.score_all(files, rubric, processes=2)  # far fewer than a worker's start costs
     monkeypatch.setattr(history, "WORKER_START", 0)
-    monkeypatch.setattr(history, "WORKER_PART", 1)
     history.score_all(files, rubric, processes=1)
     assert started == []
 

@@ -26,6 +26,7 @@ from scoring.sources.yamlsource import (
     YamlDocument,
     load_bytes,
     load_text,
+    shared_data,
 )
 
 # A line that starts a top-level key: a plain key at the first column, then ':' and a space,
@@ -122,7 +123,7 @@ def _in_sections(raw: bytes, cache: SectionCache) -> YamlDocument | None:
         if section is None or not section.data.keys().isdisjoint(data):
             return None  # parsed whole: its problems, or a key set twice, named there
         for key, value in section.data.items():
-            data[key] = _copy(value)  # each version its own data: loading normalises it
+            data[key] = shared_data(value)  # a copy: loading normalises each version's data
         placed = cache.placed(text, section, start)
         if start == starts[0]:
             document.values[()] = placed.root
@@ -141,15 +142,6 @@ def _holds_more(line: str) -> bool:
 def _shifted(positions: dict[JsonPath, Position], lines: int) -> dict[JsonPath, Position]:
     """Positions counted from a section's first line, moved down to where it starts."""
     return {path: Position(at.line + lines, at.column) for path, at in positions.items()}
-
-
-def _copy(value: Any) -> Any:
-    """Loaded data (dicts, lists, scalars) copied down to its scalars."""
-    if type(value) is dict:
-        return {key: _copy(item) for key, item in value.items()}
-    if type(value) is list:
-        return [_copy(item) for item in value]
-    return value
 
 
 __all__ = ["SectionCache", "load_in_sections"]

@@ -57,9 +57,10 @@ def shared(text: str) -> str:
 
 
 def shared_data(value: Any) -> Any:
-    """``value`` (loaded data: dicts, lists and scalars) with its keys and short strings
-    replaced by their shared copies, as the loader makes them (for data read back from a
-    cache, which would otherwise hold its own copy of every key)."""
+    """``value`` (loaded data: dicts, lists and scalars) in new dicts and lists, with its
+    keys and short strings replaced by their shared copies, as the loader makes them (for
+    data read back from a cache, which would otherwise hold its own copy of every key, and
+    for a section of a file shared by several versions, yamlsections.py)."""
     if isinstance(value, dict):
         return {shared(k) if isinstance(k, str) else k: shared_data(v) for k, v in value.items()}
     if isinstance(value, list):

@@ -77,9 +77,8 @@ GIT_FAILED = "History unavailable: git could not read the repository's log."
 NOT_IN_CLONE = "not in this clone (a partial clone)"
 WITHHELD = "not in the public register then"
 # A worker process starts and imports the engine in about 1.5 s, the time this process takes
-# to score some 800 versions: workers start only when there are this many and more to share.
-WORKER_START = 800
-WORKER_PART = 600
+# to score some 800 versions: workers start only when there are enough beyond that to share.
+WORKER_START = 1400
 # Versions scored at a time, by a worker or this process: a batch's fixed cost is small
 # against 200 versions, and the last batches end within a fifth of a second of each other.
 BATCH = 200
@@ -236,7 +235,7 @@ class _Worker:
                 if not isinstance(part, list) or len(part) != size:
                     return  # not versions: its batch is scored by this process
                 if not all(isinstance(v, Version) for v in part):
-                    return
+                    return  # likewise
                 self.found[batch[0]] = part
                 self.busy = False
             stdin.write(pickle.dumps(None))
@@ -306,7 +305,7 @@ def score_all(
             sections,
         )
 
-    if processes < 2 or len(files) < WORKER_START + WORKER_PART:
+    if processes < 2 or len(files) < WORKER_START:
         return score(0, len(files))
     batches = _Batches(len(files), BATCH)
     workers: list[_Worker] = []
@@ -552,9 +551,9 @@ class History:
         on_disk = {
             pair: kept
             for pair in chosen
+            # A name without ":line" is only ever written for a version scored in full.
             if store is not None
             and (kept := store.get(_stored_name(pair, pair in compared))) is not None
-            and (pair not in compared or _in_full(kept))
         }
         to_read = [pair for pair in chosen if pair not in on_disk]
         assert self.repo is not None  # versions are asked for only when git answered
