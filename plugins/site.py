@@ -189,6 +189,7 @@ class PluginSite:
             publication=publication,
             history=self.settings.history,
             history_since=self.settings.history_start(),
+            history_late=not self.serving,
             proposals_dir=self.proposals_dir,
             rubric_path=self.rubric_path,
             scenarios=self.settings.budget_scenarios(self.rubric),
@@ -376,6 +377,8 @@ class PluginSite:
             blocks = self.kept.page_folder.html_blocks(src)
         if blocks and page.content is not None:
             page.content = fill_html_blocks(page.content, blocks)
+        if self.builder is not None and page.content is not None:
+            page.content = self.builder.fill_late_blocks(page.content)
 
     def post_page(self, output: str, page: Page) -> str:
         # Likewise the HTML of the content: written out, indexed for search (in
@@ -385,6 +388,11 @@ class PluginSite:
             if self.settings.compact_html:
                 return collapse_indentation(output)
         return output
+
+    def finish(self, *, failed: bool = False) -> None:
+        """The end of a build (or of a failed one): nothing left running."""
+        if self.builder is not None:
+            self.builder.close(failed=failed)
 
     def watched(self, config: MkDocsConfig) -> list[Path]:
         """What `mkdocs serve` must watch besides docs_dir, which it watches already."""

@@ -107,6 +107,14 @@ class SweetspotPlugin(BasePlugin[SweetspotConfig]):
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
         return self.site.post_page(output, page) if self.site is not None else output
 
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if self.site is not None:
+            self.site.finish()
+
+    def on_build_error(self, *, error: Exception) -> None:
+        if self.site is not None:
+            self.site.finish(failed=True)
+
     def on_serve(self, server: Any, /, *, config: MkDocsConfig, builder: Any) -> Any:
         for path in self.site.watched(config) if self.site is not None else ():
             server.watch(str(path))

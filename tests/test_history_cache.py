@@ -12,7 +12,7 @@ from sitekit import MINIMAL_ID, MINIMAL_YAML, PILOT_ID, PILOT_YAML, build_projec
 from test_dirty_build import serve_build
 from test_history import commit, git, pilot_file
 
-from scoring.site.pages import history
+from scoring.site.pages import history, versionscoring
 from scoring.site.rebuild.versionstore import FILE
 
 
@@ -20,13 +20,13 @@ from scoring.site.rebuild.versionstore import FILE
 def scored(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """How many versions each call of score_versions scored."""
     calls: list[int] = []
-    real = history.score_versions
+    real = versionscoring.score_versions
 
     def counting(files: Any, *args: Any) -> Any:
         calls.append(len(files))
         return real(files, *args)
 
-    monkeypatch.setattr(history, "score_versions", counting)
+    monkeypatch.setattr(versionscoring, "score_versions", counting)
     return calls
 
 

@@ -17,7 +17,7 @@ from sitekit import MINIMAL_ID, MINIMAL_YAML, PILOT_ID, PILOT_YAML, build_projec
 from test_dirty_build import serve_build
 from test_history import commit, git, pilot_file, text_of
 
-from scoring.site.pages import history
+from scoring.site.pages import versionscoring
 from scoring.site.rebuild.versionstore import FILE
 
 
@@ -36,14 +36,14 @@ MOVE = re.compile(r"Risk factors: \d+ → \d+ \(\+\d+\) \(labels: available → 
 def scored(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """How many versions each call of score_versions scored in full."""
     calls: list[int] = []
-    real = history.score_versions
+    real = versionscoring.score_versions
 
     def counting(files: Any, *args: Any) -> Any:
         lines_only = args[4] if len(args) > 4 else ()
         calls.append(sum(1 for n in range(len(files)) if not (lines_only and lines_only[n])))
         return real(files, *args)
 
-    monkeypatch.setattr(history, "score_versions", counting)
+    monkeypatch.setattr(versionscoring, "score_versions", counting)
     return calls
 
 

@@ -16,7 +16,7 @@ from test_history import build_docs, commit, git, history_block, pilot_file, tex
 
 from scoring.proposals.publication import Visibility
 from scoring.rubric import load_rubric
-from scoring.site.pages import history
+from scoring.site.pages import history, versionscoring
 from scoring.sources import gitrevisions
 
 
@@ -38,16 +38,16 @@ def versions_to_score() -> list[tuple[str, bytes]]:
 def workers(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     """Every worker started; workers start for any number of versions, one version a batch."""
     started: list[Any] = []
-    real = history._Worker
+    real = versionscoring.Worker
 
     def recording(*args: Any) -> Any:
         worker = real(*args)
         started.append(worker)
         return worker
 
-    monkeypatch.setattr(history, "_Worker", recording)
-    monkeypatch.setattr(history, "WORKER_START", 0)
-    monkeypatch.setattr(history, "BATCH", 1)
+    monkeypatch.setattr(versionscoring, "Worker", recording)
+    monkeypatch.setattr(versionscoring, "WORKER_START", 0)
+    monkeypatch.setattr(versionscoring, "BATCH", 1)
     return started
 
 
@@ -57,8 +57,8 @@ def test_versions_scored_over_several_processes_equal_those_scored_here(
 ) -> None:
     rubric = load_rubric(None)
     files = versions_to_score()
-    alone = history.score_versions(files, rubric, rubric.state_name, None, public)
-    shared = history.score_all(files, rubric, None, public, processes=3)
+    alone = versionscoring.score_versions(files, rubric, rubric.state_name, None, public)
+    shared = versionscoring.score_all(files, rubric, None, public, processes=3)
     assert len(workers) == 2
     assert shared == alone
     assert repr(shared) == repr(alone)  # every float to the last digit, in the same order
@@ -72,20 +72,23 @@ def test_a_worker_scores_the_batches_it_takes_as_this_process_would(
     rubric = load_rubric(None)
     files = versions_to_score()
     lines_only = [n % 2 == 0 for n in range(len(files))]
-    alone = history.score_versions(files, rubric, rubric.state_name, None, public, lines_only)
-    batches = history._Batches(len(files), 4)
-    sent: list[tuple[int, int]] = []
+    alone = versionscoring.score_versions(
+        files, rubric, rubric.state_name, None, public, lines_only
+    )
+    batches = versionscoring.Batches(len(files), 4)
+    sent: list[int] = []
 
-    def request(start: int, end: int) -> bytes:
-        sent.append((start, end))
+    def request(number: int) -> bytes:
+        sent.append(number)
+        start, end = batches.bounds[number]
         return pickle.dumps((files[start:end], lines_only[start:end]))
 
-    worker = history._Worker(pickle.dumps((rubric, None, public)), batches, request)
+    worker = versionscoring.Worker(pickle.dumps((rubric, None, public)), batches, request)
     worker.thread.join(120)  # nobody else takes a batch: it scores them all
-    found = worker.result(timeout=60)
-    assert sorted(found) == [start for start, _ in batches.bounds]
-    assert sent == batches.bounds  # each batch's files sent once, with its request
-    scored = [version for start in sorted(found) for version in found[start]]
+    worker.stop()
+    found = [batches.done(number) for number in range(len(batches.bounds))]
+    assert sent == list(range(len(batches.bounds)))  # each batch's files sent once
+    scored = [version for part in found if part is not None for version in part]
     assert repr(scored) == repr(alone)
     # A version only a timeline line shows is scored without its answers, in a worker too.
     valid = [(n, v) for n, v in enumerate(scored) if v.facts is not None]
@@ -100,19 +103,19 @@ def test_a_worker_that_cannot_start_fails_or_answers_nonsense_leaves_its_batches
     worker's answer may not hold (only versions and their facts are read back)."""
     rubric = load_rubric(None)
     files = versions_to_score()
-    alone = history.score_versions(files, rubric, rubric.state_name)
+    alone = versionscoring.score_versions(files, rubric, rubric.state_name)
     monkeypatch.setattr(sys, "executable", executable)
-    assert repr(history.score_all(files, rubric, processes=2)) == repr(alone)
+    assert repr(versionscoring.score_all(files, rubric, processes=2)) == repr(alone)
 
 
 def test_few_versions_or_one_core_start_no_worker(monkeypatch: pytest.MonkeyPatch) -> None:
     started: list[Any] = []
-    monkeypatch.setattr(history, "_Worker", lambda *args: started.append(args))
+    monkeypatch.setattr(versionscoring, "Worker", lambda *args: started.append(args))
     rubric = load_rubric(None)
     files = versions_to_score()
-    history.score_all(files, rubric, processes=2)  # far fewer than a worker's start costs
-    monkeypatch.setattr(history, "WORKER_START", 0)
-    history.score_all(files, rubric, processes=1)
+    versionscoring.score_all(files, rubric, processes=2)  # far fewer than a worker's start costs
+    monkeypatch.setattr(versionscoring, "WORKER_START", 0)
+    versionscoring.score_all(files, rubric, processes=1)
     assert started == []
 
 
@@ -165,7 +168,7 @@ def test_a_build_scoring_in_a_worker_writes_the_same_site(
     shared = tmp_path / "shared"
     assert build_docs(root, shared, monkeypatch) == 0
     assert workers, "the build scored no version in a worker"
-    monkeypatch.setattr(history, "WORKER_START", 10**9)  # one process
+    monkeypatch.setattr(versionscoring, "WORKER_START", 10**9)  # one process
     alone = tmp_path / "alone"
     assert build_docs(root, alone, monkeypatch) == 0
     files = sorted(p.relative_to(alone) for p in alone.rglob("*") if p.is_file())
@@ -198,13 +201,13 @@ def test_a_listed_rubric_line_scores_the_version_in_force_then(
         pilot_file(root).write_text(PILOT_YAML + f"# revision {n}\n", encoding="utf-8")
         commit(root, f"revision {n}", f"2026-02-{n + 1:02d}")
     scored: list[int] = []
-    real = history.score_versions
+    real = versionscoring.score_versions
 
     def counting(files: Any, *args: Any) -> Any:
         scored.append(len(files))
         return real(files, *args)
 
-    monkeypatch.setattr(history, "score_versions", counting)
+    monkeypatch.setattr(versionscoring, "score_versions", counting)
     out = tmp_path / "out"
     assert build_docs(root, out, monkeypatch) == 0
     block = history_block((out / "docs" / "proposals" / f"{PILOT_ID}.md").read_text())
@@ -250,8 +253,8 @@ def test_a_workers_answer_is_read_as_versions_only() -> None:
     import pickle
 
     rubric = load_rubric(None)
-    versions = history.score_versions(versions_to_score(), rubric, rubric.state_name)
-    answer = history._VersionsUnpickler(io.BytesIO(pickle.dumps(versions))).load()
+    versions = versionscoring.score_versions(versions_to_score(), rubric, rubric.state_name)
+    answer = versionscoring._VersionsUnpickler(io.BytesIO(pickle.dumps(versions))).load()
     assert answer == versions
     with pytest.raises(pickle.UnpicklingError, match="may not hold posix"):
-        history._VersionsUnpickler(io.BytesIO(pickle.dumps([os.system]))).load()
+        versionscoring._VersionsUnpickler(io.BytesIO(pickle.dumps([os.system]))).load()

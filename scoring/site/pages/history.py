@@ -14,40 +14,30 @@ folder or a shallow clone the pages say "history unavailable"; the build never f
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import os
-import pickle
-import subprocess
-import sys
-import threading
-from collections.abc import Callable, Sequence
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path, PurePosixPath
-from typing import Any
 from weakref import WeakKeyDictionary
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
-from scoring.model.obligations import ComplianceContext
-from scoring.model.scorecard import ScoreCard, score_intake
+from scoring.model.scorecard import ScoreCard
 from scoring.model.timeline import (
     Line,
     Movement,
     Version,
     engine_version,
     facts_of,
-    invalid_version,
     movement,
 )
-from scoring.proposals.loading import load_one
-from scoring.proposals.proposal import Intake, Proposal
-from scoring.proposals.publication import Publication, Visibility, redact, rules_for
-from scoring.proposals.schema import proposal_schema
-from scoring.rubric import Rubric
-from scoring.site.pages.blocks import GeneratedPage, front_matter
+from scoring.proposals.proposal import Proposal
+from scoring.proposals.publication import Publication, Visibility
+from scoring.site.pages.blocks import GeneratedPage, block_key, front_matter
 from scoring.site.pages.context import SiteContext
+from scoring.site.pages.versionscoring import VersionScoring
 from scoring.site.rebuild.keys import fingerprint
 from scoring.site.rebuild.versionstore import VersionStore
 from scoring.sources.gitrevisions import (
@@ -60,8 +50,6 @@ from scoring.sources.gitrevisions import (
     read_blobs,
     repository_at,
 )
-from scoring.sources.validation import checker_for
-from scoring.sources.yamlsections import SectionCache
 
 PAGE = "what-changed.md"
 MAX_LINES = 12  # timeline lines on a proposal page; older ones are counted, not listed
@@ -75,13 +63,6 @@ SHALLOW = (
 )
 GIT_FAILED = "History unavailable: git could not read the repository's log."
 NOT_IN_CLONE = "not in this clone (a partial clone)"
-WITHHELD = "not in the public register then"
-# A worker process starts and imports the engine in about 1.5 s, the time this process takes
-# to score some 800 versions: workers start only when there are enough beyond that to share.
-WORKER_START = 1400
-# Versions scored at a time, by a worker or this process: a batch's fixed cost is small
-# against 200 versions, and the last batches end within a fifth of a second of each other.
-BATCH = 200
 
 
 def site_visibility(publication: Publication) -> Visibility:
@@ -90,246 +71,6 @@ def site_visibility(publication: Publication) -> Visibility:
     if isinstance(rules, tuple) and len(rules) == 2:
         return Visibility(dict(rules[0]), rules[1])
     return Visibility()
-
-
-def score_versions(
-    files: Sequence[tuple[str, bytes]],
-    rubric: Rubric,
-    state_name: Any,
-    compliance: ComplianceContext | None = None,
-    public: Visibility | None = None,
-    lines_only: Sequence[bool] = (),
-    sections: SectionCache | None = None,
-) -> list[Version]:
-    """Each (repository path, content) loaded as a proposal and scored with ``rubric`` and
-    today's ``compliance`` (regimes and build date), as the page now is; a version invalid
-    under today's format says so. A version ``lines_only`` marks (by position) is shown only
-    on a timeline line, so what each score is made of is not worked out. For the public
-    register (``public``: the site's visibility rules) each version is redacted as today's
-    files are, a withheld one is not shown, and an invalid one does not name its field (it
-    can quote what the file holds). ``sections`` keeps the top-level sections parsed so
-    far: the versions of one file share most of them (yamlsections.py).
-    Whatever goes wrong stays in its line."""
-    checker = checker_for(proposal_schema(rubric))
-    versions: list[Version | None] = [None] * len(files)
-    valid: list[tuple[int, Proposal]] = []
-    for n, (path, content) in enumerate(files):
-        try:
-            name = Path(PurePosixPath(path).name)
-            loaded = load_one(name, rubric, path, checker, content, sections)
-            if isinstance(loaded, Proposal) and public is not None:
-                rules = rules_for(loaded.fields, public)
-                if rules.withhold_rows is not None and rules.withhold_rows.withholds(loaded.fields):
-                    versions[n] = Version(None, WITHHELD)
-                    continue
-                loaded = redact(loaded, rules)[0]
-        except Exception:  # an input nobody foresaw: shown as such, never a traceback
-            versions[n] = Version(None, "not valid under today's format")
-            continue
-        if isinstance(loaded, Proposal):
-            # Unique ids: many versions of one proposal are scored together.
-            valid.append((n, dataclasses.replace(loaded, id=f"{loaded.id}--v{n}")))
-        elif public is not None:
-            versions[n] = Version(None, "not valid under today's format")
-        else:
-            versions[n] = invalid_version(loaded)
-    if valid:
-        try:
-            proposals = Intake(proposals=[p for _, p in valid])
-            cards = score_intake(proposals, rubric, compliance).cards
-            by_id = {card.proposal.id: card for card in cards}
-            for n, proposal in valid:
-                card = by_id[proposal.id]
-                full = n >= len(lines_only) or not lines_only[n]
-                versions[n] = Version(facts_of(card, state_name(card.state), answers=full))
-        except Exception:
-            for n, _ in valid:
-                versions[n] = versions[n] or Version(None, "could not be scored today")
-    return [v or Version(None, "could not be scored today") for v in versions]
-
-
-def score_in_worker() -> None:
-    """A worker process's whole job: the site's rubric, regimes and visibility rules read
-    pickled from standard input, then one batch at a time (its files, and which of them
-    only a timeline line shows), each answered with its versions pickled to standard
-    output; None ends it. The input is this build's own (file contents read from git by the
-    parent, and the site's rubric and rules)."""
-    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
-    rubric, compliance, public = pickle.load(stdin)
-    pickle.dump(None, stdout)  # ready: a batch sent now is scored at once
-    stdout.flush()
-    sections = SectionCache()
-    while (batch := pickle.load(stdin)) is not None:
-        files, lines_only = batch
-        part = score_versions(
-            files, rubric, rubric.state_name, compliance, public, lines_only, sections
-        )
-        pickle.dump(part, stdout, protocol=pickle.HIGHEST_PROTOCOL)
-        stdout.flush()
-
-
-class _Batches:
-    """The batches of versions still to score, handed out in order to whoever asks first:
-    this process or a worker's feeder thread. Each takes another as soon as it is done, so
-    all finish together whatever their speed (a worker often shares a core with the build,
-    or starts late)."""
-
-    def __init__(self, count: int, size: int) -> None:
-        self.bounds = [(start, min(start + size, count)) for start in range(0, count, size)]
-        self._next = 0
-        self._lock = threading.Lock()
-
-    def take(self) -> tuple[int, int] | None:
-        with self._lock:
-            if self._next == len(self.bounds):
-                return None
-            self._next += 1
-            return self.bounds[self._next - 1]
-
-
-class _Worker:
-    """One worker process, fed batches by a thread so that this process scores batches of
-    its own meanwhile. A fresh interpreter started with fixed arguments (never a fork of a
-    process that runs serve's threads, and never a re-run of the main script)."""
-
-    def __init__(
-        self, payload: bytes, batches: _Batches, request: Callable[[int, int], bytes]
-    ) -> None:
-        self.found: dict[int, list[Version]] = {}  # by the batch's first index
-        self.busy = False  # a batch taken and not answered yet
-        paths = [entry for entry in sys.path if entry]
-        code = (
-            f"import sys; sys.path[:0] = {paths!r}; "
-            "from scoring.site.pages.history import score_in_worker; score_in_worker()"
-        )
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", code],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-        )
-        self.thread = threading.Thread(
-            target=self._feed, args=(payload, batches, request), daemon=True
-        )
-        self.thread.start()
-
-    def _feed(
-        self, payload: bytes, batches: _Batches, request: Callable[[int, int], bytes]
-    ) -> None:
-        stdin, stdout = self.process.stdin, self.process.stdout
-        assert stdin is not None and stdout is not None
-        try:
-            stdin.write(payload)
-            stdin.flush()
-            # One unpickler per answer: each answer is a pickle of its own, whose memo
-            # numbers start again at 0.
-            # No batch waits for a worker still starting: this process may score them all.
-            if _VersionsUnpickler(stdout).load() is not None:
-                return
-            while (batch := batches.take()) is not None:
-                self.busy = True
-                stdin.write(request(*batch))  # its files go with it: each only where scored
-                stdin.flush()
-                part = _VersionsUnpickler(stdout).load()
-                size = batch[1] - batch[0]
-                if not isinstance(part, list) or len(part) != size:
-                    return  # not versions: its batch is scored by this process
-                if not all(isinstance(v, Version) for v in part):
-                    return  # likewise
-                self.found[batch[0]] = part
-                self.busy = False
-            stdin.write(pickle.dumps(None))
-            stdin.flush()
-        except Exception:  # it could not start, or stopped: its batch is scored here
-            return
-
-    def result(self, timeout: float) -> dict[int, list[Version]]:
-        """The batches it scored; one it has not answered within ``timeout`` seconds is
-        given up and scored here. The process is stopped either way: it has answered all
-        it will (called once no batch is left to take, so an idle worker is not waited
-        for, however late it starts)."""
-        if self.busy:
-            self.thread.join(timeout)
-        self.process.kill()  # done (told to stop), failed, or too slow
-        self.thread.join()
-        self.process.wait()
-        for pipe in (self.process.stdin, self.process.stdout):
-            if pipe is not None:
-                with contextlib.suppress(OSError):
-                    pipe.close()
-        return dict(self.found)
-
-
-class _VersionsUnpickler(pickle.Unpickler):
-    """Reads a worker's answer: versions and their facts, no other class."""
-
-    def find_class(self, module: str, name: str) -> Any:
-        if module != "scoring.model.timeline" or name not in ("Version", "Facts"):
-            raise pickle.UnpicklingError(f"a worker's answer may not hold {module}.{name}")
-        return super().find_class(module, name)
-
-
-def scoring_processes() -> int:
-    """The cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
-def score_all(
-    files: Sequence[tuple[str, bytes]],
-    rubric: Rubric,
-    compliance: ComplianceContext | None = None,
-    public: Visibility | None = None,
-    processes: int | None = None,
-    lines_only: Sequence[bool] = (),
-) -> list[Version]:
-    """score_versions over every core: worker processes and this one take batches of
-    versions in turn until none is left; the same versions in the same order as one
-    process gives (each version is scored on its own). With few versions or one core, or
-    where a worker cannot start or fails, its batches are scored here: the build never
-    depends on a second process."""
-    processes = scoring_processes() if processes is None else processes
-    light = [n < len(lines_only) and lines_only[n] for n in range(len(files))]
-    sections = SectionCache()
-
-    def score(start: int, end: int) -> list[Version]:
-        return score_versions(
-            files[start:end],
-            rubric,
-            rubric.state_name,
-            compliance,
-            public,
-            light[start:end],
-            sections,
-        )
-
-    if processes < 2 or len(files) < WORKER_START:
-        return score(0, len(files))
-    batches = _Batches(len(files), BATCH)
-    workers: list[_Worker] = []
-    try:
-        payload = pickle.dumps((rubric, compliance, public), pickle.HIGHEST_PROTOCOL)
-
-        def request(start: int, end: int) -> bytes:
-            batch = (list(files[start:end]), light[start:end])
-            return pickle.dumps(batch, pickle.HIGHEST_PROTOCOL)
-
-        for _ in range(processes - 1):
-            workers.append(_Worker(payload, batches, request))
-    except Exception:  # no second process here (a sandbox), or unpicklable rules
-        pass
-    done: dict[int, list[Version]] = {}
-    while (batch := batches.take()) is not None:
-        done[batch[0]] = score(*batch)
-    for worker in workers:
-        # Its last batch takes about as long as one of ours: far less than a minute.
-        done.update(worker.result(timeout=60.0))
-    versions: list[Version] = []
-    for start, end in batches.bounds:
-        versions += done[start] if start in done else score(start, end)
-    return versions
 
 
 def version_name(pair: tuple[str, str]) -> str:
@@ -355,6 +96,21 @@ class ShownVersions:
 
     made_from: str
     versions: dict[tuple[str, str], Version]
+
+
+@dataclass
+class _VersionTable:
+    """The versions the pages show, while they are being scored."""
+
+    made_from: str  # what decided which versions these are
+    wanted: dict[tuple[str, str], Version]  # each (path, blob), with what it is if unread
+    compared: set[tuple[str, str]]  # those "since the last review" reads, in full
+    found: dict[tuple[str, str], Version]  # known so far
+    scored: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # being scored
+    index: dict[tuple[str, str], int] = dataclasses.field(default_factory=dict)  # in scored
+    scoring: VersionScoring | None = None
+    finished: dict[tuple[str, str], Version] | None = None
+    reused: bool = False  # the last build's table, taken whole (serve): kept already
 
 
 @dataclass(frozen=True)
@@ -392,7 +148,12 @@ class History:
         self._movements: dict[str, Movement] = {}
         self._paths: dict[str, str | None] = {}
         self._lines: dict[str, tuple[LineChange, ...]] = {}
+        self._table: _VersionTable | None = None
         self._open()
+        # A plugin build fills each History block after MkDocs has rendered its page, so
+        # old versions are scored by worker processes meanwhile (``late_block``).
+        self.late = self.options.history_late and self.unavailable is None
+        self.late_blocks: dict[str, tuple[ScoreCard, str]] = {}  # marker key → (card, page)
 
     def _open(self) -> None:
         folder = self.options.proposals_dir
@@ -487,12 +248,26 @@ class History:
         publication = self.options.publication
         return site_visibility(publication) if publication.public else None
 
-    @cached_property
+    def start(self) -> None:
+        """Work out which versions the pages show and start scoring those not known yet. In
+        a plugin build (``history_late``) they are scored in the background while MkDocs
+        renders the pages; otherwise they are scored now and the table is finished."""
+        if self._table is None:
+            self._table = self._plan()
+            if not self.late:
+                self._finish()
+
+    @property
     def versions(self) -> dict[tuple[str, str], Version]:
         """The versions of current proposals the pages show, by (path, blob): the one in
         force at each listed line (older lines are only counted) and the one on the "since"
-        date. Under serve the memo keeps the last build's table: a reload whose log, files
-        and dates are the same takes it whole, and otherwise only new versions are scored."""
+        date, all of them scored. Under serve the memo keeps the last build's table: a
+        reload whose log, files and dates are the same takes it whole, and otherwise only
+        new versions are scored."""
+        self.start()
+        return self._finish()
+
+    def _plan(self) -> _VersionTable:
         plan = [
             (path, self.since_for(card.proposal))
             for card in self.ctx.portfolio.cards
@@ -501,10 +276,10 @@ class History:
         head = self.repo.head if self.repo is not None else None
         made_from = fingerprint((head, self.folder_rel, self.rubric_rel, plan))
         memo = self.ctx.rebuild_memo
-        key = ("history versions", self.scoring_key)
-        previous = memo.get(key, ()) if memo is not None else None
+        previous = memo.get(self._memo_key, ()) if memo is not None else None
         if isinstance(previous, ShownVersions) and previous.made_from == made_from:
-            return previous.versions
+            versions = previous.versions
+            return _VersionTable(made_from, versions, set(), dict(versions), reused=True)
         known = previous.versions if isinstance(previous, ShownVersions) else {}
         shown: set[tuple[str, str]] = set()
         # The versions "since the last review" compares with: only theirs are worked out in
@@ -520,63 +295,85 @@ class History:
             if then is not None and then.blob:
                 shown.add((path, then.blob))
                 compared.add((path, then.blob))
-        wanted = sorted(shown)
+        wanted = dict.fromkeys(sorted(shown), Version(None, NOT_IN_CLONE))
         found = {
             pair: known[pair]
             for pair in wanted
             if pair in known and (pair not in compared or _in_full(known[pair]))
         }
-        found.update(self._score([pair for pair in wanted if pair not in found], compared))
-        versions = {pair: found[pair] for pair in wanted}
+        table = _VersionTable(made_from, wanted, compared, found)
+        chosen = [pair for pair in wanted if pair not in found]
+        store = self.store
+        if store is not None:
+            for pair in chosen:
+                # A name without ":line" is only ever written for a version scored in full.
+                kept = store.get(_stored_name(pair, pair in compared))
+                if kept is not None:
+                    found[pair] = kept
+        to_read = [pair for pair in chosen if pair not in found]
+        if not to_read:
+            return table
+        assert self.repo is not None  # versions are asked for only when git answered
+        try:
+            contents = read_blobs({blob for _, blob in to_read}, self.repo.root)
+        except (GitError, OSError):
+            contents = {}
+        # Those "since the last review" reads first: the roll-ups and the "What changed"
+        # page need them while the pages are made, the timelines only once rendered.
+        table.scored = sorted(
+            (pair for pair in to_read if pair[1] in contents), key=lambda pair: pair not in compared
+        )
+        table.scoring = VersionScoring(
+            [(path, contents[blob]) for path, blob in table.scored],
+            self.ctx.rubric,
+            self.ctx.portfolio.context,
+            self.public,
+            lines_only=[pair not in compared for pair in table.scored],
+        )
+        table.index = {pair: n for n, pair in enumerate(table.scored)}
+        return table
+
+    def _finish(self) -> dict[tuple[str, str], Version]:
+        """The whole table, once every version is scored; kept in the memo and the cache
+        folder."""
+        table = self._table
+        assert table is not None
+        if table.finished is not None:
+            return table.finished
+        if table.scoring is not None:
+            table.found.update(zip(table.scored, table.scoring.result(), strict=True))
+            table.scoring = None
+        versions = {pair: table.found.get(pair, missing) for pair, missing in table.wanted.items()}
+        table.finished = versions
+        if table.reused:
+            return versions
+        memo = self.ctx.rebuild_memo
         if memo is not None:
-            memo.put(key, (), ShownVersions(made_from, versions))
+            memo.put(self._memo_key, (), ShownVersions(table.made_from, versions))
         if self.store is not None:
             self.store.save(
                 {
-                    _stored_name(pair, pair in compared): version
+                    _stored_name(pair, pair in table.compared): version
                     for pair, version in versions.items()
                     if version.problem != NOT_IN_CLONE
                 }
             )
         return versions
 
-    def _score(
-        self, chosen: list[tuple[str, str]], compared: set[tuple[str, str]]
-    ) -> dict[tuple[str, str], Version]:
-        """Versions by (path, blob): those kept in the cache folder, the others read from git
-        and scored (in full for the ``compared`` ones); a blob this clone lacks says so."""
-        if not chosen:
-            return {}
-        store = self.store
-        on_disk = {
-            pair: kept
-            for pair in chosen
-            # A name without ":line" is only ever written for a version scored in full.
-            if store is not None
-            and (kept := store.get(_stored_name(pair, pair in compared))) is not None
-        }
-        to_read = [pair for pair in chosen if pair not in on_disk]
-        assert self.repo is not None  # versions are asked for only when git answered
-        try:
-            contents = read_blobs({blob for _, blob in to_read}, self.repo.root)
-        except (GitError, OSError):
-            contents = {}
-        present = [(p, b) for p, b in to_read if b in contents]
-        scored = dict(
-            zip(
-                present,
-                score_all(
-                    [(p, contents[b]) for p, b in present],
-                    self.ctx.rubric,
-                    self.ctx.portfolio.context,
-                    self.public,
-                    lines_only=[pair not in compared for pair in present],
-                ),
-                strict=True,
-            )
-        )
-        scored.update(on_disk)
-        return {pair: scored.get(pair, Version(None, NOT_IN_CLONE)) for pair in chosen}
+    def close(self, *, failed: bool = False) -> None:
+        """The end of the build: the table finished (and kept) if it was started; after a
+        failed build, the workers stopped and nothing kept."""
+        table = self._table
+        if table is None:
+            return
+        if not failed:
+            self._finish()
+        elif table.scoring is not None:
+            table.scoring.stop()
+
+    @property
+    def _memo_key(self) -> tuple[str, str]:
+        return ("history versions", self.scoring_key)
 
     @cached_property
     def store(self) -> VersionStore | None:
@@ -585,7 +382,22 @@ class History:
         return VersionStore(folder, self.scoring_key) if folder is not None else None
 
     def version(self, path: str, change: FileChange) -> Version | None:
-        return self.versions.get((path, change.blob)) if change.blob else None
+        """The version ``change`` made, if the pages show it (waiting, in the background
+        case, only for the batch that holds it)."""
+        if not change.blob:
+            return None
+        self.start()
+        table = self._table
+        assert table is not None
+        pair = (path, change.blob)
+        if pair not in table.wanted:
+            return None
+        found = table.found.get(pair)
+        if found is None:
+            if table.scoring is None or pair not in table.index:
+                return table.wanted[pair]  # not in this clone
+            found = table.found[pair] = table.scoring.version(table.index[pair])
+        return found
 
     # -- one proposal ---------------------------------------------------------------------
     @cached_property
@@ -723,11 +535,23 @@ def page_key(ctx: SiteContext, proposal: Proposal) -> tuple[object, ...]:
 
 
 def proposal_block(ctx: SiteContext, card: ScoreCard, page: str) -> Markup:
-    """The proposal page's History block as HTML ("" with history off)."""
+    """The proposal page's History block as HTML ("" with history off); in a plugin build, a
+    marker the plugin fills once MkDocs has rendered the page (``fill_late_blocks``)."""
     if not ctx.options.history:
         return Markup("")
     history = history_of(ctx)
+    if history.late:
+        history.start()  # scored meanwhile
+        # Named by what the block shows, as a block is by its HTML (serve --dirty).
+        key = block_key(
+            repr((page, history.page_key(card.proposal), history.scoring_key, history.since))
+        )
+        history.late_blocks[key] = (card, page)
+        return Markup(LATE_BLOCK_MARKER.format(key))
+    return _rendered_block(ctx, history, card, page)
 
+
+def _rendered_block(ctx: SiteContext, history: History, card: ScoreCard, page: str) -> Markup:
     def render() -> Markup:
         view = None if history.unavailable else history.proposal_history(card)
         return ctx.render_html(
@@ -745,6 +569,39 @@ def proposal_block(ctx: SiteContext, card: ScoreCard, page: str) -> Markup:
     key = ("history block", page, history.page_key(card.proposal), history.scoring_key)
     block: Markup = ctx.memo(key, (card.proposal,), render)
     return block
+
+
+LATE_BLOCK_MARKER = "<!--sweetspot-history:{}-->"
+LATE_BLOCK = re.compile(r"<!--sweetspot-history:([0-9a-f]{20})-->")
+
+
+def fill_late_blocks(ctx: SiteContext, html: str) -> str:
+    """A rendered page's HTML with each History block in place of its marker (a marker
+    this build did not make becomes nothing; proposal text can never form one: it is
+    escaped, and sanitised HTML drops comments)."""
+    if "<!--sweetspot-history:" not in html or not ctx.options.history:
+        return html
+    history = history_of(ctx)
+
+    def block(match: re.Match[str]) -> str:
+        found = history.late_blocks.pop(match[1], None)
+        if found is None:
+            return ""
+        card, page = found
+        try:
+            return str(_rendered_block(ctx, history, card, page))
+        except Exception as error:  # a site's own template: the page still builds
+            return str(escape(f"History could not be shown: {error}"))
+
+    return LATE_BLOCK.sub(block, html)
+
+
+def close_history(ctx: SiteContext, *, failed: bool = False) -> None:
+    """The end of a build: versions still being scored are finished and kept (or, after a
+    failed build, abandoned)."""
+    history = _histories.get(ctx)
+    if history is not None:
+        history.close(failed=failed)
 
 
 # -- the portfolio's view -------------------------------------------------------------------
@@ -803,7 +660,7 @@ def history_pages(ctx: SiteContext) -> list[GeneratedPage]:
         return [GeneratedPage(page, front_matter({"title": "What changed"}) + body)]
     history = history_of(ctx)
     # Asked for every build, so the memo keeps the versions of pages kept on disk too.
-    history.versions  # noqa: B018
+    history.start()
     entries = [] if history.unavailable else change_entries(history)
     filters = [(name, label, [e for e in entries if name in e.kinds]) for name, label, _ in FILTERS]
     teams: dict[str, list[ChangeEntry]] = {}
@@ -843,11 +700,10 @@ def history_pages(ctx: SiteContext) -> list[GeneratedPage]:
 __all__ = [
     "History",
     "ProposalHistory",
+    "close_history",
+    "fill_late_blocks",
     "history_of",
     "history_pages",
     "page_key",
     "proposal_block",
-    "score_all",
-    "score_in_worker",
-    "score_versions",
 ]

@@ -31,6 +31,10 @@ class SiteOptions:
     # History from git (history.py): off unless the plugin or build-docs turns it on.
     history: bool = False
     history_since: date | None = None  # where "what moved since" starts
+    # History blocks filled after MkDocs renders each page (the plugin's builds, not serve):
+    # old versions are scored by worker processes meanwhile. Other generators read the
+    # pages' files whole, so they get the blocks in place.
+    history_late: bool = False
     proposals_dir: Path | None = None  # the folder whose git log is read
     rubric_path: Path | None = None  # the rubric file, when the site names one
     scenarios: tuple[Scenario, ...] = ()  # budget scenarios (SiteSettings.budget_scenarios)
