@@ -162,6 +162,13 @@ def _flag_words(flags: Sequence[tuple[str, str, str]]) -> str:
     return "; ".join(f"{title} ({severity})" for _, severity, title in flags)
 
 
+def scores_moved(before: Facts, after: Facts) -> bool:
+    """Whether any score moved visibly (scores show with no decimals): only then does
+    ``score_moves`` read the answers."""
+    old = dict(before.scores)
+    return any(name in old and round(old[name]) != round(value) for name, value in after.scores)
+
+
 def score_moves(before: Facts, after: Facts) -> tuple[ScoreMove, ...]:
     """The largest visible score changes (scores show with no decimals), with the answers
     that changed under each."""
@@ -247,4 +254,5 @@ __all__ = [
     "invalid_version",
     "movement",
     "score_moves",
+    "scores_moved",
 ]

@@ -32,6 +32,7 @@ from scoring.model.timeline import (
     engine_version,
     facts_of,
     movement,
+    scores_moved,
 )
 from scoring.proposals.proposal import Proposal
 from scoring.proposals.publication import Publication, Visibility
@@ -480,7 +481,10 @@ class History:
         def make() -> Movement:
             then = next((c for c in changes if c.date <= since), None)
             before = self.version(path, then) if then is not None else None
-            now = facts_of(card, self.ctx.quadrant_name(card.state))
+            name = self.ctx.quadrant_name(card.state)
+            now = facts_of(card, name, answers=False)
+            if before is not None and before.facts is not None and scores_moved(before.facts, now):
+                now = facts_of(card, name)  # the moves' reasons read both sides' answers
             return movement(since, before, now)
 
         key = (

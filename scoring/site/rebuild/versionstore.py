@@ -26,25 +26,12 @@ MAX_BYTES = 64 * 1024 * 1024  # a larger file is not ours: ignored
 
 
 def _plain(version: Version) -> Any:
+    """A version as JSON data: its facts' fields in order (JSON writes their tuples as
+    arrays), so no copy of them is made."""
     facts = version.facts
     if facts is None:
         return {"problem": version.problem}
-    return {
-        "facts": {
-            "stage": facts.stage,
-            "state": facts.state,
-            "state_name": facts.state_name,
-            "risk_class": facts.risk_class,
-            "risk_label": facts.risk_label,
-            "risk_head": facts.risk_head,
-            "priority": facts.priority,
-            "scores": [list(pair) for pair in facts.scores],
-            "flags": [list(flag) for flag in facts.flags],
-            "answers": None
-            if facts.answers is None
-            else [list(answer) for answer in facts.answers],
-        }
-    }
+    return {"facts": vars(facts)}
 
 
 def _version(value: Any) -> Version:
