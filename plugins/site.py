@@ -377,8 +377,8 @@ class PluginSite:
             blocks = self.kept.page_folder.html_blocks(src)
         if blocks and page.content is not None:
             page.content = fill_html_blocks(page.content, blocks)
-        if self.builder is not None and page.content is not None:
-            page.content = self.builder.fill_late_blocks(page.content)
+        if self.builder is not None and page.content is not None and src in self.generated_pages:
+            page.content = self.builder.fill_late_blocks(src, page.content)
 
     def post_page(self, output: str, page: Page) -> str:
         # Likewise the HTML of the content: written out, indexed for search (in

@@ -19,6 +19,7 @@ from test_dirty_build import serve_build
 from test_history import build_docs, commit, git, history_block, text_of
 
 from scoring.site.pages import history, versionscoring
+from scoring.site.rebuild.pagefiles import BLOCKS_SUFFIX
 
 PROPOSALS = 4
 
@@ -118,10 +119,10 @@ def test_a_failed_build_leaves_no_worker_running(
     root = several_proposals(tmp_path / "site")
     real = history.fill_late_blocks
 
-    def failing(ctx: Any, html: str) -> str:
+    def failing(ctx: Any, page: str, html: str) -> str:
         if "<!--sweetspot-history:" in html:
             raise RuntimeError("a page failed")
-        return real(ctx, html)
+        return real(ctx, page, html)
 
     monkeypatch.setattr(history, "fill_late_blocks", failing)
     with pytest.raises(Exception, match="a page failed"):
@@ -147,3 +148,21 @@ def test_a_marker_typed_into_a_proposal_stays_text(tmp_path: Path) -> None:
     assert marker in BeautifulSoup(page, "html.parser").get_text()  # shown as text
     assert page.count('id="history"') == 1
     assert "2026-03-06" in text_of(history_html(site, "case-1"))
+
+
+@pytest.mark.slow
+def test_a_block_goes_only_to_its_own_page(tmp_path: Path) -> None:
+    """A page that copies a proposal page's marker (a playbook a pull request adds) gets
+    nothing, and the proposal page keeps its block."""
+    root = several_proposals(tmp_path / "site")
+    build_project(root)
+    blocks = next((root / ".cache").rglob(f"case-0.md{BLOCKS_SUFFIX}")).read_text("utf-8")
+    found = history.LATE_BLOCK.search(blocks)
+    assert found is not None
+    playbook = root / "content" / "playbooks" / "copied.md"
+    playbook.write_text(f"# Copied\n\nBefore.\n\n{found[0]}\n\nAfter.\n", encoding="utf-8")
+    commit(root, "a copied marker", "2026-03-07")
+    site = build_project(root)
+    copied = (site / "playbooks" / "copied" / "index.html").read_text("utf-8")
+    assert "Each commit, newest first" not in copied
+    assert "Each commit, newest first" in text_of(history_html(site, "case-0"))

@@ -18,6 +18,7 @@ from scoring.proposals.publication import Visibility
 from scoring.rubric import load_rubric
 from scoring.site.pages import history, versionscoring
 from scoring.sources import gitrevisions
+from scoring.sources.yamlsections import SectionCache
 
 
 def versions_to_score() -> list[tuple[str, bytes]]:
@@ -258,3 +259,27 @@ def test_a_workers_answer_is_read_as_versions_only() -> None:
     assert answer == versions
     with pytest.raises(pickle.UnpicklingError, match="may not hold posix"):
         versionscoring._VersionsUnpickler(io.BytesIO(pickle.dumps([os.system]))).load()
+
+
+def test_old_versions_score_the_same_without_their_positions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """History loads old versions without recording where each value is (no page shows it):
+    every version, the demo's proposals among them, scores exactly as with positions."""
+    demo = sorted((REPO / "content" / "proposals").glob("*.yaml"))
+    files = versions_to_score() + [(f"content/proposals/{p.name}", p.read_bytes()) for p in demo]
+    rubric = load_rubric(None)
+    bare = versionscoring.score_versions(
+        files, rubric, rubric.state_name, None, None, (), SectionCache()
+    )
+    real = versionscoring.load_one
+
+    def with_positions(*args: Any, positions: bool = True, **kwargs: Any) -> Any:
+        return real(*args, positions=True, **kwargs)
+
+    monkeypatch.setattr(versionscoring, "load_one", with_positions)
+    placed = versionscoring.score_versions(
+        files, rubric, rubric.state_name, None, None, (), SectionCache()
+    )
+    assert len(demo) > 5 and sum(v.valid for v in bare) > len(demo)
+    assert repr(bare) == repr(placed)

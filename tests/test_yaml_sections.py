@@ -66,16 +66,17 @@ TRICKY = [
 ]
 
 
-def same(whole: LoadResult, parts: LoadResult) -> None:
+def same(whole: LoadResult, parts: LoadResult, *, positions: bool = True) -> None:
     assert parts.problems == whole.problems
     if whole.document is None:
         assert parts.document is None
         return
     assert parts.document is not None
     assert parts.document.data == whole.document.data
-    assert parts.document.values == whole.document.values
-    assert parts.document.keys == whole.document.keys
     assert parts.document.plain_text == whole.document.plain_text
+    if positions:
+        assert parts.document.values == whole.document.values
+        assert parts.document.keys == whole.document.keys
 
 
 def edits(text: str, rng: random.Random, count: int) -> list[str]:
@@ -105,7 +106,7 @@ def test_the_repository_holds_yaml_files_of_every_kind() -> None:
     assert "proposals" in names
     # Most are read in sections; the hostile fixtures and invalid ones whole.
     cache = SectionCache()
-    parts = [p for p in FILES if _in_sections(p.read_bytes(), cache) is not None]
+    parts = [p for p in FILES if _in_sections(p.read_bytes(), cache, True) is not None]
     assert len(FILES) / 2 < len(parts) < len(FILES)
 
 
@@ -126,9 +127,12 @@ def test_edited_versions_read_the_same_in_sections() -> None:
         text = path.read_text("utf-8", errors="replace")
         for version in edits(text, rng, 12):
             raw = version.encode("utf-8")
-            same(load_bytes(raw, "f.yaml"), load_in_sections(raw, "f.yaml", cache))
+            whole = load_bytes(raw, "f.yaml")
+            same(whole, load_in_sections(raw, "f.yaml", cache))
+            # Without positions (history's old versions): the same data and texts.
+            same(whole, load_in_sections(raw, "f.yaml", cache, positions=False), positions=False)
             compared += 1
-            in_sections += _in_sections(raw, cache) is not None
+            in_sections += _in_sections(raw, cache, True) is not None
     # Both ways are taken: the parts, and the whole where an edit makes them differ.
     assert compared > 1000 and compared / 10 < in_sections < compared * 9 / 10
 
@@ -167,3 +171,13 @@ def test_a_key_set_in_two_sections_is_named_as_the_whole_text_names_it() -> None
     assert [p.code for p in parts.problems] == ["duplicate-key"]
     assert parts.problems[0].line == 3
     assert parts.problems == load_bytes(text, "a.yaml").problems
+
+
+def test_without_positions_a_document_read_in_sections_records_none() -> None:
+    text = b"title: A\nsummary: B\nchecklists:\n  data:\n    labels: 'yes'\n"
+    cache = SectionCache()
+    placed = load_in_sections(text, "a.yaml", cache).document
+    bare = load_in_sections(text, "a.yaml", cache, positions=False).document
+    assert placed is not None and bare is not None
+    assert bare.data == placed.data and placed.values and placed.keys
+    assert bare.values == {} and bare.keys == {}

@@ -67,9 +67,13 @@ def load_one(
     checker: SchemaChecker | None = None,
     raw: bytes | None = None,
     sections: SectionCache | None = None,
+    *,
+    positions: bool = True,
 ) -> Proposal | InvalidFile:
     """Load and validate one file (from ``raw`` when its bytes were read already; with
-    ``sections``, the top-level sections other versions of it parsed are reused)."""
+    ``sections``, the top-level sections other versions of it parsed are reused). Without
+    ``positions`` the proposal records no lines (``line_of`` is empty) and its problems
+    may name line 1: for a reader that shows neither, as history's old versions."""
     file = display or display_path(path)
     proposal_id = path.stem
     problems: list[Problem] = []
@@ -108,7 +112,7 @@ def load_one(
     if raw is None:
         result = load_file(path, file)
     elif sections is not None:
-        result = load_in_sections(raw, file, sections)
+        result = load_in_sections(raw, file, sections, positions=positions)
     else:
         result = load_bytes(raw, file)
     problems.extend(_in_proposal_terms(p) for p in result.problems)
@@ -133,7 +137,7 @@ def load_one(
         proposal_id,
         file,
         document.data,
-        _dotted_lines(document.values),
+        _dotted_lines(document.values) if positions else LineMap(),
         hints=tuple(p for p in ordered if p.severity == "info"),
         warnings=tuple(p for p in ordered if p.severity == "warning"),
     )

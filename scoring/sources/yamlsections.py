@@ -4,12 +4,13 @@ section of a file, so most of each version was parsed already.
 
 Every section goes through the one safe loader (``yamlsource.load_text``) with all its
 checks, and the result is the very document that loader gives for the whole text: the same
-data, positions and plain texts. A text is cut only where the whole reads the same in parts:
-at lines that start a plain key at the first column, in a text of plain line breaks with no
-document markers or directives, where every part parses on its own without a problem and
-no key repeats. Anything else (a problem to report, a byte-order mark, a part that does not
-parse alone) is parsed whole, as ``load_bytes`` does. tests/test_yaml_sections.py compares
-the two on every YAML file in the repository and on thousands of edits of them.
+data, positions and plain texts (or, when asked, no positions at all). A text is cut only
+where the whole reads the same in parts: at lines that start a plain key at the first
+column, in a text of plain line breaks with no document markers or directives, where every
+part parses on its own without a problem and no key repeats. Anything else (a problem to
+report, a byte-order mark, a part that does not parse alone) is parsed whole, as
+``load_bytes`` does. tests/test_yaml_sections.py compares the two on every YAML file in the
+repository and on thousands of edits of them.
 """
 
 from __future__ import annotations
@@ -93,13 +94,17 @@ class SectionCache:
         return found
 
 
-def load_in_sections(raw: bytes, file: str, cache: SectionCache) -> LoadResult:
-    """``load_bytes(raw, file)``, reusing the sections ``cache`` parsed before."""
-    document = _in_sections(raw, cache)
+def load_in_sections(
+    raw: bytes, file: str, cache: SectionCache, *, positions: bool = True
+) -> LoadResult:
+    """``load_bytes(raw, file)``, reusing the sections ``cache`` parsed before. Without
+    ``positions`` a document read in sections records none (a reader that never shows
+    where a value is, as history's old versions, need not place every value)."""
+    document = _in_sections(raw, cache, positions)
     return LoadResult(document, []) if document is not None else load_bytes(raw, file)
 
 
-def _in_sections(raw: bytes, cache: SectionCache) -> YamlDocument | None:
+def _in_sections(raw: bytes, cache: SectionCache, positions: bool) -> YamlDocument | None:
     if len(raw) > MAX_BYTES:
         return None
     try:
@@ -124,12 +129,14 @@ def _in_sections(raw: bytes, cache: SectionCache) -> YamlDocument | None:
             return None  # parsed whole: its problems, or a key set twice, named there
         for key, value in section.data.items():
             data[key] = shared_data(value)  # a copy: loading normalises each version's data
+        document.plain_text.update(section.plain_text)
+        if not positions:
+            continue
         placed = cache.placed(text, section, start)
         if start == starts[0]:
             document.values[()] = placed.root
         document.values.update(placed.values)
         document.keys.update(placed.keys)
-        document.plain_text.update(section.plain_text)
     return document
 
 

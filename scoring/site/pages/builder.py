@@ -101,9 +101,10 @@ class SiteBuilder:
         """A page at each invalid proposal's URL (``source_line`` only under serve)."""
         return intake.invalid_pages(self.ctx, source_line)
 
-    def fill_late_blocks(self, html: str) -> str:
-        """A rendered page's HTML with the blocks made after rendering put in (history)."""
-        return history.fill_late_blocks(self.ctx, html)
+    def fill_late_blocks(self, page: str, html: str) -> str:
+        """The rendered ``page``'s HTML with the blocks made after rendering put in
+        (history)."""
+        return history.fill_late_blocks(self.ctx, page, html)
 
     def close(self, *, failed: bool = False) -> None:
         """The end of the build: work still running in the background finished (or, after a

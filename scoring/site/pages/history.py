@@ -579,19 +579,20 @@ LATE_BLOCK_MARKER = "<!--sweetspot-history:{}-->"
 LATE_BLOCK = re.compile(r"<!--sweetspot-history:([0-9a-f]{20})-->")
 
 
-def fill_late_blocks(ctx: SiteContext, html: str) -> str:
-    """A rendered page's HTML with each History block in place of its marker (a marker
-    this build did not make becomes nothing; proposal text can never form one: it is
-    escaped, and sanitised HTML drops comments)."""
+def fill_late_blocks(ctx: SiteContext, page: str, html: str) -> str:
+    """The HTML of the rendered ``page`` with its History block in place of its marker. A
+    marker this build did not make for this very page becomes nothing (proposal text can
+    never form one: it is escaped, and sanitised HTML drops comments)."""
     if "<!--sweetspot-history:" not in html or not ctx.options.history:
         return html
     history = history_of(ctx)
 
     def block(match: re.Match[str]) -> str:
-        found = history.late_blocks.pop(match[1], None)
-        if found is None:
+        found = history.late_blocks.get(match[1])
+        if found is None or found[1] != page:
             return ""
-        card, page = found
+        del history.late_blocks[match[1]]
+        card, _ = found
         try:
             return str(_rendered_block(ctx, history, card, page))
         except Exception as error:  # a site's own template: the page still builds

@@ -71,7 +71,8 @@ def score_versions(
     for n, (path, content) in enumerate(files):
         try:
             name = Path(PurePosixPath(path).name)
-            loaded = load_one(name, rubric, path, checker, content, sections)
+            # No lines: no timeline or comparison shows where a value is.
+            loaded = load_one(name, rubric, path, checker, content, sections, positions=False)
             if isinstance(loaded, Proposal) and public is not None:
                 rules = rules_for(loaded.fields, public)
                 if rules.withhold_rows is not None and rules.withhold_rows.withholds(loaded.fields):
