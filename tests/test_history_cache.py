@@ -141,3 +141,53 @@ def test_a_store_over_its_cap_is_not_written_and_history_is_scored_again(
     assert not store.exists()
     page = (site / "proposals" / PILOT_ID / "index.html").read_text("utf-8")
     assert "History" in page and page != first  # the new commit is listed
+
+
+def test_a_kept_entry_of_the_wrong_shape_is_scored_again(tmp_path: Path) -> None:
+    """Kept rows (flags, answers) are checked whole: anything but rows of three texts makes
+    the entry unread, so its version is scored again rather than shown oddly."""
+    from scoring.model.timeline import Facts, Version
+    from scoring.site.rebuild.versionstore import VersionStore
+
+    def entry(flags: Any, answers: Any) -> dict[str, Any]:
+        facts = {
+            "stage": "pilot",
+            "state": "quick_win",
+            "state_name": "Quick win",
+            "risk_class": "minimal",
+            "risk_label": "Minimal risk",
+            "risk_head": "Risk 3 · Minimal risk",
+            "priority": 54.8,
+            "scores": [["impact", 61.0]],
+            "flags": flags,
+            "answers": answers,
+        }
+        return {"facts": facts}
+
+    store = VersionStore(tmp_path, "key")
+    store.entries = {
+        "good": entry([["f", "high", "Flag"]], [["impact", "labels", "yes"]]),
+        "light": entry([], None),
+        "two": entry([], [["impact", "labels"]]),
+        "number": entry([["f", "high", 3]], None),
+        "text": entry([], ["abc"]),
+        "not-rows": entry({"f": 1}, None),
+    }
+    good = store.get("good")
+    assert good == Version(
+        Facts(
+            "pilot",
+            "quick_win",
+            "Quick win",
+            "minimal",
+            "Minimal risk",
+            "Risk 3 · Minimal risk",
+            54.8,
+            (("impact", 61.0),),
+            (("f", "high", "Flag"),),
+            (("impact", "labels", "yes"),),
+        )
+    )
+    light = store.get("light")
+    assert light is not None and light.facts is not None and light.facts.answers is None
+    assert [store.get(name) for name in ("two", "number", "text", "not-rows")] == [None] * 4

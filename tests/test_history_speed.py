@@ -283,3 +283,32 @@ def test_old_versions_score_the_same_without_their_positions(
     )
     assert len(demo) > 5 and sum(v.valid for v in bare) > len(demo)
     assert repr(bare) == repr(placed)
+
+
+def test_a_file_with_no_rubric_change_has_the_lines_the_full_walk_gives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The quick way to a timeline (no rubric change to merge in) gives what walking the
+    commits gives, for a file edited, removed and added again."""
+    root = tmp_path / "site"
+    write_site(root, {PILOT_ID: PILOT_YAML, MINIMAL_ID: MINIMAL_YAML})
+    git(root, "init", "-q", "-b", "main")
+    commit(root, "first", "2026-01-05")
+    pilot_file(root).write_text(PILOT_YAML + "# edited\n")
+    commit(root, "edited", "2026-02-01")
+    pilot_file(root).unlink()
+    commit(root, "removed", "2026-03-01")
+    pilot_file(root).write_text(PILOT_YAML)
+    commit(root, "back", "2026-04-01")
+    compared: list[int] = []
+    real = history.History._own_lines
+
+    def both(self: history.History, own: dict[str, Any]) -> Any:
+        quick = real(self, own)
+        assert quick == self._merged_lines(own, set())
+        compared.append(len(quick))
+        return quick
+
+    monkeypatch.setattr(history.History, "_own_lines", both)
+    assert build_docs(root, tmp_path / "out", monkeypatch) == 0
+    assert sorted(compared) == [1, 4]  # the minimal proposal's one commit; the pilot's four

@@ -24,6 +24,7 @@ from weakref import WeakKeyDictionary
 
 from markupsafe import Markup, escape
 
+from scoring.model.collector import inputs_held
 from scoring.model.scorecard import ScoreCard
 from scoring.model.timeline import (
     Line,
@@ -305,12 +306,15 @@ class History:
         table = _VersionTable(made_from, wanted, compared, found)
         chosen = [pair for pair in wanted if pair not in found]
         store = self.store
-        if store is not None:
-            for pair in chosen:
-                # A name without ":line" is only ever written for a version scored in full.
-                kept = store.get(_stored_name(pair, pair in compared))
-                if kept is not None:
-                    found[pair] = kept
+        if store is not None and chosen:
+            # The kept file is read here: thousands of entries, which the cycle collector
+            # would otherwise walk again and again while they are read (collector.py).
+            with inputs_held():
+                for pair in chosen:
+                    # A name without ":line" is only ever written for a version in full.
+                    kept = store.get(_stored_name(pair, pair in compared))
+                    if kept is not None:
+                        found[pair] = kept
         to_read = [pair for pair in chosen if pair not in found]
         if not to_read:
             return table
@@ -416,6 +420,20 @@ class History:
         own = {c.commit: c for c in self.log.changes.get(path, ())}
         # The rubric's first commit added it: nothing moved then.
         rubric = {c.commit for c in self.rubric_changes()[:-1]}
+        found = self._lines[path] = (
+            self._merged_lines(own, rubric) if rubric else self._own_lines(own)
+        )
+        return found
+
+    def _own_lines(self, own: dict[str, FileChange]) -> tuple[LineChange, ...]:
+        """A line per change of the file, newest first: ``_merged_lines`` with no rubric
+        change, without its walk (the commonest case)."""
+        order, commits = self.commit_order, self.log.commits
+        newest_first = sorted(own.values(), key=lambda c: order[c.commit])
+        return tuple(LineChange(commits[order[c.commit]], c, True, False) for c in newest_first)
+
+    def _merged_lines(self, own: dict[str, FileChange], rubric: set[str]) -> tuple[LineChange, ...]:
+        """The file's changes and the rubric's while the file existed, newest first."""
         order = self.commit_order
         lines: list[LineChange] = []
         current: FileChange | None = None
@@ -430,12 +448,12 @@ class History:
                 continue
             commit = self.log.commits[order[commit_id]]
             lines.append(LineChange(commit, current, change is not None, commit_id in rubric))
-        found = self._lines[path] = tuple(reversed(lines))
-        return found
+        return tuple(reversed(lines))
 
     def timeline(self, proposal: Proposal) -> tuple[Line, ...]:
-        """Newest first: each commit that changed the proposal, and each that changed the
-        rubric while the proposal existed (marked: by the rubric's blob ids)."""
+        """Newest first, at most MAX_LINES: each commit that changed the proposal, and each
+        that changed the rubric while the proposal existed (marked: by the rubric's blob
+        ids)."""
         path = self.path_of(proposal)
         if path is None:
             return ()
@@ -447,7 +465,7 @@ class History:
                 line.own,
                 line.rubric,
             )
-            for line in self.line_changes(path)
+            for line in self.line_changes(path)[:MAX_LINES]
         )
 
     @cached_property
@@ -499,10 +517,11 @@ class History:
         return found
 
     def proposal_history(self, card: ScoreCard) -> ProposalHistory:
-        lines = self.timeline(card.proposal)
+        path = self.path_of(card.proposal)
+        every = len(self.line_changes(path)) if path is not None else 0
         return ProposalHistory(
-            lines[:MAX_LINES],
-            max(0, len(lines) - MAX_LINES),
+            self.timeline(card.proposal),
+            max(0, every - MAX_LINES),
             self.movement(card),
             bool(self.changes(card.proposal)),
         )
@@ -569,6 +588,8 @@ def _rendered_block(ctx: SiteContext, history: History, card: ScoreCard, page: s
             changes_page=ctx.path(PAGE),
         )
 
+    if ctx.rebuild_memo is None:
+        return render()
     # Kept under serve for this very proposal while its history and the scoring stay.
     key = ("history block", page, history.page_key(card.proposal), history.scoring_key)
     block: Markup = ctx.memo(key, (card.proposal,), render)

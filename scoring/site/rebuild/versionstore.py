@@ -49,12 +49,24 @@ def _version(value: Any) -> Version:
             risk_head=str(f["risk_head"]),
             priority=float(f["priority"]),
             scores=tuple((str(n), float(v)) for n, v in f["scores"]),
-            flags=tuple((str(i), str(s), str(t)) for i, s, t in f["flags"]),
-            answers=None
-            if f["answers"] is None
-            else tuple((str(d), str(i), str(a)) for d, i, a in f["answers"]),
+            flags=_texts(f["flags"]),
+            answers=None if f["answers"] is None else _texts(f["answers"]),
         )
     )
+
+
+def _texts(rows: Any) -> tuple[tuple[str, str, str], ...]:
+    """Rows of three texts (flags, answers), as kept; ValueError for anything else."""
+    if type(rows) is not list:
+        raise ValueError("not rows")
+    for row in rows:
+        if (
+            type(row) is not list
+            or len(row) != 3
+            or not type(row[0]) is type(row[1]) is type(row[2]) is str
+        ):
+            raise ValueError("not a row of three texts")
+    return tuple(map(tuple, rows))
 
 
 class VersionStore:
