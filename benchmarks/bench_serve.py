@@ -116,9 +116,21 @@ def set_title(path: Path, title: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def measure(project: Path, mode: str, edits: int, startup_timeout: float) -> list[float]:
+def measure(
+    project: Path,
+    mode: str,
+    edits: int,
+    startup_timeout: float,
+    build_times: Path | None = None,
+) -> list[float]:
+    """Edit-to-reload seconds of each edit. With ``build_times``, the server also appends
+    each build's own seconds to that file (benchmarks/serve_timed.py)."""
     port = free_port()
-    command = [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}", "--livereload"]
+    serve = ["serve", "-a", f"127.0.0.1:{port}", "--livereload"]
+    if build_times is None:
+        command = [sys.executable, "-m", "mkdocs", *serve]
+    else:
+        command = [sys.executable, str(ROOT / "benchmarks" / "serve_timed.py"), *serve]
     if mode.startswith("dirty"):
         command.append("--dirty")
     env = {
@@ -126,6 +138,8 @@ def measure(project: Path, mode: str, edits: int, startup_timeout: float) -> lis
         "PYTHONPATH": os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]),
         "NO_MKDOCS_2_WARNING": "1",
     }
+    if build_times is not None:
+        env["SWEETSPOT_BUILD_TIMES"] = str(build_times)
     env.pop("SWEETSPOT_FOCUS", None)
     if mode == "dirty, focus":  # the proposals this benchmark edits, and the first
         env["SWEETSPOT_FOCUS"] = ",".join(proposal_id(i) for i in (0, *range(7, 7 + edits)))

@@ -4,6 +4,7 @@ that left the file as it was) is written again."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -191,3 +192,21 @@ def test_a_kept_entry_of_the_wrong_shape_is_scored_again(tmp_path: Path) -> None
     light = store.get("light")
     assert light is not None and light.facts is not None and light.facts.answers is None
     assert [store.get(name) for name in ("two", "number", "text", "not-rows")] == [None] * 4
+
+
+def test_a_timeline_line_says_what_its_version_is() -> None:
+    from scoring.model.timeline import Facts, Line, Version
+
+    facts = Facts(
+        "pilot", "quick_win", "Quick win", "limited", "Limited risk", "Risk 12", 54.84, (), ()
+    )
+    assert Line("abc1234", "2026-03-01", Version(facts), True, False).words == (
+        "pilot · Quick win · priority 54.8 · Risk 12"
+    )
+    unknown = Facts(
+        "idea", "needs_information", "Needs information", "", "", "Risk 3", math.nan, (), ()
+    )
+    assert "priority – ·" in Line("abc1234", "2026-03-01", Version(unknown), True, False).words
+    invalid = Version(None, "not valid under today's format: stage")
+    assert Line("abc", "2026-03-01", invalid, True, False).words == invalid.problem
+    assert Line("abc", "2026-03-01", None, True, False).words == "file removed"

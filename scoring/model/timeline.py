@@ -8,6 +8,7 @@ Only what the site shows about a version is kept (small, plain values): the memo
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import metadata
@@ -117,6 +118,19 @@ class Line:
     version: Version | None  # None: this commit removed the file
     proposal_changed: bool
     rubric_changed: bool
+
+    @property
+    def words(self) -> str:
+        """The version as the line shows it: "pilot · Quick win · priority 54.8 · Risk 12
+        · Limited risk", why it is not valid, or "file removed"."""
+        version = self.version
+        if version is None:
+            return "file removed"
+        facts = version.facts
+        if facts is None:
+            return version.problem
+        priority = "–" if math.isnan(facts.priority) else f"{facts.priority:,.1f}"
+        return f"{facts.stage} · {facts.state_name} · priority {priority} · {facts.risk_head}"
 
 
 @dataclass(frozen=True)

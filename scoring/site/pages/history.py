@@ -565,9 +565,21 @@ def proposal_block(ctx: SiteContext, card: ScoreCard, page: str) -> Markup:
     history = history_of(ctx)
     if history.late:
         history.start()  # scored meanwhile
-        # Named by what the block shows, as a block is by its HTML (serve --dirty).
+        # Named by what the block shows, as a block is by its HTML (a dirty build rebuilds
+        # a page whose text changed): the newest commit of the file and of the rubric stand
+        # for all before them, as a commit's id covers its parents.
+        changes, rubric = history.changes(card.proposal), history.rubric_changes()
         key = block_key(
-            repr((page, history.page_key(card.proposal), history.scoring_key, history.since))
+            repr(
+                (
+                    page,
+                    history.since_for(card.proposal),
+                    (changes[0].commit, changes[0].blob) if changes else None,
+                    rubric[0].commit if rubric else None,
+                    history.scoring_key,
+                    history.since,
+                )
+            )
         )
         history.late_blocks[key] = (card, page)
         return Markup(LATE_BLOCK_MARKER.format(key))
