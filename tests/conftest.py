@@ -12,6 +12,7 @@ import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sitekit import (
@@ -108,3 +109,25 @@ def invalid_project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Bui
         extra_files=bad_corpus_files(),
     )
     return root, logged_build(root)
+
+
+@pytest.fixture
+def workers(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """History's worker processes, every one started recorded: workers start for any number
+    of versions on any machine, one version a batch, so a handful of versions spreads over
+    this process and a worker (tests/test_history_speed.py, test_history_late.py)."""
+    from scoring.site.pages import versionscoring
+
+    started: list[Any] = []
+    real = versionscoring.Worker
+
+    def recording(*args: Any) -> Any:
+        worker = real(*args)
+        started.append(worker)
+        return worker
+
+    monkeypatch.setattr(versionscoring, "Worker", recording)
+    monkeypatch.setattr(versionscoring, "WORKER_START", 0)
+    monkeypatch.setattr(versionscoring, "BATCH", 1)
+    monkeypatch.setattr(versionscoring, "scoring_processes", lambda: 2)
+    return started

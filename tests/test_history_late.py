@@ -18,7 +18,7 @@ from sitekit import MINIMAL_ID, MINIMAL_YAML, PILOT_YAML, build_project, write_s
 from test_dirty_build import serve_build
 from test_history import build_docs, commit, git, history_block, text_of
 
-from scoring.site.pages import history, versionscoring
+from scoring.site.pages import history
 from scoring.site.rebuild.pagefiles import BLOCKS_SUFFIX
 
 PROPOSALS = 4
@@ -29,25 +29,6 @@ def fresh_plugin() -> Iterator[None]:
     """Serve's builds here leave no plugin (and memo) behind for the next test file."""
     yield
     MkDocsConfig.plugins.plugin_cache.pop("sweetspot", None)
-
-
-@pytest.fixture
-def workers(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """Every worker started: workers start for any number of versions, one version a batch,
-    so a handful of proposals spreads over this process and a worker."""
-    started: list[Any] = []
-    real = versionscoring.Worker
-
-    def recording(*args: Any) -> Any:
-        worker = real(*args)
-        started.append(worker)
-        return worker
-
-    monkeypatch.setattr(versionscoring, "Worker", recording)
-    monkeypatch.setattr(versionscoring, "WORKER_START", 0)
-    monkeypatch.setattr(versionscoring, "BATCH", 1)
-    monkeypatch.setattr(versionscoring, "scoring_processes", lambda: 2)
-    return started
 
 
 def several_proposals(root: Path) -> Path:

@@ -35,23 +35,6 @@ def versions_to_score() -> list[tuple[str, bytes]]:
     return [*files, (f"content/proposals/{MINIMAL_ID}.yaml", MINIMAL_YAML.encode("utf-8"))]
 
 
-@pytest.fixture
-def workers(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """Every worker started; workers start for any number of versions, one version a batch."""
-    started: list[Any] = []
-    real = versionscoring.Worker
-
-    def recording(*args: Any) -> Any:
-        worker = real(*args)
-        started.append(worker)
-        return worker
-
-    monkeypatch.setattr(versionscoring, "Worker", recording)
-    monkeypatch.setattr(versionscoring, "WORKER_START", 0)
-    monkeypatch.setattr(versionscoring, "BATCH", 1)
-    return started
-
-
 @pytest.mark.parametrize("public", [None, Visibility()], ids=["internal", "public"])
 def test_versions_scored_over_several_processes_equal_those_scored_here(
     workers: list[Any], public: Visibility | None
@@ -59,7 +42,7 @@ def test_versions_scored_over_several_processes_equal_those_scored_here(
     rubric = load_rubric(None)
     files = versions_to_score()
     alone = versionscoring.score_versions(files, rubric, rubric.state_name, None, public)
-    shared = versionscoring.score_all(files, rubric, None, public, processes=3)
+    shared = versionscoring.VersionScoring(files, rubric, None, public, processes=3).result()
     assert len(workers) == 2
     assert shared == alone
     assert repr(shared) == repr(alone)  # every float to the last digit, in the same order
@@ -106,7 +89,7 @@ def test_a_worker_that_cannot_start_fails_or_answers_nonsense_leaves_its_batches
     files = versions_to_score()
     alone = versionscoring.score_versions(files, rubric, rubric.state_name)
     monkeypatch.setattr(sys, "executable", executable)
-    assert repr(versionscoring.score_all(files, rubric, processes=2)) == repr(alone)
+    assert repr(versionscoring.VersionScoring(files, rubric, processes=2).result()) == repr(alone)
 
 
 def test_few_versions_or_one_core_start_no_worker(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -114,9 +97,11 @@ def test_few_versions_or_one_core_start_no_worker(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(versionscoring, "Worker", lambda *args: started.append(args))
     rubric = load_rubric(None)
     files = versions_to_score()
-    versionscoring.score_all(files, rubric, processes=2)  # far fewer than a worker's start costs
+    versionscoring.VersionScoring(
+        files, rubric, processes=2
+    ).result()  # far fewer than a worker's start costs
     monkeypatch.setattr(versionscoring, "WORKER_START", 0)
-    versionscoring.score_all(files, rubric, processes=1)
+    versionscoring.VersionScoring(files, rubric, processes=1).result()
     assert started == []
 
 
@@ -312,3 +297,24 @@ def test_a_file_with_no_rubric_change_has_the_lines_the_full_walk_gives(
     monkeypatch.setattr(history.History, "_own_lines", both)
     assert build_docs(root, tmp_path / "out", monkeypatch) == 0
     assert sorted(compared) == [1, 4]  # the minimal proposal's one commit; the pilot's four
+
+
+@pytest.mark.parametrize("where", ["site", "proposals folder"])
+def test_history_is_found_whether_the_repository_is_the_site_or_the_proposals_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """A proposal's path in git is worked out with string operations: the same whether the
+    proposals folder is deep in the repository or is its very root."""
+    root = tmp_path / "site"
+    write_site(root, {PILOT_ID: PILOT_YAML})
+    repository = root if where == "site" else root / "content" / "proposals"
+    git(repository, "init", "-q", "-b", "main")
+    commit(repository, "first", "2026-01-05")
+    pilot_file(root).write_text(PILOT_YAML + "# edited\n")
+    commit(repository, "edited", "2026-02-01")
+    out = tmp_path / "out"
+    assert build_docs(root, out, monkeypatch) == 0
+    block = text_of(history_block((out / "docs" / "proposals" / f"{PILOT_ID}.md").read_text()))
+    assert "No commit holds this file yet" not in block
+    assert re.search(r"2026-02-01 [0-9a-f]{7} pilot · ", block)
+    assert re.search(r"2026-01-05 [0-9a-f]{7} pilot · ", block)

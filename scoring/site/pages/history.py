@@ -151,6 +151,7 @@ class History:
         self._paths: dict[str, str | None] = {}
         self._lines: dict[str, tuple[LineChange, ...]] = {}
         self._table: _VersionTable | None = None
+        self._since: dict[str, str] = {}  # since_for, by proposal id
         self._open()
         # A plugin build fills each History block after MkDocs has rendered its page, so
         # old versions are scored by worker processes meanwhile (``late_block``).
@@ -201,7 +202,13 @@ class History:
         if folder is None or self.unavailable:
             return None
         base = self.options.source_root or Path.cwd()
-        file = Path(os.path.normpath(base / proposal.file))
+        file_text = os.path.normpath(os.path.join(base, proposal.file))
+        prefix = os.path.join(folder, "")
+        if file_text.startswith(prefix):  # the usual case, in string operations (serve)
+            inside_text = file_text[len(prefix) :].replace(os.sep, "/")
+            folder_rel = self.folder_rel
+            return inside_text if folder_rel in ("", ".") else f"{folder_rel}/{inside_text}"
+        file = Path(file_text)
         try:
             inside = file.relative_to(folder)
         except ValueError:
@@ -222,11 +229,15 @@ class History:
         """What the proposal's History block depends on besides the proposal file."""
         if not self.options.history:
             return ()
+        return (self.unavailable, self.since_for(proposal), *self.newest(proposal))
+
+    def newest(self, proposal: Proposal) -> tuple[tuple[str, str | None] | None, str | None]:
+        """The newest commit of the proposal's file (with its blob) and of the rubric: they
+        stand for every commit before them, as a commit's id covers its parents."""
+        changes, rubric = self.changes(proposal), self.rubric_changes()
         return (
-            self.unavailable,
-            self.since_for(proposal),
-            tuple((c.commit, c.blob) for c in self.changes(proposal)),
-            tuple(c.commit for c in self.rubric_changes()),
+            (changes[0].commit, changes[0].blob) if changes else None,
+            rubric[0].commit if rubric else None,
         )
 
     # -- versions, scored once ---------------------------------------------------------------
@@ -478,6 +489,12 @@ class History:
         """The date "what moved since" starts for ``proposal`` (YYYY-MM-DD): the date of its
         last decision on record up to the build date (its last review), else the site's
         history_since."""
+        found = self._since.get(proposal.id)
+        if found is None:
+            found = self._since[proposal.id] = self._since_for(proposal)
+        return found
+
+    def _since_for(self, proposal: Proposal) -> str:
         card = self.ctx.portfolio.card(proposal.id)
         ledger = card.ledger if card is not None else None
         if ledger is not None:
@@ -509,7 +526,7 @@ class History:
             "history since",
             path,
             since,
-            tuple((c.commit, c.blob) for c in changes),
+            self.newest(card.proposal)[0],
             self.scoring_key,
         )
         found: Movement = self.ctx.memo(key, (card.proposal,), make)
@@ -566,20 +583,9 @@ def proposal_block(ctx: SiteContext, card: ScoreCard, page: str) -> Markup:
     if history.late:
         history.start()  # scored meanwhile
         # Named by what the block shows, as a block is by its HTML (a dirty build rebuilds
-        # a page whose text changed): the newest commit of the file and of the rubric stand
-        # for all before them, as a commit's id covers its parents.
-        changes, rubric = history.changes(card.proposal), history.rubric_changes()
+        # a page whose text changed).
         key = block_key(
-            repr(
-                (
-                    page,
-                    history.since_for(card.proposal),
-                    (changes[0].commit, changes[0].blob) if changes else None,
-                    rubric[0].commit if rubric else None,
-                    history.scoring_key,
-                    history.since,
-                )
-            )
+            repr((page, history.page_key(card.proposal), history.scoring_key, history.since))
         )
         history.late_blocks[key] = (card, page)
         return Markup(LATE_BLOCK_MARKER.format(key))

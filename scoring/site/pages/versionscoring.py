@@ -345,25 +345,12 @@ class VersionScoring:
         self.workers = []
 
 
-def score_all(
-    files: Sequence[tuple[str, bytes]],
-    rubric: Rubric,
-    compliance: ComplianceContext | None = None,
-    public: Visibility | None = None,
-    processes: int | None = None,
-    lines_only: Sequence[bool] = (),
-) -> list[Version]:
-    """score_versions over every core (``VersionScoring``), waiting for all of them."""
-    return VersionScoring(files, rubric, compliance, public, processes, lines_only).result()
-
-
 __all__ = [
     "BATCH",
     "WORKER_START",
     "Batches",
     "VersionScoring",
     "Worker",
-    "score_all",
     "score_in_worker",
     "score_versions",
     "scoring_processes",
