@@ -326,6 +326,7 @@ class History:
                     kept = store.get(_stored_name(pair, pair in compared))
                     if kept is not None:
                         found[pair] = kept
+                store.release()  # every version it holds for this build is read now
         to_read = [pair for pair in chosen if pair not in found]
         if not to_read:
             return table

@@ -109,12 +109,20 @@ class VersionStore:
         except (KeyError, TypeError, ValueError, AttributeError):
             return None
 
+    def release(self) -> None:
+        """Forget the entries read, keeping only their names (for ``save``): a build that
+        has taken what it needs need not hold the whole file for the rest of its run (the
+        cycle collector would walk it on every full pass)."""
+        if "entries" in self.__dict__:
+            self.__dict__["entries"] = dict.fromkeys(self.entries)
+
     def save(self, versions: dict[str, Version]) -> None:
         """Keep exactly this build's versions (those no page shows any more drop out), when
         this build read the file and the set changed. A folder that cannot be written only
         costs speed."""
         if not self.used or set(versions) == set(self.entries):
             return
+        # An entry kept as read is written as it was (released ones are written anew).
         entries = {name: self.entries.get(name) or _plain(v) for name, v in versions.items()}
         body = json.dumps(entries, separators=(",", ":")).encode("utf-8")
         if len(body) > MAX_BYTES:
