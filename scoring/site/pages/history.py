@@ -4,7 +4,13 @@ Computed from the repository's own git (scoring/sources/gitrevisions.py: fixed a
 shell, blobs by id, symbolic links never read) and loaded with the proposal loader
 (`load_one` on the blob's bytes, through yamlsource's ``load_bytes``: size cap, aliases
 refused). Each version is scored with today's engine and rubric, so the lines compare like
-with like. Commit authors are never read, only dates and short commit ids.
+with like (versionscoring.py, in batches shared with worker processes). Commit authors are
+never read, only dates and short commit ids.
+
+In a plugin build (``history_late``) each proposal page's History block is a marker until
+MkDocs has rendered the page (``fill_late_blocks``), so workers score old versions while
+MkDocs renders; the versions "since the last review" compares with are scored first, as the
+roll-ups and the "What changed" page need them while the pages are made.
 
 Under `mkdocs serve` the one memo keeps the log (by HEAD), each version (by blob id, the
 rubric, the site's scoring options and the engine's version) and each "since" comparison
