@@ -176,32 +176,37 @@ def _flag_words(flags: Sequence[tuple[str, str, str]]) -> str:
     return "; ".join(f"{title} ({severity})" for _, severity, title in flags)
 
 
+def _moved(before: Facts, after: Facts) -> list[tuple[str, float, float]]:
+    """(name, before, after) of each score that moved visibly (scores show with no
+    decimals)."""
+    old, new = dict(before.scores), dict(after.scores)
+    return [
+        (name, old[name], new[name])
+        for name in SCORE_NAMES
+        if name in old and name in new and round(old[name]) != round(new[name])
+    ]
+
+
 def scores_moved(before: Facts, after: Facts) -> bool:
-    """Whether any score moved visibly (scores show with no decimals): only then does
-    ``score_moves`` read the answers."""
-    old = dict(before.scores)
-    return any(name in old and round(old[name]) != round(value) for name, value in after.scores)
+    """Whether any score moved visibly: only then does ``score_moves`` read the answers."""
+    return bool(_moved(before, after))
 
 
 def score_moves(before: Facts, after: Facts) -> tuple[ScoreMove, ...]:
-    """The largest visible score changes (scores show with no decimals), with the answers
-    that changed under each."""
-    old, new = dict(before.scores), dict(after.scores)
+    """The largest visible score changes, with the answers that changed under each."""
     old_answers = {(d, item): answer for d, item, answer in before.answers or ()}
-    # Both sides' answers are worked out wherever a movement is made (History.versions).
+    # Both sides' answers are worked out wherever a score moved (History.movement).
     changed = [
         (d, f"{item}: {old_answers.get((d, item), 'unanswered')} → {answer}")
         for d, item, answer in after.answers or ()
         if old_answers.get((d, item), "unanswered") != answer
     ]
     moves = []
-    for name in SCORE_NAMES:
-        if name not in old or name not in new or round(old[name]) == round(new[name]):
-            continue
+    for name, was, now in _moved(before, after):
         own = [words for d, words in changed if d == name]
         # A score can move through another's answers (a finding raises a risk factor).
         reasons = own or [words for _, words in changed][:LARGEST]
-        moves.append(ScoreMove(SCORE_NAMES[name], old[name], new[name], tuple(reasons)))
+        moves.append(ScoreMove(SCORE_NAMES[name], was, now, tuple(reasons)))
     moves.sort(key=lambda m: (-abs(m.delta), m.name))
     return tuple(moves[:LARGEST])
 

@@ -71,6 +71,7 @@ SHALLOW = (
 )
 GIT_FAILED = "History unavailable: git could not read the repository's log."
 NOT_IN_CLONE = "not in this clone (a partial clone)"
+NOT_READ = Version(None, NOT_IN_CLONE)  # a version git could not give
 
 
 def site_visibility(publication: Publication) -> Visibility:
@@ -111,14 +112,14 @@ class _VersionTable:
     """The versions the pages show, while they are being scored."""
 
     made_from: str  # what decided which versions these are
-    wanted: dict[tuple[str, str], Version]  # each (path, blob), with what it is if unread
+    wanted: set[tuple[str, str]]  # each (path, blob) the pages show
     compared: set[tuple[str, str]]  # those "since the last review" reads, in full
     found: dict[tuple[str, str], Version]  # known so far
-    scored: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # being scored
-    index: dict[tuple[str, str], int] = dataclasses.field(default_factory=dict)  # in scored
+    # Those being scored, each with its place in ``scoring``'s files.
+    index: dict[tuple[str, str], int] = dataclasses.field(default_factory=dict)
     scoring: VersionScoring | None = None
+    # Every version, once all are known (at once: the last build's table, under serve).
     finished: dict[tuple[str, str], Version] | None = None
-    reused: bool = False  # the last build's table, taken whole (serve): kept already
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,7 @@ class History:
         self._since: dict[str, str] = {}  # since_for, by proposal id
         self._open()
         # A plugin build fills each History block after MkDocs has rendered its page, so
-        # old versions are scored by worker processes meanwhile (``late_block``).
+        # old versions are scored by worker processes meanwhile (``fill_late_blocks``).
         self.late = self.options.history_late and self.unavailable is None
         self.late_blocks: dict[str, tuple[ScoreCard, str]] = {}  # marker key → (card, page)
 
@@ -268,23 +269,17 @@ class History:
         return site_visibility(publication) if publication.public else None
 
     def start(self) -> None:
-        """Work out which versions the pages show and start scoring those not known yet. In
-        a plugin build (``history_late``) they are scored in the background while MkDocs
-        renders the pages; otherwise they are scored now and the table is finished."""
+        """Work out which versions of current proposals the pages show (the one in force at
+        each listed line, older lines being only counted, and the one on the "since" date)
+        and start scoring those not known yet. In a plugin build (``history_late``) they are
+        scored in the background while MkDocs renders the pages; otherwise they are scored
+        now and the table is finished. Under serve the memo keeps the last build's table: a
+        reload whose log, files and dates are the same takes it whole, and otherwise only
+        new versions are scored."""
         if self._table is None:
             self._table = self._plan()
             if not self.late:
                 self._finish()
-
-    @property
-    def versions(self) -> dict[tuple[str, str], Version]:
-        """The versions of current proposals the pages show, by (path, blob): the one in
-        force at each listed line (older lines are only counted) and the one on the "since"
-        date, all of them scored. Under serve the memo keeps the last build's table: a
-        reload whose log, files and dates are the same takes it whole, and otherwise only
-        new versions are scored."""
-        self.start()
-        return self._finish()
 
     def _plan(self) -> _VersionTable:
         plan = [
@@ -298,7 +293,7 @@ class History:
         previous = memo.get(self._memo_key, ()) if memo is not None else None
         if isinstance(previous, ShownVersions) and previous.made_from == made_from:
             versions = previous.versions
-            return _VersionTable(made_from, versions, set(), dict(versions), reused=True)
+            return _VersionTable(made_from, set(versions), set(), versions, finished=versions)
         known = previous.versions if isinstance(previous, ShownVersions) else {}
         shown: set[tuple[str, str]] = set()
         # The versions "since the last review" compares with: only theirs are worked out in
@@ -314,14 +309,13 @@ class History:
             if then is not None and then.blob:
                 shown.add((path, then.blob))
                 compared.add((path, then.blob))
-        wanted = dict.fromkeys(sorted(shown), Version(None, NOT_IN_CLONE))
         found = {
             pair: known[pair]
-            for pair in wanted
+            for pair in shown
             if pair in known and (pair not in compared or _in_full(known[pair]))
         }
-        table = _VersionTable(made_from, wanted, compared, found)
-        chosen = [pair for pair in wanted if pair not in found]
+        table = _VersionTable(made_from, shown, compared, found)
+        chosen = sorted(pair for pair in shown if pair not in found)
         store = self.store
         if store is not None and chosen:
             # The kept file is read here: thousands of entries, which the cycle collector
@@ -343,17 +337,17 @@ class History:
             contents = {}
         # Those "since the last review" reads first: the roll-ups and the "What changed"
         # page need them while the pages are made, the timelines only once rendered.
-        table.scored = sorted(
+        scored = sorted(
             (pair for pair in to_read if pair[1] in contents), key=lambda pair: pair not in compared
         )
+        table.index = {pair: n for n, pair in enumerate(scored)}
         table.scoring = VersionScoring(
-            [(path, contents[blob]) for path, blob in table.scored],
+            [(path, contents[blob]) for path, blob in scored],
             self.ctx.rubric,
             self.ctx.portfolio.context,
             self.public,
-            lines_only=[pair not in compared for pair in table.scored],
+            lines_only=[pair not in compared for pair in scored],
         )
-        table.index = {pair: n for n, pair in enumerate(table.scored)}
         return table
 
     def _finish(self) -> dict[tuple[str, str], Version]:
@@ -364,12 +358,10 @@ class History:
         if table.finished is not None:
             return table.finished
         if table.scoring is not None:
-            table.found.update(zip(table.scored, table.scoring.result(), strict=True))
+            table.found.update(zip(table.index, table.scoring.result(), strict=True))
             table.scoring = None
-        versions = {pair: table.found.get(pair, missing) for pair, missing in table.wanted.items()}
+        versions = {pair: table.found.get(pair, NOT_READ) for pair in sorted(table.wanted)}
         table.finished = versions
-        if table.reused:
-            return versions
         memo = self.ctx.rebuild_memo
         if memo is not None:
             memo.put(self._memo_key, (), ShownVersions(table.made_from, versions))
@@ -418,7 +410,7 @@ class History:
         found = table.found.get(pair)
         if found is None:
             if table.scoring is None or pair not in table.index:
-                return table.wanted[pair]  # not in this clone
+                return NOT_READ
             found = table.found[pair] = table.scoring.version(table.index[pair])
         return found
 
@@ -613,8 +605,6 @@ def _rendered_block(ctx: SiteContext, history: History, card: ScoreCard, page: s
             changes_page=ctx.path(PAGE),
         )
 
-    if ctx.rebuild_memo is None:
-        return render()
     # Kept under serve for this very proposal while its history and the scoring stay.
     key = ("history block", page, history.page_key(card.proposal), history.scoring_key)
     block: Markup = ctx.memo(key, (card.proposal,), render)

@@ -130,6 +130,7 @@ class Batches:
     this process may also claim the very batch it needs next."""
 
     def __init__(self, count: int, size: int) -> None:
+        self.size = size
         self.bounds = [(start, min(start + size, count)) for start in range(0, count, size)]
         self._taken = [False] * len(self.bounds)
         self._done: dict[int, list[Version]] = {}  # by batch number
@@ -319,12 +320,13 @@ class VersionScoring:
             found = self.batches.wait(number, WORKER_PATIENCE)
             if found is not None:
                 return found
-            if self.batches.done(number) is None and not self.batches.claim(number):
-                return self._score(number)  # still not answered: its worker is stuck
+            # Given back (now claimed here), or still not answered: its worker is stuck.
+            if self.batches.claim(number) or self.batches.done(number) is None:
+                return self._score(number)
 
     def version(self, index: int) -> Version:
         """The version of ``files[index]``."""
-        number = index // BATCH
+        number = index // self.batches.size
         return self.batch(number)[index - self.batches.bounds[number][0]]
 
     def result(self) -> list[Version]:
